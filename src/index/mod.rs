@@ -1,0 +1,430 @@
+//! The vault graph: every file by id, name keys, aliases, the reverse index of links by target
+//! key (backlinks), and tags. Updated one note at a time: replacing a note touches only that
+//! note's entries and the keys it adds or removes.
+
+pub mod keys;
+mod resolve;
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+pub use resolve::{Anchor, Broken, Resolved};
+
+use crate::syntax::{self, NoteSyntax};
+
+/// A file's place in the vault's slab; stable while the file exists.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FileId(pub u32);
+
+/// A parsed markdown note: its text and what the syntax layer found in it.
+#[derive(Debug)]
+pub struct Note {
+    pub text: Arc<str>,
+    pub syntax: NoteSyntax,
+}
+
+impl Note {
+    pub fn parse(text: impl Into<Arc<str>>) -> Note {
+        let text = text.into();
+        let syntax = syntax::parse(&text);
+        Note { text, syntax }
+    }
+}
+
+#[derive(Debug)]
+pub enum Content {
+    Note(Note),
+    /// Any other file: images, PDFs, bibliographies… known by path only, never read.
+    Attachment,
+}
+
+#[derive(Debug)]
+pub struct File {
+    pub path: PathBuf,
+    /// Index into [`Vault::roots`].
+    pub root: usize,
+    /// Root-relative path, `/`-separated, NFC.
+    pub rel: String,
+    /// Folded name key: the stem for a note, the whole file name for an attachment.
+    pub name_key: String,
+    /// Folded root-relative path, without `.md` for notes: what path-qualified targets match.
+    pub path_key: String,
+    pub content: Content,
+}
+
+impl File {
+    pub fn note(&self) -> Option<&Note> {
+        match &self.content {
+            Content::Note(note) => Some(note),
+            Content::Attachment => None,
+        }
+    }
+
+    pub fn is_note(&self) -> bool {
+        matches!(self.content, Content::Note(_))
+    }
+
+    /// The name a user sees: the stem for notes, the file name for attachments.
+    pub fn display_name(&self) -> &str {
+        let name = keys::basename(&self.rel);
+        if self.is_note() { keys::strip_md(name) } else { name }
+    }
+
+    /// The root-relative path without `.md` for notes: the longest form of a wikilink target.
+    pub fn link_path(&self) -> &str {
+        if self.is_note() { keys::strip_md(&self.rel) } else { &self.rel }
+    }
+
+    pub fn folder(&self) -> &str {
+        keys::folder(&self.rel)
+    }
+}
+
+/// Whether a path names a markdown note (by extension).
+pub fn is_note_path(path: &Path) -> bool {
+    path.extension().is_some_and(|ext| ext.eq_ignore_ascii_case("md"))
+}
+
+/// Which notes hold links filed under one key, and how many in all.
+#[derive(Debug, Default)]
+struct KeyRefs {
+    sources: HashMap<FileId, u32>,
+    total: u32,
+}
+
+#[derive(Debug, Default)]
+pub struct TagEntry {
+    /// The spelling first seen, for display.
+    pub name: String,
+    pub notes: HashMap<FileId, u32>,
+}
+
+/// What an update changed that other notes may see: the keys whose resolution may differ now.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Change {
+    pub keys: HashSet<String>,
+}
+
+impl Change {
+    pub fn merge(&mut self, other: Change) {
+        self.keys.extend(other.keys);
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct Vault {
+    roots: Vec<PathBuf>,
+    files: Vec<Option<File>>,
+    free: Vec<u32>,
+    by_path: HashMap<PathBuf, FileId>,
+    by_name: HashMap<String, Vec<FileId>>,
+    by_alias: HashMap<String, Vec<FileId>>,
+    links_by_key: HashMap<String, KeyRefs>,
+    tags: HashMap<String, TagEntry>,
+    /// Bumped whenever a name, alias or file appears or disappears, so that callers can cache
+    /// whole-vault lists (completion candidates) and rebuild them only then.
+    names_generation: u64,
+    pub alias_fallback: bool,
+}
+
+impl Vault {
+    pub fn new(roots: Vec<PathBuf>) -> Vault {
+        Vault { roots, alias_fallback: true, ..Vault::default() }
+    }
+
+    pub fn roots(&self) -> &[PathBuf] {
+        &self.roots
+    }
+
+    pub fn names_generation(&self) -> u64 {
+        self.names_generation
+    }
+
+    /// The root holding `path` (the deepest, where roots nest) and the root-relative path.
+    pub fn locate(&self, path: &Path) -> Option<(usize, String)> {
+        let (root, rel) = self
+            .roots
+            .iter()
+            .enumerate()
+            .filter_map(|(i, root)| path.strip_prefix(root).ok().map(|rel| (i, rel)))
+            .max_by_key(|(i, _)| self.roots[*i].as_os_str().len())?;
+        let rel = rel.to_str()?;
+        if rel.is_empty() {
+            return None;
+        }
+        Some((root, keys::nfc(&rel.replace('\\', "/"))))
+    }
+
+    pub fn file(&self, id: FileId) -> &File {
+        self.files[id.0 as usize].as_ref().expect("a FileId names a live file")
+    }
+
+    pub fn get(&self, id: FileId) -> Option<&File> {
+        self.files.get(id.0 as usize).and_then(Option::as_ref)
+    }
+
+    pub fn note(&self, id: FileId) -> Option<&Note> {
+        self.get(id).and_then(File::note)
+    }
+
+    pub fn id(&self, path: &Path) -> Option<FileId> {
+        self.by_path.get(path).copied()
+    }
+
+    pub fn files(&self) -> impl Iterator<Item = (FileId, &File)> {
+        self.files.iter().enumerate().filter_map(|(i, f)| f.as_ref().map(|f| (FileId(i as u32), f)))
+    }
+
+    pub fn notes(&self) -> impl Iterator<Item = (FileId, &File, &Note)> {
+        self.files().filter_map(|(id, f)| f.note().map(|n| (id, f, n)))
+    }
+
+    pub fn note_count(&self) -> usize {
+        self.notes().count()
+    }
+
+    pub fn tags(&self) -> impl Iterator<Item = (&String, &TagEntry)> {
+        self.tags.iter()
+    }
+
+    pub fn tag(&self, folded: &str) -> Option<&TagEntry> {
+        self.tags.get(folded)
+    }
+
+    /// Files whose name key is `key`.
+    pub fn by_name(&self, key: &str) -> &[FileId] {
+        self.by_name.get(key).map_or(&[], Vec::as_slice)
+    }
+
+    /// Notes with an alias whose key is `key`.
+    pub fn by_alias(&self, key: &str) -> &[FileId] {
+        self.by_alias.get(key).map_or(&[], Vec::as_slice)
+    }
+
+    /// Notes holding links filed under `key`.
+    pub fn sources_with_key(&self, key: &str) -> impl Iterator<Item = FileId> + '_ {
+        self.links_by_key.get(key).into_iter().flat_map(|refs| refs.sources.keys().copied())
+    }
+
+    /// How many links in the vault are filed under `key`: a cheap popularity measure.
+    pub fn key_ref_count(&self, key: &str) -> u32 {
+        self.links_by_key.get(key).map_or(0, |refs| refs.total)
+    }
+
+    /// The keys a file can be reached by: its name and, for notes, its aliases.
+    pub fn keys_of(&self, id: FileId) -> Vec<String> {
+        let Some(file) = self.get(id) else { return Vec::new() };
+        let mut out = vec![file.name_key.clone()];
+        if let Some(note) = file.note() {
+            out.extend(note.syntax.aliases().map(keys::fold));
+        }
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    /// Insert or replace the note at `path`. Outside every root, nothing happens.
+    pub fn upsert_note(&mut self, path: &Path, note: Note) -> Change {
+        self.upsert(path, Content::Note(note))
+    }
+
+    pub fn upsert_attachment(&mut self, path: &Path) -> Change {
+        if self.by_path.contains_key(path) {
+            return Change::default();
+        }
+        self.upsert(path, Content::Attachment)
+    }
+
+    fn upsert(&mut self, path: &Path, content: Content) -> Change {
+        let Some((root, rel)) = self.locate(path) else { return Change::default() };
+        let mut change = Change::default();
+        if let Some(&id) = self.by_path.get(path) {
+            let old_keys = self.keys_of(id);
+            let old_shape = self.note(id).map(|n| shape(&n.syntax));
+            self.unindex_content(id);
+            let file = self.files[id.0 as usize].as_mut().expect("live file");
+            file.content = content;
+            self.index_content(id);
+            let new_keys = self.keys_of(id);
+            let new_shape = self.note(id).map(|n| shape(&n.syntax));
+            if old_keys != new_keys {
+                self.names_generation += 1;
+                change.keys.extend(old_keys.iter().cloned());
+                change.keys.extend(new_keys.iter().cloned());
+            } else if old_shape != new_shape {
+                // Headings or block ids changed: links into them may break or heal.
+                change.keys.extend(new_keys);
+            }
+            return change;
+        }
+
+        let is_note = matches!(content, Content::Note(_));
+        let name = keys::basename(&rel);
+        let name_key = keys::fold(if is_note { keys::strip_md(name) } else { name });
+        let path_key = keys::fold(if is_note { keys::strip_md(&rel) } else { &rel });
+        let file = File { path: path.to_path_buf(), root, rel, name_key: name_key.clone(), path_key, content };
+        let id = match self.free.pop() {
+            Some(slot) => {
+                self.files[slot as usize] = Some(file);
+                FileId(slot)
+            }
+            None => {
+                self.files.push(Some(file));
+                FileId(self.files.len() as u32 - 1)
+            }
+        };
+        self.by_path.insert(path.to_path_buf(), id);
+        self.by_name.entry(name_key).or_default().push(id);
+        self.index_content(id);
+        self.names_generation += 1;
+        change.keys.extend(self.keys_of(id));
+        change
+    }
+
+    /// Remove the file at `path`, if known.
+    pub fn remove(&mut self, path: &Path) -> Change {
+        let Some(id) = self.by_path.remove(path) else { return Change::default() };
+        let keys = self.keys_of(id);
+        self.unindex_content(id);
+        let file = self.files[id.0 as usize].take().expect("live file");
+        remove_from(&mut self.by_name, &file.name_key, id);
+        self.free.push(id.0);
+        self.names_generation += 1;
+        Change { keys: keys.into_iter().collect() }
+    }
+
+    /// Remove every file under `dir` (a deleted folder).
+    pub fn remove_under(&mut self, dir: &Path) -> Change {
+        let paths: Vec<PathBuf> = self.by_path.keys().filter(|p| p.starts_with(dir)).cloned().collect();
+        let mut change = Change::default();
+        for path in paths {
+            change.merge(self.remove(&path));
+        }
+        change
+    }
+
+    fn index_content(&mut self, id: FileId) {
+        let Some(note) = self.note(id) else { return };
+        let aliases: Vec<String> = note.syntax.aliases().map(keys::fold).collect();
+        let link_keys: Vec<String> = note
+            .syntax
+            .links
+            .iter()
+            .filter(|l| !l.is_same_note())
+            .map(|l| keys::link_key(&l.target))
+            .collect();
+        let tags: Vec<(String, String)> =
+            note.syntax.tags.iter().map(|t| (keys::fold(&t.name), t.name.clone())).collect();
+        for alias in aliases {
+            let ids = self.by_alias.entry(alias).or_default();
+            if !ids.contains(&id) {
+                ids.push(id);
+            }
+        }
+        for key in link_keys {
+            let refs = self.links_by_key.entry(key).or_default();
+            *refs.sources.entry(id).or_default() += 1;
+            refs.total += 1;
+        }
+        for (folded, name) in tags {
+            let entry = self.tags.entry(folded).or_insert_with(|| TagEntry { name, notes: HashMap::new() });
+            *entry.notes.entry(id).or_default() += 1;
+        }
+    }
+
+    fn unindex_content(&mut self, id: FileId) {
+        let Some(note) = self.note(id) else { return };
+        let aliases: Vec<String> = note.syntax.aliases().map(keys::fold).collect();
+        let link_keys: Vec<String> = note
+            .syntax
+            .links
+            .iter()
+            .filter(|l| !l.is_same_note())
+            .map(|l| keys::link_key(&l.target))
+            .collect();
+        let tags: Vec<String> = note.syntax.tags.iter().map(|t| keys::fold(&t.name)).collect();
+        for alias in aliases {
+            remove_from(&mut self.by_alias, &alias, id);
+        }
+        for key in link_keys {
+            if let Some(refs) = self.links_by_key.get_mut(&key) {
+                refs.total = refs.total.saturating_sub(1);
+                if let Some(n) = refs.sources.get_mut(&id) {
+                    *n -= 1;
+                    if *n == 0 {
+                        refs.sources.remove(&id);
+                    }
+                }
+                if refs.sources.is_empty() {
+                    self.links_by_key.remove(&key);
+                }
+            }
+        }
+        for tag in tags {
+            if let Some(entry) = self.tags.get_mut(&tag) {
+                if let Some(n) = entry.notes.get_mut(&id) {
+                    *n -= 1;
+                    if *n == 0 {
+                        entry.notes.remove(&id);
+                    }
+                }
+                if entry.notes.is_empty() {
+                    self.tags.remove(&tag);
+                }
+            }
+        }
+    }
+
+    /// Every link in the vault that resolves to `target`, as (source note, index into its links),
+    /// plus same-note links inside `target` itself. Looks only at links filed under the target's
+    /// keys, never at the whole vault.
+    pub fn backlinks(&self, target: FileId) -> Vec<(FileId, usize)> {
+        let mut out = Vec::new();
+        let mut sources: Vec<FileId> = Vec::new();
+        for key in self.keys_of(target) {
+            sources.extend(self.sources_with_key(&key));
+        }
+        sources.sort();
+        sources.dedup();
+        for source in sources {
+            let Some(note) = self.note(source) else { continue };
+            for (i, link) in note.syntax.links.iter().enumerate() {
+                if link.is_same_note() {
+                    continue;
+                }
+                if let Ok(resolved) | Err(Broken::Heading { resolved, .. } | Broken::Block { resolved, .. }) =
+                    self.resolve(source, link)
+                {
+                    if resolved.file == target {
+                        out.push((source, i));
+                    }
+                }
+            }
+        }
+        if let Some(note) = self.note(target) {
+            out.extend(
+                note.syntax.links.iter().enumerate().filter(|(_, l)| l.is_same_note()).map(|(i, _)| (target, i)),
+            );
+        }
+        out.sort();
+        out
+    }
+}
+
+/// What other notes can link into: heading texts and block ids.
+fn shape(syntax: &NoteSyntax) -> (Vec<(u8, String)>, Vec<String>) {
+    (
+        syntax.headings.iter().map(|h| (h.level, h.text.clone())).collect(),
+        syntax.blocks.iter().map(|b| b.id.clone()).collect(),
+    )
+}
+
+fn remove_from(map: &mut HashMap<String, Vec<FileId>>, key: &str, id: FileId) {
+    if let Some(ids) = map.get_mut(key) {
+        ids.retain(|&x| x != id);
+        if ids.is_empty() {
+            map.remove(key);
+        }
+    }
+}

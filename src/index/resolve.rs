@@ -1,0 +1,254 @@
+//! Link resolution, as DESIGN.md's steps 1–7: name and path-suffix lookup through the name
+//! index, `./` `../` `/` paths, attachments, the ambiguity order, the alias fallback, then the
+//! heading path or block id inside the target. Every lookup is a map access, never a scan.
+
+use super::keys::{self, fold};
+use super::{File, FileId, Vault};
+use crate::syntax::{Fragment, Link, LinkKind, NoteSyntax};
+
+/// Where a link lands inside its target note.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Anchor {
+    /// The note (or attachment) as a whole.
+    File,
+    /// Index into the target's headings.
+    Heading(usize),
+    /// Index into the target's block ids.
+    Block(usize),
+}
+
+/// A link that names an existing file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Resolved {
+    pub file: FileId,
+    pub anchor: Anchor,
+    /// Set when no file matched and a note's alias did (step 5): the alias matched.
+    pub via_alias: Option<String>,
+    /// Every candidate, the chosen one first, when more than one file matched (step 4).
+    pub candidates: Vec<FileId>,
+}
+
+impl Resolved {
+    pub fn is_ambiguous(&self) -> bool {
+        self.candidates.len() > 1
+    }
+}
+
+/// Why a link does not resolve.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Broken {
+    /// No note or attachment matches the target.
+    File { target: String, attachment: bool },
+    /// The note exists but has no such heading (path).
+    Heading { resolved: Resolved, heading: Vec<String> },
+    /// The note exists but has no such block id.
+    Block { resolved: Resolved, id: String },
+}
+
+impl Broken {
+    /// The file the link reaches, when only its fragment is missing.
+    pub fn reached(&self) -> Option<&Resolved> {
+        match self {
+            Broken::File { .. } => None,
+            Broken::Heading { resolved, .. } | Broken::Block { resolved, .. } => Some(resolved),
+        }
+    }
+}
+
+/// Extensions that name markdown notes; everything else with an extension is an attachment.
+fn has_attachment_extension(target: &str) -> bool {
+    let name = keys::basename(target);
+    match name.rfind('.') {
+        Some(dot) if dot > 0 => {
+            let ext = &name[dot + 1..];
+            // `Meeting 2021.01.05` is a note name, not a file with extension `05`.
+            !ext.is_empty() && ext.len() <= 5 && ext.chars().all(|c| c.is_ascii_alphanumeric()) && ext.chars().any(|c| c.is_ascii_alphabetic())
+        }
+        _ => false,
+    }
+}
+
+impl Vault {
+    /// Resolve `link`, written in note `source`.
+    pub fn resolve(&self, source: FileId, link: &Link) -> Result<Resolved, Broken> {
+        let src = self.file(source);
+        let resolved = if link.is_same_note() {
+            Resolved { file: source, anchor: Anchor::File, via_alias: None, candidates: Vec::new() }
+        } else {
+            let found = match link.kind {
+                LinkKind::Wiki => self.resolve_wiki_target(src, &link.target),
+                LinkKind::Markdown => self.resolve_markdown_target(src, &link.target),
+            };
+            match found {
+                Some(found) => found,
+                None => {
+                    let target = keys::normalize_target(&link.target);
+                    let attachment = has_attachment_extension(&target);
+                    return Err(Broken::File { target: link.target.clone(), attachment });
+                }
+            }
+        };
+        let target = self.file(resolved.file);
+        let Some(note) = target.note() else {
+            // `![[doc.pdf#page=3]]`: the fragment is for the viewer, not a heading.
+            return Ok(resolved);
+        };
+        match &link.fragment {
+            None => Ok(resolved),
+            Some(Fragment::Heading(path)) => {
+                let slug = link.kind == LinkKind::Markdown;
+                match find_heading(&note.syntax, path, slug) {
+                    Some(i) => Ok(Resolved { anchor: Anchor::Heading(i), ..resolved }),
+                    None => Err(Broken::Heading { resolved, heading: path.clone() }),
+                }
+            }
+            Some(Fragment::Block(id)) => match note.syntax.blocks.iter().position(|b| b.id.eq_ignore_ascii_case(id)) {
+                Some(i) => Ok(Resolved { anchor: Anchor::Block(i), ..resolved }),
+                None => Err(Broken::Block { resolved, id: id.clone() }),
+            },
+        }
+    }
+
+    /// Steps 1–5 for a wikilink target.
+    fn resolve_wiki_target(&self, src: &File, target: &str) -> Option<Resolved> {
+        let t = keys::normalize_target(target);
+        if t.is_empty() {
+            return None;
+        }
+        let name_key = fold(keys::basename(&t));
+        let in_root = |id: &FileId| self.file(*id).root == src.root;
+        let candidates: Vec<FileId> = if t.starts_with("./") || t.starts_with("../") {
+            let path = keys::join(src.folder(), &t)?;
+            let path_key = fold(&path);
+            self.by_name(&name_key).iter().filter(|id| in_root(id) && self.file(**id).path_key == path_key).copied().collect()
+        } else if let Some(anchored) = t.strip_prefix('/') {
+            let path_key = fold(anchored);
+            self.by_name(&name_key).iter().filter(|id| in_root(id) && self.file(**id).path_key == path_key).copied().collect()
+        } else if t.contains('/') {
+            let suffix = fold(&t);
+            self.by_name(&name_key)
+                .iter()
+                .filter(|id| {
+                    let pk = &self.file(**id).path_key;
+                    in_root(id) && (pk == &suffix || (pk.ends_with(&suffix) && pk[..pk.len() - suffix.len()].ends_with('/')))
+                })
+                .copied()
+                .collect()
+        } else {
+            self.by_name(&name_key).iter().filter(|id| in_root(id)).copied().collect()
+        };
+        if !candidates.is_empty() {
+            return Some(self.choose(src, &t, candidates, None));
+        }
+        if self.alias_fallback && !t.contains('/') {
+            let aliased: Vec<FileId> = self.by_alias(&name_key).iter().filter(|id| in_root(id)).copied().collect();
+            if !aliased.is_empty() {
+                return Some(self.choose(src, &t, aliased, Some(t.clone())));
+            }
+        }
+        None
+    }
+
+    /// Markdown links name a path relative to the note (or the root, with a leading `/`);
+    /// where that file does not exist, they fall back to wikilink resolution of the path, as
+    /// Obsidian does for links it wrote with "shortest path when possible".
+    fn resolve_markdown_target(&self, src: &File, target: &str) -> Option<Resolved> {
+        let t = keys::nfc(target.trim()).replace('\\', "/");
+        let joined = match t.strip_prefix('/') {
+            Some(anchored) => keys::join("", anchored),
+            None => keys::join(src.folder(), &t),
+        };
+        // Climbing out of the vault names nothing in it; the fallback must not rescue that.
+        let path = joined?;
+        let path = keys::strip_md(&path);
+        let path_key = fold(path);
+        let name_key = fold(keys::basename(path));
+        let exact: Vec<FileId> = self
+            .by_name(&name_key)
+            .iter()
+            .filter(|id| {
+                let f = self.file(**id);
+                f.root == src.root && f.path_key == path_key
+            })
+            .copied()
+            .collect();
+        if !exact.is_empty() {
+            return Some(self.choose(src, path, exact, None));
+        }
+        if t.starts_with("./") || t.starts_with("../") || t.starts_with('/') {
+            return None;
+        }
+        self.resolve_wiki_target(src, &t)
+    }
+
+    /// Step 4: order several candidates — exact case, then `src`'s folder, then shortest path,
+    /// then alphabetical — and keep them all so that the link can be flagged as ambiguous.
+    fn choose(&self, src: &File, written: &str, mut candidates: Vec<FileId>, via_alias: Option<String>) -> Resolved {
+        if candidates.len() > 1 {
+            let written = keys::nfc(written);
+            let written = written.trim_start_matches("./").trim_start_matches('/');
+            candidates.sort_by_cached_key(|id| {
+                let f = self.file(*id);
+                let exact_case = match &via_alias {
+                    Some(alias) => f.note().is_some_and(|n| n.syntax.aliases().any(|a| a == alias)),
+                    None => f.link_path() == written || f.link_path().ends_with(&format!("/{written}")),
+                };
+                (!exact_case, f.folder() != src.folder(), f.rel.chars().count(), f.rel.clone())
+            });
+        }
+        let file = candidates[0];
+        Resolved {
+            file,
+            anchor: Anchor::File,
+            via_alias,
+            candidates: if candidates.len() > 1 { candidates } else { Vec::new() },
+        }
+    }
+
+    /// The shortest wikilink target that resolves to `id` from `source` without ambiguity: the
+    /// bare name when it is unique, else the shortest unique path suffix, else the full path.
+    pub fn shortest_target(&self, source: FileId, id: FileId) -> String {
+        let file = self.file(id);
+        let same_name: Vec<FileId> =
+            self.by_name(&file.name_key).iter().filter(|o| self.file(**o).root == file.root).copied().collect();
+        if same_name.len() <= 1 {
+            return file.display_name().to_string();
+        }
+        let path = file.link_path();
+        let segments: Vec<&str> = path.split('/').collect();
+        for take in 2..=segments.len() {
+            let suffix = segments[segments.len() - take..].join("/");
+            let suffix_key = fold(&suffix);
+            let clashes = same_name.iter().any(|o| {
+                *o != id && {
+                    let pk = &self.file(*o).path_key;
+                    pk == &suffix_key || (pk.ends_with(&suffix_key) && pk[..pk.len() - suffix_key.len()].ends_with('/'))
+                }
+            });
+            if !clashes {
+                // A full path equal to another note's suffix still needs anchoring.
+                return suffix;
+            }
+        }
+        let _ = source;
+        format!("/{path}")
+    }
+}
+
+/// Find the heading named by `path` (`#H1#H2`: H2 nested somewhere under H1).
+pub fn find_heading(syntax: &NoteSyntax, path: &[String], slug: bool) -> Option<usize> {
+    let matches = |i: usize, wanted: &str| {
+        let text = &syntax.headings[i].text;
+        keys::heading_key(text) == keys::heading_key(wanted) || (slug && keys::github_slug(text) == fold(wanted))
+    };
+    let mut range = 0..syntax.headings.len();
+    let mut found = None;
+    for wanted in path {
+        let i = range.clone().find(|&i| matches(i, wanted))?;
+        let level = syntax.headings[i].level;
+        let end = (i + 1..syntax.headings.len()).find(|&j| syntax.headings[j].level <= level).unwrap_or(syntax.headings.len());
+        range = i + 1..end;
+        found = Some(i);
+    }
+    found
+}

@@ -1,0 +1,2 @@
+//! The `notegraph` binary.
+fn main() {}

@@ -1,0 +1,284 @@
+//! YAML frontmatter: finding the `---` block, reading `aliases`, `tags` and `citekey` with their
+//! byte ranges, and locating `[[links]]` in its values. Invalid YAML is reported, never fatal.
+
+use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
+use yaml_rust2::scanner::Marker;
+
+use super::{Span, SyntaxProblem};
+
+/// Larger frontmatter is kept as a block but not read as YAML: no real note has one, and the
+/// YAML parser's work should stay bounded on hostile input.
+const MAX_YAML_BYTES: usize = 256 * 1024;
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Frontmatter {
+    /// The whole block, both fences and the closing line break included.
+    pub span: Span,
+    /// The YAML between the fences.
+    pub content: Span,
+    pub aliases: Vec<(String, Span)>,
+    pub tags: Vec<(String, Span)>,
+    pub citekey: Option<String>,
+    /// False when the YAML could not be read; the rest of the note is still indexed.
+    pub valid: bool,
+}
+
+pub(super) enum Scan {
+    Absent,
+    /// A `---` first line with no closing fence: treated as body text, and reported.
+    Unclosed(Span),
+    Found(Frontmatter, Option<SyntaxProblem>),
+}
+
+/// Lines of `text` from `start`: (line start, content end, next line start). `\n`, `\r\n` and a
+/// lone `\r` all end a line, as in LSP.
+pub(crate) fn lines(text: &str, start: usize) -> impl Iterator<Item = (usize, usize, usize)> + '_ {
+    let bytes = text.as_bytes();
+    let mut pos = start;
+    std::iter::from_fn(move || {
+        if pos >= bytes.len() {
+            return None;
+        }
+        let line_start = pos;
+        let end = bytes[pos..].iter().position(|&b| b == b'\n' || b == b'\r').map_or(bytes.len(), |i| pos + i);
+        let next = if bytes.get(end) == Some(&b'\r') && bytes.get(end + 1) == Some(&b'\n') {
+            end + 2
+        } else {
+            (end + 1).min(bytes.len())
+        };
+        pos = next;
+        Some((line_start, end, next))
+    })
+}
+
+pub(super) fn scan(text: &str, start: usize) -> Scan {
+    let mut it = lines(text, start);
+    match it.next() {
+        Some((s, e, _)) if text[s..e].trim_end() == "---" => {}
+        _ => return Scan::Absent,
+    }
+    let content_start = match lines(text, start).next() {
+        Some((_, _, next)) => next,
+        None => return Scan::Absent,
+    };
+    for (s, e, next) in it {
+        let line = text[s..e].trim_end();
+        if line == "---" || line == "..." {
+            let mut fm = Frontmatter {
+                span: Span::new(start, next),
+                content: Span::new(content_start, s),
+                valid: true,
+                ..Frontmatter::default()
+            };
+            let problem = read_yaml(text, &mut fm);
+            return Scan::Found(fm, problem);
+        }
+    }
+    Scan::Unclosed(Span::new(start, start + 3))
+}
+
+/// Collects parser events with their positions.
+#[derive(Default)]
+struct Events(Vec<(Event, Marker)>);
+
+impl MarkedEventReceiver for Events {
+    fn on_event(&mut self, ev: Event, mark: Marker) {
+        self.0.push((ev, mark));
+    }
+}
+
+/// Converts the YAML parser's character indices into byte offsets of the note.
+struct CharToByte {
+    base: usize,
+    offsets: Option<Vec<usize>>,
+    len: usize,
+}
+
+impl CharToByte {
+    fn new(base: usize, content: &str) -> CharToByte {
+        let offsets = (!content.is_ascii()).then(|| content.char_indices().map(|(b, _)| b).collect());
+        CharToByte { base, offsets, len: content.len() }
+    }
+
+    fn byte(&self, char_index: usize) -> usize {
+        let local = match &self.offsets {
+            None => char_index.min(self.len),
+            Some(offsets) => offsets.get(char_index).copied().unwrap_or(self.len),
+        };
+        self.base + local
+    }
+}
+
+fn read_yaml(text: &str, fm: &mut Frontmatter) -> Option<SyntaxProblem> {
+    let content = &text[fm.content.start..fm.content.end];
+    if content.trim().is_empty() {
+        return None;
+    }
+    if content.len() > MAX_YAML_BYTES {
+        fm.valid = false;
+        return Some(SyntaxProblem {
+            span: Span::new(fm.span.start, fm.span.start + 3),
+            message: format!("frontmatter of {} bytes is too large to read; its aliases and tags are ignored", content.len()),
+        });
+    }
+    let mut events = Events::default();
+    let mut parser = Parser::new_from_str(content);
+    let positions = CharToByte::new(fm.content.start, content);
+    if let Err(err) = parser.load(&mut events, false) {
+        fm.valid = false;
+        let at = positions.byte(err.marker().index());
+        let at = floor_char_boundary(text, at.min(fm.content.end));
+        return Some(SyntaxProblem {
+            span: Span::new(at, at),
+            message: format!("frontmatter is not valid YAML ({}); its aliases and tags are ignored", err.info()),
+        });
+    }
+    let events = events.0;
+    // Expect StreamStart, DocumentStart, then a mapping at the top.
+    let Some(top) = events.iter().position(|(ev, _)| matches!(ev, Event::MappingStart(..))) else {
+        fm.valid = false;
+        return Some(SyntaxProblem {
+            span: Span::new(fm.span.start, fm.span.start + 3),
+            message: "frontmatter is not a YAML mapping of keys to values; it is ignored".to_string(),
+        });
+    };
+    let mut i = top + 1;
+    while i < events.len() {
+        let key = match &events[i].0 {
+            Event::Scalar(key, ..) => key.to_lowercase(),
+            Event::MappingEnd => break,
+            _ => {
+                // A complex key: skip it and its value.
+                i = skip_node(&events, i);
+                i = skip_node(&events, i);
+                continue;
+            }
+        };
+        let value_start = i + 1;
+        let value_end = skip_node(&events, value_start);
+        let values = scalars(&events[value_start..value_end.min(events.len())], text, &positions);
+        match key.as_str() {
+            "aliases" | "alias" => fm.aliases.extend(split_values(values, false)),
+            "tags" | "tag" => fm.tags.extend(split_values(values, true)),
+            "citekey" => fm.citekey = values.into_iter().next().map(|(v, _)| v).filter(|v| !v.is_empty()),
+            _ => {}
+        }
+        i = value_end;
+    }
+    None
+}
+
+/// The index just past the node starting at `i`.
+fn skip_node(events: &[(Event, Marker)], i: usize) -> usize {
+    let mut depth = 0usize;
+    let mut j = i;
+    while j < events.len() {
+        match events[j].0 {
+            Event::SequenceStart(..) | Event::MappingStart(..) => depth += 1,
+            Event::SequenceEnd | Event::MappingEnd => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        j += 1;
+        if depth == 0 {
+            break;
+        }
+    }
+    j
+}
+
+/// The scalars of a value (a scalar or a flat sequence), with their spans in the note.
+fn scalars(events: &[(Event, Marker)], text: &str, positions: &CharToByte) -> Vec<(String, Span)> {
+    events
+        .iter()
+        .filter_map(|(ev, mark)| match ev {
+            Event::Scalar(value, ..) if !value.is_empty() => {
+                let mut start = floor_char_boundary(text, positions.byte(mark.index()));
+                if text[start..].starts_with(['"', '\'']) {
+                    start += 1;
+                }
+                let end = if text[start..].starts_with(value.as_str()) { start + value.len() } else { start };
+                Some((value.clone(), Span::new(start, end)))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// Obsidian accepts `tags: a, b` and `aliases: x, y` as lists; tags may carry a leading `#`.
+fn split_values(values: Vec<(String, Span)>, is_tag: bool) -> Vec<(String, Span)> {
+    let mut out = Vec::new();
+    for (value, span) in values {
+        let exact = span.len() == value.len();
+        let pieces: Vec<(usize, &str)> = if is_tag {
+            value
+                .split([',', ' '])
+                .scan(0usize, |pos, piece| {
+                    let at = *pos;
+                    *pos += piece.len() + 1;
+                    Some((at, piece))
+                })
+                .collect()
+        } else if value.contains(',') && !value.contains(' ') {
+            value
+                .split(',')
+                .scan(0usize, |pos, piece| {
+                    let at = *pos;
+                    *pos += piece.len() + 1;
+                    Some((at, piece))
+                })
+                .collect()
+        } else {
+            vec![(0, value.as_str())]
+        };
+        for (at, piece) in pieces {
+            let lead = piece.len() - piece.trim_start().len();
+            let mut trimmed = piece.trim();
+            let mut at = at + lead;
+            if is_tag && trimmed.starts_with('#') {
+                trimmed = &trimmed[1..];
+                at += 1;
+            }
+            if trimmed.is_empty() {
+                continue;
+            }
+            let piece_span = if exact { Span::new(span.start + at, span.start + at + trimmed.len()) } else { span };
+            out.push((trimmed.to_string(), piece_span));
+        }
+    }
+    out
+}
+
+fn floor_char_boundary(text: &str, mut at: usize) -> usize {
+    at = at.min(text.len());
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
+}
+
+/// `[[…]]` spans inside the frontmatter, with the top-level key whose value holds each.
+pub(super) fn wikilink_spans(text: &str, fm: &Frontmatter) -> Vec<(Span, Option<String>)> {
+    let mut out = Vec::new();
+    let mut key: Option<String> = None;
+    for (s, e, _) in lines(text, fm.content.start) {
+        if s >= fm.content.end {
+            break;
+        }
+        let line = &text[s..e];
+        if !line.starts_with([' ', '\t', '-']) {
+            if let Some(colon) = line.find(':') {
+                key = Some(line[..colon].trim().trim_matches(['"', '\'']).to_string());
+            }
+        }
+        let mut from = 0;
+        while let Some(open) = line[from..].find("[[") {
+            let open = from + open;
+            let Some(close) = line[open + 2..].find("]]") else { break };
+            let close = open + 2 + close + 2;
+            let start = if open > 0 && line.as_bytes()[open - 1] == b'!' { open - 1 } else { open };
+            out.push((Span::new(s + start, s + close), key.clone()));
+            from = close;
+        }
+    }
+    out
+}

@@ -1,0 +1,287 @@
+//! What CommonMark does not know and notes are full of: `%% comments %%`, `#tags`, `^block`
+//! ids and Dataview inline fields (`key:: value`, `[key:: value]`), scanned on the raw text
+//! outside code, math, HTML and comments.
+
+use super::frontmatter::lines;
+use super::{BlockId, InlineField, Span, Tag};
+
+
+/// Sorted, non-overlapping spans with a fast membership test.
+pub(super) struct Mask {
+    spans: Vec<Span>,
+}
+
+impl Mask {
+    pub(super) fn new(mut spans: Vec<Span>) -> Mask {
+        spans.sort();
+        let mut merged: Vec<Span> = Vec::with_capacity(spans.len());
+        for span in spans {
+            match merged.last_mut() {
+                Some(last) if span.start <= last.end => last.end = last.end.max(span.end),
+                _ => merged.push(span),
+            }
+        }
+        Mask { spans: merged }
+    }
+
+    pub(super) fn contains(&self, pos: usize) -> bool {
+        let i = self.spans.partition_point(|s| s.end <= pos);
+        self.spans.get(i).is_some_and(|s| s.start <= pos)
+    }
+}
+
+/// `%% … %%` comments in the body, outside `hidden` (code, math, HTML). An unclosed `%%` runs to
+/// the end of the note, as in Obsidian.
+pub(super) fn comment_spans(text: &str, body_start: usize, hidden: &[Span]) -> Vec<Span> {
+    let mask = Mask::new(hidden.to_vec());
+    let bytes = text.as_bytes();
+    let mut marks = Vec::new();
+    let mut i = body_start;
+    while i + 1 < bytes.len() {
+        if bytes[i] == b'%' && bytes[i + 1] == b'%' && !mask.contains(i) {
+            marks.push(i);
+            i += 2;
+        } else {
+            i += 1;
+        }
+    }
+    marks
+        .chunks(2)
+        .map(|pair| Span::new(pair[0], pair.get(1).map_or(text.len(), |&end| end + 2)))
+        .collect()
+}
+
+pub(super) struct Scanned {
+    pub tags: Vec<Tag>,
+    pub blocks: Vec<BlockId>,
+    pub fields: Vec<InlineField>,
+}
+
+pub(super) fn scan(text: &str, body_start: usize, hidden: &[Span], links: &[Span]) -> Scanned {
+    let hidden = Mask::new(hidden.to_vec());
+    let links = Mask::new(links.to_vec());
+    let mut out = Scanned { tags: Vec::new(), blocks: Vec::new(), fields: Vec::new() };
+    // (start, end) of the lines since the last blank line: the paragraph a block id labels.
+    let mut paragraph: Vec<(usize, usize)> = Vec::new();
+    let mut previous_paragraph: Option<Span> = None;
+
+    for (start, end, _) in lines(text, body_start) {
+        let line = &text[start..end];
+        if line.trim().is_empty() {
+            if let (Some(first), Some(last)) = (paragraph.first(), paragraph.last()) {
+                previous_paragraph = Some(Span::new(first.0, last.1));
+            }
+            paragraph.clear();
+            continue;
+        }
+        paragraph.push((start, end));
+        if hidden.contains(start) && hidden.contains(end.saturating_sub(1).max(start)) {
+            // Most likely a code block line; fields and ids there mean nothing.
+            continue;
+        }
+        let content = start + content_offset(line);
+
+        line_field(text, content, end, &hidden, &mut out.fields);
+        bracket_fields(text, start, end, &hidden, &mut out.fields);
+
+        if let Some(block) = block_id(text, start, content, end, &hidden) {
+            let alone = block.span.start == content;
+            let labelled = if alone {
+                // `^id` on a line of its own labels the block above it (a table, a quote, a list).
+                if paragraph.len() > 1 {
+                    Span::new(paragraph[0].0, paragraph[paragraph.len() - 2].1)
+                } else {
+                    previous_paragraph.unwrap_or(Span::new(start, end))
+                }
+            } else if content > start + line.len() - line.trim_start().len() {
+                // A list item labels itself only.
+                Span::new(start, end)
+            } else {
+                Span::new(paragraph[0].0, end)
+            };
+            out.blocks.push(BlockId { block: labelled, ..block });
+        }
+
+        tags(text, start, end, &hidden, &links, &mut out.tags);
+    }
+    out
+}
+
+/// Offset of a line's content after indentation, blockquote markers, list markers and task boxes.
+fn content_offset(line: &str) -> usize {
+    let bytes = line.as_bytes();
+    let mut i = 0;
+    loop {
+        while i < bytes.len() && (bytes[i] == b' ' || bytes[i] == b'\t') {
+            i += 1;
+        }
+        if i < bytes.len() && bytes[i] == b'>' {
+            i += 1;
+            continue;
+        }
+        if i + 1 < bytes.len() && matches!(bytes[i], b'-' | b'*' | b'+') && bytes[i + 1] == b' ' {
+            i += 2;
+            continue;
+        }
+        let digits = bytes[i..].iter().take_while(|b| b.is_ascii_digit()).count();
+        if digits > 0
+            && digits < 10
+            && i + digits + 1 < bytes.len()
+            && matches!(bytes[i + digits], b'.' | b')')
+            && bytes[i + digits + 1] == b' '
+        {
+            i += digits + 2;
+            continue;
+        }
+        if bytes[i..].starts_with(b"[ ] ") || bytes[i..].starts_with(b"[x] ") || bytes[i..].starts_with(b"[X] ") {
+            i += 4;
+            continue;
+        }
+        return i;
+    }
+}
+
+fn is_key_char(c: char) -> bool {
+    c.is_alphanumeric() || matches!(c, ' ' | '_' | '-' | '/' | '*' | '.')
+}
+
+/// A Dataview field key: word characters and spaces, optionally in `**bold**`.
+fn field_key(raw: &str) -> Option<(usize, &str)> {
+    if raw.is_empty() || !raw.chars().all(is_key_char) {
+        return None;
+    }
+    let lead = raw.len() - raw.trim_start_matches([' ', '*']).len();
+    let key = raw.trim_matches([' ', '*']);
+    (!key.is_empty() && !raw.starts_with(' ')).then_some((lead, key))
+}
+
+/// `key:: value` filling a line (after list or quote markers).
+fn line_field(text: &str, content: usize, end: usize, hidden: &Mask, out: &mut Vec<InlineField>) {
+    let rest = &text[content..end];
+    let Some(colons) = rest.find("::") else { return };
+    let Some((lead, key)) = field_key(&rest[..colons]) else { return };
+    if hidden.contains(content) {
+        return;
+    }
+    let value = &rest[colons + 2..];
+    let value_lead = value.len() - value.trim_start().len();
+    let value_start = content + colons + 2 + value_lead;
+    out.push(InlineField {
+        key: key.to_string(),
+        key_span: Span::new(content + lead, content + lead + key.len()),
+        value_span: Span::new(value_start, end.max(value_start)),
+    });
+}
+
+/// `[key:: value]` and `(key:: value)` anywhere in a line.
+fn bracket_fields(text: &str, start: usize, end: usize, hidden: &Mask, out: &mut Vec<InlineField>) {
+    let line = &text[start..end];
+    let bytes = line.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let (open, close) = match bytes[i] {
+            b'[' => (b'[', b']'),
+            b'(' => (b'(', b')'),
+            _ => {
+                i += 1;
+                continue;
+            }
+        };
+        // `[[link]]` is not a field.
+        if open == b'[' && (bytes.get(i + 1) == Some(&b'[') || (i > 0 && bytes[i - 1] == b'[')) {
+            i += 1;
+            continue;
+        }
+        let Some(colons) = line[i + 1..].find("::") else { break };
+        let key_raw = &line[i + 1..i + 1 + colons];
+        let Some((lead, key)) = field_key(key_raw) else {
+            i += 1;
+            continue;
+        };
+        // Find the matching close bracket, stepping over nested `[[…]]`.
+        let value_from = i + 1 + colons + 2;
+        let mut depth = 0i32;
+        let mut j = value_from;
+        let mut found = None;
+        while j < bytes.len() {
+            if bytes[j] == open {
+                depth += 1;
+            } else if bytes[j] == close {
+                if depth == 0 {
+                    found = Some(j);
+                    break;
+                }
+                depth -= 1;
+            }
+            j += 1;
+        }
+        let Some(close_at) = found else {
+            i += 1;
+            continue;
+        };
+        if !hidden.contains(start + i) {
+            let value = &line[value_from..close_at];
+            let value_lead = value.len() - value.trim_start().len();
+            let key_start = start + i + 1 + lead;
+            out.push(InlineField {
+                key: key.to_string(),
+                key_span: Span::new(key_start, key_start + key.len()),
+                value_span: Span::new(start + value_from + value_lead, start + close_at),
+            });
+        }
+        i = close_at + 1;
+    }
+}
+
+/// A `^block-id` ending the line.
+fn block_id(text: &str, start: usize, content: usize, end: usize, hidden: &Mask) -> Option<BlockId> {
+    let line = text[start..end].trim_end();
+    let caret = line.rfind('^')?;
+    let id = &line[caret + 1..];
+    if id.is_empty() || !id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+        return None;
+    }
+    let at = start + caret;
+    let preceded_ok = at == content || line[..caret].ends_with([' ', '\t']);
+    if !preceded_ok || hidden.contains(at) {
+        return None;
+    }
+    Some(BlockId { id: id.to_string(), span: Span::new(at, at + 1 + id.len()), block: Span::new(start, end) })
+}
+
+/// Characters that may follow `#` in a tag: letters and digits of any script, `_`, `-`, `/`,
+/// and non-ASCII symbols such as emoji — but not punctuation.
+pub(crate) fn is_tag_char(c: char) -> bool {
+    if c.is_ascii() {
+        return c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '/');
+    }
+    if c.is_alphanumeric() {
+        return true;
+    }
+    let cp = c as u32;
+    let punctuation = (0x2000..=0x206F).contains(&cp) // general punctuation: ’ “ — …
+        || (0x3000..=0x303F).contains(&cp) // CJK symbols and punctuation: 。、「」
+        || (0xFF00..=0xFF0F).contains(&cp)
+        || (0xFF1A..=0xFF20).contains(&cp)
+        || (0xFF3B..=0xFF40).contains(&cp)
+        || (0xFF5B..=0xFF65).contains(&cp)
+        || matches!(cp, 0x00A0..=0x00BF | 0x00D7 | 0x00F7);
+    !c.is_whitespace() && !punctuation
+}
+
+fn tags(text: &str, start: usize, end: usize, hidden: &Mask, links: &Mask, out: &mut Vec<Tag>) {
+    let line = &text[start..end];
+    for (i, _) in line.match_indices('#') {
+        let at = start + i;
+        let preceded_ok = i == 0 || line[..i].ends_with(|c: char| c.is_whitespace() || c == '(');
+        if !preceded_ok || hidden.contains(at) || links.contains(at) {
+            continue;
+        }
+        let name_len: usize = line[i + 1..].chars().take_while(|&c| is_tag_char(c)).map(char::len_utf8).sum();
+        let name = line[i + 1..i + 1 + name_len].trim_end_matches('/');
+        if name.is_empty() || name.chars().all(|c| c.is_ascii_digit() || c == '/') {
+            continue;
+        }
+        out.push(Tag { name: name.to_string(), span: Span::new(at, at + 1 + name.len()), in_frontmatter: false });
+    }
+}

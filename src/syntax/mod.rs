@@ -1,0 +1,359 @@
+//! Syntax layer: parse one note's text into [`NoteSyntax`] — links, headings, tags, block ids,
+//! frontmatter and inline fields, each with its exact byte range. Pure: no I/O, no LSP types.
+
+mod frontmatter;
+mod inline;
+mod links;
+
+use pulldown_cmark::{Event, HeadingLevel, LinkType, Options, Parser, Tag as Md, TagEnd};
+
+pub use frontmatter::Frontmatter;
+
+/// A half-open byte range `start..end` into a note's text.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Span {
+    pub start: usize,
+    pub end: usize,
+}
+
+impl Span {
+    pub fn new(start: usize, end: usize) -> Span {
+        debug_assert!(start <= end);
+        Span { start, end }
+    }
+
+    pub fn len(&self) -> usize {
+        self.end - self.start
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.start == self.end
+    }
+
+    /// Whether `offset` lies inside the span; the end counts as inside so that a cursor
+    /// placed right after `]]` still touches the link.
+    pub fn touches(&self, offset: usize) -> bool {
+        self.start <= offset && offset <= self.end
+    }
+
+    pub fn contains_span(&self, other: Span) -> bool {
+        self.start <= other.start && other.end <= self.end
+    }
+
+    pub fn shift(self, by: usize) -> Span {
+        Span::new(self.start + by, self.end + by)
+    }
+}
+
+/// How a link is written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LinkKind {
+    /// `[[target#frag|alias]]`, or `![[…]]` when `embed` is set.
+    Wiki,
+    /// `[text](path#frag)` (or `![alt](path)` when `embed` is set), including reference-style links.
+    Markdown,
+}
+
+/// What a link names inside its target note, after the `#`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Fragment {
+    /// `#H1#H2`: a path of nested headings (one element for a plain `#Heading`).
+    Heading(Vec<String>),
+    /// `#^id`: a block id.
+    Block(String),
+}
+
+/// One reference from a note to another note, an attachment, or a place in the same note.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Link {
+    pub kind: LinkKind,
+    pub embed: bool,
+    /// The whole link, brackets included.
+    pub span: Span,
+    /// The target as the user wrote it (percent-decoded for markdown links, `<>` removed).
+    /// Empty for same-note links such as `[[#Heading]]` or `[x](#heading)`.
+    pub target: String,
+    /// Where the target text sits; an empty span right after `[[` for same-note links.
+    pub target_span: Span,
+    pub fragment: Option<Fragment>,
+    /// The text after the first `#`, without the `#` itself.
+    pub fragment_span: Option<Span>,
+    /// The display text: after `|` for wikilinks, between the brackets for markdown links.
+    pub alias: Option<String>,
+    /// The inline field (`key:: [[T]]`) or frontmatter key (`up: "[[T]]"`) the link is the value of.
+    pub field: Option<String>,
+    pub in_frontmatter: bool,
+}
+
+impl Link {
+    /// Whether the link points into its own note (`[[#H]]`, `[[#^b]]`, `[x](#h)`).
+    pub fn is_same_note(&self) -> bool {
+        self.target.is_empty()
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Heading {
+    /// 1 to 6.
+    pub level: u8,
+    /// The heading's text as written, trimmed, without `#` markers or setext underline.
+    pub text: String,
+    /// The heading's lines, markers included.
+    pub span: Span,
+    pub text_span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Tag {
+    /// The tag without its `#`, as written (`on/china`).
+    pub name: String,
+    /// The tag with its `#` in the body; the bare value in frontmatter.
+    pub span: Span,
+    pub in_frontmatter: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BlockId {
+    /// The id without its `^`.
+    pub id: String,
+    /// The `^id` marker.
+    pub span: Span,
+    /// The block (paragraph, list item, …) the id labels.
+    pub block: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InlineField {
+    pub key: String,
+    pub key_span: Span,
+    pub value_span: Span,
+}
+
+/// Something in the note that notegraph could not make sense of; reported, never fatal.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SyntaxProblem {
+    pub span: Span,
+    pub message: String,
+}
+
+/// Everything notegraph knows about one note's text.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct NoteSyntax {
+    pub frontmatter: Option<Frontmatter>,
+    pub headings: Vec<Heading>,
+    pub links: Vec<Link>,
+    pub tags: Vec<Tag>,
+    pub blocks: Vec<BlockId>,
+    pub fields: Vec<InlineField>,
+    pub problems: Vec<SyntaxProblem>,
+}
+
+impl NoteSyntax {
+    pub fn aliases(&self) -> impl Iterator<Item = &str> {
+        self.frontmatter
+            .iter()
+            .flat_map(|fm| fm.aliases.iter().map(|(alias, _)| alias.as_str()))
+    }
+
+    /// Where the body (everything after the frontmatter) starts.
+    pub fn body_start(&self) -> usize {
+        self.frontmatter.as_ref().map_or(0, |fm| fm.span.end)
+    }
+
+    /// The link whose span touches `offset`, preferring the innermost.
+    pub fn link_at(&self, offset: usize) -> Option<&Link> {
+        self.links
+            .iter()
+            .filter(|link| link.span.start <= offset && offset < link.span.end.max(link.span.start + 1))
+            .min_by_key(|link| link.span.len())
+    }
+
+    pub fn heading_at(&self, offset: usize) -> Option<&Heading> {
+        self.headings.iter().find(|h| h.span.start <= offset && offset < h.span.end)
+    }
+}
+
+/// Options for pulldown-cmark: wikilinks, math (so `$…$` hides links), footnotes (so `[^1]`
+/// is not a link), tables, strikethrough and task lists as Obsidian renders them.
+fn cmark_options() -> Options {
+    Options::ENABLE_WIKILINKS
+        | Options::ENABLE_MATH
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_TABLES
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_TASKLISTS
+}
+
+/// Parse a note. Never fails: whatever cannot be understood is skipped or reported in
+/// [`NoteSyntax::problems`].
+pub fn parse(text: &str) -> NoteSyntax {
+    let mut syntax = NoteSyntax::default();
+    let bom = if text.starts_with('\u{feff}') { 3 } else { 0 };
+
+    // Frontmatter is found here, not through pulldown-cmark's metadata blocks: Obsidian treats
+    // `---\n---` as an (empty) frontmatter, which pulldown-cmark reads as a thematic break.
+    let body_start = match frontmatter::scan(text, bom) {
+        frontmatter::Scan::Found(fm, problem) => {
+            let end = fm.span.end;
+            for (link_text_span, key) in frontmatter::wikilink_spans(text, &fm) {
+                if let Some(mut link) = links::parse_wikilink(text, link_text_span) {
+                    link.in_frontmatter = true;
+                    link.field = key;
+                    syntax.links.push(link);
+                }
+            }
+            syntax.problems.extend(problem);
+            syntax.frontmatter = Some(fm);
+            end
+        }
+        frontmatter::Scan::Unclosed(span) => {
+            syntax.problems.push(SyntaxProblem {
+                span,
+                message: "frontmatter opened with `---` is never closed; the note is read as body text".to_string(),
+            });
+            bom
+        }
+        frontmatter::Scan::Absent => bom,
+    };
+    let body = &text[body_start..];
+
+    // Spans where neither links, tags, block ids nor fields can live.
+    let mut hidden: Vec<Span> = Vec::new();
+    let mut cmark_links: Vec<Link> = Vec::new();
+    let mut heading_stack: Option<(u8, usize, Option<usize>, usize)> = None;
+
+    let parser = Parser::new_ext(body, cmark_options()).into_offset_iter();
+    for (_label, def) in parser.reference_definitions().iter() {
+        let span = Span::new(def.span.start, def.span.end).shift(body_start);
+        cmark_links.extend(links::parse_link_definition(text, trim_line_end(text, span), &def.dest));
+    }
+    for (event, range) in parser {
+        let span = Span::new(range.start, range.end).shift(body_start);
+        match event {
+            Event::Start(Md::CodeBlock(_)) | Event::Start(Md::HtmlBlock) => hidden.push(span),
+            Event::Code(_)
+            | Event::InlineMath(_)
+            | Event::DisplayMath(_)
+            | Event::Html(_)
+            | Event::InlineHtml(_) => hidden.push(span),
+            Event::Start(Md::MetadataBlock(_)) => hidden.push(span),
+            Event::Start(Md::Heading { level, .. }) => {
+                heading_stack = Some((heading_level(level), span.start, None, span.end));
+            }
+            Event::End(TagEnd::Heading(_)) => {
+                if let Some((level, start, _, end)) = heading_stack.take() {
+                    let heading_span = Span::new(start, end);
+                    let (text_span, heading_text) = heading_text(text, heading_span);
+                    syntax.headings.push(Heading {
+                        level,
+                        text: heading_text,
+                        span: trim_line_end(text, heading_span),
+                        text_span,
+                    });
+                }
+            }
+            Event::Start(Md::Link { link_type, dest_url, .. })
+            | Event::Start(Md::Image { link_type, dest_url, .. }) => {
+                let embed = text[span.start..].starts_with('!');
+                // Reference-style uses are represented by their definitions (below), which hold
+                // the path that resolution and renames work on.
+                let link = match link_type {
+                    LinkType::WikiLink { .. } => links::parse_wikilink(text, span),
+                    LinkType::Inline => links::parse_markdown_link(text, span, &dest_url, true, embed),
+                    _ => None,
+                };
+                cmark_links.extend(link);
+            }
+            _ => {}
+        }
+    }
+
+    // `%% comments %%` are Obsidian's, unknown to CommonMark: find them outside code and hide
+    // what they contain.
+    let comments = inline::comment_spans(text, body_start, &hidden);
+    hidden.extend(comments.iter().copied());
+    hidden.sort();
+
+    let in_hidden = |span: Span| hidden.iter().any(|h| h.start <= span.start && span.start < h.end);
+    cmark_links.retain(|link| !in_hidden(link.span));
+    syntax.headings.retain(|h| !comments.iter().any(|c| c.contains_span(h.span)));
+
+    let link_spans: Vec<Span> = cmark_links.iter().map(|l| l.span).collect();
+    let scan = inline::scan(text, body_start, &hidden, &link_spans);
+    syntax.tags.extend(scan.tags);
+    syntax.blocks = scan.blocks;
+    syntax.fields = scan.fields;
+
+    for mut link in cmark_links {
+        link.field = syntax
+            .fields
+            .iter()
+            .find(|f| f.value_span.contains_span(link.span))
+            .map(|f| f.key.clone());
+        syntax.links.push(link);
+    }
+    syntax.links.sort_by_key(|l| l.span);
+    if let Some(fm) = &syntax.frontmatter {
+        let mut tags: Vec<Tag> = fm
+            .tags
+            .iter()
+            .map(|(name, span)| Tag { name: name.clone(), span: *span, in_frontmatter: true })
+            .collect();
+        tags.append(&mut syntax.tags);
+        syntax.tags = tags;
+    }
+    syntax
+}
+
+fn heading_level(level: HeadingLevel) -> u8 {
+    match level {
+        HeadingLevel::H1 => 1,
+        HeadingLevel::H2 => 2,
+        HeadingLevel::H3 => 3,
+        HeadingLevel::H4 => 4,
+        HeadingLevel::H5 => 5,
+        HeadingLevel::H6 => 6,
+    }
+}
+
+/// The span without its trailing line break.
+fn trim_line_end(text: &str, span: Span) -> Span {
+    let slice = &text[span.start..span.end];
+    let trimmed = slice.trim_end_matches(['\n', '\r']);
+    Span::new(span.start, span.start + trimmed.len())
+}
+
+/// The text of an ATX or setext heading, as written, without markers.
+fn heading_text(text: &str, span: Span) -> (Span, String) {
+    let raw = &text[span.start..span.end];
+    let first_line_len = raw.find(['\n', '\r']).unwrap_or(raw.len());
+    let trimmed_start = raw.len() - raw.trim_start().len();
+    let (start, end) = if raw[trimmed_start..].starts_with('#') {
+        // ATX: `## text ##`
+        let line = &raw[..first_line_len];
+        let after = trimmed_start + line[trimmed_start..].bytes().take_while(|&b| b == b'#').count();
+        let rest = &line[after..];
+        let mut end = after + rest.trim_end().len();
+        let start = (after + (rest.len() - rest.trim_start().len())).min(end);
+        // A closing run of `#` counts only after a space, or when it is all there is.
+        let content = &line[start..end];
+        let without = content.trim_end_matches('#');
+        if without.len() < content.len() && (without.is_empty() || without.ends_with([' ', '\t'])) {
+            end = start + without.trim_end().len();
+        }
+        (start, end)
+    } else {
+        // Setext: every line but the underline.
+        let body = raw.trim_end_matches(['\n', '\r']);
+        let underline_start = body.rfind(['\n', '\r']).map_or(0, |i| i + 1);
+        let content = body[..underline_start].trim_end();
+        let lead = content.len() - content.trim_start().len();
+        (lead, content.len())
+    };
+    let start = span.start + start;
+    let end = (span.start + end).max(start);
+    (Span::new(start, end), text[start..end].to_string())
+}
+
+#[cfg(test)]
+mod tests;

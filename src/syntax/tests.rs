@@ -1,0 +1,242 @@
+//! Parser tests: each case is a note and a rendering of every item the parser found, with the
+//! exact source text of its span, so a wrong byte range shows up as wrong text.
+
+use expect_test::{Expect, expect};
+
+use super::*;
+
+fn render(text: &str) -> String {
+    let s = parse(text);
+    let at = |span: Span| text[span.start..span.end].replace('\n', "⏎");
+    let mut out = String::new();
+    if let Some(fm) = &s.frontmatter {
+        out += &format!("frontmatter {:?} valid={}\n", at(fm.span), fm.valid);
+        for (alias, span) in &fm.aliases {
+            out += &format!("  alias {alias:?} at {:?}\n", at(*span));
+        }
+        if let Some(key) = &fm.citekey {
+            out += &format!("  citekey {key:?}\n");
+        }
+    }
+    for h in &s.headings {
+        out += &format!("heading {} {:?} text_span={:?} line={:?}\n", h.level, h.text, at(h.text_span), at(h.span));
+    }
+    for l in &s.links {
+        out += &format!(
+            "link {:?}{} {:?} target={:?} at {:?}",
+            l.kind,
+            if l.embed { " embed" } else { "" },
+            at(l.span),
+            l.target,
+            at(l.target_span)
+        );
+        if let Some(f) = &l.fragment {
+            out += &format!(" frag={f:?}");
+        }
+        if let Some(f) = l.fragment_span {
+            out += &format!(" frag_at={:?}", at(f));
+        }
+        if let Some(a) = &l.alias {
+            out += &format!(" alias={a:?}");
+        }
+        if let Some(k) = &l.field {
+            out += &format!(" field={k:?}");
+        }
+        if l.in_frontmatter {
+            out += " (frontmatter)";
+        }
+        out += "\n";
+    }
+    for t in &s.tags {
+        out += &format!("tag {:?} at {:?}{}\n", t.name, at(t.span), if t.in_frontmatter { " (frontmatter)" } else { "" });
+    }
+    for b in &s.blocks {
+        out += &format!("block {:?} at {:?} labels {:?}\n", b.id, at(b.span), at(b.block));
+    }
+    for f in &s.fields {
+        out += &format!("field {:?} at {:?} value {:?}\n", f.key, at(f.key_span), at(f.value_span));
+    }
+    for p in &s.problems {
+        out += &format!("problem at {:?}: {}\n", p.span, p.message);
+    }
+    out
+}
+
+fn check(text: &str, expect: Expect) {
+    expect.assert_eq(&render(text));
+}
+
+#[test]
+fn wikilinks_in_every_form() {
+    check(
+        "See [[Note]], [[Note|shown]], [[Note#Heading]], [[Note#H1#H2]], [[Note#^blk]],\n\
+         [[#Local]], [[#^here]], ![[pic.png]], ![[doc.pdf#page=3]], [[folder/Sub Note]] and [[Note.md]].\n",
+        expect![[r####"
+            link Wiki "[[Note]]" target="Note" at "Note"
+            link Wiki "[[Note|shown]]" target="Note" at "Note" alias="shown"
+            link Wiki "[[Note#Heading]]" target="Note" at "Note" frag=Heading(["Heading"]) frag_at="Heading"
+            link Wiki "[[Note#H1#H2]]" target="Note" at "Note" frag=Heading(["H1", "H2"]) frag_at="H1#H2"
+            link Wiki "[[Note#^blk]]" target="Note" at "Note" frag=Block("blk") frag_at="^blk"
+            link Wiki "[[#Local]]" target="" at "" frag=Heading(["Local"]) frag_at="Local"
+            link Wiki "[[#^here]]" target="" at "" frag=Block("here") frag_at="^here"
+            link Wiki embed "![[pic.png]]" target="pic.png" at "pic.png"
+            link Wiki embed "![[doc.pdf#page=3]]" target="doc.pdf" at "doc.pdf" frag=Heading(["page=3"]) frag_at="page=3"
+            link Wiki "[[folder/Sub Note]]" target="folder/Sub Note" at "folder/Sub Note"
+            link Wiki "[[Note.md]]" target="Note.md" at "Note.md"
+        "####]],
+    );
+}
+
+#[test]
+fn markdown_links_relative_angle_bracketed_and_percent_encoded() {
+    check(
+        "[a](../other/Note.md#Some%20Part) [b](<with spaces.md>) [c](My%20Note.md) ![i](img/x.png \"title\")\n\
+         [web](https://example.com/#x) [mail](mailto:a@b.c) [same](#local-heading)\n\n\
+         [ref]: sub/Ref%20Note.md \"T\"\n",
+        expect![[r#"
+            link Markdown "[a](../other/Note.md#Some%20Part)" target="../other/Note.md" at "../other/Note.md" frag=Heading(["Some Part"]) frag_at="Some%20Part" alias="a"
+            link Markdown "[b](<with spaces.md>)" target="with spaces.md" at "with spaces.md" alias="b"
+            link Markdown "[c](My%20Note.md)" target="My Note.md" at "My%20Note.md" alias="c"
+            link Markdown embed "![i](img/x.png \"title\")" target="img/x.png" at "img/x.png" alias="i"
+            link Markdown "[same](#local-heading)" target="" at "" frag=Heading(["local-heading"]) frag_at="local-heading" alias="same"
+            link Markdown "[ref]: sub/Ref%20Note.md \"T\"" target="sub/Ref Note.md" at "sub/Ref%20Note.md" alias="ref"
+        "#]],
+    );
+}
+
+#[test]
+fn nothing_is_found_in_code_math_or_comments() {
+    check(
+        "```\n[[in fence]] #fencetag\n```\n\n    [[indented code]]\n\n`[[inline code]]` $[[math]]$ %% [[comment]] #c %%\n\
+         <!-- [[html comment]] -->\n%%\nmulti-line [[hidden]]\n%%\n[[visible]] #real\n",
+        expect![[r####"
+            link Wiki "[[visible]]" target="visible" at "visible"
+            tag "real" at "#real"
+        "####]],
+    );
+}
+
+#[test]
+fn unclosed_comment_hides_the_rest_of_the_note() {
+    check("[[before]] %% [[after]]\n\n[[later]]\n", expect![[r####"
+        link Wiki "[[before]]" target="before" at "before"
+    "####]]);
+}
+
+#[test]
+fn tags_nested_unicode_and_not_numbers_urls_or_headings() {
+    check(
+        "# Heading\n#on/china #中文 #2022 x#notatag http://a.b/#frag (#paren) #trailing/ #año, #emoji🚀\n",
+        expect![[r####"
+            heading 1 "Heading" text_span="Heading" line="# Heading"
+            tag "on/china" at "#on/china"
+            tag "中文" at "#中文"
+            tag "paren" at "#paren"
+            tag "trailing" at "#trailing"
+            tag "año" at "#año"
+            tag "emoji🚀" at "#emoji🚀"
+        "####]],
+    );
+}
+
+#[test]
+fn atx_and_setext_headings_with_crlf() {
+    check(
+        "# One #\r\n\r\nTwo\r\n===\r\n\r\n### Three [[Link]] ###\r\nbody\r\n",
+        expect![[r####"
+            heading 1 "One" text_span="One" line="# One #"
+            heading 1 "Two" text_span="Two" line="Two\r⏎==="
+            heading 3 "Three [[Link]]" text_span="Three [[Link]]" line="### Three [[Link]] ###"
+            link Wiki "[[Link]]" target="Link" at "Link"
+        "####]],
+    );
+}
+
+#[test]
+fn block_ids_label_their_paragraph_list_item_or_the_block_above() {
+    check(
+        "First line\nsecond line ^para\n\n- item one ^item\n- item two\n\n> quote\n\n^quote\n",
+        expect![[r####"
+            block "para" at "^para" labels "First line⏎second line ^para"
+            block "item" at "^item" labels "- item one ^item"
+            block "quote" at "^quote" labels "> quote"
+        "####]],
+    );
+}
+
+#[test]
+fn frontmatter_aliases_tags_citekey_and_links() {
+    check(
+        "---\naliases: [Short, \"Other Name\"]\ntags:\n  - alpha\n  - \"#beta/gamma\"\nup: \"[[Parent]]\"\ncitekey: wang2021china\n---\n# Title\n",
+        expect![[r####"
+            frontmatter "---⏎aliases: [Short, \"Other Name\"]⏎tags:⏎  - alpha⏎  - \"#beta/gamma\"⏎up: \"[[Parent]]\"⏎citekey: wang2021china⏎---⏎" valid=true
+              alias "Short" at "Short"
+              alias "Other Name" at "Other Name"
+              citekey "wang2021china"
+            heading 1 "Title" text_span="Title" line="# Title"
+            link Wiki "[[Parent]]" target="Parent" at "Parent" field="up" (frontmatter)
+            tag "alpha" at "alpha" (frontmatter)
+            tag "beta/gamma" at "beta/gamma" (frontmatter)
+        "####]],
+    );
+}
+
+#[test]
+fn invalid_or_unclosed_frontmatter_is_reported_not_fatal() {
+    check("---\naliases: [unclosed\n---\n[[Still Found]]\n", expect![[r#"
+        frontmatter "---⏎aliases: [unclosed⏎---⏎" valid=false
+        link Wiki "[[Still Found]]" target="Still Found" at "Still Found"
+        problem at Span { start: 23, end: 23 }: frontmatter is not valid YAML (while parsing a flow sequence, expected ',' or ']'); its aliases and tags are ignored
+    "#]]);
+    check("---\ntitle: x\n\n[[Body]]\n", expect![[r#"
+        link Wiki "[[Body]]" target="Body" at "Body"
+        problem at Span { start: 0, end: 3 }: frontmatter opened with `---` is never closed; the note is read as body text
+    "#]]);
+}
+
+#[test]
+fn the_seed_note_from_a_real_vault() {
+    let text = include_str!("../../tests/data/seed-note.md");
+    check(
+        text,
+        expect![[r####"
+            frontmatter "---⏎---⏎" valid=true
+            heading 1 "China's industrial policy is to become economically self-sufficient while achieving technological greatness, after Wang" text_span="China's industrial policy is to become economically self-sufficient while achieving technological greatness, after Wang" line="# China's industrial policy is to become economically self-sufficient while achieving technological greatness, after Wang"
+            heading 2 "References" text_span="References" line="## References"
+            link Wiki "[[China]]" target="China" at "China"
+            link Wiki "[[United States]]" target="United States" at "United States"
+            link Wiki "[[China propaganda culture focuses on state-aligned goals that have industrial prowess, like making semiconductors 20220205175242]]" target="China propaganda culture focuses on state-aligned goals that have industrial prowess, like making semiconductors 20220205175242" at "China propaganda culture focuses on state-aligned goals that have industrial prowess, like making semiconductors 20220205175242"
+            link Wiki "[[Chinese Internet]]" target="Chinese Internet" at "Chinese Internet"
+            link Wiki "[[wang2021china China’s Sputnik Moment]]" target="wang2021china China’s Sputnik Moment" at "wang2021china China’s Sputnik Moment" field="source"
+            tag "on/china" at "#on/china"
+            tag "on/fp" at "#on/fp"
+            tag "literature" at "#literature"
+            field "up" at "up" value ""
+            field "tags" at "tags" value "#on/china #on/fp"
+            field "dates" at "dates" value "2022-01-27"
+            field "source" at "source" value "[[wang2021china China’s Sputnik Moment]]"
+        "####]],
+    );
+}
+
+#[test]
+fn bracketed_inline_fields_and_fields_in_list_items() {
+    check("- [due:: [[Tomorrow]]] and (rel:: [[Other]])\n- **up**:: [[Parent]]\n", expect![[r#"
+        link Wiki "[[Tomorrow]]" target="Tomorrow" at "Tomorrow" field="due"
+        link Wiki "[[Other]]" target="Other" at "Other" field="rel"
+        link Wiki "[[Parent]]" target="Parent" at "Parent" field="up"
+        field "due" at "due" value "[[Tomorrow]]"
+        field "rel" at "rel" value "[[Other]]"
+        field "up" at "up" value "[[Parent]]"
+    "#]]);
+}
+
+#[test]
+fn bom_and_lone_cr_line_endings() {
+    check("\u{feff}---\raliases: [A]\r---\r[[X]] #t\r", expect![[r####"
+        frontmatter "---\raliases: [A]\r---\r" valid=true
+          alias "A" at "A"
+        link Wiki "[[X]]" target="X" at "X"
+        tag "t" at "#t"
+    "####]]);
+}
