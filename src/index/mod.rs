@@ -68,12 +68,20 @@ impl File {
     /// The name a user sees: the stem for notes, the file name for attachments.
     pub fn display_name(&self) -> &str {
         let name = keys::basename(&self.rel);
-        if self.is_note() { keys::strip_md(name) } else { name }
+        if self.is_note() {
+            keys::strip_md(name)
+        } else {
+            name
+        }
     }
 
     /// The root-relative path without `.md` for notes: the longest form of a wikilink target.
     pub fn link_path(&self) -> &str {
-        if self.is_note() { keys::strip_md(&self.rel) } else { &self.rel }
+        if self.is_note() {
+            keys::strip_md(&self.rel)
+        } else {
+            &self.rel
+        }
     }
 
     pub fn folder(&self) -> &str {
@@ -83,7 +91,8 @@ impl File {
 
 /// Whether a path names a markdown note (by extension).
 pub fn is_note_path(path: &Path) -> bool {
-    path.extension().is_some_and(|ext| ext.eq_ignore_ascii_case("md"))
+    path.extension()
+        .is_some_and(|ext| ext.eq_ignore_ascii_case("md"))
 }
 
 /// Which notes hold links filed under one key, and how many in all.
@@ -130,7 +139,11 @@ pub struct Vault {
 
 impl Vault {
     pub fn new(roots: Vec<PathBuf>) -> Vault {
-        Vault { roots, alias_fallback: true, ..Vault::default() }
+        Vault {
+            roots,
+            alias_fallback: true,
+            ..Vault::default()
+        }
     }
 
     pub fn roots(&self) -> &[PathBuf] {
@@ -157,7 +170,9 @@ impl Vault {
     }
 
     pub fn file(&self, id: FileId) -> &File {
-        self.files[id.0 as usize].as_ref().expect("a FileId names a live file")
+        self.files[id.0 as usize]
+            .as_ref()
+            .expect("a FileId names a live file")
     }
 
     pub fn get(&self, id: FileId) -> Option<&File> {
@@ -173,11 +188,15 @@ impl Vault {
     }
 
     pub fn files(&self) -> impl Iterator<Item = (FileId, &File)> {
-        self.files.iter().enumerate().filter_map(|(i, f)| f.as_ref().map(|f| (FileId(i as u32), f)))
+        self.files
+            .iter()
+            .enumerate()
+            .filter_map(|(i, f)| f.as_ref().map(|f| (FileId(i as u32), f)))
     }
 
     pub fn notes(&self) -> impl Iterator<Item = (FileId, &File, &Note)> {
-        self.files().filter_map(|(id, f)| f.note().map(|n| (id, f, n)))
+        self.files()
+            .filter_map(|(id, f)| f.note().map(|n| (id, f, n)))
     }
 
     pub fn note_count(&self) -> usize {
@@ -204,7 +223,10 @@ impl Vault {
 
     /// Notes holding links filed under `key`.
     pub fn sources_with_key(&self, key: &str) -> impl Iterator<Item = FileId> + '_ {
-        self.links_by_key.get(key).into_iter().flat_map(|refs| refs.sources.keys().copied())
+        self.links_by_key
+            .get(key)
+            .into_iter()
+            .flat_map(|refs| refs.sources.keys().copied())
     }
 
     /// How many links in the vault are filed under `key`: a cheap popularity measure.
@@ -214,7 +236,9 @@ impl Vault {
 
     /// The keys a file can be reached by: its name and, for notes, its aliases.
     pub fn keys_of(&self, id: FileId) -> Vec<String> {
-        let Some(file) = self.get(id) else { return Vec::new() };
+        let Some(file) = self.get(id) else {
+            return Vec::new();
+        };
         let mut out = vec![file.name_key.clone()];
         if let Some(note) = file.note() {
             out.extend(note.syntax.aliases().map(keys::fold));
@@ -237,7 +261,9 @@ impl Vault {
     }
 
     fn upsert(&mut self, path: &Path, content: Content) -> Change {
-        let Some((root, rel)) = self.locate(path) else { return Change::default() };
+        let Some((root, rel)) = self.locate(path) else {
+            return Change::default();
+        };
         let mut change = Change::default();
         if let Some(&id) = self.by_path.get(path) {
             let old_keys = self.keys_of(id);
@@ -263,7 +289,14 @@ impl Vault {
         let name = keys::basename(&rel);
         let name_key = keys::fold(if is_note { keys::strip_md(name) } else { name });
         let path_key = keys::fold(if is_note { keys::strip_md(&rel) } else { &rel });
-        let file = File { path: path.to_path_buf(), root, rel, name_key: name_key.clone(), path_key, content };
+        let file = File {
+            path: path.to_path_buf(),
+            root,
+            rel,
+            name_key: name_key.clone(),
+            path_key,
+            content,
+        };
         let id = match self.free.pop() {
             Some(slot) => {
                 self.files[slot as usize] = Some(file);
@@ -284,19 +317,28 @@ impl Vault {
 
     /// Remove the file at `path`, if known.
     pub fn remove(&mut self, path: &Path) -> Change {
-        let Some(id) = self.by_path.remove(path) else { return Change::default() };
+        let Some(id) = self.by_path.remove(path) else {
+            return Change::default();
+        };
         let keys = self.keys_of(id);
         self.unindex_content(id);
         let file = self.files[id.0 as usize].take().expect("live file");
         remove_from(&mut self.by_name, &file.name_key, id);
         self.free.push(id.0);
         self.names_generation += 1;
-        Change { keys: keys.into_iter().collect() }
+        Change {
+            keys: keys.into_iter().collect(),
+        }
     }
 
     /// Remove every file under `dir` (a deleted folder).
     pub fn remove_under(&mut self, dir: &Path) -> Change {
-        let paths: Vec<PathBuf> = self.by_path.keys().filter(|p| p.starts_with(dir)).cloned().collect();
+        let paths: Vec<PathBuf> = self
+            .by_path
+            .keys()
+            .filter(|p| p.starts_with(dir))
+            .cloned()
+            .collect();
         let mut change = Change::default();
         for path in paths {
             change.merge(self.remove(&path));
@@ -314,8 +356,12 @@ impl Vault {
             .filter(|l| !l.is_same_note())
             .map(|l| keys::link_key(&l.target))
             .collect();
-        let tags: Vec<(String, String)> =
-            note.syntax.tags.iter().map(|t| (keys::fold(&t.name), t.name.clone())).collect();
+        let tags: Vec<(String, String)> = note
+            .syntax
+            .tags
+            .iter()
+            .map(|t| (keys::fold(&t.name), t.name.clone()))
+            .collect();
         for alias in aliases {
             let ids = self.by_alias.entry(alias).or_default();
             if !ids.contains(&id) {
@@ -328,7 +374,10 @@ impl Vault {
             refs.total += 1;
         }
         for (folded, name) in tags {
-            let entry = self.tags.entry(folded).or_insert_with(|| TagEntry { name, notes: HashMap::new() });
+            let entry = self.tags.entry(folded).or_insert_with(|| TagEntry {
+                name,
+                notes: HashMap::new(),
+            });
             *entry.notes.entry(id).or_default() += 1;
         }
     }
@@ -343,7 +392,12 @@ impl Vault {
             .filter(|l| !l.is_same_note())
             .map(|l| keys::link_key(&l.target))
             .collect();
-        let tags: Vec<String> = note.syntax.tags.iter().map(|t| keys::fold(&t.name)).collect();
+        let tags: Vec<String> = note
+            .syntax
+            .tags
+            .iter()
+            .map(|t| keys::fold(&t.name))
+            .collect();
         for alias in aliases {
             remove_from(&mut self.by_alias, &alias, id);
         }
@@ -388,12 +442,15 @@ impl Vault {
         sources.sort();
         sources.dedup();
         for source in sources {
-            let Some(note) = self.note(source) else { continue };
+            let Some(note) = self.note(source) else {
+                continue;
+            };
             for (i, link) in note.syntax.links.iter().enumerate() {
                 if link.is_same_note() {
                     continue;
                 }
-                if let Ok(resolved) | Err(Broken::Heading { resolved, .. } | Broken::Block { resolved, .. }) =
+                if let Ok(resolved)
+                | Err(Broken::Heading { resolved, .. } | Broken::Block { resolved, .. }) =
                     self.resolve(source, link)
                 {
                     if resolved.file == target {
@@ -404,7 +461,12 @@ impl Vault {
         }
         if let Some(note) = self.note(target) {
             out.extend(
-                note.syntax.links.iter().enumerate().filter(|(_, l)| l.is_same_note()).map(|(i, _)| (target, i)),
+                note.syntax
+                    .links
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, l)| l.is_same_note())
+                    .map(|(i, _)| (target, i)),
             );
         }
         out.sort();
@@ -415,7 +477,11 @@ impl Vault {
 /// What other notes can link into: heading texts and block ids.
 fn shape(syntax: &NoteSyntax) -> (Vec<(u8, String)>, Vec<String>) {
     (
-        syntax.headings.iter().map(|h| (h.level, h.text.clone())).collect(),
+        syntax
+            .headings
+            .iter()
+            .map(|h| (h.level, h.text.clone()))
+            .collect(),
         syntax.blocks.iter().map(|b| b.id.clone()).collect(),
     )
 }

@@ -40,7 +40,10 @@ pub enum Broken {
     /// No note or attachment matches the target.
     File { target: String, attachment: bool },
     /// The note exists but has no such heading (path).
-    Heading { resolved: Resolved, heading: Vec<String> },
+    Heading {
+        resolved: Resolved,
+        heading: Vec<String>,
+    },
     /// The note exists but has no such block id.
     Block { resolved: Resolved, id: String },
 }
@@ -62,7 +65,10 @@ fn has_attachment_extension(target: &str) -> bool {
         Some(dot) if dot > 0 => {
             let ext = &name[dot + 1..];
             // `Meeting 2021.01.05` is a note name, not a file with extension `05`.
-            !ext.is_empty() && ext.len() <= 5 && ext.chars().all(|c| c.is_ascii_alphanumeric()) && ext.chars().any(|c| c.is_ascii_alphabetic())
+            !ext.is_empty()
+                && ext.len() <= 5
+                && ext.chars().all(|c| c.is_ascii_alphanumeric())
+                && ext.chars().any(|c| c.is_ascii_alphabetic())
         }
         _ => false,
     }
@@ -73,7 +79,12 @@ impl Vault {
     pub fn resolve(&self, source: FileId, link: &Link) -> Result<Resolved, Broken> {
         let src = self.file(source);
         let resolved = if link.is_same_note() {
-            Resolved { file: source, anchor: Anchor::File, via_alias: None, candidates: Vec::new() }
+            Resolved {
+                file: source,
+                anchor: Anchor::File,
+                via_alias: None,
+                candidates: Vec::new(),
+            }
         } else {
             let found = match link.kind {
                 LinkKind::Wiki => self.resolve_wiki_target(src, &link.target),
@@ -84,7 +95,10 @@ impl Vault {
                 None => {
                     let target = keys::normalize_target(&link.target);
                     let attachment = has_attachment_extension(&target);
-                    return Err(Broken::File { target: link.target.clone(), attachment });
+                    return Err(Broken::File {
+                        target: link.target.clone(),
+                        attachment,
+                    });
                 }
             }
         };
@@ -98,13 +112,30 @@ impl Vault {
             Some(Fragment::Heading(path)) => {
                 let slug = link.kind == LinkKind::Markdown;
                 match find_heading(&note.syntax, path, slug) {
-                    Some(i) => Ok(Resolved { anchor: Anchor::Heading(i), ..resolved }),
-                    None => Err(Broken::Heading { resolved, heading: path.clone() }),
+                    Some(i) => Ok(Resolved {
+                        anchor: Anchor::Heading(i),
+                        ..resolved
+                    }),
+                    None => Err(Broken::Heading {
+                        resolved,
+                        heading: path.clone(),
+                    }),
                 }
             }
-            Some(Fragment::Block(id)) => match note.syntax.blocks.iter().position(|b| b.id.eq_ignore_ascii_case(id)) {
-                Some(i) => Ok(Resolved { anchor: Anchor::Block(i), ..resolved }),
-                None => Err(Broken::Block { resolved, id: id.clone() }),
+            Some(Fragment::Block(id)) => match note
+                .syntax
+                .blocks
+                .iter()
+                .position(|b| b.id.eq_ignore_ascii_case(id))
+            {
+                Some(i) => Ok(Resolved {
+                    anchor: Anchor::Block(i),
+                    ..resolved
+                }),
+                None => Err(Broken::Block {
+                    resolved,
+                    id: id.clone(),
+                }),
             },
         }
     }
@@ -120,28 +151,48 @@ impl Vault {
         let candidates: Vec<FileId> = if t.starts_with("./") || t.starts_with("../") {
             let path = keys::join(src.folder(), &t)?;
             let path_key = fold(&path);
-            self.by_name(&name_key).iter().filter(|id| in_root(id) && self.file(**id).path_key == path_key).copied().collect()
+            self.by_name(&name_key)
+                .iter()
+                .filter(|id| in_root(id) && self.file(**id).path_key == path_key)
+                .copied()
+                .collect()
         } else if let Some(anchored) = t.strip_prefix('/') {
             let path_key = fold(anchored);
-            self.by_name(&name_key).iter().filter(|id| in_root(id) && self.file(**id).path_key == path_key).copied().collect()
+            self.by_name(&name_key)
+                .iter()
+                .filter(|id| in_root(id) && self.file(**id).path_key == path_key)
+                .copied()
+                .collect()
         } else if t.contains('/') {
             let suffix = fold(&t);
             self.by_name(&name_key)
                 .iter()
                 .filter(|id| {
                     let pk = &self.file(**id).path_key;
-                    in_root(id) && (pk == &suffix || (pk.ends_with(&suffix) && pk[..pk.len() - suffix.len()].ends_with('/')))
+                    in_root(id)
+                        && (pk == &suffix
+                            || (pk.ends_with(&suffix)
+                                && pk[..pk.len() - suffix.len()].ends_with('/')))
                 })
                 .copied()
                 .collect()
         } else {
-            self.by_name(&name_key).iter().filter(|id| in_root(id)).copied().collect()
+            self.by_name(&name_key)
+                .iter()
+                .filter(|id| in_root(id))
+                .copied()
+                .collect()
         };
         if !candidates.is_empty() {
             return Some(self.choose(src, &t, candidates, None));
         }
         if self.alias_fallback && !t.contains('/') {
-            let aliased: Vec<FileId> = self.by_alias(&name_key).iter().filter(|id| in_root(id)).copied().collect();
+            let aliased: Vec<FileId> = self
+                .by_alias(&name_key)
+                .iter()
+                .filter(|id| in_root(id))
+                .copied()
+                .collect();
             if !aliased.is_empty() {
                 return Some(self.choose(src, &t, aliased, Some(t.clone())));
             }
@@ -183,17 +234,32 @@ impl Vault {
 
     /// Step 4: order several candidates — exact case, then `src`'s folder, then shortest path,
     /// then alphabetical — and keep them all so that the link can be flagged as ambiguous.
-    fn choose(&self, src: &File, written: &str, mut candidates: Vec<FileId>, via_alias: Option<String>) -> Resolved {
+    fn choose(
+        &self,
+        src: &File,
+        written: &str,
+        mut candidates: Vec<FileId>,
+        via_alias: Option<String>,
+    ) -> Resolved {
         if candidates.len() > 1 {
             let written = keys::nfc(written);
             let written = written.trim_start_matches("./").trim_start_matches('/');
             candidates.sort_by_cached_key(|id| {
                 let f = self.file(*id);
                 let exact_case = match &via_alias {
-                    Some(alias) => f.note().is_some_and(|n| n.syntax.aliases().any(|a| a == alias)),
-                    None => f.link_path() == written || f.link_path().ends_with(&format!("/{written}")),
+                    Some(alias) => f
+                        .note()
+                        .is_some_and(|n| n.syntax.aliases().any(|a| a == alias)),
+                    None => {
+                        f.link_path() == written || f.link_path().ends_with(&format!("/{written}"))
+                    }
                 };
-                (!exact_case, f.folder() != src.folder(), f.rel.chars().count(), f.rel.clone())
+                (
+                    !exact_case,
+                    f.folder() != src.folder(),
+                    f.rel.chars().count(),
+                    f.rel.clone(),
+                )
             });
         }
         let file = candidates[0];
@@ -201,7 +267,11 @@ impl Vault {
             file,
             anchor: Anchor::File,
             via_alias,
-            candidates: if candidates.len() > 1 { candidates } else { Vec::new() },
+            candidates: if candidates.len() > 1 {
+                candidates
+            } else {
+                Vec::new()
+            },
         }
     }
 
@@ -209,8 +279,12 @@ impl Vault {
     /// bare name when it is unique, else the shortest unique path suffix, else the full path.
     pub fn shortest_target(&self, source: FileId, id: FileId) -> String {
         let file = self.file(id);
-        let same_name: Vec<FileId> =
-            self.by_name(&file.name_key).iter().filter(|o| self.file(**o).root == file.root).copied().collect();
+        let same_name: Vec<FileId> = self
+            .by_name(&file.name_key)
+            .iter()
+            .filter(|o| self.file(**o).root == file.root)
+            .copied()
+            .collect();
         if same_name.len() <= 1 {
             return file.display_name().to_string();
         }
@@ -222,7 +296,9 @@ impl Vault {
             let clashes = same_name.iter().any(|o| {
                 *o != id && {
                     let pk = &self.file(*o).path_key;
-                    pk == &suffix_key || (pk.ends_with(&suffix_key) && pk[..pk.len() - suffix_key.len()].ends_with('/'))
+                    pk == &suffix_key
+                        || (pk.ends_with(&suffix_key)
+                            && pk[..pk.len() - suffix_key.len()].ends_with('/'))
                 }
             });
             if !clashes {
@@ -239,14 +315,17 @@ impl Vault {
 pub fn find_heading(syntax: &NoteSyntax, path: &[String], slug: bool) -> Option<usize> {
     let matches = |i: usize, wanted: &str| {
         let text = &syntax.headings[i].text;
-        keys::heading_key(text) == keys::heading_key(wanted) || (slug && keys::github_slug(text) == fold(wanted))
+        keys::heading_key(text) == keys::heading_key(wanted)
+            || (slug && keys::github_slug(text) == fold(wanted))
     };
     let mut range = 0..syntax.headings.len();
     let mut found = None;
     for wanted in path {
         let i = range.clone().find(|&i| matches(i, wanted))?;
         let level = syntax.headings[i].level;
-        let end = (i + 1..syntax.headings.len()).find(|&j| syntax.headings[j].level <= level).unwrap_or(syntax.headings.len());
+        let end = (i + 1..syntax.headings.len())
+            .find(|&j| syntax.headings[j].level <= level)
+            .unwrap_or(syntax.headings.len());
         range = i + 1..end;
         found = Some(i);
     }

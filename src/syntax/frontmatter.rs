@@ -40,7 +40,10 @@ pub(crate) fn lines(text: &str, start: usize) -> impl Iterator<Item = (usize, us
             return None;
         }
         let line_start = pos;
-        let end = bytes[pos..].iter().position(|&b| b == b'\n' || b == b'\r').map_or(bytes.len(), |i| pos + i);
+        let end = bytes[pos..]
+            .iter()
+            .position(|&b| b == b'\n' || b == b'\r')
+            .map_or(bytes.len(), |i| pos + i);
         let next = if bytes.get(end) == Some(&b'\r') && bytes.get(end + 1) == Some(&b'\n') {
             end + 2
         } else {
@@ -96,8 +99,13 @@ struct CharToByte {
 
 impl CharToByte {
     fn new(base: usize, content: &str) -> CharToByte {
-        let offsets = (!content.is_ascii()).then(|| content.char_indices().map(|(b, _)| b).collect());
-        CharToByte { base, offsets, len: content.len() }
+        let offsets =
+            (!content.is_ascii()).then(|| content.char_indices().map(|(b, _)| b).collect());
+        CharToByte {
+            base,
+            offsets,
+            len: content.len(),
+        }
     }
 
     fn byte(&self, char_index: usize) -> usize {
@@ -118,7 +126,10 @@ fn read_yaml(text: &str, fm: &mut Frontmatter) -> Option<SyntaxProblem> {
         fm.valid = false;
         return Some(SyntaxProblem {
             span: Span::new(fm.span.start, fm.span.start + 3),
-            message: format!("frontmatter of {} bytes is too large to read; its aliases and tags are ignored", content.len()),
+            message: format!(
+                "frontmatter of {} bytes is too large to read; its aliases and tags are ignored",
+                content.len()
+            ),
         });
     }
     let mut events = Events::default();
@@ -130,16 +141,23 @@ fn read_yaml(text: &str, fm: &mut Frontmatter) -> Option<SyntaxProblem> {
         let at = floor_char_boundary(text, at.min(fm.content.end));
         return Some(SyntaxProblem {
             span: Span::new(at, at),
-            message: format!("frontmatter is not valid YAML ({}); its aliases and tags are ignored", err.info()),
+            message: format!(
+                "frontmatter is not valid YAML ({}); its aliases and tags are ignored",
+                err.info()
+            ),
         });
     }
     let events = events.0;
     // Expect StreamStart, DocumentStart, then a mapping at the top.
-    let Some(top) = events.iter().position(|(ev, _)| matches!(ev, Event::MappingStart(..))) else {
+    let Some(top) = events
+        .iter()
+        .position(|(ev, _)| matches!(ev, Event::MappingStart(..)))
+    else {
         fm.valid = false;
         return Some(SyntaxProblem {
             span: Span::new(fm.span.start, fm.span.start + 3),
-            message: "frontmatter is not a YAML mapping of keys to values; it is ignored".to_string(),
+            message: "frontmatter is not a YAML mapping of keys to values; it is ignored"
+                .to_string(),
         });
     };
     let mut i = top + 1;
@@ -156,11 +174,21 @@ fn read_yaml(text: &str, fm: &mut Frontmatter) -> Option<SyntaxProblem> {
         };
         let value_start = i + 1;
         let value_end = skip_node(&events, value_start);
-        let values = scalars(&events[value_start..value_end.min(events.len())], text, &positions);
+        let values = scalars(
+            &events[value_start..value_end.min(events.len())],
+            text,
+            &positions,
+        );
         match key.as_str() {
             "aliases" | "alias" => fm.aliases.extend(split_values(values, false)),
             "tags" | "tag" => fm.tags.extend(split_values(values, true)),
-            "citekey" => fm.citekey = values.into_iter().next().map(|(v, _)| v).filter(|v| !v.is_empty()),
+            "citekey" => {
+                fm.citekey = values
+                    .into_iter()
+                    .next()
+                    .map(|(v, _)| v)
+                    .filter(|v| !v.is_empty())
+            }
             _ => {}
         }
         i = value_end;
@@ -196,7 +224,11 @@ fn scalars(events: &[(Event, Marker)], text: &str, positions: &CharToByte) -> Ve
                 if text[start..].starts_with(['"', '\'']) {
                     start += 1;
                 }
-                let end = if text[start..].starts_with(value.as_str()) { start + value.len() } else { start };
+                let end = if text[start..].starts_with(value.as_str()) {
+                    start + value.len()
+                } else {
+                    start
+                };
                 Some((value.clone(), Span::new(start, end)))
             }
             _ => None,
@@ -241,7 +273,11 @@ fn split_values(values: Vec<(String, Span)>, is_tag: bool) -> Vec<(String, Span)
             if trimmed.is_empty() {
                 continue;
             }
-            let piece_span = if exact { Span::new(span.start + at, span.start + at + trimmed.len()) } else { span };
+            let piece_span = if exact {
+                Span::new(span.start + at, span.start + at + trimmed.len())
+            } else {
+                span
+            };
             out.push((trimmed.to_string(), piece_span));
         }
     }
@@ -273,9 +309,15 @@ pub(super) fn wikilink_spans(text: &str, fm: &Frontmatter) -> Vec<(Span, Option<
         let mut from = 0;
         while let Some(open) = line[from..].find("[[") {
             let open = from + open;
-            let Some(close) = line[open + 2..].find("]]") else { break };
+            let Some(close) = line[open + 2..].find("]]") else {
+                break;
+            };
             let close = open + 2 + close + 2;
-            let start = if open > 0 && line.as_bytes()[open - 1] == b'!' { open - 1 } else { open };
+            let start = if open > 0 && line.as_bytes()[open - 1] == b'!' {
+                open - 1
+            } else {
+                open
+            };
             out.push((Span::new(s + start, s + close), key.clone()));
             from = close;
         }

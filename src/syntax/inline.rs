@@ -5,7 +5,6 @@
 use super::frontmatter::lines;
 use super::{BlockId, InlineField, Span, Tag};
 
-
 /// Sorted, non-overlapping spans with a fast membership test.
 pub(super) struct Mask {
     spans: Vec<Span>,
@@ -60,7 +59,11 @@ pub(super) struct Scanned {
 pub(super) fn scan(text: &str, body_start: usize, hidden: &[Span], links: &[Span]) -> Scanned {
     let hidden = Mask::new(hidden.to_vec());
     let links = Mask::new(links.to_vec());
-    let mut out = Scanned { tags: Vec::new(), blocks: Vec::new(), fields: Vec::new() };
+    let mut out = Scanned {
+        tags: Vec::new(),
+        blocks: Vec::new(),
+        fields: Vec::new(),
+    };
     // (start, end) of the lines since the last blank line: the paragraph a block id labels.
     let mut paragraph: Vec<(usize, usize)> = Vec::new();
     let mut previous_paragraph: Option<Span> = None;
@@ -99,7 +102,10 @@ pub(super) fn scan(text: &str, body_start: usize, hidden: &[Span], links: &[Span
             } else {
                 Span::new(paragraph[0].0, end)
             };
-            out.blocks.push(BlockId { block: labelled, ..block });
+            out.blocks.push(BlockId {
+                block: labelled,
+                ..block
+            });
         }
 
         tags(text, start, end, &hidden, &links, &mut out.tags);
@@ -133,7 +139,10 @@ fn content_offset(line: &str) -> usize {
             i += digits + 2;
             continue;
         }
-        if bytes[i..].starts_with(b"[ ] ") || bytes[i..].starts_with(b"[x] ") || bytes[i..].starts_with(b"[X] ") {
+        if bytes[i..].starts_with(b"[ ] ")
+            || bytes[i..].starts_with(b"[x] ")
+            || bytes[i..].starts_with(b"[X] ")
+        {
             i += 4;
             continue;
         }
@@ -158,8 +167,12 @@ fn field_key(raw: &str) -> Option<(usize, &str)> {
 /// `key:: value` filling a line (after list or quote markers).
 fn line_field(text: &str, content: usize, end: usize, hidden: &Mask, out: &mut Vec<InlineField>) {
     let rest = &text[content..end];
-    let Some(colons) = rest.find("::") else { return };
-    let Some((lead, key)) = field_key(&rest[..colons]) else { return };
+    let Some(colons) = rest.find("::") else {
+        return;
+    };
+    let Some((lead, key)) = field_key(&rest[..colons]) else {
+        return;
+    };
     if hidden.contains(content) {
         return;
     }
@@ -192,7 +205,9 @@ fn bracket_fields(text: &str, start: usize, end: usize, hidden: &Mask, out: &mut
             i += 1;
             continue;
         }
-        let Some(colons) = line[i + 1..].find("::") else { break };
+        let Some(colons) = line[i + 1..].find("::") else {
+            break;
+        };
         let key_raw = &line[i + 1..i + 1 + colons];
         let Some((lead, key)) = field_key(key_raw) else {
             i += 1;
@@ -234,7 +249,13 @@ fn bracket_fields(text: &str, start: usize, end: usize, hidden: &Mask, out: &mut
 }
 
 /// A `^block-id` ending the line.
-fn block_id(text: &str, start: usize, content: usize, end: usize, hidden: &Mask) -> Option<BlockId> {
+fn block_id(
+    text: &str,
+    start: usize,
+    content: usize,
+    end: usize,
+    hidden: &Mask,
+) -> Option<BlockId> {
     let line = text[start..end].trim_end();
     let caret = line.rfind('^')?;
     let id = &line[caret + 1..];
@@ -246,12 +267,16 @@ fn block_id(text: &str, start: usize, content: usize, end: usize, hidden: &Mask)
     if !preceded_ok || hidden.contains(at) {
         return None;
     }
-    Some(BlockId { id: id.to_string(), span: Span::new(at, at + 1 + id.len()), block: Span::new(start, end) })
+    Some(BlockId {
+        id: id.to_string(),
+        span: Span::new(at, at + 1 + id.len()),
+        block: Span::new(start, end),
+    })
 }
 
 /// Characters that may follow `#` in a tag: letters and digits of any script, `_`, `-`, `/`,
 /// and non-ASCII symbols such as emoji — but not punctuation.
-pub(crate) fn is_tag_char(c: char) -> bool {
+pub fn is_tag_char(c: char) -> bool {
     if c.is_ascii() {
         return c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '/');
     }
@@ -277,11 +302,19 @@ fn tags(text: &str, start: usize, end: usize, hidden: &Mask, links: &Mask, out: 
         if !preceded_ok || hidden.contains(at) || links.contains(at) {
             continue;
         }
-        let name_len: usize = line[i + 1..].chars().take_while(|&c| is_tag_char(c)).map(char::len_utf8).sum();
+        let name_len: usize = line[i + 1..]
+            .chars()
+            .take_while(|&c| is_tag_char(c))
+            .map(char::len_utf8)
+            .sum();
         let name = line[i + 1..i + 1 + name_len].trim_end_matches('/');
         if name.is_empty() || name.chars().all(|c| c.is_ascii_digit() || c == '/') {
             continue;
         }
-        out.push(Tag { name: name.to_string(), span: Span::new(at, at + 1 + name.len()), in_frontmatter: false });
+        out.push(Tag {
+            name: name.to_string(),
+            span: Span::new(at, at + 1 + name.len()),
+            in_frontmatter: false,
+        });
     }
 }

@@ -25,7 +25,10 @@ pub(super) fn parse_wikilink(text: &str, span: Span) -> Option<Link> {
         None => (inner, None),
     };
     let (target_raw, fragment_raw) = match target_part.find('#') {
-        Some(hash) => (&target_part[..hash], Some((open + hash + 1, &target_part[hash + 1..]))),
+        Some(hash) => (
+            &target_part[..hash],
+            Some((open + hash + 1, &target_part[hash + 1..])),
+        ),
         None => (target_part, None),
     };
     let lead = target_raw.len() - target_raw.trim_start().len();
@@ -57,18 +60,27 @@ fn parse_fragment(frag: &str) -> Option<Fragment> {
         let id = id.trim();
         return (!id.is_empty()).then(|| Fragment::Block(id.to_string()));
     }
-    let path: Vec<String> = frag.split('#').map(str::trim).filter(|h| !h.is_empty()).map(str::to_string).collect();
+    let path: Vec<String> = frag
+        .split('#')
+        .map(str::trim)
+        .filter(|h| !h.is_empty())
+        .map(str::to_string)
+        .collect();
     (!path.is_empty()).then_some(Fragment::Heading(path))
 }
 
 /// Whether a destination names something outside the vault (`https:`, `mailto:`, `obsidian:`…).
 fn has_scheme(dest: &str) -> bool {
-    let Some(colon) = dest.find(':') else { return false };
+    let Some(colon) = dest.find(':') else {
+        return false;
+    };
     let scheme = &dest[..colon];
     // A single letter is a Windows drive (`C:\…`), still a path.
     scheme.len() > 1
         && scheme.starts_with(|c: char| c.is_ascii_alphabetic())
-        && scheme.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+        && scheme
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
 }
 
 fn decode(s: &str) -> String {
@@ -77,7 +89,13 @@ fn decode(s: &str) -> String {
 
 /// Parse `[text](dest)`, `![alt](dest)` or a reference-style link at `span`, whose destination
 /// pulldown-cmark already unescaped into `dest`.
-pub(super) fn parse_markdown_link(text: &str, span: Span, dest: &str, inline: bool, embed: bool) -> Option<Link> {
+pub(super) fn parse_markdown_link(
+    text: &str,
+    span: Span,
+    dest: &str,
+    inline: bool,
+    embed: bool,
+) -> Option<Link> {
     let dest = dest.trim();
     if dest.is_empty() || has_scheme(dest) || dest.starts_with("//") {
         return None;
@@ -127,7 +145,10 @@ pub(super) fn parse_markdown_link(text: &str, span: Span, dest: &str, inline: bo
             let path_len = raw_dest.find('#').unwrap_or(raw_dest.len());
             target_span = Span::new(inner_start, inner_start + path_len);
             if path_len < raw_dest.len() {
-                fragment_span = Some(Span::new(inner_start + path_len + 1, inner_start + raw_dest.len()));
+                fragment_span = Some(Span::new(
+                    inner_start + path_len + 1,
+                    inner_start + raw_dest.len(),
+                ));
             }
         }
     } else if let Some(close) = raw.find(']') {
@@ -160,13 +181,18 @@ pub(super) fn parse_link_definition(text: &str, span: Span, dest: &str) -> Optio
     let (inner_start, inner_len) = if rest[lead..].starts_with('<') {
         (dest_start + 1, rest[lead + 1..].find('>').unwrap_or(0))
     } else {
-        (dest_start, rest[lead..].find(char::is_whitespace).unwrap_or(rest.len() - lead))
+        (
+            dest_start,
+            rest[lead..]
+                .find(char::is_whitespace)
+                .unwrap_or(rest.len() - lead),
+        )
     };
     let raw_dest = &text[inner_start..inner_start + inner_len];
     let path_len = raw_dest.find('#').unwrap_or(raw_dest.len());
     link.target_span = Span::new(inner_start, inner_start + path_len);
-    link.fragment_span =
-        (path_len < raw_dest.len()).then(|| Span::new(inner_start + path_len + 1, inner_start + raw_dest.len()));
+    link.fragment_span = (path_len < raw_dest.len())
+        .then(|| Span::new(inner_start + path_len + 1, inner_start + raw_dest.len()));
     link.alias = Some(label);
     Some(link)
 }

@@ -3,6 +3,7 @@
 
 mod frontmatter;
 mod inline;
+pub use inline::is_tag_char;
 mod links;
 
 use pulldown_cmark::{Event, HeadingLevel, LinkType, Options, Parser, Tag as Md, TagEnd};
@@ -164,12 +165,16 @@ impl NoteSyntax {
     pub fn link_at(&self, offset: usize) -> Option<&Link> {
         self.links
             .iter()
-            .filter(|link| link.span.start <= offset && offset < link.span.end.max(link.span.start + 1))
+            .filter(|link| {
+                link.span.start <= offset && offset < link.span.end.max(link.span.start + 1)
+            })
             .min_by_key(|link| link.span.len())
     }
 
     pub fn heading_at(&self, offset: usize) -> Option<&Heading> {
-        self.headings.iter().find(|h| h.span.start <= offset && offset < h.span.end)
+        self.headings
+            .iter()
+            .find(|h| h.span.start <= offset && offset < h.span.end)
     }
 }
 
@@ -209,7 +214,9 @@ pub fn parse(text: &str) -> NoteSyntax {
         frontmatter::Scan::Unclosed(span) => {
             syntax.problems.push(SyntaxProblem {
                 span,
-                message: "frontmatter opened with `---` is never closed; the note is read as body text".to_string(),
+                message:
+                    "frontmatter opened with `---` is never closed; the note is read as body text"
+                        .to_string(),
             });
             bom
         }
@@ -225,7 +232,11 @@ pub fn parse(text: &str) -> NoteSyntax {
     let parser = Parser::new_ext(body, cmark_options()).into_offset_iter();
     for (_label, def) in parser.reference_definitions().iter() {
         let span = Span::new(def.span.start, def.span.end).shift(body_start);
-        cmark_links.extend(links::parse_link_definition(text, trim_line_end(text, span), &def.dest));
+        cmark_links.extend(links::parse_link_definition(
+            text,
+            trim_line_end(text, span),
+            &def.dest,
+        ));
     }
     for (event, range) in parser {
         let span = Span::new(range.start, range.end).shift(body_start);
@@ -252,14 +263,24 @@ pub fn parse(text: &str) -> NoteSyntax {
                     });
                 }
             }
-            Event::Start(Md::Link { link_type, dest_url, .. })
-            | Event::Start(Md::Image { link_type, dest_url, .. }) => {
+            Event::Start(Md::Link {
+                link_type,
+                dest_url,
+                ..
+            })
+            | Event::Start(Md::Image {
+                link_type,
+                dest_url,
+                ..
+            }) => {
                 let embed = text[span.start..].starts_with('!');
                 // Reference-style uses are represented by their definitions (below), which hold
                 // the path that resolution and renames work on.
                 let link = match link_type {
                     LinkType::WikiLink { .. } => links::parse_wikilink(text, span),
-                    LinkType::Inline => links::parse_markdown_link(text, span, &dest_url, true, embed),
+                    LinkType::Inline => {
+                        links::parse_markdown_link(text, span, &dest_url, true, embed)
+                    }
                     _ => None,
                 };
                 cmark_links.extend(link);
@@ -274,9 +295,15 @@ pub fn parse(text: &str) -> NoteSyntax {
     hidden.extend(comments.iter().copied());
     hidden.sort();
 
-    let in_hidden = |span: Span| hidden.iter().any(|h| h.start <= span.start && span.start < h.end);
+    let in_hidden = |span: Span| {
+        hidden
+            .iter()
+            .any(|h| h.start <= span.start && span.start < h.end)
+    };
     cmark_links.retain(|link| !in_hidden(link.span));
-    syntax.headings.retain(|h| !comments.iter().any(|c| c.contains_span(h.span)));
+    syntax
+        .headings
+        .retain(|h| !comments.iter().any(|c| c.contains_span(h.span)));
 
     let link_spans: Vec<Span> = cmark_links.iter().map(|l| l.span).collect();
     let scan = inline::scan(text, body_start, &hidden, &link_spans);
@@ -297,7 +324,11 @@ pub fn parse(text: &str) -> NoteSyntax {
         let mut tags: Vec<Tag> = fm
             .tags
             .iter()
-            .map(|(name, span)| Tag { name: name.clone(), span: *span, in_frontmatter: true })
+            .map(|(name, span)| Tag {
+                name: name.clone(),
+                span: *span,
+                in_frontmatter: true,
+            })
             .collect();
         tags.append(&mut syntax.tags);
         syntax.tags = tags;
@@ -331,7 +362,11 @@ fn heading_text(text: &str, span: Span) -> (Span, String) {
     let (start, end) = if raw[trimmed_start..].starts_with('#') {
         // ATX: `## text ##`
         let line = &raw[..first_line_len];
-        let after = trimmed_start + line[trimmed_start..].bytes().take_while(|&b| b == b'#').count();
+        let after = trimmed_start
+            + line[trimmed_start..]
+                .bytes()
+                .take_while(|&b| b == b'#')
+                .count();
         let rest = &line[after..];
         let mut end = after + rest.trim_end().len();
         let start = (after + (rest.len() - rest.trim_start().len())).min(end);

@@ -19,7 +19,13 @@ fn render(text: &str) -> String {
         }
     }
     for h in &s.headings {
-        out += &format!("heading {} {:?} text_span={:?} line={:?}\n", h.level, h.text, at(h.text_span), at(h.span));
+        out += &format!(
+            "heading {} {:?} text_span={:?} line={:?}\n",
+            h.level,
+            h.text,
+            at(h.text_span),
+            at(h.span)
+        );
     }
     for l in &s.links {
         out += &format!(
@@ -48,13 +54,32 @@ fn render(text: &str) -> String {
         out += "\n";
     }
     for t in &s.tags {
-        out += &format!("tag {:?} at {:?}{}\n", t.name, at(t.span), if t.in_frontmatter { " (frontmatter)" } else { "" });
+        out += &format!(
+            "tag {:?} at {:?}{}\n",
+            t.name,
+            at(t.span),
+            if t.in_frontmatter {
+                " (frontmatter)"
+            } else {
+                ""
+            }
+        );
     }
     for b in &s.blocks {
-        out += &format!("block {:?} at {:?} labels {:?}\n", b.id, at(b.span), at(b.block));
+        out += &format!(
+            "block {:?} at {:?} labels {:?}\n",
+            b.id,
+            at(b.span),
+            at(b.block)
+        );
     }
     for f in &s.fields {
-        out += &format!("field {:?} at {:?} value {:?}\n", f.key, at(f.key_span), at(f.value_span));
+        out += &format!(
+            "field {:?} at {:?} value {:?}\n",
+            f.key,
+            at(f.key_span),
+            at(f.value_span)
+        );
     }
     for p in &s.problems {
         out += &format!("problem at {:?}: {}\n", p.span, p.message);
@@ -118,9 +143,12 @@ fn nothing_is_found_in_code_math_or_comments() {
 
 #[test]
 fn unclosed_comment_hides_the_rest_of_the_note() {
-    check("[[before]] %% [[after]]\n\n[[later]]\n", expect![[r####"
+    check(
+        "[[before]] %% [[after]]\n\n[[later]]\n",
+        expect![[r####"
         link Wiki "[[before]]" target="before" at "before"
-    "####]]);
+    "####]],
+    );
 }
 
 #[test]
@@ -183,15 +211,21 @@ fn frontmatter_aliases_tags_citekey_and_links() {
 
 #[test]
 fn invalid_or_unclosed_frontmatter_is_reported_not_fatal() {
-    check("---\naliases: [unclosed\n---\n[[Still Found]]\n", expect![[r#"
+    check(
+        "---\naliases: [unclosed\n---\n[[Still Found]]\n",
+        expect![[r#"
         frontmatter "---⏎aliases: [unclosed⏎---⏎" valid=false
         link Wiki "[[Still Found]]" target="Still Found" at "Still Found"
         problem at Span { start: 23, end: 23 }: frontmatter is not valid YAML (while parsing a flow sequence, expected ',' or ']'); its aliases and tags are ignored
-    "#]]);
-    check("---\ntitle: x\n\n[[Body]]\n", expect![[r#"
+    "#]],
+    );
+    check(
+        "---\ntitle: x\n\n[[Body]]\n",
+        expect![[r#"
         link Wiki "[[Body]]" target="Body" at "Body"
         problem at Span { start: 0, end: 3 }: frontmatter opened with `---` is never closed; the note is read as body text
-    "#]]);
+    "#]],
+    );
 }
 
 #[test]
@@ -221,22 +255,28 @@ fn the_seed_note_from_a_real_vault() {
 
 #[test]
 fn bracketed_inline_fields_and_fields_in_list_items() {
-    check("- [due:: [[Tomorrow]]] and (rel:: [[Other]])\n- **up**:: [[Parent]]\n", expect![[r#"
+    check(
+        "- [due:: [[Tomorrow]]] and (rel:: [[Other]])\n- **up**:: [[Parent]]\n",
+        expect![[r#"
         link Wiki "[[Tomorrow]]" target="Tomorrow" at "Tomorrow" field="due"
         link Wiki "[[Other]]" target="Other" at "Other" field="rel"
         link Wiki "[[Parent]]" target="Parent" at "Parent" field="up"
         field "due" at "due" value "[[Tomorrow]]"
         field "rel" at "rel" value "[[Other]]"
         field "up" at "up" value "[[Parent]]"
-    "#]]);
+    "#]],
+    );
 }
 
 #[test]
 fn bom_and_lone_cr_line_endings() {
-    check("\u{feff}---\raliases: [A]\r---\r[[X]] #t\r", expect![[r####"
+    check(
+        "\u{feff}---\raliases: [A]\r---\r[[X]] #t\r",
+        expect![[r####"
         frontmatter "---\raliases: [A]\r---\r" valid=true
           alias "A" at "A"
         link Wiki "[[X]]" target="X" at "X"
         tag "t" at "#t"
-    "####]]);
+    "####]],
+    );
 }

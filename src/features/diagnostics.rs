@@ -1,0 +1,273 @@
+//! Diagnostics of one note: unresolved notes, attachments, headings and blocks, ambiguous
+//! links, and frontmatter the parser could not read.
+
+use super::Location;
+use crate::index::{Broken, FileId, Vault};
+use crate::syntax::Span;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    Error,
+    Warning,
+    Information,
+    Hint,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Information => "info",
+            Severity::Hint => "hint",
+        }
+    }
+}
+
+/// What a diagnostic is about; `code` in the protocol, and what `check` counts as broken.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    UnresolvedNote,
+    UnresolvedAttachment,
+    UnresolvedHeading,
+    UnresolvedBlock,
+    Ambiguous,
+    Frontmatter,
+}
+
+impl Kind {
+    pub fn code(self) -> &'static str {
+        match self {
+            Kind::UnresolvedNote => "unresolved-note",
+            Kind::UnresolvedAttachment => "unresolved-attachment",
+            Kind::UnresolvedHeading => "unresolved-heading",
+            Kind::UnresolvedBlock => "unresolved-block",
+            Kind::Ambiguous => "ambiguous-link",
+            Kind::Frontmatter => "frontmatter",
+        }
+    }
+
+    /// A broken link: `check` exits non-zero when any exists.
+    pub fn is_broken_link(self) -> bool {
+        matches!(
+            self,
+            Kind::UnresolvedNote
+                | Kind::UnresolvedAttachment
+                | Kind::UnresolvedHeading
+                | Kind::UnresolvedBlock
+        )
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub span: Span,
+    pub severity: Severity,
+    pub kind: Kind,
+    pub message: String,
+    /// Other places the message names (the candidates of an ambiguous link).
+    pub related: Vec<(Location, String)>,
+}
+
+fn quote(s: &str) -> String {
+    format!("‘{s}’")
+}
+
+/// Every diagnostic of note `file`, in text order.
+pub fn diagnostics(vault: &Vault, file: FileId) -> Vec<Diagnostic> {
+    let Some(note) = vault.note(file) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for problem in &note.syntax.problems {
+        out.push(Diagnostic {
+            span: problem.span,
+            severity: Severity::Information,
+            kind: Kind::Frontmatter,
+            message: problem.message.clone(),
+            related: Vec::new(),
+        });
+    }
+    for link in &note.syntax.links {
+        match vault.resolve(file, link) {
+            Ok(resolved) if resolved.is_ambiguous() => {
+                let chosen = vault.file(resolved.file);
+                let names: Vec<String> = resolved
+                    .candidates
+                    .iter()
+                    .map(|id| vault.file(*id).rel.clone())
+                    .collect();
+                out.push(Diagnostic {
+                    span: link.target_span,
+                    severity: Severity::Hint,
+                    kind: Kind::Ambiguous,
+                    message: format!(
+                        "{} matches {} files: {}; it resolves to {}",
+                        quote(&link.target),
+                        names.len(),
+                        names.join(", "),
+                        chosen.rel
+                    ),
+                    related: resolved
+                        .candidates
+                        .iter()
+                        .map(|id| {
+                            (
+                                Location {
+                                    file: *id,
+                                    span: Span::default(),
+                                },
+                                format!("candidate {}", vault.file(*id).rel),
+                            )
+                        })
+                        .collect(),
+                });
+            }
+            Ok(_) => {}
+            Err(Broken::File { target, attachment }) => out.push(Diagnostic {
+                span: link.span,
+                severity: Severity::Warning,
+                kind: if attachment {
+                    Kind::UnresolvedAttachment
+                } else {
+                    Kind::UnresolvedNote
+                },
+                message: if attachment {
+                    format!(
+                        "Unresolved link: no file named {} in the vault",
+                        quote(&target)
+                    )
+                } else {
+                    format!(
+                        "Unresolved link: no note named {} in the vault",
+                        quote(&target)
+                    )
+                },
+                related: Vec::new(),
+            }),
+            Err(Broken::Heading { resolved, heading }) => {
+                let place = if resolved.file == file {
+                    "this note".to_string()
+                } else {
+                    quote(vault.file(resolved.file).display_name())
+                };
+                out.push(Diagnostic {
+                    span: link.fragment_span.unwrap_or(link.span),
+                    severity: Severity::Warning,
+                    kind: Kind::UnresolvedHeading,
+                    message: format!(
+                        "Unresolved link: no heading {} in {place}",
+                        quote(&heading.join("#"))
+                    ),
+                    related: Vec::new(),
+                });
+            }
+            Err(Broken::Block { resolved, id }) => {
+                let place = if resolved.file == file {
+                    "this note".to_string()
+                } else {
+                    quote(vault.file(resolved.file).display_name())
+                };
+                out.push(Diagnostic {
+                    span: link.fragment_span.unwrap_or(link.span),
+                    severity: Severity::Warning,
+                    kind: Kind::UnresolvedBlock,
+                    message: format!(
+                        "Unresolved link: no block {} in {place}",
+                        quote(&format!("^{id}"))
+                    ),
+                    related: Vec::new(),
+                });
+            }
+        }
+    }
+    out.sort_by_key(|d| d.span);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use expect_test::{Expect, expect};
+
+    use super::*;
+    use crate::features::fixture::Fixture;
+
+    /// Diagnostics of the first file of the fixture.
+    fn check(fixture: &str, expect: Expect) {
+        let f = Fixture::parse(fixture);
+        let first = f.vault.files().map(|(id, _)| id).min().expect("a file");
+        let actual: Vec<String> = diagnostics(&f.vault, first)
+            .iter()
+            .map(|d| {
+                format!(
+                    "{} {}: {} [{}]",
+                    f.render(first, d.span),
+                    d.severity.as_str(),
+                    d.message,
+                    d.kind.code()
+                )
+            })
+            .collect();
+        expect.assert_eq(&actual.join("\n"));
+    }
+
+    #[test]
+    fn each_message_names_what_is_missing() {
+        check(
+            r####"
+//- /a.md
+[[Missing]] [[b#No Such]] [[b#^gone]] ![[lost.png]] [[#Nowhere]] [x](nope.md)
+//- /b.md
+# Exists
+"####,
+            expect![[r#"
+                a.md 1:1-1:12 "[[Missing]]" warning: Unresolved link: no note named ‘Missing’ in the vault [unresolved-note]
+                a.md 1:17-1:24 "No Such" warning: Unresolved link: no heading ‘No Such’ in ‘b’ [unresolved-heading]
+                a.md 1:31-1:36 "^gone" warning: Unresolved link: no block ‘^gone’ in ‘b’ [unresolved-block]
+                a.md 1:39-1:52 "![[lost.png]]" warning: Unresolved link: no file named ‘lost.png’ in the vault [unresolved-attachment]
+                a.md 1:56-1:63 "Nowhere" warning: Unresolved link: no heading ‘Nowhere’ in this note [unresolved-heading]
+                a.md 1:66-1:78 "[x](nope.md)" warning: Unresolved link: no note named ‘nope.md’ in the vault [unresolved-note]"#]],
+        );
+    }
+
+    #[test]
+    fn ambiguous_link_is_a_hint_naming_every_candidate() {
+        check(
+            r####"
+//- /a.md
+[[index]]
+//- /x/index.md
+//- /y/index.md
+"####,
+            expect![[
+                r####"a.md 1:3-1:8 "index" hint: ‘index’ matches 2 files: x/index.md, y/index.md; it resolves to x/index.md [ambiguous-link]"####
+            ]],
+        );
+    }
+
+    #[test]
+    fn resolved_links_of_every_form_are_silent() {
+        check(
+            r####"
+//- /notes/a.md
+---
+up: "[[b]]"
+aliases: [Self]
+---
+# Top
+[[b]] [[B#Part]] [[b#^id]] [[#Top]] ![[img.png]] [[dir/c]] [[/dir/c]] [[./sib]] [[../dir/c]] [[Alias of C]]
+[y](../dir/c.md) [z](<sib.md>) [w](sib) field:: [[b|shown]]
+//- /b.md
+## Part
+text ^id
+//- /dir/c.md
+---
+aliases: [Alias of C]
+---
+//- /notes/sib.md
+//- /assets/img.png
+"####,
+            expect![[r####""####]],
+        );
+    }
+}

@@ -1,0 +1,298 @@
+//! Hover: a preview of what a link points to — the note without its frontmatter (the section
+//! for a heading link, the block for a block link), bounded — with its aliases, tags and
+//! backlink count; and a count of notes for a tag.
+
+use super::{floor_boundary, link_at};
+use crate::index::{Anchor, Broken, FileId, Resolved, Vault, keys};
+use crate::syntax::Span;
+
+/// Previews stop after this many lines or bytes, at a line boundary.
+const PREVIEW_LINES: usize = 40;
+const PREVIEW_BYTES: usize = 4000;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Hover {
+    /// Markdown to show.
+    pub markdown: String,
+    /// What the hover is about (the link or tag under the cursor).
+    pub span: Span,
+}
+
+pub fn hover(vault: &Vault, file: FileId, offset: usize) -> Option<Hover> {
+    if let Some((link, resolution)) = link_at(vault, file, offset) {
+        let markdown = match resolution {
+            Ok(resolved) => describe(vault, &resolved, None),
+            Err(Broken::File { target, attachment }) => format!(
+                "**Unresolved link** — no {} named `{}` in the vault.",
+                if attachment { "file" } else { "note" },
+                target
+            ),
+            Err(Broken::Heading { resolved, heading }) => describe(
+                vault,
+                &resolved,
+                Some(format!(
+                    "*No heading `{}` in this note.*",
+                    heading.join("#")
+                )),
+            ),
+            Err(Broken::Block { resolved, id }) => describe(
+                vault,
+                &resolved,
+                Some(format!("*No block `^{id}` in this note.*")),
+            ),
+        };
+        return Some(Hover {
+            markdown,
+            span: link.span,
+        });
+    }
+    let note = vault.note(file)?;
+    let tag = note.syntax.tags.iter().find(|t| t.span.touches(offset))?;
+    let entry = vault.tag(&keys::fold(&tag.name));
+    let count = entry.map_or(0, |e| e.notes.len());
+    Some(Hover {
+        markdown: format!(
+            "**#{}** — used in {count} note{}",
+            tag.name,
+            if count == 1 { "" } else { "s" }
+        ),
+        span: tag.span,
+    })
+}
+
+fn describe(vault: &Vault, resolved: &Resolved, warning: Option<String>) -> String {
+    let file = vault.file(resolved.file);
+    let mut out = format!("**{}** — `{}`", file.display_name(), file.rel);
+    let Some(note) = file.note() else {
+        out.push_str("\n\nAttachment.");
+        return out;
+    };
+    let mut facts = Vec::new();
+    let aliases: Vec<&str> = note.syntax.aliases().collect();
+    if !aliases.is_empty() {
+        facts.push(format!("aliases: {}", aliases.join(", ")));
+    }
+    let mut tags: Vec<String> = note
+        .syntax
+        .tags
+        .iter()
+        .map(|t| format!("#{}", t.name))
+        .collect();
+    tags.dedup();
+    if !tags.is_empty() {
+        facts.push(format!("tags: {}", tags.join(" ")));
+    }
+    let backlinks = vault
+        .backlinks(resolved.file)
+        .iter()
+        .filter(|(src, _)| *src != resolved.file)
+        .count();
+    facts.push(format!(
+        "{backlinks} backlink{}",
+        if backlinks == 1 { "" } else { "s" }
+    ));
+    out.push_str("\n\n");
+    out.push_str(&facts.join(" · "));
+    if let Some(alias) = &resolved.via_alias {
+        out.push_str(&format!(
+            "\n\n*Resolved through the alias “{alias}”: no file has that name.*"
+        ));
+    }
+    if resolved.is_ambiguous() {
+        let others: Vec<&str> = resolved.candidates[1..]
+            .iter()
+            .map(|id| vault.file(*id).rel.as_str())
+            .collect();
+        out.push_str(&format!(
+            "\n\n*Ambiguous: also matches {}.*",
+            others.join(", ")
+        ));
+    }
+    if let Some(warning) = warning {
+        out.push_str("\n\n");
+        out.push_str(&warning);
+    }
+    let text = &note.text;
+    let section = match resolved.anchor {
+        Anchor::File => Span::new(note.syntax.body_start(), text.len()),
+        Anchor::Heading(i) => {
+            let heading = &note.syntax.headings[i];
+            let end = note.syntax.headings[i + 1..]
+                .iter()
+                .find(|h| h.level <= heading.level)
+                .map_or(text.len(), |h| h.span.start);
+            Span::new(heading.span.start, end)
+        }
+        Anchor::Block(i) => note.syntax.blocks[i].block,
+    };
+    let preview = bounded(&text[section.start..section.end]);
+    if !preview.trim().is_empty() {
+        out.push_str("\n\n---\n\n");
+        out.push_str(preview.trim_end());
+        if preview.len() < section.len()
+            && !text[section.start + preview.len()..section.end]
+                .trim()
+                .is_empty()
+        {
+            out.push_str("\n\n…");
+        }
+    }
+    out
+}
+
+/// The start of `text`, at most `PREVIEW_LINES` lines and `PREVIEW_BYTES` bytes, cut at a line end.
+fn bounded(text: &str) -> &str {
+    let text = text.trim_start_matches(['\n', '\r']);
+    let mut end = text
+        .match_indices('\n')
+        .nth(PREVIEW_LINES - 1)
+        .map_or(text.len(), |(i, _)| i);
+    if end > PREVIEW_BYTES {
+        end = floor_boundary(text, PREVIEW_BYTES);
+        if let Some(nl) = text[..end].rfind('\n') {
+            end = nl;
+        }
+    }
+    &text[..end]
+}
+
+#[cfg(test)]
+mod tests {
+    use expect_test::{Expect, expect};
+
+    use super::*;
+    use crate::features::fixture::Fixture;
+
+    fn check(fixture: &str, expect: Expect) {
+        let f = Fixture::parse(fixture);
+        let (file, offset) = f.cursor();
+        let actual = match hover(&f.vault, file, offset) {
+            Some(h) => format!("{}\n{}", f.render(file, h.span), h.markdown),
+            None => "none".to_string(),
+        };
+        expect.assert_eq(&actual);
+    }
+
+    #[test]
+    fn note_preview_strips_frontmatter_and_counts_backlinks() {
+        check(
+            r####"
+//- /a.md
+Read [[Tar$0get]].
+//- /Target.md
+---
+aliases: [The Target]
+tags: [project]
+---
+# Target
+Body text with #inline tag.
+//- /c.md
+[[target]] and [[The Target]]
+"####,
+            expect![[r####"
+                a.md 1:6-1:16 "[[Target]]"
+                **Target** — `Target.md`
+
+                aliases: The Target · tags: #project #inline · 3 backlinks
+
+                ---
+
+                # Target
+                Body text with #inline tag."####]],
+        );
+    }
+
+    #[test]
+    fn heading_link_previews_its_section_only() {
+        check(
+            r####"
+//- /a.md
+[[b#Two$0]]
+//- /b.md
+# One
+one
+## Two
+two
+### Two point five
+deeper
+## Three
+three
+"####,
+            expect![[r#"
+                a.md 1:1-1:10 "[[b#Two]]"
+                **b** — `b.md`
+
+                1 backlink
+
+                ---
+
+                ## Two
+                two
+                ### Two point five
+                deeper"#]],
+        );
+    }
+
+    #[test]
+    fn alias_resolution_and_missing_block_are_said() {
+        check(
+            r####"
+//- /a.md
+[[Nick$0name#^nope]]
+//- /Real Name.md
+---
+aliases: [Nickname]
+---
+text
+"####,
+            expect![[r#"
+                a.md 1:1-1:19 "[[Nickname#^nope]]"
+                **Real Name** — `Real Name.md`
+
+                aliases: Nickname · 1 backlink
+
+                *Resolved through the alias “Nickname”: no file has that name.*
+
+                *No block `^nope` in this note.*
+
+                ---
+
+                text"#]],
+        );
+    }
+
+    #[test]
+    fn long_note_preview_is_bounded() {
+        let body: String = (1..=100).map(|i| format!("line {i}\n")).collect();
+        let fixture = format!("//- /a.md\n[[lo$0ng]]\n//- /long.md\n{body}");
+        let f = Fixture::parse(&fixture);
+        let (file, offset) = f.cursor();
+        let h = hover(&f.vault, file, offset).expect("hover");
+        assert!(h.markdown.contains("line 40\n\n…"), "{}", h.markdown);
+        assert!(!h.markdown.contains("line 41"));
+    }
+
+    #[test]
+    fn unresolved_link_and_tag() {
+        check(
+            r####"
+//- /a.md
+[[Gh$0ost]]
+"####,
+            expect![[r####"
+                a.md 1:1-1:10 "[[Ghost]]"
+                **Unresolved link** — no note named `Ghost` in the vault."####]],
+        );
+        check(
+            r####"
+//- /a.md
+#pro$0ject
+//- /b.md
+#Project
+"####,
+            expect![[r####"
+                a.md 1:1-1:9 "#project"
+                **#project** — used in 2 notes"####]],
+        );
+    }
+}

@@ -1,0 +1,54 @@
+//! Features: completion, definition, hover, diagnostics and references as pure functions of
+//! (vault, note, byte offset) → plain data. No protocol types here; `lsp` converts.
+
+pub mod completion;
+pub mod definition;
+pub mod diagnostics;
+pub mod hover;
+pub mod references;
+
+#[cfg(test)]
+pub(crate) mod fixture;
+
+use crate::index::{Anchor, Broken, FileId, Resolved, Vault};
+use crate::syntax::{Link, Span};
+
+/// A place in a file of the vault.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Location {
+    pub file: FileId,
+    pub span: Span,
+}
+
+/// The link under the cursor, with how it resolves.
+pub(crate) fn link_at(
+    vault: &Vault,
+    file: FileId,
+    offset: usize,
+) -> Option<(&Link, Result<Resolved, Broken>)> {
+    let note = vault.note(file)?;
+    let link = note.syntax.link_at(offset)?;
+    Some((link, vault.resolve(file, link)))
+}
+
+/// The span a resolved link lands on in its target: the heading line, the labelled block, or
+/// the start of the file.
+pub(crate) fn anchor_span(vault: &Vault, resolved: &Resolved) -> Span {
+    let Some(note) = vault.note(resolved.file) else {
+        return Span::default();
+    };
+    match resolved.anchor {
+        Anchor::File => Span::default(),
+        Anchor::Heading(i) => note.syntax.headings[i].span,
+        Anchor::Block(i) => note.syntax.blocks[i].block,
+    }
+}
+
+/// Round `at` down to a char boundary of `text`, clamped to its length.
+pub(crate) fn floor_boundary(text: &str, at: usize) -> usize {
+    let mut at = at.min(text.len());
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
+}
