@@ -1,6 +1,9 @@
 //! notegraph: a language server for linked markdown notes. The crate is layered as DESIGN.md
 //! describes — `syntax` → `index` → `features` → `lsp` — with the loader and CLI beside them.
 
+pub mod check;
 pub mod features;
 pub mod index;
+pub mod loader;
+pub mod lsp;
 pub mod syntax;

@@ -34,6 +34,38 @@ mod tests {
         expect.assert_eq(&actual);
     }
 
+    /// The definition is the range marked with `^^^` in the fixture.
+    fn check_marked(fixture: &str) {
+        let f = Fixture::parse(fixture);
+        let (file, offset) = f.cursor();
+        let (target, span, _) = f.marks.first().cloned().expect("a ^^^ mark");
+        assert_eq!(definition(&f.vault, file, offset), Some(Location { file: target, span }));
+    }
+
+    #[test]
+    fn definition_is_the_marked_heading_or_block() {
+        check_marked(
+            r####"
+//- /a.md
+[[b#Sec$0ond]]
+//- /b.md
+# First
+## Second
+^^^^^^^^^
+"####,
+        );
+        check_marked(
+            r####"
+//- /a.md
+[see](b.md#^$0anchor)
+//- /b.md
+# First
+- item ^anchor
+^^^^^^^^^^^^^^
+"####,
+        );
+    }
+
     #[test]
     fn wikilink_goes_to_the_note() {
         check(

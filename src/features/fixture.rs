@@ -99,10 +99,6 @@ impl Fixture {
         self.cursor.expect("fixture has a $0 cursor")
     }
 
-    pub fn path(&self, id: FileId) -> &str {
-        &self.vault.file(id).rel
-    }
-
     /// `rel/path.md 3:5-3:9 "text"`: a span rendered for snapshots, with 1-based line:col.
     pub fn render(&self, id: FileId, span: Span) -> String {
         let file = self.vault.file(id);

@@ -34,7 +34,7 @@ impl Note {
 
 #[derive(Debug)]
 pub enum Content {
-    Note(Note),
+    Note(Box<Note>),
     /// Any other file: images, PDFs, bibliographies… known by path only, never read.
     Attachment,
 }
@@ -250,7 +250,7 @@ impl Vault {
 
     /// Insert or replace the note at `path`. Outside every root, nothing happens.
     pub fn upsert_note(&mut self, path: &Path, note: Note) -> Change {
-        self.upsert(path, Content::Note(note))
+        self.upsert(path, Content::Note(Box::new(note)))
     }
 
     pub fn upsert_attachment(&mut self, path: &Path) -> Change {

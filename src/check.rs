@@ -1,0 +1,132 @@
+//! `notegraph check`: every diagnostic of every note in a vault, for people (`path:line:col:
+//! severity: message`) and for tools (`--format json`). Read-only.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use crate::features::diagnostics::{Severity, diagnostics};
+use crate::loader;
+
+/// 1-based line and column (in characters) of `offset`; `\r\n`, `\n` and lone `\r` end lines.
+pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset];
+    let mut line = 1;
+    let mut line_start = 0;
+    let bytes = before.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\n' => {
+                line += 1;
+                line_start = i + 1;
+            }
+            b'\r' if bytes.get(i + 1) != Some(&b'\n') => {
+                line += 1;
+                line_start = i + 1;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    (line, before[line_start..].chars().count() + 1)
+}
+
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Summary {
+    pub notes: usize,
+    pub broken: usize,
+    pub ambiguous: usize,
+    pub other: usize,
+    pub skipped: usize,
+}
+
+/// Check the vault at `dir`, writing the report to `out`. Returns the counts.
+pub fn run(dir: &Path, json: bool, out: &mut dyn Write) -> std::io::Result<Summary> {
+    let root = dir.canonicalize()?;
+    let (vault, skipped) = loader::load_vault(vec![root.clone()]);
+    let mut notes: Vec<_> = vault.notes().collect();
+    notes.sort_by(|a, b| a.1.rel.cmp(&b.1.rel));
+    let mut summary = Summary {
+        notes: notes.len(),
+        skipped: skipped.len(),
+        ..Summary::default()
+    };
+    let mut records = Vec::new();
+    for (id, file, note) in notes {
+        let shown: PathBuf = dir.join(&file.rel);
+        for d in diagnostics(&vault, id) {
+            if d.kind.is_broken_link() {
+                summary.broken += 1;
+            } else if d.kind == crate::features::diagnostics::Kind::Ambiguous {
+                summary.ambiguous += 1;
+            } else {
+                summary.other += 1;
+            }
+            let (line, col) = line_col(&note.text, d.span.start);
+            if json {
+                records.push(serde_json::json!({
+                    "path": shown.to_string_lossy(),
+                    "line": line,
+                    "column": col,
+                    "severity": d.severity.as_str(),
+                    "code": d.kind.code(),
+                    "message": d.message,
+                }));
+            } else {
+                writeln!(
+                    out,
+                    "{}:{line}:{col}: {}: {}",
+                    shown.display(),
+                    d.severity.as_str(),
+                    d.message
+                )?;
+            }
+        }
+    }
+    for skip in &skipped {
+        if !json {
+            writeln!(
+                out,
+                "{}: {}: skipped: {}",
+                skip.path.display(),
+                Severity::Information.as_str(),
+                skip.reason
+            )?;
+        }
+    }
+    if json {
+        let report = serde_json::json!({
+            "diagnostics": records,
+            "skipped": skipped.iter().map(|s| serde_json::json!({"path": s.path.to_string_lossy(), "reason": s.reason})).collect::<Vec<_>>(),
+            "summary": {
+                "notes": summary.notes,
+                "broken": summary.broken,
+                "ambiguous": summary.ambiguous,
+                "other": summary.other,
+                "skipped": summary.skipped,
+            }
+        });
+        writeln!(
+            out,
+            "{}",
+            serde_json::to_string_pretty(&report).expect("JSON values serialise")
+        )?;
+    } else {
+        writeln!(
+            out,
+            "{} notes checked: {} broken link{}, {} ambiguous, {} other problem{}{}",
+            summary.notes,
+            summary.broken,
+            if summary.broken == 1 { "" } else { "s" },
+            summary.ambiguous,
+            summary.other,
+            if summary.other == 1 { "" } else { "s" },
+            if summary.skipped > 0 {
+                format!(", {} files skipped", summary.skipped)
+            } else {
+                String::new()
+            }
+        )?;
+    }
+    Ok(summary)
+}

@@ -1,0 +1,150 @@
+//! The loader: the only code that reads the vault from disk. Walks the workspace folders
+//! (respecting `.gitignore`, skipping `.obsidian/`, `.trash/`, `.git/` and other hidden folders),
+//! reads and parses notes in parallel, and hands finished notes to the index.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use rayon::prelude::*;
+
+use crate::index::{Note, Vault, is_note_path};
+
+/// Notes larger than this are skipped: nobody writes one, and parsing it on every keystroke
+/// would stall the server.
+pub const MAX_NOTE_BYTES: u64 = 16 * 1024 * 1024;
+
+/// A file the loader did not index, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Skipped {
+    pub path: PathBuf,
+    pub reason: String,
+}
+
+/// Every file under `roots` that belongs to the vault.
+pub fn walk(roots: &[PathBuf]) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for root in roots {
+        let walker = ignore::WalkBuilder::new(root)
+            .hidden(true)
+            .git_ignore(true)
+            .git_global(false)
+            .git_exclude(true)
+            .require_git(false)
+            .ignore(true)
+            .parents(false)
+            .follow_links(true)
+            .build();
+        for entry in walker {
+            match entry {
+                Ok(entry) if entry.file_type().is_some_and(|t| t.is_file()) => {
+                    out.push(entry.into_path())
+                }
+                Ok(_) => {}
+                Err(err) => tracing::warn!("skipping part of the vault: {err}"),
+            }
+        }
+    }
+    out
+}
+
+/// Read a note, lossily where it is not UTF-8. Binary and oversized files are refused.
+pub fn read_note(path: &Path) -> Result<Note, Skipped> {
+    let skip = |reason: String| Skipped {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let meta = std::fs::metadata(path).map_err(|e| skip(format!("cannot read: {e}")))?;
+    if meta.len() > MAX_NOTE_BYTES {
+        return Err(skip(format!(
+            "{} bytes is larger than the {} byte limit for a note",
+            meta.len(),
+            MAX_NOTE_BYTES
+        )));
+    }
+    let bytes = std::fs::read(path).map_err(|e| skip(format!("cannot read: {e}")))?;
+    note_from_bytes(path, bytes)
+}
+
+/// Decode a note's bytes: binary data is refused, invalid UTF-8 is replaced and logged.
+pub fn note_from_bytes(path: &Path, bytes: Vec<u8>) -> Result<Note, Skipped> {
+    if bytes[..bytes.len().min(8192)].contains(&0) {
+        return Err(Skipped {
+            path: path.to_path_buf(),
+            reason: "binary data (NUL bytes), not a markdown note".into(),
+        });
+    }
+    let text = match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(err) => {
+            tracing::warn!(
+                "{}: not valid UTF-8; invalid bytes are shown as U+FFFD",
+                path.display()
+            );
+            String::from_utf8_lossy(err.as_bytes()).into_owned()
+        }
+    };
+    Ok(Note::parse(text))
+}
+
+/// What a load found: parsed notes and attachments, and what was skipped.
+pub struct Loaded {
+    pub notes: Vec<(PathBuf, Note)>,
+    pub attachments: Vec<PathBuf>,
+    pub skipped: Vec<Skipped>,
+}
+
+/// Read and parse every note under `roots` in parallel. `progress(done, total)` is called from
+/// worker threads as notes finish.
+pub fn load(roots: &[PathBuf], progress: &(dyn Fn(usize, usize) + Sync)) -> Loaded {
+    let files = walk(roots);
+    let (note_paths, attachments): (Vec<PathBuf>, Vec<PathBuf>) =
+        files.into_iter().partition(|p| is_note_path(p));
+    let total = note_paths.len();
+    let done = AtomicUsize::new(0);
+    let results: Vec<Result<(PathBuf, Note), Skipped>> = note_paths
+        .into_par_iter()
+        .map(|path| {
+            let note = read_note(&path);
+            let n = done.fetch_add(1, Ordering::Relaxed) + 1;
+            if n % 256 == 0 || n == total {
+                progress(n, total);
+            }
+            note.map(|note| (path, note))
+        })
+        .collect();
+    let mut notes = Vec::with_capacity(results.len());
+    let mut skipped = Vec::new();
+    for result in results {
+        match result {
+            Ok(note) => notes.push(note),
+            Err(skip) => {
+                tracing::warn!("skipped {}: {}", skip.path.display(), skip.reason);
+                skipped.push(skip);
+            }
+        }
+    }
+    Loaded {
+        notes,
+        attachments,
+        skipped,
+    }
+}
+
+impl Loaded {
+    /// Build the index from what was loaded.
+    pub fn into_vault(self, roots: Vec<PathBuf>) -> (Vault, Vec<Skipped>) {
+        let mut vault = Vault::new(roots);
+        for path in &self.attachments {
+            vault.upsert_attachment(path);
+        }
+        for (path, note) in self.notes {
+            vault.upsert_note(&path, note);
+        }
+        (vault, self.skipped)
+    }
+}
+
+/// Load a vault in one call, for the CLI and tests.
+pub fn load_vault(roots: Vec<PathBuf>) -> (Vault, Vec<Skipped>) {
+    load(&roots, &|_, _| {}).into_vault(roots)
+}

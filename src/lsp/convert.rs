@@ -1,0 +1,138 @@
+//! Positions at the protocol edge: byte offsets of the core ⇄ LSP line/character in the
+//! negotiated encoding (UTF-8 or UTF-16). Lines end at `\n`, `\r\n` or a lone `\r`, as LSP says.
+
+use tower_lsp_server::ls_types::{Position, Range};
+
+use crate::syntax::Span;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Encoding {
+    Utf8,
+    Utf16,
+}
+
+impl Encoding {
+    fn width(self, c: char) -> usize {
+        match self {
+            Encoding::Utf8 => c.len_utf8(),
+            Encoding::Utf16 => c.len_utf16(),
+        }
+    }
+}
+
+/// Line starts of one text, computed once per request or publish.
+pub struct LineIndex<'t> {
+    text: &'t str,
+    starts: Vec<usize>,
+    encoding: Encoding,
+}
+
+impl<'t> LineIndex<'t> {
+    pub fn new(text: &'t str, encoding: Encoding) -> LineIndex<'t> {
+        let bytes = text.as_bytes();
+        let mut starts = vec![0];
+        let mut i = 0;
+        while i < bytes.len() {
+            match bytes[i] {
+                b'\n' => starts.push(i + 1),
+                b'\r' if bytes.get(i + 1) == Some(&b'\n') => {}
+                b'\r' => starts.push(i + 1),
+                _ => {}
+            }
+            i += 1;
+        }
+        LineIndex {
+            text,
+            starts,
+            encoding,
+        }
+    }
+
+    /// The end of line `line`'s content, before its line break.
+    fn line_end(&self, line: usize) -> usize {
+        let next = self
+            .starts
+            .get(line + 1)
+            .copied()
+            .unwrap_or(self.text.len());
+        let content = &self.text[self.starts[line]..next];
+        self.starts[line] + content.trim_end_matches(['\n', '\r']).len()
+    }
+
+    pub fn position(&self, offset: usize) -> Position {
+        let offset = crate::features::floor_boundary(self.text, offset);
+        let line = self.starts.partition_point(|&s| s <= offset) - 1;
+        let start = self.starts[line];
+        let character: usize = self.text[start..offset]
+            .chars()
+            .map(|c| self.encoding.width(c))
+            .sum();
+        Position::new(line as u32, character as u32)
+    }
+
+    pub fn range(&self, span: Span) -> Range {
+        Range::new(self.position(span.start), self.position(span.end))
+    }
+
+    /// The byte offset of `position`. A character past the end of its line means the line's
+    /// end (as the spec asks); a line past the end of the text is `None`. A position inside a
+    /// UTF-16 surrogate pair rounds down to the character's start.
+    pub fn offset(&self, position: Position) -> Option<usize> {
+        let line = position.line as usize;
+        if line >= self.starts.len() {
+            return None;
+        }
+        let start = self.starts[line];
+        let end = self.line_end(line);
+        let mut remaining = position.character as usize;
+        for (i, c) in self.text[start..end].char_indices() {
+            let w = self.encoding.width(c);
+            if remaining < w {
+                return Some(start + i);
+            }
+            remaining -= w;
+        }
+        Some(end)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn utf16_counts_surrogate_pairs_and_cjk() {
+        let text = "a😀b\n中文[[x]]\r\nz";
+        let idx = LineIndex::new(text, Encoding::Utf16);
+        assert_eq!(idx.position(text.find('b').unwrap()), Position::new(0, 3));
+        assert_eq!(idx.position(text.find("[[").unwrap()), Position::new(1, 2));
+        assert_eq!(
+            idx.offset(Position::new(1, 2)),
+            Some(text.find("[[").unwrap())
+        );
+        assert_eq!(
+            idx.offset(Position::new(2, 0)),
+            Some(text.find('z').unwrap())
+        );
+    }
+
+    #[test]
+    fn utf8_counts_bytes() {
+        let text = "中文x";
+        let idx = LineIndex::new(text, Encoding::Utf8);
+        assert_eq!(idx.position(6), Position::new(0, 6));
+        assert_eq!(idx.offset(Position::new(0, 6)), Some(6));
+        // Inside a multi-byte character: rounds down to its start.
+        assert_eq!(idx.offset(Position::new(0, 4)), Some(3));
+    }
+
+    #[test]
+    fn past_line_end_clamps_and_past_last_line_is_none() {
+        let text = "ab\r\ncd\rlast";
+        let idx = LineIndex::new(text, Encoding::Utf16);
+        assert_eq!(idx.offset(Position::new(0, 99)), Some(2));
+        assert_eq!(idx.offset(Position::new(2, 1)), Some(8));
+        assert_eq!(idx.position(text.len()), Position::new(2, 4));
+        assert_eq!(idx.offset(Position::new(3, 0)), None);
+    }
+}

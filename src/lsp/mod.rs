@@ -1,0 +1,62 @@
+//! The protocol edge: the only module that knows LSP types. Serves over stdio and logs to stderr.
+
+pub mod convert;
+pub mod document;
+mod server;
+
+use std::process::ExitCode;
+use std::sync::atomic::Ordering;
+
+use tower_lsp_server::{LspService, Server as Transport};
+
+pub use server::{Server, Settings, State};
+
+/// Log to stderr (stdout is the protocol channel), at the level named by `NOTEGRAPH_LOG`.
+pub fn init_logging() {
+    let level = match std::env::var("NOTEGRAPH_LOG")
+        .unwrap_or_default()
+        .to_ascii_lowercase()
+        .as_str()
+    {
+        "trace" => tracing::Level::TRACE,
+        "debug" => tracing::Level::DEBUG,
+        "warn" => tracing::Level::WARN,
+        "error" => tracing::Level::ERROR,
+        _ => tracing::Level::INFO,
+    };
+    let _ = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_max_level(level)
+        .with_ansi(false)
+        .try_init();
+}
+
+/// Serve LSP on stdin/stdout until `exit` or end of input. Exit code 0 after a proper
+/// `shutdown`, 1 otherwise, as the specification asks.
+pub fn run_stdio() -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(err) => {
+            tracing::error!("cannot start the async runtime: {err}");
+            return ExitCode::from(1);
+        }
+    };
+    let state = State::new();
+    let shared = state.clone();
+    runtime.block_on(async move {
+        let (service, socket) = LspService::new(move |client| Server::new(client, shared));
+        Transport::new(tokio::io::stdin(), tokio::io::stdout(), socket)
+            .serve(service)
+            .await;
+    });
+    // Blocking tasks (a long index) must not keep the process alive after `exit`.
+    runtime.shutdown_background();
+    if state.shutdown_requested.load(Ordering::SeqCst) {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}

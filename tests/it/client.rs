@@ -1,0 +1,286 @@
+//! A test client that starts the real `notegraph` binary and speaks JSON-RPC over its stdio,
+//! as an editor does. Every wait is bounded, so a broken server fails a test instead of hanging it.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+pub const TIMEOUT: Duration = Duration::from_secs(20);
+
+pub struct Client {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    incoming: mpsc::Receiver<Value>,
+    next_id: i64,
+    /// Notifications received while waiting for something else.
+    pub notifications: Vec<Value>,
+}
+
+pub fn uri(path: &Path) -> String {
+    let mut out = String::from("file://");
+    for byte in path.to_str().expect("test paths are UTF-8").bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'/' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(byte as char)
+            }
+            _ => out.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    out
+}
+
+fn read_message(reader: &mut impl BufRead) -> Option<Value> {
+    let mut length = None;
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).ok()? == 0 {
+            return None;
+        }
+        let line = line.trim_end();
+        if line.is_empty() {
+            break;
+        }
+        if let Some(value) = line.strip_prefix("Content-Length: ") {
+            length = value.parse::<usize>().ok();
+        }
+    }
+    let mut body = vec![0; length?];
+    reader.read_exact(&mut body).ok()?;
+    serde_json::from_slice(&body).ok()
+}
+
+impl Client {
+    /// Start `notegraph` with `args`.
+    pub fn spawn(args: &[&str]) -> Client {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_notegraph"))
+            .args(args)
+            .env("NOTEGRAPH_LOG", "warn")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start notegraph");
+        let stdout = child.stdout.take().expect("stdout");
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut reader = BufReader::new(stdout);
+            while let Some(message) = read_message(&mut reader) {
+                if tx.send(message).is_err() {
+                    break;
+                }
+            }
+        });
+        let stdin = child.stdin.take();
+        Client {
+            child,
+            stdin,
+            incoming: rx,
+            next_id: 1,
+            notifications: Vec::new(),
+        }
+    }
+
+    /// Start the server and initialize it on `root` with the given client capabilities.
+    pub fn start(root: &Path, capabilities: Value) -> Client {
+        let mut client = Client::spawn(&["lsp", "--stdio"]);
+        let result = client.request(
+            "initialize",
+            json!({
+                "processId": null,
+                "rootUri": uri(root),
+                "workspaceFolders": [{"uri": uri(root), "name": "vault"}],
+                "capabilities": capabilities,
+            }),
+        );
+        assert!(
+            result["capabilities"].is_object(),
+            "initialize answered {result}"
+        );
+        client.notify("initialized", json!({}));
+        client
+    }
+
+    /// The capabilities of a VS Code-like client: progress, dynamic file watching, UTF-16.
+    pub fn editor_capabilities() -> Value {
+        json!({
+            "window": {"workDoneProgress": true},
+            "workspace": {"didChangeWatchedFiles": {"dynamicRegistration": true}},
+            "textDocument": {"completion": {"completionItem": {"snippetSupport": false}}},
+        })
+    }
+
+    pub fn send(&mut self, message: &Value) {
+        let body = serde_json::to_string(message).expect("serialise");
+        let stdin = self.stdin.as_mut().expect("stdin open");
+        write!(stdin, "Content-Length: {}\r\n\r\n{}", body.len(), body).expect("write to server");
+        stdin.flush().expect("flush");
+    }
+
+    pub fn notify(&mut self, method: &str, params: Value) {
+        self.send(&json!({"jsonrpc": "2.0", "method": method, "params": params}));
+    }
+
+    /// Send a request without waiting; returns its id.
+    pub fn send_request(&mut self, method: &str, params: Value) -> i64 {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.send(&json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
+        id
+    }
+
+    fn next(&mut self, deadline: Instant) -> Value {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let message = self
+            .incoming
+            .recv_timeout(left)
+            .unwrap_or_else(|_| panic!("no message from notegraph within {TIMEOUT:?}"));
+        // Answer the server's own requests (progress tokens, registrations) as an editor would.
+        if message.get("id").is_some() && message.get("method").is_some() {
+            let id = message["id"].clone();
+            self.send(&json!({"jsonrpc": "2.0", "id": id, "result": null}));
+        }
+        message
+    }
+
+    /// The full response (result or error) to request `id`.
+    pub fn response(&mut self, id: i64) -> Value {
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            let message = self.next(deadline);
+            if message.get("method").is_none() && message["id"] == json!(id) {
+                return message;
+            }
+            if message.get("id").is_none() {
+                self.notifications.push(message);
+            }
+        }
+    }
+
+    /// Send a request and return its result, failing the test on an error answer.
+    pub fn request(&mut self, method: &str, params: Value) -> Value {
+        let id = self.send_request(method, params);
+        let response = self.response(id);
+        assert!(
+            response.get("error").is_none(),
+            "{method} failed: {response}"
+        );
+        response["result"].clone()
+    }
+
+    /// Wait for a notification `method` whose params satisfy `matches` (seen ones first).
+    pub fn wait_for(&mut self, method: &str, matches: impl Fn(&Value) -> bool) -> Value {
+        if let Some(i) = self
+            .notifications
+            .iter()
+            .position(|n| n["method"] == method && matches(&n["params"]))
+        {
+            return self.notifications.remove(i)["params"].clone();
+        }
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            let message = self.next(deadline);
+            if message["method"] == method
+                && message.get("id").is_none()
+                && matches(&message["params"])
+            {
+                return message["params"].clone();
+            }
+            if message.get("id").is_none() {
+                self.notifications.push(message);
+            }
+        }
+    }
+
+    /// Wait until indexing has finished (the `$/progress` end of the indexing token).
+    pub fn wait_indexed(&mut self) {
+        self.wait_for("$/progress", |p| p["value"]["kind"] == "end");
+    }
+
+    /// Wait for diagnostics of `path` satisfying `matches`.
+    pub fn diagnostics(&mut self, path: &Path, matches: impl Fn(&[Value]) -> bool) -> Vec<Value> {
+        let wanted = uri(path);
+        let params = self.wait_for("textDocument/publishDiagnostics", |p| {
+            p["uri"] == wanted.as_str()
+                && matches(p["diagnostics"].as_array().map_or(&[], Vec::as_slice))
+        });
+        params["diagnostics"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    pub fn open(&mut self, path: &Path) {
+        let text = std::fs::read_to_string(path).expect("read note");
+        self.notify(
+            "textDocument/didOpen",
+            json!({"textDocument": {"uri": uri(path), "languageId": "markdown", "version": 1, "text": text}}),
+        );
+    }
+
+    /// Stop the server politely and return its exit code.
+    pub fn shutdown(mut self) -> i32 {
+        self.request("shutdown", Value::Null);
+        self.notify("exit", Value::Null);
+        self.wait_exit()
+    }
+
+    pub fn wait_exit(&mut self) -> i32 {
+        drop(self.stdin.take());
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            if let Some(status) = self.child.try_wait().expect("wait") {
+                return status.code().unwrap_or(-1);
+            }
+            assert!(Instant::now() < deadline, "notegraph did not exit");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Client {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A vault written to a fresh folder under Cargo's per-test temp dir.
+pub struct TempVault {
+    pub root: PathBuf,
+}
+
+impl TempVault {
+    pub fn new(name: &str, files: &[(&str, &str)]) -> TempVault {
+        let root =
+            Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        std::fs::create_dir_all(&root).expect("create vault");
+        let vault = TempVault {
+            root: root.canonicalize().expect("canonical root"),
+        };
+        for (path, text) in files {
+            vault.write(path, text);
+        }
+        vault
+    }
+
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.root.join(rel)
+    }
+
+    pub fn write(&self, rel: &str, text: &str) {
+        let path = self.path(rel);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(path, text).expect("write");
+    }
+}
+
+impl Drop for TempVault {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.root);
+    }
+}
