@@ -5,6 +5,9 @@
 pub mod keys;
 mod resolve;
 
+#[cfg(test)]
+mod conformance;
+
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
