@@ -235,14 +235,15 @@ fn pattern(query: &str) -> Pattern {
     Pattern::parse(query, CaseMatching::Ignore, Normalization::Smart)
 }
 
-/// Keep the `limit` best of `scored` (higher score, then higher popularity, then shorter, then
-/// alphabetical), in order.
+/// Keep the `limit` best of `scored` (higher score, then higher popularity, then a name before an
+/// alias, then shorter, then alphabetical), in order.
 fn rank(mut scored: Vec<(u32, u32, Completion)>, limit: usize) -> Completions {
     let incomplete = scored.len() > limit;
     let key = |(score, popularity, c): &(u32, u32, Completion)| {
         (
             std::cmp::Reverse(*score),
             std::cmp::Reverse(*popularity),
+            c.kind == CompletionKind::Alias,
             c.label.chars().count(),
             c.label.clone(),
         )
@@ -274,6 +275,7 @@ fn notes(
     let pattern = pattern(query);
     let mut matcher = matcher();
     let mut scored = Vec::new();
+    let mut note_scores: std::collections::HashMap<FileId, u32> = std::collections::HashMap::new();
     for c in &candidates.items {
         if c.file == file && c.alias.is_none() {
             continue;
@@ -323,8 +325,23 @@ fn notes(
                 replace,
             },
         };
-        scored.push((score, popularity, item));
+        if c.alias.is_none() {
+            note_scores.insert(c.file, score);
+        }
+        scored.push((score, popularity, item, c.file));
     }
+    // An alias never outranks its own note when both match: the note's name is what the user
+    // is most likely typing, and the alias item follows right after it.
+    let scored = scored
+        .into_iter()
+        .map(|(score, popularity, item, file)| {
+            let score = match (item.kind, note_scores.get(&file)) {
+                (CompletionKind::Alias, Some(&own)) => score.min(own),
+                _ => score,
+            };
+            (score, popularity, item)
+        })
+        .collect();
     rank(scored, limit)
 }
 
@@ -574,10 +591,10 @@ aliases: [Spray]
 aliases: [Sputnik Program]
 ---
 "####,
-            expect![[r####"
+            expect![[r#"
                 Note "Sputter" replaces "sput" with "Sputter]]" (Sputter.md)
-                Alias "Sputnik Program" replaces "sput" with "Other|Sputnik Program]]" (alias of Other.md)
-                Note "wang2021china China’s Sputnik Moment" replaces "sput" with "wang2021china China’s Sputnik Moment]]" (lit/wang2021china China’s Sputnik Moment.md)"####]],
+                Note "wang2021china China’s Sputnik Moment" replaces "sput" with "wang2021china China’s Sputnik Moment]]" (lit/wang2021china China’s Sputnik Moment.md)
+                Alias "Sputnik Program" replaces "sput" with "Other|Sputnik Program]]" (alias of Other.md)"#]],
         );
     }
 
@@ -724,5 +741,24 @@ text #on/c$0
 "####,
             expect!["none"],
         );
+    }
+}
+
+#[cfg(test)]
+mod ranking_tests {
+    use expect_test::expect;
+
+    use super::*;
+    use crate::features::fixture::Fixture;
+
+    #[test]
+    fn a_note_ranks_above_its_own_alias() {
+        let f = Fixture::parse(
+            "//- /a.md\n[[5000$0\n//- /x/outline draft 5000.md\n---\naliases: [alias 5000]\n---\n",
+        );
+        let (file, offset) = f.cursor();
+        let list = complete(&f.vault, &Candidates::build(&f.vault), file, offset, 50).unwrap();
+        let labels: Vec<&str> = list.items.iter().map(|c| c.label.as_str()).collect();
+        expect![[r#"["outline draft 5000", "alias 5000"]"#]].assert_eq(&format!("{labels:?}"));
     }
 }

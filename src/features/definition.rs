@@ -39,7 +39,10 @@ mod tests {
         let f = Fixture::parse(fixture);
         let (file, offset) = f.cursor();
         let (target, span, _) = f.marks.first().cloned().expect("a ^^^ mark");
-        assert_eq!(definition(&f.vault, file, offset), Some(Location { file: target, span }));
+        assert_eq!(
+            definition(&f.vault, file, offset),
+            Some(Location { file: target, span })
+        );
     }
 
     #[test]

@@ -7,43 +7,265 @@ use super::{Broken, Note, Vault};
 
 /// (rule, files of the vault, the note holding the link, the link, expected outcome).
 const TABLE: &[(&str, &[&str], &str, &str, &str)] = &[
-    ("1 NFC: a decomposed link finds a composed name", &["Café.md"], "src.md", "[[Cafe\u{301}]]", "Café.md"),
-    ("1 NFC: a composed link finds a decomposed name", &["Cafe\u{301}.md"], "src.md", "[[Café]]", "Caf\u{e9}.md"),
-    ("1 case folding", &["My Note.md"], "src.md", "[[my NOTE]]", "My Note.md"),
-    ("1 trailing .md dropped", &["My Note.md"], "src.md", "[[My Note.md]]", "My Note.md"),
-    ("1 backslash is a slash", &["folder/Note.md"], "src.md", "[[folder\\Note]]", "folder/Note.md"),
-    ("2 bare name matches anywhere", &["deep/er/Note.md"], "src.md", "[[Note]]", "deep/er/Note.md"),
-    ("2 path suffix picks one", &["a/b/Note.md", "c/Note.md"], "src.md", "[[b/Note]]", "a/b/Note.md"),
-    ("2 suffix matches whole segments only", &["ab/Note.md"], "src.md", "[[b/Note]]", "broken file"),
-    ("2 leading slash anchors at the root", &["Note.md", "x/Note.md"], "x/src.md", "[[/Note]]", "Note.md"),
-    ("2 ./ is the source's folder", &["Note.md", "x/Note.md"], "x/src.md", "[[./Note]]", "x/Note.md"),
-    ("2 ../ climbs from the source's folder", &["x/Note.md", "x/y/Note.md"], "x/y/src.md", "[[../Note]]", "x/Note.md"),
-    ("2 ../ cannot leave the vault", &["Note.md"], "src.md", "[[../Note]]", "broken file"),
-    ("3 attachments by file name", &["assets/pic.png"], "src.md", "![[pic.png]]", "assets/pic.png"),
-    ("3 attachments fold case too", &["assets/pic.png"], "src.md", "![[PIC.PNG]]", "assets/pic.png"),
-    ("3 dots in a note name are not an extension", &["Meeting 2021.01.05.md"], "src.md", "[[Meeting 2021.01.05]]", "Meeting 2021.01.05.md"),
-    ("3 a missing attachment", &["pic.md"], "src.md", "![[pic.png]]", "broken file (attachment)"),
-    ("4 exact case first", &["a/index.md", "b/Index.md"], "src.md", "[[Index]]", "b/Index.md ambiguous with a/index.md"),
-    ("4 then the source's folder", &["a/index.md", "b/index.md"], "b/src.md", "[[index]]", "b/index.md ambiguous with a/index.md"),
-    ("4 then the shortest path", &["x/y/index.md", "z/index.md"], "src.md", "[[index]]", "z/index.md ambiguous with x/y/index.md"),
-    ("4 then alphabetical", &["b/index.md", "a/index.md"], "src.md", "[[index]]", "a/index.md ambiguous with b/index.md"),
-    ("5 alias fallback", &["Real.md:aliases: [Nick]"], "src.md", "[[nick]]", "Real.md via alias nick"),
-    ("5 a file name wins over an alias", &["Real.md:aliases: [Nick]", "Nick.md"], "src.md", "[[Nick]]", "Nick.md"),
-    ("6 heading, case-insensitive", &["N.md:# Intro Section"], "src.md", "[[N#intro section]]", "N.md heading Intro Section"),
-    ("6 nested headings may skip levels", &["N.md:# A\n## B\n### C"], "src.md", "[[N#A#C]]", "N.md heading C"),
-    ("6 nested headings keep their order", &["N.md:# A\n## B\n# C"], "src.md", "[[N#A#C]]", "N.md missing heading A#C"),
-    ("6 markdown links accept GitHub slugs", &["N.md:## Intro Section!"], "src.md", "[x](N.md#intro-section)", "N.md heading Intro Section!"),
-    ("6 wikilinks do not", &["N.md:## Intro Section!"], "src.md", "[[N#intro-section]]", "N.md missing heading intro-section"),
-    ("6 block ids", &["N.md:text ^b1"], "src.md", "[[N#^b1]]", "N.md block b1"),
-    ("6 a missing block", &["N.md:text ^b1"], "src.md", "[[N#^b2]]", "N.md missing block b2"),
-    ("md relative to the source", &["N.md", "sub/N.md"], "sub/src.md", "[x](../N.md)", "N.md"),
-    ("md percent-decoded", &["My Note.md"], "src.md", "[x](My%20Note.md)", "My Note.md"),
-    ("md falls back to the name", &["sub/Deep.md"], "src.md", "[x](Deep.md)", "sub/Deep.md"),
-    ("md leading slash is the root", &["sub/Deep.md"], "other/src.md", "[x](/sub/Deep.md)", "sub/Deep.md"),
-    ("md without extension is a note", &["sub/Deep.md"], "src.md", "[x](sub/Deep)", "sub/Deep.md"),
-    ("md cannot leave the vault", &["N.md"], "src.md", "[x](../../N.md)", "broken file"),
-    ("unicode names", &["笔记/中文笔记.md"], "src.md", "[[中文笔记]]", "笔记/中文笔记.md"),
-    ("7 nothing matches", &["Other.md"], "src.md", "[[Nothing]]", "broken file"),
+    (
+        "1 NFC: a decomposed link finds a composed name",
+        &["Café.md"],
+        "src.md",
+        "[[Cafe\u{301}]]",
+        "Café.md",
+    ),
+    (
+        "1 NFC: a composed link finds a decomposed name",
+        &["Cafe\u{301}.md"],
+        "src.md",
+        "[[Café]]",
+        "Caf\u{e9}.md",
+    ),
+    (
+        "1 case folding",
+        &["My Note.md"],
+        "src.md",
+        "[[my NOTE]]",
+        "My Note.md",
+    ),
+    (
+        "1 trailing .md dropped",
+        &["My Note.md"],
+        "src.md",
+        "[[My Note.md]]",
+        "My Note.md",
+    ),
+    (
+        "1 backslash is a slash",
+        &["folder/Note.md"],
+        "src.md",
+        "[[folder\\Note]]",
+        "folder/Note.md",
+    ),
+    (
+        "2 bare name matches anywhere",
+        &["deep/er/Note.md"],
+        "src.md",
+        "[[Note]]",
+        "deep/er/Note.md",
+    ),
+    (
+        "2 path suffix picks one",
+        &["a/b/Note.md", "c/Note.md"],
+        "src.md",
+        "[[b/Note]]",
+        "a/b/Note.md",
+    ),
+    (
+        "2 suffix matches whole segments only",
+        &["ab/Note.md"],
+        "src.md",
+        "[[b/Note]]",
+        "broken file",
+    ),
+    (
+        "2 leading slash anchors at the root",
+        &["Note.md", "x/Note.md"],
+        "x/src.md",
+        "[[/Note]]",
+        "Note.md",
+    ),
+    (
+        "2 ./ is the source's folder",
+        &["Note.md", "x/Note.md"],
+        "x/src.md",
+        "[[./Note]]",
+        "x/Note.md",
+    ),
+    (
+        "2 ../ climbs from the source's folder",
+        &["x/Note.md", "x/y/Note.md"],
+        "x/y/src.md",
+        "[[../Note]]",
+        "x/Note.md",
+    ),
+    (
+        "2 ../ cannot leave the vault",
+        &["Note.md"],
+        "src.md",
+        "[[../Note]]",
+        "broken file",
+    ),
+    (
+        "3 attachments by file name",
+        &["assets/pic.png"],
+        "src.md",
+        "![[pic.png]]",
+        "assets/pic.png",
+    ),
+    (
+        "3 attachments fold case too",
+        &["assets/pic.png"],
+        "src.md",
+        "![[PIC.PNG]]",
+        "assets/pic.png",
+    ),
+    (
+        "3 dots in a note name are not an extension",
+        &["Meeting 2021.01.05.md"],
+        "src.md",
+        "[[Meeting 2021.01.05]]",
+        "Meeting 2021.01.05.md",
+    ),
+    (
+        "3 a missing attachment",
+        &["pic.md"],
+        "src.md",
+        "![[pic.png]]",
+        "broken file (attachment)",
+    ),
+    (
+        "4 exact case first",
+        &["a/index.md", "b/Index.md"],
+        "src.md",
+        "[[Index]]",
+        "b/Index.md ambiguous with a/index.md",
+    ),
+    (
+        "4 then the source's folder",
+        &["a/index.md", "b/index.md"],
+        "b/src.md",
+        "[[index]]",
+        "b/index.md ambiguous with a/index.md",
+    ),
+    (
+        "4 then the shortest path",
+        &["x/y/index.md", "z/index.md"],
+        "src.md",
+        "[[index]]",
+        "z/index.md ambiguous with x/y/index.md",
+    ),
+    (
+        "4 then alphabetical",
+        &["b/index.md", "a/index.md"],
+        "src.md",
+        "[[index]]",
+        "a/index.md ambiguous with b/index.md",
+    ),
+    (
+        "5 alias fallback",
+        &["Real.md:aliases: [Nick]"],
+        "src.md",
+        "[[nick]]",
+        "Real.md via alias nick",
+    ),
+    (
+        "5 a file name wins over an alias",
+        &["Real.md:aliases: [Nick]", "Nick.md"],
+        "src.md",
+        "[[Nick]]",
+        "Nick.md",
+    ),
+    (
+        "6 heading, case-insensitive",
+        &["N.md:# Intro Section"],
+        "src.md",
+        "[[N#intro section]]",
+        "N.md heading Intro Section",
+    ),
+    (
+        "6 nested headings may skip levels",
+        &["N.md:# A\n## B\n### C"],
+        "src.md",
+        "[[N#A#C]]",
+        "N.md heading C",
+    ),
+    (
+        "6 nested headings keep their order",
+        &["N.md:# A\n## B\n# C"],
+        "src.md",
+        "[[N#A#C]]",
+        "N.md missing heading A#C",
+    ),
+    (
+        "6 markdown links accept GitHub slugs",
+        &["N.md:## Intro Section!"],
+        "src.md",
+        "[x](N.md#intro-section)",
+        "N.md heading Intro Section!",
+    ),
+    (
+        "6 wikilinks do not",
+        &["N.md:## Intro Section!"],
+        "src.md",
+        "[[N#intro-section]]",
+        "N.md missing heading intro-section",
+    ),
+    (
+        "6 block ids",
+        &["N.md:text ^b1"],
+        "src.md",
+        "[[N#^b1]]",
+        "N.md block b1",
+    ),
+    (
+        "6 a missing block",
+        &["N.md:text ^b1"],
+        "src.md",
+        "[[N#^b2]]",
+        "N.md missing block b2",
+    ),
+    (
+        "md relative to the source",
+        &["N.md", "sub/N.md"],
+        "sub/src.md",
+        "[x](../N.md)",
+        "N.md",
+    ),
+    (
+        "md percent-decoded",
+        &["My Note.md"],
+        "src.md",
+        "[x](My%20Note.md)",
+        "My Note.md",
+    ),
+    (
+        "md falls back to the name",
+        &["sub/Deep.md"],
+        "src.md",
+        "[x](Deep.md)",
+        "sub/Deep.md",
+    ),
+    (
+        "md leading slash is the root",
+        &["sub/Deep.md"],
+        "other/src.md",
+        "[x](/sub/Deep.md)",
+        "sub/Deep.md",
+    ),
+    (
+        "md without extension is a note",
+        &["sub/Deep.md"],
+        "src.md",
+        "[x](sub/Deep)",
+        "sub/Deep.md",
+    ),
+    (
+        "md cannot leave the vault",
+        &["N.md"],
+        "src.md",
+        "[x](../../N.md)",
+        "broken file",
+    ),
+    (
+        "unicode names",
+        &["笔记/中文笔记.md"],
+        "src.md",
+        "[[中文笔记]]",
+        "笔记/中文笔记.md",
+    ),
+    (
+        "7 nothing matches",
+        &["Other.md"],
+        "src.md",
+        "[[Nothing]]",
+        "broken file",
+    ),
 ];
 
 fn outcome(vault: &Vault, result: Result<super::Resolved, Broken>) -> String {
@@ -54,8 +276,12 @@ fn outcome(vault: &Vault, result: Result<super::Resolved, Broken>) -> String {
             let mut out = rel(r.file);
             match r.anchor {
                 super::Anchor::File => {}
-                super::Anchor::Heading(i) => out += &format!(" heading {}", note.unwrap().syntax.headings[i].text),
-                super::Anchor::Block(i) => out += &format!(" block {}", note.unwrap().syntax.blocks[i].id),
+                super::Anchor::Heading(i) => {
+                    out += &format!(" heading {}", note.unwrap().syntax.headings[i].text)
+                }
+                super::Anchor::Block(i) => {
+                    out += &format!(" block {}", note.unwrap().syntax.blocks[i].id)
+                }
             }
             if let Some(alias) = r.via_alias {
                 out += &format!(" via alias {alias}");
@@ -66,9 +292,17 @@ fn outcome(vault: &Vault, result: Result<super::Resolved, Broken>) -> String {
             }
             out
         }
-        Err(Broken::File { attachment: false, .. }) => "broken file".to_string(),
-        Err(Broken::File { attachment: true, .. }) => "broken file (attachment)".to_string(),
-        Err(Broken::Heading { resolved, heading }) => format!("{} missing heading {}", rel(resolved.file), heading.join("#")),
+        Err(Broken::File {
+            attachment: false, ..
+        }) => "broken file".to_string(),
+        Err(Broken::File {
+            attachment: true, ..
+        }) => "broken file (attachment)".to_string(),
+        Err(Broken::Heading { resolved, heading }) => format!(
+            "{} missing heading {}",
+            rel(resolved.file),
+            heading.join("#")
+        ),
         Err(Broken::Block { resolved, id }) => format!("{} missing block {id}", rel(resolved.file)),
     }
 }
@@ -81,7 +315,11 @@ fn resolution_follows_every_rule_of_the_design() {
         let mut vault = Vault::new(vec![root.clone()]);
         for spec in *files {
             let (path, text) = spec.split_once(':').unwrap_or((spec, ""));
-            let text = if text.starts_with("aliases") { format!("---\n{text}\n---\n") } else { text.to_string() };
+            let text = if text.starts_with("aliases") {
+                format!("---\n{text}\n---\n")
+            } else {
+                text.to_string()
+            };
             if path.ends_with(".md") {
                 vault.upsert_note(&root.join(path), Note::parse(text));
             } else {
@@ -98,7 +336,9 @@ fn resolution_follows_every_rule_of_the_design() {
         };
         let actual = outcome(&vault, vault.resolve(id, parsed));
         if actual != *expected {
-            failures.push(format!("{rule}: {link} from {from}: expected {expected:?}, got {actual:?}"));
+            failures.push(format!(
+                "{rule}: {link} from {from}: expected {expected:?}, got {actual:?}"
+            ));
         }
     }
     assert!(failures.is_empty(), "\n{}", failures.join("\n"));
@@ -109,7 +349,10 @@ fn alias_fallback_can_be_turned_off() {
     let root = PathBuf::from("/vault");
     let mut vault = Vault::new(vec![root.clone()]);
     vault.alias_fallback = false;
-    vault.upsert_note(&root.join("Real.md"), Note::parse("---\naliases: [Nick]\n---\n"));
+    vault.upsert_note(
+        &root.join("Real.md"),
+        Note::parse("---\naliases: [Nick]\n---\n"),
+    );
     vault.upsert_note(&root.join("src.md"), Note::parse("[[Nick]]"));
     let id = vault.id(&root.join("src.md")).unwrap();
     let link = vault.note(id).unwrap().syntax.links[0].clone();

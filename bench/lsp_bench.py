@@ -1,0 +1,166 @@
+#!/usr/bin/env python3
+"""End-to-end benchmark: start the release binary, speak LSP over stdio like an editor, and time
+indexing and requests on a generated vault. Checks answers, not only times.
+
+Usage: bench/lsp_bench.py VAULT_DIR [ROUNDS]   (build first: cargo build --release)
+"""
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+import urllib.parse
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BINARY = os.path.join(ROOT, "target", "release", "notegraph")
+
+
+def uri(path):
+    return "file://" + urllib.parse.quote(os.path.abspath(path))
+
+
+class Lsp:
+    def __init__(self):
+        self.proc = subprocess.Popen([BINARY, "lsp"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     env={**os.environ, "NOTEGRAPH_LOG": "warn"})
+        self.next_id = 1
+        self.notes = []
+
+    def send(self, msg):
+        body = json.dumps(msg).encode()
+        self.proc.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+        self.proc.stdin.flush()
+
+    def read(self):
+        length = None
+        while True:
+            line = self.proc.stdout.readline()
+            if not line:
+                raise SystemExit("server closed its output")
+            line = line.strip()
+            if not line:
+                break
+            if line.startswith(b"Content-Length:"):
+                length = int(line.split(b":")[1])
+        msg = json.loads(self.proc.stdout.read(length))
+        if "id" in msg and "method" in msg:
+            self.send({"jsonrpc": "2.0", "id": msg["id"], "result": None})
+        return msg
+
+    def request(self, method, params):
+        rid = self.next_id
+        self.next_id += 1
+        self.send({"jsonrpc": "2.0", "id": rid, "method": method, "params": params})
+        while True:
+            msg = self.read()
+            if msg.get("id") == rid and "method" not in msg:
+                return msg.get("result")
+            if "method" in msg and "id" not in msg:
+                self.notes.append(msg)
+
+    def notify(self, method, params):
+        self.send({"jsonrpc": "2.0", "method": method, "params": params})
+
+    def wait(self, pred):
+        for i, msg in enumerate(self.notes):
+            if pred(msg):
+                return self.notes.pop(i)
+        while True:
+            msg = self.read()
+            if pred(msg):
+                return msg
+            if "method" in msg and "id" not in msg:
+                self.notes.append(msg)
+
+
+def pct(values, p):
+    values = sorted(values)
+    return values[min(len(values) - 1, int(len(values) * p))]
+
+
+def rss_kb(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    return 0
+
+
+def main():
+    vault = os.path.abspath(sys.argv[1])
+    rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 200
+    truth = json.load(open(os.path.join(vault, ".truth.json")))
+    start = time.perf_counter()
+    lsp = Lsp()
+    lsp.request("initialize", {"processId": None, "rootUri": uri(vault),
+                               "capabilities": {"window": {"workDoneProgress": True}}})
+    lsp.notify("initialized", {})
+    lsp.wait(lambda m: m.get("method") == "$/progress" and m["params"]["value"]["kind"] == "end")
+    indexed = time.perf_counter() - start
+
+    probe = os.path.join(vault, "bench-probe.md")
+    name = truth["probe"]["name"]
+    text = f"# Probe\nsee [[{name}]] and [[hub]]\n"
+    lsp.notify("textDocument/didOpen", {"textDocument": {"uri": uri(probe), "languageId": "markdown",
+                                                         "version": 1, "text": text}})
+    pos_link = {"textDocument": {"uri": uri(probe)}, "position": {"line": 1, "character": 7}}
+    definition = lsp.request("textDocument/definition", pos_link)
+    assert definition and definition["uri"].endswith(urllib.parse.quote(name + ".md")), definition
+
+    timings = {"completion": [], "hover": [], "definition": [], "references(hub)": [], "edit→diagnostics": []}
+    ranks = []
+    version = 1
+    query = name.split()[-1]  # the unique number in the name
+    for r in range(rounds):
+        version += 1
+        typed = f"[[{query}"
+        lsp.notify("textDocument/didChange", {"textDocument": {"uri": uri(probe), "version": version},
+                                              "contentChanges": [{"text": text + typed}]})
+        t = time.perf_counter()
+        result = lsp.request("textDocument/completion", {"textDocument": {"uri": uri(probe)},
+                                                         "position": {"line": 2, "character": len(typed)}})
+        timings["completion"].append(time.perf_counter() - t)
+        labels = [i["label"] for i in result["items"]]
+        ranks.append(labels.index(name) + 1 if name in labels else None)
+        if r == 0 and ranks[-1] != 1:
+            print("first completion:", labels[:5], file=sys.stderr)
+        t = time.perf_counter()
+        assert lsp.request("textDocument/hover", pos_link)
+        timings["hover"].append(time.perf_counter() - t)
+        t = time.perf_counter()
+        assert lsp.request("textDocument/definition", pos_link)
+        timings["definition"].append(time.perf_counter() - t)
+        if r % 10 == 0:
+            t = time.perf_counter()
+            refs = lsp.request("textDocument/references", {"textDocument": {"uri": uri(probe)},
+                                                           "position": {"line": 1, "character": len(f"see [[{name}]] and [[h")},
+                                                           "context": {"includeDeclaration": False}})
+            timings["references(hub)"].append(time.perf_counter() - t)
+            assert len(refs) == truth["hub_backlinks"] + 1, len(refs)
+            # Break a link and time until the diagnostic naming it arrives.
+            version += 1
+            broken = f"zz missing {r}"
+            t = time.perf_counter()
+            lsp.notify("textDocument/didChange", {"textDocument": {"uri": uri(probe), "version": version},
+                                                  "contentChanges": [{"text": text + f"[[{broken}]]\n"}]})
+            lsp.wait(lambda m: m.get("method") == "textDocument/publishDiagnostics"
+                     and any(broken in d["message"] for d in m["params"]["diagnostics"]))
+            timings["edit→diagnostics"].append(time.perf_counter() - t)
+    peak = rss_kb(lsp.proc.pid)
+    lsp.request("shutdown", None)
+    lsp.notify("exit", None)
+    lsp.proc.wait(timeout=10)
+
+    print(f"vault: {truth['notes']} notes, {truth['bytes'] / 1e6:.1f} MB")
+    print(f"spawn → indexed: {indexed * 1000:.0f} ms")
+    print(f"{'request':<20}{'p50 ms':>10}{'p95 ms':>10}{'max ms':>10}")
+    for k, v in timings.items():
+        print(f"{k:<20}{statistics.median(v) * 1000:>10.2f}{pct(v, 0.95) * 1000:>10.2f}{max(v) * 1000:>10.2f}")
+    ranked_first = sum(1 for r in ranks if r == 1)
+    print(f"expected note ranked first in {ranked_first}/{len(ranks)} completions")
+    print(f"peak RSS: {peak / 1024:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
