@@ -145,37 +145,29 @@ pub fn diagnostics(vault: &Vault, file: FileId) -> Vec<Diagnostic> {
                 },
                 related: Vec::new(),
             }),
-            Err(Broken::Heading { resolved, heading }) => {
+            Err(broken @ (Broken::Heading { .. } | Broken::Block { .. })) => {
+                let resolved = broken.reached().expect("fragment errors reach a file");
                 let place = if resolved.file == file {
                     "this note".to_string()
                 } else {
                     quote(vault.file(resolved.file).display_name())
                 };
-                out.push(Diagnostic {
-                    span: link.fragment_span.unwrap_or(link.span),
-                    severity: Severity::Warning,
-                    kind: Kind::UnresolvedHeading,
-                    message: format!(
-                        "Unresolved link: no heading {} in {place}",
-                        quote(&heading.join("#"))
+                let (kind, missing) = match &broken {
+                    Broken::Heading { heading, .. } => (
+                        Kind::UnresolvedHeading,
+                        format!("heading {}", quote(&heading.join("#"))),
                     ),
-                    related: Vec::new(),
-                });
-            }
-            Err(Broken::Block { resolved, id }) => {
-                let place = if resolved.file == file {
-                    "this note".to_string()
-                } else {
-                    quote(vault.file(resolved.file).display_name())
+                    Broken::Block { id, .. } => (
+                        Kind::UnresolvedBlock,
+                        format!("block {}", quote(&format!("^{id}"))),
+                    ),
+                    Broken::File { .. } => unreachable!("matched above"),
                 };
                 out.push(Diagnostic {
                     span: link.fragment_span.unwrap_or(link.span),
                     severity: Severity::Warning,
-                    kind: Kind::UnresolvedBlock,
-                    message: format!(
-                        "Unresolved link: no block {} in {place}",
-                        quote(&format!("^{id}"))
-                    ),
+                    kind,
+                    message: format!("Unresolved link: no {missing} in {place}"),
                     related: Vec::new(),
                 });
             }

@@ -351,20 +351,7 @@ impl Vault {
 
     fn index_content(&mut self, id: FileId) {
         let Some(note) = self.note(id) else { return };
-        let aliases: Vec<String> = note.syntax.aliases().map(keys::fold).collect();
-        let link_keys: Vec<String> = note
-            .syntax
-            .links
-            .iter()
-            .filter(|l| !l.is_same_note())
-            .map(|l| keys::link_key(&l.target))
-            .collect();
-        let tags: Vec<(String, String)> = note
-            .syntax
-            .tags
-            .iter()
-            .map(|t| (keys::fold(&t.name), t.name.clone()))
-            .collect();
+        let (aliases, link_keys, tags) = entries(note);
         for alias in aliases {
             let ids = self.by_alias.entry(alias).or_default();
             if !ids.contains(&id) {
@@ -387,20 +374,7 @@ impl Vault {
 
     fn unindex_content(&mut self, id: FileId) {
         let Some(note) = self.note(id) else { return };
-        let aliases: Vec<String> = note.syntax.aliases().map(keys::fold).collect();
-        let link_keys: Vec<String> = note
-            .syntax
-            .links
-            .iter()
-            .filter(|l| !l.is_same_note())
-            .map(|l| keys::link_key(&l.target))
-            .collect();
-        let tags: Vec<String> = note
-            .syntax
-            .tags
-            .iter()
-            .map(|t| keys::fold(&t.name))
-            .collect();
+        let (aliases, link_keys, tags) = entries(note);
         for alias in aliases {
             remove_from(&mut self.by_alias, &alias, id);
         }
@@ -418,7 +392,7 @@ impl Vault {
                 }
             }
         }
-        for tag in tags {
+        for (tag, _) in tags {
             if let Some(entry) = self.tags.get_mut(&tag) {
                 if let Some(n) = entry.notes.get_mut(&id) {
                     *n -= 1;
@@ -475,6 +449,25 @@ impl Vault {
         out.sort();
         out
     }
+}
+
+/// What a note files in the vault's maps: folded aliases, link keys, and (folded, written) tags.
+fn entries(note: &Note) -> (Vec<String>, Vec<String>, Vec<(String, String)>) {
+    let aliases = note.syntax.aliases().map(keys::fold).collect();
+    let link_keys = note
+        .syntax
+        .links
+        .iter()
+        .filter(|l| !l.is_same_note())
+        .map(|l| keys::link_key(&l.target))
+        .collect();
+    let tags = note
+        .syntax
+        .tags
+        .iter()
+        .map(|t| (keys::fold(&t.name), t.name.clone()))
+        .collect();
+    (aliases, link_keys, tags)
 }
 
 /// What other notes can link into: heading texts and block ids.
