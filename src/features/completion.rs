@@ -276,7 +276,7 @@ fn notes(
     let mut matcher = matcher();
     let mut scored = Vec::new();
     let mut note_scores: std::collections::HashMap<FileId, u32> = std::collections::HashMap::new();
-    for c in &candidates.items {
+    for (i, c) in candidates.items.iter().enumerate() {
         if c.file == file && c.alias.is_none() {
             continue;
         }
@@ -293,56 +293,82 @@ fn notes(
         let Some(score) = pattern.score(haystack, &mut matcher) else {
             continue;
         };
-        let target = vault.shortest_target(file, c.file);
-        let popularity = vault.key_ref_count(&f.name_key);
-        let item = match &c.alias {
-            Some(alias) => Completion {
-                label: alias.clone(),
-                kind: CompletionKind::Alias,
-                detail: Some(format!("alias of {}", f.rel)),
-                insert: if has_display {
-                    target
-                } else {
-                    format!("{target}|{alias}{close}")
-                },
-                replace,
-                filter: alias.clone(),
-            },
-            None => Completion {
-                label: f.display_name().to_string(),
-                kind: if c.is_note {
-                    CompletionKind::Note
-                } else {
-                    CompletionKind::Attachment
-                },
-                detail: Some(f.rel.clone()),
-                filter: if by_path {
-                    f.link_path().to_string()
-                } else {
-                    f.display_name().to_string()
-                },
-                insert: format!("{target}{close}"),
-                replace,
-            },
-        };
         if c.alias.is_none() {
             note_scores.insert(c.file, score);
         }
-        scored.push((score, popularity, item, c.file));
+        scored.push((score, vault.key_ref_count(&f.name_key), i));
     }
     // An alias never outranks its own note when both match: the note's name is what the user
     // is most likely typing, and the alias item follows right after it.
-    let scored = scored
+    for (score, _, i) in &mut scored {
+        let c = &candidates.items[*i];
+        if let (Some(_), Some(&own)) = (&c.alias, note_scores.get(&c.file)) {
+            *score = (*score).min(own);
+        }
+    }
+    // Rank cheap tuples first and build items only for the kept ones: an empty query matches
+    // the whole vault, and most of it is never shown.
+    let label = |i: usize| {
+        let c = &candidates.items[i];
+        c.alias
+            .as_deref()
+            .unwrap_or_else(|| vault.file(c.file).display_name())
+    };
+    let key = |&(score, popularity, i): &(u32, u32, usize)| {
+        let label = label(i);
+        (
+            std::cmp::Reverse(score),
+            std::cmp::Reverse(popularity),
+            candidates.items[i].alias.is_some(),
+            label.chars().count(),
+            label.to_string(),
+        )
+    };
+    let incomplete = scored.len() > limit;
+    if incomplete {
+        scored.select_nth_unstable_by_key(limit, key);
+        scored.truncate(limit);
+    }
+    scored.sort_by_cached_key(key);
+    let items = scored
         .into_iter()
-        .map(|(score, popularity, item, file)| {
-            let score = match (item.kind, note_scores.get(&file)) {
-                (CompletionKind::Alias, Some(&own)) => score.min(own),
-                _ => score,
-            };
-            (score, popularity, item)
+        .map(|(_, _, i)| {
+            let c = &candidates.items[i];
+            let f = vault.file(c.file);
+            let target = vault.shortest_target(file, c.file);
+            match &c.alias {
+                Some(alias) => Completion {
+                    label: alias.clone(),
+                    kind: CompletionKind::Alias,
+                    detail: Some(format!("alias of {}", f.rel)),
+                    insert: if has_display {
+                        target
+                    } else {
+                        format!("{target}|{alias}{close}")
+                    },
+                    replace,
+                    filter: alias.clone(),
+                },
+                None => Completion {
+                    label: f.display_name().to_string(),
+                    kind: if c.is_note {
+                        CompletionKind::Note
+                    } else {
+                        CompletionKind::Attachment
+                    },
+                    detail: Some(f.rel.clone()),
+                    filter: if by_path {
+                        f.link_path().to_string()
+                    } else {
+                        f.display_name().to_string()
+                    },
+                    insert: format!("{target}{close}"),
+                    replace,
+                },
+            }
         })
         .collect();
-    rank(scored, limit)
+    Completions { items, incomplete }
 }
 
 /// Heading text as it can be written in a link: without the characters links reserve.

@@ -266,6 +266,15 @@ impl Server {
         change
     }
 
+    /// Re-parse an open note from its buffer, then publish it and the open notes it affects.
+    /// Callers have already applied the buffer change, before any `.await`.
+    async fn reindex_open(&self, path: PathBuf, text: String) {
+        let change = self.state.write().upsert_note(&path, Note::parse(text));
+        let mut publish = vec![path.clone()];
+        publish.extend(self.affected_open_notes(&self.state.read(), &change, Some(&path)));
+        self.publish(publish).await;
+    }
+
     async fn apply_disk_changes(&self, paths: Vec<PathBuf>) {
         let server = self.clone();
         let change = tokio::task::spawn_blocking(move || {
@@ -599,10 +608,7 @@ impl LanguageServer for Server {
             path.clone(),
             Document::new(&text, params.text_document.version),
         );
-        let change = self.state.write().upsert_note(&path, Note::parse(text));
-        let mut publish = vec![path.clone()];
-        publish.extend(self.affected_open_notes(&self.state.read(), &change, Some(&path)));
-        self.publish(publish).await;
+        self.reindex_open(path, text).await;
     }
 
     async fn did_change(&self, params: DidChangeTextDocumentParams) {
@@ -638,10 +644,7 @@ impl LanguageServer for Server {
             *doc = updated;
             doc.rope.to_string()
         };
-        let change = self.state.write().upsert_note(&path, Note::parse(text));
-        let mut publish = vec![path.clone()];
-        publish.extend(self.affected_open_notes(&self.state.read(), &change, Some(&path)));
-        self.publish(publish).await;
+        self.reindex_open(path, text).await;
     }
 
     async fn did_close(&self, params: DidCloseTextDocumentParams) {
