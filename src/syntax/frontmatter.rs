@@ -19,6 +19,8 @@ pub struct Frontmatter {
     pub aliases: Vec<(String, Span)>,
     pub tags: Vec<(String, Span)>,
     pub citekey: Option<String>,
+    /// Pandoc's `bibliography:` (a path or a list), paths relative to the note.
+    pub bibliography: Vec<(String, Span)>,
     /// False when the YAML could not be read; the rest of the note is still indexed.
     pub valid: bool,
 }
@@ -182,6 +184,7 @@ fn read_yaml(text: &str, fm: &mut Frontmatter) -> Option<SyntaxProblem> {
         match key.as_str() {
             "aliases" | "alias" => fm.aliases.extend(split_values(values, false)),
             "tags" | "tag" => fm.tags.extend(split_values(values, true)),
+            "bibliography" => fm.bibliography.extend(values),
             "citekey" => {
                 fm.citekey = values
                     .into_iter()

@@ -1,6 +1,7 @@
 //! Syntax layer: parse one note's text into [`NoteSyntax`] — links, headings, tags, block ids,
 //! frontmatter and inline fields, each with its exact byte range. Pure: no I/O, no LSP types.
 
+mod citations;
 mod frontmatter;
 mod inline;
 pub use inline::is_tag_char;
@@ -8,6 +9,7 @@ mod links;
 
 use pulldown_cmark::{Event, HeadingLevel, LinkType, Options, Parser, Tag as Md, TagEnd};
 
+pub use citations::{Citation, is_key_char as is_citation_key_char};
 pub use frontmatter::Frontmatter;
 
 /// A half-open byte range `start..end` into a note's text.
@@ -146,6 +148,7 @@ pub struct NoteSyntax {
     pub tags: Vec<Tag>,
     pub blocks: Vec<BlockId>,
     pub fields: Vec<InlineField>,
+    pub citations: Vec<Citation>,
     pub problems: Vec<SyntaxProblem>,
 }
 
@@ -310,6 +313,7 @@ pub fn parse(text: &str) -> NoteSyntax {
     syntax.tags.extend(scan.tags);
     syntax.blocks = scan.blocks;
     syntax.fields = scan.fields;
+    syntax.citations = citations::scan(text, body_start, &hidden, &link_spans);
 
     for mut link in cmark_links {
         link.field = syntax
