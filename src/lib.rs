@@ -6,4 +6,5 @@ pub mod features;
 pub mod index;
 pub mod loader;
 pub mod lsp;
+pub mod sources;
 pub mod syntax;

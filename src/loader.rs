@@ -144,7 +144,9 @@ impl Loaded {
     }
 }
 
-/// Load a vault in one call, for the CLI and tests.
+/// Load a vault in one call, for the CLI and tests: notes, attachments and bibliographies.
 pub fn load_vault(roots: Vec<PathBuf>) -> (Vault, Vec<Skipped>) {
-    load(&roots, &|_, _| {}).into_vault(roots)
+    let (mut vault, skipped) = load(&roots, &|_, _| {}).into_vault(roots);
+    crate::sources::load::load_into(&mut vault, &[]);
+    (vault, skipped)
 }

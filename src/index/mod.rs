@@ -138,6 +138,8 @@ pub struct Vault {
     /// whole-vault lists (completion candidates) and rebuild them only then.
     names_generation: u64,
     pub alias_fallback: bool,
+    /// Bibliographies, citations and literature notes (`crate::sources`).
+    pub sources: crate::sources::Sources,
 }
 
 impl Vault {
@@ -350,6 +352,9 @@ impl Vault {
     }
 
     fn index_content(&mut self, id: FileId) {
+        if let Some(file) = self.files[id.0 as usize].as_ref() {
+            self.sources.index_file(id, file);
+        }
         let Some(note) = self.note(id) else { return };
         let (aliases, link_keys, tags) = entries(note);
         for alias in aliases {
@@ -373,6 +378,9 @@ impl Vault {
     }
 
     fn unindex_content(&mut self, id: FileId) {
+        if let Some(file) = self.files[id.0 as usize].as_ref() {
+            self.sources.unindex_file(id, file);
+        }
         let Some(note) = self.note(id) else { return };
         let (aliases, link_keys, tags) = entries(note);
         for alias in aliases {

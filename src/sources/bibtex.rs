@@ -1,0 +1,243 @@
+//! BibTeX and BibLaTeX files, read with the `biblatex` crate one entry at a time, so that a
+//! malformed entry is reported and skipped instead of losing the whole file.
+
+use biblatex::{Bibliography as Parsed, ChunksExt, RawBibliography, RawChunk};
+
+use super::{Entry, Lines, Name, Problem};
+
+/// Offsets where an entry starts: an `@type{` or `@type(` at the start of a line (Zotero and
+/// Better BibTeX write one entry per such line). A malformed entry then spoils only the text up
+/// to the next one, whatever its braces.
+fn entry_starts(lines: &Lines) -> Vec<usize> {
+    let mut out = Vec::new();
+    for (start, line) in lines.iter() {
+        let lead = line.len() - line.trim_start_matches([' ', '\t']).len();
+        let Some(rest) = line[lead..].strip_prefix('@') else {
+            continue;
+        };
+        let kind = rest
+            .bytes()
+            .take_while(|b| b.is_ascii_alphanumeric() || *b == b'_')
+            .count();
+        if kind > 0 && rest[kind..].trim_start().starts_with(['{', '(']) {
+            out.push(start + lead);
+        }
+    }
+    out
+}
+
+/// Every entry of a `.bib` file with its fields as text, and what could not be read.
+pub fn parse(text: &str) -> (Vec<Entry>, Vec<Problem>) {
+    let lines = Lines::new(text);
+    let mut starts = entry_starts(&lines);
+    starts.push(text.len());
+    let mut problems = Vec::new();
+    let mut chunks = Vec::new();
+    for pair in starts.windows(2) {
+        let (from, to) = (pair[0], pair[1]);
+        match RawBibliography::parse(&text[from..to]) {
+            Ok(raw) => chunks.push((from, raw)),
+            // Reported where the entry starts: the error itself is often at the next entry.
+            Err(err) => problems.push(Problem {
+                at: lines.pos(from),
+                message: format!(
+                    "entry skipped: {} (line {})",
+                    err.kind,
+                    lines.pos(from + err.span.start).line + 1
+                ),
+            }),
+        }
+    }
+    // `@string` abbreviations count for the entries of the whole file.
+    let abbreviations: Vec<_> = chunks
+        .iter()
+        .flat_map(|(_, raw)| raw.abbreviations.iter().cloned())
+        .collect();
+    let mut entries = Vec::new();
+    for (from, raw) in chunks {
+        for raw_entry in raw.entries {
+            let key_span = raw_entry.v.key.span.clone();
+            let used: Vec<_> = abbreviations
+                .iter()
+                .filter(|a| {
+                    raw_entry.v.fields.iter().any(|f| {
+                        f.value
+                            .v
+                            .iter()
+                            .any(|c| matches!(c.v, RawChunk::Abbreviation(name) if name == a.key.v))
+                    })
+                })
+                .cloned()
+                .collect();
+            let single = RawBibliography {
+                preamble: String::new(),
+                entries: vec![raw_entry],
+                abbreviations: used,
+            };
+            match Parsed::from_raw(single) {
+                Ok(parsed) => {
+                    for entry in parsed.iter() {
+                        let mut out = convert(entry);
+                        out.start = lines.pos(from + key_span.start);
+                        out.end = lines.pos(from + key_span.end);
+                        entries.push(out);
+                    }
+                }
+                Err(err) => problems.push(Problem {
+                    at: lines.pos(from + err.span.start.max(key_span.start)),
+                    message: format!("entry skipped: {}", err.kind),
+                }),
+            }
+        }
+    }
+    (entries, problems)
+}
+
+fn field(entry: &biblatex::Entry, names: &[&str]) -> Option<String> {
+    names.iter().find_map(|name| {
+        let text = entry.get(name)?.format_verbatim();
+        let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        (!text.is_empty()).then_some(text)
+    })
+}
+
+fn names(entry: &biblatex::Entry, field_name: &str) -> Vec<Name> {
+    let Some(chunks) = entry.get(field_name) else {
+        return Vec::new();
+    };
+    match chunks.parse::<Vec<biblatex::Person>>() {
+        Ok(people) => people
+            .into_iter()
+            .map(|p| Name {
+                family: [p.prefix.trim(), p.name.trim()]
+                    .iter()
+                    .filter(|s| !s.is_empty())
+                    .copied()
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                given: [p.given_name.trim(), p.suffix.trim()]
+                    .iter()
+                    .filter(|s| !s.is_empty())
+                    .copied()
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            })
+            .filter(|n| !n.family.is_empty() || !n.given.is_empty())
+            .collect(),
+        // Unparseable names are still worth showing as written.
+        Err(_) => vec![Name {
+            family: chunks.format_verbatim(),
+            given: String::new(),
+        }],
+    }
+}
+
+/// The first four-digit run of a date or year field.
+pub(super) fn year_of(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    (0..bytes.len().saturating_sub(3))
+        .find(|&i| {
+            bytes[i..i + 4].iter().all(u8::is_ascii_digit)
+                && (i == 0 || !bytes[i - 1].is_ascii_digit())
+                && bytes.get(i + 4).is_none_or(|b| !b.is_ascii_digit())
+        })
+        .map(|i| text[i..i + 4].to_string())
+}
+
+fn convert(entry: &biblatex::Entry) -> Entry {
+    let doi = field(entry, &["doi"]);
+    Entry {
+        key: entry.key.clone(),
+        kind: entry.entry_type.to_string(),
+        authors: names(entry, "author"),
+        editors: names(entry, "editor"),
+        year: field(entry, &["date", "year"]).and_then(|d| year_of(&d)),
+        title: field(entry, &["title"]),
+        container: field(
+            entry,
+            &["journaltitle", "journal", "booktitle", "maintitle"],
+        ),
+        publisher: field(
+            entry,
+            &["publisher", "institution", "school", "organization"],
+        ),
+        volume: field(entry, &["volume"]),
+        issue: field(entry, &["number", "issue"]),
+        pages: field(entry, &["pages"]),
+        url: field(entry, &["url"]),
+        doi,
+        abstract_text: field(entry, &["abstract"]),
+        ..Entry::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use expect_test::expect;
+
+    use super::*;
+
+    #[test]
+    fn latex_escapes_and_braces_become_text_and_a_broken_entry_is_skipped() {
+        let bib = r#"@string{fa = "Foreign Affairs"}
+@article{wang2021china,
+  author = {Wang, Dan and M{\"u}ller, J{\"o}rg and {World Health Organization}},
+  title = {China's {Sputnik} Moment: {GPU}s and \& more},
+  journal = fa,
+  year = 2021,
+  volume = {100}, number = {4}, pages = {12--18},
+  doi = {10.1000/xyz}
+}
+@book{broken,
+  title = {Never closed,
+@misc{after:broken-one_2.0,
+  title = {Still read},
+  date = {2019-03-01}
+}
+"#;
+        let (entries, problems) = parse(bib);
+        let shown: Vec<String> = entries
+            .iter()
+            .map(|e| {
+                format!(
+                    "{} {} {:?} {:?} {:?} {:?} {:?}/{:?} {:?} {:?} at {}:{}",
+                    e.key,
+                    e.kind,
+                    e.authors
+                        .iter()
+                        .map(|n| format!("{}|{}", n.family, n.given))
+                        .collect::<Vec<_>>(),
+                    e.year,
+                    e.title,
+                    e.container,
+                    e.volume,
+                    e.issue,
+                    e.pages,
+                    e.doi,
+                    e.start.line,
+                    e.start.utf8
+                )
+            })
+            .collect();
+        expect![[r#"
+            wang2021china article ["Wang|Dan", "Müller|Jörg", "World Health Organization|"] Some("2021") Some("China's Sputnik Moment: GPUs and & more") Some("Foreign Affairs") Some("100")/Some("4") Some("12–18") Some("10.1000/xyz") at 1:9
+            after:broken-one_2.0 misc [] Some("2019") Some("Still read") None None/None None None at 11:6"#]]
+        .assert_eq(&shown.join("\n"));
+        expect![[r#"[Problem { at: TextPos { line: 9, utf8: 0, utf16: 0 }, message: "entry skipped: unexpected end of file (line 12)" }]"#]]
+            .assert_eq(&format!("{problems:?}"));
+    }
+
+    #[test]
+    fn garbage_and_empty_files_never_panic() {
+        for text in [
+            "",
+            "@",
+            "@{",
+            "}{@article{",
+            "@article{x,\n",
+            "\u{feff}@book{é, title={ü}}",
+        ] {
+            let _ = parse(text);
+        }
+    }
+}

@@ -1,0 +1,216 @@
+//! Finding and reading bibliographies: the part of the loader that reads `.bib` and CSL-JSON
+//! files. Which files count: those the settings name, those notes name in `bibliography:`
+//! (relative to the note), and every `*.bib` and CSL-JSON `*.json` in the vault.
+
+use std::path::{Component, Path, PathBuf};
+
+use rayon::prelude::*;
+
+use super::{Bibliography, Format, Origin, Problem, TextPos, bibtex, csl};
+use crate::index::Vault;
+
+/// Larger files are refused: a bibliography of 100,000 entries is far below it.
+const MAX_BIB_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Whether `path` may be a bibliography by its extension.
+pub fn is_bibliography_path(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| matches!(e.to_ascii_lowercase().as_str(), "bib" | "bibtex" | "json"))
+}
+
+fn is_json(path: &Path) -> bool {
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+}
+
+/// `..` and `.` removed without touching the disk, so that paths compare equal to the ones
+/// the walker and the watcher report.
+fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// A path as written in settings or frontmatter: absolute, `~/…`, or relative to `base`.
+pub fn resolve_path(written: &str, base: &Path) -> PathBuf {
+    let written = written.trim();
+    if let Some(rest) = written.strip_prefix("~/") {
+        if let Some(home) = std::env::var_os("HOME") {
+            return normalize(&Path::new(&home).join(rest));
+        }
+    }
+    normalize(&base.join(written))
+}
+
+/// The label users see for a bibliography: vault-relative inside the vault, else the path.
+pub fn label(vault: &Vault, path: &Path) -> String {
+    match vault.locate(path) {
+        Some((_, rel)) => rel,
+        None => path.display().to_string(),
+    }
+}
+
+/// Parse a bibliography's text. `None` for a discovered `.json` that is not CSL: it is some
+/// other data file, not a bibliography.
+pub fn parse(path: &Path, text: &str, origin: Origin, label: String) -> Option<Bibliography> {
+    let (format, entries, problems) = if is_json(path) {
+        if origin == Origin::Discovered && !csl::looks_like_csl(text) {
+            return None;
+        }
+        match csl::parse(text) {
+            Ok((entries, problems)) => (Format::CslJson, entries, problems),
+            Err(_) if origin == Origin::Discovered => return None,
+            Err(problem) => (Format::CslJson, Vec::new(), vec![problem]),
+        }
+    } else {
+        let (entries, problems) = bibtex::parse(text);
+        (Format::BibTex, entries, problems)
+    };
+    Some(Bibliography {
+        path: path.to_path_buf(),
+        label,
+        origin,
+        format,
+        entries,
+        problems,
+    })
+}
+
+/// Read and parse a bibliography file. A file that cannot be read is an empty bibliography
+/// with the reason as its problem, so the user hears of it.
+pub fn read(path: &Path, origin: Origin, label: String) -> Option<Bibliography> {
+    let unreadable = |message: String| {
+        Some(Bibliography {
+            path: path.to_path_buf(),
+            label: label.clone(),
+            origin,
+            format: if is_json(path) {
+                Format::CslJson
+            } else {
+                Format::BibTex
+            },
+            entries: Vec::new(),
+            problems: vec![Problem {
+                at: TextPos::default(),
+                message,
+            }],
+        })
+    };
+    match std::fs::metadata(path) {
+        Ok(meta) if meta.len() > MAX_BIB_BYTES => {
+            return unreadable(format!(
+                "{} bytes is larger than the {MAX_BIB_BYTES} byte limit for a bibliography",
+                meta.len()
+            ));
+        }
+        Ok(_) => {}
+        Err(err) if origin == Origin::Discovered => {
+            tracing::warn!("cannot read {}: {err}", path.display());
+            return None;
+        }
+        Err(err) => return unreadable(format!("cannot read the bibliography: {err}")),
+    }
+    let bytes = match std::fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(err) => return unreadable(format!("cannot read the bibliography: {err}")),
+    };
+    let text = String::from_utf8_lossy(&bytes);
+    let bib = parse(path, &text, origin, label)?;
+    for problem in &bib.problems {
+        tracing::warn!(
+            "{}:{}: {}",
+            path.display(),
+            problem.at.line + 1,
+            problem.message
+        );
+    }
+    Some(bib)
+}
+
+/// Every bibliography the vault should have: configured ones (relative to the first root),
+/// those named in notes' frontmatter, and the vault's own `.bib` and `.json` files.
+pub fn wanted(vault: &Vault, configured: &[String]) -> Vec<(PathBuf, Origin)> {
+    let mut out = Vec::new();
+    let base = vault.roots().first().cloned().unwrap_or_default();
+    for written in configured {
+        out.push((resolve_path(written, &base), Origin::Configured));
+    }
+    for (_, file, note) in vault.notes() {
+        let Some(fm) = &note.syntax.frontmatter else {
+            continue;
+        };
+        let folder = file.path.parent().unwrap_or(Path::new(""));
+        for (written, _) in &fm.bibliography {
+            out.push((resolve_path(written, folder), Origin::Frontmatter));
+        }
+    }
+    for (_, file) in vault.files() {
+        if !file.is_note() && is_bibliography_path(&file.path) {
+            out.push((file.path.clone(), Origin::Discovered));
+        }
+    }
+    // One read per file, under its highest-priority origin.
+    out.sort_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
+    out.dedup_by(|later, first| later.0 == first.0);
+    out
+}
+
+/// The bibliographies a note names in its frontmatter, as paths.
+pub fn named_by_note(note_path: &Path, syntax: &crate::syntax::NoteSyntax) -> Vec<PathBuf> {
+    let folder = note_path.parent().unwrap_or(Path::new(""));
+    syntax
+        .frontmatter
+        .iter()
+        .flat_map(|fm| fm.bibliography.iter())
+        .map(|(written, _)| resolve_path(written, folder))
+        .collect()
+}
+
+/// Read every wanted bibliography (in parallel) into the vault.
+pub fn load_into(vault: &mut Vault, configured: &[String]) {
+    let wanted = wanted(vault, configured);
+    let labels: Vec<String> = wanted.iter().map(|(p, _)| label(vault, p)).collect();
+    let bibs: Vec<Bibliography> = wanted
+        .into_par_iter()
+        .zip(labels)
+        .filter_map(|((path, origin), label)| read(&path, origin, label))
+        .collect();
+    for bib in bibs {
+        vault.sources.set_bibliography(bib);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_resolve_relative_to_their_base_without_dots() {
+        assert_eq!(
+            resolve_path("../refs/lib.bib", Path::new("/vault/notes")),
+            PathBuf::from("/vault/refs/lib.bib")
+        );
+        assert_eq!(
+            resolve_path("/abs/x.json", Path::new("/vault")),
+            PathBuf::from("/abs/x.json")
+        );
+    }
+
+    #[test]
+    fn a_discovered_json_that_is_not_csl_is_not_a_bibliography() {
+        let p = Path::new("/vault/data.json");
+        assert!(parse(p, "{\"a\": 1}", Origin::Discovered, "data.json".into()).is_none());
+        let configured = parse(p, "{\"a\": 1}", Origin::Configured, "data.json".into())
+            .expect("a configured file is always reported");
+        assert_eq!(configured.problems.len(), 1);
+    }
+}
