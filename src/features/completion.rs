@@ -16,6 +16,7 @@ pub enum CompletionKind {
     Heading,
     Block,
     Tag,
+    Citation,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -149,6 +150,9 @@ pub fn complete(
     if offset > text.len() || !text.is_char_boundary(offset) {
         return None;
     }
+    if let Some(keys) = super::cite_completion::complete(vault, file, offset, limit) {
+        return Some(keys);
+    }
     if let Some(ctx) = link_context(text, offset) {
         if ctx.typed.contains('|') {
             return None;
@@ -194,7 +198,7 @@ pub fn complete(
                 let end = part_end(&ctx, offset, &['#', '|']);
                 let has_display =
                     ctx.closed && ctx.rest[..ctx.rest.find("]]").unwrap_or(0)].contains('|');
-                notes(
+                let found = notes(
                     vault,
                     candidates,
                     file,
@@ -202,6 +206,15 @@ pub fn complete(
                     Span::new(ctx.open, end),
                     close,
                     has_display,
+                    limit,
+                );
+                super::cite_completion::extend_link_completion(
+                    vault,
+                    file,
+                    ctx.typed,
+                    Span::new(ctx.open, end),
+                    close,
+                    found,
                     limit,
                 )
             }

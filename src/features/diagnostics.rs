@@ -33,6 +33,12 @@ pub enum Kind {
     UnresolvedBlock,
     Ambiguous,
     Frontmatter,
+    /// A citation key in no bibliography.
+    UnknownCitation,
+    /// A literature note whose key is in no bibliography.
+    UnknownLiteratureKey,
+    /// A cited key defined in more than one place.
+    DuplicateCitationKey,
 }
 
 impl Kind {
@@ -44,6 +50,9 @@ impl Kind {
             Kind::UnresolvedBlock => "unresolved-block",
             Kind::Ambiguous => "ambiguous-link",
             Kind::Frontmatter => "frontmatter",
+            Kind::UnknownCitation => "unknown-citation",
+            Kind::UnknownLiteratureKey => "unknown-literature-key",
+            Kind::DuplicateCitationKey => "duplicate-citation-key",
         }
     }
 
@@ -173,6 +182,7 @@ pub fn diagnostics(vault: &Vault, file: FileId) -> Vec<Diagnostic> {
             }
         }
     }
+    out.extend(super::citations::diagnostics(vault, file));
     out.sort_by_key(|d| d.span);
     out
 }

@@ -77,6 +77,13 @@ impl Fixture {
                 vault.id(&path).expect("note just inserted")
             } else {
                 vault.upsert_attachment(&path);
+                if crate::sources::load::is_bibliography_path(&path) {
+                    let label = crate::sources::load::label(&vault, &path);
+                    let origin = crate::sources::Origin::Discovered;
+                    if let Some(bib) = crate::sources::load::parse(&path, &text, origin, label) {
+                        vault.sources.set_bibliography(bib);
+                    }
+                }
                 vault.id(&path).expect("attachment just inserted")
             };
             if let Some(offset) = file_cursor {

@@ -19,6 +19,9 @@ pub struct Hover {
 }
 
 pub fn hover(vault: &Vault, file: FileId, offset: usize) -> Option<Hover> {
+    if let Some(hover) = super::citations::hover(vault, file, offset) {
+        return Some(hover);
+    }
     if let Some((link, resolution)) = link_at(vault, file, offset) {
         let markdown = match resolution {
             Ok(resolved) => describe(vault, &resolved, None),
@@ -60,9 +63,11 @@ pub fn hover(vault: &Vault, file: FileId, offset: usize) -> Option<Hover> {
     })
 }
 
-fn describe(vault: &Vault, resolved: &Resolved, warning: Option<String>) -> String {
+pub(crate) fn describe(vault: &Vault, resolved: &Resolved, warning: Option<String>) -> String {
     let file = vault.file(resolved.file);
-    let mut out = format!("**{}** — `{}`", file.display_name(), file.rel);
+    // A literature note's hover starts with its bibliography entry.
+    let mut out = super::citations::reference_header(vault, resolved.file);
+    out.push_str(&format!("**{}** — `{}`", file.display_name(), file.rel));
     let Some(note) = file.note() else {
         out.push_str("\n\nAttachment.");
         return out;

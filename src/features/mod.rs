@@ -1,6 +1,8 @@
 //! Features: completion, definition, hover, diagnostics and references as pure functions of
 //! (vault, note, byte offset) → plain data. No protocol types here; `lsp` converts.
 
+pub mod citations;
+pub mod cite_completion;
 pub mod completion;
 pub mod definition;
 pub mod diagnostics;

@@ -7,6 +7,9 @@ use crate::index::{Anchor, Broken, FileId, Vault};
 /// What the cursor asks about: on a link, what it points to; on a heading, that heading;
 /// elsewhere, the note itself.
 pub fn references(vault: &Vault, file: FileId, offset: usize) -> Vec<Location> {
+    if let Some(cited) = super::citations::references(vault, file, offset) {
+        return cited;
+    }
     let (target, heading) = match link_at(vault, file, offset) {
         Some((_, Ok(resolved))) => {
             let heading = match resolved.anchor {

@@ -482,6 +482,7 @@ fn completion_kind(kind: CompletionKind) -> CompletionItemKind {
         CompletionKind::Heading => CompletionItemKind::REFERENCE,
         CompletionKind::Block => CompletionItemKind::REFERENCE,
         CompletionKind::Tag => CompletionItemKind::KEYWORD,
+        CompletionKind::Citation => CompletionItemKind::REFERENCE,
     }
 }
 
