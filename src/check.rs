@@ -83,6 +83,35 @@ pub fn run(dir: &Path, json: bool, out: &mut dyn Write) -> std::io::Result<Summa
             }
         }
     }
+    // Bibliography problems (unreadable entries, keys defined again) are in no note.
+    for (bib, problems) in crate::features::citations::bibliography_diagnostics(&vault) {
+        let shown = match vault.locate(&bib.path) {
+            Some((_, rel)) => dir.join(rel),
+            None => bib.path.clone(),
+        };
+        for d in problems {
+            summary.other += 1;
+            let (line, col) = (d.start.line as usize + 1, d.start.utf16 as usize + 1);
+            if json {
+                records.push(serde_json::json!({
+                    "path": shown.to_string_lossy(),
+                    "line": line,
+                    "column": col,
+                    "severity": d.severity.as_str(),
+                    "code": "bibliography",
+                    "message": d.message,
+                }));
+            } else {
+                writeln!(
+                    out,
+                    "{}:{line}:{col}: {}: {}",
+                    shown.display(),
+                    d.severity.as_str(),
+                    d.message
+                )?;
+            }
+        }
+    }
     for skip in &skipped {
         if !json {
             writeln!(

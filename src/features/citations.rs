@@ -338,6 +338,61 @@ fn bibliography_list(bibs: &[Bibliography]) -> String {
     format!("{}{more}", names.join(", "))
 }
 
+/// A problem in a bibliography file: an entry that could not be read, or a key defined again.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BibDiagnostic {
+    pub start: TextPos,
+    pub end: TextPos,
+    pub severity: Severity,
+    pub message: String,
+}
+
+/// Every bibliography's problems, in priority order, including the clean ones (with none), so
+/// callers can clear what they showed before. Work proportional to the entries: run per
+/// bibliography change, never per keystroke.
+pub fn bibliography_diagnostics(vault: &Vault) -> Vec<(&Bibliography, Vec<BibDiagnostic>)> {
+    let mut first_seen: std::collections::HashMap<String, (&str, u32)> =
+        std::collections::HashMap::new();
+    vault
+        .sources
+        .bibliographies()
+        .iter()
+        .map(|bib| {
+            let mut out: Vec<BibDiagnostic> = bib
+                .problems
+                .iter()
+                .map(|p| BibDiagnostic {
+                    start: p.at,
+                    end: p.at,
+                    severity: Severity::Warning,
+                    message: p.message.clone(),
+                })
+                .collect();
+            for entry in &bib.entries {
+                match first_seen.entry(fold_key(&entry.key)) {
+                    std::collections::hash_map::Entry::Vacant(v) => {
+                        v.insert((bib.label.as_str(), entry.start.line + 1));
+                    }
+                    std::collections::hash_map::Entry::Occupied(o) => {
+                        let (label, line) = *o.get();
+                        out.push(BibDiagnostic {
+                            start: entry.start,
+                            end: entry.end,
+                            severity: Severity::Hint,
+                            message: format!(
+                                "{} is already defined in {label} at line {line}; that entry is used",
+                                quote(&entry.key)
+                            ),
+                        });
+                    }
+                }
+            }
+            out.sort_by_key(|d| (d.start.line, d.start.utf8));
+            (bib, out)
+        })
+        .collect()
+}
+
 /// Where new literature notes go and how they are named.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LiteratureNoteSettings {

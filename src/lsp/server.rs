@@ -25,11 +25,14 @@ use crate::features::{self, Location as NoteLocation};
 use crate::index::{Change, FileId, Note, Vault, is_note_path};
 use crate::loader;
 
+mod cite;
+
 /// Settings a client can pass in `initializationOptions`.
 #[derive(Clone, Debug)]
 pub struct Settings {
     pub alias_fallback: bool,
     pub completion_limit: usize,
+    pub(crate) citations: cite::CiteSettings,
 }
 
 impl Default for Settings {
@@ -37,6 +40,7 @@ impl Default for Settings {
         Settings {
             alias_fallback: true,
             completion_limit: 50,
+            citations: cite::CiteSettings::default(),
         }
     }
 }
@@ -48,6 +52,9 @@ impl Settings {
             return settings;
         };
         for (key, value) in map {
+            if settings.citations.apply(key, value) {
+                continue;
+            }
             match (key.as_str(), value) {
                 ("aliasFallback", Value::Bool(b)) => settings.alias_fallback = *b,
                 ("completion", Value::Object(c)) => {
@@ -238,6 +245,7 @@ impl Server {
             // The editor's buffer is the truth for open notes.
             return Change::default();
         }
+        cite::refresh_bibliography(&self.state, path);
         if is_hidden(&self.state.read(), path) {
             return Change::default();
         }
@@ -270,12 +278,14 @@ impl Server {
     /// Callers have already applied the buffer change, before any `.await`.
     async fn reindex_open(&self, path: PathBuf, text: String) {
         let change = self.state.write().upsert_note(&path, Note::parse(text));
+        self.load_named_bibliographies(&path).await;
         let mut publish = vec![path.clone()];
         publish.extend(self.affected_open_notes(&self.state.read(), &change, Some(&path)));
         self.publish(publish).await;
     }
 
     async fn apply_disk_changes(&self, paths: Vec<PathBuf>) {
+        let bibliographies = self.state.read().sources.generation();
         let server = self.clone();
         let change = tokio::task::spawn_blocking(move || {
             let mut change = Change::default();
@@ -288,6 +298,10 @@ impl Server {
         .unwrap_or_default();
         let affected = self.affected_open_notes(&self.state.read(), &change, None);
         self.publish(affected).await;
+        let now = self.state.read().sources.generation();
+        if now != bibliographies {
+            self.bibliographies_changed().await;
+        }
     }
 
     async fn index_workspace(&self) {
@@ -316,11 +330,14 @@ impl Server {
 
         let (tx, mut rx) = mpsc::unbounded_channel::<(usize, usize)>();
         let load_roots = roots.clone();
+        let state = self.state.clone();
         let task = tokio::task::spawn_blocking(move || {
             let loaded = loader::load(&load_roots, &|done, total| {
                 let _ = tx.send((done, total));
             });
-            loaded.into_vault(load_roots)
+            let (mut vault, skipped) = loaded.into_vault(load_roots);
+            cite::load_bibliographies(&state, &mut vault);
+            (vault, skipped)
         });
         while let Some((done, total)) = rx.recv().await {
             if let Some(progress) = &progress {
@@ -364,6 +381,7 @@ impl Server {
             progress.finish_with_message("done").await;
         }
         self.publish(open).await;
+        self.publish_bibliographies().await;
     }
 
     async fn watch_files(&self) {
@@ -569,12 +587,19 @@ impl LanguageServer for Server {
                     },
                 )),
                 completion_provider: Some(CompletionOptions {
-                    trigger_characters: Some(vec!["[".into(), "#".into(), "^".into(), "/".into()]),
+                    trigger_characters: Some(vec![
+                        "[".into(),
+                        "#".into(),
+                        "^".into(),
+                        "/".into(),
+                        "@".into(),
+                    ]),
                     ..CompletionOptions::default()
                 }),
                 definition_provider: Some(OneOf::Left(true)),
                 hover_provider: Some(HoverProviderCapability::Simple(true)),
                 references_provider: Some(OneOf::Left(true)),
+                code_action_provider: Some(CodeActionProviderCapability::Simple(true)),
                 ..ServerCapabilities::default()
             },
             server_info: Some(ServerInfo {
@@ -722,6 +747,9 @@ impl LanguageServer for Server {
                 &pos.text_document.uri,
                 pos.position,
                 |vault, id, offset, encoding| {
+                    if let Some(cited) = cite::definition(vault, id, offset, encoding) {
+                        return Some(cited);
+                    }
                     let target = features::definition::definition(vault, id, offset)?;
                     Some(GotoDefinitionResponse::Scalar(to_location(
                         vault, &target, encoding,
@@ -750,6 +778,13 @@ impl LanguageServer for Server {
                 },
             )
             .await)
+    }
+
+    async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
+        self.wait_ready().await;
+        let mut actions = Vec::new();
+        actions.extend(cite::code_actions(self, &params));
+        Ok(Some(actions))
     }
 
     async fn references(&self, params: ReferenceParams) -> Result<Option<Vec<Location>>> {

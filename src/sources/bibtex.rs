@@ -166,7 +166,19 @@ fn convert(entry: &biblatex::Entry) -> Entry {
         pages: field(entry, &["pages"]),
         url: field(entry, &["url"]),
         doi,
-        abstract_text: field(entry, &["abstract"]),
+        // Line breaks kept: hover shows the abstract's first lines.
+        abstract_text: entry
+            .get("abstract")
+            .map(|chunks| {
+                chunks
+                    .format_verbatim()
+                    .lines()
+                    .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+                    .filter(|l| !l.is_empty())
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            })
+            .filter(|a| !a.is_empty()),
         ..Entry::default()
     }
 }

@@ -51,12 +51,29 @@ pub fn resolve_path(written: &str, base: &Path) -> PathBuf {
     normalize(&base.join(written))
 }
 
-/// The label users see for a bibliography: vault-relative inside the vault, else the path.
+/// The label users see for a bibliography: vault-relative (with `../` for a file beside the
+/// vault), or the whole path when it shares nothing with the vault.
 pub fn label(vault: &Vault, path: &Path) -> String {
-    match vault.locate(path) {
-        Some((_, rel)) => rel,
-        None => path.display().to_string(),
+    if let Some((_, rel)) = vault.locate(path) {
+        return rel;
     }
+    let Some(root) = vault.roots().first() else {
+        return path.display().to_string();
+    };
+    let root: Vec<Component> = root.components().collect();
+    let file: Vec<Component> = path.components().collect();
+    let common = root.iter().zip(&file).take_while(|(a, b)| a == b).count();
+    // Sharing only `/` says nothing: the whole path is clearer than a run of `../`.
+    if common <= 1 || root.len() - common > 2 {
+        return path.display().to_string();
+    }
+    let mut parts: Vec<String> = vec!["..".to_string(); root.len() - common];
+    parts.extend(
+        file[common..]
+            .iter()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned()),
+    );
+    parts.join("/")
 }
 
 /// Parse a bibliography's text. `None` for a discovered `.json` that is not CSL: it is some

@@ -306,3 +306,27 @@ fn the_action_creates_a_literature_note_named_after_key_and_title() {
         [std::path::PathBuf::from("/vault/sources/@dup.md")]
     );
 }
+
+#[test]
+fn broken_entries_and_keys_defined_again_are_reported_in_their_bibliography() {
+    let f = vault_with("");
+    let rendered: Vec<String> = bibliography_diagnostics(&f.vault)
+        .iter()
+        .flat_map(|(bib, problems)| {
+            problems.iter().map(move |d| {
+                format!(
+                    "{} {}:{} {}: {}",
+                    bib.label,
+                    d.start.line + 1,
+                    d.start.utf8 + 1,
+                    d.severity.as_str(),
+                    d.message
+                )
+            })
+        })
+        .collect();
+    expect![[r#"
+        refs.bib 17:1 warning: entry skipped: unexpected end of file (line 19)
+        refs.bib 19:7 hint: ‘dup’ is already defined in lib.json at line 3; that entry is used"#]]
+    .assert_eq(&rendered.join("\n"));
+}

@@ -1,0 +1,287 @@
+//! The protocol side of sources: citation settings, loading and refreshing bibliographies,
+//! their diagnostics, definition into a bibliography file, and the code action that creates a
+//! literature note. Hooks called from `server.rs`, kept here so that file stays small.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+use tower_lsp_server::ls_types::*;
+
+use super::{Server, State, is_hidden, path_of, severity, uri_of};
+use crate::features::citations::{self, LiteratureNoteSettings, Target};
+use crate::index::{FileId, Vault};
+use crate::lsp::convert::{Encoding, LineIndex};
+use crate::sources::{TextPos, load};
+use crate::syntax::Span;
+
+/// Settings of sources in `initializationOptions`: `bibliography` (a path or a list, relative
+/// to the vault) and `citations.literatureNoteFolder` / `citations.literatureNoteName`.
+#[derive(Clone, Debug, Default)]
+pub struct CiteSettings {
+    pub bibliography: Vec<String>,
+    pub literature: LiteratureNoteSettings,
+}
+
+impl CiteSettings {
+    /// Take the setting `key` if it is one of ours; false when it is not.
+    pub fn apply(&mut self, key: &str, value: &Value) -> bool {
+        match (key, value) {
+            ("bibliography", Value::String(path)) => self.bibliography = vec![path.clone()],
+            ("bibliography", Value::Array(paths)) => {
+                self.bibliography = paths
+                    .iter()
+                    .filter_map(|p| p.as_str().map(str::to_string))
+                    .collect()
+            }
+            ("citations", Value::Object(map)) => {
+                for (k, v) in map {
+                    match (k.as_str(), v.as_str()) {
+                        ("literatureNoteFolder", Some(folder)) => {
+                            self.literature.folder = folder.to_string()
+                        }
+                        ("literatureNoteName", Some(name)) if name.contains("{key}") => {
+                            self.literature.name = name.to_string()
+                        }
+                        _ => tracing::warn!(
+                            "unknown or ill-typed setting citations.{k} = {v}; ignored"
+                        ),
+                    }
+                }
+            }
+            _ => return false,
+        }
+        true
+    }
+}
+
+fn position(at: TextPos, encoding: Encoding) -> Position {
+    match encoding {
+        Encoding::Utf8 => Position::new(at.line, at.utf8),
+        Encoding::Utf16 => Position::new(at.line, at.utf16),
+    }
+}
+
+fn settings(state: &State) -> CiteSettings {
+    state
+        .settings
+        .read()
+        .map(|s| s.citations.clone())
+        .unwrap_or_default()
+}
+
+/// Load every bibliography into a freshly loaded vault (on the indexing thread).
+pub(super) fn load_bibliographies(state: &State, vault: &mut Vault) {
+    load::load_into(vault, &settings(state).bibliography);
+}
+
+/// Whether `path` is, or would be, one of the vault's bibliographies.
+fn is_bibliography(state: &State, vault: &Vault, path: &Path) -> bool {
+    if vault.sources.bibliography(path).is_some() {
+        return true;
+    }
+    let base = vault.roots().first().cloned().unwrap_or_default();
+    let configured = settings(state)
+        .bibliography
+        .iter()
+        .any(|written| load::resolve_path(written, &base) == path);
+    configured
+        || (load::is_bibliography_path(path)
+            && vault.locate(path).is_some()
+            && !is_hidden(vault, path))
+}
+
+/// Re-read a bibliography that changed on disk, or forget one that is gone. Runs on a blocking
+/// thread, like the rest of a disk refresh; reads the file before taking the write lock.
+pub(super) fn refresh_bibliography(state: &State, path: &Path) {
+    let (origin, label) = {
+        let vault = state.read();
+        if !is_bibliography(state, &vault, path) {
+            return;
+        }
+        let origin = vault
+            .sources
+            .bibliography(path)
+            .map_or(crate::sources::Origin::Discovered, |b| b.origin);
+        (origin, load::label(&vault, path))
+    };
+    if path.is_file() {
+        if let Some(bib) = load::read(path, origin, label) {
+            state.write().sources.set_bibliography(bib);
+        }
+    } else {
+        state.write().sources.remove_bibliography(path);
+    }
+}
+
+impl Server {
+    /// Load the bibliographies an open note names in `bibliography:` that are not loaded yet.
+    /// Cheap when there are none, which is every keystroke but the one that adds a path.
+    pub(super) async fn load_named_bibliographies(&self, note: &Path) {
+        let missing: Vec<PathBuf> = {
+            let vault = self.state.read();
+            let Some(syntax) = vault
+                .id(note)
+                .and_then(|id| vault.note(id))
+                .map(|n| &n.syntax)
+            else {
+                return;
+            };
+            load::named_by_note(note, syntax)
+                .into_iter()
+                .filter(|p| vault.sources.bibliography(p).is_none() && p.is_file())
+                .collect()
+        };
+        if missing.is_empty() {
+            return;
+        }
+        let state = self.state.clone();
+        let loaded = tokio::task::spawn_blocking(move || {
+            let vault = state.read();
+            let labelled: Vec<(PathBuf, String)> = missing
+                .into_iter()
+                .map(|p| {
+                    let label = load::label(&vault, &p);
+                    (p, label)
+                })
+                .collect();
+            drop(vault);
+            labelled
+                .into_iter()
+                .filter_map(|(p, label)| load::read(&p, crate::sources::Origin::Frontmatter, label))
+                .collect::<Vec<_>>()
+        })
+        .await
+        .unwrap_or_default();
+        if loaded.is_empty() {
+            return;
+        }
+        {
+            let mut vault = self.state.write();
+            for bib in loaded {
+                vault.sources.set_bibliography(bib);
+            }
+        }
+        self.bibliographies_changed().await;
+    }
+
+    /// After a bibliography change: every open note's citations may read differently now.
+    pub(super) async fn bibliographies_changed(&self) {
+        let open: Vec<PathBuf> = self.state.docs.iter().map(|e| e.key().clone()).collect();
+        self.publish(open).await;
+        self.publish_bibliographies().await;
+    }
+
+    /// Publish each bibliography's problems on the bibliography file itself (an empty list
+    /// for clean ones, clearing what was shown before).
+    pub(super) async fn publish_bibliographies(&self) {
+        if !self.state.is_ready() {
+            return;
+        }
+        let encoding = self.state.encoding();
+        let batches: Vec<(Uri, Vec<Diagnostic>)> = {
+            let vault = self.state.read();
+            citations::bibliography_diagnostics(&vault)
+                .into_iter()
+                .filter_map(|(bib, problems)| {
+                    let uri = uri_of(&bib.path)?;
+                    let diagnostics = problems
+                        .into_iter()
+                        .map(|d| Diagnostic {
+                            range: Range::new(
+                                position(d.start, encoding),
+                                position(d.end, encoding),
+                            ),
+                            severity: Some(severity(d.severity)),
+                            source: Some("notegraph".to_string()),
+                            message: d.message,
+                            ..Diagnostic::default()
+                        })
+                        .collect();
+                    Some((uri, diagnostics))
+                })
+                .collect()
+        };
+        for (uri, diagnostics) in batches {
+            self.client
+                .publish_diagnostics(uri, diagnostics, None)
+                .await;
+        }
+    }
+}
+
+/// Definition of a citation: the literature note, or the entry's key in its bibliography.
+pub(super) fn definition(
+    vault: &Vault,
+    id: FileId,
+    offset: usize,
+    encoding: Encoding,
+) -> Option<GotoDefinitionResponse> {
+    let location = match citations::definition(vault, id, offset)? {
+        Target::Note(loc) => super::to_location(vault, &loc, encoding)?,
+        Target::Entry { path, start, end } => Location::new(
+            uri_of(&path)?,
+            Range::new(position(start, encoding), position(end, encoding)),
+        ),
+    };
+    Some(GotoDefinitionResponse::Scalar(location))
+}
+
+/// Code actions that create missing literature notes for the citations in `range`: a new file
+/// and its first text, as one workspace edit each.
+pub(super) fn code_actions(server: &Server, params: &CodeActionParams) -> Vec<CodeActionOrCommand> {
+    let Some(path) = path_of(&params.text_document.uri) else {
+        return Vec::new();
+    };
+    let literature = settings(&server.state).literature;
+    let vault = server.state.read();
+    let Some(id) = vault.id(&path) else {
+        return Vec::new();
+    };
+    let Some(note) = vault.note(id) else {
+        return Vec::new();
+    };
+    let index = LineIndex::new(&note.text, server.state.encoding());
+    let (Some(start), Some(end)) = (
+        index.offset(params.range.start),
+        index.offset(params.range.end),
+    ) else {
+        return Vec::new();
+    };
+    citations::create_literature_notes(&vault, id, Span::new(start, end.max(start)), &literature)
+        .into_iter()
+        .filter_map(|new| {
+            let uri = uri_of(&new.path)?;
+            let edit = WorkspaceEdit {
+                document_changes: Some(DocumentChanges::Operations(vec![
+                    DocumentChangeOperation::Op(ResourceOp::Create(CreateFile {
+                        uri: uri.clone(),
+                        options: Some(CreateFileOptions {
+                            overwrite: Some(false),
+                            ignore_if_exists: Some(true),
+                        }),
+                        annotation_id: None,
+                    })),
+                    DocumentChangeOperation::Edit(TextDocumentEdit {
+                        text_document: OptionalVersionedTextDocumentIdentifier {
+                            uri,
+                            version: None,
+                        },
+                        edits: vec![OneOf::Left(TextEdit::new(
+                            Range::new(Position::new(0, 0), Position::new(0, 0)),
+                            new.text,
+                        ))],
+                    }),
+                ])),
+                changes: None::<HashMap<Uri, Vec<TextEdit>>>,
+                change_annotations: None,
+            };
+            Some(CodeActionOrCommand::CodeAction(CodeAction {
+                title: new.title,
+                kind: Some(CodeActionKind::QUICKFIX),
+                edit: Some(edit),
+                ..CodeAction::default()
+            }))
+        })
+        .collect()
+}
