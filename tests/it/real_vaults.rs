@@ -164,3 +164,61 @@ fn bahez_notas_indexes_without_errors_and_its_citekey_links_resolve() {
     assert!(missing.is_empty(), "{missing:?}");
     assert!(at_resolved > 100, "{at_resolved} of {at_links}");
 }
+
+#[test]
+fn bahez_notas_pandoc_citations_reach_their_literature_notes_without_noise() {
+    let Some(root) = fixture("bahez-notas") else {
+        return;
+    };
+    let (vault, _) = load_vault(vec![root]);
+    // No bibliography in this snapshot: nothing can be said about keys, so nothing is.
+    assert!(!vault.sources.has_bibliography());
+    let mut bracketed = 0;
+    let mut with_note = 0;
+    let mut wrong = Vec::new();
+    for (id, file, note) in vault.notes() {
+        for c in &note.syntax.citations {
+            bracketed += usize::from(c.is_bracketed());
+            let named = format!("@{}", c.key);
+            let expected = vault
+                .by_name(&notegraph::index::keys::fold(&named))
+                .first()
+                .copied();
+            let found = notegraph::features::citations::literature_notes(&vault, &c.key);
+            if let Some(expected) = expected {
+                with_note += 1;
+                if found.first() != Some(&expected) {
+                    wrong.push(format!("{}: @{} → {found:?}", file.rel, c.key));
+                }
+            }
+        }
+        let noise: Vec<String> = diagnostics(&vault, id)
+            .iter()
+            .filter(|d| d.kind.code().contains("citation") || d.kind.code().contains("literature"))
+            .map(|d| d.message.clone())
+            .collect();
+        assert!(noise.is_empty(), "{}: {noise:?}", file.rel);
+    }
+    assert!(wrong.is_empty(), "{wrong:?}");
+    assert!(bracketed > 900, "{bracketed}");
+    assert!(with_note > 500, "{with_note}");
+    // A citation's hover shows its literature note's preview.
+    let (id, offset) = vault
+        .notes()
+        .find_map(|(id, _, n)| {
+            n.syntax
+                .citations
+                .iter()
+                .find(|c| c.key == "adlerlomnitz1998")
+                .map(|c| (id, c.key_span.start))
+        })
+        .expect("a note cites adlerlomnitz1998");
+    let hover = notegraph::features::hover::hover(&vault, id, offset).expect("a hover");
+    assert!(
+        hover
+            .markdown
+            .starts_with("**@adlerlomnitz1998** — *no bibliography is loaded.*\n\n---\n\n**@adlerlomnitz1998** — `@adlerlomnitz1998.md`"),
+        "{}",
+        hover.markdown
+    );
+}
