@@ -3,6 +3,10 @@
 indexing and requests on a generated vault. Checks answers, not only times.
 
 Usage: bench/lsp_bench.py VAULT_DIR [ROUNDS]   (build first: cargo build --release)
+
+A vault generated with --bib also gets citation requests timed: key completion after `[@sput`
+(which must rank wang2021china first) and after a bare `[@`, hover on a citation and on the
+`source::` link to the literature note, definition, and edit → diagnostic for a misspelt key.
 """
 import json
 import os
@@ -87,6 +91,59 @@ def rss_kb(pid):
     return 0
 
 
+def cite_rounds(lsp, vault, rounds):
+    """Citation requests on a probe note, each answer checked."""
+    probe = os.path.join(vault, "bench-cite.md")
+    text = "# Cite probe\nsource:: [[wang2021china China’s Sputnik Moment]]\nAs argued [@wang2021china, p. 3].\n"
+    lsp.notify("textDocument/didOpen", {"textDocument": {"uri": uri(probe), "languageId": "markdown",
+                                                         "version": 1, "text": text}})
+    doc = {"uri": uri(probe)}
+    on_link = {"textDocument": doc, "position": {"line": 1, "character": 14}}
+    on_cite = {"textDocument": doc, "position": {"line": 2, "character": 14}}
+    timings = {"cite completion [@sput": [], "cite completion [@": [], "hover citation": [],
+               "hover source:: link": [], "definition citation": [], "edit→cite diagnostic": []}
+    version = 1
+    for r in range(rounds):
+        version += 1
+        lsp.notify("textDocument/didChange", {"textDocument": {"uri": uri(probe), "version": version},
+                                              "contentChanges": [{"text": text + "[@sput"}]})
+        t = time.perf_counter()
+        result = lsp.request("textDocument/completion", {"textDocument": doc,
+                                                         "position": {"line": 3, "character": 6}})
+        timings["cite completion [@sput"].append(time.perf_counter() - t)
+        assert result["items"][0]["label"] == "wang2021china", [i["label"] for i in result["items"][:5]]
+        t = time.perf_counter()
+        hover = lsp.request("textDocument/hover", on_cite)
+        timings["hover citation"].append(time.perf_counter() - t)
+        assert hover["contents"]["value"].startswith("**@wang2021china** — Dan Wang"), hover
+        t = time.perf_counter()
+        hover = lsp.request("textDocument/hover", on_link)
+        timings["hover source:: link"].append(time.perf_counter() - t)
+        assert "Reading notes on this source." in hover["contents"]["value"], hover
+        t = time.perf_counter()
+        definition = lsp.request("textDocument/definition", on_cite)
+        timings["definition citation"].append(time.perf_counter() - t)
+        assert definition["uri"].endswith("Moment.md"), definition
+        if r % 10 == 0:
+            version += 1
+            lsp.notify("textDocument/didChange", {"textDocument": {"uri": uri(probe), "version": version},
+                                                  "contentChanges": [{"text": text + "[@"}]})
+            t = time.perf_counter()
+            result = lsp.request("textDocument/completion", {"textDocument": doc,
+                                                             "position": {"line": 3, "character": 2}})
+            timings["cite completion [@"].append(time.perf_counter() - t)
+            assert result["isIncomplete"] and len(result["items"]) == 50, len(result["items"])
+            version += 1
+            wrong = f"wang2021chinz{r}"
+            t = time.perf_counter()
+            lsp.notify("textDocument/didChange", {"textDocument": {"uri": uri(probe), "version": version},
+                                                  "contentChanges": [{"text": text + f"[@{wrong}]\n"}]})
+            lsp.wait(lambda m: m.get("method") == "textDocument/publishDiagnostics"
+                     and any(wrong in d["message"] for d in m["params"]["diagnostics"]))
+            timings["edit→cite diagnostic"].append(time.perf_counter() - t)
+    return timings
+
+
 def main():
     vault = os.path.abspath(sys.argv[1])
     rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 200
@@ -147,12 +204,15 @@ def main():
             lsp.wait(lambda m: m.get("method") == "textDocument/publishDiagnostics"
                      and any(broken in d["message"] for d in m["params"]["diagnostics"]))
             timings["edit→diagnostics"].append(time.perf_counter() - t)
+    if truth.get("bib"):
+        timings.update(cite_rounds(lsp, vault, rounds))
     peak = rss_kb(lsp.proc.pid)
     lsp.request("shutdown", None)
     lsp.notify("exit", None)
     lsp.proc.wait(timeout=10)
 
-    print(f"vault: {truth['notes']} notes, {truth['bytes'] / 1e6:.1f} MB")
+    print(f"vault: {truth['notes']} notes, {truth['bytes'] / 1e6:.1f} MB"
+          + (f", {truth['bib']['entries']} bibliography entries" if truth.get("bib") else ""))
     print(f"spawn → indexed: {indexed * 1000:.0f} ms")
     print(f"{'request':<20}{'p50 ms':>10}{'p95 ms':>10}{'max ms':>10}")
     for k, v in timings.items():

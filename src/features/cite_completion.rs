@@ -58,7 +58,7 @@ fn citation_context(text: &str, offset: usize) -> Option<(Span, &str)> {
 }
 
 /// (index into the candidates, score, popularity) of the `limit` best matches of `query`, and
-/// whether more matched.
+/// whether more matched. No allocation per candidate: an empty query matches them all.
 fn ranked(vault: &Vault, query: &str, limit: usize) -> (Vec<(usize, u32, u32)>, bool) {
     let candidates = vault.sources.key_candidates();
     let pattern = Pattern::parse(query, CaseMatching::Ignore, Normalization::Smart);
@@ -69,30 +69,22 @@ fn ranked(vault: &Vault, query: &str, limit: usize) -> (Vec<(usize, u32, u32)>, 
         .enumerate()
         .filter_map(|(i, c)| {
             let score = pattern.score(c.haystack.slice(..), &mut matcher)?;
-            Some((i, score, 0))
+            Some((i, score, vault.sources.cite_count(&c.folded)))
         })
         .collect();
-    // Popularity is looked up for the matches only: an exact key typed is one match.
-    for item in &mut scored {
-        let c = &candidates.items[item.0];
-        item.2 = vault
-            .sources
-            .cite_count(&vault.sources.bib_entry(c.bib, c.entry).1.key);
-    }
-    let key = |&(i, score, popularity): &(usize, u32, u32)| {
-        let c = &candidates.items[i];
-        (
-            std::cmp::Reverse(score),
-            std::cmp::Reverse(popularity),
-            vault.sources.bib_entry(c.bib, c.entry).1.key.to_lowercase(),
-        )
+    let order = |a: &(usize, u32, u32), b: &(usize, u32, u32)| {
+        (b.1, b.2).cmp(&(a.1, a.2)).then_with(|| {
+            candidates.items[a.0]
+                .folded
+                .cmp(&candidates.items[b.0].folded)
+        })
     };
     let incomplete = scored.len() > limit;
     if incomplete {
-        scored.select_nth_unstable_by_key(limit, key);
+        scored.select_nth_unstable_by(limit, order);
         scored.truncate(limit);
     }
-    scored.sort_by_cached_key(key);
+    scored.sort_by(order);
     (scored, incomplete)
 }
 

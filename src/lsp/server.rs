@@ -381,7 +381,7 @@ impl Server {
             progress.finish_with_message("done").await;
         }
         self.publish(open).await;
-        self.publish_bibliographies().await;
+        self.bibliographies_loaded().await;
     }
 
     async fn watch_files(&self) {

@@ -105,6 +105,8 @@ struct EntryRef {
 pub struct KeyCandidate {
     pub bib: usize,
     pub entry: usize,
+    /// The folded key: the citation index's key, and the tie-break order.
+    pub folded: String,
     /// Key, authors' family names, title and year.
     pub haystack: Utf32String,
 }
@@ -245,10 +247,10 @@ impl Sources {
             .flat_map(|notes| notes.keys().copied())
     }
 
-    /// How many citations of `key` the vault holds: a popularity measure for ranking.
-    pub fn cite_count(&self, key: &str) -> u32 {
+    /// How many citations of the folded key the vault holds: a popularity measure for ranking.
+    pub fn cite_count(&self, folded: &str) -> u32 {
         self.cites
-            .get(&fold_key(key))
+            .get(folded)
             .map_or(0, |notes| notes.values().sum())
     }
 
@@ -267,12 +269,14 @@ impl Sources {
                 let mut items = Vec::new();
                 for (b, bib) in self.bibs.iter().enumerate() {
                     for (e, entry) in bib.entries.iter().enumerate() {
-                        if !seen.insert(fold_key(&entry.key)) {
+                        let folded = fold_key(&entry.key);
+                        if !seen.insert(folded.clone()) {
                             continue;
                         }
                         items.push(KeyCandidate {
                             bib: b,
                             entry: e,
+                            folded,
                             haystack: Utf32String::from(format::haystack(entry).as_str()),
                         });
                     }

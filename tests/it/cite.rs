@@ -173,6 +173,16 @@ fn seed_link_hover_key_completion_definition_and_misspelt_key_over_stdio() {
             "9:51 unknown-citation"
         ]
     );
+
+    // The frontmatter's bibliography lies outside the vault; its edits count too.
+    files.write("cite-extra.bib", "@misc{other, title = {Another}}\n");
+    client.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({"changes": [{"uri": uri(&files.path("cite-extra.bib")), "type": 2}]}),
+    );
+    let diagnostics = client.diagnostics(&citing, |d| d.len() == 4);
+    assert_eq!(diagnostics[1]["code"], "unknown-citation");
+    assert_eq!(diagnostics[1]["range"], range(8, 35, 8, 49));
     assert_eq!(client.shutdown(), 0);
 }
 

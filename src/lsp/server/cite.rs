@@ -163,6 +163,71 @@ impl Server {
             }
         }
         self.bibliographies_changed().await;
+        self.watch_outside_bibliographies().await;
+    }
+
+    /// After bibliographies were loaded: show their problems and watch those outside the
+    /// vault, which the vault's own watching does not see.
+    pub(super) async fn bibliographies_loaded(&self) {
+        self.publish_bibliographies().await;
+        self.watch_outside_bibliographies().await;
+    }
+
+    async fn watch_outside_bibliographies(&self) {
+        let (outside, generation): (Vec<PathBuf>, u64) = {
+            let vault = self.state.read();
+            let outside = vault
+                .sources
+                .bibliographies()
+                .iter()
+                .filter(|b| vault.locate(&b.path).is_none())
+                .map(|b| b.path.clone())
+                .collect();
+            (outside, vault.sources.generation())
+        };
+        if outside.is_empty() {
+            return;
+        }
+        {
+            let mut own = self.state.watcher.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some(watcher) = own.as_mut() {
+                use notify::Watcher;
+                for path in &outside {
+                    let Some(folder) = path.parent() else {
+                        continue;
+                    };
+                    if let Err(err) = watcher.watch(folder, notify::RecursiveMode::NonRecursive) {
+                        tracing::warn!("cannot watch {}: {err}", folder.display());
+                    }
+                }
+                return;
+            }
+        }
+        if !self.state.flags.get().is_some_and(|f| f.dynamic_watch) {
+            return;
+        }
+        let watchers: Vec<FileSystemWatcher> = outside
+            .iter()
+            .filter_map(|path| {
+                Some(FileSystemWatcher {
+                    glob_pattern: GlobPattern::Relative(RelativePattern {
+                        base_uri: OneOf::Right(uri_of(path.parent()?)?),
+                        pattern: path.file_name()?.to_str()?.to_string(),
+                    }),
+                    kind: None,
+                })
+            })
+            .collect();
+        let options = DidChangeWatchedFilesRegistrationOptions { watchers };
+        let registration = Registration {
+            // One registration per load: ids must be unique, and earlier ones stay valid.
+            id: format!("notegraph/bibliographies/{generation}"),
+            method: "workspace/didChangeWatchedFiles".to_string(),
+            register_options: serde_json::to_value(options).ok(),
+        };
+        if let Err(err) = self.client.register_capability(vec![registration]).await {
+            tracing::warn!("cannot watch bibliographies outside the vault: {err}");
+        }
     }
 
     /// After a bibliography change: every open note's citations may read differently now.
