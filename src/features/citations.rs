@@ -96,7 +96,9 @@ pub(crate) fn reference_header(vault: &Vault, id: FileId) -> String {
 /// Links to literature notes are handled by the note hover, which starts with the entry.
 pub fn hover(vault: &Vault, file: FileId, offset: usize) -> Option<Hover> {
     let note = vault.note(file)?;
-    let citation = note.syntax.citation_at(offset)?;
+    let Some(citation) = note.syntax.citation_at(offset) else {
+        return missing_note_hover(vault, file, offset);
+    };
     let markdown = match literature_notes(vault, &citation.key).first() {
         Some(&lit) => {
             let resolved = Resolved {
@@ -120,6 +122,24 @@ pub fn hover(vault: &Vault, file: FileId, offset: usize) -> Option<Hover> {
     Some(Hover {
         markdown,
         span: citation.span,
+    })
+}
+
+/// Hover on `[[@key]]` whose literature note does not exist yet but whose entry does.
+fn missing_note_hover(vault: &Vault, file: FileId, offset: usize) -> Option<Hover> {
+    let (link, resolution) = link_at(vault, file, offset)?;
+    if resolution.is_ok() {
+        return None;
+    }
+    let key = link_key(vault, link, resolution)?;
+    vault.sources.entry(&key)?;
+    Some(Hover {
+        markdown: format!(
+            "{}\n\n*No literature note `{}` in the vault yet.*",
+            entry_hover(vault, &key),
+            link.target
+        ),
+        span: link.span,
     })
 }
 

@@ -383,6 +383,25 @@ mod tests {
     }
 
     #[test]
+    fn every_prefix_of_a_tricky_note_parses_with_spans_on_char_boundaries() {
+        let text = "[see @ké:y-1, p. 3; -@{b c}] @x [p. 2] [[@l]] `[@c]` é@m [@ñ; ¿] @";
+        for (end, _) in text.char_indices() {
+            let prefix = &text[..end];
+            for c in parse(prefix).citations {
+                for span in [Some(c.span), Some(c.key_span), c.group, c.prefix, c.suffix]
+                    .into_iter()
+                    .flatten()
+                {
+                    assert!(
+                        prefix.get(span.start..span.end).is_some(),
+                        "{prefix:?} {c:?}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
     fn unicode_keys_and_lines_never_panic() {
         check(
             "[@müller2020] @ @ [@] [@;] é@x [@{] @{}\r\n@ñ\r",

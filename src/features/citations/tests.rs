@@ -142,6 +142,18 @@ fn hover_on_a_duplicate_key_names_both_bibliographies_and_unknown_keys_say_so() 
             *Also defined in refs.bib.*"#]],
     );
     check_hover(
+        "[[@d$0up]]",
+        expect![[r#"
+            a.md 1:1-1:9 "[[@dup]]"
+            **@dup** — *In the JSON*.
+
+            *book in `lib.json`*
+
+            *Also defined in refs.bib.*
+
+            *No literature note `@dup` in the vault yet.*"#]],
+    );
+    check_hover(
         "@wnag2021$0 says",
         expect![[r#"
             a.md 1:1-1:10 "@wnag2021"
