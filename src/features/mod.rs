@@ -5,6 +5,7 @@ pub mod completion;
 pub mod definition;
 pub mod diagnostics;
 pub mod hover;
+pub mod refactor;
 pub mod references;
 
 #[cfg(test)]

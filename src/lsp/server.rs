@@ -6,6 +6,7 @@
 //! change always sees it. Publishing diagnostics comes after.
 
 use std::path::{Path, PathBuf};
+use std::str::FromStr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, RwLock};
 use std::time::Instant;
@@ -21,6 +22,7 @@ use super::convert::{Encoding, LineIndex};
 use super::document::Document;
 use crate::features::completion::{Candidates, CompletionKind};
 use crate::features::diagnostics::Severity;
+use crate::features::refactor::{FileOp, WorkspaceChange};
 use crate::features::{self, Location as NoteLocation};
 use crate::index::{Change, FileId, Note, Vault, is_note_path};
 use crate::loader;
@@ -445,6 +447,94 @@ fn to_location(vault: &Vault, loc: &NoteLocation, encoding: Encoding) -> Option<
     ))
 }
 
+/// A refactor's change as the protocol's `WorkspaceEdit`: versioned text edits first (on the
+/// files' current URIs), then file operations, in `documentChanges` so that renames are in it.
+fn to_workspace_edit(
+    vault: &Vault,
+    docs: &DashMap<PathBuf, Document>,
+    change: WorkspaceChange,
+    encoding: Encoding,
+) -> WorkspaceEdit {
+    let mut ops = Vec::new();
+    for (id, edits) in change.edits {
+        let Some(file) = vault.get(id) else { continue };
+        let Some(uri) = uri_of(&file.path) else {
+            continue;
+        };
+        let text = file.note().map_or("", |n| &n.text);
+        let index = LineIndex::new(text, encoding);
+        ops.push(DocumentChangeOperation::Edit(TextDocumentEdit {
+            text_document: OptionalVersionedTextDocumentIdentifier {
+                uri,
+                version: docs.get(&file.path).map(|d| d.version),
+            },
+            edits: edits
+                .into_iter()
+                .map(|e| OneOf::Left(TextEdit::new(index.range(e.span), e.text)))
+                .collect(),
+        }));
+    }
+    for op in change.ops {
+        match op {
+            FileOp::Rename { from, to } => {
+                let (Some(old_uri), Some(new_uri)) = (uri_of(&from), uri_of(&to)) else {
+                    continue;
+                };
+                ops.push(DocumentChangeOperation::Op(ResourceOp::Rename(
+                    RenameFile {
+                        old_uri,
+                        new_uri,
+                        options: Some(RenameFileOptions {
+                            overwrite: Some(false),
+                            ignore_if_exists: Some(false),
+                        }),
+                        annotation_id: None,
+                    },
+                )));
+            }
+            FileOp::Create { path, text } => {
+                let Some(uri) = uri_of(&path) else { continue };
+                ops.push(DocumentChangeOperation::Op(ResourceOp::Create(
+                    CreateFile {
+                        uri: uri.clone(),
+                        options: Some(CreateFileOptions {
+                            overwrite: Some(false),
+                            ignore_if_exists: Some(true),
+                        }),
+                        annotation_id: None,
+                    },
+                )));
+                if !text.is_empty() {
+                    ops.push(DocumentChangeOperation::Edit(TextDocumentEdit {
+                        text_document: OptionalVersionedTextDocumentIdentifier {
+                            uri,
+                            version: None,
+                        },
+                        edits: vec![OneOf::Left(TextEdit::new(
+                            Range::new(Position::new(0, 0), Position::new(0, 0)),
+                            text,
+                        ))],
+                    }));
+                }
+            }
+        }
+    }
+    WorkspaceEdit {
+        document_changes: Some(DocumentChanges::Operations(ops)),
+        ..WorkspaceEdit::default()
+    }
+}
+
+/// A request the server understood but cannot carry out (LSP's `RequestFailed`), with the
+/// reason for the user.
+fn request_failed(message: impl Into<String>) -> Error {
+    Error {
+        code: tower_lsp_server::jsonrpc::ErrorCode::ServerError(-32803),
+        message: message.into().into(),
+        data: None,
+    }
+}
+
 fn to_diagnostics(vault: &Vault, id: FileId, encoding: Encoding) -> Vec<Diagnostic> {
     let Some(note) = vault.note(id) else {
         return Vec::new();
@@ -574,6 +664,26 @@ impl LanguageServer for Server {
                 definition_provider: Some(OneOf::Left(true)),
                 hover_provider: Some(HoverProviderCapability::Simple(true)),
                 references_provider: Some(OneOf::Left(true)),
+                rename_provider: Some(OneOf::Right(RenameOptions {
+                    prepare_provider: Some(true),
+                    work_done_progress_options: WorkDoneProgressOptions::default(),
+                })),
+                workspace: Some(WorkspaceServerCapabilities {
+                    workspace_folders: None,
+                    file_operations: Some(WorkspaceFileOperationsServerCapabilities {
+                        will_rename: Some(FileOperationRegistrationOptions {
+                            filters: vec![FileOperationFilter {
+                                scheme: Some("file".to_string()),
+                                pattern: FileOperationPattern {
+                                    glob: "**/*".to_string(),
+                                    matches: None,
+                                    options: None,
+                                },
+                            }],
+                        }),
+                        ..WorkspaceFileOperationsServerCapabilities::default()
+                    }),
+                }),
                 ..ServerCapabilities::default()
             },
             server_info: Some(ServerInfo {
@@ -769,6 +879,107 @@ impl LanguageServer for Server {
             )
             .await;
         Ok(found)
+    }
+
+    async fn prepare_rename(
+        &self,
+        params: TextDocumentPositionParams,
+    ) -> Result<Option<PrepareRenameResponse>> {
+        let answer = self
+            .at(
+                &params.text_document.uri,
+                params.position,
+                |vault, id, offset, encoding| {
+                    let index = LineIndex::new(&vault.note(id)?.text, encoding);
+                    Some(features::refactor::prepare_rename(vault, id, offset).map(
+                        |(_, span, placeholder)| PrepareRenameResponse::RangeWithPlaceholder {
+                            range: index.range(span),
+                            placeholder,
+                        },
+                    ))
+                },
+            )
+            .await;
+        match answer {
+            None => Ok(None),
+            Some(Ok(response)) => Ok(Some(response)),
+            Some(Err(message)) => Err(request_failed(message)),
+        }
+    }
+
+    async fn rename(&self, params: RenameParams) -> Result<Option<WorkspaceEdit>> {
+        self.wait_ready().await;
+        let pos = params.text_document_position;
+        let Some(path) = path_of(&pos.text_document.uri) else {
+            return Ok(None);
+        };
+        let encoding = self.state.encoding();
+        // Moves are computed by relocating files in the index and back: a write lock, held
+        // only for that computation.
+        let mut vault = self.state.write();
+        let Some(id) = vault.id(&path) else {
+            return Ok(None);
+        };
+        let Some(offset) = vault
+            .note(id)
+            .and_then(|n| LineIndex::new(&n.text, encoding).offset(pos.position))
+        else {
+            return Err(Error::invalid_params("the position is not in the document"));
+        };
+        let change = features::refactor::rename(&mut vault, id, offset, &params.new_name)
+            .map_err(request_failed)?;
+        Ok(Some(to_workspace_edit(
+            &vault,
+            &self.state.docs,
+            change,
+            encoding,
+        )))
+    }
+
+    async fn will_rename_files(&self, params: RenameFilesParams) -> Result<Option<WorkspaceEdit>> {
+        self.wait_ready().await;
+        let encoding = self.state.encoding();
+        let mut vault = self.state.write();
+        let mut moves = Vec::new();
+        for file in &params.files {
+            let (Some(from), Some(to)) = (
+                Uri::from_str(&file.old_uri).ok().as_ref().and_then(path_of),
+                Uri::from_str(&file.new_uri).ok().as_ref().and_then(path_of),
+            ) else {
+                continue;
+            };
+            // A folder moves every file under it.
+            let under: Vec<(FileId, PathBuf)> = vault
+                .files()
+                .filter(|(_, f)| f.path.starts_with(&from))
+                .filter_map(|(id, f)| {
+                    let rest = f.path.strip_prefix(&from).ok()?;
+                    let dest = if rest.as_os_str().is_empty() {
+                        to.clone()
+                    } else {
+                        to.join(rest)
+                    };
+                    Some((id, dest))
+                })
+                .collect();
+            moves.extend(under);
+        }
+        if moves.is_empty() {
+            return Ok(None);
+        }
+        match features::refactor::move_files(&mut vault, &moves, false) {
+            Ok(change) if change.edits.is_empty() => Ok(None),
+            Ok(change) => Ok(Some(to_workspace_edit(
+                &vault,
+                &self.state.docs,
+                change,
+                encoding,
+            ))),
+            Err(message) => {
+                tracing::warn!("links cannot follow this move: {message}");
+                Ok(None)
+            }
+        }
     }
 }
 

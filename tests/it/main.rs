@@ -5,3 +5,4 @@ mod cli;
 mod client;
 mod lsp;
 mod real_vaults;
+mod refactor;
