@@ -20,6 +20,7 @@ use tower_lsp_server::{Client, LanguageServer};
 
 use super::convert::{Encoding, LineIndex};
 use super::document::Document;
+use crate::config::Config;
 use crate::features::completion::{Candidates, CompletionKind};
 use crate::features::diagnostics::Severity;
 use crate::features::refactor::{FileOp, WorkspaceChange};
@@ -27,47 +28,12 @@ use crate::features::{self, Location as NoteLocation};
 use crate::index::{Change, FileId, Note, Vault, is_note_path};
 use crate::loader;
 
-/// Settings a client can pass in `initializationOptions`.
-#[derive(Clone, Debug)]
-pub struct Settings {
-    pub alias_fallback: bool,
-    pub completion_limit: usize,
-}
-
-impl Default for Settings {
-    fn default() -> Settings {
-        Settings {
-            alias_fallback: true,
-            completion_limit: 50,
-        }
-    }
-}
-
-impl Settings {
-    fn from_json(value: Option<&Value>) -> Settings {
-        let mut settings = Settings::default();
-        let Some(Value::Object(map)) = value else {
-            return settings;
-        };
-        for (key, value) in map {
-            match (key.as_str(), value) {
-                ("aliasFallback", Value::Bool(b)) => settings.alias_fallback = *b,
-                ("completion", Value::Object(c)) => {
-                    if let Some(limit) = c.get("limit").and_then(Value::as_u64) {
-                        settings.completion_limit = (limit as usize).clamp(1, 10_000);
-                    }
-                }
-                _ => tracing::warn!("unknown or ill-typed setting {key:?} = {value}; ignored"),
-            }
-        }
-        settings
-    }
-}
-
 #[derive(Default)]
 struct ClientFlags {
     dynamic_watch: bool,
     progress: bool,
+    /// The client answers `workspace/configuration`.
+    configuration: bool,
 }
 
 /// Everything the handlers share.
@@ -76,12 +42,17 @@ pub struct State {
     docs: DashMap<PathBuf, Document>,
     encoding: OnceLock<Encoding>,
     flags: OnceLock<ClientFlags>,
-    settings: RwLock<Settings>,
+    config: RwLock<Config>,
+    /// The client's `initializationOptions`, a layer of the configuration kept to rebuild it.
+    init_options: OnceLock<Value>,
+    exclude: RwLock<loader::Exclude>,
     candidates: Mutex<Option<Arc<Candidates>>>,
     ready: watch::Sender<bool>,
     /// The server's own file watcher, for clients that cannot watch for it.
     watcher: Mutex<Option<notify::RecommendedWatcher>>,
     pub shutdown_requested: AtomicBool,
+    /// Configuration problems found during `initialize`, shown once the client is initialized.
+    startup_problems: Mutex<Vec<String>>,
 }
 
 impl State {
@@ -91,11 +62,14 @@ impl State {
             docs: DashMap::new(),
             encoding: OnceLock::new(),
             flags: OnceLock::new(),
-            settings: RwLock::new(Settings::default()),
+            config: RwLock::new(Config::default()),
+            init_options: OnceLock::new(),
+            exclude: RwLock::new(loader::Exclude::default()),
             candidates: Mutex::new(None),
             ready: watch::channel(false).0,
             watcher: Mutex::new(None),
             shutdown_requested: AtomicBool::new(false),
+            startup_problems: Mutex::new(Vec::new()),
         })
     }
 
@@ -107,6 +81,13 @@ impl State {
         self.vault
             .read()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn config(&self) -> Config {
+        self.config
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     fn write(&self) -> std::sync::RwLockWriteGuard<'_, Vault> {
@@ -214,6 +195,7 @@ impl Server {
             return;
         }
         let encoding = self.state.encoding();
+        let config = self.state.config();
         let mut batches = Vec::new();
         {
             let vault = self.state.read();
@@ -221,7 +203,7 @@ impl Server {
                 let Some(uri) = uri_of(&path) else { continue };
                 let version = self.state.docs.get(&path).map(|d| d.version);
                 let diagnostics = match vault.id(&path) {
-                    Some(id) => to_diagnostics(&vault, id, encoding),
+                    Some(id) => to_diagnostics(&vault, id, &config, encoding),
                     None => Vec::new(),
                 };
                 batches.push((uri, diagnostics, version));
@@ -240,12 +222,20 @@ impl Server {
             // The editor's buffer is the truth for open notes.
             return Change::default();
         }
-        if is_hidden(&self.state.read(), path) {
+        if is_hidden(&self.state.read(), path)
+            || self.state.exclude.read().is_ok_and(|e| e.is_excluded(path))
+        {
             return Change::default();
         }
         if path.is_dir() {
             let mut change = Change::default();
-            for file in loader::walk(&[path.to_path_buf()]) {
+            let exclude = self
+                .state
+                .exclude
+                .read()
+                .map(|e| e.clone())
+                .unwrap_or_default();
+            for file in loader::walk(&[path.to_path_buf()], &exclude) {
                 change.merge(self.refresh_from_disk(&file));
             }
             return change;
@@ -318,8 +308,14 @@ impl Server {
 
         let (tx, mut rx) = mpsc::unbounded_channel::<(usize, usize)>();
         let load_roots = roots.clone();
+        let exclude = self
+            .state
+            .exclude
+            .read()
+            .map(|e| e.clone())
+            .unwrap_or_default();
         let task = tokio::task::spawn_blocking(move || {
-            let loaded = loader::load(&load_roots, &|done, total| {
+            let loaded = loader::load(&load_roots, &exclude, &|done, total| {
                 let _ = tx.send((done, total));
             });
             loaded.into_vault(load_roots)
@@ -339,12 +335,7 @@ impl Server {
                 (Vault::new(roots.clone()), Vec::new())
             }
         };
-        vault.alias_fallback = self
-            .state
-            .settings
-            .read()
-            .map(|s| s.alias_fallback)
-            .unwrap_or(true);
+        vault.alias_fallback = self.state.config().alias_fallback;
         let open: Vec<PathBuf>;
         {
             let mut live = self.state.write();
@@ -366,6 +357,75 @@ impl Server {
             progress.finish_with_message("done").await;
         }
         self.publish(open).await;
+    }
+
+    /// Rebuild the configuration from its layers: files at the root, `initializationOptions`,
+    /// then the client's `workspace/configuration` answer (`client`, when there is one).
+    /// Returns the problems found.
+    fn reconfigure(&self, client: Option<&Value>) -> Vec<String> {
+        let roots = self.state.read().roots().to_vec();
+        let (mut config, mut problems) = Config::load(roots.first().map(PathBuf::as_path));
+        if let Some(init) = self.state.init_options.get() {
+            problems.extend(
+                config
+                    .apply(init)
+                    .into_iter()
+                    .map(|p| format!("initializationOptions: {p}")),
+            );
+        }
+        if let Some(client) = client {
+            problems.extend(
+                config
+                    .apply(client)
+                    .into_iter()
+                    .map(|p| format!("client settings: {p}")),
+            );
+        }
+        self.state.write().alias_fallback = config.alias_fallback;
+        *self
+            .state
+            .exclude
+            .write()
+            .unwrap_or_else(|p| p.into_inner()) = loader::Exclude::new(&roots, &config.exclude);
+        *self.state.config.write().unwrap_or_else(|p| p.into_inner()) = config;
+        problems
+    }
+
+    async fn report_config_problems(&self, problems: Vec<String>) {
+        if problems.is_empty() {
+            return;
+        }
+        for problem in &problems {
+            tracing::warn!("configuration: {problem}");
+        }
+        self.client
+            .show_message(
+                MessageType::WARNING,
+                format!("notegraph configuration: {}", problems.join("; ")),
+            )
+            .await;
+    }
+
+    /// Ask the client for its `notegraph` settings, when it can answer, and apply them.
+    async fn pull_configuration(&self) -> Option<Value> {
+        if !self.state.flags.get().is_some_and(|f| f.configuration) {
+            return None;
+        }
+        let item = ConfigurationItem {
+            scope_uri: None,
+            section: Some("notegraph".to_string()),
+        };
+        let value = match self.client.configuration(vec![item]).await {
+            Ok(mut values) if !values.is_empty() => values.swap_remove(0),
+            Ok(_) => return None,
+            Err(err) => {
+                tracing::warn!("workspace/configuration failed: {err}");
+                return None;
+            }
+        };
+        let problems = self.reconfigure(Some(&value));
+        self.report_config_problems(problems).await;
+        Some(value)
     }
 
     async fn watch_files(&self) {
@@ -535,12 +595,18 @@ fn request_failed(message: impl Into<String>) -> Error {
     }
 }
 
-fn to_diagnostics(vault: &Vault, id: FileId, encoding: Encoding) -> Vec<Diagnostic> {
+fn to_diagnostics(
+    vault: &Vault,
+    id: FileId,
+    config: &Config,
+    encoding: Encoding,
+) -> Vec<Diagnostic> {
     let Some(note) = vault.note(id) else {
         return Vec::new();
     };
     let index = LineIndex::new(&note.text, encoding);
-    features::diagnostics::diagnostics(vault, id)
+    config
+        .apply_severity(features::diagnostics::diagnostics(vault, id))
         .into_iter()
         .map(|d| Diagnostic {
             range: index.range(d.span),
@@ -621,9 +687,18 @@ impl LanguageServer for Server {
                 .as_ref()
                 .and_then(|w| w.work_done_progress)
                 .unwrap_or(false),
+            configuration: params
+                .capabilities
+                .workspace
+                .as_ref()
+                .and_then(|w| w.configuration)
+                .unwrap_or(false),
         };
         let _ = self.state.flags.set(flags);
-        let settings = Settings::from_json(params.initialization_options.as_ref());
+        let _ = self
+            .state
+            .init_options
+            .set(params.initialization_options.clone().unwrap_or(Value::Null));
         let roots = roots_from(&params);
         if roots.is_empty() {
             tracing::warn!(
@@ -635,14 +710,13 @@ impl LanguageServer for Server {
             roots,
             encoding
         );
-        {
-            let mut vault = self.state.write();
-            *vault = Vault::new(roots);
-            vault.alias_fallback = settings.alias_fallback;
-        }
-        if let Ok(mut s) = self.state.settings.write() {
-            *s = settings;
-        }
+        *self.state.write() = Vault::new(roots);
+        let problems = self.reconfigure(None);
+        *self
+            .state
+            .startup_problems
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = problems;
         Ok(InitializeResult {
             capabilities: ServerCapabilities {
                 position_encoding: Some(if utf8 {
@@ -695,6 +769,15 @@ impl LanguageServer for Server {
     }
 
     async fn initialized(&self, _: InitializedParams) {
+        let problems = std::mem::take(
+            &mut *self
+                .state
+                .startup_problems
+                .lock()
+                .unwrap_or_else(|p| p.into_inner()),
+        );
+        self.report_config_problems(problems).await;
+        self.pull_configuration().await;
         self.watch_files().await;
         let server = self.clone();
         tokio::spawn(async move { server.index_workspace().await });
@@ -769,6 +852,28 @@ impl LanguageServer for Server {
         }
     }
 
+    async fn did_change_configuration(&self, params: DidChangeConfigurationParams) {
+        let before = self.state.config();
+        if self.pull_configuration().await.is_none() {
+            // Clients that cannot be asked push their settings here.
+            let value = params
+                .settings
+                .get("notegraph")
+                .cloned()
+                .unwrap_or(params.settings);
+            let problems = self.reconfigure(Some(&value));
+            self.report_config_problems(problems).await;
+        }
+        let after = self.state.config();
+        if after.exclude != before.exclude {
+            let server = self.clone();
+            tokio::spawn(async move { server.index_workspace().await });
+        } else if after != before {
+            let open: Vec<PathBuf> = self.state.docs.iter().map(|e| e.key().clone()).collect();
+            self.publish(open).await;
+        }
+    }
+
     async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {
         let paths: Vec<PathBuf> = params
             .changes
@@ -780,12 +885,7 @@ impl LanguageServer for Server {
 
     async fn completion(&self, params: CompletionParams) -> Result<Option<CompletionResponse>> {
         let pos = params.text_document_position;
-        let limit = self
-            .state
-            .settings
-            .read()
-            .map(|s| s.completion_limit)
-            .unwrap_or(50);
+        let limit = self.state.config().completion_limit;
         Ok(self
             .at(
                 &pos.text_document.uri,
