@@ -36,7 +36,7 @@ pub struct WorkspaceChange {
 }
 
 impl WorkspaceChange {
-    fn push(&mut self, file: FileId, span: Span, text: String) {
+    pub(crate) fn push(&mut self, file: FileId, span: Span, text: String) {
         let edits = self.edits.entry(file).or_default();
         if !edits.iter().any(|e| e.span == span) {
             edits.push(TextEdit { span, text });
@@ -420,7 +420,7 @@ fn reaches(resolution: Result<Resolved, Broken>) -> Option<Resolved> {
 /// Percent-encode a markdown link destination: ASCII that would end or confuse it always;
 /// letters outside ASCII only with `unicode`, so that a link keeps the style it was written in
 /// (Obsidian writes them raw, GitHub-style tools encode them).
-fn encode_dest(dest: &str, unicode: bool) -> String {
+pub(crate) fn encode_dest(dest: &str, unicode: bool) -> String {
     let mut out = String::with_capacity(dest.len());
     for c in dest.chars() {
         let escape = if c.is_ascii() {
@@ -450,7 +450,7 @@ fn encodes_unicode(raw: &str) -> bool {
 }
 
 /// `to` (root-relative) as seen from `folder`: `../x/y.md`.
-fn relative_path(folder: &str, to: &str) -> String {
+pub(crate) fn relative_path(folder: &str, to: &str) -> String {
     let from: Vec<&str> = folder.split('/').filter(|s| !s.is_empty()).collect();
     let to: Vec<&str> = to.split('/').collect();
     let common = from
@@ -679,4 +679,4 @@ pub fn rename_tag(vault: &Vault, old: &str, new_name: &str) -> Result<WorkspaceC
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -21,12 +21,14 @@ use tower_lsp_server::{Client, LanguageServer};
 use super::convert::{Encoding, LineIndex};
 use super::document::Document;
 use crate::config::Config;
+use crate::features::actions::ActionKind;
 use crate::features::completion::{Candidates, CompletionKind};
 use crate::features::diagnostics::Severity;
 use crate::features::refactor::{FileOp, WorkspaceChange};
 use crate::features::{self, Location as NoteLocation};
 use crate::index::{Change, FileId, Note, Vault, is_note_path};
 use crate::loader;
+use crate::syntax::Span;
 
 #[derive(Default)]
 struct ClientFlags {
@@ -152,6 +154,19 @@ impl Server {
         let encoding = self.state.encoding();
         let offset = LineIndex::new(&note.text, encoding).offset(position)?;
         f(&vault, id, offset, encoding)
+    }
+
+    /// Run `f` on the note at `uri`, once indexing is done.
+    async fn on_note<T>(
+        &self,
+        uri: &Uri,
+        f: impl FnOnce(&Vault, FileId, Encoding) -> Option<T>,
+    ) -> Option<T> {
+        self.wait_ready().await;
+        let path = path_of(uri)?;
+        let vault = self.state.read();
+        let id = vault.id(&path)?;
+        f(&vault, id, self.state.encoding())
     }
 
     fn candidates(&self, vault: &Vault) -> Arc<Candidates> {
@@ -738,6 +753,42 @@ impl LanguageServer for Server {
                 definition_provider: Some(OneOf::Left(true)),
                 hover_provider: Some(HoverProviderCapability::Simple(true)),
                 references_provider: Some(OneOf::Left(true)),
+                document_symbol_provider: Some(OneOf::Left(true)),
+                workspace_symbol_provider: Some(OneOf::Left(true)),
+                folding_range_provider: Some(FoldingRangeProviderCapability::Simple(true)),
+                document_link_provider: Some(DocumentLinkOptions {
+                    resolve_provider: Some(false),
+                    work_done_progress_options: WorkDoneProgressOptions::default(),
+                }),
+                semantic_tokens_provider: Some(
+                    SemanticTokensServerCapabilities::SemanticTokensOptions(
+                        SemanticTokensOptions {
+                            legend: SemanticTokensLegend {
+                                token_types: TOKEN_TYPES
+                                    .iter()
+                                    .map(|t| SemanticTokenType::new(t))
+                                    .collect(),
+                                token_modifiers: Vec::new(),
+                            },
+                            full: Some(SemanticTokensFullOptions::Bool(true)),
+                            range: Some(false),
+                            ..SemanticTokensOptions::default()
+                        },
+                    ),
+                ),
+                code_action_provider: Some(CodeActionProviderCapability::Options(
+                    CodeActionOptions {
+                        code_action_kinds: Some(vec![
+                            CodeActionKind::QUICKFIX,
+                            CodeActionKind::REFACTOR_REWRITE,
+                        ]),
+                        ..CodeActionOptions::default()
+                    },
+                )),
+                execute_command_provider: Some(ExecuteCommandOptions {
+                    commands: vec![OPEN_COMMAND.to_string()],
+                    ..ExecuteCommandOptions::default()
+                }),
                 rename_provider: Some(OneOf::Right(RenameOptions {
                     prepare_provider: Some(true),
                     work_done_progress_options: WorkDoneProgressOptions::default(),
@@ -981,6 +1032,256 @@ impl LanguageServer for Server {
         Ok(found)
     }
 
+    async fn document_symbol(
+        &self,
+        params: DocumentSymbolParams,
+    ) -> Result<Option<DocumentSymbolResponse>> {
+        Ok(self
+            .on_note(&params.text_document.uri, |vault, id, encoding| {
+                let index = LineIndex::new(&vault.note(id)?.text, encoding);
+                fn convert(
+                    symbols: Vec<features::outline::Symbol>,
+                    index: &LineIndex,
+                ) -> Vec<DocumentSymbol> {
+                    symbols
+                        .into_iter()
+                        .map(|s| {
+                            #[allow(deprecated)]
+                            DocumentSymbol {
+                                name: if s.name.is_empty() {
+                                    "(empty heading)".to_string()
+                                } else {
+                                    s.name
+                                },
+                                detail: Some("#".repeat(s.level as usize)),
+                                kind: SymbolKind::STRING,
+                                tags: None,
+                                deprecated: None,
+                                range: index.range(s.span),
+                                selection_range: index.range(s.selection),
+                                children: Some(convert(s.children, index)),
+                            }
+                        })
+                        .collect()
+                }
+                let symbols = features::outline::document_symbols(vault, id);
+                Some(DocumentSymbolResponse::Nested(convert(symbols, &index)))
+            })
+            .await)
+    }
+
+    async fn symbol(
+        &self,
+        params: WorkspaceSymbolParams,
+    ) -> Result<Option<WorkspaceSymbolResponse>> {
+        self.wait_ready().await;
+        let encoding = self.state.encoding();
+        let limit = self.state.config().completion_limit.max(100);
+        let vault = self.state.read();
+        let found = features::outline::workspace_symbols(&vault, &params.query, limit);
+        let symbols = found
+            .into_iter()
+            .filter_map(|s| {
+                #[allow(deprecated)]
+                Some(SymbolInformation {
+                    name: s.name,
+                    kind: match s.kind {
+                        features::outline::SymbolKind::Note => SymbolKind::FILE,
+                        features::outline::SymbolKind::Alias => SymbolKind::KEY,
+                        features::outline::SymbolKind::Heading => SymbolKind::STRING,
+                    },
+                    tags: None,
+                    deprecated: None,
+                    location: to_location(&vault, &s.location, encoding)?,
+                    container_name: s.container,
+                })
+            })
+            .collect();
+        Ok(Some(WorkspaceSymbolResponse::Flat(symbols)))
+    }
+
+    async fn folding_range(&self, params: FoldingRangeParams) -> Result<Option<Vec<FoldingRange>>> {
+        Ok(self
+            .on_note(&params.text_document.uri, |vault, id, encoding| {
+                let index = LineIndex::new(&vault.note(id)?.text, encoding);
+                Some(
+                    features::outline::folding_ranges(vault, id)
+                        .into_iter()
+                        .map(|fold| {
+                            let range = index.range(fold.span);
+                            FoldingRange {
+                                start_line: range.start.line,
+                                end_line: range.end.line,
+                                kind: fold.comment.then_some(FoldingRangeKind::Comment),
+                                ..FoldingRange::default()
+                            }
+                        })
+                        .collect(),
+                )
+            })
+            .await)
+    }
+
+    async fn document_link(&self, params: DocumentLinkParams) -> Result<Option<Vec<DocumentLink>>> {
+        Ok(self
+            .on_note(&params.text_document.uri, |vault, id, encoding| {
+                let index = LineIndex::new(&vault.note(id)?.text, encoding);
+                Some(
+                    features::outline::document_links(vault, id)
+                        .into_iter()
+                        .filter_map(|link| {
+                            let target = to_location(vault, &link.target, encoding)?;
+                            // `#L12` opens a heading or block's line in editors that follow it.
+                            let uri = if link.target.span == Span::default() {
+                                target.uri
+                            } else {
+                                Uri::from_str(&format!(
+                                    "{}#L{}",
+                                    target.uri.as_str(),
+                                    target.range.start.line + 1
+                                ))
+                                .ok()?
+                            };
+                            Some(DocumentLink {
+                                range: index.range(link.span),
+                                target: Some(uri),
+                                tooltip: None,
+                                data: None,
+                            })
+                        })
+                        .collect(),
+                )
+            })
+            .await)
+    }
+
+    async fn semantic_tokens_full(
+        &self,
+        params: SemanticTokensParams,
+    ) -> Result<Option<SemanticTokensResult>> {
+        Ok(self
+            .on_note(&params.text_document.uri, |vault, id, encoding| {
+                let index = LineIndex::new(&vault.note(id)?.text, encoding);
+                let mut data = Vec::new();
+                let (mut line, mut start) = (0, 0);
+                for (span, kind) in features::outline::semantic_tokens(vault, id) {
+                    let range = index.range(span);
+                    // Tokens cannot span lines; a link broken over lines is left unmarked.
+                    if range.start.line != range.end.line {
+                        continue;
+                    }
+                    let delta_line = range.start.line - line;
+                    let delta_start = if delta_line == 0 {
+                        range.start.character - start
+                    } else {
+                        range.start.character
+                    };
+                    data.push(SemanticToken {
+                        delta_line,
+                        delta_start,
+                        length: range.end.character - range.start.character,
+                        token_type: kind as u32,
+                        token_modifiers_bitset: 0,
+                    });
+                    line = range.start.line;
+                    start = range.start.character;
+                }
+                Some(SemanticTokensResult::Tokens(SemanticTokens {
+                    result_id: None,
+                    data,
+                }))
+            })
+            .await)
+    }
+
+    async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
+        let config = self.state.config();
+        let context = params.context.diagnostics;
+        let actions = self
+            .at(
+                &params.text_document.uri,
+                params.range.start,
+                |vault, id, offset, encoding| {
+                    let actions = features::actions::actions(vault, id, offset, &config);
+                    Some(
+                        actions
+                            .into_iter()
+                            .map(|action| {
+                                let diagnostics: Vec<Diagnostic> = context
+                                    .iter()
+                                    .filter(|d| {
+                                        action.fixes.is_some_and(|k| {
+                                            d.code
+                                                == Some(NumberOrString::String(
+                                                    k.code().to_string(),
+                                                ))
+                                        })
+                                    })
+                                    .cloned()
+                                    .collect();
+                                let command = action.open.as_deref().and_then(uri_of).map(|uri| {
+                                    Command::new(
+                                        "Open the new note".to_string(),
+                                        OPEN_COMMAND.to_string(),
+                                        Some(vec![Value::String(uri.as_str().to_string())]),
+                                    )
+                                });
+                                CodeActionOrCommand::CodeAction(CodeAction {
+                                    title: action.title,
+                                    kind: Some(match action.kind {
+                                        ActionKind::QuickFix => CodeActionKind::QUICKFIX,
+                                        ActionKind::Rewrite => CodeActionKind::REFACTOR_REWRITE,
+                                    }),
+                                    diagnostics: (!diagnostics.is_empty()).then_some(diagnostics),
+                                    edit: Some(to_workspace_edit(
+                                        vault,
+                                        &self.state.docs,
+                                        action.change,
+                                        encoding,
+                                    )),
+                                    command,
+                                    is_preferred: action.preferred.then_some(true),
+                                    ..CodeAction::default()
+                                })
+                            })
+                            .collect::<Vec<_>>(),
+                    )
+                },
+            )
+            .await;
+        Ok(actions.filter(|a| !a.is_empty()))
+    }
+
+    async fn execute_command(&self, params: ExecuteCommandParams) -> Result<Option<Value>> {
+        if params.command != OPEN_COMMAND {
+            return Err(Error::invalid_params(format!(
+                "unknown command {}",
+                params.command
+            )));
+        }
+        let Some(uri) = params
+            .arguments
+            .first()
+            .and_then(Value::as_str)
+            .and_then(|s| Uri::from_str(s).ok())
+        else {
+            return Err(Error::invalid_params("notegraph.open takes a file URI"));
+        };
+        let shown = self
+            .client
+            .show_document(ShowDocumentParams {
+                uri,
+                external: Some(false),
+                take_focus: Some(true),
+                selection: None,
+            })
+            .await;
+        if let Err(err) = shown {
+            tracing::info!("client cannot show the new note: {err}");
+        }
+        Ok(None)
+    }
+
     async fn prepare_rename(
         &self,
         params: TextDocumentPositionParams,
@@ -1082,6 +1383,12 @@ impl LanguageServer for Server {
         }
     }
 }
+
+/// Semantic token types, in the order of [`features::outline::TokenKind`].
+const TOKEN_TYPES: [&str; 4] = ["link", "unresolvedLink", "ambiguousLink", "tag"];
+
+/// The command a "create note" action runs after its edit: show the new note.
+const OPEN_COMMAND: &str = "notegraph.open";
 
 /// An internal error answer, for handlers that fail in a way the client should see.
 #[allow(dead_code)]
