@@ -936,15 +936,26 @@ impl LanguageServer for Server {
 
     async fn completion(&self, params: CompletionParams) -> Result<Option<CompletionResponse>> {
         let pos = params.text_document_position;
-        let limit = self.state.config().completion_limit;
+        let config = self.state.config();
+        let limit = config.completion_limit;
+        let style = features::completion::InsertStyle {
+            target: config.link_style,
+            markdown: config.markdown_links,
+        };
         Ok(self
             .at(
                 &pos.text_document.uri,
                 pos.position,
                 |vault, id, offset, encoding| {
                     let candidates = self.candidates(vault);
-                    let list =
-                        features::completion::complete(vault, &candidates, id, offset, limit)?;
+                    let list = features::completion::complete(
+                        vault,
+                        &candidates,
+                        id,
+                        offset,
+                        limit,
+                        style,
+                    )?;
                     let index = LineIndex::new(&vault.note(id)?.text, encoding);
                     let items = list
                         .items
