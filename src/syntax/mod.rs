@@ -182,7 +182,7 @@ impl NoteSyntax {
 
 /// Options for pulldown-cmark: wikilinks, math (so `$…$` hides links), footnotes (so `[^1]`
 /// is not a link), tables, strikethrough and task lists as Obsidian renders them.
-fn cmark_options() -> Options {
+pub fn cmark_options() -> Options {
     Options::ENABLE_WIKILINKS
         | Options::ENABLE_MATH
         | Options::ENABLE_FOOTNOTES
