@@ -6,7 +6,8 @@ Usage: bench/gen_vault.py OUT_DIR NOTES [SEED] [--bib ENTRIES]
 Notes live in nested folders, are 0.5-5 KB, have names with spaces and unicode, some duplicate
 names in different folders, frontmatter with aliases and tags, headings, block ids, wikilinks in
 several forms (~5% broken), and fenced code holding fake links. `hub.md` is linked from 1% of
-notes. Writes OUT_DIR/.truth.json with a few facts the benchmark checks answers against.
+notes; `rename me.md` is linked from 5% of notes in wikilink and relative markdown forms (the
+rename benchmark's target). Writes OUT_DIR/.truth.json with a few facts the benchmark checks answers against.
 
 With --bib ENTRIES it also writes refs.bib (ENTRIES entries with LaTeX escapes and braces, one
 of them `wang2021china` “China's Sputnik Moment”), pandoc citations in 10% of notes, and a
@@ -79,6 +80,9 @@ def main():
     os.makedirs(out, exist_ok=True)
     keys, lit = write_bib(out, bib, random.Random(7)) if bib else ([], [])
     total = 0
+    # A repeated name can land in the same folder and overwrite an earlier note: count what is
+    # on disk at the end.
+    renames_in = {}
     for i, (folder, name) in enumerate(names):
         links = []
         for _ in range(rng.randint(3, 12)):
@@ -107,8 +111,13 @@ def main():
         if keys and i % 10 == 0:
             a, b = rng.choice(keys), rng.choice(keys)
             body.append(f"As argued [@{a}, p. {i % 300}; see @{b}] and @{rng.choice(keys)} says.\n")
+        if i % 20 == 0:
+            depth = folder.count("/") + 1
+            rel = "../" * depth + "rename%20me.md"
+            body.append(f"see [[rename me]], [[rename me#Part|part]] and [it]({rel})\n")
         text = "\n".join(body)
         path = os.path.join(out, folder, f"{name}.md")
+        renames_in[path] = i % 20 == 0
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(path, "w", encoding="utf-8") as f:
             f.write(text)
@@ -119,9 +128,12 @@ def main():
     for name in lit:
         with open(os.path.join(out, f"{name}.md"), "w", encoding="utf-8") as f:
             f.write(f"# {name}\nReading notes on this source.\n")
+    with open(os.path.join(out, "rename me.md"), "w", encoding="utf-8") as f:
+        f.write("# Rename me\n## Part\nLinked from one note in twenty.\n")
     probe_folder, probe_name = names[n // 2]
     with open(os.path.join(out, ".truth.json"), "w", encoding="utf-8") as f:
         json.dump({"notes": n + 1, "bytes": total, "hub_backlinks": len(range(0, n, 100)),
+                   "rename_sources": sum(renames_in.values()),
                    "probe": {"name": probe_name, "path": f"{probe_folder}/{probe_name}.md"},
                    "bib": {"entries": bib, "literature_notes": len(lit)} if bib else None}, f)
 

@@ -144,6 +144,52 @@ def cite_rounds(lsp, vault, rounds):
     return timings
 
 
+def offset(lines, pos):
+    """Character index in the joined text of an LSP position (UTF-16 columns)."""
+    before = sum(len(l) for l in lines[:pos["line"]])
+    line, units, col = lines[pos["line"]] if pos["line"] < len(lines) else "", 0, 0
+    while col < len(line) and units < pos["character"]:
+        units += 2 if ord(line[col]) > 0xFFFF else 1
+        col += 1
+    return before + col
+
+
+def apply_edit(edit):
+    """Apply a WorkspaceEdit to disk as an editor would; returns what undoes it."""
+    undo = []
+    for change in edit["documentChanges"]:
+        if change.get("kind") == "rename":
+            old = urllib.parse.unquote(change["oldUri"][len("file://"):])
+            new = urllib.parse.unquote(change["newUri"][len("file://"):])
+            os.rename(old, new)
+            undo.append(("rename", new, old))
+            continue
+        path = urllib.parse.unquote(change["textDocument"]["uri"][len("file://"):])
+        text = open(path, encoding="utf-8").read()
+        lines = text.splitlines(keepends=True)
+        spans = sorted(((offset(lines, e["range"]["start"]), offset(lines, e["range"]["end"]), e["newText"])
+                        for e in change["edits"]), reverse=True)
+        new_text = text
+        for start, end, new in spans:
+            new_text = new_text[:start] + new + new_text[end:]
+        open(path, "w", encoding="utf-8").write(new_text)
+        undo.append(("text", path, text))
+    return undo
+
+
+def undo_edit(undo):
+    for kind, a, b in reversed(undo):
+        if kind == "rename":
+            os.rename(a, b)
+        else:
+            open(a, "w", encoding="utf-8").write(b)
+
+
+def check_report(vault):
+    out = subprocess.run([BINARY, "check", vault, "--format", "json"], capture_output=True, text=True)
+    return json.loads(out.stdout)
+
+
 def main():
     vault = os.path.abspath(sys.argv[1])
     rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 200
@@ -204,6 +250,33 @@ def main():
             lsp.wait(lambda m: m.get("method") == "textDocument/publishDiagnostics"
                      and any(broken in d["message"] for d in m["params"]["diagnostics"]))
             timings["edit→diagnostics"].append(time.perf_counter() - t)
+    # Workspace symbols: a fuzzy query over every note, alias and heading.
+    timings["workspace/symbol"] = []
+    for r in range(20):
+        t = time.perf_counter()
+        found = lsp.request("workspace/symbol", {"query": f"{query} {r}"})
+        timings["workspace/symbol"].append(time.perf_counter() - t)
+    assert lsp.request("workspace/symbol", {"query": name})[0]["name"] == name
+
+    # Rename the note linked from one note in twenty; apply the edit; `check` must report the
+    # same before and after. The vault is restored afterwards.
+    target = os.path.join(vault, "rename me.md")
+    before = check_report(vault)
+    t = time.perf_counter()
+    edit = lsp.request("textDocument/rename", {"textDocument": {"uri": uri(target)},
+                                               "position": {"line": 2, "character": 0},
+                                               "newName": "renamed note"})
+    rename_ms = (time.perf_counter() - t) * 1000
+    texts = [c for c in edit["documentChanges"] if "textDocument" in c]
+    edits = sum(len(c["edits"]) for c in texts)
+    assert len(texts) == truth["rename_sources"], (len(texts), truth["rename_sources"])
+    assert edits == 3 * truth["rename_sources"], edits
+    undo = apply_edit(edit)
+    after = check_report(vault)
+    undo_edit(undo)
+    same = before["diagnostics"] == after["diagnostics"] and before["summary"] == after["summary"]
+    assert same, "check reports differ after the rename"
+
     if truth.get("bib"):
         timings.update(cite_rounds(lsp, vault, rounds))
     peak = rss_kb(lsp.proc.pid)
@@ -219,6 +292,8 @@ def main():
         print(f"{k:<20}{statistics.median(v) * 1000:>10.2f}{pct(v, 0.95) * 1000:>10.2f}{max(v) * 1000:>10.2f}")
     ranked_first = sum(1 for r in ranks if r == 1)
     print(f"expected note ranked first in {ranked_first}/{len(ranks)} completions")
+    print(f"rename of a note linked from {len(texts)} notes: {rename_ms:.0f} ms, {edits} edits in one "
+          f"WorkspaceEdit; check after applying it reports the same {len(after['diagnostics'])} diagnostics")
     print(f"peak RSS: {peak / 1024:.0f} MB")
 
 

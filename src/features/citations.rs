@@ -5,8 +5,12 @@
 
 use std::path::PathBuf;
 
+use serde_json::Value;
+
+use super::actions::{Action, ActionKind};
 use super::diagnostics::{Diagnostic, Kind, Severity};
 use super::hover::{Hover, describe};
+use super::refactor::{FileOp, WorkspaceChange};
 use super::{Location, link_at};
 use crate::index::{Anchor, Broken, FileId, Resolved, Vault, keys};
 use crate::sources::{self, Bibliography, Entry, TextPos, fold_key, format};
@@ -409,6 +413,84 @@ pub fn bibliography_diagnostics(vault: &Vault) -> Vec<(&Bibliography, Vec<BibDia
             }
             out.sort_by_key(|d| (d.start.line, d.start.utf8));
             (bib, out)
+        })
+        .collect()
+}
+
+/// Citation settings: `bibliography` (a path or a list, relative to the vault) and the
+/// `citations` table (`literatureNoteFolder`, `literatureNoteName`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CitationSettings {
+    pub bibliography: Vec<String>,
+    pub literature: LiteratureNoteSettings,
+}
+
+impl CitationSettings {
+    /// Take setting `key` if it is one of ours: `None` when it is not, else whether the value
+    /// was usable (problems in the `citations` table are pushed to `problems`).
+    pub fn apply(&mut self, key: &str, value: &Value, problems: &mut Vec<String>) -> Option<bool> {
+        match key {
+            "bibliography" => Some(match value {
+                Value::String(path) => {
+                    self.bibliography = vec![path.clone()];
+                    true
+                }
+                Value::Array(paths) if paths.iter().all(Value::is_string) => {
+                    self.bibliography = paths
+                        .iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_string)
+                        .collect();
+                    true
+                }
+                _ => false,
+            }),
+            "citations" => {
+                let Value::Object(map) = value else {
+                    return Some(false);
+                };
+                for (k, v) in map {
+                    match (k.as_str(), v.as_str()) {
+                        ("literatureNoteFolder", Some(folder)) => {
+                            self.literature.folder = folder.to_string()
+                        }
+                        ("literatureNoteName", Some(name)) if name.contains("{key}") => {
+                            self.literature.name = name.to_string()
+                        }
+                        _ => problems.push(format!(
+                            "setting `citations.{k}` is unknown or has an unusable value {v}"
+                        )),
+                    }
+                }
+                Some(true)
+            }
+            _ => None,
+        }
+    }
+}
+
+/// The literature-note actions at `offset`, as code actions.
+pub fn literature_note_actions(
+    vault: &Vault,
+    file: FileId,
+    offset: usize,
+    settings: &CitationSettings,
+) -> Vec<Action> {
+    create_literature_notes(vault, file, Span::new(offset, offset), &settings.literature)
+        .into_iter()
+        .map(|new| Action {
+            title: new.title,
+            kind: ActionKind::QuickFix,
+            change: WorkspaceChange {
+                ops: vec![FileOp::Create {
+                    path: new.path.clone(),
+                    text: new.text,
+                }],
+                ..WorkspaceChange::default()
+            },
+            fixes: None,
+            preferred: false,
+            open: Some(new.path),
         })
         .collect()
 }

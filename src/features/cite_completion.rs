@@ -204,7 +204,8 @@ mod tests {
         let f = Fixture::parse(&format!("//- /a.md\n{note}\n{BIB}"));
         let (file, offset) = f.cursor();
         let candidates = Candidates::build(&f.vault);
-        let actual = match complete(&f.vault, &candidates, file, offset, 50) {
+        let style = crate::features::completion::InsertStyle::default();
+        let actual = match complete(&f.vault, &candidates, file, offset, 50, style) {
             None => "none".to_string(),
             Some(list) => {
                 let text = &f.vault.note(file).unwrap().text;

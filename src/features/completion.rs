@@ -5,6 +5,9 @@
 use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
 use nucleo_matcher::{Config, Matcher, Utf32String};
 
+use super::actions::styled_target;
+use super::refactor::{encode_dest, relative_path};
+use crate::config::LinkStyle;
 use crate::index::{FileId, Vault, keys};
 use crate::syntax::{Fragment, Link, LinkKind, Span};
 
@@ -138,12 +141,31 @@ fn part_end(ctx: &LinkContext, offset: usize, stops: &[char]) -> usize {
     offset + stop
 }
 
+/// How inserted links are written: the target's form, and wikilink or markdown.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct InsertStyle {
+    pub target: LinkStyle,
+    /// Replace the typed `[[` with a markdown link `[Name](path.md)`, as Obsidian does when it
+    /// is set to write markdown links.
+    pub markdown: bool,
+}
+
+impl Default for InsertStyle {
+    fn default() -> InsertStyle {
+        InsertStyle {
+            target: LinkStyle::Shortest,
+            markdown: false,
+        }
+    }
+}
+
 pub fn complete(
     vault: &Vault,
     candidates: &Candidates,
     file: FileId,
     offset: usize,
     limit: usize,
+    style: InsertStyle,
 ) -> Option<Completions> {
     let note = vault.note(file)?;
     let text = &note.text;
@@ -207,7 +229,12 @@ pub fn complete(
                     close,
                     has_display,
                     limit,
+                    style,
                 );
+                // Keys join wikilink targets only: markdown links name files, not keys.
+                if style.markdown {
+                    return Some(found);
+                }
                 super::cite_completion::extend_link_completion(
                     vault,
                     file,
@@ -282,8 +309,23 @@ fn notes(
     close: &str,
     has_display: bool,
     limit: usize,
+    style: InsertStyle,
 ) -> Completions {
     let query = ctx.typed.trim_start();
+    // A markdown link replaces the whole `[[…]]`, brackets included, when nothing follows the
+    // target inside it.
+    let markdown_span = (style.markdown && !has_display).then(|| {
+        let start = ctx.open - if ctx.embed { 3 } else { 2 };
+        let end = if ctx.closed {
+            replace.end
+                + ctx.rest[replace.end - ctx.open - ctx.typed.len()..]
+                    .find("]]")
+                    .map_or(0, |i| i + 2)
+        } else {
+            replace.end
+        };
+        Span::new(start, end)
+    });
     let by_path = query.contains('/');
     let pattern = pattern(query);
     let mut matcher = matcher();
@@ -348,7 +390,28 @@ fn notes(
         .map(|(_, _, i)| {
             let c = &candidates.items[i];
             let f = vault.file(c.file);
-            let target = vault.shortest_target(file, c.file);
+            let target = styled_target(vault, file, c.file, style.target);
+            if let Some(span) = markdown_span {
+                let shown = c
+                    .alias
+                    .clone()
+                    .unwrap_or_else(|| f.display_name().to_string());
+                let dest = encode_dest(&relative_path(vault.file(file).folder(), &f.rel), false);
+                let bang = if ctx.embed { "!" } else { "" };
+                return Completion {
+                    label: shown.clone(),
+                    kind: match (&c.alias, c.is_note) {
+                        (Some(_), _) => CompletionKind::Alias,
+                        (None, true) => CompletionKind::Note,
+                        (None, false) => CompletionKind::Attachment,
+                    },
+                    detail: Some(f.rel.clone()),
+                    // Editors filter on the text from the replaced range's start: `[[` too.
+                    filter: format!("{bang}[[{shown}"),
+                    insert: format!("{bang}[{shown}]({dest})"),
+                    replace: span,
+                };
+            }
             match &c.alias {
                 Some(alias) => Completion {
                     label: alias.clone(),
@@ -583,7 +646,14 @@ mod tests {
         let f = Fixture::parse(fixture);
         let (file, offset) = f.cursor();
         let candidates = Candidates::build(&f.vault);
-        let actual = match complete(&f.vault, &candidates, file, offset, limit) {
+        let actual = match complete(
+            &f.vault,
+            &candidates,
+            file,
+            offset,
+            limit,
+            InsertStyle::default(),
+        ) {
             None => "none".to_string(),
             Some(list) => {
                 let text = &f.vault.note(file).unwrap().text;
@@ -796,8 +866,51 @@ mod ranking_tests {
             "//- /a.md\n[[5000$0\n//- /x/outline draft 5000.md\n---\naliases: [alias 5000]\n---\n",
         );
         let (file, offset) = f.cursor();
-        let list = complete(&f.vault, &Candidates::build(&f.vault), file, offset, 50).unwrap();
+        let list = complete(
+            &f.vault,
+            &Candidates::build(&f.vault),
+            file,
+            offset,
+            50,
+            InsertStyle::default(),
+        )
+        .unwrap();
         let labels: Vec<&str> = list.items.iter().map(|c| c.label.as_str()).collect();
         expect![[r#"["outline draft 5000", "alias 5000"]"#]].assert_eq(&format!("{labels:?}"));
+    }
+
+    #[test]
+    fn configured_link_style_and_markdown_format_shape_the_insert() {
+        let fixture = "//- /notes/a.md\nsee [[tar$0]] now\n//- /deep/My Target.md\n";
+        let f = Fixture::parse(fixture);
+        let (file, offset) = f.cursor();
+        let candidates = Candidates::build(&f.vault);
+        let first = |style| {
+            let list = complete(&f.vault, &candidates, file, offset, 5, style).unwrap();
+            let c = list.items.into_iter().next().unwrap();
+            let text = &f.vault.note(file).unwrap().text;
+            format!(
+                "{:?} -> {:?}",
+                &text[c.replace.start..c.replace.end],
+                c.insert
+            )
+        };
+        let style = |target, markdown| InsertStyle { target, markdown };
+        assert_eq!(
+            first(style(LinkStyle::Shortest, false)),
+            r#""tar" -> "My Target""#
+        );
+        assert_eq!(
+            first(style(LinkStyle::Relative, false)),
+            r#""tar" -> "../deep/My Target""#
+        );
+        assert_eq!(
+            first(style(LinkStyle::Absolute, false)),
+            r#""tar" -> "deep/My Target""#
+        );
+        assert_eq!(
+            first(style(LinkStyle::Shortest, true)),
+            r#""[[tar]]" -> "[My Target](../deep/My%20Target.md)""#
+        );
     }
 }

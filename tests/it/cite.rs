@@ -206,6 +206,7 @@ fn code_action_creates_the_missing_literature_note_and_bracket_at_completes_afte
         json!([{
             "title": "Create literature note ‘dup2001 A second definition of the same key.md’",
             "kind": "quickfix",
+            "command": {"title": "Open the new note", "command": "notegraph.open", "arguments": [uri(&new_path)]},
             "edit": {"documentChanges": [
                 {"kind": "create", "uri": uri(&new_path), "options": {"overwrite": false, "ignoreIfExists": true}},
                 {"textDocument": {"uri": uri(&new_path), "version": null},
@@ -218,7 +219,7 @@ fn code_action_creates_the_missing_literature_note_and_bracket_at_completes_afte
         "textDocument/codeAction",
         json!({"textDocument": {"uri": uri(&citing)}, "range": range(5, 30, 5, 30), "context": {"diagnostics": []}}),
     );
-    assert_eq!(none, json!([]));
+    assert_eq!(none, Value::Null);
 
     // `[@` then a space-separated second item, with the `@` trigger character.
     client.notify(

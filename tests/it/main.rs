@@ -5,4 +5,6 @@ mod cite;
 mod cli;
 mod client;
 mod lsp;
+mod navigate;
 mod real_vaults;
+mod refactor;

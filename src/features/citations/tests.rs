@@ -342,3 +342,31 @@ fn broken_entries_and_keys_defined_again_are_reported_in_their_bibliography() {
         refs.bib 19:7 hint: ‘dup’ is already defined in lib.json at line 3; that entry is used"#]]
     .assert_eq(&rendered.join("\n"));
 }
+
+#[test]
+fn citation_settings_come_from_any_configuration_layer_and_bad_values_are_reported() {
+    let mut config = crate::config::Config::default();
+    let problems = config.apply(&serde_json::json!({
+        "bibliography": "refs.bib",
+        "citations": {"literatureNoteFolder": "sources", "literatureNoteName": "no key", "depth": 1}
+    }));
+    assert_eq!(
+        problems,
+        [
+            "setting `citations.depth` is unknown or has an unusable value 1",
+            "setting `citations.literatureNoteName` is unknown or has an unusable value \"no key\""
+        ]
+    );
+    assert_eq!(
+        config.citations,
+        CitationSettings {
+            bibliography: vec!["refs.bib".to_string()],
+            literature: LiteratureNoteSettings {
+                folder: "sources".to_string(),
+                name: "{key} {title}".to_string(),
+            },
+        }
+    );
+    let problems = config.apply(&serde_json::json!({"bibliography": 3}));
+    assert_eq!(problems, ["setting `bibliography` has an unusable value 3"]);
+}

@@ -1,59 +1,16 @@
-//! The protocol side of sources: citation settings, loading and refreshing bibliographies,
-//! their diagnostics, definition into a bibliography file, and the code action that creates a
-//! literature note. Hooks called from `server.rs`, kept here so that file stays small.
+//! The protocol side of sources: loading and refreshing bibliographies, their diagnostics, and
+//! definition into a bibliography file. Hooks called from `server.rs`, kept here so that file
+//! stays small.
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use serde_json::Value;
 use tower_lsp_server::ls_types::*;
 
-use super::{Server, State, is_hidden, path_of, severity, uri_of};
-use crate::features::citations::{self, LiteratureNoteSettings, Target};
+use super::{Server, State, is_hidden, severity, uri_of};
+use crate::features::citations::{self, CitationSettings, Target};
 use crate::index::{FileId, Vault};
-use crate::lsp::convert::{Encoding, LineIndex};
+use crate::lsp::convert::Encoding;
 use crate::sources::{TextPos, load};
-use crate::syntax::Span;
-
-/// Settings of sources in `initializationOptions`: `bibliography` (a path or a list, relative
-/// to the vault) and `citations.literatureNoteFolder` / `citations.literatureNoteName`.
-#[derive(Clone, Debug, Default)]
-pub struct CiteSettings {
-    pub bibliography: Vec<String>,
-    pub literature: LiteratureNoteSettings,
-}
-
-impl CiteSettings {
-    /// Take the setting `key` if it is one of ours; false when it is not.
-    pub fn apply(&mut self, key: &str, value: &Value) -> bool {
-        match (key, value) {
-            ("bibliography", Value::String(path)) => self.bibliography = vec![path.clone()],
-            ("bibliography", Value::Array(paths)) => {
-                self.bibliography = paths
-                    .iter()
-                    .filter_map(|p| p.as_str().map(str::to_string))
-                    .collect()
-            }
-            ("citations", Value::Object(map)) => {
-                for (k, v) in map {
-                    match (k.as_str(), v.as_str()) {
-                        ("literatureNoteFolder", Some(folder)) => {
-                            self.literature.folder = folder.to_string()
-                        }
-                        ("literatureNoteName", Some(name)) if name.contains("{key}") => {
-                            self.literature.name = name.to_string()
-                        }
-                        _ => tracing::warn!(
-                            "unknown or ill-typed setting citations.{k} = {v}; ignored"
-                        ),
-                    }
-                }
-            }
-            _ => return false,
-        }
-        true
-    }
-}
 
 fn position(at: TextPos, encoding: Encoding) -> Position {
     match encoding {
@@ -62,12 +19,8 @@ fn position(at: TextPos, encoding: Encoding) -> Position {
     }
 }
 
-fn settings(state: &State) -> CiteSettings {
-    state
-        .settings
-        .read()
-        .map(|s| s.citations.clone())
-        .unwrap_or_default()
+fn settings(state: &State) -> CitationSettings {
+    state.config().citations
 }
 
 /// Load every bibliography into a freshly loaded vault (on the indexing thread).
@@ -290,63 +243,4 @@ pub(super) fn definition(
         ),
     };
     Some(GotoDefinitionResponse::Scalar(location))
-}
-
-/// Code actions that create missing literature notes for the citations in `range`: a new file
-/// and its first text, as one workspace edit each.
-pub(super) fn code_actions(server: &Server, params: &CodeActionParams) -> Vec<CodeActionOrCommand> {
-    let Some(path) = path_of(&params.text_document.uri) else {
-        return Vec::new();
-    };
-    let literature = settings(&server.state).literature;
-    let vault = server.state.read();
-    let Some(id) = vault.id(&path) else {
-        return Vec::new();
-    };
-    let Some(note) = vault.note(id) else {
-        return Vec::new();
-    };
-    let index = LineIndex::new(&note.text, server.state.encoding());
-    let (Some(start), Some(end)) = (
-        index.offset(params.range.start),
-        index.offset(params.range.end),
-    ) else {
-        return Vec::new();
-    };
-    citations::create_literature_notes(&vault, id, Span::new(start, end.max(start)), &literature)
-        .into_iter()
-        .filter_map(|new| {
-            let uri = uri_of(&new.path)?;
-            let edit = WorkspaceEdit {
-                document_changes: Some(DocumentChanges::Operations(vec![
-                    DocumentChangeOperation::Op(ResourceOp::Create(CreateFile {
-                        uri: uri.clone(),
-                        options: Some(CreateFileOptions {
-                            overwrite: Some(false),
-                            ignore_if_exists: Some(true),
-                        }),
-                        annotation_id: None,
-                    })),
-                    DocumentChangeOperation::Edit(TextDocumentEdit {
-                        text_document: OptionalVersionedTextDocumentIdentifier {
-                            uri,
-                            version: None,
-                        },
-                        edits: vec![OneOf::Left(TextEdit::new(
-                            Range::new(Position::new(0, 0), Position::new(0, 0)),
-                            new.text,
-                        ))],
-                    }),
-                ])),
-                changes: None::<HashMap<Uri, Vec<TextEdit>>>,
-                change_annotations: None,
-            };
-            Some(CodeActionOrCommand::CodeAction(CodeAction {
-                title: new.title,
-                kind: Some(CodeActionKind::QUICKFIX),
-                edit: Some(edit),
-                ..CodeAction::default()
-            }))
-        })
-        .collect()
 }
