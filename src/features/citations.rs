@@ -255,8 +255,13 @@ pub fn references(vault: &Vault, file: FileId, offset: usize) -> Option<Vec<Loca
         Some((key, _)) => key,
         None => {
             let note = vault.note(file)?;
-            let on_heading = note.syntax.headings.iter().any(|h| h.span.touches(offset));
-            if on_heading || note.syntax.link_at(offset).is_some() {
+            // Headings, tags and block ids have references of their own.
+            let syntax = &note.syntax;
+            let elsewhere = syntax.headings.iter().any(|h| h.span.touches(offset))
+                || syntax.tags.iter().any(|t| t.span.touches(offset))
+                || syntax.blocks.iter().any(|b| b.span.touches(offset))
+                || syntax.link_at(offset).is_some();
+            if elsewhere {
                 return None;
             }
             key_of_note(vault, file)?

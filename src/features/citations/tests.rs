@@ -370,3 +370,15 @@ fn citation_settings_come_from_any_configuration_layer_and_bad_values_are_report
     let problems = config.apply(&serde_json::json!({"bibliography": 3}));
     assert_eq!(problems, ["setting `bibliography` has an unusable value 3"]);
 }
+
+#[test]
+fn in_a_literature_note_tags_keep_their_own_references() {
+    let found = references_in(&format!(
+        "//- /x.md\n#reading\n{}",
+        VAULT.replace("Notes on reading.", "Notes on #read$0ing.")
+    ));
+    expect![[r##"
+        @adler1939.md 1:10-1:18 "#reading"
+        x.md 1:1-1:9 "#reading""##]]
+    .assert_eq(&found);
+}

@@ -38,10 +38,12 @@ fn is_bibliography(state: &State, vault: &Vault, path: &Path) -> bool {
         .bibliography
         .iter()
         .any(|written| load::resolve_path(written, &base) == path);
+    let excluded = state.exclude.read().is_ok_and(|e| e.is_excluded(path));
     configured
         || (load::is_bibliography_path(path)
             && vault.locate(path).is_some()
-            && !is_hidden(vault, path))
+            && !is_hidden(vault, path)
+            && !excluded)
 }
 
 /// Re-read a bibliography that changed on disk, or forget one that is gone. Runs on a blocking
