@@ -64,7 +64,7 @@ impl Default for Config {
 }
 
 /// Diagnostic codes a severity can be set for.
-const KINDS: [Kind; 9] = [
+const KINDS: [Kind; 10] = [
     Kind::UnresolvedNote,
     Kind::UnresolvedAttachment,
     Kind::UnresolvedHeading,
@@ -74,6 +74,7 @@ const KINDS: [Kind; 9] = [
     Kind::UnknownCitation,
     Kind::UnknownLiteratureKey,
     Kind::DuplicateCitationKey,
+    Kind::MissingBibliography,
 ];
 
 impl Config {

@@ -278,7 +278,7 @@ fn quote(s: &str) -> String {
 /// none, keys defined more than once. Silent in a vault without bibliographies, where every key
 /// would be unknown.
 pub fn diagnostics(vault: &Vault, file: FileId) -> Vec<Diagnostic> {
-    let mut out = Vec::new();
+    let mut out = missing_bibliographies(vault, file);
     let sources = &vault.sources;
     let Some(note) = vault.note(file).filter(|_| sources.has_bibliography()) else {
         return out;
@@ -350,6 +350,31 @@ pub fn diagnostics(vault: &Vault, file: FileId) -> Vec<Diagnostic> {
         }
     }
     out
+}
+
+/// `bibliography:` paths of the note that name no loaded bibliography.
+fn missing_bibliographies(vault: &Vault, file: FileId) -> Vec<Diagnostic> {
+    let (Some(f), Some(note)) = (vault.get(file), vault.note(file)) else {
+        return Vec::new();
+    };
+    let Some(fm) = &note.syntax.frontmatter else {
+        return Vec::new();
+    };
+    let folder = f.path.parent().unwrap_or(std::path::Path::new(""));
+    fm.bibliography
+        .iter()
+        .filter(|(written, _)| {
+            let path = sources::load::resolve_path(written, folder);
+            vault.sources.bibliography(&path).is_none()
+        })
+        .map(|(written, span)| Diagnostic {
+            span: *span,
+            severity: Severity::Warning,
+            kind: Kind::MissingBibliography,
+            message: format!("No bibliography at {}", quote(written)),
+            related: Vec::new(),
+        })
+        .collect()
 }
 
 fn bibliography_list(bibs: &[Bibliography]) -> String {

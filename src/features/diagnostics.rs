@@ -39,6 +39,8 @@ pub enum Kind {
     UnknownLiteratureKey,
     /// A cited key defined in more than one place.
     DuplicateCitationKey,
+    /// A `bibliography:` file that cannot be found.
+    MissingBibliography,
 }
 
 impl Kind {
@@ -53,6 +55,7 @@ impl Kind {
             Kind::UnknownCitation => "unknown-citation",
             Kind::UnknownLiteratureKey => "unknown-literature-key",
             Kind::DuplicateCitationKey => "duplicate-citation-key",
+            Kind::MissingBibliography => "missing-bibliography",
         }
     }
 

@@ -130,7 +130,9 @@ pub fn read(path: &Path, origin: Origin, label: String) -> Option<Bibliography> 
             ));
         }
         Ok(_) => {}
-        Err(err) if origin == Origin::Discovered => {
+        // A named file that is not there is no bibliography: the note naming it says so, and
+        // the vault's keys are not all declared unknown for it.
+        Err(err) if origin == Origin::Discovered || err.kind() == std::io::ErrorKind::NotFound => {
             tracing::warn!("cannot read {}: {err}", path.display());
             return None;
         }

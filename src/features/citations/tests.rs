@@ -382,3 +382,15 @@ fn in_a_literature_note_tags_keep_their_own_references() {
         x.md 1:1-1:9 "#reading""##]]
     .assert_eq(&found);
 }
+
+#[test]
+fn a_bibliography_named_in_frontmatter_that_is_not_loaded_is_a_warning() {
+    check_diagnostics(
+        &format!(
+            "//- /a.md\n---\nbibliography: [refs.bib, ../gone.bib]\n---\n[@adler1939]\n{VAULT}"
+        ),
+        expect![[
+            r#"a.md 2:26-2:37 "../gone.bib" warning: No bibliography at ‘../gone.bib’ [missing-bibliography]"#
+        ]],
+    );
+}
