@@ -77,6 +77,14 @@ fn entry_hover(vault: &Vault, key: &str) -> String {
             if !others.is_empty() {
                 out.push_str(&format!("\n\n*Also defined in {}.*", others.join(", ")));
             }
+            // Pandoc citations only; links to the literature note are its backlinks.
+            let citing = vault.sources.citing(key).count();
+            if citing > 0 {
+                out.push_str(&format!(
+                    "\n\n*Cited in {citing} note{}.*",
+                    if citing == 1 { "" } else { "s" }
+                ));
+            }
             out
         }
         None if vault.sources.has_bibliography() => {

@@ -203,8 +203,8 @@ pub fn load_into(vault: &mut Vault, configured: &[String]) {
         .zip(labels)
         .filter_map(|((path, origin), label)| read(&path, origin, label))
         .collect();
-    for bib in bibs {
-        vault.sources.set_bibliography(bib);
+    if !bibs.is_empty() {
+        vault.sources.set_bibliographies(bibs);
     }
 }
 

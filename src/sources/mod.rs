@@ -184,12 +184,19 @@ impl Sources {
     }
 
     /// Insert or replace a bibliography. A file already known keeps its higher-priority origin.
-    pub fn set_bibliography(&mut self, mut bib: Bibliography) {
-        if let Some(old) = self.bibs.iter().position(|b| b.path == bib.path) {
-            let old = self.bibs.remove(old);
-            bib.origin = bib.origin.min(old.origin);
+    pub fn set_bibliography(&mut self, bib: Bibliography) {
+        self.set_bibliographies(vec![bib]);
+    }
+
+    /// Insert or replace several bibliographies, rebuilding the key map once.
+    pub fn set_bibliographies(&mut self, bibs: Vec<Bibliography>) {
+        for mut bib in bibs {
+            if let Some(old) = self.bibs.iter().position(|b| b.path == bib.path) {
+                let old = self.bibs.remove(old);
+                bib.origin = bib.origin.min(old.origin);
+            }
+            self.bibs.push(bib);
         }
-        self.bibs.push(bib);
         self.bibs
             .sort_by(|a, b| (a.origin, &a.path).cmp(&(b.origin, &b.path)));
         self.rebuild_keys();

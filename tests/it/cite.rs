@@ -78,7 +78,7 @@ fn seed_link_hover_key_completion_definition_and_misspelt_key_over_stdio() {
     let markdown = hover["contents"]["value"].as_str().expect("markdown");
     assert!(
         markdown.starts_with(
-            "**@wang2021china** — Dan Wang (2021). *China's Sputnik Moment?*. Foreign Affairs 100(4), pp. 46–55. [doi:10.1000/fa.2021.china](https://doi.org/10.1000/fa.2021.china)\n\n> The Chinese government has long had twin ambitions for industrial policy. It has relied on ministries and state-owned enterprises to pursue them. Private firms have driven the bulk of its technological success. A fourth line, shown as the abstract is short.\n\n*article in `refs.bib`*\n\n---\n\n**wang2021china China’s Sputnik Moment** — `wang2021china China’s Sputnik Moment.md`"
+            "**@wang2021china** — Dan Wang (2021). *China's Sputnik Moment?*. Foreign Affairs 100(4), pp. 46–55. [doi:10.1000/fa.2021.china](https://doi.org/10.1000/fa.2021.china)\n\n> The Chinese government has long had twin ambitions for industrial policy. It has relied on ministries and state-owned enterprises to pursue them. Private firms have driven the bulk of its technological success. A fourth line, shown as the abstract is short.\n\n*article in `refs.bib`*\n\n*Cited in 2 notes.*\n\n---\n\n**wang2021china China’s Sputnik Moment** — `wang2021china China’s Sputnik Moment.md`"
         ),
         "{markdown}"
     );

@@ -117,6 +117,8 @@ fn hover_on_a_citation_with_an_at_named_literature_note() {
 
             *book in `refs.bib`*
 
+            *Cited in 1 note.*
+
             ---
 
             **@adler1939** — `@adler1939.md`
@@ -139,7 +141,9 @@ fn hover_on_a_duplicate_key_names_both_bibliographies_and_unknown_keys_say_so() 
 
             *book in `lib.json`*
 
-            *Also defined in refs.bib.*"#]],
+            *Also defined in refs.bib.*
+
+            *Cited in 1 note.*"#]],
     );
     check_hover(
         "[[@d$0up]]",

@@ -112,10 +112,7 @@ impl Server {
             return;
         }
         {
-            let mut vault = self.state.write();
-            for bib in loaded {
-                vault.sources.set_bibliography(bib);
-            }
+            self.state.write().sources.set_bibliographies(loaded);
         }
         self.bibliographies_changed().await;
         self.watch_outside_bibliographies().await;
