@@ -205,6 +205,8 @@ pub fn load_into(vault: &mut Vault, configured: &[String]) {
         .collect();
     if !bibs.is_empty() {
         vault.sources.set_bibliographies(bibs);
+        // Built here, off the request path, so the first `[@` does not pay for it.
+        vault.sources.key_candidates();
     }
 }
 

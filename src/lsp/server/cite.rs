@@ -67,6 +67,8 @@ pub(super) fn refresh_bibliography(state: &State, path: &Path) {
     } else {
         state.write().sources.remove_bibliography(path);
     }
+    // Completion candidates are built here, under a read lock and off the request path.
+    state.read().sources.key_candidates();
 }
 
 impl Server {
@@ -113,6 +115,11 @@ impl Server {
         }
         {
             self.state.write().sources.set_bibliographies(loaded);
+            let state = self.state.clone();
+            let _ = tokio::task::spawn_blocking(move || {
+                state.read().sources.key_candidates();
+            })
+            .await;
         }
         self.bibliographies_changed().await;
         self.watch_outside_bibliographies().await;
