@@ -202,9 +202,10 @@ impl Sources {
         self.rebuild_keys();
     }
 
+    /// Forget the bibliography at `path`, or every one under it when it was a folder.
     pub fn remove_bibliography(&mut self, path: &Path) -> bool {
         let before = self.bibs.len();
-        self.bibs.retain(|b| b.path != path);
+        self.bibs.retain(|b| !b.path.starts_with(path));
         let removed = self.bibs.len() != before;
         if removed {
             self.rebuild_keys();

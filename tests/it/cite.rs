@@ -183,6 +183,26 @@ fn seed_link_hover_key_completion_definition_and_misspelt_key_over_stdio() {
     let diagnostics = client.diagnostics(&citing, |d| d.len() == 4);
     assert_eq!(diagnostics[1]["code"], "unknown-citation");
     assert_eq!(diagnostics[1]["range"], range(8, 35, 8, 49));
+
+    // Deleting the CSL-JSON file forgets its keys: `van-dyke.1999` is unknown now, and
+    // `dup2001` is defined once.
+    std::fs::remove_file(root.join("library.json")).expect("delete");
+    client.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({"changes": [{"uri": uri(&root.join("library.json")), "type": 3}]}),
+    );
+    let diagnostics = client.diagnostics(&citing, |d| {
+        d.iter().any(|d| d["range"]["start"]["line"] == 6)
+    });
+    assert_eq!(
+        codes(&diagnostics),
+        [
+            "6:16 unknown-citation",
+            "7:81 unresolved-note",
+            "8:35 unknown-citation",
+            "9:51 unknown-citation"
+        ]
+    );
     assert_eq!(client.shutdown(), 0);
 }
 

@@ -49,6 +49,20 @@ fn is_bibliography(state: &State, vault: &Vault, path: &Path) -> bool {
 /// Re-read a bibliography that changed on disk, or forget one that is gone. Runs on a blocking
 /// thread, like the rest of a disk refresh; reads the file before taking the write lock.
 pub(super) fn refresh_bibliography(state: &State, path: &Path) {
+    if !path.exists() {
+        // A deleted file or folder: forget whatever bibliography it held.
+        let known = state
+            .read()
+            .sources
+            .bibliographies()
+            .iter()
+            .any(|b| b.path.starts_with(path));
+        if known {
+            state.write().sources.remove_bibliography(path);
+            state.read().sources.key_candidates();
+        }
+        return;
+    }
     let (origin, label) = {
         let vault = state.read();
         if !is_bibliography(state, &vault, path) {
@@ -60,12 +74,15 @@ pub(super) fn refresh_bibliography(state: &State, path: &Path) {
             .map_or(crate::sources::Origin::Discovered, |b| b.origin);
         (origin, load::label(&vault, path))
     };
-    if path.is_file() {
-        if let Some(bib) = load::read(path, origin, label) {
-            state.write().sources.set_bibliography(bib);
+    if !path.is_file() {
+        return;
+    }
+    match load::read(path, origin, label) {
+        Some(bib) => state.write().sources.set_bibliography(bib),
+        // A `.json` rewritten into something that is not CSL is no bibliography any more.
+        None => {
+            state.write().sources.remove_bibliography(path);
         }
-    } else {
-        state.write().sources.remove_bibliography(path);
     }
     // Completion candidates are built here, under a read lock and off the request path.
     state.read().sources.key_candidates();
