@@ -279,6 +279,10 @@ impl Server {
     /// Re-parse an open note from its buffer, then publish it and the open notes it affects.
     /// Callers have already applied the buffer change, before any `.await`.
     async fn reindex_open(&self, path: PathBuf, text: String) {
+        if cite::reindex_bibliography_buffer(&self.state, &path, &text) {
+            self.bibliographies_changed().await;
+            return;
+        }
         let change = self.state.write().upsert_note(&path, Note::parse(text));
         self.load_named_bibliographies(&path).await;
         let mut publish = vec![path.clone()];

@@ -154,6 +154,26 @@ fn seed_link_hover_key_completion_definition_and_misspelt_key_over_stdio() {
         ]
     );
 
+    // An open bibliography buffer counts as it is typed, and is no note.
+    let bib_path = root.join("refs.bib");
+    client.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri(&bib_path), "languageId": "bibtex", "version": 1,
+               "text": "@misc{wang2021chian, title = {Typed in the editor}}\n"}}),
+    );
+    let diagnostics = client.diagnostics(&citing, |d| {
+        !d.iter()
+            .any(|d| d["message"].as_str().unwrap().contains("wang2021chian"))
+    });
+    assert!(
+        codes(&diagnostics).contains(&"5:26 unknown-citation".to_string()),
+        "adler1939 is gone with the buffer's text: {diagnostics:?}"
+    );
+    client.notify(
+        "textDocument/didClose",
+        json!({"textDocument": {"uri": uri(&bib_path)}}),
+    );
+
     // Fixing the bibliography on disk clears the warning.
     let fixed = format!(
         "{}\n@misc{{wang2021chian,\n  title = {{Added later}},\n  year = 2021\n}}\n",

@@ -88,6 +88,34 @@ pub(super) fn refresh_bibliography(state: &State, path: &Path) {
     state.read().sources.key_candidates();
 }
 
+/// An open bibliography buffer is read as a bibliography, never as a note. Parsed at once, not
+/// on a blocking thread: a request sent after an edit must see it. Returns whether `path` was
+/// one.
+pub(super) fn reindex_bibliography_buffer(state: &State, path: &Path, text: &str) -> bool {
+    if crate::index::is_note_path(path) {
+        return false;
+    }
+    let (origin, label) = {
+        let vault = state.read();
+        if !is_bibliography(state, &vault, path) {
+            return false;
+        }
+        let origin = vault
+            .sources
+            .bibliography(path)
+            .map_or(crate::sources::Origin::Discovered, |b| b.origin);
+        (origin, load::label(&vault, path))
+    };
+    match load::parse(path, text, origin, label) {
+        Some(bib) => state.write().sources.set_bibliography(bib),
+        None => {
+            state.write().sources.remove_bibliography(path);
+        }
+    }
+    state.read().sources.key_candidates();
+    true
+}
+
 impl Server {
     /// Load the bibliographies an open note names in `bibliography:` that are not loaded yet.
     /// Cheap when there are none, which is every keystroke but the one that adds a path.
