@@ -132,7 +132,7 @@ def main():
         f.write("# Rename me\n## Part\nLinked from one note in twenty.\n")
     probe_folder, probe_name = names[n // 2]
     with open(os.path.join(out, ".truth.json"), "w", encoding="utf-8") as f:
-        json.dump({"notes": n + 1, "bytes": total, "hub_backlinks": len(range(0, n, 100)),
+        json.dump({"notes": n + 2, "bytes": total, "hub_backlinks": len(range(0, n, 100)),
                    "rename_sources": sum(renames_in.values()),
                    "probe": {"name": probe_name, "path": f"{probe_folder}/{probe_name}.md"},
                    "bib": {"entries": bib, "literature_notes": len(lit)} if bib else None}, f)

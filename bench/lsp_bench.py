@@ -2,7 +2,10 @@
 """End-to-end benchmark: start the release binary, speak LSP over stdio like an editor, and time
 indexing and requests on a generated vault. Checks answers, not only times.
 
-Usage: bench/lsp_bench.py VAULT_DIR [ROUNDS]   (build first: cargo build --release)
+Usage: bench/lsp_bench.py VAULT_DIR [ROUNDS] [--json OUT]   (build first: cargo build --release)
+
+Prints a table; with --json, also writes the figures to OUT. bench/run.py runs it over vault
+sizes and writes README's table.
 
 A vault generated with --bib also gets citation requests timed: key completion after `[@sput`
 (which must rank wang2021china first) and after a bare `[@`, hover on a citation and on the
@@ -191,8 +194,14 @@ def check_report(vault):
 
 
 def main():
-    vault = os.path.abspath(sys.argv[1])
-    rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 200
+    args = sys.argv[1:]
+    json_out = None
+    if "--json" in args:
+        i = args.index("--json")
+        json_out = args[i + 1]
+        del args[i:i + 2]
+    vault = os.path.abspath(args[0])
+    rounds = int(args[1]) if len(args) > 1 else 200
     truth = json.load(open(os.path.join(vault, ".truth.json")))
     start = time.perf_counter()
     lsp = Lsp()
@@ -284,13 +293,24 @@ def main():
     lsp.notify("exit", None)
     lsp.proc.wait(timeout=10)
 
+    ranked_first = sum(1 for r in ranks if r == 1)
+    if json_out:
+        with open(json_out, "w") as f:
+            json.dump({
+                "notes": truth["notes"], "bytes": truth["bytes"], "indexed_ms": indexed * 1000,
+                "requests": {k: {"p50": statistics.median(v) * 1000, "p95": pct(v, 0.95) * 1000,
+                                 "max": max(v) * 1000} for k, v in timings.items()},
+                "ranked_first": ranked_first, "rounds": len(ranks),
+                "rename": {"sources": len(texts), "edits": edits, "ms": rename_ms},
+                "peak_rss_mb": peak / 1024,
+                "bibliography_entries": (truth.get("bib") or {}).get("entries", 0),
+            }, f, indent=1)
     print(f"vault: {truth['notes']} notes, {truth['bytes'] / 1e6:.1f} MB"
           + (f", {truth['bib']['entries']} bibliography entries" if truth.get("bib") else ""))
     print(f"spawn → indexed: {indexed * 1000:.0f} ms")
     print(f"{'request':<20}{'p50 ms':>10}{'p95 ms':>10}{'max ms':>10}")
     for k, v in timings.items():
         print(f"{k:<20}{statistics.median(v) * 1000:>10.2f}{pct(v, 0.95) * 1000:>10.2f}{max(v) * 1000:>10.2f}")
-    ranked_first = sum(1 for r in ranks if r == 1)
     print(f"expected note ranked first in {ranked_first}/{len(ranks)} completions")
     print(f"rename of a note linked from {len(texts)} notes: {rename_ms:.0f} ms, {edits} edits in one "
           f"WorkspaceEdit; check after applying it reports the same {len(after['diagnostics'])} diagnostics")
