@@ -32,79 +32,87 @@ pub fn parse(text: &str) -> (Vec<Entry>, Vec<Problem>) {
     let lines = Lines::new(text);
     let mut starts = entry_starts(&lines);
     starts.push(text.len());
-    // Entries are independent once split: a 5,000-entry export parses on every core.
-    let raws: Vec<(usize, Result<RawBibliography, biblatex::ParseError>)> = starts
-        .par_windows(2)
-        .map(|pair| (pair[0], RawBibliography::parse(&text[pair[0]..pair[1]])))
+    let chunks: Vec<(usize, &str)> = starts
+        .windows(2)
+        .map(|pair| (pair[0], &text[pair[0]..pair[1]]))
         .collect();
-    let mut problems = Vec::new();
-    let mut chunks = Vec::new();
-    for (from, raw) in raws {
-        match raw {
-            Ok(raw) => chunks.push((from, raw)),
-            // Reported where the entry starts: the error itself is often at the next entry.
-            Err(err) => problems.push(Problem {
-                at: lines.pos(from),
-                message: format!(
-                    "entry skipped: {} (line {})",
-                    err.kind,
-                    lines.pos(from + err.span.start).line + 1
-                ),
-            }),
-        }
-    }
-    // `@string` abbreviations count for the entries of the whole file.
+    // `@string` abbreviations count for the entries of the whole file: read them first.
+    let is_string = |chunk: &str| {
+        chunk
+            .get(1..7)
+            .is_some_and(|kind| kind.eq_ignore_ascii_case("string"))
+    };
     let abbreviations: Vec<_> = chunks
         .iter()
-        .flat_map(|(_, raw)| raw.abbreviations.iter().cloned())
+        .filter(|(_, chunk)| is_string(chunk))
+        .filter_map(|(_, chunk)| RawBibliography::parse(chunk).ok())
+        .flat_map(|raw| raw.abbreviations)
         .collect();
-    let results: Vec<Result<Entry, Problem>> = chunks
-        .into_par_iter()
-        .flat_map_iter(|(from, raw)| {
-            let abbreviations = &abbreviations;
-            let lines = &lines;
-            raw.entries.into_iter().map(move |raw_entry| {
-                let key_span = raw_entry.v.key.span.clone();
-                let used: Vec<_> = abbreviations
-                    .iter()
-                    .filter(|a| {
-                        raw_entry.v.fields.iter().any(|f| {
-                            f.value.v.iter().any(
-                                |c| matches!(c.v, RawChunk::Abbreviation(name) if name == a.key.v),
-                            )
-                        })
-                    })
-                    .cloned()
-                    .collect();
-                let single = RawBibliography {
-                    preamble: String::new(),
-                    entries: vec![raw_entry],
-                    abbreviations: used,
-                };
-                let parsed = Parsed::from_raw(single).map_err(|err| Problem {
-                    at: lines.pos(from + err.span.start.max(key_span.start)),
-                    message: format!("entry skipped: {}", err.kind),
-                })?;
-                let entry = parsed.iter().next().ok_or_else(|| Problem {
-                    at: lines.pos(from + key_span.start),
-                    message: "entry skipped: nothing could be read".to_string(),
-                })?;
-                let mut out = convert(entry);
-                out.start = lines.pos(from + key_span.start);
-                out.end = lines.pos(from + key_span.end);
-                Ok(out)
-            })
-        })
+    // Then every entry on its own, on every core, each chunk's parse dropped as soon as its entry
+    // is read: a 5,000-entry export never holds more than a few parses at once.
+    let results: Vec<Result<Vec<Entry>, Problem>> = chunks
+        .par_iter()
+        .map(|&(from, chunk)| read_chunk(from, chunk, &abbreviations, &lines))
         .collect();
     let mut entries = Vec::with_capacity(results.len());
+    let mut problems = Vec::new();
     for result in results {
         match result {
-            Ok(entry) => entries.push(entry),
+            Ok(found) => entries.extend(found),
             Err(problem) => problems.push(problem),
         }
     }
-    problems.sort_by_key(|p| (p.at.line, p.at.utf8));
     (entries, problems)
+}
+
+/// The entries of one chunk of the file (one entry, or none for `@string` and `@comment`).
+fn read_chunk(
+    from: usize,
+    chunk: &str,
+    abbreviations: &[biblatex::Pair],
+    lines: &Lines,
+) -> Result<Vec<Entry>, Problem> {
+    let raw = RawBibliography::parse(chunk).map_err(|err| Problem {
+        // Reported where the entry starts: the error itself is often at the next entry.
+        at: lines.pos(from),
+        message: format!(
+            "entry skipped: {} (line {})",
+            err.kind,
+            lines.pos(from + err.span.start).line + 1
+        ),
+    })?;
+    let mut out = Vec::new();
+    for raw_entry in raw.entries {
+        let key_span = raw_entry.v.key.span.clone();
+        let used: Vec<_> = abbreviations
+            .iter()
+            .filter(|a| {
+                raw_entry.v.fields.iter().any(|f| {
+                    f.value
+                        .v
+                        .iter()
+                        .any(|c| matches!(c.v, RawChunk::Abbreviation(name) if name == a.key.v))
+                })
+            })
+            .cloned()
+            .collect();
+        let single = RawBibliography {
+            preamble: String::new(),
+            entries: vec![raw_entry],
+            abbreviations: used,
+        };
+        let parsed = Parsed::from_raw(single).map_err(|err| Problem {
+            at: lines.pos(from + err.span.start.max(key_span.start)),
+            message: format!("entry skipped: {}", err.kind),
+        })?;
+        for entry in parsed.iter() {
+            let mut entry = convert(entry);
+            entry.start = lines.pos(from + key_span.start);
+            entry.end = lines.pos(from + key_span.end);
+            out.push(entry);
+        }
+    }
+    Ok(out)
 }
 
 fn field(entry: &biblatex::Entry, names: &[&str]) -> Option<String> {
