@@ -220,23 +220,28 @@ def main():
     definition = lsp.request("textDocument/definition", pos_link)
     assert definition and definition["uri"].endswith(urllib.parse.quote(name + ".md")), definition
 
-    timings = {"completion": [], "hover": [], "definition": [], "references(hub)": [], "edit→diagnostics": []}
+    timings = {"completion (1 letter)": [], "completion": [], "hover": [], "definition": [],
+               "references(hub)": [], "edit→diagnostics": []}
     ranks = []
     version = 1
-    query = name.split()[-1]  # the unique number in the name
+    # Type `[[` and two letters, as a user does; the editor asks at each letter. The expected
+    # note is the most linked one starting with those letters.
+    probes = [("hu", "hub"), ("re", "rename me")]
     for r in range(rounds):
-        version += 1
-        typed = f"[[{query}"
-        lsp.notify("textDocument/didChange", {"textDocument": {"uri": uri(probe), "version": version},
-                                              "contentChanges": [{"text": text + typed}]})
-        t = time.perf_counter()
-        result = lsp.request("textDocument/completion", {"textDocument": {"uri": uri(probe)},
-                                                         "position": {"line": 2, "character": len(typed)}})
-        timings["completion"].append(time.perf_counter() - t)
+        letters, expected = probes[r % len(probes)]
+        for n in (1, 2):
+            version += 1
+            typed = "[[" + letters[:n]
+            lsp.notify("textDocument/didChange", {"textDocument": {"uri": uri(probe), "version": version},
+                                                  "contentChanges": [{"text": text + typed}]})
+            t = time.perf_counter()
+            result = lsp.request("textDocument/completion", {"textDocument": {"uri": uri(probe)},
+                                                             "position": {"line": 2, "character": len(typed)}})
+            timings["completion" if n == 2 else "completion (1 letter)"].append(time.perf_counter() - t)
         labels = [i["label"] for i in result["items"]]
-        ranks.append(labels.index(name) + 1 if name in labels else None)
-        if r == 0 and ranks[-1] != 1:
-            print("first completion:", labels[:5], file=sys.stderr)
+        ranks.append(labels.index(expected) + 1 if expected in labels else None)
+        if ranks[-1] != 1 and r < 2:
+            print(f"completion of {letters!r}:", labels[:5], file=sys.stderr)
         t = time.perf_counter()
         assert lsp.request("textDocument/hover", pos_link)
         timings["hover"].append(time.perf_counter() - t)
@@ -263,7 +268,7 @@ def main():
     timings["workspace/symbol"] = []
     for r in range(20):
         t = time.perf_counter()
-        found = lsp.request("workspace/symbol", {"query": f"{query} {r}"})
+        found = lsp.request("workspace/symbol", {"query": f"{name.split()[-1]} {r}"})
         timings["workspace/symbol"].append(time.perf_counter() - t)
     assert lsp.request("workspace/symbol", {"query": name})[0]["name"] == name
 

@@ -55,7 +55,8 @@ def print_table(results):
         return lambda r: f"{r['requests'][key]['p50']:.2f} / {r['requests'][key]['p95']:.2f} ms"
 
     row("spawn → indexed", lambda r: f"{r['indexed_ms']:.0f} ms")
-    row("completion p50 / p95", req("completion"))
+    row("completion after [[ + 1 letter p50 / p95", req("completion (1 letter)"))
+    row("completion after [[ + 2 letters p50 / p95", req("completion"))
     row("expected note ranked first", lambda r: f"{r['ranked_first']}/{r['rounds']}")
     row("hover p50 / p95", req("hover"))
     row("definition p50 / p95", req("definition"))

@@ -80,7 +80,7 @@ fn benches(c: &mut Criterion) {
     });
     group.finish();
 
-    let (mut vault, (typed_id, offset)) = vault_with_typed(&dir, &texts, "[[resea");
+    let (mut vault, (typed_id, offset)) = vault_with_typed(&dir, &texts, "[[re");
     let mut group = c.benchmark_group("query");
     group.bench_function("resolve every link of 100 notes", |b| {
         let sources: Vec<_> = vault.notes().map(|(id, _, _)| id).take(100).collect();
@@ -95,7 +95,7 @@ fn benches(c: &mut Criterion) {
         })
     });
     let candidates = Candidates::build(&vault);
-    group.bench_function("completion after [[ + 5 letters", |b| {
+    group.bench_function("completion after [[ + 2 letters", |b| {
         b.iter(|| {
             complete(
                 &vault,

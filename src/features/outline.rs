@@ -193,10 +193,10 @@ pub struct WorkspaceSymbol {
     pub container: Option<String>,
 }
 
-/// Whether every character of `query` (folded, ASCII) appears in `name` in order: a cheap test
-/// that rejects most names before the fuzzy scorer runs.
-fn subsequence(query: &[u8], name: &str) -> bool {
-    let mut q = query.iter().peekable();
+/// Whether every byte of `atom` (folded ASCII) appears in `name` in order, ignoring ASCII case:
+/// a cheap test that rejects most names before the fuzzy scorer runs.
+fn subsequence(atom: &[u8], name: &str) -> bool {
+    let mut q = atom.iter().peekable();
     for b in name.bytes() {
         match q.peek() {
             Some(&&c) if c == b.to_ascii_lowercase() => {
@@ -209,84 +209,123 @@ fn subsequence(query: &[u8], name: &str) -> bool {
     q.peek().is_none()
 }
 
-/// Notes, aliases and headings matching `query` fuzzily, best first, at most `limit`.
+/// Which symbol of a note matched.
+#[derive(Clone, Copy)]
+enum Hit {
+    Note,
+    Alias(usize),
+    Heading(usize),
+}
+
+/// Notes, aliases and headings matching `query` fuzzily, best first, at most `limit`. Scoring is
+/// split across threads; symbols are built only for the ones returned.
 pub fn workspace_symbols(vault: &Vault, query: &str, limit: usize) -> Vec<WorkspaceSymbol> {
-    use nucleo_matcher::pattern::{AtomKind, CaseMatching, Normalization, Pattern};
+    use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
     use nucleo_matcher::{Config, Matcher, Utf32Str};
+    use rayon::prelude::*;
 
     let query = query.trim();
-    let folded = keys::fold(query);
-    let ascii: Vec<u8> = folded
-        .bytes()
-        .filter(|b| b.is_ascii() && !b.is_ascii_whitespace())
+    // Each whitespace-separated atom must match somewhere, in any order, as nucleo requires;
+    // the byte prefilter applies per atom, and only to ASCII atoms.
+    let atoms: Vec<Vec<u8>> = query
+        .split_whitespace()
+        .map(keys::fold)
+        .filter(|a| a.is_ascii() && !a.starts_with(['^', '!', '\'', '\\']) && !a.ends_with('$'))
+        .map(String::into_bytes)
         .collect();
-    let prefilter = folded.is_ascii();
-    let pattern = Pattern::new(
-        query,
-        CaseMatching::Ignore,
-        Normalization::Smart,
-        AtomKind::Fuzzy,
-    );
-    let mut matcher = Matcher::new(Config::DEFAULT);
-    let mut buf = Vec::new();
-    let mut scored: Vec<(u32, usize, WorkspaceSymbol)> = Vec::new();
-    let mut consider = |name: &str, make: &dyn Fn() -> WorkspaceSymbol| {
-        if prefilter && !subsequence(&ascii, name) {
-            return;
-        }
-        let score = if query.is_empty() {
-            Some(0)
-        } else {
-            pattern.score(Utf32Str::new(name, &mut buf), &mut matcher)
+    let pattern = Pattern::parse(query, CaseMatching::Ignore, Normalization::Smart);
+    let notes: Vec<(FileId, &crate::index::File, &crate::index::Note)> = vault.notes().collect();
+    let chunk = notes
+        .len()
+        .div_ceil(rayon::current_num_threads().max(1))
+        .max(1);
+    let mut scored: Vec<(u32, usize, FileId, Hit)> = notes
+        .par_chunks(chunk)
+        .map(|part| {
+            let mut matcher = Matcher::new(Config::DEFAULT);
+            let mut buf = Vec::new();
+            let mut out = Vec::new();
+            let mut consider = |name: &str, id: FileId, hit: Hit| {
+                if !atoms.iter().all(|a| subsequence(a, name)) {
+                    return;
+                }
+                let score = if query.is_empty() {
+                    Some(0)
+                } else {
+                    pattern.score(Utf32Str::new(name, &mut buf), &mut matcher)
+                };
+                if let Some(score) = score {
+                    out.push((score, name.len(), id, hit));
+                }
+            };
+            for &(id, file, note) in part {
+                consider(file.display_name(), id, Hit::Note);
+                for (i, alias) in note.syntax.aliases().enumerate() {
+                    consider(alias, id, Hit::Alias(i));
+                }
+                for (i, h) in note.syntax.headings.iter().enumerate() {
+                    consider(&h.text, id, Hit::Heading(i));
+                }
+            }
+            out
+        })
+        .reduce(Vec::new, |mut a, b| {
+            a.extend(b);
+            a
+        });
+    let cheap = |&(score, len, _, _): &(u32, usize, FileId, Hit)| (std::cmp::Reverse(score), len);
+    if scored.len() > limit && limit > 0 {
+        scored.select_nth_unstable_by_key(limit - 1, cheap);
+        let threshold = cheap(&scored[limit - 1]);
+        scored.retain(|s| cheap(s) <= threshold);
+    }
+    let symbol = |&(_, _, id, hit): &(u32, usize, FileId, Hit)| {
+        let file = vault.file(id);
+        let note = file.note().expect("a note");
+        let (name, kind, span, container) = match hit {
+            Hit::Note => (
+                file.display_name().to_string(),
+                SymbolKind::Note,
+                Span::default(),
+                file.rel.clone(),
+            ),
+            Hit::Alias(i) => {
+                let (alias, span) = &note.syntax.frontmatter.as_ref().expect("aliases").aliases[i];
+                (
+                    alias.clone(),
+                    SymbolKind::Alias,
+                    *span,
+                    file.display_name().to_string(),
+                )
+            }
+            Hit::Heading(i) => {
+                let h = &note.syntax.headings[i];
+                (
+                    h.text.clone(),
+                    SymbolKind::Heading,
+                    h.span,
+                    file.display_name().to_string(),
+                )
+            }
         };
-        if let Some(score) = score {
-            scored.push((score, name.len(), make()));
+        WorkspaceSymbol {
+            name,
+            kind,
+            location: Location { file: id, span },
+            container: Some(container),
         }
     };
-    for (id, file, note) in vault.notes() {
-        consider(file.display_name(), &|| WorkspaceSymbol {
-            name: file.display_name().to_string(),
-            kind: SymbolKind::Note,
-            location: Location {
-                file: id,
-                span: Span::default(),
-            },
-            container: Some(file.rel.clone()),
-        });
-        if let Some(fm) = &note.syntax.frontmatter {
-            for (alias, span) in &fm.aliases {
-                consider(alias, &|| WorkspaceSymbol {
-                    name: alias.clone(),
-                    kind: SymbolKind::Alias,
-                    location: Location {
-                        file: id,
-                        span: *span,
-                    },
-                    container: Some(file.display_name().to_string()),
-                });
-            }
-        }
-        for h in &note.syntax.headings {
-            consider(&h.text, &|| WorkspaceSymbol {
-                name: h.text.clone(),
-                kind: SymbolKind::Heading,
-                location: Location {
-                    file: id,
-                    span: h.span,
-                },
-                container: Some(file.display_name().to_string()),
-            });
-        }
-    }
-    // Best score first; shorter names first among equals; then by path for a stable order.
-    scored.sort_by(|a, b| {
+    // Best score first; shorter names first among equals; then by container and name.
+    let mut ranked: Vec<(u32, usize, WorkspaceSymbol)> =
+        scored.iter().map(|s| (s.0, s.1, symbol(s))).collect();
+    ranked.sort_by(|a, b| {
         b.0.cmp(&a.0)
             .then(a.1.cmp(&b.1))
             .then_with(|| a.2.container.cmp(&b.2.container))
             .then_with(|| a.2.name.cmp(&b.2.name))
     });
-    scored.truncate(limit);
-    scored.into_iter().map(|(_, _, s)| s).collect()
+    ranked.truncate(limit);
+    ranked.into_iter().map(|(_, _, s)| s).collect()
 }
 
 #[cfg(test)]
@@ -394,6 +433,12 @@ aliases: [Roadmap]
             "//- /Project Plan.md\n---\naliases: [Roadmap]\n---\n",
             "rdmp",
             expect![[r####"Alias Roadmap in Some("Project Plan")"####]],
+        );
+        // Words match in any order.
+        check_symbols(
+            "//- /Project Plan.md\n//- /Plan.md\n",
+            "plan proj",
+            expect![[r####"Note Project Plan in Some("Project Plan.md")"####]],
         );
     }
 }

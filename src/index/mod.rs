@@ -8,7 +8,7 @@ mod resolve;
 #[cfg(test)]
 mod conformance;
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -404,7 +404,7 @@ impl Vault {
         for (folded, name) in tags {
             let entry = self.tags.entry(folded).or_insert_with(|| TagEntry {
                 name,
-                notes: HashMap::new(),
+                notes: HashMap::default(),
             });
             *entry.notes.entry(id).or_default() += 1;
         }
