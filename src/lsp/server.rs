@@ -484,6 +484,9 @@ impl Server {
         let (tx, mut rx) = mpsc::unbounded_channel::<Vec<PathBuf>>();
         let watcher =
             notify::recommended_watcher(move |event: notify::Result<notify::Event>| match event {
+                // Reads (our own loader's among them) change nothing; handling them would re-read
+                // every note the loader opens.
+                Ok(event) if matches!(event.kind, notify::EventKind::Access(_)) => {}
                 Ok(event) => {
                     let _ = tx.send(event.paths);
                 }
