@@ -311,3 +311,44 @@ fn check_reports_citation_and_bibliography_problems() {
     "#]]
     .assert_eq(&String::from_utf8(out.stdout).expect("UTF-8"));
 }
+
+#[test]
+fn neovim_headless_shows_the_entry_completes_the_key_and_flags_the_misspelt_one() {
+    let Ok(found) = Command::new("nvim").arg("--version").output() else {
+        eprintln!("notice: nvim is not installed; skipping the Neovim client test");
+        return;
+    };
+    assert!(found.status.success());
+    let files = TempVault::new("cite-nvim", FILES);
+    let root = files.path("vault");
+    let out = files.path("nvim-out.txt");
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/cite-nvim.lua");
+    let mut child = Command::new("nvim")
+        .args(["--headless", "--clean", "-c", &format!("luafile {script}")])
+        .env("NOTEGRAPH_BIN", env!("CARGO_BIN_EXE_notegraph"))
+        .env("NOTEGRAPH_LOG", "warn")
+        .env("VAULT", &root)
+        .env("OUT", &out)
+        .current_dir(&root)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start nvim");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(90);
+    while child.try_wait().expect("wait for nvim").is_none() {
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("nvim did not finish");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let report = std::fs::read_to_string(&out).expect("the script's report");
+    expect![[r#"
+        hover: **@wang2021china** — Dan Wang (2021). *China's Sputnik Moment?*. Foreign Affairs 100(4), pp. 46–55. [doi:10.1000/fa.2021.china](https://doi.org/10.1000/fa.2021.china)
+        completion: wang2021china (Wang 2021 · China's Sputnik Moment?)
+        diagnostic 9:1 Unknown citation key ‘wang2021chian’: no entry in ../cite-extra.bib, library.json, refs.bib
+        definition: @adler1939.md
+    "#]]
+    .assert_eq(&report);
+}
