@@ -50,19 +50,65 @@ pub fn parse(text: &str) -> (Vec<Entry>, Vec<Problem>) {
         .collect();
     // Then every entry on its own, on every core, each chunk's parse dropped as soon as its entry
     // is read: a 5,000-entry export never holds more than a few parses at once.
-    let results: Vec<Result<Vec<Entry>, Problem>> = chunks
+    let results: Vec<Result<Vec<(Entry, Option<String>)>, Problem>> = chunks
         .par_iter()
         .map(|&(from, chunk)| read_chunk(from, chunk, &abbreviations, &lines))
         .collect();
     let mut entries = Vec::with_capacity(results.len());
     let mut problems = Vec::new();
+    let mut parents = Vec::new();
     for result in results {
         match result {
-            Ok(found) => entries.extend(found),
+            Ok(found) => {
+                for (entry, parent) in found {
+                    entries.push(entry);
+                    parents.push(parent);
+                }
+            }
             Err(problem) => problems.push(problem),
         }
     }
+    inherit(&mut entries, &parents);
     (entries, problems)
+}
+
+/// `crossref` and `xdata`: a child takes what it lacks from its parent in the same file (its
+/// container is the parent's title when the parent is the book or proceedings). Entries are
+/// read one at a time, so the parser cannot do this itself.
+fn inherit(entries: &mut [Entry], parents: &[Option<String>]) {
+    let by_key: std::collections::HashMap<String, usize> = entries
+        .iter()
+        .enumerate()
+        .map(|(i, e)| (e.key.to_lowercase(), i))
+        .collect();
+    for (child, parent) in parents.iter().enumerate() {
+        let Some(&p) = parent.as_ref().and_then(|k| by_key.get(&k.to_lowercase())) else {
+            continue;
+        };
+        if p == child {
+            continue;
+        }
+        let parent = entries[p].clone();
+        let entry = &mut entries[child];
+        let fill = |mine: &mut Option<String>, theirs: &Option<String>| {
+            if mine.is_none() {
+                mine.clone_from(theirs);
+            }
+        };
+        fill(&mut entry.year, &parent.year);
+        fill(&mut entry.publisher, &parent.publisher);
+        fill(&mut entry.volume, &parent.volume);
+        fill(&mut entry.url, &parent.url);
+        if entry.container.is_none() {
+            entry.container = parent.container.clone().or(parent.title.clone());
+        }
+        if entry.editors.is_empty() {
+            entry.editors = parent.editors.clone();
+        }
+        if entry.authors.is_empty() && entry.editors.is_empty() {
+            entry.authors = parent.authors.clone();
+        }
+    }
 }
 
 /// The entries of one chunk of the file (one entry, or none for `@string` and `@comment`).
@@ -71,7 +117,7 @@ fn read_chunk(
     chunk: &str,
     abbreviations: &[biblatex::Pair],
     lines: &Lines,
-) -> Result<Vec<Entry>, Problem> {
+) -> Result<Vec<(Entry, Option<String>)>, Problem> {
     let raw = RawBibliography::parse(chunk).map_err(|err| Problem {
         // Reported where the entry starts: the error itself is often at the next entry.
         at: lines.pos(from),
@@ -106,10 +152,11 @@ fn read_chunk(
             message: format!("entry skipped: {}", err.kind),
         })?;
         for entry in parsed.iter() {
+            let parent = field(entry, &["crossref", "xdata"]);
             let mut entry = convert(entry);
             entry.start = lines.pos(from + key_span.start);
             entry.end = lines.pos(from + key_span.end);
-            out.push(entry);
+            out.push((entry, parent));
         }
     }
     Ok(out)
@@ -267,6 +314,25 @@ mod tests {
         for (end, _) in text.char_indices().step_by(7) {
             let _ = parse(&text[..end]);
         }
+    }
+
+    #[test]
+    fn a_crossref_child_takes_year_editors_and_container_from_its_parent() {
+        let bib = "@inproceedings{child,\n  author = {Ada, B.},\n  title = {Child},\n  crossref = {Parent}\n}\n\
+                   @proceedings{parent,\n  editor = {Ed, E.},\n  title = {The Proceedings},\n  publisher = {ACM},\n  year = 2000\n}\n";
+        let (entries, problems) = parse(bib);
+        assert!(problems.is_empty(), "{problems:?}");
+        let child = &entries[0];
+        assert_eq!(
+            (
+                child.year.as_deref(),
+                child.container.as_deref(),
+                child.publisher.as_deref(),
+                child.editors.len(),
+                child.authors.len()
+            ),
+            (Some("2000"), Some("The Proceedings"), Some("ACM"), 1, 1)
+        );
     }
 
     #[test]
