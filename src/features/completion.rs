@@ -84,7 +84,7 @@ impl Candidates {
                 note: own,
                 alias: None,
                 name: Utf32String::from(file.display_name()),
-                path: path.clone(),
+                path,
                 is_note: file.is_note(),
             });
             if let Some(note) = file.note() {
@@ -94,7 +94,8 @@ impl Candidates {
                         note: own,
                         alias: Some(alias.to_string()),
                         name: Utf32String::from(alias),
-                        path: path.clone(),
+                        // Aliases are matched by name only, never by path.
+                        path: Utf32String::default(),
                         is_note: true,
                     });
                 }

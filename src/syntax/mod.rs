@@ -348,6 +348,14 @@ pub fn parse(text: &str) -> NoteSyntax {
         tags.append(&mut syntax.tags);
         syntax.tags = tags;
     }
+    // A vault's parses stay in memory for the whole session: no spare capacity.
+    syntax.links.shrink_to_fit();
+    syntax.headings.shrink_to_fit();
+    syntax.tags.shrink_to_fit();
+    syntax.blocks.shrink_to_fit();
+    syntax.fields.shrink_to_fit();
+    syntax.regions.shrink_to_fit();
+    syntax.problems.shrink_to_fit();
     syntax
 }
 
