@@ -50,7 +50,7 @@ pub fn parse(text: &str) -> (Vec<Entry>, Vec<Problem>) {
         .collect();
     // Then every entry on its own, on every core, each chunk's parse dropped as soon as its entry
     // is read: a 5,000-entry export never holds more than a few parses at once.
-    let results: Vec<Result<Vec<(Entry, Option<String>)>, Problem>> = chunks
+    let results: Vec<Result<ChunkEntries, Problem>> = chunks
         .par_iter()
         .map(|&(from, chunk)| read_chunk(from, chunk, &abbreviations, &lines))
         .collect();
@@ -111,13 +111,16 @@ fn inherit(entries: &mut [Entry], parents: &[Option<String>]) {
     }
 }
 
+/// A chunk's entries, each with the key of the parent it names (`crossref`, `xdata`).
+type ChunkEntries = Vec<(Entry, Option<String>)>;
+
 /// The entries of one chunk of the file (one entry, or none for `@string` and `@comment`).
 fn read_chunk(
     from: usize,
     chunk: &str,
     abbreviations: &[biblatex::Pair],
     lines: &Lines,
-) -> Result<Vec<(Entry, Option<String>)>, Problem> {
+) -> Result<ChunkEntries, Problem> {
     let raw = RawBibliography::parse(chunk).map_err(|err| Problem {
         // Reported where the entry starts: the error itself is often at the next entry.
         at: lines.pos(from),
