@@ -355,6 +355,7 @@ pub fn parse(text: &str) -> NoteSyntax {
     syntax.blocks.shrink_to_fit();
     syntax.fields.shrink_to_fit();
     syntax.regions.shrink_to_fit();
+    syntax.citations.shrink_to_fit();
     syntax.problems.shrink_to_fit();
     syntax
 }
