@@ -24,6 +24,7 @@ use crate::config::Config;
 use crate::features::actions::ActionKind;
 use crate::features::completion::{Candidates, CompletionKind};
 use crate::features::diagnostics::Severity;
+use crate::features::outline::SymbolIndex;
 use crate::features::refactor::{FileOp, WorkspaceChange};
 use crate::features::{self, Location as NoteLocation};
 use crate::index::{Change, FileId, Note, Vault, is_note_path};
@@ -49,6 +50,7 @@ pub struct State {
     init_options: OnceLock<Value>,
     exclude: RwLock<loader::Exclude>,
     candidates: Mutex<Option<Arc<Candidates>>>,
+    symbols: Mutex<Option<Arc<SymbolIndex>>>,
     ready: watch::Sender<bool>,
     /// The server's own file watcher, for clients that cannot watch for it.
     watcher: Mutex<Option<notify::RecommendedWatcher>>,
@@ -68,6 +70,7 @@ impl State {
             init_options: OnceLock::new(),
             exclude: RwLock::new(loader::Exclude::default()),
             candidates: Mutex::new(None),
+            symbols: Mutex::new(None),
             ready: watch::channel(false).0,
             watcher: Mutex::new(None),
             shutdown_requested: AtomicBool::new(false),
@@ -1092,7 +1095,18 @@ impl LanguageServer for Server {
         let encoding = self.state.encoding();
         let limit = self.state.config().completion_limit.max(100);
         let vault = self.state.read();
-        let found = features::outline::workspace_symbols(&vault, &params.query, limit);
+        let index = {
+            let mut cache = self.state.symbols.lock().unwrap_or_else(|p| p.into_inner());
+            match cache.as_ref() {
+                Some(index) if index.generation == vault.generation() => index.clone(),
+                _ => {
+                    let built = Arc::new(SymbolIndex::build(&vault));
+                    *cache = Some(built.clone());
+                    built
+                }
+            }
+        };
+        let found = index.query(&vault, &params.query, limit);
         let symbols = found
             .into_iter()
             .filter_map(|s| {
