@@ -800,7 +800,10 @@ impl LanguageServer for Server {
                     work_done_progress_options: WorkDoneProgressOptions::default(),
                 })),
                 workspace: Some(WorkspaceServerCapabilities {
-                    workspace_folders: None,
+                    workspace_folders: Some(WorkspaceFoldersServerCapabilities {
+                        supported: Some(true),
+                        change_notifications: Some(OneOf::Left(true)),
+                    }),
                     file_operations: Some(WorkspaceFileOperationsServerCapabilities {
                         will_rename: Some(FileOperationRegistrationOptions {
                             filters: vec![FileOperationFilter {
@@ -907,6 +910,37 @@ impl LanguageServer for Server {
         if let Some(uri) = uri_of(&path) {
             self.client.publish_diagnostics(uri, Vec::new(), None).await;
         }
+    }
+
+    async fn did_change_workspace_folders(&self, params: DidChangeWorkspaceFoldersParams) {
+        let mut roots = self.state.read().roots().to_vec();
+        for gone in params.event.removed.iter().filter_map(|f| path_of(&f.uri)) {
+            roots.retain(|r| *r != gone);
+        }
+        for added in params.event.added.iter().filter_map(|f| path_of(&f.uri)) {
+            if !roots.contains(&added) {
+                roots.push(added);
+            }
+        }
+        tracing::info!("workspace folders now {roots:?}; indexing again");
+        // Requests wait for the new index rather than answer from a half-built one.
+        self.state.ready.send_replace(false);
+        *self.state.write() = Vault::new(roots);
+        let problems = self.reconfigure(None);
+        self.report_config_problems(problems).await;
+        self.pull_configuration().await;
+        if self
+            .state
+            .watcher
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
+            .is_some()
+        {
+            self.watch_files().await;
+        }
+        let server = self.clone();
+        tokio::spawn(async move { server.index_workspace().await });
     }
 
     async fn did_change_configuration(&self, params: DidChangeConfigurationParams) {
