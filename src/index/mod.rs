@@ -137,6 +137,8 @@ pub struct Vault {
     /// Bumped whenever a name, alias or file appears or disappears, so that callers can cache
     /// whole-vault lists (completion candidates) and rebuild them only then.
     names_generation: u64,
+    /// Bumped on every change to any file: for caches of whole-vault content (symbols).
+    generation: u64,
     pub alias_fallback: bool,
     /// Bibliographies, citations and literature notes (`crate::sources`).
     pub sources: crate::sources::Sources,
@@ -157,6 +159,10 @@ impl Vault {
 
     pub fn names_generation(&self) -> u64 {
         self.names_generation
+    }
+
+    pub fn generation(&self) -> u64 {
+        self.generation
     }
 
     /// The root holding `path` (the deepest, where roots nest) and the root-relative path.
@@ -269,6 +275,7 @@ impl Vault {
         let Some((root, rel)) = self.locate(path) else {
             return Change::default();
         };
+        self.generation += 1;
         let mut change = Change::default();
         if let Some(&id) = self.by_path.get(path) {
             let old_keys = self.keys_of(id);
@@ -350,6 +357,7 @@ impl Vault {
         self.by_path.insert(new_path.to_path_buf(), id);
         self.by_name.entry(name_key).or_default().push(id);
         self.names_generation += 1;
+        self.generation += 1;
         true
     }
 
@@ -359,6 +367,7 @@ impl Vault {
             return Change::default();
         };
         let keys = self.keys_of(id);
+        self.generation += 1;
         self.unindex_content(id);
         let file = self.files[id.0 as usize].take().expect("live file");
         remove_from(&mut self.by_name, &file.name_key, id);
