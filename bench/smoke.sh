@@ -10,4 +10,5 @@ python3 bench/run.py --smoke
 # Citations: a 500-entry bibliography; completion, hover, definition and diagnostics checked.
 python3 bench/gen_vault.py "$NOTEGRAPH_BENCH_DIR/vbib" 1000 --bib 500
 python3 bench/lsp_bench.py "$NOTEGRAPH_BENCH_DIR/vbib" 20
-NOTEGRAPH_BENCH_NOTES=1000 cargo bench --locked --bench micro -- --test
+# `cargo test` runs each criterion benchmark once, reusing the test build.
+NOTEGRAPH_BENCH_NOTES=1000 cargo test --locked --bench micro

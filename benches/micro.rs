@@ -2,7 +2,7 @@
 //! index build, resolution, completion, workspace symbols and a one-note update, on a vault
 //! written by `bench/gen_vault.py` (50,000 notes unless `NOTEGRAPH_BENCH_NOTES` says otherwise).
 //!
-//! `cargo bench --bench micro` measures; `cargo bench --bench micro -- --test` runs each once
+//! `cargo bench --bench micro` measures; `cargo test --bench micro` runs each once
 //! (the smoke mode CI uses, with a small vault).
 
 use std::path::{Path, PathBuf};

@@ -222,6 +222,31 @@ impl Vault {
         self.tags.get(folded)
     }
 
+    /// Every use of tag `folded` and of the tags nested under it (`#a` covers `#a/x`), body and
+    /// frontmatter: (note, index into its tags), in note order.
+    pub fn tag_uses(&self, folded: &str) -> Vec<(FileId, usize)> {
+        let prefix = format!("{folded}/");
+        let nested = |key: &str| key == folded || key.starts_with(&prefix);
+        let mut notes: Vec<FileId> = self
+            .tags
+            .iter()
+            .filter(|(key, _)| nested(key))
+            .flat_map(|(_, entry)| entry.notes.keys().copied())
+            .collect();
+        notes.sort();
+        notes.dedup();
+        let mut out = Vec::new();
+        for id in notes {
+            let Some(note) = self.note(id) else { continue };
+            for (i, tag) in note.syntax.tags.iter().enumerate() {
+                if nested(&keys::fold(&tag.name)) {
+                    out.push((id, i));
+                }
+            }
+        }
+        out
+    }
+
     /// Files whose name key is `key`.
     pub fn by_name(&self, key: &str) -> &[FileId] {
         self.by_name.get(key).map_or(&[], Vec::as_slice)
