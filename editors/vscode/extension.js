@@ -76,10 +76,8 @@ async function start() {
   const serverOptions = spawnServer(s);
   /** @type {import('vscode-languageclient').LanguageClientOptions} */
   const clientOptions = {
-    documentSelector: [
-      { scheme: 'file', language: 'markdown' },
-      { scheme: 'untitled', language: 'markdown' },
-    ],
+    // Notes on disk only: the server resolves links by path.
+    documentSelector: [{ scheme: 'file', language: 'markdown' }],
     initializationOptions: s.initializationOptions,
     outputChannel: output,
     traceOutputChannel: output,

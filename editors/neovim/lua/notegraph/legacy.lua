@@ -77,7 +77,8 @@ function M.attach(bufnr, opts)
 end
 
 function M.setup(user)
-  local opts = vim.tbl_deep_extend('force', {}, M.defaults, user or {})
+  -- Shallow: a user's cmd or root_markers list replaces the default one whole.
+  local opts = vim.tbl_extend('force', {}, M.defaults, user or {})
   local group = vim.api.nvim_create_augroup('notegraph', { clear = true })
   vim.api.nvim_create_autocmd('FileType', {
     group = group,
