@@ -146,6 +146,8 @@ pub struct NoteSyntax {
     pub tags: Vec<Tag>,
     pub blocks: Vec<BlockId>,
     pub fields: Vec<InlineField>,
+    /// Multi-line blocks an editor can fold: code blocks, lists, block quotes, tables.
+    pub regions: Vec<Span>,
     pub problems: Vec<SyntaxProblem>,
 }
 
@@ -180,7 +182,7 @@ impl NoteSyntax {
 
 /// Options for pulldown-cmark: wikilinks, math (so `$…$` hides links), footnotes (so `[^1]`
 /// is not a link), tables, strikethrough and task lists as Obsidian renders them.
-fn cmark_options() -> Options {
+pub fn cmark_options() -> Options {
     Options::ENABLE_WIKILINKS
         | Options::ENABLE_MATH
         | Options::ENABLE_FOOTNOTES
@@ -240,6 +242,15 @@ pub fn parse(text: &str) -> NoteSyntax {
     }
     for (event, range) in parser {
         let span = Span::new(range.start, range.end).shift(body_start);
+        if let Event::Start(
+            Md::CodeBlock(_) | Md::List(_) | Md::BlockQuote(_) | Md::Table(_) | Md::HtmlBlock,
+        ) = &event
+        {
+            let trimmed = trim_line_end(text, span);
+            if text[trimmed.start..trimmed.end].contains('\n') {
+                syntax.regions.push(trimmed);
+            }
+        }
         match event {
             Event::Start(Md::CodeBlock(_)) | Event::Start(Md::HtmlBlock) => hidden.push(span),
             Event::Code(_)
@@ -333,6 +344,14 @@ pub fn parse(text: &str) -> NoteSyntax {
         tags.append(&mut syntax.tags);
         syntax.tags = tags;
     }
+    // A vault's parses stay in memory for the whole session: no spare capacity.
+    syntax.links.shrink_to_fit();
+    syntax.headings.shrink_to_fit();
+    syntax.tags.shrink_to_fit();
+    syntax.blocks.shrink_to_fit();
+    syntax.fields.shrink_to_fit();
+    syntax.regions.shrink_to_fit();
+    syntax.problems.shrink_to_fit();
     syntax
 }
 

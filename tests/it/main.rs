@@ -4,4 +4,6 @@
 mod cli;
 mod client;
 mod lsp;
+mod navigate;
 mod real_vaults;
+mod refactor;
