@@ -1,7 +1,8 @@
 // notegraph VS Code extension: starts the notegraph language server (stdio) for markdown notes
-// through vscode-languageclient, passes the notegraph.* settings as initializationOptions, logs
-// to the "notegraph" output channel and offers "notegraph: Restart Server". Indexing progress
-// ($/progress from the server) is shown by the language client in the status bar.
+// through vscode-languageclient, hands it the notegraph.* settings the user set (as
+// initializationOptions and through workspace/configuration, live), logs to the "notegraph"
+// output channel and offers "notegraph: Restart Server". Indexing progress ($/progress from the
+// server) is shown by the language client in the status bar.
 'use strict';
 
 const vscode = require('vscode');
@@ -58,15 +59,44 @@ function spawnServer(s) {
     });
 }
 
+// The server's own settings, as VS Code setting keys under `notegraph.` (see package.json). The
+// others (path, logLevel, trace.server) are the extension's and never go to the server, which
+// would report them as unknown.
+const SERVER_KEYS = [
+  'aliasFallback',
+  'newNoteFolder',
+  'exclude',
+  'completion.limit',
+  'links.style',
+  'links.format',
+  'diagnostics',
+];
+
+// The server settings the user has set (user or workspace settings), nested as the server reads
+// them: {"completion": {"limit": 20}, ...}. Defaults are left out on purpose: the server layers
+// its defaults, .obsidian/app.json and .notegraph.toml under what the client sends, so sending
+// VS Code's defaults would hide a vault's own .notegraph.toml.
+function serverSettings() {
+  const config = vscode.workspace.getConfiguration('notegraph');
+  const out = {};
+  for (const key of SERVER_KEYS) {
+    const i = config.inspect(key);
+    const value = i && (i.workspaceFolderValue ?? i.workspaceValue ?? i.globalValue);
+    if (value === undefined) continue;
+    const parts = key.split('.');
+    let at = out;
+    for (const part of parts.slice(0, -1)) at = at[part] ??= {};
+    at[parts[parts.length - 1]] = value;
+  }
+  return out;
+}
+
 function settings() {
   const config = vscode.workspace.getConfiguration('notegraph');
   return {
     command: (config.get('path') || '').trim() || 'notegraph',
     logLevel: config.get('logLevel') || 'info',
-    initializationOptions: {
-      aliasFallback: config.get('aliasFallback', true),
-      completion: { limit: config.get('completion.limit', 50) },
-    },
+    initializationOptions: serverSettings(),
   };
 }
 
@@ -81,6 +111,17 @@ async function start() {
     initializationOptions: s.initializationOptions,
     outputChannel: output,
     traceOutputChannel: output,
+    middleware: {
+      workspace: {
+        // The server asks for its `notegraph` section: only its own keys, only those set.
+        configuration: (params, token, next) => {
+          if (params.items.every((item) => item.section === 'notegraph')) {
+            return params.items.map(() => serverSettings());
+          }
+          return next(params, token);
+        },
+      },
+    },
   };
   client = new LanguageClient('notegraph', 'notegraph', serverOptions, clientOptions);
   try {
@@ -141,11 +182,16 @@ async function activate(context) {
     output,
     vscode.commands.registerCommand('notegraph.restartServer', restart),
     vscode.commands.registerCommand('notegraph.showOutput', () => output.show()),
-    // The server reads its settings once, at start: restart it when they change.
     vscode.workspace.onDidChangeConfiguration((event) => {
-      const keys = ['path', 'aliasFallback', 'completion.limit', 'logLevel'];
-      if (keys.some((k) => event.affectsConfiguration(`notegraph.${k}`))) {
+      if (['path', 'logLevel'].some((k) => event.affectsConfiguration(`notegraph.${k}`))) {
+        // Another binary or log level: a new process.
         restart();
+      } else if (client && SERVER_KEYS.some((k) => event.affectsConfiguration(`notegraph.${k}`))) {
+        // The server asks for the new values (workspace/configuration) and applies them live.
+        log('info', `settings changed: ${JSON.stringify(serverSettings())}`);
+        client.sendNotification('workspace/didChangeConfiguration', {
+          settings: { notegraph: serverSettings() },
+        });
       }
     })
   );

@@ -2,10 +2,11 @@
 // notegraph .vsix installed, its own XDG folders, user data and --config in a temp folder (code-server
 // has no --disable-extension: test.sh moves its built-in Markdown language features out of the
 // install, so what the test sees is notegraph's); drives it from headless Chromium (playwright-core)
-// like a user: opens a note, sees the broken link in the Problems panel, types `[[` and sees
-// notegraph's completion list, accepts an item with a space in its name, hovers a link, goes to a
-// definition, looks at the settings UI and the output channel, and restarts the server. Screenshots and results.json go to the artifacts
-// folder. Prints one ok/FAIL line per check; exits 1 if any failed.
+// like a user: opens a note, sees the broken link in the Problems panel (and its severity follow a
+// settings change), types `[[` and sees notegraph's completion list, accepts an item with a space
+// in its name, hovers a link, goes to a definition, looks at the settings UI and the output
+// channel, and restarts the server. Screenshots and results.json go to the artifacts folder.
+// Prints one ok/FAIL line per check; exits 1 if any failed.
 //
 // Usage: node run.mjs --code-server BIN --vsix FILE --notegraph BIN --vault DIR --artifacts DIR
 import { spawn, spawnSync } from 'node:child_process';
@@ -227,6 +228,28 @@ async function run() {
   }
   await shot(page, 'problems');
   check('the broken link shows in the Problems panel', /Unresolved link: no note named .Note never written/.test(problems), problems);
+
+  // 1b. A setting changed while the server runs applies at once: unresolved-note as an error.
+  const userSettingsFile = path.join(dirs.userData, 'User', 'settings.json');
+  const asErrorSettings = { ...userSettings, 'notegraph.diagnostics': { 'unresolved-note': 'error' } };
+  let writes = 0;
+  let asError = false;
+  try {
+    asError = await waitFor('the diagnostic to turn into an error', async () => {
+      // code-server notices a change to settings.json on disk through a file watcher, which can
+      // miss one write: write again (with a different indent) every few seconds until it sees it.
+      if (writes % 12 === 0) {
+        fs.writeFileSync(userSettingsFile, JSON.stringify(asErrorSettings, null, 2 + ((writes / 12) % 2)));
+      }
+      writes++;
+      return page.locator('.markers-panel .codicon-error').first().isVisible();
+    }, 30_000);
+  } catch (err) {
+    asError = String(err);
+  }
+  await shot(page, 'problems-as-error');
+  check('setting notegraph.diagnostics {"unresolved-note": "error"} turns the warning into an error, live', asError === true, asError);
+
   await press('Control+J'); // hide the panel again
   await page.locator('.editor-group-container.active .monaco-editor textarea').first().focus();
 
@@ -249,16 +272,21 @@ async function run() {
   check("typing [[ shows notegraph's completion list (notes and aliases, nothing else)",
     labels.length === 3 && ['Reading list', 'SRS', 'Spaced repetition'].every((l) => labels.includes(l)), labels);
 
-  // Go on typing a name with a space in it, then accept with Enter.
+  // Go on typing a name with a space in it, then ask for completion (Ctrl+Space) and accept the
+  // first item with Enter once the list has settled on it.
   await page.keyboard.type('Spaced rep', { delay: 60 });
   await page.waitForTimeout(300);
-  if (!(await suggest.isVisible())) await press('Control+Space');
+  await press('Escape');
+  await page.waitForTimeout(200);
+  await press('Control+Space');
   let applied = '';
   try {
-    await waitFor('the filtered list', async () => {
-      const now = await suggest.locator('.monaco-list-row.focused .label-name').allInnerTexts();
-      return now[0] === 'Spaced repetition';
-    }, 10_000);
+    const focused = async () =>
+      (await suggest.isVisible()) &&
+      (await suggest.locator('.monaco-list-row.focused .label-name').allInnerTexts())[0] === 'Spaced repetition';
+    await waitFor('the filtered list', focused, 10_000);
+    await page.waitForTimeout(500);
+    await waitFor('the filtered list to stay', focused, 5_000);
     await press('Enter');
     applied = await waitFor('the accepted item', async () => {
       const line = (await editorLines()).split('\n').find((l) => l.startsWith('Type a link here:'));
@@ -331,7 +359,10 @@ async function run() {
   await page.waitForTimeout(500);
   await shot(page, 'settings');
   check('the settings UI shows notegraph.* with descriptions',
-    ['Alias Fallback', 'Path', 'Limit', 'Log Level'].every((s) => settingsText.includes(s)), settingsText.slice(0, 500));
+    // The list is virtual: only the first settings are rendered; the table of contents counts all.
+    /notegraph\s*\(10\)/.test(settingsText) &&
+      ['Alias Fallback', 'Completion: Limit', 'Resolve a link through'].every((s) => settingsText.includes(s)),
+    settingsText.slice(0, 500));
 
   // 6. The output channel carries the extension's and the server's log.
   await press('Escape');
@@ -352,6 +383,8 @@ async function run() {
   await shot(page, 'output');
   check('"notegraph: Show Output" shows the extension log and the server log (stderr)',
     /notegraph started/.test(outputText) && /indexed 3 notes/.test(outputText), outputText.slice(0, 800));
+  check('the server gets only its own settings (no "unknown setting" warnings)',
+    /indexed 3 notes/.test(outputText) && !/unknown setting|unusable value/.test(outputText), outputText.slice(0, 800));
   // 7. "notegraph: Restart Server" stops the server and starts a new one that works.
   await quickInput('F1', '>notegraph: Restart Server', 'Restart Server');
   let restarted = '';
