@@ -229,9 +229,13 @@ async function run() {
   await shot(page, 'problems');
   check('the broken link shows in the Problems panel', /Unresolved link: no note named .Note never written/.test(problems), problems);
 
-  // 1b. A setting changed while the server runs applies at once: unresolved-note as an error.
-  const userSettingsFile = path.join(dirs.userData, 'User', 'settings.json');
-  const asErrorSettings = { ...userSettings, 'notegraph.diagnostics': { 'unresolved-note': 'error' } };
+  // 1b. A setting changed while the server runs applies at once: unresolved-note as an error, in
+  // the vault's workspace settings (.vscode/settings.json; code-server watches the workspace
+  // folder more dependably than its user-data folder).
+  const settingsDir = path.join(dirs.vault, '.vscode');
+  fs.mkdirSync(settingsDir, { recursive: true });
+  const workspaceSettingsFile = path.join(settingsDir, 'settings.json');
+  const asErrorSettings = { 'notegraph.diagnostics': { 'unresolved-note': 'error' } };
   let writes = 0;
   let asError = false;
   try {
@@ -239,7 +243,7 @@ async function run() {
       // code-server notices a change to settings.json on disk through a file watcher, which can
       // miss one write: write again (with a different indent) every few seconds until it sees it.
       if (writes % 12 === 0) {
-        fs.writeFileSync(userSettingsFile, JSON.stringify(asErrorSettings, null, 2 + ((writes / 12) % 2)));
+        fs.writeFileSync(workspaceSettingsFile, JSON.stringify(asErrorSettings, null, 2 + ((writes / 12) % 2)));
       }
       writes++;
       return page.locator('.markers-panel .codicon-error').first().isVisible();
@@ -248,7 +252,7 @@ async function run() {
     asError = String(err);
   }
   await shot(page, 'problems-as-error');
-  check('setting notegraph.diagnostics {"unresolved-note": "error"} turns the warning into an error, live', asError === true, asError);
+  check('setting notegraph.diagnostics {"unresolved-note": "error"} (workspace settings) turns the warning into an error, live', asError === true, asError);
 
   await press('Control+J'); // hide the panel again
   await page.locator('.editor-group-container.active .monaco-editor textarea').first().focus();
