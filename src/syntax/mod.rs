@@ -113,6 +113,17 @@ pub struct Tag {
     pub in_frontmatter: bool,
 }
 
+impl Tag {
+    /// The name without its `#`: what a rename replaces.
+    pub fn name_span(&self) -> Span {
+        if self.in_frontmatter {
+            self.span
+        } else {
+            Span::new(self.span.start + 1, self.span.end)
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BlockId {
     /// The id without its `^`.
