@@ -313,16 +313,29 @@ fn check_reports_citation_and_bibliography_problems() {
 
 #[test]
 fn neovim_headless_shows_the_entry_completes_the_key_and_flags_the_misspelt_one() {
-    let Ok(found) = Command::new("nvim").arg("--version").output() else {
+    let files = TempVault::new("cite-nvim", FILES);
+    // Neovim's own folders in the test's: no user config is read, nothing is left behind.
+    let nvim = || {
+        let mut command = Command::new("nvim");
+        for (var, dir) in [
+            ("XDG_CONFIG_HOME", "xdg/config"),
+            ("XDG_DATA_HOME", "xdg/data"),
+            ("XDG_STATE_HOME", "xdg/state"),
+            ("XDG_CACHE_HOME", "xdg/cache"),
+        ] {
+            command.env(var, files.path(dir));
+        }
+        command
+    };
+    let Ok(found) = nvim().arg("--version").output() else {
         eprintln!("notice: nvim is not installed; skipping the Neovim client test");
         return;
     };
     assert!(found.status.success());
-    let files = TempVault::new("cite-nvim", FILES);
     let root = files.path("vault");
     let out = files.path("nvim-out.txt");
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/cite-nvim.lua");
-    let mut child = Command::new("nvim")
+    let mut child = nvim()
         .args(["--headless", "--clean", "-c", &format!("luafile {script}")])
         .env("NOTEGRAPH_BIN", env!("CARGO_BIN_EXE_notegraph"))
         .env("NOTEGRAPH_LOG", "warn")
