@@ -1,5 +1,6 @@
 //! The protocol edge: the only module that knows LSP types. Serves over stdio and logs to stderr.
 
+mod catch_panic;
 pub mod convert;
 pub mod document;
 mod server;
@@ -49,7 +50,7 @@ pub fn run_stdio() -> ExitCode {
     runtime.block_on(async move {
         let (service, socket) = LspService::new(move |client| Server::new(client, shared));
         Transport::new(tokio::io::stdin(), tokio::io::stdout(), socket)
-            .serve(service)
+            .serve(catch_panic::CatchPanic::new(service))
             .await;
     });
     // Blocking tasks (a long index) must not keep the process alive after `exit`.

@@ -168,6 +168,7 @@ impl Server {
         let note = vault.note(id)?;
         let encoding = self.state.encoding();
         let offset = LineIndex::new(&note.text, encoding).offset(position)?;
+        super::catch_panic::debug_panic_point(&note.text, offset);
         f(&vault, id, offset, encoding)
     }
 

@@ -1,0 +1,140 @@
+//! A layer around the whole LSP service that turns a panic in any handler into an
+//! internal-error answer (a logged ignore for a notification), so that one bug costs one
+//! request and not the session.
+//!
+//! Why here: tower-lsp-server polls every handler future on the transport's own task, so an
+//! uncaught panic would unwind through `serve` and end the server with the editor still open.
+//! Locks survive it: the vault's `RwLock` is read through `into_inner` on poisoning, and a
+//! panic under a read guard does not poison.
+//!
+//! Test hook: in debug builds only, `NOTEGRAPH_DEBUG_PANIC=MARKER` makes a request whose
+//! cursor sits on a line containing `MARKER` panic inside the handler ([`debug_panic_point`]).
+//! Release builds (what `cargo install` makes) compile the hook away, and without the variable
+//! it does nothing, so no user reaches it by accident.
+
+use std::any::Any;
+use std::future::Future;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use tower_lsp_server::jsonrpc::{Error, ErrorCode, Request, Response};
+use tower_service::Service;
+
+/// The service `S` with every call, and every poll of the future it returns, guarded.
+pub struct CatchPanic<S> {
+    inner: S,
+}
+
+impl<S> CatchPanic<S> {
+    pub fn new(inner: S) -> CatchPanic<S> {
+        CatchPanic { inner }
+    }
+}
+
+type Answer<E> = Result<Option<Response>, E>;
+
+impl<S> Service<Request> for CatchPanic<S>
+where
+    S: Service<Request, Response = Option<Response>>,
+    S::Future: Send + 'static,
+    S::Error: Send + 'static,
+{
+    type Response = Option<Response>;
+    type Error = S::Error;
+    type Future = Pin<Box<dyn Future<Output = Answer<S::Error>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request) -> Self::Future {
+        let method = request.method().to_string();
+        let id = request.id().cloned();
+        // Params are decoded and the handler started inside `call`: guard that part too.
+        let started = catch_unwind(AssertUnwindSafe(|| self.inner.call(request)));
+        Box::pin(async move {
+            let outcome = match started {
+                Ok(future) => Guarded(Box::pin(future)).await,
+                Err(payload) => Err(payload),
+            };
+            match outcome {
+                Ok(answer) => answer,
+                Err(payload) => {
+                    let what = panic_message(payload.as_ref());
+                    tracing::error!(
+                        "handler for {method} panicked: {what}; {}",
+                        if id.is_some() {
+                            "answered with an internal error"
+                        } else {
+                            "notification dropped"
+                        }
+                    );
+                    Ok(id.map(|id| {
+                        Response::from_error(
+                            id,
+                            Error {
+                                code: ErrorCode::InternalError,
+                                message: format!("notegraph failed on {method}: {what}").into(),
+                                data: None,
+                            },
+                        )
+                    }))
+                }
+            }
+        })
+    }
+}
+
+/// A future whose panics come out as `Err(payload)`.
+struct Guarded<F>(Pin<Box<F>>);
+
+impl<F: Future> Future for Guarded<F> {
+    type Output = Result<F::Output, Box<dyn Any + Send>>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let inner = self.0.as_mut();
+        match catch_unwind(AssertUnwindSafe(|| inner.poll(cx))) {
+            Ok(Poll::Pending) => Poll::Pending,
+            Ok(Poll::Ready(value)) => Poll::Ready(Ok(value)),
+            Err(payload) => Poll::Ready(Err(payload)),
+        }
+    }
+}
+
+fn panic_message(payload: &(dyn Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "a panic without a message".to_string()
+    }
+}
+
+/// The debug-build test hook described in the module doc: panic when the line of `text` around
+/// `offset` contains the marker named by `NOTEGRAPH_DEBUG_PANIC`.
+#[cfg(debug_assertions)]
+pub fn debug_panic_point(text: &str, offset: usize) {
+    use std::sync::OnceLock;
+    static MARKER: OnceLock<Option<String>> = OnceLock::new();
+    let marker = MARKER.get_or_init(|| {
+        std::env::var("NOTEGRAPH_DEBUG_PANIC")
+            .ok()
+            .filter(|m| !m.is_empty())
+    });
+    let Some(marker) = marker else { return };
+    let offset = crate::features::floor_boundary(text, offset);
+    let start = text[..offset].rfind(['\n', '\r']).map_or(0, |i| i + 1);
+    let end = text[offset..]
+        .find(['\n', '\r'])
+        .map_or(text.len(), |i| offset + i);
+    if text[start..end].contains(marker.as_str()) {
+        panic!("NOTEGRAPH_DEBUG_PANIC test hook: cursor on a line holding {marker:?}");
+    }
+}
+
+/// Release builds: the hook does not exist.
+#[cfg(not(debug_assertions))]
+#[inline(always)]
+pub fn debug_panic_point(_text: &str, _offset: usize) {}
