@@ -3,6 +3,7 @@
 mod catch_panic;
 pub mod convert;
 pub mod document;
+mod framing;
 mod server;
 
 use std::process::ExitCode;
@@ -49,7 +50,10 @@ pub fn run_stdio() -> ExitCode {
     let shared = state.clone();
     runtime.block_on(async move {
         let (service, socket) = LspService::new(move |client| Server::new(client, shared));
-        Transport::new(tokio::io::stdin(), tokio::io::stdout(), socket)
+        // The transport reads a pipe that only well-formed messages reach (see `framing`).
+        let (input, guarded) = tokio::io::duplex(1 << 16);
+        tokio::spawn(framing::forward(tokio::io::stdin(), guarded));
+        Transport::new(input, tokio::io::stdout(), socket)
             .serve(catch_panic::CatchPanic::new(service))
             .await;
     });

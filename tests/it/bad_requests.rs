@@ -138,7 +138,7 @@ fn requests_before_initialize_are_refused_then_initialize_works() {
 }
 
 #[test]
-fn unknown_methods_malformed_params_get_errors_and_serving_goes_on() {
+fn unknown_methods_malformed_params_and_malformed_json_get_errors_and_serving_goes_on() {
     let vault = vault("malformed");
     let mut client = Client::start(&vault.root, Client::editor_capabilities());
     client.wait_indexed();
@@ -164,6 +164,18 @@ fn unknown_methods_malformed_params_get_errors_and_serving_goes_on() {
     // Malformed notifications are dropped.
     client.notify("textDocument/didChange", json!({"textDocument": 1}));
     client.notify("textDocument/didOpen", Value::Null);
+
+    // Unreadable messages are dropped with a log line; the connection stays up.
+    client.send_raw(b"{ this is not json");
+    client.wait_log("dropped an unreadable message (not a JSON-RPC message");
+    client.send_raw(b"[1, 2, 3]");
+    client.send_raw(b"\"just a string\"");
+    client.send_raw(b"{\"jsonrpc\": \"2.0\", \"method\": \"\xff\xfe\"}");
+    client.wait_log("dropped an unreadable message (not UTF-8");
+    client.send_raw(br#"{"jsonrpc": "2.0", "id": 77, "params": {}}"#);
+    assert_eq!(error_code(&client.response(77)), METHOD_NOT_FOUND);
+    client.send_bytes(b"Content-Type: application/vscode-jsonrpc; charset=utf-8\r\n\r\n");
+    client.wait_log("dropped a message header without Content-Length");
 
     assert_eq!(definition_name(&mut client, &a, 2), "Target.md");
     assert_eq!(client.shutdown(), 0);
