@@ -144,6 +144,11 @@ fn is_hidden(vault: &Vault, path: &Path) -> bool {
         })
 }
 
+/// Whether `path` is a workspace folder or lies inside one (without `..` steps).
+fn in_workspace(vault: &Vault, path: &Path) -> bool {
+    vault.roots().iter().any(|root| root == path) || vault.locate(path).is_some()
+}
+
 impl Server {
     pub fn new(client: Client, state: Arc<State>) -> Server {
         Server { client, state }
@@ -235,6 +240,11 @@ impl Server {
 
     /// Bring the index in line with the disk at `path` (created, changed, deleted or a folder).
     fn refresh_from_disk(&self, path: &Path) -> Change {
+        // Only paths inside a workspace folder are ever read: an event or a closed document
+        // elsewhere (or with `..` in it) names nothing of the vault.
+        if !in_workspace(&self.state.read(), path) {
+            return Change::default();
+        }
         if self.state.docs.contains_key(path) {
             // The editor's buffer is the truth for open notes.
             return Change::default();

@@ -5,4 +5,5 @@ mod bad_requests;
 mod cli;
 mod client;
 mod lsp;
+mod no_leaks;
 mod real_vaults;
