@@ -456,6 +456,31 @@ fn to_location(vault: &Vault, loc: &NoteLocation, encoding: Encoding) -> Option<
     ))
 }
 
+/// Many locations at once: one line index per file, not per location (a hub note can have
+/// 100,000 backlinks in a single source).
+fn to_locations(vault: &Vault, locs: &[NoteLocation], encoding: Encoding) -> Vec<Location> {
+    let mut indexes: std::collections::HashMap<FileId, (Uri, LineIndex<'_>)> =
+        std::collections::HashMap::new();
+    let mut out = Vec::with_capacity(locs.len());
+    for loc in locs {
+        let Some(file) = vault.get(loc.file) else {
+            continue;
+        };
+        let (uri, index) = match indexes.entry(loc.file) {
+            std::collections::hash_map::Entry::Occupied(entry) => entry.into_mut(),
+            std::collections::hash_map::Entry::Vacant(entry) => {
+                let Some(uri) = uri_of(&file.path) else {
+                    continue;
+                };
+                let text = file.note().map_or("", |n| &n.text);
+                entry.insert((uri, LineIndex::new(text, encoding)))
+            }
+        };
+        out.push(Location::new(uri.clone(), index.range(loc.span)));
+    }
+    out
+}
+
 fn to_diagnostics(vault: &Vault, id: FileId, encoding: Encoding) -> Vec<Diagnostic> {
     let Some(note) = vault.note(id) else {
         return Vec::new();
@@ -770,12 +795,7 @@ impl LanguageServer for Server {
                 pos.position,
                 |vault, id, offset, encoding| {
                     let locations = features::references::references(vault, id, offset);
-                    Some(
-                        locations
-                            .iter()
-                            .filter_map(|loc| to_location(vault, loc, encoding))
-                            .collect::<Vec<_>>(),
-                    )
+                    Some(to_locations(vault, &locations, encoding))
                 },
             )
             .await;
