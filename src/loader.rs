@@ -96,7 +96,19 @@ pub struct Loaded {
 /// Read and parse every note under `roots` in parallel. `progress(done, total)` is called from
 /// worker threads as notes finish.
 pub fn load(roots: &[PathBuf], progress: &(dyn Fn(usize, usize) + Sync)) -> Loaded {
-    let files = walk(roots);
+    let mut skipped = Vec::new();
+    // Links name notes by their text, so a name that is not UTF-8 cannot be linked, shown or
+    // sent as a URI; say so instead of dropping the file silently.
+    let (files, unnamed): (Vec<PathBuf>, Vec<PathBuf>) =
+        walk(roots).into_iter().partition(|p| p.to_str().is_some());
+    for path in unnamed {
+        let skip = Skipped {
+            reason: "its file name is not valid UTF-8".into(),
+            path,
+        };
+        tracing::warn!("skipped {}: {}", skip.path.display(), skip.reason);
+        skipped.push(skip);
+    }
     let (note_paths, attachments): (Vec<PathBuf>, Vec<PathBuf>) =
         files.into_iter().partition(|p| is_note_path(p));
     let total = note_paths.len();
@@ -113,7 +125,6 @@ pub fn load(roots: &[PathBuf], progress: &(dyn Fn(usize, usize) + Sync)) -> Load
         })
         .collect();
     let mut notes = Vec::with_capacity(results.len());
-    let mut skipped = Vec::new();
     for result in results {
         match result {
             Ok(note) => notes.push(note),
