@@ -79,6 +79,8 @@ pub struct State {
     ready: watch::Sender<bool>,
     /// The server's own file watcher, for clients that cannot watch for it.
     watcher: Mutex<Option<notify::RecommendedWatcher>>,
+    /// Held while a batch of disk changes is read and applied (see `apply_disk_changes`).
+    disk_batch: Mutex<()>,
     pub shutdown_requested: AtomicBool,
 }
 
@@ -93,6 +95,7 @@ impl State {
             candidates: Mutex::new(None),
             ready: watch::channel(false).0,
             watcher: Mutex::new(None),
+            disk_batch: Mutex::new(()),
             shutdown_requested: AtomicBool::new(false),
         })
     }
@@ -287,8 +290,18 @@ impl Server {
     }
 
     async fn apply_disk_changes(&self, paths: Vec<PathBuf>) {
+        // Changes seen while the first index is built wait for it: that index replaces the
+        // whole vault when done, and would drop whatever was applied before it.
+        self.wait_ready().await;
         let server = self.clone();
         let change = tokio::task::spawn_blocking(move || {
+            // One batch at a time: two batches naming one file could read it at different
+            // times and store the older text last.
+            let _one_batch = server
+                .state
+                .disk_batch
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
             let mut change = Change::default();
             for path in paths {
                 change.merge(server.refresh_from_disk(&path));
