@@ -5,6 +5,7 @@ mod bad_files;
 mod bad_requests;
 mod cli;
 mod client;
+mod lifecycle;
 mod lsp;
 mod no_leaks;
 mod real_vaults;
