@@ -217,6 +217,11 @@ impl Client {
         message
     }
 
+    /// The next message from the server, whatever it is (server requests are answered).
+    pub fn recv(&mut self) -> Value {
+        self.next(Instant::now() + TIMEOUT)
+    }
+
     /// The full response (result or error) to request `id`.
     pub fn response(&mut self, id: i64) -> Value {
         self.response_to(&json!(id))

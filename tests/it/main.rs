@@ -6,6 +6,7 @@ mod bad_requests;
 mod cli;
 mod client;
 mod lifecycle;
+mod load;
 mod lsp;
 mod no_leaks;
 mod real_vaults;
