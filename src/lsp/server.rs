@@ -257,7 +257,24 @@ impl Server {
         }
         if path.is_dir() {
             let mut change = Change::default();
-            for file in loader::walk(&[path.to_path_buf()]) {
+            let found: std::collections::HashSet<PathBuf> =
+                loader::walk(&[path.to_path_buf()]).into_iter().collect();
+            // Files indexed under the folder but no longer in it: their own events were lost
+            // (a watcher overflow asks for this rescan) or never sent for a folder's contents.
+            let stale: Vec<PathBuf> = self
+                .state
+                .read()
+                .files()
+                .map(|(_, f)| &f.path)
+                .filter(|p| {
+                    p.starts_with(path) && !found.contains(*p) && !self.state.docs.contains_key(*p)
+                })
+                .cloned()
+                .collect();
+            for gone in stale {
+                change.merge(self.state.write().remove(&gone));
+            }
+            for file in found {
                 change.merge(self.refresh_from_disk(&file));
             }
             return change;
@@ -412,8 +429,15 @@ impl Server {
         }
         let roots = self.state.read().roots().to_vec();
         let (tx, mut rx) = mpsc::unbounded_channel::<Vec<PathBuf>>();
+        let rescan = roots.clone();
         let watcher =
             notify::recommended_watcher(move |event: notify::Result<notify::Event>| match event {
+                // The kernel's event queue overflowed: some changes are unknown, so look at
+                // every folder again.
+                Ok(event) if event.need_rescan() => {
+                    tracing::warn!("the file watcher lost events; rescanning the vault");
+                    let _ = tx.send(rescan.clone());
+                }
                 Ok(event) => {
                     let _ = tx.send(event.paths);
                 }

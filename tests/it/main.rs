@@ -8,5 +8,6 @@ mod client;
 mod lifecycle;
 mod load;
 mod lsp;
+mod mass_changes;
 mod no_leaks;
 mod real_vaults;
