@@ -10,4 +10,5 @@ mod load;
 mod lsp;
 mod mass_changes;
 mod no_leaks;
+mod properties;
 mod real_vaults;
