@@ -6,7 +6,8 @@ Usage: bench/gen_vault.py OUT_DIR NOTES [SEED]
 Notes live in nested folders, are 0.5-5 KB, have names with spaces and unicode, some duplicate
 names in different folders, frontmatter with aliases and tags, headings, block ids, wikilinks in
 several forms (~5% broken), and fenced code holding fake links. `hub.md` is linked from 1% of
-notes. Writes OUT_DIR/.truth.json with a few facts the benchmark checks answers against.
+notes; `rename me.md` is linked from 5% of notes in wikilink and relative markdown forms (the
+rename benchmark's target). Writes OUT_DIR/.truth.json with a few facts the benchmark checks answers against.
 """
 import json
 import os
@@ -30,6 +31,9 @@ def main():
         names.append((rng.choice(folders), name))
     os.makedirs(out, exist_ok=True)
     total = 0
+    # A repeated name can land in the same folder and overwrite an earlier note: count what is
+    # on disk at the end.
+    renames_in = {}
     for i, (folder, name) in enumerate(names):
         links = []
         for _ in range(rng.randint(3, 12)):
@@ -55,8 +59,13 @@ def main():
         body.append(f"up:: [[{names[(i + 1) % n][1]}]]\n")
         if i % 100 == 0:
             body.append("related:: [[hub]]\n")
+        if i % 20 == 0:
+            depth = folder.count("/") + 1
+            rel = "../" * depth + "rename%20me.md"
+            body.append(f"see [[rename me]], [[rename me#Part|part]] and [it]({rel})\n")
         text = "\n".join(body)
         path = os.path.join(out, folder, f"{name}.md")
+        renames_in[path] = i % 20 == 0
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(path, "w", encoding="utf-8") as f:
             f.write(text)
@@ -64,9 +73,12 @@ def main():
     hub = os.path.join(out, "hub.md")
     with open(hub, "w", encoding="utf-8") as f:
         f.write("# Hub\nThe most linked note.\n")
+    with open(os.path.join(out, "rename me.md"), "w", encoding="utf-8") as f:
+        f.write("# Rename me\n## Part\nLinked from one note in twenty.\n")
     probe_folder, probe_name = names[n // 2]
     with open(os.path.join(out, ".truth.json"), "w", encoding="utf-8") as f:
-        json.dump({"notes": n + 1, "bytes": total, "hub_backlinks": len(range(0, n, 100)),
+        json.dump({"notes": n + 2, "bytes": total, "hub_backlinks": len(range(0, n, 100)),
+                   "rename_sources": sum(renames_in.values()),
                    "probe": {"name": probe_name, "path": f"{probe_folder}/{probe_name}.md"}}, f)
 
 

@@ -2,7 +2,10 @@
 """End-to-end benchmark: start the release binary, speak LSP over stdio like an editor, and time
 indexing and requests on a generated vault. Checks answers, not only times.
 
-Usage: bench/lsp_bench.py VAULT_DIR [ROUNDS]   (build first: cargo build --release)
+Usage: bench/lsp_bench.py VAULT_DIR [ROUNDS] [--json OUT]   (build first: cargo build --release)
+
+Prints a table; with --json, also writes the figures to OUT. bench/run.py runs it over vault
+sizes and writes README's table.
 """
 import json
 import os
@@ -87,9 +90,61 @@ def rss_kb(pid):
     return 0
 
 
+def offset(lines, pos):
+    """Character index in the joined text of an LSP position (UTF-16 columns)."""
+    before = sum(len(l) for l in lines[:pos["line"]])
+    line, units, col = lines[pos["line"]] if pos["line"] < len(lines) else "", 0, 0
+    while col < len(line) and units < pos["character"]:
+        units += 2 if ord(line[col]) > 0xFFFF else 1
+        col += 1
+    return before + col
+
+
+def apply_edit(edit):
+    """Apply a WorkspaceEdit to disk as an editor would; returns what undoes it."""
+    undo = []
+    for change in edit["documentChanges"]:
+        if change.get("kind") == "rename":
+            old = urllib.parse.unquote(change["oldUri"][len("file://"):])
+            new = urllib.parse.unquote(change["newUri"][len("file://"):])
+            os.rename(old, new)
+            undo.append(("rename", new, old))
+            continue
+        path = urllib.parse.unquote(change["textDocument"]["uri"][len("file://"):])
+        text = open(path, encoding="utf-8").read()
+        lines = text.splitlines(keepends=True)
+        spans = sorted(((offset(lines, e["range"]["start"]), offset(lines, e["range"]["end"]), e["newText"])
+                        for e in change["edits"]), reverse=True)
+        new_text = text
+        for start, end, new in spans:
+            new_text = new_text[:start] + new + new_text[end:]
+        open(path, "w", encoding="utf-8").write(new_text)
+        undo.append(("text", path, text))
+    return undo
+
+
+def undo_edit(undo):
+    for kind, a, b in reversed(undo):
+        if kind == "rename":
+            os.rename(a, b)
+        else:
+            open(a, "w", encoding="utf-8").write(b)
+
+
+def check_report(vault):
+    out = subprocess.run([BINARY, "check", vault, "--format", "json"], capture_output=True, text=True)
+    return json.loads(out.stdout)
+
+
 def main():
-    vault = os.path.abspath(sys.argv[1])
-    rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 200
+    args = sys.argv[1:]
+    json_out = None
+    if "--json" in args:
+        i = args.index("--json")
+        json_out = args[i + 1]
+        del args[i:i + 2]
+    vault = os.path.abspath(args[0])
+    rounds = int(args[1]) if len(args) > 1 else 200
     truth = json.load(open(os.path.join(vault, ".truth.json")))
     start = time.perf_counter()
     lsp = Lsp()
@@ -108,23 +163,28 @@ def main():
     definition = lsp.request("textDocument/definition", pos_link)
     assert definition and definition["uri"].endswith(urllib.parse.quote(name + ".md")), definition
 
-    timings = {"completion": [], "hover": [], "definition": [], "references(hub)": [], "edit→diagnostics": []}
+    timings = {"completion (1 letter)": [], "completion": [], "hover": [], "definition": [],
+               "references(hub)": [], "edit→diagnostics": []}
     ranks = []
     version = 1
-    query = name.split()[-1]  # the unique number in the name
+    # Type `[[` and two letters, as a user does; the editor asks at each letter. The expected
+    # note is the most linked one starting with those letters.
+    probes = [("hu", "hub"), ("re", "rename me")]
     for r in range(rounds):
-        version += 1
-        typed = f"[[{query}"
-        lsp.notify("textDocument/didChange", {"textDocument": {"uri": uri(probe), "version": version},
-                                              "contentChanges": [{"text": text + typed}]})
-        t = time.perf_counter()
-        result = lsp.request("textDocument/completion", {"textDocument": {"uri": uri(probe)},
-                                                         "position": {"line": 2, "character": len(typed)}})
-        timings["completion"].append(time.perf_counter() - t)
+        letters, expected = probes[r % len(probes)]
+        for n in (1, 2):
+            version += 1
+            typed = "[[" + letters[:n]
+            lsp.notify("textDocument/didChange", {"textDocument": {"uri": uri(probe), "version": version},
+                                                  "contentChanges": [{"text": text + typed}]})
+            t = time.perf_counter()
+            result = lsp.request("textDocument/completion", {"textDocument": {"uri": uri(probe)},
+                                                             "position": {"line": 2, "character": len(typed)}})
+            timings["completion" if n == 2 else "completion (1 letter)"].append(time.perf_counter() - t)
         labels = [i["label"] for i in result["items"]]
-        ranks.append(labels.index(name) + 1 if name in labels else None)
-        if r == 0 and ranks[-1] != 1:
-            print("first completion:", labels[:5], file=sys.stderr)
+        ranks.append(labels.index(expected) + 1 if expected in labels else None)
+        if ranks[-1] != 1 and r < 2:
+            print(f"completion of {letters!r}:", labels[:5], file=sys.stderr)
         t = time.perf_counter()
         assert lsp.request("textDocument/hover", pos_link)
         timings["hover"].append(time.perf_counter() - t)
@@ -147,18 +207,57 @@ def main():
             lsp.wait(lambda m: m.get("method") == "textDocument/publishDiagnostics"
                      and any(broken in d["message"] for d in m["params"]["diagnostics"]))
             timings["edit→diagnostics"].append(time.perf_counter() - t)
+    # Workspace symbols: a fuzzy query over every note, alias and heading.
+    timings["workspace/symbol"] = []
+    for r in range(20):
+        t = time.perf_counter()
+        found = lsp.request("workspace/symbol", {"query": f"{name.split()[-1]} {r}"})
+        timings["workspace/symbol"].append(time.perf_counter() - t)
+    assert lsp.request("workspace/symbol", {"query": name})[0]["name"] == name
+
+    # Rename the note linked from one note in twenty; apply the edit; `check` must report the
+    # same before and after. The vault is restored afterwards.
+    target = os.path.join(vault, "rename me.md")
+    before = check_report(vault)
+    t = time.perf_counter()
+    edit = lsp.request("textDocument/rename", {"textDocument": {"uri": uri(target)},
+                                               "position": {"line": 2, "character": 0},
+                                               "newName": "renamed note"})
+    rename_ms = (time.perf_counter() - t) * 1000
+    texts = [c for c in edit["documentChanges"] if "textDocument" in c]
+    edits = sum(len(c["edits"]) for c in texts)
+    assert len(texts) == truth["rename_sources"], (len(texts), truth["rename_sources"])
+    assert edits == 3 * truth["rename_sources"], edits
+    undo = apply_edit(edit)
+    after = check_report(vault)
+    undo_edit(undo)
+    same = before["diagnostics"] == after["diagnostics"] and before["summary"] == after["summary"]
+    assert same, "check reports differ after the rename"
+
     peak = rss_kb(lsp.proc.pid)
     lsp.request("shutdown", None)
     lsp.notify("exit", None)
     lsp.proc.wait(timeout=10)
 
+    ranked_first = sum(1 for r in ranks if r == 1)
+    if json_out:
+        with open(json_out, "w") as f:
+            json.dump({
+                "notes": truth["notes"], "bytes": truth["bytes"], "indexed_ms": indexed * 1000,
+                "requests": {k: {"p50": statistics.median(v) * 1000, "p95": pct(v, 0.95) * 1000,
+                                 "max": max(v) * 1000} for k, v in timings.items()},
+                "ranked_first": ranked_first, "rounds": len(ranks),
+                "rename": {"sources": len(texts), "edits": edits, "ms": rename_ms},
+                "peak_rss_mb": peak / 1024,
+            }, f, indent=1)
     print(f"vault: {truth['notes']} notes, {truth['bytes'] / 1e6:.1f} MB")
     print(f"spawn → indexed: {indexed * 1000:.0f} ms")
     print(f"{'request':<20}{'p50 ms':>10}{'p95 ms':>10}{'max ms':>10}")
     for k, v in timings.items():
         print(f"{k:<20}{statistics.median(v) * 1000:>10.2f}{pct(v, 0.95) * 1000:>10.2f}{max(v) * 1000:>10.2f}")
-    ranked_first = sum(1 for r in ranks if r == 1)
     print(f"expected note ranked first in {ranked_first}/{len(ranks)} completions")
+    print(f"rename of a note linked from {len(texts)} notes: {rename_ms:.0f} ms, {edits} edits in one "
+          f"WorkspaceEdit; check after applying it reports the same {len(after['diagnostics'])} diagnostics")
     print(f"peak RSS: {peak / 1024:.0f} MB")
 
 

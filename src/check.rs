@@ -4,6 +4,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use crate::config::Config;
 use crate::features::diagnostics::{Severity, diagnostics};
 use crate::loader;
 
@@ -74,7 +75,14 @@ pub struct Summary {
 /// Check the vault at `dir`, writing the report to `out`. Returns the counts.
 pub fn run(dir: &Path, json: bool, out: &mut dyn Write) -> std::io::Result<Summary> {
     let root = dir.canonicalize()?;
-    let (vault, skipped) = loader::load_vault(vec![root.clone()]);
+    let (config, problems) = Config::load(Some(&root));
+    for problem in &problems {
+        tracing::warn!("configuration: {problem}");
+    }
+    let roots = vec![root.clone()];
+    let exclude = loader::Exclude::new(&roots, &config.exclude);
+    let (mut vault, skipped) = loader::load(&roots, &exclude, &|_, _| {}).into_vault(roots);
+    vault.alias_fallback = config.alias_fallback;
     let mut notes: Vec<_> = vault.notes().collect();
     notes.sort_by(|a, b| a.1.rel.cmp(&b.1.rel));
     let mut summary = Summary {
@@ -85,7 +93,7 @@ pub fn run(dir: &Path, json: bool, out: &mut dyn Write) -> std::io::Result<Summa
     let mut records = Vec::new();
     for (id, file, note) in notes {
         let shown: PathBuf = dir.join(&file.rel);
-        let found = diagnostics(&vault, id);
+        let found = config.apply_severity(diagnostics(&vault, id));
         let starts: Vec<usize> = found.iter().map(|d| d.span.start).collect();
         let positions = line_cols(&note.text, &starts);
         for (d, (line, col)) in found.into_iter().zip(positions) {

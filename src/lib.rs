@@ -2,6 +2,7 @@
 //! describes — `syntax` → `index` → `features` → `lsp` — with the loader and CLI beside them.
 
 pub mod check;
+pub mod config;
 pub mod features;
 pub mod index;
 pub mod loader;

@@ -20,11 +20,63 @@ pub struct Skipped {
     pub reason: String,
 }
 
+/// Files and folders the configuration's `exclude` globs leave out (gitignore syntax, relative
+/// to each root).
+#[derive(Clone, Default)]
+pub struct Exclude {
+    matchers: Vec<ignore::overrides::Override>,
+}
+
+impl Exclude {
+    pub fn new(roots: &[PathBuf], globs: &[String]) -> Exclude {
+        if globs.is_empty() {
+            return Exclude::default();
+        }
+        let matchers = roots
+            .iter()
+            .filter_map(|root| {
+                let mut builder = ignore::overrides::OverrideBuilder::new(root);
+                for glob in globs {
+                    if let Err(err) = builder.add(&format!("!{glob}")) {
+                        tracing::warn!("exclude glob {glob:?} is not usable: {err}");
+                    }
+                }
+                builder
+                    .build()
+                    .map_err(|err| tracing::warn!("exclude globs are not usable: {err}"))
+                    .ok()
+            })
+            .collect();
+        Exclude { matchers }
+    }
+
+    /// Whether `path`, or a folder holding it, is excluded.
+    pub fn is_excluded(&self, path: &Path) -> bool {
+        self.matchers.iter().any(|m| {
+            let root = m.path();
+            path.starts_with(root)
+                && path
+                    .ancestors()
+                    .take_while(|p| p.starts_with(root) && *p != root)
+                    .enumerate()
+                    .any(|(i, p)| m.matched(p, i > 0 || p.is_dir()).is_ignore())
+        })
+    }
+
+    fn for_root(&self, root: &Path) -> Option<&ignore::overrides::Override> {
+        self.matchers.iter().find(|m| m.path() == root)
+    }
+}
+
 /// Every file under `roots` that belongs to the vault.
-pub fn walk(roots: &[PathBuf]) -> Vec<PathBuf> {
+pub fn walk(roots: &[PathBuf], exclude: &Exclude) -> Vec<PathBuf> {
     let mut out = Vec::new();
     for root in roots {
-        let walker = ignore::WalkBuilder::new(root)
+        let mut builder = ignore::WalkBuilder::new(root);
+        if let Some(overrides) = exclude.for_root(root) {
+            builder.overrides(overrides.clone());
+        }
+        let walker = builder
             .hidden(true)
             .git_ignore(true)
             .git_global(false)
@@ -95,12 +147,17 @@ pub struct Loaded {
 
 /// Read and parse every note under `roots` in parallel. `progress(done, total)` is called from
 /// worker threads as notes finish.
-pub fn load(roots: &[PathBuf], progress: &(dyn Fn(usize, usize) + Sync)) -> Loaded {
+pub fn load(
+    roots: &[PathBuf],
+    exclude: &Exclude,
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> Loaded {
     let mut skipped = Vec::new();
     // Links name notes by their text, so a name that is not UTF-8 cannot be linked, shown or
     // sent as a URI; say so instead of dropping the file silently.
-    let (files, unnamed): (Vec<PathBuf>, Vec<PathBuf>) =
-        walk(roots).into_iter().partition(|p| p.to_str().is_some());
+    let (files, unnamed): (Vec<PathBuf>, Vec<PathBuf>) = walk(roots, exclude)
+        .into_iter()
+        .partition(|p| p.to_str().is_some());
     for path in unnamed {
         let skip = Skipped {
             reason: "its file name is not valid UTF-8".into(),
@@ -157,5 +214,5 @@ impl Loaded {
 
 /// Load a vault in one call, for the CLI and tests.
 pub fn load_vault(roots: Vec<PathBuf>) -> (Vault, Vec<Skipped>) {
-    load(&roots, &|_, _| {}).into_vault(roots)
+    load(&roots, &Exclude::default(), &|_, _| {}).into_vault(roots)
 }

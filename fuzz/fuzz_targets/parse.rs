@@ -99,7 +99,9 @@ fuzz_target!(|data: &[u8]| {
         }
         let _ = features::definition::definition(&vault, id, offset);
         let _ = features::references::references(&vault, id, offset);
-        if let Some(list) = features::completion::complete(&vault, &candidates, id, offset, 20) {
+        if let Some(list) =
+            features::completion::complete(&vault, &candidates, id, offset, 20, Default::default())
+        {
             list.items
                 .iter()
                 .for_each(|item| check(&text, "completion", item.replace));

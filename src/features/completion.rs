@@ -5,6 +5,9 @@
 use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
 use nucleo_matcher::{Config, Matcher, Utf32String};
 
+use super::actions::styled_target;
+use super::refactor::{encode_dest, relative_path};
+use crate::config::LinkStyle;
 use crate::index::{FileId, Vault, keys};
 use crate::syntax::{Fragment, Link, LinkKind, Span};
 
@@ -40,6 +43,8 @@ pub struct Completions {
 /// One thing a `[[` can complete to, with its name ready for the fuzzy matcher.
 struct Candidate {
     file: FileId,
+    /// For an alias, the index of its note's own candidate.
+    note: u32,
     alias: Option<String>,
     name: Utf32String,
     path: Utf32String,
@@ -51,15 +56,31 @@ struct Candidate {
 pub struct Candidates {
     pub generation: u64,
     items: Vec<Candidate>,
+    /// The last query and the candidates it matched: typing one more letter can only narrow
+    /// the matches, so the next query scores those alone.
+    last: std::sync::Mutex<Option<LastQuery>>,
 }
+
+struct LastQuery {
+    file: FileId,
+    query: String,
+    by_path: bool,
+    embed: bool,
+    matched: Vec<u32>,
+}
+
+/// Above this many candidates to score, scoring is split across threads.
+const PARALLEL_SCORING: usize = 8192;
 
 impl Candidates {
     pub fn build(vault: &Vault) -> Candidates {
         let mut items = Vec::new();
         for (id, file) in vault.files() {
             let path = Utf32String::from(file.link_path());
+            let own = items.len() as u32;
             items.push(Candidate {
                 file: id,
+                note: own,
                 alias: None,
                 name: Utf32String::from(file.display_name()),
                 path: path.clone(),
@@ -69,6 +90,7 @@ impl Candidates {
                 for alias in note.syntax.aliases() {
                     items.push(Candidate {
                         file: id,
+                        note: own,
                         alias: Some(alias.to_string()),
                         name: Utf32String::from(alias),
                         path: path.clone(),
@@ -80,6 +102,7 @@ impl Candidates {
         Candidates {
             generation: vault.names_generation(),
             items,
+            last: std::sync::Mutex::new(None),
         }
     }
 }
@@ -137,12 +160,31 @@ fn part_end(ctx: &LinkContext, offset: usize, stops: &[char]) -> usize {
     offset + stop
 }
 
+/// How inserted links are written: the target's form, and wikilink or markdown.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct InsertStyle {
+    pub target: LinkStyle,
+    /// Replace the typed `[[` with a markdown link `[Name](path.md)`, as Obsidian does when it
+    /// is set to write markdown links.
+    pub markdown: bool,
+}
+
+impl Default for InsertStyle {
+    fn default() -> InsertStyle {
+        InsertStyle {
+            target: LinkStyle::Shortest,
+            markdown: false,
+        }
+    }
+}
+
 pub fn complete(
     vault: &Vault,
     candidates: &Candidates,
     file: FileId,
     offset: usize,
     limit: usize,
+    style: InsertStyle,
 ) -> Option<Completions> {
     let note = vault.note(file)?;
     let text = &note.text;
@@ -203,6 +245,7 @@ pub fn complete(
                     close,
                     has_display,
                     limit,
+                    style,
                 )
             }
         });
@@ -269,52 +312,138 @@ fn notes(
     close: &str,
     has_display: bool,
     limit: usize,
+    style: InsertStyle,
 ) -> Completions {
     let query = ctx.typed.trim_start();
+    // A markdown link replaces the whole `[[…]]`, brackets included, when nothing follows the
+    // target inside it.
+    let markdown_span = (style.markdown && !has_display).then(|| {
+        let start = ctx.open - if ctx.embed { 3 } else { 2 };
+        let end = if ctx.closed {
+            replace.end
+                + ctx.rest[replace.end - ctx.open - ctx.typed.len()..]
+                    .find("]]")
+                    .map_or(0, |i| i + 2)
+        } else {
+            replace.end
+        };
+        Span::new(start, end)
+    });
     let by_path = query.contains('/');
     let pattern = pattern(query);
-    let mut matcher = matcher();
-    let mut scored = Vec::new();
-    let mut note_scores: std::collections::HashMap<FileId, u32> = std::collections::HashMap::new();
-    for (i, c) in candidates.items.iter().enumerate() {
-        if c.file == file && c.alias.is_none() {
-            continue;
+    // Narrow from the last query's matches when this query only adds to it (and uses none of
+    // the pattern syntax that could widen it).
+    let plain = !query.contains(['^', '$', '!', '\'', '\\']);
+    let previous: Option<Vec<u32>> = {
+        let last = candidates.last.lock().unwrap_or_else(|p| p.into_inner());
+        last.as_ref()
+            .filter(|l| {
+                plain
+                    && l.file == file
+                    && l.by_path == by_path
+                    && l.embed == ctx.embed
+                    && query.starts_with(l.query.as_str())
+            })
+            .map(|l| l.matched.clone())
+    };
+    let all: Vec<u32>;
+    let pool: &[u32] = match &previous {
+        Some(matched) => matched,
+        None => {
+            all = (0..candidates.items.len() as u32).collect();
+            &all
         }
-        // Attachments are offered only where they can be embedded.
-        if !c.is_note && !ctx.embed {
-            continue;
+    };
+    let score_chunk = |chunk: &[u32]| -> Vec<(u32, u32)> {
+        let mut matcher = matcher();
+        let mut out = Vec::new();
+        for &i in chunk {
+            let c = &candidates.items[i as usize];
+            if c.file == file && c.alias.is_none() {
+                continue;
+            }
+            // Attachments are offered only where they can be embedded.
+            if !c.is_note && !ctx.embed {
+                continue;
+            }
+            let haystack = if by_path && c.alias.is_none() {
+                c.path.slice(..)
+            } else {
+                c.name.slice(..)
+            };
+            if let Some(score) = pattern.score(haystack, &mut matcher) {
+                out.push((score, i));
+            }
         }
-        let Some(f) = vault.get(c.file) else { continue };
-        let haystack = if by_path && c.alias.is_none() {
-            c.path.slice(..)
-        } else {
-            c.name.slice(..)
-        };
-        let Some(score) = pattern.score(haystack, &mut matcher) else {
-            continue;
-        };
-        if c.alias.is_none() {
-            note_scores.insert(c.file, score);
-        }
-        scored.push((score, vault.key_ref_count(&f.name_key), i));
+        out
+    };
+    let mut scored: Vec<(u32, u32)> = if pool.len() > PARALLEL_SCORING {
+        use rayon::prelude::*;
+        pool.par_chunks(pool.len().div_ceil(rayon::current_num_threads().max(1)))
+            .map(score_chunk)
+            .reduce(Vec::new, |mut a, b| {
+                a.extend(b);
+                a
+            })
+    } else {
+        score_chunk(pool)
+    };
+    // Chunks come back in order, so `scored` is sorted by candidate index.
+    if plain {
+        *candidates.last.lock().unwrap_or_else(|p| p.into_inner()) = Some(LastQuery {
+            file,
+            query: query.to_string(),
+            by_path,
+            embed: ctx.embed,
+            matched: scored.iter().map(|&(_, i)| i).collect(),
+        });
     }
     // An alias never outranks its own note when both match: the note's name is what the user
     // is most likely typing, and the alias item follows right after it.
-    for (score, _, i) in &mut scored {
-        let c = &candidates.items[*i];
-        if let (Some(_), Some(&own)) = (&c.alias, note_scores.get(&c.file)) {
-            *score = (*score).min(own);
+    for k in 0..scored.len() {
+        let c = &candidates.items[scored[k].1 as usize];
+        if c.alias.is_some() {
+            if let Ok(at) = scored[..k].binary_search_by_key(&c.note, |&(_, i)| i) {
+                scored[k].0 = scored[k].0.min(scored[at].0);
+            }
         }
     }
-    // Rank cheap tuples first and build items only for the kept ones: an empty query matches
-    // the whole vault, and most of it is never shown.
+    let mut scored: Vec<(u32, usize)> = scored
+        .into_iter()
+        .map(|(score, i)| (score, i as usize))
+        .collect();
+    let incomplete = scored.len() > limit;
+    // Only candidates scoring at least the `limit`-th best score can be shown; popularity and
+    // the other tie-breaks are looked up for those alone, never for the whole vault.
+    if incomplete {
+        scored.select_nth_unstable_by_key(limit - 1, |&(score, _)| std::cmp::Reverse(score));
+        let threshold = scored[limit - 1].0;
+        scored.retain(|&(score, _)| score >= threshold);
+    }
     let label = |i: usize| {
         let c = &candidates.items[i];
         c.alias
             .as_deref()
             .unwrap_or_else(|| vault.file(c.file).display_name())
     };
-    let key = |&(score, popularity, i): &(u32, u32, usize)| {
+    let mut ranked: Vec<(u32, u32, usize)> = scored
+        .into_iter()
+        .map(|(score, i)| {
+            let f = vault.file(candidates.items[i].file);
+            (score, vault.key_ref_count(&f.name_key), i)
+        })
+        .collect();
+    // Many can tie on score (every name starting with what was typed): narrow again on
+    // popularity before the labels are compared.
+    if ranked.len() > limit {
+        let key = |&(score, popularity, _): &(u32, u32, usize)| {
+            (std::cmp::Reverse(score), std::cmp::Reverse(popularity))
+        };
+        ranked.select_nth_unstable_by_key(limit - 1, key);
+        let threshold = key(&ranked[limit - 1]);
+        ranked.retain(|entry| key(entry) <= threshold);
+    }
+    ranked.sort_by_cached_key(|&(score, popularity, i)| {
         let label = label(i);
         (
             std::cmp::Reverse(score),
@@ -323,19 +452,36 @@ fn notes(
             label.chars().count(),
             label.to_string(),
         )
-    };
-    let incomplete = scored.len() > limit;
-    if incomplete {
-        scored.select_nth_unstable_by_key(limit, key);
-        scored.truncate(limit);
-    }
-    scored.sort_by_cached_key(key);
+    });
+    ranked.truncate(limit);
+    let scored = ranked;
     let items = scored
         .into_iter()
         .map(|(_, _, i)| {
             let c = &candidates.items[i];
             let f = vault.file(c.file);
-            let target = vault.shortest_target(file, c.file);
+            let target = styled_target(vault, file, c.file, style.target);
+            if let Some(span) = markdown_span {
+                let shown = c
+                    .alias
+                    .clone()
+                    .unwrap_or_else(|| f.display_name().to_string());
+                let dest = encode_dest(&relative_path(vault.file(file).folder(), &f.rel), false);
+                let bang = if ctx.embed { "!" } else { "" };
+                return Completion {
+                    label: shown.clone(),
+                    kind: match (&c.alias, c.is_note) {
+                        (Some(_), _) => CompletionKind::Alias,
+                        (None, true) => CompletionKind::Note,
+                        (None, false) => CompletionKind::Attachment,
+                    },
+                    detail: Some(f.rel.clone()),
+                    // Editors filter on the text from the replaced range's start: `[[` too.
+                    filter: format!("{bang}[[{shown}"),
+                    insert: format!("{bang}[{shown}]({dest})"),
+                    replace: span,
+                };
+            }
             match &c.alias {
                 Some(alias) => Completion {
                     label: alias.clone(),
@@ -570,7 +716,14 @@ mod tests {
         let f = Fixture::parse(fixture);
         let (file, offset) = f.cursor();
         let candidates = Candidates::build(&f.vault);
-        let actual = match complete(&f.vault, &candidates, file, offset, limit) {
+        let actual = match complete(
+            &f.vault,
+            &candidates,
+            file,
+            offset,
+            limit,
+            InsertStyle::default(),
+        ) {
             None => "none".to_string(),
             Some(list) => {
                 let text = &f.vault.note(file).unwrap().text;
@@ -783,8 +936,93 @@ mod ranking_tests {
             "//- /a.md\n[[5000$0\n//- /x/outline draft 5000.md\n---\naliases: [alias 5000]\n---\n",
         );
         let (file, offset) = f.cursor();
-        let list = complete(&f.vault, &Candidates::build(&f.vault), file, offset, 50).unwrap();
+        let list = complete(
+            &f.vault,
+            &Candidates::build(&f.vault),
+            file,
+            offset,
+            50,
+            InsertStyle::default(),
+        )
+        .unwrap();
         let labels: Vec<&str> = list.items.iter().map(|c| c.label.as_str()).collect();
         expect![[r#"["outline draft 5000", "alias 5000"]"#]].assert_eq(&format!("{labels:?}"));
+    }
+
+    #[test]
+    fn configured_link_style_and_markdown_format_shape_the_insert() {
+        let fixture = "//- /notes/a.md\nsee [[tar$0]] now\n//- /deep/My Target.md\n";
+        let f = Fixture::parse(fixture);
+        let (file, offset) = f.cursor();
+        let candidates = Candidates::build(&f.vault);
+        let first = |style| {
+            let list = complete(&f.vault, &candidates, file, offset, 5, style).unwrap();
+            let c = list.items.into_iter().next().unwrap();
+            let text = &f.vault.note(file).unwrap().text;
+            format!(
+                "{:?} -> {:?}",
+                &text[c.replace.start..c.replace.end],
+                c.insert
+            )
+        };
+        let style = |target, markdown| InsertStyle { target, markdown };
+        assert_eq!(
+            first(style(LinkStyle::Shortest, false)),
+            r#""tar" -> "My Target""#
+        );
+        assert_eq!(
+            first(style(LinkStyle::Relative, false)),
+            r#""tar" -> "../deep/My Target""#
+        );
+        assert_eq!(
+            first(style(LinkStyle::Absolute, false)),
+            r#""tar" -> "deep/My Target""#
+        );
+        assert_eq!(
+            first(style(LinkStyle::Shortest, true)),
+            r#""[[tar]]" -> "[My Target](../deep/My%20Target.md)""#
+        );
+    }
+
+    #[test]
+    fn narrowing_from_the_last_query_gives_what_a_fresh_query_gives() {
+        let notes = [
+            "research",
+            "reading list",
+            "review",
+            "rename me",
+            "area",
+            "Résumé",
+            "tree",
+            "rest",
+        ];
+        let mut fixture = String::from("//- /a.md\nstart\n");
+        for (i, n) in notes.iter().enumerate() {
+            fixture.push_str(&format!(
+                "//- /f{i}/{n}.md\n---\naliases: [{n} alias]\n---\n"
+            ));
+        }
+        let f = Fixture::parse(&fixture);
+        let (file, _) = (f.vault.id(std::path::Path::new("/vault/a.md")).unwrap(), 0);
+        let shared = Candidates::build(&f.vault);
+        for query in ["r", "re", "res", "re", "e", "r e", "r es", "re$", "res"] {
+            let mut vault = Fixture::parse(&fixture).vault;
+            let path = std::path::Path::new("/vault/a.md");
+            let text = format!("[[{query}");
+            vault.upsert_note(path, crate::index::Note::parse(text.clone()));
+            let labels = |c: &Candidates| {
+                complete(&vault, c, file, text.len(), 50, InsertStyle::default())
+                    .unwrap()
+                    .items
+                    .iter()
+                    .map(|i| i.label.clone())
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(
+                labels(&shared),
+                labels(&Candidates::build(&vault)),
+                "query {query:?}"
+            );
+        }
     }
 }

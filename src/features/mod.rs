@@ -1,10 +1,13 @@
 //! Features: completion, definition, hover, diagnostics and references as pure functions of
 //! (vault, note, byte offset) → plain data. No protocol types here; `lsp` converts.
 
+pub mod actions;
 pub mod completion;
 pub mod definition;
 pub mod diagnostics;
 pub mod hover;
+pub mod outline;
+pub mod refactor;
 pub mod references;
 
 #[cfg(test)]

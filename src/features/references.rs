@@ -2,32 +2,40 @@
 //! reverse index.
 
 use super::{Location, link_at};
-use crate::index::{Anchor, Broken, FileId, Vault};
+use crate::index::{Anchor, Broken, FileId, Vault, keys};
 
 /// What the cursor asks about: on a link, what it points to; on a heading, that heading;
 /// elsewhere, the note itself.
 pub fn references(vault: &Vault, file: FileId, offset: usize) -> Vec<Location> {
-    let (target, heading) = match link_at(vault, file, offset) {
-        Some((_, Ok(resolved))) => {
-            let heading = match resolved.anchor {
-                Anchor::Heading(i) => Some(i),
-                _ => None,
-            };
-            (resolved.file, heading)
-        }
+    let (target, anchor) = match link_at(vault, file, offset) {
+        Some((_, Ok(resolved))) => (resolved.file, resolved.anchor),
         Some((_, Err(Broken::File { .. }))) => return Vec::new(),
         Some((_, Err(broken))) => (
             broken.reached().expect("fragment errors reach a file").file,
-            None,
+            Anchor::File,
         ),
         None => {
-            let heading = vault.note(file).and_then(|n| {
-                n.syntax
-                    .headings
-                    .iter()
-                    .position(|h| h.span.touches(offset))
-            });
-            (file, heading)
+            let Some(note) = vault.note(file) else {
+                return Vec::new();
+            };
+            if let Some(tag) = note.syntax.tags.iter().find(|t| t.span.touches(offset)) {
+                return tag_references(vault, &keys::fold(&tag.name));
+            }
+            let heading = note
+                .syntax
+                .headings
+                .iter()
+                .position(|h| h.span.touches(offset));
+            let block = note
+                .syntax
+                .blocks
+                .iter()
+                .position(|b| b.span.touches(offset));
+            match (heading, block) {
+                (Some(i), _) => (file, Anchor::Heading(i)),
+                (None, Some(i)) => (file, Anchor::Block(i)),
+                (None, None) => (file, Anchor::File),
+            }
         }
     };
     let mut out = Vec::new();
@@ -36,11 +44,11 @@ pub fn references(vault: &Vault, file: FileId, offset: usize) -> Vec<Location> {
             continue;
         };
         let link = &note.syntax.links[index];
-        let wanted = match heading {
+        let wanted = match anchor {
             // A note's references are links to it from elsewhere, whatever part they name.
-            None => source != target || !link.is_same_note(),
-            Some(i) => {
-                matches!(vault.resolve(source, link), Ok(r) if r.anchor == Anchor::Heading(i))
+            Anchor::File => source != target || !link.is_same_note(),
+            Anchor::Heading(_) | Anchor::Block(_) => {
+                matches!(vault.resolve(source, link), Ok(r) if r.anchor == anchor)
             }
         };
         if wanted {
@@ -48,6 +56,33 @@ pub fn references(vault: &Vault, file: FileId, offset: usize) -> Vec<Location> {
                 file: source,
                 span: link.span,
             });
+        }
+    }
+    out
+}
+
+/// Every use of tag `folded` and of the tags nested under it, in every note, body and
+/// frontmatter.
+fn tag_references(vault: &Vault, folded: &str) -> Vec<Location> {
+    let prefix = format!("{folded}/");
+    let mut notes: Vec<FileId> = vault
+        .tags()
+        .filter(|(key, _)| key.as_str() == folded || key.starts_with(&prefix))
+        .flat_map(|(_, entry)| entry.notes.keys().copied())
+        .collect();
+    notes.sort();
+    notes.dedup();
+    let mut out = Vec::new();
+    for id in notes {
+        let Some(note) = vault.note(id) else { continue };
+        for tag in &note.syntax.tags {
+            let key = keys::fold(&tag.name);
+            if key == folded || key.starts_with(&prefix) {
+                out.push(Location {
+                    file: id,
+                    span: tag.span,
+                });
+            }
         }
     }
     out
@@ -85,13 +120,13 @@ The hub$0 note.
 //- /c.md
 [[Hubble]] [[Other]]
 "####,
-            expect![[r#"
+            expect![[r####"
                 a.md 1:1-1:8 "[[Hub]]"
                 a.md 1:21-1:29 "![[HUB]]"
                 a.md 1:30-1:43 "[[Hub|alias]]"
                 a.md 1:9-1:20 "[[hub#Hub]]"
                 sub/b.md 1:1-1:15 "[x](../Hub.md)"
-                sub/b.md 1:21-1:28 "[[Hub]]""#]],
+                sub/b.md 1:21-1:28 "[[Hub]]""####]],
         );
     }
 
@@ -106,9 +141,56 @@ The hub$0 note.
 # Other
 [[#Part]]
 "####,
-            expect![[r#"
+            expect![[r####"
                 a.md 1:1-1:11 "[[b#Part]]"
-                b.md 3:1-3:10 "[[#Part]]""#]],
+                b.md 3:1-3:10 "[[#Part]]""####]],
         );
+    }
+
+    #[test]
+    fn references_of_a_tag_include_nested_tags_and_frontmatter() {
+        check(
+            r####"
+//- /a.md
+---
+tags: [proj/alpha]
+---
+#proj$0 #project #Proj/beta
+//- /b.md
+#proj text
+"####,
+            expect![[r####"
+                a.md 2:8-2:18 "proj/alpha"
+                a.md 4:1-4:6 "#proj"
+                a.md 4:16-4:26 "#Proj/beta"
+                b.md 1:1-1:6 "#proj""####]],
+        );
+    }
+
+    #[test]
+    fn references_of_a_block_from_its_id_or_a_link_to_it() {
+        let fixture = r####"
+//- /a.md
+[[b#^blk]] [[b]] [x](b.md#^blk) [[b#^other]]
+//- /b.md
+para ^blk$0
+more ^other
+"####;
+        let expected = r#"a.md 1:1-1:11 "[[b#^blk]]"
+a.md 1:18-1:32 "[x](b.md#^blk)""#;
+        check(
+            fixture,
+            expect![[r####"
+            a.md 1:1-1:11 "[[b#^blk]]"
+            a.md 1:18-1:32 "[x](b.md#^blk)""####]],
+        );
+        let f = Fixture::parse(&fixture.replace("$0", "").replace("[[b#^b", "[[b#^$0b"));
+        let (file, offset) = f.cursor();
+        let mut actual: Vec<String> = references(&f.vault, file, offset)
+            .iter()
+            .map(|loc| f.render(loc.file, loc.span))
+            .collect();
+        actual.sort();
+        assert_eq!(actual.join("\n"), expected);
     }
 }

@@ -8,7 +8,7 @@ mod resolve;
 #[cfg(test)]
 mod conformance;
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -325,6 +325,39 @@ impl Vault {
         change
     }
 
+    /// Give file `id` the path `new_path`, keeping its id and content: what a rename or a move
+    /// does to the name index. `false` (and nothing changed) when the new path lies outside every
+    /// root or names another file.
+    pub fn relocate(&mut self, id: FileId, new_path: &Path) -> bool {
+        let Some((root, rel)) = self.locate(new_path) else {
+            return false;
+        };
+        if self.by_path.get(new_path).is_some_and(|&other| other != id) {
+            return false;
+        }
+        let Some(file) = self.get(id) else {
+            return false;
+        };
+        let old_path = file.path.clone();
+        let old_name_key = file.name_key.clone();
+        let is_note = file.is_note();
+        self.by_path.remove(&old_path);
+        remove_from(&mut self.by_name, &old_name_key, id);
+        let name = keys::basename(&rel);
+        let name_key = keys::fold(if is_note { keys::strip_md(name) } else { name });
+        let path_key = keys::fold(if is_note { keys::strip_md(&rel) } else { &rel });
+        let file = self.files[id.0 as usize].as_mut().expect("live file");
+        file.path = new_path.to_path_buf();
+        file.root = root;
+        file.rel = rel;
+        file.name_key = name_key.clone();
+        file.path_key = path_key;
+        self.by_path.insert(new_path.to_path_buf(), id);
+        self.by_name.entry(name_key).or_default().push(id);
+        self.names_generation += 1;
+        true
+    }
+
     /// Remove the file at `path`, if known.
     pub fn remove(&mut self, path: &Path) -> Change {
         let Some(id) = self.by_path.remove(path) else {
@@ -373,7 +406,7 @@ impl Vault {
         for (folded, name) in tags {
             let entry = self.tags.entry(folded).or_insert_with(|| TagEntry {
                 name,
-                notes: HashMap::new(),
+                notes: HashMap::default(),
             });
             *entry.notes.entry(id).or_default() += 1;
         }

@@ -11,7 +11,7 @@ use std::sync::atomic::Ordering;
 
 use tower_lsp_server::{LspService, Server as Transport};
 
-pub use server::{Server, Settings, State};
+pub use server::{Server, State};
 
 /// Log to stderr (stdout is the protocol channel), at the level named by `NOTEGRAPH_LOG`.
 pub fn init_logging() {

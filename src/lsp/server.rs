@@ -6,6 +6,7 @@
 //! change always sees it. Publishing diagnostics comes after.
 
 use std::path::{Path, PathBuf};
+use std::str::FromStr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, RwLock};
 use std::time::Instant;
@@ -19,53 +20,22 @@ use tower_lsp_server::{Client, LanguageServer};
 
 use super::convert::{Encoding, LineIndex};
 use super::document::Document;
+use crate::config::Config;
+use crate::features::actions::ActionKind;
 use crate::features::completion::{Candidates, CompletionKind};
 use crate::features::diagnostics::Severity;
+use crate::features::refactor::{FileOp, WorkspaceChange};
 use crate::features::{self, Location as NoteLocation};
 use crate::index::{Change, FileId, Note, Vault, is_note_path};
 use crate::loader;
-
-/// Settings a client can pass in `initializationOptions`.
-#[derive(Clone, Debug)]
-pub struct Settings {
-    pub alias_fallback: bool,
-    pub completion_limit: usize,
-}
-
-impl Default for Settings {
-    fn default() -> Settings {
-        Settings {
-            alias_fallback: true,
-            completion_limit: 50,
-        }
-    }
-}
-
-impl Settings {
-    fn from_json(value: Option<&Value>) -> Settings {
-        let mut settings = Settings::default();
-        let Some(Value::Object(map)) = value else {
-            return settings;
-        };
-        for (key, value) in map {
-            match (key.as_str(), value) {
-                ("aliasFallback", Value::Bool(b)) => settings.alias_fallback = *b,
-                ("completion", Value::Object(c)) => {
-                    if let Some(limit) = c.get("limit").and_then(Value::as_u64) {
-                        settings.completion_limit = (limit as usize).clamp(1, 10_000);
-                    }
-                }
-                _ => tracing::warn!("unknown or ill-typed setting {key:?} = {value}; ignored"),
-            }
-        }
-        settings
-    }
-}
+use crate::syntax::Span;
 
 #[derive(Default)]
 struct ClientFlags {
     dynamic_watch: bool,
     progress: bool,
+    /// The client answers `workspace/configuration`.
+    configuration: bool,
 }
 
 /// Everything the handlers share.
@@ -74,7 +44,10 @@ pub struct State {
     docs: DashMap<PathBuf, Document>,
     encoding: OnceLock<Encoding>,
     flags: OnceLock<ClientFlags>,
-    settings: RwLock<Settings>,
+    config: RwLock<Config>,
+    /// The client's `initializationOptions`, a layer of the configuration kept to rebuild it.
+    init_options: OnceLock<Value>,
+    exclude: RwLock<loader::Exclude>,
     candidates: Mutex<Option<Arc<Candidates>>>,
     ready: watch::Sender<bool>,
     /// The server's own file watcher, for clients that cannot watch for it.
@@ -82,6 +55,8 @@ pub struct State {
     /// Held while a batch of disk changes is read and applied (see `apply_disk_changes`).
     disk_batch: Mutex<()>,
     pub shutdown_requested: AtomicBool,
+    /// Configuration problems found during `initialize`, shown once the client is initialized.
+    startup_problems: Mutex<Vec<String>>,
 }
 
 impl State {
@@ -91,12 +66,15 @@ impl State {
             docs: DashMap::new(),
             encoding: OnceLock::new(),
             flags: OnceLock::new(),
-            settings: RwLock::new(Settings::default()),
+            config: RwLock::new(Config::default()),
+            init_options: OnceLock::new(),
+            exclude: RwLock::new(loader::Exclude::default()),
             candidates: Mutex::new(None),
             ready: watch::channel(false).0,
             watcher: Mutex::new(None),
             disk_batch: Mutex::new(()),
             shutdown_requested: AtomicBool::new(false),
+            startup_problems: Mutex::new(Vec::new()),
         })
     }
 
@@ -108,6 +86,13 @@ impl State {
         self.vault
             .read()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn config(&self) -> Config {
+        self.config
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     fn write(&self) -> std::sync::RwLockWriteGuard<'_, Vault> {
@@ -180,6 +165,19 @@ impl Server {
         f(&vault, id, offset, encoding)
     }
 
+    /// Run `f` on the note at `uri`, once indexing is done.
+    async fn on_note<T>(
+        &self,
+        uri: &Uri,
+        f: impl FnOnce(&Vault, FileId, Encoding) -> Option<T>,
+    ) -> Option<T> {
+        self.wait_ready().await;
+        let path = path_of(uri)?;
+        let vault = self.state.read();
+        let id = vault.id(&path)?;
+        f(&vault, id, self.state.encoding())
+    }
+
     fn candidates(&self, vault: &Vault) -> Arc<Candidates> {
         let mut cache = self
             .state
@@ -221,6 +219,7 @@ impl Server {
             return;
         }
         let encoding = self.state.encoding();
+        let config = self.state.config();
         let mut batches = Vec::new();
         {
             let vault = self.state.read();
@@ -228,7 +227,7 @@ impl Server {
                 let Some(uri) = uri_of(&path) else { continue };
                 let version = self.state.docs.get(&path).map(|d| d.version);
                 let diagnostics = match vault.id(&path) {
-                    Some(id) => to_diagnostics(&vault, id, encoding),
+                    Some(id) => to_diagnostics(&vault, id, &config, encoding),
                     None => Vec::new(),
                 };
                 batches.push((uri, diagnostics, version));
@@ -252,13 +251,23 @@ impl Server {
             // The editor's buffer is the truth for open notes.
             return Change::default();
         }
-        if is_hidden(&self.state.read(), path) {
+        if is_hidden(&self.state.read(), path)
+            || self.state.exclude.read().is_ok_and(|e| e.is_excluded(path))
+        {
             return Change::default();
         }
         if path.is_dir() {
             let mut change = Change::default();
+            let exclude = self
+                .state
+                .exclude
+                .read()
+                .map(|e| e.clone())
+                .unwrap_or_default();
             let found: std::collections::HashSet<PathBuf> =
-                loader::walk(&[path.to_path_buf()]).into_iter().collect();
+                loader::walk(&[path.to_path_buf()], &exclude)
+                    .into_iter()
+                    .collect();
             // Files indexed under the folder but no longer in it: their own events were lost
             // (a watcher overflow asks for this rescan) or never sent for a folder's contents.
             let stale: Vec<PathBuf> = self
@@ -357,8 +366,14 @@ impl Server {
 
         let (tx, mut rx) = mpsc::unbounded_channel::<(usize, usize)>();
         let load_roots = roots.clone();
+        let exclude = self
+            .state
+            .exclude
+            .read()
+            .map(|e| e.clone())
+            .unwrap_or_default();
         let task = tokio::task::spawn_blocking(move || {
-            let loaded = loader::load(&load_roots, &|done, total| {
+            let loaded = loader::load(&load_roots, &exclude, &|done, total| {
                 let _ = tx.send((done, total));
             });
             loaded.into_vault(load_roots)
@@ -378,12 +393,7 @@ impl Server {
                 (Vault::new(roots.clone()), Vec::new())
             }
         };
-        vault.alias_fallback = self
-            .state
-            .settings
-            .read()
-            .map(|s| s.alias_fallback)
-            .unwrap_or(true);
+        vault.alias_fallback = self.state.config().alias_fallback;
         let open: Vec<PathBuf>;
         {
             let mut live = self.state.write();
@@ -405,6 +415,75 @@ impl Server {
             progress.finish_with_message("done").await;
         }
         self.publish(open).await;
+    }
+
+    /// Rebuild the configuration from its layers: files at the root, `initializationOptions`,
+    /// then the client's `workspace/configuration` answer (`client`, when there is one).
+    /// Returns the problems found.
+    fn reconfigure(&self, client: Option<&Value>) -> Vec<String> {
+        let roots = self.state.read().roots().to_vec();
+        let (mut config, mut problems) = Config::load(roots.first().map(PathBuf::as_path));
+        if let Some(init) = self.state.init_options.get() {
+            problems.extend(
+                config
+                    .apply(init)
+                    .into_iter()
+                    .map(|p| format!("initializationOptions: {p}")),
+            );
+        }
+        if let Some(client) = client {
+            problems.extend(
+                config
+                    .apply(client)
+                    .into_iter()
+                    .map(|p| format!("client settings: {p}")),
+            );
+        }
+        self.state.write().alias_fallback = config.alias_fallback;
+        *self
+            .state
+            .exclude
+            .write()
+            .unwrap_or_else(|p| p.into_inner()) = loader::Exclude::new(&roots, &config.exclude);
+        *self.state.config.write().unwrap_or_else(|p| p.into_inner()) = config;
+        problems
+    }
+
+    async fn report_config_problems(&self, problems: Vec<String>) {
+        if problems.is_empty() {
+            return;
+        }
+        for problem in &problems {
+            tracing::warn!("configuration: {problem}");
+        }
+        self.client
+            .show_message(
+                MessageType::WARNING,
+                format!("notegraph configuration: {}", problems.join("; ")),
+            )
+            .await;
+    }
+
+    /// Ask the client for its `notegraph` settings, when it can answer, and apply them.
+    async fn pull_configuration(&self) -> Option<Value> {
+        if !self.state.flags.get().is_some_and(|f| f.configuration) {
+            return None;
+        }
+        let item = ConfigurationItem {
+            scope_uri: None,
+            section: Some("notegraph".to_string()),
+        };
+        let value = match self.client.configuration(vec![item]).await {
+            Ok(mut values) if !values.is_empty() => values.swap_remove(0),
+            Ok(_) => return None,
+            Err(err) => {
+                tracing::warn!("workspace/configuration failed: {err}");
+                return None;
+            }
+        };
+        let problems = self.reconfigure(Some(&value));
+        self.report_config_problems(problems).await;
+        Some(value)
     }
 
     async fn watch_files(&self) {
@@ -518,12 +597,106 @@ fn to_locations(vault: &Vault, locs: &[NoteLocation], encoding: Encoding) -> Vec
     out
 }
 
-fn to_diagnostics(vault: &Vault, id: FileId, encoding: Encoding) -> Vec<Diagnostic> {
+/// A refactor's change as the protocol's `WorkspaceEdit`: versioned text edits first (on the
+/// files' current URIs), then file operations, in `documentChanges` so that renames are in it.
+fn to_workspace_edit(
+    vault: &Vault,
+    docs: &DashMap<PathBuf, Document>,
+    change: WorkspaceChange,
+    encoding: Encoding,
+) -> WorkspaceEdit {
+    let mut ops = Vec::new();
+    for (id, edits) in change.edits {
+        let Some(file) = vault.get(id) else { continue };
+        let Some(uri) = uri_of(&file.path) else {
+            continue;
+        };
+        let text = file.note().map_or("", |n| &n.text);
+        let index = LineIndex::new(text, encoding);
+        ops.push(DocumentChangeOperation::Edit(TextDocumentEdit {
+            text_document: OptionalVersionedTextDocumentIdentifier {
+                uri,
+                version: docs.get(&file.path).map(|d| d.version),
+            },
+            edits: edits
+                .into_iter()
+                .map(|e| OneOf::Left(TextEdit::new(index.range(e.span), e.text)))
+                .collect(),
+        }));
+    }
+    for op in change.ops {
+        match op {
+            FileOp::Rename { from, to } => {
+                let (Some(old_uri), Some(new_uri)) = (uri_of(&from), uri_of(&to)) else {
+                    continue;
+                };
+                ops.push(DocumentChangeOperation::Op(ResourceOp::Rename(
+                    RenameFile {
+                        old_uri,
+                        new_uri,
+                        options: Some(RenameFileOptions {
+                            overwrite: Some(false),
+                            ignore_if_exists: Some(false),
+                        }),
+                        annotation_id: None,
+                    },
+                )));
+            }
+            FileOp::Create { path, text } => {
+                let Some(uri) = uri_of(&path) else { continue };
+                ops.push(DocumentChangeOperation::Op(ResourceOp::Create(
+                    CreateFile {
+                        uri: uri.clone(),
+                        options: Some(CreateFileOptions {
+                            overwrite: Some(false),
+                            ignore_if_exists: Some(true),
+                        }),
+                        annotation_id: None,
+                    },
+                )));
+                if !text.is_empty() {
+                    ops.push(DocumentChangeOperation::Edit(TextDocumentEdit {
+                        text_document: OptionalVersionedTextDocumentIdentifier {
+                            uri,
+                            version: None,
+                        },
+                        edits: vec![OneOf::Left(TextEdit::new(
+                            Range::new(Position::new(0, 0), Position::new(0, 0)),
+                            text,
+                        ))],
+                    }));
+                }
+            }
+        }
+    }
+    WorkspaceEdit {
+        document_changes: Some(DocumentChanges::Operations(ops)),
+        ..WorkspaceEdit::default()
+    }
+}
+
+/// A request the server understood but cannot carry out (LSP's `RequestFailed`), with the
+/// reason for the user.
+fn request_failed(message: impl Into<String>) -> Error {
+    Error {
+        code: tower_lsp_server::jsonrpc::ErrorCode::ServerError(-32803),
+        message: message.into().into(),
+        data: None,
+    }
+}
+
+fn to_diagnostics(
+    vault: &Vault,
+    id: FileId,
+    config: &Config,
+    encoding: Encoding,
+) -> Vec<Diagnostic> {
     let Some(note) = vault.note(id) else {
         return Vec::new();
     };
     let index = LineIndex::new(&note.text, encoding);
-    features::diagnostics::diagnostics(vault, id)
+    config
+        .apply_severity(features::diagnostics::diagnostics(vault, id))
         .into_iter()
         .map(|d| Diagnostic {
             range: index.range(d.span),
@@ -604,9 +777,18 @@ impl LanguageServer for Server {
                 .as_ref()
                 .and_then(|w| w.work_done_progress)
                 .unwrap_or(false),
+            configuration: params
+                .capabilities
+                .workspace
+                .as_ref()
+                .and_then(|w| w.configuration)
+                .unwrap_or(false),
         };
         let _ = self.state.flags.set(flags);
-        let settings = Settings::from_json(params.initialization_options.as_ref());
+        let _ = self
+            .state
+            .init_options
+            .set(params.initialization_options.clone().unwrap_or(Value::Null));
         let roots = roots_from(&params);
         if roots.is_empty() {
             tracing::warn!(
@@ -618,14 +800,13 @@ impl LanguageServer for Server {
             roots,
             encoding
         );
-        {
-            let mut vault = self.state.write();
-            *vault = Vault::new(roots);
-            vault.alias_fallback = settings.alias_fallback;
-        }
-        if let Ok(mut s) = self.state.settings.write() {
-            *s = settings;
-        }
+        *self.state.write() = Vault::new(roots);
+        let problems = self.reconfigure(None);
+        *self
+            .state
+            .startup_problems
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = problems;
         Ok(InitializeResult {
             capabilities: ServerCapabilities {
                 position_encoding: Some(if utf8 {
@@ -647,6 +828,62 @@ impl LanguageServer for Server {
                 definition_provider: Some(OneOf::Left(true)),
                 hover_provider: Some(HoverProviderCapability::Simple(true)),
                 references_provider: Some(OneOf::Left(true)),
+                document_symbol_provider: Some(OneOf::Left(true)),
+                workspace_symbol_provider: Some(OneOf::Left(true)),
+                folding_range_provider: Some(FoldingRangeProviderCapability::Simple(true)),
+                document_link_provider: Some(DocumentLinkOptions {
+                    resolve_provider: Some(false),
+                    work_done_progress_options: WorkDoneProgressOptions::default(),
+                }),
+                semantic_tokens_provider: Some(
+                    SemanticTokensServerCapabilities::SemanticTokensOptions(
+                        SemanticTokensOptions {
+                            legend: SemanticTokensLegend {
+                                token_types: TOKEN_TYPES
+                                    .iter()
+                                    .map(|t| SemanticTokenType::new(t))
+                                    .collect(),
+                                token_modifiers: Vec::new(),
+                            },
+                            full: Some(SemanticTokensFullOptions::Bool(true)),
+                            range: Some(false),
+                            ..SemanticTokensOptions::default()
+                        },
+                    ),
+                ),
+                code_action_provider: Some(CodeActionProviderCapability::Options(
+                    CodeActionOptions {
+                        code_action_kinds: Some(vec![
+                            CodeActionKind::QUICKFIX,
+                            CodeActionKind::REFACTOR_REWRITE,
+                        ]),
+                        ..CodeActionOptions::default()
+                    },
+                )),
+                execute_command_provider: Some(ExecuteCommandOptions {
+                    commands: vec![OPEN_COMMAND.to_string()],
+                    ..ExecuteCommandOptions::default()
+                }),
+                rename_provider: Some(OneOf::Right(RenameOptions {
+                    prepare_provider: Some(true),
+                    work_done_progress_options: WorkDoneProgressOptions::default(),
+                })),
+                workspace: Some(WorkspaceServerCapabilities {
+                    workspace_folders: None,
+                    file_operations: Some(WorkspaceFileOperationsServerCapabilities {
+                        will_rename: Some(FileOperationRegistrationOptions {
+                            filters: vec![FileOperationFilter {
+                                scheme: Some("file".to_string()),
+                                pattern: FileOperationPattern {
+                                    glob: "**/*".to_string(),
+                                    matches: None,
+                                    options: None,
+                                },
+                            }],
+                        }),
+                        ..WorkspaceFileOperationsServerCapabilities::default()
+                    }),
+                }),
                 ..ServerCapabilities::default()
             },
             server_info: Some(ServerInfo {
@@ -658,6 +895,15 @@ impl LanguageServer for Server {
     }
 
     async fn initialized(&self, _: InitializedParams) {
+        let problems = std::mem::take(
+            &mut *self
+                .state
+                .startup_problems
+                .lock()
+                .unwrap_or_else(|p| p.into_inner()),
+        );
+        self.report_config_problems(problems).await;
+        self.pull_configuration().await;
         self.watch_files().await;
         let server = self.clone();
         tokio::spawn(async move { server.index_workspace().await });
@@ -732,6 +978,28 @@ impl LanguageServer for Server {
         }
     }
 
+    async fn did_change_configuration(&self, params: DidChangeConfigurationParams) {
+        let before = self.state.config();
+        if self.pull_configuration().await.is_none() {
+            // Clients that cannot be asked push their settings here.
+            let value = params
+                .settings
+                .get("notegraph")
+                .cloned()
+                .unwrap_or(params.settings);
+            let problems = self.reconfigure(Some(&value));
+            self.report_config_problems(problems).await;
+        }
+        let after = self.state.config();
+        if after.exclude != before.exclude {
+            let server = self.clone();
+            tokio::spawn(async move { server.index_workspace().await });
+        } else if after != before {
+            let open: Vec<PathBuf> = self.state.docs.iter().map(|e| e.key().clone()).collect();
+            self.publish(open).await;
+        }
+    }
+
     async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {
         let paths: Vec<PathBuf> = params
             .changes
@@ -743,20 +1011,26 @@ impl LanguageServer for Server {
 
     async fn completion(&self, params: CompletionParams) -> Result<Option<CompletionResponse>> {
         let pos = params.text_document_position;
-        let limit = self
-            .state
-            .settings
-            .read()
-            .map(|s| s.completion_limit)
-            .unwrap_or(50);
+        let config = self.state.config();
+        let limit = config.completion_limit;
+        let style = features::completion::InsertStyle {
+            target: config.link_style,
+            markdown: config.markdown_links,
+        };
         Ok(self
             .at(
                 &pos.text_document.uri,
                 pos.position,
                 |vault, id, offset, encoding| {
                     let candidates = self.candidates(vault);
-                    let list =
-                        features::completion::complete(vault, &candidates, id, offset, limit)?;
+                    let list = features::completion::complete(
+                        vault,
+                        &candidates,
+                        id,
+                        offset,
+                        limit,
+                        style,
+                    )?;
                     let index = LineIndex::new(&vault.note(id)?.text, encoding);
                     let items = list
                         .items
@@ -838,7 +1112,364 @@ impl LanguageServer for Server {
             .await;
         Ok(found)
     }
+
+    async fn document_symbol(
+        &self,
+        params: DocumentSymbolParams,
+    ) -> Result<Option<DocumentSymbolResponse>> {
+        Ok(self
+            .on_note(&params.text_document.uri, |vault, id, encoding| {
+                let index = LineIndex::new(&vault.note(id)?.text, encoding);
+                fn convert(
+                    symbols: Vec<features::outline::Symbol>,
+                    index: &LineIndex,
+                ) -> Vec<DocumentSymbol> {
+                    symbols
+                        .into_iter()
+                        .map(|s| {
+                            #[allow(deprecated)]
+                            DocumentSymbol {
+                                name: if s.name.is_empty() {
+                                    "(empty heading)".to_string()
+                                } else {
+                                    s.name
+                                },
+                                detail: Some("#".repeat(s.level as usize)),
+                                kind: SymbolKind::STRING,
+                                tags: None,
+                                deprecated: None,
+                                range: index.range(s.span),
+                                selection_range: index.range(s.selection),
+                                children: Some(convert(s.children, index)),
+                            }
+                        })
+                        .collect()
+                }
+                let symbols = features::outline::document_symbols(vault, id);
+                Some(DocumentSymbolResponse::Nested(convert(symbols, &index)))
+            })
+            .await)
+    }
+
+    async fn symbol(
+        &self,
+        params: WorkspaceSymbolParams,
+    ) -> Result<Option<WorkspaceSymbolResponse>> {
+        self.wait_ready().await;
+        let encoding = self.state.encoding();
+        let limit = self.state.config().completion_limit.max(100);
+        let vault = self.state.read();
+        let found = features::outline::workspace_symbols(&vault, &params.query, limit);
+        let symbols = found
+            .into_iter()
+            .filter_map(|s| {
+                #[allow(deprecated)]
+                Some(SymbolInformation {
+                    name: s.name,
+                    kind: match s.kind {
+                        features::outline::SymbolKind::Note => SymbolKind::FILE,
+                        features::outline::SymbolKind::Alias => SymbolKind::KEY,
+                        features::outline::SymbolKind::Heading => SymbolKind::STRING,
+                    },
+                    tags: None,
+                    deprecated: None,
+                    location: to_location(&vault, &s.location, encoding)?,
+                    container_name: s.container,
+                })
+            })
+            .collect();
+        Ok(Some(WorkspaceSymbolResponse::Flat(symbols)))
+    }
+
+    async fn folding_range(&self, params: FoldingRangeParams) -> Result<Option<Vec<FoldingRange>>> {
+        Ok(self
+            .on_note(&params.text_document.uri, |vault, id, encoding| {
+                let index = LineIndex::new(&vault.note(id)?.text, encoding);
+                Some(
+                    features::outline::folding_ranges(vault, id)
+                        .into_iter()
+                        .map(|fold| {
+                            let range = index.range(fold.span);
+                            FoldingRange {
+                                start_line: range.start.line,
+                                end_line: range.end.line,
+                                kind: fold.comment.then_some(FoldingRangeKind::Comment),
+                                ..FoldingRange::default()
+                            }
+                        })
+                        .collect(),
+                )
+            })
+            .await)
+    }
+
+    async fn document_link(&self, params: DocumentLinkParams) -> Result<Option<Vec<DocumentLink>>> {
+        Ok(self
+            .on_note(&params.text_document.uri, |vault, id, encoding| {
+                let index = LineIndex::new(&vault.note(id)?.text, encoding);
+                Some(
+                    features::outline::document_links(vault, id)
+                        .into_iter()
+                        .filter_map(|link| {
+                            let target = to_location(vault, &link.target, encoding)?;
+                            // `#L12` opens a heading or block's line in editors that follow it.
+                            let uri = if link.target.span == Span::default() {
+                                target.uri
+                            } else {
+                                Uri::from_str(&format!(
+                                    "{}#L{}",
+                                    target.uri.as_str(),
+                                    target.range.start.line + 1
+                                ))
+                                .ok()?
+                            };
+                            Some(DocumentLink {
+                                range: index.range(link.span),
+                                target: Some(uri),
+                                tooltip: None,
+                                data: None,
+                            })
+                        })
+                        .collect(),
+                )
+            })
+            .await)
+    }
+
+    async fn semantic_tokens_full(
+        &self,
+        params: SemanticTokensParams,
+    ) -> Result<Option<SemanticTokensResult>> {
+        Ok(self
+            .on_note(&params.text_document.uri, |vault, id, encoding| {
+                let index = LineIndex::new(&vault.note(id)?.text, encoding);
+                let mut data = Vec::new();
+                let (mut line, mut start) = (0, 0);
+                for (span, kind) in features::outline::semantic_tokens(vault, id) {
+                    let range = index.range(span);
+                    // Tokens cannot span lines; a link broken over lines is left unmarked.
+                    if range.start.line != range.end.line {
+                        continue;
+                    }
+                    let delta_line = range.start.line - line;
+                    let delta_start = if delta_line == 0 {
+                        range.start.character - start
+                    } else {
+                        range.start.character
+                    };
+                    data.push(SemanticToken {
+                        delta_line,
+                        delta_start,
+                        length: range.end.character - range.start.character,
+                        token_type: kind as u32,
+                        token_modifiers_bitset: 0,
+                    });
+                    line = range.start.line;
+                    start = range.start.character;
+                }
+                Some(SemanticTokensResult::Tokens(SemanticTokens {
+                    result_id: None,
+                    data,
+                }))
+            })
+            .await)
+    }
+
+    async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
+        let config = self.state.config();
+        let context = params.context.diagnostics;
+        let actions = self
+            .at(
+                &params.text_document.uri,
+                params.range.start,
+                |vault, id, offset, encoding| {
+                    let actions = features::actions::actions(vault, id, offset, &config);
+                    Some(
+                        actions
+                            .into_iter()
+                            .map(|action| {
+                                let diagnostics: Vec<Diagnostic> = context
+                                    .iter()
+                                    .filter(|d| {
+                                        action.fixes.is_some_and(|k| {
+                                            d.code
+                                                == Some(NumberOrString::String(
+                                                    k.code().to_string(),
+                                                ))
+                                        })
+                                    })
+                                    .cloned()
+                                    .collect();
+                                let command = action.open.as_deref().and_then(uri_of).map(|uri| {
+                                    Command::new(
+                                        "Open the new note".to_string(),
+                                        OPEN_COMMAND.to_string(),
+                                        Some(vec![Value::String(uri.as_str().to_string())]),
+                                    )
+                                });
+                                CodeActionOrCommand::CodeAction(CodeAction {
+                                    title: action.title,
+                                    kind: Some(match action.kind {
+                                        ActionKind::QuickFix => CodeActionKind::QUICKFIX,
+                                        ActionKind::Rewrite => CodeActionKind::REFACTOR_REWRITE,
+                                    }),
+                                    diagnostics: (!diagnostics.is_empty()).then_some(diagnostics),
+                                    edit: Some(to_workspace_edit(
+                                        vault,
+                                        &self.state.docs,
+                                        action.change,
+                                        encoding,
+                                    )),
+                                    command,
+                                    is_preferred: action.preferred.then_some(true),
+                                    ..CodeAction::default()
+                                })
+                            })
+                            .collect::<Vec<_>>(),
+                    )
+                },
+            )
+            .await;
+        Ok(actions.filter(|a| !a.is_empty()))
+    }
+
+    async fn execute_command(&self, params: ExecuteCommandParams) -> Result<Option<Value>> {
+        if params.command != OPEN_COMMAND {
+            return Err(Error::invalid_params(format!(
+                "unknown command {}",
+                params.command
+            )));
+        }
+        let Some(uri) = params
+            .arguments
+            .first()
+            .and_then(Value::as_str)
+            .and_then(|s| Uri::from_str(s).ok())
+        else {
+            return Err(Error::invalid_params("notegraph.open takes a file URI"));
+        };
+        let shown = self
+            .client
+            .show_document(ShowDocumentParams {
+                uri,
+                external: Some(false),
+                take_focus: Some(true),
+                selection: None,
+            })
+            .await;
+        if let Err(err) = shown {
+            tracing::info!("client cannot show the new note: {err}");
+        }
+        Ok(None)
+    }
+
+    async fn prepare_rename(
+        &self,
+        params: TextDocumentPositionParams,
+    ) -> Result<Option<PrepareRenameResponse>> {
+        let answer = self
+            .at(
+                &params.text_document.uri,
+                params.position,
+                |vault, id, offset, encoding| {
+                    let index = LineIndex::new(&vault.note(id)?.text, encoding);
+                    Some(features::refactor::prepare_rename(vault, id, offset).map(
+                        |(_, span, placeholder)| PrepareRenameResponse::RangeWithPlaceholder {
+                            range: index.range(span),
+                            placeholder,
+                        },
+                    ))
+                },
+            )
+            .await;
+        match answer {
+            None => Ok(None),
+            Some(Ok(response)) => Ok(Some(response)),
+            Some(Err(message)) => Err(request_failed(message)),
+        }
+    }
+
+    async fn rename(&self, params: RenameParams) -> Result<Option<WorkspaceEdit>> {
+        self.wait_ready().await;
+        let pos = params.text_document_position;
+        let Some(path) = path_of(&pos.text_document.uri) else {
+            return Ok(None);
+        };
+        let encoding = self.state.encoding();
+        // Moves are computed by relocating files in the index and back: a write lock, held
+        // only for that computation.
+        let mut vault = self.state.write();
+        let Some(id) = vault.id(&path) else {
+            return Ok(None);
+        };
+        let Some(offset) = vault
+            .note(id)
+            .and_then(|n| LineIndex::new(&n.text, encoding).offset(pos.position))
+        else {
+            return Err(Error::invalid_params("the position is not in the document"));
+        };
+        let change = features::refactor::rename(&mut vault, id, offset, &params.new_name)
+            .map_err(request_failed)?;
+        Ok(Some(to_workspace_edit(
+            &vault,
+            &self.state.docs,
+            change,
+            encoding,
+        )))
+    }
+
+    async fn will_rename_files(&self, params: RenameFilesParams) -> Result<Option<WorkspaceEdit>> {
+        self.wait_ready().await;
+        let encoding = self.state.encoding();
+        let mut vault = self.state.write();
+        let mut moves = Vec::new();
+        for file in &params.files {
+            let (Some(from), Some(to)) = (
+                Uri::from_str(&file.old_uri).ok().as_ref().and_then(path_of),
+                Uri::from_str(&file.new_uri).ok().as_ref().and_then(path_of),
+            ) else {
+                continue;
+            };
+            // A folder moves every file under it.
+            let under: Vec<(FileId, PathBuf)> = vault
+                .files()
+                .filter(|(_, f)| f.path.starts_with(&from))
+                .filter_map(|(id, f)| {
+                    let rest = f.path.strip_prefix(&from).ok()?;
+                    let dest = if rest.as_os_str().is_empty() {
+                        to.clone()
+                    } else {
+                        to.join(rest)
+                    };
+                    Some((id, dest))
+                })
+                .collect();
+            moves.extend(under);
+        }
+        if moves.is_empty() {
+            return Ok(None);
+        }
+        match features::refactor::move_files(&mut vault, &moves, false) {
+            Ok(change) if change.edits.is_empty() => Ok(None),
+            Ok(change) => Ok(Some(to_workspace_edit(
+                &vault,
+                &self.state.docs,
+                change,
+                encoding,
+            ))),
+            Err(message) => {
+                tracing::warn!("links cannot follow this move: {message}");
+                Ok(None)
+            }
+        }
+    }
 }
+
+/// Semantic token types, in the order of [`features::outline::TokenKind`].
+const TOKEN_TYPES: [&str; 4] = ["link", "unresolvedLink", "ambiguousLink", "tag"];
+
+/// The command a "create note" action runs after its edit: show the new note.
+const OPEN_COMMAND: &str = "notegraph.open";
 
 /// An internal error answer, for handlers that fail in a way the client should see.
 #[allow(dead_code)]

@@ -40,10 +40,7 @@ pub(crate) fn lines(text: &str, start: usize) -> impl Iterator<Item = (usize, us
             return None;
         }
         let line_start = pos;
-        let end = bytes[pos..]
-            .iter()
-            .position(|&b| b == b'\n' || b == b'\r')
-            .map_or(bytes.len(), |i| pos + i);
+        let end = memchr::memchr2(b'\n', b'\r', &bytes[pos..]).map_or(bytes.len(), |i| pos + i);
         let next = if bytes.get(end) == Some(&b'\r') && bytes.get(end + 1) == Some(&b'\n') {
             end + 2
         } else {
@@ -118,6 +115,10 @@ impl CharToByte {
 }
 
 fn read_yaml(text: &str, fm: &mut Frontmatter) -> Option<SyntaxProblem> {
+    read_yaml_with(text, fm, true)
+}
+
+fn read_yaml_with(text: &str, fm: &mut Frontmatter, fast: bool) -> Option<SyntaxProblem> {
     let content = &text[fm.content.start..fm.content.end];
     if content.trim().is_empty() {
         return None;
@@ -131,6 +132,10 @@ fn read_yaml(text: &str, fm: &mut Frontmatter) -> Option<SyntaxProblem> {
                 content.len()
             ),
         });
+    }
+    if let Some(entries) = simple_yaml(content, fm.content.start).filter(|_| fast) {
+        apply_entries(fm, entries);
+        return None;
     }
     let mut events = Events::default();
     let mut parser = Parser::new_from_str(content);
@@ -160,6 +165,7 @@ fn read_yaml(text: &str, fm: &mut Frontmatter) -> Option<SyntaxProblem> {
                 .to_string(),
         });
     };
+    let mut entries = Vec::new();
     let mut i = top + 1;
     while i < events.len() {
         let key = match &events[i].0 {
@@ -179,6 +185,19 @@ fn read_yaml(text: &str, fm: &mut Frontmatter) -> Option<SyntaxProblem> {
             text,
             &positions,
         );
+        entries.push((key, values));
+        i = value_end;
+    }
+    apply_entries(fm, entries);
+    None
+}
+
+/// Top-level keys (lower-cased) with their scalar values and spans.
+type Entries = Vec<(String, Vec<(String, Span)>)>;
+
+/// Read the keys notegraph understands out of (lower-cased key, scalar values) pairs.
+fn apply_entries(fm: &mut Frontmatter, entries: Entries) {
+    for (key, values) in entries {
         match key.as_str() {
             "aliases" | "alias" => fm.aliases.extend(split_values(values, false)),
             "tags" | "tag" => fm.tags.extend(split_values(values, true)),
@@ -191,9 +210,121 @@ fn read_yaml(text: &str, fm: &mut Frontmatter) -> Option<SyntaxProblem> {
             }
             _ => {}
         }
-        i = value_end;
     }
-    None
+}
+
+/// A plain YAML scalar that means exactly its text: nothing that starts another YAML construct,
+/// no `: ` or ` #` inside, no quotes or escapes.
+fn is_plain(value: &str, in_flow: bool) -> bool {
+    !value.is_empty()
+        && !value.starts_with([
+            '-', '?', ':', ',', '[', ']', '{', '}', '#', '&', '*', '!', '|', '>', '\'', '"', '%',
+            '@', '`',
+        ])
+        && !value.ends_with(':')
+        && !value.contains(": ")
+        && !value.contains(" #")
+        && !value.contains('\t')
+        && !(in_flow && value.contains(['[', ']', '{', '}', ',']))
+}
+
+/// The frontmatter most notes have — `key: plain value`, `key: [a, b]`, and `key:` followed by
+/// `- item` lines — read without the YAML parser, which costs more than the rest of the note's
+/// parse. Anything else (quotes, nesting, multi-line scalars, anchors…) returns `None` and goes to
+/// the YAML parser, so the result is always the parser's: a test checks that on generated input.
+fn simple_yaml(content: &str, base: usize) -> Option<Entries> {
+    let mut entries: Entries = Vec::new();
+    let mut list_open = false;
+    let mut list_indent: Option<usize> = None;
+    for (s, e, _) in lines(content, 0) {
+        let line = &content[s..e];
+        let trimmed = line.trim_end_matches(' ');
+        if trimmed.is_empty() || trimmed.starts_with('#') {
+            continue;
+        }
+        if let Some(item) = trimmed
+            .trim_start_matches(' ')
+            .strip_prefix("- ")
+            .or_else(|| (trimmed.trim_start_matches(' ') == "-").then_some(""))
+        {
+            // A block list item of the last key.
+            let lead = trimmed.len() - trimmed.trim_start_matches(' ').len();
+            // Every item of one list at the same indentation, as YAML requires.
+            if !list_open || *list_indent.get_or_insert(lead) != lead {
+                return None;
+            }
+            let value = item.trim_start_matches(' ');
+            if value.is_empty() {
+                continue;
+            }
+            if !is_plain(value, false) {
+                return None;
+            }
+            let start = base + s + (trimmed.len() - value.len());
+            entries
+                .last_mut()?
+                .1
+                .push((value.to_string(), Span::new(start, start + value.len())));
+            continue;
+        }
+        if line.starts_with(' ') {
+            return None;
+        }
+        let colon = trimmed.find(':')?;
+        let key = &trimmed[..colon];
+        if key.is_empty()
+            || key.starts_with(' ')
+            || key.ends_with(' ')
+            || !key
+                .chars()
+                .all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | ' '))
+        {
+            return None;
+        }
+        let rest = &trimmed[colon + 1..];
+        if !rest.is_empty() && !rest.starts_with(' ') {
+            return None;
+        }
+        let value = rest.trim_start_matches(' ');
+        let key = key.to_lowercase();
+        if entries.iter().any(|(k, _)| *k == key) {
+            return None;
+        }
+        let value_start = base + s + (trimmed.len() - value.len());
+        let mut values = Vec::new();
+        list_open = value.is_empty();
+        list_indent = None;
+        if let Some(inner) = value.strip_prefix('[') {
+            let inner = inner.strip_suffix(']')?;
+            let mut at = value_start + 1;
+            for piece in inner.split(',') {
+                let lead = piece.len() - piece.trim_start_matches(' ').len();
+                let item = piece.trim_matches(' ');
+                if !item.is_empty() {
+                    if !is_plain(item, true) {
+                        return None;
+                    }
+                    let start = at + lead;
+                    values.push((item.to_string(), Span::new(start, start + item.len())));
+                } else if !inner.trim().is_empty() && !piece.is_empty() {
+                    // `[a, , b]` is not what it seems in YAML: let the parser decide.
+                    return None;
+                }
+                at += piece.len() + 1;
+            }
+        } else if !value.is_empty() {
+            if !is_plain(value, false) {
+                return None;
+            }
+            values.push((
+                value.to_string(),
+                Span::new(value_start, value_start + value.len()),
+            ));
+        }
+        entries.push((key, values));
+    }
+    // Comments alone are not a mapping: the parser reports that.
+    (!entries.is_empty()).then_some(entries)
 }
 
 /// The events of the first document, pulled one at a time. Not `Parser::load`: it recurses once
@@ -343,4 +474,97 @@ pub(super) fn wikilink_spans(text: &str, fm: &Frontmatter) -> Vec<(Span, Option<
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Read `content` as frontmatter through the fast path (where it applies) and through the
+    /// YAML parser alone.
+    fn both(content: &str) -> (Frontmatter, Frontmatter, bool) {
+        let text = format!("---\n{content}---\nbody\n");
+        let fm = match scan(&text, 0) {
+            Scan::Found(fm, _) => fm,
+            _ => panic!("frontmatter expected"),
+        };
+        let blank = Frontmatter {
+            aliases: Vec::new(),
+            tags: Vec::new(),
+            citekey: None,
+            valid: true,
+            ..fm
+        };
+        let mut fast = blank.clone();
+        let mut slow = blank.clone();
+        let fast_problem = read_yaml_with(&text, &mut fast, true);
+        let slow_problem = read_yaml_with(&text, &mut slow, false);
+        assert_eq!(
+            fast_problem.is_some(),
+            slow_problem.is_some(),
+            "{content:?}"
+        );
+        let took_fast = simple_yaml(&text[blank.content.start..blank.content.end], 0).is_some();
+        (fast, slow, took_fast)
+    }
+
+    #[test]
+    fn the_fast_path_reads_exactly_what_the_yaml_parser_reads() {
+        let keys = [
+            "aliases", "tags", "Tag", "citekey", "title", "up", "date", "ALIAS",
+        ];
+        let values = [
+            "plain words",
+            "[a, b]",
+            "[ x ,y, ]",
+            "[]",
+            "#tag, other",
+            "2021-01-05",
+            "\"quoted\"",
+            "'single'",
+            "a: b",
+            "x # comment",
+            "[[Link]]",
+            "[a, [b]]",
+            "{a: 1}",
+            "&anchor v",
+            "café über",
+            "don't",
+            "| ",
+            "",
+        ];
+        let items = ["- one", "  - two", "- \"q\"", "-", "  - [x]", "- a: b"];
+        let mut state = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = |n: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % n as u64) as usize
+        };
+        let mut fast_cases = 0;
+        for _ in 0..3000 {
+            let mut content = String::new();
+            for _ in 0..1 + next(4) {
+                let key = keys[next(keys.len())];
+                let value = values[next(values.len())];
+                content.push_str(&format!("{key}: {value}\n").replace(": \n", ":\n"));
+                if value.is_empty() {
+                    for _ in 0..next(3) {
+                        content.push_str(items[next(items.len())]);
+                        content.push('\n');
+                    }
+                }
+                if next(5) == 0 {
+                    content.push_str("# a comment\n");
+                }
+            }
+            let (fast, slow, took_fast) = both(&content);
+            assert_eq!(fast, slow, "{content:?}");
+            fast_cases += usize::from(took_fast);
+        }
+        assert!(
+            fast_cases > 300,
+            "the fast path took only {fast_cases} cases"
+        );
+    }
 }

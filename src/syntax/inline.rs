@@ -36,8 +36,12 @@ pub(super) fn comment_spans(text: &str, body_start: usize, hidden: &[Span]) -> V
     let bytes = text.as_bytes();
     let mut marks = Vec::new();
     let mut i = body_start;
-    while i + 1 < bytes.len() {
-        if bytes[i] == b'%' && bytes[i + 1] == b'%' && !mask.contains(i) {
+    while let Some(found) = memchr::memchr(b'%', &bytes[i.min(bytes.len())..]) {
+        i += found;
+        if i + 1 >= bytes.len() {
+            break;
+        }
+        if bytes[i + 1] == b'%' && !mask.contains(i) {
             marks.push(i);
             i += 2;
         } else {
@@ -84,10 +88,19 @@ pub(super) fn scan(text: &str, body_start: usize, hidden: &[Span], links: &[Span
         }
         let content = start + content_offset(line);
 
-        line_field(text, content, end, &hidden, &mut out.fields);
-        bracket_fields(text, start, end, &hidden, &mut out.fields);
+        // Most lines hold no field, block id or tag: one fast byte search each rules them out.
+        let bytes = line.as_bytes();
+        if memchr::memmem::find(bytes, b"::").is_some() {
+            line_field(text, content, end, &hidden, &mut out.fields);
+            bracket_fields(text, start, end, &hidden, &mut out.fields);
+        }
 
-        if let Some(block) = block_id(text, start, content, end, &hidden) {
+        let block = if memchr::memchr(b'^', bytes).is_some() {
+            block_id(text, start, content, end, &hidden)
+        } else {
+            None
+        };
+        if let Some(block) = block {
             let alone = block.span.start == content;
             let labelled = if alone {
                 // `^id` on a line of its own labels the block above it (a table, a quote, a list).
@@ -108,7 +121,9 @@ pub(super) fn scan(text: &str, body_start: usize, hidden: &[Span], links: &[Span
             });
         }
 
-        tags(text, start, end, &hidden, &links, &mut out.tags);
+        if memchr::memchr(b'#', bytes).is_some() {
+            tags(text, start, end, &hidden, &links, &mut out.tags);
+        }
     }
     out
 }

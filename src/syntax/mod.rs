@@ -146,6 +146,8 @@ pub struct NoteSyntax {
     pub tags: Vec<Tag>,
     pub blocks: Vec<BlockId>,
     pub fields: Vec<InlineField>,
+    /// Multi-line blocks an editor can fold: code blocks, lists, block quotes, tables.
+    pub regions: Vec<Span>,
     pub problems: Vec<SyntaxProblem>,
 }
 
@@ -180,7 +182,7 @@ impl NoteSyntax {
 
 /// Options for pulldown-cmark: wikilinks, math (so `$…$` hides links), footnotes (so `[^1]`
 /// is not a link), tables, strikethrough and task lists as Obsidian renders them.
-fn cmark_options() -> Options {
+pub fn cmark_options() -> Options {
     Options::ENABLE_WIKILINKS
         | Options::ENABLE_MATH
         | Options::ENABLE_FOOTNOTES
@@ -240,6 +242,15 @@ pub fn parse(text: &str) -> NoteSyntax {
     }
     for (event, range) in parser {
         let span = Span::new(range.start, range.end).shift(body_start);
+        if let Event::Start(
+            Md::CodeBlock(_) | Md::List(_) | Md::BlockQuote(_) | Md::Table(_) | Md::HtmlBlock,
+        ) = &event
+        {
+            let trimmed = trim_line_end(text, span);
+            if text[trimmed.start..trimmed.end].contains('\n') {
+                syntax.regions.push(trimmed);
+            }
+        }
         match event {
             Event::Start(Md::CodeBlock(_)) | Event::Start(Md::HtmlBlock) => hidden.push(span),
             Event::Code(_)

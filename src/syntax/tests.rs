@@ -280,3 +280,22 @@ fn bom_and_lone_cr_line_endings() {
     "####]],
     );
 }
+
+#[test]
+fn multi_line_code_lists_quotes_and_tables_are_foldable_regions() {
+    let text = "# T\n- a\n  - b\n- c\n\n```\ncode\n```\n\n> q1\n> q2\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n- single\n";
+    let regions: Vec<&str> = parse(text)
+        .regions
+        .iter()
+        .map(|r| &text[r.start..r.end])
+        .collect();
+    assert_eq!(
+        regions,
+        vec![
+            "- a\n  - b\n- c",
+            "```\ncode\n```",
+            "> q1\n> q2",
+            "| a | b |\n|---|---|\n| 1 | 2 |",
+        ]
+    );
+}

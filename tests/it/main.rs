@@ -9,6 +9,8 @@ mod lifecycle;
 mod load;
 mod lsp;
 mod mass_changes;
+mod navigate;
 mod no_leaks;
 mod properties;
 mod real_vaults;
+mod refactor;

@@ -326,7 +326,7 @@ proptest! {
                     prop_assert!(vault.get(loc.file).is_some());
                 }
                 if let Some(list) =
-                    features::completion::complete(&vault, &candidates, id, offset, 20)
+                    features::completion::complete(&vault, &candidates, id, offset, 20, Default::default())
                 {
                     for item in list.items {
                         prop_assert!(item.replace.end <= text.len() && item.replace.start <= item.replace.end);

@@ -1,0 +1,341 @@
+//! Configuration: defaults, then Obsidian's own `.obsidian/app.json` (new-note location, link
+//! style), then `.notegraph.toml` at the vault root, then the client's settings
+//! (`initializationOptions`, then `workspace/configuration`); each later layer wins. All layers
+//! share one schema, read from JSON values (TOML is converted), and every unknown or ill-typed
+//! key is reported back to the caller, never dropped silently.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::features::diagnostics::{Diagnostic, Kind, Severity};
+
+/// Where "create note" puts a new note whose link names no folder.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NewNoteLocation {
+    Root,
+    /// The folder of the note holding the link.
+    Current,
+    /// A root-relative folder.
+    Folder(String),
+}
+
+/// How notegraph writes a link target it inserts (completion, code actions).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LinkStyle {
+    /// The shortest target that names the note without ambiguity.
+    Shortest,
+    /// A path relative to the linking note.
+    Relative,
+    /// The full path from the vault root.
+    Absolute,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Config {
+    pub alias_fallback: bool,
+    pub completion_limit: usize,
+    pub new_notes: NewNoteLocation,
+    /// Gitignore-style globs of files and folders left out of the vault.
+    pub exclude: Vec<String>,
+    pub link_style: LinkStyle,
+    /// Insert markdown links `[text](path.md)` instead of wikilinks.
+    pub markdown_links: bool,
+    /// Per diagnostic code: a severity, or `None` for "off".
+    pub severity: HashMap<String, Option<Severity>>,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            alias_fallback: true,
+            completion_limit: 50,
+            new_notes: NewNoteLocation::Root,
+            exclude: Vec::new(),
+            link_style: LinkStyle::Shortest,
+            markdown_links: false,
+            severity: HashMap::new(),
+        }
+    }
+}
+
+/// Diagnostic codes a severity can be set for.
+const KINDS: [Kind; 6] = [
+    Kind::UnresolvedNote,
+    Kind::UnresolvedAttachment,
+    Kind::UnresolvedHeading,
+    Kind::UnresolvedBlock,
+    Kind::Ambiguous,
+    Kind::Frontmatter,
+];
+
+impl Config {
+    /// Defaults plus the files at `root`: `.obsidian/app.json` and `.notegraph.toml`. Returns
+    /// the problems found, each naming its file and key.
+    pub fn load(root: Option<&Path>) -> (Config, Vec<String>) {
+        let mut config = Config::default();
+        let mut problems = Vec::new();
+        let Some(root) = root else {
+            return (config, problems);
+        };
+        if let Ok(text) = std::fs::read_to_string(root.join(".obsidian/app.json")) {
+            match serde_json::from_str::<Value>(&text) {
+                Ok(app) => config.apply_obsidian(&app),
+                Err(err) => problems.push(format!(".obsidian/app.json: not JSON ({err})")),
+            }
+        }
+        let toml_path = root.join(".notegraph.toml");
+        match std::fs::read_to_string(&toml_path) {
+            Ok(text) => match toml::from_str::<Value>(&text) {
+                Ok(value) => problems.extend(
+                    config
+                        .apply(&value)
+                        .into_iter()
+                        .map(|p| format!(".notegraph.toml: {p}")),
+                ),
+                Err(err) => problems.push(format!(
+                    ".notegraph.toml: not valid TOML, ignored: {}",
+                    err.to_string().trim()
+                )),
+            },
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
+            Err(err) => problems.push(format!(".notegraph.toml: cannot read ({err})")),
+        }
+        (config, problems)
+    }
+
+    /// Obsidian's settings that notegraph honours: where new notes go and how links are written.
+    fn apply_obsidian(&mut self, app: &Value) {
+        match app.get("newFileLocation").and_then(Value::as_str) {
+            Some("current") => self.new_notes = NewNoteLocation::Current,
+            Some("folder") => {
+                if let Some(folder) = app.get("newFileFolderPath").and_then(Value::as_str) {
+                    self.new_notes = folder_location(folder);
+                }
+            }
+            Some("root") => self.new_notes = NewNoteLocation::Root,
+            _ => {}
+        }
+        match app.get("newLinkFormat").and_then(Value::as_str) {
+            Some("relative") => self.link_style = LinkStyle::Relative,
+            Some("absolute") => self.link_style = LinkStyle::Absolute,
+            Some("shortest") => self.link_style = LinkStyle::Shortest,
+            _ => {}
+        }
+        if let Some(markdown) = app.get("useMarkdownLinks").and_then(Value::as_bool) {
+            self.markdown_links = markdown;
+        }
+    }
+
+    /// Apply one layer of settings. Returns a problem per unknown or ill-typed key.
+    pub fn apply(&mut self, value: &Value) -> Vec<String> {
+        let mut problems = Vec::new();
+        let Value::Object(map) = value else {
+            if !value.is_null() {
+                problems.push(format!("settings must be a table, not {value}"));
+            }
+            return problems;
+        };
+        for (key, value) in map {
+            let ok = match key.as_str() {
+                "aliasFallback" => value.as_bool().map(|b| self.alias_fallback = b).is_some(),
+                "newNoteFolder" => value
+                    .as_str()
+                    .map(|f| self.new_notes = folder_location(f))
+                    .is_some(),
+                "exclude" => match value.as_array() {
+                    Some(globs) if globs.iter().all(Value::is_string) => {
+                        self.exclude = globs
+                            .iter()
+                            .filter_map(Value::as_str)
+                            .map(str::to_string)
+                            .collect();
+                        true
+                    }
+                    _ => false,
+                },
+                "completion" => {
+                    self.apply_table(key, value, &mut problems, |config, k, v| match k {
+                        "limit" => v
+                            .as_u64()
+                            .map(|n| config.completion_limit = (n as usize).clamp(1, 10_000))
+                            .is_some(),
+                        _ => false,
+                    });
+                    true
+                }
+                "links" => {
+                    self.apply_table(key, value, &mut problems, |config, k, v| {
+                        match (k, v.as_str()) {
+                            ("style", Some("shortest")) => {
+                                config.link_style = LinkStyle::Shortest;
+                                true
+                            }
+                            ("style", Some("relative")) => {
+                                config.link_style = LinkStyle::Relative;
+                                true
+                            }
+                            ("style", Some("absolute")) => {
+                                config.link_style = LinkStyle::Absolute;
+                                true
+                            }
+                            ("format", Some("wikilink")) => {
+                                config.markdown_links = false;
+                                true
+                            }
+                            ("format", Some("markdown")) => {
+                                config.markdown_links = true;
+                                true
+                            }
+                            _ => false,
+                        }
+                    });
+                    true
+                }
+                "diagnostics" => {
+                    self.apply_table(key, value, &mut problems, |config, k, v| {
+                        let known = KINDS.iter().any(|kind| kind.code() == k);
+                        let level = match v.as_str() {
+                            Some("error") => Some(Some(Severity::Error)),
+                            Some("warning") => Some(Some(Severity::Warning)),
+                            Some("info" | "information") => Some(Some(Severity::Information)),
+                            Some("hint") => Some(Some(Severity::Hint)),
+                            Some("off") => Some(None),
+                            _ => None,
+                        };
+                        match (known, level) {
+                            (true, Some(level)) => {
+                                config.severity.insert(k.to_string(), level);
+                                true
+                            }
+                            _ => false,
+                        }
+                    });
+                    true
+                }
+                _ => {
+                    problems.push(format!("unknown setting `{key}`"));
+                    continue;
+                }
+            };
+            if !ok {
+                problems.push(format!("setting `{key}` has an unusable value {value}"));
+            }
+        }
+        problems
+    }
+
+    fn apply_table(
+        &mut self,
+        table: &str,
+        value: &Value,
+        problems: &mut Vec<String>,
+        mut set: impl FnMut(&mut Config, &str, &Value) -> bool,
+    ) {
+        let Value::Object(map) = value else {
+            problems.push(format!("setting `{table}` must be a table, not {value}"));
+            return;
+        };
+        for (key, value) in map {
+            if !set(self, key, value) {
+                problems.push(format!(
+                    "setting `{table}.{key}` is unknown or has an unusable value {value}"
+                ));
+            }
+        }
+    }
+
+    /// Diagnostics with their configured severities; those turned off are dropped.
+    pub fn apply_severity(&self, diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
+        diagnostics
+            .into_iter()
+            .filter_map(|mut d| match self.severity.get(d.kind.code()) {
+                Some(None) => None,
+                Some(Some(severity)) => {
+                    d.severity = *severity;
+                    Some(d)
+                }
+                None => Some(d),
+            })
+            .collect()
+    }
+}
+
+fn folder_location(folder: &str) -> NewNoteLocation {
+    match folder.trim().trim_matches('/') {
+        "" => NewNoteLocation::Root,
+        "." | "./" => NewNoteLocation::Current,
+        folder => NewNoteLocation::Folder(folder.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn every_layer_applies_and_the_later_one_wins() {
+        let mut config = Config::default();
+        config.apply_obsidian(&json!({
+            "newFileLocation": "folder", "newFileFolderPath": "Inbox/",
+            "newLinkFormat": "relative", "useMarkdownLinks": true
+        }));
+        let toml: Value = toml::from_str(
+            r#"
+aliasFallback = false
+exclude = ["templates/**"]
+[links]
+style = "absolute"
+[diagnostics]
+ambiguous-link = "off"
+unresolved-note = "error"
+"#,
+        )
+        .unwrap();
+        assert!(config.apply(&toml).is_empty());
+        let client = json!({"completion": {"limit": 7}, "newNoteFolder": "."});
+        assert!(config.apply(&client).is_empty());
+        assert_eq!(
+            config,
+            Config {
+                alias_fallback: false,
+                completion_limit: 7,
+                new_notes: NewNoteLocation::Current,
+                exclude: vec!["templates/**".to_string()],
+                link_style: LinkStyle::Absolute,
+                markdown_links: true,
+                severity: HashMap::from([
+                    ("ambiguous-link".to_string(), None),
+                    ("unresolved-note".to_string(), Some(Severity::Error)),
+                ]),
+            }
+        );
+    }
+
+    #[test]
+    fn unknown_and_ill_typed_keys_are_reported() {
+        let mut config = Config::default();
+        let problems = config.apply(&json!({
+            "aliasFalback": true,
+            "completion": {"limit": "many", "depth": 2},
+            "diagnostics": {"unresolved-note": "loud", "typo-kind": "off"},
+            "links": {"style": "shortest"},
+            "exclude": "drafts",
+        }));
+        assert_eq!(
+            problems,
+            vec![
+                "unknown setting `aliasFalback`",
+                "setting `completion.depth` is unknown or has an unusable value 2",
+                "setting `completion.limit` is unknown or has an unusable value \"many\"",
+                "setting `diagnostics.typo-kind` is unknown or has an unusable value \"off\"",
+                "setting `diagnostics.unresolved-note` is unknown or has an unusable value \"loud\"",
+                "setting `exclude` has an unusable value \"drafts\"",
+            ]
+        );
+        assert_eq!(config, Config::default());
+    }
+}

@@ -1,0 +1,444 @@
+//! A note's structure for the editor — the heading tree (document symbols), folding ranges,
+//! document links and semantic tokens that tell resolved links from unresolved ones — and the
+//! vault-wide symbol search over notes, aliases and headings.
+
+use super::Location;
+use crate::index::{Broken, FileId, Vault, keys};
+use crate::syntax::Span;
+
+/// A heading and the headings nested under it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Symbol {
+    pub name: String,
+    pub level: u8,
+    /// From the heading to the end of its section.
+    pub span: Span,
+    /// The heading's text.
+    pub selection: Span,
+    pub children: Vec<Symbol>,
+}
+
+/// Where heading `i`'s section ends: before the next heading of the same or a higher level.
+fn section_end(vault_text: &str, headings: &[crate::syntax::Heading], i: usize) -> usize {
+    let level = headings[i].level;
+    headings[i + 1..]
+        .iter()
+        .find(|h| h.level <= level)
+        .map_or(vault_text.len(), |h| h.span.start)
+}
+
+/// The heading tree of note `file`.
+pub fn document_symbols(vault: &Vault, file: FileId) -> Vec<Symbol> {
+    let Some(note) = vault.note(file) else {
+        return Vec::new();
+    };
+    let headings = &note.syntax.headings;
+    // A stack of open sections; a heading closes those at its level or deeper.
+    let mut roots: Vec<Symbol> = Vec::new();
+    let mut stack: Vec<Symbol> = Vec::new();
+    for (i, h) in headings.iter().enumerate() {
+        let end = section_end(&note.text, headings, i);
+        let symbol = Symbol {
+            name: h.text.clone(),
+            level: h.level,
+            span: Span::new(h.span.start, trim_end(&note.text, h.span.start, end)),
+            selection: h.text_span,
+            children: Vec::new(),
+        };
+        while stack.last().is_some_and(|s| s.level >= h.level) {
+            let done = stack.pop().expect("non-empty");
+            match stack.last_mut() {
+                Some(parent) => parent.children.push(done),
+                None => roots.push(done),
+            }
+        }
+        stack.push(symbol);
+    }
+    while let Some(done) = stack.pop() {
+        match stack.last_mut() {
+            Some(parent) => parent.children.push(done),
+            None => roots.push(done),
+        }
+    }
+    roots
+}
+
+/// `end` moved back over trailing line breaks, not before `start`.
+fn trim_end(text: &str, start: usize, end: usize) -> usize {
+    start + text[start..end].trim_end_matches(['\n', '\r']).len()
+}
+
+/// A foldable range of lines, as byte offsets of its first and last line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fold {
+    pub span: Span,
+    pub comment: bool,
+}
+
+/// Heading sections, frontmatter, code blocks, lists, quotes and tables that span lines.
+pub fn folding_ranges(vault: &Vault, file: FileId) -> Vec<Fold> {
+    let Some(note) = vault.note(file) else {
+        return Vec::new();
+    };
+    let text = &note.text;
+    let mut out = Vec::new();
+    if let Some(fm) = &note.syntax.frontmatter {
+        out.push(Fold {
+            span: Span::new(fm.span.start, trim_end(text, fm.span.start, fm.span.end)),
+            comment: true,
+        });
+    }
+    let headings = &note.syntax.headings;
+    for (i, h) in headings.iter().enumerate() {
+        let end = trim_end(text, h.span.start, section_end(text, headings, i));
+        out.push(Fold {
+            span: Span::new(h.span.start, end),
+            comment: false,
+        });
+    }
+    out.extend(note.syntax.regions.iter().map(|&span| Fold {
+        span,
+        comment: false,
+    }));
+    out.retain(|f| text[f.span.start..f.span.end].contains('\n'));
+    out.sort_by_key(|f| f.span);
+    out
+}
+
+/// A link the editor can follow: its span and where it leads.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DocLink {
+    pub span: Span,
+    pub target: Location,
+}
+
+/// Every resolved link of note `file`, with its destination.
+pub fn document_links(vault: &Vault, file: FileId) -> Vec<DocLink> {
+    let Some(note) = vault.note(file) else {
+        return Vec::new();
+    };
+    note.syntax
+        .links
+        .iter()
+        .filter_map(|link| {
+            let resolved = vault.resolve(file, link).ok()?;
+            Some(DocLink {
+                span: link.span,
+                target: Location {
+                    file: resolved.file,
+                    span: super::anchor_span(vault, &resolved),
+                },
+            })
+        })
+        .collect()
+}
+
+/// What a semantic token marks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TokenKind {
+    /// A link that resolves.
+    Link,
+    /// A link whose note, attachment, heading or block is missing.
+    BrokenLink,
+    /// A link that resolves, but only by choosing among several notes.
+    AmbiguousLink,
+    Tag,
+}
+
+/// Links (by resolution) and tags of note `file`, in text order.
+pub fn semantic_tokens(vault: &Vault, file: FileId) -> Vec<(Span, TokenKind)> {
+    let Some(note) = vault.note(file) else {
+        return Vec::new();
+    };
+    let mut out: Vec<(Span, TokenKind)> = note
+        .syntax
+        .links
+        .iter()
+        .map(|link| {
+            let kind = match vault.resolve(file, link) {
+                Ok(r) if r.is_ambiguous() => TokenKind::AmbiguousLink,
+                Ok(_) => TokenKind::Link,
+                Err(Broken::File { .. } | Broken::Heading { .. } | Broken::Block { .. }) => {
+                    TokenKind::BrokenLink
+                }
+            };
+            (link.span, kind)
+        })
+        .collect();
+    out.extend(
+        note.syntax
+            .tags
+            .iter()
+            .filter(|t| !t.in_frontmatter)
+            .map(|t| (t.span, TokenKind::Tag)),
+    );
+    out.sort_by_key(|(span, _)| *span);
+    out
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SymbolKind {
+    Note,
+    Alias,
+    Heading,
+}
+
+/// A workspace symbol: a note, one of its aliases, or one of its headings.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WorkspaceSymbol {
+    pub name: String,
+    pub kind: SymbolKind,
+    pub location: Location,
+    /// The note holding an alias or heading.
+    pub container: Option<String>,
+}
+
+/// Whether every byte of `atom` (folded ASCII) appears in `name` in order, ignoring ASCII case:
+/// a cheap test that rejects most names before the fuzzy scorer runs.
+fn subsequence(atom: &[u8], name: &str) -> bool {
+    let mut q = atom.iter().peekable();
+    for b in name.bytes() {
+        match q.peek() {
+            Some(&&c) if c == b.to_ascii_lowercase() => {
+                q.next();
+            }
+            Some(_) => {}
+            None => return true,
+        }
+    }
+    q.peek().is_none()
+}
+
+/// Which symbol of a note matched.
+#[derive(Clone, Copy)]
+enum Hit {
+    Note,
+    Alias(usize),
+    Heading(usize),
+}
+
+/// Notes, aliases and headings matching `query` fuzzily, best first, at most `limit`. Scoring is
+/// split across threads; symbols are built only for the ones returned.
+pub fn workspace_symbols(vault: &Vault, query: &str, limit: usize) -> Vec<WorkspaceSymbol> {
+    use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
+    use nucleo_matcher::{Config, Matcher, Utf32Str};
+    use rayon::prelude::*;
+
+    let query = query.trim();
+    // Each whitespace-separated atom must match somewhere, in any order, as nucleo requires;
+    // the byte prefilter applies per atom, and only to ASCII atoms.
+    let atoms: Vec<Vec<u8>> = query
+        .split_whitespace()
+        .map(keys::fold)
+        .filter(|a| a.is_ascii() && !a.starts_with(['^', '!', '\'', '\\']) && !a.ends_with('$'))
+        .map(String::into_bytes)
+        .collect();
+    let pattern = Pattern::parse(query, CaseMatching::Ignore, Normalization::Smart);
+    let notes: Vec<(FileId, &crate::index::File, &crate::index::Note)> = vault.notes().collect();
+    let chunk = notes
+        .len()
+        .div_ceil(rayon::current_num_threads().max(1))
+        .max(1);
+    let mut scored: Vec<(u32, usize, FileId, Hit)> = notes
+        .par_chunks(chunk)
+        .map(|part| {
+            let mut matcher = Matcher::new(Config::DEFAULT);
+            let mut buf = Vec::new();
+            let mut out = Vec::new();
+            let mut consider = |name: &str, id: FileId, hit: Hit| {
+                if !atoms.iter().all(|a| subsequence(a, name)) {
+                    return;
+                }
+                let score = if query.is_empty() {
+                    Some(0)
+                } else {
+                    pattern.score(Utf32Str::new(name, &mut buf), &mut matcher)
+                };
+                if let Some(score) = score {
+                    out.push((score, name.len(), id, hit));
+                }
+            };
+            for &(id, file, note) in part {
+                consider(file.display_name(), id, Hit::Note);
+                for (i, alias) in note.syntax.aliases().enumerate() {
+                    consider(alias, id, Hit::Alias(i));
+                }
+                for (i, h) in note.syntax.headings.iter().enumerate() {
+                    consider(&h.text, id, Hit::Heading(i));
+                }
+            }
+            out
+        })
+        .reduce(Vec::new, |mut a, b| {
+            a.extend(b);
+            a
+        });
+    let cheap = |&(score, len, _, _): &(u32, usize, FileId, Hit)| (std::cmp::Reverse(score), len);
+    if scored.len() > limit && limit > 0 {
+        scored.select_nth_unstable_by_key(limit - 1, cheap);
+        let threshold = cheap(&scored[limit - 1]);
+        scored.retain(|s| cheap(s) <= threshold);
+    }
+    let symbol = |&(_, _, id, hit): &(u32, usize, FileId, Hit)| {
+        let file = vault.file(id);
+        let note = file.note().expect("a note");
+        let (name, kind, span, container) = match hit {
+            Hit::Note => (
+                file.display_name().to_string(),
+                SymbolKind::Note,
+                Span::default(),
+                file.rel.clone(),
+            ),
+            Hit::Alias(i) => {
+                let (alias, span) = &note.syntax.frontmatter.as_ref().expect("aliases").aliases[i];
+                (
+                    alias.clone(),
+                    SymbolKind::Alias,
+                    *span,
+                    file.display_name().to_string(),
+                )
+            }
+            Hit::Heading(i) => {
+                let h = &note.syntax.headings[i];
+                (
+                    h.text.clone(),
+                    SymbolKind::Heading,
+                    h.span,
+                    file.display_name().to_string(),
+                )
+            }
+        };
+        WorkspaceSymbol {
+            name,
+            kind,
+            location: Location { file: id, span },
+            container: Some(container),
+        }
+    };
+    // Best score first; shorter names first among equals; then by container and name.
+    let mut ranked: Vec<(u32, usize, WorkspaceSymbol)> =
+        scored.iter().map(|s| (s.0, s.1, symbol(s))).collect();
+    ranked.sort_by(|a, b| {
+        b.0.cmp(&a.0)
+            .then(a.1.cmp(&b.1))
+            .then_with(|| a.2.container.cmp(&b.2.container))
+            .then_with(|| a.2.name.cmp(&b.2.name))
+    });
+    ranked.truncate(limit);
+    ranked.into_iter().map(|(_, _, s)| s).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use expect_test::{Expect, expect};
+
+    use super::*;
+    use crate::features::fixture::Fixture;
+
+    fn render_symbols(f: &Fixture, symbols: &[Symbol], depth: usize, out: &mut String) {
+        for s in symbols {
+            out.push_str(&format!(
+                "{}{} {}\n",
+                "  ".repeat(depth),
+                s.name,
+                f.render(f.cursor().0, s.span)
+            ));
+            render_symbols(f, &s.children, depth + 1, out);
+        }
+    }
+
+    #[test]
+    fn document_symbols_are_the_heading_tree_with_sections() {
+        let f =
+            Fixture::parse("//- /a.md\n$0# One\ntext\n## Two\n### Three\n## Four\n# Five\nend\n");
+        let mut out = String::new();
+        render_symbols(&f, &document_symbols(&f.vault, f.cursor().0), 0, &mut out);
+        expect![[r####"
+            One a.md 1:1-5:8 "# One\ntext\n## Two\n### Three\n## Four"
+              Two a.md 3:1-4:10 "## Two\n### Three"
+                Three a.md 4:1-4:10 "### Three"
+              Four a.md 5:1-5:8 "## Four"
+            Five a.md 6:1-7:4 "# Five\nend"
+        "####]]
+        .assert_eq(&out);
+    }
+
+    #[test]
+    fn folding_covers_frontmatter_sections_and_blocks() {
+        let f = Fixture::parse("//- /a.md\n$0---\ntags: [x]\n---\n# H\n- a\n- b\n# Single\n");
+        let folds: Vec<String> = folding_ranges(&f.vault, f.cursor().0)
+            .iter()
+            .map(|fold| {
+                format!(
+                    "{} comment={}",
+                    f.render(f.cursor().0, fold.span),
+                    fold.comment
+                )
+            })
+            .collect();
+        expect![[r####"
+            a.md 1:1-3:4 "---\ntags: [x]\n---" comment=true
+            a.md 4:1-6:4 "# H\n- a\n- b" comment=false
+            a.md 5:1-6:4 "- a\n- b" comment=false"####]]
+        .assert_eq(&folds.join("\n"));
+    }
+
+    #[test]
+    fn semantic_tokens_tell_resolved_broken_and_ambiguous_links_apart() {
+        let f = Fixture::parse(
+            "//- /a.md\n$0[[b]] [[nope]] [[Log]] [[b#missing]] #tag\n//- /b.md\n//- /x/Log.md\n//- /y/Log.md\n",
+        );
+        let tokens: Vec<String> = semantic_tokens(&f.vault, f.cursor().0)
+            .iter()
+            .map(|(span, kind)| format!("{kind:?} {}", f.render(f.cursor().0, *span)))
+            .collect();
+        expect![[r####"
+            Link a.md 1:1-1:6 "[[b]]"
+            BrokenLink a.md 1:7-1:15 "[[nope]]"
+            AmbiguousLink a.md 1:16-1:23 "[[Log]]"
+            BrokenLink a.md 1:24-1:37 "[[b#missing]]"
+            Tag a.md 1:38-1:42 "#tag""####]]
+        .assert_eq(&tokens.join("\n"));
+    }
+
+    fn check_symbols(fixture: &str, query: &str, expect: Expect) {
+        let f = Fixture::parse(fixture);
+        let found: Vec<String> = workspace_symbols(&f.vault, query, 5)
+            .iter()
+            .map(|s| format!("{:?} {} in {:?}", s.kind, s.name, s.container))
+            .collect();
+        expect.assert_eq(&found.join("\n"));
+    }
+
+    #[test]
+    fn workspace_symbols_find_notes_aliases_and_headings_fuzzily() {
+        check_symbols(
+            r####"
+//- /Project Plan.md
+---
+aliases: [Roadmap]
+---
+# Milestones
+//- /Other.md
+## Plan B
+//- /Planet.md
+"####,
+            "plan",
+            expect![[r#"
+                Heading Plan B in Some("Other")
+                Note Planet in Some("Planet.md")
+                Note Project Plan in Some("Project Plan.md")"#]],
+        );
+        check_symbols(
+            "//- /Project Plan.md\n---\naliases: [Roadmap]\n---\n",
+            "rdmp",
+            expect![[r####"Alias Roadmap in Some("Project Plan")"####]],
+        );
+        // Words match in any order.
+        check_symbols(
+            "//- /Project Plan.md\n//- /Plan.md\n",
+            "plan proj",
+            expect![[r####"Note Project Plan in Some("Project Plan.md")"####]],
+        );
+    }
+}

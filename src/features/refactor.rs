@@ -1,0 +1,682 @@
+//! Refactors that rewrite links across the vault: renaming a note, moving files and folders,
+//! renaming a heading or a tag. Each returns a [`WorkspaceChange`] — text edits plus file
+//! operations — for the user to apply; nothing here touches the disk.
+//!
+//! Moves are computed by relocating the moved files in the index, resolving every affected
+//! link again, and reverting: a link is rewritten only when its current text would no longer
+//! reach the same note (or would become ambiguous), so edits are minimal and the rules are the
+//! resolver's own, not a copy of them.
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::PathBuf;
+
+use crate::index::{Anchor, Broken, FileId, Resolved, Vault, keys};
+use crate::syntax::{Fragment, Link, LinkKind, Span, is_tag_char};
+
+/// Replace `span` of a file's text with `text`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TextEdit {
+    pub span: Span,
+    pub text: String,
+}
+
+/// A file operation, applied after every text edit.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FileOp {
+    Create { path: PathBuf, text: String },
+    Rename { from: PathBuf, to: PathBuf },
+}
+
+/// Everything a refactor changes: text edits per file (spans of the current text, sorted, never
+/// overlapping), then file operations.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct WorkspaceChange {
+    pub edits: BTreeMap<FileId, Vec<TextEdit>>,
+    pub ops: Vec<FileOp>,
+}
+
+impl WorkspaceChange {
+    pub(crate) fn push(&mut self, file: FileId, span: Span, text: String) {
+        let edits = self.edits.entry(file).or_default();
+        if !edits.iter().any(|e| e.span == span) {
+            edits.push(TextEdit { span, text });
+        }
+    }
+
+    fn merge(&mut self, other: WorkspaceChange) {
+        for (file, edits) in other.edits {
+            for edit in edits {
+                self.push(file, edit.span, edit.text);
+            }
+        }
+        self.ops.extend(other.ops);
+    }
+
+    fn finish(mut self) -> WorkspaceChange {
+        for edits in self.edits.values_mut() {
+            edits.sort_by_key(|e| e.span);
+        }
+        self
+    }
+
+    /// The number of text edits.
+    pub fn edit_count(&self) -> usize {
+        self.edits.values().map(Vec::len).sum()
+    }
+}
+
+/// What a rename at some position would rename.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RenameTarget {
+    Note(FileId),
+    /// A heading of a note; `title` when it is the note's title heading (its text is the note's
+    /// name), which renames the note too.
+    Heading {
+        note: FileId,
+        index: usize,
+        title: bool,
+    },
+    /// A tag, by its folded name.
+    Tag(String),
+}
+
+/// The thing to rename at `offset`, the span the editor highlights, and the current name.
+pub fn prepare_rename(
+    vault: &Vault,
+    file: FileId,
+    offset: usize,
+) -> Result<(RenameTarget, Span, String), String> {
+    let note = vault.note(file).ok_or("not a note")?;
+    if let Some(link) = note.syntax.link_at(offset) {
+        let resolved = match vault.resolve(file, link) {
+            Ok(resolved) => resolved,
+            Err(Broken::File { target, .. }) => {
+                return Err(format!(
+                    "`{target}` names no file in the vault: there is nothing to rename"
+                ));
+            }
+            Err(broken) => broken
+                .reached()
+                .cloned()
+                .expect("fragment errors reach a file"),
+        };
+        if let (Some(frag), Anchor::Heading(index)) = (link.fragment_span, &resolved.anchor) {
+            if frag.touches(offset) {
+                let heading = &vault
+                    .note(resolved.file)
+                    .expect("heading in a note")
+                    .syntax
+                    .headings[*index];
+                let target = heading_target(vault, resolved.file, *index);
+                return Ok((target, frag, heading.text.clone()));
+            }
+        }
+        if resolved.via_alias.is_some() {
+            return Err(
+                "this link names the note by an alias; rename the note from its file or \
+                 edit the alias in its frontmatter"
+                    .to_string(),
+            );
+        }
+        let target = vault.file(resolved.file);
+        if !target.is_note() {
+            return Err(
+                "only notes can be renamed here; rename attachments in the file explorer"
+                    .to_string(),
+            );
+        }
+        let span = if link.target_span.is_empty() {
+            link.span
+        } else {
+            link.target_span
+        };
+        return Ok((
+            RenameTarget::Note(resolved.file),
+            span,
+            target.display_name().to_string(),
+        ));
+    }
+    if let Some(tag) = note.syntax.tags.iter().find(|t| t.span.touches(offset)) {
+        let span = if tag.in_frontmatter {
+            tag.span
+        } else {
+            Span::new(tag.span.start + 1, tag.span.end)
+        };
+        return Ok((
+            RenameTarget::Tag(keys::fold(&tag.name)),
+            span,
+            tag.name.clone(),
+        ));
+    }
+    if let Some(index) = note
+        .syntax
+        .headings
+        .iter()
+        .position(|h| h.span.touches(offset))
+    {
+        let heading = &note.syntax.headings[index];
+        return Ok((
+            heading_target(vault, file, index),
+            heading.text_span,
+            heading.text.clone(),
+        ));
+    }
+    let at = Span::new(offset, offset);
+    Ok((
+        RenameTarget::Note(file),
+        at,
+        vault.file(file).display_name().to_string(),
+    ))
+}
+
+fn heading_target(vault: &Vault, note: FileId, index: usize) -> RenameTarget {
+    let file = vault.file(note);
+    let heading = &file.note().expect("a note").syntax.headings[index];
+    let title = heading.level == 1 && keys::fold(&heading.text) == file.name_key;
+    RenameTarget::Heading { note, index, title }
+}
+
+/// Rename what is at `offset` to `new_name`.
+pub fn rename(
+    vault: &mut Vault,
+    file: FileId,
+    offset: usize,
+    new_name: &str,
+) -> Result<WorkspaceChange, String> {
+    let (target, _, _) = prepare_rename(vault, file, offset)?;
+    match target {
+        RenameTarget::Note(id) => rename_note(vault, id, new_name),
+        RenameTarget::Heading {
+            note,
+            index,
+            title: false,
+        } => rename_heading(vault, note, index, new_name),
+        RenameTarget::Heading {
+            note,
+            index,
+            title: true,
+        } => {
+            let mut change = rename_heading(vault, note, index, new_name)?;
+            change.merge(rename_note(vault, note, new_name)?);
+            Ok(change.finish())
+        }
+        RenameTarget::Tag(tag) => rename_tag(vault, &tag, new_name),
+    }
+}
+
+/// Characters a note name may not hold: path separators and what Obsidian forbids, plus what
+/// would break a wikilink to it.
+const BAD_NAME_CHARS: &[char] = &['\\', ':', '*', '?', '"', '<', '>', '|', '#', '^', '[', ']'];
+
+/// Rename note `id` to `new_name` (a name, or a root-relative path to move it as well), with
+/// every link to it.
+pub fn rename_note(
+    vault: &mut Vault,
+    id: FileId,
+    new_name: &str,
+) -> Result<WorkspaceChange, String> {
+    let new_name = new_name.trim();
+    let new_name = keys::strip_md(new_name).trim();
+    let file = vault.get(id).ok_or("the note is gone")?;
+    if new_name.is_empty() {
+        return Err("a note needs a name".to_string());
+    }
+    let segments: Vec<&str> = new_name.trim_start_matches('/').split('/').collect();
+    for segment in &segments {
+        if segment.is_empty() || *segment == "." || *segment == ".." || segment.starts_with('.') {
+            return Err(format!(
+                "`{new_name}` is not a usable name: empty, `.` or `..` parts and names starting \
+                 with `.` are not allowed"
+            ));
+        }
+        if let Some(c) = segment.chars().find(|c| BAD_NAME_CHARS.contains(c)) {
+            return Err(format!(
+                "`{new_name}` holds `{c}`, which a note name cannot hold (links could not name it)"
+            ));
+        }
+    }
+    let root = &vault.roots()[file.root];
+    let rel = if new_name.contains('/') {
+        format!("{}.md", new_name.trim_start_matches('/'))
+    } else if file.folder().is_empty() {
+        format!("{new_name}.md")
+    } else {
+        format!("{}/{new_name}.md", file.folder())
+    };
+    let new_path = root.join(&rel);
+    if new_path == file.path {
+        return Ok(WorkspaceChange::default());
+    }
+    move_files(vault, &[(id, new_path)], true)
+}
+
+/// The edits that keep every link reaching the same file when each `(file, new path)` moves.
+/// With `rename_files`, the change also holds the renames (for a rename the server proposes);
+/// without, only the link edits (for `willRenameFiles`, where the editor moves the files).
+pub fn move_files(
+    vault: &mut Vault,
+    moves: &[(FileId, PathBuf)],
+    rename_files: bool,
+) -> Result<WorkspaceChange, String> {
+    let moved: HashSet<FileId> = moves.iter().map(|(id, _)| *id).collect();
+    for (id, to) in moves {
+        if vault.locate(to).is_none() {
+            return Err(format!("{} is outside the vault", to.display()));
+        }
+        let new_key = {
+            let file = vault.file(*id);
+            let rel = vault.locate(to).map(|(_, rel)| rel).unwrap_or_default();
+            keys::fold(if file.is_note() {
+                keys::strip_md(&rel)
+            } else {
+                &rel
+            })
+        };
+        let clash = vault
+            .by_name(&keys::fold(keys::basename(&new_key)))
+            .iter()
+            .find(|other| {
+                !moved.contains(other) && {
+                    let f = vault.file(**other);
+                    f.path_key == new_key && Some(f.root) == vault.locate(to).map(|(r, _)| r)
+                }
+            });
+        if let Some(other) = clash {
+            return Err(format!(
+                "{} already exists: a rename would put two notes at one path",
+                vault.file(*other).rel
+            ));
+        }
+    }
+
+    // Every link that can see a moved file: links filed under its names and aliases (old and
+    // new), and every link written in a moved note (their relative paths change).
+    let mut keys: HashSet<String> = HashSet::new();
+    for (id, to) in moves {
+        keys.extend(vault.keys_of(*id));
+        if let Some((_, rel)) = vault.locate(to) {
+            let name = keys::basename(&rel);
+            let is_note = vault.file(*id).is_note();
+            keys.insert(keys::fold(if is_note {
+                keys::strip_md(name)
+            } else {
+                name
+            }));
+        }
+    }
+    let mut sources: Vec<FileId> = keys
+        .iter()
+        .flat_map(|k| vault.sources_with_key(k))
+        .chain(moved.iter().copied().filter(|id| vault.file(*id).is_note()))
+        .collect();
+    sources.sort();
+    sources.dedup();
+    let mut before: Vec<(FileId, usize, FileId, bool, bool)> = Vec::new();
+    for &source in &sources {
+        let Some(note) = vault.note(source) else {
+            continue;
+        };
+        for (i, link) in note.syntax.links.iter().enumerate() {
+            if link.is_same_note() {
+                continue;
+            }
+            if let Some(reached) = reaches(vault.resolve(source, link)) {
+                let exact = is_exact_path(vault, source, link, reached.file);
+                before.push((source, i, reached.file, reached.is_ambiguous(), exact));
+            }
+        }
+    }
+
+    let old_paths: Vec<(FileId, PathBuf)> = moves
+        .iter()
+        .map(|(id, _)| (*id, vault.file(*id).path.clone()))
+        .collect();
+    // Move in two steps so that swaps and chains within one move resolve.
+    let parked: Vec<(FileId, PathBuf)> = moves
+        .iter()
+        .map(|(id, _)| {
+            (
+                *id,
+                PathBuf::from(format!("{}\u{0}moving", vault.file(*id).path.display())),
+            )
+        })
+        .collect();
+    let mut change = WorkspaceChange::default();
+    let relocated = parked.iter().all(|(id, p)| vault.relocate(*id, p))
+        && moves.iter().all(|(id, to)| vault.relocate(*id, to));
+    if relocated {
+        for (source, i, target, was_ambiguous, was_exact) in before {
+            let link = &vault.note(source).expect("source note").syntax.links[i];
+            let after = reaches(vault.resolve(source, link));
+            // A markdown link written as a real relative path must stay one, not lean on the
+            // by-name fallback that only Obsidian-style tools apply.
+            let keeps = after
+                .as_ref()
+                .is_some_and(|r| r.file == target && (was_ambiguous || !r.is_ambiguous()))
+                && (!was_exact || is_exact_path(vault, source, link, target));
+            if keeps {
+                continue;
+            }
+            let text = rewritten_target(vault, source, link, target);
+            change.push(source, link.target_span, text);
+        }
+    }
+    // Back to the paths on disk: the index follows the disk, not the proposal.
+    for (id, p) in &parked {
+        vault.relocate(*id, p);
+    }
+    for (id, from) in &old_paths {
+        vault.relocate(*id, from);
+    }
+    if !relocated {
+        return Err("the files cannot be moved there".to_string());
+    }
+    if rename_files {
+        let mut renames: Vec<(PathBuf, PathBuf)> = old_paths
+            .into_iter()
+            .zip(moves)
+            .map(|((_, from), (_, to))| (from, to.clone()))
+            .collect();
+        renames.sort();
+        change.ops.extend(
+            renames
+                .into_iter()
+                .map(|(from, to)| FileOp::Rename { from, to }),
+        );
+    }
+    Ok(change.finish())
+}
+
+/// Whether markdown `link` names `target` by its path (relative to the note, or to the root with
+/// a leading `/`), not through the by-name fallback.
+fn is_exact_path(vault: &Vault, source: FileId, link: &Link, target: FileId) -> bool {
+    if link.kind != LinkKind::Markdown {
+        return false;
+    }
+    let written = keys::nfc(link.target.trim()).replace('\\', "/");
+    let joined = match written.strip_prefix('/') {
+        Some(anchored) => keys::join("", anchored),
+        None => keys::join(vault.file(source).folder(), &written),
+    };
+    let file = vault.file(target);
+    joined.is_some_and(|path| {
+        let path = if file.is_note() {
+            keys::strip_md(&path)
+        } else {
+            &path
+        };
+        keys::fold(path) == file.path_key
+    })
+}
+
+/// The file a link reaches, even when its heading or block is missing.
+fn reaches(resolution: Result<Resolved, Broken>) -> Option<Resolved> {
+    match resolution {
+        Ok(resolved) => Some(resolved),
+        Err(broken) => broken.reached().cloned(),
+    }
+}
+
+/// Percent-encode a markdown link destination: ASCII that would end or confuse it always;
+/// letters outside ASCII only with `unicode`, so that a link keeps the style it was written in
+/// (Obsidian writes them raw, GitHub-style tools encode them).
+pub(crate) fn encode_dest(dest: &str, unicode: bool) -> String {
+    let mut out = String::with_capacity(dest.len());
+    for c in dest.chars() {
+        let escape = if c.is_ascii() {
+            c.is_ascii_control() || " %#?()<>[]`^|{}\\".contains(c)
+        } else {
+            unicode
+        };
+        if escape {
+            let mut buf = [0; 4];
+            for b in c.encode_utf8(&mut buf).bytes() {
+                out.push_str(&format!("%{b:02X}"));
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Whether a raw destination holds a percent-encoded byte outside ASCII.
+fn encodes_unicode(raw: &str) -> bool {
+    raw.as_bytes().windows(3).any(|w| {
+        w[0] == b'%'
+            && matches!(w[1], b'8'..=b'9' | b'A'..=b'F' | b'a'..=b'f')
+            && w[2].is_ascii_hexdigit()
+    })
+}
+
+/// `to` (root-relative) as seen from `folder`: `../x/y.md`.
+pub(crate) fn relative_path(folder: &str, to: &str) -> String {
+    let from: Vec<&str> = folder.split('/').filter(|s| !s.is_empty()).collect();
+    let to: Vec<&str> = to.split('/').collect();
+    let common = from
+        .iter()
+        .zip(&to)
+        .take_while(|(a, b)| a == b)
+        .count()
+        .min(to.len() - 1);
+    let mut parts: Vec<&str> = vec![".."; from.len() - common];
+    parts.extend(&to[common..]);
+    parts.join("/")
+}
+
+/// The target text that makes `link` (in `source`) reach `target` in the vault as it is now,
+/// in the link's own style: wikilinks stay bare names where that is unambiguous, paths stay
+/// relative or absolute as written; markdown links get their relative path recomputed and
+/// percent-encoded as before.
+fn rewritten_target(vault: &Vault, source: FileId, link: &Link, target: FileId) -> String {
+    let src = vault.file(source);
+    let file = vault.file(target);
+    let written = keys::nfc(link.target.trim()).replace('\\', "/");
+    let with_md = file.is_note() && keys::strip_md(&written).len() < written.len();
+    let candidate = match link.kind {
+        LinkKind::Wiki => {
+            let path = if written.starts_with("./") || written.starts_with("../") {
+                let rel = relative_path(src.folder(), file.link_path());
+                if rel.starts_with("../") {
+                    rel
+                } else {
+                    format!("./{rel}")
+                }
+            } else if written.starts_with('/') {
+                format!("/{}", file.link_path())
+            } else if written.contains('/') {
+                file.link_path().to_string()
+            } else {
+                vault.shortest_target(source, target)
+            };
+            if with_md { format!("{path}.md") } else { path }
+        }
+        LinkKind::Markdown => {
+            let path = if written.starts_with('/') {
+                format!("/{}", file.link_path())
+            } else {
+                let rel = relative_path(src.folder(), file.link_path());
+                if written.starts_with("./") && !rel.starts_with("../") {
+                    format!("./{rel}")
+                } else {
+                    rel
+                }
+            };
+            if with_md || (file.is_note() && !written.contains('/') && written.ends_with(".md")) {
+                format!("{path}.md")
+            } else {
+                path
+            }
+        }
+    };
+    if reaches_uniquely(vault, source, link, &candidate, target) {
+        return encode_for(vault, source, link, &candidate);
+    }
+    let anchored = format!(
+        "/{}{}",
+        file.link_path(),
+        if with_md || (link.kind == LinkKind::Markdown && file.is_note()) {
+            ".md"
+        } else {
+            ""
+        }
+    );
+    encode_for(vault, source, link, &anchored)
+}
+
+/// Whether `link` with its target replaced by `candidate` resolves to `target` alone.
+fn reaches_uniquely(
+    vault: &Vault,
+    source: FileId,
+    link: &Link,
+    candidate: &str,
+    target: FileId,
+) -> bool {
+    let probe = Link {
+        target: candidate.to_string(),
+        ..link.clone()
+    };
+    reaches(vault.resolve(source, &probe)).is_some_and(|r| r.file == target && !r.is_ambiguous())
+}
+
+/// The candidate as it is written into the link: markdown destinations percent-encoded unless
+/// they were written raw inside `<…>`.
+fn encode_for(vault: &Vault, source: FileId, link: &Link, candidate: &str) -> String {
+    if link.kind == LinkKind::Wiki {
+        return candidate.to_string();
+    }
+    let note = vault.note(source).expect("source note");
+    let angle =
+        link.target_span.start > 0 && note.text.as_bytes()[link.target_span.start - 1] == b'<';
+    if angle {
+        candidate.to_string()
+    } else {
+        let raw = &note.text[link.target_span.start..link.target_span.end];
+        encode_dest(candidate, encodes_unicode(raw))
+    }
+}
+
+/// Rename heading `index` of `note` to `new_text`, with every link into it.
+pub fn rename_heading(
+    vault: &Vault,
+    note_id: FileId,
+    index: usize,
+    new_text: &str,
+) -> Result<WorkspaceChange, String> {
+    let new_text = new_text.trim();
+    if new_text.is_empty() {
+        return Err("a heading needs text".to_string());
+    }
+    if let Some(c) = new_text
+        .chars()
+        .find(|c| matches!(c, '[' | ']' | '#' | '|' | '^' | '\n' | '\r'))
+    {
+        return Err(format!(
+            "`{new_text}` holds `{}`, which links to a heading cannot hold",
+            c.escape_default()
+        ));
+    }
+    let note = vault.note(note_id).ok_or("not a note")?;
+    let heading = note.syntax.headings.get(index).ok_or("no such heading")?;
+    let old_key = keys::heading_key(&heading.text);
+    let old_slug = keys::github_slug(&heading.text);
+    let mut change = WorkspaceChange::default();
+    change.push(note_id, heading.text_span, new_text.to_string());
+    for (source, i) in vault.backlinks(note_id) {
+        let link = &vault.note(source).expect("source note").syntax.links[i];
+        let Ok(resolved) = vault.resolve(source, link) else {
+            continue;
+        };
+        let (Anchor::Heading(at), Some(frag_span), Some(Fragment::Heading(path))) =
+            (&resolved.anchor, link.fragment_span, &link.fragment)
+        else {
+            continue;
+        };
+        // A nested path `#A#B` lands on B; the renamed heading may be A or B.
+        let Some(segment) = path.iter().position(|p| {
+            keys::heading_key(p) == old_key
+                || (link.kind == LinkKind::Markdown && keys::fold(p) == old_slug)
+        }) else {
+            continue;
+        };
+        if *at != index && segment == path.len() - 1 {
+            continue;
+        }
+        let text = match link.kind {
+            LinkKind::Wiki => {
+                let mut parts = path.clone();
+                parts[segment] = new_text.to_string();
+                parts.join("#")
+            }
+            LinkKind::Markdown => {
+                if keys::fold(&path[segment]) == old_slug {
+                    keys::github_slug(new_text)
+                } else {
+                    let raw = &vault.note(source).expect("source note").text
+                        [frag_span.start..frag_span.end];
+                    encode_dest(new_text, encodes_unicode(raw))
+                }
+            }
+        };
+        change.push(source, frag_span, text);
+    }
+    Ok(change.finish())
+}
+
+/// Rename tag `old` (folded) to `new_name`, nested tags included: `#a` → `#b` makes `#a/x` into
+/// `#b/x`. Frontmatter `tags:` values follow.
+pub fn rename_tag(vault: &Vault, old: &str, new_name: &str) -> Result<WorkspaceChange, String> {
+    let new_name = new_name.trim().trim_start_matches('#');
+    if new_name.is_empty()
+        || !new_name.chars().all(is_tag_char)
+        || new_name.chars().all(|c| c.is_ascii_digit() || c == '/')
+        || new_name.split('/').any(str::is_empty)
+    {
+        return Err(format!(
+            "`{new_name}` is not a tag: use letters, digits, `_`, `-` and `/` between parts"
+        ));
+    }
+    let depth = old.split('/').count();
+    let mut change = WorkspaceChange::default();
+    let prefix = format!("{old}/");
+    let mut notes: Vec<FileId> = vault
+        .tags()
+        .filter(|(key, _)| key.as_str() == old || key.starts_with(&prefix))
+        .flat_map(|(_, entry)| entry.notes.keys().copied())
+        .collect();
+    notes.sort();
+    notes.dedup();
+    for id in notes {
+        let note = vault.note(id).expect("tagged note");
+        for tag in &note.syntax.tags {
+            let folded = keys::fold(&tag.name);
+            if folded != old && !folded.starts_with(&prefix) {
+                continue;
+            }
+            let rest: Vec<&str> = tag.name.split('/').skip(depth).collect();
+            let mut renamed = new_name.to_string();
+            for part in rest {
+                renamed.push('/');
+                renamed.push_str(part);
+            }
+            let span = if tag.in_frontmatter {
+                let written = &note.text[tag.span.start..tag.span.end];
+                if written.starts_with('#') {
+                    Span::new(tag.span.start + 1, tag.span.end)
+                } else {
+                    tag.span
+                }
+            } else {
+                Span::new(tag.span.start + 1, tag.span.end)
+            };
+            change.push(id, span, renamed);
+        }
+    }
+    if change.edits.is_empty() {
+        return Err(format!("no note uses #{old}"));
+    }
+    Ok(change.finish())
+}
+
+#[cfg(test)]
+pub(crate) mod tests;
