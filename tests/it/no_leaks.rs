@@ -271,6 +271,36 @@ fn a_session_and_a_check_write_no_file() {
         json!({"textDocument": {"uri": uri(&a)}, "position": {"line": 0, "character": 0},
                "context": {"includeDeclaration": true}}),
     );
+    // Refactors answer with edits for the editor to apply; they must not apply them.
+    let doc = json!({"uri": uri(&a)});
+    let b = uri(&root.join("b.md"));
+    for (method, params) in [
+        (
+            "textDocument/rename",
+            json!({"textDocument": doc, "position": {"line": 1, "character": 3}, "newName": "c"}),
+        ),
+        (
+            "textDocument/codeAction",
+            json!({"textDocument": doc,
+                   "range": {"start": {"line": 1, "character": 8}, "end": {"line": 1, "character": 12}},
+                   "context": {"diagnostics": []}}),
+        ),
+        (
+            "workspace/willRenameFiles",
+            json!({"files": [{"oldUri": b, "newUri": uri(&root.join("moved/b2.md"))}]}),
+        ),
+        ("workspace/symbol", json!({"query": "b"})),
+        ("textDocument/documentSymbol", json!({"textDocument": doc})),
+        ("textDocument/documentLink", json!({"textDocument": doc})),
+        ("textDocument/foldingRange", json!({"textDocument": doc})),
+        (
+            "textDocument/semanticTokens/full",
+            json!({"textDocument": doc}),
+        ),
+    ] {
+        let id = client.send_request(method, params);
+        client.response(id);
+    }
     client.notify(
         "workspace/didChangeWatchedFiles",
         json!({"changes": [{"uri": uri(&root.join("b.md")), "type": 2}]}),
