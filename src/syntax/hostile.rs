@@ -74,3 +74,17 @@ fn many_links_among_many_code_spans_comments_html_and_fields_are_exact() {
     assert_eq!(fields, [Some("k"), Some("k")]);
     assert_eq!(syntax.fields.len(), 2 * n);
 }
+
+#[test]
+fn a_setext_heading_starting_with_unicode_whitespace_keeps_its_text() {
+    // Found by the property tests: the heading's text was taken from the wrong line, past the
+    // end of the first one, and the parser panicked.
+    let text = "\u{2028}\n#^\n==\n";
+    let syntax = parse_on_worker_stack(text.to_string());
+    let headings: Vec<(u8, &str)> = syntax
+        .headings
+        .iter()
+        .map(|h| (h.level, &text[h.text_span.start..h.text_span.end]))
+        .collect();
+    assert_eq!(headings, [(1, "#^")]);
+}

@@ -387,7 +387,10 @@ fn trim_line_end(text: &str, span: Span) -> Span {
 fn heading_text(text: &str, span: Span) -> (Span, String) {
     let raw = &text[span.start..span.end];
     let first_line_len = raw.find(['\n', '\r']).unwrap_or(raw.len());
-    let trimmed_start = raw.len() - raw.trim_start().len();
+    // ATX or setext is told by the first line after its indentation (spaces and tabs only:
+    // trimming all Unicode whitespace ran past the line, into the next, on `\u{2028}\n#…`).
+    let first_line = &raw[..first_line_len];
+    let trimmed_start = first_line_len - first_line.trim_start_matches([' ', '\t']).len();
     let (start, end) = if raw[trimmed_start..].starts_with('#') {
         // ATX: `## text ##`
         let line = &raw[..first_line_len];
