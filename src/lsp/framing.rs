@@ -8,22 +8,94 @@
 //! log line is the whole answer; JSON-RPC's own answer to it (an error with id `null`) could not
 //! be matched to a request by the client either.
 
+//!
+//! It also keeps the session from deadlocking at startup. After `initialized` the server asks
+//! the client things (file watching, a progress token, configuration) and only then finishes
+//! its first index; requests wait for that index, each holding one of the transport's four
+//! handler slots, and once its queue of 100 is full the transport stops reading — so a client
+//! that sends a flood before answering would never have its answers read. From `initialized`
+//! until the first index is ready, this guard therefore holds the client's requests and
+//! notifications back (in order) and lets only its answers through.
+
+use std::collections::VecDeque;
+
 use serde::Deserialize;
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
+use tokio::sync::{mpsc, watch};
 use tower_lsp_server::jsonrpc::{Request, Response};
 
 /// What the transport accepts: the same shape as its own (private) message type.
 #[derive(Deserialize)]
 #[serde(untagged)]
-#[allow(dead_code)] // Only whether it parses matters.
 enum Message {
-    Response(Response),
+    Response(#[allow(dead_code)] Response),
     Request(Request),
 }
 
+/// A well-formed message and what kind it is.
+struct Frame {
+    bytes: Vec<u8>,
+    /// An answer to one of the server's requests.
+    answer: bool,
+    /// A request (it has an id), which may wait for the index.
+    request: bool,
+    initialized: bool,
+}
+
 /// Copy well-formed messages from `input` to `output` until `input` ends; then `output` is
-/// dropped, so the transport sees the end of input just as it would have.
-pub async fn forward(input: impl AsyncRead + Unpin, mut output: impl AsyncWrite + Unpin) {
+/// dropped, so the transport sees the end of input just as it would have. `ready` turns true
+/// when the first index is built.
+pub async fn forward(
+    input: impl AsyncRead + Unpin + Send + 'static,
+    mut output: impl AsyncWrite + Unpin,
+    mut ready: watch::Receiver<bool>,
+) {
+    let (tx, mut frames) = mpsc::unbounded_channel();
+    tokio::spawn(read_frames(input, tx));
+    let mut initialized = false;
+    let mut held: VecDeque<Vec<u8>> = VecDeque::new();
+    loop {
+        tokio::select! {
+            frame = frames.recv() => {
+                let Some(frame) = frame else { break };
+                let frame: Frame = frame;
+                let hold = !frame.answer
+                    && (!held.is_empty() || (initialized && frame.request && !*ready.borrow()));
+                initialized |= frame.initialized;
+                if hold {
+                    held.push_back(frame.bytes);
+                } else if write(&mut output, &frame.bytes).await.is_err() {
+                    return;
+                }
+            }
+            changed = ready.changed(), if !held.is_empty() => {
+                if changed.is_err() || *ready.borrow() {
+                    while let Some(bytes) = held.pop_front() {
+                        if write(&mut output, &bytes).await.is_err() {
+                            return;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    // The client is gone; what it sent before still reaches the server, in order.
+    while let Some(bytes) = held.pop_front() {
+        if write(&mut output, &bytes).await.is_err() {
+            return;
+        }
+    }
+}
+
+async fn write(output: &mut (impl AsyncWrite + Unpin), body: &[u8]) -> std::io::Result<()> {
+    let header = format!("Content-Length: {}\r\n\r\n", body.len());
+    output.write_all(header.as_bytes()).await?;
+    output.write_all(body).await?;
+    output.flush().await
+}
+
+/// Read, frame and check messages until the input ends.
+async fn read_frames(input: impl AsyncRead + Unpin, frames: mpsc::UnboundedSender<Frame>) {
     let mut input = BufReader::new(input);
     loop {
         let length = match read_headers(&mut input).await {
@@ -54,19 +126,26 @@ pub async fn forward(input: impl AsyncRead + Unpin, mut output: impl AsyncWrite 
                 return;
             }
         }
-        if let Err(reason) = check(&body) {
-            let start = String::from_utf8_lossy(&body[..body.len().min(80)]).into_owned();
-            tracing::error!("dropped an unreadable message ({reason}): {start:?}");
-            continue;
-        }
-        let header = format!("Content-Length: {length}\r\n\r\n");
-        let sent = async {
-            output.write_all(header.as_bytes()).await?;
-            output.write_all(&body).await?;
-            output.flush().await
+        let frame = match check(&body) {
+            Ok(Message::Response(_)) => Frame {
+                bytes: body,
+                answer: true,
+                request: false,
+                initialized: false,
+            },
+            Ok(Message::Request(request)) => Frame {
+                request: request.id().is_some(),
+                initialized: request.method() == "initialized",
+                answer: false,
+                bytes: body,
+            },
+            Err(reason) => {
+                let start = String::from_utf8_lossy(&body[..body.len().min(80)]).into_owned();
+                tracing::error!("dropped an unreadable message ({reason}): {start:?}");
+                continue;
+            }
         };
-        if sent.await.is_err() {
-            // The transport is gone (after `exit`): nothing left to feed.
+        if frames.send(frame).is_err() {
             return;
         }
     }
@@ -102,12 +181,10 @@ async fn read_headers(
     }
 }
 
-/// Why the transport would refuse `body`, if it would.
-fn check(body: &[u8]) -> Result<(), String> {
+/// The message in `body`, or why the transport would refuse it.
+fn check(body: &[u8]) -> Result<Message, String> {
     let text = std::str::from_utf8(body).map_err(|e| format!("not UTF-8: {e}"))?;
-    serde_json::from_str::<Message>(text)
-        .map(|_| ())
-        .map_err(|e| format!("not a JSON-RPC message: {e}"))
+    serde_json::from_str::<Message>(text).map_err(|e| format!("not a JSON-RPC message: {e}"))
 }
 
 #[cfg(test)]
@@ -135,11 +212,49 @@ mod tests {
         // Cut short: the end of input inside a body ends forwarding quietly.
         input.extend(b"Content-Length: 50\r\n\r\n{\"jsonrpc\"");
         let mut output = Vec::new();
-        forward(&input[..], &mut output).await;
+        let (_ready, ready_rx) = watch::channel(true);
+        forward(std::io::Cursor::new(input), &mut output, ready_rx).await;
         let mut expected = frame(good);
         expected.extend(frame(answer));
         assert_eq!(
             String::from_utf8(output).unwrap(),
+            String::from_utf8(expected).unwrap()
+        );
+    }
+
+    #[tokio::test]
+    async fn after_initialized_requests_wait_for_the_index_while_answers_pass() {
+        let initialized = br#"{"jsonrpc":"2.0","method":"initialized","params":{}}"#;
+        let request = br#"{"jsonrpc":"2.0","id":1,"method":"textDocument/hover"}"#;
+        let change = br#"{"jsonrpc":"2.0","method":"textDocument/didChange"}"#;
+        let answer = br#"{"jsonrpc":"2.0","id":0,"result":null}"#;
+        let later = br#"{"jsonrpc":"2.0","id":2,"method":"shutdown"}"#;
+        let (mut client, input) = tokio::io::duplex(1 << 16);
+        let (output, mut server) = tokio::io::duplex(1 << 16);
+        let (ready, ready_rx) = watch::channel(false);
+        let forwarding = tokio::spawn(forward(input, output, ready_rx));
+        for body in [&initialized[..], request, change, answer, later] {
+            client.write_all(&frame(body)).await.unwrap();
+        }
+        let mut expected = frame(initialized);
+        expected.extend(frame(answer));
+        let mut seen = vec![0; expected.len()];
+        server.read_exact(&mut seen).await.unwrap();
+        assert_eq!(
+            String::from_utf8(seen).unwrap(),
+            String::from_utf8(expected).unwrap()
+        );
+
+        ready.send_replace(true);
+        drop(client);
+        let mut rest = Vec::new();
+        server.read_to_end(&mut rest).await.unwrap();
+        forwarding.await.unwrap();
+        let mut expected = frame(request);
+        expected.extend(frame(change));
+        expected.extend(frame(later));
+        assert_eq!(
+            String::from_utf8(rest).unwrap(),
             String::from_utf8(expected).unwrap()
         );
     }

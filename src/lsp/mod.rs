@@ -48,11 +48,12 @@ pub fn run_stdio() -> ExitCode {
     };
     let state = State::new();
     let shared = state.clone();
+    let ready = state.ready_signal();
     runtime.block_on(async move {
         let (service, socket) = LspService::new(move |client| Server::new(client, shared));
         // The transport reads a pipe that only well-formed messages reach (see `framing`).
         let (input, guarded) = tokio::io::duplex(1 << 16);
-        tokio::spawn(framing::forward(tokio::io::stdin(), guarded));
+        tokio::spawn(framing::forward(tokio::io::stdin(), guarded, ready));
         Transport::new(input, tokio::io::stdout(), socket)
             .serve(catch_panic::CatchPanic::new(service))
             .await;

@@ -101,6 +101,11 @@ impl State {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
+    /// Turns true once the first index is built.
+    pub fn ready_signal(&self) -> watch::Receiver<bool> {
+        self.ready.subscribe()
+    }
+
     fn is_ready(&self) -> bool {
         *self.ready.borrow()
     }

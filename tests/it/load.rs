@@ -231,3 +231,41 @@ fn pipelined_edits_and_requests_half_cancelled_are_answered_in_order_and_memory_
     assert!(peak_kb < PEAK_RSS_LIMIT_KB, "peak RSS {peak_kb} kB");
     assert_eq!(client.shutdown(), 0);
 }
+
+#[test]
+fn a_flood_of_messages_before_the_client_answers_the_servers_startup_requests_does_not_deadlock() {
+    let vault = TempVault::new("startup-flood", &[("a.md", "[[b]]\n"), ("b.md", "# B\n")]);
+    let a = vault.path("a.md");
+    // Initialize by hand: after `initialized` the server asks the client to register file
+    // watching and to create a progress token, and the client answers only after its flood.
+    let mut client = Client::spawn(&["lsp"]);
+    let id = client.send_request(
+        "initialize",
+        json!({"processId": null, "rootUri": uri(&vault.root),
+               "capabilities": Client::editor_capabilities()}),
+    );
+    client.response(id);
+    client.notify("initialized", json!({}));
+    let at = json!({"textDocument": {"uri": uri(&a)}, "position": pos(0, 3)});
+    let mut ids = Vec::new();
+    for i in 0..300 {
+        if i % 3 == 0 {
+            ids.push(client.send_request("textDocument/definition", at.clone()));
+        } else {
+            client.notify(
+                "textDocument/didOpen",
+                json!({"textDocument": {"uri": uri(&vault.path(&format!("open{i}.md"))),
+                                        "languageId": "markdown", "version": 1, "text": "[[b]]"}}),
+            );
+        }
+    }
+    for id in ids {
+        let response = client.response(id);
+        assert_eq!(
+            response["result"]["uri"],
+            uri(&vault.path("b.md")),
+            "{response}"
+        );
+    }
+    assert_eq!(client.shutdown(), 0);
+}
