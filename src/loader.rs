@@ -105,6 +105,17 @@ pub fn read_note(path: &Path) -> Result<Note, Skipped> {
         path: path.to_path_buf(),
         reason,
     };
+    // A note that is a symlink is read only when it leads to a markdown file: a vault cloned
+    // from someone else could hold `notes.md -> ~/.ssh/id_rsa`, and a hover shows notes.
+    if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
+        let target = std::fs::canonicalize(path).map_err(|e| skip(format!("cannot read: {e}")))?;
+        if !is_note_path(&target) {
+            return Err(skip(format!(
+                "a symlink to {}, which is not a markdown note",
+                target.display()
+            )));
+        }
+    }
     let meta = std::fs::metadata(path).map_err(|e| skip(format!("cannot read: {e}")))?;
     if meta.len() > MAX_NOTE_BYTES {
         return Err(skip(format!(

@@ -195,11 +195,24 @@ fn symlinks_placed_in_the_vault_are_followed_as_vault_files() {
     temp.write("outside/shelf/book.md", "# Book\nBOOK-BODY\n");
     std::os::unix::fs::symlink(temp.path("outside/real.md"), root.join("linked.md")).unwrap();
     std::os::unix::fs::symlink(temp.path("outside/shelf"), root.join("shelf")).unwrap();
+    // What a cloned vault could hold: a "note" that leads to a private file.
+    std::os::unix::fs::symlink(temp.path("outside/id_rsa"), root.join("key.md")).unwrap();
+    temp.write("vault/b.md", "[[key]]\n");
     let mut client = Client::start(&root, Client::editor_capabilities());
     client.wait_indexed();
     let a = root.join("a.md");
     client.open(&a);
     client.diagnostics(&a, |d| d.is_empty());
+    let b = root.join("b.md");
+    client.open(&b);
+    client.diagnostics(&b, |d| d.len() == 1);
+    let hover = client.request("textDocument/hover", at(&b, 0, 3));
+    let shown = hover["contents"]["value"].as_str().unwrap();
+    assert!(
+        shown.starts_with("**Unresolved link**") && !shown.contains(SECRET),
+        "{shown}"
+    );
+    client.wait_log("key.md: a symlink to ");
     for (line, path, body) in [
         (0, root.join("linked.md"), "SHARED-BODY"),
         (1, root.join("shelf/book.md"), "BOOK-BODY"),
