@@ -27,9 +27,9 @@ set +e
 # No sanitizer: notegraph has no unsafe code, so a panic is the failure signal, and building
 # without AddressSanitizer halves the cold build and speeds up every execution.
 cargo fuzz run --sanitizer none --debug-assertions parse "$corpus" -- -max_total_time="$seconds" -max_len=4096 -timeout=10 \
-  -rss_limit_mb=2048 -print_final_stats=1 ${FUZZ_SEED:+-seed=$FUZZ_SEED} 2>&1 | tee "$log" | grep -E '^(#[0-9]+.*(pulse|DONE)|Done|==|SUMMARY|stat::number_of_executed_units)|panicked|artifact'
+  -rss_limit_mb=2048 -print_final_stats=1 ${FUZZ_SEED:+-seed=$FUZZ_SEED} 2>&1 | tee "$log" | grep -aE '^(#[0-9]+.*(pulse|DONE)|Done|==|SUMMARY|stat::number_of_executed_units)|panicked|artifact'
 status=${PIPESTATUS[0]}
 set -e
-runs=$(grep -oE 'stat::number_of_executed_units: [0-9]+' "$log" | grep -oE '[0-9]+$' || true)
+runs=$(grep -aoE 'stat::number_of_executed_units: [0-9]+' "$log" | grep -oE '[0-9]+$' || true)
 echo "fuzz/run.sh: ${runs:-?} executions in ${seconds} s; exit status $status"
 exit "$status"
