@@ -138,3 +138,91 @@ pub fn debug_panic_point(text: &str, offset: usize) {
 #[cfg(not(debug_assertions))]
 #[inline(always)]
 pub fn debug_panic_point(_text: &str, _offset: usize) {}
+
+#[cfg(test)]
+mod tests {
+    use std::convert::Infallible;
+    use std::future::Ready;
+
+    use serde_json::json;
+    use tower_lsp_server::jsonrpc::Id;
+
+    use super::*;
+
+    /// A service that panics when asked `panic/inPoll` (inside its future) or `panic/inCall`
+    /// (while starting it), and answers anything else with `"ok"`.
+    struct Fragile;
+
+    impl Service<Request> for Fragile {
+        type Response = Option<Response>;
+        type Error = Infallible;
+        type Future = Pin<Box<dyn Future<Output = Result<Option<Response>, Infallible>> + Send>>;
+
+        fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+            Poll::Ready(Ok(()))
+        }
+
+        fn call(&mut self, request: Request) -> Self::Future {
+            if request.method() == "panic/inCall" {
+                panic!("in call");
+            }
+            let method = request.method().to_string();
+            let id = request.id().cloned();
+            Box::pin(async move {
+                let ready: Ready<()> = std::future::ready(());
+                ready.await;
+                if method == "panic/inPoll" {
+                    panic!("in poll");
+                }
+                Ok(id.map(|id| Response::from_ok(id, json!("ok"))))
+            })
+        }
+    }
+
+    async fn ask(
+        service: &mut CatchPanic<Fragile>,
+        method: &'static str,
+        id: Option<i64>,
+    ) -> String {
+        let mut request = Request::build(method);
+        if let Some(id) = id {
+            request = request.id(id);
+        }
+        let answer = service.call(request.finish()).await.unwrap();
+        serde_json::to_string(&answer).unwrap()
+    }
+
+    #[tokio::test]
+    async fn panics_in_requests_and_notifications_are_caught_and_the_next_call_is_served() {
+        let mut service = CatchPanic::new(Fragile);
+        let internal = |id: i64, what: &str| {
+            serde_json::to_string(&Some(Response::from_error(
+                Id::Number(id),
+                Error {
+                    code: ErrorCode::InternalError,
+                    message: format!(
+                        "notegraph failed on panic/{what}: in {}",
+                        &what[2..].to_lowercase()
+                    )
+                    .into(),
+                    data: None,
+                },
+            )))
+            .unwrap()
+        };
+        assert_eq!(
+            ask(&mut service, "panic/inPoll", Some(1)).await,
+            internal(1, "inPoll")
+        );
+        assert_eq!(
+            ask(&mut service, "panic/inCall", Some(2)).await,
+            internal(2, "inCall")
+        );
+        assert_eq!(ask(&mut service, "panic/inPoll", None).await, "null");
+        assert_eq!(ask(&mut service, "panic/inCall", None).await, "null");
+        assert_eq!(
+            ask(&mut service, "fine", Some(3)).await,
+            r#"{"jsonrpc":"2.0","result":"ok","id":3}"#
+        );
+    }
+}
