@@ -24,11 +24,17 @@ def main():
     rng = random.Random(int(sys.argv[3]) if len(sys.argv) > 3 else 42)
     folders = [f"area {a}/topic {b}" for a in range(max(1, n // 2000)) for b in range(20)] or ["notes"]
     names = []
+    used = set()
     for i in range(n):
         words = " ".join(rng.choice(WORDS) for _ in range(rng.randint(1, 3)))
         # Every 50th name repeats an earlier one in another folder: ambiguous on purpose.
         name = names[rng.randrange(len(names))][1] if i % 50 == 49 and names else f"{words} {i}"
-        names.append((rng.choice(folders), name))
+        folder = rng.choice(folders)
+        # A repeated name goes to another folder: two notes never share a path.
+        while (folder, name) in used and len(folders) > 1:
+            folder = rng.choice(folders)
+        used.add((folder, name))
+        names.append((folder, name))
     os.makedirs(out, exist_ok=True)
     total = 0
     # A repeated name can land in the same folder and overwrite an earlier note: count what is

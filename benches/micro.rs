@@ -2,7 +2,7 @@
 //! index build, resolution, completion, workspace symbols and a one-note update, on a vault
 //! written by `bench/gen_vault.py` (50,000 notes unless `NOTEGRAPH_BENCH_NOTES` says otherwise).
 //!
-//! `cargo bench --bench micro` measures; `cargo bench --bench micro -- --test` runs each once
+//! `cargo bench --bench micro` measures; `cargo test --bench micro` runs each once
 //! (the smoke mode CI uses, with a small vault).
 
 use std::path::{Path, PathBuf};
@@ -10,7 +10,7 @@ use std::process::Command;
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use notegraph::features::completion::{Candidates, InsertStyle, complete};
-use notegraph::features::outline::workspace_symbols;
+use notegraph::features::outline::SymbolIndex;
 use notegraph::index::{Note, Vault};
 use notegraph::loader;
 
@@ -108,8 +108,12 @@ fn benches(c: &mut Criterion) {
             .map(|c| c.items.len())
         })
     });
+    group.bench_function("workspace symbol index build", |b| {
+        b.iter(|| SymbolIndex::build(&vault).generation)
+    });
+    let symbols = SymbolIndex::build(&vault);
     group.bench_function("workspace symbols query", |b| {
-        b.iter(|| workspace_symbols(&vault, "research draft", 100).len())
+        b.iter(|| symbols.query(&vault, "research draft", 100).len())
     });
     group.bench_function("one-note update (re-parse and re-index)", |b| {
         let path = vault.file(typed_id).path.clone();

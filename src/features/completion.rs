@@ -76,14 +76,14 @@ impl Candidates {
     pub fn build(vault: &Vault) -> Candidates {
         let mut items = Vec::new();
         for (id, file) in vault.files() {
-            let path = Utf32String::from(file.link_path());
+            let path = Utf32String::from(match_form(file.link_path()).as_str());
             let own = items.len() as u32;
             items.push(Candidate {
                 file: id,
                 note: own,
                 alias: None,
-                name: Utf32String::from(file.display_name()),
-                path: path.clone(),
+                name: Utf32String::from(match_form(file.display_name()).as_str()),
+                path,
                 is_note: file.is_note(),
             });
             if let Some(note) = file.note() {
@@ -92,8 +92,9 @@ impl Candidates {
                         file: id,
                         note: own,
                         alias: Some(alias.to_string()),
-                        name: Utf32String::from(alias),
-                        path: path.clone(),
+                        name: Utf32String::from(match_form(alias).as_str()),
+                        // Aliases are matched by name only, never by path.
+                        path: Utf32String::default(),
                         is_note: true,
                     });
                 }
@@ -276,6 +277,21 @@ fn matcher() -> Matcher {
 
 fn pattern(query: &str) -> Pattern {
     Pattern::parse(query, CaseMatching::Ignore, Normalization::Smart)
+}
+
+/// A name as note completion matches it: lower case, accents dropped (`Café` → `cafe`). Done once
+/// when the candidates are built, so that most names are ASCII for the matcher's fast path
+/// instead of being normalised on every keystroke.
+fn match_form(name: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    use unicode_normalization::char::is_combining_mark;
+    if name.is_ascii() {
+        return name.to_ascii_lowercase();
+    }
+    name.nfd()
+        .filter(|c| !is_combining_mark(*c))
+        .flat_map(char::to_lowercase)
+        .collect()
 }
 
 /// Keep the `limit` best of `scored` (higher score, then higher popularity, then a name before an

@@ -209,7 +209,7 @@ fn subsequence(atom: &[u8], name: &str) -> bool {
     q.peek().is_none()
 }
 
-/// Which symbol of a note matched.
+/// Which symbol of a note an entry is.
 #[derive(Clone, Copy)]
 enum Hit {
     Note,
@@ -217,72 +217,129 @@ enum Hit {
     Heading(usize),
 }
 
-/// Notes, aliases and headings matching `query` fuzzily, best first, at most `limit`. Scoring is
-/// split across threads; symbols are built only for the ones returned.
-pub fn workspace_symbols(vault: &Vault, query: &str, limit: usize) -> Vec<WorkspaceSymbol> {
-    use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
-    use nucleo_matcher::{Config, Matcher, Utf32Str};
-    use rayon::prelude::*;
+struct SymbolEntry {
+    /// Where the folded name sits in [`SymbolIndex::names`].
+    start: u32,
+    len: u32,
+    file: FileId,
+    hit: Hit,
+}
 
-    let query = query.trim();
-    // Each whitespace-separated atom must match somewhere, in any order, as nucleo requires;
-    // the byte prefilter applies per atom, and only to ASCII atoms.
-    let atoms: Vec<Vec<u8>> = query
-        .split_whitespace()
-        .map(keys::fold)
-        .filter(|a| a.is_ascii() && !a.starts_with(['^', '!', '\'', '\\']) && !a.ends_with('$'))
-        .map(String::into_bytes)
-        .collect();
-    let pattern = Pattern::parse(query, CaseMatching::Ignore, Normalization::Smart);
-    let notes: Vec<(FileId, &crate::index::File, &crate::index::Note)> = vault.notes().collect();
-    let chunk = notes
-        .len()
-        .div_ceil(rayon::current_num_threads().max(1))
-        .max(1);
-    let mut scored: Vec<(u32, usize, FileId, Hit)> = notes
-        .par_chunks(chunk)
-        .map(|part| {
-            let mut matcher = Matcher::new(Config::DEFAULT);
-            let mut buf = Vec::new();
-            let mut out = Vec::new();
-            let mut consider = |name: &str, id: FileId, hit: Hit| {
-                if !atoms.iter().all(|a| subsequence(a, name)) {
-                    return;
-                }
-                let score = if query.is_empty() {
-                    Some(0)
-                } else {
-                    pattern.score(Utf32Str::new(name, &mut buf), &mut matcher)
-                };
-                if let Some(score) = score {
-                    out.push((score, name.len(), id, hit));
-                }
-            };
-            for &(id, file, note) in part {
-                consider(file.display_name(), id, Hit::Note);
-                for (i, alias) in note.syntax.aliases().enumerate() {
-                    consider(alias, id, Hit::Alias(i));
-                }
-                for (i, h) in note.syntax.headings.iter().enumerate() {
-                    consider(&h.text, id, Hit::Heading(i));
-                }
+/// Every note, alias and heading name of the vault, folded, in one buffer: a query scans it
+/// front to back instead of chasing a pointer per name. Built once per [`Vault::generation`];
+/// queries typed into a symbol picker reuse it.
+pub struct SymbolIndex {
+    pub generation: u64,
+    names: String,
+    entries: Vec<SymbolEntry>,
+}
+
+impl SymbolIndex {
+    pub fn build(vault: &Vault) -> SymbolIndex {
+        let mut names = String::new();
+        let mut entries = Vec::new();
+        let mut push = |name: &str, file: FileId, hit: Hit| {
+            let start = names.len() as u32;
+            names.push_str(&keys::fold(name));
+            entries.push(SymbolEntry {
+                start,
+                len: names.len() as u32 - start,
+                file,
+                hit,
+            });
+        };
+        for (id, file, note) in vault.notes() {
+            push(file.display_name(), id, Hit::Note);
+            for (i, alias) in note.syntax.aliases().enumerate() {
+                push(alias, id, Hit::Alias(i));
             }
-            out
-        })
-        .reduce(Vec::new, |mut a, b| {
-            a.extend(b);
-            a
-        });
-    let cheap = |&(score, len, _, _): &(u32, usize, FileId, Hit)| (std::cmp::Reverse(score), len);
-    if scored.len() > limit && limit > 0 {
-        scored.select_nth_unstable_by_key(limit - 1, cheap);
-        let threshold = cheap(&scored[limit - 1]);
-        scored.retain(|s| cheap(s) <= threshold);
+            for (i, h) in note.syntax.headings.iter().enumerate() {
+                push(&h.text, id, Hit::Heading(i));
+            }
+        }
+        SymbolIndex {
+            generation: vault.generation(),
+            names,
+            entries,
+        }
     }
-    let symbol = |&(_, _, id, hit): &(u32, usize, FileId, Hit)| {
-        let file = vault.file(id);
-        let note = file.note().expect("a note");
-        let (name, kind, span, container) = match hit {
+
+    /// Notes, aliases and headings matching `query` fuzzily (words in any order), best first, at
+    /// most `limit`. Scoring is split across threads; symbols are built only for those returned.
+    pub fn query(&self, vault: &Vault, query: &str, limit: usize) -> Vec<WorkspaceSymbol> {
+        use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
+        use nucleo_matcher::{Config, Matcher, Utf32Str};
+        use rayon::prelude::*;
+
+        let query = query.trim();
+        // Each whitespace-separated word must match somewhere, as nucleo requires; the byte
+        // prefilter applies per word, to plain ASCII words.
+        let atoms: Vec<Vec<u8>> = query
+            .split_whitespace()
+            .map(keys::fold)
+            .filter(|a| a.is_ascii() && !a.starts_with(['^', '!', '\'', '\\']) && !a.ends_with('$'))
+            .map(String::into_bytes)
+            .collect();
+        let pattern = Pattern::parse(query, CaseMatching::Ignore, Normalization::Smart);
+        let chunk = self
+            .entries
+            .len()
+            .div_ceil(rayon::current_num_threads().max(1))
+            .max(1);
+        let mut scored: Vec<(u32, u32, usize)> = self
+            .entries
+            .par_chunks(chunk)
+            .enumerate()
+            .map(|(c, part)| {
+                let mut matcher = Matcher::new(Config::DEFAULT);
+                let mut buf = Vec::new();
+                let mut out = Vec::new();
+                for (k, e) in part.iter().enumerate() {
+                    let name = &self.names[e.start as usize..(e.start + e.len) as usize];
+                    if !atoms.iter().all(|a| subsequence(a, name)) {
+                        continue;
+                    }
+                    let score = if query.is_empty() {
+                        Some(0)
+                    } else {
+                        pattern.score(Utf32Str::new(name, &mut buf), &mut matcher)
+                    };
+                    if let Some(score) = score {
+                        out.push((score, e.len, c * chunk + k));
+                    }
+                }
+                out
+            })
+            .reduce(Vec::new, |mut a, b| {
+                a.extend(b);
+                a
+            });
+        let cheap = |&(score, len, _): &(u32, u32, usize)| (std::cmp::Reverse(score), len);
+        if scored.len() > limit && limit > 0 {
+            scored.select_nth_unstable_by_key(limit - 1, cheap);
+            let threshold = cheap(&scored[limit - 1]);
+            scored.retain(|s| cheap(s) <= threshold);
+        }
+        // Best score first; shorter names first among equals; then by container and name.
+        let mut ranked: Vec<(u32, u32, WorkspaceSymbol)> = scored
+            .iter()
+            .filter_map(|&(score, len, i)| Some((score, len, self.symbol(vault, i)?)))
+            .collect();
+        ranked.sort_by(|a, b| {
+            b.0.cmp(&a.0)
+                .then(a.1.cmp(&b.1))
+                .then_with(|| a.2.container.cmp(&b.2.container))
+                .then_with(|| a.2.name.cmp(&b.2.name))
+        });
+        ranked.truncate(limit);
+        ranked.into_iter().map(|(_, _, s)| s).collect()
+    }
+
+    fn symbol(&self, vault: &Vault, i: usize) -> Option<WorkspaceSymbol> {
+        let e = &self.entries[i];
+        let file = vault.get(e.file)?;
+        let note = file.note()?;
+        let (name, kind, span, container) = match e.hit {
             Hit::Note => (
                 file.display_name().to_string(),
                 SymbolKind::Note,
@@ -290,7 +347,7 @@ pub fn workspace_symbols(vault: &Vault, query: &str, limit: usize) -> Vec<Worksp
                 file.rel.clone(),
             ),
             Hit::Alias(i) => {
-                let (alias, span) = &note.syntax.frontmatter.as_ref().expect("aliases").aliases[i];
+                let (alias, span) = note.syntax.frontmatter.as_ref()?.aliases.get(i)?;
                 (
                     alias.clone(),
                     SymbolKind::Alias,
@@ -299,7 +356,7 @@ pub fn workspace_symbols(vault: &Vault, query: &str, limit: usize) -> Vec<Worksp
                 )
             }
             Hit::Heading(i) => {
-                let h = &note.syntax.headings[i];
+                let h = note.syntax.headings.get(i)?;
                 (
                     h.text.clone(),
                     SymbolKind::Heading,
@@ -308,24 +365,18 @@ pub fn workspace_symbols(vault: &Vault, query: &str, limit: usize) -> Vec<Worksp
                 )
             }
         };
-        WorkspaceSymbol {
+        Some(WorkspaceSymbol {
             name,
             kind,
-            location: Location { file: id, span },
+            location: Location { file: e.file, span },
             container: Some(container),
-        }
-    };
-    // Best score first; shorter names first among equals; then by container and name.
-    let mut ranked: Vec<(u32, usize, WorkspaceSymbol)> =
-        scored.iter().map(|s| (s.0, s.1, symbol(s))).collect();
-    ranked.sort_by(|a, b| {
-        b.0.cmp(&a.0)
-            .then(a.1.cmp(&b.1))
-            .then_with(|| a.2.container.cmp(&b.2.container))
-            .then_with(|| a.2.name.cmp(&b.2.name))
-    });
-    ranked.truncate(limit);
-    ranked.into_iter().map(|(_, _, s)| s).collect()
+        })
+    }
+}
+
+/// A one-off symbol query (tests, the CLI): builds the index and queries it.
+pub fn workspace_symbols(vault: &Vault, query: &str, limit: usize) -> Vec<WorkspaceSymbol> {
+    SymbolIndex::build(vault).query(vault, query, limit)
 }
 
 #[cfg(test)]

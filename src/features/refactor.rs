@@ -137,14 +137,9 @@ pub fn prepare_rename(
         ));
     }
     if let Some(tag) = note.syntax.tags.iter().find(|t| t.span.touches(offset)) {
-        let span = if tag.in_frontmatter {
-            tag.span
-        } else {
-            Span::new(tag.span.start + 1, tag.span.end)
-        };
         return Ok((
             RenameTarget::Tag(keys::fold(&tag.name)),
-            span,
+            tag.name_span(),
             tag.name.clone(),
         ));
     }
@@ -638,39 +633,16 @@ pub fn rename_tag(vault: &Vault, old: &str, new_name: &str) -> Result<WorkspaceC
     }
     let depth = old.split('/').count();
     let mut change = WorkspaceChange::default();
-    let prefix = format!("{old}/");
-    let mut notes: Vec<FileId> = vault
-        .tags()
-        .filter(|(key, _)| key.as_str() == old || key.starts_with(&prefix))
-        .flat_map(|(_, entry)| entry.notes.keys().copied())
-        .collect();
-    notes.sort();
-    notes.dedup();
-    for id in notes {
+    for (id, i) in vault.tag_uses(old) {
         let note = vault.note(id).expect("tagged note");
-        for tag in &note.syntax.tags {
-            let folded = keys::fold(&tag.name);
-            if folded != old && !folded.starts_with(&prefix) {
-                continue;
-            }
-            let rest: Vec<&str> = tag.name.split('/').skip(depth).collect();
-            let mut renamed = new_name.to_string();
-            for part in rest {
-                renamed.push('/');
-                renamed.push_str(part);
-            }
-            let span = if tag.in_frontmatter {
-                let written = &note.text[tag.span.start..tag.span.end];
-                if written.starts_with('#') {
-                    Span::new(tag.span.start + 1, tag.span.end)
-                } else {
-                    tag.span
-                }
-            } else {
-                Span::new(tag.span.start + 1, tag.span.end)
-            };
-            change.push(id, span, renamed);
+        let tag = &note.syntax.tags[i];
+        let rest: Vec<&str> = tag.name.split('/').skip(depth).collect();
+        let mut renamed = new_name.to_string();
+        for part in rest {
+            renamed.push('/');
+            renamed.push_str(part);
         }
+        change.push(id, tag.name_span(), renamed);
     }
     if change.edits.is_empty() {
         return Err(format!("no note uses #{old}"));

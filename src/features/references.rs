@@ -61,31 +61,18 @@ pub fn references(vault: &Vault, file: FileId, offset: usize) -> Vec<Location> {
     out
 }
 
-/// Every use of tag `folded` and of the tags nested under it, in every note, body and
-/// frontmatter.
+/// Every use of tag `folded` and of the tags nested under it.
 fn tag_references(vault: &Vault, folded: &str) -> Vec<Location> {
-    let prefix = format!("{folded}/");
-    let mut notes: Vec<FileId> = vault
-        .tags()
-        .filter(|(key, _)| key.as_str() == folded || key.starts_with(&prefix))
-        .flat_map(|(_, entry)| entry.notes.keys().copied())
-        .collect();
-    notes.sort();
-    notes.dedup();
-    let mut out = Vec::new();
-    for id in notes {
-        let Some(note) = vault.note(id) else { continue };
-        for tag in &note.syntax.tags {
-            let key = keys::fold(&tag.name);
-            if key == folded || key.starts_with(&prefix) {
-                out.push(Location {
-                    file: id,
-                    span: tag.span,
-                });
-            }
-        }
-    }
-    out
+    vault
+        .tag_uses(folded)
+        .into_iter()
+        .filter_map(|(id, i)| {
+            Some(Location {
+                file: id,
+                span: vault.note(id)?.syntax.tags[i].span,
+            })
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -95,7 +82,8 @@ mod tests {
     use super::*;
     use crate::features::fixture::Fixture;
 
-    fn check(fixture: &str, expect: Expect) {
+    /// The references at the fixture's cursor, rendered and sorted.
+    fn refs(fixture: &str) -> String {
         let f = Fixture::parse(fixture);
         let (file, offset) = f.cursor();
         let mut actual: Vec<String> = references(&f.vault, file, offset)
@@ -103,7 +91,11 @@ mod tests {
             .map(|loc| f.render(loc.file, loc.span))
             .collect();
         actual.sort();
-        expect.assert_eq(&actual.join("\n"));
+        actual.join("\n")
+    }
+
+    fn check(fixture: &str, expect: Expect) {
+        expect.assert_eq(&refs(fixture));
     }
 
     #[test]
@@ -184,13 +176,8 @@ a.md 1:18-1:32 "[x](b.md#^blk)""#;
             a.md 1:1-1:11 "[[b#^blk]]"
             a.md 1:18-1:32 "[x](b.md#^blk)""####]],
         );
-        let f = Fixture::parse(&fixture.replace("$0", "").replace("[[b#^b", "[[b#^$0b"));
-        let (file, offset) = f.cursor();
-        let mut actual: Vec<String> = references(&f.vault, file, offset)
-            .iter()
-            .map(|loc| f.render(loc.file, loc.span))
-            .collect();
-        actual.sort();
-        assert_eq!(actual.join("\n"), expected);
+        // The same references from a link to the block.
+        let from_link = fixture.replace("$0", "").replace("[[b#^b", "[[b#^$0b");
+        assert_eq!(refs(&from_link), expected);
     }
 }

@@ -137,6 +137,8 @@ pub struct Vault {
     /// Bumped whenever a name, alias or file appears or disappears, so that callers can cache
     /// whole-vault lists (completion candidates) and rebuild them only then.
     names_generation: u64,
+    /// Bumped on every change to any file: for caches of whole-vault content (symbols).
+    generation: u64,
     pub alias_fallback: bool,
 }
 
@@ -155,6 +157,10 @@ impl Vault {
 
     pub fn names_generation(&self) -> u64 {
         self.names_generation
+    }
+
+    pub fn generation(&self) -> u64 {
+        self.generation
     }
 
     /// The root holding `path` (the deepest, where roots nest) and the root-relative path.
@@ -221,6 +227,31 @@ impl Vault {
         self.tags.get(folded)
     }
 
+    /// Every use of tag `folded` and of the tags nested under it (`#a` covers `#a/x`), body and
+    /// frontmatter: (note, index into its tags), in note order.
+    pub fn tag_uses(&self, folded: &str) -> Vec<(FileId, usize)> {
+        let prefix = format!("{folded}/");
+        let nested = |key: &str| key == folded || key.starts_with(&prefix);
+        let mut notes: Vec<FileId> = self
+            .tags
+            .iter()
+            .filter(|(key, _)| nested(key))
+            .flat_map(|(_, entry)| entry.notes.keys().copied())
+            .collect();
+        notes.sort();
+        notes.dedup();
+        let mut out = Vec::new();
+        for id in notes {
+            let Some(note) = self.note(id) else { continue };
+            for (i, tag) in note.syntax.tags.iter().enumerate() {
+                if nested(&keys::fold(&tag.name)) {
+                    out.push((id, i));
+                }
+            }
+        }
+        out
+    }
+
     /// Files whose name key is `key`.
     pub fn by_name(&self, key: &str) -> &[FileId] {
         self.by_name.get(key).map_or(&[], Vec::as_slice)
@@ -274,6 +305,7 @@ impl Vault {
         let Some((root, rel)) = self.locate(path) else {
             return Change::default();
         };
+        self.generation += 1;
         let mut change = Change::default();
         if let Some(&id) = self.by_path.get(path) {
             let old_keys = self.keys_of(id);
@@ -355,6 +387,7 @@ impl Vault {
         self.by_path.insert(new_path.to_path_buf(), id);
         self.by_name.entry(name_key).or_default().push(id);
         self.names_generation += 1;
+        self.generation += 1;
         true
     }
 
@@ -364,6 +397,7 @@ impl Vault {
             return Change::default();
         };
         let keys = self.keys_of(id);
+        self.generation += 1;
         self.unindex_content(id);
         let file = self.files[id.0 as usize].take().expect("live file");
         remove_from(&mut self.by_name, &file.name_key, id);

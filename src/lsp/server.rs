@@ -24,6 +24,7 @@ use crate::config::Config;
 use crate::features::actions::ActionKind;
 use crate::features::completion::{Candidates, CompletionKind};
 use crate::features::diagnostics::Severity;
+use crate::features::outline::SymbolIndex;
 use crate::features::refactor::{FileOp, WorkspaceChange};
 use crate::features::{self, Location as NoteLocation};
 use crate::index::{Change, FileId, Note, Vault, is_note_path};
@@ -49,6 +50,7 @@ pub struct State {
     init_options: OnceLock<Value>,
     exclude: RwLock<loader::Exclude>,
     candidates: Mutex<Option<Arc<Candidates>>>,
+    symbols: Mutex<Option<Arc<SymbolIndex>>>,
     ready: watch::Sender<bool>,
     /// The server's own file watcher, for clients that cannot watch for it.
     watcher: Mutex<Option<notify::RecommendedWatcher>>,
@@ -70,6 +72,7 @@ impl State {
             init_options: OnceLock::new(),
             exclude: RwLock::new(loader::Exclude::default()),
             candidates: Mutex::new(None),
+            symbols: Mutex::new(None),
             ready: watch::channel(false).0,
             watcher: Mutex::new(None),
             disk_batch: Mutex::new(()),
@@ -522,6 +525,9 @@ impl Server {
                     tracing::warn!("the file watcher lost events; rescanning the vault");
                     let _ = tx.send(rescan.clone());
                 }
+                // Reads (our own loader's among them) change nothing; handling them would re-read
+                // every note the loader opens.
+                Ok(event) if matches!(event.kind, notify::EventKind::Access(_)) => {}
                 Ok(event) => {
                     let _ = tx.send(event.paths);
                 }
@@ -874,7 +880,10 @@ impl LanguageServer for Server {
                     work_done_progress_options: WorkDoneProgressOptions::default(),
                 })),
                 workspace: Some(WorkspaceServerCapabilities {
-                    workspace_folders: None,
+                    workspace_folders: Some(WorkspaceFoldersServerCapabilities {
+                        supported: Some(true),
+                        change_notifications: Some(OneOf::Left(true)),
+                    }),
                     file_operations: Some(WorkspaceFileOperationsServerCapabilities {
                         will_rename: Some(FileOperationRegistrationOptions {
                             filters: vec![FileOperationFilter {
@@ -981,6 +990,37 @@ impl LanguageServer for Server {
         if let Some(uri) = uri_of(&path) {
             self.client.publish_diagnostics(uri, Vec::new(), None).await;
         }
+    }
+
+    async fn did_change_workspace_folders(&self, params: DidChangeWorkspaceFoldersParams) {
+        let mut roots = self.state.read().roots().to_vec();
+        for gone in params.event.removed.iter().filter_map(|f| path_of(&f.uri)) {
+            roots.retain(|r| *r != gone);
+        }
+        for added in params.event.added.iter().filter_map(|f| path_of(&f.uri)) {
+            if !roots.contains(&added) {
+                roots.push(added);
+            }
+        }
+        tracing::info!("workspace folders now {roots:?}; indexing again");
+        // Requests wait for the new index rather than answer from a half-built one.
+        self.state.ready.send_replace(false);
+        *self.state.write() = Vault::new(roots);
+        let problems = self.reconfigure(None);
+        self.report_config_problems(problems).await;
+        self.pull_configuration().await;
+        if self
+            .state
+            .watcher
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
+            .is_some()
+        {
+            self.watch_files().await;
+        }
+        let server = self.clone();
+        tokio::spawn(async move { server.index_workspace().await });
     }
 
     async fn did_change_configuration(&self, params: DidChangeConfigurationParams) {
@@ -1164,7 +1204,18 @@ impl LanguageServer for Server {
         let encoding = self.state.encoding();
         let limit = self.state.config().completion_limit.max(100);
         let vault = self.state.read();
-        let found = features::outline::workspace_symbols(&vault, &params.query, limit);
+        let index = {
+            let mut cache = self.state.symbols.lock().unwrap_or_else(|p| p.into_inner());
+            match cache.as_ref() {
+                Some(index) if index.generation == vault.generation() => index.clone(),
+                _ => {
+                    let built = Arc::new(SymbolIndex::build(&vault));
+                    *cache = Some(built.clone());
+                    built
+                }
+            }
+        };
+        let found = index.query(&vault, &params.query, limit);
         let symbols = found
             .into_iter()
             .filter_map(|s| {

@@ -113,6 +113,17 @@ pub struct Tag {
     pub in_frontmatter: bool,
 }
 
+impl Tag {
+    /// The name without its `#`: what a rename replaces.
+    pub fn name_span(&self) -> Span {
+        if self.in_frontmatter {
+            self.span
+        } else {
+            Span::new(self.span.start + 1, self.span.end)
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BlockId {
     /// The id without its `^`.
@@ -343,6 +354,14 @@ pub fn parse(text: &str) -> NoteSyntax {
         tags.append(&mut syntax.tags);
         syntax.tags = tags;
     }
+    // A vault's parses stay in memory for the whole session: no spare capacity.
+    syntax.links.shrink_to_fit();
+    syntax.headings.shrink_to_fit();
+    syntax.tags.shrink_to_fit();
+    syntax.blocks.shrink_to_fit();
+    syntax.fields.shrink_to_fit();
+    syntax.regions.shrink_to_fit();
+    syntax.problems.shrink_to_fit();
     syntax
 }
 

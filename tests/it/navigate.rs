@@ -138,3 +138,30 @@ fn client_settings_win_over_notegraph_toml() {
         "hint, from initializationOptions"
     );
 }
+
+#[test]
+fn an_added_workspace_folder_is_indexed_and_a_removed_one_forgotten() {
+    let first = TempVault::new("folders-a", &[("a.md", "[[b]]\n"), ("b.md", "# B\n")]);
+    let second = TempVault::new("folders-b", &[("x.md", "[[y]]\n"), ("y.md", "# Y\n")]);
+    let mut client = Client::start(&first.root, Client::editor_capabilities());
+    client.wait_indexed();
+    let x = second.path("x.md");
+    let at_x = json!({"textDocument": {"uri": uri(&x)}, "position": {"line": 0, "character": 3}});
+    assert_eq!(
+        client.request("textDocument/definition", at_x.clone()),
+        Value::Null
+    );
+
+    let folder = |vault: &TempVault| json!({"uri": uri(&vault.root), "name": "v"});
+    client.notify(
+        "workspace/didChangeWorkspaceFolders",
+        json!({"event": {"added": [folder(&second)], "removed": [folder(&first)]}}),
+    );
+    client.wait_indexed();
+    let definition = client.request("textDocument/definition", at_x);
+    assert_eq!(definition["uri"], uri(&second.path("y.md")));
+    let at_a = json!({"textDocument": {"uri": uri(&first.path("a.md"))},
+                      "position": {"line": 0, "character": 3}});
+    assert_eq!(client.request("textDocument/definition", at_a), Value::Null);
+    assert_eq!(client.shutdown(), 0);
+}

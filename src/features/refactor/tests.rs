@@ -11,14 +11,21 @@ use super::*;
 use crate::features::fixture::{Fixture, ROOT};
 use crate::index::Note;
 
+/// The file renames of a change, old path to new.
+fn renames(change: &WorkspaceChange) -> HashMap<&Path, &Path> {
+    change
+        .ops
+        .iter()
+        .filter_map(|op| match op {
+            FileOp::Rename { from, to } => Some((from.as_path(), to.as_path())),
+            FileOp::Create { .. } => None,
+        })
+        .collect()
+}
+
 /// The vault's files after `change`: (root-relative path, text), sorted by path.
 pub(crate) fn apply(vault: &Vault, change: &WorkspaceChange) -> Vec<(String, String)> {
-    let mut renamed: HashMap<PathBuf, PathBuf> = HashMap::new();
-    for op in &change.ops {
-        if let FileOp::Rename { from, to } = op {
-            renamed.insert(from.clone(), to.clone());
-        }
-    }
+    let renamed = renames(change);
     let mut out = Vec::new();
     for (id, file) in vault.files() {
         let mut text = file.note().map_or(String::new(), |n| n.text.to_string());
@@ -27,7 +34,10 @@ pub(crate) fn apply(vault: &Vault, change: &WorkspaceChange) -> Vec<(String, Str
                 text.replace_range(edit.span.start..edit.span.end, &edit.text);
             }
         }
-        let path = renamed.get(&file.path).unwrap_or(&file.path);
+        let path = renamed
+            .get(file.path.as_path())
+            .copied()
+            .unwrap_or(&file.path);
         let rel = path
             .strip_prefix(ROOT)
             .expect("in the vault")
@@ -62,16 +72,9 @@ pub(crate) fn vault_of(files: &[(String, String)]) -> Vault {
 /// Every link that reached a file before the change reaches the same file (followed through
 /// renames) after it, and no link became ambiguous.
 pub(crate) fn assert_links_kept(before: &Vault, change: &WorkspaceChange) {
-    let renamed: HashMap<PathBuf, PathBuf> = change
-        .ops
-        .iter()
-        .filter_map(|op| match op {
-            FileOp::Rename { from, to } => Some((from.clone(), to.clone())),
-            FileOp::Create { .. } => None,
-        })
-        .collect();
+    let renamed = renames(change);
     let after = vault_of(&apply(before, change));
-    let moved = |p: &Path| renamed.get(p).cloned().unwrap_or_else(|| p.to_path_buf());
+    let moved = |p: &Path| renamed.get(p).copied().unwrap_or(p).to_path_buf();
     for (id, file, note) in before.notes() {
         let after_id = after.id(&moved(&file.path)).expect("note still there");
         let after_note = after.note(after_id).expect("still a note");
@@ -117,14 +120,7 @@ fn render(before: &Vault, change: &WorkspaceChange) -> String {
         }
     }
     // Only files whose text changed, under their new names.
-    let renamed: HashMap<&Path, &Path> = change
-        .ops
-        .iter()
-        .filter_map(|op| match op {
-            FileOp::Rename { from, to } => Some((from.as_path(), to.as_path())),
-            FileOp::Create { .. } => None,
-        })
-        .collect();
+    let renamed = renames(change);
     let after: HashMap<String, String> = apply(before, change).into_iter().collect();
     let mut changed: Vec<(String, String)> = before
         .files()
