@@ -99,6 +99,34 @@ pub fn walk(roots: &[PathBuf], exclude: &Exclude) -> Vec<PathBuf> {
     out
 }
 
+/// Whether the `.ignore` and `.gitignore` files in `root` and the folders between it and `path`
+/// ignore `path`, as they make [`walk`] skip it. For file events, which name one path: without
+/// this a changed ignored note was indexed, unlike in a fresh index of the same tree. Deeper
+/// files win, and in one folder `.ignore` wins over `.gitignore`, as in the walk.
+pub fn is_ignored(root: &Path, path: &Path, is_dir: bool) -> bool {
+    if !path.starts_with(root) || path == root {
+        return false;
+    }
+    for dir in path.ancestors().skip(1) {
+        for name in [".ignore", ".gitignore"] {
+            let file = dir.join(name);
+            if !file.is_file() {
+                continue;
+            }
+            let (rules, _) = ignore::gitignore::Gitignore::new(&file);
+            match rules.matched_path_or_any_parents(path, is_dir) {
+                ignore::Match::Ignore(_) => return true,
+                ignore::Match::Whitelist(_) => return false,
+                ignore::Match::None => {}
+            }
+        }
+        if dir == root {
+            break;
+        }
+    }
+    false
+}
+
 /// Read a note, lossily where it is not UTF-8. Binary and oversized files are refused.
 pub fn read_note(path: &Path) -> Result<Note, Skipped> {
     let skip = |reason: String| Skipped {

@@ -145,6 +145,15 @@ fn in_workspace(vault: &Vault, path: &Path) -> bool {
     vault.roots().iter().any(|root| root == path) || vault.locate(path).is_some()
 }
 
+/// Whether the ignore files of `path`'s workspace folder ignore it (see `loader::is_ignored`).
+fn is_gitignored(vault: &Vault, path: &Path) -> bool {
+    let is_dir = path.is_dir();
+    vault
+        .roots()
+        .iter()
+        .any(|root| loader::is_ignored(root, path, is_dir))
+}
+
 impl Server {
     pub fn new(client: Client, state: Arc<State>) -> Server {
         Server { client, state }
@@ -259,10 +268,19 @@ impl Server {
             // The editor's buffer is the truth for open notes.
             return Change::default();
         }
-        if is_hidden(&self.state.read(), path)
-            || self.state.exclude.read().is_ok_and(|e| e.is_excluded(path))
-        {
+        if is_hidden(&self.state.read(), path) {
             return Change::default();
+        }
+        if self.state.exclude.read().is_ok_and(|e| e.is_excluded(path))
+            || is_gitignored(&self.state.read(), path)
+        {
+            // Out of the index too, in case it was indexed before the rule was written.
+            let mut vault = self.state.write();
+            let mut change = vault.remove(path);
+            if path.is_dir() {
+                change.merge(vault.remove_under(path));
+            }
+            return change;
         }
         if path.is_dir() {
             let mut change = Change::default();

@@ -210,3 +210,69 @@ fn mass_changes_reported_by_the_client_leave_the_index_of_a_fresh_start() {
 fn mass_changes_seen_by_the_own_watcher_leave_the_index_of_a_fresh_start() {
     mass_changes_leave_the_index_of_a_fresh_start("mass-own", false);
 }
+
+#[test]
+fn file_events_for_gitignored_notes_leave_the_index_of_a_fresh_start() {
+    let vault = TempVault::new(
+        "gitignored-events",
+        &[
+            (".gitignore", "build/\n*.tmp.md\n!keep.tmp.md\n"),
+            ("sub/.gitignore", "local.md\n"),
+            ("hub.md", "The hub.\n"),
+            ("a.md", "[[hub]]\n"),
+        ],
+    );
+    let mut client = Client::start(&vault.root, Client::editor_capabilities());
+    client.wait_indexed();
+    let written = [
+        "build/out.md",
+        "scratch.tmp.md",
+        "keep.tmp.md",
+        "sub/local.md",
+        "sub/other.md",
+        "sub/deeper/x.tmp.md",
+    ];
+    for rel in written {
+        vault.write(rel, "[[hub]]\n");
+    }
+    let changes: Vec<Value> = written
+        .iter()
+        .map(|rel| json!({"uri": uri(&vault.path(rel)), "type": 1}))
+        .chain([json!({"uri": uri(&vault.path("build")), "type": 1})])
+        .collect();
+    client.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({ "changes": changes }),
+    );
+    let notes = [vault.path("hub.md")];
+    let mut fresh = Client::start(&vault.root, Client::editor_capabilities());
+    fresh.wait_indexed();
+    let expected = observe(&mut fresh, &notes);
+    let references = &expected[&uri(&vault.path("hub.md"))]["references"];
+    // a.md, keep.tmp.md and sub/other.md: the ignored ones are not in a fresh index.
+    assert_eq!(references.as_array().unwrap().len(), 3, "{references}");
+    let deadline = std::time::Instant::now() + crate::client::TIMEOUT;
+    loop {
+        let seen = client.request(
+            "textDocument/references",
+            json!({"textDocument": {"uri": uri(&vault.path("hub.md"))},
+                   "position": {"line": 0, "character": 0},
+                   "context": {"includeDeclaration": false}}),
+        );
+        let mut seen: Vec<String> = seen
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| format!("{} {}", l["uri"], l["range"]))
+            .collect();
+        seen.sort();
+        if json!(seen) == *references {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "references {seen:?}, a fresh index has {references}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
