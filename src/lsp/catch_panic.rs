@@ -142,7 +142,6 @@ pub fn debug_panic_point(_text: &str, _offset: usize) {}
 #[cfg(test)]
 mod tests {
     use std::convert::Infallible;
-    use std::future::Ready;
 
     use serde_json::json;
     use tower_lsp_server::jsonrpc::Id;
@@ -169,8 +168,8 @@ mod tests {
             let method = request.method().to_string();
             let id = request.id().cloned();
             Box::pin(async move {
-                let ready: Ready<()> = std::future::ready(());
-                ready.await;
+                // Yield once first, so the panic comes from a later poll than the first.
+                tokio::task::yield_now().await;
                 if method == "panic/inPoll" {
                     panic!("in poll");
                 }
