@@ -1,0 +1,52 @@
+#!/usr/bin/env python3
+"""Checks what the Neovim headless driver (driver.lua) saw against the fixture vault: prints one
+line per check and exits 1 if any failed. Usage: check.py RESULT.json LABEL"""
+import json
+import sys
+
+
+def main() -> int:
+    path, label = sys.argv[1], sys.argv[2]
+    try:
+        with open(path, encoding="utf-8") as f:
+            r = json.load(f)
+    except (OSError, ValueError) as err:
+        print(f"FAIL {label}: no result from Neovim ({err})")
+        return 1
+    checks = []
+
+    def check(name, ok, seen):
+        checks.append(ok)
+        print(f"{'ok  ' if ok else 'FAIL'} {label} {name}" + ("" if ok else f": saw {seen!r}"))
+
+    check("no driver error", "error" not in r, r.get("error"))
+    client = r.get("client") or {}
+    check("notegraph attached, vault root found by marker",
+          client.get("name") == "notegraph"
+          and str(client.get("root_dir", "")).endswith("editors/test/vault"), client)
+    diags = r.get("diagnostics") or []
+    check("broken link diagnostic pushed",
+          any("Note never written" in d["message"] and d["lnum"] == 5 and d["severity"] == 2
+              for d in diags), diags)
+    labels = (r.get("completion") or {}).get("labels") or []
+    check("completion after [[ offers the vault's notes and aliases",
+          {"Spaced repetition", "Reading list", "SRS"} <= set(labels), labels)
+    applied = (r.get("completion") or {}).get("applied_line")
+    check("completion item with spaces inserts the whole link",
+          applied == "Type a link here: [[Spaced repetition]]", applied)
+    d = r.get("definition") or {}
+    check("definition jumps to the heading in the linked note",
+          str(d.get("file", "")).endswith("reading/Reading list.md") and d.get("line") == 8
+          and d.get("text") == "## Next up", d)
+    h = r.get("hover") or {}
+    text = "\n".join(h.get("lines") or [])
+    check("hover opens a preview of the linked note",
+          h.get("float") and "**Spaced repetition**" in text
+          and "Review each card at growing intervals" in text, h)
+    kinds = [p.get("kind") for p in r.get("progress") or []]
+    check("indexing progress reported (begin … end)", "begin" in kinds and "end" in kinds, kinds)
+    return 0 if all(checks) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,419 @@
+// VS Code editor test (run by editors/test.sh with Node 24): starts code-server with the packaged
+// notegraph .vsix installed, its own XDG folders, user data and --config in a temp folder (code-server
+// has no --disable-extension: test.sh moves its built-in Markdown language features out of the
+// install, so what the test sees is notegraph's); drives it from headless Chromium (playwright-core)
+// like a user: opens a note, sees the broken link in the Problems panel (and its severity follow a
+// settings change), types `[[` and sees notegraph's completion list, accepts an item with a space
+// in its name, hovers a link, goes to a definition, looks at the settings UI and the output
+// channel, and restarts the server. Screenshots and results.json go to the artifacts folder.
+// Prints one ok/FAIL line per check; exits 1 if any failed.
+//
+// Usage: node run.mjs --code-server BIN --vsix FILE --notegraph BIN --vault DIR --artifacts DIR
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+
+const args = {};
+for (let i = 2; i < process.argv.length; i += 2) {
+  args[process.argv[i].replace(/^--/, '')] = process.argv[i + 1];
+}
+for (const k of ['code-server', 'vsix', 'notegraph', 'vault', 'artifacts']) {
+  if (!args[k]) throw new Error(`missing --${k}`);
+}
+const artifacts = path.resolve(args.artifacts);
+fs.mkdirSync(artifacts, { recursive: true });
+
+const results = { checks: [] };
+let failures = 0;
+function check(name, ok, seen) {
+  results.checks.push({ name, ok, seen });
+  if (!ok) failures++;
+  console.log(`${ok ? 'ok  ' : 'FAIL'} vscode ${name}${ok ? '' : `: saw ${JSON.stringify(seen)}`}`);
+}
+
+// --- a sandbox for code-server: nothing of the user's is read or written ------------------------
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'notegraph-vscode-'));
+const dirs = {
+  config: path.join(tmp, 'xdg-config'),
+  data: path.join(tmp, 'xdg-data'),
+  cache: path.join(tmp, 'xdg-cache'),
+  state: path.join(tmp, 'xdg-state'),
+  userData: path.join(tmp, 'user-data'),
+  extensions: path.join(tmp, 'extensions'),
+  vault: path.join(tmp, 'vault'),
+};
+for (const d of Object.values(dirs)) fs.mkdirSync(d, { recursive: true });
+// A copy of the fixture vault, since the test types into a note.
+fs.cpSync(args.vault, dirs.vault, { recursive: true });
+
+async function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+const port = await freePort();
+const configFile = path.join(tmp, 'code-server.yaml');
+fs.writeFileSync(configFile, `bind-addr: 127.0.0.1:${port}\nauth: none\ncert: false\n`);
+const userSettings = {
+  'notegraph.path': args.notegraph,
+  'notegraph.logLevel': 'info',
+  'workbench.startupEditor': 'none',
+  'workbench.tips.enabled': false,
+  'workbench.welcomePage.walkthroughs.openOnInstall': false,
+  'workbench.secondarySideBar.defaultVisibility': 'hidden',
+  'chat.disableAIFeatures': true,
+  'security.workspace.trust.enabled': false,
+  'telemetry.telemetryLevel': 'off',
+  'update.mode': 'none',
+  'extensions.autoCheckUpdates': false,
+  'extensions.autoUpdate': false,
+  'extensions.ignoreRecommendations': true,
+  // Only what the language server offers, not words from the document.
+  'editor.wordBasedSuggestions': 'off',
+  'editor.quickSuggestions': { other: true, comments: true, strings: true },
+  'editor.minimap.enabled': false,
+  'files.autoSave': 'off',
+  'window.restoreWindows': 'none',
+};
+for (const scope of ['User', 'Machine']) {
+  fs.mkdirSync(path.join(dirs.userData, scope), { recursive: true });
+  fs.writeFileSync(path.join(dirs.userData, scope, 'settings.json'), JSON.stringify(userSettings, null, 2));
+}
+const env = {
+  ...process.env,
+  XDG_CONFIG_HOME: dirs.config,
+  XDG_DATA_HOME: dirs.data,
+  XDG_CACHE_HOME: dirs.cache,
+  XDG_STATE_HOME: dirs.state,
+  TMPDIR: tmp, // code-server's IPC and git sockets
+};
+const common = ['--config', configFile, '--user-data-dir', dirs.userData, '--extensions-dir', dirs.extensions];
+
+// --- install the packaged extension, then start code-server --------------------------------------
+const install = spawnSync(args['code-server'], [...common, '--install-extension', path.resolve(args.vsix)], {
+  env,
+  encoding: 'utf8',
+  timeout: 120_000,
+});
+fs.writeFileSync(path.join(artifacts, 'code-server-install.log'), `${install.stdout}\n${install.stderr}`);
+check('the .vsix installs into code-server', install.status === 0 && /notegraph/.test(install.stdout), {
+  status: install.status,
+  stdout: install.stdout,
+  stderr: install.stderr,
+});
+
+const serverLog = fs.createWriteStream(path.join(artifacts, 'code-server.log'));
+const server = spawn(
+  args['code-server'],
+  [
+    ...common,
+    '--disable-telemetry',
+    '--disable-update-check',
+    '--disable-workspace-trust',
+    '--disable-getting-started-override',
+    dirs.vault,
+  ],
+  { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true }
+);
+server.stdout.pipe(serverLog);
+server.stderr.pipe(serverLog);
+
+let browser;
+let page;
+async function cleanup() {
+  if (browser) await browser.close().catch(() => {});
+  try {
+    process.kill(-server.pid, 'SIGTERM'); // code-server and its extension host
+  } catch {}
+}
+process.on('SIGINT', async () => {
+  await cleanup();
+  process.exit(130);
+});
+
+async function waitFor(what, fn, timeoutMs = 30_000, everyMs = 250) {
+  const until = Date.now() + timeoutMs;
+  let last;
+  while (Date.now() < until) {
+    try {
+      last = await fn();
+      if (last) return last;
+    } catch (err) {
+      last = err;
+    }
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+  throw new Error(`timed out waiting for ${what} (last: ${last})`);
+}
+
+async function shot(page, name) {
+  const file = path.join(artifacts, `vscode-${name}.png`);
+  await page.screenshot({ path: file });
+  return file;
+}
+
+async function run() {
+  await waitFor('code-server to listen', async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).ok, 60_000, 500);
+
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    env, // Chromium's own profile bits (crash reports) go to the temp XDG folders too
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+  page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  const consoleLines = [];
+  page.on('console', (m) => consoleLines.push(`${m.type()}: ${m.text()}`));
+  await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(dirs.vault)}`);
+  await page.waitForSelector('.monaco-workbench', { timeout: 90_000 });
+  // The explorer shows the vault once the workbench has loaded the folder.
+  await page.waitForSelector('.explorer-folders-view .monaco-list-row', { timeout: 60_000 });
+
+  const press = (keys) => page.keyboard.press(keys);
+  // Opens a quick input with `prefixKeys`, types `text`; with `row`, waits until the focused row
+  // shows it (file search and commands fill in asynchronously), then accepts with Enter.
+  async function quickInput(prefixKeys, text, row) {
+    await press(prefixKeys);
+    const input = page.locator('.quick-input-widget .quick-input-box input');
+    await input.waitFor({ state: 'visible', timeout: 10_000 });
+    await input.fill(text);
+    if (row) {
+      await page
+        .locator('.quick-input-widget .monaco-list-row.focused', { hasText: row })
+        .waitFor({ state: 'visible', timeout: 20_000 });
+    } else {
+      await page.waitForTimeout(300);
+    }
+    await press('Enter');
+    await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 10_000 });
+  }
+  const gotoLine = (lineCol) => quickInput('Control+G', `:${lineCol}`);
+  const activeTab = () => page.locator('.tabs-container .tab.active').getAttribute('aria-label');
+  const selection = () => page.locator('[id="status.editor.selection"]').innerText();
+  const editorLines = async () =>
+    (await page.locator('.editor-group-container.active .monaco-editor .view-lines').innerText()).replace(/\u00a0/g, ' ');
+
+  // Open the note with Quick Open, as a user would.
+  await quickInput('Control+P', 'Start here.md', 'Start here.md');
+  await waitFor('Start here.md to open', async () => /Start here\.md/.test((await activeTab()) || ''));
+  await page.locator('.editor-group-container.active .monaco-editor').first().waitFor({ timeout: 10_000 });
+
+  // 1. Problems panel: the broken link, pushed by notegraph.
+  await press('Control+Shift+M');
+  let problems = '';
+  try {
+    problems = await waitFor('the broken link in the Problems panel', async () => {
+      const text = await page.locator('.markers-panel').innerText();
+      return /Note never written/.test(text) ? text : '';
+    });
+  } catch (err) {
+    problems = String(err);
+  }
+  await shot(page, 'problems');
+  check('the broken link shows in the Problems panel', /Unresolved link: no note named .Note never written/.test(problems), problems);
+
+  // 1b. A setting changed while the server runs applies at once: unresolved-note as an error, in
+  // the vault's workspace settings (.vscode/settings.json; code-server watches the workspace
+  // folder more dependably than its user-data folder).
+  const settingsDir = path.join(dirs.vault, '.vscode');
+  fs.mkdirSync(settingsDir, { recursive: true });
+  const workspaceSettingsFile = path.join(settingsDir, 'settings.json');
+  const asErrorSettings = { 'notegraph.diagnostics': { 'unresolved-note': 'error' } };
+  let writes = 0;
+  let asError = false;
+  try {
+    asError = await waitFor('the diagnostic to turn into an error', async () => {
+      // code-server notices a change to settings.json on disk through a file watcher, which can
+      // miss one write: write again (with a different indent) every few seconds until it sees it.
+      if (writes % 12 === 0) {
+        fs.writeFileSync(workspaceSettingsFile, JSON.stringify(asErrorSettings, null, 2 + ((writes / 12) % 2)));
+      }
+      writes++;
+      return page.locator('.markers-panel .codicon-error').first().isVisible();
+    }, 30_000);
+  } catch (err) {
+    asError = String(err);
+  }
+  await shot(page, 'problems-as-error');
+  check('setting notegraph.diagnostics {"unresolved-note": "error"} (workspace settings) turns the warning into an error, live', asError === true, asError);
+
+  await press('Control+J'); // hide the panel again
+  await page.locator('.editor-group-container.active .monaco-editor textarea').first().focus();
+
+  // 2. Completion after `[[` at the end of line 8.
+  await gotoLine('8');
+  await press('End');
+  await page.keyboard.type('[[', { delay: 80 });
+  const suggest = page.locator('.editor-widget.suggest-widget.visible');
+  let labels = [];
+  try {
+    await waitFor('the completion list', async () => {
+      if (!(await suggest.isVisible())) return false;
+      labels = await suggest.locator('.monaco-list-row .label-name').allInnerTexts();
+      return labels.includes('Spaced repetition') && labels.includes('Reading list');
+    });
+  } catch (err) {
+    labels.push(String(err));
+  }
+  await shot(page, 'completion');
+  check("typing [[ shows notegraph's completion list (notes and aliases, nothing else)",
+    labels.length === 3 && ['Reading list', 'SRS', 'Spaced repetition'].every((l) => labels.includes(l)), labels);
+
+  // Go on typing a name with a space in it, then ask for completion (Ctrl+Space) and accept the
+  // first item with Enter once the list has settled on it.
+  await page.keyboard.type('Spaced rep', { delay: 60 });
+  await page.waitForTimeout(300);
+  await press('Escape');
+  await page.waitForTimeout(200);
+  await press('Control+Space');
+  let applied = '';
+  try {
+    const focused = async () =>
+      (await suggest.isVisible()) &&
+      (await suggest.locator('.monaco-list-row.focused .label-name').allInnerTexts())[0] === 'Spaced repetition';
+    await waitFor('the filtered list', focused, 10_000);
+    await page.waitForTimeout(500);
+    await waitFor('the filtered list to stay', focused, 5_000);
+    await press('Enter');
+    applied = await waitFor('the accepted item', async () => {
+      const line = (await editorLines()).split('\n').find((l) => l.startsWith('Type a link here:'));
+      return line && !/\[\[Spaced rep$/.test(line) ? line : '';
+    }, 10_000);
+  } catch (err) {
+    applied = String(err);
+  }
+  check('accepting "Spaced repetition" after typing "Spaced rep" completes the whole link',
+    applied.trim() === 'Type a link here: [[Spaced repetition]]', applied);
+  await press('Escape');
+
+  // 3. Hover on [[Spaced repetition]] (line 4): the preview of the linked note.
+  await gotoLine('4:10');
+  await press('Control+K');
+  await press('Control+I');
+  let hover = '';
+  try {
+    hover = await waitFor('the hover preview', async () => {
+      const h = page.locator('.monaco-hover:visible, .monaco-resizable-hover:visible').first();
+      const text = await h.innerText({ timeout: 1000 });
+      return /Review each card at growing intervals/.test(text) ? text : '';
+    });
+  } catch (err) {
+    hover = String(err);
+  }
+  await page.waitForTimeout(500); // let the hover fade in
+  await shot(page, 'hover');
+  check('hovering a link shows the preview of the linked note',
+    /Spaced repetition/.test(hover) && /Review each card at growing intervals/.test(hover), hover);
+  await press('Escape');
+
+  // 4. Go to definition (F12) of [[Reading list#Next up]] (line 4): opens the note at the heading.
+  await gotoLine('4:45');
+  await press('F12');
+  let definition = {};
+  try {
+    definition = await waitFor('the definition', async () => {
+      const tab = (await activeTab()) || '';
+      const sel = await selection();
+      return /Reading list\.md/.test(tab) && /Ln 8\b/.test(sel) ? { tab, sel } : '';
+    });
+  } catch (err) {
+    definition = { error: String(err), tab: await activeTab(), sel: await selection().catch(() => '') };
+  }
+  await shot(page, 'definition');
+  check('F12 on [[Reading list#Next up]] opens reading/Reading list.md at the heading (line 8)',
+    /Reading list\.md/.test(definition.tab || '') && /Ln 8\b/.test(definition.sel || ''), definition);
+
+  // 5. The settings UI lists notegraph's settings with their descriptions.
+  await quickInput('F1', '>Preferences: Open Settings (UI)', 'Open Settings (UI)');
+  const searchBox = page.locator('.settings-editor .settings-header .suggest-input-container').first();
+  let settingsText = '';
+  try {
+    await searchBox.waitFor({ timeout: 15_000 });
+    await page.waitForTimeout(1000); // the editor takes focus once it has loaded
+    settingsText = await waitFor('notegraph settings', async () => {
+      const query = (await searchBox.innerText()).replace(/\u00a0/g, ' ');
+      if (!/notegraph/.test(query)) {
+        await searchBox.click();
+        await page.keyboard.type('notegraph', { delay: 30 });
+        await page.waitForTimeout(1000);
+      }
+      const t = await page.locator('.settings-editor .settings-body').innerText();
+      return /Alias Fallback/.test(t) && /Resolve a link through/.test(t) ? t : '';
+    });
+  } catch (err) {
+    settingsText = String(err);
+  }
+  await page.waitForTimeout(500);
+  await shot(page, 'settings');
+  check('the settings UI shows notegraph.* with descriptions',
+    // The list is virtual: only the first settings are rendered; the table of contents counts all.
+    /notegraph\s*\(10\)/.test(settingsText) &&
+      ['Alias Fallback', 'Completion: Limit', 'Resolve a link through'].every((s) => settingsText.includes(s)),
+    settingsText.slice(0, 500));
+
+  // 6. The output channel carries the extension's and the server's log.
+  await press('Escape');
+  await press('Escape');
+  await page.waitForTimeout(300);
+  await quickInput('F1', '>notegraph: Show Output', 'Show Output');
+  const outputLines = page.locator('.part.panel .view-lines', { hasText: 'notegraph started' });
+  const readOutput = async () => (await outputLines.first().innerText({ timeout: 1000 })).replace(/\u00a0/g, ' ');
+  let outputText = '';
+  try {
+    outputText = await waitFor('the notegraph output channel', async () => {
+      const t = await readOutput();
+      return /indexed 3 notes/.test(t) ? t : '';
+    }, 15_000);
+  } catch (err) {
+    outputText = String(err);
+  }
+  await shot(page, 'output');
+  check('"notegraph: Show Output" shows the extension log and the server log (stderr)',
+    /notegraph started/.test(outputText) && /indexed 3 notes/.test(outputText), outputText.slice(0, 800));
+  check('the server gets only its own settings (no "unknown setting" warnings)',
+    /indexed 3 notes/.test(outputText) && !/unknown setting|unusable value/.test(outputText), outputText.slice(0, 800));
+  // 7. "notegraph: Restart Server" stops the server and starts a new one that works.
+  await quickInput('F1', '>notegraph: Restart Server', 'Restart Server');
+  let restarted = '';
+  try {
+    restarted = await waitFor('the restart', async () => {
+      const t = await readOutput();
+      return (t.match(/notegraph started/g) || []).length >= 2 && (t.match(/indexed 3 notes/g) || []).length >= 2 ? t : '';
+    }, 20_000);
+  } catch (err) {
+    restarted = String(err);
+  }
+  check('"notegraph: Restart Server" restarts the server, which indexes the vault again',
+    /restarting notegraph/.test(restarted) && (restarted.match(/indexed 3 notes/g) || []).length >= 2, restarted.slice(-800));
+
+  fs.writeFileSync(path.join(artifacts, 'vscode-browser-console.log'), consoleLines.join('\n'));
+}
+
+try {
+  await run();
+} catch (err) {
+  check('the test ran to its end', false, String(err && err.stack ? err.stack : err));
+  if (page) await shot(page, 'failure').catch(() => {});
+} finally {
+  fs.writeFileSync(path.join(artifacts, 'vscode-results.json'), JSON.stringify(results, null, 2));
+  await cleanup();
+  fs.rmSync(tmp, { recursive: true, force: true });
+}
+process.exit(failures ? 1 : 0);
