@@ -32,6 +32,37 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     (line, before[line_start..].chars().count() + 1)
 }
 
+/// [`line_col`] of many offsets in one pass over `text`: one call per diagnostic made a note
+/// with 100,000 broken links quadratic.
+pub fn line_cols(text: &str, offsets: &[usize]) -> Vec<(usize, usize)> {
+    let mut order: Vec<usize> = (0..offsets.len()).collect();
+    order.sort_by_key(|&i| offsets[i]);
+    let mut out = vec![(1, 1); offsets.len()];
+    let bytes = text.as_bytes();
+    let (mut line, mut col, mut at) = (1, 1, 0);
+    for i in order {
+        let offset = offsets[i].min(text.len());
+        while at < offset {
+            match bytes[at] {
+                b'\n' => {
+                    line += 1;
+                    col = 1;
+                }
+                b'\r' if bytes.get(at + 1) != Some(&b'\n') => {
+                    line += 1;
+                    col = 1;
+                }
+                // A character starts at every byte that is not a UTF-8 continuation byte.
+                b if b & 0xC0 != 0x80 && b != b'\r' => col += 1,
+                _ => {}
+            }
+            at += 1;
+        }
+        out[i] = (line, col);
+    }
+    out
+}
+
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Summary {
     pub notes: usize,
@@ -63,7 +94,10 @@ pub fn run(dir: &Path, json: bool, out: &mut dyn Write) -> std::io::Result<Summa
     let mut records = Vec::new();
     for (id, file, note) in notes {
         let shown: PathBuf = dir.join(&file.rel);
-        for d in config.apply_severity(diagnostics(&vault, id)) {
+        let found = config.apply_severity(diagnostics(&vault, id));
+        let starts: Vec<usize> = found.iter().map(|d| d.span.start).collect();
+        let positions = line_cols(&note.text, &starts);
+        for (d, (line, col)) in found.into_iter().zip(positions) {
             if d.kind.is_broken_link() {
                 summary.broken += 1;
             } else if d.kind == crate::features::diagnostics::Kind::Ambiguous {
@@ -71,7 +105,6 @@ pub fn run(dir: &Path, json: bool, out: &mut dyn Write) -> std::io::Result<Summa
             } else {
                 summary.other += 1;
             }
-            let (line, col) = line_col(&note.text, d.span.start);
             if json {
                 records.push(serde_json::json!({
                     "path": shown.to_string_lossy(),
@@ -167,4 +200,24 @@ pub fn run(dir: &Path, json: bool, out: &mut dyn Write) -> std::io::Result<Summa
         )?;
     }
     Ok(summary)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_cols_in_one_pass_agree_with_line_col() {
+        let text = "a\r\nb中😀c\rd\n\ne\u{301}f";
+        let offsets: Vec<usize> = text
+            .char_indices()
+            .map(|(i, _)| i)
+            .chain([text.len()])
+            // Between the two bytes of a CRLF is on no line; diagnostics never start there.
+            .filter(|&o| !(text[..o].ends_with('\r') && text[o..].starts_with('\n')))
+            .rev()
+            .collect();
+        let expected: Vec<(usize, usize)> = offsets.iter().map(|&o| line_col(text, o)).collect();
+        assert_eq!(line_cols(text, &offsets), expected);
+    }
 }

@@ -99,12 +99,51 @@ pub fn walk(roots: &[PathBuf], exclude: &Exclude) -> Vec<PathBuf> {
     out
 }
 
+/// Whether the `.ignore` and `.gitignore` files in `root` and the folders between it and `path`
+/// ignore `path`, as they make [`walk`] skip it. For file events, which name one path: without
+/// this a changed ignored note was indexed, unlike in a fresh index of the same tree. Deeper
+/// files win, and in one folder `.ignore` wins over `.gitignore`, as in the walk.
+pub fn is_ignored(root: &Path, path: &Path, is_dir: bool) -> bool {
+    if !path.starts_with(root) || path == root {
+        return false;
+    }
+    for dir in path.ancestors().skip(1) {
+        for name in [".ignore", ".gitignore"] {
+            let file = dir.join(name);
+            if !file.is_file() {
+                continue;
+            }
+            let (rules, _) = ignore::gitignore::Gitignore::new(&file);
+            match rules.matched_path_or_any_parents(path, is_dir) {
+                ignore::Match::Ignore(_) => return true,
+                ignore::Match::Whitelist(_) => return false,
+                ignore::Match::None => {}
+            }
+        }
+        if dir == root {
+            break;
+        }
+    }
+    false
+}
+
 /// Read a note, lossily where it is not UTF-8. Binary and oversized files are refused.
 pub fn read_note(path: &Path) -> Result<Note, Skipped> {
     let skip = |reason: String| Skipped {
         path: path.to_path_buf(),
         reason,
     };
+    // A note that is a symlink is read only when it leads to a markdown file: a vault cloned
+    // from someone else could hold `notes.md -> ~/.ssh/id_rsa`, and a hover shows notes.
+    if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
+        let target = std::fs::canonicalize(path).map_err(|e| skip(format!("cannot read: {e}")))?;
+        if !is_note_path(&target) {
+            return Err(skip(format!(
+                "a symlink to {}, which is not a markdown note",
+                target.display()
+            )));
+        }
+    }
     let meta = std::fs::metadata(path).map_err(|e| skip(format!("cannot read: {e}")))?;
     if meta.len() > MAX_NOTE_BYTES {
         return Err(skip(format!(
@@ -152,7 +191,20 @@ pub fn load(
     exclude: &Exclude,
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Loaded {
-    let files = walk(roots, exclude);
+    let mut skipped = Vec::new();
+    // Links name notes by their text, so a name that is not UTF-8 cannot be linked, shown or
+    // sent as a URI; say so instead of dropping the file silently.
+    let (files, unnamed): (Vec<PathBuf>, Vec<PathBuf>) = walk(roots, exclude)
+        .into_iter()
+        .partition(|p| p.to_str().is_some());
+    for path in unnamed {
+        let skip = Skipped {
+            reason: "its file name is not valid UTF-8".into(),
+            path,
+        };
+        tracing::warn!("skipped {}: {}", skip.path.display(), skip.reason);
+        skipped.push(skip);
+    }
     let (note_paths, attachments): (Vec<PathBuf>, Vec<PathBuf>) =
         files.into_iter().partition(|p| is_note_path(p));
     let total = note_paths.len();
@@ -169,7 +221,6 @@ pub fn load(
         })
         .collect();
     let mut notes = Vec::with_capacity(results.len());
-    let mut skipped = Vec::new();
     for result in results {
         match result {
             Ok(note) => notes.push(note),

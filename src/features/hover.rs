@@ -130,15 +130,14 @@ pub(crate) fn describe(vault: &Vault, resolved: &Resolved, warning: Option<Strin
         }
         Anchor::Block(i) => note.syntax.blocks[i].block,
     };
-    let preview = bounded(&text[section.start..section.end]);
+    let body = &text[section.start..section.end];
+    let preview = bounded(body);
     if !preview.trim().is_empty() {
         out.push_str("\n\n---\n\n");
         out.push_str(preview.trim_end());
-        if preview.len() < section.len()
-            && !text[section.start + preview.len()..section.end]
-                .trim()
-                .is_empty()
-        {
+        // `bounded` skips leading line breaks: what is left starts after them and the preview.
+        let skipped = body.len() - body.trim_start_matches(['\n', '\r']).len();
+        if !body[skipped + preview.len()..].trim().is_empty() {
             out.push_str("\n\n…");
         }
     }
@@ -264,6 +263,21 @@ text
 
                 text"#]],
         );
+    }
+
+    #[test]
+    fn preview_after_blank_lines_ends_where_the_text_does() {
+        // Found by fuzzing: the rest after the preview was measured from before the skipped
+        // line breaks, mid-character here, and hover panicked.
+        use std::path::{Path, PathBuf};
+
+        use crate::index::Note;
+        let mut vault = Vault::new(vec![PathBuf::from("/v")]);
+        vault.upsert_note(Path::new("/v/a.md"), Note::parse("[[b]]"));
+        vault.upsert_note(Path::new("/v/b.md"), Note::parse("\n€"));
+        let a = vault.id(Path::new("/v/a.md")).unwrap();
+        let h = hover(&vault, a, 2).expect("hover");
+        assert!(h.markdown.ends_with("---\n\n€"), "{}", h.markdown);
     }
 
     #[test]

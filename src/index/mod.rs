@@ -173,6 +173,13 @@ impl Vault {
             .enumerate()
             .filter_map(|(i, root)| path.strip_prefix(root).ok().map(|rel| (i, rel)))
             .max_by_key(|(i, _)| self.roots[*i].as_os_str().len())?;
+        // `root/../x` has the root as a prefix but names a file outside it.
+        if rel
+            .components()
+            .any(|c| !matches!(c, std::path::Component::Normal(_)))
+        {
+            return None;
+        }
         let rel = rel.to_str()?;
         if rel.is_empty() {
             return None;

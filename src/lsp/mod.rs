@@ -1,7 +1,9 @@
 //! The protocol edge: the only module that knows LSP types. Serves over stdio and logs to stderr.
 
+mod catch_panic;
 pub mod convert;
 pub mod document;
+mod framing;
 mod server;
 
 use std::process::ExitCode;
@@ -46,10 +48,14 @@ pub fn run_stdio() -> ExitCode {
     };
     let state = State::new();
     let shared = state.clone();
+    let ready = state.ready_signal();
     runtime.block_on(async move {
         let (service, socket) = LspService::new(move |client| Server::new(client, shared));
-        Transport::new(tokio::io::stdin(), tokio::io::stdout(), socket)
-            .serve(service)
+        // The transport reads a pipe that only well-formed messages reach (see `framing`).
+        let (input, guarded) = tokio::io::duplex(1 << 16);
+        tokio::spawn(framing::forward(tokio::io::stdin(), guarded, ready));
+        Transport::new(input, tokio::io::stdout(), socket)
+            .serve(catch_panic::CatchPanic::new(service))
             .await;
     });
     // Blocking tasks (a long index) must not keep the process alive after `exit`.

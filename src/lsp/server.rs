@@ -56,6 +56,8 @@ pub struct State {
     ready: watch::Sender<bool>,
     /// The server's own file watcher, for clients that cannot watch for it.
     watcher: Mutex<Option<notify::RecommendedWatcher>>,
+    /// Held while a batch of disk changes is read and applied (see `apply_disk_changes`).
+    disk_batch: Mutex<()>,
     pub shutdown_requested: AtomicBool,
     /// Configuration problems found during `initialize`, shown once the client is initialized.
     startup_problems: Mutex<Vec<String>>,
@@ -75,6 +77,7 @@ impl State {
             symbols: Mutex::new(None),
             ready: watch::channel(false).0,
             watcher: Mutex::new(None),
+            disk_batch: Mutex::new(()),
             shutdown_requested: AtomicBool::new(false),
             startup_problems: Mutex::new(Vec::new()),
         })
@@ -101,6 +104,11 @@ impl State {
         self.vault
             .write()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Turns true once the first index is built.
+    pub fn ready_signal(&self) -> watch::Receiver<bool> {
+        self.ready.subscribe()
     }
 
     fn is_ready(&self) -> bool {
@@ -134,6 +142,20 @@ fn is_hidden(vault: &Vault, path: &Path) -> bool {
         })
 }
 
+/// Whether `path` is a workspace folder or lies inside one (without `..` steps).
+fn in_workspace(vault: &Vault, path: &Path) -> bool {
+    vault.roots().iter().any(|root| root == path) || vault.locate(path).is_some()
+}
+
+/// Whether the ignore files of `path`'s workspace folder ignore it (see `loader::is_ignored`).
+fn is_gitignored(vault: &Vault, path: &Path) -> bool {
+    let is_dir = path.is_dir();
+    vault
+        .roots()
+        .iter()
+        .any(|root| loader::is_ignored(root, path, is_dir))
+}
+
 impl Server {
     pub fn new(client: Client, state: Arc<State>) -> Server {
         Server { client, state }
@@ -158,6 +180,7 @@ impl Server {
         let note = vault.note(id)?;
         let encoding = self.state.encoding();
         let offset = LineIndex::new(&note.text, encoding).offset(position)?;
+        super::catch_panic::debug_panic_point(&note.text, offset);
         f(&vault, id, offset, encoding)
     }
 
@@ -238,15 +261,33 @@ impl Server {
 
     /// Bring the index in line with the disk at `path` (created, changed, deleted or a folder).
     fn refresh_from_disk(&self, path: &Path) -> Change {
+        if !self.state.docs.contains_key(path) {
+            // Bibliographies named by the settings or a note's frontmatter may lie outside the
+            // workspace: those, and only those, are read there.
+            cite::refresh_bibliography(&self.state, path);
+        }
+        // Only paths inside a workspace folder are ever read: an event or a closed document
+        // elsewhere (or with `..` in it) names nothing of the vault.
+        if !in_workspace(&self.state.read(), path) {
+            return Change::default();
+        }
         if self.state.docs.contains_key(path) {
             // The editor's buffer is the truth for open notes.
             return Change::default();
         }
-        cite::refresh_bibliography(&self.state, path);
-        if is_hidden(&self.state.read(), path)
-            || self.state.exclude.read().is_ok_and(|e| e.is_excluded(path))
-        {
+        if is_hidden(&self.state.read(), path) {
             return Change::default();
+        }
+        if self.state.exclude.read().is_ok_and(|e| e.is_excluded(path))
+            || is_gitignored(&self.state.read(), path)
+        {
+            // Out of the index too, in case it was indexed before the rule was written.
+            let mut vault = self.state.write();
+            let mut change = vault.remove(path);
+            if path.is_dir() {
+                change.merge(vault.remove_under(path));
+            }
+            return change;
         }
         if path.is_dir() {
             let mut change = Change::default();
@@ -256,7 +297,26 @@ impl Server {
                 .read()
                 .map(|e| e.clone())
                 .unwrap_or_default();
-            for file in loader::walk(&[path.to_path_buf()], &exclude) {
+            let found: std::collections::HashSet<PathBuf> =
+                loader::walk(&[path.to_path_buf()], &exclude)
+                    .into_iter()
+                    .collect();
+            // Files indexed under the folder but no longer in it: their own events were lost
+            // (a watcher overflow asks for this rescan) or never sent for a folder's contents.
+            let stale: Vec<PathBuf> = self
+                .state
+                .read()
+                .files()
+                .map(|(_, f)| &f.path)
+                .filter(|p| {
+                    p.starts_with(path) && !found.contains(*p) && !self.state.docs.contains_key(*p)
+                })
+                .cloned()
+                .collect();
+            for gone in stale {
+                change.merge(self.state.write().remove(&gone));
+            }
+            for file in found {
                 change.merge(self.refresh_from_disk(&file));
             }
             return change;
@@ -294,9 +354,19 @@ impl Server {
     }
 
     async fn apply_disk_changes(&self, paths: Vec<PathBuf>) {
+        // Changes seen while the first index is built wait for it: that index replaces the
+        // whole vault when done, and would drop whatever was applied before it.
+        self.wait_ready().await;
         let bibliographies = self.state.read().sources.generation();
         let server = self.clone();
         let change = tokio::task::spawn_blocking(move || {
+            // One batch at a time: two batches naming one file could read it at different
+            // times and store the older text last.
+            let _one_batch = server
+                .state
+                .disk_batch
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
             let mut change = Change::default();
             for path in paths {
                 change.merge(server.refresh_from_disk(&path));
@@ -485,8 +555,15 @@ impl Server {
         }
         let roots = self.state.read().roots().to_vec();
         let (tx, mut rx) = mpsc::unbounded_channel::<Vec<PathBuf>>();
+        let rescan = roots.clone();
         let watcher =
             notify::recommended_watcher(move |event: notify::Result<notify::Event>| match event {
+                // The kernel's event queue overflowed: some changes are unknown, so look at
+                // every folder again.
+                Ok(event) if event.need_rescan() => {
+                    tracing::warn!("the file watcher lost events; rescanning the vault");
+                    let _ = tx.send(rescan.clone());
+                }
                 // Reads (our own loader's among them) change nothing; handling them would re-read
                 // every note the loader opens.
                 Ok(event) if matches!(event.kind, notify::EventKind::Access(_)) => {}
@@ -543,6 +620,31 @@ fn to_location(vault: &Vault, loc: &NoteLocation, encoding: Encoding) -> Option<
         uri,
         LineIndex::new(text, encoding).range(loc.span),
     ))
+}
+
+/// Many locations at once: one line index per file, not per location (a hub note can have
+/// 100,000 backlinks in a single source).
+fn to_locations(vault: &Vault, locs: &[NoteLocation], encoding: Encoding) -> Vec<Location> {
+    let mut indexes: std::collections::HashMap<FileId, (Uri, LineIndex<'_>)> =
+        std::collections::HashMap::new();
+    let mut out = Vec::with_capacity(locs.len());
+    for loc in locs {
+        let Some(file) = vault.get(loc.file) else {
+            continue;
+        };
+        let (uri, index) = match indexes.entry(loc.file) {
+            std::collections::hash_map::Entry::Occupied(entry) => entry.into_mut(),
+            std::collections::hash_map::Entry::Vacant(entry) => {
+                let Some(uri) = uri_of(&file.path) else {
+                    continue;
+                };
+                let text = file.note().map_or("", |n| &n.text);
+                entry.insert((uri, LineIndex::new(text, encoding)))
+            }
+        };
+        out.push(Location::new(uri.clone(), index.range(loc.span)));
+    }
+    out
 }
 
 /// A refactor's change as the protocol's `WorkspaceEdit`: versioned text edits first (on the
@@ -1100,12 +1202,7 @@ impl LanguageServer for Server {
                 pos.position,
                 |vault, id, offset, encoding| {
                     let locations = features::references::references(vault, id, offset);
-                    Some(
-                        locations
-                            .iter()
-                            .filter_map(|loc| to_location(vault, loc, encoding))
-                            .collect::<Vec<_>>(),
-                    )
+                    Some(to_locations(vault, &locations, encoding))
                 },
             )
             .await;

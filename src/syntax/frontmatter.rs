@@ -142,7 +142,7 @@ fn read_yaml_with(text: &str, fm: &mut Frontmatter, fast: bool) -> Option<Syntax
     let mut events = Events::default();
     let mut parser = Parser::new_from_str(content);
     let positions = CharToByte::new(fm.content.start, content);
-    if let Err(err) = parser.load(&mut events, false) {
+    if let Err(err) = collect_events(&mut parser, &mut events) {
         fm.valid = false;
         let at = positions.byte(err.marker().index());
         let at = floor_char_boundary(text, at.min(fm.content.end));
@@ -328,6 +328,26 @@ fn simple_yaml(content: &str, base: usize) -> Option<Entries> {
     }
     // Comments alone are not a mapping: the parser reports that.
     (!entries.is_empty()).then_some(entries)
+}
+
+/// The events of the first document, pulled one at a time. Not `Parser::load`: it recurses once
+/// per nesting level (`- - - - …` ten thousand deep overflowed the stack and aborted the
+/// process), and it prints to stdout — the protocol channel — before an `unreachable!`.
+fn collect_events(
+    parser: &mut Parser<std::str::Chars<'_>>,
+    events: &mut Events,
+) -> Result<(), yaml_rust2::ScanError> {
+    loop {
+        let (event, mark) = parser.next_token()?;
+        match event {
+            Event::StreamEnd => return Ok(()),
+            Event::DocumentEnd => {
+                events.on_event(event, mark);
+                return Ok(());
+            }
+            _ => events.on_event(event, mark),
+        }
+    }
 }
 
 /// The index just past the node starting at `i`.

@@ -201,11 +201,17 @@ fn line_field(text: &str, content: usize, end: usize, hidden: &Mask, out: &mut V
     });
 }
 
+/// A bracketed field's value longer than this is not looked for: no one writes one.
+const MAX_FIELD_VALUE: usize = 4096;
+
 /// `[key:: value]` and `(key:: value)` anywhere in a line.
 fn bracket_fields(text: &str, start: usize, end: usize, hidden: &Mask, out: &mut Vec<InlineField>) {
     let line = &text[start..end];
     let bytes = line.as_bytes();
     let mut i = 0;
+    // The next `::` at or after `i + 1`, found once and reused: searching again for every
+    // bracket made a line of many brackets quadratic.
+    let mut next_colons: Option<usize> = None;
     while i < bytes.len() {
         let (open, close) = match bytes[i] {
             b'[' => (b'[', b']'),
@@ -220,10 +226,14 @@ fn bracket_fields(text: &str, start: usize, end: usize, hidden: &Mask, out: &mut
             i += 1;
             continue;
         }
-        let Some(colons) = line[i + 1..].find("::") else {
+        if next_colons.is_none_or(|c| c < i + 1) {
+            next_colons = line[i + 1..].find("::").map(|c| i + 1 + c);
+        }
+        let Some(colons_at) = next_colons else {
             break;
         };
-        let key_raw = &line[i + 1..i + 1 + colons];
+        let colons = colons_at - (i + 1);
+        let key_raw = &line[i + 1..colons_at];
         let Some((lead, key)) = field_key(key_raw) else {
             i += 1;
             continue;
@@ -233,7 +243,9 @@ fn bracket_fields(text: &str, start: usize, end: usize, hidden: &Mask, out: &mut
         let mut depth = 0i32;
         let mut j = value_from;
         let mut found = None;
-        while j < bytes.len() {
+        // Bounded, so that many unclosed `[key::` on one line stay linear.
+        let limit = bytes.len().min(value_from + MAX_FIELD_VALUE);
+        while j < limit {
             if bytes[j] == open {
                 depth += 1;
             } else if bytes[j] == close {

@@ -89,6 +89,14 @@ fn decode(s: &str) -> String {
 
 /// Parse `[text](dest)`, `![alt](dest)` or a reference-style link at `span`, whose destination
 /// pulldown-cmark already unescaped into `dest`.
+/// A markdown link's text longer than this is not kept as its alias. Links nest (`![![![x](y)](y)](y)`),
+/// and copying each one's whole text made such a note quadratic in time and memory.
+const MAX_LINK_TEXT: usize = 1024;
+
+fn link_text(text: &str) -> Option<String> {
+    (text.len() <= MAX_LINK_TEXT).then(|| text.to_string())
+}
+
 pub(super) fn parse_markdown_link(
     text: &str,
     span: Span,
@@ -126,7 +134,7 @@ pub(super) fn parse_markdown_link(
     let mut alias = None;
     if inline {
         if let Some(mid) = raw.rfind("](") {
-            alias = Some(text[text_start..span.start + mid].to_string());
+            alias = link_text(&text[text_start..span.start + mid]);
             let after = span.start + mid + 2;
             let rest = &text[after..span.end];
             let lead = rest.len() - rest.trim_start().len();
@@ -152,7 +160,7 @@ pub(super) fn parse_markdown_link(
             }
         }
     } else if let Some(close) = raw.find(']') {
-        alias = Some(text[text_start..span.start + close].to_string());
+        alias = link_text(&text[text_start..span.start + close]);
     }
     Some(Link {
         kind: LinkKind::Markdown,

@@ -320,15 +320,15 @@ pub fn parse(text: &str) -> NoteSyntax {
     hidden.extend(comments.iter().copied());
     hidden.sort();
 
-    let in_hidden = |span: Span| {
-        hidden
-            .iter()
-            .any(|h| h.start <= span.start && span.start < h.end)
-    };
-    cmark_links.retain(|link| !in_hidden(link.span));
-    syntax
-        .headings
-        .retain(|h| !comments.iter().any(|c| c.contains_span(h.span)));
+    // Membership by binary search: a scan of every hidden span per link was quadratic on a
+    // note of many links and many code spans.
+    let hidden_mask = inline::Mask::new(hidden.clone());
+    cmark_links.retain(|link| !hidden_mask.contains(link.span.start));
+    // Comments come from pairs of marks in order: sorted and disjoint.
+    syntax.headings.retain(|h| {
+        let i = comments.partition_point(|c| c.start <= h.span.start);
+        !(i > 0 && comments[i - 1].contains_span(h.span))
+    });
 
     let link_spans: Vec<Span> = cmark_links.iter().map(|l| l.span).collect();
     let scan = inline::scan(text, body_start, &hidden, &link_spans);
@@ -337,12 +337,11 @@ pub fn parse(text: &str) -> NoteSyntax {
     syntax.fields = scan.fields;
     syntax.citations = citations::scan(text, body_start, &hidden, &link_spans);
 
+    let line_starts: Vec<usize> = std::iter::once(0)
+        .chain(frontmatter::lines(text, 0).map(|(_, _, next)| next))
+        .collect();
     for mut link in cmark_links {
-        link.field = syntax
-            .fields
-            .iter()
-            .find(|f| f.value_span.contains_span(link.span))
-            .map(|f| f.key.clone());
+        link.field = field_holding(&syntax.fields, &line_starts, link.span).map(|f| f.key.clone());
         syntax.links.push(link);
     }
     syntax.links.sort_by_key(|l| l.span);
@@ -371,6 +370,25 @@ pub fn parse(text: &str) -> NoteSyntax {
     syntax
 }
 
+/// The inline field whose value holds `span`. Fields come line by line, in order of their
+/// values' starts: on a line, the `key:: value` filling it first, then disjoint `[key:: value]`s
+/// left to right. So only two fields can hold a span: the first of its line (the line field)
+/// and the last one starting before it; both are found by binary search, where a scan of every
+/// field per link was quadratic.
+fn field_holding<'f>(
+    fields: &'f [InlineField],
+    line_starts: &[usize],
+    span: Span,
+) -> Option<&'f InlineField> {
+    let line = line_starts.partition_point(|&s| s <= span.start).max(1) - 1;
+    let first_of_line = fields.partition_point(|f| f.value_span.start < line_starts[line]);
+    let last_before = fields.partition_point(|f| f.value_span.start <= span.start);
+    [first_of_line, last_before.wrapping_sub(1)]
+        .into_iter()
+        .filter_map(|i| fields.get(i))
+        .find(|f| f.value_span.contains_span(span))
+}
+
 fn heading_level(level: HeadingLevel) -> u8 {
     match level {
         HeadingLevel::H1 => 1,
@@ -393,7 +411,10 @@ fn trim_line_end(text: &str, span: Span) -> Span {
 fn heading_text(text: &str, span: Span) -> (Span, String) {
     let raw = &text[span.start..span.end];
     let first_line_len = raw.find(['\n', '\r']).unwrap_or(raw.len());
-    let trimmed_start = raw.len() - raw.trim_start().len();
+    // ATX or setext is told by the first line after its indentation (spaces and tabs only:
+    // trimming all Unicode whitespace ran past the line, into the next, on `\u{2028}\n#…`).
+    let first_line = &raw[..first_line_len];
+    let trimmed_start = first_line_len - first_line.trim_start_matches([' ', '\t']).len();
     let (start, end) = if raw[trimmed_start..].starts_with('#') {
         // ATX: `## text ##`
         let line = &raw[..first_line_len];
@@ -425,5 +446,7 @@ fn heading_text(text: &str, span: Span) -> (Span, String) {
     (Span::new(start, end), text[start..end].to_string())
 }
 
+#[cfg(test)]
+mod hostile;
 #[cfg(test)]
 mod tests;

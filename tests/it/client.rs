@@ -4,7 +4,7 @@
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::mpsc;
+use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
@@ -18,6 +18,8 @@ pub struct Client {
     next_id: i64,
     /// Notifications received while waiting for something else.
     pub notifications: Vec<Value>,
+    /// The server's stderr (its log) so far; also echoed to the test's stderr.
+    log: Arc<Mutex<String>>,
 }
 
 pub fn uri(path: &Path) -> String {
@@ -56,12 +58,18 @@ fn read_message(reader: &mut impl BufRead) -> Option<Value> {
 impl Client {
     /// Start `notegraph` with `args`.
     pub fn spawn(args: &[&str]) -> Client {
+        Client::spawn_with_env(args, &[])
+    }
+
+    /// Start `notegraph` with `args` and extra environment variables.
+    pub fn spawn_with_env(args: &[&str], env: &[(&str, &str)]) -> Client {
         let mut child = Command::new(env!("CARGO_BIN_EXE_notegraph"))
             .args(args)
             .env("NOTEGRAPH_LOG", "warn")
+            .envs(env.iter().copied())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(Stdio::piped())
             .spawn()
             .expect("start notegraph");
         let stdout = child.stdout.take().expect("stdout");
@@ -74,6 +82,18 @@ impl Client {
                 }
             }
         });
+        let log = Arc::new(Mutex::new(String::new()));
+        let stderr = child.stderr.take().expect("stderr");
+        let sink = log.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines() {
+                let Ok(line) = line else { break };
+                eprintln!("{line}");
+                let mut log = sink.lock().unwrap_or_else(|p| p.into_inner());
+                log.push_str(&line);
+                log.push('\n');
+            }
+        });
         let stdin = child.stdin.take();
         Client {
             child,
@@ -81,12 +101,44 @@ impl Client {
             incoming: rx,
             next_id: 1,
             notifications: Vec::new(),
+            log,
         }
+    }
+
+    /// The server's log so far.
+    pub fn log(&self) -> String {
+        self.log.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Wait until the log holds a line containing `needle`; return the whole log.
+    pub fn wait_log(&self, needle: &str) -> String {
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            let log = self.log();
+            if log.contains(needle) {
+                return log;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no log line with {needle:?} within {TIMEOUT:?}; log:\n{log}"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    /// The process id, to read its memory use.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     /// Start the server and initialize it on `root` with the given client capabilities.
     pub fn start(root: &Path, capabilities: Value) -> Client {
-        let mut client = Client::spawn(&["lsp", "--stdio"]);
+        Client::start_with_env(root, capabilities, &[])
+    }
+
+    /// [`Client::start`] with extra environment variables for the server.
+    pub fn start_with_env(root: &Path, capabilities: Value, env: &[(&str, &str)]) -> Client {
+        let mut client = Client::spawn_with_env(&["lsp", "--stdio"], env);
         let result = client.request(
             "initialize",
             json!({
@@ -120,6 +172,25 @@ impl Client {
         stdin.flush().expect("flush");
     }
 
+    /// Send `body` framed as a message, whatever it holds (malformed JSON included).
+    pub fn send_raw(&mut self, body: &[u8]) {
+        let mut framed = format!("Content-Length: {}\r\n\r\n", body.len()).into_bytes();
+        framed.extend_from_slice(body);
+        self.send_bytes(&framed);
+    }
+
+    /// Write `bytes` to the server's stdin as they are, without framing.
+    pub fn send_bytes(&mut self, bytes: &[u8]) {
+        let stdin = self.stdin.as_mut().expect("stdin open");
+        stdin.write_all(bytes).expect("write to server");
+        stdin.flush().expect("flush");
+    }
+
+    /// Close the server's stdin, as a crashed editor does.
+    pub fn close_stdin(&mut self) {
+        drop(self.stdin.take());
+    }
+
     pub fn notify(&mut self, method: &str, params: Value) {
         self.send(&json!({"jsonrpc": "2.0", "method": method, "params": params}));
     }
@@ -146,12 +217,22 @@ impl Client {
         message
     }
 
+    /// The next message from the server, whatever it is (server requests are answered).
+    pub fn recv(&mut self) -> Value {
+        self.next(Instant::now() + TIMEOUT)
+    }
+
     /// The full response (result or error) to request `id`.
     pub fn response(&mut self, id: i64) -> Value {
+        self.response_to(&json!(id))
+    }
+
+    /// The full response whose id is `id` (`null` for answers to unparsable messages).
+    pub fn response_to(&mut self, id: &Value) -> Value {
         let deadline = Instant::now() + TIMEOUT;
         loop {
             let message = self.next(deadline);
-            if message.get("method").is_none() && message["id"] == json!(id) {
+            if message.get("method").is_none() && message["id"] == *id {
                 return message;
             }
             if message.get("id").is_none() {

@@ -1,10 +1,17 @@
 //! Integration tests in one binary: the LSP server end to end over stdio, the `check` CLI, and
 //! real third-party vaults from `../shared/fixtures` (skipped with a notice where absent).
 
+mod bad_files;
+mod bad_requests;
 mod cite;
 mod cli;
 mod client;
+mod lifecycle;
+mod load;
 mod lsp;
+mod mass_changes;
 mod navigate;
+mod no_leaks;
+mod properties;
 mod real_vaults;
 mod refactor;

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use tower_lsp_server::ls_types::*;
 
-use super::{Server, State, is_hidden, severity, uri_of};
+use super::{Server, State, is_gitignored, is_hidden, severity, uri_of};
 use crate::features::citations::{self, CitationSettings, Target};
 use crate::index::{FileId, Vault};
 use crate::lsp::convert::Encoding;
@@ -43,7 +43,8 @@ fn is_bibliography(state: &State, vault: &Vault, path: &Path) -> bool {
         || (load::is_bibliography_path(path)
             && vault.locate(path).is_some()
             && !is_hidden(vault, path)
-            && !excluded)
+            && !excluded
+            && !is_gitignored(vault, path))
 }
 
 /// Re-read a bibliography that changed on disk, or forget one that is gone. Runs on a blocking

@@ -1,0 +1,116 @@
+//! Coverage-guided fuzzing of a note's way through notegraph: bytes → lossy text → parse →
+//! index → resolution and every feature at the note's offsets → positions in both encodings.
+//! Any panic, or a range outside the text or off a character boundary, is a crash.
+
+#![no_main]
+
+use std::path::{Path, PathBuf};
+
+use libfuzzer_sys::fuzz_target;
+use notegraph::features;
+use notegraph::features::completion::Candidates;
+use notegraph::index::{Note, Vault};
+use notegraph::lsp::convert::{Encoding, LineIndex};
+use notegraph::syntax::{NoteSyntax, Span, parse};
+
+fn check(text: &str, what: &str, span: Span) {
+    assert!(
+        span.start <= span.end && span.end <= text.len(),
+        "{what} {span:?} outside a text of {} bytes",
+        text.len()
+    );
+    assert!(
+        text.is_char_boundary(span.start) && text.is_char_boundary(span.end),
+        "{what} {span:?} off a character boundary"
+    );
+}
+
+fn check_syntax(text: &str, syntax: &NoteSyntax) {
+    if let Some(fm) = &syntax.frontmatter {
+        check(text, "frontmatter", fm.span);
+        check(text, "frontmatter content", fm.content);
+        fm.aliases
+            .iter()
+            .for_each(|(_, s)| check(text, "alias", *s));
+        fm.tags
+            .iter()
+            .for_each(|(_, s)| check(text, "frontmatter tag", *s));
+    }
+    for h in &syntax.headings {
+        check(text, "heading", h.span);
+        check(text, "heading text", h.text_span);
+    }
+    for l in &syntax.links {
+        check(text, "link", l.span);
+        check(text, "link target", l.target_span);
+        if let Some(s) = l.fragment_span {
+            check(text, "link fragment", s);
+        }
+    }
+    syntax.tags.iter().for_each(|t| check(text, "tag", t.span));
+    for b in &syntax.blocks {
+        check(text, "block id", b.span);
+        check(text, "block", b.block);
+    }
+    for f in &syntax.fields {
+        check(text, "field key", f.key_span);
+        check(text, "field value", f.value_span);
+    }
+    syntax
+        .problems
+        .iter()
+        .for_each(|p| check(text, "problem", p.span));
+}
+
+fuzz_target!(|data: &[u8]| {
+    let text = String::from_utf8_lossy(data).into_owned();
+    let syntax = parse(&text);
+    check_syntax(&text, &syntax);
+
+    let root = PathBuf::from("/vault");
+    let mut vault = Vault::new(vec![root.clone()]);
+    vault.upsert_note(
+        Path::new("/vault/b/x.md"),
+        Note::parse("# H\n## Part\npara ^id\n"),
+    );
+    vault.upsert_note(
+        Path::new("/vault/Note.md"),
+        Note::parse("---\naliases: [y]\n---\n"),
+    );
+    vault.upsert_attachment(Path::new("/vault/img.png"));
+    let path = root.join("a/fuzzed.md");
+    vault.upsert_note(&path, Note::parse(text.as_str()));
+    let id = vault.id(&path).expect("indexed");
+    let candidates = Candidates::build(&vault);
+    let _ = features::diagnostics::diagnostics(&vault, id);
+
+    let indexes = [
+        LineIndex::new(&text, Encoding::Utf8),
+        LineIndex::new(&text, Encoding::Utf16),
+    ];
+    // A sample of offsets, to keep executions fast: coverage, not exhaustiveness, finds bugs here.
+    let step = (text.len() / 16).max(1);
+    let offsets = (0..=text.len())
+        .step_by(step)
+        .filter(|&o| text.is_char_boundary(o));
+    for offset in offsets {
+        if let Some(hover) = features::hover::hover(&vault, id, offset) {
+            check(&text, "hover", hover.span);
+        }
+        let _ = features::definition::definition(&vault, id, offset);
+        let _ = features::references::references(&vault, id, offset);
+        if let Some(list) =
+            features::completion::complete(&vault, &candidates, id, offset, 20, Default::default())
+        {
+            list.items
+                .iter()
+                .for_each(|item| check(&text, "completion", item.replace));
+        }
+        for index in &indexes {
+            let inside_crlf = text[..offset].ends_with('\r') && text[offset..].starts_with('\n');
+            if !inside_crlf {
+                assert_eq!(index.offset(index.position(offset)), Some(offset));
+            }
+        }
+    }
+});

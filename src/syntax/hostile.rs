@@ -1,0 +1,90 @@
+//! Hostile notes: nesting ten thousand deep and a hundred thousand links, fields and code spans.
+//! The parser must finish inside a worker thread's stack (rayon and tokio give 2 MiB) and give
+//! exact results; quadratic work here would show as a hang of the end-to-end bad-files test.
+
+use super::*;
+
+/// Parse on a thread with the stack of the threads that index notes.
+fn parse_on_worker_stack(text: String) -> NoteSyntax {
+    std::thread::Builder::new()
+        .stack_size(2 << 20)
+        .spawn(move || parse(&text))
+        .expect("spawn")
+        .join()
+        .expect("parse panicked")
+}
+
+fn targets(syntax: &NoteSyntax) -> Vec<&str> {
+    syntax.links.iter().map(|l| l.target.as_str()).collect()
+}
+
+#[test]
+fn yaml_nested_ten_thousand_deep_is_read_without_recursion() {
+    let text = format!("---\naliases:\n  {}deep\n---\n[[x]]\n", "- ".repeat(10_000));
+    let syntax = parse_on_worker_stack(text);
+    let fm = syntax.frontmatter.as_ref().expect("frontmatter");
+    assert!(fm.valid);
+    assert_eq!(syntax.aliases().collect::<Vec<_>>(), ["deep"]);
+    assert_eq!(targets(&syntax), ["x"]);
+}
+
+#[test]
+fn quotes_and_lists_ten_thousand_deep_keep_their_link() {
+    for prefix in [">", "- ", "1. ", "> - "] {
+        let text = format!("{}[[x]]\n", prefix.repeat(10_000));
+        let syntax = parse_on_worker_stack(text);
+        assert_eq!(targets(&syntax), ["x"], "{prefix:?}");
+    }
+}
+
+#[test]
+fn nested_images_keep_short_texts_only() {
+    let n = 5_000;
+    let text = format!("{}x{}", "![".repeat(n), "](y.md)".repeat(n));
+    let syntax = parse_on_worker_stack(text);
+    assert_eq!(syntax.links.len(), n);
+    // Only the innermost images have texts short enough to keep.
+    let kept = syntax.links.iter().filter(|l| l.alias.is_some()).count();
+    assert_eq!(kept, 1 + (1024 - 1) / 9);
+    assert_eq!(syntax.links.last().unwrap().alias.as_deref(), Some("x"));
+}
+
+#[test]
+fn many_links_among_many_code_spans_comments_html_and_fields_are_exact() {
+    let n = 20_000;
+    let cases = [
+        ("`c` [[x]] ", None),
+        ("%%c%% [[x]] ", None),
+        ("<b>[[x]]</b>", None),
+        ("[a:: [[x]]] ", Some("a")),
+    ];
+    for (unit, field) in cases {
+        let syntax = parse_on_worker_stack(unit.repeat(n));
+        assert_eq!(syntax.links.len(), n, "{unit:?}");
+        assert!(
+            syntax.links.iter().all(|l| l.field.as_deref() == field),
+            "{unit:?}"
+        );
+    }
+    let syntax = parse_on_worker_stack("k:: [[x]] [a:: [[y]]]\n".repeat(n));
+    let fields: Vec<Option<&str>> = syntax.links[..2]
+        .iter()
+        .map(|l| l.field.as_deref())
+        .collect();
+    assert_eq!(fields, [Some("k"), Some("k")]);
+    assert_eq!(syntax.fields.len(), 2 * n);
+}
+
+#[test]
+fn a_setext_heading_starting_with_unicode_whitespace_keeps_its_text() {
+    // Found by the property tests: the heading's text was taken from the wrong line, past the
+    // end of the first one, and the parser panicked.
+    let text = "\u{2028}\n#^\n==\n";
+    let syntax = parse_on_worker_stack(text.to_string());
+    let headings: Vec<(u8, &str)> = syntax
+        .headings
+        .iter()
+        .map(|h| (h.level, &text[h.text_span.start..h.text_span.end]))
+        .collect();
+    assert_eq!(headings, [(1, "#^")]);
+}
