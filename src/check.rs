@@ -72,6 +72,47 @@ pub struct Summary {
     pub skipped: usize,
 }
 
+/// One reported problem, written as a text line or kept as a JSON record.
+struct Record<'a> {
+    path: &'a Path,
+    line: usize,
+    col: usize,
+    severity: &'a str,
+    code: &'a str,
+    message: &'a str,
+}
+
+impl Record<'_> {
+    fn write(
+        &self,
+        json: bool,
+        out: &mut dyn Write,
+        records: &mut Vec<serde_json::Value>,
+    ) -> std::io::Result<()> {
+        if json {
+            records.push(serde_json::json!({
+                "path": self.path.to_string_lossy(),
+                "line": self.line,
+                "column": self.col,
+                "severity": self.severity,
+                "code": self.code,
+                "message": self.message,
+            }));
+            Ok(())
+        } else {
+            writeln!(
+                out,
+                "{}:{}:{}: {}: {}",
+                self.path.display(),
+                self.line,
+                self.col,
+                self.severity,
+                self.message
+            )
+        }
+    }
+}
+
 /// Check the vault at `dir`, writing the report to `out`. Returns the counts.
 pub fn run(dir: &Path, json: bool, out: &mut dyn Write) -> std::io::Result<Summary> {
     let root = dir.canonicalize()?;
@@ -105,24 +146,15 @@ pub fn run(dir: &Path, json: bool, out: &mut dyn Write) -> std::io::Result<Summa
             } else {
                 summary.other += 1;
             }
-            if json {
-                records.push(serde_json::json!({
-                    "path": shown.to_string_lossy(),
-                    "line": line,
-                    "column": col,
-                    "severity": d.severity.as_str(),
-                    "code": d.kind.code(),
-                    "message": d.message,
-                }));
-            } else {
-                writeln!(
-                    out,
-                    "{}:{line}:{col}: {}: {}",
-                    shown.display(),
-                    d.severity.as_str(),
-                    d.message
-                )?;
-            }
+            let record = Record {
+                path: &shown,
+                line,
+                col,
+                severity: d.severity.as_str(),
+                code: d.kind.code(),
+                message: &d.message,
+            };
+            record.write(json, out, &mut records)?;
         }
     }
     // Bibliography problems (unreadable entries, keys defined again) are in no note.
@@ -134,24 +166,15 @@ pub fn run(dir: &Path, json: bool, out: &mut dyn Write) -> std::io::Result<Summa
         for d in problems {
             summary.other += 1;
             let (line, col) = (d.start.line as usize + 1, d.start.utf16 as usize + 1);
-            if json {
-                records.push(serde_json::json!({
-                    "path": shown.to_string_lossy(),
-                    "line": line,
-                    "column": col,
-                    "severity": d.severity.as_str(),
-                    "code": "bibliography",
-                    "message": d.message,
-                }));
-            } else {
-                writeln!(
-                    out,
-                    "{}:{line}:{col}: {}: {}",
-                    shown.display(),
-                    d.severity.as_str(),
-                    d.message
-                )?;
-            }
+            let record = Record {
+                path: &shown,
+                line,
+                col,
+                severity: d.severity.as_str(),
+                code: "bibliography",
+                message: &d.message,
+            };
+            record.write(json, out, &mut records)?;
         }
     }
     for skip in &skipped {

@@ -157,17 +157,9 @@ impl Config {
                     .as_str()
                     .map(|f| self.new_notes = folder_location(f))
                     .is_some(),
-                "exclude" => match value.as_array() {
-                    Some(globs) if globs.iter().all(Value::is_string) => {
-                        self.exclude = globs
-                            .iter()
-                            .filter_map(Value::as_str)
-                            .map(str::to_string)
-                            .collect();
-                        true
-                    }
-                    _ => false,
-                },
+                "exclude" => string_list(value, false)
+                    .map(|globs| self.exclude = globs)
+                    .is_some(),
                 "completion" => {
                     self.apply_table(key, value, &mut problems, |config, k, v| match k {
                         "limit" => v
@@ -272,6 +264,21 @@ impl Config {
                 None => Some(d),
             })
             .collect()
+    }
+}
+
+/// A list of strings (or, with `single`, one string standing for a list of one).
+pub(crate) fn string_list(value: &Value, single: bool) -> Option<Vec<String>> {
+    match value {
+        Value::String(s) if single => Some(vec![s.clone()]),
+        Value::Array(items) if items.iter().all(Value::is_string) => Some(
+            items
+                .iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect(),
+        ),
+        _ => None,
     }
 }
 

@@ -468,21 +468,11 @@ impl CitationSettings {
     /// was usable (problems in the `citations` table are pushed to `problems`).
     pub fn apply(&mut self, key: &str, value: &Value, problems: &mut Vec<String>) -> Option<bool> {
         match key {
-            "bibliography" => Some(match value {
-                Value::String(path) => {
-                    self.bibliography = vec![path.clone()];
-                    true
-                }
-                Value::Array(paths) if paths.iter().all(Value::is_string) => {
-                    self.bibliography = paths
-                        .iter()
-                        .filter_map(Value::as_str)
-                        .map(str::to_string)
-                        .collect();
-                    true
-                }
-                _ => false,
-            }),
+            "bibliography" => Some(
+                crate::config::string_list(value, true)
+                    .map(|paths| self.bibliography = paths)
+                    .is_some(),
+            ),
             "citations" => {
                 let Value::Object(map) = value else {
                     return Some(false);
