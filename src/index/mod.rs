@@ -495,8 +495,9 @@ impl Vault {
     pub fn backlinks(&self, target: FileId) -> Vec<(FileId, usize)> {
         let mut out = Vec::new();
         let mut sources: Vec<FileId> = Vec::new();
-        for key in self.keys_of(target) {
-            sources.extend(self.sources_with_key(&key));
+        let target_keys = self.keys_of(target);
+        for key in &target_keys {
+            sources.extend(self.sources_with_key(key));
         }
         sources.sort();
         sources.dedup();
@@ -505,7 +506,9 @@ impl Vault {
                 continue;
             };
             for (i, link) in note.syntax.links.iter().enumerate() {
-                if link.is_same_note() {
+                // Only a link filed under one of the target's keys can reach it (the invariant
+                // the reverse index rests on): resolve those alone.
+                if link.is_same_note() || !target_keys.contains(&keys::link_key(&link.target)) {
                     continue;
                 }
                 if let Ok(resolved)

@@ -36,25 +36,24 @@ impl<'t> LineIndex<'t> {
     pub fn new(text: &'t str, encoding: Encoding) -> LineIndex<'t> {
         let bytes = text.as_bytes();
         let mut starts = vec![0];
-        let mut i = 0;
-        while i < bytes.len() {
-            match bytes[i] {
-                b'\n' => starts.push(i + 1),
-                b'\r' if bytes.get(i + 1) == Some(&b'\n') => {}
-                b'\r' => starts.push(i + 1),
-                _ => {}
+        for i in memchr::memchr2_iter(b'\n', b'\r', bytes) {
+            // `\r\n` starts its line after the `\n`.
+            if bytes[i] == b'\n' || bytes.get(i + 1) != Some(&b'\n') {
+                starts.push(i + 1);
             }
-            i += 1;
         }
         let mut narrower = Vec::new();
         if encoding != Encoding::Utf8 && !text.is_ascii() {
+            // Only characters outside ASCII differ: visit their lead bytes alone.
             let mut extra = 0;
-            for (i, c) in text.char_indices() {
+            let mut i = 0;
+            while let Some(at) = bytes[i..].iter().position(|&b| b >= 0x80) {
+                let start = i + at;
+                let c = text[start..].chars().next().expect("a char at a lead byte");
                 let units = encoding.width(c);
-                if c.len_utf8() > units {
-                    extra += c.len_utf8() - units;
-                    narrower.push((i + c.len_utf8(), extra));
-                }
+                extra += c.len_utf8() - units;
+                narrower.push((start + c.len_utf8(), extra));
+                i = start + c.len_utf8();
             }
         }
         LineIndex {
