@@ -191,14 +191,14 @@ pub fn diagnostics(vault: &Vault, file: FileId) -> Vec<Diagnostic> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use expect_test::{Expect, expect};
 
     use super::*;
     use crate::features::fixture::Fixture;
 
-    /// Diagnostics of the first file of the fixture.
-    fn check(fixture: &str, expect: Expect) {
+    /// Diagnostics of the first file of the fixture, one line each.
+    pub(crate) fn render_first(fixture: &str) -> String {
         let f = Fixture::parse(fixture);
         let first = f.vault.files().map(|(id, _)| id).min().expect("a file");
         let actual: Vec<String> = diagnostics(&f.vault, first)
@@ -213,7 +213,11 @@ mod tests {
                 )
             })
             .collect();
-        expect.assert_eq(&actual.join("\n"));
+        actual.join("\n")
+    }
+
+    fn check(fixture: &str, expect: Expect) {
+        expect.assert_eq(&render_first(fixture));
     }
 
     #[test]

@@ -238,21 +238,7 @@ fn references_include_unresolved_at_links_when_no_literature_note_exists() {
 }
 
 fn check_diagnostics(fixture: &str, expect: Expect) {
-    let f = Fixture::parse(fixture);
-    let first = f.vault.files().map(|(id, _)| id).min().expect("a file");
-    let actual: Vec<String> = crate::features::diagnostics::diagnostics(&f.vault, first)
-        .iter()
-        .map(|d| {
-            format!(
-                "{} {}: {} [{}]",
-                f.render(first, d.span),
-                d.severity.as_str(),
-                d.message,
-                d.kind.code()
-            )
-        })
-        .collect();
-    expect.assert_eq(&actual.join("\n"));
+    expect.assert_eq(&crate::features::diagnostics::tests::render_first(fixture));
 }
 
 #[test]
