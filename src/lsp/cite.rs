@@ -6,10 +6,11 @@ use std::path::{Path, PathBuf};
 
 use tower_lsp_server::ls_types::*;
 
-use super::server::Server;
+use super::state::Server;
 use super::state::{State, is_gitignored, is_hidden, uri_of};
 use super::to_proto::{severity, to_location};
-use crate::features::citations::{self, CitationSettings, Target};
+use crate::config::CitationSettings;
+use crate::features::citations::{self, Target};
 use crate::index::{FileId, Vault};
 use crate::lsp::convert::Encoding;
 use crate::sources::{TextPos, load};
@@ -27,7 +28,7 @@ fn settings(state: &State) -> CitationSettings {
 
 /// Load every bibliography into a freshly loaded vault (on the indexing thread).
 pub(in crate::lsp) fn load_bibliographies(state: &State, vault: &mut Vault) {
-    load::load_into(vault, &settings(state).bibliography);
+    crate::loader::load_bibliographies(vault, &settings(state).bibliography);
 }
 
 /// Whether `path` is, or would be, one of the vault's bibliographies.
@@ -75,7 +76,7 @@ pub(in crate::lsp) fn refresh_bibliography(state: &State, path: &Path) {
             .sources
             .bibliography(path)
             .map_or(crate::sources::Origin::Discovered, |b| b.origin);
-        (origin, load::label(&vault, path))
+        (origin, crate::loader::bibliography_label(&vault, path))
     };
     if !path.is_file() {
         return;
@@ -107,7 +108,7 @@ pub(in crate::lsp) fn reindex_bibliography_buffer(state: &State, path: &Path, te
             .sources
             .bibliography(path)
             .map_or(crate::sources::Origin::Discovered, |b| b.origin);
-        (origin, load::label(&vault, path))
+        (origin, crate::loader::bibliography_label(&vault, path))
     };
     match load::parse(path, text, origin, label) {
         Some(bib) => state.write().sources.set_bibliography(bib),
@@ -146,7 +147,7 @@ impl Server {
             let labelled: Vec<(PathBuf, String)> = missing
                 .into_iter()
                 .map(|p| {
-                    let label = load::label(&vault, &p);
+                    let label = crate::loader::bibliography_label(&vault, &p);
                     (p, label)
                 })
                 .collect();

@@ -13,7 +13,7 @@ use crate::features::actions::ActionKind;
 use crate::index::FileId;
 use crate::lsp::capabilities::OPEN_COMMAND;
 use crate::lsp::convert::LineIndex;
-use crate::lsp::server::Server;
+use crate::lsp::state::Server;
 use crate::lsp::state::{path_of, uri_of};
 use crate::lsp::to_proto::{request_failed, to_workspace_edit};
 
@@ -28,13 +28,7 @@ pub(crate) async fn code_action(
             &params.text_document.uri,
             params.range.start,
             |vault, id, offset, encoding| {
-                let mut actions = features::actions::actions(vault, id, offset, &config);
-                actions.extend(features::citations::literature_note_actions(
-                    vault,
-                    id,
-                    offset,
-                    &config.citations,
-                ));
+                let actions = features::actions::actions(vault, id, offset, &config);
                 Some(
                     actions
                         .into_iter()
