@@ -125,6 +125,7 @@ pub fn run(dir: &Path, json: bool, out: &mut dyn Write) -> std::io::Result<Summa
     let (mut vault, skipped) = loader::load(&roots, &exclude, &|_, _| {}).into_vault(roots);
     crate::loader::load_bibliographies(&mut vault, &config.citations.bibliography);
     vault.alias_fallback = config.alias_fallback;
+    vault.set_mention_rules(config.mentions.clone());
     let mut notes: Vec<_> = vault.notes().collect();
     notes.sort_by(|a, b| a.1.rel.cmp(&b.1.rel));
     let mut summary = Summary {

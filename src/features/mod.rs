@@ -7,6 +7,7 @@ pub mod completion;
 pub mod definition;
 pub mod diagnostics;
 pub mod hover;
+pub mod mentions;
 pub mod outline;
 pub mod refactor;
 pub mod references;

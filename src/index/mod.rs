@@ -4,6 +4,7 @@
 
 pub mod citations;
 pub mod keys;
+pub mod mentions;
 mod resolve;
 
 #[cfg(test)]
@@ -143,6 +144,8 @@ pub struct Vault {
     pub alias_fallback: bool,
     /// Bibliographies, citations and literature notes (`crate::sources`).
     pub sources: citations::Sources,
+    /// Unlinked mentions (`mentions.rs`).
+    mentions: mentions::Mentions,
 }
 
 impl Vault {
@@ -327,6 +330,7 @@ impl Vault {
                 // Headings or block ids changed: links into them may break or heal.
                 change.keys.extend(new_keys);
             }
+            self.rescan_mentions(id);
             return change;
         }
 
@@ -401,6 +405,7 @@ impl Vault {
         };
         let keys = self.keys_of(id);
         self.generation += 1;
+        self.mentions.forget(id);
         self.unindex_content(id);
         let file = self.files[id.0 as usize].take().expect("live file");
         remove_from(&mut self.by_name, &file.name_key, id);

@@ -33,7 +33,11 @@ impl Server {
                     .map(|p| format!("client settings: {p}")),
             );
         }
-        self.state.write().alias_fallback = config.alias_fallback;
+        {
+            let mut vault = self.state.write();
+            vault.alias_fallback = config.alias_fallback;
+            vault.set_mention_rules(config.mentions.clone());
+        }
         *self
             .state
             .exclude

@@ -187,6 +187,7 @@ impl Server {
             }
         };
         vault.alias_fallback = self.state.config().alias_fallback;
+        vault.set_mention_rules(self.state.config().mentions);
         let open: Vec<PathBuf>;
         {
             let mut live = self.state.write();
