@@ -65,7 +65,10 @@ pub fn unlinked_mentions(vault: &Vault, target: FileId) -> Vec<Location> {
         .filter(|(file, _)| *file != target)
         .map(|(file, span)| Location { file, span })
         .collect();
-    out.sort_by_key(|l| (l.file, l.span));
+    out.sort_by(|a, b| {
+        let rel = |l: &Location| vault.file(l.file).rel.as_str();
+        (rel(a), a.span).cmp(&(rel(b), b.span))
+    });
     out.dedup();
     out
 }

@@ -87,13 +87,14 @@ fn a_mention_links_to_its_note_through_the_name_or_the_alias() {
 #[test]
 fn the_target_note_links_every_unlinked_mention_across_the_vault() {
     check(
-        &VAULT.replace("# Isaac Newton", "# Isaac Newton$0"),
+        &VAULT
+            .replace("newton$0", "newton")
+            .replace("# Isaac Newton", "# Isaac Newton$0"),
         &Config::default(),
         expect![[r#"
-            == Link to ‘Isaac Newton’
-            Gravity.md: "Isaac Newton wrote on gravity; [[Isaac Newton|newton]] is also a unit, and so is [[Isaac Newton]].\n`Newton` in code, [[Gravity]] itself, Newtonian.\n"
-            == Link all 2 mentions of ‘Isaac Newton’ in this note
+            == Link all 3 unlinked mentions across the vault
             Gravity.md: "[[Isaac Newton]] wrote on gravity; [[Isaac Newton|newton]] is also a unit, and so is [[Isaac Newton]].\n`Newton` in code, [[Gravity]] itself, Newtonian.\n"
+            Optics.md: "Optics, by [[ISAAC NEWTON]]. See https://example.org/Newton and #Newton.\n"
         "#]],
     );
 }

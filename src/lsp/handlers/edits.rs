@@ -11,7 +11,7 @@ use tower_lsp_server::ls_types::*;
 use crate::features;
 use crate::features::actions::ActionKind;
 use crate::index::FileId;
-use crate::lsp::capabilities::OPEN_COMMAND;
+use crate::lsp::capabilities::{MENTIONS_COMMAND, OPEN_COMMAND};
 use crate::lsp::convert::LineIndex;
 use crate::lsp::state::Server;
 use crate::lsp::state::{path_of, uri_of};
@@ -22,6 +22,9 @@ pub(crate) async fn code_action(
     params: CodeActionParams,
 ) -> Result<Option<CodeActionResponse>> {
     let config = server.state.config();
+    if config.mentions.enabled {
+        server.prepare_mentions(false).await;
+    }
     let context = params.context.diagnostics;
     let actions = server
         .at(
@@ -79,6 +82,9 @@ pub(crate) async fn execute_command(
     server: &Server,
     params: ExecuteCommandParams,
 ) -> Result<Option<Value>> {
+    if params.command == MENTIONS_COMMAND {
+        return super::panels::unlinked_mentions(server, &params.arguments).await;
+    }
     if params.command != OPEN_COMMAND {
         return Err(Error::invalid_params(format!(
             "unknown command {}",

@@ -6,6 +6,7 @@ pub mod completion;
 pub mod diagnostics;
 pub mod edits;
 pub mod navigation;
+pub mod panels;
 pub mod symbols;
 pub mod sync;
 pub mod workspace;
