@@ -6,6 +6,7 @@ pub mod citations;
 pub mod completion;
 pub mod definition;
 pub mod diagnostics;
+pub mod hierarchy;
 pub mod hover;
 pub mod mentions;
 pub mod outline;

@@ -11,7 +11,7 @@ use tower_lsp_server::LanguageServer;
 use tower_lsp_server::jsonrpc::Result;
 use tower_lsp_server::ls_types::*;
 
-use super::handlers::{completion, edits, navigation, symbols, sync, workspace};
+use super::handlers::{completion, edits, navigation, panels, symbols, sync, workspace};
 use super::lifecycle;
 use super::state::Server;
 
@@ -61,6 +61,24 @@ impl LanguageServer for Server {
     }
     async fn references(&self, params: ReferenceParams) -> Result<Option<Vec<Location>>> {
         navigation::references(self, params).await
+    }
+    async fn prepare_call_hierarchy(
+        &self,
+        params: CallHierarchyPrepareParams,
+    ) -> Result<Option<Vec<CallHierarchyItem>>> {
+        panels::prepare_call_hierarchy(self, params).await
+    }
+    async fn incoming_calls(
+        &self,
+        params: CallHierarchyIncomingCallsParams,
+    ) -> Result<Option<Vec<CallHierarchyIncomingCall>>> {
+        panels::incoming_calls(self, params).await
+    }
+    async fn outgoing_calls(
+        &self,
+        params: CallHierarchyOutgoingCallsParams,
+    ) -> Result<Option<Vec<CallHierarchyOutgoingCall>>> {
+        panels::outgoing_calls(self, params).await
     }
 
     async fn document_symbol(

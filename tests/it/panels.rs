@@ -120,3 +120,66 @@ fn unlinked_mentions_are_listed_and_linked_losslessly_over_stdio() {
     );
     assert!(out.contains("Nope"), "{out}");
 }
+
+#[test]
+fn links_answer_as_a_call_hierarchy_over_stdio() {
+    let vault = TempVault::new(
+        "hierarchy",
+        &[
+            (
+                "Physics.md",
+                "---\nsource: \"[[Optics]]\"\n---\nup:: [[Science]]\nSee [[Optics]].\n",
+            ),
+            ("Optics.md", "# Optics\n[[Physics]] and [[Physics]]\n"),
+            ("sub/Science.md", ""),
+        ],
+    );
+    let mut client = Client::start(&vault.path(""), Client::editor_capabilities());
+    client.wait_indexed();
+    let optics = uri(&vault.path("Optics.md"));
+    let physics = uri(&vault.path("Physics.md"));
+    let science = uri(&vault.path("sub/Science.md"));
+    let range = |l1: u32, c1: u32, l2: u32, c2: u32| json!({"start": {"line": l1, "character": c1}, "end": {"line": l2, "character": c2}});
+    let items = client.request(
+        "textDocument/prepareCallHierarchy",
+        json!({"textDocument": {"uri": optics}, "position": {"line": 1, "character": 3}}),
+    );
+    let physics_item = json!({
+        "name": "Physics", "kind": 1, "detail": "Physics.md", "uri": physics,
+        "range": range(0, 0, 5, 0), "selectionRange": range(0, 0, 0, 0), "data": {"file": true},
+    });
+    assert_eq!(items, json!([physics_item]));
+
+    let incoming = client.request("callHierarchy/incomingCalls", json!({"item": physics_item}));
+    assert_eq!(
+        incoming,
+        json!([{
+            "from": {"name": "Optics", "kind": 1, "detail": "Optics.md", "uri": optics,
+                     "range": range(0, 0, 2, 0), "selectionRange": range(0, 0, 0, 0),
+                     "data": {"file": true}},
+            "fromRanges": [range(1, 0, 1, 11), range(1, 16, 1, 27)],
+        }])
+    );
+
+    let outgoing = client.request("callHierarchy/outgoingCalls", json!({"item": physics_item}));
+    let to = |detail: &str| {
+        let mut item = json!({"name": "Optics", "kind": 1, "detail": detail, "uri": optics,
+                              "range": range(0, 0, 2, 0), "selectionRange": range(0, 0, 0, 0),
+                              "data": {"file": true}});
+        if detail.starts_with("up") {
+            item["name"] = json!("Science");
+            item["uri"] = json!(science);
+            item["range"] = range(0, 0, 0, 0);
+        }
+        item
+    };
+    assert_eq!(
+        outgoing,
+        json!([
+            {"to": to("source · Optics.md"), "fromRanges": [range(1, 9, 1, 19)]},
+            {"to": to("up · sub/Science.md"), "fromRanges": [range(3, 5, 3, 16)]},
+            {"to": to("Optics.md"), "fromRanges": [range(4, 4, 4, 14)]},
+        ])
+    );
+    client.shutdown();
+}

@@ -1,14 +1,18 @@
 //! Obsidian's side panels through standard requests: unlinked mentions (the
-//! `notegraph.unlinkedMentions` command, and keeping the mention index ready for code actions).
+//! `notegraph.unlinkedMentions` command, and keeping the mention index ready for code actions),
+//! and links as a call hierarchy (backlinks in, outgoing links out).
 
 use std::str::FromStr;
 
-use serde_json::Value;
+use serde_json::{Value, json};
 use tower_lsp_server::jsonrpc::{Error, Result};
 use tower_lsp_server::ls_types::*;
 
 use crate::features;
-use crate::lsp::state::{Server, path_of};
+use crate::features::hierarchy;
+use crate::index::{Anchor, FileId, Vault};
+use crate::lsp::convert::{Encoding, LineIndex};
+use crate::lsp::state::{Server, path_of, uri_of};
 use crate::lsp::to_proto::to_locations;
 
 impl Server {
@@ -56,4 +60,112 @@ pub(crate) async fn unlinked_mentions(
     let found = features::mentions::unlinked_mentions(&vault, id);
     let locations = to_locations(&vault, &found, server.state.encoding());
     Ok(Some(serde_json::to_value(locations).unwrap_or_default()))
+}
+
+/// An item as the protocol has it; `data` names the heading or block so the item comes back.
+fn to_item(
+    vault: &Vault,
+    item: &hierarchy::Item,
+    key: Option<&str>,
+    encoding: Encoding,
+) -> Option<CallHierarchyItem> {
+    let f = vault.get(item.file)?;
+    let index = LineIndex::new(f.note().map_or("", |n| &n.text), encoding);
+    let (kind, data) = match item.anchor {
+        Anchor::File => (SymbolKind::FILE, json!({"file": true})),
+        Anchor::Heading(i) => (SymbolKind::STRING, json!({"heading": i})),
+        Anchor::Block(i) => (SymbolKind::KEY, json!({"block": i})),
+    };
+    Some(CallHierarchyItem {
+        name: item.name.clone(),
+        kind,
+        tags: None,
+        // A typed edge reads as one: its key (`up`, `source`) before the note's path.
+        detail: Some(match key {
+            Some(key) => format!("{key} · {}", item.detail),
+            None => item.detail.clone(),
+        }),
+        uri: uri_of(&f.path)?,
+        range: index.range(item.span),
+        selection_range: index.range(item.selection),
+        data: Some(data),
+    })
+}
+
+/// The file and anchor an item names, from its URI and `data`.
+fn from_item(vault: &Vault, item: &CallHierarchyItem) -> Option<(FileId, Anchor)> {
+    let id = vault.id(&path_of(&item.uri)?)?;
+    let data = item.data.as_ref();
+    let index = |key: &str| data.and_then(|d| d.get(key)).and_then(Value::as_u64);
+    let anchor = match (index("heading"), index("block")) {
+        (Some(i), _) => Anchor::Heading(i as usize),
+        (None, Some(i)) => Anchor::Block(i as usize),
+        (None, None) => Anchor::File,
+    };
+    Some((id, anchor))
+}
+
+pub(crate) async fn prepare_call_hierarchy(
+    server: &Server,
+    params: CallHierarchyPrepareParams,
+) -> Result<Option<Vec<CallHierarchyItem>>> {
+    let pos = params.text_document_position_params;
+    Ok(server
+        .at(
+            &pos.text_document.uri,
+            pos.position,
+            |vault, id, offset, encoding| {
+                let item = hierarchy::prepare(vault, id, offset)?;
+                Some(vec![to_item(vault, &item, None, encoding)?])
+            },
+        )
+        .await)
+}
+
+pub(crate) async fn incoming_calls(
+    server: &Server,
+    params: CallHierarchyIncomingCallsParams,
+) -> Result<Option<Vec<CallHierarchyIncomingCall>>> {
+    server.wait_ready().await;
+    let vault = server.state.read();
+    let encoding = server.state.encoding();
+    let Some((id, anchor)) = from_item(&vault, &params.item) else {
+        return Ok(None);
+    };
+    let calls = hierarchy::incoming(&vault, id, &anchor)
+        .into_iter()
+        .filter_map(|call| {
+            let text = vault.note(call.item.file).map_or("", |n| &n.text);
+            let index = LineIndex::new(text, encoding);
+            Some(CallHierarchyIncomingCall {
+                from: to_item(&vault, &call.item, call.key.as_deref(), encoding)?,
+                from_ranges: call.ranges.iter().map(|&r| index.range(r)).collect(),
+            })
+        })
+        .collect();
+    Ok(Some(calls))
+}
+
+pub(crate) async fn outgoing_calls(
+    server: &Server,
+    params: CallHierarchyOutgoingCallsParams,
+) -> Result<Option<Vec<CallHierarchyOutgoingCall>>> {
+    server.wait_ready().await;
+    let vault = server.state.read();
+    let encoding = server.state.encoding();
+    let Some((id, anchor)) = from_item(&vault, &params.item) else {
+        return Ok(None);
+    };
+    let text = vault.note(id).map_or("", |n| &n.text);
+    let index = LineIndex::new(text, encoding);
+    let calls = hierarchy::outgoing(&vault, id, &anchor)
+        .into_iter()
+        .filter_map(|call| {
+            Some(CallHierarchyOutgoingCall {
+                to: to_item(&vault, &call.item, call.key.as_deref(), encoding)?,
+                from_ranges: call.ranges.iter().map(|&r| index.range(r)).collect(),
+            })
+        })
+        .collect();
+    Ok(Some(calls))
 }
