@@ -49,6 +49,8 @@ pub struct Config {
     /// Backlink counts: an inlay hint after the title heading, a code lens on it (`counts`).
     pub count_hints: bool,
     pub count_lens: bool,
+    /// Push diagnostics of closed notes too, to clients that do not pull (`publish.closedNotes`).
+    pub push_closed: bool,
 }
 
 impl Default for Config {
@@ -65,6 +67,7 @@ impl Default for Config {
             mentions: Default::default(),
             count_hints: true,
             count_lens: true,
+            push_closed: false,
         }
     }
 }
@@ -217,6 +220,13 @@ impl Config {
                                 config.mentions.stoplist.extend(words)
                             })
                             .is_some(),
+                        _ => false,
+                    });
+                    true
+                }
+                "publish" => {
+                    self.apply_table(key, value, &mut problems, |config, k, v| match k {
+                        "closedNotes" => v.as_bool().map(|b| config.push_closed = b).is_some(),
                         _ => false,
                     });
                     true

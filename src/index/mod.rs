@@ -56,6 +56,9 @@ pub struct File {
     /// Folded root-relative path, without `.md` for notes: what path-qualified targets match.
     pub path_key: String,
     pub content: Content,
+    /// The vault's `generation` when the content last changed: with
+    /// [`Vault::links_generation`], what a pulled diagnostic's result id is made of.
+    pub revision: u64,
 }
 
 impl File {
@@ -141,6 +144,8 @@ pub struct Vault {
     names_generation: u64,
     /// Bumped on every change to any file: for caches of whole-vault content (symbols).
     generation: u64,
+    /// Bumped whenever links may resolve differently (names, headings or block ids changed).
+    links_generation: u64,
     pub alias_fallback: bool,
     /// Bibliographies, citations and literature notes (`crate::sources`).
     pub sources: citations::Sources,
@@ -167,6 +172,10 @@ impl Vault {
 
     pub fn generation(&self) -> u64 {
         self.generation
+    }
+
+    pub fn links_generation(&self) -> u64 {
+        self.links_generation
     }
 
     /// The root holding `path` (the deepest, where roots nest) and the root-relative path.
@@ -297,13 +306,18 @@ impl Vault {
 
     /// Insert or replace the note at `path`. Outside every root, nothing happens.
     pub fn upsert_note(&mut self, path: &Path, note: Note) -> Change {
-        self.upsert(path, Content::Note(Box::new(note)))
+        let change = self.upsert(path, Content::Note(Box::new(note)));
+        if !change.keys.is_empty() {
+            self.links_generation += 1;
+        }
+        change
     }
 
     pub fn upsert_attachment(&mut self, path: &Path) -> Change {
         if self.by_path.contains_key(path) {
             return Change::default();
         }
+        self.links_generation += 1;
         self.upsert(path, Content::Attachment)
     }
 
@@ -319,6 +333,7 @@ impl Vault {
             self.unindex_content(id);
             let file = self.files[id.0 as usize].as_mut().expect("live file");
             file.content = content;
+            file.revision = self.generation;
             self.index_content(id);
             let new_keys = self.keys_of(id);
             let new_shape = self.note(id).map(|n| shape(&n.syntax));
@@ -345,6 +360,7 @@ impl Vault {
             name_key: name_key.clone(),
             path_key,
             content,
+            revision: self.generation,
         };
         let id = match self.free.pop() {
             Some(slot) => {
@@ -394,6 +410,7 @@ impl Vault {
         self.by_path.insert(new_path.to_path_buf(), id);
         self.by_name.entry(name_key).or_default().push(id);
         self.names_generation += 1;
+        self.links_generation += 1;
         self.generation += 1;
         true
     }
@@ -411,6 +428,7 @@ impl Vault {
         remove_from(&mut self.by_name, &file.name_key, id);
         self.free.push(id.0);
         self.names_generation += 1;
+        self.links_generation += 1;
         Change {
             keys: keys.into_iter().collect(),
         }

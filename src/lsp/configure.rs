@@ -44,6 +44,9 @@ impl Server {
             .write()
             .unwrap_or_else(|p| p.into_inner()) = loader::Exclude::new(&roots, &config.exclude);
         *self.state.config.write().unwrap_or_else(|p| p.into_inner()) = config;
+        self.state
+            .config_epoch
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         problems
     }
 

@@ -72,6 +72,18 @@ pub(crate) async fn initialize(
             .as_ref()
             .and_then(|w| w.configuration)
             .unwrap_or(false),
+        pull: params
+            .capabilities
+            .text_document
+            .as_ref()
+            .is_some_and(|t| t.diagnostic.is_some()),
+        pull_refresh: params
+            .capabilities
+            .workspace
+            .as_ref()
+            .and_then(|w| w.diagnostics.as_ref())
+            .and_then(|d| d.refresh_support)
+            .unwrap_or(false),
     };
     let _ = server.state.flags.set(flags);
     let _ = server
@@ -209,6 +221,9 @@ impl Server {
             progress.finish_with_message("done").await;
         }
         self.publish(open).await;
+        if self.state.config().push_closed && !self.state.pulls() {
+            self.publish_closed_notes().await;
+        }
         self.bibliographies_loaded().await;
     }
 }

@@ -11,7 +11,7 @@ use tower_lsp_server::LanguageServer;
 use tower_lsp_server::jsonrpc::Result;
 use tower_lsp_server::ls_types::*;
 
-use super::handlers::{completion, edits, navigation, panels, symbols, sync, workspace};
+use super::handlers::{completion, edits, navigation, panels, pull, symbols, sync, workspace};
 use super::lifecycle;
 use super::state::Server;
 
@@ -104,6 +104,19 @@ impl LanguageServer for Server {
         params: SemanticTokensParams,
     ) -> Result<Option<SemanticTokensResult>> {
         symbols::semantic_tokens_full(self, params).await
+    }
+
+    async fn diagnostic(
+        &self,
+        params: DocumentDiagnosticParams,
+    ) -> Result<DocumentDiagnosticReportResult> {
+        pull::diagnostic(self, params).await
+    }
+    async fn workspace_diagnostic(
+        &self,
+        params: WorkspaceDiagnosticParams,
+    ) -> Result<WorkspaceDiagnosticReportResult> {
+        pull::workspace_diagnostic(self, params).await
     }
 
     async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {

@@ -27,6 +27,10 @@ pub(in crate::lsp) struct ClientFlags {
     pub(in crate::lsp) progress: bool,
     /// The client answers `workspace/configuration`.
     pub(in crate::lsp) configuration: bool,
+    /// The client pulls diagnostics (`textDocument/diagnostic`): nothing is pushed to it.
+    pub(in crate::lsp) pull: bool,
+    /// The client accepts `workspace/diagnostic/refresh`.
+    pub(in crate::lsp) pull_refresh: bool,
 }
 
 /// Everything the handlers share.
@@ -36,6 +40,10 @@ pub struct State {
     pub(in crate::lsp) encoding: OnceLock<Encoding>,
     pub(in crate::lsp) flags: OnceLock<ClientFlags>,
     pub(in crate::lsp) config: RwLock<Config>,
+    /// Bumped on every configuration change: part of pulled diagnostics' result ids.
+    pub(in crate::lsp) config_epoch: std::sync::atomic::AtomicU64,
+    /// The links generation a pulling client was last asked to refresh at.
+    pub(in crate::lsp) pull_refreshed: std::sync::atomic::AtomicU64,
     /// The client's `initializationOptions`, a layer of the configuration kept to rebuild it.
     pub(in crate::lsp) init_options: OnceLock<Value>,
     pub(in crate::lsp) exclude: RwLock<loader::Exclude>,
@@ -59,6 +67,8 @@ impl State {
             encoding: OnceLock::new(),
             flags: OnceLock::new(),
             config: RwLock::new(Config::default()),
+            config_epoch: Default::default(),
+            pull_refreshed: Default::default(),
             init_options: OnceLock::new(),
             exclude: RwLock::new(loader::Exclude::default()),
             candidates: Mutex::new(None),
@@ -97,6 +107,10 @@ impl State {
     /// Turns true once the first index is built.
     pub fn ready_signal(&self) -> watch::Receiver<bool> {
         self.ready.subscribe()
+    }
+
+    pub(in crate::lsp) fn pulls(&self) -> bool {
+        self.flags.get().is_some_and(|f| f.pull)
     }
 
     pub(in crate::lsp) fn is_ready(&self) -> bool {

@@ -183,3 +183,124 @@ fn links_answer_as_a_call_hierarchy_over_stdio() {
     );
     client.shutdown();
 }
+
+fn pulling_client(vault: &TempVault, options: Value) -> Client {
+    let mut client = Client::spawn(&["lsp"]);
+    let mut capabilities = Client::editor_capabilities();
+    capabilities["textDocument"]["diagnostic"] = json!({});
+    capabilities["workspace"]["diagnostics"] = json!({"refreshSupport": true});
+    if options["pull"] == false {
+        capabilities["textDocument"]
+            .as_object_mut()
+            .unwrap()
+            .remove("diagnostic");
+    }
+    client.request(
+        "initialize",
+        json!({
+            "processId": null,
+            "rootUri": uri(&vault.path("")),
+            "capabilities": capabilities,
+            "initializationOptions": options["settings"],
+        }),
+    );
+    client.notify("initialized", json!({}));
+    client.wait_indexed();
+    client
+}
+
+/// (file name, diagnostic count, result id) of each report, sorted by name.
+fn reports(answer: &Value) -> Vec<(String, usize, String)> {
+    let mut out: Vec<(String, usize, String)> = answer["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let uri = r["uri"].as_str().unwrap();
+            (
+                uri.rsplit('/').next().unwrap().to_string(),
+                r["items"].as_array().map_or(0, Vec::len),
+                r["resultId"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn workspace_diagnostics_are_pulled_and_an_unchanged_note_is_left_out() {
+    let vault = TempVault::new(
+        "pull",
+        &[
+            ("a.md", "[[missing]]\n"),
+            ("b.md", "[[a]]\n"),
+            ("c.md", "# C\n"),
+        ],
+    );
+    let mut client = pulling_client(&vault, json!({}));
+    let first = client.request("workspace/diagnostic", json!({"previousResultIds": []}));
+    let first = reports(&first);
+    assert_eq!(
+        first
+            .iter()
+            .map(|(n, c, _)| (n.as_str(), *c))
+            .collect::<Vec<_>>(),
+        [("a.md", 1), ("b.md", 0), ("c.md", 0)]
+    );
+    let previous: Vec<Value> = first
+        .iter()
+        .map(|(name, _, id)| json!({"uri": uri(&vault.path(name)), "value": id}))
+        .collect();
+    let again = client.request(
+        "workspace/diagnostic",
+        json!({"previousResultIds": previous}),
+    );
+    assert_eq!(again, json!({"items": []}), "nothing changed, nothing sent");
+
+    // An edit to b's body: only b is computed and sent again.
+    let b = vault.path("b.md");
+    client.open(&b);
+    client.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri(&b), "version": 2},
+               "contentChanges": [{"text": "[[a]] [[gone]]\n"}]}),
+    );
+    let after = client.request(
+        "workspace/diagnostic",
+        json!({"previousResultIds": previous}),
+    );
+    assert_eq!(
+        reports(&after)
+            .iter()
+            .map(|(n, c, _)| (n.as_str(), *c))
+            .collect::<Vec<_>>(),
+        [("b.md", 1)]
+    );
+    // The document pull of an unchanged note answers `unchanged`.
+    let a = client.request(
+        "textDocument/diagnostic",
+        json!({"textDocument": {"uri": uri(&vault.path("a.md"))},
+               "previousResultId": first[0].2}),
+    );
+    assert_eq!(a, json!({"kind": "unchanged", "resultId": first[0].2}));
+    let c = client.request(
+        "textDocument/diagnostic",
+        json!({"textDocument": {"uri": uri(&vault.path("a.md"))}}),
+    );
+    assert_eq!(c["kind"], "full");
+    assert_eq!(c["items"][0]["code"], "unresolved-note");
+    client.shutdown();
+}
+
+#[test]
+fn a_push_client_gets_closed_notes_diagnostics_when_it_asks() {
+    let vault = TempVault::new("push-closed", &[("a.md", "[[missing]]\n"), ("b.md", "")]);
+    let mut client = pulling_client(
+        &vault,
+        json!({"pull": false, "settings": {"publish": {"closedNotes": true}}}),
+    );
+    let pushed = client.diagnostics(&vault.path("a.md"), |d| d.len() == 1);
+    assert_eq!(pushed[0]["code"], "unresolved-note");
+    client.shutdown();
+}

@@ -7,6 +7,7 @@ pub mod diagnostics;
 pub mod edits;
 pub mod navigation;
 pub mod panels;
+pub mod pull;
 pub mod symbols;
 pub mod sync;
 pub mod workspace;
