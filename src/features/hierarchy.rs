@@ -184,6 +184,33 @@ pub fn outgoing(vault: &Vault, file: FileId, anchor: &Anchor) -> Vec<Call> {
     out
 }
 
+/// The note's title heading (its first level-1 heading) and how many links in other notes reach
+/// the note: what the backlink count hint and lens show. Costs the note's backlinks.
+pub fn title_backlinks(vault: &Vault, file: FileId) -> Option<(Span, Vec<super::Location>)> {
+    let title = vault
+        .note(file)?
+        .syntax
+        .headings
+        .iter()
+        .find(|h| h.level == 1)?;
+    let mut links: Vec<super::Location> = vault
+        .backlinks(file)
+        .into_iter()
+        .filter(|(source, _)| *source != file)
+        .filter_map(|(source, i)| {
+            Some(super::Location {
+                file: source,
+                span: vault.note(source)?.syntax.links.get(i)?.span,
+            })
+        })
+        .collect();
+    links.sort_by(|a, b| {
+        let rel = |l: &super::Location| vault.file(l.file).rel.as_str();
+        (rel(a), a.span).cmp(&(rel(b), b.span))
+    });
+    Some((title.span, links))
+}
+
 #[cfg(test)]
 mod tests {
     use expect_test::{Expect, expect};
@@ -240,6 +267,37 @@ Lens text, see [[Science]]
 A figure ^fig
 //- /Science.md
 ";
+
+    #[test]
+    fn the_title_heading_counts_the_links_from_other_notes() {
+        let f = Fixture::parse(VAULT);
+        let optics = f
+            .vault
+            .id(std::path::Path::new("/vault/Optics.md"))
+            .unwrap();
+        let (title, links) = title_backlinks(&f.vault, optics).unwrap();
+        assert_eq!(f.render(optics, title), r##"Optics.md 1:1-1:9 "# Optics""##);
+        let links: Vec<String> = links.iter().map(|l| f.render(l.file, l.span)).collect();
+        assert_eq!(
+            links,
+            [
+                r#"Physics.md 2:10-2:20 "[[Optics]]""#,
+                r#"Physics.md 6:5-6:15 "[[Optics]]""#,
+                r#"Physics.md 6:20-6:37 "[[Optics#Lenses]]""#,
+                r#"Physics.md 6:39-6:54 "[[Optics#^fig]]""#,
+            ]
+        );
+        let physics = f
+            .vault
+            .id(std::path::Path::new("/vault/Physics.md"))
+            .unwrap();
+        assert_eq!(title_backlinks(&f.vault, physics).unwrap().1.len(), 2);
+        let science = f
+            .vault
+            .id(std::path::Path::new("/vault/Science.md"))
+            .unwrap();
+        assert_eq!(title_backlinks(&f.vault, science), None, "no title heading");
+    }
 
     #[test]
     fn a_link_prepares_its_note_with_typed_edges_apart() {

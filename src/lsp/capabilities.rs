@@ -31,6 +31,10 @@ pub fn server_capabilities(utf8: bool) -> ServerCapabilities {
         definition_provider: Some(OneOf::Left(true)),
         hover_provider: Some(HoverProviderCapability::Simple(true)),
         references_provider: Some(OneOf::Left(true)),
+        inlay_hint_provider: Some(OneOf::Left(true)),
+        code_lens_provider: Some(CodeLensOptions {
+            resolve_provider: Some(false),
+        }),
         call_hierarchy_provider: Some(CallHierarchyServerCapability::Simple(true)),
         diagnostic_provider: Some(DiagnosticServerCapabilities::Options(DiagnosticOptions {
             identifier: Some("notegraph".to_string()),
@@ -68,7 +72,11 @@ pub fn server_capabilities(utf8: bool) -> ServerCapabilities {
             ..CodeActionOptions::default()
         })),
         execute_command_provider: Some(ExecuteCommandOptions {
-            commands: vec![OPEN_COMMAND.to_string(), MENTIONS_COMMAND.to_string()],
+            commands: vec![
+                OPEN_COMMAND.to_string(),
+                MENTIONS_COMMAND.to_string(),
+                REFERENCES_COMMAND.to_string(),
+            ],
             ..ExecuteCommandOptions::default()
         }),
         rename_provider: Some(OneOf::Right(RenameOptions {
@@ -106,3 +114,6 @@ pub const OPEN_COMMAND: &str = "notegraph.open";
 
 /// The command that lists a note's unlinked mentions (argument: the note's URI).
 pub const MENTIONS_COMMAND: &str = "notegraph.unlinkedMentions";
+
+/// The command of the backlink-count lens: `[uri, position, locations]`.
+pub const REFERENCES_COMMAND: &str = "notegraph.showReferences";

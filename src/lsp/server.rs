@@ -106,6 +106,12 @@ impl LanguageServer for Server {
         symbols::semantic_tokens_full(self, params).await
     }
 
+    async fn inlay_hint(&self, params: InlayHintParams) -> Result<Option<Vec<InlayHint>>> {
+        panels::inlay_hint(self, params).await
+    }
+    async fn code_lens(&self, params: CodeLensParams) -> Result<Option<Vec<CodeLens>>> {
+        panels::code_lens(self, params).await
+    }
     async fn diagnostic(
         &self,
         params: DocumentDiagnosticParams,

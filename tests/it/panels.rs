@@ -304,3 +304,61 @@ fn a_push_client_gets_closed_notes_diagnostics_when_it_asks() {
     assert_eq!(pushed[0]["code"], "unresolved-note");
     client.shutdown();
 }
+
+#[test]
+fn the_title_heading_shows_its_backlink_count_as_hint_and_lens() {
+    let vault = TempVault::new(
+        "counts",
+        &[
+            ("Optics.md", "# Optics\ntext\n"),
+            ("a.md", "[[Optics]] and [[Optics#Optics]]\n"),
+            ("b.md", "[[Optics]]\n"),
+        ],
+    );
+    let mut client = Client::start(&vault.path(""), Client::editor_capabilities());
+    client.wait_indexed();
+    let optics = uri(&vault.path("Optics.md"));
+    let range = |l1: u32, c1: u32, l2: u32, c2: u32| json!({"start": {"line": l1, "character": c1}, "end": {"line": l2, "character": c2}});
+    let doc = json!({"textDocument": {"uri": optics}, "range": range(0, 0, 2, 0)});
+    let hints = client.request("textDocument/inlayHint", doc.clone());
+    assert_eq!(
+        hints,
+        json!([{"position": {"line": 0, "character": 8}, "label": "← 3",
+                "tooltip": "3 links from other notes", "paddingLeft": true}])
+    );
+    let lenses = client.request("textDocument/codeLens", doc);
+    let a = uri(&vault.path("a.md"));
+    let b = uri(&vault.path("b.md"));
+    let locations = json!([
+        {"uri": a, "range": range(0, 0, 0, 10)},
+        {"uri": a, "range": range(0, 15, 0, 32)},
+        {"uri": b, "range": range(0, 0, 0, 10)},
+    ]);
+    assert_eq!(
+        lenses,
+        json!([{"range": range(0, 0, 0, 8), "command": {
+            "title": "3 backlinks", "command": "notegraph.showReferences",
+            "arguments": [optics, {"line": 0, "character": 0}, locations]}}])
+    );
+    let answered = client.request("workspace/executeCommand", lenses[0]["command"].clone());
+    assert_eq!(answered, locations);
+    client.shutdown();
+
+    // Both off.
+    let mut client = Client::spawn(&["lsp"]);
+    client.request(
+        "initialize",
+        json!({"processId": null, "rootUri": uri(&vault.path("")),
+               "capabilities": Client::editor_capabilities(),
+               "initializationOptions": {"counts": {"inlayHint": false, "codeLens": false}}}),
+    );
+    client.notify("initialized", json!({}));
+    client.wait_indexed();
+    let doc = json!({"textDocument": {"uri": optics}, "range": range(0, 0, 2, 0)});
+    assert_eq!(
+        client.request("textDocument/inlayHint", doc.clone()),
+        Value::Null
+    );
+    assert_eq!(client.request("textDocument/codeLens", doc), Value::Null);
+    client.shutdown();
+}

@@ -11,7 +11,7 @@ use tower_lsp_server::ls_types::*;
 use crate::features;
 use crate::features::actions::ActionKind;
 use crate::index::FileId;
-use crate::lsp::capabilities::{MENTIONS_COMMAND, OPEN_COMMAND};
+use crate::lsp::capabilities::{MENTIONS_COMMAND, OPEN_COMMAND, REFERENCES_COMMAND};
 use crate::lsp::convert::LineIndex;
 use crate::lsp::state::Server;
 use crate::lsp::state::{path_of, uri_of};
@@ -82,6 +82,9 @@ pub(crate) async fn execute_command(
     server: &Server,
     params: ExecuteCommandParams,
 ) -> Result<Option<Value>> {
+    if params.command == REFERENCES_COMMAND {
+        return super::panels::show_references(&params.arguments);
+    }
     if params.command == MENTIONS_COMMAND {
         return super::panels::unlinked_mentions(server, &params.arguments).await;
     }

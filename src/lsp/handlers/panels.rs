@@ -1,6 +1,7 @@
 //! Obsidian's side panels through standard requests: unlinked mentions (the
 //! `notegraph.unlinkedMentions` command, and keeping the mention index ready for code actions),
-//! and links as a call hierarchy (backlinks in, outgoing links out).
+//! links as a call hierarchy (backlinks in, outgoing links out), and backlink counts as an
+//! inlay hint and a code lens on the title heading.
 
 use std::str::FromStr;
 
@@ -11,6 +12,7 @@ use tower_lsp_server::ls_types::*;
 use crate::features;
 use crate::features::hierarchy;
 use crate::index::{Anchor, FileId, Vault};
+use crate::lsp::capabilities::REFERENCES_COMMAND;
 use crate::lsp::convert::{Encoding, LineIndex};
 use crate::lsp::state::{Server, path_of, uri_of};
 use crate::lsp::to_proto::to_locations;
@@ -168,4 +170,78 @@ pub(crate) async fn outgoing_calls(
         })
         .collect();
     Ok(Some(calls))
+}
+
+/// The backlink count after the title heading: `← 12`.
+pub(crate) async fn inlay_hint(
+    server: &Server,
+    params: InlayHintParams,
+) -> Result<Option<Vec<InlayHint>>> {
+    if !server.state.config().count_hints {
+        return Ok(None);
+    }
+    Ok(server
+        .on_note(&params.text_document.uri, |vault, id, encoding| {
+            let (title, links) = hierarchy::title_backlinks(vault, id)?;
+            let index = LineIndex::new(&vault.note(id)?.text, encoding);
+            Some(vec![InlayHint {
+                position: index.position(title.end),
+                label: InlayHintLabel::String(format!("← {}", links.len())),
+                kind: None,
+                text_edits: None,
+                tooltip: Some(InlayHintTooltip::String(format!(
+                    "{} links from other notes",
+                    links.len()
+                ))),
+                padding_left: Some(true),
+                padding_right: None,
+                data: None,
+            }])
+        })
+        .await)
+}
+
+/// The same count as a code lens on the title heading, whose command carries the references:
+/// `notegraph.showReferences [uri, position, locations]` (the editors' set-ups show them; sent
+/// to the server, it answers the locations).
+pub(crate) async fn code_lens(
+    server: &Server,
+    params: CodeLensParams,
+) -> Result<Option<Vec<CodeLens>>> {
+    if !server.state.config().count_lens {
+        return Ok(None);
+    }
+    let uri = params.text_document.uri;
+    Ok(server
+        .on_note(&uri, |vault, id, encoding| {
+            let (title, links) = hierarchy::title_backlinks(vault, id)?;
+            let index = LineIndex::new(&vault.note(id)?.text, encoding);
+            let range = index.range(title);
+            let locations = to_locations(vault, &links, encoding);
+            let title = match links.len() {
+                1 => "1 backlink".to_string(),
+                n => format!("{n} backlinks"),
+            };
+            Some(vec![CodeLens {
+                range,
+                command: Some(Command::new(
+                    title,
+                    REFERENCES_COMMAND.to_string(),
+                    Some(vec![json!(uri), json!(range.start), json!(locations)]),
+                )),
+                data: None,
+            }])
+        })
+        .await)
+}
+
+/// `notegraph.showReferences [uri, position, locations]`: the locations, for clients that send
+/// a lens's command to the server.
+pub(crate) fn show_references(arguments: &[Value]) -> Result<Option<Value>> {
+    match arguments.get(2) {
+        Some(locations @ Value::Array(_)) => Ok(Some(locations.clone())),
+        _ => Err(Error::invalid_params(
+            "notegraph.showReferences takes a URI, a position and locations",
+        )),
+    }
 }
