@@ -42,8 +42,9 @@ pub struct State {
     pub(in crate::lsp) config: RwLock<Config>,
     /// Bumped on every configuration change: part of pulled diagnostics' result ids.
     pub(in crate::lsp) config_epoch: std::sync::atomic::AtomicU64,
-    /// The links generation a pulling client was last asked to refresh at.
-    pub(in crate::lsp) pull_refreshed: std::sync::atomic::AtomicU64,
+    /// (links, bibliographies, configuration) generations a pulling client was last asked to
+    /// refresh at.
+    pub(in crate::lsp) pull_refreshed: Mutex<(u64, u64, u64)>,
     /// The client's `initializationOptions`, a layer of the configuration kept to rebuild it.
     pub(in crate::lsp) init_options: OnceLock<Value>,
     pub(in crate::lsp) exclude: RwLock<loader::Exclude>,
@@ -68,7 +69,7 @@ impl State {
             flags: OnceLock::new(),
             config: RwLock::new(Config::default()),
             config_epoch: Default::default(),
-            pull_refreshed: Default::default(),
+            pull_refreshed: Mutex::new((0, 0, 0)),
             init_options: OnceLock::new(),
             exclude: RwLock::new(loader::Exclude::default()),
             candidates: Mutex::new(None),

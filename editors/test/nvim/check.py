@@ -43,6 +43,19 @@ def main() -> int:
     check("hover opens a preview of the linked note",
           h.get("float") and "**Spaced repetition**" in text
           and "Review each card at growing intervals" in text, h)
+    incoming = r.get("incoming") or []
+    check("incoming calls of [[Spaced repetition]] list the linking note in the quickfix list",
+          any(e["file"].endswith("Start here.md") and e["lnum"] == 4 and "Start here" in e["text"]
+              for e in incoming), incoming)
+    actions = r.get("actions") or []
+    check("an unlinked mention offers to link it",
+          "Link to ‘Spaced repetition’" in actions, actions)
+    if "inlay" in r:
+        check("inlay hint with the backlink count after the title heading",
+              {"line": 1, "label": "← 0"} in r["inlay"], r["inlay"])
+    lenses = r.get("lenses") or []
+    check("code lens with the backlink count on the title heading",
+          {"line": 1, "title": "0 backlinks"} in lenses, lenses)
     kinds = [p.get("kind") for p in r.get("progress") or []]
     check("indexing progress reported (begin … end)", "begin" in kinds and "end" in kinds, kinds)
     return 0 if all(checks) else 1

@@ -110,18 +110,29 @@ pub(crate) async fn workspace_diagnostic(
 }
 
 impl Server {
-    /// A pulling client re-pulls when links may resolve differently (the notes it shows
-    /// besides the edited one may change): asked once per links generation.
+    /// A pulling client re-pulls when diagnostics beyond the edited note may differ: links
+    /// resolve differently, bibliographies or settings changed. Asked once per such change.
     pub(in crate::lsp) async fn refresh_pulled(&self) {
         if !self.state.flags.get().is_some_and(|f| f.pull_refresh) {
             return;
         }
-        let generation = self.state.read().links_generation();
-        let previous = self
-            .state
-            .pull_refreshed
-            .swap(generation, Ordering::Relaxed);
-        if previous != generation {
+        let now = {
+            let vault = self.state.read();
+            (
+                vault.links_generation(),
+                vault.sources.generation(),
+                self.state.config_epoch.load(Ordering::Relaxed),
+            )
+        };
+        let changed = {
+            let mut last = self
+                .state
+                .pull_refreshed
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
+            std::mem::replace(&mut *last, now) != now
+        };
+        if changed {
             if let Err(err) = self.client.workspace_diagnostic_refresh().await {
                 tracing::info!("client refused a diagnostics refresh: {err}");
             }
