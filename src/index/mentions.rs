@@ -290,6 +290,13 @@ fn urls(text: &str, from: usize) -> Vec<Span> {
     out
 }
 
+/// Every note's mentions, scanned for one state of the vault's names.
+pub struct MentionScan {
+    names: u64,
+    generation: u64,
+    lists: Vec<(FileId, Vec<Mention>)>,
+}
+
 /// The vault's mention index: the automaton, each note's mentions, and who mentions what.
 #[derive(Debug, Default)]
 pub struct Mentions {
@@ -387,24 +394,56 @@ impl super::Vault {
 
     /// Bring every note's mention list up to date: after names changed, every note is scanned
     /// again (in parallel); otherwise nothing happens. Edits keep the lists current one note at
-    /// a time.
+    /// a time. The server does the same in two steps ([`Vault::scan_mentions`] under a read
+    /// lock, [`Vault::install_mentions`] under a short write lock) so requests never wait for
+    /// the scan.
     pub fn refresh_mentions(&mut self) {
         if self.mentions_current() {
             return;
         }
+        self.refresh_mention_automaton();
+        if let Some(scan) = self.scan_mentions() {
+            self.install_mentions(scan);
+        }
+    }
+
+    /// Scan every note with the current automaton (`None` when it is not current).
+    pub fn scan_mentions(&self) -> Option<MentionScan> {
         use rayon::prelude::*;
-        let automaton = self.refresh_mention_automaton();
+        let automaton = self.mention_automaton()?;
         let ids: Vec<FileId> = self.notes().map(|(id, _, _)| id).collect();
-        let scanned: Vec<(FileId, Vec<Mention>)> = ids
+        let lists = ids
             .par_iter()
             .filter_map(|&id| Some((id, automaton.scan(self.note(id)?))))
             .collect();
+        Some(MentionScan {
+            names: self.names_generation,
+            generation: self.generation,
+            lists,
+        })
+    }
+
+    /// Install a scan, unless names changed since it started (`false`: it is dropped). Notes
+    /// edited during the scan are scanned again.
+    pub fn install_mentions(&mut self, scan: MentionScan) -> bool {
+        if scan.names != self.names_generation {
+            return false;
+        }
         self.mentions.by_note.clear();
         self.mentions.by_pattern.clear();
-        for (id, found) in scanned {
+        for (id, found) in scan.lists {
             self.mentions.file(id, found);
         }
         self.mentions.lists = Some(self.names_generation);
+        let edited: Vec<FileId> = self
+            .notes()
+            .filter(|(_, f, _)| f.revision > scan.generation)
+            .map(|(id, _, _)| id)
+            .collect();
+        for id in edited {
+            self.rescan_mentions(id);
+        }
+        true
     }
 
     /// After note `id` changed: scan it again, when the lists are current (else the next

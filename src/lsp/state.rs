@@ -45,6 +45,8 @@ pub struct State {
     /// (links, bibliographies, configuration) generations a pulling client was last asked to
     /// refresh at.
     pub(in crate::lsp) pull_refreshed: Mutex<(u64, u64, u64)>,
+    /// A background scan of the vault's unlinked mentions is running.
+    pub(in crate::lsp) mention_scan: AtomicBool,
     /// The client's `initializationOptions`, a layer of the configuration kept to rebuild it.
     pub(in crate::lsp) init_options: OnceLock<Value>,
     pub(in crate::lsp) exclude: RwLock<loader::Exclude>,
@@ -70,6 +72,7 @@ impl State {
             config: RwLock::new(Config::default()),
             config_epoch: Default::default(),
             pull_refreshed: Mutex::new((0, 0, 0)),
+            mention_scan: AtomicBool::new(false),
             init_options: OnceLock::new(),
             exclude: RwLock::new(loader::Exclude::default()),
             candidates: Mutex::new(None),

@@ -4,6 +4,7 @@
 //! inlay hint and a code lens on the title heading.
 
 use std::str::FromStr;
+use std::sync::atomic::Ordering;
 
 use serde_json::{Value, json};
 use tower_lsp_server::jsonrpc::{Error, Result};
@@ -29,8 +30,22 @@ impl Server {
         if self.state.read().mentions_current() {
             return;
         }
+        // One background scan at a time; a caller that must wait runs its own.
+        let running = &self.state.mention_scan;
+        if !wait && running.swap(true, Ordering::AcqRel) {
+            return;
+        }
         let state = self.state.clone();
-        let task = tokio::task::spawn_blocking(move || state.write().refresh_mentions());
+        let task = tokio::task::spawn_blocking(move || {
+            // The scan holds only a read lock: requests go on meanwhile.
+            let scan = state.read().scan_mentions();
+            if let Some(scan) = scan {
+                state.write().install_mentions(scan);
+            }
+            if !wait {
+                state.mention_scan.store(false, Ordering::Release);
+            }
+        });
         if wait {
             if let Err(err) = task.await {
                 tracing::error!("mention index refresh failed: {err}");
