@@ -11,8 +11,8 @@ use std::sync::Arc;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
-use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
+use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
 
 use super::{FileId, Note};
 use crate::syntax::Span;
@@ -198,20 +198,29 @@ impl Folded {
         let mut chars = text.char_indices().peekable();
         let mut cluster = String::new();
         while let Some((start, c)) = chars.next() {
-            // A base character and the combining marks after it fold together, so that NFD
-            // text (macOS file names pasted in) matches NFC names.
-            cluster.clear();
-            cluster.push(c);
-            while let Some(&(_, next)) = chars.peek() {
-                if !is_combining_mark(next) {
-                    break;
-                }
-                cluster.push(next);
-                chars.next();
-            }
+            let marks = chars
+                .peek()
+                .is_some_and(|&(_, next)| is_combining_mark(next));
             let before = out.len();
-            for c in cluster.nfc() {
+            if c.is_ascii() && !marks {
+                out.push(c.to_ascii_lowercase());
+            } else if !marks && is_nfc_quick(std::iter::once(c)) == IsNormalized::Yes {
                 out.extend(c.to_lowercase());
+            } else {
+                // A base character and the combining marks after it fold together, so that NFD
+                // text (macOS file names pasted in) matches NFC names.
+                cluster.clear();
+                cluster.push(c);
+                while let Some(&(_, next)) = chars.peek() {
+                    if !is_combining_mark(next) {
+                        break;
+                    }
+                    cluster.push(next);
+                    chars.next();
+                }
+                for c in cluster.nfc() {
+                    out.extend(c.to_lowercase());
+                }
             }
             map.push(start as u32);
             map.extend(std::iter::repeat_n(u32::MAX, out.len() - before - 1));
