@@ -219,7 +219,7 @@ run_helix() {
 }
 
 if [ "$WHAT" = all ] || [ "$WHAT" = helix ]; then
-  if [ -f "$HELIX_SHIPPED/hx.xz" ]; then
+  if [ -d "$HELIX_SHIPPED" ]; then
     install_helix
     run_helix
   else
