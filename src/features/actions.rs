@@ -238,7 +238,9 @@ fn convert(
             let fragment = match (&link.fragment, &anchor) {
                 (Some(Fragment::Block(id)), _) => format!("#^{id}"),
                 (Some(Fragment::Heading(_)), Anchor::Heading(i)) => {
-                    format!("#{}", vault.note(target)?.syntax.headings[*i].text)
+                    // Obsidian's form of the heading: a raw `#`, `|` or `]]` would break the link.
+                    let heading = &vault.note(target)?.syntax.headings[*i];
+                    format!("#{}", keys::heading_link_text(&heading.text))
                 }
                 _ => String::new(),
             };
@@ -379,6 +381,18 @@ mod tests {
             expect![[r##"
                 == Convert to wikilink (Rewrite)
                 sub/a.md: "[[My Note#Some Part|shown]]\n"
+            "##]],
+        );
+    }
+
+    #[test]
+    fn a_markdown_link_to_a_heading_with_link_characters_converts_to_a_working_wikilink() {
+        check(
+            "//- /a.md\n[x$0](b.md#step-one--why)\n//- /b.md\n## Step: one | why\n",
+            &Config::default(),
+            expect![[r##"
+                == Convert to wikilink (Rewrite)
+                a.md: "[[b#Step one why|x]]\n"
             "##]],
         );
     }

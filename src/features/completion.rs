@@ -550,17 +550,6 @@ fn notes(
     Completions { items, incomplete }
 }
 
-/// Heading text as it can be written in a link: without the characters links reserve.
-fn linkable_heading(text: &str) -> String {
-    let cleaned: String = text
-        .replace("[[", "")
-        .replace("]]", "")
-        .chars()
-        .filter(|c| !matches!(c, '#' | '|' | '^'))
-        .collect();
-    cleaned.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
 fn headings(
     vault: &Vault,
     target: FileId,
@@ -582,7 +571,7 @@ fn headings(
         .iter()
         .enumerate()
         .filter_map(|(i, h)| {
-            let text = linkable_heading(&h.text);
+            let text = keys::heading_link_text(&h.text);
             let score =
                 pattern.score(nucleo_matcher::Utf32Str::new(&text, &mut buf), &mut matcher)?;
             // Ties keep document order.
@@ -612,7 +601,7 @@ fn headings(
             note.syntax
                 .headings
                 .iter()
-                .position(|h| linkable_heading(&h.text) == c.label)
+                .position(|h| keys::heading_link_text(&h.text) == c.label)
         });
     }
     out
@@ -886,6 +875,26 @@ EMBED[[pic$0
 [[#be$0
 "####,
             expect![[r####"Heading "Beta" replaces "be" with "Beta]]" (# a)"####]],
+        );
+    }
+
+    #[test]
+    fn headings_are_inserted_as_obsidian_links_them() {
+        // Obsidian's `stripHeadingForLink`: only what breaks a link goes; `?`, `&` and
+        // markup stay, and every inserted text resolves back to its heading.
+        check(
+            r####"
+//- /a.md
+[[b#$0]]
+//- /b.md
+# What is it?
+## Step: one | two
+## `hasTag()` & D&D
+"####,
+            expect![[r####"
+                Heading "What is it?" replaces "" with "What is it?" (# b)
+                Heading "Step one two" replaces "" with "Step one two" (## b)
+                Heading "`hasTag()` & D&D" replaces "" with "`hasTag()` & D&D" (## b)"####]],
         );
     }
 

@@ -600,7 +600,8 @@ pub fn rename_heading(
         let text = match link.kind {
             LinkKind::Wiki => {
                 let mut parts = path.clone();
-                parts[segment] = new_text.to_string();
+                // As Obsidian writes a heading link: `Step: one` is linked as `#Step one`.
+                parts[segment] = keys::heading_link_text(new_text);
                 parts.join("#")
             }
             LinkKind::Markdown => {

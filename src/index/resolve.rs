@@ -232,8 +232,14 @@ impl Vault {
         self.resolve_wiki_target(src, &t)
     }
 
-    /// Step 4: order several candidates — exact case, then `src`'s folder, then shortest path,
-    /// then alphabetical — and keep them all so that the link can be flagged as ambiguous.
+    /// Step 4: order several candidates as Obsidian's `getFirstLinkpathDest` does, and keep
+    /// them all so that the link can be flagged as ambiguous. Obsidian's order (its
+    /// `MetadataCache._getLinkpathDest`): the file whose whole vault path is the link's path,
+    /// compared without case; then the candidates in the linking note's folder or below it,
+    /// shortest path first; then the others, shortest path first. Case never counts. Path
+    /// lengths are counted in UTF-16 units, as JavaScript counts them. Obsidian breaks the
+    /// remaining ties by the order it happened to load files in; here the path does, so
+    /// that every run agrees.
     fn choose(
         &self,
         src: &File,
@@ -242,24 +248,16 @@ impl Vault {
         via_alias: Option<String>,
     ) -> Resolved {
         if candidates.len() > 1 {
-            let written = keys::nfc(written);
-            let written = written.trim_start_matches("./").trim_start_matches('/');
+            let whole_path = fold(written.trim_start_matches('/'));
+            let folder = fold(src.folder());
             candidates.sort_by_cached_key(|id| {
                 let f = self.file(*id);
-                let exact_case = match &via_alias {
-                    Some(alias) => f
-                        .note()
-                        .is_some_and(|n| n.syntax.aliases().any(|a| a == alias)),
-                    None => {
-                        f.link_path() == written || f.link_path().ends_with(&format!("/{written}"))
-                    }
-                };
-                (
-                    !exact_case,
-                    f.folder() != src.folder(),
-                    f.rel.chars().count(),
-                    f.rel.clone(),
-                )
+                let at_path = via_alias.is_none() && f.path_key == whole_path;
+                let near = folder.is_empty()
+                    || f.path_key
+                        .strip_prefix(folder.as_str())
+                        .is_some_and(|rest| rest.starts_with('/'));
+                (!at_path, !near, f.rel.encode_utf16().count(), f.rel.clone())
             });
         }
         let file = candidates[0];
@@ -311,17 +309,20 @@ impl Vault {
     }
 }
 
-/// Find the heading named by `path` (`#H1#H2`: H2 nested somewhere under H1).
+/// Find the heading named by `path` (`#H1#H2`: H2 nested somewhere under H1). Each part is
+/// compared by [`keys::heading_key`], Obsidian's rule; with `slug` (markdown links) a part may
+/// also be the heading's GitHub slug.
 pub fn find_heading(syntax: &NoteSyntax, path: &[String], slug: bool) -> Option<usize> {
-    let matches = |i: usize, wanted: &str| {
-        let text = &syntax.headings[i].text;
-        keys::heading_key(text) == keys::heading_key(wanted)
-            || (slug && keys::github_slug(text) == fold(wanted))
-    };
     let mut range = 0..syntax.headings.len();
     let mut found = None;
     for wanted in path {
-        let i = range.clone().find(|&i| matches(i, wanted))?;
+        let key = keys::heading_key(wanted);
+        let folded = fold(wanted);
+        let i = range.clone().find(|&i| {
+            let text = &syntax.headings[i].text;
+            (!key.is_empty() && keys::heading_key(text) == key)
+                || (slug && keys::github_slug(text) == folded)
+        })?;
         let level = syntax.headings[i].level;
         let end = (i + 1..syntax.headings.len())
             .find(|&j| syntax.headings[j].level <= level)

@@ -342,6 +342,25 @@ fn renaming_a_heading_updates_wikilinks_nested_paths_and_slugs() {
 }
 
 #[test]
+fn renamed_heading_links_are_written_as_obsidian_writes_them() {
+    check_rename(
+        r####"
+//- /Note.md
+## Old$0
+//- /a.md
+[[Note#Old]] [[Note#old|x]] [s](Note.md#old)
+"####,
+        "Step: one?",
+        expect![[r##"
+            //- /Note.md
+            ## Step: one?
+            //- /a.md
+            [[Note#Step one?]] [[Note#Step one?|x]] [s](Note.md#step-one)
+        "##]],
+    );
+}
+
+#[test]
 fn renaming_a_tag_renames_nested_tags_and_frontmatter_tags() {
     check_rename(
         r####"
