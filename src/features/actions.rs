@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use super::refactor::{FileOp, WorkspaceChange, encode_dest, relative_path};
 use crate::config::{Config, LinkStyle, NewNoteLocation};
 use crate::features::diagnostics::Kind;
-use crate::index::{Anchor, Broken, FileId, Vault, keys};
+use crate::index::{Anchor, Broken, FileId, Missing, Vault, keys};
 use crate::syntax::{Fragment, Link, LinkKind};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -38,8 +38,8 @@ pub fn actions(vault: &Vault, file: FileId, offset: usize, config: &Config) -> V
     };
     let mut out = Vec::new();
     match vault.resolve(file, link) {
-        Err(Broken::File { target, attachment }) => {
-            if !attachment {
+        Err(Broken::File { target, missing }) => {
+            if missing == Missing::Note {
                 out.extend(create_note(vault, file, link, &target, config));
             }
         }

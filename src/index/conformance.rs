@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use super::{Broken, Note, Vault};
+use super::{Broken, Missing, Note, Vault};
 
 /// (rule, files of the vault, the note holding the link, the link, expected outcome).
 const TABLE: &[(&str, &[&str], &str, &str, &str)] = &[
@@ -118,6 +118,62 @@ const TABLE: &[(&str, &[&str], &str, &str, &str)] = &[
         "src.md",
         "![[pic.png]]",
         "broken file (attachment)",
+    ),
+    (
+        "3 a missing file of a known attachment type",
+        &["N.md"],
+        "src.md",
+        "[[paper.pdf]]",
+        "broken file (attachment)",
+    ),
+    (
+        "3 a dot in a name is no attachment (Dendron's hierarchies)",
+        &["N.md"],
+        "src.md",
+        "[[dendron.faq]]",
+        "broken file",
+    ),
+    (
+        "3 a dotted note name resolves",
+        &["dendron.faq.md"],
+        "src.md",
+        "[[dendron.faq]]",
+        "dendron.faq.md",
+    ),
+    (
+        "3 a wikilink to a URL names a note Obsidian would create",
+        &["N.md"],
+        "src.md",
+        "[[https://example.com]]",
+        "broken file",
+    ),
+    (
+        "md a bare domain is a web address",
+        &["N.md"],
+        "src.md",
+        "[Figma](figma.com)",
+        "a web address",
+    ),
+    (
+        "md a bare domain with a path is a web address",
+        &["N.md"],
+        "src.md",
+        "[docs](www.example.org/a/b.html)",
+        "a web address",
+    ),
+    (
+        "md a file named like a domain still resolves",
+        &["figma.com.md"],
+        "src.md",
+        "[Figma](figma.com)",
+        "figma.com.md",
+    ),
+    (
+        "md a script is no web address",
+        &["N.md"],
+        "src.md",
+        "[run](setup.sh)",
+        "broken file",
     ),
     (
         "4 case does not count (Obsidian has no exact-case rule)",
@@ -363,11 +419,17 @@ fn outcome(vault: &Vault, result: Result<super::Resolved, Broken>) -> String {
             out
         }
         Err(Broken::File {
-            attachment: false, ..
+            missing: Missing::Note,
+            ..
         }) => "broken file".to_string(),
         Err(Broken::File {
-            attachment: true, ..
+            missing: Missing::Attachment,
+            ..
         }) => "broken file (attachment)".to_string(),
+        Err(Broken::File {
+            missing: Missing::WebAddress,
+            ..
+        }) => "a web address".to_string(),
         Err(Broken::Heading { resolved, heading }) => format!(
             "{} missing heading {}",
             rel(resolved.file),

@@ -12,7 +12,7 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-pub use resolve::{Anchor, Broken, Resolved};
+pub use resolve::{Anchor, Broken, Missing, Resolved};
 
 use crate::syntax::{self, NoteSyntax};
 

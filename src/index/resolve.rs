@@ -34,11 +34,23 @@ impl Resolved {
     }
 }
 
+/// What a link that names no file seems to want, which decides how it is reported.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Missing {
+    /// A note: no extension, or one that is no known attachment type (`[[dendron.faq]]`).
+    Note,
+    /// A file of a known attachment type (`![[lost.png]]`, `[[paper.pdf]]`).
+    Attachment,
+    /// A markdown link to a bare domain (`[Figma](figma.com)`): a web address written without
+    /// `https://`, not a file the vault lacks.
+    WebAddress,
+}
+
 /// Why a link does not resolve.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Broken {
     /// No note or attachment matches the target.
-    File { target: String, attachment: bool },
+    File { target: String, missing: Missing },
     /// The note exists but has no such heading (path).
     Heading {
         resolved: Resolved,
@@ -58,20 +70,111 @@ impl Broken {
     }
 }
 
-/// Extensions that name markdown notes; everything else with an extension is an attachment.
-fn has_attachment_extension(target: &str) -> bool {
+/// Extensions of the files people link as attachments: what Obsidian opens itself (images,
+/// audio, video, PDF, canvases, bases) and the documents, data and archives vaults keep beside
+/// notes. A target with any other "extension" is read as a note name with a dot in it.
+const ATTACHMENT_EXTENSIONS: &[&str] = &[
+    "3gp",
+    "7z",
+    "aac",
+    "avi",
+    "avif",
+    "base",
+    "bib",
+    "bmp",
+    "canvas",
+    "csv",
+    "djvu",
+    "doc",
+    "docx",
+    "drawio",
+    "epub",
+    "excalidraw",
+    "flac",
+    "gif",
+    "gz",
+    "heic",
+    "htm",
+    "html",
+    "ico",
+    "jpeg",
+    "jpg",
+    "json",
+    "key",
+    "m4a",
+    "mkv",
+    "mobi",
+    "mov",
+    "mp3",
+    "mp4",
+    "numbers",
+    "odp",
+    "ods",
+    "odt",
+    "oga",
+    "ogg",
+    "ogv",
+    "opus",
+    "pages",
+    "pdf",
+    "png",
+    "ppt",
+    "pptx",
+    "psd",
+    "rar",
+    "ris",
+    "rtf",
+    "svg",
+    "tar",
+    "tif",
+    "tiff",
+    "tsv",
+    "txt",
+    "wav",
+    "webm",
+    "webp",
+    "xls",
+    "xlsx",
+    "xml",
+    "yaml",
+    "yml",
+    "zip",
+];
+
+/// Top-level domains that mark a bare `name.tld` as a web address. Only those that are not
+/// also common file extensions (`.md`, `.rs`, `.py`, `.pl`, `.sh` are left out).
+const WEB_DOMAINS: &[&str] = &[
+    "ai", "app", "at", "au", "be", "biz", "blog", "br", "ca", "ch", "cloud", "cn", "co", "com",
+    "de", "dev", "dk", "edu", "es", "eu", "fi", "fm", "fr", "gg", "gov", "ie", "in", "info", "int",
+    "io", "it", "jp", "ly", "me", "mil", "net", "nl", "no", "nz", "online", "org", "page", "ru",
+    "se", "site", "tech", "to", "tv", "uk", "us", "wiki", "xyz",
+];
+
+/// The extension of a target's last segment, lower-cased.
+fn extension(target: &str) -> Option<String> {
     let name = keys::basename(target);
-    match name.rfind('.') {
-        Some(dot) if dot > 0 => {
-            let ext = &name[dot + 1..];
-            // `Meeting 2021.01.05` is a note name, not a file with extension `05`.
-            !ext.is_empty()
-                && ext.len() <= 5
-                && ext.chars().all(|c| c.is_ascii_alphanumeric())
-                && ext.chars().any(|c| c.is_ascii_alphabetic())
-        }
-        _ => false,
-    }
+    let dot = name.rfind('.').filter(|&d| d > 0)?;
+    Some(name[dot + 1..].to_ascii_lowercase())
+}
+
+/// Whether `target` names a file of a known attachment type.
+fn is_attachment_name(target: &str) -> bool {
+    extension(target).is_some_and(|ext| ATTACHMENT_EXTENSIONS.contains(&ext.as_str()))
+}
+
+/// Whether a markdown link's destination is plainly a web address without its scheme:
+/// `figma.com`, `www.example.org/path`, `github.com/o/r` — a host of dot-separated labels ending
+/// in a well-known top-level domain, then optionally a path.
+fn is_web_address(target: &str) -> bool {
+    let host = target.split(['/', '?', '#']).next().unwrap_or("");
+    let labels: Vec<&str> = host.split('.').collect();
+    let plain = labels.len() >= 2
+        && labels
+            .iter()
+            .all(|l| !l.is_empty() && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'));
+    plain
+        && (labels[0].eq_ignore_ascii_case("www")
+            || WEB_DOMAINS.contains(&labels[labels.len() - 1].to_ascii_lowercase().as_str()))
 }
 
 impl Vault {
@@ -94,10 +197,16 @@ impl Vault {
                 Some(found) => found,
                 None => {
                     let target = keys::normalize_target(&link.target);
-                    let attachment = has_attachment_extension(&target);
+                    let missing = if link.kind == LinkKind::Markdown && is_web_address(&target) {
+                        Missing::WebAddress
+                    } else if is_attachment_name(&target) {
+                        Missing::Attachment
+                    } else {
+                        Missing::Note
+                    };
                     return Err(Broken::File {
                         target: link.target.clone(),
-                        attachment,
+                        missing,
                     });
                 }
             }
