@@ -49,6 +49,15 @@ pub(crate) fn anchor_span(vault: &Vault, resolved: &Resolved) -> Span {
     }
 }
 
+/// Whether heading `index` of `note` is its title heading: level 1, with the note's name as
+/// its text. Rename and references treat it as the note itself.
+pub(crate) fn is_title_heading(vault: &Vault, note: FileId, index: usize) -> bool {
+    let file = vault.file(note);
+    file.note()
+        .and_then(|n| n.syntax.headings.get(index))
+        .is_some_and(|h| h.level == 1 && crate::index::keys::fold(&h.text) == file.name_key)
+}
+
 /// Round `at` down to a char boundary of `text`, clamped to its length.
 pub(crate) fn floor_boundary(text: &str, at: usize) -> usize {
     let mut at = at.min(text.len());

@@ -165,9 +165,7 @@ pub fn prepare_rename(
 }
 
 fn heading_target(vault: &Vault, note: FileId, index: usize) -> RenameTarget {
-    let file = vault.file(note);
-    let heading = &file.note().expect("a note").syntax.headings[index];
-    let title = heading.level == 1 && keys::fold(&heading.text) == file.name_key;
+    let title = super::is_title_heading(vault, note, index);
     RenameTarget::Heading { note, index, title }
 }
 
