@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rayon::prelude::*;
 
-use crate::index::{Note, Vault, is_note_path};
+use crate::index::{Dialect, Note, Vault, is_note_path};
 
 /// Notes larger than this are skipped: nobody writes one, and parsing it on every keystroke
 /// would stall the server.
@@ -303,7 +303,9 @@ pub fn load(
 impl Loaded {
     /// Build the index from what was loaded.
     pub fn into_vault(self, roots: Vec<PathBuf>) -> (Vault, Vec<Skipped>) {
+        let dialect = Dialect::of_files(&roots, self.attachments.iter().map(PathBuf::as_path));
         let mut vault = Vault::new(roots);
+        vault.dialect = dialect;
         for path in &self.attachments {
             vault.upsert_attachment(path);
         }

@@ -258,6 +258,37 @@ pub(crate) mod tests {
         );
     }
 
+    /// The forms a public Dendron workspace uses, each resolving to the note Dendron opens.
+    const DENDRON: &str = r####"
+//- /notes/root.md
+[[Our mission|careers.mission]] ![[dendron://handbook/careers.mission]]
+[[Values|careers.mission#our-values]] ![[careers.mission#our-values,1:#*]]
+![[dendron.testimonials.*]] ![[careers.mission#^intro:#*]] [[careers.mission#Our Values]]
+[[Label|nowhere.at.all]] ![[nothing.here.*]] [[careers.mission#no-such]]
+//- /notes/careers.mission.md
+Intro ^intro
+## Our Values
+//- /notes/dendron.testimonials.alice.md
+//- /notes/dendron.testimonials.bob.md
+"####;
+
+    #[test]
+    fn a_dendron_workspace_resolves_dendrons_link_forms() {
+        check(
+            &format!("{DENDRON}//- /dendron.yml\nversion: 5\n"),
+            expect![[r#"
+                notes/root.md 4:1-4:25 "[[Label|nowhere.at.all]]" warning: Unresolved link: no note named ‘nowhere.at.all’ in the vault [unresolved-note]
+                notes/root.md 4:26-4:45 "![[nothing.here.*]]" warning: Unresolved link: no note named ‘nothing.here.*’ in the vault [unresolved-note]
+                notes/root.md 4:64-4:71 "no-such" warning: Unresolved link: no heading ‘no-such’ in ‘careers.mission’ [unresolved-heading]"#]],
+        );
+        // Without `dendron.yml`, Obsidian's rules: the label is read as the target.
+        let obsidian = render_first(DENDRON);
+        assert!(
+            obsidian.contains("no note named ‘Our mission’"),
+            "{obsidian}"
+        );
+    }
+
     #[test]
     fn ambiguous_link_is_a_hint_naming_every_candidate() {
         check(

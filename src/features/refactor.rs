@@ -10,7 +10,7 @@
 use std::collections::{BTreeMap, HashSet};
 use std::path::PathBuf;
 
-use crate::index::{Anchor, Broken, FileId, Resolved, Vault, keys};
+use crate::index::{Anchor, Broken, Dialect, FileId, Resolved, Vault, keys};
 use crate::syntax::{Fragment, Link, LinkKind, Span, is_tag_char};
 
 /// Replace `span` of a file's text with `text`.
@@ -585,17 +585,23 @@ pub fn rename_heading(
         else {
             continue;
         };
+        // Markdown links, and Dendron's wikilinks, may name a heading by its slug.
+        let slugs = link.kind == LinkKind::Markdown || vault.dialect == Dialect::Dendron;
         // A nested path `#A#B` lands on B; the renamed heading may be A or B.
-        let Some(segment) = path.iter().position(|p| {
-            keys::heading_key(p) == old_key
-                || (link.kind == LinkKind::Markdown && keys::fold(p) == old_slug)
-        }) else {
+        let Some(segment) = path
+            .iter()
+            .position(|p| keys::heading_key(p) == old_key || (slugs && keys::fold(p) == old_slug))
+        else {
             continue;
         };
         if *at != index && segment == path.len() - 1 {
             continue;
         }
+        let by_slug = slugs
+            && keys::fold(&path[segment]) == old_slug
+            && keys::heading_key(&path[segment]) != old_key;
         let text = match link.kind {
+            LinkKind::Wiki if by_slug => keys::github_slug(new_text),
             LinkKind::Wiki => {
                 let mut parts = path.clone();
                 // As Obsidian writes a heading link: `Step: one` is linked as `#Step one`.

@@ -3,7 +3,7 @@
 //! heading path or block id inside the target. Every lookup is a map access, never a scan.
 
 use super::keys::{self, fold};
-use super::{File, FileId, Vault};
+use super::{Dialect, File, FileId, Vault};
 use crate::syntax::{Fragment, Link, LinkKind, NoteSyntax};
 
 /// Where a link lands inside its target note.
@@ -219,7 +219,8 @@ impl Vault {
         match &link.fragment {
             None => Ok(resolved),
             Some(Fragment::Heading(path)) => {
-                let slug = link.kind == LinkKind::Markdown;
+                // Dendron anchors its wikilinks by slug, as GitHub does markdown links.
+                let slug = link.kind == LinkKind::Markdown || self.dialect == Dialect::Dendron;
                 match find_heading(&note.syntax, path, slug) {
                     Some(i) => Ok(Resolved {
                         anchor: Anchor::Heading(i),
@@ -257,6 +258,9 @@ impl Vault {
         }
         let name_key = fold(keys::basename(&t));
         let in_root = |id: &FileId| self.file(*id).root == src.root;
+        if self.dialect == Dialect::Dendron && t.contains('*') {
+            return self.resolve_wildcard(src, &name_key);
+        }
         let candidates: Vec<FileId> = if t.starts_with("./") || t.starts_with("../") {
             let path = keys::join(src.folder(), &t)?;
             let path_key = fold(&path);
@@ -307,6 +311,25 @@ impl Vault {
             }
         }
         None
+    }
+
+    /// A Dendron wildcard (`a.b.*`, `*` standing for any run of characters, dots included):
+    /// it lands on the first matching note in name order, and is not ambiguous, as it names
+    /// all of them. The names are read from the range of the pattern's literal prefix.
+    fn resolve_wildcard(&self, src: &File, pattern: &str) -> Option<Resolved> {
+        let prefix = &pattern[..pattern.find('*').unwrap_or(pattern.len())];
+        let file = self
+            .names_from(prefix)
+            .filter(|name| glob_matches(pattern, name))
+            .flat_map(|name| self.by_name(name))
+            .copied()
+            .find(|id| self.file(*id).root == src.root && self.file(*id).is_note())?;
+        Some(Resolved {
+            file,
+            anchor: Anchor::File,
+            via_alias: None,
+            candidates: Vec::new(),
+        })
     }
 
     /// Markdown links name a path relative to the note (or the root, with a leading `/`);
@@ -440,4 +463,24 @@ pub fn find_heading(syntax: &NoteSyntax, path: &[String], slug: bool) -> Option<
         found = Some(i);
     }
     found
+}
+
+/// Whether `name` matches `pattern`, where `*` stands for any run of characters.
+fn glob_matches(pattern: &str, name: &str) -> bool {
+    let mut parts = pattern.split('*');
+    let first = parts.next().unwrap_or("");
+    let Some(mut rest) = name.strip_prefix(first) else {
+        return false;
+    };
+    let parts: Vec<&str> = parts.collect();
+    let Some((last, middle)) = parts.split_last() else {
+        return rest.is_empty();
+    };
+    for part in middle {
+        match rest.find(part) {
+            Some(at) => rest = &rest[at + part.len()..],
+            None => return false,
+        }
+    }
+    rest.len() >= last.len() && rest.ends_with(last)
 }

@@ -58,6 +58,12 @@ pub(crate) fn apply(vault: &Vault, change: &WorkspaceChange) -> Vec<(String, Str
 /// Build a vault from applied files.
 pub(crate) fn vault_of(files: &[(String, String)]) -> Vault {
     let mut vault = Vault::new(vec![PathBuf::from(ROOT)]);
+    let paths: Vec<PathBuf> = files
+        .iter()
+        .map(|(rel, _)| Path::new(ROOT).join(rel))
+        .collect();
+    vault.dialect =
+        crate::index::Dialect::of_files(vault.roots(), paths.iter().map(PathBuf::as_path));
     for (rel, text) in files {
         let path = Path::new(ROOT).join(rel);
         if crate::index::is_note_path(&path) {
@@ -357,6 +363,50 @@ fn renamed_heading_links_are_written_as_obsidian_writes_them() {
             //- /a.md
             [[Note#Step one?]] [[Note#Step one?|x]] [s](Note.md#step-one)
         "##]],
+    );
+}
+
+#[test]
+fn renaming_a_dendron_note_edits_the_target_after_the_label_and_the_vault_prefix() {
+    check_rename(
+        r####"
+//- /careers.mission.md
+## Our Values
+body$0
+//- /a.md
+[[Our mission|careers.mission]] ![[dendron://handbook/careers.mission#our-values,1:#*]]
+[[Values|careers.mission#our-values]]
+//- /dendron.yml
+version: 5
+"####,
+        "careers.goals",
+        expect![[r#"
+            rename careers.mission.md -> careers.goals.md
+            //- /a.md
+            [[Our mission|careers.goals]] ![[dendron://handbook/careers.goals#our-values,1:#*]]
+            [[Values|careers.goals#our-values]]
+        "#]],
+    );
+}
+
+#[test]
+fn renaming_a_heading_in_a_dendron_workspace_updates_slug_anchors() {
+    check_rename(
+        r####"
+//- /careers.mission.md
+## Our Values$0
+//- /a.md
+[[Values|careers.mission#our-values]] ![[careers.mission#our-values,1:#*]] [[careers.mission#Our Values]]
+//- /dendron.yml
+version: 5
+"####,
+        "What we value",
+        expect![[r#"
+            //- /a.md
+            [[Values|careers.mission#what-we-value]] ![[careers.mission#what-we-value,1:#*]] [[careers.mission#What we value]]
+            //- /careers.mission.md
+            ## What we value
+        "#]],
     );
 }
 
