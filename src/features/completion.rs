@@ -522,6 +522,9 @@ fn notes(
                     detail: Some(format!("alias of {}", f.rel)),
                     insert: if has_display {
                         target
+                    } else if vault.dialect == crate::index::Dialect::Dendron {
+                        // Dendron reads the label first.
+                        format!("{alias}|{target}{close}")
                     } else {
                         format!("{target}|{alias}{close}")
                     },
@@ -796,6 +799,26 @@ aliases: [Sputnik Program]
                 Note "Sputter" replaces "sput" with "Sputter]]" (Sputter.md)
                 Note "wang2021china China’s Sputnik Moment" replaces "sput" with "wang2021china China’s Sputnik Moment]]" (lit/wang2021china China’s Sputnik Moment.md)
                 Alias "Sputnik Program" replaces "sput" with "Other|Sputnik Program]]" (alias of Other.md)"#]],
+        );
+    }
+
+    #[test]
+    fn in_a_dendron_workspace_hierarchy_names_complete_and_aliases_go_label_first() {
+        check(
+            r####"
+//- /a.md
+[[mission$0
+//- /careers.mission.md
+---
+aliases: [Careers Mission Statement]
+---
+//- /careers.md
+//- /dendron.yml
+version: 5
+"####,
+            expect![[r#"
+                Note "careers.mission" replaces "mission" with "careers.mission]]" (careers.mission.md)
+                Alias "Careers Mission Statement" replaces "mission" with "Careers Mission Statement|careers.mission]]" (alias of careers.mission.md)"#]],
         );
     }
 
