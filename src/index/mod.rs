@@ -2,6 +2,7 @@
 //! key (backlinks), and tags. Updated one note at a time: replacing a note touches only that
 //! note's entries and the keys it adds or removes.
 
+pub mod citations;
 pub mod keys;
 mod resolve;
 
@@ -170,7 +171,7 @@ pub struct Vault {
     /// `by_name` would need a scan.
     sorted_names: std::collections::BTreeSet<String>,
     /// Bibliographies, citations and literature notes (`crate::sources`).
-    pub sources: crate::sources::Sources,
+    pub sources: citations::Sources,
 }
 
 impl Vault {

@@ -145,7 +145,7 @@ fn render(before: &Vault, change: &WorkspaceChange) -> String {
     out
 }
 
-fn check_rename(fixture: &str, new_name: &str, expect: Expect) {
+pub(crate) fn check_rename(fixture: &str, new_name: &str, expect: Expect) {
     let mut f = Fixture::parse(fixture);
     let (file, offset) = f.cursor();
     let actual = match rename(&mut f.vault, file, offset, new_name) {
@@ -363,50 +363,6 @@ fn renamed_heading_links_are_written_as_obsidian_writes_them() {
             //- /a.md
             [[Note#Step one?]] [[Note#Step one?|x]] [s](Note.md#step-one)
         "##]],
-    );
-}
-
-#[test]
-fn renaming_a_dendron_note_edits_the_target_after_the_label_and_the_vault_prefix() {
-    check_rename(
-        r####"
-//- /careers.mission.md
-## Our Values
-body$0
-//- /a.md
-[[Our mission|careers.mission]] ![[dendron://handbook/careers.mission#our-values,1:#*]]
-[[Values|careers.mission#our-values]]
-//- /dendron.yml
-version: 5
-"####,
-        "careers.goals",
-        expect![[r#"
-            rename careers.mission.md -> careers.goals.md
-            //- /a.md
-            [[Our mission|careers.goals]] ![[dendron://handbook/careers.goals#our-values,1:#*]]
-            [[Values|careers.goals#our-values]]
-        "#]],
-    );
-}
-
-#[test]
-fn renaming_a_heading_in_a_dendron_workspace_updates_slug_anchors() {
-    check_rename(
-        r####"
-//- /careers.mission.md
-## Our Values$0
-//- /a.md
-[[Values|careers.mission#our-values]] ![[careers.mission#our-values,1:#*]] [[careers.mission#Our Values]]
-//- /dendron.yml
-version: 5
-"####,
-        "What we value",
-        expect![[r#"
-            //- /a.md
-            [[Values|careers.mission#what-we-value]] ![[careers.mission#what-we-value,1:#*]] [[careers.mission#What we value]]
-            //- /careers.mission.md
-            ## What we value
-        "#]],
     );
 }
 
