@@ -100,8 +100,8 @@ pub fn link_text(
 }
 
 /// Code actions on a mention at `offset`: link it, link every mention of its note in this
-/// note; and, anywhere in a note that others mention, link every unlinked mention across the
-/// vault (only when the mention lists are current: the caller refreshes them).
+/// note; and, on the title of a note that others mention, link every unlinked mention across
+/// the vault (only when the mention lists are current: the caller refreshes them).
 pub fn actions(vault: &Vault, file: FileId, offset: usize, config: &Config) -> Vec<Action> {
     let Some(note) = vault.note(file) else {
         return Vec::new();
@@ -135,7 +135,7 @@ pub fn actions(vault: &Vault, file: FileId, offset: usize, config: &Config) -> V
             ));
         }
     }
-    if vault.mentions_current() {
+    if vault.mentions_current() && on_title(note, offset) {
         let across = unlinked_mentions(vault, file);
         if !across.is_empty() {
             out.push(rewrite(
@@ -148,6 +148,20 @@ pub fn actions(vault: &Vault, file: FileId, offset: usize, config: &Config) -> V
         }
     }
     out
+}
+
+/// Whether `offset` is on the note's title — its first `#` heading, its frontmatter, or (with
+/// no `#` heading) its first line —: where the vault-wide action is offered, so that a code
+/// action elsewhere in a much-mentioned note does not build that edit.
+fn on_title(note: &crate::index::Note, offset: usize) -> bool {
+    let body = note.syntax.body_start();
+    if offset < body {
+        return true;
+    }
+    match note.syntax.headings.iter().find(|h| h.level == 1) {
+        Some(title) => title.span.touches(offset),
+        None => !note.text[body..offset.min(note.text.len())].contains('\n'),
+    }
 }
 
 /// One change linking every mention in `mentions` to `target`.

@@ -99,6 +99,14 @@ fn the_target_note_links_every_unlinked_mention_across_the_vault() {
     );
 }
 
+#[test]
+fn the_vault_wide_action_is_offered_on_the_title_only() {
+    let vault = VAULT
+        .replace("newton$0", "newton")
+        .replace("# Isaac Newton", "# Isaac Newton\nBody text.$0");
+    check(&vault, &Config::default(), expect![[""]]);
+}
+
 /// Linking every mention is lossless: each edit replaces a mention by one link that shows the
 /// mention's own text, and every new link resolves to the mentioned note.
 #[test]
