@@ -80,13 +80,20 @@ pub(in crate::lsp) fn refresh_bibliography(state: &State, path: &Path) {
     if !path.is_file() {
         return;
     }
-    match load::read(path, origin, label) {
-        Some(bib) => state.write().sources.set_bibliography(bib),
+    let read = load::read(path, origin, label);
+    // An open bibliography's buffer is its truth, even if the editor opened it while the disk
+    // text was read.
+    let Some(mut vault) = state.write_unless_open(path) else {
+        return;
+    };
+    match read {
+        Some(bib) => vault.sources.set_bibliography(bib),
         // A `.json` rewritten into something that is not CSL is no bibliography any more.
         None => {
-            state.write().sources.remove_bibliography(path);
+            vault.sources.remove_bibliography(path);
         }
     }
+    drop(vault);
     // Completion candidates are built here, under a read lock and off the request path.
     state.read().sources.key_candidates();
 }

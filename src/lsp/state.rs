@@ -91,6 +91,19 @@ impl State {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
+    /// The write lock, unless `path` is open in the editor (`None` then): the buffer is the
+    /// truth for an open file, so what was read from disk must not replace it. Deciding under
+    /// the write lock closes the race with `did_open`, which files the buffer in `docs` before
+    /// it takes this lock to index the buffer: either the check sees the buffer, or the disk
+    /// text is stored first and the buffer's replaces it.
+    pub(in crate::lsp) fn write_unless_open(
+        &self,
+        path: &Path,
+    ) -> Option<std::sync::RwLockWriteGuard<'_, Vault>> {
+        let vault = self.write();
+        (!self.docs.contains_key(path)).then_some(vault)
+    }
+
     /// Turns true once the first index is built.
     pub fn ready_signal(&self) -> watch::Receiver<bool> {
         self.ready.subscribe()
@@ -101,7 +114,19 @@ impl State {
     }
 }
 
+/// The file a URI names, for `file:` URIs only. Only those are notes of the vault: an editor's
+/// `untitled:/vault/a.md`, a notebook cell or an `https:` page may carry the path of a note, and
+/// treating it as that note would let it replace (and on close, detach) the note's buffer.
 pub(in crate::lsp) fn path_of(uri: &Uri) -> Option<PathBuf> {
+    if !uri.scheme().as_str().eq_ignore_ascii_case("file") {
+        return None;
+    }
+    // `file://host/…` names a file on another machine (Windows shares are mapped by
+    // `to_file_path` itself).
+    let host = uri.authority().map(|a| a.host()).unwrap_or_default();
+    if !cfg!(windows) && !host.is_empty() && !host.eq_ignore_ascii_case("localhost") {
+        return None;
+    }
     uri.to_file_path().map(|p| p.into_owned())
 }
 
