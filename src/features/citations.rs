@@ -10,7 +10,7 @@ use serde_json::Value;
 use super::actions::{Action, ActionKind};
 use super::diagnostics::{Diagnostic, Kind, Severity};
 use super::hover::{Hover, describe};
-use super::refactor::{FileOp, WorkspaceChange};
+use super::refactor::{self, FileOp, WorkspaceChange};
 use super::{Location, link_at};
 use crate::index::{Anchor, Broken, FileId, Resolved, Vault, keys};
 use crate::sources::{self, Bibliography, Entry, TextPos, fold_key, format};
@@ -479,10 +479,13 @@ impl CitationSettings {
                 };
                 for (k, v) in map {
                     match (k.as_str(), v.as_str()) {
-                        ("literatureNoteFolder", Some(folder)) => {
+                        ("literatureNoteFolder", Some(folder)) if inside_vault(folder) => {
                             self.literature.folder = folder.to_string()
                         }
-                        ("literatureNoteName", Some(name)) if name.contains("{key}") => {
+                        // A separator would make the name a path (`../../{key}`).
+                        ("literatureNoteName", Some(name))
+                            if name.contains("{key}") && !name.contains(['/', '\\']) =>
+                        {
                             self.literature.name = name.to_string()
                         }
                         _ => problems.push(format!(
@@ -495,6 +498,13 @@ impl CitationSettings {
             _ => None,
         }
     }
+}
+
+/// Whether a configured folder names a folder inside the vault: relative, without `..`.
+fn inside_vault(folder: &str) -> bool {
+    !folder.starts_with(['/', '~'])
+        && !folder.contains(['\\', ':'])
+        && folder.split('/').all(|part| part != "..")
 }
 
 /// The literature-note actions at `offset`, as code actions.
@@ -591,9 +601,7 @@ pub fn create_literature_notes(
     let Some(note) = vault.note(file) else {
         return Vec::new();
     };
-    let Some(root) = vault.roots().get(vault.file(file).root) else {
-        return Vec::new();
-    };
+    let root = vault.file(file).root;
     let mut seen = std::collections::HashSet::new();
     let mut out = Vec::new();
     for c in &note.syntax.citations {
@@ -611,13 +619,14 @@ pub fn create_literature_notes(
             .replace("{title}", &file_safe(title));
         let name = name.split_whitespace().collect::<Vec<_>>().join(" ");
         let name = if name.is_empty() { key_safe } else { name };
-        let folder = settings.folder.trim_matches('/');
-        let rel = if folder.is_empty() {
-            format!("{name}.md")
-        } else {
-            format!("{folder}/{name}.md")
+        // The folder and name template come from the settings, which a vault can carry: a
+        // note that would land outside the vault is not offered.
+        let Ok(path) = refactor::new_file_in(vault, root, &settings.folder, &name) else {
+            continue;
         };
-        let path = root.join(&rel);
+        let Some((_, rel)) = vault.locate(&path) else {
+            continue;
+        };
         if vault.id(&path).is_some() {
             continue;
         }

@@ -96,6 +96,16 @@ pub(in crate::lsp) fn to_workspace_edit(
     }
     for op in change.ops {
         match op {
+            // Every path an edit creates or renames into is checked once more here, whatever
+            // feature made it: inside a workspace folder, without `..` steps.
+            FileOp::Rename { to, .. } | FileOp::Create { path: to, .. }
+                if vault.locate(&to).is_none() =>
+            {
+                tracing::error!(
+                    "refusing an edit that puts {} outside the vault",
+                    to.display()
+                );
+            }
             FileOp::Rename { from, to } => {
                 let (Some(old_uri), Some(new_uri)) = (uri_of(&from), uri_of(&to)) else {
                     continue;

@@ -123,3 +123,93 @@ fn documents_of_other_schemes_with_a_notes_path_leave_the_note_and_its_buffer_al
     assert_eq!(headings(&mut client, &ok_uri), ["Edited"]);
     assert_eq!(client.shutdown(), 0);
 }
+
+/// The code actions at `line:character` of `path`: (title, URIs of the files each creates).
+fn actions_at(
+    client: &mut Client,
+    path: &Path,
+    line: u32,
+    character: u32,
+) -> Vec<(String, Vec<String>)> {
+    let position = json!({"line": line, "character": character});
+    let actions = client.request(
+        "textDocument/codeAction",
+        json!({"textDocument": doc(path), "range": {"start": position, "end": position},
+               "context": {"diagnostics": []}}),
+    );
+    actions
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .map(|a| {
+            let created = a["edit"]["documentChanges"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+                .iter()
+                .filter(|op| op["kind"] == "create")
+                .map(|op| op["uri"].as_str().unwrap_or_default().to_string())
+                .collect();
+            (a["title"].as_str().unwrap_or_default().to_string(), created)
+        })
+        .collect()
+}
+
+#[test]
+fn a_vaults_own_settings_cannot_place_a_literature_note_outside_it() {
+    for settings in [
+        "[citations]\nliteratureNoteFolder = \"../../../../tmp/x\"\n",
+        "[citations]\nliteratureNoteName = \"../../{key}\"\n",
+    ] {
+        let vault = TempVault::new(
+            "literature-outside",
+            &[
+                (".notegraph.toml", settings),
+                ("a.md", "See [@smith2020].\n"),
+            ],
+        );
+        let mut client = Client::start(&vault.root, Client::editor_capabilities());
+        client.wait_indexed();
+        let a = vault.path("a.md");
+        let actions = actions_at(&mut client, &a, 0, 7);
+        // The setting is refused (and reported), so the note goes where the default puts it.
+        let created: Vec<&String> = actions.iter().flat_map(|(_, c)| c).collect();
+        assert_eq!(created, [&uri(&vault.path("smith2020.md"))], "{settings}: {actions:?}");
+        assert_eq!(client.shutdown(), 0);
+    }
+}
+
+#[test]
+fn no_note_is_offered_for_creation_where_a_file_the_index_skips_exists() {
+    let vault = TempVault::new(
+        "create-existing",
+        &[
+            (".gitignore", "private.md\n"),
+            (".notegraph.toml", "exclude = [\"drafts/**\"]\n"),
+            ("private.md", "# Private\n"),
+            ("drafts/plan.md", "# Plan\n"),
+            ("a.md", "[[private]] [[drafts/plan]] [[missing]]\n"),
+        ],
+    );
+    let mut client = Client::start(&vault.root, Client::editor_capabilities());
+    client.wait_indexed();
+    let a = vault.path("a.md");
+    for character in [3, 15] {
+        let actions = actions_at(&mut client, &a, 0, character);
+        assert!(
+            actions.iter().all(|(_, created)| created.is_empty()),
+            "at {character}: {actions:?}"
+        );
+    }
+    // A note that is truly missing is still offered.
+    let actions = actions_at(&mut client, &a, 0, 32);
+    assert_eq!(
+        actions,
+        [(
+            "Create note ‘missing’ at missing.md".to_string(),
+            vec![uri(&vault.path("missing.md"))]
+        )]
+    );
+    assert_eq!(client.shutdown(), 0);
+}

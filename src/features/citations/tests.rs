@@ -384,3 +384,44 @@ fn a_bibliography_named_in_frontmatter_that_is_not_loaded_is_a_warning() {
         ]],
     );
 }
+
+#[test]
+fn literature_notes_are_never_offered_outside_the_vault() {
+    let f = vault_with("[@nobody$0]");
+    let (file, offset) = f.cursor();
+    for (folder, name) in [
+        ("../../../../tmp/x", "{key}"),
+        ("sources/../../x", "{key}"),
+        ("/tmp/x", "{key}"),
+        ("~/x", "{key}"),
+        ("..\\..\\x", "{key}"),
+        ("C:", "{key}"),
+        ("", "../../{key}"),
+        ("", "..\\{key}"),
+        ("", "sub/{key}"),
+        ("", ".{key}"),
+    ] {
+        let settings = LiteratureNoteSettings {
+            folder: folder.into(),
+            name: name.into(),
+        };
+        let notes = create_literature_notes(&f.vault, file, Span::new(offset, offset), &settings);
+        assert_eq!(notes, [], "folder {folder:?}, name {name:?}");
+    }
+    // The settings themselves refuse such values, with a problem shown to the user.
+    let mut config = crate::config::Config::default();
+    let problems = config.apply(&serde_json::json!({
+        "citations": {"literatureNoteFolder": "../../../../tmp/x", "literatureNoteName": "../../{key}"}
+    }));
+    assert_eq!(
+        problems,
+        [
+            "setting `citations.literatureNoteFolder` is unknown or has an unusable value \"../../../../tmp/x\"",
+            "setting `citations.literatureNoteName` is unknown or has an unusable value \"../../{key}\""
+        ]
+    );
+    assert_eq!(
+        config.citations.literature,
+        LiteratureNoteSettings::default()
+    );
+}

@@ -586,3 +586,65 @@ fn random_renames_and_moves_keep_every_link_on_its_note() {
     }
     assert!(checked > 200, "only {checked} cases exercised a change");
 }
+
+/// The message a rename at the fixture's cursor to `new_name` is refused with.
+fn refusal(fixture: &str, new_name: &str) -> String {
+    let mut f = Fixture::parse(fixture);
+    let (file, offset) = f.cursor();
+    match rename(&mut f.vault, file, offset, new_name) {
+        Ok(change) => panic!("{new_name:?} was accepted: {change:?}"),
+        Err(message) => message,
+    }
+}
+
+#[test]
+fn names_that_break_lines_or_exceed_a_file_name_are_refused_for_notes_and_headings() {
+    let note = "//- /Plan.md\n$0x\n//- /a.md\n[[Plan]]\n";
+    let cannot = "which a note name cannot hold (links could not name it)";
+    for (name, expected) in [
+        ("a\nb", format!("`a\\nb` holds `\\n`, {cannot}")),
+        ("a\rb", format!("`a\\rb` holds `\\r`, {cannot}")),
+        ("a\0b", format!("`a\\0b` holds `\\0`, {cannot}")),
+        (
+            "a\u{85}b",
+            format!("`a\\u{{85}}b` holds `\\u{{85}}`, {cannot}"),
+        ),
+        (
+            "a\u{2028}b",
+            format!("`a\\u{{2028}}b` holds `\\u{{2028}}`, {cannot}"),
+        ),
+        ("dir\nx/b", format!("`dir\\nx` holds `\\n`, {cannot}")),
+    ] {
+        assert_eq!(refusal(note, name), expected, "{name:?}");
+    }
+    assert_eq!(
+        refusal(note, &"x".repeat(253)),
+        "a name of 256 bytes is too long: file names hold at most 255"
+    );
+    // 252 bytes and `.md` fit.
+    let mut f = Fixture::parse(note);
+    let (file, offset) = f.cursor();
+    assert!(rename(&mut f.vault, file, offset, &"x".repeat(252)).is_ok());
+
+    let heading = "//- /Plan.md\n# Plan\n## Part$0\n//- /a.md\n[[Plan#Part]]\n";
+    let cannot = "which links to a heading cannot hold";
+    for (text, expected) in [
+        ("New\nPart", format!("`New\\nPart` holds `\\n`, {cannot}")),
+        ("New\rPart", format!("`New\\rPart` holds `\\r`, {cannot}")),
+        ("New\0Part", format!("`New\\0Part` holds `\\0`, {cannot}")),
+        (
+            "New\u{85}Part",
+            format!("`New\\u{{85}}Part` holds `\\u{{85}}`, {cannot}"),
+        ),
+        (
+            "New\u{2028}Part",
+            format!("`New\\u{{2028}}Part` holds `\\u{{2028}}`, {cannot}"),
+        ),
+    ] {
+        assert_eq!(refusal(heading, text), expected, "{text:?}");
+    }
+    assert_eq!(
+        refusal(heading, &"x".repeat(256)),
+        "a heading of 256 bytes is too long to link to: at most 255"
+    );
+}

@@ -10,7 +10,8 @@ use tower_lsp_server::ls_types::*;
 
 use crate::features;
 use crate::features::actions::ActionKind;
-use crate::index::FileId;
+use crate::features::refactor::FileOp;
+use crate::index::{FileId, Vault};
 use crate::lsp::capabilities::OPEN_COMMAND;
 use crate::lsp::convert::LineIndex;
 use crate::lsp::server::Server;
@@ -35,6 +36,16 @@ pub(crate) async fn code_action(
                     offset,
                     &config.citations,
                 ));
+                // Features do no I/O: an action that creates a file is offered only if nothing
+                // is at its path. A link to a file the index skips (ignored, excluded, hidden,
+                // too large) is broken, yet "creating" it would prepend to that file.
+                actions.retain(|action| {
+                    action
+                        .change
+                        .ops
+                        .iter()
+                        .all(|op| creates_nothing_existing(vault, op))
+                });
                 Some(
                     actions
                         .into_iter()
@@ -79,6 +90,17 @@ pub(crate) async fn code_action(
         )
         .await;
     Ok(actions.filter(|a| !a.is_empty()))
+}
+
+/// Whether `op` leaves existing files alone: a rename, or a file created at a path inside the
+/// vault where nothing is yet (not even a dangling symlink).
+fn creates_nothing_existing(vault: &Vault, op: &FileOp) -> bool {
+    match op {
+        FileOp::Create { path, .. } => {
+            vault.locate(path).is_some() && std::fs::symlink_metadata(path).is_err()
+        }
+        FileOp::Rename { .. } => true,
+    }
 }
 
 pub(crate) async fn execute_command(
