@@ -36,11 +36,14 @@ pub struct WorkspaceChange {
 }
 
 impl WorkspaceChange {
+    /// Add an edit. Constant time: a rename can push hundreds of thousands of edits into one
+    /// file, so a second edit of the same span is dropped by [`WorkspaceChange::finish`], not
+    /// looked for here.
     pub(crate) fn push(&mut self, file: FileId, span: Span, text: String) {
-        let edits = self.edits.entry(file).or_default();
-        if !edits.iter().any(|e| e.span == span) {
-            edits.push(TextEdit { span, text });
-        }
+        self.edits
+            .entry(file)
+            .or_default()
+            .push(TextEdit { span, text });
     }
 
     fn merge(&mut self, other: WorkspaceChange) {
@@ -52,9 +55,13 @@ impl WorkspaceChange {
         self.ops.extend(other.ops);
     }
 
-    fn finish(mut self) -> WorkspaceChange {
+    /// Sort each file's edits and keep the first edit pushed for each span. Every change a
+    /// feature returns has been through this.
+    pub(crate) fn finish(mut self) -> WorkspaceChange {
         for edits in self.edits.values_mut() {
+            // Stable: among edits of one span, the first pushed comes first and is kept.
             edits.sort_by_key(|e| e.span);
+            edits.dedup_by_key(|e| e.span);
         }
         self
     }

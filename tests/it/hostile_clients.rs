@@ -175,7 +175,11 @@ fn a_vaults_own_settings_cannot_place_a_literature_note_outside_it() {
         let actions = actions_at(&mut client, &a, 0, 7);
         // The setting is refused (and reported), so the note goes where the default puts it.
         let created: Vec<&String> = actions.iter().flat_map(|(_, c)| c).collect();
-        assert_eq!(created, [&uri(&vault.path("smith2020.md"))], "{settings}: {actions:?}");
+        assert_eq!(
+            created,
+            [&uri(&vault.path("smith2020.md"))],
+            "{settings}: {actions:?}"
+        );
         assert_eq!(client.shutdown(), 0);
     }
 }

@@ -648,3 +648,66 @@ fn names_that_break_lines_or_exceed_a_file_name_are_refused_for_notes_and_headin
         "a heading of 256 bytes is too long to link to: at most 255"
     );
 }
+
+#[test]
+fn renaming_a_note_linked_two_hundred_thousand_times_from_one_note_ends() {
+    // Each edit used to be compared with every edit before it in its file: minutes for this
+    // many links, where one pass takes a second. The wait bounds a hang, it times nothing.
+    const LINKS: usize = 200_000;
+    let fixture = format!(
+        "//- /Target.md\n$0# Target\n//- /hub.md\n{}",
+        "[[Target]] ".repeat(LINKS)
+    );
+    let (done, finished) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut f = Fixture::parse(&fixture);
+        let (file, offset) = f.cursor();
+        let _ = done.send(rename(&mut f.vault, file, offset, "Goal").map(|change| {
+            let texts: HashSet<String> = change
+                .edits
+                .values()
+                .flatten()
+                .map(|e| e.text.clone())
+                .collect();
+            (change.edit_count(), texts, change.ops)
+        }));
+    });
+    let (count, texts, ops) = finished
+        .recv_timeout(std::time::Duration::from_secs(60))
+        .expect("the rename ends")
+        .expect("the rename is allowed");
+    // Every link, and the title heading the cursor is on.
+    assert_eq!(count, LINKS + 1);
+    assert_eq!(texts, HashSet::from(["Goal".to_string()]));
+    assert_eq!(
+        ops,
+        [FileOp::Rename {
+            from: PathBuf::from("/vault/Target.md"),
+            to: PathBuf::from("/vault/Goal.md")
+        }]
+    );
+}
+
+#[test]
+fn a_span_edited_twice_keeps_the_first_edit() {
+    let mut change = WorkspaceChange::default();
+    let (a, b) = (FileId(0), FileId(1));
+    change.push(a, Span::new(5, 7), "first".into());
+    change.push(a, Span::new(0, 2), "other".into());
+    change.push(a, Span::new(5, 7), "second".into());
+    change.push(b, Span::new(5, 7), "b".into());
+    let change = change.finish();
+    let edits: Vec<(FileId, Span, &str)> = change
+        .edits
+        .iter()
+        .flat_map(|(f, edits)| edits.iter().map(move |e| (*f, e.span, e.text.as_str())))
+        .collect();
+    assert_eq!(
+        edits,
+        [
+            (a, Span::new(0, 2), "other"),
+            (a, Span::new(5, 7), "first"),
+            (b, Span::new(5, 7), "b")
+        ]
+    );
+}
