@@ -26,6 +26,19 @@ pub(in crate::lsp) struct ClientFlags {
     pub(in crate::lsp) configuration: bool,
 }
 
+/// Index builds in flight. A build reads the disk for a while; whatever changes meanwhile
+/// must not be lost when it installs its index, and an older build must not install over a
+/// newer one (a workspace folder added and at once removed).
+#[derive(Default)]
+pub(in crate::lsp) struct Reindex {
+    /// The generation of the newest build started; only that build may install its index.
+    pub(in crate::lsp) latest: u64,
+    /// The generation of the index in use.
+    pub(in crate::lsp) installed: u64,
+    /// Paths changed on disk while a build ran, applied again once it is installed.
+    pub(in crate::lsp) pending: Vec<PathBuf>,
+}
+
 /// Everything the handlers share.
 pub struct State {
     pub(in crate::lsp) vault: RwLock<Vault>,
@@ -43,6 +56,8 @@ pub struct State {
     pub(in crate::lsp) watcher: Mutex<Option<notify::RecommendedWatcher>>,
     /// Held while a batch of disk changes is read and applied (see `apply_disk_changes`).
     pub(in crate::lsp) disk_batch: Mutex<()>,
+    /// Taken before the vault's lock wherever both are held.
+    pub(in crate::lsp) reindex: Mutex<Reindex>,
     pub shutdown_requested: AtomicBool,
     /// Configuration problems found during `initialize`, shown once the client is initialized.
     pub(in crate::lsp) startup_problems: Mutex<Vec<String>>,
@@ -63,9 +78,14 @@ impl State {
             ready: watch::channel(false).0,
             watcher: Mutex::new(None),
             disk_batch: Mutex::new(()),
+            reindex: Mutex::new(Reindex::default()),
             shutdown_requested: AtomicBool::new(false),
             startup_problems: Mutex::new(Vec::new()),
         })
+    }
+
+    pub(in crate::lsp) fn reindex(&self) -> std::sync::MutexGuard<'_, Reindex> {
+        self.reindex.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     pub(in crate::lsp) fn encoding(&self) -> Encoding {

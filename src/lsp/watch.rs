@@ -111,6 +111,14 @@ impl Server {
         // Changes seen while the first index is built wait for it: that index replaces the
         // whole vault when done, and would drop whatever was applied before it.
         self.wait_ready().await;
+        {
+            // A build in flight walked the disk before this change, or may have: its index
+            // gets the change once installed.
+            let mut run = self.state.reindex();
+            if run.installed != run.latest {
+                run.pending.extend(paths.iter().cloned());
+            }
+        }
         let bibliographies = self.state.read().sources.generation();
         let server = self.clone();
         let change = tokio::task::spawn_blocking(move || {

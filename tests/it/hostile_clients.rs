@@ -217,3 +217,172 @@ fn no_note_is_offered_for_creation_where_a_file_the_index_skips_exists() {
     );
     assert_eq!(client.shutdown(), 0);
 }
+
+/// Notes enough that building their index takes a while, so that changes land during a build.
+fn many_notes(folder: &str) -> Vec<(String, String)> {
+    (0..4000)
+        .map(|i| {
+            (
+                format!("{folder}/n{i}.md"),
+                format!(
+                    "# Note {i}\n{}",
+                    "Some words and a [[link]] or two.\n".repeat(40)
+                ),
+            )
+        })
+        .collect()
+}
+
+fn vault_of(name: &str, files: &[(String, String)]) -> TempVault {
+    let refs: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(p, t)| (p.as_str(), t.as_str()))
+        .collect();
+    TempVault::new(name, &refs)
+}
+
+/// The files `workspace/symbol` finds for `query`, as paths relative to `root`.
+fn symbols(client: &mut Client, root: &Path, query: &str) -> Vec<String> {
+    let found = client.request("workspace/symbol", json!({"query": query}));
+    let base = format!("{}/", uri(root));
+    found
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|s| s["location"]["uri"].as_str())
+        .map(|u| u.strip_prefix(&base).unwrap_or(u).to_string())
+        .collect()
+}
+
+/// Wait until the log holds `count` lines saying an index build ended (installed or dropped).
+fn wait_builds(client: &Client, count: usize) {
+    let deadline = std::time::Instant::now() + crate::client::TIMEOUT;
+    loop {
+        let log = client.log();
+        let ended = log
+            .lines()
+            .filter(|l| l.contains("indexed ") || l.contains("dropped the index"))
+            .count();
+        if ended >= count {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{ended} builds ended; log:\n{log}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn a_note_created_during_a_settings_reindex_is_indexed() {
+    let mut files = many_notes("bulk");
+    files.push(("a.md".into(), "# A\n".into()));
+    let vault = vault_of("reindex-create", &files);
+    let mut client = Client::start(&vault.root, Client::editor_capabilities());
+    client.wait_indexed();
+    client.notifications.clear();
+    client.notify(
+        "workspace/didChangeConfiguration",
+        json!({"settings": {"notegraph": {"exclude": ["elsewhere/**"]}}}),
+    );
+    // The build has listed the vault once it reports progress: this note is not in its list.
+    client.wait_for("$/progress", |p| p["value"]["kind"] == "report");
+    vault.write("Fresh idea.md", "# Fresh idea\n");
+    client.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({"changes": [{"uri": uri(&vault.path("Fresh idea.md")), "type": 1}]}),
+    );
+    client.wait_for("$/progress", |p| p["value"]["kind"] == "end");
+    // The change is applied again after the new index is installed: poll, bounded.
+    let mut found = Vec::new();
+    for _ in 0..100 {
+        found = symbols(&mut client, &vault.root, "Fresh idea");
+        if !found.is_empty() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    // The note and its title heading.
+    assert_eq!(found, ["Fresh%20idea.md", "Fresh%20idea.md"]);
+    assert_eq!(client.shutdown(), 0);
+}
+
+#[test]
+fn a_workspace_folder_added_and_at_once_removed_is_not_indexed() {
+    let temp = vault_of("folder-race", &many_notes("big"));
+    temp.write("small/a.md", "# A\n");
+    let (small, big) = (temp.path("small"), temp.path("big"));
+    // No progress and no registrations: the server asks the client nothing, so the test may
+    // wait on the log without answering requests.
+    let mut client = Client::start_with_env(&small, json!({}), &[("NOTEGRAPH_LOG", "info")]);
+    wait_builds(&client, 1);
+    let folder = json!([{"uri": uri(&big), "name": "big"}]);
+    client.notify(
+        "workspace/didChangeWorkspaceFolders",
+        json!({"event": {"added": folder, "removed": []}}),
+    );
+    // Removed once the build with the big folder has read its roots (it says so; waiting a
+    // little does the same where it does not).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_millis(500);
+    while !client.log().contains("(generation 2)") && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    client.notify(
+        "workspace/didChangeWorkspaceFolders",
+        json!({"event": {"added": [], "removed": folder}}),
+    );
+    // The first build, the one with the big folder, and the one without it.
+    wait_builds(&client, 3);
+    assert_eq!(
+        symbols(&mut client, &small, "Note 12"),
+        Vec::<String>::new()
+    );
+    // The note and its title heading.
+    assert_eq!(symbols(&mut client, &small, "A"), ["a.md", "a.md"]);
+    assert_eq!(client.shutdown(), 0);
+}
+
+#[test]
+fn an_open_bibliography_stays_a_bibliography_through_a_reindex() {
+    let vault = TempVault::new(
+        "reindex-bib",
+        &[
+            ("refs.bib", "@misc{disk2020, title = {From the disk}}\n"),
+            ("a.md", "See [@buffer2021].\n"),
+        ],
+    );
+    let mut client = Client::start(&vault.root, Client::editor_capabilities());
+    client.wait_indexed();
+    client.notifications.clear();
+    let refs = vault.path("refs.bib");
+    client.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri(&refs), "languageId": "bibtex", "version": 1,
+               "text": "@misc{buffer2021, title = {From the buffer}}\n"}}),
+    );
+    client.notify(
+        "workspace/didChangeConfiguration",
+        json!({"settings": {"notegraph": {"exclude": ["elsewhere/**"]}}}),
+    );
+    client.wait_for("$/progress", |p| p["value"]["kind"] == "end");
+    let a = vault.path("a.md");
+    let hover = client.request(
+        "textDocument/hover",
+        json!({"textDocument": doc(&a), "position": {"line": 0, "character": 8}}),
+    );
+    let shown = hover["contents"]["value"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        shown.starts_with("**@buffer2021** — *From the buffer*."),
+        "{shown}"
+    );
+    assert_eq!(
+        symbols(&mut client, &vault.root, "refs"),
+        Vec::<String>::new()
+    );
+    assert_eq!(client.shutdown(), 0);
+}
