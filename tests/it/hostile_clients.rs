@@ -386,3 +386,48 @@ fn an_open_bibliography_stays_a_bibliography_through_a_reindex() {
     );
     assert_eq!(client.shutdown(), 0);
 }
+
+/// How many symbols a `documentSymbol` answer holds, children included.
+fn count_symbols(symbols: &Value) -> usize {
+    symbols.as_array().map_or(0, |all| {
+        all.iter().map(|s| 1 + count_symbols(&s["children"])).sum()
+    })
+}
+
+#[test]
+fn answers_with_more_items_than_an_editor_can_show_are_cut_with_a_log_line() {
+    const MANY: usize = 12_000;
+    let headings: String = (0..MANY).map(|i| format!("## H{i}\n")).collect();
+    let vault = TempVault::new(
+        "big-answers",
+        &[
+            ("T.md", "# T\n"),
+            ("headings.md", &format!("# Top\n{headings}")),
+            ("links.md", &"[[T]] ".repeat(MANY)),
+        ],
+    );
+    let mut client = Client::start(&vault.root, Client::editor_capabilities());
+    client.wait_indexed();
+    let symbols = client.request(
+        "textDocument/documentSymbol",
+        json!({"textDocument": doc(&vault.path("headings.md"))}),
+    );
+    assert_eq!(count_symbols(&symbols), 10_000);
+    client.wait_log("12001 headings in headings.md: answering with the first 10000");
+
+    let links = client.request(
+        "textDocument/documentLink",
+        json!({"textDocument": doc(&vault.path("links.md"))}),
+    );
+    assert_eq!(links.as_array().map(Vec::len), Some(10_000));
+    client.wait_log("12000 document links: answering with the first 10000");
+
+    let references = client.request(
+        "textDocument/references",
+        json!({"textDocument": doc(&vault.path("links.md")), "position": {"line": 0, "character": 2},
+               "context": {"includeDeclaration": false}}),
+    );
+    assert_eq!(references.as_array().map(Vec::len), Some(10_000));
+    client.wait_log("12000 locations: answering with the first 10000");
+    assert_eq!(client.shutdown(), 0);
+}
