@@ -220,13 +220,13 @@ fn no_note_is_offered_for_creation_where_a_file_the_index_skips_exists() {
 
 /// Notes enough that building their index takes a while, so that changes land during a build.
 fn many_notes(folder: &str) -> Vec<(String, String)> {
-    (0..4000)
+    (0..2000)
         .map(|i| {
             (
                 format!("{folder}/n{i}.md"),
                 format!(
                     "# Note {i}\n{}",
-                    "Some words and a [[link]] or two.\n".repeat(40)
+                    "Some words and a [[link]] or two.\n".repeat(20)
                 ),
             )
         })
