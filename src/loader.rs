@@ -2,12 +2,14 @@
 //! (respecting `.gitignore`, skipping `.obsidian/`, `.trash/`, `.git/` and other hidden folders),
 //! reads and parses notes in parallel, and hands finished notes to the index.
 
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rayon::prelude::*;
 
-use crate::index::{Note, Vault, is_note_path};
+use crate::index::{Dialect, Note, Vault, is_note_path};
+use crate::sources::load::{is_bibliography_path, read, resolve_path};
+use crate::sources::{Bibliography, Origin};
 
 /// Notes larger than this are skipped: nobody writes one, and parsing it on every keystroke
 /// would stall the server.
@@ -156,12 +158,16 @@ pub fn read_note(path: &Path) -> Result<Note, Skipped> {
     note_from_bytes(path, bytes)
 }
 
-/// Decode a note's bytes: binary data is refused, invalid UTF-8 is replaced and logged.
+/// Decode a note's bytes: binary data is refused, UTF-16 with a byte order mark is decoded,
+/// invalid UTF-8 is replaced and logged.
 pub fn note_from_bytes(path: &Path, bytes: Vec<u8>) -> Result<Note, Skipped> {
-    if bytes[..bytes.len().min(8192)].contains(&0) {
+    if let Some(text) = utf16_with_bom(&bytes) {
+        return Ok(Note::parse(text));
+    }
+    if is_binary(&bytes) {
         return Err(Skipped {
             path: path.to_path_buf(),
-            reason: "binary data (NUL bytes), not a markdown note".into(),
+            reason: "binary data, not a markdown note".into(),
         });
     }
     let text = match String::from_utf8(bytes) {
@@ -175,6 +181,65 @@ pub fn note_from_bytes(path: &Path, bytes: Vec<u8>) -> Result<Note, Skipped> {
         }
     };
     Ok(Note::parse(text))
+}
+
+/// Windows editors save "Unicode" text as UTF-16 with a byte order mark: text, though every
+/// other byte of it is NUL.
+fn utf16_with_bom(bytes: &[u8]) -> Option<String> {
+    let little = match bytes {
+        [0xFF, 0xFE, ..] => true,
+        [0xFE, 0xFF, ..] => false,
+        _ => return None,
+    };
+    let units = bytes[2..].chunks_exact(2).map(|pair| {
+        let pair = [pair[0], pair[1]];
+        if little {
+            u16::from_le_bytes(pair)
+        } else {
+            u16::from_be_bytes(pair)
+        }
+    });
+    Some(
+        char::decode_utf16(units)
+            .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
+            .collect(),
+    )
+}
+
+/// Whether a file named `.md` holds no text at all: it starts with a binary format's
+/// signature, or more than one in ten of its first 8 KiB is neither UTF-8 nor a printable
+/// character or ordinary whitespace. A NUL or two in a note (pasted from a terminal or a PDF)
+/// leaves it a note: skipping it whole broke every link to it and hid its own broken links.
+fn is_binary(bytes: &[u8]) -> bool {
+    // Signatures no note begins with: `ID3\x03`, not `ID3`, as a note may start "ID3 tags…".
+    const SIGNATURES: &[&[u8]] = &[
+        b"\x89PNG\r\n\x1a\n",
+        b"\xFF\xD8\xFF",
+        b"GIF87a",
+        b"GIF89a",
+        b"%PDF-",
+        b"PK\x03\x04",
+        b"\x1F\x8B",
+        b"\x7FELF",
+        b"OggS\x00",
+        b"fLaC\x00",
+        b"ID3\x03",
+        b"ID3\x04",
+    ];
+    if SIGNATURES.iter().any(|sig| bytes.starts_with(sig)) {
+        return true;
+    }
+    let sample = &bytes[..bytes.len().min(8192)];
+    let mut odd = 0;
+    for chunk in sample.utf8_chunks() {
+        odd += chunk.invalid().len();
+        odd += chunk
+            .valid()
+            .chars()
+            .filter(|&c| c.is_control() && !matches!(c, '\t' | '\n' | '\r' | '\x0C' | '\x1B'))
+            .count();
+    }
+    odd * 10 > sample.len()
 }
 
 /// What a load found: parsed notes and attachments, and what was skipped.
@@ -240,7 +305,9 @@ pub fn load(
 impl Loaded {
     /// Build the index from what was loaded.
     pub fn into_vault(self, roots: Vec<PathBuf>) -> (Vault, Vec<Skipped>) {
+        let dialect = Dialect::of_files(&roots, self.attachments.iter().map(PathBuf::as_path));
         let mut vault = Vault::new(roots);
+        vault.dialect = dialect;
         for path in &self.attachments {
             vault.upsert_attachment(path);
         }
@@ -254,6 +321,126 @@ impl Loaded {
 /// Load a vault in one call, for the CLI and tests: notes, attachments and bibliographies.
 pub fn load_vault(roots: Vec<PathBuf>) -> (Vault, Vec<Skipped>) {
     let (mut vault, skipped) = load(&roots, &Exclude::default(), &|_, _| {}).into_vault(roots);
-    crate::sources::load::load_into(&mut vault, &[]);
+    load_bibliographies(&mut vault, &[]);
     (vault, skipped)
+}
+
+// --- Bibliographies: which files the vault wants, read in parallel into its citation index.
+
+/// The label users see for a bibliography: vault-relative (with `../` for a file beside the
+/// vault), or the whole path when it shares nothing with the vault.
+pub fn bibliography_label(vault: &Vault, path: &Path) -> String {
+    if let Some((_, rel)) = vault.locate(path) {
+        return rel;
+    }
+    let Some(root) = vault.roots().first() else {
+        return path.display().to_string();
+    };
+    let root: Vec<Component> = root.components().collect();
+    let file: Vec<Component> = path.components().collect();
+    let common = root.iter().zip(&file).take_while(|(a, b)| a == b).count();
+    // Sharing only `/` says nothing: the whole path is clearer than a run of `../`.
+    if common <= 1 || root.len() - common > 2 {
+        return path.display().to_string();
+    }
+    let mut parts: Vec<String> = vec!["..".to_string(); root.len() - common];
+    parts.extend(
+        file[common..]
+            .iter()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned()),
+    );
+    parts.join("/")
+}
+
+/// Every bibliography the vault should have: configured ones (relative to the first root),
+/// those named in notes' frontmatter, and the vault's own `.bib` and `.json` files.
+pub fn wanted_bibliographies(vault: &Vault, configured: &[String]) -> Vec<(PathBuf, Origin)> {
+    let mut out = Vec::new();
+    let base = vault.roots().first().cloned().unwrap_or_default();
+    for written in configured {
+        out.push((resolve_path(written, &base), Origin::Configured));
+    }
+    for (_, file, note) in vault.notes() {
+        let Some(fm) = &note.syntax.frontmatter else {
+            continue;
+        };
+        let folder = file.path.parent().unwrap_or(Path::new(""));
+        for (written, _) in &fm.bibliography {
+            out.push((resolve_path(written, folder), Origin::Frontmatter));
+        }
+    }
+    for (_, file) in vault.files() {
+        if !file.is_note() && is_bibliography_path(&file.path) {
+            out.push((file.path.clone(), Origin::Discovered));
+        }
+    }
+    // One read per file, under its highest-priority origin.
+    out.sort_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
+    out.dedup_by(|later, first| later.0 == first.0);
+    out
+}
+
+/// Read every wanted bibliography (in parallel) into the vault.
+pub fn load_bibliographies(vault: &mut Vault, configured: &[String]) {
+    let wanted = wanted_bibliographies(vault, configured);
+    let labels: Vec<String> = wanted
+        .iter()
+        .map(|(p, _)| bibliography_label(vault, p))
+        .collect();
+    let bibs: Vec<Bibliography> = wanted
+        .into_par_iter()
+        .zip(labels)
+        .filter_map(|((path, origin), label)| read(&path, origin, label))
+        .collect();
+    if !bibs.is_empty() {
+        vault.sources.set_bibliographies(bibs);
+        // Built here, off the request path, so the first `[@` does not pay for it.
+        vault.sources.key_candidates();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn links_of(bytes: &[u8]) -> Result<Vec<String>, String> {
+        note_from_bytes(Path::new("/v/n.md"), bytes.to_vec())
+            .map(|note| note.syntax.links.iter().map(|l| l.target.clone()).collect())
+            .map_err(|skip| skip.reason)
+    }
+
+    #[test]
+    fn a_note_with_a_nul_byte_is_read() {
+        assert_eq!(
+            links_of(b"# Log\n[[Target]] pasted \x00 from a terminal\n[[Other]]\n"),
+            Ok(vec!["Target".to_string(), "Other".to_string()])
+        );
+    }
+
+    #[test]
+    fn utf16_with_a_byte_order_mark_is_text() {
+        let mut le = vec![0xFF, 0xFE];
+        le.extend("[[Target]]\n".encode_utf16().flat_map(u16::to_le_bytes));
+        assert_eq!(links_of(&le), Ok(vec!["Target".to_string()]));
+        let mut be = vec![0xFE, 0xFF];
+        be.extend("[[Café]]".encode_utf16().flat_map(u16::to_be_bytes));
+        assert_eq!(links_of(&be), Ok(vec!["Café".to_string()]));
+    }
+
+    #[test]
+    fn files_that_are_not_text_are_skipped() {
+        let binary = Err("binary data, not a markdown note".to_string());
+        assert_eq!(links_of(b"\x89PNG\r\n\x1a\n\x00\x00[[Target]]"), binary);
+        assert_eq!(links_of(b"%PDF-1.7\n[[Target]]"), binary);
+        // No signature, but mostly control bytes and invalid UTF-8.
+        let noise: Vec<u8> = (0..4096u32).map(|i| (i * 7919 % 251) as u8).collect();
+        assert_eq!(links_of(&noise), binary);
+        // UTF-16 without its mark: half of it NUL.
+        let bare: Vec<u8> = "[[Target]] text"
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect();
+        assert_eq!(links_of(&bare), binary);
+        assert_eq!(links_of(b""), Ok(vec![]));
+    }
 }

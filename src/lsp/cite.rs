@@ -6,10 +6,11 @@ use std::path::{Path, PathBuf};
 
 use tower_lsp_server::ls_types::*;
 
-use super::server::Server;
+use super::state::Server;
 use super::state::{State, is_gitignored, is_hidden, uri_of};
 use super::to_proto::{severity, to_location};
-use crate::features::citations::{self, CitationSettings, Target};
+use crate::config::CitationSettings;
+use crate::features::citations::{self, Target};
 use crate::index::{FileId, Vault};
 use crate::lsp::convert::Encoding;
 use crate::sources::{TextPos, load};
@@ -27,7 +28,7 @@ fn settings(state: &State) -> CitationSettings {
 
 /// Load every bibliography into a freshly loaded vault (on the indexing thread).
 pub(in crate::lsp) fn load_bibliographies(state: &State, vault: &mut Vault) {
-    load::load_into(vault, &settings(state).bibliography);
+    crate::loader::load_bibliographies(vault, &settings(state).bibliography);
 }
 
 /// Whether `path` is, or would be, one of the vault's bibliographies.
@@ -75,7 +76,7 @@ pub(in crate::lsp) fn refresh_bibliography(state: &State, path: &Path) {
             .sources
             .bibliography(path)
             .map_or(crate::sources::Origin::Discovered, |b| b.origin);
-        (origin, load::label(&vault, path))
+        (origin, crate::loader::bibliography_label(&vault, path))
     };
     if !path.is_file() {
         return;
@@ -141,7 +142,7 @@ fn buffer_origin(vault: &Vault, path: &Path) -> (crate::sources::Origin, String)
         .sources
         .bibliography(path)
         .map_or(crate::sources::Origin::Discovered, |b| b.origin);
-    (origin, load::label(vault, path))
+    (origin, crate::loader::bibliography_label(vault, path))
 }
 
 fn store_buffer(vault: &mut Vault, path: &Path, parsed: Option<crate::sources::Bibliography>) {
@@ -180,7 +181,7 @@ impl Server {
             let labelled: Vec<(PathBuf, String)> = missing
                 .into_iter()
                 .map(|p| {
-                    let label = load::label(&vault, &p);
+                    let label = crate::loader::bibliography_label(&vault, &p);
                     (p, label)
                 })
                 .collect();

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use serde_json::Value;
 use tower_lsp_server::ls_types::*;
 
-use super::server::Server;
+use super::state::Server;
 use crate::config::Config;
 use crate::loader;
 

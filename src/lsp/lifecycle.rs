@@ -13,7 +13,7 @@ use tower_lsp_server::ls_types::*;
 use super::capabilities;
 use super::cite;
 use super::convert::Encoding;
-use super::server::Server;
+use super::state::Server;
 use super::state::{ClientFlags, path_of};
 use crate::index::{Note, Vault};
 use crate::loader;

@@ -19,7 +19,7 @@ use std::sync::atomic::Ordering;
 
 use tower_lsp_server::{LspService, Server as Transport};
 
-pub use server::Server;
+pub use state::Server;
 pub use state::State;
 
 /// Log to stderr (stdout is the protocol channel), at the level named by `NOTEGRAPH_LOG`.

@@ -1,71 +1,19 @@
-//! The service's assembly: the `Server` handle the handlers share, the two helpers that run a
-//! request against an indexed note, and the registration of every handler (one line each; the
-//! handlers live in `handlers/`, the lifecycle in `lifecycle.rs`).
+//! The service's assembly: the registration of every handler, one line each. The handlers live
+//! in `handlers/` (one file per request family), the lifecycle in `lifecycle.rs`, the `Server`
+//! handle they share in `state.rs`.
 //!
 //! Ordering invariant: notification handlers (`did_open`, `did_change`, `did_close`) apply
 //! their change to the state before their first `.await`, so a request that arrives after a
 //! change always sees it. Publishing diagnostics comes after.
 
-use std::sync::Arc;
-
 use serde_json::Value;
+use tower_lsp_server::LanguageServer;
 use tower_lsp_server::jsonrpc::Result;
 use tower_lsp_server::ls_types::*;
-use tower_lsp_server::{Client, LanguageServer};
 
-use super::convert::{Encoding, LineIndex};
 use super::handlers::{completion, edits, navigation, symbols, sync, workspace};
 use super::lifecycle;
-use super::state::{State, path_of};
-use crate::index::{FileId, Vault};
-
-#[derive(Clone)]
-pub struct Server {
-    pub(in crate::lsp) client: Client,
-    pub(in crate::lsp) state: Arc<State>,
-}
-
-impl Server {
-    pub fn new(client: Client, state: Arc<State>) -> Server {
-        Server { client, state }
-    }
-
-    pub(in crate::lsp) async fn wait_ready(&self) {
-        let mut rx = self.state.ready.subscribe();
-        let _ = rx.wait_for(|ready| *ready).await;
-    }
-
-    /// Run `f` on the note at `uri` and the byte offset of `position`, once indexing is done.
-    pub(in crate::lsp) async fn at<T>(
-        &self,
-        uri: &Uri,
-        position: Position,
-        f: impl FnOnce(&Vault, FileId, usize, Encoding) -> Option<T>,
-    ) -> Option<T> {
-        self.wait_ready().await;
-        let path = path_of(uri)?;
-        let vault = self.state.read();
-        let id = vault.id(&path)?;
-        let note = vault.note(id)?;
-        let encoding = self.state.encoding();
-        let offset = LineIndex::new(&note.text, encoding).offset(position)?;
-        super::catch_panic::debug_panic_point(&note.text, offset);
-        f(&vault, id, offset, encoding)
-    }
-
-    /// Run `f` on the note at `uri`, once indexing is done.
-    pub(in crate::lsp) async fn on_note<T>(
-        &self,
-        uri: &Uri,
-        f: impl FnOnce(&Vault, FileId, Encoding) -> Option<T>,
-    ) -> Option<T> {
-        self.wait_ready().await;
-        let path = path_of(uri)?;
-        let vault = self.state.read();
-        let id = vault.id(&path)?;
-        f(&vault, id, self.state.encoding())
-    }
-}
+use super::state::Server;
 
 impl LanguageServer for Server {
     async fn initialize(&self, params: InitializeParams) -> Result<InitializeResult> {

@@ -1,5 +1,7 @@
 //! The server's shared state — the vault index, open documents, negotiated client facts,
-//! configuration and caches — and the helpers that say whether a path belongs to the vault.
+//! configuration and caches —, the `Server` handle every handler gets (the client and the
+//! state, with the helpers that run a request against an indexed note), and the helpers that
+//! say whether a path belongs to the vault.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
@@ -8,14 +10,15 @@ use std::sync::{Arc, Mutex, OnceLock, RwLock};
 use dashmap::DashMap;
 use serde_json::Value;
 use tokio::sync::watch;
-use tower_lsp_server::ls_types::Uri;
+use tower_lsp_server::Client;
+use tower_lsp_server::ls_types::{Position, Uri};
 
-use super::convert::Encoding;
+use super::convert::{Encoding, LineIndex};
 use super::document::Document;
 use crate::config::Config;
 use crate::features::completion::Candidates;
 use crate::features::outline::SymbolIndex;
-use crate::index::Vault;
+use crate::index::{FileId, Vault};
 use crate::loader;
 
 #[derive(Default)]
@@ -178,4 +181,52 @@ pub(in crate::lsp) fn is_gitignored(vault: &Vault, path: &Path) -> bool {
         .roots()
         .iter()
         .any(|root| loader::is_ignored(root, path, is_dir))
+}
+
+#[derive(Clone)]
+pub struct Server {
+    pub(in crate::lsp) client: Client,
+    pub(in crate::lsp) state: Arc<State>,
+}
+
+impl Server {
+    pub fn new(client: Client, state: Arc<State>) -> Server {
+        Server { client, state }
+    }
+
+    pub(in crate::lsp) async fn wait_ready(&self) {
+        let mut rx = self.state.ready.subscribe();
+        let _ = rx.wait_for(|ready| *ready).await;
+    }
+
+    /// Run `f` on the note at `uri` and the byte offset of `position`, once indexing is done.
+    pub(in crate::lsp) async fn at<T>(
+        &self,
+        uri: &Uri,
+        position: Position,
+        f: impl FnOnce(&Vault, FileId, usize, Encoding) -> Option<T>,
+    ) -> Option<T> {
+        self.wait_ready().await;
+        let path = path_of(uri)?;
+        let vault = self.state.read();
+        let id = vault.id(&path)?;
+        let note = vault.note(id)?;
+        let encoding = self.state.encoding();
+        let offset = LineIndex::new(&note.text, encoding).offset(position)?;
+        super::catch_panic::debug_panic_point(&note.text, offset);
+        f(&vault, id, offset, encoding)
+    }
+
+    /// Run `f` on the note at `uri`, once indexing is done.
+    pub(in crate::lsp) async fn on_note<T>(
+        &self,
+        uri: &Uri,
+        f: impl FnOnce(&Vault, FileId, Encoding) -> Option<T>,
+    ) -> Option<T> {
+        self.wait_ready().await;
+        let path = path_of(uri)?;
+        let vault = self.state.read();
+        let id = vault.id(&path)?;
+        f(&vault, id, self.state.encoding())
+    }
 }

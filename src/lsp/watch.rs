@@ -7,7 +7,7 @@ use tokio::sync::mpsc;
 use tower_lsp_server::ls_types::*;
 
 use super::cite;
-use super::server::Server;
+use super::state::Server;
 use super::state::{in_workspace, is_gitignored, is_hidden};
 use crate::index::{Change, is_note_path};
 use crate::loader;

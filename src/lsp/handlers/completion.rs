@@ -10,7 +10,7 @@ use crate::features;
 use crate::features::completion::{Candidates, CompletionKind};
 use crate::index::Vault;
 use crate::lsp::convert::LineIndex;
-use crate::lsp::server::Server;
+use crate::lsp::state::Server;
 
 impl Server {
     pub(in crate::lsp) fn candidates(&self, vault: &Vault) -> Arc<Candidates> {

@@ -9,7 +9,7 @@ use crate::config::Config;
 use crate::features;
 use crate::index::{Change, FileId, Vault};
 use crate::lsp::convert::{Encoding, LineIndex};
-use crate::lsp::server::Server;
+use crate::lsp::state::Server;
 use crate::lsp::state::uri_of;
 use crate::lsp::to_proto::{severity, to_location};
 
@@ -70,8 +70,7 @@ pub(in crate::lsp) fn to_diagnostics(
         return Vec::new();
     };
     let index = LineIndex::new(&note.text, encoding);
-    config
-        .apply_severity(features::diagnostics::diagnostics(vault, id))
+    features::diagnostics::configured(vault, id, config)
         .into_iter()
         .map(|d| Diagnostic {
             range: index.range(d.span),

@@ -14,7 +14,7 @@ use crate::features::refactor::FileOp;
 use crate::index::{FileId, Vault};
 use crate::lsp::capabilities::OPEN_COMMAND;
 use crate::lsp::convert::LineIndex;
-use crate::lsp::server::Server;
+use crate::lsp::state::Server;
 use crate::lsp::state::{path_of, uri_of};
 use crate::lsp::to_proto::{request_failed, to_workspace_edit};
 
@@ -30,12 +30,6 @@ pub(crate) async fn code_action(
             params.range.start,
             |vault, id, offset, encoding| {
                 let mut actions = features::actions::actions(vault, id, offset, &config);
-                actions.extend(features::citations::literature_note_actions(
-                    vault,
-                    id,
-                    offset,
-                    &config.citations,
-                ));
                 // Features do no I/O: an action that creates a file is offered only if nothing
                 // is at its path. A link to a file the index skips (ignored, excluded, hidden,
                 // too large) is broken, yet "creating" it would prepend to that file.

@@ -6,7 +6,7 @@ use tower_lsp_server::ls_types::*;
 use crate::features;
 use crate::lsp::cite;
 use crate::lsp::convert::LineIndex;
-use crate::lsp::server::Server;
+use crate::lsp::state::Server;
 use crate::lsp::to_proto::{to_location, to_locations};
 
 pub(crate) async fn goto_definition(

@@ -10,7 +10,7 @@ use tower_lsp_server::ls_types::*;
 use crate::features;
 use crate::features::outline::SymbolIndex;
 use crate::lsp::convert::LineIndex;
-use crate::lsp::server::Server;
+use crate::lsp::state::Server;
 use crate::lsp::to_proto::{MAX_ANSWER_ITEMS, over_cap, to_location};
 use crate::syntax::Span;
 

@@ -8,7 +8,7 @@ use tower_lsp_server::ls_types::*;
 use crate::index::Note;
 use crate::lsp::cite;
 use crate::lsp::document::Document;
-use crate::lsp::server::Server;
+use crate::lsp::state::Server;
 use crate::lsp::state::{path_of, uri_of};
 
 impl Server {

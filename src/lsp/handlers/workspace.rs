@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use tower_lsp_server::ls_types::*;
 
 use crate::index::Vault;
-use crate::lsp::server::Server;
+use crate::lsp::state::Server;
 use crate::lsp::state::path_of;
 
 pub(crate) async fn did_change_workspace_folders(
