@@ -133,3 +133,54 @@ fn a_span_edited_twice_keeps_the_first_edit() {
         ]
     );
 }
+
+/// Whether `path` lies in the fixture's vault without `..` or `.` steps, and each part is a
+/// name a link can hold on one line and a file system can store.
+fn plainly_inside(path: &std::path::Path) -> bool {
+    path.strip_prefix(crate::features::fixture::ROOT)
+        .is_ok_and(|rel| {
+            rel.components().all(|c| match c {
+                std::path::Component::Normal(part) => part.to_str().is_some_and(|p| {
+                    p.len() <= 255
+                        && !p
+                            .chars()
+                            .any(|c| c.is_control() || matches!(c, '\u{2028}' | '\u{2029}'))
+                }),
+                _ => false,
+            })
+        })
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+
+    /// Whatever folder and name the settings or a user give, a created file lands inside the
+    /// vault, or nothing is created.
+    #[test]
+    fn created_files_land_inside_the_vault_whatever_the_folder_and_name(
+        folder in "(\\.\\.|\\.|/|~|\\\\|C:|a|é|\n|\u{2028}|\0| ){0,8}",
+        name in "(\\.\\.|\\.|/|\\\\|:|\\{key\\}|n|\n|\r|\u{85}|\0| ){0,8}",
+    ) {
+        let f = Fixture::parse("//- /a.md\nx\n");
+        if let Ok(path) = crate::features::refactor::new_file_in(&f.vault, 0, &folder, &name) {
+            proptest::prop_assert!(plainly_inside(&path), "{path:?}");
+        }
+    }
+
+    /// Whatever name a rename is given, the renamed file lands inside the vault under a name
+    /// links can hold, or the rename is refused.
+    #[test]
+    fn renamed_notes_land_inside_the_vault_whatever_the_name(
+        name in "(\\.\\.|\\.|/|\\\\|a|é|\n|\r|\u{85}|\u{2028}|\0|#| ){0,10}",
+    ) {
+        let mut f = Fixture::parse("//- /Plan.md\n$0x\n//- /a.md\n[[Plan]]\n");
+        let (file, offset) = f.cursor();
+        if let Ok(change) = rename(&mut f.vault, file, offset, &name) {
+            for op in &change.ops {
+                if let FileOp::Rename { to, .. } = op {
+                    proptest::prop_assert!(plainly_inside(to), "{name:?} -> {to:?}");
+                }
+            }
+        }
+    }
+}
