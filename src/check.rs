@@ -113,18 +113,25 @@ impl Record<'_> {
     }
 }
 
-/// Check the vault at `dir`, writing the report to `out`. Returns the counts.
-pub fn run(dir: &Path, json: bool, out: &mut dyn Write) -> std::io::Result<Summary> {
-    let root = dir.canonicalize()?;
-    let (config, problems) = Config::load(Some(&root));
+/// Load the vault at `root` (canonical) as the CLI commands see it: its settings (exclusions,
+/// bibliographies, alias fallback) applied, problems with them logged.
+pub fn load_vault(root: &Path) -> (Config, crate::index::Vault, Vec<loader::Skipped>) {
+    let (config, problems) = Config::load(Some(root));
     for problem in &problems {
         tracing::warn!("configuration: {problem}");
     }
-    let roots = vec![root.clone()];
+    let roots = vec![root.to_path_buf()];
     let exclude = loader::Exclude::new(&roots, &config.exclude);
     let (mut vault, skipped) = loader::load(&roots, &exclude, &|_, _| {}).into_vault(roots);
     crate::sources::load::load_into(&mut vault, &config.citations.bibliography);
     vault.alias_fallback = config.alias_fallback;
+    (config, vault, skipped)
+}
+
+/// Check the vault at `dir`, writing the report to `out`. Returns the counts.
+pub fn run(dir: &Path, json: bool, out: &mut dyn Write) -> std::io::Result<Summary> {
+    let root = dir.canonicalize()?;
+    let (config, vault, skipped) = load_vault(&root);
     let mut notes: Vec<_> = vault.notes().collect();
     notes.sort_by(|a, b| a.1.rel.cmp(&b.1.rel));
     let mut summary = Summary {
