@@ -95,7 +95,7 @@ pub fn json_compact(graph: &Graph, root: &str) -> String {
 }
 
 /// A DOT string literal: quotes and backslashes escaped, line breaks kept as `\n`.
-fn dot_str(s: &str) -> String {
+pub(crate) fn dot_str(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('"');
     for c in s.chars() {
