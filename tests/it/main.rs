@@ -6,6 +6,7 @@ mod bad_requests;
 mod cite;
 mod cli;
 mod client;
+mod graph;
 mod lifecycle;
 mod load;
 mod lsp;
