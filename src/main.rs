@@ -82,6 +82,8 @@ fn main() -> ExitCode {
         }
         Some("graph") => {
             args.next();
+            // Configuration problems and, with NOTEGRAPH_LOG=debug, timings, on stderr.
+            notegraph::lsp::init_logging();
             graph(args.collect())
         }
         Some("--version") | Some("-V") => {

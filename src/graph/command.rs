@@ -97,7 +97,16 @@ pub fn run(dir: &Path, request: &Request, out: &mut dyn Write) -> Result<(), Str
     let root = dir
         .canonicalize()
         .map_err(|e| format!("{}: {e}", dir.display()))?;
+    let started = std::time::Instant::now();
     let (_, vault, _) = crate::check::load_vault(&root);
+    tracing::debug!("graph: loaded the vault in {:?}", started.elapsed());
+    let started = std::time::Instant::now();
     let graph = graph_for(&vault, &root, request)?;
+    tracing::debug!(
+        "graph: {} nodes, {} edges in {:?}",
+        graph.nodes.len(),
+        graph.edges.len(),
+        started.elapsed()
+    );
     write(&graph, &root, request.format, out).map_err(|e| e.to_string())
 }

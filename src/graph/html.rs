@@ -39,7 +39,13 @@ fn html_text(s: &str) -> String {
 
 /// Write the page for `graph` of the vault at `root` (shown as `name`).
 pub fn page(graph: &Graph, root: &str, name: &str, out: &mut dyn Write) -> io::Result<()> {
+    let started = std::time::Instant::now();
     let positions = layout(graph);
+    tracing::debug!(
+        "graph: laid out {} nodes in {:?}",
+        graph.nodes.len(),
+        started.elapsed()
+    );
     let mut layout_json = String::with_capacity(positions.len() * 14 + 2);
     layout_json.push('[');
     for (i, (x, y)) in positions.iter().enumerate() {

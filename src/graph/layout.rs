@@ -1,10 +1,7 @@
 //! Positions for the HTML page, computed ahead of time: a force layout (Fruchterman–Reingold,
-//! with repulsion only between nodes in neighbouring grid cells) that costs O(nodes + edges)
-//! per step, so a 50,000-note vault is laid out in about a second instead of the minutes a
-//! browser-side layout takes to settle (see bench/graph_bench.py). Deterministic: same graph,
-//! same picture.
-
-use rustc_hash::FxHashMap as HashMap;
+//! repulsion by Barnes–Hut over a quadtree) that costs O(n log n + edges) per step, so a big vault
+//! opens laid out instead of settling in the browser for minutes (bench/graph_bench.py measures
+//! both). Deterministic: same graph, same picture.
 
 use super::Graph;
 
@@ -53,55 +50,19 @@ pub fn layout(graph: &Graph) -> Vec<(f32, f32)> {
     }
 
     let k = 1.0f64;
-    let cutoff = 2.0 * k;
     let total = steps(n);
-    let start_temperature = (n as f64).sqrt() * 0.05 + 0.5;
-    let gravity = 0.02;
+    let start_temperature = (n as f64).sqrt() * 0.1 + 1.0;
+    let gravity = 0.01;
     let mut dx = vec![0f64; n];
     let mut dy = vec![0f64; n];
-    let mut cells: HashMap<(i32, i32), Vec<u32>> = HashMap::default();
+    let mut tree = Tree::default();
     for step in 0..total {
-        dx.iter_mut().for_each(|d| *d = 0.0);
-        dy.iter_mut().for_each(|d| *d = 0.0);
-        for list in cells.values_mut() {
-            list.clear();
-        }
-        let cell = |x: f64, y: f64| ((x / cutoff).floor() as i32, (y / cutoff).floor() as i32);
+        tree.build(&x, &y);
+        // Repulsion k²/d from every other node, far groups taken as one (Barnes–Hut).
         for i in 0..n {
-            cells.entry(cell(x[i], y[i])).or_default().push(i as u32);
-        }
-        cells.retain(|_, list| !list.is_empty());
-        // Repulsion k²/d between nodes closer than the cutoff: each pair once, from the cell
-        // holding the lower-numbered node's own cell and the half of its neighbours ahead of it.
-        for (&(cx, cy), list) in &cells {
-            for (ox, oy) in [(0, 0), (1, 0), (-1, 1), (0, 1), (1, 1)] {
-                let Some(other) = cells.get(&(cx + ox, cy + oy)) else {
-                    continue;
-                };
-                for (ai, &a) in list.iter().enumerate() {
-                    let start = if (ox, oy) == (0, 0) { ai + 1 } else { 0 };
-                    for &b in &other[start..] {
-                        let (a, b) = (a as usize, b as usize);
-                        let (mut ddx, mut ddy) = (x[a] - x[b], y[a] - y[b]);
-                        let mut d2 = ddx * ddx + ddy * ddy;
-                        if d2 >= cutoff * cutoff {
-                            continue;
-                        }
-                        if d2 < 1e-9 {
-                            // Coincident nodes: push apart along a direction fixed by their ids.
-                            let angle = (a * 7919 + b * 104_729) as f64;
-                            ddx = angle.cos() * 1e-3;
-                            ddy = angle.sin() * 1e-3;
-                            d2 = 1e-6;
-                        }
-                        let f = k * k / d2;
-                        dx[a] += ddx * f;
-                        dy[a] += ddy * f;
-                        dx[b] -= ddx * f;
-                        dy[b] -= ddy * f;
-                    }
-                }
-            }
+            let (fx, fy) = tree.repulsion(i, &x, &y, k * k);
+            dx[i] = fx;
+            dy[i] = fy;
         }
         // Attraction d²/k along each linked pair.
         for &(a, b) in &pairs {
@@ -131,4 +92,165 @@ pub fn layout(graph: &Graph) -> Vec<(f32, f32)> {
         .zip(y)
         .map(|(x, y)| (x as f32, y as f32))
         .collect()
+}
+
+/// Groups farther than this many times their size act as one body.
+const THETA: f64 = 1.2;
+/// Leaves hold up to this many nodes, summed directly.
+const LEAF: usize = 8;
+/// Deeper than this, a cell is a leaf however full (nodes on one spot).
+const MAX_DEPTH: u32 = 40;
+const NONE: u32 = u32::MAX;
+
+/// One square of the quadtree: the nodes `order[start..start + len]`, their centre of mass,
+/// and its four quarters (or none, for a leaf).
+#[derive(Clone, Copy)]
+struct Cell {
+    start: u32,
+    len: u32,
+    cx: f64,
+    cy: f64,
+    size: f64,
+    children: [u32; 4],
+}
+
+/// A Barnes–Hut quadtree rebuilt each step; `order` is the nodes permuted so that each cell's
+/// nodes are contiguous. Built without recursion on the call stack.
+#[derive(Default)]
+struct Tree {
+    cells: Vec<Cell>,
+    order: Vec<u32>,
+    stack: Vec<(u32, f64, f64, u32)>,
+}
+
+impl Tree {
+    fn build(&mut self, x: &[f64], y: &[f64]) {
+        let n = x.len();
+        self.cells.clear();
+        self.order.clear();
+        self.order.extend(0..n as u32);
+        let (mut x0, mut y0, mut x1, mut y1) = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
+        for i in 0..n {
+            x0 = x0.min(x[i]);
+            y0 = y0.min(y[i]);
+            x1 = x1.max(x[i]);
+            y1 = y1.max(y[i]);
+        }
+        let size = (x1 - x0).max(y1 - y0).max(1e-6);
+        self.cells.push(cell(0, n as u32, size, &self.order, x, y));
+        // (cell, its left, its top, depth)
+        self.stack.clear();
+        self.stack.push((0, x0, y0, 0));
+        while let Some((c, left, top, depth)) = self.stack.pop() {
+            let Cell {
+                start, len, size, ..
+            } = self.cells[c as usize];
+            if (len as usize) <= LEAF || depth >= MAX_DEPTH {
+                continue;
+            }
+            let half = size / 2.0;
+            let (mx, my) = (left + half, top + half);
+            let range = &mut self.order[start as usize..(start + len) as usize];
+            // Split by y, then each half by x: quarters 0 (top left) … 3 (bottom right).
+            let top_n = partition(range, |i| y[i as usize] < my);
+            let (upper, lower) = range.split_at_mut(top_n);
+            let ul = partition(upper, |i| x[i as usize] < mx);
+            let ll = partition(lower, |i| x[i as usize] < mx);
+            let bounds = [
+                (start, ul as u32, left, top),
+                (start + ul as u32, (top_n - ul) as u32, mx, top),
+                (start + top_n as u32, ll as u32, left, my),
+                (
+                    start + (top_n + ll) as u32,
+                    len - (top_n + ll) as u32,
+                    mx,
+                    my,
+                ),
+            ];
+            let mut children = [NONE; 4];
+            for (q, &(s, l, cl, ct)) in bounds.iter().enumerate() {
+                if l == 0 {
+                    continue;
+                }
+                children[q] = self.cells.len() as u32;
+                self.cells.push(cell(s, l, half, &self.order, x, y));
+                self.stack.push((children[q], cl, ct, depth + 1));
+            }
+            self.cells[c as usize].children = children;
+        }
+    }
+
+    /// The repulsion on node `i`: Σ k²·m/d over the other nodes, groups approximated.
+    fn repulsion(&self, i: usize, x: &[f64], y: &[f64], k2: f64) -> (f64, f64) {
+        let (px, py) = (x[i], y[i]);
+        let (mut fx, mut fy) = (0.0, 0.0);
+        let mut push = |ddx: f64, ddy: f64, mass: f64, salt: usize| {
+            let mut d2 = ddx * ddx + ddy * ddy;
+            let (mut ddx, mut ddy) = (ddx, ddy);
+            if d2 < 1e-9 {
+                // Nodes on one spot: apart along a direction fixed by their ids.
+                let angle = (i * 7919 + salt * 104_729) as f64;
+                ddx = angle.cos() * 1e-3;
+                ddy = angle.sin() * 1e-3;
+                d2 = 1e-6;
+            }
+            let f = k2 * mass / d2;
+            fx += ddx * f;
+            fy += ddy * f;
+        };
+        let mut stack: [u32; 256] = [0; 256];
+        let mut top = 1;
+        while top > 0 {
+            top -= 1;
+            let c = &self.cells[stack[top] as usize];
+            let (ddx, ddy) = (px - c.cx, py - c.cy);
+            let d2 = ddx * ddx + ddy * ddy;
+            let leaf = c.children == [NONE; 4];
+            if !leaf && c.size * c.size < THETA * THETA * d2 {
+                push(ddx, ddy, c.len as f64, c.start as usize);
+            } else if leaf {
+                for &j in &self.order[c.start as usize..(c.start + c.len) as usize] {
+                    let j = j as usize;
+                    if j != i {
+                        push(px - x[j], py - y[j], 1.0, j);
+                    }
+                }
+            } else {
+                for &child in c.children.iter().filter(|&&ch| ch != NONE) {
+                    // Depth ≤ MAX_DEPTH and four children a level: the stack cannot overflow.
+                    stack[top] = child;
+                    top += 1;
+                }
+            }
+        }
+        (fx, fy)
+    }
+}
+
+fn cell(start: u32, len: u32, size: f64, order: &[u32], x: &[f64], y: &[f64]) -> Cell {
+    let (mut cx, mut cy) = (0.0, 0.0);
+    for &i in &order[start as usize..(start + len) as usize] {
+        cx += x[i as usize];
+        cy += y[i as usize];
+    }
+    Cell {
+        start,
+        len,
+        cx: cx / len as f64,
+        cy: cy / len as f64,
+        size,
+        children: [NONE; 4],
+    }
+}
+
+/// Move the items for which `left` holds to the front; returns how many there are.
+fn partition(items: &mut [u32], left: impl Fn(u32) -> bool) -> usize {
+    let mut at = 0;
+    for i in 0..items.len() {
+        if left(items[i]) {
+            items.swap(at, i);
+            at += 1;
+        }
+    }
+    at
 }
