@@ -24,9 +24,28 @@ function fileUrl(root, path) {
 }
 
 function start() {
+  // The payload (src/graph/html.rs): the graph in columns, edges as flat numbers.
   const data = JSON.parse($('notegraph-data').textContent);
-  const { graph: g, layout, vault } = data;
-  const nodes = g.nodes;
+  const { vault, layout } = data;
+  const nodes = data.kind.map((k, i) => {
+    const path = data.path[i];
+    const kind = data.node_kinds[k];
+    const base = path ? path.slice(path.lastIndexOf('/') + 1) : '';
+    const cut = path ? path.lastIndexOf('/') : -1;
+    return {
+      kind,
+      path,
+      title: data.title[i] ?? (kind === 'note' ? base.replace(/\.md$/i, '') : base),
+      folder: cut > 0 ? path.slice(0, cut) : '',
+      tags: data.tags[i],
+      backlinks: data.backlinks[i],
+      depth: data.depth ? data.depth[i] : undefined,
+    };
+  });
+  const g = { root: data.root, focus: data.focus && { node: data.focus[0], depth: data.focus[1] }, edges: [] };
+  for (let i = 0; i < data.edges.length; i += 4) {
+    g.edges.push({ source: data.edges[i], target: data.edges[i + 1], kind: data.edge_kinds[data.edges[i + 2]], count: data.edges[i + 3] });
+  }
   document.title = `notegraph — ${vault}`;
   $('heading').textContent = g.focus ? `${nodes[g.focus.node].title} (local graph)` : vault;
 
@@ -59,20 +78,21 @@ function start() {
     }
   };
 
-  // One drawn edge per linked pair; its kinds and counts are kept for the details panel.
+  // One drawn edge per linked pair; its kinds and counts are kept for the details panel. Tags
+  // (often half the edges of a big vault) join the drawing only once someone shows them.
   const graph = new Graph({ type: 'directed', multi: false, allowSelfLoops: false });
+  const big = nodes.length > 20000;
   const linkDegree = new Uint32Array(nodes.length);
-  nodes.forEach((n, i) => {
+  const addNode = (i) => {
+    const n = nodes[i];
     // Big vaults get small dots, so that hubs stand out without covering their neighbours.
-    const size = (nodes.length > 5000 ? 1.5 : 4) + 1.6 * Math.sqrt(n.backlinks);
+    const size = (big ? 1.5 : 4) + 1.6 * Math.sqrt(n.backlinks);
     graph.addNode(String(i), {
       x: layout[2 * i], y: layout[2 * i + 1], size: Math.min(size, 24),
       label: n.title, color: colourOf(n), kind: n.kind, depth: n.depth,
     });
-  });
-  for (const e of g.edges) {
-    if (e.source === e.target) continue;
-    if (e.kind !== 'tag') { linkDegree[e.source]++; linkDegree[e.target]++; }
+  };
+  const addEdge = (e) => {
     const s = String(e.source); const t = String(e.target);
     const id = `${s}>${t}`;
     if (graph.hasEdge(id)) {
@@ -80,7 +100,20 @@ function start() {
     } else {
       graph.addDirectedEdgeWithKey(id, s, t, { kind: e.kind, count: e.count, size: 1, color: '#ccc' });
     }
+  };
+  nodes.forEach((n, i) => { if (n.kind !== 'tag') addNode(i); });
+  for (const e of g.edges) {
+    if (e.source === e.target || e.kind === 'tag') continue;
+    linkDegree[e.source]++; linkDegree[e.target]++;
+    addEdge(e);
   }
+  let tagsDrawn = false;
+  const drawTags = () => {
+    if (tagsDrawn) return;
+    tagsDrawn = true;
+    nodes.forEach((n, i) => { if (n.kind === 'tag') addNode(i); });
+    for (const e of g.edges) if (e.kind === 'tag') addEdge(e);
+  };
 
   // What the filters and the depth slider leave visible.
   const show = { orphans: true, attachments: true, placeholders: true, tags: false };
@@ -110,7 +143,8 @@ function start() {
       const i = Number(key);
       if (!visible[i]) return { ...attrs, hidden: true };
       if (hovered !== null && key !== hovered && !hoveredNeighbours.has(key)) {
-        return { ...attrs, color: DIM, label: '', zIndex: 0 };
+        // Dimming every other node would redraw the whole of a big graph on each hover.
+        return big ? attrs : { ...attrs, color: DIM, label: '', zIndex: 0 };
       }
       if (hovered !== null || key === selected) {
         return { ...attrs, zIndex: 1, highlighted: key === selected || key === hovered, forceLabel: true };
@@ -122,21 +156,26 @@ function start() {
       if (!visible[Number(s)] || !visible[Number(t)]) return { ...attrs, hidden: true };
       if (hovered !== null) {
         if (s === hovered || t === hovered) return { ...attrs, color: '#555', size: 1.5, zIndex: 1 };
-        return { ...attrs, hidden: true };
+        return big ? attrs : { ...attrs, hidden: true };
       }
       return attrs;
     },
   });
 
+  // On a big graph only the hovered node, its neighbours and its edges are redrawn.
+  const hoverRefresh = (node) => {
+    if (!big) { renderer.refresh({ skipIndexation: true }); return; }
+    renderer.refresh({ partialGraph: { nodes: [node, ...graph.neighbors(node)], edges: graph.edges(node) }, skipIndexation: true });
+  };
   renderer.on('enterNode', ({ node }) => {
     hovered = node;
     hoveredNeighbours = new Set(graph.neighbors(node));
-    renderer.refresh({ skipIndexation: true });
+    hoverRefresh(node);
   });
-  renderer.on('leaveNode', () => {
+  renderer.on('leaveNode', ({ node }) => {
     hovered = null;
     hoveredNeighbours = new Set();
-    renderer.refresh({ skipIndexation: true });
+    hoverRefresh(node);
   });
   renderer.on('clickNode', ({ node }) => select(node));
   renderer.on('clickStage', () => { selected = null; $('info').textContent = ''; renderer.refresh({ skipIndexation: true }); });
@@ -207,7 +246,11 @@ function start() {
   for (const what of Object.keys(show)) {
     const box = $(`show-${what}`);
     box.checked = show[what];
-    box.addEventListener('change', () => { show[what] = box.checked; refilter(); });
+    box.addEventListener('change', () => {
+      show[what] = box.checked;
+      if (what === 'tags' && box.checked) drawTags();
+      refilter();
+    });
   }
   $('colour-by').addEventListener('change', () => {
     colourBy = $('colour-by').value;

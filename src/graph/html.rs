@@ -5,9 +5,11 @@
 
 use std::io::{self, Write};
 
-use super::Graph;
+use serde::Serialize;
+
 use super::layout::layout;
-use super::write::json_compact;
+use super::{EdgeKind, Graph, NodeKind};
+use crate::index::keys;
 
 const TEMPLATE: &str = include_str!("../../graph/page.html");
 const BUNDLE: &str = include_str!("../../graph/dist/graph.min.js");
@@ -37,6 +39,86 @@ fn html_text(s: &str) -> String {
         .replace('>', "&gt;")
 }
 
+/// What the page reads: the graph of the JSON schema in columns, with the kinds as numbers and
+/// titles and folders left out where the path gives them, so a 50,000-note page stays small.
+#[derive(Serialize)]
+struct Payload<'a> {
+    vault: &'a str,
+    root: &'a str,
+    focus: Option<(usize, u32)>,
+    node_kinds: [&'static str; 5],
+    edge_kinds: [&'static str; 7],
+    kind: Vec<u8>,
+    path: Vec<Option<&'a str>>,
+    /// `None` where the title is the path's file name (without `.md` for notes).
+    title: Vec<Option<&'a str>>,
+    tags: Vec<&'a [String]>,
+    backlinks: Vec<u32>,
+    depth: Option<Vec<u32>>,
+    /// source, target, kind, count; four numbers an edge.
+    edges: Vec<u32>,
+}
+
+const NODE_KINDS: [NodeKind; 5] = [
+    NodeKind::Note,
+    NodeKind::Attachment,
+    NodeKind::Placeholder,
+    NodeKind::Source,
+    NodeKind::Tag,
+];
+const EDGE_KINDS: [EdgeKind; 7] = [
+    EdgeKind::Wikilink,
+    EdgeKind::Markdown,
+    EdgeKind::Embed,
+    EdgeKind::Frontmatter,
+    EdgeKind::Field,
+    EdgeKind::Citation,
+    EdgeKind::Tag,
+];
+
+fn payload<'a>(graph: &'a Graph, root: &'a str, name: &'a str) -> Payload<'a> {
+    let nodes = &graph.nodes;
+    fn derived(n: &super::Node) -> Option<&str> {
+        n.path.as_deref().map(|p| {
+            let base = keys::basename(p);
+            if n.kind == NodeKind::Note {
+                keys::strip_md(base)
+            } else {
+                base
+            }
+        })
+    }
+    Payload {
+        vault: name,
+        root,
+        focus: graph.focus,
+        node_kinds: NODE_KINDS.map(NodeKind::as_str),
+        edge_kinds: EDGE_KINDS.map(EdgeKind::as_str),
+        kind: nodes
+            .iter()
+            .map(|n| NODE_KINDS.iter().position(|k| *k == n.kind).unwrap_or(0) as u8)
+            .collect(),
+        path: nodes.iter().map(|n| n.path.as_deref()).collect(),
+        title: nodes
+            .iter()
+            .map(|n| (derived(n) != Some(n.title.as_str())).then_some(n.title.as_str()))
+            .collect(),
+        tags: nodes.iter().map(|n| n.tags.as_slice()).collect(),
+        backlinks: nodes.iter().map(|n| n.backlinks).collect(),
+        depth: graph
+            .focus
+            .map(|_| nodes.iter().map(|n| n.depth.unwrap_or(0)).collect()),
+        edges: graph
+            .edges
+            .iter()
+            .flat_map(|e| {
+                let kind = EDGE_KINDS.iter().position(|k| *k == e.kind).unwrap_or(0);
+                [e.source as u32, e.target as u32, kind as u32, e.count]
+            })
+            .collect(),
+    }
+}
+
 /// Write the page for `graph` of the vault at `root` (shown as `name`).
 pub fn page(graph: &Graph, root: &str, name: &str, out: &mut dyn Write) -> io::Result<()> {
     let started = std::time::Instant::now();
@@ -46,21 +128,18 @@ pub fn page(graph: &Graph, root: &str, name: &str, out: &mut dyn Write) -> io::R
         graph.nodes.len(),
         started.elapsed()
     );
-    let mut layout_json = String::with_capacity(positions.len() * 14 + 2);
-    layout_json.push('[');
+    let mut json = serde_json::to_string(&payload(graph, root, name)).expect("graphs serialise");
+    // The positions go in as one more field, written by hand to keep them short.
+    json.pop();
+    json.push_str(r#","layout":["#);
     for (i, (x, y)) in positions.iter().enumerate() {
         if i > 0 {
-            layout_json.push(',');
+            json.push(',');
         }
         // Two decimals of a unit edge length: finer than a pixel at any zoom a person uses.
-        layout_json.push_str(&format!("{},{}", round2(*x), round2(*y)));
+        json.push_str(&format!("{},{}", round2(*x), round2(*y)));
     }
-    layout_json.push(']');
-    let vault = serde_json::to_string(name).expect("strings serialise");
-    let payload = format!(
-        r#"{{"vault":{vault},"graph":{},"layout":{layout_json}}}"#,
-        json_compact(graph, root)
-    );
+    json.push_str("]}");
     let (head, rest) = TEMPLATE
         .split_once("<!--NOTEGRAPH_TITLE-->")
         .expect("the template has a title slot");
@@ -73,7 +152,7 @@ pub fn page(graph: &Graph, root: &str, name: &str, out: &mut dyn Write) -> io::R
     out.write_all(head.as_bytes())?;
     out.write_all(html_text(&format!("notegraph — {name}")).as_bytes())?;
     out.write_all(middle.as_bytes())?;
-    out.write_all(json_for_script(&payload).as_bytes())?;
+    out.write_all(json_for_script(&json).as_bytes())?;
     out.write_all(before_script.as_bytes())?;
     out.write_all(BUNDLE.as_bytes())?;
     out.write_all(tail.as_bytes())

@@ -8,7 +8,9 @@ pub mod html;
 pub mod layout;
 pub mod write;
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
+
+use rustc_hash::FxHashMap as HashMap;
 
 use crate::features::citations::literature_notes;
 use crate::index::{Broken, FileId, Vault, keys};
@@ -119,11 +121,10 @@ pub struct Options {
     pub no_tags: bool,
 }
 
-/// Identity of a node while the graph is built; the final order is the sort order of these.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+/// Identity of a node that is not a file, while the graph is built; these nodes follow the
+/// files in the order of these keys.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 enum NodeKey {
-    /// Notes and attachments together, by root-relative path.
-    File(String, u32),
     /// The folded target: links that fail to resolve the same way share one placeholder.
     Placeholder(String),
     Source(String),
@@ -145,124 +146,149 @@ fn edge_kind(link: &Link) -> (EdgeKind, Option<String>) {
     }
 }
 
+/// The nodes that are not files, numbered in order of first use while edges are gathered.
+#[derive(Default)]
+struct Others {
+    ids: HashMap<NodeKey, u32>,
+    /// Key and title (the spelling first met, in path order) of each.
+    list: Vec<(NodeKey, String)>,
+}
+
+impl Others {
+    fn id(&mut self, key: NodeKey, title: impl FnOnce() -> String) -> u32 {
+        let next = self.list.len() as u32;
+        *self.ids.entry(key.clone()).or_insert_with(|| {
+            self.list.push((key, title()));
+            next
+        })
+    }
+}
+
 /// The whole vault as a graph. Same-note links (`[[#Heading]]`) are left out: they would be
-/// loops on every note with a table of contents.
+/// loops on every note with a table of contents. One pass over the vault's links, each
+/// resolved once, with integer keys: 500,000 links take about as long as resolving them.
 pub fn extract(vault: &Vault, options: &Options) -> Graph {
     let mut files: Vec<(FileId, &crate::index::File)> = vault.files().collect();
     files.sort_by(|a, b| a.1.rel.cmp(&b.1.rel).then(a.1.root.cmp(&b.1.root)));
-
-    // Titles of non-file nodes: the spelling first met, in path order, so output is stable.
-    let mut titles: BTreeMap<NodeKey, String> = BTreeMap::new();
-    let mut raw_edges: BTreeMap<(NodeKey, NodeKey, EdgeKind, Option<String>), u32> =
-        BTreeMap::new();
-    let mut note_tags: BTreeMap<NodeKey, Vec<String>> = BTreeMap::new();
-    let file_key = |id: FileId| {
-        let f = vault.file(id);
-        NodeKey::File(f.rel.clone(), f.root as u32)
-    };
-    for &(id, file) in &files {
-        let from = NodeKey::File(file.rel.clone(), file.root as u32);
-        titles.insert(from.clone(), file.display_name().to_string());
-        let Some(note) = file.note() else { continue };
+    let position: HashMap<FileId, u32> = files
+        .iter()
+        .enumerate()
+        .map(|(i, (id, _))| (*id, i as u32))
+        .collect();
+    let n_files = files.len() as u32;
+    let mut others = Others::default();
+    // Targets below `n_files` are files; others are `n_files + ` their number in `others`.
+    let mut raw_edges: HashMap<(u32, u32, EdgeKind, Option<String>), u32> = HashMap::default();
+    let mut nodes: Vec<Node> = Vec::with_capacity(files.len());
+    for (from, &(id, file)) in files.iter().enumerate() {
+        let from = from as u32;
+        let mut node = Node {
+            kind: if file.is_note() {
+                NodeKind::Note
+            } else {
+                NodeKind::Attachment
+            },
+            path: Some(file.rel.clone()),
+            title: file.display_name().to_string(),
+            folder: file.folder().to_string(),
+            tags: Vec::new(),
+            backlinks: 0,
+            depth: None,
+        };
+        let Some(note) = file.note() else {
+            nodes.push(node);
+            continue;
+        };
         for link in &note.syntax.links {
             if link.is_same_note() {
                 continue;
             }
             let to = match vault.resolve(id, link) {
-                Ok(resolved) => file_key(resolved.file),
+                Ok(resolved) => position[&resolved.file],
                 Err(Broken::Heading { resolved, .. } | Broken::Block { resolved, .. }) => {
-                    file_key(resolved.file)
+                    position[&resolved.file]
                 }
                 Err(Broken::File { target, .. }) => {
                     let shown = keys::normalize_target(&target);
-                    let key = NodeKey::Placeholder(keys::fold(&shown));
-                    titles.entry(key.clone()).or_insert(shown);
-                    key
+                    n_files + others.id(NodeKey::Placeholder(keys::fold(&shown)), || shown)
                 }
             };
             let (kind, field) = edge_kind(link);
-            *raw_edges.entry((from.clone(), to, kind, field)).or_default() += 1;
+            *raw_edges.entry((from, to, kind, field)).or_default() += 1;
         }
         for citation in &note.syntax.citations {
             let to = match literature_notes(vault, &citation.key).first() {
-                Some(&lit) => file_key(lit),
+                Some(lit) => position[lit],
                 None => {
-                    let key = NodeKey::Source(fold_key(&citation.key));
-                    titles
-                        .entry(key.clone())
-                        .or_insert_with(|| format!("@{}", citation.key));
-                    key
+                    n_files
+                        + others.id(NodeKey::Source(fold_key(&citation.key)), || {
+                            format!("@{}", citation.key)
+                        })
                 }
             };
             *raw_edges
-                .entry((from.clone(), to, EdgeKind::Citation, None))
+                .entry((from, to, EdgeKind::Citation, None))
                 .or_default() += 1;
         }
-        let mut tags: Vec<String> = Vec::new();
+        let mut folded_tags: Vec<String> = Vec::new();
         for tag in &note.syntax.tags {
             let folded = keys::fold(&tag.name);
-            if !tags.iter().any(|t| keys::fold(t) == folded) {
-                tags.push(tag.name.clone());
+            if !folded_tags.contains(&folded) {
+                folded_tags.push(folded.clone());
+                node.tags.push(tag.name.clone());
             }
             if options.no_tags {
                 continue;
             }
-            let key = NodeKey::Tag(folded);
-            titles
-                .entry(key.clone())
-                .or_insert_with(|| format!("#{}", tag.name));
+            let to = n_files + others.id(NodeKey::Tag(folded), || format!("#{}", tag.name));
             *raw_edges
-                .entry((from.clone(), key, EdgeKind::Tag, None))
+                .entry((from, to, EdgeKind::Tag, None))
                 .or_default() += 1;
         }
-        note_tags.insert(from, tags);
+        nodes.push(node);
     }
 
-    // Node order: files by path, then placeholders, sources, tags (NodeKey's order).
-    let index: BTreeMap<&NodeKey, usize> = titles.keys().enumerate().map(|(i, k)| (k, i)).collect();
-    let file_of: rustc_hash::FxHashMap<(&str, u32), &crate::index::File> = files
-        .iter()
-        .map(|(_, f)| ((f.rel.as_str(), f.root as u32), *f))
-        .collect();
-    let mut nodes: Vec<Node> = titles
-        .iter()
-        .map(|(key, title)| {
-            let (kind, path, folder) = match key {
-                NodeKey::File(rel, root) => {
-                    let f = file_of[&(rel.as_str(), *root)];
-                    let kind = if f.is_note() {
-                        NodeKind::Note
-                    } else {
-                        NodeKind::Attachment
-                    };
-                    (kind, Some(rel.clone()), f.folder().to_string())
-                }
-                NodeKey::Placeholder(_) => (NodeKind::Placeholder, None, String::new()),
-                NodeKey::Source(_) => (NodeKind::Source, None, String::new()),
-                NodeKey::Tag(_) => (NodeKind::Tag, None, String::new()),
-            };
-            Node {
-                kind,
-                path,
-                title: title.clone(),
-                folder,
-                tags: note_tags.get(key).cloned().unwrap_or_default(),
-                backlinks: 0,
-                depth: None,
-            }
-        })
-        .collect();
+    // The other nodes go after the files, ordered by kind then key.
+    let mut order: Vec<u32> = (0..others.list.len() as u32).collect();
+    order.sort_by(|&a, &b| others.list[a as usize].0.cmp(&others.list[b as usize].0));
+    let mut rank = vec![0u32; order.len()];
+    for (r, &o) in order.iter().enumerate() {
+        rank[o as usize] = n_files + r as u32;
+    }
+    for &o in &order {
+        let (key, title) = &others.list[o as usize];
+        nodes.push(Node {
+            kind: match key {
+                NodeKey::Placeholder(_) => NodeKind::Placeholder,
+                NodeKey::Source(_) => NodeKind::Source,
+                NodeKey::Tag(_) => NodeKind::Tag,
+            },
+            path: None,
+            title: title.clone(),
+            folder: String::new(),
+            tags: Vec::new(),
+            backlinks: 0,
+            depth: None,
+        });
+    }
+    let final_id = |t: u32| {
+        if t < n_files {
+            t as usize
+        } else {
+            rank[(t - n_files) as usize] as usize
+        }
+    };
     let mut edges: Vec<Edge> = raw_edges
         .into_iter()
         .map(|((from, to, kind, key), count)| Edge {
-            source: index[&from],
-            target: index[&to],
+            source: from as usize,
+            target: final_id(to),
             kind,
             key,
             count,
         })
         .collect();
-    edges.sort_by(|a, b| {
+    edges.sort_unstable_by(|a, b| {
         (a.source, a.target, a.kind, &a.key).cmp(&(b.source, b.target, b.kind, &b.key))
     });
     count_backlinks(&mut nodes, &edges);

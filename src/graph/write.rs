@@ -89,11 +89,6 @@ pub fn json(graph: &Graph, root: &str, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out)
 }
 
-/// The same JSON on one line, for embedding in the HTML page.
-pub fn json_compact(graph: &Graph, root: &str) -> String {
-    serde_json::to_string(&json_graph(graph, root)).expect("graphs serialise")
-}
-
 /// A DOT string literal: quotes and backslashes escaped, line breaks kept as `\n`.
 pub(crate) fn dot_str(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
