@@ -5,7 +5,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::config::Config;
-use crate::features::diagnostics::{Severity, diagnostics};
+use crate::features::diagnostics::Severity;
 use crate::loader;
 
 /// 1-based line and column (in characters) of `offset`; `\r\n`, `\n` and lone `\r` end lines.
@@ -123,7 +123,7 @@ pub fn load_vault(root: &Path) -> (Config, crate::index::Vault, Vec<loader::Skip
     let roots = vec![root.to_path_buf()];
     let exclude = loader::Exclude::new(&roots, &config.exclude);
     let (mut vault, skipped) = loader::load(&roots, &exclude, &|_, _| {}).into_vault(roots);
-    crate::sources::load::load_into(&mut vault, &config.citations.bibliography);
+    crate::loader::load_bibliographies(&mut vault, &config.citations.bibliography);
     vault.alias_fallback = config.alias_fallback;
     (config, vault, skipped)
 }
@@ -142,7 +142,7 @@ pub fn run(dir: &Path, json: bool, out: &mut dyn Write) -> std::io::Result<Summa
     let mut records = Vec::new();
     for (id, file, note) in notes {
         let shown: PathBuf = dir.join(&file.rel);
-        let found = config.apply_severity(diagnostics(&vault, id));
+        let found = crate::features::diagnostics::configured(&vault, id, &config);
         let starts: Vec<usize> = found.iter().map(|d| d.span.start).collect();
         let positions = line_cols(&note.text, &starts);
         for (d, (line, col)) in found.into_iter().zip(positions) {

@@ -2,12 +2,14 @@
 //! (respecting `.gitignore`, skipping `.obsidian/`, `.trash/`, `.git/` and other hidden folders),
 //! reads and parses notes in parallel, and hands finished notes to the index.
 
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rayon::prelude::*;
 
 use crate::index::{Note, Vault, is_note_path};
+use crate::sources::load::{is_bibliography_path, read, resolve_path};
+use crate::sources::{Bibliography, Origin};
 
 /// Notes larger than this are skipped: nobody writes one, and parsing it on every keystroke
 /// would stall the server.
@@ -254,6 +256,80 @@ impl Loaded {
 /// Load a vault in one call, for the CLI and tests: notes, attachments and bibliographies.
 pub fn load_vault(roots: Vec<PathBuf>) -> (Vault, Vec<Skipped>) {
     let (mut vault, skipped) = load(&roots, &Exclude::default(), &|_, _| {}).into_vault(roots);
-    crate::sources::load::load_into(&mut vault, &[]);
+    load_bibliographies(&mut vault, &[]);
     (vault, skipped)
+}
+
+// --- Bibliographies: which files the vault wants, read in parallel into its citation index.
+
+/// The label users see for a bibliography: vault-relative (with `../` for a file beside the
+/// vault), or the whole path when it shares nothing with the vault.
+pub fn bibliography_label(vault: &Vault, path: &Path) -> String {
+    if let Some((_, rel)) = vault.locate(path) {
+        return rel;
+    }
+    let Some(root) = vault.roots().first() else {
+        return path.display().to_string();
+    };
+    let root: Vec<Component> = root.components().collect();
+    let file: Vec<Component> = path.components().collect();
+    let common = root.iter().zip(&file).take_while(|(a, b)| a == b).count();
+    // Sharing only `/` says nothing: the whole path is clearer than a run of `../`.
+    if common <= 1 || root.len() - common > 2 {
+        return path.display().to_string();
+    }
+    let mut parts: Vec<String> = vec!["..".to_string(); root.len() - common];
+    parts.extend(
+        file[common..]
+            .iter()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned()),
+    );
+    parts.join("/")
+}
+
+/// Every bibliography the vault should have: configured ones (relative to the first root),
+/// those named in notes' frontmatter, and the vault's own `.bib` and `.json` files.
+pub fn wanted_bibliographies(vault: &Vault, configured: &[String]) -> Vec<(PathBuf, Origin)> {
+    let mut out = Vec::new();
+    let base = vault.roots().first().cloned().unwrap_or_default();
+    for written in configured {
+        out.push((resolve_path(written, &base), Origin::Configured));
+    }
+    for (_, file, note) in vault.notes() {
+        let Some(fm) = &note.syntax.frontmatter else {
+            continue;
+        };
+        let folder = file.path.parent().unwrap_or(Path::new(""));
+        for (written, _) in &fm.bibliography {
+            out.push((resolve_path(written, folder), Origin::Frontmatter));
+        }
+    }
+    for (_, file) in vault.files() {
+        if !file.is_note() && is_bibliography_path(&file.path) {
+            out.push((file.path.clone(), Origin::Discovered));
+        }
+    }
+    // One read per file, under its highest-priority origin.
+    out.sort_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
+    out.dedup_by(|later, first| later.0 == first.0);
+    out
+}
+
+/// Read every wanted bibliography (in parallel) into the vault.
+pub fn load_bibliographies(vault: &mut Vault, configured: &[String]) {
+    let wanted = wanted_bibliographies(vault, configured);
+    let labels: Vec<String> = wanted
+        .iter()
+        .map(|(p, _)| bibliography_label(vault, p))
+        .collect();
+    let bibs: Vec<Bibliography> = wanted
+        .into_par_iter()
+        .zip(labels)
+        .filter_map(|((path, origin), label)| read(&path, origin, label))
+        .collect();
+    if !bibs.is_empty() {
+        vault.sources.set_bibliographies(bibs);
+        // Built here, off the request path, so the first `[@` does not pay for it.
+        vault.sources.key_candidates();
+    }
 }

@@ -1,85 +1,12 @@
 //! Diagnostics of one note: unresolved notes, attachments, headings and blocks, ambiguous
 //! links, and frontmatter the parser could not read.
 
+pub use super::Diagnostic;
 use super::Location;
+use crate::config::Config;
+pub use crate::config::{Kind, Severity};
 use crate::index::{Broken, FileId, Vault};
 use crate::syntax::Span;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Severity {
-    Error,
-    Warning,
-    Information,
-    Hint,
-}
-
-impl Severity {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-            Severity::Information => "info",
-            Severity::Hint => "hint",
-        }
-    }
-}
-
-/// What a diagnostic is about; `code` in the protocol, and what `check` counts as broken.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Kind {
-    UnresolvedNote,
-    UnresolvedAttachment,
-    UnresolvedHeading,
-    UnresolvedBlock,
-    Ambiguous,
-    Frontmatter,
-    /// A citation key in no bibliography.
-    UnknownCitation,
-    /// A literature note whose key is in no bibliography.
-    UnknownLiteratureKey,
-    /// A cited key defined in more than one place.
-    DuplicateCitationKey,
-    /// A `bibliography:` file that cannot be found.
-    MissingBibliography,
-}
-
-impl Kind {
-    pub fn code(self) -> &'static str {
-        match self {
-            Kind::UnresolvedNote => "unresolved-note",
-            Kind::UnresolvedAttachment => "unresolved-attachment",
-            Kind::UnresolvedHeading => "unresolved-heading",
-            Kind::UnresolvedBlock => "unresolved-block",
-            Kind::Ambiguous => "ambiguous-link",
-            Kind::Frontmatter => "frontmatter",
-            Kind::UnknownCitation => "unknown-citation",
-            Kind::UnknownLiteratureKey => "unknown-literature-key",
-            Kind::DuplicateCitationKey => "duplicate-citation-key",
-            Kind::MissingBibliography => "missing-bibliography",
-        }
-    }
-
-    /// A broken link: `check` exits non-zero when any exists.
-    pub fn is_broken_link(self) -> bool {
-        matches!(
-            self,
-            Kind::UnresolvedNote
-                | Kind::UnresolvedAttachment
-                | Kind::UnresolvedHeading
-                | Kind::UnresolvedBlock
-        )
-    }
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Diagnostic {
-    pub span: Span,
-    pub severity: Severity,
-    pub kind: Kind,
-    pub message: String,
-    /// Other places the message names (the candidates of an ambiguous link).
-    pub related: Vec<(Location, String)>,
-}
 
 fn quote(s: &str) -> String {
     format!("‘{s}’")
@@ -188,6 +115,22 @@ pub fn diagnostics(vault: &Vault, file: FileId) -> Vec<Diagnostic> {
     out.extend(super::citations::diagnostics(vault, file));
     out.sort_by_key(|d| d.span);
     out
+}
+
+/// Every diagnostic of note `file` with the severities the configuration sets; those turned
+/// off are dropped. What the editor and `check` show.
+pub fn configured(vault: &Vault, file: FileId, config: &Config) -> Vec<Diagnostic> {
+    diagnostics(vault, file)
+        .into_iter()
+        .filter_map(|mut d| match config.severity.get(d.kind.code()) {
+            Some(None) => None,
+            Some(Some(severity)) => {
+                d.severity = *severity;
+                Some(d)
+            }
+            None => Some(d),
+        })
+        .collect()
 }
 
 #[cfg(test)]

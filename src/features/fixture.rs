@@ -78,7 +78,7 @@ impl Fixture {
             } else {
                 vault.upsert_attachment(&path);
                 if crate::sources::load::is_bibliography_path(&path) {
-                    let label = crate::sources::load::label(&vault, &path);
+                    let label = crate::loader::bibliography_label(&vault, &path);
                     let origin = crate::sources::Origin::Discovered;
                     if let Some(bib) = crate::sources::load::parse(&path, &text, origin, label) {
                         vault.sources.set_bibliography(bib);

@@ -2,6 +2,7 @@
 //! key (backlinks), and tags. Updated one note at a time: replacing a note touches only that
 //! note's entries and the keys it adds or removes.
 
+pub mod citations;
 pub mod keys;
 mod resolve;
 
@@ -141,7 +142,7 @@ pub struct Vault {
     generation: u64,
     pub alias_fallback: bool,
     /// Bibliographies, citations and literature notes (`crate::sources`).
-    pub sources: crate::sources::Sources,
+    pub sources: citations::Sources,
 }
 
 impl Vault {

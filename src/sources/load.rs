@@ -4,10 +4,7 @@
 
 use std::path::{Component, Path, PathBuf};
 
-use rayon::prelude::*;
-
 use super::{Bibliography, Format, Origin, Problem, TextPos, bibtex, csl};
-use crate::index::Vault;
 
 /// Larger files are refused: a bibliography of 100,000 entries is far below it.
 const MAX_BIB_BYTES: u64 = 64 * 1024 * 1024;
@@ -49,31 +46,6 @@ pub fn resolve_path(written: &str, base: &Path) -> PathBuf {
         }
     }
     normalize(&base.join(written))
-}
-
-/// The label users see for a bibliography: vault-relative (with `../` for a file beside the
-/// vault), or the whole path when it shares nothing with the vault.
-pub fn label(vault: &Vault, path: &Path) -> String {
-    if let Some((_, rel)) = vault.locate(path) {
-        return rel;
-    }
-    let Some(root) = vault.roots().first() else {
-        return path.display().to_string();
-    };
-    let root: Vec<Component> = root.components().collect();
-    let file: Vec<Component> = path.components().collect();
-    let common = root.iter().zip(&file).take_while(|(a, b)| a == b).count();
-    // Sharing only `/` says nothing: the whole path is clearer than a run of `../`.
-    if common <= 1 || root.len() - common > 2 {
-        return path.display().to_string();
-    }
-    let mut parts: Vec<String> = vec!["..".to_string(); root.len() - common];
-    parts.extend(
-        file[common..]
-            .iter()
-            .map(|c| c.as_os_str().to_string_lossy().into_owned()),
-    );
-    parts.join("/")
 }
 
 /// Parse a bibliography's text. `None` for a discovered `.json` that is not CSL: it is some
@@ -155,34 +127,6 @@ pub fn read(path: &Path, origin: Origin, label: String) -> Option<Bibliography> 
     Some(bib)
 }
 
-/// Every bibliography the vault should have: configured ones (relative to the first root),
-/// those named in notes' frontmatter, and the vault's own `.bib` and `.json` files.
-pub fn wanted(vault: &Vault, configured: &[String]) -> Vec<(PathBuf, Origin)> {
-    let mut out = Vec::new();
-    let base = vault.roots().first().cloned().unwrap_or_default();
-    for written in configured {
-        out.push((resolve_path(written, &base), Origin::Configured));
-    }
-    for (_, file, note) in vault.notes() {
-        let Some(fm) = &note.syntax.frontmatter else {
-            continue;
-        };
-        let folder = file.path.parent().unwrap_or(Path::new(""));
-        for (written, _) in &fm.bibliography {
-            out.push((resolve_path(written, folder), Origin::Frontmatter));
-        }
-    }
-    for (_, file) in vault.files() {
-        if !file.is_note() && is_bibliography_path(&file.path) {
-            out.push((file.path.clone(), Origin::Discovered));
-        }
-    }
-    // One read per file, under its highest-priority origin.
-    out.sort_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
-    out.dedup_by(|later, first| later.0 == first.0);
-    out
-}
-
 /// The bibliographies a note names in its frontmatter, as paths.
 pub fn named_by_note(note_path: &Path, syntax: &crate::syntax::NoteSyntax) -> Vec<PathBuf> {
     let folder = note_path.parent().unwrap_or(Path::new(""));
@@ -192,22 +136,6 @@ pub fn named_by_note(note_path: &Path, syntax: &crate::syntax::NoteSyntax) -> Ve
         .flat_map(|fm| fm.bibliography.iter())
         .map(|(written, _)| resolve_path(written, folder))
         .collect()
-}
-
-/// Read every wanted bibliography (in parallel) into the vault.
-pub fn load_into(vault: &mut Vault, configured: &[String]) {
-    let wanted = wanted(vault, configured);
-    let labels: Vec<String> = wanted.iter().map(|(p, _)| label(vault, p)).collect();
-    let bibs: Vec<Bibliography> = wanted
-        .into_par_iter()
-        .zip(labels)
-        .filter_map(|((path, origin), label)| read(&path, origin, label))
-        .collect();
-    if !bibs.is_empty() {
-        vault.sources.set_bibliographies(bibs);
-        // Built here, off the request path, so the first `[@` does not pay for it.
-        vault.sources.key_candidates();
-    }
 }
 
 #[cfg(test)]

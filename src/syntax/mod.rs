@@ -446,6 +446,15 @@ fn heading_text(text: &str, span: Span) -> (Span, String) {
     (Span::new(start, end), text[start..end].to_string())
 }
 
+/// Round `at` down to a char boundary of `text`, clamped to its length.
+pub fn floor_boundary(text: &str, at: usize) -> usize {
+    let mut at = at.min(text.len());
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
+}
+
 #[cfg(test)]
 mod hostile;
 #[cfg(test)]
