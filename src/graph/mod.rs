@@ -14,7 +14,7 @@ use rustc_hash::FxHashMap as HashMap;
 
 use crate::features::citations::literature_notes;
 use crate::index::{Broken, FileId, Vault, keys};
-use crate::sources::fold_key;
+use crate::index::citations::fold_key;
 use crate::syntax::{Link, LinkKind};
 
 /// The version of the JSON schema (README, "Graph"). Bumped only when a field changes meaning or
