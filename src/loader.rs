@@ -253,7 +253,6 @@ impl Loaded {
     }
 }
 
-
 /// Load the vault at `root` (canonical) as the CLI commands see it: its settings (exclusions,
 /// bibliographies, alias fallback) applied, problems with them logged.
 pub fn load_configured(root: &Path) -> (crate::config::Config, Vault, Vec<Skipped>) {

@@ -49,16 +49,14 @@ pub fn find_note(vault: &Vault, root: &Path, graph: &Graph, spec: &str) -> Optio
         }
     }
     let rel = spec.trim_start_matches("./").replace('\\', "/");
-    let rel = rel.strip_prefix(&format!("{}/", root.display())).unwrap_or(&rel);
+    let rel = rel
+        .strip_prefix(&format!("{}/", root.display()))
+        .unwrap_or(&rel);
     node_of_path(graph, rel).or_else(|| node_of_path(graph, &format!("{rel}.md")))
 }
 
 /// The graph `request` asks for, from a loaded vault.
-pub fn graph_for(
-    vault: &Vault,
-    root: &Path,
-    request: &Request,
-) -> Result<Graph, String> {
+pub fn graph_for(vault: &Vault, root: &Path, request: &Request) -> Result<Graph, String> {
     let graph = extract(vault, &request.options);
     match &request.note {
         None => Ok(graph),
@@ -109,4 +107,35 @@ pub fn run(dir: &Path, request: &Request, out: &mut dyn Write) -> Result<(), Str
         started.elapsed()
     );
     write(&graph, &root, request.format, out).map_err(|e| e.to_string())
+}
+
+/// Where the editor command writes the page of the vault at `root`: the user's cache folder
+/// (`$XDG_CACHE_HOME`, else `~/.cache`), one file per vault and kind (whole or local), named
+/// by a hash of the vault's path. Never inside the vault.
+pub fn page_path(root: &Path, local: bool) -> Option<std::path::PathBuf> {
+    let cache = std::env::var_os("XDG_CACHE_HOME")
+        .filter(|v| !v.is_empty())
+        .map(std::path::PathBuf::from)
+        .filter(|p| p.is_absolute())
+        .or_else(|| {
+            std::env::var_os("HOME")
+                .filter(|v| !v.is_empty())
+                .map(|h| std::path::PathBuf::from(h).join(".cache"))
+        })?;
+    // FNV-1a: stable across runs and versions, unlike the standard library's hasher.
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in root.to_string_lossy().bytes() {
+        hash = (hash ^ b as u64).wrapping_mul(0x100_0000_01b3);
+    }
+    let name = root
+        .file_name()
+        .map(|n| n.to_string_lossy().replace(['/', '\\', ' '], "_"))
+        .unwrap_or_default();
+    let kind = if local { "local" } else { "vault" };
+    Some(
+        cache
+            .join("notegraph")
+            .join("graph")
+            .join(format!("{name}-{hash:016x}-{kind}.html")),
+    )
 }

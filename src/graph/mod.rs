@@ -13,8 +13,8 @@ use std::collections::VecDeque;
 use rustc_hash::FxHashMap as HashMap;
 
 use crate::features::citations::literature_notes;
-use crate::index::{Broken, FileId, Vault, keys};
 use crate::index::citations::fold_key;
+use crate::index::{Broken, FileId, Vault, keys};
 use crate::syntax::{Link, LinkKind};
 
 /// The version of the JSON schema (README, "Graph"). Bumped only when a field changes meaning or

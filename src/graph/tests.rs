@@ -208,9 +208,7 @@ fn dot_output_escapes_names_and_marks_kinds() {
 
 #[test]
 fn graphml_escapes_markup_and_drops_characters_xml_cannot_hold() {
-    let f = Fixture::parse(
-        "//- /a <b> & 'c'.md\n[[x\u{1}y]]\n",
-    );
+    let f = Fixture::parse("//- /a <b> & 'c'.md\n[[x\u{1}y]]\n");
     let mut out = Vec::new();
     write::graphml(&extract(&f.vault, &Options::default()), &mut out).unwrap();
     let text = String::from_utf8(out).unwrap();

@@ -51,9 +51,7 @@ fn json_graph<'a>(graph: &'a Graph, root: &'a str) -> JsonGraph<'a> {
         schema: "notegraph-graph",
         version: SCHEMA_VERSION,
         root,
-        focus: graph
-            .focus
-            .map(|(node, depth)| JsonFocus { node, depth }),
+        focus: graph.focus.map(|(node, depth)| JsonFocus { node, depth }),
         nodes: graph
             .nodes
             .iter()
@@ -215,8 +213,16 @@ pub fn graphml(graph: &Graph, out: &mut dyn Write) -> io::Result<()> {
         if let Some(path) = &n.path {
             writeln!(out, r#"      <data key="path">{}</data>"#, xml_text(path))?;
         }
-        writeln!(out, r#"      <data key="title">{}</data>"#, xml_text(&n.title))?;
-        writeln!(out, r#"      <data key="folder">{}</data>"#, xml_text(&n.folder))?;
+        writeln!(
+            out,
+            r#"      <data key="title">{}</data>"#,
+            xml_text(&n.title)
+        )?;
+        writeln!(
+            out,
+            r#"      <data key="folder">{}</data>"#,
+            xml_text(&n.folder)
+        )?;
         if !n.tags.is_empty() {
             writeln!(
                 out,

@@ -33,8 +33,8 @@ fn graph_json(args: &[&str]) -> Value {
 fn graph_json_of_the_example_vault_matches_its_snapshot() {
     let (code, out, err) = notegraph(&["graph", "examples/vault", "--format", "json"]);
     assert_eq!(code, 0, "{err}");
-    let root = std::fs::canonicalize(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/vault"))
-        .unwrap();
+    let root =
+        std::fs::canonicalize(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/vault")).unwrap();
     let root = serde_json::to_string(&root.to_string_lossy()).unwrap();
     // The root is where the repo is checked out; everything else is the vault's.
     let out = out.replacen(&format!("\"root\": {root}"), "\"root\": \"<vault>\"", 1);
@@ -48,7 +48,11 @@ fn graph_counts_agree_with_check() {
     let report: Value = serde_json::from_str(&report).unwrap();
     let nodes = graph["nodes"].as_array().unwrap();
     let edges = graph["edges"].as_array().unwrap();
-    let kind = |i: &Value| nodes[i.as_u64().unwrap() as usize]["kind"].as_str().unwrap();
+    let kind = |i: &Value| {
+        nodes[i.as_u64().unwrap() as usize]["kind"]
+            .as_str()
+            .unwrap()
+    };
 
     let notes = nodes.iter().filter(|n| n["kind"] == "note").count();
     assert_eq!(notes as u64, report["summary"]["notes"].as_u64().unwrap());
@@ -126,7 +130,9 @@ fn pipe(program: &str, args: &[&str], input: &str) -> (bool, String, String) {
 #[test]
 fn graph_dot_is_accepted_by_graphviz() {
     if !have("dot") {
-        eprintln!("notice: Graphviz `dot` is not installed; skipping the DOT check (.ci/run installs it)");
+        eprintln!(
+            "notice: Graphviz `dot` is not installed; skipping the DOT check (.ci/run installs it)"
+        );
         return;
     }
     let (code, dot, err) = notegraph(&["graph", "examples/vault", "--format", "dot"]);
@@ -192,7 +198,10 @@ fn graph_graphml_is_well_formed_and_follows_the_graphml_structure() {
                             .contains(&ty.as_str())
                     );
                     let id = attr(&e, "id").unwrap();
-                    assert!(keys.insert(id, (domain, ty)).is_none(), "key ids are unique");
+                    assert!(
+                        keys.insert(id, (domain, ty)).is_none(),
+                        "key ids are unique"
+                    );
                 }
                 (Some("graphml"), "graph") => {
                     seen_graph = true;
@@ -201,7 +210,10 @@ fn graph_graphml_is_well_formed_and_follows_the_graphml_structure() {
                 }
                 (Some("graph"), "node") => {
                     nodes += 1;
-                    assert!(node_ids.insert(attr(&e, "id").unwrap()), "node ids are unique");
+                    assert!(
+                        node_ids.insert(attr(&e, "id").unwrap()),
+                        "node ids are unique"
+                    );
                 }
                 (Some("graph"), "edge") => {
                     edges += 1;
@@ -225,7 +237,10 @@ fn graph_graphml_is_well_formed_and_follows_the_graphml_structure() {
                 if let Some((key, ty)) = &data_key {
                     let text = t.decode().unwrap().into_owned();
                     if ty == "int" {
-                        assert!(text.parse::<i32>().is_ok(), "{key} = {text:?} is not an int");
+                        assert!(
+                            text.parse::<i32>().is_ok(),
+                            "{key} = {text:?} is not an int"
+                        );
                     }
                 }
             }
@@ -289,18 +304,41 @@ fn graph_writes_to_out_and_refuses_bad_usage_with_exit_2() {
         .join(format!("graph-out-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let out = dir.join("graph.html");
-    let (code, stdout, err) = notegraph(&["graph", "examples/vault", "--out", out.to_str().unwrap()]);
+    let (code, stdout, err) =
+        notegraph(&["graph", "examples/vault", "--out", out.to_str().unwrap()]);
     assert_eq!((code, stdout.as_str()), (0, ""), "{err}");
     let page = std::fs::read_to_string(&out).unwrap();
     assert!(page.starts_with("<!doctype html>"));
-    assert!(page.contains("default-src 'none'"), "the page forbids network requests");
+    assert!(
+        page.contains("default-src 'none'"),
+        "the page forbids network requests"
+    );
     assert!(!page.contains("<!--NOTEGRAPH_"), "every slot is filled");
 
     for (args, message) in [
-        (&["graph", "examples/vault", "--format", "svg"][..], "--format takes"),
-        (&["graph", "examples/vault", "--depth", "2"], "--depth needs --note"),
-        (&["graph", "examples/vault", "--note", "Home.md", "--depth", "0"], "--depth takes"),
-        (&["graph", "examples/vault", "--note", "No such note"], "no note"),
+        (
+            &["graph", "examples/vault", "--format", "svg"][..],
+            "--format takes",
+        ),
+        (
+            &["graph", "examples/vault", "--depth", "2"],
+            "--depth needs --note",
+        ),
+        (
+            &[
+                "graph",
+                "examples/vault",
+                "--note",
+                "Home.md",
+                "--depth",
+                "0",
+            ],
+            "--depth takes",
+        ),
+        (
+            &["graph", "examples/vault", "--note", "No such note"],
+            "no note",
+        ),
         (&["graph", "examples/no-such-folder"], "is not a folder"),
     ] {
         let (code, stdout, err) = notegraph(args);
@@ -309,4 +347,110 @@ fn graph_writes_to_out_and_refuses_bad_usage_with_exit_2() {
         assert!(err.contains(message), "{args:?}: {err}");
     }
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+mod editor_command {
+    //! `notegraph.showGraph` over stdio, as an editor runs it.
+    use serde_json::json;
+
+    use crate::client::{Client, TempVault, uri};
+
+    fn vault() -> TempVault {
+        TempVault::new(
+            "show-graph",
+            &[
+                ("Center.md", "[[Near]] [[Missing]]\n"),
+                ("Near.md", "[[Far]]\n"),
+                ("Far.md", "end\n"),
+                ("In.md", "[[Center]]\n"),
+            ],
+        )
+    }
+
+    fn titles_in(page: &str) -> Vec<String> {
+        // The page's data: paths of files in its "path" column.
+        let start = page.find(r#""path":["#).expect("path column") + 8;
+        let end = start + page[start..].find(']').unwrap();
+        let mut paths: Vec<String> = serde_json::from_str(&format!("[{}]", &page[start..end]))
+            .map(|v: Vec<Option<String>>| v.into_iter().flatten().collect())
+            .unwrap();
+        paths.sort();
+        paths
+    }
+
+    #[test]
+    fn show_graph_writes_the_local_graph_to_the_cache_and_asks_to_open_it_externally() {
+        let vault = vault();
+        let cache = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+            .join(format!("show-graph-cache-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&cache);
+        let caps = json!({"window": {"showDocument": {"support": true}}});
+        let mut client = Client::start_with_env(
+            &vault.root,
+            caps,
+            &[("XDG_CACHE_HOME", cache.to_str().unwrap())],
+        );
+        client.open(&vault.path("Center.md"));
+
+        // Explicit note and depth 1: the note and exactly its neighbours, both ways.
+        let page_uri = client.request(
+            "workspace/executeCommand",
+            json!({"command": "notegraph.showGraph", "arguments": [uri(&vault.path("Center.md")), 1]}),
+        );
+        let shown = client
+            .server_requests
+            .iter()
+            .find(|r| r["method"] == "window/showDocument")
+            .expect("the server asked to show the page")
+            .clone();
+        assert_eq!(shown["params"]["external"], true);
+        assert_eq!(shown["params"]["uri"], page_uri);
+        let page_path = page_uri
+            .as_str()
+            .unwrap()
+            .strip_prefix("file://")
+            .unwrap()
+            .to_string();
+        assert!(
+            page_path.starts_with(cache.to_str().unwrap()),
+            "{page_path}"
+        );
+        let page = std::fs::read_to_string(&page_path).unwrap();
+        assert_eq!(titles_in(&page), ["Center.md", "In.md", "Near.md"]);
+
+        // No arguments (Helix): the note last opened, at depth 2.
+        client.request(
+            "workspace/executeCommand",
+            json!({"command": "notegraph.showGraph"}),
+        );
+        let page = std::fs::read_to_string(&page_path).unwrap();
+        assert_eq!(
+            titles_in(&page),
+            ["Center.md", "Far.md", "In.md", "Near.md"]
+        );
+
+        // "vault": the whole vault, in its own file.
+        let whole = client.request(
+            "workspace/executeCommand",
+            json!({"command": "notegraph.showGraph", "arguments": ["vault"]}),
+        );
+        assert_ne!(whole, page_uri);
+
+        // Nothing was written inside the vault.
+        let mut files: Vec<String> = std::fs::read_dir(&vault.root)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        files.sort();
+        assert_eq!(files, ["Center.md", "Far.md", "In.md", "Near.md"]);
+
+        // A bad depth is refused, not guessed.
+        let id = client.send_request(
+            "workspace/executeCommand",
+            json!({"command": "notegraph.showGraph", "arguments": [uri(&vault.path("Center.md")), 0]}),
+        );
+        assert_eq!(client.response(id)["error"]["code"], -32602);
+        client.shutdown();
+        let _ = std::fs::remove_dir_all(&cache);
+    }
 }
