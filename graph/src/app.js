@@ -298,6 +298,8 @@ function start() {
   }
   legend();
   const shown = stats();
+  // A local graph opens with its note selected: its name and path in the panel, its dot ringed.
+  if (g.focus) select(String(g.focus.node));
 
   // For tests and benchmarks (graph/test/run.mjs, bench/graph_bench.py): plain reads, no
   // control the page itself lacks.

@@ -191,6 +191,6 @@ mod tests {
     fn coordinates_are_short() {
         assert_eq!(round2(-0.001), "0");
         assert_eq!(round2(1.0), "1");
-        assert_eq!(round2(-3.14159), "-3.14");
+        assert_eq!(round2(-1.23456), "-1.23");
     }
 }

@@ -244,11 +244,8 @@ fn graph_graphml_is_well_formed_and_follows_the_graphml_structure() {
                     }
                 }
             }
-            Event::End(_) => {
-                if stack.pop().as_deref() == Some("data") {
-                    data_key = None;
-                }
-            }
+            // The guard pops the closed element whichever arm runs.
+            Event::End(_) if stack.pop().as_deref() == Some("data") => data_key = None,
             Event::Eof => break,
             _ => {}
         }
