@@ -85,10 +85,11 @@ function start() {
   const linkDegree = new Uint32Array(nodes.length);
   const addNode = (i) => {
     const n = nodes[i];
-    // Big vaults get small dots, so that hubs stand out without covering their neighbours.
-    const size = (big ? 1.5 : 4) + 1.6 * Math.sqrt(n.backlinks);
+    // Sizes are in screen pixels: thousands of notes get small dots, so that hubs stand out
+    // without covering their neighbours.
+    const size = nodes.length > 2000 ? 1.5 + 0.8 * Math.sqrt(n.backlinks) : 4 + 1.6 * Math.sqrt(n.backlinks);
     graph.addNode(String(i), {
-      x: layout[2 * i], y: layout[2 * i + 1], size: Math.min(size, 24),
+      x: layout[2 * i], y: layout[2 * i + 1], size: Math.min(size, nodes.length > 2000 ? 16 : 24),
       label: n.title, color: colourOf(n), kind: n.kind, depth: n.depth,
     });
   };
