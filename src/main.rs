@@ -17,7 +17,7 @@ Usage:
                                      graph of one note, --depth links around it (default 2)
   notegraph --version | --help
 
-Logging goes to stderr; set NOTEGRAPH_LOG=debug|info|warn|error (default info).";
+Logging goes to stderr; set NOTEGRAPH_LOG=trace|debug|info|warn|error (default warn).";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
