@@ -64,6 +64,9 @@ pub struct State {
     pub shutdown_requested: AtomicBool,
     /// Configuration problems found during `initialize`, shown once the client is initialized.
     pub(in crate::lsp) startup_problems: Mutex<Vec<String>>,
+    /// The note last opened or edited: the "current note" of commands sent without one
+    /// (Helix's `:lsp-workspace-command` sends no arguments).
+    pub(in crate::lsp) last_note: Mutex<Option<PathBuf>>,
 }
 
 impl State {
@@ -84,6 +87,7 @@ impl State {
             reindex: Mutex::new(Reindex::default()),
             shutdown_requested: AtomicBool::new(false),
             startup_problems: Mutex::new(Vec::new()),
+            last_note: Mutex::new(None),
         })
     }
 
@@ -130,6 +134,17 @@ impl State {
     /// Turns true once the first index is built.
     pub fn ready_signal(&self) -> watch::Receiver<bool> {
         self.ready.subscribe()
+    }
+
+    pub(in crate::lsp) fn set_last_note(&self, path: &Path) {
+        *self.last_note.lock().unwrap_or_else(|p| p.into_inner()) = Some(path.to_path_buf());
+    }
+
+    pub(in crate::lsp) fn last_note(&self) -> Option<PathBuf> {
+        self.last_note
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     pub(in crate::lsp) fn is_ready(&self) -> bool {
