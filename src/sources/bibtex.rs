@@ -1,10 +1,47 @@
 //! BibTeX and BibLaTeX files, read with the `biblatex` crate one entry at a time, so that a
 //! malformed entry is reported and skipped instead of losing the whole file.
 
-use biblatex::{Bibliography as Parsed, ChunksExt, RawBibliography, RawChunk};
+use std::collections::HashMap;
+
+use biblatex::{Bibliography as Parsed, ChunksExt, RawBibliography, RawChunk, Spanned};
 use rayon::prelude::*;
 
 use super::{Entry, Lines, Name, Problem};
+
+/// Deepest brace nesting an entry may have. The biblatex crate parses a command's braced
+/// argument by recursion (`\"{\"{…}}`), once per level and rescanning the rest each time, so
+/// unbounded nesting overflows the stack (a crash the panic guard cannot catch) or takes
+/// seconds. Real exports nest a handful of levels.
+const MAX_BRACE_DEPTH: usize = 64;
+
+/// How much text `@string` abbreviations may expand to in one entry: `@string{b = a # a}`,
+/// `@string{c = b # b}`… doubles at every level.
+const MAX_EXPANDED_BYTES: usize = 1 << 20;
+
+/// How deep `@string` abbreviations may refer to one another. Expansion recurses once per
+/// level; cycles are caught before this, long chains by it.
+const MAX_ABBREVIATION_DEPTH: usize = 32;
+
+/// The deepest brace nesting in `chunk`, counting as biblatex's raw parser does: a backslash
+/// escapes the next character.
+fn brace_depth(chunk: &str) -> usize {
+    let (mut depth, mut deepest) = (0usize, 0usize);
+    let mut bytes = chunk.bytes();
+    while let Some(b) = bytes.next() {
+        match b {
+            b'\\' => {
+                bytes.next();
+            }
+            b'{' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    deepest
+}
 
 /// Offsets where an entry starts: an `@type{` or `@type(` at the start of a line (Zotero and
 /// Better BibTeX write one entry per such line). A malformed entry then spoils only the text up
@@ -36,18 +73,21 @@ pub fn parse(text: &str) -> (Vec<Entry>, Vec<Problem>) {
         .windows(2)
         .map(|pair| (pair[0], &text[pair[0]..pair[1]]))
         .collect();
-    // `@string` abbreviations count for the entries of the whole file: read them first.
+    // `@string` abbreviations count for the entries of the whole file: read them first. Those
+    // too deeply nested are left out here and reported with the other chunks below.
     let is_string = |chunk: &str| {
         chunk
             .get(1..7)
             .is_some_and(|kind| kind.eq_ignore_ascii_case("string"))
     };
-    let abbreviations: Vec<_> = chunks
+    let pairs: Vec<_> = chunks
         .iter()
-        .filter(|(_, chunk)| is_string(chunk))
+        .filter(|(_, chunk)| is_string(chunk) && brace_depth(chunk) <= MAX_BRACE_DEPTH)
         .filter_map(|(_, chunk)| RawBibliography::parse(chunk).ok())
         .flat_map(|raw| raw.abbreviations)
         .collect();
+    // Later definitions win, as in BibTeX.
+    let abbreviations: Abbreviations = pairs.iter().map(|p| (p.key.v, &p.value.v)).collect();
     // Then every entry on its own, on every core, each chunk's parse dropped as soon as its entry
     // is read: a 5,000-entry export never holds more than a few parses at once.
     let results: Vec<Result<ChunkEntries, Problem>> = chunks
@@ -68,24 +108,44 @@ pub fn parse(text: &str) -> (Vec<Entry>, Vec<Problem>) {
             Err(problem) => problems.push(problem),
         }
     }
-    inherit(&mut entries, &parents);
+    problems.extend(inherit(&mut entries, &parents));
     (entries, problems)
 }
 
+/// `@string` abbreviations by name, with their raw values.
+type Abbreviations<'t, 'p> = HashMap<&'t str, &'p Vec<Spanned<RawChunk<'t>>>>;
+
 /// `crossref` and `xdata`: a child takes what it lacks from its parent in the same file (its
 /// container is the parent's title when the parent is the book or proceedings). Entries are
-/// read one at a time, so the parser cannot do this itself.
-fn inherit(entries: &mut [Entry], parents: &[Option<String>]) {
-    let by_key: std::collections::HashMap<String, usize> = entries
+/// read one at a time, so the parser cannot do this itself. Returns a problem for each entry
+/// on a cycle of parents (`a` → `b` → `a`); those inherit nothing.
+fn inherit(entries: &mut [Entry], parents: &[Option<String>]) -> Vec<Problem> {
+    let by_key: HashMap<String, usize> = entries
         .iter()
         .enumerate()
         .map(|(i, e)| (e.key.to_lowercase(), i))
         .collect();
-    for (child, parent) in parents.iter().enumerate() {
-        let Some(&p) = parent.as_ref().and_then(|k| by_key.get(&k.to_lowercase())) else {
+    let parent_of: Vec<Option<usize>> = parents
+        .iter()
+        .map(|p| {
+            p.as_ref()
+                .and_then(|k| by_key.get(&k.to_lowercase()).copied())
+        })
+        .collect();
+    let on_cycle = on_cycles(&parent_of);
+    let mut problems = Vec::new();
+    for (child, parent) in parent_of.iter().enumerate() {
+        let Some(p) = *parent else {
             continue;
         };
-        if p == child {
+        if on_cycle[child] {
+            problems.push(Problem {
+                at: entries[child].start,
+                message: format!(
+                    "`{}` is its own crossref or xdata ancestor; nothing is inherited",
+                    entries[child].key
+                ),
+            });
             continue;
         }
         let parent = entries[p].clone();
@@ -109,6 +169,35 @@ fn inherit(entries: &mut [Entry], parents: &[Option<String>]) {
             entry.authors = parent.authors.clone();
         }
     }
+    problems
+}
+
+/// Which nodes lie on a cycle of a graph where each node has at most one parent. Linear: each
+/// node is walked once, so a chain of 100,000 crossrefs costs 100,000 steps, not their square.
+fn on_cycles(parent_of: &[Option<usize>]) -> Vec<bool> {
+    // 0: not seen; 1: on the walk in progress; 2: done.
+    let mut state = vec![0u8; parent_of.len()];
+    let mut on_cycle = vec![false; parent_of.len()];
+    let mut walk = Vec::new();
+    for start in 0..parent_of.len() {
+        let mut node = Some(start);
+        while let Some(n) = node.filter(|&n| state[n] == 0) {
+            state[n] = 1;
+            walk.push(n);
+            node = parent_of[n];
+        }
+        // Stopped at a node of this walk: it and everything after it in the walk is the cycle.
+        if let Some(n) = node.filter(|&n| state[n] == 1) {
+            let from = walk.iter().position(|&w| w == n).unwrap_or(walk.len());
+            for &w in &walk[from..] {
+                on_cycle[w] = true;
+            }
+        }
+        for w in walk.drain(..) {
+            state[w] = 2;
+        }
+    }
+    on_cycle
 }
 
 /// A chunk's entries, each with the key of the parent it names (`crossref`, `xdata`).
@@ -118,9 +207,15 @@ type ChunkEntries = Vec<(Entry, Option<String>)>;
 fn read_chunk(
     from: usize,
     chunk: &str,
-    abbreviations: &[biblatex::Pair],
+    abbreviations: &Abbreviations,
     lines: &Lines,
 ) -> Result<ChunkEntries, Problem> {
+    if brace_depth(chunk) > MAX_BRACE_DEPTH {
+        return Err(Problem {
+            at: lines.pos(from),
+            message: format!("entry skipped: braces nested deeper than {MAX_BRACE_DEPTH} levels"),
+        });
+    }
     let raw = RawBibliography::parse(chunk).map_err(|err| Problem {
         // Reported where the entry starts: the error itself is often at the next entry.
         at: lines.pos(from),
@@ -131,38 +226,120 @@ fn read_chunk(
         ),
     })?;
     let mut out = Vec::new();
-    for raw_entry in raw.entries {
+    for mut raw_entry in raw.entries {
         let key_span = raw_entry.v.key.span.clone();
-        let used: Vec<_> = abbreviations
-            .iter()
-            .filter(|a| {
-                raw_entry.v.fields.iter().any(|f| {
-                    f.value
-                        .v
-                        .iter()
-                        .any(|c| matches!(c.v, RawChunk::Abbreviation(name) if name == a.key.v))
-                })
-            })
-            .cloned()
-            .collect();
+        let skipped = |message: String| Problem {
+            at: lines.pos(from + key_span.start),
+            message: format!("entry skipped: {message}"),
+        };
+        // Abbreviations are expanded here, not by the crate: it follows them by recursion, with
+        // neither a cycle check (`@string{a = a}`) nor a bound on their growth.
+        let mut budget = MAX_EXPANDED_BYTES;
+        for pair in &mut raw_entry.v.fields {
+            let mut expanded = Vec::new();
+            expand(
+                &pair.value.v,
+                abbreviations,
+                &mut Vec::new(),
+                &mut budget,
+                &mut expanded,
+            )
+            .map_err(skipped)?;
+            pair.value.v = expanded;
+        }
+        // `crossref` and `xdata` are followed by `inherit`, across the file's entries: the
+        // crate would follow them too, by recursion, without a cycle check (an entry naming
+        // itself overflowed the stack).
+        let mut parent = None;
+        raw_entry.v.fields.retain(|pair| {
+            let is_parent = ["crossref", "xdata"]
+                .iter()
+                .any(|name| pair.key.v.eq_ignore_ascii_case(name));
+            if is_parent && parent.is_none() {
+                parent = parent_key(&pair.value.v);
+            }
+            !is_parent
+        });
         let single = RawBibliography {
             preamble: String::new(),
             entries: vec![raw_entry],
-            abbreviations: used,
+            abbreviations: Vec::new(),
         };
         let parsed = Parsed::from_raw(single).map_err(|err| Problem {
             at: lines.pos(from + err.span.start.max(key_span.start)),
             message: format!("entry skipped: {}", err.kind),
         })?;
         for entry in parsed.iter() {
-            let parent = field(entry, &["crossref", "xdata"]);
             let mut entry = convert(entry);
             entry.start = lines.pos(from + key_span.start);
             entry.end = lines.pos(from + key_span.end);
-            out.push((entry, parent));
+            out.push((entry, parent.clone()));
         }
     }
     Ok(out)
+}
+
+/// `field` with every `@string` abbreviation it uses replaced by its value, appended to `out`.
+/// Unknown names stay as they are: the crate knows the months (`jan`) and reports the rest.
+/// `using` holds the abbreviations being expanded, to catch cycles.
+fn expand<'t>(
+    field: &[Spanned<RawChunk<'t>>],
+    abbreviations: &Abbreviations<'t, '_>,
+    using: &mut Vec<&'t str>,
+    budget: &mut usize,
+    out: &mut Vec<Spanned<RawChunk<'t>>>,
+) -> Result<(), String> {
+    for chunk in field {
+        match chunk.v {
+            RawChunk::Normal(text) => {
+                // Only what abbreviations bring counts: the entry's own text is in the file.
+                if !using.is_empty() {
+                    *budget = budget.checked_sub(text.len()).ok_or_else(|| {
+                        format!(
+                            "@string abbreviations expand to more than {MAX_EXPANDED_BYTES} bytes"
+                        )
+                    })?;
+                }
+                out.push(chunk.clone());
+            }
+            RawChunk::Abbreviation(name) => {
+                let Some(value) = abbreviations.get(name) else {
+                    out.push(chunk.clone());
+                    continue;
+                };
+                if using.contains(&name) {
+                    return Err(format!("@string `{name}` refers to itself"));
+                }
+                if using.len() >= MAX_ABBREVIATION_DEPTH {
+                    return Err(format!(
+                        "@string abbreviations refer to one another more than {MAX_ABBREVIATION_DEPTH} levels deep"
+                    ));
+                }
+                using.push(name);
+                let start = out.len();
+                expand(value, abbreviations, using, budget, out)?;
+                using.pop();
+                // Positions in the entry, not in the `@string` (errors are reported by them).
+                for expanded in &mut out[start..] {
+                    expanded.span = chunk.span.clone();
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The key a `crossref` or `xdata` value names (the first, for an `xdata` list), once its
+/// abbreviations are expanded.
+fn parent_key(value: &[Spanned<RawChunk<'_>>]) -> Option<String> {
+    let text: String = value
+        .iter()
+        .map(|chunk| match chunk.v {
+            RawChunk::Normal(text) | RawChunk::Abbreviation(text) => text,
+        })
+        .collect();
+    let key = text.split(',').next()?.trim();
+    (!key.is_empty()).then(|| key.to_string())
 }
 
 fn field(entry: &biblatex::Entry, names: &[&str]) -> Option<String> {
@@ -336,6 +513,121 @@ mod tests {
             ),
             (Some("2000"), Some("The Proceedings"), Some("ACM"), 1, 1)
         );
+    }
+
+    /// Parse on a thread with the stack the server's workers have (tokio and rayon give
+    /// 2 MiB): a stack overflow aborts the process, which no panic guard catches.
+    fn parse_on_worker_stack(text: String) -> (Vec<Entry>, Vec<Problem>) {
+        std::thread::Builder::new()
+            .stack_size(2 << 20)
+            .spawn(move || parse(&text))
+            .expect("spawn")
+            .join()
+            .expect("parse panicked")
+    }
+
+    /// Each entry as `key year title container`, then each problem as `line: message`.
+    fn summary((entries, problems): (Vec<Entry>, Vec<Problem>)) -> String {
+        let mut out: Vec<String> = entries
+            .iter()
+            .map(|e| {
+                format!(
+                    "{} {:?} {:?} {:?}",
+                    e.key,
+                    e.year.as_deref(),
+                    e.title.as_deref(),
+                    e.container.as_deref()
+                )
+            })
+            .collect();
+        out.extend(
+            problems
+                .iter()
+                .map(|p| format!("{}: {}", p.at.line + 1, p.message)),
+        );
+        out.join("\n")
+    }
+
+    #[test]
+    fn crossref_and_xdata_cycles_keep_their_entries_inherit_nothing_and_are_reported() {
+        let bib = "@article{a, title = {A}, crossref = {a}}\n\
+                   @article{x, title = {X}, xdata = {x}}\n\
+                   @article{b, title = {B}, crossref = {c}}\n\
+                   @book{c, title = {C}, year = 2000, crossref = {B}}\n\
+                   @article{d, title = {D}, crossref = {c}}\n\
+                   @article{e, title = {E}, xdata = {c, a}}\n";
+        expect![[r#"
+            a None Some("A") None
+            x None Some("X") None
+            b None Some("B") None
+            c Some("2000") Some("C") None
+            d Some("2000") Some("D") Some("C")
+            e Some("2000") Some("E") Some("C")
+            1: `a` is its own crossref or xdata ancestor; nothing is inherited
+            2: `x` is its own crossref or xdata ancestor; nothing is inherited
+            3: `b` is its own crossref or xdata ancestor; nothing is inherited
+            4: `c` is its own crossref or xdata ancestor; nothing is inherited"#]]
+        .assert_eq(&summary(parse_on_worker_stack(bib.to_string())));
+    }
+
+    #[test]
+    fn string_abbreviations_that_cycle_chain_or_explode_skip_only_the_entries_using_them() {
+        let mut bib = String::from(
+            "@string{self = self}\n\
+             @string{p = q}\n\
+             @string{q = p # { x}}\n\
+             @string{ok = {Fine}}\n\
+             @string{later = ok # { and } # ok}\n",
+        );
+        // A chain longer than expansion may recurse, and a value that doubles at every level.
+        bib.push_str("@string{c0 = {x}}\n");
+        for i in 1..=40 {
+            bib.push_str(&format!("@string{{c{i} = c{}}}\n", i - 1));
+        }
+        bib.push_str(&format!("@string{{d0 = {{{}}}}}\n", "y".repeat(1024)));
+        for i in 1..=30 {
+            bib.push_str(&format!("@string{{d{i} = d{0} # d{0}}}\n", i - 1));
+        }
+        bib.push_str(
+            "@article{one, title = self}\n\
+             @article{two, title = p}\n\
+             @article{three, title = later, year = {1999}, month = jan}\n\
+             @article{four, title = c40}\n\
+             @article{five, title = c20}\n\
+             @article{six, title = d30}\n\
+             @article{seven, title = d9}\n",
+        );
+        let shown = summary(parse_on_worker_stack(bib));
+        expect![[r#"
+            three Some("1999") Some("Fine and Fine") None
+            five None Some("x") None
+            seven None Some("<512 KiB of y>") None
+            78: entry skipped: @string `self` refers to itself
+            79: entry skipped: @string `p` refers to itself
+            81: entry skipped: @string abbreviations refer to one another more than 32 levels deep
+            83: entry skipped: @string abbreviations expand to more than 1048576 bytes"#]]
+        .assert_eq(&shown.replace(&"y".repeat(1024 * 512), "<512 KiB of y>"));
+    }
+
+    #[test]
+    fn braces_and_accent_commands_nested_deep_skip_only_their_entry() {
+        let accents = format!("{}x{}", "\\\"{".repeat(4_000), "}".repeat(4_000));
+        let braces = format!("{}x{}", "{".repeat(100_000), "}".repeat(100_000));
+        let shallow = format!("{}x{}", "\\\"{".repeat(20), "}".repeat(20));
+        let bib = format!(
+            "@article{{accents, title = {{{accents}}}}}\n\
+             @string{{deep = {{{braces}}}}}\n\
+             @article{{braces, title = {{{braces}}}}}\n\
+             @article{{uses, title = deep}}\n\
+             @article{{shallow, title = {{{shallow}}}}}\n"
+        );
+        expect![[r#"
+            shallow None Some("ẍ\u{308}\u{308}\u{308}\u{308}\u{308}\u{308}\u{308}\u{308}\u{308}\u{308}\u{308}\u{308}\u{308}\u{308}\u{308}\u{308}\u{308}\u{308}\u{308}") None
+            1: entry skipped: braces nested deeper than 64 levels
+            2: entry skipped: braces nested deeper than 64 levels
+            3: entry skipped: braces nested deeper than 64 levels
+            4: entry skipped: unknown abbreviation "deep""#]]
+        .assert_eq(&summary(parse_on_worker_stack(bib)));
     }
 
     #[test]
