@@ -86,14 +86,15 @@ impl Config {
         let Some(root) = root else {
             return (config, problems);
         };
-        if let Ok(text) = std::fs::read_to_string(root.join(".obsidian/app.json")) {
+        let app = root.join(".obsidian/app.json");
+        if let Ok(text) = crate::loader::read_text(&app, &crate::loader::JSON_SETTINGS) {
             match serde_json::from_str::<Value>(&text) {
                 Ok(app) => config.apply_obsidian(&app),
                 Err(err) => problems.push(format!(".obsidian/app.json: not JSON ({err})")),
             }
         }
         let toml_path = root.join(".notegraph.toml");
-        match std::fs::read_to_string(&toml_path) {
+        match crate::loader::read_text(&toml_path, &crate::loader::TOML_SETTINGS) {
             Ok(text) => match toml::from_str::<Value>(&text) {
                 Ok(value) => problems.extend(
                     config
@@ -106,8 +107,8 @@ impl Config {
                     err.to_string().trim()
                 )),
             },
-            Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
-            Err(err) => problems.push(format!(".notegraph.toml: cannot read ({err})")),
+            Err(err) if err.not_found => {}
+            Err(err) => problems.push(format!(".notegraph.toml: {err}")),
         }
         (config, problems)
     }

@@ -9,8 +9,14 @@ use rayon::prelude::*;
 use super::{Bibliography, Format, Origin, Problem, TextPos, bibtex, csl};
 use crate::index::Vault;
 
-/// Larger files are refused: a bibliography of 100,000 entries is far below it.
-const MAX_BIB_BYTES: u64 = 64 * 1024 * 1024;
+/// Bibliographies: larger files are refused (one of 100,000 entries is far below the limit),
+/// and a symlink must lead to a `.bib` or `.json` file.
+const BIBLIOGRAPHY: crate::loader::FileKind = crate::loader::FileKind {
+    noun: "a bibliography",
+    target: "a .bib or .json file",
+    limit: 64 * 1024 * 1024,
+    leads_to_kind: is_bibliography_path,
+};
 
 /// Whether `path` may be a bibliography by its extension.
 pub fn is_bibliography_path(path: &Path) -> bool {
@@ -122,25 +128,15 @@ pub fn read(path: &Path, origin: Origin, label: String) -> Option<Bibliography> 
             }],
         })
     };
-    match std::fs::metadata(path) {
-        Ok(meta) if meta.len() > MAX_BIB_BYTES => {
-            return unreadable(format!(
-                "{} bytes is larger than the {MAX_BIB_BYTES} byte limit for a bibliography",
-                meta.len()
-            ));
-        }
-        Ok(_) => {}
+    let bytes = match crate::loader::read_file(path, &BIBLIOGRAPHY) {
+        Ok(bytes) => bytes,
         // A named file that is not there is no bibliography: the note naming it says so, and
         // the vault's keys are not all declared unknown for it.
-        Err(err) if origin == Origin::Discovered || err.kind() == std::io::ErrorKind::NotFound => {
+        Err(err) if origin == Origin::Discovered || err.not_found => {
             tracing::warn!("cannot read {}: {err}", path.display());
             return None;
         }
-        Err(err) => return unreadable(format!("cannot read the bibliography: {err}")),
-    }
-    let bytes = match std::fs::read(path) {
-        Ok(bytes) => bytes,
-        Err(err) => return unreadable(format!("cannot read the bibliography: {err}")),
+        Err(err) => return unreadable(err.message),
     };
     let text = String::from_utf8_lossy(&bytes);
     let bib = parse(path, &text, origin, label)?;
