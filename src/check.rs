@@ -4,8 +4,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use crate::config::Config;
-use crate::features::diagnostics::{Severity, diagnostics};
+use crate::features::diagnostics::Severity;
 use crate::loader;
 
 /// 1-based line and column (in characters) of `offset`; `\r\n`, `\n` and lone `\r` end lines.
@@ -116,14 +115,14 @@ impl Record<'_> {
 /// Check the vault at `dir`, writing the report to `out`. Returns the counts.
 pub fn run(dir: &Path, json: bool, out: &mut dyn Write) -> std::io::Result<Summary> {
     let root = dir.canonicalize()?;
-    let (config, problems) = Config::load(Some(&root));
+    let (config, problems) = crate::loader::load_config(Some(&root));
     for problem in &problems {
         tracing::warn!("configuration: {problem}");
     }
     let roots = vec![root.clone()];
     let exclude = loader::Exclude::new(&roots, &config.exclude);
     let (mut vault, skipped) = loader::load(&roots, &exclude, &|_, _| {}).into_vault(roots);
-    crate::sources::load::load_into(&mut vault, &config.citations.bibliography);
+    crate::loader::load_bibliographies(&mut vault, &config.citations.bibliography);
     vault.alias_fallback = config.alias_fallback;
     let mut notes: Vec<_> = vault.notes().collect();
     notes.sort_by(|a, b| a.1.rel.cmp(&b.1.rel));
@@ -135,7 +134,7 @@ pub fn run(dir: &Path, json: bool, out: &mut dyn Write) -> std::io::Result<Summa
     let mut records = Vec::new();
     for (id, file, note) in notes {
         let shown: PathBuf = dir.join(&file.rel);
-        let found = config.apply_severity(diagnostics(&vault, id));
+        let found = crate::features::diagnostics::configured(&vault, id, &config);
         let starts: Vec<usize> = found.iter().map(|d| d.span.start).collect();
         let positions = line_cols(&note.text, &starts);
         for (d, (line, col)) in found.into_iter().zip(positions) {

@@ -5,11 +5,8 @@
 //! key is reported back to the caller, never dropped silently.
 
 use std::collections::HashMap;
-use std::path::Path;
 
 use serde_json::Value;
-
-use crate::features::diagnostics::{Diagnostic, Kind, Severity};
 
 /// Where "create note" puts a new note whose link names no folder.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -45,7 +42,7 @@ pub struct Config {
     /// Per diagnostic code: a severity, or `None` for "off".
     pub severity: HashMap<String, Option<Severity>>,
     /// Bibliographies and literature notes (`bibliography`, `citations`).
-    pub citations: crate::features::citations::CitationSettings,
+    pub citations: CitationSettings,
 }
 
 impl Default for Config {
@@ -77,25 +74,29 @@ const KINDS: [Kind; 10] = [
     Kind::MissingBibliography,
 ];
 
+/// A vault's settings files as the loader read them (`loader::load_config`).
+#[derive(Default)]
+pub struct SettingsFiles {
+    /// `.obsidian/app.json`, when there is one that could be read.
+    pub obsidian_app: Option<String>,
+    /// `.notegraph.toml`: its text or why it was not read; `None` when there is none.
+    pub notegraph_toml: Option<Result<String, String>>,
+}
+
 impl Config {
-    /// Defaults plus the files at `root`: `.obsidian/app.json` and `.notegraph.toml`. Returns
-    /// the problems found, each naming its file and key.
-    pub fn load(root: Option<&Path>) -> (Config, Vec<String>) {
+    /// Defaults plus a vault's settings files (`.obsidian/app.json` and `.notegraph.toml`), as
+    /// the loader read them. Returns the problems found, each naming its file and key.
+    pub fn from_files(files: SettingsFiles) -> (Config, Vec<String>) {
         let mut config = Config::default();
         let mut problems = Vec::new();
-        let Some(root) = root else {
-            return (config, problems);
-        };
-        let app = root.join(".obsidian/app.json");
-        if let Ok(text) = crate::loader::read_text(&app, &crate::loader::JSON_SETTINGS) {
+        if let Some(text) = files.obsidian_app {
             match serde_json::from_str::<Value>(&text) {
                 Ok(app) => config.apply_obsidian(&app),
                 Err(err) => problems.push(format!(".obsidian/app.json: not JSON ({err})")),
             }
         }
-        let toml_path = root.join(".notegraph.toml");
-        match crate::loader::read_text(&toml_path, &crate::loader::TOML_SETTINGS) {
-            Ok(text) => match toml::from_str::<Value>(&text) {
+        match files.notegraph_toml {
+            Some(Ok(text)) => match toml::from_str::<Value>(&text) {
                 Ok(value) => problems.extend(
                     config
                         .apply(&value)
@@ -107,8 +108,8 @@ impl Config {
                     err.to_string().trim()
                 )),
             },
-            Err(err) if err.not_found => {}
-            Err(err) => problems.push(format!(".notegraph.toml: {err}")),
+            None => {}
+            Some(Err(reason)) => problems.push(format!(".notegraph.toml: {reason}")),
         }
         (config, problems)
     }
@@ -251,21 +252,6 @@ impl Config {
             }
         }
     }
-
-    /// Diagnostics with their configured severities; those turned off are dropped.
-    pub fn apply_severity(&self, diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
-        diagnostics
-            .into_iter()
-            .filter_map(|mut d| match self.severity.get(d.kind.code()) {
-                Some(None) => None,
-                Some(Some(severity)) => {
-                    d.severity = *severity;
-                    Some(d)
-                }
-                None => Some(d),
-            })
-            .collect()
-    }
 }
 
 /// A list of strings (or, with `single`, one string standing for a list of one).
@@ -288,6 +274,136 @@ fn folder_location(folder: &str) -> NewNoteLocation {
         "" => NewNoteLocation::Root,
         "." | "./" => NewNoteLocation::Current,
         folder => NewNoteLocation::Folder(folder.to_string()),
+    }
+}
+
+// --- Diagnostic codes and severities: the keys and values of the `[diagnostics]` table.
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    Error,
+    Warning,
+    Information,
+    Hint,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Information => "info",
+            Severity::Hint => "hint",
+        }
+    }
+}
+
+/// What a diagnostic is about; `code` in the protocol, and what `check` counts as broken.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    UnresolvedNote,
+    UnresolvedAttachment,
+    UnresolvedHeading,
+    UnresolvedBlock,
+    Ambiguous,
+    Frontmatter,
+    /// A citation key in no bibliography.
+    UnknownCitation,
+    /// A literature note whose key is in no bibliography.
+    UnknownLiteratureKey,
+    /// A cited key defined in more than one place.
+    DuplicateCitationKey,
+    /// A `bibliography:` file that cannot be found.
+    MissingBibliography,
+}
+
+impl Kind {
+    pub fn code(self) -> &'static str {
+        match self {
+            Kind::UnresolvedNote => "unresolved-note",
+            Kind::UnresolvedAttachment => "unresolved-attachment",
+            Kind::UnresolvedHeading => "unresolved-heading",
+            Kind::UnresolvedBlock => "unresolved-block",
+            Kind::Ambiguous => "ambiguous-link",
+            Kind::Frontmatter => "frontmatter",
+            Kind::UnknownCitation => "unknown-citation",
+            Kind::UnknownLiteratureKey => "unknown-literature-key",
+            Kind::DuplicateCitationKey => "duplicate-citation-key",
+            Kind::MissingBibliography => "missing-bibliography",
+        }
+    }
+
+    /// A broken link: `check` exits non-zero when any exists.
+    pub fn is_broken_link(self) -> bool {
+        matches!(
+            self,
+            Kind::UnresolvedNote
+                | Kind::UnresolvedAttachment
+                | Kind::UnresolvedHeading
+                | Kind::UnresolvedBlock
+        )
+    }
+}
+
+// --- Citations: `bibliography` and the `[citations]` table.
+
+/// Citation settings: `bibliography` (a path or a list, relative to the vault) and the
+/// `citations` table (`literatureNoteFolder`, `literatureNoteName`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CitationSettings {
+    pub bibliography: Vec<String>,
+    pub literature: LiteratureNoteSettings,
+}
+
+impl CitationSettings {
+    /// Take setting `key` if it is one of ours: `None` when it is not, else whether the value
+    /// was usable (problems in the `citations` table are pushed to `problems`).
+    pub fn apply(&mut self, key: &str, value: &Value, problems: &mut Vec<String>) -> Option<bool> {
+        match key {
+            "bibliography" => Some(
+                crate::config::string_list(value, true)
+                    .map(|paths| self.bibliography = paths)
+                    .is_some(),
+            ),
+            "citations" => {
+                let Value::Object(map) = value else {
+                    return Some(false);
+                };
+                for (k, v) in map {
+                    match (k.as_str(), v.as_str()) {
+                        ("literatureNoteFolder", Some(folder)) => {
+                            self.literature.folder = folder.to_string()
+                        }
+                        ("literatureNoteName", Some(name)) if name.contains("{key}") => {
+                            self.literature.name = name.to_string()
+                        }
+                        _ => problems.push(format!(
+                            "setting `citations.{k}` is unknown or has an unusable value {v}"
+                        )),
+                    }
+                }
+                Some(true)
+            }
+            _ => None,
+        }
+    }
+}
+
+/// Where new literature notes go and how they are named.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LiteratureNoteSettings {
+    /// Vault-relative folder; empty for the vault root.
+    pub folder: String,
+    /// File name without `.md`: `{key}` and `{title}` are replaced.
+    pub name: String,
+}
+
+impl Default for LiteratureNoteSettings {
+    fn default() -> LiteratureNoteSettings {
+        LiteratureNoteSettings {
+            folder: String::new(),
+            name: "{key} {title}".to_string(),
+        }
     }
 }
 

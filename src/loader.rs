@@ -2,180 +2,32 @@
 //! (respecting `.gitignore`, skipping `.obsidian/`, `.trash/`, `.git/` and other hidden folders),
 //! reads and parses notes in parallel, and hands finished notes to the index.
 
-use std::collections::HashMap;
-use std::io::Read;
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+mod ignore_files;
+mod read;
+#[cfg(test)]
+mod test_support;
 
-use ignore::gitignore::{Gitignore, GitignoreBuilder};
+use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use rayon::prelude::*;
 
-use crate::index::{Note, Vault, is_note_path};
+use crate::config::{Config, SettingsFiles};
+use crate::index::{Dialect, Note, Vault, is_note_path};
+use crate::sources::load::{is_bibliography_path, resolve_path, unreadable};
+use crate::sources::{Bibliography, Origin};
+
+use ignore_files::IgnoreFiles;
+pub use ignore_files::is_ignored;
+pub use read::{
+    BIBLIOGRAPHY, FileKind, IGNORE_FILE, JSON_SETTINGS, NOTE, TOML_SETTINGS, Unreadable, read_file,
+    read_text,
+};
 
 /// Notes larger than this are skipped: nobody writes one, and parsing it on every keystroke
 /// would stall the server.
 pub const MAX_NOTE_BYTES: u64 = 16 * 1024 * 1024;
-
-/// A kind of file notegraph reads, with what [`read_file`] checks for it.
-pub struct FileKind {
-    /// How messages name a file of this kind: `a note`.
-    pub noun: &'static str,
-    /// How messages name what a symlink of this kind must lead to: `a markdown note`.
-    pub target: &'static str,
-    /// Larger files are not read.
-    pub limit: u64,
-    /// Whether a symlink may lead to `target` (its resolved path).
-    pub leads_to_kind: fn(&Path) -> bool,
-}
-
-/// Notes: a symlink must lead to a markdown file. A vault cloned from someone else could hold
-/// `notes.md -> ~/.ssh/id_rsa`, and a hover shows notes.
-pub const NOTE: FileKind = FileKind {
-    noun: "a note",
-    target: "a markdown note",
-    limit: MAX_NOTE_BYTES,
-    leads_to_kind: is_note_path,
-};
-
-/// `.gitignore`, `.ignore` and `.git/info/exclude`: never shown, so a link may lead to any
-/// regular file (shared ignore files are often linked).
-pub const IGNORE_FILE: FileKind = FileKind {
-    noun: "an ignore file",
-    target: "a regular file",
-    limit: 1024 * 1024,
-    leads_to_kind: |_| true,
-};
-
-/// `.notegraph.toml`, whose parse errors quote its lines: a link must lead to a `.toml` file.
-pub const TOML_SETTINGS: FileKind = FileKind {
-    noun: "a settings file",
-    target: "a .toml file",
-    limit: 1024 * 1024,
-    leads_to_kind: |p| has_extension(p, "toml"),
-};
-
-/// `.obsidian/app.json`: a link must lead to a `.json` file.
-pub const JSON_SETTINGS: FileKind = FileKind {
-    noun: "a settings file",
-    target: "a .json file",
-    limit: 1024 * 1024,
-    leads_to_kind: |p| has_extension(p, "json"),
-};
-
-fn has_extension(path: &Path, extension: &str) -> bool {
-    path.extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case(extension))
-}
-
-/// Why a file was not read.
-#[derive(Debug)]
-pub struct Unreadable {
-    /// Said after the file's name: `cannot read: …`, `… bytes is larger than …`.
-    pub message: String,
-    /// Nothing is there (a dangling symlink included): often no problem at all.
-    pub not_found: bool,
-}
-
-impl std::fmt::Display for Unreadable {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-/// Read a file of `kind`: the one way notegraph reads a file. Only a regular file (after
-/// following links) of at most `kind.limit` bytes is read, and a symlink only when it leads to a
-/// file of the kind. Why: a path from a vault (a note's `bibliography: /dev/stdin`, a committed
-/// `.gitignore -> /dev/zero`, a FIFO) would otherwise make the server read its own protocol pipe,
-/// block for ever, or fill memory.
-pub fn read_file(path: &Path, kind: &FileKind) -> Result<Vec<u8>, Unreadable> {
-    let io = |err: std::io::Error| Unreadable {
-        not_found: err.kind() == std::io::ErrorKind::NotFound,
-        message: format!("cannot read: {err}"),
-    };
-    let refuse = |message: String| Unreadable {
-        message,
-        not_found: false,
-    };
-    let meta = std::fs::metadata(path).map_err(io)?;
-    if !meta.is_file() {
-        return Err(refuse(format!(
-            "{}, not a regular file: not read",
-            file_type_name(&meta.file_type())
-        )));
-    }
-    if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
-        let target = std::fs::canonicalize(path).map_err(io)?;
-        if !(kind.leads_to_kind)(&target) {
-            return Err(refuse(format!(
-                "a symlink to {}, which is not {}",
-                target.display(),
-                kind.target
-            )));
-        }
-    }
-    let too_large = |len: u64| {
-        refuse(format!(
-            "{len} bytes is larger than the {} byte limit for {}",
-            kind.limit, kind.noun
-        ))
-    };
-    if meta.len() > kind.limit {
-        return Err(too_large(meta.len()));
-    }
-    let file = std::fs::File::open(path).map_err(io)?;
-    // What was opened may not be what was looked at (the file was replaced in between).
-    let opened = file.metadata().map_err(io)?;
-    if !opened.is_file() {
-        return Err(refuse(format!(
-            "{}, not a regular file: not read",
-            file_type_name(&opened.file_type())
-        )));
-    }
-    // Bounded even if the file grows while it is read, or says less than it holds (`/proc`).
-    let mut bytes = Vec::with_capacity(opened.len().min(kind.limit) as usize);
-    file.take(kind.limit + 1)
-        .read_to_end(&mut bytes)
-        .map_err(io)?;
-    if bytes.len() as u64 > kind.limit {
-        return Err(refuse(format!(
-            "more than the {} byte limit for {}",
-            kind.limit, kind.noun
-        )));
-    }
-    Ok(bytes)
-}
-
-/// [`read_file`] for text: invalid UTF-8 is replaced.
-pub fn read_text(path: &Path, kind: &FileKind) -> Result<String, Unreadable> {
-    let bytes = read_file(path, kind)?;
-    Ok(String::from_utf8(bytes)
-        .unwrap_or_else(|err| String::from_utf8_lossy(err.as_bytes()).into_owned()))
-}
-
-fn file_type_name(file_type: &std::fs::FileType) -> &'static str {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::FileTypeExt;
-        if file_type.is_fifo() {
-            return "a FIFO";
-        }
-        if file_type.is_char_device() {
-            return "a character device";
-        }
-        if file_type.is_block_device() {
-            return "a block device";
-        }
-        if file_type.is_socket() {
-            return "a socket";
-        }
-    }
-    if file_type.is_dir() {
-        "a folder"
-    } else {
-        "a special file"
-    }
-}
 
 /// A file the loader did not index, and why.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -270,121 +122,6 @@ pub fn walk(roots: &[PathBuf], exclude: &Exclude) -> Vec<PathBuf> {
     out
 }
 
-/// Whether the `.ignore` and `.gitignore` files in `root` and the folders between it and `path`
-/// ignore `path`, as they make [`walk`] skip it. For file events, which name one path: without
-/// this a changed ignored note was indexed, unlike in a fresh index of the same tree.
-pub fn is_ignored(root: &Path, path: &Path, is_dir: bool) -> bool {
-    path.starts_with(root) && path != root && IgnoreFiles::new(root).ignores(path, is_dir, true)
-}
-
-/// The ignore rules of one folder.
-#[derive(Default)]
-struct FolderRules {
-    ignore: Option<Gitignore>,
-    gitignore: Option<Gitignore>,
-    /// `.git/info/exclude`, when the folder holds a repository.
-    exclude: Option<Gitignore>,
-    /// The folder holds a repository: `.gitignore` files above it do not apply inside.
-    has_git: bool,
-}
-
-/// The ignore files of a workspace folder's tree, each read once (through [`read_file`]) when
-/// first needed. The same precedence as the `ignore` crate's walker: any `.ignore` match, the
-/// deepest first, then `.gitignore`, then `.git/info/exclude`; none above a repository's root.
-struct IgnoreFiles {
-    root: PathBuf,
-    folders: Mutex<HashMap<PathBuf, Arc<FolderRules>>>,
-}
-
-impl IgnoreFiles {
-    fn new(root: &Path) -> IgnoreFiles {
-        IgnoreFiles {
-            root: root.to_path_buf(),
-            folders: Mutex::new(HashMap::new()),
-        }
-    }
-
-    /// Whether `path` is ignored. `parents`: also when a folder holding it is (the walker
-    /// never enters an ignored folder, so it asks about each path alone).
-    fn ignores(&self, path: &Path, is_dir: bool, parents: bool) -> bool {
-        // `Some(true)`: ignored; `Some(false)`: explicitly kept (`!pattern`); `None`: no rule.
-        let matched = |rules: &Option<Gitignore>| -> Option<bool> {
-            let rules = rules.as_ref()?;
-            let found = if parents {
-                rules.matched_path_or_any_parents(path, is_dir)
-            } else {
-                rules.matched(path, is_dir)
-            };
-            (!found.is_none()).then(|| found.is_ignore())
-        };
-        let (mut ignore, mut gitignore, mut exclude) = (None, None, None);
-        let mut saw_git = false;
-        for folder in path.ancestors().skip(1) {
-            if !folder.starts_with(&self.root) {
-                break;
-            }
-            let rules = self.folder(folder);
-            ignore = ignore.or_else(|| matched(&rules.ignore));
-            if !saw_git {
-                gitignore = gitignore.or_else(|| matched(&rules.gitignore));
-                exclude = exclude.or_else(|| matched(&rules.exclude));
-            }
-            saw_git |= rules.has_git;
-            if folder == self.root {
-                break;
-            }
-        }
-        ignore.or(gitignore).or(exclude).unwrap_or(false)
-    }
-
-    fn folder(&self, folder: &Path) -> Arc<FolderRules> {
-        let mut folders = self.folders.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(rules) = folders.get(folder) {
-            return rules.clone();
-        }
-        let rules = Arc::new(read_folder_rules(folder));
-        folders.insert(folder.to_path_buf(), rules.clone());
-        rules
-    }
-}
-
-fn read_folder_rules(folder: &Path) -> FolderRules {
-    let git = folder.join(".git");
-    // Only a real `.git` folder: a `.git` file (a worktree's) names a folder elsewhere.
-    let has_git = std::fs::symlink_metadata(&git).is_ok_and(|m| m.is_dir());
-    FolderRules {
-        ignore: read_ignore_file(folder, &folder.join(".ignore")),
-        gitignore: read_ignore_file(folder, &folder.join(".gitignore")),
-        exclude: has_git
-            .then(|| read_ignore_file(folder, &git.join("info/exclude")))
-            .flatten(),
-        has_git,
-    }
-}
-
-/// One ignore file's rules, relative to `folder`; `None` when there is none or it cannot be read.
-fn read_ignore_file(folder: &Path, file: &Path) -> Option<Gitignore> {
-    let bytes = match read_file(file, &IGNORE_FILE) {
-        Ok(bytes) => bytes,
-        Err(err) if err.not_found => return None,
-        Err(err) => {
-            tracing::warn!("ignored {}: {err}", file.display());
-            return None;
-        }
-    };
-    let text = String::from_utf8_lossy(&bytes);
-    let mut builder = GitignoreBuilder::new(folder);
-    for line in text.trim_start_matches('\u{feff}').lines() {
-        if let Err(err) = builder.add_line(Some(file.to_path_buf()), line) {
-            tracing::warn!("{}: {err}", file.display());
-        }
-    }
-    builder
-        .build()
-        .map_err(|err| tracing::warn!("{}: {err}", file.display()))
-        .ok()
-}
-
 /// Read a note, lossily where it is not UTF-8. Binary and oversized files are refused, and so
 /// is a symlink that leads to anything but a markdown file (see [`NOTE`]).
 pub fn read_note(path: &Path) -> Result<Note, Skipped> {
@@ -395,12 +132,16 @@ pub fn read_note(path: &Path) -> Result<Note, Skipped> {
     note_from_bytes(path, bytes)
 }
 
-/// Decode a note's bytes: binary data is refused, invalid UTF-8 is replaced and logged.
+/// Decode a note's bytes: binary data is refused, UTF-16 with a byte order mark is decoded,
+/// invalid UTF-8 is replaced and logged.
 pub fn note_from_bytes(path: &Path, bytes: Vec<u8>) -> Result<Note, Skipped> {
-    if bytes[..bytes.len().min(8192)].contains(&0) {
+    if let Some(text) = utf16_with_bom(&bytes) {
+        return Ok(Note::parse(text));
+    }
+    if is_binary(&bytes) {
         return Err(Skipped {
             path: path.to_path_buf(),
-            reason: "binary data (NUL bytes), not a markdown note".into(),
+            reason: "binary data, not a markdown note".into(),
         });
     }
     let text = match String::from_utf8(bytes) {
@@ -414,6 +155,65 @@ pub fn note_from_bytes(path: &Path, bytes: Vec<u8>) -> Result<Note, Skipped> {
         }
     };
     Ok(Note::parse(text))
+}
+
+/// Windows editors save "Unicode" text as UTF-16 with a byte order mark: text, though every
+/// other byte of it is NUL.
+fn utf16_with_bom(bytes: &[u8]) -> Option<String> {
+    let little = match bytes {
+        [0xFF, 0xFE, ..] => true,
+        [0xFE, 0xFF, ..] => false,
+        _ => return None,
+    };
+    let units = bytes[2..].chunks_exact(2).map(|pair| {
+        let pair = [pair[0], pair[1]];
+        if little {
+            u16::from_le_bytes(pair)
+        } else {
+            u16::from_be_bytes(pair)
+        }
+    });
+    Some(
+        char::decode_utf16(units)
+            .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
+            .collect(),
+    )
+}
+
+/// Whether a file named `.md` holds no text at all: it starts with a binary format's
+/// signature, or more than one in ten of its first 8 KiB is neither UTF-8 nor a printable
+/// character or ordinary whitespace. A NUL or two in a note (pasted from a terminal or a PDF)
+/// leaves it a note: skipping it whole broke every link to it and hid its own broken links.
+fn is_binary(bytes: &[u8]) -> bool {
+    // Signatures no note begins with: `ID3\x03`, not `ID3`, as a note may start "ID3 tags…".
+    const SIGNATURES: &[&[u8]] = &[
+        b"\x89PNG\r\n\x1a\n",
+        b"\xFF\xD8\xFF",
+        b"GIF87a",
+        b"GIF89a",
+        b"%PDF-",
+        b"PK\x03\x04",
+        b"\x1F\x8B",
+        b"\x7FELF",
+        b"OggS\x00",
+        b"fLaC\x00",
+        b"ID3\x03",
+        b"ID3\x04",
+    ];
+    if SIGNATURES.iter().any(|sig| bytes.starts_with(sig)) {
+        return true;
+    }
+    let sample = &bytes[..bytes.len().min(8192)];
+    let mut odd = 0;
+    for chunk in sample.utf8_chunks() {
+        odd += chunk.invalid().len();
+        odd += chunk
+            .valid()
+            .chars()
+            .filter(|&c| c.is_control() && !matches!(c, '\t' | '\n' | '\r' | '\x0C' | '\x1B'))
+            .count();
+    }
+    odd * 10 > sample.len()
 }
 
 /// What a load found: parsed notes and attachments, and what was skipped.
@@ -479,7 +279,9 @@ pub fn load(
 impl Loaded {
     /// Build the index from what was loaded.
     pub fn into_vault(self, roots: Vec<PathBuf>) -> (Vault, Vec<Skipped>) {
+        let dialect = Dialect::of_files(&roots, self.attachments.iter().map(PathBuf::as_path));
         let mut vault = Vault::new(roots);
+        vault.dialect = dialect;
         for path in &self.attachments {
             vault.upsert_attachment(path);
         }
@@ -493,184 +295,171 @@ impl Loaded {
 /// Load a vault in one call, for the CLI and tests: notes, attachments and bibliographies.
 pub fn load_vault(roots: Vec<PathBuf>) -> (Vault, Vec<Skipped>) {
     let (mut vault, skipped) = load(&roots, &Exclude::default(), &|_, _| {}).into_vault(roots);
-    crate::sources::load::load_into(&mut vault, &[]);
+    load_bibliographies(&mut vault, &[]);
     (vault, skipped)
 }
 
-#[cfg(all(test, unix))]
-mod tests {
-    use std::os::unix::fs::symlink;
-    use std::sync::mpsc;
-    use std::time::Duration;
+// --- Bibliographies: which files the vault wants, read in parallel into its citation index.
 
+/// The label users see for a bibliography: vault-relative (with `../` for a file beside the
+/// vault), or the whole path when it shares nothing with the vault.
+pub fn bibliography_label(vault: &Vault, path: &Path) -> String {
+    if let Some((_, rel)) = vault.locate(path) {
+        return rel;
+    }
+    let Some(root) = vault.roots().first() else {
+        return path.display().to_string();
+    };
+    let root: Vec<Component> = root.components().collect();
+    let file: Vec<Component> = path.components().collect();
+    let common = root.iter().zip(&file).take_while(|(a, b)| a == b).count();
+    // Sharing only `/` says nothing: the whole path is clearer than a run of `../`.
+    if common <= 1 || root.len() - common > 2 {
+        return path.display().to_string();
+    }
+    let mut parts: Vec<String> = vec!["..".to_string(); root.len() - common];
+    parts.extend(
+        file[common..]
+            .iter()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned()),
+    );
+    parts.join("/")
+}
+
+/// Every bibliography the vault should have: configured ones (relative to the first root),
+/// those named in notes' frontmatter, and the vault's own `.bib` and `.json` files.
+pub fn wanted_bibliographies(vault: &Vault, configured: &[String]) -> Vec<(PathBuf, Origin)> {
+    let mut out = Vec::new();
+    let base = vault.roots().first().cloned().unwrap_or_default();
+    for written in configured {
+        out.push((resolve_path(written, &base), Origin::Configured));
+    }
+    for (_, file, note) in vault.notes() {
+        let Some(fm) = &note.syntax.frontmatter else {
+            continue;
+        };
+        let folder = file.path.parent().unwrap_or(Path::new(""));
+        for (written, _) in &fm.bibliography {
+            out.push((resolve_path(written, folder), Origin::Frontmatter));
+        }
+    }
+    for (_, file) in vault.files() {
+        if !file.is_note() && is_bibliography_path(&file.path) {
+            out.push((file.path.clone(), Origin::Discovered));
+        }
+    }
+    // One read per file, under its highest-priority origin.
+    out.sort_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
+    out.dedup_by(|later, first| later.0 == first.0);
+    out
+}
+
+/// Read and parse a bibliography file. A file that cannot be read is an empty bibliography
+/// with the reason as its problem, so the user hears of it.
+pub fn read_bibliography(path: &Path, origin: Origin, label: String) -> Option<Bibliography> {
+    let bytes = match read_file(path, &BIBLIOGRAPHY) {
+        Ok(bytes) => bytes,
+        // A named file that is not there is no bibliography: the note naming it says so, and
+        // the vault's keys are not all declared unknown for it.
+        Err(err) if origin == Origin::Discovered || err.not_found => {
+            tracing::warn!("cannot read {}: {err}", path.display());
+            return None;
+        }
+        Err(err) => return Some(unreadable(path, origin, label, err.message)),
+    };
+    let text = String::from_utf8_lossy(&bytes);
+    let bib = crate::sources::load::parse(path, &text, origin, label)?;
+    for problem in &bib.problems {
+        tracing::warn!(
+            "{}:{}: {}",
+            path.display(),
+            problem.at.line + 1,
+            problem.message
+        );
+    }
+    Some(bib)
+}
+
+/// The settings of a vault whose first root is `root`: defaults, then its
+/// `.obsidian/app.json` and `.notegraph.toml`, read like every other file (a committed
+/// `.notegraph.toml -> /dev/stdin` is not read). Returns the problems found, each naming its
+/// file and key.
+pub fn load_config(root: Option<&Path>) -> (Config, Vec<String>) {
+    let Some(root) = root else {
+        return Config::from_files(SettingsFiles::default());
+    };
+    let notegraph_toml = match read_text(&root.join(".notegraph.toml"), &TOML_SETTINGS) {
+        Ok(text) => Some(Ok(text)),
+        Err(err) if err.not_found => None,
+        Err(err) => Some(Err(err.message)),
+    };
+    Config::from_files(SettingsFiles {
+        obsidian_app: read_text(&root.join(".obsidian/app.json"), &JSON_SETTINGS).ok(),
+        notegraph_toml,
+    })
+}
+
+/// Read every wanted bibliography (in parallel) into the vault.
+pub fn load_bibliographies(vault: &mut Vault, configured: &[String]) {
+    let wanted = wanted_bibliographies(vault, configured);
+    let labels: Vec<String> = wanted
+        .iter()
+        .map(|(p, _)| bibliography_label(vault, p))
+        .collect();
+    let bibs: Vec<Bibliography> = wanted
+        .into_par_iter()
+        .zip(labels)
+        .filter_map(|((path, origin), label)| read_bibliography(&path, origin, label))
+        .collect();
+    if !bibs.is_empty() {
+        vault.sources.set_bibliographies(bibs);
+        // Built here, off the request path, so the first `[@` does not pay for it.
+        vault.sources.key_candidates();
+    }
+}
+
+#[cfg(test)]
+mod tests {
     use super::*;
 
-    /// A fresh folder under the system's temp dir, removed when dropped.
-    struct Scratch(PathBuf);
-
-    impl Scratch {
-        fn new(name: &str) -> Scratch {
-            let dir = std::env::temp_dir().join(format!("notegraph-{name}-{}", std::process::id()));
-            let _ = std::fs::remove_dir_all(&dir);
-            std::fs::create_dir_all(&dir).unwrap();
-            Scratch(dir)
-        }
-
-        fn write(&self, rel: &str, text: &str) -> PathBuf {
-            let path = self.0.join(rel);
-            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-            std::fs::write(&path, text).unwrap();
-            path
-        }
-
-        fn fifo(&self, rel: &str) -> PathBuf {
-            let path = self.0.join(rel);
-            let made = std::process::Command::new("mkfifo")
-                .arg(&path)
-                .status()
-                .unwrap();
-            assert!(made.success());
-            path
-        }
-    }
-
-    impl Drop for Scratch {
-        fn drop(&mut self) {
-            let _ = std::fs::remove_dir_all(&self.0);
-        }
-    }
-
-    /// Run `work` on a thread; a hang (a FIFO opened for reading waits for a writer for ever)
-    /// fails the test instead of stalling it.
-    fn finishes<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            let _ = tx.send(work());
-        });
-        rx.recv_timeout(Duration::from_secs(20))
-            .expect("blocked reading a special file")
+    fn links_of(bytes: &[u8]) -> Result<Vec<String>, String> {
+        note_from_bytes(Path::new("/v/n.md"), bytes.to_vec())
+            .map(|note| note.syntax.links.iter().map(|l| l.target.clone()).collect())
+            .map_err(|skip| skip.reason)
     }
 
     #[test]
-    fn only_regular_files_within_the_limit_are_read_and_links_only_to_their_kind() {
-        let dir = Scratch::new("read-file");
-        let fifo = dir.fifo("fifo");
-        let toml = dir.write("real.toml", "a = 1\n");
-        let text = dir.write("notes.txt", "secret\n");
-        let big = dir.write("big.toml", &"#\n".repeat(600 * 1024));
-        for (name, target) in [
-            ("to-fifo.toml", fifo.as_path()),
-            ("to-zero.toml", Path::new("/dev/zero")),
-            ("to-toml.toml", &toml),
-            ("to-text.toml", &text),
-            ("dangling.toml", Path::new("/no/such/file.toml")),
-        ] {
-            symlink(target, dir.0.join(name)).unwrap();
-        }
-        let root = dir.0.clone();
-        let results = finishes(move || {
-            [
-                "fifo",
-                "to-fifo.toml",
-                "to-zero.toml",
-                "to-toml.toml",
-                "to-text.toml",
-                "big.toml",
-                "dangling.toml",
-                "missing.toml",
-                ".",
-            ]
-            .map(|name| match read_text(&root.join(name), &TOML_SETTINGS) {
-                Ok(text) => format!("{name}: read {text:?}"),
-                Err(err) => format!("{name}: {} (not found: {})", err.message, err.not_found),
-            })
-            .join("\n")
-        });
-        let results = results.replace(&dir.0.display().to_string(), "DIR");
-        let big_len = std::fs::metadata(&big).unwrap().len();
+    fn a_note_with_a_nul_byte_is_read() {
         assert_eq!(
-            results,
-            format!(
-                "fifo: a FIFO, not a regular file: not read (not found: false)\n\
-                 to-fifo.toml: a FIFO, not a regular file: not read (not found: false)\n\
-                 to-zero.toml: a character device, not a regular file: not read (not found: false)\n\
-                 to-toml.toml: read \"a = 1\\n\"\n\
-                 to-text.toml: a symlink to DIR/notes.txt, which is not a .toml file (not found: false)\n\
-                 big.toml: {big_len} bytes is larger than the 1048576 byte limit for a settings file (not found: false)\n\
-                 dangling.toml: cannot read: No such file or directory (os error 2) (not found: true)\n\
-                 missing.toml: cannot read: No such file or directory (os error 2) (not found: true)\n\
-                 .: a folder, not a regular file: not read (not found: false)"
-            )
+            links_of(b"# Log\n[[Target]] pasted \x00 from a terminal\n[[Other]]\n"),
+            Ok(vec!["Target".to_string(), "Other".to_string()])
         );
     }
 
     #[test]
-    fn ignore_files_that_are_special_files_are_skipped_and_the_others_still_apply() {
-        let dir = Scratch::new("walk-ignore");
-        let outside = Scratch::new("walk-ignore-outside");
-        let fifo = outside.fifo("fifo");
-        let root = dir.0.join("vault");
-        dir.write("vault/a.md", "");
-        dir.write("vault/build/b.md", "");
-        dir.write("vault/sub/.gitignore", "x.md\n*.tmp.md\n");
-        dir.write("vault/sub/.ignore", "!keep.tmp.md\n");
-        for rel in ["x.md", "y.md", "scratch.tmp.md", "keep.tmp.md"] {
-            dir.write(&format!("vault/sub/{rel}"), "");
-        }
-        // A nested repository: the ignore files above it do not apply inside, its own do.
-        std::fs::create_dir_all(root.join("repo/.git/info")).unwrap();
-        dir.write("vault/repo/.git/info/exclude", "excluded.md\n");
-        for rel in ["x.md", "excluded.md", "kept.md"] {
-            dir.write(&format!("vault/repo/{rel}"), "");
-        }
-        dir.write("vault/.ignore", "build/\n");
-        symlink(&fifo, root.join(".gitignore")).unwrap();
-        std::fs::create_dir_all(root.join("deep")).unwrap();
-        symlink("/dev/zero", root.join("deep/.gitignore")).unwrap();
-        symlink(&fifo, root.join("deep/.ignore")).unwrap();
-        dir.write("vault/deep/c.md", "");
+    fn utf16_with_a_byte_order_mark_is_text() {
+        let mut le = vec![0xFF, 0xFE];
+        le.extend("[[Target]]\n".encode_utf16().flat_map(u16::to_le_bytes));
+        assert_eq!(links_of(&le), Ok(vec!["Target".to_string()]));
+        let mut be = vec![0xFE, 0xFF];
+        be.extend("[[Café]]".encode_utf16().flat_map(u16::to_be_bytes));
+        assert_eq!(links_of(&be), Ok(vec!["Café".to_string()]));
+    }
 
-        let walked_root = root.clone();
-        let mut found: Vec<String> = finishes(move || walk(&[walked_root], &Exclude::default()))
-            .iter()
-            .map(|p| p.strip_prefix(&root).unwrap().display().to_string())
+    #[test]
+    fn files_that_are_not_text_are_skipped() {
+        let binary = Err("binary data, not a markdown note".to_string());
+        assert_eq!(links_of(b"\x89PNG\r\n\x1a\n\x00\x00[[Target]]"), binary);
+        assert_eq!(links_of(b"%PDF-1.7\n[[Target]]"), binary);
+        // No signature, but mostly control bytes and invalid UTF-8.
+        let noise: Vec<u8> = (0..4096u32).map(|i| (i * 7919 % 251) as u8).collect();
+        assert_eq!(links_of(&noise), binary);
+        // UTF-16 without its mark: half of it NUL.
+        let bare: Vec<u8> = "[[Target]] text"
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes)
             .collect();
-        found.sort();
-        assert_eq!(
-            found,
-            [
-                "a.md",
-                "deep/c.md",
-                "repo/kept.md",
-                "repo/x.md",
-                "sub/keep.tmp.md",
-                "sub/y.md",
-            ]
-        );
-        // File events ask the same question one path at a time.
-        let ignored: Vec<&str> = [
-            "a.md",
-            "build/b.md",
-            "build/new.md",
-            "sub/x.md",
-            "sub/keep.tmp.md",
-            "sub/other.tmp.md",
-            "repo/x.md",
-            "repo/excluded.md",
-            "deep/c.md",
-        ]
-        .into_iter()
-        .filter(|rel| is_ignored(&root, &root.join(rel), false))
-        .collect();
-        assert_eq!(
-            ignored,
-            [
-                "build/b.md",
-                "build/new.md",
-                "sub/x.md",
-                "sub/other.tmp.md",
-                "repo/excluded.md"
-            ]
-        );
+        assert_eq!(links_of(&bare), binary);
+        assert_eq!(links_of(b""), Ok(vec![]));
     }
 }

@@ -5,31 +5,26 @@
 use std::path::PathBuf;
 
 use super::refactor::{FileOp, WorkspaceChange, encode_dest, relative_path};
-use crate::config::{Config, LinkStyle, NewNoteLocation};
-use crate::features::diagnostics::Kind;
-use crate::index::{Anchor, Broken, FileId, Vault, keys};
-use crate::syntax::{Fragment, Link, LinkKind};
+pub use super::{Action, ActionKind};
+use crate::config::Kind;
+use crate::config::{Config, LinkStyle, LiteratureNoteSettings, NewNoteLocation};
+use crate::index::{Anchor, Broken, FileId, Missing, Vault, keys};
+use crate::syntax::{Fragment, Link, LinkKind, Span};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ActionKind {
-    QuickFix,
-    Rewrite,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Action {
-    pub title: String,
-    pub kind: ActionKind,
-    pub change: WorkspaceChange,
-    /// The diagnostic this action fixes, by kind.
-    pub fixes: Option<Kind>,
-    pub preferred: bool,
-    /// A file the editor should show once the change is applied (a created note).
-    pub open: Option<PathBuf>,
+/// The actions at `offset` in `file`: those of the link there, then those of the citation.
+pub fn actions(vault: &Vault, file: FileId, offset: usize, config: &Config) -> Vec<Action> {
+    let mut out = link_actions(vault, file, offset, config);
+    out.extend(literature_note_actions(
+        vault,
+        file,
+        offset,
+        &config.citations.literature,
+    ));
+    out
 }
 
 /// The actions for the link at `offset` in `file`.
-pub fn actions(vault: &Vault, file: FileId, offset: usize, config: &Config) -> Vec<Action> {
+fn link_actions(vault: &Vault, file: FileId, offset: usize, config: &Config) -> Vec<Action> {
     let Some(note) = vault.note(file) else {
         return Vec::new();
     };
@@ -38,8 +33,8 @@ pub fn actions(vault: &Vault, file: FileId, offset: usize, config: &Config) -> V
     };
     let mut out = Vec::new();
     match vault.resolve(file, link) {
-        Err(Broken::File { target, attachment }) => {
-            if !attachment {
+        Err(Broken::File { target, missing }) => {
+            if missing == Missing::Note {
                 out.extend(create_note(vault, file, link, &target, config));
             }
         }
@@ -238,7 +233,9 @@ fn convert(
             let fragment = match (&link.fragment, &anchor) {
                 (Some(Fragment::Block(id)), _) => format!("#^{id}"),
                 (Some(Fragment::Heading(_)), Anchor::Heading(i)) => {
-                    format!("#{}", vault.note(target)?.syntax.headings[*i].text)
+                    // Obsidian's form of the heading: a raw `#`, `|` or `]]` would break the link.
+                    let heading = &vault.note(target)?.syntax.headings[*i];
+                    format!("#{}", keys::heading_link_text(&heading.text))
                 }
                 _ => String::new(),
             };
@@ -264,6 +261,32 @@ fn convert(
         preferred: false,
         open: None,
     })
+}
+
+/// The literature-note actions at `offset`, as code actions.
+pub fn literature_note_actions(
+    vault: &Vault,
+    file: FileId,
+    offset: usize,
+    settings: &LiteratureNoteSettings,
+) -> Vec<Action> {
+    super::citations::create_literature_notes(vault, file, Span::new(offset, offset), settings)
+        .into_iter()
+        .map(|new| Action {
+            title: new.title,
+            kind: ActionKind::QuickFix,
+            change: WorkspaceChange {
+                ops: vec![FileOp::Create {
+                    path: new.path.clone(),
+                    text: new.text,
+                }],
+                ..WorkspaceChange::default()
+            },
+            fixes: None,
+            preferred: false,
+            open: Some(new.path),
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -379,6 +402,18 @@ mod tests {
             expect![[r##"
                 == Convert to wikilink (Rewrite)
                 sub/a.md: "[[My Note#Some Part|shown]]\n"
+            "##]],
+        );
+    }
+
+    #[test]
+    fn a_markdown_link_to_a_heading_with_link_characters_converts_to_a_working_wikilink() {
+        check(
+            "//- /a.md\n[x$0](b.md#step-one--why)\n//- /b.md\n## Step: one | why\n",
+            &Config::default(),
+            expect![[r##"
+                == Convert to wikilink (Rewrite)
+                a.md: "[[b#Step one why|x]]\n"
             "##]],
         );
     }

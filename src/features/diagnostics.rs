@@ -1,85 +1,12 @@
 //! Diagnostics of one note: unresolved notes, attachments, headings and blocks, ambiguous
 //! links, and frontmatter the parser could not read.
 
+pub use super::Diagnostic;
 use super::Location;
-use crate::index::{Broken, FileId, Vault};
+use crate::config::Config;
+pub use crate::config::{Kind, Severity};
+use crate::index::{Broken, FileId, Missing, Vault};
 use crate::syntax::Span;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Severity {
-    Error,
-    Warning,
-    Information,
-    Hint,
-}
-
-impl Severity {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-            Severity::Information => "info",
-            Severity::Hint => "hint",
-        }
-    }
-}
-
-/// What a diagnostic is about; `code` in the protocol, and what `check` counts as broken.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Kind {
-    UnresolvedNote,
-    UnresolvedAttachment,
-    UnresolvedHeading,
-    UnresolvedBlock,
-    Ambiguous,
-    Frontmatter,
-    /// A citation key in no bibliography.
-    UnknownCitation,
-    /// A literature note whose key is in no bibliography.
-    UnknownLiteratureKey,
-    /// A cited key defined in more than one place.
-    DuplicateCitationKey,
-    /// A `bibliography:` file that cannot be found.
-    MissingBibliography,
-}
-
-impl Kind {
-    pub fn code(self) -> &'static str {
-        match self {
-            Kind::UnresolvedNote => "unresolved-note",
-            Kind::UnresolvedAttachment => "unresolved-attachment",
-            Kind::UnresolvedHeading => "unresolved-heading",
-            Kind::UnresolvedBlock => "unresolved-block",
-            Kind::Ambiguous => "ambiguous-link",
-            Kind::Frontmatter => "frontmatter",
-            Kind::UnknownCitation => "unknown-citation",
-            Kind::UnknownLiteratureKey => "unknown-literature-key",
-            Kind::DuplicateCitationKey => "duplicate-citation-key",
-            Kind::MissingBibliography => "missing-bibliography",
-        }
-    }
-
-    /// A broken link: `check` exits non-zero when any exists.
-    pub fn is_broken_link(self) -> bool {
-        matches!(
-            self,
-            Kind::UnresolvedNote
-                | Kind::UnresolvedAttachment
-                | Kind::UnresolvedHeading
-                | Kind::UnresolvedBlock
-        )
-    }
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Diagnostic {
-    pub span: Span,
-    pub severity: Severity,
-    pub kind: Kind,
-    pub message: String,
-    /// Other places the message names (the candidates of an ambiguous link).
-    pub related: Vec<(Location, String)>,
-}
 
 fn quote(s: &str) -> String {
     format!("‘{s}’")
@@ -136,25 +63,29 @@ pub fn diagnostics(vault: &Vault, file: FileId) -> Vec<Diagnostic> {
                 });
             }
             Ok(_) => {}
-            Err(Broken::File { target, attachment }) => out.push(Diagnostic {
+            // `[Figma](figma.com)` is a web address without its scheme, not a missing file:
+            // hover says so, and it is not counted as broken.
+            Err(Broken::File {
+                missing: Missing::WebAddress,
+                ..
+            }) => {}
+            Err(Broken::File { target, missing }) => out.push(Diagnostic {
                 span: link.span,
                 severity: Severity::Warning,
-                kind: if attachment {
+                kind: if missing == Missing::Attachment {
                     Kind::UnresolvedAttachment
                 } else {
                     Kind::UnresolvedNote
                 },
-                message: if attachment {
-                    format!(
-                        "Unresolved link: no file named {} in the vault",
-                        quote(&target)
-                    )
-                } else {
-                    format!(
-                        "Unresolved link: no note named {} in the vault",
-                        quote(&target)
-                    )
-                },
+                message: format!(
+                    "Unresolved link: no {} named {} in the vault",
+                    if missing == Missing::Attachment {
+                        "file"
+                    } else {
+                        "note"
+                    },
+                    quote(&target)
+                ),
                 related: Vec::new(),
             }),
             Err(broken @ (Broken::Heading { .. } | Broken::Block { .. })) => {
@@ -188,6 +119,22 @@ pub fn diagnostics(vault: &Vault, file: FileId) -> Vec<Diagnostic> {
     out.extend(super::citations::diagnostics(vault, file));
     out.sort_by_key(|d| d.span);
     out
+}
+
+/// Every diagnostic of note `file` with the severities the configuration sets; those turned
+/// off are dropped. What the editor and `check` show.
+pub fn configured(vault: &Vault, file: FileId, config: &Config) -> Vec<Diagnostic> {
+    diagnostics(vault, file)
+        .into_iter()
+        .filter_map(|mut d| match config.severity.get(d.kind.code()) {
+            Some(None) => None,
+            Some(Some(severity)) => {
+                d.severity = *severity;
+                Some(d)
+            }
+            None => Some(d),
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -236,6 +183,52 @@ pub(crate) mod tests {
                 a.md 1:39-1:52 "![[lost.png]]" warning: Unresolved link: no file named ‘lost.png’ in the vault [unresolved-attachment]
                 a.md 1:56-1:63 "Nowhere" warning: Unresolved link: no heading ‘Nowhere’ in this note [unresolved-heading]
                 a.md 1:66-1:78 "[x](nope.md)" warning: Unresolved link: no note named ‘nope.md’ in the vault [unresolved-note]"#]],
+        );
+    }
+
+    #[test]
+    fn only_known_attachment_types_are_missing_files_and_bare_domains_are_not_flagged() {
+        check(
+            r####"
+//- /a.md
+[[dendron.faq]] [Figma](figma.com) [[https://example.com]] [[paper.pdf]] [g](github.com/o/r) [r](lib.rs)
+"####,
+            expect![[r#"
+                a.md 1:1-1:16 "[[dendron.faq]]" warning: Unresolved link: no note named ‘dendron.faq’ in the vault [unresolved-note]
+                a.md 1:36-1:59 "[[https://example.com]]" warning: Unresolved link: no note named ‘https://example.com’ in the vault [unresolved-note]
+                a.md 1:60-1:73 "[[paper.pdf]]" warning: Unresolved link: no file named ‘paper.pdf’ in the vault [unresolved-attachment]
+                a.md 1:94-1:105 "[r](lib.rs)" warning: Unresolved link: no note named ‘lib.rs’ in the vault [unresolved-note]"#]],
+        );
+    }
+
+    /// The forms a public Dendron workspace uses, each resolving to the note Dendron opens.
+    const DENDRON: &str = r####"
+//- /notes/root.md
+[[Our mission|careers.mission]] ![[dendron://handbook/careers.mission]]
+[[Values|careers.mission#our-values]] ![[careers.mission#our-values,1:#*]]
+![[dendron.testimonials.*]] ![[careers.mission#^intro:#*]] [[careers.mission#Our Values]]
+[[Label|nowhere.at.all]] ![[nothing.here.*]] [[careers.mission#no-such]]
+//- /notes/careers.mission.md
+Intro ^intro
+## Our Values
+//- /notes/dendron.testimonials.alice.md
+//- /notes/dendron.testimonials.bob.md
+"####;
+
+    #[test]
+    fn a_dendron_workspace_resolves_dendrons_link_forms() {
+        check(
+            &format!("{DENDRON}//- /dendron.yml\nversion: 5\n"),
+            expect![[r#"
+                notes/root.md 4:1-4:25 "[[Label|nowhere.at.all]]" warning: Unresolved link: no note named ‘nowhere.at.all’ in the vault [unresolved-note]
+                notes/root.md 4:26-4:45 "![[nothing.here.*]]" warning: Unresolved link: no note named ‘nothing.here.*’ in the vault [unresolved-note]
+                notes/root.md 4:64-4:71 "no-such" warning: Unresolved link: no heading ‘no-such’ in ‘careers.mission’ [unresolved-heading]"#]],
+        );
+        // Without `dendron.yml`, Obsidian's rules: the label is read as the target.
+        let obsidian = render_first(DENDRON);
+        assert!(
+            obsidian.contains("no note named ‘Our mission’"),
+            "{obsidian}"
         );
     }
 

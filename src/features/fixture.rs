@@ -20,6 +20,10 @@ pub struct Fixture {
 impl Fixture {
     pub fn parse(fixture: &str) -> Fixture {
         let mut vault = Vault::new(vec![PathBuf::from(ROOT)]);
+        // As the loader does: the dialect is known before the first note is indexed.
+        if fixture.contains("//- /dendron.yml") {
+            vault.dialect = crate::index::Dialect::Dendron;
+        }
         let mut cursor = None;
         let mut marks = Vec::new();
         for chunk in fixture.split("//- ").skip(1) {
@@ -78,7 +82,7 @@ impl Fixture {
             } else {
                 vault.upsert_attachment(&path);
                 if crate::sources::load::is_bibliography_path(&path) {
-                    let label = crate::sources::load::label(&vault, &path);
+                    let label = crate::loader::bibliography_label(&vault, &path);
                     let origin = crate::sources::Origin::Discovered;
                     if let Some(bib) = crate::sources::load::parse(&path, &text, origin, label) {
                         vault.sources.set_bibliography(bib);

@@ -2,32 +2,36 @@
 //! for a heading link, the block for a block link), bounded — with its aliases, tags and
 //! backlink count; and a count of notes for a tag.
 
-use super::{floor_boundary, link_at};
-use crate::index::{Anchor, Broken, FileId, Resolved, Vault, keys};
-use crate::syntax::Span;
+pub use super::Hover;
+use super::{citations, link_at};
+use crate::index::{Anchor, Broken, FileId, Missing, Resolved, Vault, keys};
+use crate::syntax::{Span, floor_boundary};
 
 /// Previews stop after this many lines or bytes, at a line boundary.
 const PREVIEW_LINES: usize = 40;
 const PREVIEW_BYTES: usize = 4000;
 
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Hover {
-    /// Markdown to show.
-    pub markdown: String,
-    /// What the hover is about (the link or tag under the cursor).
-    pub span: Span,
-}
-
 pub fn hover(vault: &Vault, file: FileId, offset: usize) -> Option<Hover> {
-    if let Some(hover) = super::citations::hover(vault, file, offset) {
+    if let Some(hover) = citation_hover(vault, file, offset) {
         return Some(hover);
     }
     if let Some((link, resolution)) = link_at(vault, file, offset) {
         let markdown = match resolution {
             Ok(resolved) => describe(vault, &resolved, None),
-            Err(Broken::File { target, attachment }) => format!(
+            Err(Broken::File {
+                target,
+                missing: Missing::WebAddress,
+            }) => format!(
+                "`{target}` looks like a web address: no file of that name is in the vault. \
+                 Write `https://{target}` to link to the site."
+            ),
+            Err(Broken::File { target, missing }) => format!(
                 "**Unresolved link** — no {} named `{}` in the vault.",
-                if attachment { "file" } else { "note" },
+                if missing == Missing::Attachment {
+                    "file"
+                } else {
+                    "note"
+                },
                 target
             ),
             Err(Broken::Heading { resolved, heading }) => describe(
@@ -160,6 +164,59 @@ fn bounded(text: &str) -> &str {
     &text[..end]
 }
 
+// --- Citations: `[@key]` and links to literature notes that do not exist yet.
+
+/// Hover on a citation: the entry, then the literature note's preview where one exists.
+/// Links to literature notes are handled by the note hover, which starts with the entry.
+fn citation_hover(vault: &Vault, file: FileId, offset: usize) -> Option<Hover> {
+    let note = vault.note(file)?;
+    let Some(citation) = note.syntax.citation_at(offset) else {
+        return missing_note_hover(vault, file, offset);
+    };
+    let markdown = match citations::literature_notes(vault, &citation.key).first() {
+        Some(&lit) => {
+            let resolved = Resolved {
+                file: lit,
+                anchor: Anchor::File,
+                via_alias: None,
+                candidates: Vec::new(),
+            };
+            let described = describe(vault, &resolved, None);
+            if vault.sources.entry(&citation.key).is_some() {
+                described
+            } else {
+                format!(
+                    "{}\n\n---\n\n{described}",
+                    citations::entry_hover(vault, &citation.key)
+                )
+            }
+        }
+        None => citations::entry_hover(vault, &citation.key),
+    };
+    Some(Hover {
+        markdown,
+        span: citation.span,
+    })
+}
+
+/// Hover on `[[@key]]` whose literature note does not exist yet but whose entry does.
+fn missing_note_hover(vault: &Vault, file: FileId, offset: usize) -> Option<Hover> {
+    let (link, resolution) = link_at(vault, file, offset)?;
+    if resolution.is_ok() {
+        return None;
+    }
+    let key = citations::link_key(vault, link, resolution)?;
+    vault.sources.entry(&key)?;
+    Some(Hover {
+        markdown: format!(
+            "{}\n\n*No literature note `{}` in the vault yet.*",
+            citations::entry_hover(vault, &key),
+            link.target
+        ),
+        span: link.span,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use expect_test::{Expect, expect};
@@ -262,6 +319,16 @@ text
                 ---
 
                 text"#]],
+        );
+    }
+
+    #[test]
+    fn a_bare_domain_is_said_to_be_a_web_address() {
+        check(
+            "//- /a.md\n[Figma](fig$0ma.com)\n",
+            expect![[r#"
+                a.md 1:1-1:19 "[Figma](figma.com)"
+                `figma.com` looks like a web address: no file of that name is in the vault. Write `https://figma.com` to link to the site."#]],
         );
     }
 

@@ -3,7 +3,6 @@
 
 pub mod actions;
 pub mod citations;
-pub mod cite_completion;
 pub mod completion;
 pub mod definition;
 pub mod diagnostics;
@@ -15,14 +14,59 @@ pub mod references;
 #[cfg(test)]
 pub(crate) mod fixture;
 
+use std::path::PathBuf;
+
+use crate::config::{Kind, Severity};
 use crate::index::{Anchor, Broken, FileId, Resolved, Vault};
 use crate::syntax::{Link, Span};
+use refactor::WorkspaceChange;
 
 /// A place in a file of the vault.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Location {
     pub file: FileId,
     pub span: Span,
+}
+
+// --- The answers several producers give (kept here so no producer imports another).
+
+/// A problem in a note.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub span: Span,
+    pub severity: Severity,
+    pub kind: Kind,
+    pub message: String,
+    /// Other places the message names (the candidates of an ambiguous link).
+    pub related: Vec<(Location, String)>,
+}
+
+/// A hover: markdown about what is under the cursor.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Hover {
+    /// Markdown to show.
+    pub markdown: String,
+    /// What the hover is about (the link or tag under the cursor).
+    pub span: Span,
+}
+
+/// A code action: an edit the user may apply.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ActionKind {
+    QuickFix,
+    Rewrite,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Action {
+    pub title: String,
+    pub kind: ActionKind,
+    pub change: WorkspaceChange,
+    /// The diagnostic this action fixes, by kind.
+    pub fixes: Option<Kind>,
+    pub preferred: bool,
+    /// A file the editor should show once the change is applied (a created note).
+    pub open: Option<PathBuf>,
 }
 
 /// The link under the cursor, with how it resolves.
@@ -49,11 +93,11 @@ pub(crate) fn anchor_span(vault: &Vault, resolved: &Resolved) -> Span {
     }
 }
 
-/// Round `at` down to a char boundary of `text`, clamped to its length.
-pub(crate) fn floor_boundary(text: &str, at: usize) -> usize {
-    let mut at = at.min(text.len());
-    while !text.is_char_boundary(at) {
-        at -= 1;
-    }
-    at
+/// Whether heading `index` of `note` is its title heading: level 1, with the note's name as
+/// its text. Rename and references treat it as the note itself.
+pub(crate) fn is_title_heading(vault: &Vault, note: FileId, index: usize) -> bool {
+    let file = vault.file(note);
+    file.note()
+        .and_then(|n| n.syntax.headings.get(index))
+        .is_some_and(|h| h.level == 1 && crate::index::keys::fold(&h.text) == file.name_key)
 }

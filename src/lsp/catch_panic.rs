@@ -124,7 +124,7 @@ pub fn debug_panic_point(text: &str, offset: usize) {
             .filter(|m| !m.is_empty())
     });
     let Some(marker) = marker else { return };
-    let offset = crate::features::floor_boundary(text, offset);
+    let offset = crate::syntax::floor_boundary(text, offset);
     let start = text[..offset].rfind(['\n', '\r']).map_or(0, |i| i + 1);
     let end = text[offset..]
         .find(['\n', '\r'])

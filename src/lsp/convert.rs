@@ -84,7 +84,7 @@ impl<'t> LineIndex<'t> {
     }
 
     pub fn position(&self, offset: usize) -> Position {
-        let offset = crate::features::floor_boundary(self.text, offset);
+        let offset = crate::syntax::floor_boundary(self.text, offset);
         let line = self.starts.partition_point(|&s| s <= offset) - 1;
         let start = self.starts[line];
         let character = (offset - start) - (self.extra_before(offset) - self.extra_before(start));

@@ -1,17 +1,26 @@
 //! The protocol edge: the only module that knows LSP types. Serves over stdio and logs to stderr.
 
+mod capabilities;
 mod catch_panic;
+mod cite;
+mod configure;
 pub mod convert;
 pub mod document;
 mod framing;
+mod handlers;
+mod lifecycle;
 mod server;
+mod state;
+mod to_proto;
+mod watch;
 
 use std::process::ExitCode;
 use std::sync::atomic::Ordering;
 
 use tower_lsp_server::{LspService, Server as Transport};
 
-pub use server::{Server, State};
+pub use state::Server;
+pub use state::State;
 
 /// Log to stderr (stdout is the protocol channel), at the level named by `NOTEGRAPH_LOG`.
 pub fn init_logging() {

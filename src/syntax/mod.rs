@@ -2,6 +2,7 @@
 //! frontmatter and inline fields, each with its exact byte range. Pure: no I/O, no LSP types.
 
 mod citations;
+pub mod dendron;
 mod frontmatter;
 mod inline;
 pub use inline::is_tag_char;
@@ -453,6 +454,15 @@ fn heading_text(text: &str, span: Span) -> (Span, String) {
     let start = span.start + start;
     let end = (span.start + end).max(start);
     (Span::new(start, end), text[start..end].to_string())
+}
+
+/// Round `at` down to a char boundary of `text`, clamped to its length.
+pub fn floor_boundary(text: &str, at: usize) -> usize {
+    let mut at = at.min(text.len());
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! Integration tests in one binary: the LSP server end to end over stdio, the `check` CLI, and
 //! real third-party vaults from `../shared/fixtures` (skipped with a notice where absent).
 
+mod architecture;
 mod bad_files;
 mod bad_requests;
 mod cite;

@@ -4,6 +4,7 @@
 use expect_test::{Expect, expect};
 
 use super::*;
+use crate::config::{CitationSettings, LiteratureNoteSettings};
 use crate::features::fixture::{Fixture, ROOT};
 
 /// A `.bib` (an `@string`, LaTeX escapes, braces, a broken entry, a key also in the JSON) and

@@ -5,8 +5,8 @@
 use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
 use nucleo_matcher::{Config, Matcher};
 
-use super::citations::literature_notes;
-use super::completion::{Completion, CompletionKind, Completions};
+use super::{Completion, CompletionKind, Completions};
+use crate::features::citations::literature_notes;
 use crate::index::{FileId, Vault};
 use crate::sources::format;
 use crate::syntax::{Span, is_citation_key_char};

@@ -1,13 +1,16 @@
 //! The protocol side of sources: loading and refreshing bibliographies, their diagnostics, and
-//! definition into a bibliography file. Hooks called from `server.rs`, kept here so that file
+//! definition into a bibliography file. Hooks called from the lifecycle, sync and watch code, kept here so those files
 //! stays small.
 
 use std::path::{Path, PathBuf};
 
 use tower_lsp_server::ls_types::*;
 
-use super::{Server, State, is_gitignored, is_hidden, severity, uri_of};
-use crate::features::citations::{self, CitationSettings, Target};
+use super::state::Server;
+use super::state::{State, is_gitignored, is_hidden, uri_of};
+use super::to_proto::{severity, to_location};
+use crate::config::CitationSettings;
+use crate::features::citations::{self, Target};
 use crate::index::{FileId, Vault};
 use crate::lsp::convert::Encoding;
 use crate::sources::{TextPos, load};
@@ -24,8 +27,8 @@ fn settings(state: &State) -> CitationSettings {
 }
 
 /// Load every bibliography into a freshly loaded vault (on the indexing thread).
-pub(super) fn load_bibliographies(state: &State, vault: &mut Vault) {
-    load::load_into(vault, &settings(state).bibliography);
+pub(in crate::lsp) fn load_bibliographies(state: &State, vault: &mut Vault) {
+    crate::loader::load_bibliographies(vault, &settings(state).bibliography);
 }
 
 /// Whether `path` is, or would be, one of the vault's bibliographies.
@@ -49,7 +52,7 @@ fn is_bibliography(state: &State, vault: &Vault, path: &Path) -> bool {
 
 /// Re-read a bibliography that changed on disk, or forget one that is gone. Runs on a blocking
 /// thread, like the rest of a disk refresh; reads the file before taking the write lock.
-pub(super) fn refresh_bibliography(state: &State, path: &Path) {
+pub(in crate::lsp) fn refresh_bibliography(state: &State, path: &Path) {
     if !path.exists() {
         // A deleted file or folder: forget whatever bibliography it held.
         let known = state
@@ -73,12 +76,12 @@ pub(super) fn refresh_bibliography(state: &State, path: &Path) {
             .sources
             .bibliography(path)
             .map_or(crate::sources::Origin::Discovered, |b| b.origin);
-        (origin, load::label(&vault, path))
+        (origin, crate::loader::bibliography_label(&vault, path))
     };
     if !path.is_file() {
         return;
     }
-    match load::read(path, origin, label) {
+    match crate::loader::read_bibliography(path, origin, label) {
         Some(bib) => state.write().sources.set_bibliography(bib),
         // A `.json` rewritten into something that is not CSL is no bibliography any more.
         None => {
@@ -92,7 +95,7 @@ pub(super) fn refresh_bibliography(state: &State, path: &Path) {
 /// An open bibliography buffer is read as a bibliography, never as a note. Parsed at once, not
 /// on a blocking thread: a request sent after an edit must see it. Returns whether `path` was
 /// one.
-pub(super) fn reindex_bibliography_buffer(state: &State, path: &Path, text: &str) -> bool {
+pub(in crate::lsp) fn reindex_bibliography_buffer(state: &State, path: &Path, text: &str) -> bool {
     if crate::index::is_note_path(path) {
         return false;
     }
@@ -105,7 +108,7 @@ pub(super) fn reindex_bibliography_buffer(state: &State, path: &Path, text: &str
             .sources
             .bibliography(path)
             .map_or(crate::sources::Origin::Discovered, |b| b.origin);
-        (origin, load::label(&vault, path))
+        (origin, crate::loader::bibliography_label(&vault, path))
     };
     match load::parse(path, text, origin, label) {
         Some(bib) => state.write().sources.set_bibliography(bib),
@@ -120,7 +123,7 @@ pub(super) fn reindex_bibliography_buffer(state: &State, path: &Path, text: &str
 impl Server {
     /// Load the bibliographies an open note names in `bibliography:` that are not loaded yet.
     /// Cheap when there are none, which is every keystroke but the one that adds a path.
-    pub(super) async fn load_named_bibliographies(&self, note: &Path) {
+    pub(in crate::lsp) async fn load_named_bibliographies(&self, note: &Path) {
         let missing: Vec<PathBuf> = {
             let vault = self.state.read();
             let Some(syntax) = vault
@@ -144,14 +147,16 @@ impl Server {
             let labelled: Vec<(PathBuf, String)> = missing
                 .into_iter()
                 .map(|p| {
-                    let label = load::label(&vault, &p);
+                    let label = crate::loader::bibliography_label(&vault, &p);
                     (p, label)
                 })
                 .collect();
             drop(vault);
             labelled
                 .into_iter()
-                .filter_map(|(p, label)| load::read(&p, crate::sources::Origin::Frontmatter, label))
+                .filter_map(|(p, label)| {
+                    crate::loader::read_bibliography(&p, crate::sources::Origin::Frontmatter, label)
+                })
                 .collect::<Vec<_>>()
         })
         .await
@@ -173,7 +178,7 @@ impl Server {
 
     /// After bibliographies were loaded: show their problems and watch those outside the
     /// vault, which the vault's own watching does not see.
-    pub(super) async fn bibliographies_loaded(&self) {
+    pub(in crate::lsp) async fn bibliographies_loaded(&self) {
         self.publish_bibliographies().await;
         self.watch_outside_bibliographies().await;
     }
@@ -236,7 +241,7 @@ impl Server {
     }
 
     /// After a bibliography change: every open note's citations may read differently now.
-    pub(super) async fn bibliographies_changed(&self) {
+    pub(in crate::lsp) async fn bibliographies_changed(&self) {
         let open: Vec<PathBuf> = self.state.docs.iter().map(|e| e.key().clone()).collect();
         self.publish(open).await;
         self.publish_bibliographies().await;
@@ -244,7 +249,7 @@ impl Server {
 
     /// Publish each bibliography's problems on the bibliography file itself (an empty list
     /// for clean ones, clearing what was shown before).
-    pub(super) async fn publish_bibliographies(&self) {
+    pub(in crate::lsp) async fn publish_bibliographies(&self) {
         if !self.state.is_ready() {
             return;
         }
@@ -281,14 +286,14 @@ impl Server {
 }
 
 /// Definition of a citation: the literature note, or the entry's key in its bibliography.
-pub(super) fn definition(
+pub(in crate::lsp) fn definition(
     vault: &Vault,
     id: FileId,
     offset: usize,
     encoding: Encoding,
 ) -> Option<GotoDefinitionResponse> {
     let location = match citations::definition(vault, id, offset)? {
-        Target::Note(loc) => super::to_location(vault, &loc, encoding)?,
+        Target::Note(loc) => to_location(vault, &loc, encoding)?,
         Target::Entry { path, start, end } => Location::new(
             uri_of(&path)?,
             Range::new(position(start, encoding), position(end, encoding)),

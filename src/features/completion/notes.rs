@@ -1,0 +1,298 @@
+//! Note, alias and attachment completion after `[[` and `![[`: the vault's candidate names,
+//! built once per change of names, scored fuzzily per keystroke (narrowing the last query's
+//! matches as the user types on), ranked by score and popularity.
+use nucleo_matcher::Utf32String;
+
+use super::{
+    Completion, CompletionKind, Completions, InsertStyle, LinkContext, match_form, matcher, pattern,
+};
+use crate::features::actions::styled_target;
+use crate::features::refactor::{encode_dest, relative_path};
+use crate::index::{FileId, Vault};
+use crate::syntax::Span;
+
+/// One thing a `[[` can complete to, with its name ready for the fuzzy matcher.
+struct Candidate {
+    file: FileId,
+    /// For an alias, the index of its note's own candidate.
+    note: u32,
+    alias: Option<String>,
+    name: Utf32String,
+    path: Utf32String,
+    is_note: bool,
+}
+
+/// The vault's completion candidates. Building them walks the vault, so callers keep one and
+/// rebuild it only when [`Vault::names_generation`] moves — never per keystroke.
+pub struct Candidates {
+    pub generation: u64,
+    items: Vec<Candidate>,
+    /// The last query and the candidates it matched: typing one more letter can only narrow
+    /// the matches, so the next query scores those alone.
+    last: std::sync::Mutex<Option<LastQuery>>,
+}
+
+struct LastQuery {
+    file: FileId,
+    query: String,
+    by_path: bool,
+    embed: bool,
+    matched: Vec<u32>,
+}
+
+/// Above this many candidates to score, scoring is split across threads.
+const PARALLEL_SCORING: usize = 8192;
+
+impl Candidates {
+    pub fn build(vault: &Vault) -> Candidates {
+        let mut items = Vec::new();
+        for (id, file) in vault.files() {
+            let path = Utf32String::from(match_form(file.link_path()).as_str());
+            let own = items.len() as u32;
+            items.push(Candidate {
+                file: id,
+                note: own,
+                alias: None,
+                name: Utf32String::from(match_form(file.display_name()).as_str()),
+                path,
+                is_note: file.is_note(),
+            });
+            if let Some(note) = file.note() {
+                for alias in note.syntax.aliases() {
+                    items.push(Candidate {
+                        file: id,
+                        note: own,
+                        alias: Some(alias.to_string()),
+                        name: Utf32String::from(match_form(alias).as_str()),
+                        // Aliases are matched by name only, never by path.
+                        path: Utf32String::default(),
+                        is_note: true,
+                    });
+                }
+            }
+        }
+        Candidates {
+            generation: vault.names_generation(),
+            items,
+            last: std::sync::Mutex::new(None),
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+pub(super) fn notes(
+    vault: &Vault,
+    candidates: &Candidates,
+    file: FileId,
+    ctx: &LinkContext,
+    replace: Span,
+    close: &str,
+    has_display: bool,
+    limit: usize,
+    style: InsertStyle,
+) -> Completions {
+    let query = ctx.typed.trim_start();
+    // A markdown link replaces the whole `[[…]]`, brackets included, when nothing follows the
+    // target inside it.
+    let markdown_span = (style.markdown && !has_display).then(|| {
+        let start = ctx.open - if ctx.embed { 3 } else { 2 };
+        let end = if ctx.closed {
+            replace.end
+                + ctx.rest[replace.end - ctx.open - ctx.typed.len()..]
+                    .find("]]")
+                    .map_or(0, |i| i + 2)
+        } else {
+            replace.end
+        };
+        Span::new(start, end)
+    });
+    let by_path = query.contains('/');
+    let pattern = pattern(query);
+    // Narrow from the last query's matches when this query only adds to it (and uses none of
+    // the pattern syntax that could widen it).
+    let plain = !query.contains(['^', '$', '!', '\'', '\\']);
+    let previous: Option<Vec<u32>> = {
+        let last = candidates.last.lock().unwrap_or_else(|p| p.into_inner());
+        last.as_ref()
+            .filter(|l| {
+                plain
+                    && l.file == file
+                    && l.by_path == by_path
+                    && l.embed == ctx.embed
+                    && query.starts_with(l.query.as_str())
+            })
+            .map(|l| l.matched.clone())
+    };
+    let all: Vec<u32>;
+    let pool: &[u32] = match &previous {
+        Some(matched) => matched,
+        None => {
+            all = (0..candidates.items.len() as u32).collect();
+            &all
+        }
+    };
+    let score_chunk = |chunk: &[u32]| -> Vec<(u32, u32)> {
+        let mut matcher = matcher();
+        let mut out = Vec::new();
+        for &i in chunk {
+            let c = &candidates.items[i as usize];
+            if c.file == file && c.alias.is_none() {
+                continue;
+            }
+            // Attachments are offered only where they can be embedded.
+            if !c.is_note && !ctx.embed {
+                continue;
+            }
+            let haystack = if by_path && c.alias.is_none() {
+                c.path.slice(..)
+            } else {
+                c.name.slice(..)
+            };
+            if let Some(score) = pattern.score(haystack, &mut matcher) {
+                out.push((score, i));
+            }
+        }
+        out
+    };
+    let mut scored: Vec<(u32, u32)> = if pool.len() > PARALLEL_SCORING {
+        use rayon::prelude::*;
+        pool.par_chunks(pool.len().div_ceil(rayon::current_num_threads().max(1)))
+            .map(score_chunk)
+            .reduce(Vec::new, |mut a, b| {
+                a.extend(b);
+                a
+            })
+    } else {
+        score_chunk(pool)
+    };
+    // Chunks come back in order, so `scored` is sorted by candidate index.
+    if plain {
+        *candidates.last.lock().unwrap_or_else(|p| p.into_inner()) = Some(LastQuery {
+            file,
+            query: query.to_string(),
+            by_path,
+            embed: ctx.embed,
+            matched: scored.iter().map(|&(_, i)| i).collect(),
+        });
+    }
+    // An alias never outranks its own note when both match: the note's name is what the user
+    // is most likely typing, and the alias item follows right after it.
+    for k in 0..scored.len() {
+        let c = &candidates.items[scored[k].1 as usize];
+        if c.alias.is_some() {
+            if let Ok(at) = scored[..k].binary_search_by_key(&c.note, |&(_, i)| i) {
+                scored[k].0 = scored[k].0.min(scored[at].0);
+            }
+        }
+    }
+    let mut scored: Vec<(u32, usize)> = scored
+        .into_iter()
+        .map(|(score, i)| (score, i as usize))
+        .collect();
+    let incomplete = scored.len() > limit;
+    // Only candidates scoring at least the `limit`-th best score can be shown; popularity and
+    // the other tie-breaks are looked up for those alone, never for the whole vault.
+    if incomplete {
+        scored.select_nth_unstable_by_key(limit - 1, |&(score, _)| std::cmp::Reverse(score));
+        let threshold = scored[limit - 1].0;
+        scored.retain(|&(score, _)| score >= threshold);
+    }
+    let label = |i: usize| {
+        let c = &candidates.items[i];
+        c.alias
+            .as_deref()
+            .unwrap_or_else(|| vault.file(c.file).display_name())
+    };
+    let mut ranked: Vec<(u32, u32, usize)> = scored
+        .into_iter()
+        .map(|(score, i)| {
+            let f = vault.file(candidates.items[i].file);
+            (score, vault.key_ref_count(&f.name_key), i)
+        })
+        .collect();
+    // Many can tie on score (every name starting with what was typed): narrow again on
+    // popularity before the labels are compared.
+    if ranked.len() > limit {
+        let key = |&(score, popularity, _): &(u32, u32, usize)| {
+            (std::cmp::Reverse(score), std::cmp::Reverse(popularity))
+        };
+        ranked.select_nth_unstable_by_key(limit - 1, key);
+        let threshold = key(&ranked[limit - 1]);
+        ranked.retain(|entry| key(entry) <= threshold);
+    }
+    ranked.sort_by_cached_key(|&(score, popularity, i)| {
+        let label = label(i);
+        (
+            std::cmp::Reverse(score),
+            std::cmp::Reverse(popularity),
+            candidates.items[i].alias.is_some(),
+            label.chars().count(),
+            label.to_string(),
+        )
+    });
+    ranked.truncate(limit);
+    let scored = ranked;
+    let items = scored
+        .into_iter()
+        .map(|(_, _, i)| {
+            let c = &candidates.items[i];
+            let f = vault.file(c.file);
+            let target = styled_target(vault, file, c.file, style.target);
+            if let Some(span) = markdown_span {
+                let shown = c
+                    .alias
+                    .clone()
+                    .unwrap_or_else(|| f.display_name().to_string());
+                let dest = encode_dest(&relative_path(vault.file(file).folder(), &f.rel), false);
+                let bang = if ctx.embed { "!" } else { "" };
+                return Completion {
+                    label: shown.clone(),
+                    kind: match (&c.alias, c.is_note) {
+                        (Some(_), _) => CompletionKind::Alias,
+                        (None, true) => CompletionKind::Note,
+                        (None, false) => CompletionKind::Attachment,
+                    },
+                    detail: Some(f.rel.clone()),
+                    // Editors filter on the text from the replaced range's start: `[[` too.
+                    filter: format!("{bang}[[{shown}"),
+                    insert: format!("{bang}[{shown}]({dest})"),
+                    replace: span,
+                };
+            }
+            match &c.alias {
+                Some(alias) => Completion {
+                    label: alias.clone(),
+                    kind: CompletionKind::Alias,
+                    detail: Some(format!("alias of {}", f.rel)),
+                    insert: if has_display {
+                        target
+                    } else if vault.dialect == crate::index::Dialect::Dendron {
+                        // Dendron reads the label first.
+                        format!("{alias}|{target}{close}")
+                    } else {
+                        format!("{target}|{alias}{close}")
+                    },
+                    replace,
+                    filter: alias.clone(),
+                },
+                None => Completion {
+                    label: f.display_name().to_string(),
+                    kind: if c.is_note {
+                        CompletionKind::Note
+                    } else {
+                        CompletionKind::Attachment
+                    },
+                    detail: Some(f.rel.clone()),
+                    filter: if by_path {
+                        f.link_path().to_string()
+                    } else {
+                        f.display_name().to_string()
+                    },
+                    insert: format!("{target}{close}"),
+                    replace,
+                },
+            }
+        })
+        .collect();
+    Completions { items, incomplete }
+}

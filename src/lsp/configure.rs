@@ -1,0 +1,82 @@
+//! The configuration's layers at run time: rebuilt from the vault's files, the client's
+//! `initializationOptions` and its `workspace/configuration` answer, with problems shown.
+
+use std::path::PathBuf;
+
+use serde_json::Value;
+use tower_lsp_server::ls_types::*;
+
+use super::state::Server;
+use crate::loader;
+
+impl Server {
+    /// Rebuild the configuration from its layers: files at the root, `initializationOptions`,
+    /// then the client's `workspace/configuration` answer (`client`, when there is one).
+    /// Returns the problems found.
+    pub(in crate::lsp) fn reconfigure(&self, client: Option<&Value>) -> Vec<String> {
+        let roots = self.state.read().roots().to_vec();
+        let (mut config, mut problems) =
+            crate::loader::load_config(roots.first().map(PathBuf::as_path));
+        if let Some(init) = self.state.init_options.get() {
+            problems.extend(
+                config
+                    .apply(init)
+                    .into_iter()
+                    .map(|p| format!("initializationOptions: {p}")),
+            );
+        }
+        if let Some(client) = client {
+            problems.extend(
+                config
+                    .apply(client)
+                    .into_iter()
+                    .map(|p| format!("client settings: {p}")),
+            );
+        }
+        self.state.write().alias_fallback = config.alias_fallback;
+        *self
+            .state
+            .exclude
+            .write()
+            .unwrap_or_else(|p| p.into_inner()) = loader::Exclude::new(&roots, &config.exclude);
+        *self.state.config.write().unwrap_or_else(|p| p.into_inner()) = config;
+        problems
+    }
+
+    pub(in crate::lsp) async fn report_config_problems(&self, problems: Vec<String>) {
+        if problems.is_empty() {
+            return;
+        }
+        for problem in &problems {
+            tracing::warn!("configuration: {problem}");
+        }
+        self.client
+            .show_message(
+                MessageType::WARNING,
+                format!("notegraph configuration: {}", problems.join("; ")),
+            )
+            .await;
+    }
+
+    /// Ask the client for its `notegraph` settings, when it can answer, and apply them.
+    pub(in crate::lsp) async fn pull_configuration(&self) -> Option<Value> {
+        if !self.state.flags.get().is_some_and(|f| f.configuration) {
+            return None;
+        }
+        let item = ConfigurationItem {
+            scope_uri: None,
+            section: Some("notegraph".to_string()),
+        };
+        let value = match self.client.configuration(vec![item]).await {
+            Ok(mut values) if !values.is_empty() => values.swap_remove(0),
+            Ok(_) => return None,
+            Err(err) => {
+                tracing::warn!("workspace/configuration failed: {err}");
+                return None;
+            }
+        };
+        let problems = self.reconfigure(Some(&value));
+        self.report_config_problems(problems).await;
+        Some(value)
+    }
+}

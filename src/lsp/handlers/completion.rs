@@ -1,0 +1,89 @@
+//! Completion: `[[` links, headings, blocks, tags, attachments and citation keys, from a
+//! candidate list cached until the vault's names change.
+
+use std::sync::Arc;
+
+use tower_lsp_server::jsonrpc::Result;
+use tower_lsp_server::ls_types::*;
+
+use crate::features;
+use crate::features::completion::{Candidates, CompletionKind};
+use crate::index::Vault;
+use crate::lsp::convert::LineIndex;
+use crate::lsp::state::Server;
+
+impl Server {
+    pub(in crate::lsp) fn candidates(&self, vault: &Vault) -> Arc<Candidates> {
+        let mut cache = self
+            .state
+            .candidates
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        match cache.as_ref() {
+            Some(c) if c.generation == vault.names_generation() => c.clone(),
+            _ => {
+                let built = Arc::new(Candidates::build(vault));
+                *cache = Some(built.clone());
+                built
+            }
+        }
+    }
+}
+
+fn completion_kind(kind: CompletionKind) -> CompletionItemKind {
+    match kind {
+        CompletionKind::Note => CompletionItemKind::FILE,
+        CompletionKind::Alias => CompletionItemKind::REFERENCE,
+        CompletionKind::Attachment => CompletionItemKind::FILE,
+        CompletionKind::Heading => CompletionItemKind::REFERENCE,
+        CompletionKind::Block => CompletionItemKind::REFERENCE,
+        CompletionKind::Tag => CompletionItemKind::KEYWORD,
+        CompletionKind::Citation => CompletionItemKind::REFERENCE,
+    }
+}
+
+pub(crate) async fn completion(
+    server: &Server,
+    params: CompletionParams,
+) -> Result<Option<CompletionResponse>> {
+    let pos = params.text_document_position;
+    let config = server.state.config();
+    let limit = config.completion_limit;
+    let style = features::completion::InsertStyle {
+        target: config.link_style,
+        markdown: config.markdown_links,
+    };
+    Ok(server
+        .at(
+            &pos.text_document.uri,
+            pos.position,
+            |vault, id, offset, encoding| {
+                let candidates = server.candidates(vault);
+                let list =
+                    features::completion::complete(vault, &candidates, id, offset, limit, style)?;
+                let index = LineIndex::new(&vault.note(id)?.text, encoding);
+                let items = list
+                    .items
+                    .into_iter()
+                    .enumerate()
+                    .map(|(rank, c)| CompletionItem {
+                        label: c.label,
+                        kind: Some(completion_kind(c.kind)),
+                        detail: c.detail,
+                        sort_text: Some(format!("{rank:05}")),
+                        filter_text: Some(c.filter),
+                        text_edit: Some(CompletionTextEdit::Edit(TextEdit::new(
+                            index.range(c.replace),
+                            c.insert,
+                        ))),
+                        ..CompletionItem::default()
+                    })
+                    .collect();
+                Some(CompletionResponse::List(CompletionList {
+                    is_incomplete: list.incomplete,
+                    items,
+                }))
+            },
+        )
+        .await)
+}

@@ -1,0 +1,95 @@
+//! Pushed diagnostics: computed for open notes and sent when they or the notes they link to
+//! change.
+
+use std::path::{Path, PathBuf};
+
+use tower_lsp_server::ls_types::*;
+
+use crate::config::Config;
+use crate::features;
+use crate::index::{Change, FileId, Vault};
+use crate::lsp::convert::{Encoding, LineIndex};
+use crate::lsp::state::Server;
+use crate::lsp::state::uri_of;
+use crate::lsp::to_proto::{severity, to_location};
+
+impl Server {
+    pub(in crate::lsp) fn affected_open_notes(
+        &self,
+        vault: &Vault,
+        change: &Change,
+        except: Option<&Path>,
+    ) -> Vec<PathBuf> {
+        let mut out: Vec<PathBuf> = change
+            .keys
+            .iter()
+            .flat_map(|key| vault.sources_with_key(key))
+            .filter_map(|id| vault.get(id).map(|f| f.path.clone()))
+            .filter(|path| Some(path.as_path()) != except && self.state.docs.contains_key(path))
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    /// Compute and send the diagnostics of open notes.
+    pub(in crate::lsp) async fn publish(&self, paths: Vec<PathBuf>) {
+        if !self.state.is_ready() {
+            return;
+        }
+        let encoding = self.state.encoding();
+        let config = self.state.config();
+        let mut batches = Vec::new();
+        {
+            let vault = self.state.read();
+            for path in paths {
+                let Some(uri) = uri_of(&path) else { continue };
+                let version = self.state.docs.get(&path).map(|d| d.version);
+                let diagnostics = match vault.id(&path) {
+                    Some(id) => to_diagnostics(&vault, id, &config, encoding),
+                    None => Vec::new(),
+                };
+                batches.push((uri, diagnostics, version));
+            }
+        }
+        for (uri, diagnostics, version) in batches {
+            self.client
+                .publish_diagnostics(uri, diagnostics, version)
+                .await;
+        }
+    }
+}
+
+pub(in crate::lsp) fn to_diagnostics(
+    vault: &Vault,
+    id: FileId,
+    config: &Config,
+    encoding: Encoding,
+) -> Vec<Diagnostic> {
+    let Some(note) = vault.note(id) else {
+        return Vec::new();
+    };
+    let index = LineIndex::new(&note.text, encoding);
+    features::diagnostics::configured(vault, id, config)
+        .into_iter()
+        .map(|d| Diagnostic {
+            range: index.range(d.span),
+            severity: Some(severity(d.severity)),
+            code: Some(NumberOrString::String(d.kind.code().to_string())),
+            source: Some("notegraph".to_string()),
+            message: d.message,
+            related_information: (!d.related.is_empty()).then(|| {
+                d.related
+                    .iter()
+                    .filter_map(|(loc, message)| {
+                        Some(DiagnosticRelatedInformation {
+                            location: to_location(vault, loc, encoding)?,
+                            message: message.clone(),
+                        })
+                    })
+                    .collect()
+            }),
+            ..Diagnostic::default()
+        })
+        .collect()
+}

@@ -1,0 +1,71 @@
+//! Navigation: go to definition, hover and references.
+
+use tower_lsp_server::jsonrpc::Result;
+use tower_lsp_server::ls_types::*;
+
+use crate::features;
+use crate::lsp::cite;
+use crate::lsp::convert::LineIndex;
+use crate::lsp::state::Server;
+use crate::lsp::to_proto::{to_location, to_locations};
+
+pub(crate) async fn goto_definition(
+    server: &Server,
+    params: GotoDefinitionParams,
+) -> Result<Option<GotoDefinitionResponse>> {
+    let pos = params.text_document_position_params;
+    Ok(server
+        .at(
+            &pos.text_document.uri,
+            pos.position,
+            |vault, id, offset, encoding| {
+                if let Some(cited) = cite::definition(vault, id, offset, encoding) {
+                    return Some(cited);
+                }
+                let target = features::definition::definition(vault, id, offset)?;
+                Some(GotoDefinitionResponse::Scalar(to_location(
+                    vault, &target, encoding,
+                )?))
+            },
+        )
+        .await)
+}
+
+pub(crate) async fn hover(server: &Server, params: HoverParams) -> Result<Option<Hover>> {
+    let pos = params.text_document_position_params;
+    Ok(server
+        .at(
+            &pos.text_document.uri,
+            pos.position,
+            |vault, id, offset, encoding| {
+                let hover = features::hover::hover(vault, id, offset)?;
+                let index = LineIndex::new(&vault.note(id)?.text, encoding);
+                Some(Hover {
+                    contents: HoverContents::Markup(MarkupContent {
+                        kind: MarkupKind::Markdown,
+                        value: hover.markdown,
+                    }),
+                    range: Some(index.range(hover.span)),
+                })
+            },
+        )
+        .await)
+}
+
+pub(crate) async fn references(
+    server: &Server,
+    params: ReferenceParams,
+) -> Result<Option<Vec<Location>>> {
+    let pos = params.text_document_position;
+    let found = server
+        .at(
+            &pos.text_document.uri,
+            pos.position,
+            |vault, id, offset, encoding| {
+                let locations = features::references::references(vault, id, offset);
+                Some(to_locations(vault, &locations, encoding))
+            },
+        )
+        .await;
+    Ok(found)
+}

@@ -1,0 +1,80 @@
+//! Workspace notifications: folders added or removed, configuration changed, files changed on
+//! disk as the client watched them.
+
+use std::path::PathBuf;
+
+use tower_lsp_server::ls_types::*;
+
+use crate::index::Vault;
+use crate::lsp::state::Server;
+use crate::lsp::state::path_of;
+
+pub(crate) async fn did_change_workspace_folders(
+    server: &Server,
+    params: DidChangeWorkspaceFoldersParams,
+) {
+    let mut roots = server.state.read().roots().to_vec();
+    for gone in params.event.removed.iter().filter_map(|f| path_of(&f.uri)) {
+        roots.retain(|r| *r != gone);
+    }
+    for added in params.event.added.iter().filter_map(|f| path_of(&f.uri)) {
+        if !roots.contains(&added) {
+            roots.push(added);
+        }
+    }
+    tracing::info!("workspace folders now {roots:?}; indexing again");
+    // Requests wait for the new index rather than answer from a half-built one.
+    server.state.ready.send_replace(false);
+    *server.state.write() = Vault::new(roots);
+    let problems = server.reconfigure(None);
+    server.report_config_problems(problems).await;
+    server.pull_configuration().await;
+    if server
+        .state
+        .watcher
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .take()
+        .is_some()
+    {
+        server.watch_files().await;
+    }
+    let server = server.clone();
+    tokio::spawn(async move { server.index_workspace().await });
+}
+
+pub(crate) async fn did_change_configuration(
+    server: &Server,
+    params: DidChangeConfigurationParams,
+) {
+    let before = server.state.config();
+    if server.pull_configuration().await.is_none() {
+        // Clients that cannot be asked push their settings here.
+        let value = params
+            .settings
+            .get("notegraph")
+            .cloned()
+            .unwrap_or(params.settings);
+        let problems = server.reconfigure(Some(&value));
+        server.report_config_problems(problems).await;
+    }
+    let after = server.state.config();
+    if after.exclude != before.exclude
+        || after.citations.bibliography != before.citations.bibliography
+    {
+        let server = server.clone();
+        tokio::spawn(async move { server.index_workspace().await });
+    } else if after != before {
+        let open: Vec<PathBuf> = server.state.docs.iter().map(|e| e.key().clone()).collect();
+        server.publish(open).await;
+    }
+}
+
+pub(crate) async fn did_change_watched_files(server: &Server, params: DidChangeWatchedFilesParams) {
+    let paths: Vec<PathBuf> = params
+        .changes
+        .iter()
+        .filter_map(|c| path_of(&c.uri))
+        .collect();
+    server.apply_disk_changes(paths).await;
+}

@@ -1,0 +1,213 @@
+//! The session's lifecycle: `initialize` (encoding, client flags, workspace folders),
+//! `initialized` (configuration, watching, the first index), indexing with progress, `shutdown`.
+
+use std::path::PathBuf;
+use std::sync::atomic::Ordering;
+use std::time::Instant;
+
+use serde_json::Value;
+use tokio::sync::mpsc;
+use tower_lsp_server::jsonrpc::Result;
+use tower_lsp_server::ls_types::*;
+
+use super::capabilities;
+use super::cite;
+use super::convert::Encoding;
+use super::state::Server;
+use super::state::{ClientFlags, path_of};
+use crate::index::{Note, Vault};
+use crate::loader;
+
+fn roots_from(params: &InitializeParams) -> Vec<PathBuf> {
+    let mut roots: Vec<PathBuf> = params
+        .workspace_folders
+        .iter()
+        .flatten()
+        .filter_map(|folder| path_of(&folder.uri))
+        .collect();
+    #[allow(deprecated)]
+    if roots.is_empty() {
+        if let Some(path) = params.root_uri.as_ref().and_then(path_of) {
+            roots.push(path);
+        } else if let Some(path) = &params.root_path {
+            roots.push(PathBuf::from(path));
+        }
+    }
+    roots
+}
+
+pub(crate) async fn initialize(
+    server: &Server,
+    params: InitializeParams,
+) -> Result<InitializeResult> {
+    let utf8 = params
+        .capabilities
+        .general
+        .as_ref()
+        .and_then(|g| g.position_encodings.as_ref())
+        .is_some_and(|encodings| encodings.contains(&PositionEncodingKind::UTF8));
+    let encoding = if utf8 {
+        Encoding::Utf8
+    } else {
+        Encoding::Utf16
+    };
+    let _ = server.state.encoding.set(encoding);
+    let flags = ClientFlags {
+        dynamic_watch: params
+            .capabilities
+            .workspace
+            .as_ref()
+            .and_then(|w| w.did_change_watched_files.as_ref())
+            .and_then(|w| w.dynamic_registration)
+            .unwrap_or(false),
+        progress: params
+            .capabilities
+            .window
+            .as_ref()
+            .and_then(|w| w.work_done_progress)
+            .unwrap_or(false),
+        configuration: params
+            .capabilities
+            .workspace
+            .as_ref()
+            .and_then(|w| w.configuration)
+            .unwrap_or(false),
+    };
+    let _ = server.state.flags.set(flags);
+    let _ = server
+        .state
+        .init_options
+        .set(params.initialization_options.clone().unwrap_or(Value::Null));
+    let roots = roots_from(&params);
+    if roots.is_empty() {
+        tracing::warn!(
+            "no workspace folder given: only links between open notes in no folder can be seen"
+        );
+    }
+    tracing::info!(
+        "workspace folders: {:?}; position encoding {:?}",
+        roots,
+        encoding
+    );
+    *server.state.write() = Vault::new(roots);
+    let problems = server.reconfigure(None);
+    *server
+        .state
+        .startup_problems
+        .lock()
+        .unwrap_or_else(|p| p.into_inner()) = problems;
+    Ok(InitializeResult {
+        capabilities: capabilities::server_capabilities(utf8),
+        server_info: Some(ServerInfo {
+            name: "notegraph".to_string(),
+            version: Some(env!("CARGO_PKG_VERSION").to_string()),
+        }),
+        offset_encoding: None,
+    })
+}
+
+pub(crate) async fn initialized(server: &Server, _: InitializedParams) {
+    let problems = std::mem::take(
+        &mut *server
+            .state
+            .startup_problems
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()),
+    );
+    server.report_config_problems(problems).await;
+    server.pull_configuration().await;
+    server.watch_files().await;
+    let server = server.clone();
+    tokio::spawn(async move { server.index_workspace().await });
+}
+
+pub(crate) async fn shutdown(server: &Server) -> Result<()> {
+    server
+        .state
+        .shutdown_requested
+        .store(true, Ordering::SeqCst);
+    Ok(())
+}
+
+impl Server {
+    pub(in crate::lsp) async fn index_workspace(&self) {
+        let roots = self.state.read().roots().to_vec();
+        let started = Instant::now();
+        let flags = self.state.flags.get();
+        let progress = if flags.is_some_and(|f| f.progress) {
+            let token = ProgressToken::String("notegraph/indexing".to_string());
+            match self.client.create_work_done_progress(token.clone()).await {
+                Ok(()) => Some(
+                    self.client
+                        .progress(token, "Indexing notes")
+                        .with_percentage(0)
+                        .with_message("walking the vault")
+                        .begin()
+                        .await,
+                ),
+                Err(err) => {
+                    tracing::warn!("client refused a progress token: {err}");
+                    None
+                }
+            }
+        } else {
+            None
+        };
+
+        let (tx, mut rx) = mpsc::unbounded_channel::<(usize, usize)>();
+        let load_roots = roots.clone();
+        let state = self.state.clone();
+        let exclude = self
+            .state
+            .exclude
+            .read()
+            .map(|e| e.clone())
+            .unwrap_or_default();
+        let task = tokio::task::spawn_blocking(move || {
+            let loaded = loader::load(&load_roots, &exclude, &|done, total| {
+                let _ = tx.send((done, total));
+            });
+            let (mut vault, skipped) = loaded.into_vault(load_roots);
+            cite::load_bibliographies(&state, &mut vault);
+            (vault, skipped)
+        });
+        while let Some((done, total)) = rx.recv().await {
+            if let Some(progress) = &progress {
+                let percent = (done * 100 / total.max(1)) as u32;
+                progress
+                    .report_with_message(format!("{done}/{total} notes"), percent)
+                    .await;
+            }
+        }
+        let (mut vault, skipped) = match task.await {
+            Ok(result) => result,
+            Err(err) => {
+                tracing::error!("indexing failed: {err}");
+                (Vault::new(roots.clone()), Vec::new())
+            }
+        };
+        vault.alias_fallback = self.state.config().alias_fallback;
+        let open: Vec<PathBuf>;
+        {
+            let mut live = self.state.write();
+            // Buffers opened while indexing ran are newer than the disk.
+            for entry in self.state.docs.iter() {
+                vault.upsert_note(entry.key(), Note::parse(entry.value().rope.to_string()));
+            }
+            open = self.state.docs.iter().map(|e| e.key().clone()).collect();
+            let notes = vault.note_count();
+            *live = vault;
+            tracing::info!(
+                "indexed {notes} notes in {} ms ({} files skipped)",
+                started.elapsed().as_millis(),
+                skipped.len()
+            );
+        }
+        self.state.ready.send_replace(true);
+        if let Some(progress) = progress {
+            progress.finish_with_message("done").await;
+        }
+        self.publish(open).await;
+        self.bibliographies_loaded().await;
+    }
+}

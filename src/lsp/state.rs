@@ -1,0 +1,187 @@
+//! The server's shared state — the vault index, open documents, negotiated client facts,
+//! configuration and caches —, the `Server` handle every handler gets (the client and the
+//! state, with the helpers that run a request against an indexed note), and the helpers that
+//! say whether a path belongs to the vault.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
+
+use dashmap::DashMap;
+use serde_json::Value;
+use tokio::sync::watch;
+use tower_lsp_server::Client;
+use tower_lsp_server::ls_types::{Position, Uri};
+
+use super::convert::{Encoding, LineIndex};
+use super::document::Document;
+use crate::config::Config;
+use crate::features::completion::Candidates;
+use crate::features::outline::SymbolIndex;
+use crate::index::{FileId, Vault};
+use crate::loader;
+
+#[derive(Default)]
+pub(in crate::lsp) struct ClientFlags {
+    pub(in crate::lsp) dynamic_watch: bool,
+    pub(in crate::lsp) progress: bool,
+    /// The client answers `workspace/configuration`.
+    pub(in crate::lsp) configuration: bool,
+}
+
+/// Everything the handlers share.
+pub struct State {
+    pub(in crate::lsp) vault: RwLock<Vault>,
+    pub(in crate::lsp) docs: DashMap<PathBuf, Document>,
+    pub(in crate::lsp) encoding: OnceLock<Encoding>,
+    pub(in crate::lsp) flags: OnceLock<ClientFlags>,
+    pub(in crate::lsp) config: RwLock<Config>,
+    /// The client's `initializationOptions`, a layer of the configuration kept to rebuild it.
+    pub(in crate::lsp) init_options: OnceLock<Value>,
+    pub(in crate::lsp) exclude: RwLock<loader::Exclude>,
+    pub(in crate::lsp) candidates: Mutex<Option<Arc<Candidates>>>,
+    pub(in crate::lsp) symbols: Mutex<Option<Arc<SymbolIndex>>>,
+    pub(in crate::lsp) ready: watch::Sender<bool>,
+    /// The server's own file watcher, for clients that cannot watch for it.
+    pub(in crate::lsp) watcher: Mutex<Option<notify::RecommendedWatcher>>,
+    /// Held while a batch of disk changes is read and applied (see `apply_disk_changes`).
+    pub(in crate::lsp) disk_batch: Mutex<()>,
+    pub shutdown_requested: AtomicBool,
+    /// Configuration problems found during `initialize`, shown once the client is initialized.
+    pub(in crate::lsp) startup_problems: Mutex<Vec<String>>,
+}
+
+impl State {
+    pub fn new() -> Arc<State> {
+        Arc::new(State {
+            vault: RwLock::new(Vault::new(Vec::new())),
+            docs: DashMap::new(),
+            encoding: OnceLock::new(),
+            flags: OnceLock::new(),
+            config: RwLock::new(Config::default()),
+            init_options: OnceLock::new(),
+            exclude: RwLock::new(loader::Exclude::default()),
+            candidates: Mutex::new(None),
+            symbols: Mutex::new(None),
+            ready: watch::channel(false).0,
+            watcher: Mutex::new(None),
+            disk_batch: Mutex::new(()),
+            shutdown_requested: AtomicBool::new(false),
+            startup_problems: Mutex::new(Vec::new()),
+        })
+    }
+
+    pub(in crate::lsp) fn encoding(&self) -> Encoding {
+        *self.encoding.get().unwrap_or(&Encoding::Utf16)
+    }
+
+    pub(in crate::lsp) fn read(&self) -> std::sync::RwLockReadGuard<'_, Vault> {
+        self.vault
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    pub(in crate::lsp) fn config(&self) -> Config {
+        self.config
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    pub(in crate::lsp) fn write(&self) -> std::sync::RwLockWriteGuard<'_, Vault> {
+        self.vault
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Turns true once the first index is built.
+    pub fn ready_signal(&self) -> watch::Receiver<bool> {
+        self.ready.subscribe()
+    }
+
+    pub(in crate::lsp) fn is_ready(&self) -> bool {
+        *self.ready.borrow()
+    }
+}
+
+pub(in crate::lsp) fn path_of(uri: &Uri) -> Option<PathBuf> {
+    uri.to_file_path().map(|p| p.into_owned())
+}
+
+pub(in crate::lsp) fn uri_of(path: &Path) -> Option<Uri> {
+    Uri::from_file_path(path)
+}
+
+/// Whether a path lies in a hidden folder of its root (`.git/`, `.obsidian/`, `.trash/`…).
+pub(in crate::lsp) fn is_hidden(vault: &Vault, path: &Path) -> bool {
+    vault
+        .roots()
+        .iter()
+        .filter_map(|root| path.strip_prefix(root).ok())
+        .any(|rel| {
+            rel.components()
+                .any(|c| c.as_os_str().to_str().is_some_and(|s| s.starts_with('.')))
+        })
+}
+
+/// Whether `path` is a workspace folder or lies inside one (without `..` steps).
+pub(in crate::lsp) fn in_workspace(vault: &Vault, path: &Path) -> bool {
+    vault.roots().iter().any(|root| root == path) || vault.locate(path).is_some()
+}
+
+/// Whether the ignore files of `path`'s workspace folder ignore it (see `loader::is_ignored`).
+pub(in crate::lsp) fn is_gitignored(vault: &Vault, path: &Path) -> bool {
+    let is_dir = path.is_dir();
+    vault
+        .roots()
+        .iter()
+        .any(|root| loader::is_ignored(root, path, is_dir))
+}
+
+#[derive(Clone)]
+pub struct Server {
+    pub(in crate::lsp) client: Client,
+    pub(in crate::lsp) state: Arc<State>,
+}
+
+impl Server {
+    pub fn new(client: Client, state: Arc<State>) -> Server {
+        Server { client, state }
+    }
+
+    pub(in crate::lsp) async fn wait_ready(&self) {
+        let mut rx = self.state.ready.subscribe();
+        let _ = rx.wait_for(|ready| *ready).await;
+    }
+
+    /// Run `f` on the note at `uri` and the byte offset of `position`, once indexing is done.
+    pub(in crate::lsp) async fn at<T>(
+        &self,
+        uri: &Uri,
+        position: Position,
+        f: impl FnOnce(&Vault, FileId, usize, Encoding) -> Option<T>,
+    ) -> Option<T> {
+        self.wait_ready().await;
+        let path = path_of(uri)?;
+        let vault = self.state.read();
+        let id = vault.id(&path)?;
+        let note = vault.note(id)?;
+        let encoding = self.state.encoding();
+        let offset = LineIndex::new(&note.text, encoding).offset(position)?;
+        super::catch_panic::debug_panic_point(&note.text, offset);
+        f(&vault, id, offset, encoding)
+    }
+
+    /// Run `f` on the note at `uri`, once indexing is done.
+    pub(in crate::lsp) async fn on_note<T>(
+        &self,
+        uri: &Uri,
+        f: impl FnOnce(&Vault, FileId, Encoding) -> Option<T>,
+    ) -> Option<T> {
+        self.wait_ready().await;
+        let path = path_of(uri)?;
+        let vault = self.state.read();
+        let id = vault.id(&path)?;
+        f(&vault, id, self.state.encoding())
+    }
+}

@@ -1,0 +1,192 @@
+//! Changes on disk: the client's watched-file events or the server's own watcher, and bringing
+//! the index in line with the disk for the paths they name.
+
+use std::path::{Path, PathBuf};
+
+use tokio::sync::mpsc;
+use tower_lsp_server::ls_types::*;
+
+use super::cite;
+use super::state::Server;
+use super::state::{in_workspace, is_gitignored, is_hidden};
+use crate::index::{Change, is_note_path};
+use crate::loader;
+
+impl Server {
+    pub(in crate::lsp) fn refresh_from_disk(&self, path: &Path) -> Change {
+        if !self.state.docs.contains_key(path) {
+            // Bibliographies named by the settings or a note's frontmatter may lie outside the
+            // workspace: those, and only those, are read there.
+            cite::refresh_bibliography(&self.state, path);
+        }
+        // Only paths inside a workspace folder are ever read: an event or a closed document
+        // elsewhere (or with `..` in it) names nothing of the vault.
+        if !in_workspace(&self.state.read(), path) {
+            return Change::default();
+        }
+        if self.state.docs.contains_key(path) {
+            // The editor's buffer is the truth for open notes.
+            return Change::default();
+        }
+        if is_hidden(&self.state.read(), path) {
+            return Change::default();
+        }
+        if self.state.exclude.read().is_ok_and(|e| e.is_excluded(path))
+            || is_gitignored(&self.state.read(), path)
+        {
+            // Out of the index too, in case it was indexed before the rule was written.
+            let mut vault = self.state.write();
+            let mut change = vault.remove(path);
+            if path.is_dir() {
+                change.merge(vault.remove_under(path));
+            }
+            return change;
+        }
+        if path.is_dir() {
+            let mut change = Change::default();
+            let exclude = self
+                .state
+                .exclude
+                .read()
+                .map(|e| e.clone())
+                .unwrap_or_default();
+            let found: std::collections::HashSet<PathBuf> =
+                loader::walk(&[path.to_path_buf()], &exclude)
+                    .into_iter()
+                    .collect();
+            // Files indexed under the folder but no longer in it: their own events were lost
+            // (a watcher overflow asks for this rescan) or never sent for a folder's contents.
+            let stale: Vec<PathBuf> = self
+                .state
+                .read()
+                .files()
+                .map(|(_, f)| &f.path)
+                .filter(|p| {
+                    p.starts_with(path) && !found.contains(*p) && !self.state.docs.contains_key(*p)
+                })
+                .cloned()
+                .collect();
+            for gone in stale {
+                change.merge(self.state.write().remove(&gone));
+            }
+            for file in found {
+                change.merge(self.refresh_from_disk(&file));
+            }
+            return change;
+        }
+        if path.is_file() {
+            if is_note_path(path) {
+                return match loader::read_note(path) {
+                    Ok(note) => self.state.write().upsert_note(path, note),
+                    Err(skip) => {
+                        tracing::warn!("skipped {}: {}", skip.path.display(), skip.reason);
+                        self.state.write().remove(path)
+                    }
+                };
+            }
+            return self.state.write().upsert_attachment(path);
+        }
+        let mut vault = self.state.write();
+        let mut change = vault.remove(path);
+        change.merge(vault.remove_under(path));
+        change
+    }
+
+    pub(in crate::lsp) async fn apply_disk_changes(&self, paths: Vec<PathBuf>) {
+        // Changes seen while the first index is built wait for it: that index replaces the
+        // whole vault when done, and would drop whatever was applied before it.
+        self.wait_ready().await;
+        let bibliographies = self.state.read().sources.generation();
+        let server = self.clone();
+        let change = tokio::task::spawn_blocking(move || {
+            // One batch at a time: two batches naming one file could read it at different
+            // times and store the older text last.
+            let _one_batch = server
+                .state
+                .disk_batch
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
+            let mut change = Change::default();
+            for path in paths {
+                change.merge(server.refresh_from_disk(&path));
+            }
+            change
+        })
+        .await
+        .unwrap_or_default();
+        let affected = self.affected_open_notes(&self.state.read(), &change, None);
+        self.publish(affected).await;
+        let now = self.state.read().sources.generation();
+        if now != bibliographies {
+            self.bibliographies_changed().await;
+        }
+    }
+    pub(in crate::lsp) async fn watch_files(&self) {
+        let dynamic = self.state.flags.get().is_some_and(|f| f.dynamic_watch);
+        if dynamic {
+            let options = DidChangeWatchedFilesRegistrationOptions {
+                watchers: vec![FileSystemWatcher {
+                    glob_pattern: GlobPattern::String("**/*".to_string()),
+                    kind: None,
+                }],
+            };
+            let registration = Registration {
+                id: "notegraph/watched-files".to_string(),
+                method: "workspace/didChangeWatchedFiles".to_string(),
+                register_options: serde_json::to_value(options).ok(),
+            };
+            if let Err(err) = self.client.register_capability(vec![registration]).await {
+                tracing::warn!("client refused file watching ({err}); watching files ourselves");
+            } else {
+                return;
+            }
+        }
+        let roots = self.state.read().roots().to_vec();
+        let (tx, mut rx) = mpsc::unbounded_channel::<Vec<PathBuf>>();
+        let rescan = roots.clone();
+        let watcher =
+            notify::recommended_watcher(move |event: notify::Result<notify::Event>| match event {
+                // The kernel's event queue overflowed: some changes are unknown, so look at
+                // every folder again.
+                Ok(event) if event.need_rescan() => {
+                    tracing::warn!("the file watcher lost events; rescanning the vault");
+                    let _ = tx.send(rescan.clone());
+                }
+                // Reads (our own loader's among them) change nothing; handling them would re-read
+                // every note the loader opens.
+                Ok(event) if matches!(event.kind, notify::EventKind::Access(_)) => {}
+                Ok(event) => {
+                    let _ = tx.send(event.paths);
+                }
+                Err(err) => tracing::warn!("file watcher: {err}"),
+            });
+        let mut watcher = match watcher {
+            Ok(w) => w,
+            Err(err) => {
+                tracing::error!(
+                    "cannot watch files: {err}; changes made outside the editor will not be seen"
+                );
+                return;
+            }
+        };
+        use notify::Watcher;
+        for root in &roots {
+            if let Err(err) = watcher.watch(root, notify::RecursiveMode::Recursive) {
+                tracing::error!("cannot watch {}: {err}", root.display());
+            }
+        }
+        *self.state.watcher.lock().unwrap_or_else(|p| p.into_inner()) = Some(watcher);
+        let server = self.clone();
+        tokio::spawn(async move {
+            while let Some(mut paths) = rx.recv().await {
+                // Coalesce a burst (a checkout, a sync) into one pass.
+                while let Ok(more) = rx.try_recv() {
+                    paths.extend(more);
+                }
+                paths.sort();
+                paths.dedup();
+                server.apply_disk_changes(paths).await;
+            }
+        });
+    }
+}
