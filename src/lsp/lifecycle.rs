@@ -80,9 +80,8 @@ pub(crate) async fn initialize(
         .set(params.initialization_options.clone().unwrap_or(Value::Null));
     let roots = roots_from(&params);
     if roots.is_empty() {
-        tracing::warn!(
-            "no workspace folder given: only links between open notes in no folder can be seen"
-        );
+        tracing::info!("no workspace folder given: the vault is found from the notes opened");
+        server.state.discover_roots.store(true, Ordering::SeqCst);
     }
     tracing::info!(
         "workspace folders: {:?}; position encoding {:?}",
@@ -132,6 +131,7 @@ pub(crate) async fn shutdown(server: &Server) -> Result<()> {
 impl Server {
     pub(in crate::lsp) async fn index_workspace(&self) {
         let roots = self.state.read().roots().to_vec();
+        let load_roots = self.walked_roots();
         let started = Instant::now();
         let flags = self.state.flags.get();
         let progress = if flags.is_some_and(|f| f.progress) {
@@ -155,7 +155,7 @@ impl Server {
         };
 
         let (tx, mut rx) = mpsc::unbounded_channel::<(usize, usize)>();
-        let load_roots = roots.clone();
+        let vault_roots = roots.clone();
         let state = self.state.clone();
         let exclude = self
             .state
@@ -167,7 +167,7 @@ impl Server {
             let loaded = loader::load(&load_roots, &exclude, &|done, total| {
                 let _ = tx.send((done, total));
             });
-            let (mut vault, skipped) = loaded.into_vault(load_roots);
+            let (mut vault, skipped) = loaded.into_vault(vault_roots);
             cite::load_bibliographies(&state, &mut vault);
             (vault, skipped)
         });
@@ -187,22 +187,33 @@ impl Server {
             }
         };
         vault.alias_fallback = self.state.config().alias_fallback;
-        let open: Vec<PathBuf>;
+        let mut open: Option<Vec<PathBuf>> = None;
         {
             let mut live = self.state.write();
-            // Buffers opened while indexing ran are newer than the disk.
-            for entry in self.state.docs.iter() {
-                vault.upsert_note(entry.key(), Note::parse(entry.value().rope.to_string()));
+            // The roots may have changed while this index was built: a newer index is then on
+            // its way, and this one is dropped.
+            if live.roots() == roots {
+                // Buffers opened while indexing ran are newer than the disk.
+                for entry in self.state.docs.iter() {
+                    vault.upsert_note(entry.key(), Note::parse(entry.value().rope.to_string()));
+                }
+                open = Some(self.state.docs.iter().map(|e| e.key().clone()).collect());
+                let notes = vault.note_count();
+                *live = vault;
+                tracing::info!(
+                    "indexed {notes} notes in {} ms ({} files skipped)",
+                    started.elapsed().as_millis(),
+                    skipped.len()
+                );
             }
-            open = self.state.docs.iter().map(|e| e.key().clone()).collect();
-            let notes = vault.note_count();
-            *live = vault;
-            tracing::info!(
-                "indexed {notes} notes in {} ms ({} files skipped)",
-                started.elapsed().as_millis(),
-                skipped.len()
-            );
         }
+        let Some(open) = open else {
+            tracing::info!("dropped an index of roots {roots:?}, no longer the vault's");
+            if let Some(progress) = progress {
+                progress.finish_with_message("superseded").await;
+            }
+            return;
+        };
         self.state.ready.send_replace(true);
         if let Some(progress) = progress {
             progress.finish_with_message("done").await;

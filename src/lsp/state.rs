@@ -47,6 +47,11 @@ pub struct State {
     /// Held while a batch of disk changes is read and applied (see `apply_disk_changes`).
     pub(in crate::lsp) disk_batch: Mutex<()>,
     pub shutdown_requested: AtomicBool,
+    /// The client named no workspace folder: roots are found from the notes it opens
+    /// (`roots.rs`).
+    pub(in crate::lsp) discover_roots: AtomicBool,
+    /// Roots found that way whose notes are not read from disk (home, `/`): only open notes.
+    pub(in crate::lsp) unwalked: RwLock<Vec<PathBuf>>,
     /// Configuration problems found during `initialize`, shown once the client is initialized.
     pub(in crate::lsp) startup_problems: Mutex<Vec<String>>,
 }
@@ -67,6 +72,8 @@ impl State {
             watcher: Mutex::new(None),
             disk_batch: Mutex::new(()),
             shutdown_requested: AtomicBool::new(false),
+            discover_roots: AtomicBool::new(false),
+            unwalked: RwLock::new(Vec::new()),
             startup_problems: Mutex::new(Vec::new()),
         })
     }

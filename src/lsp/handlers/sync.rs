@@ -36,11 +36,17 @@ pub(crate) async fn did_open(server: &Server, params: DidOpenTextDocumentParams)
         return;
     };
     let text = params.text_document.text;
+    let new_roots = server.adopt_root_of(&path);
     server.state.docs.insert(
         path.clone(),
         Document::new(&text, params.text_document.version),
     );
+    // Indexed first, before any `.await`, so that a change sent right after the open applies
+    // after it; the new roots' index then takes the buffer as it is.
     server.reindex_open(path, text).await;
+    if let Some(problems) = new_roots {
+        server.roots_changed(problems).await;
+    }
 }
 
 pub(crate) async fn did_change(server: &Server, params: DidChangeTextDocumentParams) {
