@@ -17,3 +17,4 @@ mod no_root;
 mod properties;
 mod real_vaults;
 mod refactor;
+mod typing;
