@@ -72,6 +72,14 @@ pub(crate) async fn initialize(
             .as_ref()
             .and_then(|w| w.configuration)
             .unwrap_or(false),
+        label_details: params
+            .capabilities
+            .text_document
+            .as_ref()
+            .and_then(|t| t.completion.as_ref())
+            .and_then(|c| c.completion_item.as_ref())
+            .and_then(|i| i.label_details_support)
+            .unwrap_or(false),
     };
     let _ = server.state.flags.set(flags);
     let _ = server

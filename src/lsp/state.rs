@@ -27,6 +27,8 @@ pub(in crate::lsp) struct ClientFlags {
     pub(in crate::lsp) progress: bool,
     /// The client answers `workspace/configuration`.
     pub(in crate::lsp) configuration: bool,
+    /// The client shows a completion item's `labelDetails` in the list.
+    pub(in crate::lsp) label_details: bool,
 }
 
 /// Everything the handlers share.
