@@ -295,6 +295,9 @@ pub(super) fn notes(
                     description: folder(f),
                     insert: if has_display {
                         target
+                    } else if vault.dialect == crate::index::Dialect::Dendron {
+                        // Dendron reads the label first.
+                        format!("{alias}|{target}{close}")
                     } else {
                         format!("{target}|{alias}{close}")
                     },
