@@ -13,7 +13,7 @@ Usage:
                                      (default: the current folder); exits 1 when links are broken
   notegraph --version | --help
 
-Logging goes to stderr; set NOTEGRAPH_LOG=debug|info|warn|error (default info).";
+Logging goes to stderr; set NOTEGRAPH_LOG=trace|debug|info|warn|error (default warn).";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();

@@ -20,6 +20,8 @@ pub struct Client {
     pub notifications: Vec<Value>,
     /// The server's stderr (its log) so far; also echoed to the test's stderr.
     log: Arc<Mutex<String>>,
+    /// The thread reading stderr: it ends when the server closes stderr (exits).
+    log_reader: Option<std::thread::JoinHandle<()>>,
 }
 
 pub fn uri(path: &Path) -> String {
@@ -85,7 +87,7 @@ impl Client {
         let log = Arc::new(Mutex::new(String::new()));
         let stderr = child.stderr.take().expect("stderr");
         let sink = log.clone();
-        std::thread::spawn(move || {
+        let log_reader = std::thread::spawn(move || {
             for line in BufReader::new(stderr).lines() {
                 let Ok(line) = line else { break };
                 eprintln!("{line}");
@@ -102,12 +104,25 @@ impl Client {
             next_id: 1,
             notifications: Vec::new(),
             log,
+            log_reader: Some(log_reader),
         }
     }
 
     /// The server's log so far.
     pub fn log(&self) -> String {
         self.log.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Stop the server politely and return its whole log, to the last line it wrote.
+    pub fn shutdown_with_log(mut self) -> String {
+        self.request("shutdown", Value::Null);
+        self.notify("exit", Value::Null);
+        self.wait_exit();
+        // The server has exited, so its stderr is closed and the reader reaches the end.
+        if let Some(reader) = self.log_reader.take() {
+            let _ = reader.join();
+        }
+        self.log()
     }
 
     /// Wait until the log holds a line containing `needle`; return the whole log.

@@ -103,7 +103,8 @@ fn hover_on_a_link_to_a_literature_note_shows_the_entry_then_the_preview() {
 
             ---
 
-            # China’s Sputnik Moment
+            **China’s Sputnik Moment**
+
             Wang argues that trade limits backfired."#]],
     );
 }
