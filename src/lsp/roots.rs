@@ -29,8 +29,10 @@ impl Server {
     /// [`Server::roots_changed`].
     pub(in crate::lsp) fn set_roots(&self, roots: Vec<PathBuf>) -> Vec<String> {
         tracing::info!("vault roots now {roots:?}; indexing again");
-        // Requests wait for the new index rather than answer from a half-built one.
+        // Requests wait for the new index rather than answer from a half-built one, and a build
+        // of the old roots still running is dropped when it ends, never installed.
         self.state.ready.send_replace(false);
+        self.state.reindex().latest += 1;
         *self.state.write() = Vault::new(roots);
         self.reconfigure(None)
     }

@@ -68,6 +68,7 @@ pub(crate) async fn did_open(server: &Server, params: DidOpenTextDocumentParams)
     };
     let text = params.text_document.text;
     let new_roots = server.adopt_root_of(&path);
+    server.state.set_last_note(&path);
     server.state.docs.insert(
         path.clone(),
         Document::new(&text, params.text_document.version),
@@ -85,6 +86,7 @@ pub(crate) async fn did_change(server: &Server, params: DidChangeTextDocumentPar
         return;
     };
     let encoding = server.state.encoding();
+    server.state.set_last_note(&path);
     let text = {
         let Some(mut doc) = server.state.docs.get_mut(&path) else {
             tracing::warn!(
