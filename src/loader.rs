@@ -157,6 +157,40 @@ pub fn note_from_bytes(path: &Path, bytes: Vec<u8>) -> Result<Note, Skipped> {
     Ok(Note::parse(text))
 }
 
+/// Files whose presence in a folder makes it a vault's root.
+pub const VAULT_MARKERS: [&str; 2] = [".obsidian", ".notegraph.toml"];
+
+/// The vault a note belongs to when no workspace folder names one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FoundRoot {
+    pub root: PathBuf,
+    /// Whether the root's notes are read from disk. A folder with no marker that is the home
+    /// folder or the file system's root is not: reading everything under it would index a whole
+    /// disk for one note, so only the notes the user opens there are indexed.
+    pub walk: bool,
+}
+
+/// The vault of `note`: the nearest folder above it holding a [`VAULT_MARKERS`] entry, else the
+/// note's own folder (a plain folder of notes, the common Zettelkasten case). `.git` is not a
+/// marker: notes kept inside a code repository are not a vault of the whole repository.
+/// `home` is the user's home folder, never walked without a marker.
+pub fn find_root(note: &Path, home: Option<&Path>) -> Option<FoundRoot> {
+    let folder = note.parent()?;
+    let marked = folder
+        .ancestors()
+        .find(|dir| VAULT_MARKERS.iter().any(|m| dir.join(m).exists()));
+    Some(match marked {
+        Some(root) => FoundRoot {
+            root: root.to_path_buf(),
+            walk: true,
+        },
+        None => FoundRoot {
+            root: folder.to_path_buf(),
+            walk: folder.parent().is_some() && Some(folder) != home,
+        },
+    })
+}
+
 /// Windows editors save "Unicode" text as UTF-16 with a byte order mark: text, though every
 /// other byte of it is NUL.
 fn utf16_with_bom(bytes: &[u8]) -> Option<String> {
