@@ -5,7 +5,6 @@
 //! key is reported back to the caller, never dropped silently.
 
 use std::collections::HashMap;
-use std::path::Path;
 
 use serde_json::Value;
 
@@ -86,24 +85,29 @@ const KINDS: [Kind; 10] = [
     Kind::MissingBibliography,
 ];
 
+/// A vault's settings files as the loader read them (`loader::load_config`).
+#[derive(Default)]
+pub struct SettingsFiles {
+    /// `.obsidian/app.json`, when there is one that could be read.
+    pub obsidian_app: Option<String>,
+    /// `.notegraph.toml`: its text or why it was not read; `None` when there is none.
+    pub notegraph_toml: Option<Result<String, String>>,
+}
+
 impl Config {
-    /// Defaults plus the files at `root`: `.obsidian/app.json` and `.notegraph.toml`. Returns
-    /// the problems found, each naming its file and key.
-    pub fn load(root: Option<&Path>) -> (Config, Vec<String>) {
+    /// Defaults plus a vault's settings files (`.obsidian/app.json` and `.notegraph.toml`), as
+    /// the loader read them. Returns the problems found, each naming its file and key.
+    pub fn from_files(files: SettingsFiles) -> (Config, Vec<String>) {
         let mut config = Config::default();
         let mut problems = Vec::new();
-        let Some(root) = root else {
-            return (config, problems);
-        };
-        if let Ok(text) = std::fs::read_to_string(root.join(".obsidian/app.json")) {
+        if let Some(text) = files.obsidian_app {
             match serde_json::from_str::<Value>(&text) {
                 Ok(app) => config.apply_obsidian(&app),
                 Err(err) => problems.push(format!(".obsidian/app.json: not JSON ({err})")),
             }
         }
-        let toml_path = root.join(".notegraph.toml");
-        match std::fs::read_to_string(&toml_path) {
-            Ok(text) => match toml::from_str::<Value>(&text) {
+        match files.notegraph_toml {
+            Some(Ok(text)) => match toml::from_str::<Value>(&text) {
                 Ok(value) => problems.extend(
                     config
                         .apply(&value)
@@ -115,8 +119,8 @@ impl Config {
                     err.to_string().trim()
                 )),
             },
-            Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
-            Err(err) => problems.push(format!(".notegraph.toml: cannot read ({err})")),
+            None => {}
+            Some(Err(reason)) => problems.push(format!(".notegraph.toml: {reason}")),
         }
         (config, problems)
     }
@@ -410,10 +414,13 @@ impl CitationSettings {
                 };
                 for (k, v) in map {
                     match (k.as_str(), v.as_str()) {
-                        ("literatureNoteFolder", Some(folder)) => {
+                        ("literatureNoteFolder", Some(folder)) if inside_vault(folder) => {
                             self.literature.folder = folder.to_string()
                         }
-                        ("literatureNoteName", Some(name)) if name.contains("{key}") => {
+                        // A separator would make the name a path (`../../{key}`).
+                        ("literatureNoteName", Some(name))
+                            if name.contains("{key}") && !name.contains(['/', '\\']) =>
+                        {
                             self.literature.name = name.to_string()
                         }
                         _ => problems.push(format!(
@@ -426,6 +433,13 @@ impl CitationSettings {
             _ => None,
         }
     }
+}
+
+/// Whether a configured folder names a folder inside the vault: relative, without `..`.
+fn inside_vault(folder: &str) -> bool {
+    !folder.starts_with(['/', '~'])
+        && !folder.contains(['\\', ':'])
+        && folder.split('/').all(|part| part != "..")
 }
 
 /// Where new literature notes go and how they are named.

@@ -231,6 +231,26 @@ async function restart() {
   await start();
 }
 
+/**
+ * Asks the server to write the graph page and open it in the browser (`notegraph.showGraph`).
+ * The language client already binds the server's own command id to one that takes raw
+ * arguments; these palette commands fill them in: the active note and depth 2, or the vault.
+ * @param {boolean} local
+ */
+async function showGraph(local) {
+  if (!client) {
+    vscode.window.showErrorMessage('notegraph: the language server is not running.');
+    return;
+  }
+  const editor = vscode.window.activeTextEditor;
+  const note = local && editor && editor.document.uri.scheme === 'file' ? editor.document.uri.toString() : 'vault';
+  try {
+    await client.sendRequest('workspace/executeCommand', { command: 'notegraph.showGraph', arguments: [note, 2] });
+  } catch (err) {
+    vscode.window.showErrorMessage(`notegraph: could not show the graph: ${err instanceof Error ? err.message : err}`);
+  }
+}
+
 /** @param {vscode.ExtensionContext} context */
 async function activate(context) {
   output = vscode.window.createOutputChannel('notegraph', { log: true });
@@ -238,6 +258,8 @@ async function activate(context) {
     output,
     vscode.commands.registerCommand('notegraph.restartServer', restart),
     vscode.commands.registerCommand('notegraph.showOutput', () => output.show()),
+    vscode.commands.registerCommand('notegraph.showLocalGraph', () => showGraph(true)),
+    vscode.commands.registerCommand('notegraph.showVaultGraph', () => showGraph(false)),
     vscode.workspace.onDidChangeConfiguration((event) => {
       if (['path', 'logLevel'].some((k) => event.affectsConfiguration(`notegraph.${k}`))) {
         // Another binary or log level: a new process.

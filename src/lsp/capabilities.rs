@@ -74,6 +74,7 @@ pub fn server_capabilities(utf8: bool) -> ServerCapabilities {
         execute_command_provider: Some(ExecuteCommandOptions {
             commands: vec![
                 OPEN_COMMAND.to_string(),
+                GRAPH_COMMAND.to_string(),
                 MENTIONS_COMMAND.to_string(),
                 REFERENCES_COMMAND.to_string(),
             ],
@@ -111,6 +112,10 @@ pub const TOKEN_TYPES: [&str; 4] = ["link", "unresolvedLink", "ambiguousLink", "
 
 /// The command a "create note" action runs after its edit: show the new note.
 pub const OPEN_COMMAND: &str = "notegraph.open";
+
+/// Write the graph page (arguments: a note URI or `"vault"`, and a depth) and open it in the
+/// browser.
+pub const GRAPH_COMMAND: &str = "notegraph.showGraph";
 
 /// The command that lists a note's unlinked mentions (argument: the note's URI).
 pub const MENTIONS_COMMAND: &str = "notegraph.unlinkedMentions";

@@ -84,6 +84,14 @@ pub(crate) async fn initialize(
             .and_then(|w| w.diagnostics.as_ref())
             .and_then(|d| d.refresh_support)
             .unwrap_or(false),
+        label_details: params
+            .capabilities
+            .text_document
+            .as_ref()
+            .and_then(|t| t.completion.as_ref())
+            .and_then(|c| c.completion_item.as_ref())
+            .and_then(|i| i.label_details_support)
+            .unwrap_or(false),
     };
     let _ = server.state.flags.set(flags);
     let _ = server
@@ -92,9 +100,8 @@ pub(crate) async fn initialize(
         .set(params.initialization_options.clone().unwrap_or(Value::Null));
     let roots = roots_from(&params);
     if roots.is_empty() {
-        tracing::warn!(
-            "no workspace folder given: only links between open notes in no folder can be seen"
-        );
+        tracing::info!("no workspace folder given: the vault is found from the notes opened");
+        server.state.discover_roots.store(true, Ordering::SeqCst);
     }
     tracing::info!(
         "workspace folders: {:?}; position encoding {:?}",
@@ -142,8 +149,16 @@ pub(crate) async fn shutdown(server: &Server) -> Result<()> {
 }
 
 impl Server {
+    /// Build the index from disk and install it, unless a newer build started meanwhile (the
+    /// newest build read the newest roots and settings). Changes seen during the build are
+    /// applied to it once installed; open buffers replace what it read from disk.
     pub(in crate::lsp) async fn index_workspace(&self) {
-        let roots = self.state.read().roots().to_vec();
+        let (generation, roots) = {
+            let mut run = self.state.reindex();
+            run.latest += 1;
+            (run.latest, self.state.read().roots().to_vec())
+        };
+        tracing::info!("indexing {roots:?} (generation {generation})");
         let started = Instant::now();
         let flags = self.state.flags.get();
         let progress = if flags.is_some_and(|f| f.progress) {
@@ -167,7 +182,9 @@ impl Server {
         };
 
         let (tx, mut rx) = mpsc::unbounded_channel::<(usize, usize)>();
-        let load_roots = roots.clone();
+        // Roots found from a note in the home folder or `/` are not walked (see `roots.rs`).
+        let load_roots = self.walked_roots();
+        let vault_roots = roots.clone();
         let state = self.state.clone();
         let exclude = self
             .state
@@ -179,7 +196,7 @@ impl Server {
             let loaded = loader::load(&load_roots, &exclude, &|done, total| {
                 let _ = tx.send((done, total));
             });
-            let (mut vault, skipped) = loaded.into_vault(load_roots);
+            let (mut vault, skipped) = loaded.into_vault(vault_roots);
             cite::load_bibliographies(&state, &mut vault);
             (vault, skipped)
         });
@@ -200,22 +217,13 @@ impl Server {
         };
         vault.alias_fallback = self.state.config().alias_fallback;
         vault.set_mention_rules(self.state.config().mentions);
-        let open: Vec<PathBuf>;
-        {
-            let mut live = self.state.write();
-            // Buffers opened while indexing ran are newer than the disk.
-            for entry in self.state.docs.iter() {
-                vault.upsert_note(entry.key(), Note::parse(entry.value().rope.to_string()));
+        let installed = self.install(generation, vault, started, skipped.len());
+        let Some((open, pending)) = installed else {
+            if let Some(progress) = progress {
+                progress.finish_with_message("superseded").await;
             }
-            open = self.state.docs.iter().map(|e| e.key().clone()).collect();
-            let notes = vault.note_count();
-            *live = vault;
-            tracing::info!(
-                "indexed {notes} notes in {} ms ({} files skipped)",
-                started.elapsed().as_millis(),
-                skipped.len()
-            );
-        }
+            return;
+        };
         self.state.ready.send_replace(true);
         if let Some(progress) = progress {
             progress.finish_with_message("done").await;
@@ -225,5 +233,47 @@ impl Server {
             self.publish_closed_notes().await;
         }
         self.bibliographies_loaded().await;
+        if !pending.is_empty() {
+            self.apply_disk_changes(pending).await;
+        }
+    }
+
+    /// Install the index of build `generation`, unless a newer build started: returns the open
+    /// files and the paths changed on disk during the build, or `None` when it was dropped.
+    fn install(
+        &self,
+        generation: u64,
+        mut vault: Vault,
+        started: Instant,
+        skipped: usize,
+    ) -> Option<(Vec<PathBuf>, Vec<PathBuf>)> {
+        let mut run = self.state.reindex();
+        if run.latest != generation {
+            tracing::info!(
+                "dropped the index of generation {generation}: generation {} is newer",
+                run.latest
+            );
+            return None;
+        }
+        let mut live = self.state.write();
+        // Buffers opened while indexing ran are newer than the disk; bibliographies stay
+        // bibliographies.
+        for entry in self.state.docs.iter() {
+            let (path, text) = (entry.key(), entry.value().rope.to_string());
+            if !cite::bibliography_buffer_into(&self.state, &mut vault, path, &text) {
+                vault.upsert_note(path, Note::parse(text));
+            }
+        }
+        let open = self.state.docs.iter().map(|e| e.key().clone()).collect();
+        let notes = vault.note_count();
+        *live = vault;
+        run.installed = generation;
+        let pending = std::mem::take(&mut run.pending);
+        tracing::info!(
+            "indexed {notes} notes in {} ms ({} files skipped; generation {generation})",
+            started.elapsed().as_millis(),
+            skipped
+        );
+        Some((open, pending))
     }
 }

@@ -18,6 +18,8 @@ pub struct Client {
     next_id: i64,
     /// Notifications received while waiting for something else.
     pub notifications: Vec<Value>,
+    /// Requests the server sent (each answered as an editor would), in order.
+    pub server_requests: Vec<Value>,
     /// The server's stderr (its log) so far; also echoed to the test's stderr.
     log: Arc<Mutex<String>>,
     /// The thread reading stderr: it ends when the server closes stderr (exits).
@@ -103,6 +105,7 @@ impl Client {
             incoming: rx,
             next_id: 1,
             notifications: Vec::new(),
+            server_requests: Vec::new(),
             log,
             log_reader: Some(log_reader),
         }
@@ -227,7 +230,14 @@ impl Client {
         // Answer the server's own requests (progress tokens, registrations) as an editor would.
         if message.get("id").is_some() && message.get("method").is_some() {
             let id = message["id"].clone();
-            self.send(&json!({"jsonrpc": "2.0", "id": id, "result": null}));
+            // An editor that opens what it is asked to show says so.
+            let result = if message["method"] == "window/showDocument" {
+                json!({"success": true})
+            } else {
+                Value::Null
+            };
+            self.send(&json!({"jsonrpc": "2.0", "id": id, "result": result}));
+            self.server_requests.push(message.clone());
         }
         message
     }
@@ -326,6 +336,12 @@ impl Client {
 
     pub fn wait_exit(&mut self) -> i32 {
         drop(self.stdin.take());
+        self.wait_exit_with_stdin_open()
+    }
+
+    /// Wait for the server to exit on its own, its stdin still open: as after `exit`, which an
+    /// editor sends without closing the pipe.
+    pub fn wait_exit_with_stdin_open(&mut self) -> i32 {
         let deadline = Instant::now() + TIMEOUT;
         loop {
             if let Some(status) = self.child.try_wait().expect("wait") {

@@ -266,6 +266,13 @@ fn workspace_diagnostics_are_pulled_and_an_unchanged_note_is_left_out() {
         json!({"textDocument": {"uri": uri(&b), "version": 2},
                "contentChanges": [{"text": "[[a]] [[gone]]\n"}]}),
     );
+    // Typing goes on below, so the link is no longer the one being typed (which the note's own
+    // diagnostics leave alone).
+    client.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri(&b), "version": 3},
+               "contentChanges": [{"text": "[[a]] [[gone]]\nmore\n"}]}),
+    );
     let after = client.request(
         "workspace/diagnostic",
         json!({"previousResultIds": previous}),

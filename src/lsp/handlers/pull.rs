@@ -52,7 +52,8 @@ pub(crate) async fn diagnostic(
                     },
                 })
             } else {
-                let items = to_diagnostics(&vault, id, &state.config(), state.encoding());
+                let edited = state.docs.get(&vault.file(id).path).and_then(|d| d.edited);
+                let items = to_diagnostics(&vault, id, &state.config(), state.encoding(), edited);
                 DocumentDiagnosticReport::Full(RelatedFullDocumentDiagnosticReport {
                     related_documents: None,
                     full_document_diagnostic_report: full(rid, items),
@@ -89,7 +90,8 @@ pub(crate) async fn workspace_diagnostic(
                 if previous.get(&file.path) == Some(&rid) {
                     return None;
                 }
-                let items = to_diagnostics(&vault, id, &config, encoding);
+                let edited = state.docs.get(&file.path).and_then(|d| d.edited);
+                let items = to_diagnostics(&vault, id, &config, encoding, edited);
                 Some(WorkspaceDocumentDiagnosticReport::Full(
                     WorkspaceFullDocumentDiagnosticReport {
                         uri: uri_of(&file.path)?,
@@ -152,7 +154,7 @@ impl Server {
                 .collect();
             ids.par_iter()
                 .filter_map(|&id| {
-                    let items = to_diagnostics(&vault, id, &config, encoding);
+                    let items = to_diagnostics(&vault, id, &config, encoding, None);
                     (!items.is_empty()).then(|| Some((uri_of(&vault.file(id).path)?, items)))?
                 })
                 .collect()
