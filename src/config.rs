@@ -62,7 +62,7 @@ impl Default for Config {
 }
 
 /// Diagnostic codes a severity can be set for.
-const KINDS: [Kind; 10] = [
+const KINDS: [Kind; 11] = [
     Kind::UnresolvedNote,
     Kind::UnresolvedAttachment,
     Kind::UnresolvedHeading,
@@ -73,6 +73,7 @@ const KINDS: [Kind; 10] = [
     Kind::UnknownLiteratureKey,
     Kind::DuplicateCitationKey,
     Kind::MissingBibliography,
+    Kind::PropertyType,
 ];
 
 impl Config {
@@ -311,6 +312,8 @@ pub enum Kind {
     DuplicateCitationKey,
     /// A `bibliography:` file that cannot be found.
     MissingBibliography,
+    /// A frontmatter value that does not fit its key's type in `.obsidian/types.json`.
+    PropertyType,
 }
 
 impl Kind {
@@ -326,6 +329,7 @@ impl Kind {
             Kind::UnknownLiteratureKey => "unknown-literature-key",
             Kind::DuplicateCitationKey => "duplicate-citation-key",
             Kind::MissingBibliography => "missing-bibliography",
+            Kind::PropertyType => "property-type",
         }
     }
 

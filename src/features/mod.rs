@@ -8,6 +8,7 @@ pub mod definition;
 pub mod diagnostics;
 pub mod hover;
 pub mod outline;
+pub mod properties;
 pub mod refactor;
 pub mod references;
 

@@ -4,6 +4,7 @@
 
 pub mod citations;
 pub mod keys;
+pub mod properties;
 mod resolve;
 
 #[cfg(test)]
@@ -143,6 +144,8 @@ pub struct Vault {
     pub alias_fallback: bool,
     /// Bibliographies, citations and literature notes (`crate::sources`).
     pub sources: citations::Sources,
+    /// Frontmatter keys and values in use, and their types.
+    pub properties: properties::Properties,
 }
 
 impl Vault {
@@ -430,7 +433,10 @@ impl Vault {
         if let Some(file) = self.files[id.0 as usize].as_ref() {
             self.sources.index_file(id, file);
         }
-        let Some(note) = self.note(id) else { return };
+        let Some(note) = self.files[id.0 as usize].as_ref().and_then(File::note) else {
+            return;
+        };
+        self.properties.index_note(note);
         let (aliases, link_keys, tags) = entries(note);
         for alias in aliases {
             let ids = self.by_alias.entry(alias).or_default();
@@ -456,7 +462,10 @@ impl Vault {
         if let Some(file) = self.files[id.0 as usize].as_ref() {
             self.sources.unindex_file(id, file);
         }
-        let Some(note) = self.note(id) else { return };
+        let Some(note) = self.files[id.0 as usize].as_ref().and_then(File::note) else {
+            return;
+        };
+        self.properties.unindex_note(note);
         let (aliases, link_keys, tags) = entries(note);
         for alias in aliases {
             remove_from(&mut self.by_alias, &alias, id);

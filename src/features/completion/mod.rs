@@ -7,6 +7,7 @@
 mod anchors;
 mod citations;
 mod notes;
+mod properties;
 mod tags;
 
 pub use notes::Candidates;
@@ -31,6 +32,10 @@ pub enum CompletionKind {
     Block,
     Tag,
     Citation,
+    /// A frontmatter key.
+    Property,
+    /// A frontmatter value.
+    Value,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -211,6 +216,9 @@ pub fn complete(
             }
         });
     }
+    if let Some(found) = properties::complete(vault, candidates, file, offset, limit) {
+        return Some(found);
+    }
     tag_context(text, offset).map(|(replace, query)| tags(vault, file, query, replace, limit))
 }
 
@@ -287,6 +295,8 @@ pub fn position_of(completions: &Completions, label: &str) -> Option<usize> {
         .position(|c| keys::fold(&c.label) == wanted)
 }
 
+#[cfg(test)]
+mod property_tests;
 #[cfg(test)]
 mod ranking_tests;
 #[cfg(test)]

@@ -43,7 +43,7 @@ fn check_limit(fixture: &str, limit: usize, expect: Expect) {
     expect.assert_eq(&actual);
 }
 
-fn check(fixture: &str, expect: Expect) {
+pub(super) fn check(fixture: &str, expect: Expect) {
     check_limit(fixture, 50, expect);
 }
 

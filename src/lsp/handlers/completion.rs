@@ -39,6 +39,8 @@ fn completion_kind(kind: CompletionKind) -> CompletionItemKind {
         CompletionKind::Block => CompletionItemKind::REFERENCE,
         CompletionKind::Tag => CompletionItemKind::KEYWORD,
         CompletionKind::Citation => CompletionItemKind::REFERENCE,
+        CompletionKind::Property => CompletionItemKind::PROPERTY,
+        CompletionKind::Value => CompletionItemKind::VALUE,
     }
 }
 
