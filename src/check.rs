@@ -125,6 +125,9 @@ pub fn run(dir: &Path, json: bool, out: &mut dyn Write) -> std::io::Result<Summa
     let (mut vault, skipped) = loader::load(&roots, &exclude, &|_, _| {}).into_vault(roots);
     crate::loader::load_bibliographies(&mut vault, &config.citations.bibliography);
     vault.alias_fallback = config.alias_fallback;
+    vault
+        .properties
+        .set_types(config.obsidian.property_types.iter().cloned());
     let mut notes: Vec<_> = vault.notes().collect();
     notes.sort_by(|a, b| a.1.rel.cmp(&b.1.rel));
     let mut summary = Summary {

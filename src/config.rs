@@ -4,6 +4,8 @@
 //! share one schema, read from JSON values (TOML is converted), and every unknown or ill-typed
 //! key is reported back to the caller, never dropped silently.
 
+pub mod obsidian;
+
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -44,6 +46,8 @@ pub struct Config {
     pub severity: HashMap<String, Option<Severity>>,
     /// Bibliographies and literature notes (`bibliography`, `citations`).
     pub citations: CitationSettings,
+    /// Property types, daily notes and templates, from `.obsidian/`.
+    pub obsidian: obsidian::Obsidian,
 }
 
 impl Default for Config {
@@ -57,6 +61,7 @@ impl Default for Config {
             markdown_links: false,
             severity: HashMap::new(),
             citations: Default::default(),
+            obsidian: Default::default(),
         }
     }
 }
@@ -91,6 +96,7 @@ impl Config {
                 Err(err) => problems.push(format!(".obsidian/app.json: not JSON ({err})")),
             }
         }
+        config.obsidian = obsidian::Obsidian::load(root, &mut problems);
         let toml_path = root.join(".notegraph.toml");
         match std::fs::read_to_string(&toml_path) {
             Ok(text) => match toml::from_str::<Value>(&text) {
@@ -449,6 +455,7 @@ unresolved-note = "error"
                     ("unresolved-note".to_string(), Some(Severity::Error)),
                 ]),
                 citations: Default::default(),
+                obsidian: Default::default(),
             }
         );
     }

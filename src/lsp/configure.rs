@@ -33,7 +33,13 @@ impl Server {
                     .map(|p| format!("client settings: {p}")),
             );
         }
-        self.state.write().alias_fallback = config.alias_fallback;
+        {
+            let mut vault = self.state.write();
+            vault.alias_fallback = config.alias_fallback;
+            vault
+                .properties
+                .set_types(config.obsidian.property_types.iter().cloned());
+        }
         *self
             .state
             .exclude

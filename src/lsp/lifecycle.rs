@@ -187,6 +187,9 @@ impl Server {
             }
         };
         vault.alias_fallback = self.state.config().alias_fallback;
+        vault
+            .properties
+            .set_types(self.state.config().obsidian.property_types.iter().cloned());
         let open: Vec<PathBuf>;
         {
             let mut live = self.state.write();
