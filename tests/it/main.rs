@@ -13,6 +13,7 @@ mod lsp;
 mod mass_changes;
 mod navigate;
 mod no_leaks;
+mod obsidian;
 mod properties;
 mod real_vaults;
 mod refactor;
