@@ -488,3 +488,5 @@ pub fn rename_tag(vault: &Vault, old: &str, new_name: &str) -> Result<WorkspaceC
 
 #[cfg(test)]
 pub(crate) mod tests;
+#[cfg(test)]
+mod frontmatter_tests;

@@ -139,7 +139,7 @@ fn render(before: &Vault, change: &WorkspaceChange) -> String {
     out
 }
 
-fn check_rename(fixture: &str, new_name: &str, expect: Expect) {
+pub(super) fn check_rename(fixture: &str, new_name: &str, expect: Expect) {
     let mut f = Fixture::parse(fixture);
     let (file, offset) = f.cursor();
     let actual = match rename(&mut f.vault, file, offset, new_name) {
