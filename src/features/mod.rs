@@ -7,6 +7,7 @@ pub mod completion;
 pub mod definition;
 pub mod diagnostics;
 pub mod hover;
+pub mod moment;
 pub mod outline;
 pub mod properties;
 pub mod refactor;

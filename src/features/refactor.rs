@@ -487,6 +487,6 @@ pub fn rename_tag(vault: &Vault, old: &str, new_name: &str) -> Result<WorkspaceC
 }
 
 #[cfg(test)]
-pub(crate) mod tests;
-#[cfg(test)]
 mod frontmatter_tests;
+#[cfg(test)]
+pub(crate) mod tests;
