@@ -4,6 +4,7 @@
 pub mod actions;
 pub mod citations;
 pub mod completion;
+pub mod daily;
 pub mod definition;
 pub mod diagnostics;
 pub mod hover;
@@ -12,6 +13,7 @@ pub mod outline;
 pub mod properties;
 pub mod refactor;
 pub mod references;
+pub mod templates;
 
 #[cfg(test)]
 pub(crate) mod fixture;

@@ -3,6 +3,8 @@
 
 use tower_lsp_server::ls_types::*;
 
+use super::handlers::commands::COMMANDS;
+
 /// What the server offers; `utf8` when the client accepted UTF-8 positions.
 pub fn server_capabilities(utf8: bool) -> ServerCapabilities {
     ServerCapabilities {
@@ -60,7 +62,7 @@ pub fn server_capabilities(utf8: bool) -> ServerCapabilities {
             ..CodeActionOptions::default()
         })),
         execute_command_provider: Some(ExecuteCommandOptions {
-            commands: vec![OPEN_COMMAND.to_string()],
+            commands: COMMANDS.iter().map(|c| c.to_string()).collect(),
             ..ExecuteCommandOptions::default()
         }),
         rename_provider: Some(OneOf::Right(RenameOptions {
@@ -92,6 +94,3 @@ pub fn server_capabilities(utf8: bool) -> ServerCapabilities {
 
 /// Semantic token types, in the order of [`features::outline::TokenKind`].
 pub const TOKEN_TYPES: [&str; 4] = ["link", "unresolvedLink", "ambiguousLink", "tag"];
-
-/// The command a "create note" action runs after its edit: show the new note.
-pub const OPEN_COMMAND: &str = "notegraph.open";

@@ -6,6 +6,7 @@
 
 mod anchors;
 mod citations;
+mod days;
 mod notes;
 mod properties;
 mod tags;
@@ -36,6 +37,8 @@ pub enum CompletionKind {
     Property,
     /// A frontmatter value.
     Value,
+    /// A day's daily note (`[[today`).
+    Day,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -220,6 +223,36 @@ pub fn complete(
         return Some(found);
     }
     tag_context(text, offset).map(|(replace, query)| tags(vault, file, query, replace, limit))
+}
+
+/// [`complete`], with the daily notes of the days a `[[` names (`[[today`, `[[next monday`…)
+/// first, `today` being the user's today.
+#[allow(clippy::too_many_arguments)]
+pub fn complete_with_days(
+    vault: &Vault,
+    candidates: &Candidates,
+    file: FileId,
+    offset: usize,
+    limit: usize,
+    style: InsertStyle,
+    today: jiff::civil::Date,
+    daily: &crate::config::obsidian::DailyNotes,
+) -> Option<Completions> {
+    let mut found = complete(vault, candidates, file, offset, limit, style)?;
+    let text = &vault.note(file)?.text;
+    if let Some(ctx) = link_context(text, offset).filter(|_| !style.markdown) {
+        days::prepend_days(
+            vault,
+            file,
+            &ctx,
+            offset,
+            today,
+            daily,
+            style.target,
+            &mut found,
+        );
+    }
+    Some(found)
 }
 
 /// Resolve what the user typed before `#` as a wikilink from `file`.

@@ -41,6 +41,7 @@ fn completion_kind(kind: CompletionKind) -> CompletionItemKind {
         CompletionKind::Citation => CompletionItemKind::REFERENCE,
         CompletionKind::Property => CompletionItemKind::PROPERTY,
         CompletionKind::Value => CompletionItemKind::VALUE,
+        CompletionKind::Day => CompletionItemKind::EVENT,
     }
 }
 
@@ -61,8 +62,16 @@ pub(crate) async fn completion(
             pos.position,
             |vault, id, offset, encoding| {
                 let candidates = server.candidates(vault);
-                let list =
-                    features::completion::complete(vault, &candidates, id, offset, limit, style)?;
+                let list = features::completion::complete_with_days(
+                    vault,
+                    &candidates,
+                    id,
+                    offset,
+                    limit,
+                    style,
+                    super::commands::now().date(),
+                    &config.obsidian.daily,
+                )?;
                 let index = LineIndex::new(&vault.note(id)?.text, encoding);
                 let items = list
                     .items

@@ -11,8 +11,8 @@ use tower_lsp_server::ls_types::*;
 use crate::features;
 use crate::features::actions::ActionKind;
 use crate::index::FileId;
-use crate::lsp::capabilities::OPEN_COMMAND;
 use crate::lsp::convert::LineIndex;
+use crate::lsp::handlers::commands::OPEN as OPEN_COMMAND;
 use crate::lsp::state::Server;
 use crate::lsp::state::{path_of, uri_of};
 use crate::lsp::to_proto::{request_failed, to_workspace_edit};
@@ -28,7 +28,11 @@ pub(crate) async fn code_action(
             &params.text_document.uri,
             params.range.start,
             |vault, id, offset, encoding| {
-                let actions = features::actions::actions(vault, id, offset, &config);
+                let mut actions = features::actions::actions(vault, id, offset, &config);
+                let now = super::commands::now();
+                actions.extend(features::templates::actions(
+                    vault, id, offset, &config, now,
+                ));
                 Some(
                     actions
                         .into_iter()
@@ -73,39 +77,6 @@ pub(crate) async fn code_action(
         )
         .await;
     Ok(actions.filter(|a| !a.is_empty()))
-}
-
-pub(crate) async fn execute_command(
-    server: &Server,
-    params: ExecuteCommandParams,
-) -> Result<Option<Value>> {
-    if params.command != OPEN_COMMAND {
-        return Err(Error::invalid_params(format!(
-            "unknown command {}",
-            params.command
-        )));
-    }
-    let Some(uri) = params
-        .arguments
-        .first()
-        .and_then(Value::as_str)
-        .and_then(|s| Uri::from_str(s).ok())
-    else {
-        return Err(Error::invalid_params("notegraph.open takes a file URI"));
-    };
-    let shown = server
-        .client
-        .show_document(ShowDocumentParams {
-            uri,
-            external: Some(false),
-            take_focus: Some(true),
-            selection: None,
-        })
-        .await;
-    if let Err(err) = shown {
-        tracing::info!("client cannot show the new note: {err}");
-    }
-    Ok(None)
 }
 
 pub(crate) async fn prepare_rename(

@@ -1,0 +1,156 @@
+//! Workspace commands: `notegraph.open` (show a file), `notegraph.daily` (the daily note, made
+//! from its template when missing) and `notegraph.newNote` (a note, from a template or empty).
+//! A note to create is a `workspace/applyEdit` the client carries out; then
+//! `window/showDocument` opens it.
+
+use std::path::Path;
+use std::str::FromStr;
+
+use jiff::civil::DateTime;
+use serde_json::{Value, json};
+use tower_lsp_server::jsonrpc::{Error, Result};
+use tower_lsp_server::ls_types::*;
+
+use crate::features;
+use crate::features::templates::NewNote;
+use crate::lsp::state::{Server, uri_of};
+use crate::lsp::to_proto::{request_failed, to_workspace_edit};
+
+pub const OPEN: &str = "notegraph.open";
+pub const DAILY: &str = "notegraph.daily";
+pub const NEW_NOTE: &str = "notegraph.newNote";
+
+/// Every command, for the capability.
+pub const COMMANDS: [&str; 3] = [OPEN, DAILY, NEW_NOTE];
+
+/// The environment variable that fixes "now" (`2026-03-14` or `2026-03-14T09:30`): for tests,
+/// so that "today" does not depend on when they run.
+pub const NOW_VARIABLE: &str = "NOTEGRAPH_NOW";
+
+/// The user's local date and time, or the one `NOTEGRAPH_NOW` gives.
+pub(crate) fn now() -> DateTime {
+    if let Ok(fixed) = std::env::var(NOW_VARIABLE) {
+        let parsed = fixed
+            .parse::<DateTime>()
+            .or_else(|_| fixed.parse::<jiff::civil::Date>().map(|d| d.at(9, 0, 0, 0)));
+        match parsed {
+            Ok(at) => return at,
+            Err(err) => tracing::warn!("{NOW_VARIABLE}={fixed:?} is not a date: {err}"),
+        }
+    }
+    jiff::ZonedDateTime::now().datetime()
+}
+
+pub(crate) async fn execute_command(
+    server: &Server,
+    params: ExecuteCommandParams,
+) -> Result<Option<Value>> {
+    let args = &params.arguments;
+    match params.command.as_str() {
+        OPEN => {
+            let Some(uri) = args
+                .first()
+                .and_then(Value::as_str)
+                .and_then(|s| Uri::from_str(s).ok())
+            else {
+                return Err(Error::invalid_params("notegraph.open takes a file URI"));
+            };
+            show(server, uri).await;
+            Ok(None)
+        }
+        DAILY => {
+            // One optional argument: days from today (a number, or a numeric string as some
+            // editors' command lines send it).
+            let offset = match args.first() {
+                None | Some(Value::Null) => 0,
+                Some(v) => v
+                    .as_i64()
+                    .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))
+                    .filter(|n| n.abs() <= 100_000)
+                    .ok_or_else(|| {
+                        Error::invalid_params("notegraph.daily takes a day offset (0 is today)")
+                    })?,
+            };
+            server.wait_ready().await;
+            let config = server.state.config();
+            let note =
+                features::daily::daily_note(&server.state.read(), &config.obsidian, now(), offset);
+            create_and_show(server, note.map_err(request_failed)?).await
+        }
+        NEW_NOTE => {
+            // `[title, template?, folder?]`, or one object `{title, template, folder}`.
+            let field = |i: usize, name: &str| -> Option<String> {
+                args.first()
+                    .filter(|v| v.is_object())
+                    .and_then(|o| o.get(name))
+                    .or_else(|| args.get(i))
+                    .and_then(Value::as_str)
+                    .map(str::to_string)
+                    .filter(|s| !s.trim().is_empty())
+            };
+            let Some(title) = field(0, "title") else {
+                return Err(Error::invalid_params(
+                    "notegraph.newNote takes a title, then optionally a template and a folder",
+                ));
+            };
+            server.wait_ready().await;
+            let config = server.state.config();
+            let note = features::templates::new_note(
+                &server.state.read(),
+                &config,
+                &title,
+                field(1, "template").as_deref(),
+                field(2, "folder").as_deref(),
+                now(),
+            );
+            create_and_show(server, note.map_err(request_failed)?).await
+        }
+        other => Err(Error::invalid_params(format!("unknown command {other}"))),
+    }
+}
+
+/// Create the note when it is missing (through the client), then show it. Answers the note's
+/// URI and whether it was created.
+async fn create_and_show(server: &Server, note: NewNote) -> Result<Option<Value>> {
+    let uri = uri_of(&note.path).ok_or_else(|| request_failed("the note has no file URI"))?;
+    if !note.exists {
+        let edit = to_workspace_edit(
+            &server.state.read(),
+            &server.state.docs,
+            note.change,
+            server.state.encoding(),
+        );
+        let applied =
+            server.client.apply_edit(edit).await.map_err(|err| {
+                request_failed(format!("the editor did not apply the edit: {err}"))
+            })?;
+        if !applied.applied {
+            return Err(request_failed(format!(
+                "the editor refused to create {}: {}",
+                display(&note.path),
+                applied.failure_reason.unwrap_or_default()
+            )));
+        }
+    }
+    show(server, uri.clone()).await;
+    Ok(Some(json!({"uri": uri.as_str(), "created": !note.exists})))
+}
+
+fn display(path: &Path) -> String {
+    path.display().to_string()
+}
+
+async fn show(server: &Server, uri: Uri) {
+    let shown = server
+        .client
+        .show_document(ShowDocumentParams {
+            uri,
+            external: Some(false),
+            take_focus: Some(true),
+            selection: None,
+        })
+        .await;
+    if let Err(err) = shown {
+        tracing::info!("client cannot show the note: {err}");
+    }
+}
