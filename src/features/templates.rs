@@ -208,11 +208,14 @@ pub fn new_note(
 ) -> Result<NewNote, String> {
     let (folder, name) = match title.trim().rsplit_once('/') {
         Some((sub, name)) => {
-            let base = folder.map(str::to_string).unwrap_or_default();
-            (
-                keys::join(&base, sub).unwrap_or_default(),
-                name.trim().to_string(),
-            )
+            // Kept as typed: `new_file_in` refuses `..` and the like rather than resolving them.
+            let base = folder.unwrap_or_default().trim_matches('/');
+            let folder = if base.is_empty() {
+                sub.to_string()
+            } else {
+                format!("{base}/{sub}")
+            };
+            (folder, name.trim().to_string())
         }
         None => (
             match (folder, &config.new_notes) {
