@@ -113,12 +113,15 @@ fn new_note_from_a_template_in_a_folder_and_names_that_leave_the_vault() {
     );
     let empty = new_note(&f.vault, &config(), "Blank", None, None, now).unwrap();
     assert_eq!(created(&empty), ("/vault/Blank.md".into(), String::new()));
+    // A folder is vault-relative, a leading `/` naming the vault's root as in links.
+    let rooted = new_note(&f.vault, &config(), "x", None, Some("/abs"), now).unwrap();
+    assert_eq!(created(&rooted).0, "/vault/abs/x.md");
     let existing = new_note(&f.vault, &config(), "a", None, None, now).unwrap();
     assert!(existing.exists && existing.change.ops.is_empty());
     for (title, folder) in [
         ("../../etc/x", None),
         ("x", Some("../up")),
-        ("x", Some("/abs")),
+        ("x", Some("C:/win")),
         (".hidden", None),
     ] {
         assert!(
