@@ -18,6 +18,8 @@ pub struct Client {
     next_id: i64,
     /// Notifications received while waiting for something else.
     pub notifications: Vec<Value>,
+    /// Requests the server sent (answered as an editor would), oldest first.
+    pub server_requests: Vec<Value>,
     /// The server's stderr (its log) so far; also echoed to the test's stderr.
     log: Arc<Mutex<String>>,
 }
@@ -101,6 +103,7 @@ impl Client {
             incoming: rx,
             next_id: 1,
             notifications: Vec::new(),
+            server_requests: Vec::new(),
             log,
         }
     }
@@ -209,10 +212,17 @@ impl Client {
             .incoming
             .recv_timeout(left)
             .unwrap_or_else(|_| panic!("no message from notegraph within {TIMEOUT:?}"));
-        // Answer the server's own requests (progress tokens, registrations) as an editor would.
+        // Answer the server's own requests (progress tokens, registrations, edits to apply) as
+        // an editor would, and keep them for the test to look at.
         if message.get("id").is_some() && message.get("method").is_some() {
             let id = message["id"].clone();
-            self.send(&json!({"jsonrpc": "2.0", "id": id, "result": null}));
+            let result = match message["method"].as_str() {
+                Some("workspace/applyEdit") => json!({"applied": true}),
+                Some("window/showDocument") => json!({"success": true}),
+                _ => Value::Null,
+            };
+            self.send(&json!({"jsonrpc": "2.0", "id": id, "result": result}));
+            self.server_requests.push(message.clone());
         }
         message
     }
