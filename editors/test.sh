@@ -116,12 +116,17 @@ mkdir -p "$TMP/bin"
 ln -s "$NOTEGRAPH_BIN" "$TMP/bin/notegraph"
 export PATH="$TMP/bin:$PATH"
 echo "notegraph under test: $NOTEGRAPH_BIN"
+# "Today" for the daily-note tests (notegraph reads it instead of the clock), and the daily notes
+# they make in the fixture vault removed before and after each editor.
+export NOTEGRAPH_NOW=2026-03-14
+clean_daily() { rm -rf "$ROOT/editors/test/vault/journal"; }
 
 # --- Neovim -------------------------------------------------------------------------------------
 
 run_nvim() { # run_nvim LABEL NVIM
   local label=$1 nvim=$2 out="$ARTIFACTS/$1.json" home="$TMP/$1"
   rm -f "$out"
+  clean_daily
   mkdir -p "$home"
   log "$label: $(XDG_STATE_HOME="$home/state" "$nvim" --version | head -n 1)"
   # Its own XDG folders so no user config or plugin is loaded; the test init loads editors/neovim.
@@ -131,6 +136,7 @@ run_nvim() { # run_nvim LABEL NVIM
       NOTEGRAPH_NVIM_RESULT="$out" NVIM_LOG_FILE="$ARTIFACTS/$label.log" \
       timeout 120 "$nvim" --headless -u ../nvim/init.lua 'Start here.md' \
       -c 'luafile ../nvim/driver.lua' </dev/null) || echo "$label: nvim exited $?"
+  clean_daily
   if python3 editors/test/nvim/check.py "$out" "$label"; then
     passed=$((passed + 1))
   else

@@ -43,6 +43,11 @@ def main() -> int:
     check("hover opens a preview of the linked note",
           h.get("float") and "**Spaced repetition**" in text
           and "Review each card at growing intervals" in text, h)
+    daily = r.get("daily") or {}
+    check(":NotegraphDaily creates today's note from its template and opens it",
+          str(daily.get("file", "")).endswith("editors/test/vault/journal/2026-03-14.md")
+          and daily.get("lines") == ["# Saturday, March 14th 2026", "", "Written at 09:00."],
+          daily)
     kinds = [p.get("kind") for p in r.get("progress") or []]
     check("indexing progress reported (begin … end)", "begin" in kinds and "end" in kinds, kinds)
     return 0 if all(checks) else 1

@@ -13,6 +13,7 @@ use crate::syntax::Span;
 /// Typed text shorter than this offers no days: `[[t` is more often a note than today.
 const MIN_TYPED: usize = 3;
 
+#[allow(clippy::too_many_arguments)]
 pub(super) fn prepend_days(
     vault: &Vault,
     file: FileId,

@@ -26,7 +26,8 @@ enum Context<'t> {
 }
 
 fn context(text: &str, content: Span, offset: usize) -> Option<Context<'_>> {
-    if offset < content.start || offset > content.end {
+    // At `content.end` the cursor is on the closing fence, which is no key.
+    if offset < content.start || offset >= content.end {
         return None;
     }
     let (line_start, line_end) = line_bounds(text, offset);

@@ -101,4 +101,9 @@ fn outside_the_frontmatter_nothing_of_this() {
         &format!("{VAULT}//- /new.md\n---\nstatus: done\n---\nstatus: $0\n"),
         expect!["none"],
     );
+    // The closing fence is no key.
+    check(
+        &format!("{VAULT}//- /new.md\n---\nstatus: done\n$0---\n"),
+        expect!["none"],
+    );
 }

@@ -30,9 +30,11 @@ pub const NOW_VARIABLE: &str = "NOTEGRAPH_NOW";
 /// The user's local date and time, or the one `NOTEGRAPH_NOW` gives.
 pub(crate) fn now() -> DateTime {
     if let Ok(fixed) = std::env::var(NOW_VARIABLE) {
-        let parsed = fixed
-            .parse::<DateTime>()
-            .or_else(|_| fixed.parse::<jiff::civil::Date>().map(|d| d.at(9, 0, 0, 0)));
+        // A day alone stands for 9 o'clock that morning.
+        let parsed = match fixed.parse::<jiff::civil::Date>() {
+            Ok(day) if !fixed.contains('T') => Ok(day.at(9, 0, 0, 0)),
+            _ => fixed.parse::<DateTime>(),
+        };
         match parsed {
             Ok(at) => return at,
             Err(err) => tracing::warn!("{NOW_VARIABLE}={fixed:?} is not a date: {err}"),
