@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rayon::prelude::*;
 
-use crate::index::{Note, Vault, is_note_path};
+use crate::index::{Dialect, Note, Vault, is_note_path};
 use crate::sources::load::{is_bibliography_path, read, resolve_path};
 use crate::sources::{Bibliography, Origin};
 
@@ -158,12 +158,16 @@ pub fn read_note(path: &Path) -> Result<Note, Skipped> {
     note_from_bytes(path, bytes)
 }
 
-/// Decode a note's bytes: binary data is refused, invalid UTF-8 is replaced and logged.
+/// Decode a note's bytes: binary data is refused, UTF-16 with a byte order mark is decoded,
+/// invalid UTF-8 is replaced and logged.
 pub fn note_from_bytes(path: &Path, bytes: Vec<u8>) -> Result<Note, Skipped> {
-    if bytes[..bytes.len().min(8192)].contains(&0) {
+    if let Some(text) = utf16_with_bom(&bytes) {
+        return Ok(Note::parse(text));
+    }
+    if is_binary(&bytes) {
         return Err(Skipped {
             path: path.to_path_buf(),
-            reason: "binary data (NUL bytes), not a markdown note".into(),
+            reason: "binary data, not a markdown note".into(),
         });
     }
     let text = match String::from_utf8(bytes) {
@@ -177,6 +181,65 @@ pub fn note_from_bytes(path: &Path, bytes: Vec<u8>) -> Result<Note, Skipped> {
         }
     };
     Ok(Note::parse(text))
+}
+
+/// Windows editors save "Unicode" text as UTF-16 with a byte order mark: text, though every
+/// other byte of it is NUL.
+fn utf16_with_bom(bytes: &[u8]) -> Option<String> {
+    let little = match bytes {
+        [0xFF, 0xFE, ..] => true,
+        [0xFE, 0xFF, ..] => false,
+        _ => return None,
+    };
+    let units = bytes[2..].chunks_exact(2).map(|pair| {
+        let pair = [pair[0], pair[1]];
+        if little {
+            u16::from_le_bytes(pair)
+        } else {
+            u16::from_be_bytes(pair)
+        }
+    });
+    Some(
+        char::decode_utf16(units)
+            .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
+            .collect(),
+    )
+}
+
+/// Whether a file named `.md` holds no text at all: it starts with a binary format's
+/// signature, or more than one in ten of its first 8 KiB is neither UTF-8 nor a printable
+/// character or ordinary whitespace. A NUL or two in a note (pasted from a terminal or a PDF)
+/// leaves it a note: skipping it whole broke every link to it and hid its own broken links.
+fn is_binary(bytes: &[u8]) -> bool {
+    // Signatures no note begins with: `ID3\x03`, not `ID3`, as a note may start "ID3 tags…".
+    const SIGNATURES: &[&[u8]] = &[
+        b"\x89PNG\r\n\x1a\n",
+        b"\xFF\xD8\xFF",
+        b"GIF87a",
+        b"GIF89a",
+        b"%PDF-",
+        b"PK\x03\x04",
+        b"\x1F\x8B",
+        b"\x7FELF",
+        b"OggS\x00",
+        b"fLaC\x00",
+        b"ID3\x03",
+        b"ID3\x04",
+    ];
+    if SIGNATURES.iter().any(|sig| bytes.starts_with(sig)) {
+        return true;
+    }
+    let sample = &bytes[..bytes.len().min(8192)];
+    let mut odd = 0;
+    for chunk in sample.utf8_chunks() {
+        odd += chunk.invalid().len();
+        odd += chunk
+            .valid()
+            .chars()
+            .filter(|&c| c.is_control() && !matches!(c, '\t' | '\n' | '\r' | '\x0C' | '\x1B'))
+            .count();
+    }
+    odd * 10 > sample.len()
 }
 
 /// What a load found: parsed notes and attachments, and what was skipped.
@@ -242,7 +305,9 @@ pub fn load(
 impl Loaded {
     /// Build the index from what was loaded.
     pub fn into_vault(self, roots: Vec<PathBuf>) -> (Vault, Vec<Skipped>) {
+        let dialect = Dialect::of_files(&roots, self.attachments.iter().map(PathBuf::as_path));
         let mut vault = Vault::new(roots);
+        vault.dialect = dialect;
         for path in &self.attachments {
             vault.upsert_attachment(path);
         }
@@ -331,5 +396,51 @@ pub fn load_bibliographies(vault: &mut Vault, configured: &[String]) {
         vault.sources.set_bibliographies(bibs);
         // Built here, off the request path, so the first `[@` does not pay for it.
         vault.sources.key_candidates();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn links_of(bytes: &[u8]) -> Result<Vec<String>, String> {
+        note_from_bytes(Path::new("/v/n.md"), bytes.to_vec())
+            .map(|note| note.syntax.links.iter().map(|l| l.target.clone()).collect())
+            .map_err(|skip| skip.reason)
+    }
+
+    #[test]
+    fn a_note_with_a_nul_byte_is_read() {
+        assert_eq!(
+            links_of(b"# Log\n[[Target]] pasted \x00 from a terminal\n[[Other]]\n"),
+            Ok(vec!["Target".to_string(), "Other".to_string()])
+        );
+    }
+
+    #[test]
+    fn utf16_with_a_byte_order_mark_is_text() {
+        let mut le = vec![0xFF, 0xFE];
+        le.extend("[[Target]]\n".encode_utf16().flat_map(u16::to_le_bytes));
+        assert_eq!(links_of(&le), Ok(vec!["Target".to_string()]));
+        let mut be = vec![0xFE, 0xFF];
+        be.extend("[[Café]]".encode_utf16().flat_map(u16::to_be_bytes));
+        assert_eq!(links_of(&be), Ok(vec!["Café".to_string()]));
+    }
+
+    #[test]
+    fn files_that_are_not_text_are_skipped() {
+        let binary = Err("binary data, not a markdown note".to_string());
+        assert_eq!(links_of(b"\x89PNG\r\n\x1a\n\x00\x00[[Target]]"), binary);
+        assert_eq!(links_of(b"%PDF-1.7\n[[Target]]"), binary);
+        // No signature, but mostly control bytes and invalid UTF-8.
+        let noise: Vec<u8> = (0..4096u32).map(|i| (i * 7919 % 251) as u8).collect();
+        assert_eq!(links_of(&noise), binary);
+        // UTF-16 without its mark: half of it NUL.
+        let bare: Vec<u8> = "[[Target]] text"
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect();
+        assert_eq!(links_of(&bare), binary);
+        assert_eq!(links_of(b""), Ok(vec![]));
     }
 }

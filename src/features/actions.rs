@@ -8,7 +8,7 @@ use super::refactor::{FileOp, WorkspaceChange, encode_dest, relative_path};
 pub use super::{Action, ActionKind};
 use crate::config::Kind;
 use crate::config::{Config, LinkStyle, LiteratureNoteSettings, NewNoteLocation};
-use crate::index::{Anchor, Broken, FileId, Vault, keys};
+use crate::index::{Anchor, Broken, FileId, Missing, Vault, keys};
 use crate::syntax::{Fragment, Link, LinkKind, Span};
 
 /// The actions at `offset` in `file`: those of the link there, then those of the citation.
@@ -33,8 +33,8 @@ fn link_actions(vault: &Vault, file: FileId, offset: usize, config: &Config) -> 
     };
     let mut out = Vec::new();
     match vault.resolve(file, link) {
-        Err(Broken::File { target, attachment }) => {
-            if !attachment {
+        Err(Broken::File { target, missing }) => {
+            if missing == Missing::Note {
                 out.extend(create_note(vault, file, link, &target, config));
             }
         }
@@ -233,7 +233,9 @@ fn convert(
             let fragment = match (&link.fragment, &anchor) {
                 (Some(Fragment::Block(id)), _) => format!("#^{id}"),
                 (Some(Fragment::Heading(_)), Anchor::Heading(i)) => {
-                    format!("#{}", vault.note(target)?.syntax.headings[*i].text)
+                    // Obsidian's form of the heading: a raw `#`, `|` or `]]` would break the link.
+                    let heading = &vault.note(target)?.syntax.headings[*i];
+                    format!("#{}", keys::heading_link_text(&heading.text))
                 }
                 _ => String::new(),
             };
@@ -400,6 +402,18 @@ mod tests {
             expect![[r##"
                 == Convert to wikilink (Rewrite)
                 sub/a.md: "[[My Note#Some Part|shown]]\n"
+            "##]],
+        );
+    }
+
+    #[test]
+    fn a_markdown_link_to_a_heading_with_link_characters_converts_to_a_working_wikilink() {
+        check(
+            "//- /a.md\n[x$0](b.md#step-one--why)\n//- /b.md\n## Step: one | why\n",
+            &Config::default(),
+            expect![[r##"
+                == Convert to wikilink (Rewrite)
+                a.md: "[[b#Step one why|x]]\n"
             "##]],
         );
     }

@@ -5,7 +5,7 @@ pub use super::Diagnostic;
 use super::Location;
 use crate::config::Config;
 pub use crate::config::{Kind, Severity};
-use crate::index::{Broken, FileId, Vault};
+use crate::index::{Broken, FileId, Missing, Vault};
 use crate::syntax::Span;
 
 fn quote(s: &str) -> String {
@@ -63,25 +63,29 @@ pub fn diagnostics(vault: &Vault, file: FileId) -> Vec<Diagnostic> {
                 });
             }
             Ok(_) => {}
-            Err(Broken::File { target, attachment }) => out.push(Diagnostic {
+            // `[Figma](figma.com)` is a web address without its scheme, not a missing file:
+            // hover says so, and it is not counted as broken.
+            Err(Broken::File {
+                missing: Missing::WebAddress,
+                ..
+            }) => {}
+            Err(Broken::File { target, missing }) => out.push(Diagnostic {
                 span: link.span,
                 severity: Severity::Warning,
-                kind: if attachment {
+                kind: if missing == Missing::Attachment {
                     Kind::UnresolvedAttachment
                 } else {
                     Kind::UnresolvedNote
                 },
-                message: if attachment {
-                    format!(
-                        "Unresolved link: no file named {} in the vault",
-                        quote(&target)
-                    )
-                } else {
-                    format!(
-                        "Unresolved link: no note named {} in the vault",
-                        quote(&target)
-                    )
-                },
+                message: format!(
+                    "Unresolved link: no {} named {} in the vault",
+                    if missing == Missing::Attachment {
+                        "file"
+                    } else {
+                        "note"
+                    },
+                    quote(&target)
+                ),
                 related: Vec::new(),
             }),
             Err(broken @ (Broken::Heading { .. } | Broken::Block { .. })) => {
@@ -180,6 +184,52 @@ pub(crate) mod tests {
                 a.md 1:39-1:52 "![[lost.png]]" warning: Unresolved link: no file named ‘lost.png’ in the vault [unresolved-attachment]
                 a.md 1:56-1:63 "Nowhere" warning: Unresolved link: no heading ‘Nowhere’ in this note [unresolved-heading]
                 a.md 1:66-1:78 "[x](nope.md)" warning: Unresolved link: no note named ‘nope.md’ in the vault [unresolved-note]"#]],
+        );
+    }
+
+    #[test]
+    fn only_known_attachment_types_are_missing_files_and_bare_domains_are_not_flagged() {
+        check(
+            r####"
+//- /a.md
+[[dendron.faq]] [Figma](figma.com) [[https://example.com]] [[paper.pdf]] [g](github.com/o/r) [r](lib.rs)
+"####,
+            expect![[r#"
+                a.md 1:1-1:16 "[[dendron.faq]]" warning: Unresolved link: no note named ‘dendron.faq’ in the vault [unresolved-note]
+                a.md 1:36-1:59 "[[https://example.com]]" warning: Unresolved link: no note named ‘https://example.com’ in the vault [unresolved-note]
+                a.md 1:60-1:73 "[[paper.pdf]]" warning: Unresolved link: no file named ‘paper.pdf’ in the vault [unresolved-attachment]
+                a.md 1:94-1:105 "[r](lib.rs)" warning: Unresolved link: no note named ‘lib.rs’ in the vault [unresolved-note]"#]],
+        );
+    }
+
+    /// The forms a public Dendron workspace uses, each resolving to the note Dendron opens.
+    const DENDRON: &str = r####"
+//- /notes/root.md
+[[Our mission|careers.mission]] ![[dendron://handbook/careers.mission]]
+[[Values|careers.mission#our-values]] ![[careers.mission#our-values,1:#*]]
+![[dendron.testimonials.*]] ![[careers.mission#^intro:#*]] [[careers.mission#Our Values]]
+[[Label|nowhere.at.all]] ![[nothing.here.*]] [[careers.mission#no-such]]
+//- /notes/careers.mission.md
+Intro ^intro
+## Our Values
+//- /notes/dendron.testimonials.alice.md
+//- /notes/dendron.testimonials.bob.md
+"####;
+
+    #[test]
+    fn a_dendron_workspace_resolves_dendrons_link_forms() {
+        check(
+            &format!("{DENDRON}//- /dendron.yml\nversion: 5\n"),
+            expect![[r#"
+                notes/root.md 4:1-4:25 "[[Label|nowhere.at.all]]" warning: Unresolved link: no note named ‘nowhere.at.all’ in the vault [unresolved-note]
+                notes/root.md 4:26-4:45 "![[nothing.here.*]]" warning: Unresolved link: no note named ‘nothing.here.*’ in the vault [unresolved-note]
+                notes/root.md 4:64-4:71 "no-such" warning: Unresolved link: no heading ‘no-such’ in ‘careers.mission’ [unresolved-heading]"#]],
+        );
+        // Without `dendron.yml`, Obsidian's rules: the label is read as the target.
+        let obsidian = render_first(DENDRON);
+        assert!(
+            obsidian.contains("no note named ‘Our mission’"),
+            "{obsidian}"
         );
     }
 

@@ -20,6 +20,10 @@ pub struct Fixture {
 impl Fixture {
     pub fn parse(fixture: &str) -> Fixture {
         let mut vault = Vault::new(vec![PathBuf::from(ROOT)]);
+        // As the loader does: the dialect is known before the first note is indexed.
+        if fixture.contains("//- /dendron.yml") {
+            vault.dialect = crate::index::Dialect::Dendron;
+        }
         let mut cursor = None;
         let mut marks = Vec::new();
         for chunk in fixture.split("//- ").skip(1) {

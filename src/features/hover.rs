@@ -4,7 +4,7 @@
 
 pub use super::Hover;
 use super::{citations, link_at};
-use crate::index::{Anchor, Broken, FileId, Resolved, Vault, keys};
+use crate::index::{Anchor, Broken, FileId, Missing, Resolved, Vault, keys};
 use crate::syntax::{Span, floor_boundary};
 
 /// Previews stop after this many lines or bytes, at a line boundary.
@@ -21,9 +21,20 @@ pub fn hover(vault: &Vault, file: FileId, offset: usize) -> Option<Hover> {
     if let Some((link, resolution)) = link_at(vault, file, offset) {
         let markdown = match resolution {
             Ok(resolved) => describe(vault, &resolved, None),
-            Err(Broken::File { target, attachment }) => format!(
+            Err(Broken::File {
+                target,
+                missing: Missing::WebAddress,
+            }) => format!(
+                "`{target}` looks like a web address: no file of that name is in the vault. \
+                 Write `https://{target}` to link to the site."
+            ),
+            Err(Broken::File { target, missing }) => format!(
                 "**Unresolved link** — no {} named `{}` in the vault.",
-                if attachment { "file" } else { "note" },
+                if missing == Missing::Attachment {
+                    "file"
+                } else {
+                    "note"
+                },
                 target
             ),
             Err(Broken::Heading { resolved, heading }) => describe(
@@ -311,6 +322,16 @@ text
                 ---
 
                 text"#]],
+        );
+    }
+
+    #[test]
+    fn a_bare_domain_is_said_to_be_a_web_address() {
+        check(
+            "//- /a.md\n[Figma](fig$0ma.com)\n",
+            expect![[r#"
+                a.md 1:1-1:19 "[Figma](figma.com)"
+                `figma.com` looks like a web address: no file of that name is in the vault. Write `https://figma.com` to link to the site."#]],
         );
     }
 

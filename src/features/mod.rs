@@ -96,3 +96,12 @@ pub(crate) fn anchor_span(vault: &Vault, resolved: &Resolved) -> Span {
         Anchor::Block(i) => note.syntax.blocks[i].block,
     }
 }
+
+/// Whether heading `index` of `note` is its title heading: level 1, with the note's name as
+/// its text. Rename and references treat it as the note itself.
+pub(crate) fn is_title_heading(vault: &Vault, note: FileId, index: usize) -> bool {
+    let file = vault.file(note);
+    file.note()
+        .and_then(|n| n.syntax.headings.get(index))
+        .is_some_and(|h| h.level == 1 && crate::index::keys::fold(&h.text) == file.name_key)
+}

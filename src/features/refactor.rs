@@ -15,7 +15,7 @@ mod link_text;
 pub(crate) use link_text::{encode_dest, relative_path};
 use link_text::{encodes_unicode, is_exact_path, reaches, rewritten_target};
 
-use crate::index::{Anchor, Broken, FileId, Vault, keys};
+use crate::index::{Anchor, Broken, Dialect, FileId, Vault, keys};
 use crate::syntax::{Fragment, LinkKind, Span, is_tag_char};
 
 /// Replace `span` of a file's text with `text`.
@@ -170,9 +170,7 @@ pub fn prepare_rename(
 }
 
 fn heading_target(vault: &Vault, note: FileId, index: usize) -> RenameTarget {
-    let file = vault.file(note);
-    let heading = &file.note().expect("a note").syntax.headings[index];
-    let title = heading.level == 1 && keys::fold(&heading.text) == file.name_key;
+    let title = super::is_title_heading(vault, note, index);
     RenameTarget::Heading { note, index, title }
 }
 
@@ -423,20 +421,27 @@ pub fn rename_heading(
         else {
             continue;
         };
+        // Markdown links, and Dendron's wikilinks, may name a heading by its slug.
+        let slugs = link.kind == LinkKind::Markdown || vault.dialect == Dialect::Dendron;
         // A nested path `#A#B` lands on B; the renamed heading may be A or B.
-        let Some(segment) = path.iter().position(|p| {
-            keys::heading_key(p) == old_key
-                || (link.kind == LinkKind::Markdown && keys::fold(p) == old_slug)
-        }) else {
+        let Some(segment) = path
+            .iter()
+            .position(|p| keys::heading_key(p) == old_key || (slugs && keys::fold(p) == old_slug))
+        else {
             continue;
         };
         if *at != index && segment == path.len() - 1 {
             continue;
         }
+        let by_slug = slugs
+            && keys::fold(&path[segment]) == old_slug
+            && keys::heading_key(&path[segment]) != old_key;
         let text = match link.kind {
+            LinkKind::Wiki if by_slug => keys::github_slug(new_text),
             LinkKind::Wiki => {
                 let mut parts = path.clone();
-                parts[segment] = new_text.to_string();
+                // As Obsidian writes a heading link: `Step: one` is linked as `#Step one`.
+                parts[segment] = keys::heading_link_text(new_text);
                 parts.join("#")
             }
             LinkKind::Markdown => {
@@ -486,6 +491,8 @@ pub fn rename_tag(vault: &Vault, old: &str, new_name: &str) -> Result<WorkspaceC
     Ok(change.finish())
 }
 
+#[cfg(test)]
+mod dendron_tests;
 #[cfg(test)]
 mod frontmatter_tests;
 #[cfg(test)]

@@ -41,17 +41,22 @@ pub fn references(vault: &Vault, file: FileId, offset: usize) -> Vec<Location> {
             }
         }
     };
+    // A note's title heading (`# Home` in Home.md) stands for the note, as it does in rename:
+    // its references are the note's backlinks and the links to the heading itself.
+    let title = matches!(anchor, Anchor::Heading(i) if super::is_title_heading(vault, target, i));
     let mut out = Vec::new();
     for (source, index) in vault.backlinks(target) {
         let Some(note) = vault.note(source) else {
             continue;
         };
         let link = &note.syntax.links[index];
+        // A note's references are links to it from elsewhere, whatever part they name.
+        let to_note = source != target || !link.is_same_note();
         let wanted = match anchor {
-            // A note's references are links to it from elsewhere, whatever part they name.
-            Anchor::File => source != target || !link.is_same_note(),
+            Anchor::File => to_note,
             Anchor::Heading(_) | Anchor::Block(_) => {
-                matches!(vault.resolve(source, link), Ok(r) if r.anchor == anchor)
+                (title && to_note)
+                    || matches!(vault.resolve(source, link), Ok(r) if r.anchor == anchor)
             }
         };
         if wanted {
@@ -122,6 +127,30 @@ The hub$0 note.
                 a.md 1:9-1:20 "[[hub#Hub]]"
                 sub/b.md 1:1-1:15 "[x](../Hub.md)"
                 sub/b.md 1:21-1:28 "[[Hub]]""####]],
+        );
+    }
+
+    #[test]
+    fn references_from_the_title_heading_are_the_notes_backlinks_and_the_headings_own() {
+        check(
+            r####"
+//- /Home.md
+# Ho$0me
+[[#Home]] [[#Other]]
+## Other
+//- /a.md
+[[Home]] [[Home#Other]] [x](Home.md)
+"####,
+            expect![[r####"
+                Home.md 2:1-2:10 "[[#Home]]"
+                a.md 1:1-1:9 "[[Home]]"
+                a.md 1:10-1:24 "[[Home#Other]]"
+                a.md 1:25-1:37 "[x](Home.md)""####]],
+        );
+        // Any other level-1 heading is only itself.
+        check(
+            "//- /Home.md\n# Wel$0come\n//- /a.md\n[[Home]] [[Home#Welcome]]\n",
+            expect![[r####"a.md 1:10-1:26 "[[Home#Welcome]]""####]],
         );
     }
 

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use super::{Broken, Note, Vault};
+use super::{Broken, Missing, Note, Vault};
 
 /// (rule, files of the vault, the note holding the link, the link, expected outcome).
 const TABLE: &[(&str, &[&str], &str, &str, &str)] = &[
@@ -120,11 +120,81 @@ const TABLE: &[(&str, &[&str], &str, &str, &str)] = &[
         "broken file (attachment)",
     ),
     (
-        "4 exact case first",
+        "3 a missing file of a known attachment type",
+        &["N.md"],
+        "src.md",
+        "[[paper.pdf]]",
+        "broken file (attachment)",
+    ),
+    (
+        "3 a dot in a name is no attachment (Dendron's hierarchies)",
+        &["N.md"],
+        "src.md",
+        "[[dendron.faq]]",
+        "broken file",
+    ),
+    (
+        "3 a dotted note name resolves",
+        &["dendron.faq.md"],
+        "src.md",
+        "[[dendron.faq]]",
+        "dendron.faq.md",
+    ),
+    (
+        "3 a wikilink to a URL names a note Obsidian would create",
+        &["N.md"],
+        "src.md",
+        "[[https://example.com]]",
+        "broken file",
+    ),
+    (
+        "md a bare domain is a web address",
+        &["N.md"],
+        "src.md",
+        "[Figma](figma.com)",
+        "a web address",
+    ),
+    (
+        "md a bare domain with a path is a web address",
+        &["N.md"],
+        "src.md",
+        "[docs](www.example.org/a/b.html)",
+        "a web address",
+    ),
+    (
+        "md a file named like a domain still resolves",
+        &["figma.com.md"],
+        "src.md",
+        "[Figma](figma.com)",
+        "figma.com.md",
+    ),
+    (
+        "md a script is no web address",
+        &["N.md"],
+        "src.md",
+        "[run](setup.sh)",
+        "broken file",
+    ),
+    (
+        "4 case does not count (Obsidian has no exact-case rule)",
         &["a/index.md", "b/Index.md"],
         "src.md",
         "[[Index]]",
-        "b/Index.md ambiguous with a/index.md",
+        "a/index.md ambiguous with b/Index.md",
+    ),
+    (
+        "4 the file at the link's whole path first",
+        &["index.md", "b/index.md"],
+        "b/src.md",
+        "[[index]]",
+        "index.md ambiguous with b/index.md",
+    ),
+    (
+        "4 a whole path beats a nearer suffix",
+        &["a/Note.md", "x/a/Note.md"],
+        "x/src.md",
+        "[[a/Note]]",
+        "a/Note.md ambiguous with x/a/Note.md",
     ),
     (
         "4 then the source's folder",
@@ -132,6 +202,20 @@ const TABLE: &[(&str, &[&str], &str, &str, &str)] = &[
         "b/src.md",
         "[[index]]",
         "b/index.md ambiguous with a/index.md",
+    ),
+    (
+        "4 the source's folder includes its subfolders, before shorter paths elsewhere",
+        &["a/index.md", "b/deep/er/index.md"],
+        "b/src.md",
+        "[[index]]",
+        "b/deep/er/index.md ambiguous with a/index.md",
+    ),
+    (
+        "4 a sibling folder sharing the name's start is not the source's folder",
+        &["bb/index.md", "a/index.md"],
+        "b/src.md",
+        "[[index]]",
+        "a/index.md ambiguous with bb/index.md",
     ),
     (
         "4 then the shortest path",
@@ -195,6 +279,48 @@ const TABLE: &[(&str, &[&str], &str, &str, &str)] = &[
         "src.md",
         "[[N#intro-section]]",
         "N.md missing heading intro-section",
+    ),
+    (
+        "6 punctuation ignored, as Obsidian's stripHeading does",
+        &["README.md:## What is the Obsidian Hub?"],
+        "src.md",
+        "[[README#What is the Obsidian Hub]]",
+        "README.md heading What is the Obsidian Hub?",
+    ),
+    (
+        "6 a stripped character is a space",
+        &["N.md:## D&D WOTC"],
+        "src.md",
+        "[[N#D D WOTC]]",
+        "N.md heading D&D WOTC",
+    ),
+    (
+        "6 inline markup ignored",
+        &["Functions.md:## `hasTag()`"],
+        "src.md",
+        "[[Functions#hasTag]]",
+        "Functions.md heading `hasTag()`",
+    ),
+    (
+        "6 the link Obsidian writes for a heading",
+        &["N.md:## Step: one?"],
+        "src.md",
+        "[[N#Step one?]]",
+        "N.md heading Step: one?",
+    ),
+    (
+        "6 markdown links compare the same way",
+        &["N.md:## What is it?"],
+        "src.md",
+        "[x](N.md#What%20is%20it)",
+        "N.md heading What is it?",
+    ),
+    (
+        "6 words still count",
+        &["N.md:## What is it?"],
+        "src.md",
+        "[[N#What is]]",
+        "N.md missing heading What is",
     ),
     (
         "6 block ids",
@@ -293,11 +419,17 @@ fn outcome(vault: &Vault, result: Result<super::Resolved, Broken>) -> String {
             out
         }
         Err(Broken::File {
-            attachment: false, ..
+            missing: Missing::Note,
+            ..
         }) => "broken file".to_string(),
         Err(Broken::File {
-            attachment: true, ..
+            missing: Missing::Attachment,
+            ..
         }) => "broken file (attachment)".to_string(),
+        Err(Broken::File {
+            missing: Missing::WebAddress,
+            ..
+        }) => "a web address".to_string(),
         Err(Broken::Heading { resolved, heading }) => format!(
             "{} missing heading {}",
             rel(resolved.file),

@@ -69,27 +69,68 @@ pub fn link_key(target: &str) -> String {
     fold(basename(&normalize_target(target)))
 }
 
-/// Heading text as compared with a link's `#fragment`: folded, with the characters Obsidian
-/// drops from heading links (`[ ] # | ^ :`) and runs of whitespace reduced to one space.
-pub fn heading_key(heading: &str) -> String {
-    let folded = fold(heading);
-    let mut out = String::with_capacity(folded.len());
-    let mut space = false;
-    for c in folded.chars() {
-        if matches!(c, '[' | ']' | '#' | '|' | '^' | ':' | '*' | '`') {
-            continue;
-        }
-        if c.is_whitespace() {
-            space = !out.is_empty();
-            continue;
-        }
-        if space {
+/// Whitespace as JavaScript's `\s` knows it, which Obsidian's heading rules collapse.
+fn is_js_space(c: char) -> bool {
+    (c.is_whitespace() && c != '\u{85}') || c == '\u{feff}'
+}
+
+/// Replace every run of whitespace by one space and trim both ends, as Obsidian does after
+/// blanking the characters it strips.
+fn collapse_spaces(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for word in s.split(is_js_space).filter(|w| !w.is_empty()) {
+        if !out.is_empty() {
             out.push(' ');
-            space = false;
         }
-        out.push(c);
+        out.push_str(word);
     }
     out
+}
+
+/// Obsidian's `stripHeading`: every character of
+/// ``!"#$%&()*+,.:;<=>?@^`{|}~/[]\`` and line breaks become spaces, then runs of whitespace
+/// shrink to one space. Obsidian compares a link's `#fragment` with a heading after this on
+/// both sides, so punctuation and inline markup (`` ` ``, `*`, `==`, `~~`) do not count:
+/// `#What is it` reaches `## What is it?`, `#D D` reaches `## D&D`, `#hasTag` reaches
+/// ``## `hasTag()` ``. `-`, `_` and `'` are kept, as Obsidian keeps them.
+pub fn strip_heading(heading: &str) -> String {
+    let blanked: String = heading
+        .chars()
+        .map(|c| match c {
+            '!' | '"' | '#' | '$' | '%' | '&' | '(' | ')' | '*' | '+' | ',' | '.' | ':' | ';'
+            | '<' | '=' | '>' | '?' | '@' | '^' | '`' | '{' | '|' | '}' | '~' | '/' | '[' | ']'
+            | '\\' | '\r' | '\n' => ' ',
+            c => c,
+        })
+        .collect();
+    collapse_spaces(&blanked)
+}
+
+/// Obsidian's `stripHeadingForLink`: the text Obsidian writes after `#` when it links to a
+/// heading. Only what would break the link goes — `: # | ^ \`, line breaks, `%%`, `[[` and
+/// `]]` become spaces, then whitespace runs shrink — so `## What is it?` is linked as
+/// `#What is it?`, which [`heading_key`] matches again.
+pub fn heading_link_text(heading: &str) -> String {
+    let mut blanked = String::with_capacity(heading.len());
+    let mut chars = heading.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            ':' | '#' | '|' | '^' | '\\' | '\r' | '\n' => blanked.push(' '),
+            '%' | '[' | ']' if chars.peek() == Some(&c) => {
+                chars.next();
+                blanked.push(' ');
+            }
+            c => blanked.push(c),
+        }
+    }
+    collapse_spaces(&blanked)
+}
+
+/// Heading text as compared with a link's `#fragment`, the one rule every feature uses
+/// (resolution, completion, rename, references): Obsidian's [`strip_heading`], then NFC and
+/// case folding, as Obsidian matches headings whatever their case.
+pub fn heading_key(heading: &str) -> String {
+    fold(&strip_heading(heading))
 }
 
 /// GitHub's heading anchor: lower case, punctuation dropped, spaces turned into `-`.
@@ -130,6 +171,41 @@ mod tests {
     #[test]
     fn heading_key_ignores_link_punctuation_and_spacing() {
         assert_eq!(heading_key("See  [[Other]]: Notes"), "see other notes");
+    }
+
+    #[test]
+    fn heading_key_is_obsidians_strip_heading_folded() {
+        // The three headings that Obsidian's own help vault and obsidian-hub link to.
+        assert_eq!(
+            heading_key("What is the Obsidian Hub?"),
+            heading_key("What is the Obsidian Hub")
+        );
+        assert_eq!(heading_key("D&D WOTC"), "d d wotc");
+        assert_eq!(heading_key("`hasTag()`"), "hastag");
+        // Every character `stripHeading` blanks, between two words (Obsidian's own example).
+        assert_eq!(
+            strip_heading("foo!\"#$%&()*+,.:;<=>?@^`{|}~/[]\\\r\nbar"),
+            "foo bar"
+        );
+        // What it keeps.
+        assert_eq!(strip_heading("_it's_ a-b"), "_it's_ a-b");
+        assert_eq!(
+            strip_heading("**Bold** and ==mark== ~~gone~~"),
+            "Bold and mark gone"
+        );
+    }
+
+    #[test]
+    fn heading_link_text_is_obsidians_strip_heading_for_link() {
+        // Obsidian's own example.
+        assert_eq!(heading_link_text("foo:#|^\\\r\n%%[[]]bar"), "foo bar");
+        assert_eq!(heading_link_text("What is it?"), "What is it?");
+        assert_eq!(heading_link_text("Setup [[Tool]]"), "Setup Tool");
+        // A single `%`, `[` or `]` stays: only the pairs break a link.
+        assert_eq!(heading_link_text("100% [x]"), "100% [x]");
+        for h in ["What is it?", "D&D: WOTC", "`hasTag()`", "a [[b]] #c"] {
+            assert_eq!(heading_key(&heading_link_text(h)), heading_key(h), "{h}");
+        }
     }
 
     #[test]

@@ -14,7 +14,7 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-pub use resolve::{Anchor, Broken, Resolved};
+pub use resolve::{Anchor, Broken, Missing, Resolved};
 
 use crate::syntax::{self, NoteSyntax};
 
@@ -126,6 +126,30 @@ impl Change {
     }
 }
 
+/// Whose link rules the vault follows (DESIGN.md, "Dialects").
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Dialect {
+    #[default]
+    Obsidian,
+    /// A Dendron workspace: [`syntax::dendron`]'s link forms, slug anchors in wikilinks, and
+    /// `*` wildcards over hierarchy names in note references.
+    Dendron,
+}
+
+impl Dialect {
+    /// Dendron's when `dendron.yml` is at a root: the file Dendron keeps its workspace in.
+    pub fn of_files<'p>(roots: &[PathBuf], mut files: impl Iterator<Item = &'p Path>) -> Dialect {
+        if files.any(|f| {
+            f.file_name().is_some_and(|n| n == "dendron.yml")
+                && f.parent().is_some_and(|dir| roots.iter().any(|r| r == dir))
+        }) {
+            Dialect::Dendron
+        } else {
+            Dialect::Obsidian
+        }
+    }
+}
+
 #[derive(Debug, Default)]
 pub struct Vault {
     roots: Vec<PathBuf>,
@@ -142,6 +166,11 @@ pub struct Vault {
     /// Bumped on every change to any file: for caches of whole-vault content (symbols).
     generation: u64,
     pub alias_fallback: bool,
+    /// Set before notes are added: each note's links are read by it as it is indexed.
+    pub dialect: Dialect,
+    /// Every name key in order, for the prefix of a Dendron wildcard (`a.b.*`): a range, where
+    /// `by_name` would need a scan.
+    sorted_names: std::collections::BTreeSet<String>,
     /// Bibliographies, citations and literature notes (`crate::sources`).
     pub sources: citations::Sources,
     /// Frontmatter keys and values in use, and their types.
@@ -259,6 +288,31 @@ impl Vault {
     }
 
     /// Files whose name key is `key`.
+    fn add_name(&mut self, key: String, id: FileId) {
+        if !self.by_name.contains_key(&key) {
+            self.sorted_names.insert(key.clone());
+        }
+        self.by_name.entry(key).or_default().push(id);
+    }
+
+    fn remove_name(&mut self, key: &str, id: FileId) {
+        remove_from(&mut self.by_name, key, id);
+        if !self.by_name.contains_key(key) {
+            self.sorted_names.remove(key);
+        }
+    }
+
+    /// Name keys starting with `prefix`, in order.
+    pub fn names_from(&self, prefix: &str) -> impl Iterator<Item = &str> {
+        self.sorted_names
+            .range::<str, _>((
+                std::ops::Bound::Included(prefix),
+                std::ops::Bound::Unbounded,
+            ))
+            .map(String::as_str)
+            .take_while(move |k| k.starts_with(prefix))
+    }
+
     pub fn by_name(&self, key: &str) -> &[FileId] {
         self.by_name.get(key).map_or(&[], Vec::as_slice)
     }
@@ -296,7 +350,10 @@ impl Vault {
     }
 
     /// Insert or replace the note at `path`. Outside every root, nothing happens.
-    pub fn upsert_note(&mut self, path: &Path, note: Note) -> Change {
+    pub fn upsert_note(&mut self, path: &Path, mut note: Note) -> Change {
+        if self.dialect == Dialect::Dendron {
+            syntax::dendron::adapt(&note.text, &mut note.syntax);
+        }
         self.upsert(path, Content::Note(Box::new(note)))
     }
 
@@ -356,7 +413,7 @@ impl Vault {
             }
         };
         self.by_path.insert(path.to_path_buf(), id);
-        self.by_name.entry(name_key).or_default().push(id);
+        self.add_name(name_key, id);
         self.index_content(id);
         self.names_generation += 1;
         change.keys.extend(self.keys_of(id));
@@ -380,7 +437,7 @@ impl Vault {
         let old_name_key = file.name_key.clone();
         let is_note = file.is_note();
         self.by_path.remove(&old_path);
-        remove_from(&mut self.by_name, &old_name_key, id);
+        self.remove_name(&old_name_key, id);
         let name = keys::basename(&rel);
         let name_key = keys::fold(if is_note { keys::strip_md(name) } else { name });
         let path_key = keys::fold(if is_note { keys::strip_md(&rel) } else { &rel });
@@ -391,7 +448,7 @@ impl Vault {
         file.name_key = name_key.clone();
         file.path_key = path_key;
         self.by_path.insert(new_path.to_path_buf(), id);
-        self.by_name.entry(name_key).or_default().push(id);
+        self.add_name(name_key, id);
         self.names_generation += 1;
         self.generation += 1;
         true
@@ -406,7 +463,7 @@ impl Vault {
         self.generation += 1;
         self.unindex_content(id);
         let file = self.files[id.0 as usize].take().expect("live file");
-        remove_from(&mut self.by_name, &file.name_key, id);
+        self.remove_name(&file.name_key, id);
         self.free.push(id.0);
         self.names_generation += 1;
         Change {

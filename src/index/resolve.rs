@@ -3,7 +3,7 @@
 //! heading path or block id inside the target. Every lookup is a map access, never a scan.
 
 use super::keys::{self, fold};
-use super::{File, FileId, Vault};
+use super::{Dialect, File, FileId, Vault};
 use crate::syntax::{Fragment, Link, LinkKind, NoteSyntax};
 
 /// Where a link lands inside its target note.
@@ -34,11 +34,23 @@ impl Resolved {
     }
 }
 
+/// What a link that names no file seems to want, which decides how it is reported.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Missing {
+    /// A note: no extension, or one that is no known attachment type (`[[dendron.faq]]`).
+    Note,
+    /// A file of a known attachment type (`![[lost.png]]`, `[[paper.pdf]]`).
+    Attachment,
+    /// A markdown link to a bare domain (`[Figma](figma.com)`): a web address written without
+    /// `https://`, not a file the vault lacks.
+    WebAddress,
+}
+
 /// Why a link does not resolve.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Broken {
     /// No note or attachment matches the target.
-    File { target: String, attachment: bool },
+    File { target: String, missing: Missing },
     /// The note exists but has no such heading (path).
     Heading {
         resolved: Resolved,
@@ -58,20 +70,111 @@ impl Broken {
     }
 }
 
-/// Extensions that name markdown notes; everything else with an extension is an attachment.
-fn has_attachment_extension(target: &str) -> bool {
+/// Extensions of the files people link as attachments: what Obsidian opens itself (images,
+/// audio, video, PDF, canvases, bases) and the documents, data and archives vaults keep beside
+/// notes. A target with any other "extension" is read as a note name with a dot in it.
+const ATTACHMENT_EXTENSIONS: &[&str] = &[
+    "3gp",
+    "7z",
+    "aac",
+    "avi",
+    "avif",
+    "base",
+    "bib",
+    "bmp",
+    "canvas",
+    "csv",
+    "djvu",
+    "doc",
+    "docx",
+    "drawio",
+    "epub",
+    "excalidraw",
+    "flac",
+    "gif",
+    "gz",
+    "heic",
+    "htm",
+    "html",
+    "ico",
+    "jpeg",
+    "jpg",
+    "json",
+    "key",
+    "m4a",
+    "mkv",
+    "mobi",
+    "mov",
+    "mp3",
+    "mp4",
+    "numbers",
+    "odp",
+    "ods",
+    "odt",
+    "oga",
+    "ogg",
+    "ogv",
+    "opus",
+    "pages",
+    "pdf",
+    "png",
+    "ppt",
+    "pptx",
+    "psd",
+    "rar",
+    "ris",
+    "rtf",
+    "svg",
+    "tar",
+    "tif",
+    "tiff",
+    "tsv",
+    "txt",
+    "wav",
+    "webm",
+    "webp",
+    "xls",
+    "xlsx",
+    "xml",
+    "yaml",
+    "yml",
+    "zip",
+];
+
+/// Top-level domains that mark a bare `name.tld` as a web address. Only those that are not
+/// also common file extensions (`.md`, `.rs`, `.py`, `.pl`, `.sh` are left out).
+const WEB_DOMAINS: &[&str] = &[
+    "ai", "app", "at", "au", "be", "biz", "blog", "br", "ca", "ch", "cloud", "cn", "co", "com",
+    "de", "dev", "dk", "edu", "es", "eu", "fi", "fm", "fr", "gg", "gov", "ie", "in", "info", "int",
+    "io", "it", "jp", "ly", "me", "mil", "net", "nl", "no", "nz", "online", "org", "page", "ru",
+    "se", "site", "tech", "to", "tv", "uk", "us", "wiki", "xyz",
+];
+
+/// The extension of a target's last segment, lower-cased.
+fn extension(target: &str) -> Option<String> {
     let name = keys::basename(target);
-    match name.rfind('.') {
-        Some(dot) if dot > 0 => {
-            let ext = &name[dot + 1..];
-            // `Meeting 2021.01.05` is a note name, not a file with extension `05`.
-            !ext.is_empty()
-                && ext.len() <= 5
-                && ext.chars().all(|c| c.is_ascii_alphanumeric())
-                && ext.chars().any(|c| c.is_ascii_alphabetic())
-        }
-        _ => false,
-    }
+    let dot = name.rfind('.').filter(|&d| d > 0)?;
+    Some(name[dot + 1..].to_ascii_lowercase())
+}
+
+/// Whether `target` names a file of a known attachment type.
+fn is_attachment_name(target: &str) -> bool {
+    extension(target).is_some_and(|ext| ATTACHMENT_EXTENSIONS.contains(&ext.as_str()))
+}
+
+/// Whether a markdown link's destination is plainly a web address without its scheme:
+/// `figma.com`, `www.example.org/path`, `github.com/o/r` — a host of dot-separated labels ending
+/// in a well-known top-level domain, then optionally a path.
+fn is_web_address(target: &str) -> bool {
+    let host = target.split(['/', '?', '#']).next().unwrap_or("");
+    let labels: Vec<&str> = host.split('.').collect();
+    let plain = labels.len() >= 2
+        && labels
+            .iter()
+            .all(|l| !l.is_empty() && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'));
+    plain
+        && (labels[0].eq_ignore_ascii_case("www")
+            || WEB_DOMAINS.contains(&labels[labels.len() - 1].to_ascii_lowercase().as_str()))
 }
 
 impl Vault {
@@ -94,10 +197,16 @@ impl Vault {
                 Some(found) => found,
                 None => {
                     let target = keys::normalize_target(&link.target);
-                    let attachment = has_attachment_extension(&target);
+                    let missing = if link.kind == LinkKind::Markdown && is_web_address(&target) {
+                        Missing::WebAddress
+                    } else if is_attachment_name(&target) {
+                        Missing::Attachment
+                    } else {
+                        Missing::Note
+                    };
                     return Err(Broken::File {
                         target: link.target.clone(),
-                        attachment,
+                        missing,
                     });
                 }
             }
@@ -110,7 +219,8 @@ impl Vault {
         match &link.fragment {
             None => Ok(resolved),
             Some(Fragment::Heading(path)) => {
-                let slug = link.kind == LinkKind::Markdown;
+                // Dendron anchors its wikilinks by slug, as GitHub does markdown links.
+                let slug = link.kind == LinkKind::Markdown || self.dialect == Dialect::Dendron;
                 match find_heading(&note.syntax, path, slug) {
                     Some(i) => Ok(Resolved {
                         anchor: Anchor::Heading(i),
@@ -148,6 +258,9 @@ impl Vault {
         }
         let name_key = fold(keys::basename(&t));
         let in_root = |id: &FileId| self.file(*id).root == src.root;
+        if self.dialect == Dialect::Dendron && t.contains('*') {
+            return self.resolve_wildcard(src, &name_key);
+        }
         let candidates: Vec<FileId> = if t.starts_with("./") || t.starts_with("../") {
             let path = keys::join(src.folder(), &t)?;
             let path_key = fold(&path);
@@ -200,6 +313,25 @@ impl Vault {
         None
     }
 
+    /// A Dendron wildcard (`a.b.*`, `*` standing for any run of characters, dots included):
+    /// it lands on the first matching note in name order, and is not ambiguous, as it names
+    /// all of them. The names are read from the range of the pattern's literal prefix.
+    fn resolve_wildcard(&self, src: &File, pattern: &str) -> Option<Resolved> {
+        let prefix = &pattern[..pattern.find('*').unwrap_or(pattern.len())];
+        let file = self
+            .names_from(prefix)
+            .filter(|name| glob_matches(pattern, name))
+            .flat_map(|name| self.by_name(name))
+            .copied()
+            .find(|id| self.file(*id).root == src.root && self.file(*id).is_note())?;
+        Some(Resolved {
+            file,
+            anchor: Anchor::File,
+            via_alias: None,
+            candidates: Vec::new(),
+        })
+    }
+
     /// Markdown links name a path relative to the note (or the root, with a leading `/`);
     /// where that file does not exist, they fall back to wikilink resolution of the path, as
     /// Obsidian does for links it wrote with "shortest path when possible".
@@ -232,8 +364,14 @@ impl Vault {
         self.resolve_wiki_target(src, &t)
     }
 
-    /// Step 4: order several candidates — exact case, then `src`'s folder, then shortest path,
-    /// then alphabetical — and keep them all so that the link can be flagged as ambiguous.
+    /// Step 4: order several candidates as Obsidian's `getFirstLinkpathDest` does, and keep
+    /// them all so that the link can be flagged as ambiguous. Obsidian's order (its
+    /// `MetadataCache._getLinkpathDest`): the file whose whole vault path is the link's path,
+    /// compared without case; then the candidates in the linking note's folder or below it,
+    /// shortest path first; then the others, shortest path first. Case never counts. Path
+    /// lengths are counted in UTF-16 units, as JavaScript counts them. Obsidian breaks the
+    /// remaining ties by the order it happened to load files in; here the path does, so
+    /// that every run agrees.
     fn choose(
         &self,
         src: &File,
@@ -242,24 +380,16 @@ impl Vault {
         via_alias: Option<String>,
     ) -> Resolved {
         if candidates.len() > 1 {
-            let written = keys::nfc(written);
-            let written = written.trim_start_matches("./").trim_start_matches('/');
+            let whole_path = fold(written.trim_start_matches('/'));
+            let folder = fold(src.folder());
             candidates.sort_by_cached_key(|id| {
                 let f = self.file(*id);
-                let exact_case = match &via_alias {
-                    Some(alias) => f
-                        .note()
-                        .is_some_and(|n| n.syntax.aliases().any(|a| a == alias)),
-                    None => {
-                        f.link_path() == written || f.link_path().ends_with(&format!("/{written}"))
-                    }
-                };
-                (
-                    !exact_case,
-                    f.folder() != src.folder(),
-                    f.rel.chars().count(),
-                    f.rel.clone(),
-                )
+                let at_path = via_alias.is_none() && f.path_key == whole_path;
+                let near = folder.is_empty()
+                    || f.path_key
+                        .strip_prefix(folder.as_str())
+                        .is_some_and(|rest| rest.starts_with('/'));
+                (!at_path, !near, f.rel.encode_utf16().count(), f.rel.clone())
             });
         }
         let file = candidates[0];
@@ -311,17 +441,20 @@ impl Vault {
     }
 }
 
-/// Find the heading named by `path` (`#H1#H2`: H2 nested somewhere under H1).
+/// Find the heading named by `path` (`#H1#H2`: H2 nested somewhere under H1). Each part is
+/// compared by [`keys::heading_key`], Obsidian's rule; with `slug` (markdown links) a part may
+/// also be the heading's GitHub slug.
 pub fn find_heading(syntax: &NoteSyntax, path: &[String], slug: bool) -> Option<usize> {
-    let matches = |i: usize, wanted: &str| {
-        let text = &syntax.headings[i].text;
-        keys::heading_key(text) == keys::heading_key(wanted)
-            || (slug && keys::github_slug(text) == fold(wanted))
-    };
     let mut range = 0..syntax.headings.len();
     let mut found = None;
     for wanted in path {
-        let i = range.clone().find(|&i| matches(i, wanted))?;
+        let key = keys::heading_key(wanted);
+        let folded = fold(wanted);
+        let i = range.clone().find(|&i| {
+            let text = &syntax.headings[i].text;
+            (!key.is_empty() && keys::heading_key(text) == key)
+                || (slug && keys::github_slug(text) == folded)
+        })?;
         let level = syntax.headings[i].level;
         let end = (i + 1..syntax.headings.len())
             .find(|&j| syntax.headings[j].level <= level)
@@ -330,4 +463,24 @@ pub fn find_heading(syntax: &NoteSyntax, path: &[String], slug: bool) -> Option<
         found = Some(i);
     }
     found
+}
+
+/// Whether `name` matches `pattern`, where `*` stands for any run of characters.
+fn glob_matches(pattern: &str, name: &str) -> bool {
+    let mut parts = pattern.split('*');
+    let first = parts.next().unwrap_or("");
+    let Some(mut rest) = name.strip_prefix(first) else {
+        return false;
+    };
+    let parts: Vec<&str> = parts.collect();
+    let Some((last, middle)) = parts.split_last() else {
+        return rest.is_empty();
+    };
+    for part in middle {
+        match rest.find(part) {
+            Some(at) => rest = &rest[at + part.len()..],
+            None => return false,
+        }
+    }
+    rest.len() >= last.len() && rest.ends_with(last)
 }

@@ -32,6 +32,33 @@ pub fn parse(text: &str) -> Result<(Vec<Entry>, Vec<Problem>), Problem> {
             message: "not a CSL-JSON bibliography: the top level is not an array".to_string(),
         });
     };
+    Ok(entries_of(text, &lines, &items))
+}
+
+/// Parse a `.json` found in the vault, which no setting or note named: `None` unless it is
+/// CSL — an array of objects, most of them items with an `id` and a `type` or `title`. A
+/// locale list or a data file that merely holds `"id"` is not read, nor warned about.
+pub fn parse_discovered(text: &str) -> Option<(Vec<Entry>, Vec<Problem>)> {
+    if !looks_like_csl(text) {
+        return None;
+    }
+    let Ok(Value::Array(items)) = serde_json::from_str(text.trim_start_matches('\u{feff}')) else {
+        return None;
+    };
+    let is_item = |item: &Value| {
+        item.get("id")
+            .is_some_and(|id| id.is_string() || id.is_number())
+            && (item.get("type").is_some() || item.get("title").is_some())
+    };
+    let items_like_csl = items.iter().filter(|item| is_item(item)).count();
+    if !items.iter().all(Value::is_object) || items_like_csl * 2 <= items.len() {
+        return None;
+    }
+    Some(entries_of(text, &Lines::new(text), &items))
+}
+
+/// The entries of CSL `items`, with a problem for each item skipped.
+fn entries_of(text: &str, lines: &Lines, items: &[Value]) -> (Vec<Entry>, Vec<Problem>) {
     let places = id_places(text);
     let mut entries = Vec::new();
     let mut problems = Vec::new();
@@ -87,7 +114,7 @@ pub fn parse(text: &str) -> Result<(Vec<Entry>, Vec<Problem>), Problem> {
             end,
         });
     }
-    Ok((entries, problems))
+    (entries, problems)
 }
 
 fn people(value: Option<&Value>) -> Vec<Name> {
@@ -208,6 +235,22 @@ mod tests {
         .assert_eq(&shown.join("\n"));
         expect![[r#"[Problem { at: TextPos { line: 0, utf8: 0, utf16: 0 }, message: "item 2 skipped: it has no \"id\"" }]"#]]
             .assert_eq(&format!("{problems:?}"));
+    }
+
+    #[test]
+    fn a_discovered_json_is_read_only_when_its_items_look_like_csl() {
+        // A locale list and data records that merely hold "id": not bibliographies.
+        assert!(parse_discovered(r#"["id", "en", "fr"]"#).is_none());
+        assert!(parse_discovered(r#"[{"id": "en", "name": "English"}]"#).is_none());
+        assert!(parse_discovered(r#"[{"id": "a", "type": "book"}, "id"]"#).is_none());
+        // CSL: most items have an id and a type or title; the odd one out is reported.
+        let (entries, problems) = parse_discovered(
+            r#"[{"id": "a", "type": "book"}, {"id": "b", "title": "T"}, {"type": "book"}]"#,
+        )
+        .expect("CSL");
+        let keys: Vec<&str> = entries.iter().map(|e| e.key.as_str()).collect();
+        assert_eq!(keys, ["a", "b"]);
+        assert_eq!(problems.len(), 1);
     }
 
     #[test]

@@ -51,13 +51,13 @@ pub fn resolve_path(written: &str, base: &Path) -> PathBuf {
 /// Parse a bibliography's text. `None` for a discovered `.json` that is not CSL: it is some
 /// other data file, not a bibliography.
 pub fn parse(path: &Path, text: &str, origin: Origin, label: String) -> Option<Bibliography> {
-    let (format, entries, problems) = if is_json(path) {
-        if origin == Origin::Discovered && !csl::looks_like_csl(text) {
-            return None;
-        }
+    let (format, entries, problems) = if is_json(path) && origin == Origin::Discovered {
+        let (entries, problems) = csl::parse_discovered(text)?;
+        (Format::CslJson, entries, problems)
+    } else if is_json(path) {
+        // A bibliography the user named is always read, and every fault in it reported.
         match csl::parse(text) {
             Ok((entries, problems)) => (Format::CslJson, entries, problems),
-            Err(_) if origin == Origin::Discovered => return None,
             Err(problem) => (Format::CslJson, Vec::new(), vec![problem]),
         }
     } else {
@@ -156,6 +156,14 @@ mod tests {
 
     #[test]
     fn a_discovered_json_that_is_not_csl_is_not_a_bibliography() {
+        // A locale file: an array holding the string "id" is not CSL, unless a setting or a
+        // note names it.
+        let locales = Path::new("/vault/scripts/locales.json");
+        let text = r#"["id", "en", "es"]"#;
+        assert!(parse(locales, text, Origin::Discovered, "locales.json".into()).is_none());
+        let named = parse(locales, text, Origin::Frontmatter, "locales.json".into())
+            .expect("a named file is always read");
+        assert_eq!(named.problems.len(), 3);
         let p = Path::new("/vault/data.json");
         assert!(parse(p, "{\"a\": 1}", Origin::Discovered, "data.json".into()).is_none());
         let configured = parse(p, "{\"a\": 1}", Origin::Configured, "data.json".into())

@@ -15,6 +15,10 @@ pub(super) fn parse_wikilink(text: &str, span: Span) -> Option<Link> {
     }
     let close = span.end - 2;
     let inner = &text[open..close];
+    // Obsidian ends a wikilink at the line's end: `[[cos⏎mograma]]` is text, not a link.
+    if inner.contains(['\n', '\r']) {
+        return None;
+    }
 
     let (target_part, alias) = match inner.find('|') {
         Some(pipe) => {

@@ -2,6 +2,7 @@
 //! frontmatter and inline fields, each with its exact byte range. Pure: no I/O, no LSP types.
 
 mod citations;
+pub mod dendron;
 mod frontmatter;
 mod inline;
 pub use inline::is_tag_char;

@@ -113,6 +113,25 @@ fn wikilinks_in_every_form() {
 }
 
 #[test]
+fn a_wikilink_never_spans_a_line_break() {
+    // Obsidian reads neither of the first two as a link.
+    check(
+        "[[cos\nmograma]] and [[Note|a long\nalias]] here\n\n[[Real|one line]]\n",
+        expect![[r#"
+            link Wiki "[[Real|one line]]" target="Real" at "Real" alias="one line"
+        "#]],
+    );
+    check(
+        "---\nup: \"[[Up]]\"\n---\n[[a\r\nb]] [[c\rd]] [[e]]\n",
+        expect![[r#"
+            frontmatter "---⏎up: \"[[Up]]\"⏎---⏎" valid=true
+            link Wiki "[[Up]]" target="Up" at "Up" field="up" (frontmatter)
+            link Wiki "[[e]]" target="e" at "e"
+        "#]],
+    );
+}
+
+#[test]
 fn markdown_links_relative_angle_bracketed_and_percent_encoded() {
     check(
         "[a](../other/Note.md#Some%20Part) [b](<with spaces.md>) [c](My%20Note.md) ![i](img/x.png \"title\")\n\

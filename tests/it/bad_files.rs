@@ -99,6 +99,9 @@ fn a_vault_of_bad_files_is_indexed_or_skipped_with_log_lines_and_the_rest_is_exa
     write_bytes(&vault, b"latin1.md", b"# Caf\xe9\n[[Target]] na\xefve\n");
     expected_backlinks += 1;
     write_bytes(&vault, b"binary.md", b"\x89PNG\r\n\x1a\n\x00\x00[[Target]]");
+    // A stray NUL leaves a note a note.
+    write_bytes(&vault, b"nul.md", b"# Nul\n[[Target]] pasted \x00 here\n");
+    expected_backlinks += 1;
     write_bytes(&vault, b"caf\xe9-name.md", b"[[Target]]\n");
     // 50 MB, past the 16 MB limit for a note: skipped by its size, never read.
     let huge = "[[Target]]\n".repeat(50 * 1024 * 1024 / 11 + 1);
@@ -164,10 +167,7 @@ fn a_vault_of_bad_files_is_indexed_or_skipped_with_log_lines_and_the_rest_is_exa
         1,
         "{log}"
     );
-    assert_eq!(
-        lines_with("binary.md: binary data (NUL bytes), not a markdown note"),
-        1
-    );
+    assert_eq!(lines_with("binary.md: binary data, not a markdown note"), 1);
     assert_eq!(
         lines_with(&format!(
             "huge.md: {huge_len} bytes is larger than the 16777216 byte limit for a note"

@@ -71,3 +71,33 @@ fn check_exits_0_on_a_clean_vault_and_2_on_bad_usage() {
     assert_eq!(notegraph(&["frobnicate"]).0, 2);
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn check_reads_a_dendron_workspace_by_dendrons_rules() {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("dendron-{}", std::process::id()));
+    let notes = dir.join("notes");
+    std::fs::create_dir_all(&notes).unwrap();
+    std::fs::write(
+        notes.join("root.md"),
+        "[[Our mission|careers.mission]] ![[dendron://notes/careers.mission#our-values,1:#*]]\n\
+         ![[careers.testimonials.*]]\n",
+    )
+    .unwrap();
+    std::fs::write(notes.join("careers.mission.md"), "## Our Values\n").unwrap();
+    std::fs::write(notes.join("careers.testimonials.alice.md"), "Alice\n").unwrap();
+    let (code, out) = notegraph(&["check", dir.to_str().unwrap()]);
+    assert_eq!(code, 1, "without dendron.yml, Obsidian's rules: {out}");
+    assert!(out.contains("no note named ‘Our mission’"), "{out}");
+    std::fs::write(dir.join("dendron.yml"), "version: 5\n").unwrap();
+    let (code, out) = notegraph(&["check", dir.to_str().unwrap()]);
+    assert_eq!(
+        (code, out.lines().last()),
+        (
+            0,
+            Some("3 notes checked: 0 broken links, 0 ambiguous, 0 other problems")
+        ),
+        "{out}"
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}

@@ -1,19 +1,8 @@
 //! Heading completion after `[[Note#` and block completion after `[[Note#^`, in the target note.
 
 use super::{Completion, CompletionKind, Completions, matcher, pattern, rank};
-use crate::index::{FileId, Vault};
+use crate::index::{FileId, Vault, keys};
 use crate::syntax::Span;
-
-/// Heading text as it can be written in a link: without the characters links reserve.
-fn linkable_heading(text: &str) -> String {
-    let cleaned: String = text
-        .replace("[[", "")
-        .replace("]]", "")
-        .chars()
-        .filter(|c| !matches!(c, '#' | '|' | '^'))
-        .collect();
-    cleaned.split_whitespace().collect::<Vec<_>>().join(" ")
-}
 
 pub(super) fn headings(
     vault: &Vault,
@@ -36,7 +25,7 @@ pub(super) fn headings(
         .iter()
         .enumerate()
         .filter_map(|(i, h)| {
-            let text = linkable_heading(&h.text);
+            let text = keys::heading_link_text(&h.text);
             let score =
                 pattern.score(nucleo_matcher::Utf32Str::new(&text, &mut buf), &mut matcher)?;
             // Ties keep document order.
@@ -66,7 +55,7 @@ pub(super) fn headings(
             note.syntax
                 .headings
                 .iter()
-                .position(|h| linkable_heading(&h.text) == c.label)
+                .position(|h| keys::heading_link_text(&h.text) == c.label)
         });
     }
     out

@@ -266,6 +266,9 @@ pub(super) fn notes(
                     detail: Some(format!("alias of {}", f.rel)),
                     insert: if has_display {
                         target
+                    } else if vault.dialect == crate::index::Dialect::Dendron {
+                        // Dendron reads the label first.
+                        format!("{alias}|{target}{close}")
                     } else {
                         format!("{target}|{alias}{close}")
                     },

@@ -71,6 +71,26 @@ aliases: [Sputnik Program]
 }
 
 #[test]
+fn in_a_dendron_workspace_hierarchy_names_complete_and_aliases_go_label_first() {
+    check(
+        r####"
+//- /a.md
+[[mission$0
+//- /careers.mission.md
+---
+aliases: [Careers Mission Statement]
+---
+//- /careers.md
+//- /dendron.yml
+version: 5
+"####,
+        expect![[r#"
+            Note "careers.mission" replaces "mission" with "careers.mission]]" (careers.mission.md)
+            Alias "Careers Mission Statement" replaces "mission" with "Careers Mission Statement|careers.mission]]" (alias of careers.mission.md)"#]],
+    );
+}
+
+#[test]
 fn replaces_the_whole_target_up_to_the_closing_brackets() {
     check(
         r####"
@@ -146,6 +166,26 @@ fn headings_of_another_note_and_of_this_one() {
 [[#be$0
 "####,
         expect![[r####"Heading "Beta" replaces "be" with "Beta]]" (# a)"####]],
+    );
+}
+
+#[test]
+fn headings_are_inserted_as_obsidian_links_them() {
+    // Obsidian's `stripHeadingForLink`: only what breaks a link goes; `?`, `&` and markup
+    // stay, and every inserted text resolves back to its heading.
+    check(
+        r####"
+//- /a.md
+[[b#$0]]
+//- /b.md
+# What is it?
+## Step: one | two
+## `hasTag()` & D&D
+"####,
+        expect![[r####"
+            Heading "What is it?" replaces "" with "What is it?" (# b)
+            Heading "Step one two" replaces "" with "Step one two" (## b)
+            Heading "`hasTag()` & D&D" replaces "" with "`hasTag()` & D&D" (## b)"####]],
     );
 }
 

@@ -58,6 +58,12 @@ pub(crate) fn apply(vault: &Vault, change: &WorkspaceChange) -> Vec<(String, Str
 /// Build a vault from applied files.
 pub(crate) fn vault_of(files: &[(String, String)]) -> Vault {
     let mut vault = Vault::new(vec![PathBuf::from(ROOT)]);
+    let paths: Vec<PathBuf> = files
+        .iter()
+        .map(|(rel, _)| Path::new(ROOT).join(rel))
+        .collect();
+    vault.dialect =
+        crate::index::Dialect::of_files(vault.roots(), paths.iter().map(PathBuf::as_path));
     for (rel, text) in files {
         let path = Path::new(ROOT).join(rel);
         if crate::index::is_note_path(&path) {
@@ -139,7 +145,7 @@ fn render(before: &Vault, change: &WorkspaceChange) -> String {
     out
 }
 
-pub(super) fn check_rename(fixture: &str, new_name: &str, expect: Expect) {
+pub(crate) fn check_rename(fixture: &str, new_name: &str, expect: Expect) {
     let mut f = Fixture::parse(fixture);
     let (file, offset) = f.cursor();
     let actual = match rename(&mut f.vault, file, offset, new_name) {
@@ -337,6 +343,25 @@ fn renaming_a_heading_updates_wikilinks_nested_paths_and_slugs() {
             [[#New Part]]
             //- /a.md
             [[Note#New Part]] [[Note#Top#New Part|x]] [s](Note.md#new-part) [[Note#Top]]
+        "##]],
+    );
+}
+
+#[test]
+fn renamed_heading_links_are_written_as_obsidian_writes_them() {
+    check_rename(
+        r####"
+//- /Note.md
+## Old$0
+//- /a.md
+[[Note#Old]] [[Note#old|x]] [s](Note.md#old)
+"####,
+        "Step: one?",
+        expect![[r##"
+            //- /Note.md
+            ## Step: one?
+            //- /a.md
+            [[Note#Step one?]] [[Note#Step one?|x]] [s](Note.md#step-one)
         "##]],
     );
 }
