@@ -11,7 +11,7 @@ use super::refactor::{FileOp, WorkspaceChange};
 use super::{Action, ActionKind, link_at, moment};
 use crate::config::obsidian::Templates;
 use crate::config::{Config, Kind, NewNoteLocation};
-use crate::index::{Broken, FileId, Vault, keys};
+use crate::index::{Broken, FileId, Missing, Vault, keys};
 
 /// `template` with its variables filled in: `{{title}}`; `{{date}}` and `{{time}}` in the
 /// given formats; `{{date:FORMAT}}` and `{{time:FORMAT}}` in their own. Names are read without
@@ -144,7 +144,8 @@ pub fn actions(
     let Some((
         _,
         Err(Broken::File {
-            attachment: false, ..
+            missing: Missing::Note,
+            ..
         }),
     )) = link_at(vault, file, offset)
     else {

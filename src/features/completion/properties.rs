@@ -185,7 +185,7 @@ pub(super) fn complete(
             let pattern = pattern(typed);
             let mut matcher = matcher();
             let mut buf = Vec::new();
-            let scored = stats
+            let mut scored: Vec<(u32, u32, &str)> = stats
                 .values()
                 .filter_map(|value| {
                     let others = value.notes - u32::from(mine.contains(&value.text.as_str()));
@@ -196,21 +196,39 @@ pub(super) fn complete(
                         nucleo_matcher::Utf32Str::new(&value.text, &mut buf),
                         &mut matcher,
                     )?;
-                    Some((
-                        score,
-                        others,
-                        Completion {
-                            label: value.text.clone(),
-                            kind: CompletionKind::Value,
-                            detail: Some(plural(others)),
-                            insert: yaml_scalar(&value.text),
-                            replace,
-                            filter: value.text.clone(),
-                        },
-                    ))
+                    Some((score, others, value.text.as_str()))
                 })
                 .collect();
-            Some(rank(scored, limit))
+            // A key can have a value per note (ids, dates): keep the best before building items,
+            // in `rank`'s order, so that only `limit` of them are ever allocated.
+            let incomplete = scored.len() > limit;
+            let order = |a: &(u32, u32, &str), b: &(u32, u32, &str)| {
+                (b.0, b.1)
+                    .cmp(&(a.0, a.1))
+                    .then_with(|| a.2.chars().count().cmp(&b.2.chars().count()))
+                    .then_with(|| a.2.cmp(b.2))
+            };
+            if incomplete {
+                scored.select_nth_unstable_by(limit, order);
+                scored.truncate(limit);
+            }
+            let items = scored
+                .into_iter()
+                .map(|(score, others, text)| {
+                    let item = Completion {
+                        label: text.to_string(),
+                        kind: CompletionKind::Value,
+                        detail: Some(plural(others)),
+                        insert: yaml_scalar(text),
+                        replace,
+                        filter: text.to_string(),
+                    };
+                    (score, others, item)
+                })
+                .collect();
+            let mut found = rank(items, limit);
+            found.incomplete = incomplete;
+            Some(found)
         }
     }
 }

@@ -107,3 +107,22 @@ fn outside_the_frontmatter_nothing_of_this() {
         expect!["none"],
     );
 }
+
+#[test]
+fn many_values_keep_the_best_and_say_the_list_is_incomplete() {
+    let mut fixture = String::new();
+    for i in 0..30 {
+        fixture.push_str(&format!("//- /n{i}.md\n---\nid: n{i:03}\n---\n"));
+    }
+    fixture.push_str("//- /n99.md\n---\nid: n00\n---\n");
+    fixture.push_str("//- /new.md\n---\nid: n00$0\n---\n");
+    super::tests::check_limit(
+        &fixture,
+        3,
+        expect![[r#"
+            Value "n00" replaces "n00" with "n00" (1 note)
+            Value "n000" replaces "n00" with "n000" (1 note)
+            Value "n001" replaces "n00" with "n001" (1 note)
+            (incomplete)"#]],
+    );
+}

@@ -5,7 +5,7 @@ use expect_test::{Expect, expect};
 use super::*;
 use crate::features::fixture::Fixture;
 
-fn check_limit(fixture: &str, limit: usize, expect: Expect) {
+pub(super) fn check_limit(fixture: &str, limit: usize, expect: Expect) {
     let f = Fixture::parse(fixture);
     let (file, offset) = f.cursor();
     let candidates = Candidates::build(&f.vault);
