@@ -25,7 +25,7 @@ pub fn misfit(ty: PropertyType, value: &str) -> Option<&'static str> {
             true
         }
     };
-    (!fits).then(|| match ty {
+    (!fits).then_some(match ty {
         PropertyType::Number => "a number",
         PropertyType::Checkbox => "a checkbox (true or false)",
         PropertyType::Date => "a date (YYYY-MM-DD)",

@@ -11,13 +11,14 @@ use crate::features::fixture::Fixture;
 use crate::features::refactor::FileOp;
 
 fn settings(folder: &str, format: &str, template: &str) -> Obsidian {
-    let mut obsidian = Obsidian::default();
-    obsidian.daily = DailyNotes {
-        folder: folder.into(),
-        format: format.into(),
-        template: template.into(),
-    };
-    obsidian
+    Obsidian {
+        daily: DailyNotes {
+            folder: folder.into(),
+            format: format.into(),
+            template: template.into(),
+        },
+        ..Obsidian::default()
+    }
 }
 
 #[test]
