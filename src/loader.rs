@@ -318,6 +318,24 @@ impl Loaded {
     }
 }
 
+/// Load the vault at `root` (canonical) as the CLI commands see it: its settings (exclusions,
+/// bibliographies, alias fallback) applied, problems with them logged.
+pub fn load_configured(root: &Path) -> (crate::config::Config, Vault, Vec<Skipped>) {
+    let (config, problems) = crate::config::Config::load(Some(root));
+    for problem in &problems {
+        tracing::warn!("configuration: {problem}");
+    }
+    let roots = vec![root.to_path_buf()];
+    let exclude = Exclude::new(&roots, &config.exclude);
+    let (mut vault, skipped) = load(&roots, &exclude, &|_, _| {}).into_vault(roots);
+    load_bibliographies(&mut vault, &config.citations.bibliography);
+    vault.alias_fallback = config.alias_fallback;
+    vault
+        .properties
+        .set_types(config.obsidian.property_types.iter().cloned());
+    (config, vault, skipped)
+}
+
 /// Load a vault in one call, for the CLI and tests: notes, attachments and bibliographies.
 pub fn load_vault(roots: Vec<PathBuf>) -> (Vault, Vec<Skipped>) {
     let (mut vault, skipped) = load(&roots, &Exclude::default(), &|_, _| {}).into_vault(roots);

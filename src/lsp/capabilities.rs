@@ -3,8 +3,6 @@
 
 use tower_lsp_server::ls_types::*;
 
-use super::handlers::commands::COMMANDS;
-
 /// What the server offers; `utf8` when the client accepted UTF-8 positions.
 pub fn server_capabilities(utf8: bool) -> ServerCapabilities {
     ServerCapabilities {
@@ -94,3 +92,19 @@ pub fn server_capabilities(utf8: bool) -> ServerCapabilities {
 
 /// Semantic token types, in the order of [`features::outline::TokenKind`].
 pub const TOKEN_TYPES: [&str; 4] = ["link", "unresolvedLink", "ambiguousLink", "tag"];
+
+/// The command a "create note" action runs after its edit: show the new note.
+pub const OPEN_COMMAND: &str = "notegraph.open";
+
+/// Write the graph page (arguments: a note URI or `"vault"`, and a depth) and open it in the
+/// browser.
+pub const GRAPH_COMMAND: &str = "notegraph.showGraph";
+
+/// Open the daily note (argument: a day offset, default 0), made from its template when missing.
+pub const DAILY_COMMAND: &str = "notegraph.daily";
+
+/// Create a note and open it (arguments: title, then optionally template and folder).
+pub const NEW_NOTE_COMMAND: &str = "notegraph.newNote";
+
+/// Every command the server runs (`handlers/commands.rs`).
+const COMMANDS: [&str; 4] = [OPEN_COMMAND, GRAPH_COMMAND, DAILY_COMMAND, NEW_NOTE_COMMAND];

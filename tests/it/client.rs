@@ -18,10 +18,12 @@ pub struct Client {
     next_id: i64,
     /// Notifications received while waiting for something else.
     pub notifications: Vec<Value>,
-    /// Requests the server sent (answered as an editor would), oldest first.
+    /// Requests the server sent (each answered as an editor would), in order.
     pub server_requests: Vec<Value>,
     /// The server's stderr (its log) so far; also echoed to the test's stderr.
     log: Arc<Mutex<String>>,
+    /// The thread reading stderr: it ends when the server closes stderr (exits).
+    log_reader: Option<std::thread::JoinHandle<()>>,
 }
 
 pub fn uri(path: &Path) -> String {
@@ -87,7 +89,7 @@ impl Client {
         let log = Arc::new(Mutex::new(String::new()));
         let stderr = child.stderr.take().expect("stderr");
         let sink = log.clone();
-        std::thread::spawn(move || {
+        let log_reader = std::thread::spawn(move || {
             for line in BufReader::new(stderr).lines() {
                 let Ok(line) = line else { break };
                 eprintln!("{line}");
@@ -105,12 +107,25 @@ impl Client {
             notifications: Vec::new(),
             server_requests: Vec::new(),
             log,
+            log_reader: Some(log_reader),
         }
     }
 
     /// The server's log so far.
     pub fn log(&self) -> String {
         self.log.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Stop the server politely and return its whole log, to the last line it wrote.
+    pub fn shutdown_with_log(mut self) -> String {
+        self.request("shutdown", Value::Null);
+        self.notify("exit", Value::Null);
+        self.wait_exit();
+        // The server has exited, so its stderr is closed and the reader reaches the end.
+        if let Some(reader) = self.log_reader.take() {
+            let _ = reader.join();
+        }
+        self.log()
     }
 
     /// Wait until the log holds a line containing `needle`; return the whole log.
@@ -216,6 +231,7 @@ impl Client {
         // an editor would, and keep them for the test to look at.
         if message.get("id").is_some() && message.get("method").is_some() {
             let id = message["id"].clone();
+            // An editor applies the edits it is sent and opens what it is asked to show.
             let result = match message["method"].as_str() {
                 Some("workspace/applyEdit") => json!({"applied": true}),
                 Some("window/showDocument") => json!({"success": true}),

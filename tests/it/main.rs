@@ -7,6 +7,8 @@ mod bad_requests;
 mod cite;
 mod cli;
 mod client;
+mod graph;
+mod hostile_clients;
 mod lifecycle;
 mod load;
 mod lsp;

@@ -16,12 +16,9 @@ use crate::features::templates::NewNote;
 use crate::lsp::state::{Server, uri_of};
 use crate::lsp::to_proto::{request_failed, to_workspace_edit};
 
-pub const OPEN: &str = "notegraph.open";
-pub const DAILY: &str = "notegraph.daily";
-pub const NEW_NOTE: &str = "notegraph.newNote";
-
-/// Every command, for the capability.
-pub const COMMANDS: [&str; 3] = [OPEN, DAILY, NEW_NOTE];
+use crate::lsp::capabilities::{
+    DAILY_COMMAND as DAILY, GRAPH_COMMAND, NEW_NOTE_COMMAND as NEW_NOTE, OPEN_COMMAND as OPEN,
+};
 
 /// The environment variable that fixes "now" (`2026-03-14` or `2026-03-14T09:30`): for tests,
 /// so that "today" does not depend on when they run.
@@ -49,6 +46,7 @@ pub(crate) async fn execute_command(
 ) -> Result<Option<Value>> {
     let args = &params.arguments;
     match params.command.as_str() {
+        GRAPH_COMMAND => super::edits::show_graph(server, params.arguments).await,
         OPEN => {
             let Some(uri) = args
                 .first()
@@ -115,7 +113,14 @@ pub(crate) async fn execute_command(
 /// URI and whether it was created.
 async fn create_and_show(server: &Server, note: NewNote) -> Result<Option<Value>> {
     let uri = uri_of(&note.path).ok_or_else(|| request_failed("the note has no file URI"))?;
-    if !note.exists {
+    // A file the index skips (ignored, excluded, too large) may be there: open it, never write
+    // over it.
+    let creates = note
+        .change
+        .ops
+        .iter()
+        .all(|op| super::edits::creates_nothing_existing(&server.state.read(), op));
+    if !note.exists && creates {
         let edit = to_workspace_edit(
             &server.state.read(),
             &server.state.docs,

@@ -36,6 +36,7 @@ pub(crate) async fn did_open(server: &Server, params: DidOpenTextDocumentParams)
         return;
     };
     let text = params.text_document.text;
+    server.state.set_last_note(&path);
     server.state.docs.insert(
         path.clone(),
         Document::new(&text, params.text_document.version),
@@ -48,6 +49,7 @@ pub(crate) async fn did_change(server: &Server, params: DidChangeTextDocumentPar
         return;
     };
     let encoding = server.state.encoding();
+    server.state.set_last_note(&path);
     let text = {
         let Some(mut doc) = server.state.docs.get_mut(&path) else {
             tracing::warn!(
