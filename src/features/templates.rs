@@ -82,54 +82,11 @@ pub fn find_template(vault: &Vault, settings: &Templates, name: &str) -> Option<
 }
 
 /// The path of a note `folder/name.md` in the first workspace folder, when it stays inside it:
-/// every part a plain name — no `..`, no absolute or drive part, no hidden folder, nothing a
-/// link could not name. Folder and name may come from the vault's own settings files.
+/// the containment check every created or renamed file passes (`refactor::new_file_in`: no
+/// `..`, no absolute or drive part, no hidden folder, nothing a link could not name). Folder and
+/// name may come from the vault's own settings files.
 pub fn new_file_in(vault: &Vault, folder: &str, name: &str) -> Result<PathBuf, String> {
-    let base = vault.roots().first().ok_or("no workspace folder")?;
-    if folder.starts_with(['/', '\\', '~']) || folder.contains(':') {
-        return Err(format!("`{folder}` is not a folder inside the vault"));
-    }
-    let mut path = base.clone();
-    let parts = folder.split(['/', '\\']).filter(|p| !p.is_empty());
-    let last = parts.clone().count();
-    for (i, part) in parts.chain(std::iter::once(name)).enumerate() {
-        let bad = part.is_empty()
-            || part.starts_with('.')
-            || part.chars().any(|c| {
-                c.is_control()
-                    || matches!(
-                        c,
-                        '\\' | '/'
-                            | ':'
-                            | '*'
-                            | '?'
-                            | '"'
-                            | '<'
-                            | '>'
-                            | '|'
-                            | '#'
-                            | '^'
-                            | '['
-                            | ']'
-                    )
-            });
-        if bad {
-            return Err(format!(
-                "`{}` cannot be part of a note's path inside the vault",
-                part.escape_debug()
-            ));
-        }
-        if i == last {
-            path.push(format!("{part}.md"));
-        } else {
-            path.push(part);
-        }
-    }
-    // The same check every read of the vault passes: inside the root, no `..` step.
-    match vault.locate(&path) {
-        Some((0, _)) => Ok(path),
-        _ => Err(format!("{} is outside the vault", path.display())),
-    }
+    super::refactor::new_file_in(vault, 0, folder, name)
 }
 
 /// On an unresolved link: "Create ‘X’ from template ‘T’" for each template, the note going

@@ -98,7 +98,11 @@ fn defaults_and_paths_that_would_leave_the_vault() {
     );
     assert_eq!(
         outside,
-        Err("`..` cannot be part of a note's path inside the vault".to_string())
+        Err(
+            "folder `../elsewhere`: `..` is not a usable name: empty, `.` or `..` parts and names \
+             starting with `.` are not allowed"
+                .to_string()
+        )
     );
     let absolute = daily_note(&f.vault, &settings("/etc", "YYYY-MM-DD", ""), now, 0);
     assert_eq!(
