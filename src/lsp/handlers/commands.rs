@@ -6,39 +6,18 @@
 use std::path::Path;
 use std::str::FromStr;
 
-use jiff::civil::DateTime;
 use serde_json::{Value, json};
 use tower_lsp_server::jsonrpc::{Error, Result};
 use tower_lsp_server::ls_types::*;
 
 use crate::features;
 use crate::features::templates::NewNote;
-use crate::lsp::state::{Server, uri_of};
+use crate::lsp::state::{Server, now, uri_of};
 use crate::lsp::to_proto::{request_failed, to_workspace_edit};
 
 use crate::lsp::capabilities::{
     DAILY_COMMAND as DAILY, GRAPH_COMMAND, NEW_NOTE_COMMAND as NEW_NOTE, OPEN_COMMAND as OPEN,
 };
-
-/// The environment variable that fixes "now" (`2026-03-14` or `2026-03-14T09:30`): for tests,
-/// so that "today" does not depend on when they run.
-pub const NOW_VARIABLE: &str = "NOTEGRAPH_NOW";
-
-/// The user's local date and time, or the one `NOTEGRAPH_NOW` gives.
-pub(crate) fn now() -> DateTime {
-    if let Ok(fixed) = std::env::var(NOW_VARIABLE) {
-        // A day alone stands for 9 o'clock that morning.
-        let parsed = match fixed.parse::<jiff::civil::Date>() {
-            Ok(day) if !fixed.contains('T') => Ok(day.at(9, 0, 0, 0)),
-            _ => fixed.parse::<DateTime>(),
-        };
-        match parsed {
-            Ok(at) => return at,
-            Err(err) => tracing::warn!("{NOW_VARIABLE}={fixed:?} is not a date: {err}"),
-        }
-    }
-    jiff::ZonedDateTime::now().datetime()
-}
 
 pub(crate) async fn execute_command(
     server: &Server,

@@ -69,7 +69,7 @@ pub(crate) async fn completion(
                     offset,
                     limit,
                     style,
-                    super::commands::now().date(),
+                    crate::lsp::state::now().date(),
                     &config.obsidian.daily,
                 )?;
                 let index = LineIndex::new(&vault.note(id)?.text, encoding);

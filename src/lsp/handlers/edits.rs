@@ -30,7 +30,7 @@ pub(crate) async fn code_action(
             params.range.start,
             |vault, id, offset, encoding| {
                 let mut actions = features::actions::actions(vault, id, offset, &config);
-                let now = super::commands::now();
+                let now = crate::lsp::state::now();
                 actions.extend(features::templates::actions(
                     vault, id, offset, &config, now,
                 ));
