@@ -270,7 +270,8 @@ def main():
         #    (templates/Daily.md) and opens it (window/showDocument).
         screen.type(":lsp-workspace-command notegraph.daily")
         screen.keys("Enter")
-        daily = ["# Saturday, March 14th 2026", "", "Written at 09:00."]
+        # (An empty line shows no text after its number: `text_line` gives None for it.)
+        daily = ["# Saturday, March 14th 2026", None, "Written at 09:00."]
         seen = screen.wait(lambda ls: "journal/2026-03-14.md" in status(ls)
                            and [text_line(ls, n) for n in (1, 2, 3)] == daily and ls)
         save("7-daily")
