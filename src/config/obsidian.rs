@@ -2,8 +2,6 @@
 //! notes (`.obsidian/daily-notes.json`) and templates (`.obsidian/templates.json`), with
 //! Obsidian's defaults where a file or a key is missing.
 
-use std::path::Path;
-
 use serde_json::Value;
 
 use crate::index::properties::PropertyType;
@@ -72,11 +70,15 @@ fn vault_path(s: String) -> String {
 }
 
 impl Obsidian {
-    /// Read the three files under `root/.obsidian`; problems name their file.
-    pub fn load(root: &Path, problems: &mut Vec<String>) -> Obsidian {
+    /// The three files of `.obsidian/`, as `file` gives their text by name (the loader reads
+    /// them); problems name their file.
+    pub fn from_files(
+        file: impl Fn(&str) -> Option<String>,
+        problems: &mut Vec<String>,
+    ) -> Obsidian {
         let mut out = Obsidian::default();
         let mut read = |name: &str| -> Option<Value> {
-            let text = std::fs::read_to_string(root.join(".obsidian").join(name)).ok()?;
+            let text = file(name)?;
             match serde_json::from_str::<Value>(&text) {
                 Ok(value) => Some(value),
                 Err(err) => {
@@ -139,24 +141,31 @@ mod tests {
 
     #[test]
     fn files_are_read_with_obsidians_defaults_for_what_is_missing() {
-        let dir = std::env::temp_dir().join(format!("notegraph-obsidian-{}", std::process::id()));
-        let dot = dir.join(".obsidian");
-        std::fs::create_dir_all(&dot).unwrap();
         let mut problems = Vec::new();
-        assert_eq!(Obsidian::load(&dir, &mut problems), Obsidian::default());
-        std::fs::write(
-            dot.join("types.json"),
-            r#"{"types": {"due": "date", "tags": "tags", "n": "number", "x": "colour"}}"#,
-        )
-        .unwrap();
-        std::fs::write(
-            dot.join("daily-notes.json"),
-            r#"{"folder": "/Journal/", "format": "YYYY/MM/YYYY-MM-DD", "template": "Templates/Daily.md"}"#,
-        )
-        .unwrap();
-        std::fs::write(dot.join("templates.json"), r#"{"folder": "Templates"}"#).unwrap();
-        let read = Obsidian::load(&dir, &mut problems);
-        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(
+            Obsidian::from_files(|_| None, &mut problems),
+            Obsidian::default()
+        );
+        let files = [
+            (
+                "types.json",
+                r#"{"types": {"due": "date", "tags": "tags", "n": "number", "x": "colour"}}"#,
+            ),
+            (
+                "daily-notes.json",
+                r#"{"folder": "/Journal/", "format": "YYYY/MM/YYYY-MM-DD", "template": "Templates/Daily.md"}"#,
+            ),
+            ("templates.json", r#"{"folder": "Templates"}"#),
+        ];
+        let read = Obsidian::from_files(
+            |name| {
+                files
+                    .iter()
+                    .find(|(n, _)| *n == name)
+                    .map(|(_, t)| t.to_string())
+            },
+            &mut problems,
+        );
         assert_eq!(
             read.property_types,
             vec![

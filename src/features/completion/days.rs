@@ -58,6 +58,7 @@ pub(super) fn prepend_days(
             label: phrase.clone(),
             kind: CompletionKind::Day,
             detail: Some(detail),
+            description: None,
             insert: format!("{target}{close}"),
             replace,
             filter: phrase,
