@@ -135,6 +135,10 @@ mkdir -p "$TMP/bin"
 ln -s "$NOTEGRAPH_BIN" "$TMP/bin/notegraph"
 export PATH="$TMP/bin:$PATH"
 echo "notegraph under test: $NOTEGRAPH_BIN"
+# "Today" for the daily-note tests (notegraph reads it instead of the clock), and the daily notes
+# they make in the fixture vault removed before and after each editor.
+export NOTEGRAPH_NOW=2026-03-14
+clean_daily() { rm -rf "$ROOT/editors/test/vault/journal"; }
 
 # --- Neovim -------------------------------------------------------------------------------------
 
@@ -142,6 +146,7 @@ run_nvim() { # run_nvim LABEL NVIM [VAULT ROOT]  — ROOT: "marker" (default) or
   local label=$1 nvim=$2 vault=${3:-$ROOT/editors/test/vault} expect_root=${4:-marker}
   local out="$ARTIFACTS/$1.json" home="$TMP/$1"
   rm -f "$out"
+  clean_daily
   mkdir -p "$home"
   log "$label: $(XDG_STATE_HOME="$home/state" "$nvim" --version | head -n 1)"
   # Its own XDG folders so no user config or plugin is loaded; the test init loads editors/neovim.
@@ -151,6 +156,7 @@ run_nvim() { # run_nvim LABEL NVIM [VAULT ROOT]  — ROOT: "marker" (default) or
       NOTEGRAPH_NVIM_RESULT="$out" NVIM_LOG_FILE="$ARTIFACTS/$label.log" \
       timeout 120 "$nvim" --headless -u "$ROOT/editors/test/nvim/init.lua" 'Start here.md' \
       -c "luafile $ROOT/editors/test/nvim/driver.lua" </dev/null) || echo "$label: nvim exited $?"
+  clean_daily
   if python3 editors/test/nvim/check.py "$out" "$label" "$expect_root"; then
     passed=$((passed + 1))
   else
@@ -218,10 +224,13 @@ run_helix() {
   cp editors/helix/languages.toml "$home/config/helix/languages.toml"
   printf '[editor]\nend-of-line-diagnostics = "hint"\n' >"$home/config/helix/config.toml"
   log "helix: $("$HX" --version), $(tmux -V)"
+  clean_daily
   if timeout 180 python3 editors/test/helix/drive.py "$HX" "$ROOT/editors/test/vault" \
     "$home/config" "$ARTIFACTS" "$home"; then
+    clean_daily
     passed=$((passed + 1))
   else
+    clean_daily
     echo "FAIL helix (screens in $ARTIFACTS/helix-*.txt)"
     failed=$((failed + 1))
   fi

@@ -4,6 +4,8 @@
 //! share one schema, read from JSON values (TOML is converted), and every unknown or ill-typed
 //! key is reported back to the caller, never dropped silently.
 
+pub mod obsidian;
+
 use std::collections::HashMap;
 
 use serde_json::Value;
@@ -50,6 +52,8 @@ pub struct Config {
     pub count_lens: bool,
     /// Push diagnostics of closed notes too, to clients that do not pull (`publish.closedNotes`).
     pub push_closed: bool,
+    /// Property types, daily notes and templates, from `.obsidian/`.
+    pub obsidian: obsidian::Obsidian,
 }
 
 impl Default for Config {
@@ -67,12 +71,13 @@ impl Default for Config {
             count_hints: true,
             count_lens: true,
             push_closed: false,
+            obsidian: Default::default(),
         }
     }
 }
 
 /// Diagnostic codes a severity can be set for.
-const KINDS: [Kind; 10] = [
+const KINDS: [Kind; 11] = [
     Kind::UnresolvedNote,
     Kind::UnresolvedAttachment,
     Kind::UnresolvedHeading,
@@ -83,6 +88,7 @@ const KINDS: [Kind; 10] = [
     Kind::UnknownLiteratureKey,
     Kind::DuplicateCitationKey,
     Kind::MissingBibliography,
+    Kind::PropertyType,
 ];
 
 /// A vault's settings files as the loader read them (`loader::load_config`).
@@ -358,6 +364,8 @@ pub enum Kind {
     DuplicateCitationKey,
     /// A `bibliography:` file that cannot be found.
     MissingBibliography,
+    /// A frontmatter value that does not fit its key's type in `.obsidian/types.json`.
+    PropertyType,
 }
 
 impl Kind {
@@ -373,6 +381,7 @@ impl Kind {
             Kind::UnknownLiteratureKey => "unknown-literature-key",
             Kind::DuplicateCitationKey => "duplicate-citation-key",
             Kind::MissingBibliography => "missing-bibliography",
+            Kind::PropertyType => "property-type",
         }
     }
 

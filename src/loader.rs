@@ -338,6 +338,9 @@ pub fn load_configured(root: &Path) -> (crate::config::Config, Vault, Vec<Skippe
     let (mut vault, skipped) = load(&roots, &exclude, &|_, _| {}).into_vault(roots);
     load_bibliographies(&mut vault, &config.citations.bibliography);
     vault.alias_fallback = config.alias_fallback;
+    vault
+        .properties
+        .set_types(config.obsidian.property_types.iter().cloned());
     (config, vault, skipped)
 }
 
@@ -442,10 +445,16 @@ pub fn load_config(root: Option<&Path>) -> (Config, Vec<String>) {
         Err(err) if err.not_found => None,
         Err(err) => Some(Err(err.message)),
     };
-    Config::from_files(SettingsFiles {
+    let (mut config, mut problems) = Config::from_files(SettingsFiles {
         obsidian_app: read_text(&root.join(".obsidian/app.json"), &JSON_SETTINGS).ok(),
         notegraph_toml,
-    })
+    });
+    // Property types, daily notes and templates: the rest of `.obsidian/`.
+    config.obsidian = crate::config::obsidian::Obsidian::from_files(
+        |name| read_text(&root.join(".obsidian").join(name), &JSON_SETTINGS).ok(),
+        &mut problems,
+    );
+    (config, problems)
 }
 
 /// Read every wanted bibliography (in parallel) into the vault.

@@ -260,6 +260,16 @@ async function activate(context) {
     vscode.commands.registerCommand('notegraph.showOutput', () => output.show()),
     vscode.commands.registerCommand('notegraph.showLocalGraph', () => showGraph(true)),
     vscode.commands.registerCommand('notegraph.showVaultGraph', () => showGraph(false)),
+    // notegraph.daily and notegraph.newNote are the server's commands, which the language client
+    // registers itself; this one asks for newNote's arguments first.
+    vscode.commands.registerCommand('notegraph.newNoteAsk', async () => {
+      const title = await vscode.window.showInputBox({ prompt: 'Title of the new note' });
+      if (!title) return;
+      const template = await vscode.window.showInputBox({
+        prompt: "Template (a note in Obsidian's templates folder; empty for none)",
+      });
+      await vscode.commands.executeCommand('notegraph.newNote', title, template || null);
+    }),
     vscode.workspace.onDidChangeConfiguration((event) => {
       if (['path', 'logLevel'].some((k) => event.affectsConfiguration(`notegraph.${k}`))) {
         // Another binary or log level: a new process.

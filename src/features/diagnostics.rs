@@ -117,6 +117,7 @@ pub fn diagnostics(vault: &Vault, file: FileId) -> Vec<Diagnostic> {
         }
     }
     out.extend(super::citations::diagnostics(vault, file));
+    out.extend(super::properties::diagnostics(vault, file));
     out.sort_by_key(|d| d.span);
     out
 }

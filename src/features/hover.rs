@@ -17,6 +17,9 @@ pub fn hover(vault: &Vault, file: FileId, offset: usize) -> Option<Hover> {
     if let Some(hover) = citation_hover(vault, file, offset) {
         return Some(hover);
     }
+    if let Some(hover) = super::properties::hover(vault, file, offset) {
+        return Some(hover);
+    }
     if let Some((link, resolution)) = link_at(vault, file, offset) {
         let markdown = match resolution {
             Ok(resolved) => describe(vault, &resolved, None),

@@ -4,14 +4,18 @@
 pub mod actions;
 pub mod citations;
 pub mod completion;
+pub mod daily;
 pub mod definition;
 pub mod diagnostics;
 pub mod hierarchy;
 pub mod hover;
 pub mod mentions;
+pub mod moment;
 pub mod outline;
+pub mod properties;
 pub mod refactor;
 pub mod references;
+pub mod templates;
 
 #[cfg(test)]
 pub(crate) mod fixture;

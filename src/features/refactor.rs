@@ -571,6 +571,8 @@ pub fn rename_tag(vault: &Vault, old: &str, new_name: &str) -> Result<WorkspaceC
 #[cfg(test)]
 mod dendron_tests;
 #[cfg(test)]
+mod frontmatter_tests;
+#[cfg(test)]
 mod hostile_tests;
 #[cfg(test)]
 pub(crate) mod tests;

@@ -6,6 +6,7 @@ mod backlinks;
 pub mod citations;
 pub mod keys;
 pub mod mentions;
+pub mod properties;
 mod resolve;
 
 #[cfg(test)]
@@ -181,6 +182,8 @@ pub struct Vault {
     pub sources: citations::Sources,
     /// Unlinked mentions (`mentions.rs`).
     mentions: mentions::Mentions,
+    /// Frontmatter keys and values in use, and their types.
+    pub properties: properties::Properties,
 }
 
 impl Vault {
@@ -511,7 +514,10 @@ impl Vault {
         if let Some(file) = self.files[id.0 as usize].as_ref() {
             self.sources.index_file(id, file);
         }
-        let Some(note) = self.note(id) else { return };
+        let Some(note) = self.files[id.0 as usize].as_ref().and_then(File::note) else {
+            return;
+        };
+        self.properties.index_note(note);
         let (aliases, link_keys, tags) = entries(note);
         for alias in aliases {
             let ids = self.by_alias.entry(alias).or_default();
@@ -537,7 +543,10 @@ impl Vault {
         if let Some(file) = self.files[id.0 as usize].as_ref() {
             self.sources.unindex_file(id, file);
         }
-        let Some(note) = self.note(id) else { return };
+        let Some(note) = self.files[id.0 as usize].as_ref().and_then(File::note) else {
+            return;
+        };
+        self.properties.unindex_note(note);
         let (aliases, link_keys, tags) = entries(note);
         for alias in aliases {
             remove_from(&mut self.by_alias, &alias, id);

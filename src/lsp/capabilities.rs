@@ -72,12 +72,7 @@ pub fn server_capabilities(utf8: bool) -> ServerCapabilities {
             ..CodeActionOptions::default()
         })),
         execute_command_provider: Some(ExecuteCommandOptions {
-            commands: vec![
-                OPEN_COMMAND.to_string(),
-                GRAPH_COMMAND.to_string(),
-                MENTIONS_COMMAND.to_string(),
-                REFERENCES_COMMAND.to_string(),
-            ],
+            commands: COMMANDS.iter().map(|c| c.to_string()).collect(),
             ..ExecuteCommandOptions::default()
         }),
         rename_provider: Some(OneOf::Right(RenameOptions {
@@ -122,3 +117,19 @@ pub const MENTIONS_COMMAND: &str = "notegraph.unlinkedMentions";
 
 /// The command of the backlink-count lens: `[uri, position, locations]`.
 pub const REFERENCES_COMMAND: &str = "notegraph.showReferences";
+
+/// Open the daily note (argument: a day offset, default 0), made from its template when missing.
+pub const DAILY_COMMAND: &str = "notegraph.daily";
+
+/// Create a note and open it (arguments: title, then optionally template and folder).
+pub const NEW_NOTE_COMMAND: &str = "notegraph.newNote";
+
+/// Every command the server runs (`handlers/commands.rs`).
+const COMMANDS: [&str; 6] = [
+    OPEN_COMMAND,
+    GRAPH_COMMAND,
+    DAILY_COMMAND,
+    NEW_NOTE_COMMAND,
+    MENTIONS_COMMAND,
+    REFERENCES_COMMAND,
+];

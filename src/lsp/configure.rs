@@ -37,6 +37,9 @@ impl Server {
             let mut vault = self.state.write();
             vault.alias_fallback = config.alias_fallback;
             vault.set_mention_rules(config.mentions.clone());
+            vault
+                .properties
+                .set_types(config.obsidian.property_types.iter().cloned());
         }
         *self
             .state

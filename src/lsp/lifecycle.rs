@@ -217,6 +217,9 @@ impl Server {
         };
         vault.alias_fallback = self.state.config().alias_fallback;
         vault.set_mention_rules(self.state.config().mentions);
+        vault
+            .properties
+            .set_types(self.state.config().obsidian.property_types.iter().cloned());
         let installed = self.install(generation, vault, started, skipped.len());
         let Some((open, pending)) = installed else {
             if let Some(progress) = progress {

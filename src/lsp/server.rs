@@ -11,7 +11,9 @@ use tower_lsp_server::LanguageServer;
 use tower_lsp_server::jsonrpc::Result;
 use tower_lsp_server::ls_types::*;
 
-use super::handlers::{completion, edits, navigation, panels, pull, symbols, sync, workspace};
+use super::handlers::{
+    commands, completion, edits, navigation, panels, pull, symbols, sync, workspace,
+};
 use super::lifecycle;
 use super::state::Server;
 
@@ -129,7 +131,7 @@ impl LanguageServer for Server {
         edits::code_action(self, params).await
     }
     async fn execute_command(&self, params: ExecuteCommandParams) -> Result<Option<Value>> {
-        edits::execute_command(self, params).await
+        commands::execute_command(self, params).await
     }
     async fn prepare_rename(
         &self,

@@ -272,3 +272,23 @@ impl Server {
         f(&vault, id, self.state.encoding())
     }
 }
+
+/// The environment variable that fixes "now" (`2026-03-14` or `2026-03-14T09:30`): for tests,
+/// so that "today" does not depend on when they run.
+pub const NOW_VARIABLE: &str = "NOTEGRAPH_NOW";
+
+/// The user's local date and time, or the one `NOTEGRAPH_NOW` gives.
+pub(in crate::lsp) fn now() -> jiff::civil::DateTime {
+    if let Ok(fixed) = std::env::var(NOW_VARIABLE) {
+        // A day alone stands for 9 o'clock that morning.
+        let parsed = match fixed.parse::<jiff::civil::Date>() {
+            Ok(day) if !fixed.contains('T') => Ok(day.at(9, 0, 0, 0)),
+            _ => fixed.parse::<jiff::civil::DateTime>(),
+        };
+        match parsed {
+            Ok(at) => return at,
+            Err(err) => tracing::warn!("{NOW_VARIABLE}={fixed:?} is not a date: {err}"),
+        }
+    }
+    jiff::ZonedDateTime::now().datetime()
+}

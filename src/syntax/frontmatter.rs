@@ -21,8 +21,29 @@ pub struct Frontmatter {
     pub citekey: Option<String>,
     /// Pandoc's `bibliography:` (a path or a list), paths relative to the note.
     pub bibliography: Vec<(String, Span)>,
+    /// Every top-level key with its values, in the order written: Obsidian's properties.
+    pub properties: Vec<Property>,
     /// False when the YAML could not be read; the rest of the note is still indexed.
     pub valid: bool,
+}
+
+/// What a property's value is in YAML: one scalar (possibly empty), a list, or something else
+/// (a mapping, an alias) that notegraph does not read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shape {
+    Scalar,
+    List,
+    Other,
+}
+
+/// One top-level frontmatter key and its scalar values (a list's items), with their spans.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Property {
+    /// The key as written (compare case-insensitively, as Obsidian does).
+    pub key: String,
+    pub key_span: Span,
+    pub shape: Shape,
+    pub values: Vec<(String, Span)>,
 }
 
 pub(super) enum Scan {
@@ -170,8 +191,13 @@ fn read_yaml_with(text: &str, fm: &mut Frontmatter, fast: bool) -> Option<Syntax
     let mut entries = Vec::new();
     let mut i = top + 1;
     while i < events.len() {
-        let key = match &events[i].0 {
-            Event::Scalar(key, ..) => key.to_lowercase(),
+        let (key, key_span) = match &events[i].0 {
+            Event::Scalar(key, ..) => {
+                let span = scalars(&events[i..i + 1], text, &positions)
+                    .pop()
+                    .map_or(Span::default(), |(_, span)| span);
+                (key.clone(), span)
+            }
             Event::MappingEnd => break,
             _ => {
                 // A complex key: skip it and its value.
@@ -187,20 +213,31 @@ fn read_yaml_with(text: &str, fm: &mut Frontmatter, fast: bool) -> Option<Syntax
             text,
             &positions,
         );
-        entries.push((key, values));
+        let shape = match events.get(value_start).map(|(ev, _)| ev) {
+            Some(Event::Scalar(..)) => Shape::Scalar,
+            Some(Event::SequenceStart(..)) => Shape::List,
+            _ => Shape::Other,
+        };
+        entries.push(Property {
+            key,
+            key_span,
+            shape,
+            values,
+        });
         i = value_end;
     }
     apply_entries(fm, entries);
     None
 }
 
-/// Top-level keys (lower-cased) with their scalar values and spans.
-type Entries = Vec<(String, Vec<(String, Span)>)>;
+/// Top-level keys with their scalar values and spans.
+type Entries = Vec<Property>;
 
-/// Read the keys notegraph understands out of (lower-cased key, scalar values) pairs.
+/// Read the keys notegraph understands out of the properties, and keep them all.
 fn apply_entries(fm: &mut Frontmatter, entries: Entries) {
-    for (key, values) in entries {
-        match key.as_str() {
+    for property in &entries {
+        let values = property.values.clone();
+        match property.key.to_lowercase().as_str() {
             "aliases" | "alias" => fm.aliases.extend(split_values(values, false)),
             "tags" | "tag" => fm.tags.extend(split_values(values, true)),
             "bibliography" => fm.bibliography.extend(values),
@@ -214,6 +251,7 @@ fn apply_entries(fm: &mut Frontmatter, entries: Entries) {
             _ => {}
         }
     }
+    fm.properties = entries;
 }
 
 /// A plain YAML scalar that means exactly its text: nothing that starts another YAML construct,
@@ -256,6 +294,7 @@ fn simple_yaml(content: &str, base: usize) -> Option<Entries> {
             if !list_open || *list_indent.get_or_insert(lead) != lead {
                 return None;
             }
+            entries.last_mut()?.shape = Shape::List;
             let value = item.trim_start_matches(' ');
             if value.is_empty() {
                 continue;
@@ -266,7 +305,7 @@ fn simple_yaml(content: &str, base: usize) -> Option<Entries> {
             let start = base + s + (trimmed.len() - value.len());
             entries
                 .last_mut()?
-                .1
+                .values
                 .push((value.to_string(), Span::new(start, start + value.len())));
             continue;
         }
@@ -289,15 +328,20 @@ fn simple_yaml(content: &str, base: usize) -> Option<Entries> {
             return None;
         }
         let value = rest.trim_start_matches(' ');
-        let key = key.to_lowercase();
-        if entries.iter().any(|(k, _)| *k == key) {
+        let key_span = Span::new(base + s, base + s + colon);
+        if entries
+            .iter()
+            .any(|p| p.key.to_lowercase() == key.to_lowercase())
+        {
             return None;
         }
+        let mut shape = Shape::Scalar;
         let value_start = base + s + (trimmed.len() - value.len());
         let mut values = Vec::new();
         list_open = value.is_empty();
         list_indent = None;
         if let Some(inner) = value.strip_prefix('[') {
+            shape = Shape::List;
             let inner = inner.strip_suffix(']')?;
             let mut at = value_start + 1;
             for piece in inner.split(',') {
@@ -324,7 +368,12 @@ fn simple_yaml(content: &str, base: usize) -> Option<Entries> {
                 Span::new(value_start, value_start + value.len()),
             ));
         }
-        entries.push((key, values));
+        entries.push(Property {
+            key: key.to_string(),
+            key_span,
+            shape,
+            values,
+        });
     }
     // Comments alone are not a mapping: the parser reports that.
     (!entries.is_empty()).then_some(entries)
@@ -480,102 +529,4 @@ pub(super) fn wikilink_spans(text: &str, fm: &Frontmatter) -> Vec<(Span, Option<
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Read `content` as frontmatter through the fast path (where it applies) and through the
-    /// YAML parser alone.
-    fn both(content: &str) -> (Frontmatter, Frontmatter, bool) {
-        let text = format!("---\n{content}---\nbody\n");
-        let fm = match scan(&text, 0) {
-            Scan::Found(fm, _) => fm,
-            _ => panic!("frontmatter expected"),
-        };
-        let blank = Frontmatter {
-            aliases: Vec::new(),
-            tags: Vec::new(),
-            citekey: None,
-            valid: true,
-            ..fm
-        };
-        let mut fast = blank.clone();
-        let mut slow = blank.clone();
-        let fast_problem = read_yaml_with(&text, &mut fast, true);
-        let slow_problem = read_yaml_with(&text, &mut slow, false);
-        assert_eq!(
-            fast_problem.is_some(),
-            slow_problem.is_some(),
-            "{content:?}"
-        );
-        let took_fast = simple_yaml(&text[blank.content.start..blank.content.end], 0).is_some();
-        (fast, slow, took_fast)
-    }
-
-    #[test]
-    fn the_fast_path_reads_exactly_what_the_yaml_parser_reads() {
-        let keys = [
-            "aliases",
-            "tags",
-            "Tag",
-            "citekey",
-            "title",
-            "up",
-            "date",
-            "ALIAS",
-            "bibliography",
-        ];
-        let values = [
-            "plain words",
-            "[a, b]",
-            "[ x ,y, ]",
-            "[]",
-            "#tag, other",
-            "2021-01-05",
-            "\"quoted\"",
-            "'single'",
-            "a: b",
-            "x # comment",
-            "[[Link]]",
-            "[a, [b]]",
-            "{a: 1}",
-            "&anchor v",
-            "café über",
-            "don't",
-            "| ",
-            "",
-        ];
-        let items = ["- one", "  - two", "- \"q\"", "-", "  - [x]", "- a: b"];
-        let mut state = 0x2545_F491_4F6C_DD1Du64;
-        let mut next = |n: usize| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state % n as u64) as usize
-        };
-        let mut fast_cases = 0;
-        for _ in 0..3000 {
-            let mut content = String::new();
-            for _ in 0..1 + next(4) {
-                let key = keys[next(keys.len())];
-                let value = values[next(values.len())];
-                content.push_str(&format!("{key}: {value}\n").replace(": \n", ":\n"));
-                if value.is_empty() {
-                    for _ in 0..next(3) {
-                        content.push_str(items[next(items.len())]);
-                        content.push('\n');
-                    }
-                }
-                if next(5) == 0 {
-                    content.push_str("# a comment\n");
-                }
-            }
-            let (fast, slow, took_fast) = both(&content);
-            assert_eq!(fast, slow, "{content:?}");
-            fast_cases += usize::from(took_fast);
-        }
-        assert!(
-            fast_cases > 300,
-            "the fast path took only {fast_cases} cases"
-        );
-    }
-}
+mod tests;

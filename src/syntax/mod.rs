@@ -11,7 +11,7 @@ mod links;
 use pulldown_cmark::{Event, HeadingLevel, LinkType, Options, Parser, Tag as Md, TagEnd};
 
 pub use citations::{Citation, is_key_char as is_citation_key_char};
-pub use frontmatter::Frontmatter;
+pub use frontmatter::{Frontmatter, Property, Shape};
 
 /// A half-open byte range `start..end` into a note's text.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]

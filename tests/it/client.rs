@@ -227,14 +227,15 @@ impl Client {
             .incoming
             .recv_timeout(left)
             .unwrap_or_else(|_| panic!("no message from notegraph within {TIMEOUT:?}"));
-        // Answer the server's own requests (progress tokens, registrations) as an editor would.
+        // Answer the server's own requests (progress tokens, registrations, edits to apply) as
+        // an editor would, and keep them for the test to look at.
         if message.get("id").is_some() && message.get("method").is_some() {
             let id = message["id"].clone();
-            // An editor that opens what it is asked to show says so.
-            let result = if message["method"] == "window/showDocument" {
-                json!({"success": true})
-            } else {
-                Value::Null
+            // An editor applies the edits it is sent and opens what it is asked to show.
+            let result = match message["method"].as_str() {
+                Some("workspace/applyEdit") => json!({"applied": true}),
+                Some("window/showDocument") => json!({"success": true}),
+                _ => Value::Null,
             };
             self.send(&json!({"jsonrpc": "2.0", "id": id, "result": result}));
             self.server_requests.push(message.clone());

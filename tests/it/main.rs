@@ -16,6 +16,7 @@ mod mass_changes;
 mod navigate;
 mod no_leaks;
 mod no_root;
+mod obsidian;
 mod panels;
 mod properties;
 mod real_vaults;

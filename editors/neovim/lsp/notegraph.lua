@@ -19,6 +19,10 @@
 ---
 --- Neovim 0.11+: put this file at `lsp/notegraph.lua` on your 'runtimepath' (for example
 --- `~/.config/nvim/lsp/notegraph.lua`) and call `vim.lsp.enable('notegraph')`.
+---
+--- Commands in notegraph's buffers: `:NotegraphDaily [days]` opens the daily note (today, or
+--- `days` from today: `:NotegraphDaily -1` is yesterday's), made from its template when missing;
+--- `:NotegraphNewNote Title [template] [folder]` creates a note and opens it.
 
 ---@type vim.lsp.Config
 return {
@@ -27,4 +31,15 @@ return {
   root_markers = { '.obsidian', '.notegraph.toml' },
   -- A folder of notes with no marker is still served: the server finds its vault.
   workspace_required = false,
+  on_attach = function(client, bufnr)
+    local function run(command, arguments)
+      client:exec_cmd({ title = command, command = command, arguments = arguments }, { bufnr = bufnr })
+    end
+    vim.api.nvim_buf_create_user_command(bufnr, 'NotegraphDaily', function(a)
+      run('notegraph.daily', { tonumber(a.args) or 0 })
+    end, { nargs = '?', desc = 'notegraph: open the daily note (optional day offset)' })
+    vim.api.nvim_buf_create_user_command(bufnr, 'NotegraphNewNote', function(a)
+      run('notegraph.newNote', a.fargs)
+    end, { nargs = '+', desc = 'notegraph: new note: title [template] [folder]' })
+  end,
 }

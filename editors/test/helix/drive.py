@@ -229,7 +229,7 @@ def main():
         screen.wait(lambda ls: status(ls).startswith(" INS"))
         screen.type("[[")
         # In any order: ranking is completion's business, tested with the server.
-        menu = ["Reading list | file", "SRS | reference", "Spaced repetition | file"]
+        menu = ["Daily | file", "Reading list | file", "SRS | reference", "Spaced repetition | file"]
         seen = screen.wait(lambda ls: sorted(rows_below(ls, 8)) == menu and ls)
         save("5-completion")
         check("[[ offers the vault's notes and the alias", seen, rows_below(screen.now(), 8))
@@ -288,7 +288,21 @@ def main():
         screen.keys("Escape")
         screen.wait(lambda ls: not actions(ls))
 
-        # 6. The server writes nothing to stderr in a normal session: Helix files every stderr
+        # 6. The daily note: `:lsp-workspace-command notegraph.daily` creates today's note
+        #    (editors/test.sh sets NOTEGRAPH_NOW=2026-03-14) from the vault's template
+        #    (templates/Daily.md) and opens it (window/showDocument).
+        screen.type(":lsp-workspace-command notegraph.daily")
+        screen.keys("Enter")
+        # (An empty line shows no text after its number: `text_line` gives None for it.)
+        daily = ["# Saturday, March 14th 2026", None, "Written at 09:00."]
+        seen = screen.wait(lambda ls: "journal/2026-03-14.md" in status(ls)
+                           and [text_line(ls, n) for n in (1, 2, 3)] == daily and ls)
+        save("7-daily")
+        check(":lsp-workspace-command notegraph.daily creates journal/2026-03-14.md from its "
+              "template and opens it", seen,
+              (status(screen.now()), [text_line(screen.now(), n) for n in (1, 2, 3)]))
+
+        # 7. The server writes nothing to stderr in a normal session: Helix files every stderr
         #    line under [ERROR] in its log.
         screen.type(":q!")
         screen.keys("Enter")

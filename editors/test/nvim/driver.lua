@@ -1,6 +1,7 @@
 -- Neovim headless test driver (editors/test.sh): with notegraph attached to the fixture vault's
 -- "Start here.md", it waits for diagnostics, asks for completion after `[[` and after a name with
--- a space and applies an item, jumps to a definition, opens a hover, and writes what it saw as
+-- a space and applies an item, jumps to a definition, opens a hover, opens the daily note with
+-- :NotegraphDaily, and writes what it saw as
 -- JSON to $NOTEGRAPH_NVIM_RESULT. check.py judges that file; this script only observes.
 -- Works on Neovim 0.7 to 0.11+.
 local out_path = assert(os.getenv('NOTEGRAPH_NVIM_RESULT'), 'NOTEGRAPH_NVIM_RESULT is unset')
@@ -208,6 +209,25 @@ local function run()
   for _, l in ipairs(lenses) do
     table.insert(result.lenses, { line = l.range.start.line, title = l.command and l.command.title or '' })
   end
+
+  -- 6. The daily note, with the shipped :NotegraphDaily command: created from the vault's
+  -- template (NOTEGRAPH_NOW fixes today as 2026-03-14) and opened.
+  for _, w in ipairs(vim.api.nvim_list_wins()) do
+    if vim.api.nvim_win_get_config(w).relative ~= '' then
+      vim.api.nvim_win_close(w, true)
+    end
+  end
+  vim.api.nvim_set_current_buf(buf)
+  vim.cmd('NotegraphDaily')
+  vim.wait(10000, function()
+    local name = vim.api.nvim_buf_get_name(0)
+    return name:sub(-#'journal/2026-03-14.md') == 'journal/2026-03-14.md'
+      and (vim.api.nvim_buf_get_lines(0, 0, 1, false)[1] or '') ~= ''
+  end, 50)
+  result.daily = {
+    file = vim.api.nvim_buf_get_name(0),
+    lines = vim.api.nvim_buf_get_lines(0, 0, -1, false),
+  }
 end
 
 local ok, err = pcall(run)

@@ -279,7 +279,7 @@ async function run() {
   }
   await shot(page, 'completion');
   check("typing [[ shows notegraph's completion list (notes and aliases, nothing else)",
-    labels.length === 3 && ['Reading list', 'SRS', 'Spaced repetition'].every((l) => labels.includes(l)), labels);
+    labels.length === 4 && ['Daily', 'Reading list', 'SRS', 'Spaced repetition'].every((l) => labels.includes(l)), labels);
 
   // Go on typing a name with a space in it, then ask for completion (Ctrl+Space) and accept the
   // first item with Enter once the list has settled on it.
@@ -434,31 +434,50 @@ async function run() {
   try {
     outputText = await waitFor('the notegraph output channel', async () => {
       const t = await readOutput();
-      return /indexed 3 notes/.test(t) ? t : '';
+      return /indexed 4 notes/.test(t) ? t : '';
     }, 15_000);
   } catch (err) {
     outputText = String(err);
   }
   await shot(page, 'output');
   check('"notegraph: Show Output" shows the extension log and the server log (stderr)',
-    /notegraph started/.test(outputText) && /indexed 3 notes/.test(outputText), outputText.slice(0, 800));
+    /notegraph started/.test(outputText) && /indexed 4 notes/.test(outputText), outputText.slice(0, 800));
   check('the server gets only its own settings (no "unknown setting" warnings)',
-    /indexed 3 notes/.test(outputText) && !/unknown setting|unusable value/.test(outputText), outputText.slice(0, 800));
+    /indexed 4 notes/.test(outputText) && !/unknown setting|unusable value/.test(outputText), outputText.slice(0, 800));
   // 7. "notegraph: Restart Server" stops the server and starts a new one that works.
   await quickInput('F1', '>notegraph: Restart Server', 'Restart Server');
   let restarted = '';
   try {
     restarted = await waitFor('the restart', async () => {
       const t = await readOutput();
-      return (t.match(/notegraph started/g) || []).length >= 2 && (t.match(/indexed 3 notes/g) || []).length >= 2 ? t : '';
+      return (t.match(/notegraph started/g) || []).length >= 2 && (t.match(/indexed 4 notes/g) || []).length >= 2 ? t : '';
     }, 20_000);
   } catch (err) {
     restarted = String(err);
   }
   check('"notegraph: Restart Server" restarts the server, which indexes the vault again',
-    /restarting notegraph/.test(restarted) && (restarted.match(/indexed 3 notes/g) || []).length >= 2, restarted.slice(-800));
+    /restarting notegraph/.test(restarted) && (restarted.match(/indexed 4 notes/g) || []).length >= 2, restarted.slice(-800));
 
-  // 8. Without the binary (notegraph.path names no file): one notification, the extension's own
+  // 8. "notegraph: Open Daily Note" from the palette: today's note (NOTEGRAPH_NOW=2026-03-14,
+  // set by editors/test.sh) created from the vault's template (templates/Daily.md) and opened.
+  await press('Escape');
+  await quickInput('F1', '>notegraph: Open Daily Note', 'Open Daily Note');
+  let daily = {};
+  try {
+    daily = await waitFor("today's daily note", async () => {
+      const tab = (await activeTab()) || '';
+      const lines = await editorLines();
+      return /2026-03-14\.md/.test(tab) && /# Saturday, March 14th 2026/.test(lines) ? { tab, lines } : '';
+    }, 20_000);
+  } catch (err) {
+    daily = { error: String(err), tab: await activeTab().catch(() => '') };
+  }
+  await shot(page, 'daily');
+  check('"notegraph: Open Daily Note" creates journal/2026-03-14.md from its template and opens it',
+    /2026-03-14\.md/.test(daily.tab || '') && /Written at 09:00\./.test(daily.lines || '')
+      && fs.existsSync(path.join(dirs.vault, 'journal', '2026-03-14.md')), daily);
+
+  // 9. Without the binary (notegraph.path names no file): one notification, the extension's own
   //    message with its buttons; not the language client's second one with Node's stack trace.
   await quickInput('F1', '>Notifications: Clear All Notifications', 'Clear All Notifications');
   const missing = path.join(tmp, 'no-such-dir', 'notegraph');

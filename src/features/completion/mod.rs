@@ -6,7 +6,9 @@
 
 mod anchors;
 mod citations;
+mod days;
 mod notes;
+mod properties;
 mod tags;
 
 pub use notes::Candidates;
@@ -31,6 +33,12 @@ pub enum CompletionKind {
     Block,
     Tag,
     Citation,
+    /// A frontmatter key.
+    Property,
+    /// A frontmatter value.
+    Value,
+    /// A day's daily note (`[[today`).
+    Day,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -214,7 +222,40 @@ pub fn complete(
             }
         });
     }
+    if let Some(found) = properties::complete(vault, candidates, file, offset, limit) {
+        return Some(found);
+    }
     tag_context(text, offset).map(|(replace, query)| tags(vault, file, query, replace, limit))
+}
+
+/// [`complete`], with the daily notes of the days a `[[` names (`[[today`, `[[next monday`…)
+/// first, `today` being the user's today.
+#[allow(clippy::too_many_arguments)]
+pub fn complete_with_days(
+    vault: &Vault,
+    candidates: &Candidates,
+    file: FileId,
+    offset: usize,
+    limit: usize,
+    style: InsertStyle,
+    today: jiff::civil::Date,
+    daily: &crate::config::obsidian::DailyNotes,
+) -> Option<Completions> {
+    let mut found = complete(vault, candidates, file, offset, limit, style)?;
+    let text = &vault.note(file)?.text;
+    if let Some(ctx) = link_context(text, offset).filter(|_| !style.markdown) {
+        days::prepend_days(
+            vault,
+            file,
+            &ctx,
+            offset,
+            today,
+            daily,
+            style.target,
+            &mut found,
+        );
+    }
+    Some(found)
 }
 
 /// Resolve what the user typed before `#` as a wikilink from `file`.
@@ -290,6 +331,8 @@ pub fn position_of(completions: &Completions, label: &str) -> Option<usize> {
         .position(|c| keys::fold(&c.label) == wanted)
 }
 
+#[cfg(test)]
+mod property_tests;
 #[cfg(test)]
 mod ranking_tests;
 #[cfg(test)]

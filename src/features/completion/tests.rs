@@ -5,7 +5,7 @@ use expect_test::{Expect, expect};
 use super::*;
 use crate::features::fixture::Fixture;
 
-fn check_limit(fixture: &str, limit: usize, expect: Expect) {
+pub(super) fn check_limit(fixture: &str, limit: usize, expect: Expect) {
     let f = Fixture::parse(fixture);
     let (file, offset) = f.cursor();
     let candidates = Candidates::build(&f.vault);
@@ -43,7 +43,7 @@ fn check_limit(fixture: &str, limit: usize, expect: Expect) {
     expect.assert_eq(&actual);
 }
 
-fn check(fixture: &str, expect: Expect) {
+pub(super) fn check(fixture: &str, expect: Expect) {
     check_limit(fixture, 50, expect);
 }
 

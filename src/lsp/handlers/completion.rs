@@ -39,6 +39,9 @@ fn completion_kind(kind: CompletionKind) -> CompletionItemKind {
         CompletionKind::Block => CompletionItemKind::REFERENCE,
         CompletionKind::Tag => CompletionItemKind::KEYWORD,
         CompletionKind::Citation => CompletionItemKind::REFERENCE,
+        CompletionKind::Property => CompletionItemKind::PROPERTY,
+        CompletionKind::Value => CompletionItemKind::VALUE,
+        CompletionKind::Day => CompletionItemKind::EVENT,
     }
 }
 
@@ -60,8 +63,16 @@ pub(crate) async fn completion(
             pos.position,
             |vault, id, offset, encoding| {
                 let candidates = server.candidates(vault);
-                let list =
-                    features::completion::complete(vault, &candidates, id, offset, limit, style)?;
+                let list = features::completion::complete_with_days(
+                    vault,
+                    &candidates,
+                    id,
+                    offset,
+                    limit,
+                    style,
+                    crate::lsp::state::now().date(),
+                    &config.obsidian.daily,
+                )?;
                 let index = LineIndex::new(&vault.note(id)?.text, encoding);
                 let items = list
                     .items

@@ -12,7 +12,7 @@ use crate::features;
 use crate::features::actions::ActionKind;
 use crate::features::refactor::FileOp;
 use crate::index::{FileId, Vault};
-use crate::lsp::capabilities::{GRAPH_COMMAND, MENTIONS_COMMAND, OPEN_COMMAND, REFERENCES_COMMAND};
+use crate::lsp::capabilities::OPEN_COMMAND;
 use crate::lsp::convert::LineIndex;
 use crate::lsp::state::Server;
 use crate::lsp::state::{path_of, uri_of};
@@ -33,6 +33,10 @@ pub(crate) async fn code_action(
             params.range.start,
             |vault, id, offset, encoding| {
                 let mut actions = features::actions::actions(vault, id, offset, &config);
+                let now = crate::lsp::state::now();
+                actions.extend(features::templates::actions(
+                    vault, id, offset, &config, now,
+                ));
                 // Features do no I/O: an action that creates a file is offered only if nothing
                 // is at its path. A link to a file the index skips (ignored, excluded, hidden,
                 // too large) is broken, yet "creating" it would prepend to that file.
@@ -91,7 +95,7 @@ pub(crate) async fn code_action(
 
 /// Whether `op` leaves existing files alone: a rename, or a file created at a path inside the
 /// vault where nothing is yet (not even a dangling symlink).
-fn creates_nothing_existing(vault: &Vault, op: &FileOp) -> bool {
+pub(crate) fn creates_nothing_existing(vault: &Vault, op: &FileOp) -> bool {
     match op {
         FileOp::Create { path, .. } => {
             vault.locate(path).is_some() && std::fs::symlink_metadata(path).is_err()
@@ -100,53 +104,11 @@ fn creates_nothing_existing(vault: &Vault, op: &FileOp) -> bool {
     }
 }
 
-pub(crate) async fn execute_command(
-    server: &Server,
-    params: ExecuteCommandParams,
-) -> Result<Option<Value>> {
-    if params.command == REFERENCES_COMMAND {
-        return super::panels::show_references(&params.arguments);
-    }
-    if params.command == MENTIONS_COMMAND {
-        return super::panels::unlinked_mentions(server, &params.arguments).await;
-    }
-    if params.command == GRAPH_COMMAND {
-        return show_graph(server, params.arguments).await;
-    }
-    if params.command != OPEN_COMMAND {
-        return Err(Error::invalid_params(format!(
-            "unknown command {}",
-            params.command
-        )));
-    }
-    let Some(uri) = params
-        .arguments
-        .first()
-        .and_then(Value::as_str)
-        .and_then(|s| Uri::from_str(s).ok())
-    else {
-        return Err(Error::invalid_params("notegraph.open takes a file URI"));
-    };
-    let shown = server
-        .client
-        .show_document(ShowDocumentParams {
-            uri,
-            external: Some(false),
-            take_focus: Some(true),
-            selection: None,
-        })
-        .await;
-    if let Err(err) = shown {
-        tracing::info!("client cannot show the new note: {err}");
-    }
-    Ok(None)
-}
-
 /// `notegraph.showGraph [note URI | "vault"] [depth]`: write the graph page (the note's local
 /// graph, by default of the note last opened or edited, at depth 2; or the whole vault) under
 /// the cache folder — never in the vault — and ask the client to open it in the browser.
 /// Answers the page's URI, for clients that cannot show documents.
-async fn show_graph(server: &Server, arguments: Vec<Value>) -> Result<Option<Value>> {
+pub(crate) async fn show_graph(server: &Server, arguments: Vec<Value>) -> Result<Option<Value>> {
     use crate::graph::command::{DEFAULT_DEPTH, Format};
     server.wait_ready().await;
     let note = match arguments.first() {

@@ -2,6 +2,7 @@
 //! params, calls a feature on the index, and converts the answer back; `server.rs` registers
 //! them. Adding a request means one function in its family's file and one line there.
 
+pub mod commands;
 pub mod completion;
 pub mod diagnostics;
 pub mod edits;

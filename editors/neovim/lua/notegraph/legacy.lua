@@ -13,6 +13,9 @@
 --     on_attach = function(client, bufnr) ... end,
 --   })
 --
+-- Commands in notegraph's buffers: `:NotegraphDaily [days]` opens the daily note (today, or `days`
+-- from today), made from its template when missing; `:NotegraphNewNote Title [template] [folder]`.
+--
 -- Uses only APIs that exist in 0.7 (no vim.fs, no vim.lsp.start), so it works from 0.7 to 0.10.
 local M = {}
 
@@ -79,6 +82,30 @@ function M.attach(bufnr, opts)
     clients[key] = id
   end
   vim.lsp.buf_attach_client(bufnr, id)
+  local function run(command, arguments)
+    local client = vim.lsp.get_client_by_id(id)
+    if client then
+      client.request('workspace/executeCommand', { command = command, arguments = arguments }, nil, bufnr)
+    end
+  end
+  vim.api.nvim_buf_create_user_command(bufnr, 'NotegraphDaily', function(a)
+    run('notegraph.daily', { tonumber(a.args) or 0 })
+  end, { nargs = '?' })
+  vim.api.nvim_buf_create_user_command(bufnr, 'NotegraphNewNote', function(a)
+    run('notegraph.newNote', a.fargs)
+  end, { nargs = '+' })
+end
+
+-- Neovim 0.7 has no handler for window/showDocument, which the commands use to open the note
+-- they made: open it in the current window.
+if not vim.lsp.handlers['window/showDocument'] then
+  vim.lsp.handlers['window/showDocument'] = function(_, result)
+    if result and result.uri then
+      vim.cmd('edit ' .. vim.fn.fnameescape(vim.uri_to_fname(result.uri)))
+      return { success = true }
+    end
+    return { success = false }
+  end
 end
 
 function M.setup(user)
