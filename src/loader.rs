@@ -4,10 +4,12 @@
 
 use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use rayon::prelude::*;
 
-use crate::index::{Dialect, Note, Vault, is_note_path};
+use crate::cache::Cache;
+use crate::index::{Dialect, Note, Stamp, Vault, is_note_path};
 use crate::sources::load::{is_bibliography_path, read, resolve_path};
 use crate::sources::{Bibliography, Origin};
 
@@ -155,7 +157,50 @@ pub fn read_note(path: &Path) -> Result<Note, Skipped> {
         )));
     }
     let bytes = std::fs::read(path).map_err(|e| skip(format!("cannot read: {e}")))?;
-    note_from_bytes(path, bytes)
+    let stamp = stamp_of(&meta, &bytes);
+    let mut note = note_from_bytes(path, bytes)?;
+    note.stamp = Some(stamp);
+    Ok(note)
+}
+
+/// How long after a file's modification a later write may still leave its time unchanged:
+/// file system clocks tick in milliseconds to seconds (FAT: 2 s).
+const RACY_WINDOW: Duration = Duration::from_secs(3);
+
+/// Nanoseconds since the epoch of a file's modification, `None` where the platform has none.
+fn mtime_ns(meta: &std::fs::Metadata) -> Option<i128> {
+    let modified = meta.modified().ok()?;
+    Some(match modified.duration_since(UNIX_EPOCH) {
+        Ok(after) => after.as_nanos() as i128,
+        Err(before) => -(before.duration().as_nanos() as i128),
+    })
+}
+
+/// The stamp of `bytes`, read from a file whose metadata, taken just before the read, is `meta`.
+fn stamp_of(meta: &std::fs::Metadata, bytes: &[u8]) -> Stamp {
+    let mtime = mtime_ns(meta);
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as i128);
+    Stamp {
+        mtime_ns: mtime.unwrap_or(i128::MIN),
+        size: meta.len(),
+        hash: xxhash_rust::xxh3::xxh3_64(bytes),
+        // Recently modified, or changed while being read: only the content can vouch for it.
+        racy: mtime.is_none_or(|m| now - m < RACY_WINDOW.as_nanos() as i128)
+            || bytes.len() as u64 != meta.len(),
+    }
+}
+
+/// Whether the file at `path`, a plain file (not a symlink), still holds what `stamp` saw.
+fn unchanged(path: &Path, stamp: &Stamp) -> bool {
+    let Ok(meta) = std::fs::symlink_metadata(path) else {
+        return false;
+    };
+    !stamp.racy
+        && meta.file_type().is_file()
+        && meta.len() == stamp.size
+        && mtime_ns(&meta) == Some(stamp.mtime_ns)
 }
 
 /// Decode a note's bytes: binary data is refused, UTF-16 with a byte order mark is decoded,
@@ -249,6 +294,26 @@ pub struct Loaded {
     pub skipped: Vec<Skipped>,
 }
 
+/// What a load did with the on-disk index.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CacheUse {
+    /// Notes taken from the cache without reading their file.
+    pub reused: usize,
+    /// Notes whose file was read again because its time or size changed, or that are new.
+    pub read: usize,
+    /// Cached notes whose file is gone (or no longer a note of the vault).
+    pub vanished: usize,
+    /// Whether there was a usable cache at all.
+    pub found: bool,
+}
+
+impl CacheUse {
+    /// Whether the cache on disk no longer matches the vault and should be written again.
+    pub fn is_stale(&self) -> bool {
+        !self.found || self.read > 0 || self.vanished > 0
+    }
+}
+
 /// Read and parse every note under `roots` in parallel. `progress(done, total)` is called from
 /// worker threads as notes finish.
 pub fn load(
@@ -256,12 +321,24 @@ pub fn load(
     exclude: &Exclude,
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Loaded {
+    load_cached(roots, exclude, progress, None).0
+}
+
+/// [`load`], taking every note whose file still has the time and size the cache saw from the
+/// cache instead of reading and parsing it. A file whose time or size changed is read; if its
+/// bytes hash as before, its cached parse is kept. The cache is read while the vault is walked.
+pub fn load_cached(
+    roots: &[PathBuf],
+    exclude: &Exclude,
+    progress: &(dyn Fn(usize, usize) + Sync),
+    cache: Option<&Cache>,
+) -> (Loaded, CacheUse) {
+    let (walked, cached) = rayon::join(|| walk(roots, exclude), || cache.and_then(Cache::load));
     let mut skipped = Vec::new();
     // Links name notes by their text, so a name that is not UTF-8 cannot be linked, shown or
     // sent as a URI; say so instead of dropping the file silently.
-    let (files, unnamed): (Vec<PathBuf>, Vec<PathBuf>) = walk(roots, exclude)
-        .into_iter()
-        .partition(|p| p.to_str().is_some());
+    let (files, unnamed): (Vec<PathBuf>, Vec<PathBuf>) =
+        walked.into_iter().partition(|p| p.to_str().is_some());
     for path in unnamed {
         let skip = Skipped {
             reason: "its file name is not valid UTF-8".into(),
@@ -272,34 +349,75 @@ pub fn load(
     }
     let (note_paths, attachments): (Vec<PathBuf>, Vec<PathBuf>) =
         files.into_iter().partition(|p| is_note_path(p));
+    let dialect = Dialect::of_files(roots, attachments.iter().map(PathBuf::as_path));
+    // A parse read by another dialect's link rules is of no use.
+    let mut cached = cached.filter(|c| {
+        let same = c.dialect == dialect;
+        if !same {
+            tracing::info!("on-disk index discarded: the vault's link dialect changed");
+        }
+        same
+    });
+    let mut usage = CacheUse {
+        found: cached.is_some(),
+        ..CacheUse::default()
+    };
     let total = note_paths.len();
     let done = AtomicUsize::new(0);
-    let results: Vec<Result<(PathBuf, Note), Skipped>> = note_paths
+    // `Ok(None)`: the cached note stands, under the stamp given.
+    let results: Vec<(PathBuf, Result<Result<Note, Stamp>, Skipped>)> = note_paths
         .into_par_iter()
         .map(|path| {
-            let note = read_note(&path);
+            let entry = cached.as_ref().and_then(|c| c.notes.get(&path));
+            let result = match entry {
+                Some(entry) if unchanged(&path, &entry.stamp) => Ok(Err(entry.stamp)),
+                _ => read_note(&path).map(|note| match (entry, note.stamp) {
+                    // Touched but not changed (a checkout, a sync): keep the parse.
+                    (Some(entry), Some(stamp)) if stamp.hash == entry.stamp.hash => Err(stamp),
+                    _ => Ok(note),
+                }),
+            };
             let n = done.fetch_add(1, Ordering::Relaxed) + 1;
             if n % 256 == 0 || n == total {
                 progress(n, total);
             }
-            note.map(|note| (path, note))
+            (path, result)
         })
         .collect();
     let mut notes = Vec::with_capacity(results.len());
-    for result in results {
+    for (path, result) in results {
         match result {
-            Ok(note) => notes.push(note),
+            Ok(Ok(note)) => {
+                usage.read += 1;
+                if let Some(c) = cached.as_mut() {
+                    c.notes.remove(&path);
+                }
+                notes.push((path, note));
+            }
+            Ok(Err(stamp)) => match cached.as_mut().and_then(|c| c.notes.remove(&path)) {
+                Some(entry) => {
+                    usage.reused += 1;
+                    notes.push((path, entry.into_note(stamp)));
+                }
+                // Walked twice (nested roots): the first took the entry; read this one.
+                None => match read_note(&path) {
+                    Ok(note) => notes.push((path, note)),
+                    Err(skip) => skipped.push(skip),
+                },
+            },
             Err(skip) => {
                 tracing::warn!("skipped {}: {}", skip.path.display(), skip.reason);
                 skipped.push(skip);
             }
         }
     }
-    Loaded {
+    usage.vanished = cached.map_or(0, |c| c.notes.len());
+    let loaded = Loaded {
         notes,
         attachments,
         skipped,
-    }
+    };
+    (loaded, usage)
 }
 
 impl Loaded {

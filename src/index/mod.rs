@@ -4,6 +4,7 @@
 
 pub mod citations;
 pub mod keys;
+mod note;
 mod resolve;
 
 #[cfg(test)]
@@ -11,8 +12,8 @@ mod conformance;
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
+pub use note::{Note, Stamp};
 pub use resolve::{Anchor, Broken, Missing, Resolved};
 
 use crate::syntax::{self, NoteSyntax};
@@ -20,21 +21,6 @@ use crate::syntax::{self, NoteSyntax};
 /// A file's place in the vault's slab; stable while the file exists.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct FileId(pub u32);
-
-/// A parsed markdown note: its text and what the syntax layer found in it.
-#[derive(Debug)]
-pub struct Note {
-    pub text: Arc<str>,
-    pub syntax: NoteSyntax,
-}
-
-impl Note {
-    pub fn parse(text: impl Into<Arc<str>>) -> Note {
-        let text = text.into();
-        let syntax = syntax::parse(&text);
-        Note { text, syntax }
-    }
-}
 
 #[derive(Debug)]
 pub enum Content {

@@ -15,6 +15,7 @@ use super::cite;
 use super::convert::Encoding;
 use super::state::Server;
 use super::state::{ClientFlags, path_of};
+use crate::cache::Cache;
 use crate::index::{Note, Vault};
 use crate::loader;
 
@@ -126,6 +127,7 @@ pub(crate) async fn shutdown(server: &Server) -> Result<()> {
         .state
         .shutdown_requested
         .store(true, Ordering::SeqCst);
+    server.save_index().await;
     Ok(())
 }
 
@@ -163,10 +165,27 @@ impl Server {
             .read()
             .map(|e| e.clone())
             .unwrap_or_default();
+        let cache = if self.state.config().index_cache {
+            Cache::locate(&roots)
+        } else {
+            None
+        };
+        *self.state.cache.lock().unwrap_or_else(|p| p.into_inner()) = cache.clone();
         let task = tokio::task::spawn_blocking(move || {
-            let loaded = loader::load(&load_roots, &exclude, &|done, total| {
+            let report = |done, total| {
                 let _ = tx.send((done, total));
-            });
+            };
+            let (loaded, usage) =
+                loader::load_cached(&load_roots, &exclude, &report, cache.as_ref());
+            if usage.found {
+                tracing::info!(
+                    "on-disk index: {} notes unchanged, {} read again, {} gone",
+                    usage.reused,
+                    usage.read,
+                    usage.vanished
+                );
+            }
+            state.cache_dirty.store(usage.is_stale(), Ordering::SeqCst);
             let (mut vault, skipped) = loaded.into_vault(load_roots);
             cite::load_bibliographies(&state, &mut vault);
             (vault, skipped)
@@ -209,5 +228,7 @@ impl Server {
         }
         self.publish(open).await;
         self.bibliographies_loaded().await;
+        self.save_index().await;
+        self.keep_index_saved();
     }
 }

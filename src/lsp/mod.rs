@@ -9,6 +9,7 @@ pub mod document;
 mod framing;
 mod handlers;
 mod lifecycle;
+mod persist;
 mod server;
 mod state;
 mod to_proto;

@@ -47,6 +47,10 @@ pub struct State {
     /// Held while a batch of disk changes is read and applied (see `apply_disk_changes`).
     pub(in crate::lsp) disk_batch: Mutex<()>,
     pub shutdown_requested: AtomicBool,
+    /// The on-disk index of the vault, once the first index has looked for it.
+    pub(in crate::lsp) cache: Mutex<Option<crate::cache::Cache>>,
+    /// Set when a note is read from the disk again: the on-disk index is behind.
+    pub(in crate::lsp) cache_dirty: AtomicBool,
     /// Configuration problems found during `initialize`, shown once the client is initialized.
     pub(in crate::lsp) startup_problems: Mutex<Vec<String>>,
 }
@@ -67,6 +71,8 @@ impl State {
             watcher: Mutex::new(None),
             disk_batch: Mutex::new(()),
             shutdown_requested: AtomicBool::new(false),
+            cache: Mutex::new(None),
+            cache_dirty: AtomicBool::new(false),
             startup_problems: Mutex::new(Vec::new()),
         })
     }

@@ -10,7 +10,7 @@ use super::{Span, SyntaxProblem};
 /// YAML parser's work should stay bounded on hostile input.
 const MAX_YAML_BYTES: usize = 256 * 1024;
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Frontmatter {
     /// The whole block, both fences and the closing line break included.
     pub span: Span,
