@@ -303,6 +303,8 @@ pub struct CacheUse {
     pub read: usize,
     /// Cached notes whose file is gone (or no longer a note of the vault).
     pub vanished: usize,
+    /// Reused notes whose file was touched (new time, same bytes): their stamp is new.
+    pub touched: usize,
     /// Whether there was a usable cache at all.
     pub found: bool,
 }
@@ -310,7 +312,7 @@ pub struct CacheUse {
 impl CacheUse {
     /// Whether the cache on disk no longer matches the vault and should be written again.
     pub fn is_stale(&self) -> bool {
-        !self.found || self.read > 0 || self.vanished > 0
+        !self.found || self.read > 0 || self.vanished > 0 || self.touched > 0
     }
 }
 
@@ -397,6 +399,7 @@ pub fn load_cached(
             Ok(Err(stamp)) => match cached.as_mut().and_then(|c| c.notes.remove(&path)) {
                 Some(entry) => {
                     usage.reused += 1;
+                    usage.touched += usize::from(entry.stamp != stamp);
                     notes.push((path, entry.into_note(stamp)));
                 }
                 // Walked twice (nested roots): the first took the entry; read this one.
@@ -412,6 +415,15 @@ pub fn load_cached(
         }
     }
     usage.vanished = cached.map_or(0, |c| c.notes.len());
+    if usage.found {
+        tracing::info!(
+            "on-disk index: {} notes unchanged ({} of them touched), {} read, {} gone",
+            usage.reused,
+            usage.touched,
+            usage.read,
+            usage.vanished
+        );
+    }
     let loaded = Loaded {
         notes,
         attachments,

@@ -177,14 +177,6 @@ impl Server {
             };
             let (loaded, usage) =
                 loader::load_cached(&load_roots, &exclude, &report, cache.as_ref());
-            if usage.found {
-                tracing::info!(
-                    "on-disk index: {} notes unchanged, {} read again, {} gone",
-                    usage.reused,
-                    usage.read,
-                    usage.vanished
-                );
-            }
             state.cache_dirty.store(usage.is_stale(), Ordering::SeqCst);
             let (mut vault, skipped) = loaded.into_vault(load_roots);
             cite::load_bibliographies(&state, &mut vault);
