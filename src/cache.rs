@@ -108,7 +108,11 @@ fn build_id() -> Option<u64> {
     static ID: OnceLock<Option<u64>> = OnceLock::new();
     *ID.get_or_init(|| {
         let meta = std::fs::metadata(std::env::current_exe().ok()?).ok()?;
-        let modified = meta.modified().ok()?.duration_since(std::time::UNIX_EPOCH).ok()?;
+        let modified = meta
+            .modified()
+            .ok()?
+            .duration_since(std::time::UNIX_EPOCH)
+            .ok()?;
         let id = format!(
             "{} {FORMAT} {} {}",
             env!("CARGO_PKG_VERSION"),
@@ -128,7 +132,11 @@ fn cache_home() -> Option<PathBuf> {
     let absolute = |v: std::ffi::OsString| Some(PathBuf::from(v)).filter(|p| p.is_absolute());
     let base = std::env::var_os("XDG_CACHE_HOME")
         .and_then(absolute)
-        .or_else(|| std::env::var_os("HOME").and_then(absolute).map(|h| h.join(".cache")))?;
+        .or_else(|| {
+            std::env::var_os("HOME")
+                .and_then(absolute)
+                .map(|h| h.join(".cache"))
+        })?;
     Some(base.join("notegraph"))
 }
 
@@ -212,7 +220,9 @@ impl Cache {
         }
         let format = u32::from_le_bytes(head[8..12].try_into().expect("4 bytes"));
         if format != FORMAT {
-            return Err(format!("file format {format}, this notegraph reads {FORMAT}"));
+            return Err(format!(
+                "file format {format}, this notegraph reads {FORMAT}"
+            ));
         }
         let tail = read_at(file, len.saturating_sub(24), 24, len)?;
         if len < 36 || &tail[16..] != END {
@@ -398,7 +408,10 @@ fn read_segment(file: &File, at: u64, len: u64, limit: u64) -> Result<Vec<Entry>
     postcard::from_bytes(&bytes[16..]).map_err(|e| e.to_string())
 }
 
-fn encode_segment(vault: &Vault, ids: &[crate::index::FileId]) -> std::io::Result<(Vec<u8>, usize)> {
+fn encode_segment(
+    vault: &Vault,
+    ids: &[crate::index::FileId],
+) -> std::io::Result<(Vec<u8>, usize)> {
     let entries: Vec<EntryRef> = ids
         .iter()
         .filter_map(|&id| {
@@ -424,7 +437,10 @@ fn remove_stale_temporaries(dir: &Path) {
         return;
     };
     for entry in entries.flatten() {
-        let stale = entry.file_name().to_string_lossy().starts_with("index.tmp.")
+        let stale = entry
+            .file_name()
+            .to_string_lossy()
+            .starts_with("index.tmp.")
             && entry
                 .metadata()
                 .and_then(|m| m.modified())
@@ -449,14 +465,24 @@ fn is_plain_relative(rel: &str) -> bool {
 /// the text by them, and a cache that passed its checksums may still have been forged.
 fn spans_fit(text: &str, syntax: &NoteSyntax) -> bool {
     use crate::syntax::Span;
-    let ok = |s: &Span| s.start <= s.end && text.is_char_boundary(s.start) && text.is_char_boundary(s.end);
+    let ok = |s: &Span| {
+        s.start <= s.end && text.is_char_boundary(s.start) && text.is_char_boundary(s.end)
+    };
     let opt = |s: &Option<Span>| s.as_ref().is_none_or(ok);
-    syntax.links.iter().all(|l| {
-        ok(&l.span) && ok(&l.target_span) && opt(&l.fragment_span)
-    }) && syntax.headings.iter().all(|h| ok(&h.span) && ok(&h.text_span))
+    syntax
+        .links
+        .iter()
+        .all(|l| ok(&l.span) && ok(&l.target_span) && opt(&l.fragment_span))
+        && syntax
+            .headings
+            .iter()
+            .all(|h| ok(&h.span) && ok(&h.text_span))
         && syntax.tags.iter().all(|t| ok(&t.span))
         && syntax.blocks.iter().all(|b| ok(&b.span) && ok(&b.block))
-        && syntax.fields.iter().all(|f| ok(&f.key_span) && ok(&f.value_span))
+        && syntax
+            .fields
+            .iter()
+            .all(|f| ok(&f.key_span) && ok(&f.value_span))
         && syntax.citations.iter().all(|c| {
             ok(&c.span) && ok(&c.key_span) && opt(&c.group) && opt(&c.prefix) && opt(&c.suffix)
         })
@@ -465,6 +491,11 @@ fn spans_fit(text: &str, syntax: &NoteSyntax) -> bool {
         && syntax.frontmatter.as_ref().is_none_or(|fm| {
             ok(&fm.span)
                 && ok(&fm.content)
-                && fm.aliases.iter().chain(&fm.tags).chain(&fm.bibliography).all(|(_, s)| ok(s))
+                && fm
+                    .aliases
+                    .iter()
+                    .chain(&fm.tags)
+                    .chain(&fm.bibliography)
+                    .all(|(_, s)| ok(s))
         })
 }

@@ -133,7 +133,10 @@ pub fn run(dir: &Path, json: bool, out: &mut dyn Write) -> std::io::Result<Summa
     // Written before the report, so that the next run (CI, a pre-commit hook) starts from it.
     if let Some(cache) = cache.filter(|_| usage.is_stale()) {
         if let Err(err) = cache.save(|| &vault) {
-            tracing::warn!("on-disk index not written to {}: {err}", cache.file().display());
+            tracing::warn!(
+                "on-disk index not written to {}: {err}",
+                cache.file().display()
+            );
         }
     }
     let mut notes: Vec<_> = vault.notes().collect();

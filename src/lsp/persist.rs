@@ -23,6 +23,7 @@ impl Server {
         else {
             return;
         };
+        let _writing = self.state.cache_writing.lock().await;
         // Cleared before writing: a change read while the file is written marks it again.
         if !self.state.cache_dirty.swap(false, Ordering::SeqCst) {
             return;
@@ -43,20 +44,22 @@ impl Server {
     /// Until shutdown, write the on-disk index whenever it is behind and the server idle.
     pub(in crate::lsp) fn keep_index_saved(&self) {
         let server = self.clone();
-        tokio::spawn(async move {
-            let mut generation = server.state.read().generation();
-            loop {
-                tokio::time::sleep(IDLE_CHECK).await;
-                if server.state.shutdown_requested.load(Ordering::SeqCst) {
-                    return;
+        self.state.cache_saver.call_once(|| {
+            tokio::spawn(async move {
+                let mut generation = server.state.read().generation();
+                loop {
+                    tokio::time::sleep(IDLE_CHECK).await;
+                    if server.state.shutdown_requested.load(Ordering::SeqCst) {
+                        return;
+                    }
+                    // Idle: nothing changed in the vault since the last look.
+                    let now = server.state.read().generation();
+                    if now == generation {
+                        server.save_index().await;
+                    }
+                    generation = now;
                 }
-                // Idle: nothing changed in the vault since the last look.
-                let now = server.state.read().generation();
-                if now == generation {
-                    server.save_index().await;
-                }
-                generation = now;
-            }
+            });
         });
     }
 }

@@ -51,6 +51,11 @@ pub struct State {
     pub(in crate::lsp) cache: Mutex<Option<crate::cache::Cache>>,
     /// Set when a note is read from the disk again: the on-disk index is behind.
     pub(in crate::lsp) cache_dirty: AtomicBool,
+    /// Held while the on-disk index is written: one write at a time, and `shutdown` waits for
+    /// a write under way (the process ends at `exit`, leaving a half-written temporary file).
+    pub(in crate::lsp) cache_writing: tokio::sync::Mutex<()>,
+    /// The idle writer starts once, whatever the number of re-indexes.
+    pub(in crate::lsp) cache_saver: std::sync::Once,
     /// Configuration problems found during `initialize`, shown once the client is initialized.
     pub(in crate::lsp) startup_problems: Mutex<Vec<String>>,
 }
@@ -73,6 +78,8 @@ impl State {
             shutdown_requested: AtomicBool::new(false),
             cache: Mutex::new(None),
             cache_dirty: AtomicBool::new(false),
+            cache_writing: tokio::sync::Mutex::new(()),
+            cache_saver: std::sync::Once::new(),
             startup_problems: Mutex::new(Vec::new()),
         })
     }
