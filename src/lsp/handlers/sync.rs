@@ -19,7 +19,17 @@ impl Server {
             self.bibliographies_changed().await;
             return;
         }
-        let change = self.state.write().upsert_note(&path, Note::parse(text));
+        let mut note = Note::parse(text);
+        let change = {
+            let mut vault = self.state.write();
+            // A buffer that holds what the disk holds (just opened, or saved) keeps the disk's
+            // stamp, so the on-disk index still covers the note.
+            let disk = vault.id(&path).and_then(|id| vault.note(id));
+            note.stamp = disk
+                .filter(|old| old.text == note.text)
+                .and_then(|old| old.stamp);
+            vault.upsert_note(&path, note)
+        };
         self.load_named_bibliographies(&path).await;
         let mut publish = vec![path.clone()];
         publish.extend(self.affected_open_notes(&self.state.read(), &change, Some(&path)));
