@@ -316,6 +316,14 @@ impl CacheUse {
     }
 }
 
+/// What became of one note's path in [`load_cached`].
+enum Outcome {
+    /// Read (and parsed) from its file.
+    Read(Box<Note>),
+    /// The cached note stands, under this stamp.
+    Cached(Stamp),
+}
+
 /// Read and parse every note under `roots` in parallel. `progress(done, total)` is called from
 /// worker threads as notes finish.
 pub fn load(
@@ -366,17 +374,18 @@ pub fn load_cached(
     };
     let total = note_paths.len();
     let done = AtomicUsize::new(0);
-    // `Ok(None)`: the cached note stands, under the stamp given.
-    let results: Vec<(PathBuf, Result<Result<Note, Stamp>, Skipped>)> = note_paths
+    let results: Vec<(PathBuf, Result<Outcome, Skipped>)> = note_paths
         .into_par_iter()
         .map(|path| {
             let entry = cached.as_ref().and_then(|c| c.notes.get(&path));
             let result = match entry {
-                Some(entry) if unchanged(&path, &entry.stamp) => Ok(Err(entry.stamp)),
+                Some(entry) if unchanged(&path, &entry.stamp) => Ok(Outcome::Cached(entry.stamp)),
                 _ => read_note(&path).map(|note| match (entry, note.stamp) {
                     // Touched but not changed (a checkout, a sync): keep the parse.
-                    (Some(entry), Some(stamp)) if stamp.hash == entry.stamp.hash => Err(stamp),
-                    _ => Ok(note),
+                    (Some(entry), Some(stamp)) if stamp.hash == entry.stamp.hash => {
+                        Outcome::Cached(stamp)
+                    }
+                    _ => Outcome::Read(Box::new(note)),
                 }),
             };
             let n = done.fetch_add(1, Ordering::Relaxed) + 1;
@@ -389,14 +398,15 @@ pub fn load_cached(
     let mut notes = Vec::with_capacity(results.len());
     for (path, result) in results {
         match result {
-            Ok(Ok(note)) => {
+            Ok(Outcome::Read(note)) => {
                 usage.read += 1;
                 if let Some(c) = cached.as_mut() {
                     c.notes.remove(&path);
                 }
-                notes.push((path, note));
+                notes.push((path, *note));
             }
-            Ok(Err(stamp)) => match cached.as_mut().and_then(|c| c.notes.remove(&path)) {
+            Ok(Outcome::Cached(stamp)) => match cached.as_mut().and_then(|c| c.notes.remove(&path))
+            {
                 Some(entry) => {
                     usage.reused += 1;
                     usage.touched += usize::from(entry.stamp != stamp);
