@@ -367,7 +367,7 @@ fn check_uses_the_same_cache_and_reports_the_same() {
         "{log}"
     );
     // A server finds the file `check` wrote.
-    let mut server = start(&vault, &home, Value::Null);
+    let server = start(&vault, &home, Value::Null);
     assert!(
         server
             .wait_log("on-disk index:")
