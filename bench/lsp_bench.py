@@ -30,7 +30,7 @@ import time
 import urllib.parse
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BINARY = os.path.join(ROOT, "target", "release", "notegraph")
+BINARY = os.environ.get("NOTEGRAPH_BIN", os.path.join(ROOT, "target", "release", "notegraph"))
 
 
 def uri(path):

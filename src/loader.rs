@@ -343,7 +343,19 @@ pub fn load_cached(
     progress: &(dyn Fn(usize, usize) + Sync),
     cache: Option<&Cache>,
 ) -> (Loaded, CacheUse) {
-    let (walked, cached) = rayon::join(|| walk(roots, exclude), || cache.and_then(Cache::load));
+    let started = std::time::Instant::now();
+    let (walked, cached) = rayon::join(
+        || {
+            let walked = walk(roots, exclude);
+            tracing::debug!("walked the vault in {} ms", started.elapsed().as_millis());
+            walked
+        },
+        || {
+            let cached = cache.and_then(Cache::load);
+            tracing::debug!("read the on-disk index in {} ms", started.elapsed().as_millis());
+            cached
+        },
+    );
     let mut skipped = Vec::new();
     // Links name notes by their text, so a name that is not UTF-8 cannot be linked, shown or
     // sent as a URI; say so instead of dropping the file silently.
@@ -425,6 +437,7 @@ pub fn load_cached(
         }
     }
     usage.vanished = cached.map_or(0, |c| c.notes.len());
+    tracing::debug!("notes checked and read in {} ms", started.elapsed().as_millis());
     if usage.found {
         tracing::info!(
             "on-disk index: {} notes unchanged ({} of them touched), {} read, {} gone",

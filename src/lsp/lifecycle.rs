@@ -178,7 +178,9 @@ impl Server {
             let (loaded, usage) =
                 loader::load_cached(&load_roots, &exclude, &report, cache.as_ref());
             state.cache_dirty.store(usage.is_stale(), Ordering::SeqCst);
+            let filed = Instant::now();
             let (mut vault, skipped) = loaded.into_vault(load_roots);
+            tracing::debug!("notes filed in the index in {} ms", filed.elapsed().as_millis());
             cite::load_bibliographies(&state, &mut vault);
             (vault, skipped)
         });
