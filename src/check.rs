@@ -4,7 +4,6 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use crate::config::Config;
 use crate::features::diagnostics::Severity;
 use crate::loader;
 
@@ -116,29 +115,7 @@ impl Record<'_> {
 /// Check the vault at `dir`, writing the report to `out`. Returns the counts.
 pub fn run(dir: &Path, json: bool, out: &mut dyn Write) -> std::io::Result<Summary> {
     let root = dir.canonicalize()?;
-    let (config, problems) = Config::load(Some(&root));
-    for problem in &problems {
-        tracing::warn!("configuration: {problem}");
-    }
-    let roots = vec![root.clone()];
-    let exclude = loader::Exclude::new(&roots, &config.exclude);
-    let cache = config
-        .index_cache
-        .then(|| crate::cache::Cache::locate(&roots))
-        .flatten();
-    let (loaded, usage) = loader::load_cached(&roots, &exclude, &|_, _| {}, cache.as_ref());
-    let (mut vault, skipped) = loaded.into_vault(roots);
-    crate::loader::load_bibliographies(&mut vault, &config.citations.bibliography);
-    vault.alias_fallback = config.alias_fallback;
-    // Written before the report, so that the next run (CI, a pre-commit hook) starts from it.
-    if let Some(cache) = cache.filter(|_| usage.is_stale()) {
-        if let Err(err) = cache.save(|| &vault) {
-            tracing::warn!(
-                "on-disk index not written to {}: {err}",
-                cache.file().display()
-            );
-        }
-    }
+    let (config, vault, skipped) = loader::load_configured(&root);
     let mut notes: Vec<_> = vault.notes().collect();
     notes.sort_by(|a, b| a.1.rel.cmp(&b.1.rel));
     let mut summary = Summary {

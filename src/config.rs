@@ -371,10 +371,13 @@ impl CitationSettings {
                 };
                 for (k, v) in map {
                     match (k.as_str(), v.as_str()) {
-                        ("literatureNoteFolder", Some(folder)) => {
+                        ("literatureNoteFolder", Some(folder)) if inside_vault(folder) => {
                             self.literature.folder = folder.to_string()
                         }
-                        ("literatureNoteName", Some(name)) if name.contains("{key}") => {
+                        // A separator would make the name a path (`../../{key}`).
+                        ("literatureNoteName", Some(name))
+                            if name.contains("{key}") && !name.contains(['/', '\\']) =>
+                        {
                             self.literature.name = name.to_string()
                         }
                         _ => problems.push(format!(
@@ -387,6 +390,13 @@ impl CitationSettings {
             _ => None,
         }
     }
+}
+
+/// Whether a configured folder names a folder inside the vault: relative, without `..`.
+fn inside_vault(folder: &str) -> bool {
+    !folder.starts_with(['/', '~'])
+        && !folder.contains(['\\', ':'])
+        && folder.split('/').all(|part| part != "..")
 }
 
 /// Where new literature notes go and how they are named.

@@ -5,6 +5,7 @@ pub mod cache;
 pub mod check;
 pub mod config;
 pub mod features;
+pub mod graph;
 pub mod index;
 pub mod loader;
 pub mod lsp;

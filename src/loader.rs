@@ -4,11 +4,11 @@
 
 use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use rayon::prelude::*;
 
 use crate::cache::Cache;
+use crate::cache::stamp::{stamp_of, unchanged};
 use crate::index::{Dialect, Note, Stamp, Vault, is_note_path};
 use crate::sources::load::{is_bibliography_path, read, resolve_path};
 use crate::sources::{Bibliography, Origin};
@@ -163,46 +163,6 @@ pub fn read_note(path: &Path) -> Result<Note, Skipped> {
     Ok(note)
 }
 
-/// How long after a file's modification a later write may still leave its time unchanged:
-/// file system clocks tick in milliseconds to seconds (FAT: 2 s).
-const RACY_WINDOW: Duration = Duration::from_secs(3);
-
-/// Nanoseconds since the epoch of a file's modification, `None` where the platform has none.
-fn mtime_ns(meta: &std::fs::Metadata) -> Option<i128> {
-    let modified = meta.modified().ok()?;
-    Some(match modified.duration_since(UNIX_EPOCH) {
-        Ok(after) => after.as_nanos() as i128,
-        Err(before) => -(before.duration().as_nanos() as i128),
-    })
-}
-
-/// The stamp of `bytes`, read from a file whose metadata, taken just before the read, is `meta`.
-fn stamp_of(meta: &std::fs::Metadata, bytes: &[u8]) -> Stamp {
-    let mtime = mtime_ns(meta);
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos() as i128);
-    Stamp {
-        mtime_ns: mtime.unwrap_or(i128::MIN),
-        size: meta.len(),
-        hash: xxhash_rust::xxh3::xxh3_64(bytes),
-        // Recently modified, or changed while being read: only the content can vouch for it.
-        racy: mtime.is_none_or(|m| now - m < RACY_WINDOW.as_nanos() as i128)
-            || bytes.len() as u64 != meta.len(),
-    }
-}
-
-/// Whether the file at `path`, a plain file (not a symlink), still holds what `stamp` saw.
-fn unchanged(path: &Path, stamp: &Stamp) -> bool {
-    let Ok(meta) = std::fs::symlink_metadata(path) else {
-        return false;
-    };
-    !stamp.racy
-        && meta.file_type().is_file()
-        && meta.len() == stamp.size
-        && mtime_ns(&meta) == Some(stamp.mtime_ns)
-}
-
 /// Decode a note's bytes: binary data is refused, UTF-16 with a byte order mark is decoded,
 /// invalid UTF-8 is replaced and logged.
 pub fn note_from_bytes(path: &Path, bytes: Vec<u8>) -> Result<Note, Skipped> {
@@ -352,7 +312,10 @@ pub fn load_cached(
         },
         || {
             let cached = cache.and_then(Cache::load);
-            tracing::debug!("read the on-disk index in {} ms", started.elapsed().as_millis());
+            tracing::debug!(
+                "read the on-disk index in {} ms",
+                started.elapsed().as_millis()
+            );
             cached
         },
     );
@@ -437,7 +400,10 @@ pub fn load_cached(
         }
     }
     usage.vanished = cached.map_or(0, |c| c.notes.len());
-    tracing::debug!("notes checked and read in {} ms", started.elapsed().as_millis());
+    tracing::debug!(
+        "notes checked and read in {} ms",
+        started.elapsed().as_millis()
+    );
     if usage.found {
         tracing::info!(
             "on-disk index: {} notes unchanged ({} of them touched), {} read, {} gone",
@@ -469,6 +435,33 @@ impl Loaded {
         }
         (vault, self.skipped)
     }
+}
+
+/// Load the vault at `root` (canonical) as the CLI commands see it: its settings (exclusions,
+/// bibliographies, alias fallback) applied, problems with them logged.
+pub fn load_configured(root: &Path) -> (crate::config::Config, Vault, Vec<Skipped>) {
+    let (config, problems) = crate::config::Config::load(Some(root));
+    for problem in &problems {
+        tracing::warn!("configuration: {problem}");
+    }
+    let roots = vec![root.to_path_buf()];
+    let exclude = Exclude::new(&roots, &config.exclude);
+    let cache = config.index_cache.then(|| Cache::locate(&roots)).flatten();
+    let (loaded, usage) = load_cached(&roots, &exclude, &|_, _| {}, cache.as_ref());
+    let (mut vault, skipped) = loaded.into_vault(roots);
+    load_bibliographies(&mut vault, &config.citations.bibliography);
+    vault.alias_fallback = config.alias_fallback;
+    // Written before the command's work, so that the next run (CI, a pre-commit hook) starts
+    // from it.
+    if let Some(cache) = cache.filter(|_| usage.is_stale()) {
+        if let Err(err) = cache.save(|| &vault) {
+            tracing::warn!(
+                "on-disk index not written to {}: {err}",
+                cache.file().display()
+            );
+        }
+    }
+    (config, vault, skipped)
 }
 
 /// Load a vault in one call, for the CLI and tests: notes, attachments and bibliographies.

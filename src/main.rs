@@ -1,5 +1,5 @@
 //! The `notegraph` binary: `lsp` (the default) serves the language server over stdio; `check`
-//! reports broken and ambiguous links in a vault.
+//! reports broken and ambiguous links in a vault; `graph` writes the vault's graph.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -11,9 +11,13 @@ Usage:
   notegraph check [DIR] [--format text|json]
                                      report broken and ambiguous links in the vault at DIR
                                      (default: the current folder); exits 1 when links are broken
+  notegraph graph [DIR] [--format html|json|dot|graphml] [--out FILE] [--note PATH [--depth N]]
+                                     write the vault's graph (default html, to stdout): an
+                                     interactive page, or data for tools; --note gives the local
+                                     graph of one note, --depth links around it (default 2)
   notegraph --version | --help
 
-Logging goes to stderr; set NOTEGRAPH_LOG=debug|info|warn|error (default info).";
+Logging goes to stderr; set NOTEGRAPH_LOG=trace|debug|info|warn|error (default warn).";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -80,6 +84,12 @@ fn main() -> ExitCode {
                 }
             }
         }
+        Some("graph") => {
+            args.next();
+            // Configuration problems and, with NOTEGRAPH_LOG=debug, timings, on stderr.
+            notegraph::lsp::init_logging();
+            graph(args.collect())
+        }
         Some("--version") | Some("-V") => {
             println!("notegraph {}", env!("CARGO_PKG_VERSION"));
             ExitCode::SUCCESS
@@ -90,6 +100,86 @@ fn main() -> ExitCode {
         }
         Some(other) => {
             eprintln!("notegraph: unknown command {other:?}\n\n{USAGE}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// `notegraph graph`: parse the arguments, write the graph to `--out` or stdout.
+fn graph(args: Vec<&str>) -> ExitCode {
+    use notegraph::graph::command::{DEFAULT_DEPTH, Format, Request};
+    let usage = |msg: String| {
+        eprintln!("notegraph graph: {msg}\n\n{USAGE}");
+        ExitCode::from(2)
+    };
+    let mut dir = None;
+    let mut out = None;
+    let mut depth = None;
+    let mut request = Request {
+        format: Format::Html,
+        note: None,
+        depth: DEFAULT_DEPTH,
+        options: Default::default(),
+    };
+    let mut args = args.into_iter();
+    while let Some(arg) = args.next() {
+        // `--opt=value` and `--opt value` alike.
+        let (name, inline) = match arg.split_once('=') {
+            Some((n, v)) if n.starts_with("--") => (n, Some(v)),
+            _ => (arg, None),
+        };
+        let mut value = |name: &str| inline.or_else(|| args.next()).ok_or(name.to_string());
+        match name {
+            "--format" => match value(name).map(Format::parse) {
+                Ok(Some(f)) => request.format = f,
+                Ok(None) | Err(_) => {
+                    return usage("--format takes html, json, dot or graphml".into());
+                }
+            },
+            "--out" | "-o" => match value(name) {
+                Ok(v) => out = Some(PathBuf::from(v)),
+                Err(_) => return usage("--out takes a file".into()),
+            },
+            "--note" => match value(name) {
+                Ok(v) => request.note = Some(v.to_string()),
+                Err(_) => return usage("--note takes a note's path".into()),
+            },
+            "--depth" => match value(name).map(str::parse::<u32>) {
+                Ok(Ok(d)) if d >= 1 => depth = Some(d),
+                _ => return usage("--depth takes a whole number from 1".into()),
+            },
+            "--no-tags" => request.options.no_tags = true,
+            a if a.starts_with('-') => return usage(format!("unknown option {a:?}")),
+            a if dir.is_none() => dir = Some(PathBuf::from(a)),
+            a => return usage(format!("one folder only, got a second: {a:?}")),
+        }
+    }
+    if let Some(d) = depth {
+        if request.note.is_none() {
+            return usage("--depth needs --note".into());
+        }
+        request.depth = d;
+    }
+    let dir = dir.unwrap_or_else(|| PathBuf::from("."));
+    if !dir.is_dir() {
+        eprintln!("notegraph graph: {} is not a folder", dir.display());
+        return ExitCode::from(2);
+    }
+    // Into memory first: a failed run leaves no half-written file behind.
+    let mut buf = Vec::new();
+    if let Err(err) = notegraph::graph::command::run(&dir, &request, &mut buf) {
+        eprintln!("notegraph graph: {err}");
+        return ExitCode::from(2);
+    }
+    let written = match &out {
+        Some(path) => std::fs::write(path, &buf),
+        None => std::io::Write::write_all(&mut std::io::stdout().lock(), &buf),
+    };
+    match written {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            let to = out.map_or("stdout".to_string(), |p| p.display().to_string());
+            eprintln!("notegraph graph: cannot write {to}: {err}");
             ExitCode::from(2)
         }
     }

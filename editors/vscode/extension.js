@@ -59,6 +59,30 @@ function spawnServer(s) {
     });
 }
 
+// The language client shows a notification of its own when a start fails ("couldn't create
+// connection to server", with Node's stack trace), forced past revealOutputChannelOn. start()
+// says it once, clearly and with buttons; so while a start runs, the client's errors go to the
+// output channel only.
+class NotegraphClient extends LanguageClient {
+  constructor(...args) {
+    super(...args);
+    this.quietErrors = false;
+  }
+
+  error(message, data, showNotification) {
+    super.error(message, data, this.quietErrors ? false : showNotification);
+  }
+}
+
+// What went wrong starting `command`, for a person: Node's error codes mean little to users.
+function startFailure(command, err) {
+  const code = err && typeof err === 'object' ? err.code : undefined;
+  if (code === 'ENOENT') return `the language server "${command}" was not found`;
+  if (code === 'EACCES') return `the language server "${command}" cannot be run (not executable)`;
+  const message = err instanceof Error ? err.message : String(err);
+  return `the language server "${command}" did not start (${message})`;
+}
+
 // The server's own settings, as VS Code setting keys under `notegraph.` (see package.json). The
 // others (path, logLevel, trace.server) are the extension's and never go to the server, which
 // would report them as unknown.
@@ -123,24 +147,35 @@ async function start() {
       },
     },
   };
-  client = new LanguageClient('notegraph', 'notegraph', serverOptions, clientOptions);
+  const started = new NotegraphClient('notegraph', 'notegraph', serverOptions, clientOptions);
+  client = started;
   try {
-    await client.start();
+    started.quietErrors = true;
+    await started.start();
     log('info', 'notegraph started');
   } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
-    log('error', `could not start ${s.command}: ${message}`);
-    const choice = await vscode.window.showErrorMessage(
-      `notegraph: could not start the language server "${s.command}" (${message}). ` +
-        'Install it with `cargo install --path .` in the notegraph repository, or set notegraph.path.',
-      'Open Settings',
-      'Show Output'
-    );
-    if (choice === 'Open Settings') {
-      vscode.commands.executeCommand('workbench.action.openSettings', 'notegraph.path');
-    } else if (choice === 'Show Output') {
-      output.show();
-    }
+    const what = startFailure(s.command, err);
+    // (The client has logged the error with its stack trace just above.)
+    log('error', `could not start: ${what}`);
+    if (client === started) client = undefined; // nothing to stop, and no requests to send
+    // Not awaited: activation must not wait for the user to dismiss the message.
+    vscode.window
+      .showErrorMessage(
+        // Plain text: notifications show backticks as they are.
+        `notegraph: ${what}. Install it with "cargo install --path ." in the notegraph ` +
+          'repository, or set notegraph.path to the binary.',
+        'Open Settings',
+        'Show Output'
+      )
+      .then((choice) => {
+        if (choice === 'Open Settings') {
+          vscode.commands.executeCommand('workbench.action.openSettings', 'notegraph.path');
+        } else if (choice === 'Show Output') {
+          output.show();
+        }
+      });
+  } finally {
+    started.quietErrors = false;
   }
 }
 
@@ -175,6 +210,26 @@ async function restart() {
   await start();
 }
 
+/**
+ * Asks the server to write the graph page and open it in the browser (`notegraph.showGraph`).
+ * The language client already binds the server's own command id to one that takes raw
+ * arguments; these palette commands fill them in: the active note and depth 2, or the vault.
+ * @param {boolean} local
+ */
+async function showGraph(local) {
+  if (!client) {
+    vscode.window.showErrorMessage('notegraph: the language server is not running.');
+    return;
+  }
+  const editor = vscode.window.activeTextEditor;
+  const note = local && editor && editor.document.uri.scheme === 'file' ? editor.document.uri.toString() : 'vault';
+  try {
+    await client.sendRequest('workspace/executeCommand', { command: 'notegraph.showGraph', arguments: [note, 2] });
+  } catch (err) {
+    vscode.window.showErrorMessage(`notegraph: could not show the graph: ${err instanceof Error ? err.message : err}`);
+  }
+}
+
 /** @param {vscode.ExtensionContext} context */
 async function activate(context) {
   output = vscode.window.createOutputChannel('notegraph', { log: true });
@@ -182,6 +237,8 @@ async function activate(context) {
     output,
     vscode.commands.registerCommand('notegraph.restartServer', restart),
     vscode.commands.registerCommand('notegraph.showOutput', () => output.show()),
+    vscode.commands.registerCommand('notegraph.showLocalGraph', () => showGraph(true)),
+    vscode.commands.registerCommand('notegraph.showVaultGraph', () => showGraph(false)),
     vscode.workspace.onDidChangeConfiguration((event) => {
       if (['path', 'logLevel'].some((k) => event.affectsConfiguration(`notegraph.${k}`))) {
         // Another binary or log level: a new process.

@@ -2,10 +2,12 @@
 //! for a heading link, the block for a block link), bounded — with its aliases, tags and
 //! backlink count; and a count of notes for a tag.
 
+use pulldown_cmark::{Event, Parser, Tag};
+
 pub use super::Hover;
 use super::{citations, link_at};
 use crate::index::{Anchor, Broken, FileId, Missing, Resolved, Vault, keys};
-use crate::syntax::{Span, floor_boundary};
+use crate::syntax::{Heading, Span, cmark_options, floor_boundary};
 
 /// Previews stop after this many lines or bytes, at a line boundary.
 const PREVIEW_LINES: usize = 40;
@@ -134,8 +136,8 @@ pub(crate) fn describe(vault: &Vault, resolved: &Resolved, warning: Option<Strin
         }
         Anchor::Block(i) => note.syntax.blocks[i].block,
     };
-    let body = &text[section.start..section.end];
-    let preview = bounded(body);
+    let body = preview_source(text, section, &note.syntax.headings);
+    let preview = bounded(&body);
     if !preview.trim().is_empty() {
         out.push_str("\n\n---\n\n");
         out.push_str(preview.trim_end());
@@ -146,6 +148,122 @@ pub(crate) fn describe(vault: &Vault, resolved: &Resolved, warning: Option<Strin
         }
     }
     out
+}
+
+/// The section `text[section]` as the preview shows it. Its headings become bold lines set apart
+/// by blank lines: full-size headings are heavy in a popup, and a bold line touching text would
+/// join that paragraph. HTML comments are dropped: they are notes to the writer, and some editors
+/// (Neovim) show them raw; a line left blank by a dropped comment goes too.
+fn preview_source(text: &str, section: Span, headings: &[Heading]) -> String {
+    enum Edit {
+        HeadingStart,
+        HeadingEnd,
+        Drop,
+    }
+    let mut edits: Vec<(Span, Edit)> = Vec::new();
+    for h in headings.iter().filter(|h| section.contains_span(h.span)) {
+        if h.text_span.is_empty() || !h.span.contains_span(h.text_span) {
+            // `#` alone: nothing to show in bold.
+            edits.push((h.span, Edit::Drop));
+        } else {
+            let start = Span::new(h.span.start, h.text_span.start);
+            edits.push((start, Edit::HeadingStart));
+            edits.push((Span::new(h.text_span.end, h.span.end), Edit::HeadingEnd));
+        }
+    }
+    edits.extend(
+        html_comments(text, section)
+            .into_iter()
+            .map(|c| (c, Edit::Drop)),
+    );
+    edits.sort_by_key(|(span, _)| (span.start, span.end));
+
+    // Offsets in `out` where a bold heading starts and where something was dropped.
+    let mut heading_starts = Vec::new();
+    let mut drops = Vec::new();
+    let mut out = String::with_capacity(section.len());
+    let mut at = section.start;
+    let mut bold = false;
+    for (span, edit) in edits {
+        // A heading's end closes the bold its start opened, whatever an overlapping edit took;
+        // any other edit overlapping an earlier one is left out (the first one wins).
+        if matches!(edit, Edit::HeadingEnd) {
+            if !bold {
+                continue;
+            }
+        } else if span.start < at {
+            continue;
+        }
+        if span.start >= at {
+            out.push_str(&text[at..span.start]);
+        }
+        match edit {
+            Edit::HeadingStart => {
+                heading_starts.push(out.len());
+                out.push_str("**");
+                bold = true;
+            }
+            Edit::HeadingEnd => {
+                out.push_str("**");
+                bold = false;
+            }
+            Edit::Drop => drops.push(out.len()),
+        }
+        at = at.max(span.end);
+    }
+    out.push_str(&text[at.min(section.end)..section.end]);
+
+    let mut result = String::with_capacity(out.len() + 2 * heading_starts.len());
+    let (mut previous_blank, mut previous_heading) = (true, false);
+    let mut start = 0;
+    for line in out.split_inclusive('\n') {
+        let content_end = start + line.trim_end_matches(['\n', '\r']).len();
+        let within = |offsets: &[usize]| {
+            let i = offsets.partition_point(|&o| o < start);
+            offsets[i..]
+                .iter()
+                .take_while(|&&o| o <= content_end)
+                .copied()
+                .next()
+        };
+        let blank = line.trim().is_empty();
+        let heading = within(&heading_starts).is_some_and(|h| out[start..h].trim().is_empty());
+        if !(blank && within(&drops).is_some()) {
+            if (heading && !previous_blank) || (previous_heading && !blank) {
+                result.push('\n');
+            }
+            result.push_str(line);
+            previous_blank = blank;
+            previous_heading = heading;
+        }
+        start += line.len();
+    }
+    result
+}
+
+/// HTML comments in `text[section]` outside code: `<!-- … -->`, or to the end of their HTML if
+/// never closed. Found by CommonMark's rules, so a `<!--` in code stays.
+fn html_comments(text: &str, section: Span) -> Vec<Span> {
+    let slice = &text[section.start..section.end];
+    if !slice.contains("<!--") {
+        return Vec::new();
+    }
+    let mut comments = Vec::new();
+    for (event, html) in Parser::new_ext(slice, cmark_options()).into_offset_iter() {
+        if !matches!(event, Event::Start(Tag::HtmlBlock) | Event::InlineHtml(_)) {
+            continue;
+        }
+        let mut at = html.start;
+        while let Some(open) = slice[at..html.end].find("<!--") {
+            let start = at + open;
+            let end = slice[start + 4..html.end]
+                .find("-->")
+                .map_or(html.end, |close| start + 4 + close + 3);
+            comments.push(Span::new(start, end).shift(section.start));
+            at = end;
+        }
+    }
+    comments
 }
 
 /// The start of `text`, at most `PREVIEW_LINES` lines and `PREVIEW_BYTES` bytes, cut at a line end.
@@ -250,7 +368,7 @@ Body text with #inline tag.
 //- /c.md
 [[target]] and [[The Target]]
 "####,
-            expect![[r####"
+            expect![[r#"
                 a.md 1:6-1:16 "[[Target]]"
                 **Target** — `Target.md`
 
@@ -258,8 +376,9 @@ Body text with #inline tag.
 
                 ---
 
-                # Target
-                Body text with #inline tag."####]],
+                **Target**
+
+                Body text with #inline tag."#]],
         );
     }
 
@@ -287,9 +406,12 @@ three
 
                 ---
 
-                ## Two
+                **Two**
+
                 two
-                ### Two point five
+
+                **Two point five**
+
                 deeper"#]],
         );
     }
@@ -356,6 +478,89 @@ text
         let h = hover(&f.vault, file, offset).expect("hover");
         assert!(h.markdown.contains("line 40\n\n…"), "{}", h.markdown);
         assert!(!h.markdown.contains("line 41"));
+    }
+
+    #[test]
+    fn preview_headings_are_bold_lines_apart_from_their_text() {
+        // ATX with closing hashes, setext, text touching a heading on either side, an empty
+        // heading, and a `#` line in code that is no heading.
+        check(
+            r####"
+//- /a.md
+[[Ta$0rget]]
+//- /Target.md
+# Target ##
+Intro right under the title.
+Last line before
+## Details
+Setext title
+------------
+```
+# not a heading
+```
+#
+end
+"####,
+            expect![[r#"
+                a.md 1:1-1:11 "[[Target]]"
+                **Target** — `Target.md`
+
+                1 backlink
+
+                ---
+
+                **Target**
+
+                Intro right under the title.
+                Last line before
+
+                **Details**
+
+                **Setext title**
+
+                ```
+                # not a heading
+                ```
+                end"#]],
+        );
+    }
+
+    #[test]
+    fn preview_drops_html_comments_but_not_code() {
+        check(
+            r####"
+//- /a.md
+[[Ta$0rget]]
+//- /Target.md
+<!-- A note to myself, on its own line. -->
+# Target
+Text <!-- inline --> goes on.
+<!--
+several
+lines
+-->
+Kept: `<!-- in code -->`, and <!-- across
+two lines --> this.
+```html
+<!-- in a fence -->
+```
+"####,
+            expect![[r#"
+                a.md 1:1-1:11 "[[Target]]"
+                **Target** — `Target.md`
+
+                1 backlink
+
+                ---
+
+                **Target**
+
+                Text  goes on.
+                Kept: `<!-- in code -->`, and  this.
+                ```html
+                <!-- in a fence -->
+                ```"#]],
+        );
     }
 
     #[test]

@@ -41,11 +41,14 @@ pub struct WorkspaceChange {
 }
 
 impl WorkspaceChange {
+    /// Add an edit. Constant time: a rename can push hundreds of thousands of edits into one
+    /// file, so a second edit of the same span is dropped by [`WorkspaceChange::finish`], not
+    /// looked for here.
     pub(crate) fn push(&mut self, file: FileId, span: Span, text: String) {
-        let edits = self.edits.entry(file).or_default();
-        if !edits.iter().any(|e| e.span == span) {
-            edits.push(TextEdit { span, text });
-        }
+        self.edits
+            .entry(file)
+            .or_default()
+            .push(TextEdit { span, text });
     }
 
     fn merge(&mut self, other: WorkspaceChange) {
@@ -57,9 +60,13 @@ impl WorkspaceChange {
         self.ops.extend(other.ops);
     }
 
-    fn finish(mut self) -> WorkspaceChange {
+    /// Sort each file's edits and keep the first edit pushed for each span. Every change a
+    /// feature returns has been through this.
+    pub(crate) fn finish(mut self) -> WorkspaceChange {
         for edits in self.edits.values_mut() {
+            // Stable: among edits of one span, the first pushed comes first and is kept.
             edits.sort_by_key(|e| e.span);
+            edits.dedup_by_key(|e| e.span);
         }
         self
     }
@@ -206,6 +213,75 @@ pub fn rename(
 /// would break a wikilink to it.
 const BAD_NAME_CHARS: &[char] = &['\\', ':', '*', '?', '"', '<', '>', '|', '#', '^', '[', ']'];
 
+/// The longest file name most file systems take, in bytes.
+const MAX_FILE_NAME: usize = 255;
+
+/// Characters that end a line somewhere: a name or heading holding one would be cut in two
+/// by the links that name it (a wikilink never spans a line break).
+fn breaks_lines(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{2028}' | '\u{2029}')
+}
+
+/// Why `part` cannot be one folder or file name of a path in the vault (`ext` is the file
+/// extension it gets, for the length), if it cannot.
+pub(crate) fn unusable_name(part: &str, ext: &str) -> Option<String> {
+    let shown = part.escape_debug();
+    if part.is_empty() || part == "." || part == ".." || part.starts_with('.') {
+        return Some(format!(
+            "`{shown}` is not a usable name: empty, `.` or `..` parts and names starting with `.` \
+             are not allowed"
+        ));
+    }
+    if let Some(c) = part
+        .chars()
+        .find(|c| BAD_NAME_CHARS.contains(c) || *c == '/' || breaks_lines(*c))
+    {
+        return Some(format!(
+            "`{shown}` holds `{}`, which a note name cannot hold (links could not name it)",
+            c.escape_debug()
+        ));
+    }
+    if part.len() + ext.len() > MAX_FILE_NAME {
+        return Some(format!(
+            "a name of {} bytes is too long: file names hold at most {MAX_FILE_NAME}",
+            part.len() + ext.len()
+        ));
+    }
+    None
+}
+
+/// The path of a file an edit creates at `folder/name.md` in workspace folder `root`, when it
+/// lies inside that folder: each part of `folder` and `name` a plain name (no `..`, no
+/// absolute or drive part, no separator inside `name`). Folder and name may come from the
+/// vault's own settings, which whoever wrote the vault controls.
+pub(crate) fn new_file_in(
+    vault: &Vault,
+    root: usize,
+    folder: &str,
+    name: &str,
+) -> Result<PathBuf, String> {
+    let base = vault.roots().get(root).ok_or("no such workspace folder")?;
+    if folder.starts_with('/') || folder.starts_with('~') {
+        return Err(format!("`{folder}` is not a folder inside the vault"));
+    }
+    let mut path = base.clone();
+    for part in folder.split('/').filter(|p| !p.is_empty()) {
+        if let Some(why) = unusable_name(part, "") {
+            return Err(format!("folder `{folder}`: {why}"));
+        }
+        path.push(part);
+    }
+    if let Some(why) = unusable_name(name, ".md") {
+        return Err(why);
+    }
+    path.push(format!("{name}.md"));
+    // The same check every read of the vault passes: inside the folder, no `..` step.
+    match vault.locate(&path) {
+        Some((r, _)) if r == root => Ok(path),
+        _ => Err(format!("{} is outside the vault", path.display())),
+    }
+}
+
 /// Rename note `id` to `new_name` (a name, or a root-relative path to move it as well), with
 /// every link to it.
 pub fn rename_note(
@@ -220,17 +296,10 @@ pub fn rename_note(
         return Err("a note needs a name".to_string());
     }
     let segments: Vec<&str> = new_name.trim_start_matches('/').split('/').collect();
-    for segment in &segments {
-        if segment.is_empty() || *segment == "." || *segment == ".." || segment.starts_with('.') {
-            return Err(format!(
-                "`{new_name}` is not a usable name: empty, `.` or `..` parts and names starting \
-                 with `.` are not allowed"
-            ));
-        }
-        if let Some(c) = segment.chars().find(|c| BAD_NAME_CHARS.contains(c)) {
-            return Err(format!(
-                "`{new_name}` holds `{c}`, which a note name cannot hold (links could not name it)"
-            ));
+    let last = segments.len() - 1;
+    for (i, segment) in segments.iter().enumerate() {
+        if let Some(why) = unusable_name(segment, if i == last { ".md" } else { "" }) {
+            return Err(why);
         }
     }
     let root = &vault.roots()[file.root];
@@ -398,11 +467,19 @@ pub fn rename_heading(
     }
     if let Some(c) = new_text
         .chars()
-        .find(|c| matches!(c, '[' | ']' | '#' | '|' | '^' | '\n' | '\r'))
+        .find(|c| matches!(c, '[' | ']' | '#' | '|' | '^') || breaks_lines(*c))
     {
         return Err(format!(
-            "`{new_text}` holds `{}`, which links to a heading cannot hold",
-            c.escape_default()
+            "`{}` holds `{}`, which links to a heading cannot hold",
+            new_text.escape_debug(),
+            c.escape_debug()
+        ));
+    }
+    if new_text.len() > MAX_FILE_NAME {
+        // Links carry the heading: past a file name's length, some tools cut them.
+        return Err(format!(
+            "a heading of {} bytes is too long to link to: at most {MAX_FILE_NAME}",
+            new_text.len()
         ));
     }
     let note = vault.note(note_id).ok_or("not a note")?;
@@ -493,5 +570,7 @@ pub fn rename_tag(vault: &Vault, old: &str, new_name: &str) -> Result<WorkspaceC
 
 #[cfg(test)]
 mod dendron_tests;
+#[cfg(test)]
+mod hostile_tests;
 #[cfg(test)]
 pub(crate) mod tests;

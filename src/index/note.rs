@@ -27,6 +27,19 @@ impl Note {
     }
 }
 
+impl Note {
+    /// `text` from an editor's buffer, parsed. It keeps the stamp of `disk` (the note as read
+    /// from the disk) when it is the same text — a buffer just opened, or saved —, so that
+    /// the on-disk index still covers the note.
+    pub fn parse_over(text: String, disk: Option<&Note>) -> Note {
+        let mut note = Note::parse(text);
+        note.stamp = disk
+            .filter(|old| old.text == note.text)
+            .and_then(|old| old.stamp);
+        note
+    }
+}
+
 /// What identifies a file's content without reading it: modification time and size, as the
 /// file system reported them just before the read, and a hash of the bytes read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

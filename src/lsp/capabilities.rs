@@ -60,7 +60,7 @@ pub fn server_capabilities(utf8: bool) -> ServerCapabilities {
             ..CodeActionOptions::default()
         })),
         execute_command_provider: Some(ExecuteCommandOptions {
-            commands: vec![OPEN_COMMAND.to_string()],
+            commands: vec![OPEN_COMMAND.to_string(), GRAPH_COMMAND.to_string()],
             ..ExecuteCommandOptions::default()
         }),
         rename_provider: Some(OneOf::Right(RenameOptions {
@@ -95,3 +95,7 @@ pub const TOKEN_TYPES: [&str; 4] = ["link", "unresolvedLink", "ambiguousLink", "
 
 /// The command a "create note" action runs after its edit: show the new note.
 pub const OPEN_COMMAND: &str = "notegraph.open";
+
+/// Write the graph page (arguments: a note URI or `"vault"`, and a depth) and open it in the
+/// browser.
+pub const GRAPH_COMMAND: &str = "notegraph.showGraph";

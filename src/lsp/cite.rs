@@ -81,13 +81,20 @@ pub(in crate::lsp) fn refresh_bibliography(state: &State, path: &Path) {
     if !path.is_file() {
         return;
     }
-    match load::read(path, origin, label) {
-        Some(bib) => state.write().sources.set_bibliography(bib),
+    let read = load::read(path, origin, label);
+    // An open bibliography's buffer is its truth, even if the editor opened it while the disk
+    // text was read.
+    let Some(mut vault) = state.write_unless_open(path) else {
+        return;
+    };
+    match read {
+        Some(bib) => vault.sources.set_bibliography(bib),
         // A `.json` rewritten into something that is not CSL is no bibliography any more.
         None => {
-            state.write().sources.remove_bibliography(path);
+            vault.sources.remove_bibliography(path);
         }
     }
+    drop(vault);
     // Completion candidates are built here, under a read lock and off the request path.
     state.read().sources.key_candidates();
 }
@@ -104,20 +111,47 @@ pub(in crate::lsp) fn reindex_bibliography_buffer(state: &State, path: &Path, te
         if !is_bibliography(state, &vault, path) {
             return false;
         }
-        let origin = vault
-            .sources
-            .bibliography(path)
-            .map_or(crate::sources::Origin::Discovered, |b| b.origin);
-        (origin, crate::loader::bibliography_label(&vault, path))
+        buffer_origin(&vault, path)
     };
-    match load::parse(path, text, origin, label) {
-        Some(bib) => state.write().sources.set_bibliography(bib),
-        None => {
-            state.write().sources.remove_bibliography(path);
-        }
-    }
+    let parsed = load::parse(path, text, origin, label);
+    store_buffer(&mut state.write(), path, parsed);
     state.read().sources.key_candidates();
     true
+}
+
+/// [`reindex_bibliography_buffer`] into a vault being installed (under its write lock): a
+/// fresh index read the disk, but an open bibliography's buffer is newer. Returns whether
+/// `path` is a bibliography.
+pub(in crate::lsp) fn bibliography_buffer_into(
+    state: &State,
+    vault: &mut Vault,
+    path: &Path,
+    text: &str,
+) -> bool {
+    if crate::index::is_note_path(path) || !is_bibliography(state, vault, path) {
+        return false;
+    }
+    let (origin, label) = buffer_origin(vault, path);
+    let parsed = load::parse(path, text, origin, label);
+    store_buffer(vault, path, parsed);
+    true
+}
+
+fn buffer_origin(vault: &Vault, path: &Path) -> (crate::sources::Origin, String) {
+    let origin = vault
+        .sources
+        .bibliography(path)
+        .map_or(crate::sources::Origin::Discovered, |b| b.origin);
+    (origin, crate::loader::bibliography_label(vault, path))
+}
+
+fn store_buffer(vault: &mut Vault, path: &Path, parsed: Option<crate::sources::Bibliography>) {
+    match parsed {
+        Some(bib) => vault.sources.set_bibliography(bib),
+        None => {
+            vault.sources.remove_bibliography(path);
+        }
+    }
 }
 
 impl Server {

@@ -32,6 +32,15 @@ enum Message {
     Request(Request),
 }
 
+/// The most bytes one message may hold: past this, its body is skipped unread. A buffer a
+/// user edits is far smaller (notes over 16 MB are not indexed).
+const MAX_MESSAGE_BYTES: usize = 64 << 20;
+
+/// The most JSON values (arrays, objects, elements) one message may hold. Each costs tens of
+/// bytes in every parse of it (here, in the transport, in the handler's params), so 20 MB of
+/// `[],` took gigabytes; the largest real messages (thousands of file events) hold far fewer.
+const MAX_JSON_VALUES: usize = 1 << 18;
+
 /// A well-formed message and what kind it is.
 struct Frame {
     bytes: Vec<u8>,
@@ -110,6 +119,21 @@ async fn read_frames(input: impl AsyncRead + Unpin, frames: mpsc::UnboundedSende
                 return;
             }
         };
+        if length > MAX_MESSAGE_BYTES {
+            tracing::error!(
+                "dropped a message of {length} bytes, more than the {MAX_MESSAGE_BYTES} one \
+                 message may hold"
+            );
+            let skipped = tokio::io::copy(
+                &mut (&mut input).take(length as u64),
+                &mut tokio::io::sink(),
+            )
+            .await;
+            if skipped.is_ok_and(|n| n == length as u64) {
+                continue;
+            }
+            return;
+        }
         let mut body = Vec::new();
         match (&mut input)
             .take(length as u64)
@@ -181,10 +205,40 @@ async fn read_headers(
     }
 }
 
-/// The message in `body`, or why the transport would refuse it.
+/// The message in `body`, or why the transport would refuse it (or why it costs too much to
+/// parse).
 fn check(body: &[u8]) -> Result<Message, String> {
+    let values = json_values(body);
+    if values > MAX_JSON_VALUES {
+        return Err(format!(
+            "it holds {values} JSON values, more than the {MAX_JSON_VALUES} one message may hold"
+        ));
+    }
     let text = std::str::from_utf8(body).map_err(|e| format!("not UTF-8: {e}"))?;
     serde_json::from_str::<Message>(text).map_err(|e| format!("not a JSON-RPC message: {e}"))
+}
+
+/// About how many values JSON text holds: its arrays, objects and separators outside strings.
+/// One pass over the bytes, nothing allocated.
+fn json_values(body: &[u8]) -> usize {
+    let (mut count, mut in_string, mut escaped) = (0, false, false);
+    for &b in body {
+        if in_string {
+            match (escaped, b) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+        } else {
+            match b {
+                b'"' => in_string = true,
+                b'[' | b'{' | b',' => count += 1,
+                _ => {}
+            }
+        }
+    }
+    count
 }
 
 #[cfg(test)]
@@ -219,6 +273,38 @@ mod tests {
         assert_eq!(
             String::from_utf8(output).unwrap(),
             String::from_utf8(expected).unwrap()
+        );
+    }
+
+    #[tokio::test]
+    async fn messages_that_would_cost_too_much_to_parse_are_dropped_and_reading_goes_on() {
+        let good = br#"{"jsonrpc":"2.0","id":1,"method":"shutdown"}"#;
+        // Small arrays: little text, a value each.
+        let mut arrays = br#"{"jsonrpc":"2.0","id":2,"method":"x","params":["#.to_vec();
+        arrays.extend("[],".repeat(MAX_JSON_VALUES).as_bytes());
+        arrays.extend(b"[]]}");
+        // Just under the bound, in strings that hold brackets: passes.
+        let mut fits = br#"{"jsonrpc":"2.0","id":3,"method":"x","params":["[,{\"","#.to_vec();
+        fits.extend("0,".repeat(MAX_JSON_VALUES - 8).as_bytes());
+        fits.extend(b"0]}");
+        let huge = MAX_MESSAGE_BYTES + 1;
+        // Streamed, never held: the body of an oversized message is skipped as it arrives.
+        let input = std::io::Cursor::new(frame(&arrays))
+            .chain(std::io::Cursor::new(
+                format!("Content-Length: {huge}\r\n\r\n").into_bytes(),
+            ))
+            .chain(tokio::io::repeat(b' ').take(huge as u64))
+            .chain(std::io::Cursor::new(frame(&fits)))
+            .chain(std::io::Cursor::new(frame(good)));
+        let mut output = Vec::new();
+        let (_ready, ready_rx) = watch::channel(true);
+        forward(input, &mut output, ready_rx).await;
+        let mut expected = frame(&fits);
+        expected.extend(frame(good));
+        assert!(
+            output == expected,
+            "{}",
+            String::from_utf8_lossy(&output[..200])
         );
     }
 

@@ -132,8 +132,16 @@ pub(crate) async fn shutdown(server: &Server) -> Result<()> {
 }
 
 impl Server {
+    /// Build the index from disk and install it, unless a newer build started meanwhile (the
+    /// newest build read the newest roots and settings). Changes seen during the build are
+    /// applied to it once installed; open buffers replace what it read from disk.
     pub(in crate::lsp) async fn index_workspace(&self) {
-        let roots = self.state.read().roots().to_vec();
+        let (generation, roots) = {
+            let mut run = self.state.reindex();
+            run.latest += 1;
+            (run.latest, self.state.read().roots().to_vec())
+        };
+        tracing::info!("indexing {roots:?} (generation {generation})");
         let started = Instant::now();
         let flags = self.state.flags.get();
         let progress = if flags.is_some_and(|f| f.progress) {
@@ -180,7 +188,10 @@ impl Server {
             state.cache_dirty.store(usage.is_stale(), Ordering::SeqCst);
             let filed = Instant::now();
             let (mut vault, skipped) = loaded.into_vault(load_roots);
-            tracing::debug!("notes filed in the index in {} ms", filed.elapsed().as_millis());
+            tracing::debug!(
+                "notes filed in the index in {} ms",
+                filed.elapsed().as_millis()
+            );
             cite::load_bibliographies(&state, &mut vault);
             (vault, skipped)
         });
@@ -200,29 +211,63 @@ impl Server {
             }
         };
         vault.alias_fallback = self.state.config().alias_fallback;
-        let open: Vec<PathBuf>;
-        {
-            let mut live = self.state.write();
-            // Buffers opened while indexing ran are newer than the disk.
-            for entry in self.state.docs.iter() {
-                vault.upsert_note(entry.key(), Note::parse(entry.value().rope.to_string()));
+        let installed = self.install(generation, vault, started, skipped.len());
+        let Some((open, pending)) = installed else {
+            if let Some(progress) = progress {
+                progress.finish_with_message("superseded").await;
             }
-            open = self.state.docs.iter().map(|e| e.key().clone()).collect();
-            let notes = vault.note_count();
-            *live = vault;
-            tracing::info!(
-                "indexed {notes} notes in {} ms ({} files skipped)",
-                started.elapsed().as_millis(),
-                skipped.len()
-            );
-        }
+            return;
+        };
         self.state.ready.send_replace(true);
         if let Some(progress) = progress {
             progress.finish_with_message("done").await;
         }
         self.publish(open).await;
         self.bibliographies_loaded().await;
+        if !pending.is_empty() {
+            self.apply_disk_changes(pending).await;
+        }
         self.save_index().await;
         self.keep_index_saved();
+    }
+
+    /// Install the index of build `generation`, unless a newer build started: returns the open
+    /// files and the paths changed on disk during the build, or `None` when it was dropped.
+    fn install(
+        &self,
+        generation: u64,
+        mut vault: Vault,
+        started: Instant,
+        skipped: usize,
+    ) -> Option<(Vec<PathBuf>, Vec<PathBuf>)> {
+        let mut run = self.state.reindex();
+        if run.latest != generation {
+            tracing::info!(
+                "dropped the index of generation {generation}: generation {} is newer",
+                run.latest
+            );
+            return None;
+        }
+        let mut live = self.state.write();
+        // Buffers opened while indexing ran are newer than the disk; bibliographies stay
+        // bibliographies.
+        for entry in self.state.docs.iter() {
+            let (path, text) = (entry.key(), entry.value().rope.to_string());
+            if !cite::bibliography_buffer_into(&self.state, &mut vault, path, &text) {
+                let note = Note::parse_over(text, vault.id(path).and_then(|id| vault.note(id)));
+                vault.upsert_note(path, note);
+            }
+        }
+        let open = self.state.docs.iter().map(|e| e.key().clone()).collect();
+        let notes = vault.note_count();
+        *live = vault;
+        run.installed = generation;
+        let pending = std::mem::take(&mut run.pending);
+        tracing::info!(
+            "indexed {notes} notes in {} ms ({} files skipped; generation {generation})",
+            started.elapsed().as_millis(),
+            skipped
+        );
+        Some((open, pending))
     }
 }

@@ -24,6 +24,8 @@ pub use state::Server;
 pub use state::State;
 
 /// Log to stderr (stdout is the protocol channel), at the level named by `NOTEGRAPH_LOG`.
+/// Warnings and errors by default: editors show a server's stderr as they please (Helix files
+/// every line under `[ERROR]` in its log), so routine lines wait until someone asks for them.
 pub fn init_logging() {
     let level = match std::env::var("NOTEGRAPH_LOG")
         .unwrap_or_default()
@@ -32,9 +34,9 @@ pub fn init_logging() {
     {
         "trace" => tracing::Level::TRACE,
         "debug" => tracing::Level::DEBUG,
-        "warn" => tracing::Level::WARN,
+        "info" => tracing::Level::INFO,
         "error" => tracing::Level::ERROR,
-        _ => tracing::Level::INFO,
+        _ => tracing::Level::WARN,
     };
     let _ = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)

@@ -29,6 +29,19 @@ pub(in crate::lsp) struct ClientFlags {
     pub(in crate::lsp) configuration: bool,
 }
 
+/// Index builds in flight. A build reads the disk for a while; whatever changes meanwhile
+/// must not be lost when it installs its index, and an older build must not install over a
+/// newer one (a workspace folder added and at once removed).
+#[derive(Default)]
+pub(in crate::lsp) struct Reindex {
+    /// The generation of the newest build started; only that build may install its index.
+    pub(in crate::lsp) latest: u64,
+    /// The generation of the index in use.
+    pub(in crate::lsp) installed: u64,
+    /// Paths changed on disk while a build ran, applied again once it is installed.
+    pub(in crate::lsp) pending: Vec<PathBuf>,
+}
+
 /// Everything the handlers share.
 pub struct State {
     pub(in crate::lsp) vault: RwLock<Vault>,
@@ -46,6 +59,8 @@ pub struct State {
     pub(in crate::lsp) watcher: Mutex<Option<notify::RecommendedWatcher>>,
     /// Held while a batch of disk changes is read and applied (see `apply_disk_changes`).
     pub(in crate::lsp) disk_batch: Mutex<()>,
+    /// Taken before the vault's lock wherever both are held.
+    pub(in crate::lsp) reindex: Mutex<Reindex>,
     pub shutdown_requested: AtomicBool,
     /// The on-disk index of the vault, once the first index has looked for it.
     pub(in crate::lsp) cache: Mutex<Option<crate::cache::Cache>>,
@@ -58,6 +73,9 @@ pub struct State {
     pub(in crate::lsp) cache_saver: std::sync::Once,
     /// Configuration problems found during `initialize`, shown once the client is initialized.
     pub(in crate::lsp) startup_problems: Mutex<Vec<String>>,
+    /// The note last opened or edited: the "current note" of commands sent without one
+    /// (Helix's `:lsp-workspace-command` sends no arguments).
+    pub(in crate::lsp) last_note: Mutex<Option<PathBuf>>,
 }
 
 impl State {
@@ -75,13 +93,19 @@ impl State {
             ready: watch::channel(false).0,
             watcher: Mutex::new(None),
             disk_batch: Mutex::new(()),
+            reindex: Mutex::new(Reindex::default()),
             shutdown_requested: AtomicBool::new(false),
             cache: Mutex::new(None),
             cache_dirty: AtomicBool::new(false),
             cache_writing: tokio::sync::Mutex::new(()),
             cache_saver: std::sync::Once::new(),
             startup_problems: Mutex::new(Vec::new()),
+            last_note: Mutex::new(None),
         })
+    }
+
+    pub(in crate::lsp) fn reindex(&self) -> std::sync::MutexGuard<'_, Reindex> {
+        self.reindex.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     pub(in crate::lsp) fn encoding(&self) -> Encoding {
@@ -107,9 +131,33 @@ impl State {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
+    /// The write lock, unless `path` is open in the editor (`None` then): the buffer is the
+    /// truth for an open file, so what was read from disk must not replace it. Deciding under
+    /// the write lock closes the race with `did_open`, which files the buffer in `docs` before
+    /// it takes this lock to index the buffer: either the check sees the buffer, or the disk
+    /// text is stored first and the buffer's replaces it.
+    pub(in crate::lsp) fn write_unless_open(
+        &self,
+        path: &Path,
+    ) -> Option<std::sync::RwLockWriteGuard<'_, Vault>> {
+        let vault = self.write();
+        (!self.docs.contains_key(path)).then_some(vault)
+    }
+
     /// Turns true once the first index is built.
     pub fn ready_signal(&self) -> watch::Receiver<bool> {
         self.ready.subscribe()
+    }
+
+    pub(in crate::lsp) fn set_last_note(&self, path: &Path) {
+        *self.last_note.lock().unwrap_or_else(|p| p.into_inner()) = Some(path.to_path_buf());
+    }
+
+    pub(in crate::lsp) fn last_note(&self) -> Option<PathBuf> {
+        self.last_note
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     pub(in crate::lsp) fn is_ready(&self) -> bool {
@@ -117,7 +165,19 @@ impl State {
     }
 }
 
+/// The file a URI names, for `file:` URIs only. Only those are notes of the vault: an editor's
+/// `untitled:/vault/a.md`, a notebook cell or an `https:` page may carry the path of a note, and
+/// treating it as that note would let it replace (and on close, detach) the note's buffer.
 pub(in crate::lsp) fn path_of(uri: &Uri) -> Option<PathBuf> {
+    if !uri.scheme().as_str().eq_ignore_ascii_case("file") {
+        return None;
+    }
+    // `file://host/…` names a file on another machine (Windows shares are mapped by
+    // `to_file_path` itself).
+    let host = uri.authority().map(|a| a.host()).unwrap_or_default();
+    if !cfg!(windows) && !host.is_empty() && !host.eq_ignore_ascii_case("localhost") {
+        return None;
+    }
     uri.to_file_path().map(|p| p.into_owned())
 }
 

@@ -38,13 +38,32 @@ pub(in crate::lsp) fn to_location(
     ))
 }
 
+/// The most items (locations, symbols, links) one answer holds. Each costs a few kilobytes on
+/// its way out (protocol value, JSON tree, text), so an answer with 400,000 of them took
+/// gigabytes; no editor shows that many anyway.
+pub(in crate::lsp) const MAX_ANSWER_ITEMS: usize = 10_000;
+
+/// Whether an answer of `count` items must be cut to [`MAX_ANSWER_ITEMS`]; says so in the log.
+pub(in crate::lsp) fn over_cap(count: usize, what: &str) -> bool {
+    let over = count > MAX_ANSWER_ITEMS;
+    if over {
+        tracing::warn!("{count} {what}: answering with the first {MAX_ANSWER_ITEMS}");
+    }
+    over
+}
+
 /// Many locations at once: one line index per file, not per location (a hub note can have
-/// 100,000 backlinks in a single source).
+/// 100,000 backlinks in a single source). At most [`MAX_ANSWER_ITEMS`].
 pub(in crate::lsp) fn to_locations(
     vault: &Vault,
     locs: &[NoteLocation],
     encoding: Encoding,
 ) -> Vec<Location> {
+    let locs = if over_cap(locs.len(), "locations") {
+        &locs[..MAX_ANSWER_ITEMS]
+    } else {
+        locs
+    };
     let mut indexes: std::collections::HashMap<FileId, (Uri, LineIndex<'_>)> =
         std::collections::HashMap::new();
     let mut out = Vec::with_capacity(locs.len());
@@ -96,6 +115,16 @@ pub(in crate::lsp) fn to_workspace_edit(
     }
     for op in change.ops {
         match op {
+            // Every path an edit creates or renames into is checked once more here, whatever
+            // feature made it: inside a workspace folder, without `..` steps.
+            FileOp::Rename { to, .. } | FileOp::Create { path: to, .. }
+                if vault.locate(&to).is_none() =>
+            {
+                tracing::error!(
+                    "refusing an edit that puts {} outside the vault",
+                    to.display()
+                );
+            }
             FileOp::Rename { from, to } => {
                 let (Some(old_uri), Some(new_uri)) = (uri_of(&from), uri_of(&to)) else {
                     continue;

@@ -14,6 +14,9 @@ use crate::index::{Change, is_note_path};
 use crate::loader;
 
 impl Server {
+    /// Bring the index in line with the disk at `path`. Open files are left to their buffers;
+    /// every write checks that under the write lock (see `State::write_unless_open`), as the
+    /// editor may open the file while its disk text is being read.
     pub(in crate::lsp) fn refresh_from_disk(&self, path: &Path) -> Change {
         if !self.state.docs.contains_key(path) {
             // Bibliographies named by the settings or a note's frontmatter may lie outside the
@@ -26,7 +29,7 @@ impl Server {
             return Change::default();
         }
         if self.state.docs.contains_key(path) {
-            // The editor's buffer is the truth for open notes.
+            // The editor's buffer is the truth for open notes (checked again before writing).
             return Change::default();
         }
         if is_hidden(&self.state.read(), path) {
@@ -36,7 +39,9 @@ impl Server {
             || is_gitignored(&self.state.read(), path)
         {
             // Out of the index too, in case it was indexed before the rule was written.
-            let mut vault = self.state.write();
+            let Some(mut vault) = self.state.write_unless_open(path) else {
+                return Change::default();
+            };
             let mut change = vault.remove(path);
             if path.is_dir() {
                 change.merge(vault.remove_under(path));
@@ -62,13 +67,13 @@ impl Server {
                 .read()
                 .files()
                 .map(|(_, f)| &f.path)
-                .filter(|p| {
-                    p.starts_with(path) && !found.contains(*p) && !self.state.docs.contains_key(*p)
-                })
+                .filter(|p| p.starts_with(path) && !found.contains(*p))
                 .cloned()
                 .collect();
             for gone in stale {
-                change.merge(self.state.write().remove(&gone));
+                if let Some(mut vault) = self.state.write_unless_open(&gone) {
+                    change.merge(vault.remove(&gone));
+                }
             }
             for file in found {
                 change.merge(self.refresh_from_disk(&file));
@@ -77,17 +82,27 @@ impl Server {
         }
         if path.is_file() {
             if is_note_path(path) {
-                return match loader::read_note(path) {
-                    Ok(note) => self.state.write().upsert_note(path, note),
+                // Read and parsed before the lock is taken; stored only if still closed.
+                let read = loader::read_note(path);
+                let Some(mut vault) = self.state.write_unless_open(path) else {
+                    return Change::default();
+                };
+                return match read {
+                    Ok(note) => vault.upsert_note(path, note),
                     Err(skip) => {
                         tracing::warn!("skipped {}: {}", skip.path.display(), skip.reason);
-                        self.state.write().remove(path)
+                        vault.remove(path)
                     }
                 };
             }
-            return self.state.write().upsert_attachment(path);
+            return match self.state.write_unless_open(path) {
+                Some(mut vault) => vault.upsert_attachment(path),
+                None => Change::default(),
+            };
         }
-        let mut vault = self.state.write();
+        let Some(mut vault) = self.state.write_unless_open(path) else {
+            return Change::default();
+        };
         let mut change = vault.remove(path);
         change.merge(vault.remove_under(path));
         change
@@ -97,6 +112,14 @@ impl Server {
         // Changes seen while the first index is built wait for it: that index replaces the
         // whole vault when done, and would drop whatever was applied before it.
         self.wait_ready().await;
+        {
+            // A build in flight walked the disk before this change, or may have: its index
+            // gets the change once installed.
+            let mut run = self.state.reindex();
+            if run.installed != run.latest {
+                run.pending.extend(paths.iter().cloned());
+            }
+        }
         let bibliographies = self.state.read().sources.generation();
         let server = self.clone();
         let change = tokio::task::spawn_blocking(move || {

@@ -11,6 +11,29 @@ const ABSTRACT_LINES: usize = 3;
 const ABSTRACT_CHARS: usize = 400;
 
 /// Characters that markdown would read as formatting in a title or a name.
+/// Each field of a reference shows at most this many characters, the way note previews are
+/// bounded: a bibliography entry can hold a title of a megabyte.
+const FIELD_CHARS: usize = 300;
+/// Links longer than this are left out rather than cut (a cut link leads nowhere).
+const LINK_BYTES: usize = 2000;
+
+/// `text` cut to `max` characters, at a word where one ends in the second half, marked `…`.
+fn clip(text: &str, max: usize) -> std::borrow::Cow<'_, str> {
+    let Some((end, _)) = text.char_indices().nth(max) else {
+        return text.into();
+    };
+    let at_word = text[..end]
+        .rfind(' ')
+        .filter(|&i| i > end / 2)
+        .unwrap_or(end);
+    format!("{}…", text[..at_word].trim_end()).into()
+}
+
+/// A field of the entry as markdown: bounded, then escaped.
+fn field(text: &str) -> String {
+    escape(&clip(text, FIELD_CHARS))
+}
+
 fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
@@ -142,8 +165,9 @@ fn link(entry: &Entry) -> Option<String> {
 pub fn reference(entry: &Entry, defined_in: &str) -> String {
     let mut parts = Vec::new();
     let credit = credit(entry);
-    let mut head = escape(&credit);
+    let mut head = field(&credit);
     if let Some(year) = &entry.year {
+        let year = clip(year, FIELD_CHARS);
         head = if head.is_empty() {
             format!("({year})")
         } else {
@@ -154,16 +178,18 @@ pub fn reference(entry: &Entry, defined_in: &str) -> String {
         parts.push(head);
     }
     if let Some(title) = &entry.title {
-        parts.push(format!("*{}*", escape(title)));
+        parts.push(format!("*{}*", field(title)));
     }
-    let mut container = entry.container.as_deref().map(escape).unwrap_or_default();
+    let mut container = entry.container.as_deref().map(field).unwrap_or_default();
     if let Some(volume) = &entry.volume {
+        let volume = clip(volume, FIELD_CHARS);
         container = format!("{container} {volume}").trim().to_string();
         if let Some(issue) = &entry.issue {
-            container.push_str(&format!("({issue})"));
+            container.push_str(&format!("({})", clip(issue, FIELD_CHARS)));
         }
     }
     if let Some(pages) = &entry.pages {
+        let pages = clip(pages, FIELD_CHARS);
         let sep = if container.is_empty() { "" } else { ", " };
         let pp = if pages.contains(['-', '–', ',']) {
             "pp."
@@ -176,9 +202,9 @@ pub fn reference(entry: &Entry, defined_in: &str) -> String {
         parts.push(container);
     }
     if let Some(publisher) = &entry.publisher {
-        parts.push(escape(publisher));
+        parts.push(field(publisher));
     }
-    let mut out = format!("**@{}** — ", escape(&entry.key));
+    let mut out = format!("**@{}** — ", field(&entry.key));
     out.push_str(
         &parts
             .iter()
@@ -187,7 +213,7 @@ pub fn reference(entry: &Entry, defined_in: &str) -> String {
             .join(". "),
     );
     out.push('.');
-    if let Some(link) = link(entry) {
+    if let Some(link) = link(entry).filter(|l| l.len() <= LINK_BYTES) {
         out.push(' ');
         out.push_str(&link);
     }
@@ -195,7 +221,11 @@ pub fn reference(entry: &Entry, defined_in: &str) -> String {
         out.push_str("\n\n");
         out.push_str(&abstract_excerpt(abstract_text));
     }
-    out.push_str(&format!("\n\n*{} in `{}`*", entry.kind, defined_in));
+    out.push_str(&format!(
+        "\n\n*{} in `{}`*",
+        clip(&entry.kind, FIELD_CHARS),
+        clip(defined_in, FIELD_CHARS)
+    ));
     out
 }
 

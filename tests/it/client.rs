@@ -18,8 +18,12 @@ pub struct Client {
     next_id: i64,
     /// Notifications received while waiting for something else.
     pub notifications: Vec<Value>,
+    /// Requests the server sent (each answered as an editor would), in order.
+    pub server_requests: Vec<Value>,
     /// The server's stderr (its log) so far; also echoed to the test's stderr.
     log: Arc<Mutex<String>>,
+    /// The thread reading stderr: it ends when the server closes stderr (exits).
+    log_reader: Option<std::thread::JoinHandle<()>>,
 }
 
 /// The cache folder every server and `check` the tests start use unless a test names its own:
@@ -92,7 +96,7 @@ impl Client {
         let log = Arc::new(Mutex::new(String::new()));
         let stderr = child.stderr.take().expect("stderr");
         let sink = log.clone();
-        std::thread::spawn(move || {
+        let log_reader = std::thread::spawn(move || {
             for line in BufReader::new(stderr).lines() {
                 let Ok(line) = line else { break };
                 eprintln!("{line}");
@@ -108,13 +112,27 @@ impl Client {
             incoming: rx,
             next_id: 1,
             notifications: Vec::new(),
+            server_requests: Vec::new(),
             log,
+            log_reader: Some(log_reader),
         }
     }
 
     /// The server's log so far.
     pub fn log(&self) -> String {
         self.log.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Stop the server politely and return its whole log, to the last line it wrote.
+    pub fn shutdown_with_log(mut self) -> String {
+        self.request("shutdown", Value::Null);
+        self.notify("exit", Value::Null);
+        self.wait_exit();
+        // The server has exited, so its stderr is closed and the reader reaches the end.
+        if let Some(reader) = self.log_reader.take() {
+            let _ = reader.join();
+        }
+        self.log()
     }
 
     /// Wait until the log holds a line containing `needle`; return the whole log.
@@ -219,7 +237,14 @@ impl Client {
         // Answer the server's own requests (progress tokens, registrations) as an editor would.
         if message.get("id").is_some() && message.get("method").is_some() {
             let id = message["id"].clone();
-            self.send(&json!({"jsonrpc": "2.0", "id": id, "result": null}));
+            // An editor that opens what it is asked to show says so.
+            let result = if message["method"] == "window/showDocument" {
+                json!({"success": true})
+            } else {
+                Value::Null
+            };
+            self.send(&json!({"jsonrpc": "2.0", "id": id, "result": result}));
+            self.server_requests.push(message.clone());
         }
         message
     }

@@ -242,3 +242,41 @@ fn exit_without_shutdown_is_code_1_and_closed_stdin_ends_the_server() {
     let mut client = Client::start(&vault.root, json!({}));
     assert_eq!(client.wait_exit(), 1);
 }
+
+/// Editors show a server's stderr as they please (Helix files every line under `[ERROR]`), so
+/// by default only warnings and errors are written; `NOTEGRAPH_LOG=info` brings the rest back.
+#[test]
+fn default_log_holds_warnings_but_no_info_lines() {
+    let vault = TempVault::new(
+        "log-default",
+        &[
+            ("a.md", "[[b]]\n"),
+            ("b.md", "# B\n"),
+            (".notegraph.toml", "mystery = 1\n"),
+        ],
+    );
+    let run = |level: &str| {
+        // An empty NOTEGRAPH_LOG is the same as none: the default level.
+        let mut client = Client::start_with_env(
+            &vault.root,
+            Client::editor_capabilities(),
+            &[("NOTEGRAPH_LOG", level)],
+        );
+        client.wait_indexed();
+        client.shutdown_with_log()
+    };
+    let default = run("");
+    let levels = |log: &str| -> Vec<String> {
+        log.lines()
+            .filter_map(|l| l.split_whitespace().nth(1).map(str::to_string))
+            .collect()
+    };
+    assert_eq!(levels(&default), vec!["WARN"], "{default}");
+    assert!(
+        default.contains("configuration: .notegraph.toml: unknown setting `mystery`"),
+        "{default}"
+    );
+    let info = run("info");
+    assert!(info.contains(" INFO "), "{info}");
+    assert!(info.contains("indexed 2 notes"), "{info}");
+}

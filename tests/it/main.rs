@@ -8,6 +8,8 @@ mod cache;
 mod cite;
 mod cli;
 mod client;
+mod graph;
+mod hostile_clients;
 mod lifecycle;
 mod load;
 mod lsp;

@@ -5,7 +5,7 @@
 // like a user: opens a note, sees the broken link in the Problems panel (and its severity follow a
 // settings change), types `[[` and sees notegraph's completion list, accepts an item with a space
 // in its name, hovers a link, goes to a definition, looks at the settings UI and the output
-// channel, and restarts the server. Screenshots and results.json go to the artifacts folder.
+// channel, restarts the server, and points notegraph.path at no file to see one clear message. Screenshots and results.json go to the artifacts folder.
 // Prints one ok/FAIL line per check; exits 1 if any failed.
 //
 // Usage: node run.mjs --code-server BIN --vsix FILE --notegraph BIN --vault DIR --artifacts DIR
@@ -402,6 +402,39 @@ async function run() {
   }
   check('"notegraph: Restart Server" restarts the server, which indexes the vault again',
     /restarting notegraph/.test(restarted) && (restarted.match(/indexed 3 notes/g) || []).length >= 2, restarted.slice(-800));
+
+  // 8. Without the binary (notegraph.path names no file): one notification, the extension's own
+  //    message with its buttons; not the language client's second one with Node's stack trace.
+  await quickInput('F1', '>Notifications: Clear All Notifications', 'Clear All Notifications');
+  const missing = path.join(tmp, 'no-such-dir', 'notegraph');
+  const toasts = page.locator('.notifications-toasts .notification-toast');
+  const ours = toasts.filter({ hasText: 'was not found' });
+  let notified = {};
+  try {
+    writes = 0;
+    await waitFor('the notification', async () => {
+      if (writes % 12 === 0) {
+        const settings = { ...asErrorSettings, 'notegraph.path': missing };
+        fs.writeFileSync(workspaceSettingsFile, JSON.stringify(settings, null, 2 + ((writes / 12) % 2)));
+      }
+      writes++;
+      return (await ours.count()) > 0;
+    }, 30_000);
+    // The client's own notification, when there is one, is asked for before start() fails and
+    // ours is shown: once ours is on screen, every notification of this start is.
+    notified = {
+      messages: (await toasts.locator('.notification-list-item-message').allInnerTexts()).map((t) => t.replace(/\u00a0/g, ' ')),
+      buttons: await ours.locator('.notification-list-item-buttons-container .monaco-button').allInnerTexts(),
+    };
+  } catch (err) {
+    notified = { error: String(err), messages: await toasts.allInnerTexts().catch(() => []) };
+  }
+  await shot(page, 'no-binary');
+  const expectedMessage = `notegraph: the language server "${missing}" was not found. ` +
+    'Install it with "cargo install --path ." in the notegraph repository, or set notegraph.path to the binary.';
+  check('without the binary: one notification, the extension\'s own, with Open Settings and Show Output',
+    JSON.stringify(notified.messages) === JSON.stringify([expectedMessage]) &&
+      JSON.stringify(notified.buttons) === JSON.stringify(['Open Settings', 'Show Output']), notified);
 
   fs.writeFileSync(path.join(artifacts, 'vscode-browser-console.log'), consoleLines.join('\n'));
 }

@@ -79,9 +79,16 @@ pub(crate) fn entry_hover(vault: &Vault, key: &str) -> String {
     match entries.next() {
         Some((bib, entry)) => {
             let mut out = format::reference(entry, &bib.label);
+            // Bounded like the rest of a hover: a vault can define one key in any number of
+            // files.
+            const SHOWN: usize = 5;
             let others: Vec<&str> = entries.map(|(b, _)| b.label.as_str()).collect();
             if !others.is_empty() {
-                out.push_str(&format!("\n\n*Also defined in {}.*", others.join(", ")));
+                let mut list = others[..others.len().min(SHOWN)].join(", ");
+                if others.len() > SHOWN {
+                    list.push_str(&format!(" and {} more", others.len() - SHOWN));
+                }
+                out.push_str(&format!("\n\n*Also defined in {list}.*"));
             }
             // Pandoc citations only; links to the literature note are its backlinks.
             let citing = vault.sources.citing(key).count();

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use super::literature_notes;
 use crate::config::LiteratureNoteSettings;
+use crate::features::refactor::new_file_in;
 use crate::index::citations::fold_key;
 use crate::index::{FileId, Vault};
 use crate::sources::format;
@@ -60,9 +61,7 @@ pub fn create_literature_notes(
     let Some(note) = vault.note(file) else {
         return Vec::new();
     };
-    let Some(root) = vault.roots().get(vault.file(file).root) else {
-        return Vec::new();
-    };
+    let root = vault.file(file).root;
     let mut seen = std::collections::HashSet::new();
     let mut out = Vec::new();
     for c in &note.syntax.citations {
@@ -80,13 +79,14 @@ pub fn create_literature_notes(
             .replace("{title}", &file_safe(title));
         let name = name.split_whitespace().collect::<Vec<_>>().join(" ");
         let name = if name.is_empty() { key_safe } else { name };
-        let folder = settings.folder.trim_matches('/');
-        let rel = if folder.is_empty() {
-            format!("{name}.md")
-        } else {
-            format!("{folder}/{name}.md")
+        // The folder and name template come from the settings, which a vault can carry: a
+        // note that would land outside the vault is not offered.
+        let Ok(path) = new_file_in(vault, root, &settings.folder, &name) else {
+            continue;
         };
-        let path = root.join(&rel);
+        let Some((_, rel)) = vault.locate(&path) else {
+            continue;
+        };
         if vault.id(&path).is_some() {
             continue;
         }

@@ -103,7 +103,8 @@ fn hover_on_a_link_to_a_literature_note_shows_the_entry_then_the_preview() {
 
             ---
 
-            # China’s Sputnik Moment
+            **China’s Sputnik Moment**
+
             Wang argues that trade limits backfired."#]],
     );
 }
@@ -383,5 +384,87 @@ fn a_bibliography_named_in_frontmatter_that_is_not_loaded_is_a_warning() {
         expect![[
             r#"a.md 2:26-2:37 "../gone.bib" warning: No bibliography at ‘../gone.bib’ [missing-bibliography]"#
         ]],
+    );
+}
+
+#[test]
+fn literature_notes_are_never_offered_outside_the_vault() {
+    let f = vault_with("[@nobody$0]");
+    let (file, offset) = f.cursor();
+    for (folder, name) in [
+        ("../../../../tmp/x", "{key}"),
+        ("sources/../../x", "{key}"),
+        ("/tmp/x", "{key}"),
+        ("~/x", "{key}"),
+        ("..\\..\\x", "{key}"),
+        ("C:", "{key}"),
+        ("", "../../{key}"),
+        ("", "..\\{key}"),
+        ("", "sub/{key}"),
+        ("", ".{key}"),
+    ] {
+        let settings = LiteratureNoteSettings {
+            folder: folder.into(),
+            name: name.into(),
+        };
+        let notes = create_literature_notes(&f.vault, file, Span::new(offset, offset), &settings);
+        assert_eq!(notes, [], "folder {folder:?}, name {name:?}");
+    }
+    // The settings themselves refuse such values, with a problem shown to the user.
+    let mut config = crate::config::Config::default();
+    let problems = config.apply(&serde_json::json!({
+        "citations": {"literatureNoteFolder": "../../../../tmp/x", "literatureNoteName": "../../{key}"}
+    }));
+    assert_eq!(
+        problems,
+        [
+            "setting `citations.literatureNoteFolder` is unknown or has an unusable value \"../../../../tmp/x\"",
+            "setting `citations.literatureNoteName` is unknown or has an unusable value \"../../{key}\""
+        ]
+    );
+    assert_eq!(
+        config.citations.literature,
+        LiteratureNoteSettings::default()
+    );
+}
+
+#[test]
+fn hover_on_a_citation_of_an_entry_with_huge_fields_is_bounded() {
+    let big = "word ".repeat(200_000);
+    let mut fixture = format!(
+        "//- /a.md\n[@hu$0ge]\n//- /refs.bib\n@article{{huge,\n  author = {{Ann {big}}},\n  \
+         title = {{{big}}},\n  journal = {{{big}}},\n  pages = {{{big}}},\n  \
+         url = {{https://example.org/{}}},\n  abstract = {{{big}}}\n}}\n",
+        "a".repeat(1_000_000)
+    );
+    for i in 0..20 {
+        fixture.push_str(&format!(
+            "//- /z{i}.bib\n@misc{{huge, title = {{Again}}}}\n"
+        ));
+    }
+    let f = Fixture::parse(&fixture);
+    let problems: Vec<String> = bibliography_diagnostics(&f.vault)
+        .iter()
+        .flat_map(|(_, p)| p.iter().map(|d| d.message.clone()))
+        .filter(|m| !m.contains("already defined"))
+        .collect();
+    assert_eq!(problems, Vec::<String>::new());
+    let (file, offset) = f.cursor();
+    let hover = crate::features::hover::hover(&f.vault, file, offset).expect("a hover");
+    let shown = hover.markdown.replace(&"word ".repeat(20), "word×20 ");
+    expect![[r#"
+        **@huge** — Ann word×20 word×20 word word word word word word word word word word word word word word word word word word word…. *word×20 word×20 word word word word word word word word word word word word word word word word word word word word…*. word×20 word×20 word word word word word word word word word word word word word word word word word word word word…, p. word×20 word×20 word word word word word word word word word word word word word word word word word word word word….
+
+        > word×20 word×20 word×20 word×20 …
+
+        *article in `refs.bib`*
+
+        *Also defined in z0.bib, z1.bib, z10.bib, z11.bib, z12.bib and 15 more.*
+
+        *Cited in 1 note.*"#]].assert_eq(&shown);
+    assert!(
+        hover.markdown.len() < 4_000,
+        "{} bytes",
+        hover.markdown.len()
     );
 }

@@ -10,8 +10,9 @@ use tower_lsp_server::ls_types::*;
 
 use crate::features;
 use crate::features::actions::ActionKind;
-use crate::index::FileId;
-use crate::lsp::capabilities::OPEN_COMMAND;
+use crate::features::refactor::FileOp;
+use crate::index::{FileId, Vault};
+use crate::lsp::capabilities::{GRAPH_COMMAND, OPEN_COMMAND};
 use crate::lsp::convert::LineIndex;
 use crate::lsp::state::Server;
 use crate::lsp::state::{path_of, uri_of};
@@ -28,7 +29,17 @@ pub(crate) async fn code_action(
             &params.text_document.uri,
             params.range.start,
             |vault, id, offset, encoding| {
-                let actions = features::actions::actions(vault, id, offset, &config);
+                let mut actions = features::actions::actions(vault, id, offset, &config);
+                // Features do no I/O: an action that creates a file is offered only if nothing
+                // is at its path. A link to a file the index skips (ignored, excluded, hidden,
+                // too large) is broken, yet "creating" it would prepend to that file.
+                actions.retain(|action| {
+                    action
+                        .change
+                        .ops
+                        .iter()
+                        .all(|op| creates_nothing_existing(vault, op))
+                });
                 Some(
                     actions
                         .into_iter()
@@ -75,10 +86,24 @@ pub(crate) async fn code_action(
     Ok(actions.filter(|a| !a.is_empty()))
 }
 
+/// Whether `op` leaves existing files alone: a rename, or a file created at a path inside the
+/// vault where nothing is yet (not even a dangling symlink).
+fn creates_nothing_existing(vault: &Vault, op: &FileOp) -> bool {
+    match op {
+        FileOp::Create { path, .. } => {
+            vault.locate(path).is_some() && std::fs::symlink_metadata(path).is_err()
+        }
+        FileOp::Rename { .. } => true,
+    }
+}
+
 pub(crate) async fn execute_command(
     server: &Server,
     params: ExecuteCommandParams,
 ) -> Result<Option<Value>> {
+    if params.command == GRAPH_COMMAND {
+        return show_graph(server, params.arguments).await;
+    }
     if params.command != OPEN_COMMAND {
         return Err(Error::invalid_params(format!(
             "unknown command {}",
@@ -106,6 +131,108 @@ pub(crate) async fn execute_command(
         tracing::info!("client cannot show the new note: {err}");
     }
     Ok(None)
+}
+
+/// `notegraph.showGraph [note URI | "vault"] [depth]`: write the graph page (the note's local
+/// graph, by default of the note last opened or edited, at depth 2; or the whole vault) under
+/// the cache folder — never in the vault — and ask the client to open it in the browser.
+/// Answers the page's URI, for clients that cannot show documents.
+async fn show_graph(server: &Server, arguments: Vec<Value>) -> Result<Option<Value>> {
+    use crate::graph::command::{DEFAULT_DEPTH, Format};
+    server.wait_ready().await;
+    let note = match arguments.first() {
+        Some(Value::String(s)) if s == "vault" => None,
+        Some(Value::String(s)) => Some(
+            Uri::from_str(s)
+                .ok()
+                .as_ref()
+                .and_then(path_of)
+                .ok_or_else(|| Error::invalid_params("notegraph.showGraph takes a file URI"))?,
+        ),
+        None | Some(Value::Null) => server.state.last_note(),
+        Some(_) => {
+            return Err(Error::invalid_params(
+                "notegraph.showGraph takes a note URI or \"vault\"",
+            ));
+        }
+    };
+    let depth = match arguments.get(1) {
+        None | Some(Value::Null) => DEFAULT_DEPTH,
+        Some(d) => d
+            .as_u64()
+            .filter(|d| (1..=100).contains(d))
+            .ok_or_else(|| Error::invalid_params("the depth is a whole number from 1 to 100"))?
+            as u32,
+    };
+    let state = server.state.clone();
+    // The graph of a big vault takes a while to lay out: off the reactor, and the vault's lock
+    // is held only while the graph is read from it.
+    let written = tokio::task::spawn_blocking(move || -> std::result::Result<PathBuf, String> {
+        let (graph, root) = {
+            let vault = state.read();
+            let located = note.as_ref().and_then(|p| vault.locate(p));
+            let root = match &located {
+                Some((root, _)) => vault.roots()[*root].clone(),
+                None => vault
+                    .roots()
+                    .first()
+                    .cloned()
+                    .ok_or("no workspace folder")?,
+            };
+            let graph = crate::graph::extract(&vault, &Default::default());
+            let graph = match &located {
+                Some((_, rel)) => {
+                    let center = crate::graph::node_of_path(&graph, rel)
+                        .ok_or_else(|| format!("{rel} is not in the vault"))?;
+                    crate::graph::local(&graph, center, depth)
+                }
+                None if note.is_some() => return Err("the note is not in the vault".into()),
+                None => graph,
+            };
+            (graph, root)
+        };
+        let mut page = Vec::new();
+        crate::graph::command::write(&graph, &root, Format::Html, &mut page)
+            .map_err(|e| e.to_string())?;
+        let path = crate::graph::command::page_path(&root, note.is_some())
+            .ok_or("no cache folder: neither XDG_CACHE_HOME nor HOME is set")?;
+        if path.starts_with(&root) {
+            return Err(format!(
+                "the cache folder {} is inside the vault",
+                path.display()
+            ));
+        }
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        }
+        std::fs::write(&path, page).map_err(|e| format!("{}: {e}", path.display()))?;
+        Ok(path)
+    })
+    .await
+    .map_err(|e| request_failed(format!("the graph failed: {e}")))?
+    .map_err(|e| request_failed(format!("cannot write the graph: {e}")))?;
+    let uri = uri_of(&written).ok_or_else(|| request_failed("the page's path is not a URI"))?;
+    let shown = server
+        .client
+        .show_document(ShowDocumentParams {
+            uri: uri.clone(),
+            external: Some(true),
+            take_focus: Some(true),
+            selection: None,
+        })
+        .await;
+    if !matches!(shown, Ok(true)) {
+        // A client without window/showDocument: say where the page is.
+        tracing::info!("client did not open the graph page: {shown:?}");
+        server
+            .client
+            .show_message(
+                MessageType::INFO,
+                format!("notegraph: graph written to {}", written.display()),
+            )
+            .await;
+    }
+    Ok(Some(Value::String(uri.as_str().to_string())))
 }
 
 pub(crate) async fn prepare_rename(

@@ -11,7 +11,7 @@ use crate::features;
 use crate::features::outline::SymbolIndex;
 use crate::lsp::convert::LineIndex;
 use crate::lsp::state::Server;
-use crate::lsp::to_proto::to_location;
+use crate::lsp::to_proto::{MAX_ANSWER_ITEMS, over_cap, to_location};
 use crate::syntax::Span;
 
 pub(crate) async fn document_symbol(
@@ -21,33 +21,45 @@ pub(crate) async fn document_symbol(
     Ok(server
         .on_note(&params.text_document.uri, |vault, id, encoding| {
             let index = LineIndex::new(&vault.note(id)?.text, encoding);
+            /// Converts at most `budget` symbols, parents before their children.
             fn convert(
                 symbols: Vec<features::outline::Symbol>,
                 index: &LineIndex,
+                budget: &mut usize,
             ) -> Vec<DocumentSymbol> {
-                symbols
-                    .into_iter()
-                    .map(|s| {
-                        #[allow(deprecated)]
-                        DocumentSymbol {
-                            name: if s.name.is_empty() {
-                                "(empty heading)".to_string()
-                            } else {
-                                s.name
-                            },
-                            detail: Some("#".repeat(s.level as usize)),
-                            kind: SymbolKind::STRING,
-                            tags: None,
-                            deprecated: None,
-                            range: index.range(s.span),
-                            selection_range: index.range(s.selection),
-                            children: Some(convert(s.children, index)),
-                        }
-                    })
-                    .collect()
+                let mut out = Vec::new();
+                for s in symbols {
+                    if *budget == 0 {
+                        break;
+                    }
+                    *budget -= 1;
+                    #[allow(deprecated)]
+                    out.push(DocumentSymbol {
+                        name: if s.name.is_empty() {
+                            "(empty heading)".to_string()
+                        } else {
+                            s.name
+                        },
+                        detail: Some("#".repeat(s.level as usize)),
+                        kind: SymbolKind::STRING,
+                        tags: None,
+                        deprecated: None,
+                        range: index.range(s.span),
+                        selection_range: index.range(s.selection),
+                        children: Some(convert(s.children, index, budget)),
+                    });
+                }
+                out
             }
             let symbols = features::outline::document_symbols(vault, id);
-            Some(DocumentSymbolResponse::Nested(convert(symbols, &index)))
+            let mut budget = MAX_ANSWER_ITEMS;
+            let headings = vault.note(id)?.syntax.headings.len();
+            over_cap(headings, &format!("headings in {}", vault.file(id).rel));
+            Some(DocumentSymbolResponse::Nested(convert(
+                symbols,
+                &index,
+                &mut budget,
+            )))
         })
         .await)
 }
@@ -129,8 +141,12 @@ pub(crate) async fn document_link(
     Ok(server
         .on_note(&params.text_document.uri, |vault, id, encoding| {
             let index = LineIndex::new(&vault.note(id)?.text, encoding);
+            let mut links = features::outline::document_links(vault, id);
+            if over_cap(links.len(), "document links") {
+                links.truncate(MAX_ANSWER_ITEMS);
+            }
             Some(
-                features::outline::document_links(vault, id)
+                links
                     .into_iter()
                     .filter_map(|link| {
                         let target = to_location(vault, &link.target, encoding)?;

@@ -19,15 +19,9 @@ impl Server {
             self.bibliographies_changed().await;
             return;
         }
-        let mut note = Note::parse(text);
         let change = {
             let mut vault = self.state.write();
-            // A buffer that holds what the disk holds (just opened, or saved) keeps the disk's
-            // stamp, so the on-disk index still covers the note.
-            let disk = vault.id(&path).and_then(|id| vault.note(id));
-            note.stamp = disk
-                .filter(|old| old.text == note.text)
-                .and_then(|old| old.stamp);
+            let note = Note::parse_over(text, vault.id(&path).and_then(|id| vault.note(id)));
             vault.upsert_note(&path, note)
         };
         self.load_named_bibliographies(&path).await;
@@ -46,6 +40,7 @@ pub(crate) async fn did_open(server: &Server, params: DidOpenTextDocumentParams)
         return;
     };
     let text = params.text_document.text;
+    server.state.set_last_note(&path);
     server.state.docs.insert(
         path.clone(),
         Document::new(&text, params.text_document.version),
@@ -58,6 +53,7 @@ pub(crate) async fn did_change(server: &Server, params: DidChangeTextDocumentPar
         return;
     };
     let encoding = server.state.encoding();
+    server.state.set_last_note(&path);
     let text = {
         let Some(mut doc) = server.state.docs.get_mut(&path) else {
             tracing::warn!(

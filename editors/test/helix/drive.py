@@ -1,0 +1,285 @@
+#!/usr/bin/env python3
+"""Drives Helix in tmux on the fixture vault and checks what it shows: the pushed diagnostic,
+`gd` to a heading, `space k` hover, `gr` references, `[[` completion accepted into the whole link,
+and a Helix log free of the server's stderr. Prints one line per check, saves each screen to the
+artifacts folder and exits 1 if any check failed.
+
+Usage: drive.py HX VAULT CONFIG_DIR ARTIFACTS TMPDIR
+  HX          the Helix binary
+  VAULT       the fixture vault (Helix starts there, on `Start here.md`)
+  CONFIG_DIR  a folder holding helix/languages.toml and helix/config.toml (XDG_CONFIG_HOME)
+  ARTIFACTS   where screens (helix-*.txt) and Helix's log go
+  TMPDIR      a fresh folder for tmux's socket, Helix's cache and its empty runtime
+
+Every wait polls the screen until a condition holds or its timeout passes, never a fixed sleep:
+a key is sent only once the screen shows that the previous one took effect (an Escape followed
+at once by a key would reach Helix as Alt+key)."""
+import os
+import re
+import subprocess
+import sys
+import time
+
+WIDTH, HEIGHT = 160, 45
+# The first screen waits for the server to start and index; later steps answer from memory.
+# When the server never showed up (a broken binary), the later waits are kept short: nothing
+# will come, and the run should say so quickly.
+FIRST_TIMEOUT = 30.0
+TIMEOUT = 10.0
+TIMEOUT_WITHOUT_SERVER = 2.0
+
+
+class Helix:
+    def __init__(self, hx, vault, config, tmp):
+        self.timeout = TIMEOUT
+        self.socket = os.path.join(tmp, "tmux.sock")
+        self.cache = os.path.join(tmp, "cache")
+        runtime = os.path.join(tmp, "runtime")  # empty: no grammars, LSP only
+        os.makedirs(runtime, exist_ok=True)
+        command = [
+            "env", f"HELIX_RUNTIME={runtime}", f"XDG_CONFIG_HOME={config}",
+            f"XDG_CACHE_HOME={self.cache}", f"XDG_DATA_HOME={os.path.join(tmp, 'data')}",
+            f"XDG_STATE_HOME={os.path.join(tmp, 'state')}", f"PATH={os.environ['PATH']}",
+            hx, "Start here.md",
+        ]
+        self.tmux("new-session", "-d", "-s", "hx", "-x", str(WIDTH), "-y", str(HEIGHT),
+                  "-c", vault, *command)
+        # Keep the pane after Helix exits, so that a crash leaves its last screen to read.
+        self.tmux("set-option", "-t", "hx", "remain-on-exit", "on")
+
+    def tmux(self, *args):
+        return subprocess.run(["tmux", "-S", self.socket, *args], check=True,
+                              capture_output=True, text=True, timeout=10).stdout
+
+    def screen(self):
+        try:
+            return self.tmux("capture-pane", "-p", "-t", "hx")
+        except (subprocess.SubprocessError, OSError) as err:
+            return f"(no screen: {err})"
+
+    def keys(self, *keys):
+        """Key names (Enter, Escape, Space, Tab)."""
+        self.tmux("send-keys", "-t", "hx", *keys)
+
+    def type(self, text):
+        """Literal text."""
+        self.tmux("send-keys", "-t", "hx", "-l", text)
+
+    def wait(self, condition, timeout=None):
+        """The first value of `condition(lines)` that is truthy, or None after `timeout`."""
+        deadline = time.monotonic() + (self.timeout if timeout is None else timeout)
+        while True:
+            lines = [line.rstrip() for line in self.screen().split("\n")]
+            value = condition(lines)
+            if value or time.monotonic() > deadline:
+                return value or None
+            time.sleep(0.05)
+
+    def now(self):
+        """The screen's lines as they are."""
+        return self.wait(lambda ls: ls, 0)
+
+    def log(self):
+        try:
+            with open(os.path.join(self.cache, "helix", "helix.log"), encoding="utf-8",
+                      errors="replace") as f:
+                return f.read()
+        except OSError:
+            return ""
+
+    def close(self):
+        try:
+            self.tmux("kill-server")
+        except (subprocess.SubprocessError, OSError):
+            pass
+
+
+def status(lines):
+    """The status line: the last line but one (the last is the message line)."""
+    body = [line for line in lines if line]
+    return lines[HEIGHT - 2] if len(lines) >= HEIGHT else (body[-1] if body else "")
+
+
+def text_line(lines, number):
+    """Buffer line `number` as shown (gutter stripped), or None when it is not on screen. The
+    gutter: diagnostic mark, line number, a space, the diff mark (`▍` on a changed line)."""
+    for line in lines:
+        m = re.match(r"^.\s*(\d+) .(.*)$", line)
+        if m and int(m.group(1)) == number:
+            return m.group(2)
+    return None
+
+
+def rows_below(lines, number):
+    """The rows of a completion menu drawn under buffer line `number`, as `label | kind`."""
+    start = next((i for i, line in enumerate(lines) if text_line([line], number) is not None), None)
+    if start is None:
+        return []
+    rows = []
+    for line in lines[start + 1:HEIGHT - 2]:
+        row = re.sub(r"^\s*~?\s*", "", line)
+        if not row:
+            break
+        # The kind is one word, after the label padded to the widest label.
+        rows.append(re.sub(r"^(.*\S)\s+(\S+)$", r"\1 | \2", row))
+    return rows
+
+
+def popup(lines, first, width):
+    """The rows of a popup whose first line starts with `first`, from its left column and
+    `width` wide (what lies right of it is the buffer underneath), right-trimmed."""
+    at = next(((i, line.find(first)) for i, line in enumerate(lines) if first in line), None)
+    if at is None:
+        return None
+    row, col = at
+    return [line[col:col + width].rstrip() for line in lines[row:HEIGHT - 2]]
+
+
+def main():
+    hx, vault, config, artifacts, tmp = sys.argv[1:6]
+    results = []
+
+    def check(name, ok, seen):
+        results.append(bool(ok))
+        print(f"{'ok  ' if ok else 'FAIL'} helix {name}" + ("" if ok else f": saw {seen!r}"))
+
+    def save(name):
+        with open(os.path.join(artifacts, f"helix-{name}.txt"), "w", encoding="utf-8") as f:
+            f.write(screen.screen())
+
+    for old in os.listdir(artifacts):
+        if old.startswith("helix-"):
+            os.remove(os.path.join(artifacts, old))
+    screen = Helix(hx, vault, config, tmp)
+    try:
+        # 1. The broken link's diagnostic, pushed by the server: gutter mark and message at
+        #    the end of the line (config.toml turns end-of-line diagnostics on).
+        broken = ("This one is broken on purpose: [[Note never written]].  "
+                  "Unresolved link: no note named ‘Note never written’ in the vault")
+        seen = screen.wait(lambda ls: text_line(ls, 6) == broken and ls[5].startswith("●") and ls,
+                           FIRST_TIMEOUT)
+        save("1-diagnostics")
+        check("pushed diagnostic on the broken link (line 6)", seen, text_line(screen.now(), 6))
+        if not seen:
+            screen.timeout = TIMEOUT_WITHOUT_SERVER
+
+        # 2. gd on [[Reading list#Next up]] (line 4) opens the note at the heading, line 8.
+        # (Keys are read in order, so only answers from the server and Escapes need waits.)
+        screen.type("4gg/Next up")
+        screen.keys("Enter")
+        screen.type("gd")
+        seen = screen.wait(lambda ls: re.search(r"reading/Reading list\.md .* 8:1$", status(ls))
+                           and text_line(ls, 8) == "## Next up" and ls)
+        save("2-definition")
+        check("gd on [[Reading list#Next up]] opens reading/Reading list.md at ## Next up (8:1)",
+              seen, status(seen or screen.now()))
+
+        # 3. space k on [[Spaced repetition]] (line 4): the note's preview; its title heading
+        #    and ## heading are bold lines now, its HTML comment is gone.
+        screen.type("ga4gg/Spaced")
+        screen.keys("Enter")
+        screen.keys("Space", "k")
+        expected_hover = [
+            "Spaced repetition — Spaced repetition.md",
+            "",
+            "aliases: SRS · tags: #learning · 2 backlinks",
+            "",
+            "───",
+            "",
+            "Spaced repetition",
+            "",
+            "Review each card at growing intervals, just before you would forget it.",
+            "",
+            "Why it works",
+            "",
+            "Retrieval effort strengthens memory. #learning",
+        ]
+        width = max(len(line) for line in expected_hover)
+
+        def hover(ls):
+            return (popup(ls, expected_hover[0], width) or [])[:len(expected_hover)]
+
+        seen = screen.wait(lambda ls: hover(ls) == expected_hover)
+        save("3-hover")
+        check("space k on [[Spaced repetition]] shows the note's preview", seen,
+              hover(screen.now()))
+        screen.keys("Escape")
+        screen.wait(lambda ls: not hover(ls))
+
+        # 4. gr on the same link: its backlinks, in this note and in reading/Reading list.md.
+        screen.type("gr")
+
+        def picker(ls):
+            items = [m.group(1) for line in ls
+                     for m in [re.search(r"│ [ >] (\S[^│]*?:\d+)\s*│", line)] if m]
+            total = any(re.search(r"│\s+2/2 │", line) for line in ls)
+            return items if total and len(items) == 2 else None
+
+        seen = screen.wait(picker)
+        save("4-references")
+        check("gr on [[Spaced repetition]] lists its two backlinks",
+              seen == ["Start here.md:4", "reading/Reading list.md:12"], seen)
+        screen.keys("Escape")
+        screen.wait(lambda ls: not any("2/2" in line for line in ls))
+
+        # 5. [[ on the last line: the vault's notes and the alias; `Spaced rep`, Tab, Enter
+        #    accepts the item, which replaces the whole typed target.
+        screen.type("8ggA")
+        screen.wait(lambda ls: status(ls).startswith(" INS"))
+        screen.type("[[")
+        # In any order: ranking is completion's business, tested with the server.
+        menu = ["Reading list | file", "SRS | reference", "Spaced repetition | file"]
+        seen = screen.wait(lambda ls: sorted(rows_below(ls, 8)) == menu and ls)
+        save("5-completion")
+        check("[[ offers the vault's notes and the alias", seen, rows_below(screen.now(), 8))
+        screen.type("Spaced rep")
+        # The space closes Helix's menu and `rep` asks again after a pause: wait for the whole
+        # text and a menu, or Tab could land in the pause, where it is no completion key.
+        typed = "Type a link here: [[Spaced rep]]"
+        narrowed = ["Spaced repetition | file"]
+        # (The line may carry a diagnostic after the text: whether a link being typed is
+        # flagged is not this test's business.)
+        seen = screen.wait(lambda ls: (text_line(ls, 8) or "").startswith(typed)
+                           and rows_below(ls, 8) == narrowed)
+        check("typing `Spaced rep` narrows the list to Spaced repetition", seen,
+              (text_line(screen.now(), 8), rows_below(screen.now(), 8)))
+        for _ in range(3):
+            screen.keys("Tab")
+            chosen = screen.wait(lambda ls: (text_line(ls, 8) or "").startswith(
+                "Type a link here: [[Spaced repetition]]") and rows_below(ls, 8)[:1] == narrowed,
+                3)
+            if chosen or not seen:
+                break
+            # A late answer replaced the menu (or closed it): ask again (C-x) and choose again.
+            print("helix: Tab chose nothing; asking for completion again (C-x)")
+            screen.keys("C-x")
+            screen.wait(lambda ls: rows_below(ls, 8) == narrowed)
+        save("5b-chosen")
+        screen.keys("Enter")
+        screen.wait(lambda ls: rows_below(ls, 8) == [])
+        screen.keys("Escape")
+        done = "Type a link here: [[Spaced repetition]]"
+        seen = screen.wait(lambda ls: status(ls).startswith(" NOR") and text_line(ls, 8) == done
+                           and not ls[7].startswith("●") and ls)
+        save("6-completed")
+        check("accepting Spaced repetition completes the whole link, which then resolves",
+              seen, text_line(screen.now(), 8))
+
+        # 6. The server writes nothing to stderr in a normal session: Helix files every stderr
+        #    line under [ERROR] in its log.
+        screen.type(":q!")
+        screen.keys("Enter")
+        screen.wait(lambda ls: "Pane is dead" in "\n".join(ls), 5)
+        log = screen.log()
+        with open(os.path.join(artifacts, "helix.log"), "w", encoding="utf-8") as f:
+            f.write(log)
+        stderr_lines = [line for line in log.splitlines() if "notegraph err <-" in line]
+        check("Helix's log holds no [ERROR] line from the server's stderr",
+              log and not stderr_lines, stderr_lines or "(no log)")
+    finally:
+        screen.close()
+    return 0 if results and all(results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
