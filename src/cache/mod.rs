@@ -74,14 +74,14 @@ struct Trailer {
 /// A note read back from the cache, to be used if its file still has this stamp.
 pub struct CachedNote {
     pub stamp: Stamp,
-    pub text: String,
+    pub text: std::sync::Arc<str>,
     pub syntax: NoteSyntax,
 }
 
 impl CachedNote {
     pub fn into_note(self, stamp: Stamp) -> Note {
         Note {
-            text: self.text.into(),
+            text: self.text,
             syntax: self.syntax,
             stamp: Some(stamp),
         }
@@ -247,33 +247,44 @@ impl Cache {
         if trailer.roots != self.root_names() {
             return Err("written for other workspace folders".into());
         }
-        let segments: Vec<Vec<Entry>> = trailer
+        // Each segment is checked and turned into notes on the thread that decoded it, so that
+        // the decoded strings are freed where the notes' texts are allocated (one allocator
+        // arena): when one thread converted them afterwards, a restart peaked ~20% above a
+        // cold start (50k notes: 478 against 397 MB).
+        let segments: Vec<Vec<(PathBuf, CachedNote)>> = trailer
             .segments
             .par_iter()
-            .map(|&(at, seg_len)| read_segment(file, at, seg_len, trailer_at))
+            .map(|&(at, seg_len)| {
+                let entries = read_segment(file, at, seg_len, trailer_at)?;
+                entries.into_iter().map(|e| self.checked(e)).collect()
+            })
             .collect::<Result<_, String>>()?;
         let mut notes = HashMap::default();
         notes.reserve(trailer.notes.min(len) as usize);
-        for entry in segments.into_iter().flatten() {
-            let Some(root) = self.roots.get(entry.root as usize) else {
-                return Err("an entry names no workspace folder".into());
-            };
-            if !spans_fit(&entry.text, &entry.syntax) || !is_plain_relative(&entry.rel) {
-                return Err(format!("the entry of {} does not fit its text", entry.rel));
-            }
-            let note = CachedNote {
-                stamp: entry.stamp,
-                text: entry.text,
-                syntax: entry.syntax,
-            };
-            notes.insert(root.join(&entry.rel), note);
-        }
+        notes.extend(segments.into_iter().flatten());
         let dialect = if trailer.dendron {
             Dialect::Dendron
         } else {
             Dialect::Obsidian
         };
         Ok(Cached { dialect, notes })
+    }
+
+    /// An entry as a note at its path, if it fits: its root exists, its path stays below it,
+    /// its spans lie in its text.
+    fn checked(&self, entry: Entry) -> Result<(PathBuf, CachedNote), String> {
+        let Some(root) = self.roots.get(entry.root as usize) else {
+            return Err("an entry names no workspace folder".into());
+        };
+        if !spans_fit(&entry.text, &entry.syntax) || !is_plain_relative(&entry.rel) {
+            return Err(format!("the entry of {} does not fit its text", entry.rel));
+        }
+        let note = CachedNote {
+            stamp: entry.stamp,
+            text: entry.text.into(),
+            syntax: entry.syntax,
+        };
+        Ok((root.join(&entry.rel), note))
     }
 
     /// Write every note of the vault that was read from the disk. `vault` is called once per

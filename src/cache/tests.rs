@@ -41,7 +41,7 @@ fn what_is_saved_loads_back_the_same_and_only_notes_read_from_disk() {
     assert_eq!(paths, vec![root.join("sub/n0.md"), root.join("sub/n1.md")]);
     for (i, text) in texts.iter().enumerate() {
         let cached = &loaded.notes[&root.join(format!("sub/n{i}.md"))];
-        assert_eq!(cached.text, *text);
+        assert_eq!(&*cached.text, *text);
         assert_eq!(cached.syntax, syntax::parse(text));
         assert_eq!(cached.stamp, stamp(i as u64));
     }
