@@ -138,19 +138,20 @@ echo "notegraph under test: $NOTEGRAPH_BIN"
 
 # --- Neovim -------------------------------------------------------------------------------------
 
-run_nvim() { # run_nvim LABEL NVIM
-  local label=$1 nvim=$2 out="$ARTIFACTS/$1.json" home="$TMP/$1"
+run_nvim() { # run_nvim LABEL NVIM [VAULT ROOT]  — ROOT: "marker" (default) or "none"
+  local label=$1 nvim=$2 vault=${3:-$ROOT/editors/test/vault} expect_root=${4:-marker}
+  local out="$ARTIFACTS/$1.json" home="$TMP/$1"
   rm -f "$out"
   mkdir -p "$home"
   log "$label: $(XDG_STATE_HOME="$home/state" "$nvim" --version | head -n 1)"
   # Its own XDG folders so no user config or plugin is loaded; the test init loads editors/neovim.
-  (cd editors/test/vault &&
+  (cd "$vault" &&
     env XDG_CONFIG_HOME="$home/config" XDG_DATA_HOME="$home/data" XDG_STATE_HOME="$home/state" \
       XDG_CACHE_HOME="$home/cache" NOTEGRAPH_NVIM_CONFIG_DIR="$ROOT/editors/neovim" \
       NOTEGRAPH_NVIM_RESULT="$out" NVIM_LOG_FILE="$ARTIFACTS/$label.log" \
-      timeout 120 "$nvim" --headless -u ../nvim/init.lua 'Start here.md' \
-      -c 'luafile ../nvim/driver.lua' </dev/null) || echo "$label: nvim exited $?"
-  if python3 editors/test/nvim/check.py "$out" "$label"; then
+      timeout 120 "$nvim" --headless -u "$ROOT/editors/test/nvim/init.lua" 'Start here.md' \
+      -c "luafile $ROOT/editors/test/nvim/driver.lua" </dev/null) || echo "$label: nvim exited $?"
+  if python3 editors/test/nvim/check.py "$out" "$label" "$expect_root"; then
     passed=$((passed + 1))
   else
     failed=$((failed + 1))
@@ -161,6 +162,14 @@ if [ "$WHAT" = all ] || [ "$WHAT" = nvim ]; then
   install_nvim
   run_nvim nvim-0.7 /usr/bin/nvim
   run_nvim nvim-0.11 "$CACHE/nvim-venv/bin/nvim"
+  # A plain folder of notes with no root marker: the client names no workspace folder and the
+  # server finds the vault from the note (issue 11). Both set-ups must behave the same.
+  plain="$TMP/plain notes"
+  mkdir -p "$plain"
+  cp -a editors/test/vault/. "$plain/"
+  rm -f "$plain/.notegraph.toml"
+  run_nvim nvim-0.7-no-marker /usr/bin/nvim "$plain" none
+  run_nvim nvim-0.11-no-marker "$CACHE/nvim-venv/bin/nvim" "$plain" none
 fi
 
 # --- VS Code (code-server + headless Chromium) ----------------------------------------------------

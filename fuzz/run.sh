@@ -16,8 +16,10 @@ export RUSTC_BOOTSTRAP=1
 
 corpus=corpus/parse
 mkdir -p "$corpus"
-# Seed with real notes; file names are content hashes, so re-seeding adds nothing twice.
-for note in ../examples/vault/*.md ../examples/vault/*/*.md ../tests/data/*.md; do
+# Seed with real notes and bibliographies (the target reads its input as both); file names are
+# content hashes, so re-seeding adds nothing twice.
+for note in ../examples/vault/*.md ../examples/vault/*/*.md ../tests/data/*.md ../tests/data/*.bib \
+  ../tests/data/cite-vault/*.bib; do
   [ -f "$note" ] && cp "$note" "$corpus/seed-$(sha1sum "$note" | cut -c1-16)"
 done
 

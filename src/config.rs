@@ -5,7 +5,6 @@
 //! key is reported back to the caller, never dropped silently.
 
 use std::collections::HashMap;
-use std::path::Path;
 
 use serde_json::Value;
 
@@ -78,24 +77,29 @@ const KINDS: [Kind; 10] = [
     Kind::MissingBibliography,
 ];
 
+/// A vault's settings files as the loader read them (`loader::load_config`).
+#[derive(Default)]
+pub struct SettingsFiles {
+    /// `.obsidian/app.json`, when there is one that could be read.
+    pub obsidian_app: Option<String>,
+    /// `.notegraph.toml`: its text or why it was not read; `None` when there is none.
+    pub notegraph_toml: Option<Result<String, String>>,
+}
+
 impl Config {
-    /// Defaults plus the files at `root`: `.obsidian/app.json` and `.notegraph.toml`. Returns
-    /// the problems found, each naming its file and key.
-    pub fn load(root: Option<&Path>) -> (Config, Vec<String>) {
+    /// Defaults plus a vault's settings files (`.obsidian/app.json` and `.notegraph.toml`), as
+    /// the loader read them. Returns the problems found, each naming its file and key.
+    pub fn from_files(files: SettingsFiles) -> (Config, Vec<String>) {
         let mut config = Config::default();
         let mut problems = Vec::new();
-        let Some(root) = root else {
-            return (config, problems);
-        };
-        if let Ok(text) = std::fs::read_to_string(root.join(".obsidian/app.json")) {
+        if let Some(text) = files.obsidian_app {
             match serde_json::from_str::<Value>(&text) {
                 Ok(app) => config.apply_obsidian(&app),
                 Err(err) => problems.push(format!(".obsidian/app.json: not JSON ({err})")),
             }
         }
-        let toml_path = root.join(".notegraph.toml");
-        match std::fs::read_to_string(&toml_path) {
-            Ok(text) => match toml::from_str::<Value>(&text) {
+        match files.notegraph_toml {
+            Some(Ok(text)) => match toml::from_str::<Value>(&text) {
                 Ok(value) => problems.extend(
                     config
                         .apply(&value)
@@ -107,8 +111,8 @@ impl Config {
                     err.to_string().trim()
                 )),
             },
-            Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
-            Err(err) => problems.push(format!(".notegraph.toml: cannot read ({err})")),
+            None => {}
+            Some(Err(reason)) => problems.push(format!(".notegraph.toml: {reason}")),
         }
         (config, problems)
     }

@@ -2,16 +2,30 @@
 //! (respecting `.gitignore`, skipping `.obsidian/`, `.trash/`, `.git/` and other hidden folders),
 //! reads and parses notes in parallel, and hands finished notes to the index.
 
+mod ignore_files;
+mod read;
+#[cfg(test)]
+mod test_support;
+
 use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rayon::prelude::*;
 
 use crate::cache::Cache;
 use crate::cache::stamp::{stamp_of, unchanged};
+use crate::config::{Config, SettingsFiles};
 use crate::index::{Dialect, Note, Stamp, Vault, is_note_path};
-use crate::sources::load::{is_bibliography_path, read, resolve_path};
+use crate::sources::load::{is_bibliography_path, resolve_path, unreadable};
 use crate::sources::{Bibliography, Origin};
+
+use ignore_files::IgnoreFiles;
+pub use ignore_files::is_ignored;
+pub use read::{
+    BIBLIOGRAPHY, FileKind, IGNORE_FILE, JSON_SETTINGS, NOTE, TOML_SETTINGS, Unreadable, read_file,
+    read_text,
+};
 
 /// Notes larger than this are skipped: nobody writes one, and parsing it on every keystroke
 /// would stall the server.
@@ -80,15 +94,22 @@ pub fn walk(roots: &[PathBuf], exclude: &Exclude) -> Vec<PathBuf> {
         if let Some(overrides) = exclude.for_root(root) {
             builder.overrides(overrides.clone());
         }
+        // Ignore files are read by `IgnoreFiles`, through `read_file`, not by the walker: it
+        // would open a `.gitignore -> /dev/stdin` or a FIFO and wait for ever.
+        let rules = Arc::new(IgnoreFiles::new(root));
         let walker = builder
             .hidden(true)
-            .git_ignore(true)
+            .git_ignore(false)
             .git_global(false)
-            .git_exclude(true)
+            .git_exclude(false)
             .require_git(false)
-            .ignore(true)
+            .ignore(false)
             .parents(false)
             .follow_links(true)
+            .filter_entry(move |entry| {
+                let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
+                !rules.ignores(entry.path(), is_dir, false)
+            })
             .build();
         for entry in walker {
             match entry {
@@ -103,63 +124,18 @@ pub fn walk(roots: &[PathBuf], exclude: &Exclude) -> Vec<PathBuf> {
     out
 }
 
-/// Whether the `.ignore` and `.gitignore` files in `root` and the folders between it and `path`
-/// ignore `path`, as they make [`walk`] skip it. For file events, which name one path: without
-/// this a changed ignored note was indexed, unlike in a fresh index of the same tree. Deeper
-/// files win, and in one folder `.ignore` wins over `.gitignore`, as in the walk.
-pub fn is_ignored(root: &Path, path: &Path, is_dir: bool) -> bool {
-    if !path.starts_with(root) || path == root {
-        return false;
-    }
-    for dir in path.ancestors().skip(1) {
-        for name in [".ignore", ".gitignore"] {
-            let file = dir.join(name);
-            if !file.is_file() {
-                continue;
-            }
-            let (rules, _) = ignore::gitignore::Gitignore::new(&file);
-            match rules.matched_path_or_any_parents(path, is_dir) {
-                ignore::Match::Ignore(_) => return true,
-                ignore::Match::Whitelist(_) => return false,
-                ignore::Match::None => {}
-            }
-        }
-        if dir == root {
-            break;
-        }
-    }
-    false
-}
-
-/// Read a note, lossily where it is not UTF-8. Binary and oversized files are refused.
+/// Read a note, lossily where it is not UTF-8. Binary and oversized files are refused, and so
+/// is a symlink that leads to anything but a markdown file (see [`NOTE`]).
 pub fn read_note(path: &Path) -> Result<Note, Skipped> {
-    let skip = |reason: String| Skipped {
+    // Taken before the read: a write after it shows as a newer time at the next start.
+    let meta = std::fs::metadata(path).ok();
+    let bytes = read_file(path, &NOTE).map_err(|err| Skipped {
         path: path.to_path_buf(),
-        reason,
-    };
-    // A note that is a symlink is read only when it leads to a markdown file: a vault cloned
-    // from someone else could hold `notes.md -> ~/.ssh/id_rsa`, and a hover shows notes.
-    if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
-        let target = std::fs::canonicalize(path).map_err(|e| skip(format!("cannot read: {e}")))?;
-        if !is_note_path(&target) {
-            return Err(skip(format!(
-                "a symlink to {}, which is not a markdown note",
-                target.display()
-            )));
-        }
-    }
-    let meta = std::fs::metadata(path).map_err(|e| skip(format!("cannot read: {e}")))?;
-    if meta.len() > MAX_NOTE_BYTES {
-        return Err(skip(format!(
-            "{} bytes is larger than the {} byte limit for a note",
-            meta.len(),
-            MAX_NOTE_BYTES
-        )));
-    }
-    let bytes = std::fs::read(path).map_err(|e| skip(format!("cannot read: {e}")))?;
-    let stamp = stamp_of(&meta, &bytes);
+        reason: err.message,
+    })?;
+    let stamp = meta.map(|meta| stamp_of(&meta, &bytes));
     let mut note = note_from_bytes(path, bytes)?;
-    note.stamp = Some(stamp);
+    note.stamp = stamp;
     Ok(note)
 }
 
@@ -186,6 +162,40 @@ pub fn note_from_bytes(path: &Path, bytes: Vec<u8>) -> Result<Note, Skipped> {
         }
     };
     Ok(Note::parse(text))
+}
+
+/// Files whose presence in a folder makes it a vault's root.
+pub const VAULT_MARKERS: [&str; 2] = [".obsidian", ".notegraph.toml"];
+
+/// The vault a note belongs to when no workspace folder names one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FoundRoot {
+    pub root: PathBuf,
+    /// Whether the root's notes are read from disk. A folder with no marker that is the home
+    /// folder or the file system's root is not: reading everything under it would index a whole
+    /// disk for one note, so only the notes the user opens there are indexed.
+    pub walk: bool,
+}
+
+/// The vault of `note`: the nearest folder above it holding a [`VAULT_MARKERS`] entry, else the
+/// note's own folder (a plain folder of notes, the common Zettelkasten case). `.git` is not a
+/// marker: notes kept inside a code repository are not a vault of the whole repository.
+/// `home` is the user's home folder, never walked without a marker.
+pub fn find_root(note: &Path, home: Option<&Path>) -> Option<FoundRoot> {
+    let folder = note.parent()?;
+    let marked = folder
+        .ancestors()
+        .find(|dir| VAULT_MARKERS.iter().any(|m| dir.join(m).exists()));
+    Some(match marked {
+        Some(root) => FoundRoot {
+            root: root.to_path_buf(),
+            walk: true,
+        },
+        None => FoundRoot {
+            root: folder.to_path_buf(),
+            walk: folder.parent().is_some() && Some(folder) != home,
+        },
+    })
 }
 
 /// Windows editors save "Unicode" text as UTF-16 with a byte order mark: text, though every
@@ -440,7 +450,7 @@ impl Loaded {
 /// Load the vault at `root` (canonical) as the CLI commands see it: its settings (exclusions,
 /// bibliographies, alias fallback) applied, problems with them logged.
 pub fn load_configured(root: &Path) -> (crate::config::Config, Vault, Vec<Skipped>) {
-    let (config, problems) = crate::config::Config::load(Some(root));
+    let (config, problems) = load_config(Some(root));
     for problem in &problems {
         tracing::warn!("configuration: {problem}");
     }
@@ -526,6 +536,51 @@ pub fn wanted_bibliographies(vault: &Vault, configured: &[String]) -> Vec<(PathB
     out
 }
 
+/// Read and parse a bibliography file. A file that cannot be read is an empty bibliography
+/// with the reason as its problem, so the user hears of it.
+pub fn read_bibliography(path: &Path, origin: Origin, label: String) -> Option<Bibliography> {
+    let bytes = match read_file(path, &BIBLIOGRAPHY) {
+        Ok(bytes) => bytes,
+        // A named file that is not there is no bibliography: the note naming it says so, and
+        // the vault's keys are not all declared unknown for it.
+        Err(err) if origin == Origin::Discovered || err.not_found => {
+            tracing::warn!("cannot read {}: {err}", path.display());
+            return None;
+        }
+        Err(err) => return Some(unreadable(path, origin, label, err.message)),
+    };
+    let text = String::from_utf8_lossy(&bytes);
+    let bib = crate::sources::load::parse(path, &text, origin, label)?;
+    for problem in &bib.problems {
+        tracing::warn!(
+            "{}:{}: {}",
+            path.display(),
+            problem.at.line + 1,
+            problem.message
+        );
+    }
+    Some(bib)
+}
+
+/// The settings of a vault whose first root is `root`: defaults, then its
+/// `.obsidian/app.json` and `.notegraph.toml`, read like every other file (a committed
+/// `.notegraph.toml -> /dev/stdin` is not read). Returns the problems found, each naming its
+/// file and key.
+pub fn load_config(root: Option<&Path>) -> (Config, Vec<String>) {
+    let Some(root) = root else {
+        return Config::from_files(SettingsFiles::default());
+    };
+    let notegraph_toml = match read_text(&root.join(".notegraph.toml"), &TOML_SETTINGS) {
+        Ok(text) => Some(Ok(text)),
+        Err(err) if err.not_found => None,
+        Err(err) => Some(Err(err.message)),
+    };
+    Config::from_files(SettingsFiles {
+        obsidian_app: read_text(&root.join(".obsidian/app.json"), &JSON_SETTINGS).ok(),
+        notegraph_toml,
+    })
+}
+
 /// Read every wanted bibliography (in parallel) into the vault.
 pub fn load_bibliographies(vault: &mut Vault, configured: &[String]) {
     let wanted = wanted_bibliographies(vault, configured);
@@ -536,7 +591,7 @@ pub fn load_bibliographies(vault: &mut Vault, configured: &[String]) {
     let bibs: Vec<Bibliography> = wanted
         .into_par_iter()
         .zip(labels)
-        .filter_map(|((path, origin), label)| read(&path, origin, label))
+        .filter_map(|((path, origin), label)| read_bibliography(&path, origin, label))
         .collect();
     if !bibs.is_empty() {
         vault.sources.set_bibliographies(bibs);

@@ -1,6 +1,8 @@
 //! Coverage-guided fuzzing of a note's way through notegraph: bytes → lossy text → parse →
 //! index → resolution and every feature at the note's offsets → positions in both encodings.
-//! Any panic, or a range outside the text or off a character boundary, is a crash.
+//! The same text is also read as a `.bib` file (the biblatex crate overflowed its stack on
+//! cycles and deep nesting), whose entries then serve the note's citations. Any panic, a stack
+//! overflow, or a range outside the text or off a character boundary, is a crash.
 
 #![no_main]
 
@@ -11,6 +13,7 @@ use notegraph::features;
 use notegraph::features::completion::Candidates;
 use notegraph::index::{Note, Vault};
 use notegraph::lsp::convert::{Encoding, LineIndex};
+use notegraph::sources::{Origin, TextPos, load as bibliography};
 use notegraph::syntax::{NoteSyntax, Span, parse};
 
 fn check(text: &str, what: &str, span: Span) {
@@ -62,10 +65,46 @@ fn check_syntax(text: &str, syntax: &NoteSyntax) {
         .for_each(|p| check(text, "problem", p.span));
 }
 
+/// A place in a bibliography must be a character boundary on one of the text's lines (which end
+/// at `\n`, `\r\n` or a lone `\r`, as bibliographies count them).
+fn check_bib_pos(text: &str, what: &str, pos: TextPos) {
+    let bytes = text.as_bytes();
+    let mut starts = vec![0];
+    for (i, &b) in bytes.iter().enumerate() {
+        if b == b'\n' || (b == b'\r' && bytes.get(i + 1) != Some(&b'\n')) {
+            starts.push(i + 1);
+        }
+    }
+    let line = pos.line as usize;
+    assert!(line < starts.len(), "{what} {pos:?} past the text's lines");
+    let line = &text[starts[line]..starts.get(line + 1).copied().unwrap_or(text.len())];
+    let column = pos.utf8 as usize;
+    assert!(
+        column <= line.len() && line.is_char_boundary(column),
+        "{what} {pos:?} off its line {line:?}"
+    );
+    assert_eq!(
+        line[..column].encode_utf16().count(),
+        pos.utf16 as usize,
+        "{what} {pos:?}"
+    );
+}
+
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data).into_owned();
     let syntax = parse(&text);
     check_syntax(&text, &syntax);
+
+    let bib_path = Path::new("/vault/refs.bib");
+    let bib = bibliography::parse(bib_path, &text, Origin::Discovered, "refs.bib".into())
+        .expect("a .bib file is always a bibliography");
+    for entry in &bib.entries {
+        check_bib_pos(&text, "entry start", entry.start);
+        check_bib_pos(&text, "entry end", entry.end);
+    }
+    for problem in &bib.problems {
+        check_bib_pos(&text, "problem", problem.at);
+    }
 
     let root = PathBuf::from("/vault");
     let mut vault = Vault::new(vec![root.clone()]);
@@ -78,6 +117,8 @@ fuzz_target!(|data: &[u8]| {
         Note::parse("---\naliases: [y]\n---\n"),
     );
     vault.upsert_attachment(Path::new("/vault/img.png"));
+    vault.upsert_attachment(bib_path);
+    vault.sources.set_bibliography(bib);
     let path = root.join("a/fuzzed.md");
     vault.upsert_note(&path, Note::parse(text.as_str()));
     let id = vault.id(&path).expect("indexed");

@@ -137,6 +137,32 @@ pub fn configured(vault: &Vault, file: FileId, config: &Config) -> Vec<Diagnosti
         .collect()
 }
 
+/// The diagnostics to show while the user types at `edited` (the span the last change wrote):
+/// a link or citation the change touched is being typed — `[[Alp]]` on its way to
+/// `[[Alpha]]` — and its problems are held back until the user has moved on (a change
+/// elsewhere). Everything else stands. Spans touch when they share an end: typing right after
+/// `[[Alp` still types the link.
+pub fn settled(vault: &Vault, file: FileId, all: Vec<Diagnostic>, edited: Span) -> Vec<Diagnostic> {
+    let touches = |span: Span| span.start <= edited.end && edited.start <= span.end;
+    let typed: Vec<Span> = vault.note(file).map_or_else(Vec::new, |note| {
+        let links = note.syntax.links.iter().map(|l| l.span);
+        let citations = note
+            .syntax
+            .citations
+            .iter()
+            .map(|c| c.group.unwrap_or(c.span));
+        links.chain(citations).filter(|&s| touches(s)).collect()
+    });
+    all.into_iter()
+        .filter(|d| {
+            !touches(d.span)
+                && !typed
+                    .iter()
+                    .any(|t| t.start <= d.span.start && d.span.end <= t.end)
+        })
+        .collect()
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use expect_test::{Expect, expect};
@@ -271,5 +297,40 @@ aliases: [Alias of C]
 "####,
             expect![[r####""####]],
         );
+    }
+}
+
+#[cfg(test)]
+mod settled_tests {
+    use super::*;
+    use crate::features::fixture::Fixture;
+
+    /// The diagnostics of `a.md` left when the last change wrote `edited` (a part of `text`, found
+    /// as `context` with the part in it marked by `«»`).
+    fn left(text: &str, context: &str) -> Vec<String> {
+        let f = Fixture::parse(&format!("//- /a.md\n{text}//- /b.md\n# Head\n"));
+        let a = f.vault.id(std::path::Path::new("/vault/a.md")).unwrap();
+        let note = f.vault.note(a).unwrap();
+        let plain = context.replace(['«', '»'], "");
+        let at = note.text.find(&plain).expect("context in the note");
+        let start = at + context.find('«').unwrap();
+        let end = at + context.find('»').unwrap() - '«'.len_utf8();
+        settled(&f.vault, a, diagnostics(&f.vault, a), Span::new(start, end))
+            .iter()
+            .map(|d| note.text[d.span.start..d.span.end].to_string())
+            .collect()
+    }
+
+    #[test]
+    fn the_link_being_typed_is_held_back_and_the_others_stand() {
+        let text = "[[Missing]] then [[Alp]] and [[b#Nope]]\n";
+        // Typing the `p` of `[[Alp]]`, its closing brackets, or right after it.
+        for context in ["[[Al«p»]]", "[[Alp«]]»", "[[Alp]]« »and", "«[[Alp]]»"] {
+            assert_eq!(left(text, context), ["[[Missing]]", "Nope"], "{context}");
+        }
+        // Typing in a heading fragment holds back that link's heading problem.
+        assert_eq!(left(text, "#No«p»e"), ["[[Missing]]", "[[Alp]]"]);
+        // A change elsewhere (the user moved on): every problem is shown.
+        assert_eq!(left(text, "«the»n"), ["[[Missing]]", "[[Alp]]", "Nope"]);
     }
 }

@@ -81,7 +81,7 @@ pub(in crate::lsp) fn refresh_bibliography(state: &State, path: &Path) {
     if !path.is_file() {
         return;
     }
-    let read = load::read(path, origin, label);
+    let read = crate::loader::read_bibliography(path, origin, label);
     // An open bibliography's buffer is its truth, even if the editor opened it while the disk
     // text was read.
     let Some(mut vault) = state.write_unless_open(path) else {
@@ -188,7 +188,9 @@ impl Server {
             drop(vault);
             labelled
                 .into_iter()
-                .filter_map(|(p, label)| load::read(&p, crate::sources::Origin::Frontmatter, label))
+                .filter_map(|(p, label)| {
+                    crate::loader::read_bibliography(&p, crate::sources::Origin::Frontmatter, label)
+                })
                 .collect::<Vec<_>>()
         })
         .await

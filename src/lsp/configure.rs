@@ -7,7 +7,6 @@ use serde_json::Value;
 use tower_lsp_server::ls_types::*;
 
 use super::state::Server;
-use crate::config::Config;
 use crate::loader;
 
 impl Server {
@@ -16,7 +15,8 @@ impl Server {
     /// Returns the problems found.
     pub(in crate::lsp) fn reconfigure(&self, client: Option<&Value>) -> Vec<String> {
         let roots = self.state.read().roots().to_vec();
-        let (mut config, mut problems) = Config::load(roots.first().map(PathBuf::as_path));
+        let (mut config, mut problems) =
+            crate::loader::load_config(roots.first().map(PathBuf::as_path));
         if let Some(init) = self.state.init_options.get() {
             problems.extend(
                 config

@@ -4,10 +4,39 @@ use ropey::Rope;
 use tower_lsp_server::ls_types::{Position, TextDocumentContentChangeEvent};
 
 use super::convert::Encoding;
+use crate::syntax::Span;
 
 pub struct Document {
     pub rope: Rope,
     pub version: i32,
+    /// What the last change wrote, as a byte span of the text after it; `None` until the first
+    /// change. A link it touches is being typed (see `features::diagnostics::settled`).
+    pub edited: Option<Span>,
+}
+
+/// The span of `new` that differs from `old`: what remains after their common start and common
+/// end (empty where text was only deleted). Whole-text changes get the same answer as
+/// incremental ones.
+pub fn edited_span(old: &str, new: &str) -> Span {
+    let prefix = old
+        .bytes()
+        .zip(new.bytes())
+        .take_while(|(a, b)| a == b)
+        .count();
+    let prefix = crate::syntax::floor_boundary(new, prefix);
+    let room = old.len().min(new.len()) - prefix;
+    let suffix = old
+        .bytes()
+        .rev()
+        .zip(new.bytes().rev())
+        .take(room)
+        .take_while(|(a, b)| a == b)
+        .count();
+    let mut end = new.len() - suffix;
+    while !new.is_char_boundary(end) {
+        end += 1;
+    }
+    Span::new(prefix, end.max(prefix))
 }
 
 impl Document {
@@ -15,6 +44,7 @@ impl Document {
         Document {
             rope: Rope::from_str(text),
             version,
+            edited: None,
         }
     }
 
@@ -100,6 +130,21 @@ mod tests {
         doc.apply(&change(2, 5, 2, 5, "!"), Encoding::Utf16)
             .unwrap();
         assert_eq!(doc.rope.to_string(), "a😀B\r\n2nd\rthird!");
+    }
+
+    #[test]
+    fn the_edited_span_is_what_differs_between_the_texts() {
+        fn span<'n>(old: &str, new: &'n str) -> (usize, &'n str) {
+            let s = edited_span(old, new);
+            (s.start, &new[s.start..s.end])
+        }
+        assert_eq!(span("See [[Al]].", "See [[Alp]]."), (8, "p"));
+        assert_eq!(span("See [[Alp]].", "See [[Al]]."), (8, ""));
+        assert_eq!(span("aaa", "aaaa"), (3, "a"));
+        assert_eq!(span("", "[[x]]"), (0, "[[x]]"));
+        assert_eq!(span("same", "same"), (4, ""));
+        // Multi-byte characters sharing their first bytes are not split.
+        assert_eq!(span("[[é]]", "[[è]]"), (2, "è"));
     }
 
     #[test]

@@ -103,9 +103,189 @@ async fn write(output: &mut (impl AsyncWrite + Unpin), body: &[u8]) -> std::io::
     output.flush().await
 }
 
+/// The header every message starts with, compared without regard to case.
+const LENGTH_HEADER: &[u8] = b"content-length:";
+
+/// How far back a header may start before bytes just read, when a body is searched for one.
+const HEADER_OVERLAP: usize = 64;
+
+/// The client's bytes, with room to put back what turned out to belong to the next message.
+///
+/// Why: after a frame whose `Content-Length` is wrong (`abc`, a few bytes short or long), the
+/// next header is glued to the end of a body or hidden inside one. Reading on from where the
+/// length said the body ends lost every later message, `exit` included: a live but deaf server.
+/// So a bad frame's bytes are searched for the next `Content-Length:`, and reading resumes there.
+struct Input<R> {
+    reader: BufReader<R>,
+    /// Bytes put back, read before the reader's; `pending[at..]` are still unread.
+    pending: Vec<u8>,
+    at: usize,
+}
+
+impl<R: AsyncRead + Unpin> Input<R> {
+    fn new(reader: R) -> Self {
+        Input {
+            reader: BufReader::new(reader),
+            pending: Vec::new(),
+            at: 0,
+        }
+    }
+
+    fn unread(&mut self, bytes: &[u8]) {
+        let mut pending = bytes.to_vec();
+        pending.extend_from_slice(&self.pending[self.at..]);
+        self.pending = pending;
+        self.at = 0;
+    }
+
+    /// One line, its `\n` included (none at the end of input); empty at the end of input.
+    async fn read_line(&mut self) -> std::io::Result<Vec<u8>> {
+        let mut line = Vec::new();
+        if self.at < self.pending.len() {
+            let rest = &self.pending[self.at..];
+            let end = memchr::memchr(b'\n', rest).map_or(rest.len(), |i| i + 1);
+            line.extend_from_slice(&rest[..end]);
+            self.at += end;
+            if line.ends_with(b"\n") {
+                return Ok(line);
+            }
+        }
+        self.reader.read_until(b'\n', &mut line).await?;
+        Ok(line)
+    }
+
+    /// A body of `length` bytes, cut short where a header of the next message shows inside it
+    /// (see [`header_line_at`]). `None` when the input ends first.
+    async fn read_body(&mut self, length: usize) -> std::io::Result<Option<Body>> {
+        // Grown as bytes come, never to a length only claimed.
+        let mut body = Vec::with_capacity(length.min(1 << 16));
+        let from_pending = length.min(self.pending.len() - self.at);
+        body.extend_from_slice(&self.pending[self.at..self.at + from_pending]);
+        self.at += from_pending;
+        let mut scanned = 0;
+        let mut chunk = vec![0; length.min(1 << 16)];
+        loop {
+            if let Some(start) = find_header_line(&body, scanned) {
+                self.unread(&body[start..]);
+                body.truncate(start);
+                return Ok(Some(Body::Cut(body)));
+            }
+            if body.len() == length {
+                return Ok(Some(Body::Whole(body)));
+            }
+            scanned = body.len().saturating_sub(HEADER_OVERLAP);
+            // What is there, not all that is claimed: a header of the next message must be
+            // seen while the client waits for its answer.
+            let want = (length - body.len()).min(chunk.len());
+            let n = self.reader.read(&mut chunk[..want]).await?;
+            if n == 0 {
+                return Ok(None);
+            }
+            body.extend_from_slice(&chunk[..n]);
+        }
+    }
+}
+
+impl<R: AsyncRead + Unpin> Input<R> {
+    /// Skip a body of `length` bytes without holding it (a message too large to keep), stopping
+    /// early where a header of the next message shows inside it, as [`Input::read_body`] does.
+    /// `None` when the input ends first.
+    async fn skip_body(&mut self, length: usize) -> std::io::Result<Option<()>> {
+        let mut left = length;
+        // The last bytes seen, so that a header split across two chunks is still found.
+        let mut window: Vec<u8> = Vec::new();
+        let mut chunk = vec![0; 1 << 16];
+        while left > 0 {
+            let n = if self.at < self.pending.len() {
+                let n = left.min(self.pending.len() - self.at).min(chunk.len());
+                chunk[..n].copy_from_slice(&self.pending[self.at..self.at + n]);
+                self.at += n;
+                n
+            } else {
+                let want = left.min(chunk.len());
+                let n = self.reader.read(&mut chunk[..want]).await?;
+                if n == 0 {
+                    return Ok(None);
+                }
+                n
+            };
+            left -= n;
+            window.extend_from_slice(&chunk[..n]);
+            if let Some(start) = find_header_line(&window, 0) {
+                let rest = window[start..].to_vec();
+                self.unread(&rest);
+                return Ok(Some(()));
+            }
+            let keep_from = window.len().saturating_sub(HEADER_OVERLAP);
+            window.drain(..keep_from);
+        }
+        Ok(Some(()))
+    }
+}
+
+/// A message body as read.
+enum Body {
+    /// `Content-Length` bytes.
+    Whole(Vec<u8>),
+    /// Fewer: the next message's header showed inside; it is read next.
+    Cut(Vec<u8>),
+}
+
+/// Where `content-length:` (any case) first starts in `bytes` at or after `from`.
+fn find_length_header(bytes: &[u8], from: usize) -> Option<usize> {
+    memchr::memchr2_iter(b'c', b'C', bytes.get(from..)?)
+        .map(|i| from + i)
+        .find(|&i| {
+            bytes
+                .get(i..i + LENGTH_HEADER.len())
+                .is_some_and(|b| b.eq_ignore_ascii_case(LENGTH_HEADER))
+        })
+}
+
+/// Where a whole header line `Content-Length: 123` followed by a line break starts, at or after
+/// `from`. Never inside a well-formed message: JSON allows no raw line break in a string, and
+/// no bare word outside one.
+fn find_header_line(bytes: &[u8], mut from: usize) -> Option<usize> {
+    while let Some(start) = find_length_header(bytes, from) {
+        if header_line_at(bytes, start) {
+            return Some(start);
+        }
+        from = start + 1;
+    }
+    None
+}
+
+fn header_line_at(bytes: &[u8], start: usize) -> bool {
+    let rest = &bytes[start + LENGTH_HEADER.len()..];
+    let value = rest.iter().position(|b| !matches!(b, b' ' | b'\t'));
+    let Some(value) = value else { return false };
+    let digits = rest[value..]
+        .iter()
+        .take_while(|b| b.is_ascii_digit())
+        .count();
+    digits > 0
+        && rest[value + digits..]
+            .iter()
+            .find(|b| !matches!(b, b' ' | b'\t'))
+            .is_some_and(|b| matches!(b, b'\r' | b'\n'))
+}
+
+/// Where the next message may start in an unreadable body: a `content-length:` inside it, or a
+/// start of one at its very end (the length claimed a few bytes too many).
+fn resync_point(body: &[u8]) -> Option<usize> {
+    if let Some(start) = find_length_header(body, 0) {
+        return Some(start);
+    }
+    (1..LENGTH_HEADER.len())
+        .rev()
+        .filter(|&n| n < body.len())
+        .find(|&n| body[body.len() - n..].eq_ignore_ascii_case(&LENGTH_HEADER[..n]))
+        .map(|n| body.len() - n)
+}
+
 /// Read, frame and check messages until the input ends.
 async fn read_frames(input: impl AsyncRead + Unpin, frames: mpsc::UnboundedSender<Frame>) {
-    let mut input = BufReader::new(input);
+    let mut input = Input::new(input);
     loop {
         let length = match read_headers(&mut input).await {
             Ok(Some(Some(length))) => length,
@@ -124,24 +304,25 @@ async fn read_frames(input: impl AsyncRead + Unpin, frames: mpsc::UnboundedSende
                 "dropped a message of {length} bytes, more than the {MAX_MESSAGE_BYTES} one \
                  message may hold"
             );
-            let skipped = tokio::io::copy(
-                &mut (&mut input).take(length as u64),
-                &mut tokio::io::sink(),
-            )
-            .await;
-            if skipped.is_ok_and(|n| n == length as u64) {
+            match input.skip_body(length).await {
+                Ok(Some(())) => continue,
+                Ok(None) => return,
+                Err(err) => {
+                    tracing::error!("cannot read from the client: {err}");
+                    return;
+                }
+            }
+        }
+        let mut body = match input.read_body(length).await {
+            Ok(Some(Body::Whole(body))) => body,
+            Ok(Some(Body::Cut(body))) => {
+                tracing::error!(
+                    "dropped a message of {} bytes that claimed {length}: the next header came first",
+                    body.len()
+                );
                 continue;
             }
-            return;
-        }
-        let mut body = Vec::new();
-        match (&mut input)
-            .take(length as u64)
-            .read_to_end(&mut body)
-            .await
-        {
-            Ok(n) if n == length => {}
-            Ok(_) => {
+            Ok(None) => {
                 tracing::error!("input ended inside a message of {length} bytes");
                 return;
             }
@@ -149,7 +330,7 @@ async fn read_frames(input: impl AsyncRead + Unpin, frames: mpsc::UnboundedSende
                 tracing::error!("cannot read from the client: {err}");
                 return;
             }
-        }
+        };
         let frame = match check(&body) {
             Ok(Message::Response(_)) => Frame {
                 bytes: body,
@@ -164,6 +345,13 @@ async fn read_frames(input: impl AsyncRead + Unpin, frames: mpsc::UnboundedSende
                 bytes: body,
             },
             Err(reason) => {
+                // A length a few bytes short leaves the rest of the body before the next
+                // header, which `read_headers` skips; one a few bytes long took the header's
+                // first bytes, which go back to be read again.
+                if let Some(start) = resync_point(&body) {
+                    input.unread(&body[start..]);
+                    body.truncate(start);
+                }
                 let start = String::from_utf8_lossy(&body[..body.len().min(80)]).into_owned();
                 tracing::error!("dropped an unreadable message ({reason}): {start:?}");
                 continue;
@@ -176,16 +364,27 @@ async fn read_frames(input: impl AsyncRead + Unpin, frames: mpsc::UnboundedSende
 }
 
 /// Read one header block. `None` at the end of input; `Some(None)` for a block without a
-/// usable `Content-Length`.
-async fn read_headers(
-    input: &mut (impl AsyncBufReadExt + Unpin),
+/// usable `Content-Length`. Bytes before a `Content-Length:` on its line are the rest of a
+/// bad frame: they are skipped, and the header read from there.
+async fn read_headers<R: AsyncRead + Unpin>(
+    input: &mut Input<R>,
 ) -> std::io::Result<Option<Option<usize>>> {
     let mut length = None;
     let mut seen_any = false;
     loop {
-        let mut line = Vec::new();
-        if input.read_until(b'\n', &mut line).await? == 0 {
+        let mut line = input.read_line().await?;
+        if line.is_empty() {
             return Ok(None);
+        }
+        let lead = line.iter().take_while(|b| b.is_ascii_whitespace()).count();
+        if let Some(start) = find_length_header(&line, lead).filter(|&start| start > lead) {
+            tracing::error!(
+                "skipped {start} bytes before a Content-Length header: {:?}",
+                String::from_utf8_lossy(&line[..start.min(80)])
+            );
+            line.drain(..start);
+            // What came before belonged to a bad frame, not to this header block.
+            length = None;
         }
         let line = String::from_utf8_lossy(&line);
         let line = line.trim();
@@ -306,6 +505,56 @@ mod tests {
             "{}",
             String::from_utf8_lossy(&output[..200])
         );
+    }
+
+    #[tokio::test]
+    async fn after_a_frame_with_a_wrong_length_reading_resumes_at_the_next_header() {
+        let bodies: Vec<Vec<u8>> = (1..=8)
+            .map(|id| format!(r#"{{"jsonrpc":"2.0","id":{id},"method":"m"}}"#).into_bytes())
+            .collect();
+        let claiming = |body: &[u8], length: usize| {
+            let mut out = format!("Content-Length: {length}\r\n\r\n").into_bytes();
+            out.extend_from_slice(body);
+            out
+        };
+        let mut input = Vec::new();
+        // A length that is no number, before a body.
+        input.extend(br#"Content-Length: abc"#);
+        input.extend(b"\r\n\r\n");
+        input.extend(br#"{"jsonrpc":"2.0","method":"x"}"#);
+        input.extend(frame(&bodies[0]));
+        // A few bytes short: the body's end is glued to the next header.
+        input.extend(claiming(&bodies[1], bodies[1].len() - 3));
+        input.extend(frame(&bodies[2]));
+        // A few bytes long: the body takes the start of the next header.
+        input.extend(claiming(&bodies[3], bodies[3].len() + 5));
+        input.extend(frame(&bodies[4]));
+        // Far too long: the next whole message lies inside the claimed length.
+        input.extend(claiming(&bodies[5], 100_000));
+        input.extend(frame(&bodies[6]));
+        input.extend(frame(&bodies[7]));
+        let mut output = Vec::new();
+        let (_ready, ready_rx) = watch::channel(true);
+        forward(std::io::Cursor::new(input), &mut output, ready_rx).await;
+        let expected: Vec<u8> = [0, 2, 4, 6, 7]
+            .iter()
+            .flat_map(|&i| frame(&bodies[i]))
+            .collect();
+        assert_eq!(
+            String::from_utf8(output).unwrap(),
+            String::from_utf8(expected).unwrap()
+        );
+    }
+
+    #[test]
+    fn a_header_line_is_never_found_inside_a_well_formed_message() {
+        let body = br#"{"jsonrpc":"2.0","method":"m","params":{"text":"Content-Length: 12 \r\n"}}"#;
+        assert_eq!(find_header_line(body, 0), None);
+        assert!(check(body).is_ok());
+        let glued = b"}}Content-Length: 12\r\n";
+        assert_eq!(find_header_line(glued, 0), Some(2));
+        assert_eq!(resync_point(b"{\"a\":1}Conte"), Some(7));
+        assert_eq!(resync_point(b"{\"a\":1}"), None);
     }
 
     #[tokio::test]

@@ -73,6 +73,14 @@ pub(crate) async fn initialize(
             .as_ref()
             .and_then(|w| w.configuration)
             .unwrap_or(false),
+        label_details: params
+            .capabilities
+            .text_document
+            .as_ref()
+            .and_then(|t| t.completion.as_ref())
+            .and_then(|c| c.completion_item.as_ref())
+            .and_then(|i| i.label_details_support)
+            .unwrap_or(false),
     };
     let _ = server.state.flags.set(flags);
     let _ = server
@@ -81,9 +89,8 @@ pub(crate) async fn initialize(
         .set(params.initialization_options.clone().unwrap_or(Value::Null));
     let roots = roots_from(&params);
     if roots.is_empty() {
-        tracing::warn!(
-            "no workspace folder given: only links between open notes in no folder can be seen"
-        );
+        tracing::info!("no workspace folder given: the vault is found from the notes opened");
+        server.state.discover_roots.store(true, Ordering::SeqCst);
     }
     tracing::info!(
         "workspace folders: {:?}; position encoding {:?}",
@@ -165,7 +172,9 @@ impl Server {
         };
 
         let (tx, mut rx) = mpsc::unbounded_channel::<(usize, usize)>();
-        let load_roots = roots.clone();
+        // Roots found from a note in the home folder or `/` are not walked (see `roots.rs`).
+        let load_roots = self.walked_roots();
+        let vault_roots = roots.clone();
         let state = self.state.clone();
         let exclude = self
             .state
@@ -187,7 +196,7 @@ impl Server {
                 loader::load_cached(&load_roots, &exclude, &report, cache.as_ref());
             state.cache_dirty.store(usage.is_stale(), Ordering::SeqCst);
             let filed = Instant::now();
-            let (mut vault, skipped) = loaded.into_vault(load_roots);
+            let (mut vault, skipped) = loaded.into_vault(vault_roots);
             tracing::debug!(
                 "notes filed in the index in {} ms",
                 filed.elapsed().as_millis()

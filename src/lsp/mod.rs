@@ -10,6 +10,7 @@ mod framing;
 mod handlers;
 mod lifecycle;
 mod persist;
+mod roots;
 mod server;
 mod state;
 mod to_proto;

@@ -27,6 +27,8 @@ pub(in crate::lsp) struct ClientFlags {
     pub(in crate::lsp) progress: bool,
     /// The client answers `workspace/configuration`.
     pub(in crate::lsp) configuration: bool,
+    /// The client shows a completion item's `labelDetails` in the list.
+    pub(in crate::lsp) label_details: bool,
 }
 
 /// Index builds in flight. A build reads the disk for a while; whatever changes meanwhile
@@ -71,6 +73,11 @@ pub struct State {
     pub(in crate::lsp) cache_writing: tokio::sync::Mutex<()>,
     /// The idle writer starts once, whatever the number of re-indexes.
     pub(in crate::lsp) cache_saver: std::sync::Once,
+    /// The client named no workspace folder: roots are found from the notes it opens
+    /// (`roots.rs`).
+    pub(in crate::lsp) discover_roots: AtomicBool,
+    /// Roots found that way whose notes are not read from disk (home, `/`): only open notes.
+    pub(in crate::lsp) unwalked: RwLock<Vec<PathBuf>>,
     /// Configuration problems found during `initialize`, shown once the client is initialized.
     pub(in crate::lsp) startup_problems: Mutex<Vec<String>>,
     /// The note last opened or edited: the "current note" of commands sent without one
@@ -99,6 +106,8 @@ impl State {
             cache_dirty: AtomicBool::new(false),
             cache_writing: tokio::sync::Mutex::new(()),
             cache_saver: std::sync::Once::new(),
+            discover_roots: AtomicBool::new(false),
+            unwalked: RwLock::new(Vec::new()),
             startup_problems: Mutex::new(Vec::new()),
             last_note: Mutex::new(None),
         })

@@ -166,7 +166,7 @@ impl Server {
                 return;
             }
         }
-        let roots = self.state.read().roots().to_vec();
+        let roots = self.walked_roots();
         let (tx, mut rx) = mpsc::unbounded_channel::<Vec<PathBuf>>();
         let rescan = roots.clone();
         let watcher =

@@ -1,10 +1,47 @@
 //! BibTeX and BibLaTeX files, read with the `biblatex` crate one entry at a time, so that a
 //! malformed entry is reported and skipped instead of losing the whole file.
 
-use biblatex::{Bibliography as Parsed, ChunksExt, RawBibliography, RawChunk};
+use std::collections::HashMap;
+
+use biblatex::{Bibliography as Parsed, ChunksExt, RawBibliography, RawChunk, Spanned};
 use rayon::prelude::*;
 
 use super::{Entry, Lines, Name, Problem};
+
+/// Deepest brace nesting an entry may have. The biblatex crate parses a command's braced
+/// argument by recursion (`\"{\"{…}}`), once per level and rescanning the rest each time, so
+/// unbounded nesting overflows the stack (a crash the panic guard cannot catch) or takes
+/// seconds. Real exports nest a handful of levels.
+const MAX_BRACE_DEPTH: usize = 64;
+
+/// How much text `@string` abbreviations may expand to in one entry: `@string{b = a # a}`,
+/// `@string{c = b # b}`… doubles at every level.
+const MAX_EXPANDED_BYTES: usize = 1 << 20;
+
+/// How deep `@string` abbreviations may refer to one another. Expansion recurses once per
+/// level; cycles are caught before this, long chains by it.
+const MAX_ABBREVIATION_DEPTH: usize = 32;
+
+/// The deepest brace nesting in `chunk`, counting as biblatex's raw parser does: a backslash
+/// escapes the next character.
+fn brace_depth(chunk: &str) -> usize {
+    let (mut depth, mut deepest) = (0usize, 0usize);
+    let mut bytes = chunk.bytes();
+    while let Some(b) = bytes.next() {
+        match b {
+            b'\\' => {
+                bytes.next();
+            }
+            b'{' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    deepest
+}
 
 /// Offsets where an entry starts: an `@type{` or `@type(` at the start of a line (Zotero and
 /// Better BibTeX write one entry per such line). A malformed entry then spoils only the text up
@@ -36,18 +73,21 @@ pub fn parse(text: &str) -> (Vec<Entry>, Vec<Problem>) {
         .windows(2)
         .map(|pair| (pair[0], &text[pair[0]..pair[1]]))
         .collect();
-    // `@string` abbreviations count for the entries of the whole file: read them first.
+    // `@string` abbreviations count for the entries of the whole file: read them first. Those
+    // too deeply nested are left out here and reported with the other chunks below.
     let is_string = |chunk: &str| {
         chunk
             .get(1..7)
             .is_some_and(|kind| kind.eq_ignore_ascii_case("string"))
     };
-    let abbreviations: Vec<_> = chunks
+    let pairs: Vec<_> = chunks
         .iter()
-        .filter(|(_, chunk)| is_string(chunk))
+        .filter(|(_, chunk)| is_string(chunk) && brace_depth(chunk) <= MAX_BRACE_DEPTH)
         .filter_map(|(_, chunk)| RawBibliography::parse(chunk).ok())
         .flat_map(|raw| raw.abbreviations)
         .collect();
+    // Later definitions win, as in BibTeX.
+    let abbreviations: Abbreviations = pairs.iter().map(|p| (p.key.v, &p.value.v)).collect();
     // Then every entry on its own, on every core, each chunk's parse dropped as soon as its entry
     // is read: a 5,000-entry export never holds more than a few parses at once.
     let results: Vec<Result<ChunkEntries, Problem>> = chunks
@@ -68,24 +108,44 @@ pub fn parse(text: &str) -> (Vec<Entry>, Vec<Problem>) {
             Err(problem) => problems.push(problem),
         }
     }
-    inherit(&mut entries, &parents);
+    problems.extend(inherit(&mut entries, &parents));
     (entries, problems)
 }
 
+/// `@string` abbreviations by name, with their raw values.
+type Abbreviations<'t, 'p> = HashMap<&'t str, &'p Vec<Spanned<RawChunk<'t>>>>;
+
 /// `crossref` and `xdata`: a child takes what it lacks from its parent in the same file (its
 /// container is the parent's title when the parent is the book or proceedings). Entries are
-/// read one at a time, so the parser cannot do this itself.
-fn inherit(entries: &mut [Entry], parents: &[Option<String>]) {
-    let by_key: std::collections::HashMap<String, usize> = entries
+/// read one at a time, so the parser cannot do this itself. Returns a problem for each entry
+/// on a cycle of parents (`a` → `b` → `a`); those inherit nothing.
+fn inherit(entries: &mut [Entry], parents: &[Option<String>]) -> Vec<Problem> {
+    let by_key: HashMap<String, usize> = entries
         .iter()
         .enumerate()
         .map(|(i, e)| (e.key.to_lowercase(), i))
         .collect();
-    for (child, parent) in parents.iter().enumerate() {
-        let Some(&p) = parent.as_ref().and_then(|k| by_key.get(&k.to_lowercase())) else {
+    let parent_of: Vec<Option<usize>> = parents
+        .iter()
+        .map(|p| {
+            p.as_ref()
+                .and_then(|k| by_key.get(&k.to_lowercase()).copied())
+        })
+        .collect();
+    let on_cycle = on_cycles(&parent_of);
+    let mut problems = Vec::new();
+    for (child, parent) in parent_of.iter().enumerate() {
+        let Some(p) = *parent else {
             continue;
         };
-        if p == child {
+        if on_cycle[child] {
+            problems.push(Problem {
+                at: entries[child].start,
+                message: format!(
+                    "`{}` is its own crossref or xdata ancestor; nothing is inherited",
+                    entries[child].key
+                ),
+            });
             continue;
         }
         let parent = entries[p].clone();
@@ -109,6 +169,35 @@ fn inherit(entries: &mut [Entry], parents: &[Option<String>]) {
             entry.authors = parent.authors.clone();
         }
     }
+    problems
+}
+
+/// Which nodes lie on a cycle of a graph where each node has at most one parent. Linear: each
+/// node is walked once, so a chain of 100,000 crossrefs costs 100,000 steps, not their square.
+fn on_cycles(parent_of: &[Option<usize>]) -> Vec<bool> {
+    // 0: not seen; 1: on the walk in progress; 2: done.
+    let mut state = vec![0u8; parent_of.len()];
+    let mut on_cycle = vec![false; parent_of.len()];
+    let mut walk = Vec::new();
+    for start in 0..parent_of.len() {
+        let mut node = Some(start);
+        while let Some(n) = node.filter(|&n| state[n] == 0) {
+            state[n] = 1;
+            walk.push(n);
+            node = parent_of[n];
+        }
+        // Stopped at a node of this walk: it and everything after it in the walk is the cycle.
+        if let Some(n) = node.filter(|&n| state[n] == 1) {
+            let from = walk.iter().position(|&w| w == n).unwrap_or(walk.len());
+            for &w in &walk[from..] {
+                on_cycle[w] = true;
+            }
+        }
+        for w in walk.drain(..) {
+            state[w] = 2;
+        }
+    }
+    on_cycle
 }
 
 /// A chunk's entries, each with the key of the parent it names (`crossref`, `xdata`).
@@ -118,9 +207,15 @@ type ChunkEntries = Vec<(Entry, Option<String>)>;
 fn read_chunk(
     from: usize,
     chunk: &str,
-    abbreviations: &[biblatex::Pair],
+    abbreviations: &Abbreviations,
     lines: &Lines,
 ) -> Result<ChunkEntries, Problem> {
+    if brace_depth(chunk) > MAX_BRACE_DEPTH {
+        return Err(Problem {
+            at: lines.pos(from),
+            message: format!("entry skipped: braces nested deeper than {MAX_BRACE_DEPTH} levels"),
+        });
+    }
     let raw = RawBibliography::parse(chunk).map_err(|err| Problem {
         // Reported where the entry starts: the error itself is often at the next entry.
         at: lines.pos(from),
@@ -131,38 +226,120 @@ fn read_chunk(
         ),
     })?;
     let mut out = Vec::new();
-    for raw_entry in raw.entries {
+    for mut raw_entry in raw.entries {
         let key_span = raw_entry.v.key.span.clone();
-        let used: Vec<_> = abbreviations
-            .iter()
-            .filter(|a| {
-                raw_entry.v.fields.iter().any(|f| {
-                    f.value
-                        .v
-                        .iter()
-                        .any(|c| matches!(c.v, RawChunk::Abbreviation(name) if name == a.key.v))
-                })
-            })
-            .cloned()
-            .collect();
+        let skipped = |message: String| Problem {
+            at: lines.pos(from + key_span.start),
+            message: format!("entry skipped: {message}"),
+        };
+        // Abbreviations are expanded here, not by the crate: it follows them by recursion, with
+        // neither a cycle check (`@string{a = a}`) nor a bound on their growth.
+        let mut budget = MAX_EXPANDED_BYTES;
+        for pair in &mut raw_entry.v.fields {
+            let mut expanded = Vec::new();
+            expand(
+                &pair.value.v,
+                abbreviations,
+                &mut Vec::new(),
+                &mut budget,
+                &mut expanded,
+            )
+            .map_err(skipped)?;
+            pair.value.v = expanded;
+        }
+        // `crossref` and `xdata` are followed by `inherit`, across the file's entries: the
+        // crate would follow them too, by recursion, without a cycle check (an entry naming
+        // itself overflowed the stack).
+        let mut parent = None;
+        raw_entry.v.fields.retain(|pair| {
+            let is_parent = ["crossref", "xdata"]
+                .iter()
+                .any(|name| pair.key.v.eq_ignore_ascii_case(name));
+            if is_parent && parent.is_none() {
+                parent = parent_key(&pair.value.v);
+            }
+            !is_parent
+        });
         let single = RawBibliography {
             preamble: String::new(),
             entries: vec![raw_entry],
-            abbreviations: used,
+            abbreviations: Vec::new(),
         };
         let parsed = Parsed::from_raw(single).map_err(|err| Problem {
             at: lines.pos(from + err.span.start.max(key_span.start)),
             message: format!("entry skipped: {}", err.kind),
         })?;
         for entry in parsed.iter() {
-            let parent = field(entry, &["crossref", "xdata"]);
             let mut entry = convert(entry);
             entry.start = lines.pos(from + key_span.start);
             entry.end = lines.pos(from + key_span.end);
-            out.push((entry, parent));
+            out.push((entry, parent.clone()));
         }
     }
     Ok(out)
+}
+
+/// `field` with every `@string` abbreviation it uses replaced by its value, appended to `out`.
+/// Unknown names stay as they are: the crate knows the months (`jan`) and reports the rest.
+/// `using` holds the abbreviations being expanded, to catch cycles.
+fn expand<'t>(
+    field: &[Spanned<RawChunk<'t>>],
+    abbreviations: &Abbreviations<'t, '_>,
+    using: &mut Vec<&'t str>,
+    budget: &mut usize,
+    out: &mut Vec<Spanned<RawChunk<'t>>>,
+) -> Result<(), String> {
+    for chunk in field {
+        match chunk.v {
+            RawChunk::Normal(text) => {
+                // Only what abbreviations bring counts: the entry's own text is in the file.
+                if !using.is_empty() {
+                    *budget = budget.checked_sub(text.len()).ok_or_else(|| {
+                        format!(
+                            "@string abbreviations expand to more than {MAX_EXPANDED_BYTES} bytes"
+                        )
+                    })?;
+                }
+                out.push(chunk.clone());
+            }
+            RawChunk::Abbreviation(name) => {
+                let Some(value) = abbreviations.get(name) else {
+                    out.push(chunk.clone());
+                    continue;
+                };
+                if using.contains(&name) {
+                    return Err(format!("@string `{name}` refers to itself"));
+                }
+                if using.len() >= MAX_ABBREVIATION_DEPTH {
+                    return Err(format!(
+                        "@string abbreviations refer to one another more than {MAX_ABBREVIATION_DEPTH} levels deep"
+                    ));
+                }
+                using.push(name);
+                let start = out.len();
+                expand(value, abbreviations, using, budget, out)?;
+                using.pop();
+                // Positions in the entry, not in the `@string` (errors are reported by them).
+                for expanded in &mut out[start..] {
+                    expanded.span = chunk.span.clone();
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The key a `crossref` or `xdata` value names (the first, for an `xdata` list), once its
+/// abbreviations are expanded.
+fn parent_key(value: &[Spanned<RawChunk<'_>>]) -> Option<String> {
+    let text: String = value
+        .iter()
+        .map(|chunk| match chunk.v {
+            RawChunk::Normal(text) | RawChunk::Abbreviation(text) => text,
+        })
+        .collect();
+    let key = text.split(',').next()?.trim();
+    (!key.is_empty()).then(|| key.to_string())
 }
 
 fn field(entry: &biblatex::Entry, names: &[&str]) -> Option<String> {
@@ -255,6 +432,8 @@ fn convert(entry: &biblatex::Entry) -> Entry {
     }
 }
 
+#[cfg(test)]
+mod hostile;
 #[cfg(test)]
 mod tests {
     use expect_test::expect;

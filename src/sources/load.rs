@@ -6,9 +6,6 @@ use std::path::{Component, Path, PathBuf};
 
 use super::{Bibliography, Format, Origin, Problem, TextPos, bibtex, csl};
 
-/// Larger files are refused: a bibliography of 100,000 entries is far below it.
-const MAX_BIB_BYTES: u64 = 64 * 1024 * 1024;
-
 /// Whether `path` may be a bibliography by its extension.
 pub fn is_bibliography_path(path: &Path) -> bool {
     path.extension()
@@ -74,57 +71,24 @@ pub fn parse(path: &Path, text: &str, origin: Origin, label: String) -> Option<B
     })
 }
 
-/// Read and parse a bibliography file. A file that cannot be read is an empty bibliography
-/// with the reason as its problem, so the user hears of it.
-pub fn read(path: &Path, origin: Origin, label: String) -> Option<Bibliography> {
-    let unreadable = |message: String| {
-        Some(Bibliography {
-            path: path.to_path_buf(),
-            label: label.clone(),
-            origin,
-            format: if is_json(path) {
-                Format::CslJson
-            } else {
-                Format::BibTex
-            },
-            entries: Vec::new(),
-            problems: vec![Problem {
-                at: TextPos::default(),
-                message,
-            }],
-        })
-    };
-    match std::fs::metadata(path) {
-        Ok(meta) if meta.len() > MAX_BIB_BYTES => {
-            return unreadable(format!(
-                "{} bytes is larger than the {MAX_BIB_BYTES} byte limit for a bibliography",
-                meta.len()
-            ));
-        }
-        Ok(_) => {}
-        // A named file that is not there is no bibliography: the note naming it says so, and
-        // the vault's keys are not all declared unknown for it.
-        Err(err) if origin == Origin::Discovered || err.kind() == std::io::ErrorKind::NotFound => {
-            tracing::warn!("cannot read {}: {err}", path.display());
-            return None;
-        }
-        Err(err) => return unreadable(format!("cannot read the bibliography: {err}")),
+/// The bibliography of a file that could not be read: empty, with the reason as its problem,
+/// so the user hears of it.
+pub fn unreadable(path: &Path, origin: Origin, label: String, message: String) -> Bibliography {
+    Bibliography {
+        path: path.to_path_buf(),
+        label,
+        origin,
+        format: if is_json(path) {
+            Format::CslJson
+        } else {
+            Format::BibTex
+        },
+        entries: Vec::new(),
+        problems: vec![Problem {
+            at: TextPos::default(),
+            message,
+        }],
     }
-    let bytes = match std::fs::read(path) {
-        Ok(bytes) => bytes,
-        Err(err) => return unreadable(format!("cannot read the bibliography: {err}")),
-    };
-    let text = String::from_utf8_lossy(&bytes);
-    let bib = parse(path, &text, origin, label)?;
-    for problem in &bib.problems {
-        tracing::warn!(
-            "{}:{}: {}",
-            path.display(),
-            problem.at.line + 1,
-            problem.message
-        );
-    }
-    Some(bib)
 }
 
 /// The bibliographies a note names in its frontmatter, as paths.

@@ -55,9 +55,14 @@ pub fn is_key_char(c: char) -> bool {
 fn key_at(line: &str, at: usize) -> Option<(String, Span, usize)> {
     let rest = &line[at + 1..];
     if let Some(inner) = rest.strip_prefix('{') {
-        let close = inner.find('}')?;
+        // A key holds no brackets: the search stops at the first, so that a line of unclosed
+        // `@{` is scanned once, not once per `@{` to its end.
+        let close = inner.find(['}', '{', '[', ']'])?;
+        if inner.as_bytes()[close] != b'}' {
+            return None;
+        }
         let key = inner[..close].trim();
-        if key.is_empty() || key.contains(['{', '[', ']']) {
+        if key.is_empty() {
             return None;
         }
         let start = at + 2 + (inner[..close].len() - inner[..close].trim_start().len());
@@ -259,7 +264,10 @@ fn in_text(
     out: &mut Vec<Citation>,
 ) {
     for (at, _) in line.match_indices('@') {
-        if groups.iter().any(|g| g.start <= at && at < g.end) || blocked(at) {
+        // Groups come in order and apart: a binary search, where a scan of every group per `@`
+        // was quadratic on a line of `[@k] [@k] …`.
+        let i = groups.partition_point(|g| g.end <= at);
+        if groups.get(i).is_some_and(|g| g.start <= at) || blocked(at) {
             continue;
         }
         if line[..at].chars().next_back().is_some_and(blocks_in_text) {

@@ -88,3 +88,61 @@ fn a_setext_heading_starting_with_unicode_whitespace_keeps_its_text() {
         .collect();
     assert_eq!(headings, [(1, "#^")]);
 }
+
+/// A megabyte on one line: a rescan of each nested block's span, or of each citation group
+/// per `@`, is 10^11 steps here and never finishes; a linear parse takes well under a second.
+const MEGABYTE: usize = 1 << 20;
+
+#[test]
+fn a_megabyte_line_of_quote_or_list_markers_parses_in_linear_time() {
+    for unit in [">", "1. ", "- ", "> 1. "] {
+        let text = format!("{}[[x]]", unit.repeat(MEGABYTE / unit.len()));
+        let syntax = parse_on_worker_stack(text);
+        assert_eq!(targets(&syntax), ["x"], "{unit:?}");
+        // One line: nothing to fold.
+        assert_eq!(syntax.regions, [], "{unit:?}");
+    }
+}
+
+#[test]
+fn a_megabyte_of_nested_quotes_over_two_lines_folds_every_level() {
+    let n = MEGABYTE / 2;
+    let text = format!("{}a\n{}b", ">".repeat(n), ">".repeat(n));
+    let syntax = parse_on_worker_stack(text.clone());
+    assert_eq!(syntax.regions.len(), n);
+    assert!(syntax.regions.iter().all(|r| r.end == text.len()));
+}
+
+#[test]
+fn a_megabyte_line_of_citation_groups_or_open_braced_keys_parses_in_linear_time() {
+    let unit = "[@k] ";
+    let n = MEGABYTE / unit.len();
+    let syntax = parse_on_worker_stack(unit.repeat(n));
+    assert_eq!(syntax.citations.len(), n);
+    assert!(
+        syntax
+            .citations
+            .iter()
+            .all(|c| c.key == "k" && c.group.is_some())
+    );
+
+    let unit = "@k ";
+    let n = MEGABYTE / unit.len();
+    let syntax = parse_on_worker_stack(unit.repeat(n));
+    assert_eq!(syntax.citations.len(), n);
+    assert!(
+        syntax
+            .citations
+            .iter()
+            .all(|c| c.key == "k" && c.group.is_none())
+    );
+
+    // `@{` opens a braced key; without a `}` each one used to be searched to the line's end.
+    // Only the plain `@k`s of unclosed groups are (in-text) citations.
+    for (unit, cited) in [(" @{k", 0), ("[@{k ", 0), ("[@k; @{k ", 1)] {
+        let n = MEGABYTE / unit.len();
+        let syntax = parse_on_worker_stack(unit.repeat(n));
+        assert_eq!(syntax.citations.len(), cited * n, "{unit:?}");
+        assert!(syntax.citations.iter().all(|c| c.key == "k"), "{unit:?}");
+    }
+}

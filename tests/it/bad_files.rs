@@ -246,3 +246,58 @@ fn files_vanishing_and_appearing_while_the_index_is_built_leave_the_index_of_the
     }
     assert_eq!(client.shutdown(), 0);
 }
+
+#[test]
+fn special_files_named_or_linked_by_a_vault_are_never_read_and_the_server_answers() {
+    let vault = TempVault::new(
+        "special-files",
+        &[
+            ("Target.md", "# Target\n"),
+            ("a.md", "---\nbibliography: /dev/stdin\n---\n[[Target]]\n"),
+            (
+                "b.md",
+                "---\nbibliography: [/proc/self/fd/0, fifo.bib]\n---\n[[Target]]\n",
+            ),
+            ("sub/c.md", "[[Target]]\n"),
+        ],
+    );
+    let fifo = std::process::Command::new("mkfifo")
+        .arg(vault.path("fifo.bib"))
+        .status()
+        .unwrap();
+    assert!(fifo.success());
+    let a = vault.path("a.md");
+    let serves = |client: &mut Client| {
+        client.wait_indexed();
+        client.open(&a);
+        let definition = client.request("textDocument/definition", at(&a, 3, 3));
+        assert_eq!(definition["uri"], uri(&vault.path("Target.md")));
+        // a.md, b.md and sub/c.md link to Target: nothing was left out.
+        assert_eq!(backlinks_shown(client, &a, 3), 3);
+    };
+
+    // Bibliographies that notes name: the server's own stdin (the LSP pipe) and a FIFO.
+    let mut client = Client::start(&vault.root, Client::editor_capabilities());
+    serves(&mut client);
+    assert_eq!(client.shutdown(), 0);
+
+    // Settings and ignore files committed as symlinks to the same.
+    std::fs::create_dir_all(vault.path(".obsidian")).unwrap();
+    symlink("/dev/stdin", vault.path(".notegraph.toml")).unwrap();
+    symlink("/proc/self/fd/0", vault.path(".obsidian/app.json")).unwrap();
+    symlink("/dev/stdin", vault.path(".gitignore")).unwrap();
+    symlink(vault.path("fifo.bib"), vault.path("sub/.ignore")).unwrap();
+    let mut client = Client::start(&vault.root, Client::editor_capabilities());
+    serves(&mut client);
+    let log = client.log();
+    let lines_with = |needle: &str| log.lines().filter(|l| l.contains(needle)).count();
+    for file in [".notegraph.toml", ".gitignore", "sub/.ignore"] {
+        assert_eq!(
+            lines_with(&format!("{file}: a FIFO, not a regular file: not read")),
+            1,
+            "{log}"
+        );
+    }
+    assert!(!log.contains("panicked"), "{log}");
+    assert_eq!(client.shutdown(), 0);
+}

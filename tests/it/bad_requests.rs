@@ -182,6 +182,32 @@ fn unknown_methods_malformed_params_and_malformed_json_get_errors_and_serving_go
 }
 
 #[test]
+fn after_frames_with_a_wrong_length_the_server_reads_on_and_exit_still_ends_it() {
+    let vault = vault("resync");
+    let mut client = Client::start(&vault.root, Client::editor_capabilities());
+    client.wait_indexed();
+    let a = vault.path("a.md");
+    client.open(&a);
+
+    client.send_bytes(b"Content-Length: abc\r\n\r\n{\"jsonrpc\":\"2.0\",\"method\":\"$/x\"}");
+    assert_eq!(definition_name(&mut client, &a, 2), "Target.md");
+    client.wait_log("skipped 32 bytes before a Content-Length header");
+    // A length a few bytes short, a few bytes long, and far too long: the request is lost,
+    // the next one is answered.
+    for (id, delta) in [(9001, -3), (9002, 5), (9003, 100_000)] {
+        let body = json!({"jsonrpc": "2.0", "id": id, "method": "textDocument/definition", "params": at(&a, 2, 3)})
+            .to_string();
+        let claimed = body.len() as i64 + delta;
+        client.send_bytes(format!("Content-Length: {claimed}\r\n\r\n{body}").as_bytes());
+        assert_eq!(definition_name(&mut client, &a, 2), "Target.md", "{delta}");
+    }
+
+    client.request("shutdown", Value::Null);
+    client.notify("exit", Value::Null);
+    assert_eq!(client.wait_exit_with_stdin_open(), 0);
+}
+
+#[test]
 fn positions_past_the_end_and_documents_outside_or_unknown_get_empty_answers() {
     let vault = vault("positions");
     let mut client = Client::start(&vault.root, Client::editor_capabilities());

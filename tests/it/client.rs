@@ -343,6 +343,12 @@ impl Client {
 
     pub fn wait_exit(&mut self) -> i32 {
         drop(self.stdin.take());
+        self.wait_exit_with_stdin_open()
+    }
+
+    /// Wait for the server to exit on its own, its stdin still open: as after `exit`, which an
+    /// editor sends without closing the pipe.
+    pub fn wait_exit_with_stdin_open(&mut self) -> i32 {
         let deadline = Instant::now() + TIMEOUT;
         loop {
             if let Some(status) = self.child.try_wait().expect("wait") {

@@ -243,6 +243,51 @@ fn exit_without_shutdown_is_code_1_and_closed_stdin_ends_the_server() {
     assert_eq!(client.wait_exit(), 1);
 }
 
+#[test]
+fn notes_of_one_name_show_their_folder_in_the_list_where_the_client_can_show_it() {
+    let vault = TempVault::new(
+        "label-details",
+        &[
+            ("a.md", "[[ind\n"),
+            ("reading/index.md", "# Reading\n"),
+            ("projects/index.md", "# Projects\n"),
+        ],
+    );
+    let a = vault.path("a.md");
+    let shown = |capabilities: Value| {
+        let mut client = Client::start(&vault.root, capabilities);
+        client.wait_indexed();
+        client.open(&a);
+        let completion = client.request("textDocument/completion", at(&a, 0, 5));
+        let items: Vec<Value> = completion["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| json!([i["label"], i["labelDetails"], i["detail"]]))
+            .collect();
+        assert_eq!(client.shutdown(), 0);
+        items
+    };
+    let mut capabilities = Client::editor_capabilities();
+    capabilities["textDocument"]["completion"]["completionItem"]["labelDetailsSupport"] =
+        json!(true);
+    assert_eq!(
+        shown(capabilities),
+        [
+            json!(["index", {"description": "projects"}, "projects/index.md"]),
+            json!(["index", {"description": "reading"}, "reading/index.md"]),
+        ]
+    );
+    // Without the capability, the path stays in `detail` alone.
+    assert_eq!(
+        shown(Client::editor_capabilities()),
+        [
+            json!(["index", null, "projects/index.md"]),
+            json!(["index", null, "reading/index.md"]),
+        ]
+    );
+}
+
 /// Editors show a server's stderr as they please (Helix files every line under `[ERROR]`), so
 /// by default only warnings and errors are written; `NOTEGRAPH_LOG=info` brings the rest back.
 #[test]

@@ -16,6 +16,8 @@ mod lsp;
 mod mass_changes;
 mod navigate;
 mod no_leaks;
+mod no_root;
 mod properties;
 mod real_vaults;
 mod refactor;
+mod typing;

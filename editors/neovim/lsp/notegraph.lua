@@ -5,8 +5,11 @@
 --- previews and broken-link diagnostics.
 ---
 --- Install the `notegraph` binary (`cargo install --path .` in its repository) so that it is on
---- your `PATH`. The vault is the nearest folder upward holding `.obsidian`, `.notegraph.toml` or
---- `.git`. Settings go in `init_options`, for example:
+--- your `PATH`. The vault is the nearest folder upward holding `.obsidian` or `.notegraph.toml`.
+--- Without one, the client starts with no workspace folder and notegraph finds the vault itself
+--- from the notes you open (their own folder), as the 0.7–0.10 set-up does. `.git` is no marker:
+--- notes inside a code repository are not a vault of the whole repository. Settings go in
+--- `init_options`, for example:
 ---
 --- ```lua
 --- vim.lsp.config('notegraph', {
@@ -21,5 +24,7 @@
 return {
   cmd = { 'notegraph' },
   filetypes = { 'markdown' },
-  root_markers = { '.obsidian', '.notegraph.toml', '.git' },
+  root_markers = { '.obsidian', '.notegraph.toml' },
+  -- A folder of notes with no marker is still served: the server finds its vault.
+  workspace_required = false,
 }

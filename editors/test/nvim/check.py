@@ -1,12 +1,15 @@
 #!/usr/bin/env python3
 """Checks what the Neovim headless driver (driver.lua) saw against the fixture vault: prints one
-line per check and exits 1 if any failed. Usage: check.py RESULT.json LABEL"""
+line per check and exits 1 if any failed. Usage: check.py RESULT.json LABEL [marker|none]
+(none: the vault has no root marker, so the client must start with no workspace folder and the
+server find the vault itself)."""
 import json
 import sys
 
 
 def main() -> int:
     path, label = sys.argv[1], sys.argv[2]
+    expect_root = sys.argv[3] if len(sys.argv) > 3 else "marker"
     try:
         with open(path, encoding="utf-8") as f:
             r = json.load(f)
@@ -21,9 +24,13 @@ def main() -> int:
 
     check("no driver error", "error" not in r, r.get("error"))
     client = r.get("client") or {}
-    check("notegraph attached, vault root found by marker",
-          client.get("name") == "notegraph"
-          and str(client.get("root_dir", "")).endswith("editors/test/vault"), client)
+    if expect_root == "none":
+        check("notegraph attached with no workspace folder (the server finds the vault)",
+              client.get("name") == "notegraph" and client.get("root_dir") is None, client)
+    else:
+        check("notegraph attached, vault root found by marker",
+              client.get("name") == "notegraph"
+              and str(client.get("root_dir", "")).endswith("editors/test/vault"), client)
     diags = r.get("diagnostics") or []
     check("broken link diagnostic pushed",
           any("Note never written" in d["message"] and d["lnum"] == 5 and d["severity"] == 2

@@ -257,6 +257,11 @@ async function run() {
   await press('Control+J'); // hide the panel again
   await page.locator('.editor-group-container.active .monaco-editor textarea').first().focus();
 
+  // The status bar's problem counts (errors, warnings), to see what typing a link adds.
+  const problemCounts = async () =>
+    (await page.locator('[id="status.problems"]').innerText()).replace(/\s+/g, ' ').trim();
+  const countsBefore = await problemCounts();
+
   // 2. Completion after `[[` at the end of line 8.
   await gotoLine('8');
   await press('End');
@@ -279,7 +284,12 @@ async function run() {
   // Go on typing a name with a space in it, then ask for completion (Ctrl+Space) and accept the
   // first item with Enter once the list has settled on it.
   await page.keyboard.type('Spaced rep', { delay: 60 });
-  await page.waitForTimeout(300);
+  // The link being typed (`[[Spaced rep]]`, brackets auto-closed) is not flagged: well past
+  // the server's 300 ms pause, the Problems count is what it was before typing.
+  await page.waitForTimeout(1500);
+  const countsTyping = await problemCounts();
+  check('a link being typed adds no problem while typing (status bar counts unchanged)',
+    countsTyping === countsBefore && countsBefore !== '', { before: countsBefore, typing: countsTyping });
   await press('Escape');
   await page.waitForTimeout(200);
   await press('Control+Space');

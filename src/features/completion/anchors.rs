@@ -41,6 +41,7 @@ pub(super) fn headings(
                         "#".repeat(h.level as usize),
                         vault.file(target).display_name()
                     )),
+                    description: None,
                     insert: format!("{text}{close}"),
                     replace,
                     filter: text,
@@ -100,6 +101,7 @@ pub(super) fn blocks(
                     label: b.id.clone(),
                     kind: CompletionKind::Block,
                     detail: Some(detail),
+                    description: None,
                     insert: format!("{}{close}", b.id),
                     replace,
                     filter: haystack,

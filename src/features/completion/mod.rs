@@ -38,6 +38,9 @@ pub struct Completion {
     pub label: String,
     pub kind: CompletionKind,
     pub detail: Option<String>,
+    /// A short word shown beside the label in the list itself (the note's folder), so that
+    /// notes of the same name can be told apart before one is focused.
+    pub description: Option<String>,
     /// Text that replaces `replace`.
     pub insert: String,
     pub replace: Span,

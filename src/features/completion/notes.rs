@@ -107,7 +107,9 @@ pub(super) fn notes(
         Span::new(start, end)
     });
     let by_path = query.contains('/');
-    let pattern = pattern(query);
+    // Names are matched in their match form (accents dropped), so the query is too: `café`
+    // finds `Café culture`.
+    let pattern = pattern(&match_form(query));
     // Narrow from the last query's matches when this query only adds to it (and uses none of
     // the pattern syntax that could widen it).
     let plain = !query.contains(['^', '$', '!', '\'', '\\']);
@@ -185,17 +187,32 @@ pub(super) fn notes(
             }
         }
     }
-    let mut scored: Vec<(u32, usize)> = scored
+    // Tiers first: a better kind of match is never outranked by a better fuzzy score or a more
+    // linked note (see `Tier`). Popularity and the other tie-breaks order within a tier.
+    let typed = Typed::new(query);
+    let mut chars = Vec::new();
+    let mut scored: Vec<(Tier, u32, usize)> = scored
         .into_iter()
-        .map(|(score, i)| (score, i as usize))
+        .map(|(score, i)| {
+            let c = &candidates.items[i as usize];
+            let haystack = if by_path && c.alias.is_none() {
+                &c.path
+            } else {
+                &c.name
+            };
+            chars.clear();
+            chars.extend(haystack.slice(..).chars());
+            (typed.tier(&chars), score, i as usize)
+        })
         .collect();
     let incomplete = scored.len() > limit;
-    // Only candidates scoring at least the `limit`-th best score can be shown; popularity and
-    // the other tie-breaks are looked up for those alone, never for the whole vault.
+    let strength = |&(tier, score, _): &(Tier, u32, usize)| (tier, std::cmp::Reverse(score));
+    // Only candidates at least as strong as the `limit`-th can be shown; popularity and the
+    // other tie-breaks are looked up for those alone, never for the whole vault.
     if incomplete {
-        scored.select_nth_unstable_by_key(limit - 1, |&(score, _)| std::cmp::Reverse(score));
-        let threshold = scored[limit - 1].0;
-        scored.retain(|&(score, _)| score >= threshold);
+        scored.select_nth_unstable_by_key(limit - 1, strength);
+        let threshold = strength(&scored[limit - 1]);
+        scored.retain(|entry| strength(entry) <= threshold);
     }
     let label = |i: usize| {
         let c = &candidates.items[i];
@@ -203,35 +220,45 @@ pub(super) fn notes(
             .as_deref()
             .unwrap_or_else(|| vault.file(c.file).display_name())
     };
-    let mut ranked: Vec<(u32, u32, usize)> = scored
+    let mut ranked: Vec<(Tier, u32, u32, usize)> = scored
         .into_iter()
-        .map(|(score, i)| {
+        .map(|(tier, score, i)| {
             let f = vault.file(candidates.items[i].file);
-            (score, vault.key_ref_count(&f.name_key), i)
+            (tier, score, vault.key_ref_count(&f.name_key), i)
         })
         .collect();
-    // Many can tie on score (every name starting with what was typed): narrow again on
+    // Many can tie on tier and score (every name starting with what was typed): narrow again on
     // popularity before the labels are compared.
     if ranked.len() > limit {
-        let key = |&(score, popularity, _): &(u32, u32, usize)| {
-            (std::cmp::Reverse(score), std::cmp::Reverse(popularity))
+        let key = |&(tier, score, popularity, _): &(Tier, u32, u32, usize)| {
+            (
+                tier,
+                std::cmp::Reverse(score),
+                std::cmp::Reverse(popularity),
+            )
         };
         ranked.select_nth_unstable_by_key(limit - 1, key);
         let threshold = key(&ranked[limit - 1]);
         ranked.retain(|entry| key(entry) <= threshold);
     }
-    ranked.sort_by_cached_key(|&(score, popularity, i)| {
+    ranked.sort_by_cached_key(|&(tier, score, popularity, i)| {
         let label = label(i);
         (
+            tier,
             std::cmp::Reverse(score),
             std::cmp::Reverse(popularity),
             candidates.items[i].alias.is_some(),
             label.chars().count(),
             label.to_string(),
+            // Notes of one name: by path, so the list is the same every time.
+            &vault.file(candidates.items[i].file).rel,
         )
     });
     ranked.truncate(limit);
-    let scored = ranked;
+    let scored: Vec<(u32, u32, usize)> = ranked
+        .into_iter()
+        .map(|(_, score, popularity, i)| (score, popularity, i))
+        .collect();
     let items = scored
         .into_iter()
         .map(|(_, _, i)| {
@@ -253,6 +280,7 @@ pub(super) fn notes(
                         (None, false) => CompletionKind::Attachment,
                     },
                     detail: Some(f.rel.clone()),
+                    description: folder(f),
                     // Editors filter on the text from the replaced range's start: `[[` too.
                     filter: format!("{bang}[[{shown}"),
                     insert: format!("{bang}[{shown}]({dest})"),
@@ -264,6 +292,7 @@ pub(super) fn notes(
                     label: alias.clone(),
                     kind: CompletionKind::Alias,
                     detail: Some(format!("alias of {}", f.rel)),
+                    description: folder(f),
                     insert: if has_display {
                         target
                     } else if vault.dialect == crate::index::Dialect::Dendron {
@@ -283,6 +312,7 @@ pub(super) fn notes(
                         CompletionKind::Attachment
                     },
                     detail: Some(f.rel.clone()),
+                    description: folder(f),
                     filter: if by_path {
                         f.link_path().to_string()
                     } else {
@@ -295,4 +325,70 @@ pub(super) fn notes(
         })
         .collect();
     Completions { items, incomplete }
+}
+
+/// The folder shown beside a note's name in the list: what tells two `index` notes apart.
+/// Nothing for the vault's top folder.
+fn folder(file: &crate::index::File) -> Option<String> {
+    let folder = file.folder();
+    (!folder.is_empty()).then(|| folder.to_string())
+}
+
+/// How a name matches what was typed, best first. Tiers order the list before any fuzzy score
+/// or popularity does, as Obsidian's suggester and fuzzy finders order theirs: typing a note's
+/// whole name puts it first, and typing its start lists the names that start so before names
+/// where the letters only turn up scattered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(super) enum Tier {
+    /// The whole name (or alias, or path for a path query).
+    Exact,
+    /// The name starts with what was typed.
+    Prefix,
+    /// What was typed stands whole in the name, or each typed word starts a word of the name.
+    Words,
+    /// The letters turn up in order, scattered.
+    Fuzzy,
+}
+
+/// What was typed, in the form names are matched in (`match_form`).
+pub(super) struct Typed {
+    whole: Vec<char>,
+    words: Vec<Vec<char>>,
+}
+
+impl Typed {
+    pub(super) fn new(query: &str) -> Typed {
+        let form = super::match_form(query.trim());
+        Typed {
+            whole: form.chars().collect(),
+            words: form
+                .split_whitespace()
+                .map(|w| w.chars().collect())
+                .collect(),
+        }
+    }
+
+    /// The tier of `name`, given in match form as chars. Linear in the name's length.
+    pub(super) fn tier(&self, name: &[char]) -> Tier {
+        let whole = self.whole.as_slice();
+        if name == whole {
+            return Tier::Exact;
+        }
+        if name.starts_with(whole) {
+            return Tier::Prefix;
+        }
+        let contiguous = !whole.is_empty() && name.windows(whole.len()).any(|w| w == whole);
+        let word_starts = || {
+            self.words.iter().all(|word| {
+                (0..name.len()).any(|at| {
+                    (at == 0 || !name[at - 1].is_alphanumeric()) && name[at..].starts_with(word)
+                })
+            })
+        };
+        if contiguous || word_starts() {
+            Tier::Words
+        } else {
+            Tier::Fuzzy
+        }
+    }
 }

@@ -100,3 +100,162 @@ fn narrowing_from_the_last_query_gives_what_a_fresh_query_gives() {
         );
     }
 }
+
+/// The labels offered for the fixture's cursor, with the folder shown beside each.
+fn ranked(fixture: &str) -> String {
+    let f = Fixture::parse(fixture);
+    let (file, offset) = f.cursor();
+    let list = complete(
+        &f.vault,
+        &Candidates::build(&f.vault),
+        file,
+        offset,
+        50,
+        InsertStyle::default(),
+    )
+    .unwrap();
+    list.items
+        .iter()
+        .map(|c| match &c.description {
+            Some(folder) => format!("{} ({folder})", c.label),
+            None => c.label.clone(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Notes that link `times` times to `target`, to make it popular.
+fn links_to(target: &str, times: usize) -> String {
+    (0..times)
+        .map(|i| format!("//- /fans/{}-{i}.md\n[[{target}]]\n", target.len()))
+        .collect()
+}
+
+#[test]
+fn the_exact_name_comes_first_then_prefixes_then_words_then_scattered_letters() {
+    let fixture = format!(
+        "//- /a.md\n[[Corollary Socket$0\n\
+         //- /Socket Compiler Corollary.md\n\
+         //- /lit/haddad1965budget Corollary Socket.md\n\
+         //- /z/Corollary Socket.md\n\
+         //- /Corollary Sockets and Plugs.md\n\
+         //- /Cor ollary So cket.md\n{}{}",
+        links_to("Socket Compiler Corollary", 5),
+        links_to("haddad1965budget Corollary Socket", 3),
+    );
+    // Popularity orders within a tier only: the two popular notes stay below the exact name and
+    // the prefix, and the scattered match stays last.
+    expect![[r#"
+        Corollary Socket (z)
+        Corollary Sockets and Plugs
+        Socket Compiler Corollary
+        haddad1965budget Corollary Socket (lit)
+        Cor ollary So cket"#]]
+    .assert_eq(&ranked(&fixture));
+}
+
+#[test]
+fn names_starting_with_what_was_typed_come_before_scattered_matches() {
+    let fixture = format!(
+        "//- /a.md\n[[Bu$0\n\
+         //- /x/Brûlée Buffer.md\n\
+         //- /Poetry Budget Thesis.md\n\
+         //- /Budget.md\n\
+         //- /Bus routes.md\n\
+         //- /Rebus.md\n\
+         //- /lit/bauer2001book Urban Life.md\n{}{}",
+        links_to("Brûlée Buffer", 4),
+        links_to("bauer2001book Urban Life", 6),
+    );
+    expect![[r#"
+        Budget
+        Bus routes
+        Brûlée Buffer (x)
+        Poetry Budget Thesis
+        Rebus
+        bauer2001book Urban Life (lit)"#]]
+    .assert_eq(&ranked(&fixture));
+}
+
+#[test]
+fn an_exact_alias_ranks_with_exact_names_and_same_names_show_their_folders() {
+    let fixture = "//- /a.md\n[[index$0\n\
+         //- /reading/index.md\n\
+         //- /projects/index.md\n\
+         //- /Index of places.md\n\
+         //- /Home.md\n---\naliases: [Index]\n---\n";
+    expect![[r#"
+        index (projects)
+        index (reading)
+        Index
+        Index of places"#]]
+    .assert_eq(&ranked(fixture));
+}
+
+/// A small random vault (names of one to three common words, shared words and prefixes, random
+/// links for popularity): typing any note's whole name puts that note first.
+#[test]
+fn typing_a_whole_name_ranks_that_note_first_for_every_note() {
+    const WORDS: [&str; 16] = [
+        "graph",
+        "note",
+        "link",
+        "idea",
+        "memory",
+        "method",
+        "theory",
+        "market",
+        "design",
+        "café",
+        "review",
+        "index",
+        "draft",
+        "source",
+        "socket",
+        "corollary",
+    ];
+    let mut seed: u64 = 0x5eed;
+    let mut next = |n: usize| {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (seed >> 33) as usize % n
+    };
+    let mut names: Vec<String> = Vec::new();
+    while names.len() < 200 {
+        let words: Vec<&str> = (0..1 + next(3)).map(|_| WORDS[next(WORDS.len())]).collect();
+        let name = words.join(" ");
+        if !names.iter().any(|n| n.eq_ignore_ascii_case(&name)) {
+            names.push(name);
+        }
+    }
+    let mut fixture = String::from("//- /a.md\nstart\n");
+    for (i, name) in names.iter().enumerate() {
+        let links: String = (0..next(6))
+            .map(|_| format!("[[{}]] ", names[next(names.len())]))
+            .collect();
+        fixture.push_str(&format!("//- /f{}/{name}.md\n{links}\n", i % 7));
+    }
+    let mut vault = Fixture::parse(&fixture).vault;
+    let path = std::path::Path::new("/vault/a.md");
+    let file = vault.id(path).unwrap();
+    let candidates = Candidates::build(&vault);
+    let mut not_first = Vec::new();
+    for name in &names {
+        let text = format!("[[{name}");
+        vault.upsert_note(path, crate::index::Note::parse(text.clone()));
+        let list = complete(
+            &vault,
+            &candidates,
+            file,
+            text.len(),
+            50,
+            InsertStyle::default(),
+        )
+        .unwrap();
+        if list.items.first().map(|c| c.label.as_str()) != Some(name.as_str()) {
+            not_first.push(name.clone());
+        }
+    }
+    assert_eq!(not_first, Vec::<String>::new());
+}

@@ -62,6 +62,7 @@ pub(super) fn tags(
                     label: entry.name.clone(),
                     kind: CompletionKind::Tag,
                     detail: Some(format!("{count} note{}", if count == 1 { "" } else { "s" })),
+                    description: None,
                     insert: entry.name.clone(),
                     replace,
                     filter: entry.name.clone(),

@@ -65,8 +65,8 @@ aliases: [Sputnik Program]
 "####,
         expect![[r#"
             Note "Sputter" replaces "sput" with "Sputter]]" (Sputter.md)
-            Note "wang2021china China’s Sputnik Moment" replaces "sput" with "wang2021china China’s Sputnik Moment]]" (lit/wang2021china China’s Sputnik Moment.md)
-            Alias "Sputnik Program" replaces "sput" with "Other|Sputnik Program]]" (alias of Other.md)"#]],
+            Alias "Sputnik Program" replaces "sput" with "Other|Sputnik Program]]" (alias of Other.md)
+            Note "wang2021china China’s Sputnik Moment" replaces "sput" with "wang2021china China’s Sputnik Moment]]" (lit/wang2021china China’s Sputnik Moment.md)"#]],
     );
 }
 

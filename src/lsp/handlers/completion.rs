@@ -49,6 +49,7 @@ pub(crate) async fn completion(
     let pos = params.text_document_position;
     let config = server.state.config();
     let limit = config.completion_limit;
+    let label_details = server.state.flags.get().is_some_and(|f| f.label_details);
     let style = features::completion::InsertStyle {
         target: config.link_style,
         markdown: config.markdown_links,
@@ -69,6 +70,14 @@ pub(crate) async fn completion(
                     .map(|(rank, c)| CompletionItem {
                         label: c.label,
                         kind: Some(completion_kind(c.kind)),
+                        // The folder beside the name in the list, where the client can show
+                        // it; `detail` (the whole path) is for the focused item.
+                        label_details: c.description.filter(|_| label_details).map(|d| {
+                            CompletionItemLabelDetails {
+                                detail: None,
+                                description: Some(d),
+                            }
+                        }),
                         detail: c.detail,
                         sort_text: Some(format!("{rank:05}")),
                         filter_text: Some(c.filter),

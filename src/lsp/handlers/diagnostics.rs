@@ -1,5 +1,5 @@
 //! Pushed diagnostics: computed for open notes and sent when they or the notes they link to
-//! change.
+//! change — for the note being typed in, after a pause and without the link being typed.
 
 use std::path::{Path, PathBuf};
 
@@ -12,6 +12,7 @@ use crate::lsp::convert::{Encoding, LineIndex};
 use crate::lsp::state::Server;
 use crate::lsp::state::uri_of;
 use crate::lsp::to_proto::{severity, to_location};
+use crate::syntax::Span;
 
 impl Server {
     pub(in crate::lsp) fn affected_open_notes(
@@ -44,9 +45,13 @@ impl Server {
             let vault = self.state.read();
             for path in paths {
                 let Some(uri) = uri_of(&path) else { continue };
-                let version = self.state.docs.get(&path).map(|d| d.version);
+                let (version, edited) = self
+                    .state
+                    .docs
+                    .get(&path)
+                    .map_or((None, None), |d| (Some(d.version), d.edited));
                 let diagnostics = match vault.id(&path) {
-                    Some(id) => to_diagnostics(&vault, id, &config, encoding),
+                    Some(id) => to_diagnostics(&vault, id, &config, encoding, edited),
                     None => Vec::new(),
                 };
                 batches.push((uri, diagnostics, version));
@@ -65,12 +70,17 @@ pub(in crate::lsp) fn to_diagnostics(
     id: FileId,
     config: &Config,
     encoding: Encoding,
+    edited: Option<Span>,
 ) -> Vec<Diagnostic> {
     let Some(note) = vault.note(id) else {
         return Vec::new();
     };
     let index = LineIndex::new(&note.text, encoding);
-    features::diagnostics::configured(vault, id, config)
+    let mut found = features::diagnostics::configured(vault, id, config);
+    if let Some(edited) = edited {
+        found = features::diagnostics::settled(vault, id, found, edited);
+    }
+    found
         .into_iter()
         .map(|d| Diagnostic {
             range: index.range(d.span),

@@ -2,19 +2,36 @@
 //! before its first `.await` (see `server.rs`), then re-indexes and publishes.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use tower_lsp_server::ls_types::*;
 
 use crate::index::Note;
 use crate::lsp::cite;
-use crate::lsp::document::Document;
+use crate::lsp::document::{Document, edited_span};
 use crate::lsp::state::Server;
 use crate::lsp::state::{path_of, uri_of};
 
+/// How long the user must pause typing before the diagnostics of the note they type in are
+/// published: 300 ms, or `NOTEGRAPH_DIAGNOSTICS_DELAY_MS` (benchmarks set 0 to time the work
+/// alone). Pushing them at every keystroke flashes a warning under each half-typed link; the
+/// link the last change touched is held back even then (see `features::diagnostics::settled`).
+fn quiet_period() -> Duration {
+    static PERIOD: std::sync::OnceLock<Duration> = std::sync::OnceLock::new();
+    *PERIOD.get_or_init(|| {
+        let ms = std::env::var("NOTEGRAPH_DIAGNOSTICS_DELAY_MS")
+            .ok()
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(300);
+        Duration::from_millis(ms)
+    })
+}
+
 impl Server {
-    /// Re-parse an open note from its buffer, then publish it and the open notes it affects.
+    /// Re-parse an open note from its buffer, then publish the open notes it affects at once and
+    /// the note itself — when `typed` (a change, not an open) — once the user pauses.
     /// Callers have already applied the buffer change, before any `.await`.
-    pub(in crate::lsp) async fn reindex_open(&self, path: PathBuf, text: String) {
+    pub(in crate::lsp) async fn reindex_open(&self, path: PathBuf, text: String, typed: bool) {
         if cite::reindex_bibliography_buffer(&self.state, &path, &text) {
             self.bibliographies_changed().await;
             return;
@@ -25,9 +42,23 @@ impl Server {
             vault.upsert_note(&path, note)
         };
         self.load_named_bibliographies(&path).await;
-        let mut publish = vec![path.clone()];
-        publish.extend(self.affected_open_notes(&self.state.read(), &change, Some(&path)));
-        self.publish(publish).await;
+        let others = self.affected_open_notes(&self.state.read(), &change, Some(&path));
+        if !typed {
+            self.publish(std::iter::once(path).chain(others).collect())
+                .await;
+            return;
+        }
+        // Other notes' links broke or healed now: they hear of it at once.
+        self.publish(others).await;
+        let version = self.state.docs.get(&path).map(|d| d.version);
+        let server = self.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(quiet_period()).await;
+            // A later change has its own wait: only the last one of a burst publishes.
+            if server.state.docs.get(&path).map(|d| d.version) == version {
+                server.publish(vec![path]).await;
+            }
+        });
     }
 }
 
@@ -40,12 +71,18 @@ pub(crate) async fn did_open(server: &Server, params: DidOpenTextDocumentParams)
         return;
     };
     let text = params.text_document.text;
+    let new_roots = server.adopt_root_of(&path);
     server.state.set_last_note(&path);
     server.state.docs.insert(
         path.clone(),
         Document::new(&text, params.text_document.version),
     );
-    server.reindex_open(path, text).await;
+    // Indexed first, before any `.await`, so that a change sent right after the open applies
+    // after it; the new roots' index then takes the buffer as it is.
+    server.reindex_open(path, text, false).await;
+    if let Some(problems) = new_roots {
+        server.roots_changed(problems).await;
+    }
 }
 
 pub(crate) async fn did_change(server: &Server, params: DidChangeTextDocumentParams) {
@@ -79,10 +116,12 @@ pub(crate) async fn did_change(server: &Server, params: DidChangeTextDocumentPar
                 return;
             }
         }
+        let text = updated.rope.to_string();
+        updated.edited = Some(edited_span(&doc.rope.to_string(), &text));
         *doc = updated;
-        doc.rope.to_string()
+        text
     };
-    server.reindex_open(path, text).await;
+    server.reindex_open(path, text, true).await;
 }
 
 pub(crate) async fn did_close(server: &Server, params: DidCloseTextDocumentParams) {

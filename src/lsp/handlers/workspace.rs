@@ -5,7 +5,6 @@ use std::path::PathBuf;
 
 use tower_lsp_server::ls_types::*;
 
-use crate::index::Vault;
 use crate::lsp::state::Server;
 use crate::lsp::state::path_of;
 
@@ -22,25 +21,8 @@ pub(crate) async fn did_change_workspace_folders(
             roots.push(added);
         }
     }
-    tracing::info!("workspace folders now {roots:?}; indexing again");
-    // Requests wait for the new index rather than answer from a half-built one.
-    server.state.ready.send_replace(false);
-    *server.state.write() = Vault::new(roots);
-    let problems = server.reconfigure(None);
-    server.report_config_problems(problems).await;
-    server.pull_configuration().await;
-    if server
-        .state
-        .watcher
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .take()
-        .is_some()
-    {
-        server.watch_files().await;
-    }
-    let server = server.clone();
-    tokio::spawn(async move { server.index_workspace().await });
+    let problems = server.set_roots(roots);
+    server.roots_changed(problems).await;
 }
 
 pub(crate) async fn did_change_configuration(

@@ -1,5 +1,7 @@
 -- notegraph for Neovim 0.7–0.10, which lack vim.lsp.config/vim.lsp.enable: starts one notegraph
--- client per vault with vim.lsp.start_client and attaches every markdown buffer inside it.
+-- client per vault with vim.lsp.start_client and attaches every markdown buffer inside it. A note
+-- under no marker goes to one client started with no workspace folder, where notegraph finds the
+-- vault itself from the notes opened — as lsp/notegraph.lua does on 0.11.
 --
 -- Usage (init.lua), with this folder's parent on 'runtimepath' or this file copied to
 -- ~/.config/nvim/lua/notegraph/legacy.lua:
@@ -18,11 +20,13 @@ M.defaults = {
   name = 'notegraph',
   cmd = { 'notegraph' },
   filetypes = { 'markdown' },
-  root_markers = { '.obsidian', '.notegraph.toml', '.git' },
+  root_markers = { '.obsidian', '.notegraph.toml' },
 }
 
 local uv = vim.loop
-local clients = {} -- vault root -> client id
+local clients = {} -- vault root (or NO_ROOT) -> client id
+-- The key of the client started with no workspace folder.
+local NO_ROOT = ''
 
 local function parent(dir)
   local p = vim.fn.fnamemodify(dir, ':h')
@@ -54,15 +58,16 @@ function M.attach(bufnr, opts)
   end
   local file = vim.fn.fnamemodify(name, ':p')
   local dir = vim.fn.fnamemodify(file, ':h')
-  -- Outside any vault, the note's own folder is the vault.
-  local root = find_root(dir, opts.root_markers) or dir
-  local id = clients[root]
+  -- Outside any marked vault, the server finds the vault from the note (its own folder).
+  local root = find_root(dir, opts.root_markers)
+  local key = root or NO_ROOT
+  local id = clients[key]
   -- A client that exited is no longer returned by get_client_by_id: start a new one then.
   if id == nil or vim.lsp.get_client_by_id(id) == nil then
-    local config = vim.tbl_deep_extend('force', {}, opts, {
+    local config = vim.tbl_deep_extend('force', {}, opts, root and {
       root_dir = root,
       workspace_folders = { { uri = vim.uri_from_fname(root), name = root } },
-    })
+    } or {})
     config.filetypes = nil
     config.root_markers = nil
     local ok, started = pcall(vim.lsp.start_client, config)
@@ -71,7 +76,7 @@ function M.attach(bufnr, opts)
       vim.notify('notegraph: could not start ' .. tostring(opts.cmd[1]) .. ': ' .. tostring(started), vim.log.levels.ERROR)
       return
     end
-    clients[root] = id
+    clients[key] = id
   end
   vim.lsp.buf_attach_client(bufnr, id)
 end

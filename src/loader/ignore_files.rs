@@ -1,0 +1,205 @@
+//! Ignore files (`.ignore`, `.gitignore`, `.git/info/exclude`) read through [`read_file`], not
+//! by the `ignore` crate's walker, which opens whatever the name leads to: a committed
+//! `.gitignore -> /dev/stdin` made the server read its own protocol pipe.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use ignore::gitignore::{Gitignore, GitignoreBuilder};
+
+use super::read::{IGNORE_FILE, read_file};
+
+/// Whether the `.ignore` and `.gitignore` files in `root` and the folders between it and `path`
+/// ignore `path`, as they make [`walk`] skip it. For file events, which name one path: without
+/// this a changed ignored note was indexed, unlike in a fresh index of the same tree.
+pub fn is_ignored(root: &Path, path: &Path, is_dir: bool) -> bool {
+    path.starts_with(root) && path != root && IgnoreFiles::new(root).ignores(path, is_dir, true)
+}
+
+/// The ignore rules of one folder.
+#[derive(Default)]
+struct FolderRules {
+    ignore: Option<Gitignore>,
+    gitignore: Option<Gitignore>,
+    /// `.git/info/exclude`, when the folder holds a repository.
+    exclude: Option<Gitignore>,
+    /// The folder holds a repository: `.gitignore` files above it do not apply inside.
+    has_git: bool,
+}
+
+/// The ignore files of a workspace folder's tree, each read once (through [`read_file`]) when
+/// first needed. The same precedence as the `ignore` crate's walker: any `.ignore` match, the
+/// deepest first, then `.gitignore`, then `.git/info/exclude`; none above a repository's root.
+pub(super) struct IgnoreFiles {
+    root: PathBuf,
+    folders: Mutex<HashMap<PathBuf, Arc<FolderRules>>>,
+}
+
+impl IgnoreFiles {
+    pub(super) fn new(root: &Path) -> IgnoreFiles {
+        IgnoreFiles {
+            root: root.to_path_buf(),
+            folders: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Whether `path` is ignored. `parents`: also when a folder holding it is (the walker
+    /// never enters an ignored folder, so it asks about each path alone).
+    pub(super) fn ignores(&self, path: &Path, is_dir: bool, parents: bool) -> bool {
+        // `Some(true)`: ignored; `Some(false)`: explicitly kept (`!pattern`); `None`: no rule.
+        let matched = |rules: &Option<Gitignore>| -> Option<bool> {
+            let rules = rules.as_ref()?;
+            let found = if parents {
+                rules.matched_path_or_any_parents(path, is_dir)
+            } else {
+                rules.matched(path, is_dir)
+            };
+            (!found.is_none()).then(|| found.is_ignore())
+        };
+        let (mut ignore, mut gitignore, mut exclude) = (None, None, None);
+        let mut saw_git = false;
+        for folder in path.ancestors().skip(1) {
+            if !folder.starts_with(&self.root) {
+                break;
+            }
+            let rules = self.folder(folder);
+            ignore = ignore.or_else(|| matched(&rules.ignore));
+            if !saw_git {
+                gitignore = gitignore.or_else(|| matched(&rules.gitignore));
+                exclude = exclude.or_else(|| matched(&rules.exclude));
+            }
+            saw_git |= rules.has_git;
+            if folder == self.root {
+                break;
+            }
+        }
+        ignore.or(gitignore).or(exclude).unwrap_or(false)
+    }
+
+    fn folder(&self, folder: &Path) -> Arc<FolderRules> {
+        let mut folders = self.folders.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(rules) = folders.get(folder) {
+            return rules.clone();
+        }
+        let rules = Arc::new(read_folder_rules(folder));
+        folders.insert(folder.to_path_buf(), rules.clone());
+        rules
+    }
+}
+
+fn read_folder_rules(folder: &Path) -> FolderRules {
+    let git = folder.join(".git");
+    // Only a real `.git` folder: a `.git` file (a worktree's) names a folder elsewhere.
+    let has_git = std::fs::symlink_metadata(&git).is_ok_and(|m| m.is_dir());
+    FolderRules {
+        ignore: read_ignore_file(folder, &folder.join(".ignore")),
+        gitignore: read_ignore_file(folder, &folder.join(".gitignore")),
+        exclude: has_git
+            .then(|| read_ignore_file(folder, &git.join("info/exclude")))
+            .flatten(),
+        has_git,
+    }
+}
+
+/// One ignore file's rules, relative to `folder`; `None` when there is none or it cannot be read.
+fn read_ignore_file(folder: &Path, file: &Path) -> Option<Gitignore> {
+    let bytes = match read_file(file, &IGNORE_FILE) {
+        Ok(bytes) => bytes,
+        Err(err) if err.not_found => return None,
+        Err(err) => {
+            tracing::warn!("ignored {}: {err}", file.display());
+            return None;
+        }
+    };
+    let text = String::from_utf8_lossy(&bytes);
+    let mut builder = GitignoreBuilder::new(folder);
+    for line in text.trim_start_matches('\u{feff}').lines() {
+        if let Err(err) = builder.add_line(Some(file.to_path_buf()), line) {
+            tracing::warn!("{}: {err}", file.display());
+        }
+    }
+    builder
+        .build()
+        .map_err(|err| tracing::warn!("{}: {err}", file.display()))
+        .ok()
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use std::os::unix::fs::symlink;
+
+    use super::super::test_support::{Scratch, finishes};
+    use super::super::{Exclude, walk};
+    use super::*;
+
+    #[test]
+    fn ignore_files_that_are_special_files_are_skipped_and_the_others_still_apply() {
+        let dir = Scratch::new("walk-ignore");
+        let outside = Scratch::new("walk-ignore-outside");
+        let fifo = outside.fifo("fifo");
+        let root = dir.0.join("vault");
+        dir.write("vault/a.md", "");
+        dir.write("vault/build/b.md", "");
+        dir.write("vault/sub/.gitignore", "x.md\n*.tmp.md\n");
+        dir.write("vault/sub/.ignore", "!keep.tmp.md\n");
+        for rel in ["x.md", "y.md", "scratch.tmp.md", "keep.tmp.md"] {
+            dir.write(&format!("vault/sub/{rel}"), "");
+        }
+        // A nested repository: the ignore files above it do not apply inside, its own do.
+        std::fs::create_dir_all(root.join("repo/.git/info")).unwrap();
+        dir.write("vault/repo/.git/info/exclude", "excluded.md\n");
+        for rel in ["x.md", "excluded.md", "kept.md"] {
+            dir.write(&format!("vault/repo/{rel}"), "");
+        }
+        dir.write("vault/.ignore", "build/\n");
+        symlink(&fifo, root.join(".gitignore")).unwrap();
+        std::fs::create_dir_all(root.join("deep")).unwrap();
+        symlink("/dev/zero", root.join("deep/.gitignore")).unwrap();
+        symlink(&fifo, root.join("deep/.ignore")).unwrap();
+        dir.write("vault/deep/c.md", "");
+
+        let walked_root = root.clone();
+        let mut found: Vec<String> = finishes(move || walk(&[walked_root], &Exclude::default()))
+            .iter()
+            .map(|p| p.strip_prefix(&root).unwrap().display().to_string())
+            .collect();
+        found.sort();
+        assert_eq!(
+            found,
+            [
+                "a.md",
+                "deep/c.md",
+                "repo/kept.md",
+                "repo/x.md",
+                "sub/keep.tmp.md",
+                "sub/y.md",
+            ]
+        );
+        // File events ask the same question one path at a time.
+        let ignored: Vec<&str> = [
+            "a.md",
+            "build/b.md",
+            "build/new.md",
+            "sub/x.md",
+            "sub/keep.tmp.md",
+            "sub/other.tmp.md",
+            "repo/x.md",
+            "repo/excluded.md",
+            "deep/c.md",
+        ]
+        .into_iter()
+        .filter(|rel| is_ignored(&root, &root.join(rel), false))
+        .collect();
+        assert_eq!(
+            ignored,
+            [
+                "build/b.md",
+                "build/new.md",
+                "sub/x.md",
+                "sub/other.tmp.md",
+                "repo/excluded.md"
+            ]
+        );
+    }
+}
