@@ -45,6 +45,13 @@ pub struct Config {
     pub severity: HashMap<String, Option<Severity>>,
     /// Bibliographies and literature notes (`bibliography`, `citations`).
     pub citations: CitationSettings,
+    /// Which names count as unlinked mentions (`mentions`).
+    pub mentions: crate::index::mentions::Rules,
+    /// Backlink counts: an inlay hint after the title heading, a code lens on it (`counts`).
+    pub count_hints: bool,
+    pub count_lens: bool,
+    /// Push diagnostics of closed notes too, to clients that do not pull (`publish.closedNotes`).
+    pub push_closed: bool,
 }
 
 impl Default for Config {
@@ -59,6 +66,10 @@ impl Default for Config {
             markdown_links: false,
             severity: HashMap::new(),
             citations: Default::default(),
+            mentions: Default::default(),
+            count_hints: true,
+            count_lens: true,
+            push_closed: false,
         }
     }
 }
@@ -201,6 +212,38 @@ impl Config {
                             }
                             _ => false,
                         }
+                    });
+                    true
+                }
+                "mentions" => {
+                    self.apply_table(key, value, &mut problems, |config, k, v| match k {
+                        "enabled" => v.as_bool().map(|b| config.mentions.enabled = b).is_some(),
+                        "minLength" => v
+                            .as_u64()
+                            .map(|n| config.mentions.min_chars = (n as usize).clamp(1, 100))
+                            .is_some(),
+                        "ignore" => string_list(v, false)
+                            .map(|words| {
+                                let words = words.iter().map(|w| crate::index::keys::fold(w));
+                                config.mentions.stoplist.extend(words)
+                            })
+                            .is_some(),
+                        _ => false,
+                    });
+                    true
+                }
+                "publish" => {
+                    self.apply_table(key, value, &mut problems, |config, k, v| match k {
+                        "closedNotes" => v.as_bool().map(|b| config.push_closed = b).is_some(),
+                        _ => false,
+                    });
+                    true
+                }
+                "counts" => {
+                    self.apply_table(key, value, &mut problems, |config, k, v| match k {
+                        "inlayHint" => v.as_bool().map(|b| config.count_hints = b).is_some(),
+                        "codeLens" => v.as_bool().map(|b| config.count_lens = b).is_some(),
+                        _ => false,
                     });
                     true
                 }
@@ -465,6 +508,7 @@ unresolved-note = "error"
                     ("unresolved-note".to_string(), Some(Severity::Error)),
                 ]),
                 citations: Default::default(),
+                ..Config::default()
             }
         );
     }

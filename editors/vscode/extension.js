@@ -136,6 +136,27 @@ async function start() {
     outputChannel: output,
     traceOutputChannel: output,
     middleware: {
+      // The backlink-count lens carries its references (`notegraph.showReferences [uri,
+      // position, locations]`): show them in VS Code's references peek.
+      provideCodeLenses: async (document, token, next) => {
+        const lenses = await next(document, token);
+        return (lenses || []).map((lens) => {
+          const c = lens.command;
+          if (!c || c.command !== 'notegraph.showReferences' || !c.arguments) return lens;
+          const [uri, pos, locations] = c.arguments;
+          const range = (r) => new vscode.Range(r.start.line, r.start.character, r.end.line, r.end.character);
+          lens.command = {
+            title: c.title,
+            command: 'editor.action.showReferences',
+            arguments: [
+              vscode.Uri.parse(uri),
+              new vscode.Position(pos.line, pos.character),
+              locations.map((l) => new vscode.Location(vscode.Uri.parse(l.uri), range(l.range))),
+            ],
+          };
+          return lens;
+        });
+      },
       workspace: {
         // The server asks for its `notegraph` section: only its own keys, only those set.
         configuration: (params, token, next) => {

@@ -4,16 +4,19 @@
 
 use std::path::PathBuf;
 
+pub(crate) use super::refactor::styled_target;
 use super::refactor::{FileOp, WorkspaceChange, encode_dest, relative_path};
 pub use super::{Action, ActionKind};
 use crate::config::Kind;
-use crate::config::{Config, LinkStyle, LiteratureNoteSettings, NewNoteLocation};
+use crate::config::{Config, LiteratureNoteSettings, NewNoteLocation};
 use crate::index::{Anchor, Broken, FileId, Missing, Vault, keys};
 use crate::syntax::{Fragment, Link, LinkKind, Span};
 
-/// The actions at `offset` in `file`: those of the link there, then those of the citation.
+/// The actions at `offset` in `file`: those of the link there, of the unlinked mention there
+/// (and of the note's mentions across the vault), then those of the citation.
 pub fn actions(vault: &Vault, file: FileId, offset: usize, config: &Config) -> Vec<Action> {
     let mut out = link_actions(vault, file, offset, config);
+    out.extend(super::mentions::actions(vault, file, offset, config));
     out.extend(literature_note_actions(
         vault,
         file,
@@ -170,23 +173,6 @@ fn qualified_target(vault: &Vault, source: FileId, link: &Link, candidate: FileI
         }
         LinkKind::Markdown => {
             encode_dest(&relative_path(vault.file(source).folder(), &f.rel), false)
-        }
-    }
-}
-
-/// The wikilink target for `target` in the configured style.
-pub fn styled_target(vault: &Vault, source: FileId, target: FileId, style: LinkStyle) -> String {
-    let f = vault.file(target);
-    match style {
-        LinkStyle::Shortest => vault.shortest_target(source, target),
-        LinkStyle::Absolute => f.link_path().to_string(),
-        LinkStyle::Relative => {
-            let rel = relative_path(vault.file(source).folder(), f.link_path());
-            if rel.starts_with("../") {
-                rel
-            } else {
-                format!("./{rel}")
-            }
         }
     }
 }

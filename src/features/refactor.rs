@@ -12,7 +12,7 @@ use std::path::PathBuf;
 
 mod link_text;
 
-pub(crate) use link_text::{encode_dest, relative_path};
+pub(crate) use link_text::{encode_dest, relative_path, styled_target};
 use link_text::{encodes_unicode, is_exact_path, reaches, rewritten_target};
 
 use crate::index::{Anchor, Broken, Dialect, FileId, Vault, keys};

@@ -2,8 +2,10 @@
 //! key (backlinks), and tags. Updated one note at a time: replacing a note touches only that
 //! note's entries and the keys it adds or removes.
 
+mod backlinks;
 pub mod citations;
 pub mod keys;
+pub mod mentions;
 mod note;
 mod resolve;
 
@@ -41,6 +43,9 @@ pub struct File {
     /// Folded root-relative path, without `.md` for notes: what path-qualified targets match.
     pub path_key: String,
     pub content: Content,
+    /// The vault's `generation` when the content last changed: with
+    /// [`Vault::links_generation`], what a pulled diagnostic's result id is made of.
+    pub revision: u64,
 }
 
 impl File {
@@ -150,6 +155,8 @@ pub struct Vault {
     names_generation: u64,
     /// Bumped on every change to any file: for caches of whole-vault content (symbols).
     generation: u64,
+    /// Bumped whenever links may resolve differently (names, headings or block ids changed).
+    links_generation: u64,
     pub alias_fallback: bool,
     /// Set before notes are added: each note's links are read by it as it is indexed.
     pub dialect: Dialect,
@@ -158,6 +165,8 @@ pub struct Vault {
     sorted_names: std::collections::BTreeSet<String>,
     /// Bibliographies, citations and literature notes (`crate::sources`).
     pub sources: citations::Sources,
+    /// Unlinked mentions (`mentions.rs`).
+    mentions: mentions::Mentions,
 }
 
 impl Vault {
@@ -179,6 +188,10 @@ impl Vault {
 
     pub fn generation(&self) -> u64 {
         self.generation
+    }
+
+    pub fn links_generation(&self) -> u64 {
+        self.links_generation
     }
 
     /// The root holding `path` (the deepest, where roots nest) and the root-relative path.
@@ -337,13 +350,18 @@ impl Vault {
         if self.dialect == Dialect::Dendron {
             syntax::dendron::adapt(&note.text, &mut note.syntax);
         }
-        self.upsert(path, Content::Note(Box::new(note)))
+        let change = self.upsert(path, Content::Note(Box::new(note)));
+        if !change.keys.is_empty() {
+            self.links_generation += 1;
+        }
+        change
     }
 
     pub fn upsert_attachment(&mut self, path: &Path) -> Change {
         if self.by_path.contains_key(path) {
             return Change::default();
         }
+        self.links_generation += 1;
         self.upsert(path, Content::Attachment)
     }
 
@@ -359,6 +377,7 @@ impl Vault {
             self.unindex_content(id);
             let file = self.files[id.0 as usize].as_mut().expect("live file");
             file.content = content;
+            file.revision = self.generation;
             self.index_content(id);
             let new_keys = self.keys_of(id);
             let new_shape = self.note(id).map(|n| shape(&n.syntax));
@@ -370,6 +389,7 @@ impl Vault {
                 // Headings or block ids changed: links into them may break or heal.
                 change.keys.extend(new_keys);
             }
+            self.rescan_mentions(id);
             return change;
         }
 
@@ -384,6 +404,7 @@ impl Vault {
             name_key: name_key.clone(),
             path_key,
             content,
+            revision: self.generation,
         };
         let id = match self.free.pop() {
             Some(slot) => {
@@ -433,6 +454,7 @@ impl Vault {
         self.by_path.insert(new_path.to_path_buf(), id);
         self.add_name(name_key, id);
         self.names_generation += 1;
+        self.links_generation += 1;
         self.generation += 1;
         true
     }
@@ -444,11 +466,13 @@ impl Vault {
         };
         let keys = self.keys_of(id);
         self.generation += 1;
+        self.mentions.forget(id);
         self.unindex_content(id);
         let file = self.files[id.0 as usize].take().expect("live file");
         self.remove_name(&file.name_key, id);
         self.free.push(id.0);
         self.names_generation += 1;
+        self.links_generation += 1;
         Change {
             keys: keys.into_iter().collect(),
         }
@@ -531,52 +555,6 @@ impl Vault {
                 }
             }
         }
-    }
-
-    /// Every link in the vault that resolves to `target`, as (source note, index into its links),
-    /// plus same-note links inside `target` itself. Looks only at links filed under the target's
-    /// keys, never at the whole vault.
-    pub fn backlinks(&self, target: FileId) -> Vec<(FileId, usize)> {
-        let mut out = Vec::new();
-        let mut sources: Vec<FileId> = Vec::new();
-        let target_keys = self.keys_of(target);
-        for key in &target_keys {
-            sources.extend(self.sources_with_key(key));
-        }
-        sources.sort();
-        sources.dedup();
-        for source in sources {
-            let Some(note) = self.note(source) else {
-                continue;
-            };
-            for (i, link) in note.syntax.links.iter().enumerate() {
-                // Only a link filed under one of the target's keys can reach it (the invariant
-                // the reverse index rests on): resolve those alone.
-                if link.is_same_note() || !target_keys.contains(&keys::link_key(&link.target)) {
-                    continue;
-                }
-                if let Ok(resolved)
-                | Err(Broken::Heading { resolved, .. } | Broken::Block { resolved, .. }) =
-                    self.resolve(source, link)
-                {
-                    if resolved.file == target {
-                        out.push((source, i));
-                    }
-                }
-            }
-        }
-        if let Some(note) = self.note(target) {
-            out.extend(
-                note.syntax
-                    .links
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, l)| l.is_same_note())
-                    .map(|(i, _)| (target, i)),
-            );
-        }
-        out.sort();
-        out
     }
 }
 

@@ -31,6 +31,18 @@ pub fn server_capabilities(utf8: bool) -> ServerCapabilities {
         definition_provider: Some(OneOf::Left(true)),
         hover_provider: Some(HoverProviderCapability::Simple(true)),
         references_provider: Some(OneOf::Left(true)),
+        inlay_hint_provider: Some(OneOf::Left(true)),
+        code_lens_provider: Some(CodeLensOptions {
+            resolve_provider: Some(false),
+        }),
+        call_hierarchy_provider: Some(CallHierarchyServerCapability::Simple(true)),
+        diagnostic_provider: Some(DiagnosticServerCapabilities::Options(DiagnosticOptions {
+            identifier: Some("notegraph".to_string()),
+            // A note's problems change when the notes it links to do.
+            inter_file_dependencies: true,
+            workspace_diagnostics: true,
+            work_done_progress_options: WorkDoneProgressOptions::default(),
+        })),
         document_symbol_provider: Some(OneOf::Left(true)),
         workspace_symbol_provider: Some(OneOf::Left(true)),
         folding_range_provider: Some(FoldingRangeProviderCapability::Simple(true)),
@@ -60,7 +72,12 @@ pub fn server_capabilities(utf8: bool) -> ServerCapabilities {
             ..CodeActionOptions::default()
         })),
         execute_command_provider: Some(ExecuteCommandOptions {
-            commands: vec![OPEN_COMMAND.to_string(), GRAPH_COMMAND.to_string()],
+            commands: vec![
+                OPEN_COMMAND.to_string(),
+                GRAPH_COMMAND.to_string(),
+                MENTIONS_COMMAND.to_string(),
+                REFERENCES_COMMAND.to_string(),
+            ],
             ..ExecuteCommandOptions::default()
         }),
         rename_provider: Some(OneOf::Right(RenameOptions {
@@ -99,3 +116,9 @@ pub const OPEN_COMMAND: &str = "notegraph.open";
 /// Write the graph page (arguments: a note URI or `"vault"`, and a depth) and open it in the
 /// browser.
 pub const GRAPH_COMMAND: &str = "notegraph.showGraph";
+
+/// The command that lists a note's unlinked mentions (argument: the note's URI).
+pub const MENTIONS_COMMAND: &str = "notegraph.unlinkedMentions";
+
+/// The command of the backlink-count lens: `[uri, position, locations]`.
+pub const REFERENCES_COMMAND: &str = "notegraph.showReferences";

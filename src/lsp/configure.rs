@@ -33,13 +33,20 @@ impl Server {
                     .map(|p| format!("client settings: {p}")),
             );
         }
-        self.state.write().alias_fallback = config.alias_fallback;
+        {
+            let mut vault = self.state.write();
+            vault.alias_fallback = config.alias_fallback;
+            vault.set_mention_rules(config.mentions.clone());
+        }
         *self
             .state
             .exclude
             .write()
             .unwrap_or_else(|p| p.into_inner()) = loader::Exclude::new(&roots, &config.exclude);
         *self.state.config.write().unwrap_or_else(|p| p.into_inner()) = config;
+        self.state
+            .config_epoch
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         problems
     }
 

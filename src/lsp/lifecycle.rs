@@ -73,6 +73,18 @@ pub(crate) async fn initialize(
             .as_ref()
             .and_then(|w| w.configuration)
             .unwrap_or(false),
+        pull: params
+            .capabilities
+            .text_document
+            .as_ref()
+            .is_some_and(|t| t.diagnostic.is_some()),
+        pull_refresh: params
+            .capabilities
+            .workspace
+            .as_ref()
+            .and_then(|w| w.diagnostics.as_ref())
+            .and_then(|d| d.refresh_support)
+            .unwrap_or(false),
         label_details: params
             .capabilities
             .text_document
@@ -220,6 +232,7 @@ impl Server {
             }
         };
         vault.alias_fallback = self.state.config().alias_fallback;
+        vault.set_mention_rules(self.state.config().mentions);
         let installed = self.install(generation, vault, started, skipped.len());
         let Some((open, pending)) = installed else {
             if let Some(progress) = progress {
@@ -232,6 +245,9 @@ impl Server {
             progress.finish_with_message("done").await;
         }
         self.publish(open).await;
+        if self.state.config().push_closed && !self.state.pulls() {
+            self.publish_closed_notes().await;
+        }
         self.bibliographies_loaded().await;
         if !pending.is_empty() {
             self.apply_disk_changes(pending).await;

@@ -27,6 +27,10 @@ pub(in crate::lsp) struct ClientFlags {
     pub(in crate::lsp) progress: bool,
     /// The client answers `workspace/configuration`.
     pub(in crate::lsp) configuration: bool,
+    /// The client pulls diagnostics (`textDocument/diagnostic`): nothing is pushed to it.
+    pub(in crate::lsp) pull: bool,
+    /// The client accepts `workspace/diagnostic/refresh`.
+    pub(in crate::lsp) pull_refresh: bool,
     /// The client shows a completion item's `labelDetails` in the list.
     pub(in crate::lsp) label_details: bool,
 }
@@ -51,6 +55,13 @@ pub struct State {
     pub(in crate::lsp) encoding: OnceLock<Encoding>,
     pub(in crate::lsp) flags: OnceLock<ClientFlags>,
     pub(in crate::lsp) config: RwLock<Config>,
+    /// Bumped on every configuration change: part of pulled diagnostics' result ids.
+    pub(in crate::lsp) config_epoch: std::sync::atomic::AtomicU64,
+    /// (links, bibliographies, configuration) generations a pulling client was last asked to
+    /// refresh at.
+    pub(in crate::lsp) pull_refreshed: Mutex<(u64, u64, u64)>,
+    /// A background scan of the vault's unlinked mentions is running.
+    pub(in crate::lsp) mention_scan: AtomicBool,
     /// The client's `initializationOptions`, a layer of the configuration kept to rebuild it.
     pub(in crate::lsp) init_options: OnceLock<Value>,
     pub(in crate::lsp) exclude: RwLock<loader::Exclude>,
@@ -93,6 +104,9 @@ impl State {
             encoding: OnceLock::new(),
             flags: OnceLock::new(),
             config: RwLock::new(Config::default()),
+            config_epoch: Default::default(),
+            pull_refreshed: Mutex::new((0, 0, 0)),
+            mention_scan: AtomicBool::new(false),
             init_options: OnceLock::new(),
             exclude: RwLock::new(loader::Exclude::default()),
             candidates: Mutex::new(None),
@@ -156,6 +170,10 @@ impl State {
     /// Turns true once the first index is built.
     pub fn ready_signal(&self) -> watch::Receiver<bool> {
         self.ready.subscribe()
+    }
+
+    pub(in crate::lsp) fn pulls(&self) -> bool {
+        self.flags.get().is_some_and(|f| f.pull)
     }
 
     pub(in crate::lsp) fn set_last_note(&self, path: &Path) {

@@ -23,6 +23,10 @@ impl Mask {
         Mask { spans: merged }
     }
 
+    pub(super) fn into_spans(self) -> Vec<Span> {
+        self.spans
+    }
+
     pub(super) fn contains(&self, pos: usize) -> bool {
         let i = self.spans.partition_point(|s| s.end <= pos);
         self.spans.get(i).is_some_and(|s| s.start <= pos)

@@ -175,6 +175,9 @@ pub struct NoteSyntax {
     pub citations: Vec<Citation>,
     /// Multi-line blocks an editor can fold: code blocks, lists, block quotes, tables.
     pub regions: Vec<Span>,
+    /// Where the body is not prose — code, math, HTML, comments and autolinks —, sorted and
+    /// disjoint: text where unlinked mentions are not looked for.
+    pub hidden: Vec<Span>,
     pub problems: Vec<SyntaxProblem>,
 }
 
@@ -256,6 +259,8 @@ pub fn parse(text: &str) -> NoteSyntax {
     // Spans where neither links, tags, block ids nor fields can live.
     let mut hidden: Vec<Span> = Vec::new();
     let mut cmark_links: Vec<Link> = Vec::new();
+    // `<https://…>`: a URL, not prose; hidden from mentions alone (tags and links already skip it).
+    let mut autolinks: Vec<Span> = Vec::new();
     let mut heading_stack: Option<(u8, usize, Option<usize>, usize)> = None;
 
     // Line breaks of the whole text, found once: whether a block spans lines is a binary search
@@ -323,6 +328,9 @@ pub fn parse(text: &str) -> NoteSyntax {
                 let embed = text[span.start..].starts_with('!');
                 // Reference-style uses are represented by their definitions (below), which hold
                 // the path that resolution and renames work on.
+                if matches!(link_type, LinkType::Autolink | LinkType::Email) {
+                    autolinks.push(span);
+                }
                 let link = match link_type {
                     LinkType::WikiLink { .. } => links::parse_wikilink(text, span),
                     LinkType::Inline => {
@@ -345,6 +353,8 @@ pub fn parse(text: &str) -> NoteSyntax {
     // Membership by binary search: a scan of every hidden span per link was quadratic on a
     // note of many links and many code spans.
     let hidden_mask = inline::Mask::new(hidden.clone());
+    syntax.hidden =
+        inline::Mask::new(hidden.iter().copied().chain(autolinks).collect()).into_spans();
     cmark_links.retain(|link| !hidden_mask.contains(link.span.start));
     // Comments come from pairs of marks in order: sorted and disjoint.
     syntax.headings.retain(|h| {
@@ -387,6 +397,7 @@ pub fn parse(text: &str) -> NoteSyntax {
     syntax.blocks.shrink_to_fit();
     syntax.fields.shrink_to_fit();
     syntax.regions.shrink_to_fit();
+    syntax.hidden.shrink_to_fit();
     syntax.citations.shrink_to_fit();
     syntax.problems.shrink_to_fit();
     syntax

@@ -17,6 +17,7 @@ mod mass_changes;
 mod navigate;
 mod no_leaks;
 mod no_root;
+mod panels;
 mod properties;
 mod real_vaults;
 mod refactor;

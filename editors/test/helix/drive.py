@@ -117,7 +117,8 @@ def rows_below(lines, number):
         return []
     rows = []
     for line in lines[start + 1:HEIGHT - 2]:
-        row = re.sub(r"^\s*~?\s*", "", line)
+        # After the gutter: `~` past the buffer's end, or a line number (an empty line).
+        row = re.sub(r"^\s*(?:~|\d+)?\s*", "", line)
         if not row:
             break
         # The kind is one word, after the label padded to the widest label.
@@ -270,6 +271,22 @@ def main():
         save("6-completed")
         check("accepting Spaced repetition completes the whole link, which then resolves",
               seen, text_line(screen.now(), 8))
+
+        # 5c. space a on the unlinked mention at the start of line 13: notegraph's actions to
+        #     link it, in Helix's code-action menu.
+        screen.type("13gg")
+        screen.keys("Space", "a")
+        wanted = ["Link to ‘Spaced repetition’"]
+
+        def actions(ls):
+            return [w for w in wanted if any(w in line for line in ls)] == wanted
+
+        seen = screen.wait(actions)
+        save("7-mention-action")
+        check("space a on an unlinked mention offers Link to ‘Spaced repetition’", seen,
+              [line for line in screen.now() if "Link" in line])
+        screen.keys("Escape")
+        screen.wait(lambda ls: not actions(ls))
 
         # 6. The server writes nothing to stderr in a normal session: Helix files every stderr
         #    line under [ERROR] in its log.

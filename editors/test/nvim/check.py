@@ -32,7 +32,7 @@ def main() -> int:
               client.get("name") == "notegraph"
               and str(client.get("root_dir", "")).endswith("editors/test/vault"), client)
     diags = r.get("diagnostics") or []
-    check("broken link diagnostic pushed",
+    check("broken link diagnostic shown (pushed on 0.7, pulled on 0.11)",
           any("Note never written" in d["message"] and d["lnum"] == 5 and d["severity"] == 2
               for d in diags), diags)
     labels = (r.get("completion") or {}).get("labels") or []
@@ -50,6 +50,19 @@ def main() -> int:
     check("hover opens a preview of the linked note",
           h.get("float") and "**Spaced repetition**" in text
           and "Review each card at growing intervals" in text, h)
+    incoming = r.get("incoming") or []
+    check("incoming calls of [[Spaced repetition]] list the linking note in the quickfix list",
+          any(e["file"].endswith("Start here.md") and e["lnum"] == 4 and "Start here" in e["text"]
+              for e in incoming), incoming)
+    actions = r.get("actions") or []
+    check("an unlinked mention offers to link it",
+          "Link to ‘Spaced repetition’" in actions, actions)
+    if "inlay" in r:
+        check("inlay hint with the backlink count after the title heading",
+              {"line": 1, "label": "← 0"} in r["inlay"], r["inlay"])
+    lenses = r.get("lenses") or []
+    check("code lens with the backlink count on the title heading",
+          {"line": 1, "title": "0 backlinks"} in lenses, lenses)
     kinds = [p.get("kind") for p in r.get("progress") or []]
     check("indexing progress reported (begin … end)", "begin" in kinds and "end" in kinds, kinds)
     return 0 if all(checks) else 1

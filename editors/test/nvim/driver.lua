@@ -146,6 +146,68 @@ local function run()
     float = float ~= nil,
     lines = float and vim.api.nvim_buf_get_lines(vim.api.nvim_win_get_buf(float), 0, -1, false) or {},
   }
+  if float then
+    pcall(vim.api.nvim_win_close, float, true)
+  end
+
+  -- 6. Side panels. Incoming calls of the note a link names, with the user's command: Neovim
+  -- lists them in the quickfix list.
+  vim.api.nvim_set_current_buf(buf)
+  vim.api.nvim_win_set_cursor(0, { hl, hc + 3 })
+  vim.fn.setqflist({})
+  vim.lsp.buf.incoming_calls()
+  vim.wait(5000, function()
+    return #vim.fn.getqflist() > 0
+  end, 50)
+  result.incoming = {}
+  for _, e in ipairs(vim.fn.getqflist()) do
+    table.insert(result.incoming, { file = vim.api.nvim_buf_get_name(e.bufnr), lnum = e.lnum, text = e.text })
+  end
+  vim.cmd('cclose')
+  vim.api.nvim_set_current_buf(buf)
+
+  -- 6b. Code actions on an unlinked mention.
+  local ml, mc = find_line(buf, 'Spaced repetition, written')
+  local action_params = {
+    textDocument = { uri = uri },
+    range = { start = { line = ml - 1, character = mc + 2 }, ['end'] = { line = ml - 1, character = mc + 2 } },
+    context = { diagnostics = {} },
+  }
+  result.actions = {}
+  for _, r in pairs(vim.lsp.buf_request_sync(buf, 'textDocument/codeAction', action_params, 5000) or {}) do
+    for _, a in ipairs(r.result or {}) do
+      table.insert(result.actions, a.title)
+    end
+  end
+
+  -- 6c. The backlink count: an inlay hint (0.10+) and a code lens on the title heading.
+  if vim.lsp.inlay_hint and vim.lsp.inlay_hint.get then
+    vim.lsp.inlay_hint.enable(true, { bufnr = buf })
+    local hints = {}
+    vim.wait(5000, function()
+      hints = vim.lsp.inlay_hint.get({ bufnr = buf })
+      return #hints > 0
+    end, 50)
+    result.inlay = {}
+    for _, h in ipairs(hints) do
+      local label = h.inlay_hint.label
+      table.insert(result.inlay, { line = h.inlay_hint.position.line, label = type(label) == 'string' and label or '' })
+    end
+  end
+  if vim.fn.has('nvim-0.10') == 1 then
+    vim.lsp.codelens.refresh({ bufnr = buf })
+  else
+    vim.lsp.codelens.refresh()
+  end
+  local lenses = {}
+  vim.wait(5000, function()
+    lenses = vim.lsp.codelens.get(buf) or {}
+    return #lenses > 0
+  end, 50)
+  result.lenses = {}
+  for _, l in ipairs(lenses) do
+    table.insert(result.lenses, { line = l.range.start.line, title = l.command and l.command.title or '' })
+  end
 end
 
 local ok, err = pcall(run)

@@ -350,6 +350,51 @@ async function run() {
   check('F12 on [[Reading list#Next up]] opens reading/Reading list.md at the heading (line 8)',
     /Reading list\.md/.test(definition.tab || '') && /Ln 8\b/.test(definition.sel || ''), definition);
 
+  // 4b. Side panels, back in Start here.md: the backlink-count lens on the title, the quick fix
+  // on an unlinked mention (line 13, below where Helix's completion menu is read), and Show Call Hierarchy on [[Spaced repetition]] (line 4).
+  await quickInput('Control+P', 'Start here.md', 'Start here.md');
+  await waitFor('Start here.md again', async () => /Start here\.md/.test((await activeTab()) || ''));
+  let lens = '';
+  try {
+    lens = await waitFor('the backlink code lens', async () => {
+      const texts = await page.locator('.editor-group-container.active .codelens-decoration').allInnerTexts();
+      return texts.find((t) => /backlinks?/.test(t)) || '';
+    });
+  } catch (err) {
+    lens = String(err);
+  }
+  check('the title heading carries a "0 backlinks" code lens', /^\s*0 backlinks\s*$/.test(lens), lens);
+
+  await gotoLine('13:3');
+  await press('Control+.');
+  let fixes = '';
+  try {
+    fixes = await waitFor('the mention quick fix', async () => {
+      const text = await page.locator('.action-widget').innerText({ timeout: 1000 });
+      return /Link to/.test(text) ? text : '';
+    });
+  } catch (err) {
+    fixes = String(err);
+  }
+  await shot(page, 'mention-action');
+  await press('Escape');
+  check('an unlinked mention offers "Link to ‘Spaced repetition’"', /Link to ‘Spaced repetition’/.test(fixes), fixes);
+
+  await gotoLine('4:10');
+  await press('Shift+Alt+H');
+  let callers = '';
+  try {
+    callers = await waitFor('the call hierarchy', async () => {
+      const text = await page.locator('.part.sidebar').innerText({ timeout: 1000 });
+      return /Callers Of/i.test(text) && /Start here/.test(text) ? text : '';
+    });
+  } catch (err) {
+    callers = String(err);
+  }
+  await shot(page, 'call-hierarchy');
+  check('Show Call Hierarchy on [[Spaced repetition]] lists its caller, Start here', /Start here/.test(callers) && /Callers Of/i.test(callers), callers);
+  await press('Control+Shift+E');
+
   // 5. The settings UI lists notegraph's settings with their descriptions.
   await quickInput('F1', '>Preferences: Open Settings (UI)', 'Open Settings (UI)');
   const searchBox = page.locator('.settings-editor .settings-header .suggest-input-container').first();

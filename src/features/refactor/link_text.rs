@@ -1,6 +1,7 @@
 //! How a rewritten link is written: the target text that reaches a file in the link's own
 //! style (bare name, relative or absolute path, percent-encoded or raw markdown destination).
 
+use crate::config::LinkStyle;
 use crate::index::{Broken, FileId, Resolved, Vault, keys};
 use crate::syntax::{Link, LinkKind};
 
@@ -175,5 +176,27 @@ fn encode_for(vault: &Vault, source: FileId, link: &Link, candidate: &str) -> St
     } else {
         let raw = &note.text[link.target_span.start..link.target_span.end];
         encode_dest(candidate, encodes_unicode(raw))
+    }
+}
+
+/// The wikilink target for `target` in the configured style.
+pub(crate) fn styled_target(
+    vault: &Vault,
+    source: FileId,
+    target: FileId,
+    style: LinkStyle,
+) -> String {
+    let f = vault.file(target);
+    match style {
+        LinkStyle::Shortest => vault.shortest_target(source, target),
+        LinkStyle::Absolute => f.link_path().to_string(),
+        LinkStyle::Relative => {
+            let rel = relative_path(vault.file(source).folder(), f.link_path());
+            if rel.starts_with("../") {
+                rel
+            } else {
+                format!("./{rel}")
+            }
+        }
     }
 }

@@ -1,5 +1,6 @@
-//! Pushed diagnostics: computed for open notes and sent when they or the notes they link to
-//! change — for the note being typed in, after a pause and without the link being typed.
+//! Pushed diagnostics: computed for open notes (and closed ones with `publish.closedNotes`) and
+//! sent when they or the notes they link to change — for the note being typed in, after a pause
+//! and without the link being typed; only to clients that do not pull (`pull.rs`).
 
 use std::path::{Path, PathBuf};
 
@@ -21,12 +22,14 @@ impl Server {
         change: &Change,
         except: Option<&Path>,
     ) -> Vec<PathBuf> {
+        let push_closed = self.state.config().push_closed;
         let mut out: Vec<PathBuf> = change
             .keys
             .iter()
             .flat_map(|key| vault.sources_with_key(key))
             .filter_map(|id| vault.get(id).map(|f| f.path.clone()))
-            .filter(|path| Some(path.as_path()) != except && self.state.docs.contains_key(path))
+            .filter(|path| Some(path.as_path()) != except)
+            .filter(|path| push_closed || self.state.docs.contains_key(path))
             .collect();
         out.sort();
         out.dedup();
@@ -36,6 +39,10 @@ impl Server {
     /// Compute and send the diagnostics of open notes.
     pub(in crate::lsp) async fn publish(&self, paths: Vec<PathBuf>) {
         if !self.state.is_ready() {
+            return;
+        }
+        if self.state.pulls() {
+            self.refresh_pulled().await;
             return;
         }
         let encoding = self.state.encoding();

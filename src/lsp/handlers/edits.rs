@@ -12,7 +12,7 @@ use crate::features;
 use crate::features::actions::ActionKind;
 use crate::features::refactor::FileOp;
 use crate::index::{FileId, Vault};
-use crate::lsp::capabilities::{GRAPH_COMMAND, OPEN_COMMAND};
+use crate::lsp::capabilities::{GRAPH_COMMAND, MENTIONS_COMMAND, OPEN_COMMAND, REFERENCES_COMMAND};
 use crate::lsp::convert::LineIndex;
 use crate::lsp::state::Server;
 use crate::lsp::state::{path_of, uri_of};
@@ -23,6 +23,9 @@ pub(crate) async fn code_action(
     params: CodeActionParams,
 ) -> Result<Option<CodeActionResponse>> {
     let config = server.state.config();
+    if config.mentions.enabled {
+        server.prepare_mentions(false).await;
+    }
     let context = params.context.diagnostics;
     let actions = server
         .at(
@@ -101,6 +104,12 @@ pub(crate) async fn execute_command(
     server: &Server,
     params: ExecuteCommandParams,
 ) -> Result<Option<Value>> {
+    if params.command == REFERENCES_COMMAND {
+        return super::panels::show_references(&params.arguments);
+    }
+    if params.command == MENTIONS_COMMAND {
+        return super::panels::unlinked_mentions(server, &params.arguments).await;
+    }
     if params.command == GRAPH_COMMAND {
         return show_graph(server, params.arguments).await;
     }

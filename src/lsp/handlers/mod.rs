@@ -6,6 +6,8 @@ pub mod completion;
 pub mod diagnostics;
 pub mod edits;
 pub mod navigation;
+pub mod panels;
+pub mod pull;
 pub mod symbols;
 pub mod sync;
 pub mod workspace;
