@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Generate a deterministic synthetic vault for benchmarks.
 
-Usage: bench/gen_vault.py OUT_DIR NOTES [SEED] [--bib ENTRIES]
+Usage: bench/gen_vault.py OUT_DIR NOTES [SEED] [--bib ENTRIES] [--dense]
 
 Notes live in nested folders, are 0.5-5 KB, have names with spaces and unicode, some duplicate
 names in different folders, frontmatter with aliases and tags, headings, block ids, wikilinks in
@@ -12,11 +12,18 @@ rename benchmark's target). Writes OUT_DIR/.truth.json with a few facts the benc
 With --bib ENTRIES it also writes refs.bib (ENTRIES entries with LaTeX escapes and braces, one
 of them `wang2021china` “China's Sputnik Moment”), pandoc citations in 10% of notes, and a
 literature note per 25 entries.
+
+With --dense the notes are written like a heavily linked real vault instead: ~1.5 KB each and
+13 links per note in every form — plain, aliased, heading and block wikilinks, path-qualified
+`[[folder/T]]`, relative markdown links `[t](../x/T.md)` (percent-encoded), embeds `![[T]]`
+and an `up::` field —, ~5% of them broken. The hub, the note to rename and .truth.json are
+the same as in the default vault, so every benchmark runs on both.
 """
 import json
 import os
 import random
 import sys
+import urllib.parse
 
 WORDS = ("graph note link idea vault memory system reading writing thought zettel method "
          "theory practice culture history language market design café über naïve 中文 東京 "
@@ -61,9 +68,62 @@ def write_bib(out, entries, rng):
     return keys, lit
 
 
+def dense_note(i, folder, name, names, rng):
+    """A ~1.5 KB note with 13 links in every form (see --dense)."""
+    n = len(names)
+
+    def target():
+        return names[rng.randrange(n)]
+
+    def markdown_link(to_folder, to_name):
+        rel = os.path.relpath(os.path.join(to_folder, f"{to_name}.md"), folder).replace(os.sep, "/")
+        return f"[{rng.choice(WORDS)}]({urllib.parse.quote(rel)})"
+
+    links = []
+    for k in range(12):
+        if rng.random() < 0.05:
+            links.append(f"[[missing note {rng.randrange(10**6)}]]")
+            continue
+        t_folder, t_name = target()
+        form = k % 8
+        if form in (0, 1):
+            links.append(f"[[{t_name}]]")
+        elif form == 2:
+            links.append(f"[[{t_name}|{rng.choice(WORDS)}]]")
+        elif form == 3:
+            links.append(f"[[{t_name}#Section 0]]")
+        elif form == 4:
+            links.append(f"[[{t_name}#^block0]]")
+        elif form == 5:
+            links.append(f"[[{t_folder}/{t_name}]]")
+        elif form == 6:
+            links.append(markdown_link(t_folder, t_name))
+        else:
+            links.append(f"![[{t_name}]]")
+    rng.shuffle(links)
+    body = [f"---\naliases: [alias {i}]\ntags: [{rng.choice(WORDS)}, area/{i % 7}]\n---",
+            f"# {name}", ""]
+    for s in range(3):
+        body.append(f"## Section {s}")
+        para = " ".join(rng.choice(WORDS) for _ in range(rng.randint(36, 50)))
+        body.append(f"{para} {' '.join(links[s::3])} #{rng.choice(WORDS)} ^block{s}")
+        body.append("")
+    body.append("```\n[[not a link in code]]\n```")
+    body.append(f"up:: [[{names[(i + 1) % n][1]}]]\n")
+    if i % 100 == 0:
+        body.append("related:: [[hub]]\n")
+    if i % 20 == 0:
+        depth = folder.count("/") + 1
+        rel = "../" * depth + "rename%20me.md"
+        body.append(f"see [[rename me]], [[rename me#Part|part]] and [it]({rel})\n")
+    return "\n".join(body)
+
+
 def main():
     args = sys.argv[1:]
     bib = 0
+    dense = "--dense" in args
+    args = [a for a in args if a != "--dense"]
     if "--bib" in args:
         at = args.index("--bib")
         bib = int(args[at + 1])
@@ -90,6 +150,15 @@ def main():
     # on disk at the end.
     renames_in = {}
     for i, (folder, name) in enumerate(names):
+        if dense:
+            text = dense_note(i, folder, name, names, rng)
+            path = os.path.join(out, folder, f"{name}.md")
+            renames_in[path] = i % 20 == 0
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(text)
+            total += len(text.encode())
+            continue
         links = []
         for _ in range(rng.randint(3, 12)):
             if rng.random() < 0.05:

@@ -2,10 +2,19 @@
 """End-to-end benchmark: start the release binary, speak LSP over stdio like an editor, and time
 indexing and requests on a generated vault. Checks answers, not only times.
 
-Usage: bench/lsp_bench.py VAULT_DIR [ROUNDS] [--json OUT]   (build first: cargo build --release)
+Usage: bench/lsp_bench.py VAULT_DIR [ROUNDS] [--json OUT] [--no-restart]
+(build first: cargo build --release)
 
 Prints a table; with --json, also writes the figures to OUT. bench/run.py runs it over vault
 sizes and writes README's table.
+
+Restart with the on-disk index (skipped with --no-restart): a cold start that writes the index,
+a restart on the unchanged vault, and a restart after 5% of the notes changed on disk (each gets
+one more link to the hub; restored afterwards), each timed from spawn to the end of indexing and
+to the first correct definition and `[[hu` completion (and, after the change, references of the
+hub counting the new links), with the peak RSS of each. The index lives under
+$NOTEGRAPH_BENCH_CACHE (default: a `cache` folder beside the vault). The request rounds run on
+a server with the index off, so that they measure what they always did.
 
 A vault generated with --bib also gets citation requests timed: key completion after `[@sput`
 (which must rank wang2021china first) and after a bare `[@`, hover on a citation and on the
@@ -13,6 +22,7 @@ A vault generated with --bib also gets citation requests timed: key completion a
 """
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -26,6 +36,10 @@ BINARY = os.environ.get("NOTEGRAPH_BIN") or os.path.join(ROOT, "target", "releas
 
 def uri(path):
     return "file://" + urllib.parse.quote(os.path.abspath(path))
+
+
+def cache_home(vault):
+    return os.environ.get("NOTEGRAPH_BENCH_CACHE", os.path.join(os.path.dirname(vault), "cache"))
 
 
 class Lsp:
@@ -196,8 +210,85 @@ def undo_edit(undo):
             open(a, "w", encoding="utf-8").write(b)
 
 
+def start(vault, options=None, log=None):
+    """Spawn a server on `vault`; returns it once initialized (indexing may still run)."""
+    lsp = Lsp(vault, log)
+    lsp.request("initialize", {"processId": None, "rootUri": uri(vault), "initializationOptions": options,
+                               "capabilities": {"window": {"workDoneProgress": True}}})
+    lsp.notify("initialized", {})
+    return lsp
+
+
+def startup(vault, truth, extra_hub_links=0):
+    """One start with the on-disk index: times to indexed and to the first correct answers."""
+    name = truth["probe"]["name"]
+    probe = os.path.join(vault, "bench-probe.md")
+    log_path = os.path.join(cache_home(vault), "server.log")
+    os.makedirs(cache_home(vault), exist_ok=True)
+    log = open(log_path, "w")
+    t0 = time.perf_counter()
+    lsp = start(vault, log=log)
+    lsp.notify("textDocument/didOpen", {"textDocument": {"uri": uri(probe), "languageId": "markdown", "version": 1,
+                                                         "text": f"# Probe\nsee [[{name}]] and [[hub]]\n[[hu"}})
+    definition = lsp.request("textDocument/definition", {"textDocument": {"uri": uri(probe)},
+                                                         "position": {"line": 1, "character": 7}})
+    completion = lsp.request("textDocument/completion", {"textDocument": {"uri": uri(probe)},
+                                                         "position": {"line": 2, "character": 4}})
+    answered = time.perf_counter() - t0
+    assert definition and definition["uri"].endswith(urllib.parse.quote(name + ".md")), definition
+    assert completion["items"][0]["label"] == "hub", [i["label"] for i in completion["items"][:5]]
+    lsp.wait(lambda m: m.get("method") == "$/progress" and m["params"]["value"]["kind"] == "end")
+    indexed = time.perf_counter() - t0
+    refs = lsp.request("textDocument/references", {"textDocument": {"uri": uri(probe)},
+                                                   "position": {"line": 1, "character": len(f"see [[{name}]] and [[h")},
+                                                   "context": {"includeDeclaration": False}})
+    assert len(refs) == truth["hub_backlinks"] + extra_hub_links + 1, (len(refs), truth["hub_backlinks"])
+    peak = rss_kb(lsp.proc.pid)
+    t = time.perf_counter()
+    lsp.request("shutdown", None)
+    shutdown = time.perf_counter() - t
+    lsp.notify("exit", None)
+    lsp.proc.wait(timeout=60)
+    log.close()
+    text = open(log_path).read()
+    written = re.search(r"on-disk index: (\d+) notes written in (\d+) ms", text)
+    used = re.search(r"on-disk index: (\d+) notes unchanged \((\d+) of them touched\), (\d+) read, (\d+) gone", text)
+    index_files = [os.path.join(d, f) for d, _, fs in os.walk(os.path.join(cache_home(vault), "notegraph"))
+                   for f in fs if f == "index"]
+    return {"indexed_ms": indexed * 1000, "answered_ms": answered * 1000, "peak_rss_mb": peak / 1024,
+            "shutdown_ms": shutdown * 1000, "write_ms": int(written.group(2)) if written else None,
+            "reused": [int(g) for g in used.groups()] if used else None,
+            "index_mb": sum(os.path.getsize(f) for f in index_files) / 1e6}
+
+
+def restarts(vault, truth):
+    """Cold start writing the index, restart unchanged, restart after 5% of the notes changed."""
+    home = cache_home(vault)
+    subprocess.run(["rm", "-rf", os.path.join(home, "notegraph")], check=True)
+    out = {"cold": startup(vault, truth)}
+    out["warm"] = startup(vault, truth)
+    notes = sorted(os.path.join(d, f) for d, _, fs in os.walk(vault) for f in fs
+                   if f.endswith(".md") and f not in ("hub.md", "rename me.md", "bench-probe.md"))
+    changed = notes[7::20]
+    saved = {}
+    for path in changed:
+        with open(path, encoding="utf-8") as f:
+            saved[path] = f.read()
+        with open(path, "a", encoding="utf-8") as f:
+            f.write("\nrelated:: [[hub]]\n")
+    try:
+        out["changed_5pct"] = startup(vault, truth, extra_hub_links=len(changed))
+        out["changed_5pct"]["notes_changed"] = len(changed)
+    finally:
+        for path, text in saved.items():
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(text)
+    return out
+
+
 def check_report(vault):
-    out = subprocess.run([BINARY, "check", vault, "--format", "json"], capture_output=True, text=True)
+    out = subprocess.run([BINARY, "check", vault, "--format", "json"], capture_output=True, text=True,
+                         env={**os.environ, "XDG_CACHE_HOME": cache_home(vault)})
     return json.loads(out.stdout)
 
 
@@ -208,16 +299,15 @@ def main():
         i = args.index("--json")
         json_out = args[i + 1]
         del args[i:i + 2]
+    restart = "--no-restart" not in args
+    args = [a for a in args if a != "--no-restart"]
     vault = os.path.abspath(args[0])
     rounds = int(args[1]) if len(args) > 1 else 200
     truth = json.load(open(os.path.join(vault, ".truth.json")))
-    start = time.perf_counter()
-    lsp = Lsp()
-    lsp.request("initialize", {"processId": None, "rootUri": uri(vault),
-                               "capabilities": {"window": {"workDoneProgress": True}}})
-    lsp.notify("initialized", {})
+    started = time.perf_counter()
+    lsp = start(vault, {"indexCache": False})
     lsp.wait(lambda m: m.get("method") == "$/progress" and m["params"]["value"]["kind"] == "end")
-    indexed = time.perf_counter() - start
+    indexed = time.perf_counter() - started
 
     probe = os.path.join(vault, "bench-probe.md")
     name = truth["probe"]["name"]
@@ -310,6 +400,7 @@ def main():
     lsp.notify("exit", None)
     lsp.proc.wait(timeout=10)
 
+    starts = restarts(vault, truth) if restart else None
     ranked_first = sum(1 for r in ranks if r == 1)
     if json_out:
         with open(json_out, "w") as f:
@@ -321,6 +412,7 @@ def main():
                 "rename": {"sources": len(texts), "edits": edits, "ms": rename_ms},
                 "peak_rss_mb": peak / 1024,
                 "bibliography_entries": (truth.get("bib") or {}).get("entries", 0),
+                "restarts": starts,
             }, f, indent=1)
     print(f"vault: {truth['notes']} notes, {truth['bytes'] / 1e6:.1f} MB"
           + (f", {truth['bib']['entries']} bibliography entries" if truth.get("bib") else ""))
@@ -332,6 +424,11 @@ def main():
     print(f"rename of a note linked from {len(texts)} notes: {rename_ms:.0f} ms, {edits} edits in one "
           f"WorkspaceEdit; check after applying it reports the same {len(after['diagnostics'])} diagnostics")
     print(f"peak RSS: {peak / 1024:.0f} MB")
+    for label, r in (starts or {}).items():
+        print(f"{label:<13} spawn → indexed {r['indexed_ms']:.0f} ms, → first correct definition and "
+              f"completion {r['answered_ms']:.0f} ms, peak RSS {r['peak_rss_mb']:.0f} MB, "
+              f"index written in {r['write_ms']} ms ({r['index_mb']:.0f} MB), "
+              f"cache use (unchanged, touched, read, gone) {r['reused']}")
 
 
 if __name__ == "__main__":

@@ -34,6 +34,8 @@ pub enum LinkStyle {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Config {
     pub alias_fallback: bool,
+    /// Keep the index in the user's cache folder between runs (`indexCache`).
+    pub index_cache: bool,
     pub completion_limit: usize,
     pub new_notes: NewNoteLocation,
     /// Gitignore-style globs of files and folders left out of the vault.
@@ -60,6 +62,7 @@ impl Default for Config {
     fn default() -> Config {
         Config {
             alias_fallback: true,
+            index_cache: true,
             completion_limit: 50,
             new_notes: NewNoteLocation::Root,
             exclude: Vec::new(),
@@ -172,6 +175,7 @@ impl Config {
             }
             let ok = match key.as_str() {
                 "aliasFallback" => value.as_bool().map(|b| self.alias_fallback = b).is_some(),
+                "indexCache" => value.as_bool().map(|b| self.index_cache = b).is_some(),
                 "newNoteFolder" => value
                     .as_str()
                     .map(|f| self.new_notes = folder_location(f))
@@ -485,6 +489,7 @@ mod tests {
         let toml: Value = toml::from_str(
             r#"
 aliasFallback = false
+indexCache = false
 exclude = ["templates/**"]
 [links]
 style = "absolute"
@@ -501,6 +506,7 @@ unresolved-note = "error"
             config,
             Config {
                 alias_fallback: false,
+                index_cache: false,
                 completion_limit: 7,
                 new_notes: NewNoteLocation::Current,
                 exclude: vec!["templates/**".to_string()],

@@ -1,6 +1,7 @@
 //! notegraph: a language server for linked markdown notes. The crate is layered as DESIGN.md
 //! describes — `syntax` → `index` → `features` → `lsp` — with the loader and CLI beside them.
 
+pub mod cache;
 pub mod check;
 pub mod config;
 pub mod features;

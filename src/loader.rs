@@ -2,6 +2,7 @@
 //! (respecting `.gitignore`, skipping `.obsidian/`, `.trash/`, `.git/` and other hidden folders),
 //! reads and parses notes in parallel, and hands finished notes to the index.
 
+mod cached;
 mod ignore_files;
 mod read;
 #[cfg(test)]
@@ -9,12 +10,13 @@ mod test_support;
 
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rayon::prelude::*;
 
+use crate::cache::Cache;
+use crate::cache::stamp::stamp_of;
 use crate::config::{Config, SettingsFiles};
-use crate::index::{Dialect, Note, Vault, is_note_path};
+use crate::index::{Dialect, Note, Vault};
 use crate::sources::load::{is_bibliography_path, resolve_path, unreadable};
 use crate::sources::{Bibliography, Origin};
 
@@ -125,11 +127,16 @@ pub fn walk(roots: &[PathBuf], exclude: &Exclude) -> Vec<PathBuf> {
 /// Read a note, lossily where it is not UTF-8. Binary and oversized files are refused, and so
 /// is a symlink that leads to anything but a markdown file (see [`NOTE`]).
 pub fn read_note(path: &Path) -> Result<Note, Skipped> {
+    // Taken before the read: a write after it shows as a newer time at the next start.
+    let meta = std::fs::metadata(path).ok();
     let bytes = read_file(path, &NOTE).map_err(|err| Skipped {
         path: path.to_path_buf(),
         reason: err.message,
     })?;
-    note_from_bytes(path, bytes)
+    let stamp = meta.map(|meta| stamp_of(&meta, &bytes));
+    let mut note = note_from_bytes(path, bytes)?;
+    note.stamp = stamp;
+    Ok(note)
 }
 
 /// Decode a note's bytes: binary data is refused, UTF-16 with a byte order mark is decoded,
@@ -250,6 +257,8 @@ fn is_binary(bytes: &[u8]) -> bool {
     odd * 10 > sample.len()
 }
 
+pub use cached::{CacheUse, load_cached};
+
 /// What a load found: parsed notes and attachments, and what was skipped.
 pub struct Loaded {
     pub notes: Vec<(PathBuf, Note)>,
@@ -264,50 +273,7 @@ pub fn load(
     exclude: &Exclude,
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Loaded {
-    let mut skipped = Vec::new();
-    // Links name notes by their text, so a name that is not UTF-8 cannot be linked, shown or
-    // sent as a URI; say so instead of dropping the file silently.
-    let (files, unnamed): (Vec<PathBuf>, Vec<PathBuf>) = walk(roots, exclude)
-        .into_iter()
-        .partition(|p| p.to_str().is_some());
-    for path in unnamed {
-        let skip = Skipped {
-            reason: "its file name is not valid UTF-8".into(),
-            path,
-        };
-        tracing::warn!("skipped {}: {}", skip.path.display(), skip.reason);
-        skipped.push(skip);
-    }
-    let (note_paths, attachments): (Vec<PathBuf>, Vec<PathBuf>) =
-        files.into_iter().partition(|p| is_note_path(p));
-    let total = note_paths.len();
-    let done = AtomicUsize::new(0);
-    let results: Vec<Result<(PathBuf, Note), Skipped>> = note_paths
-        .into_par_iter()
-        .map(|path| {
-            let note = read_note(&path);
-            let n = done.fetch_add(1, Ordering::Relaxed) + 1;
-            if n % 256 == 0 || n == total {
-                progress(n, total);
-            }
-            note.map(|note| (path, note))
-        })
-        .collect();
-    let mut notes = Vec::with_capacity(results.len());
-    for result in results {
-        match result {
-            Ok(note) => notes.push(note),
-            Err(skip) => {
-                tracing::warn!("skipped {}: {}", skip.path.display(), skip.reason);
-                skipped.push(skip);
-            }
-        }
-    }
-    Loaded {
-        notes,
-        attachments,
-        skipped,
-    }
+    load_cached(roots, exclude, progress, None).0
 }
 
 impl Loaded {
@@ -335,12 +301,24 @@ pub fn load_configured(root: &Path) -> (crate::config::Config, Vault, Vec<Skippe
     }
     let roots = vec![root.to_path_buf()];
     let exclude = Exclude::new(&roots, &config.exclude);
-    let (mut vault, skipped) = load(&roots, &exclude, &|_, _| {}).into_vault(roots);
+    let cache = config.index_cache.then(|| Cache::locate(&roots)).flatten();
+    let (loaded, usage) = load_cached(&roots, &exclude, &|_, _| {}, cache.as_ref());
+    let (mut vault, skipped) = loaded.into_vault(roots);
     load_bibliographies(&mut vault, &config.citations.bibliography);
     vault.alias_fallback = config.alias_fallback;
     vault
         .properties
         .set_types(config.obsidian.property_types.iter().cloned());
+    // Written before the command's work, so that the next run (CI, a pre-commit hook) starts
+    // from it.
+    if let Some(cache) = cache.filter(|_| usage.is_stale()) {
+        if let Err(err) = cache.save(|| &vault) {
+            tracing::warn!(
+                "on-disk index not written to {}: {err}",
+                cache.file().display()
+            );
+        }
+    }
     (config, vault, skipped)
 }
 

@@ -70,6 +70,10 @@ fn main() -> ExitCode {
                 eprintln!("notegraph check: {} is not a folder", dir.display());
                 return ExitCode::from(2);
             }
+            // The report is the output; logs (the on-disk index's, say) only when asked for.
+            if std::env::var_os("NOTEGRAPH_LOG").is_some() {
+                notegraph::lsp::init_logging();
+            }
             let stdout = std::io::stdout();
             match notegraph::check::run(&dir, json, &mut stdout.lock()) {
                 Ok(summary) if summary.broken > 0 => ExitCode::from(1),

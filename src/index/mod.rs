@@ -6,6 +6,7 @@ mod backlinks;
 pub mod citations;
 pub mod keys;
 pub mod mentions;
+mod note;
 pub mod properties;
 mod resolve;
 
@@ -14,8 +15,8 @@ mod conformance;
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
+pub use note::{Note, Stamp};
 pub use resolve::{Anchor, Broken, Missing, Resolved};
 
 use crate::syntax::{self, NoteSyntax};
@@ -23,21 +24,6 @@ use crate::syntax::{self, NoteSyntax};
 /// A file's place in the vault's slab; stable while the file exists.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct FileId(pub u32);
-
-/// A parsed markdown note: its text and what the syntax layer found in it.
-#[derive(Debug)]
-pub struct Note {
-    pub text: Arc<str>,
-    pub syntax: NoteSyntax,
-}
-
-impl Note {
-    pub fn parse(text: impl Into<Arc<str>>) -> Note {
-        let text = text.into();
-        let syntax = syntax::parse(&text);
-        Note { text, syntax }
-    }
-}
 
 #[derive(Debug)]
 pub enum Content {

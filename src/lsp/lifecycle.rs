@@ -15,6 +15,7 @@ use super::cite;
 use super::convert::Encoding;
 use super::state::Server;
 use super::state::{ClientFlags, path_of};
+use crate::cache::Cache;
 use crate::index::{Note, Vault};
 use crate::loader;
 
@@ -145,6 +146,7 @@ pub(crate) async fn shutdown(server: &Server) -> Result<()> {
         .state
         .shutdown_requested
         .store(true, Ordering::SeqCst);
+    server.save_index().await;
     Ok(())
 }
 
@@ -192,11 +194,25 @@ impl Server {
             .read()
             .map(|e| e.clone())
             .unwrap_or_default();
+        let cache = if self.state.config().index_cache {
+            Cache::locate(&roots)
+        } else {
+            None
+        };
+        *self.state.cache.lock().unwrap_or_else(|p| p.into_inner()) = cache.clone();
         let task = tokio::task::spawn_blocking(move || {
-            let loaded = loader::load(&load_roots, &exclude, &|done, total| {
+            let report = |done, total| {
                 let _ = tx.send((done, total));
-            });
+            };
+            let (loaded, usage) =
+                loader::load_cached(&load_roots, &exclude, &report, cache.as_ref());
+            state.cache_dirty.store(usage.is_stale(), Ordering::SeqCst);
+            let filed = Instant::now();
             let (mut vault, skipped) = loaded.into_vault(vault_roots);
+            tracing::debug!(
+                "notes filed in the index in {} ms",
+                filed.elapsed().as_millis()
+            );
             cite::load_bibliographies(&state, &mut vault);
             (vault, skipped)
         });
@@ -239,6 +255,8 @@ impl Server {
         if !pending.is_empty() {
             self.apply_disk_changes(pending).await;
         }
+        self.save_index().await;
+        self.keep_index_saved();
     }
 
     /// Install the index of build `generation`, unless a newer build started: returns the open
@@ -264,7 +282,8 @@ impl Server {
         for entry in self.state.docs.iter() {
             let (path, text) = (entry.key(), entry.value().rope.to_string());
             if !cite::bibliography_buffer_into(&self.state, &mut vault, path, &text) {
-                vault.upsert_note(path, Note::parse(text));
+                let note = Note::parse_over(text, vault.id(path).and_then(|id| vault.note(id)));
+                vault.upsert_note(path, note);
             }
         }
         let open = self.state.docs.iter().map(|e| e.key().clone()).collect();

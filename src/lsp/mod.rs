@@ -9,6 +9,7 @@ pub mod document;
 mod framing;
 mod handlers;
 mod lifecycle;
+mod persist;
 mod roots;
 mod server;
 mod state;

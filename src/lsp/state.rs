@@ -75,6 +75,15 @@ pub struct State {
     /// Taken before the vault's lock wherever both are held.
     pub(in crate::lsp) reindex: Mutex<Reindex>,
     pub shutdown_requested: AtomicBool,
+    /// The on-disk index of the vault, once the first index has looked for it.
+    pub(in crate::lsp) cache: Mutex<Option<crate::cache::Cache>>,
+    /// Set when a note is read from the disk again: the on-disk index is behind.
+    pub(in crate::lsp) cache_dirty: AtomicBool,
+    /// Held while the on-disk index is written: one write at a time, and `shutdown` waits for
+    /// a write under way (the process ends at `exit`, leaving a half-written temporary file).
+    pub(in crate::lsp) cache_writing: tokio::sync::Mutex<()>,
+    /// The idle writer starts once, whatever the number of re-indexes.
+    pub(in crate::lsp) cache_saver: std::sync::Once,
     /// The client named no workspace folder: roots are found from the notes it opens
     /// (`roots.rs`).
     pub(in crate::lsp) discover_roots: AtomicBool,
@@ -107,6 +116,10 @@ impl State {
             disk_batch: Mutex::new(()),
             reindex: Mutex::new(Reindex::default()),
             shutdown_requested: AtomicBool::new(false),
+            cache: Mutex::new(None),
+            cache_dirty: AtomicBool::new(false),
+            cache_writing: tokio::sync::Mutex::new(()),
+            cache_saver: std::sync::Once::new(),
             discover_roots: AtomicBool::new(false),
             unwalked: RwLock::new(Vec::new()),
             startup_problems: Mutex::new(Vec::new()),

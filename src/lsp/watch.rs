@@ -2,6 +2,7 @@
 //! the index in line with the disk for the paths they name.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
 
 use tokio::sync::mpsc;
 use tower_lsp_server::ls_types::*;
@@ -133,6 +134,7 @@ impl Server {
             for path in paths {
                 change.merge(server.refresh_from_disk(&path));
             }
+            server.state.cache_dirty.store(true, Ordering::SeqCst);
             change
         })
         .await

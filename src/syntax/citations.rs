@@ -7,7 +7,7 @@ use super::inline::Mask;
 use super::{NoteSyntax, Span};
 
 /// One cited source: an in-text `@key`, or one item of a bracketed `[…; …]` group.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Citation {
     /// The key as written, without `@` or braces.
     pub key: String,

@@ -10,7 +10,7 @@ use super::{Span, SyntaxProblem};
 /// YAML parser's work should stay bounded on hostile input.
 const MAX_YAML_BYTES: usize = 256 * 1024;
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Frontmatter {
     /// The whole block, both fences and the closing line break included.
     pub span: Span,
@@ -29,7 +29,7 @@ pub struct Frontmatter {
 
 /// What a property's value is in YAML: one scalar (possibly empty), a list, or something else
 /// (a mapping, an alias) that notegraph does not read.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Shape {
     Scalar,
     List,
@@ -37,7 +37,7 @@ pub enum Shape {
 }
 
 /// One top-level frontmatter key and its scalar values (a list's items), with their spans.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Property {
     /// The key as written (compare case-insensitively, as Obsidian does).
     pub key: String,

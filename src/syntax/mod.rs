@@ -14,7 +14,19 @@ pub use citations::{Citation, is_key_char as is_citation_key_char};
 pub use frontmatter::{Frontmatter, Property, Shape};
 
 /// A half-open byte range `start..end` into a note's text.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    serde::Serialize,
+    serde::Deserialize,
+)]
 pub struct Span {
     pub start: usize,
     pub end: usize,
@@ -50,7 +62,7 @@ impl Span {
 }
 
 /// How a link is written.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum LinkKind {
     /// `[[target#frag|alias]]`, or `![[…]]` when `embed` is set.
     Wiki,
@@ -59,7 +71,7 @@ pub enum LinkKind {
 }
 
 /// What a link names inside its target note, after the `#`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Fragment {
     /// `#H1#H2`: a path of nested headings (one element for a plain `#Heading`).
     Heading(Vec<String>),
@@ -68,7 +80,7 @@ pub enum Fragment {
 }
 
 /// One reference from a note to another note, an attachment, or a place in the same note.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Link {
     pub kind: LinkKind,
     pub embed: bool,
@@ -96,7 +108,7 @@ impl Link {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Heading {
     /// 1 to 6.
     pub level: u8,
@@ -107,7 +119,7 @@ pub struct Heading {
     pub text_span: Span,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Tag {
     /// The tag without its `#`, as written (`on/china`).
     pub name: String,
@@ -127,7 +139,7 @@ impl Tag {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct BlockId {
     /// The id without its `^`.
     pub id: String,
@@ -137,7 +149,7 @@ pub struct BlockId {
     pub block: Span,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct InlineField {
     pub key: String,
     pub key_span: Span,
@@ -145,14 +157,14 @@ pub struct InlineField {
 }
 
 /// Something in the note that notegraph could not make sense of; reported, never fatal.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SyntaxProblem {
     pub span: Span,
     pub message: String,
 }
 
 /// Everything notegraph knows about one note's text.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct NoteSyntax {
     pub frontmatter: Option<Frontmatter>,
     pub headings: Vec<Heading>,

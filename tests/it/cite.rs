@@ -292,6 +292,7 @@ fn code_action_creates_the_missing_literature_note_and_bracket_at_completes_afte
 #[test]
 fn check_reports_citation_and_bibliography_problems() {
     let out = Command::new(env!("CARGO_BIN_EXE_notegraph"))
+        .env("XDG_CACHE_HOME", crate::client::test_cache_home())
         .args(["check", "tests/data/cite-vault"])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()

@@ -6,6 +6,7 @@ use expect_test::expect;
 
 fn notegraph(args: &[&str]) -> (i32, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_notegraph"))
+        .env("XDG_CACHE_HOME", crate::client::test_cache_home())
         .args(args)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()

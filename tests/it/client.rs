@@ -26,6 +26,12 @@ pub struct Client {
     log_reader: Option<std::thread::JoinHandle<()>>,
 }
 
+/// The cache folder every server and `check` the tests start use unless a test names its own:
+/// under Cargo's temp dir, never the user's `~/.cache`.
+pub fn test_cache_home() -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join("xdg-cache")
+}
+
 pub fn uri(path: &Path) -> String {
     let mut out = String::from("file://");
     for byte in path.to_str().expect("test paths are UTF-8").bytes() {
@@ -70,6 +76,7 @@ impl Client {
         let mut child = Command::new(env!("CARGO_BIN_EXE_notegraph"))
             .args(args)
             .env("NOTEGRAPH_LOG", "warn")
+            .env("XDG_CACHE_HOME", test_cache_home())
             .envs(env.iter().copied())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())

@@ -4,6 +4,7 @@
 mod architecture;
 mod bad_files;
 mod bad_requests;
+mod cache;
 mod cite;
 mod cli;
 mod client;

@@ -327,6 +327,7 @@ fn a_session_and_a_check_write_no_file() {
     assert_eq!(snapshot(&temp.root), before);
 
     let status = std::process::Command::new(env!("CARGO_BIN_EXE_notegraph"))
+        .env("XDG_CACHE_HOME", crate::client::test_cache_home())
         .args(["check", root.to_str().unwrap(), "--format", "json"])
         .stdout(std::process::Stdio::null())
         .status()

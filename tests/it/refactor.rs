@@ -79,6 +79,7 @@ pub fn apply_edit(edit: &Value) {
 
 fn check(root: &Path) -> String {
     let out = Command::new(env!("CARGO_BIN_EXE_notegraph"))
+        .env("XDG_CACHE_HOME", crate::client::test_cache_home())
         .args(["check", root.to_str().unwrap()])
         .output()
         .expect("run check");

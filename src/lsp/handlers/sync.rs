@@ -36,7 +36,11 @@ impl Server {
             self.bibliographies_changed().await;
             return;
         }
-        let change = self.state.write().upsert_note(&path, Note::parse(text));
+        let change = {
+            let mut vault = self.state.write();
+            let note = Note::parse_over(text, vault.id(&path).and_then(|id| vault.note(id)));
+            vault.upsert_note(&path, note)
+        };
         self.load_named_bibliographies(&path).await;
         let others = self.affected_open_notes(&self.state.read(), &change, Some(&path));
         if !typed {

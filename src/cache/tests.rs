@@ -1,0 +1,81 @@
+//! The cache file's round trip and its checks on what it reads back.
+
+use super::*;
+use crate::syntax;
+
+fn stamp(hash: u64) -> Stamp {
+    Stamp {
+        mtime_ns: 1_700_000_000_000_000_000,
+        size: 10,
+        hash,
+        racy: false,
+    }
+}
+
+#[test]
+fn what_is_saved_loads_back_the_same_and_only_notes_read_from_disk() {
+    let dir = std::env::temp_dir().join(format!("notegraph-cache-unit-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let root = dir.join("vault");
+    let mut vault = Vault::new(vec![root.clone()]);
+    let texts = [
+        "# A\n[[b#H|x]] #tag ^id\n",
+        "---\naliases: [bee]\n---\n## H\n[@key]\n",
+    ];
+    for (i, text) in texts.iter().enumerate() {
+        let mut note = Note::parse(*text);
+        note.stamp = Some(stamp(i as u64));
+        vault.upsert_note(&root.join(format!("sub/n{i}.md")), note);
+    }
+    // An editor's buffer: not what the disk holds, so not saved.
+    vault.upsert_note(&root.join("open.md"), Note::parse("[[unsaved]]"));
+    let cache = Cache {
+        file: dir.join("cache").join("index"),
+        roots: vec![root.clone()],
+    };
+    assert_eq!(cache.save(|| &vault).expect("saved"), 2);
+    let loaded = cache.load().expect("loaded");
+    assert_eq!(loaded.dialect, Dialect::Obsidian);
+    let mut paths: Vec<_> = loaded.notes.keys().cloned().collect();
+    paths.sort();
+    assert_eq!(paths, vec![root.join("sub/n0.md"), root.join("sub/n1.md")]);
+    for (i, text) in texts.iter().enumerate() {
+        let cached = &loaded.notes[&root.join(format!("sub/n{i}.md"))];
+        assert_eq!(&*cached.text, *text);
+        assert_eq!(cached.syntax, syntax::parse(text));
+        assert_eq!(cached.stamp, stamp(i as u64));
+    }
+    // Another vault's roots: not this vault's index.
+    let other = Cache {
+        file: cache.file.clone(),
+        roots: vec![dir.join("elsewhere")],
+    };
+    assert!(other.load().is_none());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_parse_whose_spans_leave_its_text_is_refused() {
+    let text = "# Café\n[[b#H]] #tag ^id [@key]\n";
+    let parsed = syntax::parse(text);
+    assert!(spans_fit(text, &parsed));
+    // The same parse over a shorter text (a forged or mismatched entry).
+    assert!(!spans_fit(&text[..12], &parsed));
+    // A span ending inside `é`.
+    let mut inside = parsed.clone();
+    inside.headings[0].text_span.end = 6;
+    assert!(!spans_fit(text, &inside));
+    assert!(is_plain_relative("a/b.md"));
+    assert!(!is_plain_relative("../b.md") && !is_plain_relative("/etc/x.md"));
+}
+
+#[test]
+fn reading_a_dendron_parse_again_changes_nothing() {
+    // The loader hands cached, already adapted parses to the vault, which adapts again.
+    let text = "[[label|a.b#some-heading]] ![[a.b#h,1:#*]] [[dendron://v/c.d]] [[plain]]\n";
+    let mut once = syntax::parse(text);
+    syntax::dendron::adapt(text, &mut once);
+    let mut twice = once.clone();
+    syntax::dendron::adapt(text, &mut twice);
+    assert_eq!(twice, once);
+}

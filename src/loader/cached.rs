@@ -1,0 +1,169 @@
+//! Loading with the on-disk index (`crate::cache`): a note whose file still has the stamp the
+//! index saw comes from the index; every other note is read and parsed as [`super::load`] does.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use rayon::prelude::*;
+
+use super::{Exclude, Loaded, Skipped, read_note, walk};
+use crate::cache::Cache;
+use crate::cache::stamp::unchanged;
+use crate::index::{Dialect, Note, Stamp, is_note_path};
+
+/// What a load did with the on-disk index.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CacheUse {
+    /// Notes taken from the cache without reading their file.
+    pub reused: usize,
+    /// Notes whose file was read again because its time or size changed, or that are new.
+    pub read: usize,
+    /// Cached notes whose file is gone (or no longer a note of the vault).
+    pub vanished: usize,
+    /// Reused notes whose file was touched (new time, same bytes): their stamp is new.
+    pub touched: usize,
+    /// Whether there was a usable cache at all.
+    pub found: bool,
+}
+
+impl CacheUse {
+    /// Whether the cache on disk no longer matches the vault and should be written again.
+    pub fn is_stale(&self) -> bool {
+        !self.found || self.read > 0 || self.vanished > 0 || self.touched > 0
+    }
+}
+
+/// What became of one note's path in [`load_cached`].
+enum Outcome {
+    /// Read (and parsed) from its file.
+    Read(Box<Note>),
+    /// The cached note stands, under this stamp.
+    Cached(Stamp),
+}
+
+/// [`load`], taking every note whose file still has the time and size the cache saw from the
+/// cache instead of reading and parsing it. A file whose time or size changed is read; if its
+/// bytes hash as before, its cached parse is kept. The cache is read while the vault is walked.
+pub fn load_cached(
+    roots: &[PathBuf],
+    exclude: &Exclude,
+    progress: &(dyn Fn(usize, usize) + Sync),
+    cache: Option<&Cache>,
+) -> (Loaded, CacheUse) {
+    let started = std::time::Instant::now();
+    let (walked, cached) = rayon::join(
+        || {
+            let walked = walk(roots, exclude);
+            tracing::debug!("walked the vault in {} ms", started.elapsed().as_millis());
+            walked
+        },
+        || {
+            let cached = cache.and_then(Cache::load);
+            tracing::debug!(
+                "read the on-disk index in {} ms",
+                started.elapsed().as_millis()
+            );
+            cached
+        },
+    );
+    let mut skipped = Vec::new();
+    // Links name notes by their text, so a name that is not UTF-8 cannot be linked, shown or
+    // sent as a URI; say so instead of dropping the file silently.
+    let (files, unnamed): (Vec<PathBuf>, Vec<PathBuf>) =
+        walked.into_iter().partition(|p| p.to_str().is_some());
+    for path in unnamed {
+        let skip = Skipped {
+            reason: "its file name is not valid UTF-8".into(),
+            path,
+        };
+        tracing::warn!("skipped {}: {}", skip.path.display(), skip.reason);
+        skipped.push(skip);
+    }
+    let (note_paths, attachments): (Vec<PathBuf>, Vec<PathBuf>) =
+        files.into_iter().partition(|p| is_note_path(p));
+    let dialect = Dialect::of_files(roots, attachments.iter().map(PathBuf::as_path));
+    // A parse read by another dialect's link rules is of no use.
+    let mut cached = cached.filter(|c| {
+        let same = c.dialect == dialect;
+        if !same {
+            tracing::info!("on-disk index discarded: the vault's link dialect changed");
+        }
+        same
+    });
+    let mut usage = CacheUse {
+        found: cached.is_some(),
+        ..CacheUse::default()
+    };
+    let total = note_paths.len();
+    let done = AtomicUsize::new(0);
+    let results: Vec<(PathBuf, Result<Outcome, Skipped>)> = note_paths
+        .into_par_iter()
+        .map(|path| {
+            let entry = cached.as_ref().and_then(|c| c.notes.get(&path));
+            let result = match entry {
+                Some(entry) if unchanged(&path, &entry.stamp) => Ok(Outcome::Cached(entry.stamp)),
+                _ => read_note(&path).map(|note| match (entry, note.stamp) {
+                    // Touched but not changed (a checkout, a sync): keep the parse.
+                    (Some(entry), Some(stamp)) if stamp.hash == entry.stamp.hash => {
+                        Outcome::Cached(stamp)
+                    }
+                    _ => Outcome::Read(Box::new(note)),
+                }),
+            };
+            let n = done.fetch_add(1, Ordering::Relaxed) + 1;
+            if n % 256 == 0 || n == total {
+                progress(n, total);
+            }
+            (path, result)
+        })
+        .collect();
+    let mut notes = Vec::with_capacity(results.len());
+    for (path, result) in results {
+        match result {
+            Ok(Outcome::Read(note)) => {
+                usage.read += 1;
+                if let Some(c) = cached.as_mut() {
+                    c.notes.remove(&path);
+                }
+                notes.push((path, *note));
+            }
+            Ok(Outcome::Cached(stamp)) => match cached.as_mut().and_then(|c| c.notes.remove(&path))
+            {
+                Some(entry) => {
+                    usage.reused += 1;
+                    usage.touched += usize::from(entry.stamp != stamp);
+                    notes.push((path, entry.into_note(stamp)));
+                }
+                // Walked twice (nested roots): the first took the entry; read this one.
+                None => match read_note(&path) {
+                    Ok(note) => notes.push((path, note)),
+                    Err(skip) => skipped.push(skip),
+                },
+            },
+            Err(skip) => {
+                tracing::warn!("skipped {}: {}", skip.path.display(), skip.reason);
+                skipped.push(skip);
+            }
+        }
+    }
+    usage.vanished = cached.map_or(0, |c| c.notes.len());
+    tracing::debug!(
+        "notes checked and read in {} ms",
+        started.elapsed().as_millis()
+    );
+    if usage.found {
+        tracing::info!(
+            "on-disk index: {} notes unchanged ({} of them touched), {} read, {} gone",
+            usage.reused,
+            usage.touched,
+            usage.read,
+            usage.vanished
+        );
+    }
+    let loaded = Loaded {
+        notes,
+        attachments,
+        skipped,
+    };
+    (loaded, usage)
+}

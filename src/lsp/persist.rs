@@ -1,0 +1,65 @@
+//! Keeping the on-disk index (`crate::cache`) current: written after the first index when the
+//! disk had changed since the last one, when the server has been idle a while after notes were
+//! read from the disk again, and at shutdown. Writing runs off the async reactor and holds the
+//! vault's read lock one segment at a time, so edits keep being applied meanwhile.
+
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use super::state::Server;
+
+/// How often the idle writer looks whether the on-disk index is behind.
+const IDLE_CHECK: Duration = Duration::from_secs(30);
+
+impl Server {
+    /// Write the on-disk index now, if there is one and notes were read since it was written.
+    pub(in crate::lsp) async fn save_index(&self) {
+        let Some(cache) = self
+            .state
+            .cache
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+        else {
+            return;
+        };
+        let _writing = self.state.cache_writing.lock().await;
+        // Cleared before writing: a change read while the file is written marks it again.
+        if !self.state.cache_dirty.swap(false, Ordering::SeqCst) {
+            return;
+        }
+        let state = self.state.clone();
+        let started = Instant::now();
+        let written = tokio::task::spawn_blocking(move || cache.save(|| state.read())).await;
+        match written {
+            Ok(Ok(notes)) => tracing::info!(
+                "on-disk index: {notes} notes written in {} ms",
+                started.elapsed().as_millis()
+            ),
+            Ok(Err(err)) => tracing::warn!("on-disk index not written: {err}"),
+            Err(err) => tracing::warn!("on-disk index not written: {err}"),
+        }
+    }
+
+    /// Until shutdown, write the on-disk index whenever it is behind and the server idle.
+    pub(in crate::lsp) fn keep_index_saved(&self) {
+        let server = self.clone();
+        self.state.cache_saver.call_once(|| {
+            tokio::spawn(async move {
+                let mut generation = server.state.read().generation();
+                loop {
+                    tokio::time::sleep(IDLE_CHECK).await;
+                    if server.state.shutdown_requested.load(Ordering::SeqCst) {
+                        return;
+                    }
+                    // Idle: nothing changed in the vault since the last look.
+                    let now = server.state.read().generation();
+                    if now == generation {
+                        server.save_index().await;
+                    }
+                    generation = now;
+                }
+            });
+        });
+    }
+}
