@@ -43,12 +43,15 @@ def cache_home(vault):
 
 
 class Lsp:
-    def __init__(self):
+    def __init__(self, vault=None, log=None):
         # No pause before the edited note's diagnostics: the timings are the server's work alone
         # (editors get them after a 300 ms pause in typing, by design).
-        self.proc = subprocess.Popen([BINARY, "lsp"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     env={**os.environ, "NOTEGRAPH_LOG": "warn",
-                                          "NOTEGRAPH_DIAGNOSTICS_DELAY_MS": "0"})
+        env = {**os.environ, "NOTEGRAPH_LOG": "info" if log else "warn",
+               "NOTEGRAPH_DIAGNOSTICS_DELAY_MS": "0"}
+        if vault:
+            env["XDG_CACHE_HOME"] = cache_home(vault)
+        self.proc = subprocess.Popen([BINARY, "lsp"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env,
+                                     stderr=log)
         self.next_id = 1
         self.notes = []
 
