@@ -173,7 +173,7 @@ if [ "$WHAT" = all ] || [ "$WHAT" = nvim ]; then
   plain="$TMP/plain notes"
   mkdir -p "$plain"
   cp -a editors/test/vault/. "$plain/"
-  rm -f "$plain/.notegraph.toml"
+  rm -rf "$plain/.notegraph.toml" "$plain/.obsidian"
   run_nvim nvim-0.7-no-marker /usr/bin/nvim "$plain" none
   run_nvim nvim-0.11-no-marker "$CACHE/nvim-venv/bin/nvim" "$plain" none
 fi

@@ -117,9 +117,12 @@ def rows_below(lines, number):
         return []
     rows = []
     for line in lines[start + 1:HEIGHT - 2]:
-        # After the gutter: `~` past the buffer's end, or a line number (an empty line).
-        row = re.sub(r"^\s*(?:~|\d+)?\s*", "", line)
-        if not row:
+        # After the gutter (`~` past the buffer's end, or a line number): a menu row stands far
+        # to the right, where the link was typed; text that starts near the gutter is the
+        # buffer's next line, past the menu.
+        m = re.match(r"^\s*(?:~|\d+)?(\s*)(.*)$", line)
+        indent, row = m.group(1), m.group(2)
+        if not row or len(indent) < 4:
             break
         # The kind is one word, after the label padded to the widest label.
         rows.append(re.sub(r"^(.*\S)\s+(\S+)$", r"\1 | \2", row))

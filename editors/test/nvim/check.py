@@ -64,13 +64,19 @@ def main() -> int:
     check("code lens with the backlink count on the title heading",
           {"line": 1, "title": "0 backlinks"} in lenses, lenses)
     daily = r.get("daily") or {}
-    check(":NotegraphDaily creates today's note from its template and opens it",
-          str(daily.get("file", "")).endswith("editors/test/vault/journal/2026-03-14.md")
-          # (Neovim keeps the empty file's one empty line after the inserted text.)
-          and [l for l in daily.get("lines") or []][:3]
-          == ["# Saturday, March 14th 2026", "", "Written at 09:00."]
-          and not any((daily.get("lines") or [])[3:]),
-          daily)
+    if expect_root == "none":
+        # No `.obsidian/daily-notes.json` there: Obsidian's defaults, the vault's root and
+        # YYYY-MM-DD, and no template.
+        check(":NotegraphDaily creates today's note at Obsidian's default place and opens it",
+              str(daily.get("file", "")).endswith("plain notes/2026-03-14.md"), daily)
+    else:
+        check(":NotegraphDaily creates today's note from its template and opens it",
+            str(daily.get("file", "")).endswith("editors/test/vault/journal/2026-03-14.md")
+            # (Neovim keeps the empty file's one empty line after the inserted text.)
+            and [l for l in daily.get("lines") or []][:3]
+            == ["# Saturday, March 14th 2026", "", "Written at 09:00."]
+            and not any((daily.get("lines") or [])[3:]),
+            daily)
     kinds = [p.get("kind") for p in r.get("progress") or []]
     check("indexing progress reported (begin … end)", "begin" in kinds and "end" in kinds, kinds)
     return 0 if all(checks) else 1
