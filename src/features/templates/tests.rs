@@ -134,3 +134,40 @@ fn new_note_from_a_template_in_a_folder_and_names_that_leave_the_vault() {
         Err("no template ‘Nope’ in ‘Templates’".to_string())
     );
 }
+
+#[test]
+fn the_actions_follow_templates_added_renamed_and_removed() {
+    let mut f = Fixture::parse(VAULT);
+    let (file, offset) = f.cursor();
+    let now = date(2026, 3, 14).at(15, 5, 0, 0);
+    let titles = |vault: &Vault| -> Vec<String> {
+        actions(vault, file, offset, &config(), now)
+            .into_iter()
+            .map(|a| a.title)
+            .collect()
+    };
+    let path = |rel: &str| PathBuf::from("/vault").join(rel);
+    f.vault.upsert_note(
+        &path("templates/Book.md"),
+        crate::index::Note::parse("# {{title}}\n"),
+    );
+    // Not a note, so not a template.
+    f.vault.upsert_attachment(&path("Templates/cover.png"));
+    assert_eq!(
+        titles(&f.vault),
+        [
+            "Create ‘New Idea’ from template ‘Meeting’",
+            "Create ‘New Idea’ from template ‘Plain’",
+            "Create ‘New Idea’ from template ‘Book’",
+        ]
+    );
+    let meeting = f.vault.id(&path("Templates/Meeting.md")).unwrap();
+    assert!(f.vault.relocate(meeting, &path("Templates/Minutes.md")));
+    let plain = f.vault.id(&path("Templates/sub/Plain.md")).unwrap();
+    assert!(f.vault.relocate(plain, &path("Archive/Plain.md")));
+    f.vault.remove(&path("templates/Book.md"));
+    assert_eq!(
+        titles(&f.vault),
+        ["Create ‘New Idea’ from template ‘Minutes’"]
+    );
+}
