@@ -64,6 +64,9 @@ pub struct State {
     pub(in crate::lsp) mention_scan: AtomicBool,
     /// The client's `initializationOptions`, a layer of the configuration kept to rebuild it.
     pub(in crate::lsp) init_options: OnceLock<Value>,
+    /// The client's last `notegraph` settings (answered or pushed), the top layer of the
+    /// configuration, kept to rebuild it when a settings file changes on disk.
+    pub(in crate::lsp) client_settings: Mutex<Option<Value>>,
     pub(in crate::lsp) exclude: RwLock<loader::Exclude>,
     pub(in crate::lsp) candidates: Mutex<Option<Arc<Candidates>>>,
     pub(in crate::lsp) symbols: Mutex<Option<Arc<SymbolIndex>>>,
@@ -108,6 +111,7 @@ impl State {
             pull_refreshed: Mutex::new((0, 0, 0)),
             mention_scan: AtomicBool::new(false),
             init_options: OnceLock::new(),
+            client_settings: Mutex::new(None),
             exclude: RwLock::new(loader::Exclude::default()),
             candidates: Mutex::new(None),
             symbols: Mutex::new(None),

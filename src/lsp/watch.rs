@@ -112,6 +112,13 @@ impl Server {
         // Changes seen while the first index is built wait for it: that index replaces the
         // whole vault when done, and would drop whatever was applied before it.
         self.wait_ready().await;
+        // The vault's settings files live in hidden places (`.obsidian/`, `.notegraph.toml`) the
+        // index skips: a change to one reconfigures the server instead.
+        let settings = self.state.read().roots().first().is_some_and(|root| {
+            paths
+                .iter()
+                .any(|path| loader::is_settings_path(root, path))
+        });
         {
             // A build in flight walked the disk before this change, or may have: its index
             // gets the change once installed.
@@ -144,6 +151,9 @@ impl Server {
         let now = self.state.read().sources.generation();
         if now != bibliographies {
             self.bibliographies_changed().await;
+        }
+        if settings {
+            self.settings_files_changed().await;
         }
     }
     pub(in crate::lsp) async fn watch_files(&self) {
