@@ -179,3 +179,50 @@ fn without_client_watching_the_server_sees_its_settings_files_change() {
     assert_eq!(summary(&last), expected);
     assert_eq!(client.shutdown(), 0);
 }
+
+#[test]
+fn a_pulling_client_is_asked_to_refresh_and_pulls_the_new_types() {
+    let vault = vault("settings-files-pull");
+    let mut client = Client::spawn(&["lsp"]);
+    let mut capabilities = Client::editor_capabilities();
+    capabilities["textDocument"]["diagnostic"] = json!({});
+    capabilities["workspace"]["diagnostics"] = json!({"refreshSupport": true});
+    client.request(
+        "initialize",
+        json!({"processId": null, "rootUri": uri(&vault.root),
+               "workspaceFolders": [{"uri": uri(&vault.root), "name": "vault"}],
+               "capabilities": capabilities}),
+    );
+    client.notify("initialized", json!({}));
+    client.wait_indexed();
+    let a = vault.path("a.md");
+    client.open(&a);
+    let pull = |client: &mut Client, previous: Option<&str>| {
+        client.request(
+            "textDocument/diagnostic",
+            json!({"textDocument": {"uri": uri(&a)}, "previousResultId": previous}),
+        )
+    };
+    let first = pull(&mut client, None);
+    let items = first["items"].as_array().unwrap();
+    assert_eq!(summary(items), vec![not_a_date(), unresolved(2)]);
+    let first_id = first["resultId"].as_str().unwrap().to_string();
+
+    client.server_requests.clear();
+    vault.write(".obsidian/types.json", r#"{"types": {"rating": "number"}}"#);
+    changed(&mut client, &vault, ".obsidian/types.json", 2);
+    // The server asks the client to pull again (the test client answers as an editor does;
+    // `recv` fails the test when nothing comes).
+    while !client
+        .server_requests
+        .iter()
+        .any(|r| r["method"] == "workspace/diagnostic/refresh")
+    {
+        client.recv();
+    }
+    let second = pull(&mut client, Some(&first_id));
+    assert_eq!(second["kind"], "full", "{second}");
+    let items = second["items"].as_array().unwrap();
+    assert_eq!(summary(items), vec![not_a_number(), unresolved(2)]);
+    assert_eq!(client.shutdown(), 0);
+}
