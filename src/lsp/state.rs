@@ -73,6 +73,9 @@ pub struct State {
     pub(in crate::lsp) ready: watch::Sender<bool>,
     /// The server's own file watcher, for clients that cannot watch for it.
     pub(in crate::lsp) watcher: Mutex<Option<notify::RecommendedWatcher>>,
+    /// The server's own watcher of the settings files, kept whoever watches the rest
+    /// (`watch.rs`, `watch_settings_files`).
+    pub(in crate::lsp) settings_watcher: Mutex<Option<notify::RecommendedWatcher>>,
     /// Held while a batch of disk changes is read and applied (see `apply_disk_changes`).
     pub(in crate::lsp) disk_batch: Mutex<()>,
     /// Taken before the vault's lock wherever both are held.
@@ -117,6 +120,7 @@ impl State {
             symbols: Mutex::new(None),
             ready: watch::channel(false).0,
             watcher: Mutex::new(None),
+            settings_watcher: Mutex::new(None),
             disk_batch: Mutex::new(()),
             reindex: Mutex::new(Reindex::default()),
             shutdown_requested: AtomicBool::new(false),

@@ -181,6 +181,40 @@ fn without_client_watching_the_server_sees_its_settings_files_change() {
 }
 
 #[test]
+fn a_client_that_watches_files_but_reports_no_outside_edit_still_gets_the_new_types() {
+    // As Helix does: it takes the file-watching registration, then reports only the files
+    // written in it. Obsidian's edit of types.json is no write of the editor's.
+    let vault = vault("settings-files-silent-client");
+    let mut client = Client::start(&vault.root, Client::editor_capabilities());
+    client.wait_indexed();
+    assert!(
+        client
+            .server_requests
+            .iter()
+            .any(|r| r["method"] == "client/registerCapability"),
+        "the client watches files for the server"
+    );
+    let a = vault.path("a.md");
+    client.open(&a);
+    let first = client.diagnostics(&a, |d| !d.is_empty());
+    assert_eq!(summary(&first), vec![not_a_date(), unresolved(2)]);
+    client.notifications.clear();
+    vault.write(".obsidian/types.json", r#"{"types": {"rating": "number"}}"#);
+    let expected = vec![not_a_number(), unresolved(2)];
+    let last = client.diagnostics(&a, |d| summary(d) == expected);
+    assert_eq!(summary(&last), expected);
+    // `.obsidian` made afresh (a vault Obsidian opens for the first time) is watched too.
+    std::fs::remove_dir_all(vault.path(".obsidian")).unwrap();
+    let expected = vec![unresolved(2)];
+    client.diagnostics(&a, |d| summary(d) == expected);
+    vault.write(".obsidian/types.json", r#"{"types": {"due": "date"}}"#);
+    let expected = vec![not_a_date(), unresolved(2)];
+    let last = client.diagnostics(&a, |d| summary(d) == expected);
+    assert_eq!(summary(&last), expected);
+    assert_eq!(client.shutdown(), 0);
+}
+
+#[test]
 fn a_pulling_client_is_asked_to_refresh_and_pulls_the_new_types() {
     let vault = vault("settings-files-pull");
     let mut client = Client::spawn(&["lsp"]);
