@@ -365,15 +365,25 @@ def main():
 
         # 7. The server writes nothing to stderr in a normal session: Helix files every stderr
         #    line under [ERROR] in its log.
-        screen.type(":q!")
+        # The `:` must open the prompt: one sent right after the Escape that closed the hover
+        # reaches Helix as Alt+: and is lost, so it is sent again when no prompt shows.
+        for _ in range(2):
+            screen.type(":")
+            if screen.wait(lambda ls: len(ls) >= HEIGHT and ls[HEIGHT - 1].startswith(":"), 2):
+                break
+        screen.type("q!")
         screen.keys("Enter")
-        screen.wait(lambda ls: "Pane is dead" in "\n".join(ls), 5)
+        exited = screen.wait(lambda ls: "Pane is dead (status 0" in "\n".join(ls), 5)
+        save("9-quit")
         log = screen.log()
         with open(os.path.join(artifacts, "helix.log"), "w", encoding="utf-8") as f:
             f.write(log)
         stderr_lines = [line for line in log.splitlines() if "notegraph err <-" in line]
+        # Helix logs only problems: whether the server's closed pipe is one at exit is a race
+        # (it was in about 1 run of 6 with main's own binary), so an empty log counts when
+        # Helix ran and quit cleanly.
         check("Helix's log holds no [ERROR] line from the server's stderr",
-              log and not stderr_lines, stderr_lines or "(no log)")
+              (log or exited) and not stderr_lines, stderr_lines or "(no log)")
     finally:
         screen.close()
     return 0 if results and all(results) else 1
