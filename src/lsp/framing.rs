@@ -155,54 +155,38 @@ impl<R: AsyncRead + Unpin> Input<R> {
     }
 
     /// A body of `length` bytes, cut short where a header of the next message shows inside it
-    /// (see [`header_line_at`]). `None` when the input ends first.
-    async fn read_body(&mut self, length: usize) -> std::io::Result<Option<Body>> {
-        // Grown as bytes come, never to a length only claimed.
-        let mut body = Vec::with_capacity(length.min(1 << 16));
-        let from_pending = length.min(self.pending.len() - self.at);
-        body.extend_from_slice(&self.pending[self.at..self.at + from_pending]);
-        self.at += from_pending;
+    /// (see [`header_line_at`]). With `keep` false the bytes are only looked through, never
+    /// held (a message too large to keep), and the body comes back empty. `None` when the
+    /// input ends first.
+    async fn read_body(&mut self, length: usize, keep: bool) -> std::io::Result<Option<Body>> {
+        // The body when kept, else its last bytes, so that a header split across two chunks is
+        // still found. Grown as bytes come, never to a length only claimed.
+        let mut seen: Vec<u8> = Vec::with_capacity(if keep { length.min(1 << 16) } else { 0 });
+        let mut left = length;
         let mut scanned = 0;
         let mut chunk = vec![0; length.min(1 << 16)];
         loop {
-            if let Some(start) = find_header_line(&body, scanned) {
-                self.unread(&body[start..]);
-                body.truncate(start);
-                return Ok(Some(Body::Cut(body)));
+            if let Some(start) = find_header_line(&seen, scanned) {
+                self.unread(&seen[start..]);
+                seen.truncate(start);
+                return Ok(Some(Body::Cut(if keep { seen } else { Vec::new() })));
             }
-            if body.len() == length {
-                return Ok(Some(Body::Whole(body)));
+            if left == 0 {
+                return Ok(Some(Body::Whole(if keep { seen } else { Vec::new() })));
             }
-            scanned = body.len().saturating_sub(HEADER_OVERLAP);
+            if !keep {
+                seen.drain(..seen.len().saturating_sub(HEADER_OVERLAP));
+            }
+            scanned = seen.len().saturating_sub(HEADER_OVERLAP);
             // What is there, not all that is claimed: a header of the next message must be
             // seen while the client waits for its answer.
-            let want = (length - body.len()).min(chunk.len());
-            let n = self.reader.read(&mut chunk[..want]).await?;
-            if n == 0 {
-                return Ok(None);
-            }
-            body.extend_from_slice(&chunk[..n]);
-        }
-    }
-}
-
-impl<R: AsyncRead + Unpin> Input<R> {
-    /// Skip a body of `length` bytes without holding it (a message too large to keep), stopping
-    /// early where a header of the next message shows inside it, as [`Input::read_body`] does.
-    /// `None` when the input ends first.
-    async fn skip_body(&mut self, length: usize) -> std::io::Result<Option<()>> {
-        let mut left = length;
-        // The last bytes seen, so that a header split across two chunks is still found.
-        let mut window: Vec<u8> = Vec::new();
-        let mut chunk = vec![0; 1 << 16];
-        while left > 0 {
+            let want = left.min(chunk.len());
             let n = if self.at < self.pending.len() {
-                let n = left.min(self.pending.len() - self.at).min(chunk.len());
+                let n = want.min(self.pending.len() - self.at);
                 chunk[..n].copy_from_slice(&self.pending[self.at..self.at + n]);
                 self.at += n;
                 n
             } else {
-                let want = left.min(chunk.len());
                 let n = self.reader.read(&mut chunk[..want]).await?;
                 if n == 0 {
                     return Ok(None);
@@ -210,16 +194,8 @@ impl<R: AsyncRead + Unpin> Input<R> {
                 n
             };
             left -= n;
-            window.extend_from_slice(&chunk[..n]);
-            if let Some(start) = find_header_line(&window, 0) {
-                let rest = window[start..].to_vec();
-                self.unread(&rest);
-                return Ok(Some(()));
-            }
-            let keep_from = window.len().saturating_sub(HEADER_OVERLAP);
-            window.drain(..keep_from);
+            seen.extend_from_slice(&chunk[..n]);
         }
-        Ok(Some(()))
     }
 }
 
@@ -304,8 +280,8 @@ async fn read_frames(input: impl AsyncRead + Unpin, frames: mpsc::UnboundedSende
                 "dropped a message of {length} bytes, more than the {MAX_MESSAGE_BYTES} one \
                  message may hold"
             );
-            match input.skip_body(length).await {
-                Ok(Some(())) => continue,
+            match input.read_body(length, false).await {
+                Ok(Some(_)) => continue,
                 Ok(None) => return,
                 Err(err) => {
                     tracing::error!("cannot read from the client: {err}");
@@ -313,7 +289,7 @@ async fn read_frames(input: impl AsyncRead + Unpin, frames: mpsc::UnboundedSende
                 }
             }
         }
-        let mut body = match input.read_body(length).await {
+        let mut body = match input.read_body(length, true).await {
             Ok(Some(Body::Whole(body))) => body,
             Ok(Some(Body::Cut(body))) => {
                 tracing::error!(
