@@ -16,6 +16,12 @@
 //! that sends a flood before answering would never have its answers read. From `initialized`
 //! until the first index is ready, this guard therefore holds the client's requests and
 //! notifications back (in order) and lets only its answers through.
+//!
+//! And it keeps a pipelining client's handshake whole. The transport drops every notification
+//! that arrives before its `initialize` is answered, `initialized` included — and without
+//! `initialized` the server never indexes. Some clients send `initialize`, `initialized` and
+//! `didOpen` at once (out of spec), so from `initialize` until its answer is out (the signal
+//! comes from `handshake.rs`), this guard holds everything the client sends after it.
 
 use std::collections::VecDeque;
 
@@ -48,49 +54,106 @@ struct Frame {
     answer: bool,
     /// A request (it has an id), which may wait for the index.
     request: bool,
+    initialize: bool,
     initialized: bool,
 }
 
+/// What the server tells the guard.
+pub struct Signals {
+    /// Turns true when the first index is built.
+    pub ready: watch::Receiver<bool>,
+    /// Turns true when the client's `initialize` has been answered.
+    pub answered: watch::Receiver<bool>,
+}
+
+/// The signals of a server whose `initialize` is answered already: only the index is awaited.
+impl From<watch::Receiver<bool>> for Signals {
+    fn from(ready: watch::Receiver<bool>) -> Signals {
+        Signals {
+            ready,
+            answered: watch::channel(true).1,
+        }
+    }
+}
+
+/// Where the session is, as far as holding messages back goes.
+#[derive(Default)]
+struct Gate {
+    /// An `initialize` request was passed on…
+    asked: bool,
+    /// …and answered.
+    answered: bool,
+    /// `initialized` was passed on.
+    initialized: bool,
+    /// The first index is built.
+    ready: bool,
+}
+
+impl Gate {
+    /// Whether `frame` must wait. Answers never do: the server may be waiting for them.
+    fn holds(&self, frame: &Frame) -> bool {
+        !frame.answer
+            && ((self.asked && !self.answered)
+                || (self.initialized && frame.request && !self.ready))
+    }
+
+    fn passed(&mut self, frame: &Frame) {
+        self.asked |= frame.initialize;
+        self.initialized |= frame.initialized;
+    }
+}
+
 /// Copy well-formed messages from `input` to `output` until `input` ends; then `output` is
-/// dropped, so the transport sees the end of input just as it would have. `ready` turns true
-/// when the first index is built.
+/// dropped, so the transport sees the end of input just as it would have. Messages are held
+/// back, in order, while [`Gate::holds`] says so.
 pub async fn forward(
     input: impl AsyncRead + Unpin + Send + 'static,
     mut output: impl AsyncWrite + Unpin,
-    mut ready: watch::Receiver<bool>,
+    signals: impl Into<Signals>,
 ) {
+    let Signals {
+        mut ready,
+        mut answered,
+    } = signals.into();
     let (tx, mut frames) = mpsc::unbounded_channel();
     tokio::spawn(read_frames(input, tx));
-    let mut initialized = false;
-    let mut held: VecDeque<Vec<u8>> = VecDeque::new();
+    let mut gate = Gate::default();
+    let mut held: VecDeque<Frame> = VecDeque::new();
     loop {
+        // A signal whose sender is gone holds nothing back any more.
         tokio::select! {
             frame = frames.recv() => {
                 let Some(frame) = frame else { break };
                 let frame: Frame = frame;
-                let hold = !frame.answer
-                    && (!held.is_empty() || (initialized && frame.request && !*ready.borrow()));
-                initialized |= frame.initialized;
+                gate.ready |= *ready.borrow();
+                gate.answered |= *answered.borrow();
+                let hold = !frame.answer && (!held.is_empty() || gate.holds(&frame));
                 if hold {
-                    held.push_back(frame.bytes);
+                    held.push_back(frame);
                 } else if write(&mut output, &frame.bytes).await.is_err() {
                     return;
+                } else {
+                    gate.passed(&frame);
                 }
             }
-            changed = ready.changed(), if !held.is_empty() => {
-                if changed.is_err() || *ready.borrow() {
-                    while let Some(bytes) = held.pop_front() {
-                        if write(&mut output, &bytes).await.is_err() {
-                            return;
-                        }
-                    }
-                }
+            changed = ready.changed(), if !held.is_empty() && !gate.ready => {
+                gate.ready = changed.is_err() || *ready.borrow();
             }
+            changed = answered.changed(), if !held.is_empty() && !gate.answered => {
+                gate.answered = changed.is_err() || *answered.borrow();
+            }
+        }
+        while held.front().is_some_and(|frame| !gate.holds(frame)) {
+            let frame = held.pop_front().expect("a held frame");
+            if write(&mut output, &frame.bytes).await.is_err() {
+                return;
+            }
+            gate.passed(&frame);
         }
     }
     // The client is gone; what it sent before still reaches the server, in order.
-    while let Some(bytes) = held.pop_front() {
-        if write(&mut output, &bytes).await.is_err() {
+    while let Some(frame) = held.pop_front() {
+        if write(&mut output, &frame.bytes).await.is_err() {
             return;
         }
     }
@@ -312,10 +375,12 @@ async fn read_frames(input: impl AsyncRead + Unpin, frames: mpsc::UnboundedSende
                 bytes: body,
                 answer: true,
                 request: false,
+                initialize: false,
                 initialized: false,
             },
             Ok(Message::Request(request)) => Frame {
                 request: request.id().is_some(),
+                initialize: request.method() == "initialize" && request.id().is_some(),
                 initialized: request.method() == "initialized",
                 answer: false,
                 bytes: body,
