@@ -163,8 +163,16 @@ impl<'v> Layout<'v> {
             return Cow::Borrowed(on_disk);
         }
         let arrived = self.names.get(key).map_or(&[][..], Vec::as_slice);
-        if arrived.is_empty() && on_disk.iter().all(|id| !self.moved.contains_key(id)) {
+        // A rename resolves every link to the moved note: no copy in the usual cases.
+        let staying = on_disk
+            .iter()
+            .filter(|id| !self.moved.contains_key(id))
+            .count();
+        if staying == on_disk.len() && arrived.is_empty() {
             return Cow::Borrowed(on_disk);
+        }
+        if staying == 0 {
+            return Cow::Borrowed(arrived);
         }
         Cow::Owned(
             on_disk
