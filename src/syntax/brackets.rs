@@ -28,10 +28,16 @@ const NEUTRAL: u8 = b',';
 
 /// `body` as pulldown-cmark should see it (see the module doc). Linear in the text's length.
 pub fn cmark_text(body: &str) -> Cow<'_, str> {
+    hide_idle_brackets(body, MAX_IDLE_BRACKETS)
+}
+
+/// `body` with every idle bracket replaced, if it holds more than `max_idle` of them; else
+/// `body` itself. (The fuzz target hides them from its short inputs with `max_idle` 0.)
+pub fn hide_idle_brackets(body: &str, max_idle: usize) -> Cow<'_, str> {
     let bytes = body.as_bytes();
     // Most notes: too few brackets of any kind to count.
     if memchr::memchr2_iter(b'[', b']', bytes)
-        .nth(MAX_IDLE_BRACKETS)
+        .nth(max_idle)
         .is_none()
         || u32::try_from(bytes.len()).is_err()
     {
@@ -39,7 +45,7 @@ pub fn cmark_text(body: &str) -> Cow<'_, str> {
     }
     let mut idle = 0;
     sweep(bytes, |_| idle += 1);
-    if idle <= MAX_IDLE_BRACKETS {
+    if idle <= max_idle {
         return Cow::Borrowed(body);
     }
     let mut copy = bytes.to_vec();
@@ -214,5 +220,45 @@ mod tests {
                  ,[[g]] ,h, ,^1, \\[ ,, ,,k ,l,,\n"
             )
         );
+    }
+
+    /// Every `[[…]]` written plainly (no bracket, backslash or line break inside, no backslash
+    /// before it): what must be left whole.
+    fn plain_wikilinks(text: &str) -> Vec<std::ops::Range<usize>> {
+        let b = text.as_bytes();
+        let mut out = Vec::new();
+        for start in 0..b.len().saturating_sub(3) {
+            if &b[start..start + 2] != b"[[" || (start > 0 && b[start - 1] == b'\\') {
+                continue;
+            }
+            let inner = b[start + 2..]
+                .iter()
+                .position(|c| matches!(c, b'[' | b']' | b'\\' | b'\n' | b'\r'))
+                .map(|i| start + 2 + i);
+            if let Some(close) = inner.filter(|&i| i > start + 2 && b[i..].starts_with(b"]]")) {
+                out.push(start..close + 2);
+            }
+        }
+        out
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4000))]
+
+        /// Hidden or not, the text keeps its length, only brackets become `,`, and plain
+        /// wikilinks stay as written.
+        #[test]
+        fn hiding_idle_brackets_changes_only_brackets_and_keeps_plain_wikilinks(
+            text in "(\\[|\\]|\\(|\\)|!|x|:|\\\\|\n|\r| |\\[\\[x\\]\\]|\\]\\(x\\)){0,40}",
+        ) {
+            let seen = hide_idle_brackets(&text, 0);
+            proptest::prop_assert_eq!(seen.len(), text.len());
+            for (was, is) in text.bytes().zip(seen.bytes()) {
+                proptest::prop_assert!(was == is || (matches!(was, b'[' | b']') && is == NEUTRAL));
+            }
+            for link in plain_wikilinks(&text) {
+                proptest::prop_assert_eq!(&seen[link.clone()], &text[link]);
+            }
+        }
     }
 }

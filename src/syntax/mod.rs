@@ -2,7 +2,7 @@
 //! frontmatter and inline fields, each with its exact byte range. Pure: no I/O, no LSP types.
 
 mod brackets;
-pub use brackets::cmark_text;
+pub use brackets::{cmark_text, hide_idle_brackets};
 mod citations;
 pub mod dendron;
 mod frontmatter;
