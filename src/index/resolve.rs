@@ -298,7 +298,7 @@ impl Layout<'_> {
                 .filter(|id| {
                     let pk = self.place(**id).path_key;
                     in_root(id)
-                        && (pk == &suffix
+                        && (pk == suffix
                             || (pk.ends_with(&suffix)
                                 && pk[..pk.len() - suffix.len()].ends_with('/')))
                 })
