@@ -325,7 +325,10 @@ fn a_note_of_eight_megabytes_of_unclosed_brackets_is_indexed_in_bounded_memory()
     let found = found.get(0).unwrap_or(&found);
     assert_eq!(found["uri"], uri(&vault.path("b.md")));
     let peak_kb = peak_rss_kb(&client);
-    eprintln!("peak RSS after indexing 8 MB of `[[`: {} MB", peak_kb / 1024);
+    eprintln!(
+        "peak RSS after indexing 8 MB of `[[`: {} MB",
+        peak_kb / 1024
+    );
     assert!(peak_kb < 200 << 10, "peak RSS {peak_kb} kB");
     assert_eq!(client.shutdown(), 0);
 }
