@@ -73,8 +73,10 @@ mod tests {
         vault.upsert_note(Path::new("/v/Templates/Meeting.md"), Note::parse("y"));
         assert_eq!(under(&vault, "Templates"), expected);
 
-        let meeting = vault.id(Path::new("/v/Templates/Meeting.md")).unwrap();
-        assert!(vault.relocate(meeting, Path::new("/v/Archive/Minutes.md")));
+        // A move reaches the index as the disk watcher sees it: the old path gone, the new one
+        // added.
+        vault.remove(Path::new("/v/Templates/Meeting.md"));
+        vault.upsert_note(Path::new("/v/Archive/Minutes.md"), Note::parse("y"));
         assert_eq!(
             under(&vault, "Templates"),
             ["Templates/logo.png", "templates/sub/Plain.md"]
