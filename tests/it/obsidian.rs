@@ -39,7 +39,10 @@ fn typed_properties_over_stdio() {
             ("d.md", "---\n\n---\n"),
         ],
     );
-    let mut client = Client::start(&vault.root, Client::editor_capabilities());
+    let mut capabilities = Client::editor_capabilities();
+    capabilities["textDocument"]["completion"]["completionItem"]["labelDetailsSupport"] =
+        json!(true);
+    let mut client = Client::start(&vault.root, capabilities);
     client.wait_indexed();
     let a = vault.path("a.md");
     client.open(&a);
@@ -68,6 +71,11 @@ fn typed_properties_over_stdio() {
     );
     assert_eq!(keys["items"][0]["textEdit"]["newText"], "status: ");
     assert_eq!(keys["items"][0]["kind"], 10);
+    // The count stands beside the key in the list, where the client shows label details.
+    assert_eq!(
+        keys["items"][0]["labelDetails"],
+        json!({"description": "3 notes"})
+    );
 
     client.notify(
         "textDocument/didChange",
@@ -83,6 +91,50 @@ fn typed_properties_over_stdio() {
         hover["contents"]["value"],
         "**status** — type text; in 4 notes\n\nMost common values:\n- `done` (2)\n- `open` (1)"
     );
+    assert_eq!(client.shutdown(), 0);
+}
+
+#[test]
+fn frontmatter_values_over_stdio_tags_links_and_no_aliases() {
+    let vault = TempVault::new(
+        "obsidian-values",
+        &[
+            (
+                "a.md",
+                "---\ntags: [project/alpha]\nrelated: \"[[Beta]]\"\n---\n",
+            ),
+            (
+                "Beta.md",
+                "---\ntags: project/beta\nrelated: \"[[a]]\"\n---\n",
+            ),
+            (
+                "d.md",
+                "---\ntags: [proj]\nrelated: Be\naliases: [Al]\n---\n",
+            ),
+        ],
+    );
+    let mut client = Client::start(&vault.root, Client::editor_capabilities());
+    client.wait_indexed();
+    let d = vault.path("d.md");
+    client.open(&d);
+    // `tags:` completes the vault's tags, nested ones too, as `#` does in the body.
+    let tags = client.request("textDocument/completion", at(&d, 1, 11));
+    assert_eq!(
+        labels(&tags),
+        vec!["project/beta (1 note)", "project/alpha (1 note)"]
+    );
+    assert_eq!(tags["items"][0]["textEdit"]["newText"], "project/beta");
+    // A key whose values are links completes notes, written as Obsidian writes them.
+    let related = client.request("textDocument/completion", at(&d, 2, 11));
+    assert_eq!(labels(&related), vec!["Beta (Beta.md)"]);
+    assert_eq!(
+        related["items"][0]["textEdit"],
+        json!({"range": {"start": {"line": 2, "character": 9}, "end": {"line": 2, "character": 11}},
+               "newText": "\"[[Beta]]\""})
+    );
+    // `aliases:` are the note's own names: nothing to offer.
+    let aliases = client.request("textDocument/completion", at(&d, 3, 12));
+    assert_eq!(labels(&aliases), Vec::<String>::new());
     assert_eq!(client.shutdown(), 0);
 }
 

@@ -145,7 +145,9 @@ pub(super) fn complete(
                             label: stats.name.clone(),
                             kind: CompletionKind::Property,
                             detail: Some(detail),
-                            description: None,
+                            // The count beside the key in the list itself (`status  412
+                            // notes`), where the client shows one, not only on the focused item.
+                            description: Some(plural(others)),
                             insert: format!("{}{suffix}", stats.name),
                             replace,
                             filter: stats.name.clone(),
@@ -220,7 +222,7 @@ pub(super) fn complete(
                         label: text.to_string(),
                         kind: CompletionKind::Value,
                         detail: Some(plural(others)),
-                        description: None,
+                        description: Some(plural(others)),
                         insert: yaml_scalar(text),
                         replace,
                         filter: text.to_string(),
