@@ -193,13 +193,20 @@ fn no_note_is_offered_for_creation_where_a_file_the_index_skips_exists() {
             (".notegraph.toml", "exclude = [\"drafts/**\"]\n"),
             ("private.md", "# Private\n"),
             ("drafts/plan.md", "# Plan\n"),
-            ("a.md", "[[private]] [[drafts/plan]] [[missing]]\n"),
+            (".hidden/secret.md", "# Secret\n"),
+            (
+                "a.md",
+                "[[private]] [[drafts/plan]] [[missing]] [[.hidden/secret]] [[big]]\n",
+            ),
         ],
     );
+    // Over the 16 MB a note may have: skipped by the index, yet a file that exists.
+    vault.write("big.md", &"x".repeat(17 << 20));
     let mut client = Client::start(&vault.root, Client::editor_capabilities());
     client.wait_indexed();
     let a = vault.path("a.md");
-    for character in [3, 15] {
+    // Gitignored, excluded, in a hidden folder, over the size limit.
+    for character in [3, 15, 45, 61] {
         let actions = actions_at(&mut client, &a, 0, character);
         assert!(
             actions.iter().all(|(_, created)| created.is_empty()),
