@@ -404,7 +404,7 @@ fn count_symbols(symbols: &Value) -> usize {
 #[test]
 fn answers_with_more_items_than_an_editor_can_show_are_cut_with_a_log_line() {
     const MANY: usize = 12_000;
-    let headings: String = (0..MANY).map(|i| format!("## H{i}\n")).collect();
+    let headings: String = (0..MANY).map(|i| format!("## H{i}\ntext\n")).collect();
     let vault = TempVault::new(
         "big-answers",
         &[
@@ -421,6 +421,12 @@ fn answers_with_more_items_than_an_editor_can_show_are_cut_with_a_log_line() {
     );
     assert_eq!(count_symbols(&symbols), 10_000);
     client.wait_log("12001 headings in headings.md: answering with the first 10000");
+    let folds = client.request(
+        "textDocument/foldingRange",
+        json!({"textDocument": doc(&vault.path("headings.md"))}),
+    );
+    assert_eq!(folds.as_array().map(Vec::len), Some(10_000));
+    client.wait_log("12001 folding ranges: answering with the first 10000");
 
     let links = client.request(
         "textDocument/documentLink",
