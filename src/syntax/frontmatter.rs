@@ -234,7 +234,7 @@ fn read_yaml_with(text: &str, fm: &mut Frontmatter, fast: bool) -> Option<Syntax
 type Entries = Vec<Property>;
 
 /// Read the keys notegraph understands out of the properties, and keep them all.
-fn apply_entries(fm: &mut Frontmatter, entries: Entries) {
+fn apply_entries(fm: &mut Frontmatter, mut entries: Entries) {
     for property in &entries {
         let values = property.values.clone();
         match property.key.to_lowercase().as_str() {
@@ -251,6 +251,15 @@ fn apply_entries(fm: &mut Frontmatter, entries: Entries) {
             _ => {}
         }
     }
+    // Every note's frontmatter stays in memory for the session: no spare capacity (the lists
+    // grew by doubling, and most hold one or two items).
+    fm.aliases.shrink_to_fit();
+    fm.tags.shrink_to_fit();
+    fm.bibliography.shrink_to_fit();
+    for property in &mut entries {
+        property.values.shrink_to_fit();
+    }
+    entries.shrink_to_fit();
     fm.properties = entries;
 }
 

@@ -166,7 +166,8 @@ pub struct SyntaxProblem {
 /// Everything notegraph knows about one note's text.
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct NoteSyntax {
-    pub frontmatter: Option<Frontmatter>,
+    /// Boxed: a note without frontmatter then costs one pointer, not the whole block.
+    pub frontmatter: Option<Box<Frontmatter>>,
     pub headings: Vec<Heading>,
     pub links: Vec<Link>,
     pub tags: Vec<Tag>,
@@ -240,7 +241,7 @@ pub fn parse(text: &str) -> NoteSyntax {
                 }
             }
             syntax.problems.extend(problem);
-            syntax.frontmatter = Some(fm);
+            syntax.frontmatter = Some(Box::new(fm));
             end
         }
         frontmatter::Scan::Unclosed(span) => {
