@@ -78,9 +78,9 @@ impl Breakdown {
             self.links += l.target_heap() + l.alias_heap() + l.field_heap();
             match l.fragment.as_ref() {
                 Some(Fragment::Heading(path)) => {
-                    self.links += buf(path) + path.iter().map(|h| h.capacity()).sum::<usize>()
+                    self.links += size_of_val(&**path) + path.iter().map(Heap::heap).sum::<usize>()
                 }
-                Some(Fragment::Block(id)) => self.links += id.capacity(),
+                Some(Fragment::Block(id)) => self.links += id.heap(),
                 None => {}
             }
         }
@@ -88,7 +88,7 @@ impl Breakdown {
         self.tags += buf(&s.tags) + s.tags.iter().map(|t| t.name_heap()).sum::<usize>();
         self.blocks += buf(&s.blocks) + s.blocks.iter().map(|b| b.id_heap()).sum::<usize>();
         self.fields += buf(&s.fields) + s.fields.iter().map(|f| f.key_heap()).sum::<usize>();
-        self.citations += buf(&s.citations) + s.citations.iter().map(|c| c.key.capacity()).sum::<usize>();
+        self.citations += buf(&s.citations) + s.citations.iter().map(|c| c.key.heap()).sum::<usize>();
         self.regions_hidden += buf(&s.regions) + buf(&s.hidden);
         self.problems += buf(&s.problems);
         if let Some(fm) = &s.frontmatter {

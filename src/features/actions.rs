@@ -190,7 +190,7 @@ fn convert(
     let bang = if link.embed { "!" } else { "" };
     let (title, text) = match link.kind {
         LinkKind::Wiki => {
-            let display = link.alias.clone().unwrap_or_else(|| match &link.fragment {
+            let display = link.alias.as_deref().map(str::to_string).unwrap_or_else(|| match &link.fragment {
                 Some(Fragment::Heading(path)) => {
                     format!("{} > {}", f.display_name(), path.join(" > "))
                 }

@@ -135,7 +135,7 @@ fn linking_every_mention_changes_only_the_mentions_and_every_link_resolves() {
             .upsert_note(&Path::new("/vault").join(&rel), Note::parse(new));
     }
     for (id, _, note) in f.vault.notes() {
-        for link in note.syntax.links.iter().filter(|l| l.target != "Gravity") {
+        for link in note.syntax.links.iter().filter(|l| &*l.target != "Gravity") {
             let resolved = f.vault.resolve(id, link).ok().map(|r| r.file);
             assert_eq!(resolved, Some(target));
         }

@@ -39,7 +39,7 @@ pub fn document_symbols(vault: &Vault, file: FileId) -> Vec<Symbol> {
     for (i, h) in headings.iter().enumerate() {
         let end = section_end(&note.text, headings, i);
         let symbol = Symbol {
-            name: h.text.clone(),
+            name: h.text.to_string(),
             level: h.level,
             span: Span::new(h.span.start, trim_end(&note.text, h.span.start, end)),
             selection: h.text_span,
@@ -358,7 +358,7 @@ impl SymbolIndex {
             Hit::Heading(i) => {
                 let h = note.syntax.headings.get(i)?;
                 (
-                    h.text.clone(),
+                    h.text.to_string(),
                     SymbolKind::Heading,
                     h.span,
                     file.display_name().to_string(),

@@ -120,7 +120,7 @@ pub fn prepare_rename(
                     .syntax
                     .headings[*index];
                 let target = heading_target(vault, resolved.file, *index);
-                return Ok((target, frag, heading.text.clone()));
+                return Ok((target, frag, heading.text.to_string()));
             }
         }
         if resolved.via_alias.is_some() {
@@ -152,7 +152,7 @@ pub fn prepare_rename(
         return Ok((
             RenameTarget::Tag(keys::fold(&tag.name)),
             tag.name_span(),
-            tag.name.clone(),
+            tag.name.to_string(),
         ));
     }
     if let Some(index) = note
@@ -165,7 +165,7 @@ pub fn prepare_rename(
         return Ok((
             heading_target(vault, file, index),
             heading.text_span,
-            heading.text.clone(),
+            heading.text.to_string(),
         ));
     }
     let at = Span::new(offset, offset);
@@ -518,7 +518,7 @@ pub fn rename_heading(
             LinkKind::Wiki => {
                 let mut parts = path.clone();
                 // As Obsidian writes a heading link: `Step: one` is linked as `#Step one`.
-                parts[segment] = keys::heading_link_text(new_text);
+                parts[segment] = keys::heading_link_text(new_text).into();
                 parts.join("#")
             }
             LinkKind::Markdown => {

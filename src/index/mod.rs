@@ -581,13 +581,13 @@ fn entries(note: &Note) -> (Vec<String>, Vec<String>, Vec<(String, String)>) {
         .syntax
         .tags
         .iter()
-        .map(|t| (keys::fold(&t.name), t.name.clone()))
+        .map(|t| (keys::fold(&t.name), t.name.to_string()))
         .collect();
     (aliases, link_keys, tags)
 }
 
 /// What other notes can link into: heading texts and block ids.
-fn shape(syntax: &NoteSyntax) -> (Vec<(u8, String)>, Vec<String>) {
+fn shape(syntax: &NoteSyntax) -> (Vec<(u8, syntax::Name)>, Vec<syntax::Name>) {
     (
         syntax
             .headings

@@ -4,7 +4,7 @@
 
 use super::keys::{self, fold};
 use super::{Dialect, File, FileId, Vault};
-use crate::syntax::{Fragment, Link, LinkKind, NoteSyntax};
+use crate::syntax::{Fragment, Link, LinkKind, Name, NoteSyntax};
 
 /// Where a link lands inside its target note.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -205,7 +205,7 @@ impl Vault {
                         Missing::Note
                     };
                     return Err(Broken::File {
-                        target: link.target.clone(),
+                        target: link.target.to_string(),
                         missing,
                     });
                 }
@@ -228,7 +228,7 @@ impl Vault {
                     }),
                     None => Err(Broken::Heading {
                         resolved,
-                        heading: path.clone(),
+                        heading: path.iter().map(|h| h.to_string()).collect(),
                     }),
                 }
             }
@@ -244,7 +244,7 @@ impl Vault {
                 }),
                 None => Err(Broken::Block {
                     resolved,
-                    id: id.clone(),
+                    id: id.to_string(),
                 }),
             },
         }
@@ -444,7 +444,7 @@ impl Vault {
 /// Find the heading named by `path` (`#H1#H2`: H2 nested somewhere under H1). Each part is
 /// compared by [`keys::heading_key`], Obsidian's rule; with `slug` (markdown links) a part may
 /// also be the heading's GitHub slug.
-pub fn find_heading(syntax: &NoteSyntax, path: &[String], slug: bool) -> Option<usize> {
+pub fn find_heading(syntax: &NoteSyntax, path: &[Name], slug: bool) -> Option<usize> {
     let mut range = 0..syntax.headings.len();
     let mut found = None;
     for wanted in path {

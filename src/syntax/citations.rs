@@ -10,7 +10,7 @@ use super::{NoteSyntax, Span};
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Citation {
     /// The key as written, without `@` or braces.
-    pub key: String,
+    pub key: super::Name,
     /// `@key`, with the `-` of a suppressed author and the braces of `@{key}` when present.
     pub span: Span,
     pub key_span: Span,
@@ -175,7 +175,7 @@ fn bracket_groups(
         let group = Span::new(open, close + 1);
         for item in items.into_iter().flatten() {
             out.push(Citation {
-                key: item.key,
+                key: item.key.into(),
                 span: item.span.shift(base),
                 key_span: item.key_span.shift(base),
                 group: Some(group.shift(base)),
@@ -288,7 +288,7 @@ fn in_text(
                     .flatten()
             });
         out.push(Citation {
-            key,
+            key: key.into(),
             span: Span::new(at, end).shift(base),
             key_span: key_span.shift(base),
             group: None,
@@ -313,7 +313,7 @@ mod tests {
             .iter()
             .map(|c| {
                 let mut line = format!("cite {:?} at {:?}", c.key, at(c.span));
-                assert_eq!(at(c.key_span), c.key, "key span of {c:?}");
+                assert_eq!(at(c.key_span), &*c.key, "key span of {c:?}");
                 if let Some(g) = c.group {
                     line += &format!(" in {:?}", at(g));
                 }

@@ -199,7 +199,7 @@ fn line_field(text: &str, content: usize, end: usize, hidden: &Mask, out: &mut V
     let value_lead = value.len() - value.trim_start().len();
     let value_start = content + colons + 2 + value_lead;
     out.push(InlineField {
-        key: key.to_string(),
+        key: key.into(),
         key_span: Span::new(content + lead, content + lead + key.len()),
         value_span: Span::new(value_start, end.max(value_start)),
     });
@@ -270,7 +270,7 @@ fn bracket_fields(text: &str, start: usize, end: usize, hidden: &Mask, out: &mut
             let value_lead = value.len() - value.trim_start().len();
             let key_start = start + i + 1 + lead;
             out.push(InlineField {
-                key: key.to_string(),
+                key: key.into(),
                 key_span: Span::new(key_start, key_start + key.len()),
                 value_span: Span::new(start + value_from + value_lead, start + close_at),
             });
@@ -299,7 +299,7 @@ fn block_id(
         return None;
     }
     Some(BlockId {
-        id: id.to_string(),
+        id: id.into(),
         span: Span::new(at, at + 1 + id.len()),
         block: Span::new(start, end),
     })
@@ -343,7 +343,7 @@ fn tags(text: &str, start: usize, end: usize, hidden: &Mask, links: &Mask, out: 
             continue;
         }
         out.push(Tag {
-            name: name.to_string(),
+            name: name.into(),
             span: Span::new(at, at + 1 + name.len()),
             in_frontmatter: false,
         });

@@ -3,7 +3,7 @@
 
 use percent_encoding::percent_decode_str;
 
-use super::{Fragment, Link, LinkKind, Span};
+use super::{Fragment, Link, LinkKind, Name, Span};
 
 /// Parse `[[…]]` or `![[…]]` at `span`.
 pub(super) fn parse_wikilink(text: &str, span: Span) -> Option<Link> {
@@ -24,7 +24,7 @@ pub(super) fn parse_wikilink(text: &str, span: Span) -> Option<Link> {
         Some(pipe) => {
             // In tables Obsidian writes `[[T\|alias]]`.
             let target_part = inner[..pipe].strip_suffix('\\').unwrap_or(&inner[..pipe]);
-            (target_part, Some(inner[pipe + 1..].trim().to_string()))
+            (target_part, Some(inner[pipe + 1..].trim().into()))
         }
         None => (inner, None),
     };
@@ -47,7 +47,7 @@ pub(super) fn parse_wikilink(text: &str, span: Span) -> Option<Link> {
         kind: LinkKind::Wiki,
         embed,
         span,
-        target: target.to_string(),
+        target: target.into(),
         target_span,
         fragment,
         fragment_span: fragment_raw.map(|(start, frag)| Span::new(start, start + frag.len())),
@@ -62,13 +62,13 @@ fn parse_fragment(frag: &str) -> Option<Fragment> {
     let frag = frag.trim();
     if let Some(id) = frag.strip_prefix('^') {
         let id = id.trim();
-        return (!id.is_empty()).then(|| Fragment::Block(id.to_string()));
+        return (!id.is_empty()).then(|| Fragment::Block(id.into()));
     }
-    let path: Vec<String> = frag
+    let path: Box<[Name]> = frag
         .split('#')
         .map(str::trim)
         .filter(|h| !h.is_empty())
-        .map(str::to_string)
+        .map(Name::from)
         .collect();
     (!path.is_empty()).then_some(Fragment::Heading(path))
 }
@@ -97,8 +97,8 @@ fn decode(s: &str) -> String {
 /// and copying each one's whole text made such a note quadratic in time and memory.
 const MAX_LINK_TEXT: usize = 1024;
 
-fn link_text(text: &str) -> Option<String> {
-    (text.len() <= MAX_LINK_TEXT).then(|| text.to_string())
+fn link_text(text: &str) -> Option<Name> {
+    (text.len() <= MAX_LINK_TEXT).then(|| text.into())
 }
 
 pub(super) fn parse_markdown_link(
@@ -121,9 +121,9 @@ pub(super) fn parse_markdown_link(
     let fragment = frag.and_then(|f| {
         let f = decode(f);
         match f.strip_prefix('^') {
-            Some(id) if !id.is_empty() => Some(Fragment::Block(id.to_string())),
+            Some(id) if !id.is_empty() => Some(Fragment::Block(id.into())),
             _ if f.trim().is_empty() => None,
-            _ => Some(Fragment::Heading(vec![f.trim().to_string()])),
+            _ => Some(Fragment::Heading(Box::new([f.trim().into()]))),
         }
     });
     if target.is_empty() && fragment.is_none() {
@@ -170,7 +170,7 @@ pub(super) fn parse_markdown_link(
         kind: LinkKind::Markdown,
         embed,
         span,
-        target,
+        target: target.into(),
         target_span,
         fragment,
         fragment_span,
@@ -184,7 +184,7 @@ pub(super) fn parse_markdown_link(
 pub(super) fn parse_link_definition(text: &str, span: Span, dest: &str) -> Option<Link> {
     let raw = &text[span.start..span.end];
     let colon = raw.find("]:")?;
-    let label = raw[1..colon].to_string();
+    let label: Name = raw[1..colon].into();
     let after = span.start + colon + 2;
     let mut link = parse_markdown_link(text, span, dest, false, false)?;
     let rest = &text[after..span.end];

@@ -61,6 +61,10 @@ impl Span {
     }
 }
 
+/// A name an item owns (a link's target, a heading's text, a tag…): a `Box<str>` holds no spare
+/// capacity and is 8 bytes smaller than a `String`, and a vault keeps millions of them.
+pub type Name = Box<str>;
+
 /// How a link is written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum LinkKind {
@@ -74,9 +78,9 @@ pub enum LinkKind {
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Fragment {
     /// `#H1#H2`: a path of nested headings (one element for a plain `#Heading`).
-    Heading(Vec<String>),
+    Heading(Box<[Name]>),
     /// `#^id`: a block id.
-    Block(String),
+    Block(Name),
 }
 
 /// One reference from a note to another note, an attachment, or a place in the same note.
@@ -88,16 +92,16 @@ pub struct Link {
     pub span: Span,
     /// The target as the user wrote it (percent-decoded for markdown links, `<>` removed).
     /// Empty for same-note links such as `[[#Heading]]` or `[x](#heading)`.
-    pub target: String,
+    pub target: Name,
     /// Where the target text sits; an empty span right after `[[` for same-note links.
     pub target_span: Span,
     pub fragment: Option<Fragment>,
     /// The text after the first `#`, without the `#` itself.
     pub fragment_span: Option<Span>,
     /// The display text: after `|` for wikilinks, between the brackets for markdown links.
-    pub alias: Option<String>,
+    pub alias: Option<Name>,
     /// The inline field (`key:: [[T]]`) or frontmatter key (`up: "[[T]]"`) the link is the value of.
-    pub field: Option<String>,
+    pub field: Option<Name>,
     pub in_frontmatter: bool,
 }
 
@@ -113,7 +117,7 @@ pub struct Heading {
     /// 1 to 6.
     pub level: u8,
     /// The heading's text as written, trimmed, without `#` markers or setext underline.
-    pub text: String,
+    pub text: Name,
     /// The heading's lines, markers included.
     pub span: Span,
     pub text_span: Span,
@@ -122,7 +126,7 @@ pub struct Heading {
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Tag {
     /// The tag without its `#`, as written (`on/china`).
-    pub name: String,
+    pub name: Name,
     /// The tag with its `#` in the body; the bare value in frontmatter.
     pub span: Span,
     pub in_frontmatter: bool,
@@ -142,7 +146,7 @@ impl Tag {
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct BlockId {
     /// The id without its `^`.
-    pub id: String,
+    pub id: Name,
     /// The `^id` marker.
     pub span: Span,
     /// The block (paragraph, list item, …) the id labels.
@@ -151,7 +155,7 @@ pub struct BlockId {
 
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct InlineField {
-    pub key: String,
+    pub key: Name,
     pub key_span: Span,
     pub value_span: Span,
 }
@@ -236,7 +240,7 @@ pub fn parse(text: &str) -> NoteSyntax {
             for (link_text_span, key) in frontmatter::wikilink_spans(text, &fm) {
                 if let Some(mut link) = links::parse_wikilink(text, link_text_span) {
                     link.in_frontmatter = true;
-                    link.field = key;
+                    link.field = key.map(Name::from);
                     syntax.links.push(link);
                 }
             }
@@ -310,7 +314,7 @@ pub fn parse(text: &str) -> NoteSyntax {
                     let (text_span, heading_text) = heading_text(text, heading_span);
                     syntax.headings.push(Heading {
                         level,
-                        text: heading_text,
+                        text: heading_text.into(),
                         span: trim_line_end(text, heading_span),
                         text_span,
                     });
@@ -383,7 +387,7 @@ pub fn parse(text: &str) -> NoteSyntax {
             .tags
             .iter()
             .map(|(name, span)| Tag {
-                name: name.clone(),
+                name: name.as_str().into(),
                 span: *span,
                 in_frontmatter: true,
             })

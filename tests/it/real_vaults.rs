@@ -209,7 +209,7 @@ fn bahez_notas_pandoc_citations_reach_their_literature_notes_without_noise() {
             n.syntax
                 .citations
                 .iter()
-                .find(|c| c.key == "adlerlomnitz1998")
+                .find(|c| &*c.key == "adlerlomnitz1998")
                 .map(|c| (id, c.key_span.start))
         })
         .expect("a note cites adlerlomnitz1998");

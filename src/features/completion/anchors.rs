@@ -98,7 +98,7 @@ pub(super) fn blocks(
                 score,
                 count - i as u32,
                 Completion {
-                    label: b.id.clone(),
+                    label: b.id.to_string(),
                     kind: CompletionKind::Block,
                     detail: Some(detail),
                     description: None,

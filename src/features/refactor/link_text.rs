@@ -156,7 +156,7 @@ pub(super) fn reaches_uniquely(
     target: FileId,
 ) -> bool {
     let probe = Link {
-        target: candidate.to_string(),
+        target: candidate.into(),
         ..link.clone()
     };
     reaches(vault.resolve(source, &probe)).is_some_and(|r| r.file == target && !r.is_ambiguous())
