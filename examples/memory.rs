@@ -88,7 +88,8 @@ impl Breakdown {
         self.tags += buf(&s.tags) + s.tags.iter().map(|t| t.name_heap()).sum::<usize>();
         self.blocks += buf(&s.blocks) + s.blocks.iter().map(|b| b.id_heap()).sum::<usize>();
         self.fields += buf(&s.fields) + s.fields.iter().map(|f| f.key_heap()).sum::<usize>();
-        self.citations += buf(&s.citations) + s.citations.iter().map(|c| c.key.heap()).sum::<usize>();
+        self.citations +=
+            buf(&s.citations) + s.citations.iter().map(|c| c.key.heap()).sum::<usize>();
         self.regions_hidden += buf(&s.regions) + buf(&s.hidden);
         self.problems += buf(&s.problems);
         if let Some(fm) = &s.frontmatter {
@@ -250,7 +251,10 @@ fn main() {
 
     println!("{} notes, {} of text", paths.len(), mb(text_bytes));
     println!("paths, texts read:        {}", mb(after_read - base));
-    println!("+ parse (Notes, in a Vec): {}", mb(after_parse - after_read));
+    println!(
+        "+ parse (Notes, in a Vec): {}",
+        mb(after_parse - after_read)
+    );
     println!(
         "  NoteSyntax structs {} (size {} each)",
         mb(syntax_structs),

@@ -150,8 +150,8 @@ pub fn outgoing(vault: &Vault, file: FileId, anchor: &Anchor) -> Vec<Call> {
             let end = note.syntax.headings[i + 1..]
                 .iter()
                 .find(|next| next.level <= h.level)
-                .map_or(note.text.len(), |next| next.span.start);
-            Span::new(h.span.start, end)
+                .map_or(note.text.len(), |next| next.span.start());
+            Span::new(h.span.start(), end)
         }
         Anchor::Block(i) => match note.syntax.blocks.get(*i) {
             Some(b) => b.block,

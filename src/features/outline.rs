@@ -24,7 +24,7 @@ fn section_end(vault_text: &str, headings: &[crate::syntax::Heading], i: usize) 
     headings[i + 1..]
         .iter()
         .find(|h| h.level <= level)
-        .map_or(vault_text.len(), |h| h.span.start)
+        .map_or(vault_text.len(), |h| h.span.start())
 }
 
 /// The heading tree of note `file`.
@@ -41,7 +41,7 @@ pub fn document_symbols(vault: &Vault, file: FileId) -> Vec<Symbol> {
         let symbol = Symbol {
             name: h.text.to_string(),
             level: h.level,
-            span: Span::new(h.span.start, trim_end(&note.text, h.span.start, end)),
+            span: Span::new(h.span.start(), trim_end(&note.text, h.span.start(), end)),
             selection: h.text_span,
             children: Vec::new(),
         };
@@ -84,15 +84,18 @@ pub fn folding_ranges(vault: &Vault, file: FileId) -> Vec<Fold> {
     let mut out = Vec::new();
     if let Some(fm) = &note.syntax.frontmatter {
         out.push(Fold {
-            span: Span::new(fm.span.start, trim_end(text, fm.span.start, fm.span.end)),
+            span: Span::new(
+                fm.span.start(),
+                trim_end(text, fm.span.start(), fm.span.end()),
+            ),
             comment: true,
         });
     }
     let headings = &note.syntax.headings;
     for (i, h) in headings.iter().enumerate() {
-        let end = trim_end(text, h.span.start, section_end(text, headings, i));
+        let end = trim_end(text, h.span.start(), section_end(text, headings, i));
         out.push(Fold {
-            span: Span::new(h.span.start, end),
+            span: Span::new(h.span.start(), end),
             comment: false,
         });
     }
@@ -100,7 +103,7 @@ pub fn folding_ranges(vault: &Vault, file: FileId) -> Vec<Fold> {
         span,
         comment: false,
     }));
-    out.retain(|f| text[f.span.start..f.span.end].contains('\n'));
+    out.retain(|f| text[f.span.range()].contains('\n'));
     out.sort_by_key(|f| f.span);
     out
 }

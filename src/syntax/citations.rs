@@ -266,8 +266,8 @@ fn in_text(
     for (at, _) in line.match_indices('@') {
         // Groups come in order and apart: a binary search, where a scan of every group per `@`
         // was quadratic on a line of `[@k] [@k] …`.
-        let i = groups.partition_point(|g| g.end <= at);
-        if groups.get(i).is_some_and(|g| g.start <= at) || blocked(at) {
+        let i = groups.partition_point(|g| g.end() <= at);
+        if groups.get(i).is_some_and(|g| g.start() <= at) || blocked(at) {
             continue;
         }
         if line[..at].chars().next_back().is_some_and(blocks_in_text) {
@@ -307,7 +307,7 @@ mod tests {
 
     fn check(text: &str, expect: Expect) {
         let syntax = parse(text);
-        let at = |s: crate::syntax::Span| &text[s.start..s.end];
+        let at = |s: crate::syntax::Span| &text[s.range()];
         let rendered: Vec<String> = syntax
             .citations
             .iter()
@@ -400,10 +400,7 @@ mod tests {
                     .into_iter()
                     .flatten()
                 {
-                    assert!(
-                        prefix.get(span.start..span.end).is_some(),
-                        "{prefix:?} {c:?}"
-                    );
+                    assert!(prefix.get(span.range()).is_some(), "{prefix:?} {c:?}");
                 }
             }
         }

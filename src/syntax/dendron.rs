@@ -34,9 +34,9 @@ fn trimmed(text: &str, start: usize, end: usize) -> (usize, &str) {
 
 /// The `[[…]]` or `![[…]]` at `span` by Dendron's rules; `None` when it names nothing.
 fn read(text: &str, span: Span, embed: bool) -> Option<Link> {
-    let open = span.start + if embed { 3 } else { 2 };
-    let close = span.end.checked_sub(2)?;
-    if close < open || !text[span.start..span.end].ends_with("]]") {
+    let open = span.start() + if embed { 3 } else { 2 };
+    let close = span.end().checked_sub(2)?;
+    if close < open || !text[span.range()].ends_with("]]") {
         return None;
     }
     let inner = &text[open..close];
@@ -108,7 +108,7 @@ mod tests {
     fn check(text: &str, expect: Expect) {
         let mut syntax = super::super::parse(text);
         adapt(text, &mut syntax);
-        let at = |s: Span| &text[s.start..s.end];
+        let at = |s: Span| &text[s.range()];
         let out: Vec<String> = syntax
             .links
             .iter()

@@ -142,31 +142,31 @@ fn read_yaml(text: &str, fm: &mut Frontmatter) -> Option<SyntaxProblem> {
 }
 
 fn read_yaml_with(text: &str, fm: &mut Frontmatter, fast: bool) -> Option<SyntaxProblem> {
-    let content = &text[fm.content.start..fm.content.end];
+    let content = &text[fm.content.range()];
     if content.trim().is_empty() {
         return None;
     }
     if content.len() > MAX_YAML_BYTES {
         fm.valid = false;
         return Some(SyntaxProblem {
-            span: Span::new(fm.span.start, fm.span.start + 3),
+            span: Span::new(fm.span.start(), fm.span.start() + 3),
             message: format!(
                 "frontmatter of {} bytes is too large to read; its aliases and tags are ignored",
                 content.len()
             ),
         });
     }
-    if let Some(entries) = simple_yaml(content, fm.content.start).filter(|_| fast) {
+    if let Some(entries) = simple_yaml(content, fm.content.start()).filter(|_| fast) {
         apply_entries(fm, entries);
         return None;
     }
     let mut events = Events::default();
     let mut parser = Parser::new_from_str(content);
-    let positions = CharToByte::new(fm.content.start, content);
+    let positions = CharToByte::new(fm.content.start(), content);
     if let Err(err) = collect_events(&mut parser, &mut events) {
         fm.valid = false;
         let at = positions.byte(err.marker().index());
-        let at = floor_char_boundary(text, at.min(fm.content.end));
+        let at = floor_char_boundary(text, at.min(fm.content.end()));
         return Some(SyntaxProblem {
             span: Span::new(at, at),
             message: format!(
@@ -183,7 +183,7 @@ fn read_yaml_with(text: &str, fm: &mut Frontmatter, fast: bool) -> Option<Syntax
     else {
         fm.valid = false;
         return Some(SyntaxProblem {
-            span: Span::new(fm.span.start, fm.span.start + 3),
+            span: Span::new(fm.span.start(), fm.span.start() + 3),
             message: "frontmatter is not a YAML mapping of keys to values; it is ignored"
                 .to_string(),
         });
@@ -486,7 +486,7 @@ fn split_values(values: Vec<(String, Span)>, is_tag: bool) -> Vec<(String, Span)
                 continue;
             }
             let piece_span = if exact {
-                Span::new(span.start + at, span.start + at + trimmed.len())
+                Span::new(span.start() + at, span.start() + at + trimmed.len())
             } else {
                 span
             };
@@ -508,8 +508,8 @@ fn floor_char_boundary(text: &str, mut at: usize) -> usize {
 pub(super) fn wikilink_spans(text: &str, fm: &Frontmatter) -> Vec<(Span, Option<String>)> {
     let mut out = Vec::new();
     let mut key: Option<String> = None;
-    for (s, e, _) in lines(text, fm.content.start) {
-        if s >= fm.content.end {
+    for (s, e, _) in lines(text, fm.content.start()) {
+        if s >= fm.content.end() {
             break;
         }
         let line = &text[s..e];

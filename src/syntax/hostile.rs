@@ -84,7 +84,7 @@ fn a_setext_heading_starting_with_unicode_whitespace_keeps_its_text() {
     let headings: Vec<(u8, &str)> = syntax
         .headings
         .iter()
-        .map(|h| (h.level, &text[h.text_span.start..h.text_span.end]))
+        .map(|h| (h.level, &text[h.text_span.range()]))
         .collect();
     assert_eq!(headings, [(1, "#^")]);
 }
@@ -110,7 +110,7 @@ fn a_megabyte_of_nested_quotes_over_two_lines_folds_every_level() {
     let text = format!("{}a\n{}b", ">".repeat(n), ">".repeat(n));
     let syntax = parse_on_worker_stack(text.clone());
     assert_eq!(syntax.regions.len(), n);
-    assert!(syntax.regions.iter().all(|r| r.end == text.len()));
+    assert!(syntax.regions.iter().all(|r| r.end() == text.len()));
 }
 
 #[test]

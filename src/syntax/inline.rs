@@ -28,8 +28,8 @@ impl Mask {
     }
 
     pub(super) fn contains(&self, pos: usize) -> bool {
-        let i = self.spans.partition_point(|s| s.end <= pos);
-        self.spans.get(i).is_some_and(|s| s.start <= pos)
+        let i = self.spans.partition_point(|s| s.end() <= pos);
+        self.spans.get(i).is_some_and(|s| s.start() <= pos)
     }
 }
 
@@ -105,7 +105,7 @@ pub(super) fn scan(text: &str, body_start: usize, hidden: &[Span], links: &[Span
             None
         };
         if let Some(block) = block {
-            let alone = block.span.start == content;
+            let alone = block.span.start() == content;
             let labelled = if alone {
                 // `^id` on a line of its own labels the block above it (a table, a quote, a list).
                 if paragraph.len() > 1 {

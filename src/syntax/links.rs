@@ -7,13 +7,13 @@ use super::{Fragment, Link, LinkKind, Name, Span};
 
 /// Parse `[[…]]` or `![[…]]` at `span`.
 pub(super) fn parse_wikilink(text: &str, span: Span) -> Option<Link> {
-    let raw = &text[span.start..span.end];
+    let raw = &text[span.range()];
     let embed = raw.starts_with('!');
-    let open = span.start + if embed { 3 } else { 2 };
-    if !raw.ends_with("]]") || span.end < open + 2 {
+    let open = span.start() + if embed { 3 } else { 2 };
+    if !raw.ends_with("]]") || span.end() < open + 2 {
         return None;
     }
-    let close = span.end - 2;
+    let close = span.end() - 2;
     let inner = &text[open..close];
     // Obsidian ends a wikilink at the line's end: `[[cos⏎mograma]]` is text, not a link.
     if inner.contains(['\n', '\r']) {
@@ -112,7 +112,7 @@ pub(super) fn parse_markdown_link(
     if dest.is_empty() || has_scheme(dest) || dest.starts_with("//") {
         return None;
     }
-    let raw = &text[span.start..span.end];
+    let raw = &text[span.range()];
     let (path, frag) = match dest.find('#') {
         Some(hash) => (&dest[..hash], Some(&dest[hash + 1..])),
         None => (dest, None),
@@ -132,15 +132,15 @@ pub(super) fn parse_markdown_link(
 
     // Find the destination in the source to give the target its own span; reference-style links
     // keep their destination elsewhere, so their target span is the whole link.
-    let text_start = span.start + if embed { 2 } else { 1 };
+    let text_start = span.start() + if embed { 2 } else { 1 };
     let mut target_span = span;
     let mut fragment_span = None;
     let mut alias = None;
     if inline {
         if let Some(mid) = raw.rfind("](") {
-            alias = link_text(&text[text_start..span.start + mid]);
-            let after = span.start + mid + 2;
-            let rest = &text[after..span.end];
+            alias = link_text(&text[text_start..span.start() + mid]);
+            let after = span.start() + mid + 2;
+            let rest = &text[after..span.end()];
             let lead = rest.len() - rest.trim_start().len();
             let dest_start = after + lead;
             let (inner_start, inner_len) = if rest[lead..].starts_with('<') {
@@ -164,7 +164,7 @@ pub(super) fn parse_markdown_link(
             }
         }
     } else if let Some(close) = raw.find(']') {
-        alias = link_text(&text[text_start..span.start + close]);
+        alias = link_text(&text[text_start..span.start() + close]);
     }
     Some(Link {
         kind: LinkKind::Markdown,
@@ -182,12 +182,12 @@ pub(super) fn parse_markdown_link(
 
 /// Parse a link reference definition `[label]: dest "title"` at `span`.
 pub(super) fn parse_link_definition(text: &str, span: Span, dest: &str) -> Option<Link> {
-    let raw = &text[span.start..span.end];
+    let raw = &text[span.range()];
     let colon = raw.find("]:")?;
     let label: Name = raw[1..colon].into();
-    let after = span.start + colon + 2;
+    let after = span.start() + colon + 2;
     let mut link = parse_markdown_link(text, span, dest, false, false)?;
-    let rest = &text[after..span.end];
+    let rest = &text[after..span.end()];
     let lead = rest.len() - rest.trim_start().len();
     let dest_start = after + lead;
     let (inner_start, inner_len) = if rest[lead..].starts_with('<') {

@@ -13,7 +13,10 @@ use pulldown_cmark::{Event, HeadingLevel, LinkType, Options, Parser, Tag as Md, 
 pub use citations::{Citation, is_key_char as is_citation_key_char};
 pub use frontmatter::{Frontmatter, Property, Shape};
 
-/// A half-open byte range `start..end` into a note's text.
+/// A half-open byte range `start..end` into a note's text. Offsets are `u32`: a vault holds
+/// millions of spans, and no note comes near 4 GiB ([`parse`] reads none that does; the loader
+/// stops at 16 MiB and the protocol at 64 MiB). [`Span::start`] and [`Span::end`] give them as
+/// `usize`, [`Span::range`] as a range to slice the text with.
 #[derive(
     Clone,
     Copy,
@@ -28,18 +31,37 @@ pub use frontmatter::{Frontmatter, Property, Shape};
     serde::Deserialize,
 )]
 pub struct Span {
-    pub start: usize,
-    pub end: usize,
+    pub start: u32,
+    pub end: u32,
 }
+
+/// The longest text [`parse`] reads: every offset in it fits a [`Span`].
+const MAX_TEXT: usize = u32::MAX as usize;
 
 impl Span {
     pub fn new(start: usize, end: usize) -> Span {
-        debug_assert!(start <= end);
-        Span { start, end }
+        debug_assert!(start <= end && end <= MAX_TEXT);
+        Span {
+            start: start as u32,
+            end: end as u32,
+        }
+    }
+
+    pub fn start(&self) -> usize {
+        self.start as usize
+    }
+
+    pub fn end(&self) -> usize {
+        self.end as usize
+    }
+
+    /// The span as a range of the text, to slice it with.
+    pub fn range(&self) -> std::ops::Range<usize> {
+        self.start()..self.end()
     }
 
     pub fn len(&self) -> usize {
-        self.end - self.start
+        (self.end - self.start) as usize
     }
 
     pub fn is_empty(&self) -> bool {
@@ -49,7 +71,7 @@ impl Span {
     /// Whether `offset` lies inside the span; the end counts as inside so that a cursor
     /// placed right after `]]` still touches the link.
     pub fn touches(&self, offset: usize) -> bool {
-        self.start <= offset && offset <= self.end
+        self.start() <= offset && offset <= self.end()
     }
 
     pub fn contains_span(&self, other: Span) -> bool {
@@ -57,7 +79,7 @@ impl Span {
     }
 
     pub fn shift(self, by: usize) -> Span {
-        Span::new(self.start + by, self.end + by)
+        Span::new(self.start() + by, self.end() + by)
     }
 }
 
@@ -138,7 +160,7 @@ impl Tag {
         if self.in_frontmatter {
             self.span
         } else {
-            Span::new(self.span.start + 1, self.span.end)
+            Span::new(self.span.start() + 1, self.span.end())
         }
     }
 }
@@ -195,7 +217,7 @@ impl NoteSyntax {
 
     /// Where the body (everything after the frontmatter) starts.
     pub fn body_start(&self) -> usize {
-        self.frontmatter.as_ref().map_or(0, |fm| fm.span.end)
+        self.frontmatter.as_ref().map_or(0, |fm| fm.span.end())
     }
 
     /// The link whose span touches `offset`, preferring the innermost.
@@ -203,7 +225,7 @@ impl NoteSyntax {
         self.links
             .iter()
             .filter(|link| {
-                link.span.start <= offset && offset < link.span.end.max(link.span.start + 1)
+                link.span.start() <= offset && offset < link.span.end().max(link.span.start() + 1)
             })
             .min_by_key(|link| link.span.len())
     }
@@ -211,7 +233,7 @@ impl NoteSyntax {
     pub fn heading_at(&self, offset: usize) -> Option<&Heading> {
         self.headings
             .iter()
-            .find(|h| h.span.start <= offset && offset < h.span.end)
+            .find(|h| h.span.start() <= offset && offset < h.span.end())
     }
 }
 
@@ -230,13 +252,17 @@ pub fn cmark_options() -> Options {
 /// [`NoteSyntax::problems`].
 pub fn parse(text: &str) -> NoteSyntax {
     let mut syntax = NoteSyntax::default();
+    if text.len() > MAX_TEXT {
+        // Past what a span can address; no editor or file gets here (see [`Span`]).
+        return syntax;
+    }
     let bom = if text.starts_with('\u{feff}') { 3 } else { 0 };
 
     // Frontmatter is found here, not through pulldown-cmark's metadata blocks: Obsidian treats
     // `---\n---` as an (empty) frontmatter, which pulldown-cmark reads as a thematic break.
     let body_start = match frontmatter::scan(text, bom) {
         frontmatter::Scan::Found(fm, problem) => {
-            let end = fm.span.end;
+            let end = fm.span.end();
             for (link_text_span, key) in frontmatter::wikilink_spans(text, &fm) {
                 if let Some(mut link) = links::parse_wikilink(text, link_text_span) {
                     link.in_frontmatter = true;
@@ -273,8 +299,8 @@ pub fn parse(text: &str) -> NoteSyntax {
     // line (a megabyte took 23 s).
     let line_breaks: Vec<usize> = memchr::memchr_iter(b'\n', text.as_bytes()).collect();
     let spans_lines = |span: Span| {
-        let next = line_breaks.partition_point(|&b| b < span.start);
-        line_breaks.get(next).is_some_and(|&b| b < span.end)
+        let next = line_breaks.partition_point(|&b| b < span.start());
+        line_breaks.get(next).is_some_and(|&b| b < span.end())
     };
 
     let parser = Parser::new_ext(body, cmark_options()).into_offset_iter();
@@ -306,7 +332,7 @@ pub fn parse(text: &str) -> NoteSyntax {
             | Event::InlineHtml(_) => hidden.push(span),
             Event::Start(Md::MetadataBlock(_)) => hidden.push(span),
             Event::Start(Md::Heading { level, .. }) => {
-                heading_stack = Some((heading_level(level), span.start, None, span.end));
+                heading_stack = Some((heading_level(level), span.start(), None, span.end()));
             }
             Event::End(TagEnd::Heading(_)) => {
                 if let Some((level, start, _, end)) = heading_stack.take() {
@@ -330,7 +356,7 @@ pub fn parse(text: &str) -> NoteSyntax {
                 dest_url,
                 ..
             }) => {
-                let embed = text[span.start..].starts_with('!');
+                let embed = text[span.start()..].starts_with('!');
                 // Reference-style uses are represented by their definitions (below), which hold
                 // the path that resolution and renames work on.
                 if matches!(link_type, LinkType::Autolink | LinkType::Email) {
@@ -360,7 +386,7 @@ pub fn parse(text: &str) -> NoteSyntax {
     let hidden_mask = inline::Mask::new(hidden.clone());
     syntax.hidden =
         inline::Mask::new(hidden.iter().copied().chain(autolinks).collect()).into_spans();
-    cmark_links.retain(|link| !hidden_mask.contains(link.span.start));
+    cmark_links.retain(|link| !hidden_mask.contains(link.span.start()));
     // Comments come from pairs of marks in order: sorted and disjoint.
     syntax.headings.retain(|h| {
         let i = comments.partition_point(|c| c.start <= h.span.start);
@@ -418,8 +444,8 @@ fn field_holding<'f>(
     line_starts: &[usize],
     span: Span,
 ) -> Option<&'f InlineField> {
-    let line = line_starts.partition_point(|&s| s <= span.start).max(1) - 1;
-    let first_of_line = fields.partition_point(|f| f.value_span.start < line_starts[line]);
+    let line = line_starts.partition_point(|&s| s <= span.start()).max(1) - 1;
+    let first_of_line = fields.partition_point(|f| f.value_span.start() < line_starts[line]);
     let last_before = fields.partition_point(|f| f.value_span.start <= span.start);
     [first_of_line, last_before.wrapping_sub(1)]
         .into_iter()
@@ -440,14 +466,14 @@ fn heading_level(level: HeadingLevel) -> u8 {
 
 /// The span without its trailing line break.
 fn trim_line_end(text: &str, span: Span) -> Span {
-    let slice = &text[span.start..span.end];
+    let slice = &text[span.range()];
     let trimmed = slice.trim_end_matches(['\n', '\r']);
-    Span::new(span.start, span.start + trimmed.len())
+    Span::new(span.start(), span.start() + trimmed.len())
 }
 
 /// The text of an ATX or setext heading, as written, without markers.
 fn heading_text(text: &str, span: Span) -> (Span, String) {
-    let raw = &text[span.start..span.end];
+    let raw = &text[span.range()];
     let first_line_len = raw.find(['\n', '\r']).unwrap_or(raw.len());
     // ATX or setext is told by the first line after its indentation (spaces and tabs only:
     // trimming all Unicode whitespace ran past the line, into the next, on `\u{2028}\n#…`).
@@ -479,8 +505,8 @@ fn heading_text(text: &str, span: Span) -> (Span, String) {
         let lead = content.len() - content.trim_start().len();
         (lead, content.len())
     };
-    let start = span.start + start;
-    let end = (span.start + end).max(start);
+    let start = span.start() + start;
+    let end = (span.start() + end).max(start);
     (Span::new(start, end), text[start..end].to_string())
 }
 

@@ -7,7 +7,7 @@ use super::*;
 
 fn render(text: &str) -> String {
     let s = parse(text);
-    let at = |span: Span| text[span.start..span.end].replace('\n', "⏎");
+    let at = |span: Span| text[span.range()].replace('\n', "⏎");
     let mut out = String::new();
     if let Some(fm) = &s.frontmatter {
         out += &format!("frontmatter {:?} valid={}\n", at(fm.span), fm.valid);
@@ -306,7 +306,7 @@ fn multi_line_code_lists_quotes_and_tables_are_foldable_regions() {
     let regions: Vec<&str> = parse(text)
         .regions
         .iter()
-        .map(|r| &text[r.start..r.end])
+        .map(|r| &text[r.range()])
         .collect();
     assert_eq!(
         regions,
