@@ -122,9 +122,9 @@ impl Heap for String {
         self.capacity()
     }
 }
-impl Heap for Box<str> {
+impl Heap for notegraph::syntax::Name {
     fn heap(&self) -> usize {
-        self.len()
+        self.heap_bytes()
     }
 }
 impl<T: Heap> Heap for Option<T> {

@@ -7,6 +7,8 @@ mod frontmatter;
 mod inline;
 pub use inline::is_tag_char;
 mod links;
+mod name;
+pub use name::Name;
 
 use pulldown_cmark::{Event, HeadingLevel, LinkType, Options, Parser, Tag as Md, TagEnd};
 
@@ -82,10 +84,6 @@ impl Span {
         Span::new(self.start() + by, self.end() + by)
     }
 }
-
-/// A name an item owns (a link's target, a heading's text, a tag…): a `Box<str>` holds no spare
-/// capacity and is 8 bytes smaller than a `String`, and a vault keeps millions of them.
-pub type Name = Box<str>;
 
 /// How a link is written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
