@@ -27,6 +27,10 @@ impl Mask {
         self.spans
     }
 
+    pub(super) fn spans(&self) -> &[Span] {
+        &self.spans
+    }
+
     pub(super) fn contains(&self, pos: usize) -> bool {
         let i = self.spans.partition_point(|s| s.end() <= pos);
         self.spans.get(i).is_some_and(|s| s.start() <= pos)
@@ -36,7 +40,8 @@ impl Mask {
 /// `%% … %%` comments in the body, outside `hidden` (code, math, HTML). An unclosed `%%` runs to
 /// the end of the note, as in Obsidian.
 pub(super) fn comment_spans(text: &str, body_start: usize, hidden: &[Span]) -> Vec<Span> {
-    let mask = Mask::new(hidden.to_vec());
+    // Built at the first `%%`: most notes have none.
+    let mut mask: Option<Mask> = None;
     let bytes = text.as_bytes();
     let mut marks = Vec::new();
     let mut i = body_start;
@@ -45,7 +50,11 @@ pub(super) fn comment_spans(text: &str, body_start: usize, hidden: &[Span]) -> V
         if i + 1 >= bytes.len() {
             break;
         }
-        if bytes[i + 1] == b'%' && !mask.contains(i) {
+        if bytes[i + 1] == b'%'
+            && !mask
+                .get_or_insert_with(|| Mask::new(hidden.to_vec()))
+                .contains(i)
+        {
             marks.push(i);
             i += 2;
         } else {
@@ -64,9 +73,8 @@ pub(super) struct Scanned {
     pub fields: Vec<InlineField>,
 }
 
-pub(super) fn scan(text: &str, body_start: usize, hidden: &[Span], links: &[Span]) -> Scanned {
-    let hidden = Mask::new(hidden.to_vec());
-    let links = Mask::new(links.to_vec());
+/// Tags, block ids and fields of the body, outside `hidden` (and, for tags, outside `links`).
+pub(super) fn scan(text: &str, body_start: usize, hidden: &Mask, links: &Mask) -> Scanned {
     let mut out = Scanned {
         tags: Vec::new(),
         blocks: Vec::new(),

@@ -335,10 +335,10 @@ pub fn parse(text: &str) -> NoteSyntax {
             Event::End(TagEnd::Heading(_)) => {
                 if let Some((level, start, _, end)) = heading_stack.take() {
                     let heading_span = Span::new(start, end);
-                    let (text_span, heading_text) = heading_text(text, heading_span);
+                    let text_span = heading_text(text, heading_span);
                     syntax.headings.push(Heading {
                         level,
-                        text: heading_text.into(),
+                        text: text[text_span.range()].into(),
                         span: trim_line_end(text, heading_span),
                         text_span,
                     });
@@ -381,9 +381,15 @@ pub fn parse(text: &str) -> NoteSyntax {
 
     // Membership by binary search: a scan of every hidden span per link was quadratic on a
     // note of many links and many code spans.
-    let hidden_mask = inline::Mask::new(hidden.clone());
-    syntax.hidden =
-        inline::Mask::new(hidden.iter().copied().chain(autolinks).collect()).into_spans();
+    // One mask of the hidden spans and one of the links serve every scanner below.
+    let hidden_mask = inline::Mask::new(hidden);
+    syntax.hidden = if autolinks.is_empty() {
+        hidden_mask.spans().to_vec()
+    } else {
+        let mut spans = hidden_mask.spans().to_vec();
+        spans.extend(autolinks);
+        inline::Mask::new(spans).into_spans()
+    };
     cmark_links.retain(|link| !hidden_mask.contains(link.span.start()));
     // Comments come from pairs of marks in order: sorted and disjoint.
     syntax.headings.retain(|h| {
@@ -391,18 +397,27 @@ pub fn parse(text: &str) -> NoteSyntax {
         !(i > 0 && comments[i - 1].contains_span(h.span))
     });
 
-    let link_spans: Vec<Span> = cmark_links.iter().map(|l| l.span).collect();
-    let scan = inline::scan(text, body_start, &hidden, &link_spans);
+    let link_mask = inline::Mask::new(cmark_links.iter().map(|l| l.span).collect());
+    let scan = inline::scan(text, body_start, &hidden_mask, &link_mask);
     syntax.tags.extend(scan.tags);
     syntax.blocks = scan.blocks;
     syntax.fields = scan.fields;
-    syntax.citations = citations::scan(text, body_start, &hidden, &link_spans);
+    syntax.citations = citations::scan(text, body_start, &hidden_mask, &link_mask);
 
-    let line_starts: Vec<usize> = std::iter::once(0)
-        .chain(frontmatter::lines(text, 0).map(|(_, _, next)| next))
-        .collect();
+    // Only a note with fields needs its line starts (a pass over the whole text).
+    let line_starts: Vec<usize> = if syntax.fields.is_empty() {
+        Vec::new()
+    } else {
+        std::iter::once(0)
+            .chain(frontmatter::lines(text, 0).map(|(_, _, next)| next))
+            .collect()
+    };
+    syntax.links.reserve(cmark_links.len());
     for mut link in cmark_links {
-        link.field = field_holding(&syntax.fields, &line_starts, link.span).map(|f| f.key.clone());
+        if !syntax.fields.is_empty() {
+            link.field =
+                field_holding(&syntax.fields, &line_starts, link.span).map(|f| f.key.clone());
+        }
         syntax.links.push(link);
     }
     syntax.links.sort_by_key(|l| l.span);
@@ -469,8 +484,8 @@ fn trim_line_end(text: &str, span: Span) -> Span {
     Span::new(span.start(), span.start() + trimmed.len())
 }
 
-/// The text of an ATX or setext heading, as written, without markers.
-fn heading_text(text: &str, span: Span) -> (Span, String) {
+/// Where the text of an ATX or setext heading is, as written, without markers.
+fn heading_text(text: &str, span: Span) -> Span {
     let raw = &text[span.range()];
     let first_line_len = raw.find(['\n', '\r']).unwrap_or(raw.len());
     // ATX or setext is told by the first line after its indentation (spaces and tabs only:
@@ -505,7 +520,7 @@ fn heading_text(text: &str, span: Span) -> (Span, String) {
     };
     let start = span.start() + start;
     let end = (span.start() + end).max(start);
-    (Span::new(start, end), text[start..end].to_string())
+    Span::new(start, end)
 }
 
 /// Round `at` down to a char boundary of `text`, clamped to its length.
