@@ -6,7 +6,7 @@
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use notegraph::index::{Note, Vault};
 use notegraph::loader;
@@ -17,18 +17,34 @@ struct Counting;
 
 static LIVE: AtomicUsize = AtomicUsize::new(0);
 static PEAK: AtomicUsize = AtomicUsize::new(0);
+/// Off while parse throughput is timed, so that counting costs neither side anything; what is
+/// allocated then is freed then.
+static COUNTING: AtomicBool = AtomicBool::new(true);
+
+fn counting() -> bool {
+    COUNTING.load(Ordering::Relaxed)
+}
 
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        if !counting() {
+            return unsafe { System.alloc(layout) };
+        }
         let live = LIVE.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
         PEAK.fetch_max(live, Ordering::Relaxed);
         unsafe { System.alloc(layout) }
     }
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        if !counting() {
+            return unsafe { System.dealloc(ptr, layout) };
+        }
         LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
         unsafe { System.dealloc(ptr, layout) }
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        if !counting() {
+            return unsafe { System.realloc(ptr, layout, new_size) };
+        }
         if new_size > layout.size() {
             let live = LIVE.fetch_add(new_size - layout.size(), Ordering::Relaxed) + new_size
                 - layout.size();
@@ -93,9 +109,6 @@ impl Breakdown {
         self.regions_hidden += buf(&s.regions) + buf(&s.hidden);
         self.problems += buf(&s.problems);
         if let Some(fm) = &s.frontmatter {
-            let pairs = |v: &Vec<(String, notegraph::syntax::Span)>| {
-                buf(v) + v.iter().map(|(s, _)| s.capacity()).sum::<usize>()
-            };
             self.frontmatter += size_of_val(fm)
                 + pairs(&fm.aliases)
                 + pairs(&fm.tags)
@@ -103,7 +116,7 @@ impl Breakdown {
                 + buf(&fm.properties)
                 + fm.properties
                     .iter()
-                    .map(|p| p.key.capacity() + pairs(&p.values))
+                    .map(|p| p.key.heap() + pairs(&p.values))
                     .sum::<usize>();
         }
         self.counts[0] += s.links.len();
@@ -111,6 +124,11 @@ impl Breakdown {
         self.counts[2] += s.tags.len();
         self.counts[3] += s.fields.len();
     }
+}
+
+/// Bytes of a list of names with their spans.
+fn pairs<T: Heap>(v: &Vec<(T, notegraph::syntax::Span)>) -> usize {
+    buf(v) + v.iter().map(|(s, _)| s.heap()).sum::<usize>()
 }
 
 /// The heap a field's `String` holds, whatever the type keeps it as.
@@ -198,16 +216,14 @@ fn main() {
     let after_read = live();
 
     // Parse throughput beside pulldown-cmark alone on the same bytes (best of five runs each).
-    let best = |f: &dyn Fn() -> usize| {
-        (0..5)
-            .map(|_| {
-                let t = std::time::Instant::now();
-                std::hint::black_box(f());
-                t.elapsed().as_secs_f64()
-            })
-            .fold(f64::INFINITY, f64::min)
+    COUNTING.store(false, Ordering::Relaxed);
+    // Interleaved, best of seven each, so that a busy machine's swings hit both sides alike.
+    let time = |f: &dyn Fn() -> usize| {
+        let t = std::time::Instant::now();
+        std::hint::black_box(f());
+        t.elapsed().as_secs_f64()
     };
-    let raw = best(&|| {
+    let raw_parse = || -> usize {
         texts
             .iter()
             .map(|(_, t)| {
@@ -216,13 +232,19 @@ fn main() {
                     .count()
             })
             .sum()
-    });
-    let ours = best(&|| {
+    };
+    let our_parse = || -> usize {
         texts
             .iter()
             .map(|(_, t)| notegraph::syntax::parse(t).links.len())
             .sum()
-    });
+    };
+    let (mut raw, mut ours) = (f64::INFINITY, f64::INFINITY);
+    for _ in 0..7 {
+        raw = raw.min(time(&raw_parse));
+        ours = ours.min(time(&our_parse));
+    }
+    COUNTING.store(true, Ordering::Relaxed);
     let mbs = |secs: f64| text_bytes as f64 / 1e6 / secs;
     println!(
         "parse throughput: pulldown-cmark alone {:.0} MB/s, syntax::parse {:.0} MB/s: {:.0}%",

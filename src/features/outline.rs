@@ -352,7 +352,7 @@ impl SymbolIndex {
             Hit::Alias(i) => {
                 let (alias, span) = note.syntax.frontmatter.as_ref()?.aliases.get(i)?;
                 (
-                    alias.clone(),
+                    alias.to_string(),
                     SymbolKind::Alias,
                     *span,
                     file.display_name().to_string(),

@@ -107,12 +107,7 @@ fn blocks_in_text(c: char) -> bool {
 
 /// Every citation in the body, in text order. `hidden` holds code, math, HTML and comments;
 /// `links` the spans of links, inside which nothing is a citation.
-pub(super) fn scan(
-    text: &str,
-    body_start: usize,
-    hidden: &Mask,
-    links: &Mask,
-) -> Vec<Citation> {
+pub(super) fn scan(text: &str, body_start: usize, hidden: &Mask, links: &Mask) -> Vec<Citation> {
     let mut out = Vec::new();
     // One search of the whole body rules out the notes that cite nothing: most of them.
     if memchr::memchr(b'@', &text.as_bytes()[body_start.min(text.len())..]).is_none() {

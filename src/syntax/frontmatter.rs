@@ -4,7 +4,7 @@
 use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
 use yaml_rust2::scanner::Marker;
 
-use super::{Span, SyntaxProblem};
+use super::{Name, Span, SyntaxProblem};
 
 /// Larger frontmatter is kept as a block but not read as YAML: no real note has one, and the
 /// YAML parser's work should stay bounded on hostile input.
@@ -16,11 +16,11 @@ pub struct Frontmatter {
     pub span: Span,
     /// The YAML between the fences.
     pub content: Span,
-    pub aliases: Vec<(String, Span)>,
-    pub tags: Vec<(String, Span)>,
-    pub citekey: Option<String>,
+    pub aliases: Vec<(Name, Span)>,
+    pub tags: Vec<(Name, Span)>,
+    pub citekey: Option<Name>,
     /// Pandoc's `bibliography:` (a path or a list), paths relative to the note.
-    pub bibliography: Vec<(String, Span)>,
+    pub bibliography: Vec<(Name, Span)>,
     /// Every top-level key with its values, in the order written: Obsidian's properties.
     pub properties: Vec<Property>,
     /// False when the YAML could not be read; the rest of the note is still indexed.
@@ -40,10 +40,10 @@ pub enum Shape {
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Property {
     /// The key as written (compare case-insensitively, as Obsidian does).
-    pub key: String,
+    pub key: Name,
     pub key_span: Span,
     pub shape: Shape,
-    pub values: Vec<(String, Span)>,
+    pub values: Vec<(Name, Span)>,
 }
 
 pub(super) enum Scan {
@@ -219,7 +219,7 @@ fn read_yaml_with(text: &str, fm: &mut Frontmatter, fast: bool) -> Option<Syntax
             _ => Shape::Other,
         };
         entries.push(Property {
-            key,
+            key: key.into(),
             key_span,
             shape,
             values,
@@ -315,7 +315,7 @@ fn simple_yaml(content: &str, base: usize) -> Option<Entries> {
             entries
                 .last_mut()?
                 .values
-                .push((value.to_string(), Span::new(start, start + value.len())));
+                .push((value.into(), Span::new(start, start + value.len())));
             continue;
         }
         if line.starts_with(' ') {
@@ -361,7 +361,7 @@ fn simple_yaml(content: &str, base: usize) -> Option<Entries> {
                         return None;
                     }
                     let start = at + lead;
-                    values.push((item.to_string(), Span::new(start, start + item.len())));
+                    values.push((item.into(), Span::new(start, start + item.len())));
                 } else if !inner.trim().is_empty() && !piece.is_empty() {
                     // `[a, , b]` is not what it seems in YAML: let the parser decide.
                     return None;
@@ -373,12 +373,12 @@ fn simple_yaml(content: &str, base: usize) -> Option<Entries> {
                 return None;
             }
             values.push((
-                value.to_string(),
+                value.into(),
                 Span::new(value_start, value_start + value.len()),
             ));
         }
         entries.push(Property {
-            key: key.to_string(),
+            key: key.into(),
             key_span,
             shape,
             values,
@@ -427,7 +427,7 @@ fn skip_node(events: &[(Event, Marker)], i: usize) -> usize {
 }
 
 /// The scalars of a value (a scalar or a flat sequence), with their spans in the note.
-fn scalars(events: &[(Event, Marker)], text: &str, positions: &CharToByte) -> Vec<(String, Span)> {
+fn scalars(events: &[(Event, Marker)], text: &str, positions: &CharToByte) -> Vec<(Name, Span)> {
     events
         .iter()
         .filter_map(|(ev, mark)| match ev {
@@ -441,7 +441,7 @@ fn scalars(events: &[(Event, Marker)], text: &str, positions: &CharToByte) -> Ve
                 } else {
                     start
                 };
-                Some((value.clone(), Span::new(start, end)))
+                Some((value.as_str().into(), Span::new(start, end)))
             }
             _ => None,
         })
@@ -449,7 +449,7 @@ fn scalars(events: &[(Event, Marker)], text: &str, positions: &CharToByte) -> Ve
 }
 
 /// Obsidian accepts `tags: a, b` and `aliases: x, y` as lists; tags may carry a leading `#`.
-fn split_values(values: Vec<(String, Span)>, is_tag: bool) -> Vec<(String, Span)> {
+fn split_values(values: Vec<(Name, Span)>, is_tag: bool) -> Vec<(Name, Span)> {
     let mut out = Vec::new();
     for (value, span) in values {
         let exact = span.len() == value.len();
@@ -472,7 +472,7 @@ fn split_values(values: Vec<(String, Span)>, is_tag: bool) -> Vec<(String, Span)
                 })
                 .collect()
         } else {
-            vec![(0, value.as_str())]
+            vec![(0, &*value)]
         };
         for (at, piece) in pieces {
             let lead = piece.len() - piece.trim_start().len();
@@ -490,7 +490,7 @@ fn split_values(values: Vec<(String, Span)>, is_tag: bool) -> Vec<(String, Span)
             } else {
                 span
             };
-            out.push((trimmed.to_string(), piece_span));
+            out.push((trimmed.into(), piece_span));
         }
     }
     out
