@@ -16,7 +16,7 @@ pub(super) fn parse_wikilink(text: &str, span: Span) -> Option<Link> {
     let close = span.end() - 2;
     let inner = &text[open..close];
     // Obsidian ends a wikilink at the line's end: `[[cos⏎mograma]]` is text, not a link.
-    if inner.contains(['\n', '\r']) {
+    if memchr::memchr2(b'\n', b'\r', inner.as_bytes()).is_some() {
         return None;
     }
 

@@ -408,9 +408,7 @@ pub fn parse(text: &str) -> NoteSyntax {
     let line_starts: Vec<usize> = if syntax.fields.is_empty() {
         Vec::new()
     } else {
-        std::iter::once(0)
-            .chain(frontmatter::lines(text, 0).map(|(_, _, next)| next))
-            .collect()
+        line_starts(text, &line_breaks)
     };
     syntax.links.reserve(cmark_links.len());
     for mut link in cmark_links {
@@ -445,6 +443,20 @@ pub fn parse(text: &str) -> NoteSyntax {
     syntax.citations.shrink_to_fit();
     syntax.problems.shrink_to_fit();
     syntax
+}
+
+/// Where each line of `text` starts, as [`frontmatter::lines`] splits them; from the `\n`s
+/// already found when the text holds no `\r` (a lone `\r` also ends a line there).
+fn line_starts(text: &str, line_breaks: &[usize]) -> Vec<usize> {
+    if memchr::memchr(b'\r', text.as_bytes()).is_none() {
+        std::iter::once(0)
+            .chain(line_breaks.iter().map(|&b| b + 1))
+            .collect()
+    } else {
+        std::iter::once(0)
+            .chain(frontmatter::lines(text, 0).map(|(_, _, next)| next))
+            .collect()
+    }
 }
 
 /// The inline field whose value holds `span`. Fields come line by line, in order of their
