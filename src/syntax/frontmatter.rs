@@ -236,19 +236,19 @@ type Entries = Vec<Property>;
 /// Read the keys notegraph understands out of the properties, and keep them all.
 fn apply_entries(fm: &mut Frontmatter, mut entries: Entries) {
     for property in &entries {
-        let values = property.values.clone();
-        match property.key.to_lowercase().as_str() {
-            "aliases" | "alias" => fm.aliases.extend(split_values(values, false)),
-            "tags" | "tag" => fm.tags.extend(split_values(values, true)),
-            "bibliography" => fm.bibliography.extend(values),
-            "citekey" => {
-                fm.citekey = values
-                    .into_iter()
-                    .next()
-                    .map(|(v, _)| v)
-                    .filter(|v| !v.is_empty())
-            }
-            _ => {}
+        let key = &*property.key;
+        let values = &property.values;
+        if ["aliases", "alias"].iter().any(|k| same_key(key, k)) {
+            fm.aliases.extend(split_values(values, false));
+        } else if ["tags", "tag"].iter().any(|k| same_key(key, k)) {
+            fm.tags.extend(split_values(values, true));
+        } else if same_key(key, "bibliography") {
+            fm.bibliography.extend(values.iter().cloned());
+        } else if same_key(key, "citekey") {
+            fm.citekey = values
+                .first()
+                .map(|(v, _)| v.clone())
+                .filter(|v| !v.is_empty());
         }
     }
     // Every note's frontmatter stays in memory for the session: no spare capacity (the lists
@@ -263,19 +263,38 @@ fn apply_entries(fm: &mut Frontmatter, mut entries: Entries) {
     fm.properties = entries;
 }
 
+/// Whether two keys are the same to Obsidian: equal once lowercased. Compared without
+/// allocating when both are ASCII, as nearly every key is.
+fn same_key(a: &str, b: &str) -> bool {
+    if a.is_ascii() && b.is_ascii() {
+        a.eq_ignore_ascii_case(b)
+    } else {
+        a.to_lowercase() == b.to_lowercase()
+    }
+}
+
 /// A plain YAML scalar that means exactly its text: nothing that starts another YAML construct,
 /// no `: ` or ` #` inside, no quotes or escapes.
 fn is_plain(value: &str, in_flow: bool) -> bool {
-    !value.is_empty()
-        && !value.starts_with([
+    if value.is_empty()
+        || value.starts_with([
             '-', '?', ':', ',', '[', ']', '{', '}', '#', '&', '*', '!', '|', '>', '\'', '"', '%',
             '@', '`',
         ])
-        && !value.ends_with(':')
-        && !value.contains(": ")
-        && !value.contains(" #")
-        && !value.contains('\t')
-        && !(in_flow && value.contains(['[', ']', '{', '}', ',']))
+        || value.ends_with(':')
+    {
+        return false;
+    }
+    // One pass over the bytes: a `contains(": ")` per pattern built a substring searcher for
+    // each, which cost more than the whole scan of a short value.
+    let bytes = value.as_bytes();
+    !bytes.iter().enumerate().any(|(i, &b)| match b {
+        b'\t' => true,
+        b':' => bytes.get(i + 1) == Some(&b' '),
+        b' ' => bytes.get(i + 1) == Some(&b'#'),
+        b'[' | b']' | b'{' | b'}' | b',' => in_flow,
+        _ => false,
+    })
 }
 
 /// The frontmatter most notes have — `key: plain value`, `key: [a, b]`, and `key:` followed by
@@ -338,10 +357,7 @@ fn simple_yaml(content: &str, base: usize) -> Option<Entries> {
         }
         let value = rest.trim_start_matches(' ');
         let key_span = Span::new(base + s, base + s + colon);
-        if entries
-            .iter()
-            .any(|p| p.key.to_lowercase() == key.to_lowercase())
-        {
+        if entries.iter().any(|p| same_key(&p.key, key)) {
             return None;
         }
         let mut shape = Shape::Scalar;
@@ -449,32 +465,11 @@ fn scalars(events: &[(Event, Marker)], text: &str, positions: &CharToByte) -> Ve
 }
 
 /// Obsidian accepts `tags: a, b` and `aliases: x, y` as lists; tags may carry a leading `#`.
-fn split_values(values: Vec<(Name, Span)>, is_tag: bool) -> Vec<(Name, Span)> {
+fn split_values(values: &[(Name, Span)], is_tag: bool) -> Vec<(Name, Span)> {
     let mut out = Vec::new();
     for (value, span) in values {
         let exact = span.len() == value.len();
-        let pieces: Vec<(usize, &str)> = if is_tag {
-            value
-                .split([',', ' '])
-                .scan(0usize, |pos, piece| {
-                    let at = *pos;
-                    *pos += piece.len() + 1;
-                    Some((at, piece))
-                })
-                .collect()
-        } else if value.contains(',') && !value.contains(' ') {
-            value
-                .split(',')
-                .scan(0usize, |pos, piece| {
-                    let at = *pos;
-                    *pos += piece.len() + 1;
-                    Some((at, piece))
-                })
-                .collect()
-        } else {
-            vec![(0, &*value)]
-        };
-        for (at, piece) in pieces {
+        let mut piece_at = |at: usize, piece: &str| {
             let lead = piece.len() - piece.trim_start().len();
             let mut trimmed = piece.trim();
             let mut at = at + lead;
@@ -483,14 +478,29 @@ fn split_values(values: Vec<(Name, Span)>, is_tag: bool) -> Vec<(Name, Span)> {
                 at += 1;
             }
             if trimmed.is_empty() {
-                continue;
+                return;
             }
             let piece_span = if exact {
                 Span::new(span.start() + at, span.start() + at + trimmed.len())
             } else {
-                span
+                *span
             };
             out.push((trimmed.into(), piece_span));
+        };
+        // Pieces are handed over as they are split: no list of them per value.
+        let mut at = 0;
+        if is_tag {
+            for piece in value.split([',', ' ']) {
+                piece_at(at, piece);
+                at += piece.len() + 1;
+            }
+        } else if value.contains(',') && !value.contains(' ') {
+            for piece in value.split(',') {
+                piece_at(at, piece);
+                at += piece.len() + 1;
+            }
+        } else {
+            piece_at(0, value);
         }
     }
     out
