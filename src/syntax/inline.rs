@@ -103,12 +103,12 @@ pub(super) fn scan(text: &str, body_start: usize, hidden: &Mask, links: &Mask) -
         // Most lines hold no field, block id or tag: one fast byte search each rules them out.
         let bytes = line.as_bytes();
         if has_double_colon(bytes) {
-            line_field(text, content, end, &hidden, &mut out.fields);
-            bracket_fields(text, start, end, &hidden, &mut out.fields);
+            line_field(text, content, end, hidden, &mut out.fields);
+            bracket_fields(text, start, end, hidden, &mut out.fields);
         }
 
         let block = if memchr::memchr(b'^', bytes).is_some() {
-            block_id(text, start, content, end, &hidden)
+            block_id(text, start, content, end, hidden)
         } else {
             None
         };
@@ -134,7 +134,7 @@ pub(super) fn scan(text: &str, body_start: usize, hidden: &Mask, links: &Mask) -
         }
 
         if memchr::memchr(b'#', bytes).is_some() {
-            tags(text, start, end, &hidden, &links, &mut out.tags);
+            tags(text, start, end, hidden, links, &mut out.tags);
         }
     }
     out

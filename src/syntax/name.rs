@@ -208,6 +208,7 @@ mod tests {
         names.sort();
         let sorted: Vec<&str> = names.iter().map(|n| &**n).collect();
         assert_eq!(sorted, ["a", &"a".repeat(30), "b"]);
-        assert!(Name::from("tag") == "tag");
+        let tag = Name::from("tag");
+        assert!(tag == "tag");
     }
 }
