@@ -17,6 +17,7 @@ mod conformance;
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::path::{Path, PathBuf};
 
+use backlinks::KeyRefs;
 pub use layout::{Layout, Place};
 pub use note::{Note, Stamp};
 pub use resolve::{Anchor, Broken, Missing, Resolved};
@@ -93,13 +94,6 @@ pub fn is_note_path(path: &Path) -> bool {
         .is_some_and(|ext| ext.eq_ignore_ascii_case("md"))
 }
 
-/// Which notes hold links filed under one key, and how many in all.
-#[derive(Debug, Default)]
-struct KeyRefs {
-    sources: HashMap<FileId, u32>,
-    total: u32,
-}
-
 #[derive(Debug, Default)]
 pub struct TagEntry {
     /// The spelling first seen, for display.
@@ -151,7 +145,7 @@ pub struct Vault {
     by_path: HashMap<PathBuf, FileId>,
     by_name: HashMap<String, Vec<FileId>>,
     by_alias: HashMap<String, Vec<FileId>>,
-    links_by_key: HashMap<String, KeyRefs>,
+    links_by_key: HashMap<syntax::Name, KeyRefs>,
     tags: HashMap<String, TagEntry>,
     /// Bumped whenever a name, alias or file appears or disappears, so that callers can cache
     /// whole-vault lists (completion candidates) and rebuild them only then.
@@ -328,7 +322,7 @@ impl Vault {
         self.links_by_key
             .get(key)
             .into_iter()
-            .flat_map(|refs| refs.sources.keys().copied())
+            .flat_map(KeyRefs::sources)
     }
 
     /// How many links in the vault are filed under `key`: a cheap popularity measure.
@@ -479,9 +473,14 @@ impl Vault {
             }
         }
         for key in link_keys {
-            let refs = self.links_by_key.entry(key).or_default();
-            *refs.sources.entry(id).or_default() += 1;
-            refs.total += 1;
+            match self.links_by_key.get_mut(key.as_str()) {
+                Some(refs) => refs.add(id),
+                None => {
+                    let mut refs = KeyRefs::default();
+                    refs.add(id);
+                    self.links_by_key.insert(syntax::Name::new(&key), refs);
+                }
+            }
         }
         for (folded, name) in tags {
             let entry = self.tags.entry(folded).or_insert_with(|| TagEntry {
@@ -505,16 +504,9 @@ impl Vault {
             remove_from(&mut self.by_alias, &alias, id);
         }
         for key in link_keys {
-            if let Some(refs) = self.links_by_key.get_mut(&key) {
-                refs.total = refs.total.saturating_sub(1);
-                if let Some(n) = refs.sources.get_mut(&id) {
-                    *n -= 1;
-                    if *n == 0 {
-                        refs.sources.remove(&id);
-                    }
-                }
-                if refs.sources.is_empty() {
-                    self.links_by_key.remove(&key);
+            if let Some(refs) = self.links_by_key.get_mut(key.as_str()) {
+                if refs.remove(id) {
+                    self.links_by_key.remove(key.as_str());
                 }
             }
         }

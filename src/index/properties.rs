@@ -5,6 +5,7 @@
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::Note;
+use crate::syntax::Name;
 
 /// A property type as Obsidian names it in `types.json`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -52,9 +53,9 @@ impl PropertyType {
 }
 
 /// One value of one key: its spelling and how many notes give it.
-#[derive(Debug, Default)]
-pub struct ValueStats {
-    pub text: String,
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ValueStats<'a> {
+    pub text: &'a str,
     pub notes: u32,
 }
 
@@ -65,19 +66,24 @@ pub struct KeyStats {
     pub name: String,
     /// Notes whose frontmatter has the key.
     pub notes: u32,
-    /// By exact value text.
-    values: HashMap<String, ValueStats>,
+    /// Notes per exact value text. The text is the key only (it was also copied into the
+    /// value), and a `Name`, inline when short: a key such as `aliases` or `created` has a
+    /// value per note, so this map holds about one entry per note of the vault.
+    values: HashMap<Name, u32>,
 }
 
 impl KeyStats {
-    pub fn values(&self) -> impl Iterator<Item = &ValueStats> {
-        self.values.values()
+    pub fn values(&self) -> impl Iterator<Item = ValueStats<'_>> {
+        self.values.iter().map(|(text, &notes)| ValueStats {
+            text: text.as_str(),
+            notes,
+        })
     }
 
     /// The `n` values most notes give, most first (ties alphabetical).
-    pub fn most_common(&self, n: usize) -> Vec<&ValueStats> {
-        let mut all: Vec<&ValueStats> = self.values.values().collect();
-        all.sort_by(|a, b| b.notes.cmp(&a.notes).then_with(|| a.text.cmp(&b.text)));
+    pub fn most_common(&self, n: usize) -> Vec<ValueStats<'_>> {
+        let mut all: Vec<ValueStats> = self.values().collect();
+        all.sort_by(|a, b| b.notes.cmp(&a.notes).then_with(|| a.text.cmp(b.text)));
         all.truncate(n);
         all
     }
@@ -148,14 +154,12 @@ impl Properties {
             });
             stats.notes += 1;
             for value in values {
-                let entry = stats
-                    .values
-                    .entry(value.to_string())
-                    .or_insert_with(|| ValueStats {
-                        text: value.to_string(),
-                        notes: 0,
-                    });
-                entry.notes += 1;
+                match stats.values.get_mut(value) {
+                    Some(notes) => *notes += 1,
+                    None => {
+                        stats.values.insert(Name::new(value), 1);
+                    }
+                }
             }
         }
     }
@@ -167,9 +171,9 @@ impl Properties {
                 continue;
             };
             for value in values {
-                if let Some(entry) = stats.values.get_mut(value) {
-                    entry.notes = entry.notes.saturating_sub(1);
-                    if entry.notes == 0 {
+                if let Some(notes) = stats.values.get_mut(value) {
+                    *notes = notes.saturating_sub(1);
+                    if *notes == 0 {
                         stats.values.remove(value);
                     }
                 }

@@ -195,15 +195,15 @@ pub(super) fn complete(
             let mut scored: Vec<(u32, u32, &str)> = stats
                 .values()
                 .filter_map(|value| {
-                    let others = value.notes - u32::from(mine.contains(&value.text.as_str()));
+                    let others = value.notes - u32::from(mine.contains(&value.text));
                     if others == 0 {
                         return None;
                     }
                     let score = pattern.score(
-                        nucleo_matcher::Utf32Str::new(&value.text, &mut buf),
+                        nucleo_matcher::Utf32Str::new(value.text, &mut buf),
                         &mut matcher,
                     )?;
-                    Some((score, others, value.text.as_str()))
+                    Some((score, others, value.text))
                 })
                 .collect();
             // A key can have a value per note (ids, dates): keep the best before building items,
