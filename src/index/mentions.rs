@@ -389,8 +389,8 @@ impl super::Vault {
             .by_name
             .iter()
             .filter(|(_, ids)| ids.iter().any(|&id| self.note(id).is_some()))
-            .map(|(key, _)| key.clone())
-            .chain(self.by_alias.keys().cloned());
+            .map(|(key, _)| key.to_string())
+            .chain(self.by_alias.keys().map(|key| key.to_string()));
         let automaton = Arc::new(Automaton::new(names, &self.mentions.rules));
         self.mentions.automaton = Some((self.names_generation, automaton.clone()));
         automaton

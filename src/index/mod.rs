@@ -143,8 +143,9 @@ pub struct Vault {
     files: Vec<Option<File>>,
     free: Vec<u32>,
     by_path: HashMap<PathBuf, FileId>,
-    by_name: HashMap<String, Vec<FileId>>,
-    by_alias: HashMap<String, Vec<FileId>>,
+    /// Keys as [`syntax::Name`]s, inline when short (most are): no allocation per key.
+    by_name: HashMap<syntax::Name, Vec<FileId>>,
+    by_alias: HashMap<syntax::Name, Vec<FileId>>,
     links_by_key: HashMap<syntax::Name, KeyRefs>,
     tags: HashMap<String, TagEntry>,
     /// Bumped whenever a name, alias or file appears or disappears, so that callers can cache
@@ -159,7 +160,7 @@ pub struct Vault {
     pub dialect: Dialect,
     /// Every name key in order, for the prefix of a Dendron wildcard (`a.b.*`): a range, where
     /// `by_name` would need a scan.
-    sorted_names: std::collections::BTreeSet<String>,
+    sorted_names: std::collections::BTreeSet<syntax::Name>,
     /// Bibliographies, citations and literature notes (`crate::sources`).
     pub sources: citations::Sources,
     /// Unlinked mentions (`mentions.rs`).
@@ -284,10 +285,14 @@ impl Vault {
 
     /// Files whose name key is `key`.
     fn add_name(&mut self, key: String, id: FileId) {
-        if !self.by_name.contains_key(&key) {
-            self.sorted_names.insert(key.clone());
+        match self.by_name.get_mut(key.as_str()) {
+            Some(ids) => ids.push(id),
+            None => {
+                let key = syntax::Name::new(&key);
+                self.sorted_names.insert(key.clone());
+                self.by_name.insert(key, vec![id]);
+            }
         }
-        self.by_name.entry(key).or_default().push(id);
     }
 
     fn remove_name(&mut self, key: &str, id: FileId) {
@@ -304,7 +309,7 @@ impl Vault {
                 std::ops::Bound::Included(prefix),
                 std::ops::Bound::Unbounded,
             ))
-            .map(String::as_str)
+            .map(syntax::Name::as_str)
             .take_while(move |k| k.starts_with(prefix))
     }
 
@@ -467,9 +472,12 @@ impl Vault {
         self.properties.index_note(note);
         let (aliases, link_keys, tags) = entries(note);
         for alias in aliases {
-            let ids = self.by_alias.entry(alias).or_default();
-            if !ids.contains(&id) {
-                ids.push(id);
+            match self.by_alias.get_mut(alias.as_str()) {
+                Some(ids) if !ids.contains(&id) => ids.push(id),
+                Some(_) => {}
+                None => {
+                    self.by_alias.insert(syntax::Name::new(&alias), vec![id]);
+                }
             }
         }
         for key in link_keys {
@@ -557,7 +565,7 @@ fn shape(syntax: &NoteSyntax) -> (Vec<(u8, syntax::Name)>, Vec<syntax::Name>) {
     )
 }
 
-fn remove_from(map: &mut HashMap<String, Vec<FileId>>, key: &str, id: FileId) {
+fn remove_from(map: &mut HashMap<syntax::Name, Vec<FileId>>, key: &str, id: FileId) {
     if let Some(ids) = map.get_mut(key) {
         ids.retain(|&x| x != id);
         if ids.is_empty() {
