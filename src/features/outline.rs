@@ -212,12 +212,13 @@ fn subsequence(atom: &[u8], name: &str) -> bool {
     q.peek().is_none()
 }
 
-/// Which symbol of a note an entry is.
+/// Which symbol of a note an entry is. Indexes are `u32` (a note holds far fewer items), so that
+/// an entry is 20 bytes, not 32: a 50,000-note vault has some 275,000 of them.
 #[derive(Clone, Copy)]
 enum Hit {
     Note,
-    Alias(usize),
-    Heading(usize),
+    Alias(u32),
+    Heading(u32),
 }
 
 struct SymbolEntry {
@@ -239,8 +240,22 @@ pub struct SymbolIndex {
 
 impl SymbolIndex {
     pub fn build(vault: &Vault) -> SymbolIndex {
-        let mut names = String::new();
-        let mut entries = Vec::new();
+        // Sized before filling: grown by doubling, the two buffers held up to twice what they
+        // needed, and three times while a doubling copied (26 MB of peak RSS at 50k notes).
+        let (mut count, mut bytes) = (0, 0);
+        for (_, file, note) in vault.notes() {
+            count += 1 + note.syntax.aliases().count() + note.syntax.headings.len();
+            bytes += file.display_name().len()
+                + note.syntax.aliases().map(str::len).sum::<usize>()
+                + note
+                    .syntax
+                    .headings
+                    .iter()
+                    .map(|h| h.text.len())
+                    .sum::<usize>();
+        }
+        let mut names = String::with_capacity(bytes);
+        let mut entries = Vec::with_capacity(count);
         let mut push = |name: &str, file: FileId, hit: Hit| {
             let start = names.len() as u32;
             names.push_str(&keys::fold(name));
@@ -254,10 +269,10 @@ impl SymbolIndex {
         for (id, file, note) in vault.notes() {
             push(file.display_name(), id, Hit::Note);
             for (i, alias) in note.syntax.aliases().enumerate() {
-                push(alias, id, Hit::Alias(i));
+                push(alias, id, Hit::Alias(i as u32));
             }
             for (i, h) in note.syntax.headings.iter().enumerate() {
-                push(&h.text, id, Hit::Heading(i));
+                push(&h.text, id, Hit::Heading(i as u32));
             }
         }
         SymbolIndex {
@@ -350,7 +365,7 @@ impl SymbolIndex {
                 file.rel.clone(),
             ),
             Hit::Alias(i) => {
-                let (alias, span) = note.syntax.frontmatter.as_ref()?.aliases.get(i)?;
+                let (alias, span) = note.syntax.frontmatter.as_ref()?.aliases.get(i as usize)?;
                 (
                     alias.to_string(),
                     SymbolKind::Alias,
@@ -359,7 +374,7 @@ impl SymbolIndex {
                 )
             }
             Hit::Heading(i) => {
-                let h = note.syntax.headings.get(i)?;
+                let h = note.syntax.headings.get(i as usize)?;
                 (
                     h.text.to_string(),
                     SymbolKind::Heading,
@@ -494,5 +509,23 @@ aliases: [Roadmap]
             "plan proj",
             expect![[r####"Note Project Plan in Some("Project Plan.md")"####]],
         );
+    }
+
+    /// The index is sized before it is filled: its buffers hold exactly its entries and names
+    /// (none of a doubling's spare room), and an entry is 20 bytes.
+    #[test]
+    fn the_symbol_index_holds_its_entries_and_names_without_spare_room() {
+        let f = Fixture::parse(
+            "//- /Project Plan.md\n---\naliases: [Roadmap, Plan 2]\n---\n# Milestones\n## Risks\n//- /Other.md\n## Plan B\n",
+        );
+        let index = SymbolIndex::build(&f.vault);
+        assert_eq!(size_of::<SymbolEntry>(), 20);
+        assert_eq!(index.entries.len(), 7);
+        assert_eq!(index.entries.capacity(), 7);
+        assert_eq!(
+            index.names,
+            "project planroadmapplan 2milestonesrisksotherplan b"
+        );
+        assert_eq!(index.names.capacity(), index.names.len());
     }
 }
