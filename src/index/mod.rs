@@ -18,6 +18,7 @@ mod conformance;
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::path::{Path, PathBuf};
 
+use backlinks::KeyRefs;
 pub use layout::{Layout, Place};
 pub use note::{Note, Stamp};
 pub use resolve::{Anchor, Broken, Missing, Resolved};
@@ -94,13 +95,6 @@ pub fn is_note_path(path: &Path) -> bool {
         .is_some_and(|ext| ext.eq_ignore_ascii_case("md"))
 }
 
-/// Which notes hold links filed under one key, and how many in all.
-#[derive(Debug, Default)]
-struct KeyRefs {
-    sources: HashMap<FileId, u32>,
-    total: u32,
-}
-
 #[derive(Debug, Default)]
 pub struct TagEntry {
     /// The spelling first seen, for display.
@@ -150,9 +144,10 @@ pub struct Vault {
     files: Vec<Option<File>>,
     free: Vec<u32>,
     by_path: HashMap<PathBuf, FileId>,
-    by_name: HashMap<String, Vec<FileId>>,
-    by_alias: HashMap<String, Vec<FileId>>,
-    links_by_key: HashMap<String, KeyRefs>,
+    /// Keys as [`syntax::Name`]s, inline when short (most are): no allocation per key.
+    by_name: HashMap<syntax::Name, Vec<FileId>>,
+    by_alias: HashMap<syntax::Name, Vec<FileId>>,
+    links_by_key: HashMap<syntax::Name, KeyRefs>,
     tags: HashMap<String, TagEntry>,
     /// Bumped whenever a name, alias or file appears or disappears, so that callers can cache
     /// whole-vault lists (completion candidates) and rebuild them only then.
@@ -166,7 +161,7 @@ pub struct Vault {
     pub dialect: Dialect,
     /// Every name key in order, for the prefix of a Dendron wildcard (`a.b.*`): a range, where
     /// `by_name` would need a scan.
-    sorted_names: std::collections::BTreeSet<String>,
+    sorted_names: std::collections::BTreeSet<syntax::Name>,
     /// Bibliographies, citations and literature notes (`crate::sources`).
     pub sources: citations::Sources,
     /// Unlinked mentions (`mentions.rs`).
@@ -293,10 +288,14 @@ impl Vault {
 
     /// Files whose name key is `key`.
     fn add_name(&mut self, key: String, id: FileId) {
-        if !self.by_name.contains_key(&key) {
-            self.sorted_names.insert(key.clone());
+        match self.by_name.get_mut(key.as_str()) {
+            Some(ids) => ids.push(id),
+            None => {
+                let key = syntax::Name::new(&key);
+                self.sorted_names.insert(key.clone());
+                self.by_name.insert(key, vec![id]);
+            }
         }
-        self.by_name.entry(key).or_default().push(id);
     }
 
     fn remove_name(&mut self, key: &str, id: FileId) {
@@ -313,7 +312,7 @@ impl Vault {
                 std::ops::Bound::Included(prefix),
                 std::ops::Bound::Unbounded,
             ))
-            .map(String::as_str)
+            .map(syntax::Name::as_str)
             .take_while(move |k| k.starts_with(prefix))
     }
 
@@ -341,7 +340,7 @@ impl Vault {
         self.links_by_key
             .get(key)
             .into_iter()
-            .flat_map(|refs| refs.sources.keys().copied())
+            .flat_map(KeyRefs::sources)
     }
 
     /// How many links in the vault are filed under `key`: a cheap popularity measure.
@@ -489,15 +488,23 @@ impl Vault {
         self.properties.index_note(note);
         let (aliases, link_keys, tags) = entries(note);
         for alias in aliases {
-            let ids = self.by_alias.entry(alias).or_default();
-            if !ids.contains(&id) {
-                ids.push(id);
+            match self.by_alias.get_mut(alias.as_str()) {
+                Some(ids) if !ids.contains(&id) => ids.push(id),
+                Some(_) => {}
+                None => {
+                    self.by_alias.insert(syntax::Name::new(&alias), vec![id]);
+                }
             }
         }
         for key in link_keys {
-            let refs = self.links_by_key.entry(key).or_default();
-            *refs.sources.entry(id).or_default() += 1;
-            refs.total += 1;
+            match self.links_by_key.get_mut(key.as_str()) {
+                Some(refs) => refs.add(id),
+                None => {
+                    let mut refs = KeyRefs::default();
+                    refs.add(id);
+                    self.links_by_key.insert(syntax::Name::new(&key), refs);
+                }
+            }
         }
         for (folded, name) in tags {
             let entry = self.tags.entry(folded).or_insert_with(|| TagEntry {
@@ -521,16 +528,9 @@ impl Vault {
             remove_from(&mut self.by_alias, &alias, id);
         }
         for key in link_keys {
-            if let Some(refs) = self.links_by_key.get_mut(&key) {
-                refs.total = refs.total.saturating_sub(1);
-                if let Some(n) = refs.sources.get_mut(&id) {
-                    *n -= 1;
-                    if *n == 0 {
-                        refs.sources.remove(&id);
-                    }
-                }
-                if refs.sources.is_empty() {
-                    self.links_by_key.remove(&key);
+            if let Some(refs) = self.links_by_key.get_mut(key.as_str()) {
+                if refs.remove(id) {
+                    self.links_by_key.remove(key.as_str());
                 }
             }
         }
@@ -564,13 +564,13 @@ fn entries(note: &Note) -> (Vec<String>, Vec<String>, Vec<(String, String)>) {
         .syntax
         .tags
         .iter()
-        .map(|t| (keys::fold(&t.name), t.name.clone()))
+        .map(|t| (keys::fold(&t.name), t.name.to_string()))
         .collect();
     (aliases, link_keys, tags)
 }
 
 /// What other notes can link into: heading texts and block ids.
-fn shape(syntax: &NoteSyntax) -> (Vec<(u8, String)>, Vec<String>) {
+fn shape(syntax: &NoteSyntax) -> (Vec<(u8, syntax::Name)>, Vec<syntax::Name>) {
     (
         syntax
             .headings
@@ -581,7 +581,7 @@ fn shape(syntax: &NoteSyntax) -> (Vec<(u8, String)>, Vec<String>) {
     )
 }
 
-fn remove_from(map: &mut HashMap<String, Vec<FileId>>, key: &str, id: FileId) {
+fn remove_from(map: &mut HashMap<syntax::Name, Vec<FileId>>, key: &str, id: FileId) {
     if let Some(ids) = map.get_mut(key) {
         ids.retain(|&x| x != id);
         if ids.is_empty() {
