@@ -82,6 +82,20 @@ fn next_diagnostics(client: &mut Client, path: &std::path::Path) -> Vec<(String,
     summary(&client.diagnostics(path, |_| true))
 }
 
+/// Wait until `path`'s diagnostics are published as `expected` (the client's wait fails the
+/// test if they never are). Each change is seen twice — the client's event and the server's
+/// own watcher — and each publishes what the disk held when it was handled, so a publish of the
+/// step before may still be on its way when a step starts; the last publish is the disk's
+/// latest state.
+fn diagnostics_become(
+    client: &mut Client,
+    path: &std::path::Path,
+    expected: Vec<(String, u64, String)>,
+) {
+    let got = client.diagnostics(path, |d| summary(d) == expected);
+    assert_eq!(summary(&got), expected);
+}
+
 fn action_titles(client: &mut Client, path: &std::path::Path) -> Vec<String> {
     let actions = client.request(
         "textDocument/codeAction",
@@ -110,13 +124,10 @@ fn settings_files_changed_on_disk_take_effect_without_a_restart() {
     // Property types: the open note's diagnostics are published again, by the new types.
     vault.write(".obsidian/types.json", r#"{"types": {"rating": "number"}}"#);
     changed(&mut client, &vault, ".obsidian/types.json", 2);
-    assert_eq!(
-        next_diagnostics(&mut client, &a),
-        vec![not_a_number(), unresolved(2)]
-    );
+    diagnostics_become(&mut client, &a, vec![not_a_number(), unresolved(2)]);
     std::fs::remove_file(vault.path(".obsidian/types.json")).unwrap();
     changed(&mut client, &vault, ".obsidian/types.json", 3);
-    assert_eq!(next_diagnostics(&mut client, &a), vec![unresolved(2)]);
+    diagnostics_become(&mut client, &a, vec![unresolved(2)]);
 
     // `.notegraph.toml`, created: its severities apply.
     vault.write(
@@ -124,7 +135,7 @@ fn settings_files_changed_on_disk_take_effect_without_a_restart() {
         "[diagnostics]\nunresolved-note = \"error\"\n",
     );
     changed(&mut client, &vault, ".notegraph.toml", 1);
-    assert_eq!(next_diagnostics(&mut client, &a), vec![unresolved(1)]);
+    diagnostics_become(&mut client, &a, vec![unresolved(1)]);
 
     // Daily notes: the command follows the new folder and format.
     vault.write(
