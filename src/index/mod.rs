@@ -3,6 +3,7 @@
 //! note's entries and the keys it adds or removes.
 
 mod backlinks;
+mod bulk;
 pub mod citations;
 pub mod keys;
 pub mod mentions;
@@ -497,31 +498,14 @@ impl Vault {
     }
 
     fn index_content(&mut self, id: FileId) {
-        if let Some(file) = self.files[id.0 as usize].as_ref() {
-            self.sources.index_file(id, file);
-        }
-        let Some(note) = self.files[id.0 as usize].as_ref().and_then(File::note) else {
-            return;
-        };
-        self.properties.index_note(note);
-        let (aliases, link_keys, tags) = entries(note);
-        for alias in aliases {
-            let ids = self.by_alias.entry(alias).or_default();
-            if !ids.contains(&id) {
-                ids.push(id);
+        let entries = self.note(id).map(bulk::Entries::of);
+        match entries {
+            Some(entries) => self.index_entries(id, entries),
+            None => {
+                if let Some(file) = self.files[id.0 as usize].as_ref() {
+                    self.sources.index_file(id, file);
+                }
             }
-        }
-        for key in link_keys {
-            let refs = self.links_by_key.entry(key).or_default();
-            *refs.sources.entry(id).or_default() += 1;
-            refs.total += 1;
-        }
-        for (folded, name) in tags {
-            let entry = self.tags.entry(folded).or_insert_with(|| TagEntry {
-                name,
-                notes: HashMap::default(),
-            });
-            *entry.notes.entry(id).or_default() += 1;
         }
     }
 
@@ -533,7 +517,11 @@ impl Vault {
             return;
         };
         self.properties.unindex_note(note);
-        let (aliases, link_keys, tags) = entries(note);
+        let bulk::Entries {
+            aliases,
+            link_keys,
+            tags,
+        } = bulk::Entries::of(note);
         for alias in aliases {
             remove_from(&mut self.by_alias, &alias, id);
         }
@@ -565,25 +553,6 @@ impl Vault {
             }
         }
     }
-}
-
-/// What a note files in the vault's maps: folded aliases, link keys, and (folded, written) tags.
-fn entries(note: &Note) -> (Vec<String>, Vec<String>, Vec<(String, String)>) {
-    let aliases = note.syntax.aliases().map(keys::fold).collect();
-    let link_keys = note
-        .syntax
-        .links
-        .iter()
-        .filter(|l| !l.is_same_note())
-        .map(|l| keys::link_key(&l.target))
-        .collect();
-    let tags = note
-        .syntax
-        .tags
-        .iter()
-        .map(|t| (keys::fold(&t.name), t.name.clone()))
-        .collect();
-    (aliases, link_keys, tags)
 }
 
 /// What other notes can link into: heading texts and block ids.

@@ -90,6 +90,10 @@ pub fn load_cached(
         }
         same
     });
+    let bibliographies = cached
+        .as_mut()
+        .map(|c| std::mem::take(&mut c.bibliographies))
+        .unwrap_or_default();
     let mut usage = CacheUse {
         found: cached.is_some(),
         ..CacheUse::default()
@@ -164,6 +168,7 @@ pub fn load_cached(
         notes,
         attachments,
         skipped,
+        bibliographies,
     };
     (loaded, usage)
 }

@@ -204,16 +204,19 @@ impl Server {
             let report = |done, total| {
                 let _ = tx.send((done, total));
             };
-            let (loaded, usage) =
+            let (mut loaded, usage) =
                 loader::load_cached(&load_roots, &exclude, &report, cache.as_ref());
-            state.cache_dirty.store(usage.is_stale(), Ordering::SeqCst);
+            let cached_bibliographies = std::mem::take(&mut loaded.bibliographies);
             let filed = Instant::now();
             let (mut vault, skipped) = loaded.into_vault(vault_roots);
             tracing::debug!(
                 "notes filed in the index in {} ms",
                 filed.elapsed().as_millis()
             );
-            cite::load_bibliographies(&state, &mut vault);
+            let bibliographies_behind =
+                cite::load_bibliographies(&state, &mut vault, cached_bibliographies);
+            let behind = usage.is_stale() || bibliographies_behind > 0;
+            state.cache_dirty.store(behind, Ordering::SeqCst);
             (vault, skipped)
         });
         while let Some((done, total)) = rx.recv().await {

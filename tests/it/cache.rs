@@ -223,6 +223,74 @@ fn files_changed_added_and_deleted_while_no_server_ran_are_seen() {
     assert_eq!(fresh.shutdown(), 0);
 }
 
+const BIB: &str =
+    "@book{wang2021,\n  author = {Wang, Dan},\n  title = {First Title},\n  year = {2021},\n}\n";
+
+fn hover_on_citation(client: &mut Client, vault: &TempVault) -> String {
+    let note = vault.path("cites.md");
+    client.request("textDocument/hover", at(&note, 1, 14))["contents"]["value"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+#[test]
+fn bibliographies_come_from_the_on_disk_index_while_unchanged_and_are_read_again_when_changed() {
+    let vault = TempVault::new(
+        "cache-bib",
+        &[
+            ("cites.md", "# Cites\nAs argued [@wang2021].\n"),
+            ("refs.bib", BIB),
+        ],
+    );
+    age(&vault, 2);
+    let home = cache_home("bib");
+    let mut first = start(&vault, &home, Value::Null);
+    first.wait_log("notes written");
+    assert!(hover_on_citation(&mut first, &vault).contains("First Title"));
+    assert_eq!(first.shutdown(), 0);
+
+    let mut second = start(&vault, &home, Value::Null);
+    let log = second.wait_log("bibliographies unchanged");
+    assert!(
+        log.contains("on-disk index: 1 bibliographies unchanged, 0 read"),
+        "{log}"
+    );
+    assert!(hover_on_citation(&mut second, &vault).contains("First Title"));
+    assert!(
+        !log.contains("notes written"),
+        "nothing changed, nothing to write: {log}"
+    );
+    assert_eq!(second.shutdown(), 0);
+
+    // Changed while no server runs: read again, and the index written again with the new parse.
+    vault.write(
+        "refs.bib",
+        &BIB.replace("First Title", "A Second, Longer Title"),
+    );
+    age(&vault, 1);
+    let mut third = start(&vault, &home, Value::Null);
+    let log = third.wait_log("bibliographies unchanged");
+    assert!(
+        log.contains("on-disk index: 0 bibliographies unchanged, 1 read"),
+        "{log}"
+    );
+    let hover = hover_on_citation(&mut third, &vault);
+    assert!(hover.contains("A Second, Longer Title"), "{hover}");
+    third.wait_log("notes written");
+    assert_eq!(third.shutdown(), 0);
+
+    let mut fourth = start(&vault, &home, Value::Null);
+    let log = fourth.wait_log("bibliographies unchanged");
+    assert!(
+        log.contains("on-disk index: 1 bibliographies unchanged, 0 read"),
+        "{log}"
+    );
+    let hover = hover_on_citation(&mut fourth, &vault);
+    assert!(hover.contains("A Second, Longer Title"), "{hover}");
+    assert_eq!(fourth.shutdown(), 0);
+}
+
 /// Ways a cache file goes bad: cut short, a flipped bit in a note, another format version,
 /// not ours at all, empty.
 fn damaged(good: &[u8]) -> Vec<(&'static str, Vec<u8>, &'static str)> {
