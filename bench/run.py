@@ -1,12 +1,15 @@
 #!/usr/bin/env python3
 """Run the end-to-end benchmark over several vault sizes and print README's table.
 
-Usage: bench/run.py [SIZES...] [--rounds N] [--smoke] [--dense]
+Usage: bench/run.py [SIZES...] [--rounds N] [--smoke] [--dense] [--out FILE]
   SIZES default to 1000 10000 50000 100000. Vaults are generated once under
   $NOTEGRAPH_BENCH_DIR (default /tmp/notegraph-bench). Results go to bench/results.json
   (bench/results-dense.json with --dense).
   --smoke: one 1,000-note vault and 20 rounds: answers are checked, times are not judged.
   --dense: vaults from `gen_vault.py --dense` (13 links per note in every form, ~1.5 KB).
+  --out FILE: write the results there instead (a run under load, or of restarts only, need not
+  replace the idle figures README's first table is made of).
+  NOTEGRAPH_BIN names another build to measure (see lsp_bench.py).
 Build first: cargo build --release
 """
 import json
@@ -23,6 +26,11 @@ def main():
     if "--rounds" in args:
         i = args.index("--rounds")
         rounds = int(args[i + 1])
+        del args[i:i + 2]
+    out_file = None
+    if "--out" in args:
+        i = args.index("--out")
+        out_file = args[i + 1]
         del args[i:i + 2]
     smoke = "--smoke" in args
     dense = "--dense" in args
@@ -42,7 +50,7 @@ def main():
                        check=True)
         results.append(json.load(open(out)))
     if not smoke:
-        with open(os.path.join(HERE, "results-dense.json" if dense else "results.json"), "w") as f:
+        with open(out_file or os.path.join(HERE, "results-dense.json" if dense else "results.json"), "w") as f:
             json.dump(results, f, indent=1)
     print_table(results)
 

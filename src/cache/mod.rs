@@ -373,25 +373,19 @@ impl Cache {
                     .collect::<Result<_, _>>()?
             };
             for (bytes, count) in encoded {
-                out.write_all(&(bytes.len() as u64).to_le_bytes())?;
-                out.write_all(&xxhash_rust::xxh3::xxh3_64(&bytes).to_le_bytes())?;
-                out.write_all(&bytes)?;
-                segments.push((at + 16, bytes.len() as u64));
-                at += 16 + bytes.len() as u64;
+                segments.push(write_segment(&mut out, &mut at, &bytes)?);
                 notes += count;
             }
         }
         let bytes = bibliographies::encode(&vault())?;
-        out.write_all(&(bytes.len() as u64).to_le_bytes())?;
-        out.write_all(&xxhash_rust::xxh3::xxh3_64(&bytes).to_le_bytes())?;
-        out.write_all(&bytes)?;
+        let bibliographies = write_segment(&mut out, &mut at, &bytes)?;
         let trailer = Trailer {
             build,
             roots: self.root_names(),
             dendron,
             notes: notes as u64,
             segments,
-            bibliographies: (at + 16, bytes.len() as u64),
+            bibliographies,
         };
         let bytes = postcard::to_allocvec(&trailer).map_err(std::io::Error::other)?;
         out.write_all(&bytes)?;
@@ -401,6 +395,17 @@ impl Cache {
         out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
         Ok(notes)
     }
+}
+
+/// Write a segment at offset `at` (moved past it): its length, checksum and `bytes`. Returns
+/// the (offset, length) of its payload, as the trailer lists it.
+fn write_segment(out: &mut impl Write, at: &mut u64, bytes: &[u8]) -> std::io::Result<(u64, u64)> {
+    out.write_all(&(bytes.len() as u64).to_le_bytes())?;
+    out.write_all(&xxhash_rust::xxh3::xxh3_64(bytes).to_le_bytes())?;
+    out.write_all(bytes)?;
+    let payload = (*at + 16, bytes.len() as u64);
+    *at += 16 + bytes.len() as u64;
+    Ok(payload)
 }
 
 /// `len` bytes at `at`, refusing ranges past the file's end before allocating for them.
