@@ -563,4 +563,63 @@ mod tests {
         assert_eq!(links_of(&bare), binary);
         assert_eq!(links_of(b""), Ok(vec![]));
     }
+
+    #[test]
+    fn a_cached_bibliography_stands_only_for_its_file_unchanged_and_under_its_origin() {
+        use crate::sources::{Entry, Format};
+        let dir = test_support::Scratch::new("bib-cache");
+        let path = dir.write("refs.bib", "@book{k, title = {From the file}}\n");
+        let hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+        let file = std::fs::File::options().append(true).open(&path).unwrap();
+        file.set_modified(hour_ago).unwrap();
+        let (_, stamp) = read_bibliography(&path, Origin::Discovered, "refs.bib".into()).unwrap();
+        let stamp = stamp.expect("a stamp");
+        assert!(!stamp.racy);
+        let cached = |origin, stamp| CachedBibliography {
+            stamp,
+            origin,
+            format: Format::BibTex,
+            entries: vec![Entry {
+                key: "k".into(),
+                title: Some("From the cache".into()),
+                ..Entry::default()
+            }],
+            problems: Vec::new(),
+        };
+        let title = |origin, cache| {
+            let (bib, _, reused) =
+                read_bibliography_over(&path, origin, "refs.bib".into(), Some(cache)).unwrap();
+            (bib.entries[0].title.clone().unwrap(), reused)
+        };
+        let from_cache = ("From the cache".to_string(), true);
+        let from_file = ("From the file".to_string(), false);
+        assert_eq!(
+            title(Origin::Discovered, cached(Origin::Discovered, stamp)),
+            from_cache
+        );
+        // Wanted under another origin (read by other rules): read again.
+        assert_eq!(
+            title(Origin::Discovered, cached(Origin::Configured, stamp)),
+            from_file
+        );
+        // Other bytes (another size, another hash): read again.
+        let other_bytes = Stamp {
+            size: 1,
+            hash: stamp.hash ^ 1,
+            ..stamp
+        };
+        assert_eq!(
+            title(Origin::Discovered, cached(Origin::Discovered, other_bytes)),
+            from_file
+        );
+        // Another time, the same bytes (touched only): the cached parse, under the new stamp.
+        let touched = Stamp {
+            mtime_ns: 0,
+            ..stamp
+        };
+        assert_eq!(
+            title(Origin::Discovered, cached(Origin::Discovered, touched)),
+            ("From the cache".to_string(), false)
+        );
+    }
 }
