@@ -107,6 +107,14 @@ def pct(values, p):
     return values[min(len(values) - 1, int(len(values) * p))]
 
 
+def cpu_ms(pid):
+    """CPU time the process has used so far (user + system, all threads): the work a start
+    costs, which a loaded machine does not inflate the way it inflates wall time."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
+
+
 def rss_kb(pid):
     with open(f"/proc/{pid}/status") as f:
         for line in f:
@@ -238,6 +246,7 @@ def startup(vault, truth, extra_hub_links=0):
     completion = lsp.request("textDocument/completion", {"textDocument": {"uri": uri(probe)},
                                                          "position": {"line": 2, "character": 4}})
     answered = time.perf_counter() - t0
+    answered_cpu = cpu_ms(lsp.proc.pid)
     assert definition and definition["uri"].endswith(urllib.parse.quote(name + ".md")), definition
     assert completion["items"][0]["label"] == "hub", [i["label"] for i in completion["items"][:5]]
     lsp.wait(lambda m: m.get("method") == "$/progress" and m["params"]["value"]["kind"] == "end")
@@ -258,7 +267,8 @@ def startup(vault, truth, extra_hub_links=0):
     used = re.search(r"on-disk index: (\d+) notes unchanged \((\d+) of them touched\), (\d+) read, (\d+) gone", text)
     index_files = [os.path.join(d, f) for d, _, fs in os.walk(os.path.join(cache_home(vault), "notegraph"))
                    for f in fs if f == "index"]
-    return {"indexed_ms": indexed * 1000, "answered_ms": answered * 1000, "peak_rss_mb": peak / 1024,
+    return {"indexed_ms": indexed * 1000, "answered_ms": answered * 1000, "answered_cpu_ms": answered_cpu,
+            "load": os.getloadavg()[0], "peak_rss_mb": peak / 1024,
             "shutdown_ms": shutdown * 1000, "write_ms": int(written.group(2)) if written else None,
             "reused": [int(g) for g in used.groups()] if used else None,
             "index_mb": sum(os.path.getsize(f) for f in index_files) / 1e6}
@@ -429,7 +439,8 @@ def main():
     print(f"peak RSS: {peak / 1024:.0f} MB")
     for label, r in (starts or {}).items():
         print(f"{label:<13} spawn → indexed {r['indexed_ms']:.0f} ms, → first correct definition and "
-              f"completion {r['answered_ms']:.0f} ms, peak RSS {r['peak_rss_mb']:.0f} MB, "
+              f"completion {r['answered_ms']:.0f} ms ({r['answered_cpu_ms']:.0f} ms CPU, load "
+              f"{r['load']:.1f}), peak RSS {r['peak_rss_mb']:.0f} MB, "
               f"index written in {r['write_ms']} ms ({r['index_mb']:.0f} MB), "
               f"cache use (unchanged, touched, read, gone) {r['reused']}")
 
