@@ -269,7 +269,7 @@ def startup(vault, truth, extra_hub_links=0):
     lsp.request("shutdown", None)
     shutdown = time.perf_counter() - t
     lsp.notify("exit", None)
-    lsp.proc.wait(timeout=60)
+    lsp.proc.wait(timeout=600)
     log.close()
     text = open(log_path).read()
     written = re.search(r"on-disk index: (\d+) notes written in (\d+) ms", text)
@@ -423,7 +423,7 @@ def main():
     peak = rss_kb(lsp.proc.pid)
     lsp.request("shutdown", None)
     lsp.notify("exit", None)
-    lsp.proc.wait(timeout=10)
+    lsp.proc.wait(timeout=600)
 
     starts = restarts(vault, truth) if restart else None
     ranked_first = sum(1 for r in ranks if r == 1)
