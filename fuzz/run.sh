@@ -4,7 +4,8 @@
 # Installs cargo-fuzz from crates.io when missing. cargo-fuzz needs nightly flags; on a stable
 # toolchain RUSTC_BOOTSTRAP=1 allows them. The corpus starts from the repository's own notes
 # and grows in fuzz/corpus/parse (not committed); crashes land in fuzz/artifacts/parse and
-# make this script fail. Prints the number of executions run.
+# make this script fail. Prints the number of executions run. parse.dict gives libFuzzer the
+# tokens of links and brackets.
 set -euo pipefail
 cd "$(dirname "$0")"
 seconds="${1:-60}"
@@ -28,7 +29,7 @@ trap 'rm -f "$log"' EXIT
 set +e
 # No sanitizer: notegraph has no unsafe code, so a panic is the failure signal, and building
 # without AddressSanitizer halves the cold build and speeds up every execution.
-cargo fuzz run --sanitizer none --debug-assertions parse "$corpus" -- -max_total_time="$seconds" -max_len=4096 -timeout=10 \
+cargo fuzz run --sanitizer none --debug-assertions parse "$corpus" -- -dict="$PWD/parse.dict" -max_total_time="$seconds" -max_len=4096 -timeout=10 \
   -rss_limit_mb=2048 -print_final_stats=1 ${FUZZ_SEED:+-seed=$FUZZ_SEED} 2>&1 | tee "$log" | grep -aE '^(#[0-9]+.*(pulse|DONE)|Done|==|SUMMARY|stat::number_of_executed_units)|panicked|artifact'
 status=${PIPESTATUS[0]}
 set -e

@@ -7,7 +7,7 @@ use pulldown_cmark::{Event, Parser, Tag};
 pub use super::Hover;
 use super::{citations, link_at};
 use crate::index::{Anchor, Broken, FileId, Missing, Resolved, Vault, keys};
-use crate::syntax::{Heading, Span, cmark_options, floor_boundary};
+use crate::syntax::{Heading, Span, cmark_options, cmark_text, floor_boundary};
 
 /// Previews stop after this many lines or bytes, at a line boundary.
 const PREVIEW_LINES: usize = 40;
@@ -252,7 +252,8 @@ fn html_comments(text: &str, section: Span) -> Vec<Span> {
         return Vec::new();
     }
     let mut comments = Vec::new();
-    for (event, html) in Parser::new_ext(slice, cmark_options()).into_offset_iter() {
+    let seen = cmark_text(slice);
+    for (event, html) in Parser::new_ext(&seen, cmark_options()).into_offset_iter() {
         if !matches!(event, Event::Start(Tag::HtmlBlock) | Event::InlineHtml(_)) {
             continue;
         }

@@ -2,10 +2,11 @@
 //! renaming a heading or a tag. Each returns a [`WorkspaceChange`] — text edits plus file
 //! operations — for the user to apply; nothing here touches the disk.
 //!
-//! Moves are computed by relocating the moved files in the index, resolving every affected
-//! link again, and reverting: a link is rewritten only when its current text would no longer
-//! reach the same note (or would become ambiguous), so edits are minimal and the rules are the
-//! resolver's own, not a copy of them.
+//! Moves are computed by resolving every affected link again in a layout of the vault where the
+//! moved files sit at their new paths (`index::Layout`), which reads the index and leaves it
+//! alone — so a rename needs only the read lock. A link is rewritten only when its current text
+//! would no longer reach the same note (or would become ambiguous), so edits are minimal and the
+//! rules are the resolver's own, not a copy of them.
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::PathBuf;
@@ -183,7 +184,7 @@ fn heading_target(vault: &Vault, note: FileId, index: usize) -> RenameTarget {
 
 /// Rename what is at `offset` to `new_name`.
 pub fn rename(
-    vault: &mut Vault,
+    vault: &Vault,
     file: FileId,
     offset: usize,
     new_name: &str,
@@ -284,11 +285,7 @@ pub(crate) fn new_file_in(
 
 /// Rename note `id` to `new_name` (a name, or a root-relative path to move it as well), with
 /// every link to it.
-pub fn rename_note(
-    vault: &mut Vault,
-    id: FileId,
-    new_name: &str,
-) -> Result<WorkspaceChange, String> {
+pub fn rename_note(vault: &Vault, id: FileId, new_name: &str) -> Result<WorkspaceChange, String> {
     let new_name = new_name.trim();
     let new_name = keys::strip_md(new_name).trim();
     let file = vault.get(id).ok_or("the note is gone")?;
@@ -321,7 +318,7 @@ pub fn rename_note(
 /// With `rename_files`, the change also holds the renames (for a rename the server proposes);
 /// without, only the link edits (for `willRenameFiles`, where the editor moves the files).
 pub fn move_files(
-    vault: &mut Vault,
+    vault: &Vault,
     moves: &[(FileId, PathBuf)],
     rename_files: bool,
 ) -> Result<WorkspaceChange, String> {
@@ -378,6 +375,7 @@ pub fn move_files(
         .collect();
     sources.sort();
     sources.dedup();
+    let now = vault.layout();
     let mut before: Vec<(FileId, usize, FileId, bool, bool)> = Vec::new();
     for &source in &sources {
         let Some(note) = vault.note(source) else {
@@ -388,61 +386,35 @@ pub fn move_files(
                 continue;
             }
             if let Some(reached) = reaches(vault.resolve(source, link)) {
-                let exact = is_exact_path(vault, source, link, reached.file);
+                let exact = is_exact_path(&now, source, link, reached.file);
                 before.push((source, i, reached.file, reached.is_ambiguous(), exact));
             }
         }
     }
 
-    let old_paths: Vec<(FileId, PathBuf)> = moves
-        .iter()
-        .map(|(id, _)| (*id, vault.file(*id).path.clone()))
-        .collect();
-    // Move in two steps so that swaps and chains within one move resolve.
-    let parked: Vec<(FileId, PathBuf)> = moves
-        .iter()
-        .map(|(id, _)| {
-            (
-                *id,
-                PathBuf::from(format!("{}\u{0}moving", vault.file(*id).path.display())),
-            )
-        })
-        .collect();
-    let mut change = WorkspaceChange::default();
-    let relocated = parked.iter().all(|(id, p)| vault.relocate(*id, p))
-        && moves.iter().all(|(id, to)| vault.relocate(*id, to));
-    if relocated {
-        for (source, i, target, was_ambiguous, was_exact) in before {
-            let link = &vault.note(source).expect("source note").syntax.links[i];
-            let after = reaches(vault.resolve(source, link));
-            // A markdown link written as a real relative path must stay one, not lean on the
-            // by-name fallback that only Obsidian-style tools apply.
-            let keeps = after
-                .as_ref()
-                .is_some_and(|r| r.file == target && (was_ambiguous || !r.is_ambiguous()))
-                && (!was_exact || is_exact_path(vault, source, link, target));
-            if keeps {
-                continue;
-            }
-            let text = rewritten_target(vault, source, link, target);
-            change.push(source, link.target_span, text);
-        }
-    }
-    // Back to the paths on disk: the index follows the disk, not the proposal.
-    for (id, p) in &parked {
-        vault.relocate(*id, p);
-    }
-    for (id, from) in &old_paths {
-        vault.relocate(*id, from);
-    }
-    if !relocated {
+    let Some(after) = vault.layout().with_moves(moves) else {
         return Err("the files cannot be moved there".to_string());
+    };
+    let mut change = WorkspaceChange::default();
+    for (source, i, target, was_ambiguous, was_exact) in before {
+        let link = &vault.note(source).expect("source note").syntax.links[i];
+        let reached = reaches(after.resolve(source, link));
+        // A markdown link written as a real relative path must stay one, not lean on the
+        // by-name fallback that only Obsidian-style tools apply.
+        let keeps = reached
+            .as_ref()
+            .is_some_and(|r| r.file == target && (was_ambiguous || !r.is_ambiguous()))
+            && (!was_exact || is_exact_path(&after, source, link, target));
+        if keeps {
+            continue;
+        }
+        let text = rewritten_target(&after, source, link, target);
+        change.push(source, link.target_span, text);
     }
     if rename_files {
-        let mut renames: Vec<(PathBuf, PathBuf)> = old_paths
-            .into_iter()
-            .zip(moves)
-            .map(|((_, from), (_, to))| (from, to.clone()))
+        let mut renames: Vec<(PathBuf, PathBuf)> = moves
+            .iter()
+            .map(|(id, to)| (vault.file(*id).path.clone(), to.clone()))
             .collect();
         renames.sort();
         change.ops.extend(

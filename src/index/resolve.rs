@@ -3,7 +3,8 @@
 //! heading path or block id inside the target. Every lookup is a map access, never a scan.
 
 use super::keys::{self, fold};
-use super::{Dialect, File, FileId, Vault};
+use super::layout::{Layout, Place};
+use super::{Dialect, FileId, Vault};
 use crate::syntax::{Fragment, Link, LinkKind, NoteSyntax};
 
 /// Where a link lands inside its target note.
@@ -178,9 +179,23 @@ fn is_web_address(target: &str) -> bool {
 }
 
 impl Vault {
-    /// Resolve `link`, written in note `source`.
+    /// Resolve `link`, written in note `source`, with the files where they are.
     pub fn resolve(&self, source: FileId, link: &Link) -> Result<Resolved, Broken> {
-        let src = self.file(source);
+        self.layout().resolve(source, link)
+    }
+
+    /// The shortest wikilink target that resolves to `id` from `source` without ambiguity.
+    pub fn shortest_target(&self, source: FileId, id: FileId) -> String {
+        self.layout().shortest_target(source, id)
+    }
+}
+
+/// Resolution reads where files are through the layout (see `layout.rs`), and what they hold
+/// from the vault.
+impl Layout<'_> {
+    /// Resolve `link`, written in note `source`, with the files where this layout puts them.
+    pub fn resolve(&self, source: FileId, link: &Link) -> Result<Resolved, Broken> {
+        let src = self.place(source);
         let resolved = if link.is_same_note() {
             Resolved {
                 file: source,
@@ -190,8 +205,8 @@ impl Vault {
             }
         } else {
             let found = match link.kind {
-                LinkKind::Wiki => self.resolve_wiki_target(src, &link.target),
-                LinkKind::Markdown => self.resolve_markdown_target(src, &link.target),
+                LinkKind::Wiki => self.resolve_wiki_target(&src, &link.target),
+                LinkKind::Markdown => self.resolve_markdown_target(&src, &link.target),
             };
             match found {
                 Some(found) => found,
@@ -211,8 +226,7 @@ impl Vault {
                 }
             }
         };
-        let target = self.file(resolved.file);
-        let Some(note) = target.note() else {
+        let Some(note) = self.vault().note(resolved.file) else {
             // `![[doc.pdf#page=3]]`: the fragment is for the viewer, not a heading.
             return Ok(resolved);
         };
@@ -220,7 +234,8 @@ impl Vault {
             None => Ok(resolved),
             Some(Fragment::Heading(path)) => {
                 // Dendron anchors its wikilinks by slug, as GitHub does markdown links.
-                let slug = link.kind == LinkKind::Markdown || self.dialect == Dialect::Dendron;
+                let slug =
+                    link.kind == LinkKind::Markdown || self.vault().dialect == Dialect::Dendron;
                 match find_heading(&note.syntax, path, slug) {
                     Some(i) => Ok(Resolved {
                         anchor: Anchor::Heading(i),
@@ -251,14 +266,14 @@ impl Vault {
     }
 
     /// Steps 1–5 for a wikilink target.
-    fn resolve_wiki_target(&self, src: &File, target: &str) -> Option<Resolved> {
+    fn resolve_wiki_target(&self, src: &Place, target: &str) -> Option<Resolved> {
         let t = keys::normalize_target(target);
         if t.is_empty() {
             return None;
         }
         let name_key = fold(keys::basename(&t));
-        let in_root = |id: &FileId| self.file(*id).root == src.root;
-        if self.dialect == Dialect::Dendron && t.contains('*') {
+        let in_root = |id: &FileId| self.place(*id).root == src.root;
+        if self.vault().dialect == Dialect::Dendron && t.contains('*') {
             return self.resolve_wildcard(src, &name_key);
         }
         let candidates: Vec<FileId> = if t.starts_with("./") || t.starts_with("../") {
@@ -266,14 +281,14 @@ impl Vault {
             let path_key = fold(&path);
             self.by_name(&name_key)
                 .iter()
-                .filter(|id| in_root(id) && self.file(**id).path_key == path_key)
+                .filter(|id| in_root(id) && self.place(**id).path_key == path_key)
                 .copied()
                 .collect()
         } else if let Some(anchored) = t.strip_prefix('/') {
             let path_key = fold(anchored);
             self.by_name(&name_key)
                 .iter()
-                .filter(|id| in_root(id) && self.file(**id).path_key == path_key)
+                .filter(|id| in_root(id) && self.place(**id).path_key == path_key)
                 .copied()
                 .collect()
         } else if t.contains('/') {
@@ -281,9 +296,9 @@ impl Vault {
             self.by_name(&name_key)
                 .iter()
                 .filter(|id| {
-                    let pk = &self.file(**id).path_key;
+                    let pk = self.place(**id).path_key;
                     in_root(id)
-                        && (pk == &suffix
+                        && (pk == suffix
                             || (pk.ends_with(&suffix)
                                 && pk[..pk.len() - suffix.len()].ends_with('/')))
                 })
@@ -299,8 +314,9 @@ impl Vault {
         if !candidates.is_empty() {
             return Some(self.choose(src, &t, candidates, None));
         }
-        if self.alias_fallback && !t.contains('/') {
+        if self.vault().alias_fallback && !t.contains('/') {
             let aliased: Vec<FileId> = self
+                .vault()
                 .by_alias(&name_key)
                 .iter()
                 .filter(|id| in_root(id))
@@ -316,14 +332,16 @@ impl Vault {
     /// A Dendron wildcard (`a.b.*`, `*` standing for any run of characters, dots included):
     /// it lands on the first matching note in name order, and is not ambiguous, as it names
     /// all of them. The names are read from the range of the pattern's literal prefix.
-    fn resolve_wildcard(&self, src: &File, pattern: &str) -> Option<Resolved> {
+    fn resolve_wildcard(&self, src: &Place, pattern: &str) -> Option<Resolved> {
         let prefix = &pattern[..pattern.find('*').unwrap_or(pattern.len())];
         let file = self
             .names_from(prefix)
             .filter(|name| glob_matches(pattern, name))
-            .flat_map(|name| self.by_name(name))
-            .copied()
-            .find(|id| self.file(*id).root == src.root && self.file(*id).is_note())?;
+            .flat_map(|name| self.by_name(name).into_owned())
+            .find(|id| {
+                let place = self.place(*id);
+                place.root == src.root && place.is_note()
+            })?;
         Some(Resolved {
             file,
             anchor: Anchor::File,
@@ -335,7 +353,7 @@ impl Vault {
     /// Markdown links name a path relative to the note (or the root, with a leading `/`);
     /// where that file does not exist, they fall back to wikilink resolution of the path, as
     /// Obsidian does for links it wrote with "shortest path when possible".
-    fn resolve_markdown_target(&self, src: &File, target: &str) -> Option<Resolved> {
+    fn resolve_markdown_target(&self, src: &Place, target: &str) -> Option<Resolved> {
         let t = keys::nfc(target.trim()).replace('\\', "/");
         let joined = match t.strip_prefix('/') {
             Some(anchored) => keys::join("", anchored),
@@ -350,7 +368,7 @@ impl Vault {
             .by_name(&name_key)
             .iter()
             .filter(|id| {
-                let f = self.file(**id);
+                let f = self.place(**id);
                 f.root == src.root && f.path_key == path_key
             })
             .copied()
@@ -374,7 +392,7 @@ impl Vault {
     /// that every run agrees.
     fn choose(
         &self,
-        src: &File,
+        src: &Place,
         written: &str,
         mut candidates: Vec<FileId>,
         via_alias: Option<String>,
@@ -383,13 +401,18 @@ impl Vault {
             let whole_path = fold(written.trim_start_matches('/'));
             let folder = fold(src.folder());
             candidates.sort_by_cached_key(|id| {
-                let f = self.file(*id);
+                let f = self.place(*id);
                 let at_path = via_alias.is_none() && f.path_key == whole_path;
                 let near = folder.is_empty()
                     || f.path_key
                         .strip_prefix(folder.as_str())
                         .is_some_and(|rest| rest.starts_with('/'));
-                (!at_path, !near, f.rel.encode_utf16().count(), f.rel.clone())
+                (
+                    !at_path,
+                    !near,
+                    f.rel.encode_utf16().count(),
+                    f.rel.to_string(),
+                )
             });
         }
         let file = candidates[0];
@@ -408,11 +431,11 @@ impl Vault {
     /// The shortest wikilink target that resolves to `id` from `source` without ambiguity: the
     /// bare name when it is unique, else the shortest unique path suffix, else the full path.
     pub fn shortest_target(&self, source: FileId, id: FileId) -> String {
-        let file = self.file(id);
+        let file = self.place(id);
         let same_name: Vec<FileId> = self
-            .by_name(&file.name_key)
+            .by_name(file.name_key)
             .iter()
-            .filter(|o| self.file(**o).root == file.root)
+            .filter(|o| self.place(**o).root == file.root)
             .copied()
             .collect();
         if same_name.len() <= 1 {
@@ -425,8 +448,8 @@ impl Vault {
             let suffix_key = fold(&suffix);
             let clashes = same_name.iter().any(|o| {
                 *o != id && {
-                    let pk = &self.file(*o).path_key;
-                    pk == &suffix_key
+                    let pk = self.place(*o).path_key;
+                    pk == suffix_key
                         || (pk.ends_with(&suffix_key)
                             && pk[..pk.len() - suffix_key.len()].ends_with('/'))
                 }

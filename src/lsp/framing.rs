@@ -16,6 +16,12 @@
 //! that sends a flood before answering would never have its answers read. From `initialized`
 //! until the first index is ready, this guard therefore holds the client's requests and
 //! notifications back (in order) and lets only its answers through.
+//!
+//! And it keeps a pipelining client's handshake whole. The transport drops every notification
+//! that arrives before its `initialize` is answered, `initialized` included — and without
+//! `initialized` the server never indexes. Some clients send `initialize`, `initialized` and
+//! `didOpen` at once (out of spec), so from `initialize` until its answer is out (the signal
+//! comes from `handshake.rs`), this guard holds everything the client sends after it.
 
 use std::collections::VecDeque;
 
@@ -48,49 +54,106 @@ struct Frame {
     answer: bool,
     /// A request (it has an id), which may wait for the index.
     request: bool,
+    initialize: bool,
     initialized: bool,
 }
 
+/// What the server tells the guard.
+pub struct Signals {
+    /// Turns true when the first index is built.
+    pub ready: watch::Receiver<bool>,
+    /// Turns true when the client's `initialize` has been answered.
+    pub answered: watch::Receiver<bool>,
+}
+
+/// The signals of a server whose `initialize` is answered already: only the index is awaited.
+impl From<watch::Receiver<bool>> for Signals {
+    fn from(ready: watch::Receiver<bool>) -> Signals {
+        Signals {
+            ready,
+            answered: watch::channel(true).1,
+        }
+    }
+}
+
+/// Where the session is, as far as holding messages back goes.
+#[derive(Default)]
+struct Gate {
+    /// An `initialize` request was passed on…
+    asked: bool,
+    /// …and answered.
+    answered: bool,
+    /// `initialized` was passed on.
+    initialized: bool,
+    /// The first index is built.
+    ready: bool,
+}
+
+impl Gate {
+    /// Whether `frame` must wait. Answers never do: the server may be waiting for them.
+    fn holds(&self, frame: &Frame) -> bool {
+        !frame.answer
+            && ((self.asked && !self.answered)
+                || (self.initialized && frame.request && !self.ready))
+    }
+
+    fn passed(&mut self, frame: &Frame) {
+        self.asked |= frame.initialize;
+        self.initialized |= frame.initialized;
+    }
+}
+
 /// Copy well-formed messages from `input` to `output` until `input` ends; then `output` is
-/// dropped, so the transport sees the end of input just as it would have. `ready` turns true
-/// when the first index is built.
+/// dropped, so the transport sees the end of input just as it would have. Messages are held
+/// back, in order, while [`Gate::holds`] says so.
 pub async fn forward(
     input: impl AsyncRead + Unpin + Send + 'static,
     mut output: impl AsyncWrite + Unpin,
-    mut ready: watch::Receiver<bool>,
+    signals: impl Into<Signals>,
 ) {
+    let Signals {
+        mut ready,
+        mut answered,
+    } = signals.into();
     let (tx, mut frames) = mpsc::unbounded_channel();
     tokio::spawn(read_frames(input, tx));
-    let mut initialized = false;
-    let mut held: VecDeque<Vec<u8>> = VecDeque::new();
+    let mut gate = Gate::default();
+    let mut held: VecDeque<Frame> = VecDeque::new();
     loop {
+        // A signal whose sender is gone holds nothing back any more.
         tokio::select! {
             frame = frames.recv() => {
                 let Some(frame) = frame else { break };
                 let frame: Frame = frame;
-                let hold = !frame.answer
-                    && (!held.is_empty() || (initialized && frame.request && !*ready.borrow()));
-                initialized |= frame.initialized;
+                gate.ready |= *ready.borrow();
+                gate.answered |= *answered.borrow();
+                let hold = !frame.answer && (!held.is_empty() || gate.holds(&frame));
                 if hold {
-                    held.push_back(frame.bytes);
+                    held.push_back(frame);
                 } else if write(&mut output, &frame.bytes).await.is_err() {
                     return;
+                } else {
+                    gate.passed(&frame);
                 }
             }
-            changed = ready.changed(), if !held.is_empty() => {
-                if changed.is_err() || *ready.borrow() {
-                    while let Some(bytes) = held.pop_front() {
-                        if write(&mut output, &bytes).await.is_err() {
-                            return;
-                        }
-                    }
-                }
+            changed = ready.changed(), if !held.is_empty() && !gate.ready => {
+                gate.ready = changed.is_err() || *ready.borrow();
             }
+            changed = answered.changed(), if !held.is_empty() && !gate.answered => {
+                gate.answered = changed.is_err() || *answered.borrow();
+            }
+        }
+        while held.front().is_some_and(|frame| !gate.holds(frame)) {
+            let frame = held.pop_front().expect("a held frame");
+            if write(&mut output, &frame.bytes).await.is_err() {
+                return;
+            }
+            gate.passed(&frame);
         }
     }
     // The client is gone; what it sent before still reaches the server, in order.
-    while let Some(bytes) = held.pop_front() {
-        if write(&mut output, &bytes).await.is_err() {
+    while let Some(frame) = held.pop_front() {
+        if write(&mut output, &frame.bytes).await.is_err() {
             return;
         }
     }
@@ -155,54 +218,38 @@ impl<R: AsyncRead + Unpin> Input<R> {
     }
 
     /// A body of `length` bytes, cut short where a header of the next message shows inside it
-    /// (see [`header_line_at`]). `None` when the input ends first.
-    async fn read_body(&mut self, length: usize) -> std::io::Result<Option<Body>> {
-        // Grown as bytes come, never to a length only claimed.
-        let mut body = Vec::with_capacity(length.min(1 << 16));
-        let from_pending = length.min(self.pending.len() - self.at);
-        body.extend_from_slice(&self.pending[self.at..self.at + from_pending]);
-        self.at += from_pending;
+    /// (see [`header_line_at`]). With `keep` false the bytes are only looked through, never
+    /// held (a message too large to keep), and the body comes back empty. `None` when the
+    /// input ends first.
+    async fn read_body(&mut self, length: usize, keep: bool) -> std::io::Result<Option<Body>> {
+        // The body when kept, else its last bytes, so that a header split across two chunks is
+        // still found. Grown as bytes come, never to a length only claimed.
+        let mut seen: Vec<u8> = Vec::with_capacity(if keep { length.min(1 << 16) } else { 0 });
+        let mut left = length;
         let mut scanned = 0;
         let mut chunk = vec![0; length.min(1 << 16)];
         loop {
-            if let Some(start) = find_header_line(&body, scanned) {
-                self.unread(&body[start..]);
-                body.truncate(start);
-                return Ok(Some(Body::Cut(body)));
+            if let Some(start) = find_header_line(&seen, scanned) {
+                self.unread(&seen[start..]);
+                seen.truncate(start);
+                return Ok(Some(Body::Cut(if keep { seen } else { Vec::new() })));
             }
-            if body.len() == length {
-                return Ok(Some(Body::Whole(body)));
+            if left == 0 {
+                return Ok(Some(Body::Whole(if keep { seen } else { Vec::new() })));
             }
-            scanned = body.len().saturating_sub(HEADER_OVERLAP);
+            if !keep {
+                seen.drain(..seen.len().saturating_sub(HEADER_OVERLAP));
+            }
+            scanned = seen.len().saturating_sub(HEADER_OVERLAP);
             // What is there, not all that is claimed: a header of the next message must be
             // seen while the client waits for its answer.
-            let want = (length - body.len()).min(chunk.len());
-            let n = self.reader.read(&mut chunk[..want]).await?;
-            if n == 0 {
-                return Ok(None);
-            }
-            body.extend_from_slice(&chunk[..n]);
-        }
-    }
-}
-
-impl<R: AsyncRead + Unpin> Input<R> {
-    /// Skip a body of `length` bytes without holding it (a message too large to keep), stopping
-    /// early where a header of the next message shows inside it, as [`Input::read_body`] does.
-    /// `None` when the input ends first.
-    async fn skip_body(&mut self, length: usize) -> std::io::Result<Option<()>> {
-        let mut left = length;
-        // The last bytes seen, so that a header split across two chunks is still found.
-        let mut window: Vec<u8> = Vec::new();
-        let mut chunk = vec![0; 1 << 16];
-        while left > 0 {
+            let want = left.min(chunk.len());
             let n = if self.at < self.pending.len() {
-                let n = left.min(self.pending.len() - self.at).min(chunk.len());
+                let n = want.min(self.pending.len() - self.at);
                 chunk[..n].copy_from_slice(&self.pending[self.at..self.at + n]);
                 self.at += n;
                 n
             } else {
-                let want = left.min(chunk.len());
                 let n = self.reader.read(&mut chunk[..want]).await?;
                 if n == 0 {
                     return Ok(None);
@@ -210,16 +257,8 @@ impl<R: AsyncRead + Unpin> Input<R> {
                 n
             };
             left -= n;
-            window.extend_from_slice(&chunk[..n]);
-            if let Some(start) = find_header_line(&window, 0) {
-                let rest = window[start..].to_vec();
-                self.unread(&rest);
-                return Ok(Some(()));
-            }
-            let keep_from = window.len().saturating_sub(HEADER_OVERLAP);
-            window.drain(..keep_from);
+            seen.extend_from_slice(&chunk[..n]);
         }
-        Ok(Some(()))
     }
 }
 
@@ -304,8 +343,8 @@ async fn read_frames(input: impl AsyncRead + Unpin, frames: mpsc::UnboundedSende
                 "dropped a message of {length} bytes, more than the {MAX_MESSAGE_BYTES} one \
                  message may hold"
             );
-            match input.skip_body(length).await {
-                Ok(Some(())) => continue,
+            match input.read_body(length, false).await {
+                Ok(Some(_)) => continue,
                 Ok(None) => return,
                 Err(err) => {
                     tracing::error!("cannot read from the client: {err}");
@@ -313,7 +352,7 @@ async fn read_frames(input: impl AsyncRead + Unpin, frames: mpsc::UnboundedSende
                 }
             }
         }
-        let mut body = match input.read_body(length).await {
+        let mut body = match input.read_body(length, true).await {
             Ok(Some(Body::Whole(body))) => body,
             Ok(Some(Body::Cut(body))) => {
                 tracing::error!(
@@ -336,10 +375,12 @@ async fn read_frames(input: impl AsyncRead + Unpin, frames: mpsc::UnboundedSende
                 bytes: body,
                 answer: true,
                 request: false,
+                initialize: false,
                 initialized: false,
             },
             Ok(Message::Request(request)) => Frame {
                 request: request.id().is_some(),
+                initialize: request.method() == "initialize" && request.id().is_some(),
                 initialized: request.method() == "initialized",
                 answer: false,
                 bytes: body,

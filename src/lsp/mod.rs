@@ -8,6 +8,7 @@ pub mod convert;
 pub mod document;
 mod framing;
 mod handlers;
+mod handshake;
 mod lifecycle;
 mod persist;
 mod roots;
@@ -62,13 +63,19 @@ pub fn run_stdio() -> ExitCode {
     let state = State::new();
     let shared = state.clone();
     let ready = state.ready_signal();
+    let (answered, answered_rx) = tokio::sync::watch::channel(false);
     runtime.block_on(async move {
         let (service, socket) = LspService::new(move |client| Server::new(client, shared));
         // The transport reads a pipe that only well-formed messages reach (see `framing`).
         let (input, guarded) = tokio::io::duplex(1 << 16);
-        tokio::spawn(framing::forward(tokio::io::stdin(), guarded, ready));
+        let signals = framing::Signals {
+            ready,
+            answered: answered_rx,
+        };
+        tokio::spawn(framing::forward(tokio::io::stdin(), guarded, signals));
+        let service = catch_panic::CatchPanic::new(service);
         Transport::new(input, tokio::io::stdout(), socket)
-            .serve(catch_panic::CatchPanic::new(service))
+            .serve(handshake::Handshake::new(service, answered))
             .await;
     });
     // Blocking tasks (a long index) must not keep the process alive after `exit`.

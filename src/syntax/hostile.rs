@@ -146,3 +146,27 @@ fn a_megabyte_line_of_citation_groups_or_open_braced_keys_parses_in_linear_time(
         assert!(syntax.citations.iter().all(|c| c.key == "k"), "{unit:?}");
     }
 }
+
+/// Eight megabytes: pulldown-cmark keeps a node of 50 to 80 bytes per bracket it meets, so
+/// these notes took 300 to 670 MB each unless idle brackets are hidden from it.
+const EIGHT_MEGABYTES: usize = 8 << 20;
+
+#[test]
+fn eight_megabytes_of_unclosed_brackets_parse_to_nothing_and_keep_a_real_link() {
+    for unit in ["[[", "[", "![", "[x](", "]", "]]"] {
+        let n = EIGHT_MEGABYTES / unit.len();
+        let text = format!("{}\n[[x]] [y](y.md)\n", unit.repeat(n));
+        let syntax = parse_on_worker_stack(text);
+        assert_eq!(targets(&syntax), ["x", "y.md"], "{unit:?}");
+    }
+}
+
+#[test]
+fn wikilinks_among_megabytes_of_unclosed_brackets_on_their_line_are_all_found() {
+    for unit in ["[[ [[x]] ", "[x]( ![[x]] ", "] [[x|a]] ["] {
+        let n = EIGHT_MEGABYTES / unit.len();
+        let syntax = parse_on_worker_stack(unit.repeat(n));
+        assert_eq!(syntax.links.len(), n, "{unit:?}");
+        assert!(syntax.links.iter().all(|l| l.target == "x"), "{unit:?}");
+    }
+}

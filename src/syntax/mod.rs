@@ -1,6 +1,8 @@
 //! Syntax layer: parse one note's text into [`NoteSyntax`] — links, headings, tags, block ids,
 //! frontmatter and inline fields, each with its exact byte range. Pure: no I/O, no LSP types.
 
+mod brackets;
+pub use brackets::{cmark_text, hide_idle_brackets};
 mod citations;
 pub mod dendron;
 mod frontmatter;
@@ -272,7 +274,10 @@ pub fn parse(text: &str) -> NoteSyntax {
         line_breaks.get(next).is_some_and(|&b| b < span.end)
     };
 
-    let parser = Parser::new_ext(body, cmark_options()).into_offset_iter();
+    // Brackets no link can use are hidden from pulldown-cmark past a bound (`brackets.rs`):
+    // it keeps a node for each, and 8 MB of `[[` took 670 MB. Same length, same spans.
+    let cmark_body = cmark_text(body);
+    let parser = Parser::new_ext(&cmark_body, cmark_options()).into_offset_iter();
     for (_label, def) in parser.reference_definitions().iter() {
         let span = Span::new(def.span.start, def.span.end).shift(body_start);
         cmark_links.extend(links::parse_link_definition(

@@ -301,3 +301,34 @@ fn special_files_named_or_linked_by_a_vault_are_never_read_and_the_server_answer
     assert!(!log.contains("panicked"), "{log}");
     assert_eq!(client.shutdown(), 0);
 }
+
+/// The server's peak resident memory so far, in kB.
+fn peak_rss_kb(client: &Client) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{}/status", client.pid())).unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches(" kB").parse().ok())
+        .expect("VmHWM")
+}
+
+#[test]
+fn a_note_of_eight_megabytes_of_unclosed_brackets_is_indexed_in_bounded_memory() {
+    // pulldown-cmark kept a node per bracket: this note took some 670 MB to parse (a release
+    // build's `check`). Brackets no link can use are now hidden from it.
+    let text = format!("{}\n[[b]]\n", "[[".repeat(4 << 20));
+    let vault = TempVault::new("unclosed-brackets", &[("a.md", &text), ("b.md", "# B\n")]);
+    let a = vault.path("a.md");
+    let mut client = Client::start(&vault.root, Client::editor_capabilities());
+    client.wait_indexed();
+    let found = client.request("textDocument/definition", at(&a, 1, 3));
+    let found = found.get(0).unwrap_or(&found);
+    assert_eq!(found["uri"], uri(&vault.path("b.md")));
+    let peak_kb = peak_rss_kb(&client);
+    eprintln!(
+        "peak RSS after indexing 8 MB of `[[`: {} MB",
+        peak_kb / 1024
+    );
+    assert!(peak_kb < 200 << 10, "peak RSS {peak_kb} kB");
+    assert_eq!(client.shutdown(), 0);
+}

@@ -77,3 +77,59 @@ fn stdin_closed_after_shutdown_is_code_0() {
     client.close_stdin();
     assert_eq!(client.wait_exit(), 0);
 }
+
+fn frame(message: &Value) -> Vec<u8> {
+    let body = serde_json::to_string(message).expect("serialise");
+    format!("Content-Length: {}\r\n\r\n{body}", body.len()).into_bytes()
+}
+
+#[test]
+fn a_client_that_sends_initialized_and_opens_a_note_before_the_initialize_answer_gets_one_index() {
+    let vault = vault("pipelined-handshake", 20);
+    let mut client = Client::spawn_with_env(&["lsp"], &[("NOTEGRAPH_LOG", "info")]);
+    let a = vault.path("a.md");
+    // One write: the handshake and an open buffer, before any answer is read (out of spec, but
+    // some clients pipeline). The transport dropped every notification before its answer to
+    // `initialize`, `initialized` too, and so never indexed.
+    let mut bytes = frame(
+        &json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
+            "processId": null,
+            "rootUri": uri(&vault.root),
+            "workspaceFolders": [{"uri": uri(&vault.root), "name": "vault"}],
+            "capabilities": Client::editor_capabilities(),
+        }}),
+    );
+    bytes.extend(frame(
+        &json!({"jsonrpc": "2.0", "method": "initialized", "params": {}}),
+    ));
+    bytes.extend(frame(
+        &json!({"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {
+            "textDocument": {"uri": uri(&a), "languageId": "markdown", "version": 1,
+                             "text": "# Buffer\n[[b]]\n"},
+        }}),
+    ));
+    client.send_bytes(&bytes);
+    assert!(client.response(0)["result"]["capabilities"].is_object());
+    client.wait_indexed();
+    // The open buffer is the note's text, and the index holds the whole vault.
+    let symbols = client.request(
+        "textDocument/documentSymbol",
+        json!({"textDocument": {"uri": uri(&a)}}),
+    );
+    assert_eq!(symbols[0]["name"], "Buffer");
+    let references = client.request(
+        "textDocument/references",
+        json!({"textDocument": {"uri": uri(&a)},
+               "position": {"line": 1, "character": 3},
+               "context": {"includeDeclaration": false}}),
+    );
+    // The buffer's link, and the 50 of each of the 20 bulk notes.
+    assert_eq!(references.as_array().map(Vec::len), Some(1 + 50 * 20));
+    let log = client.shutdown_with_log();
+    let builds: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("indexed ") && l.contains(" notes in "))
+        .collect();
+    assert_eq!(builds.len(), 1, "{builds:?}");
+    assert!(builds[0].contains("indexed 22 notes"), "{builds:?}");
+}

@@ -211,3 +211,52 @@ fn moving_a_folder_in_the_editor_keeps_every_link_working() {
     );
     assert_eq!(check(&vault.root), before);
 }
+
+#[test]
+fn a_definition_is_answered_while_a_rename_of_a_note_linked_everywhere_is_computed() {
+    // A rename of a note linked a hundred thousand times takes a while; it used to run under
+    // the vault's write lock, on the task that serves every request, so a definition sent
+    // just after it waited for it to end. Answers come in the order they are ready, so the
+    // definition's coming first shows it did not wait.
+    const LINKS: usize = 100_000;
+    let vault = TempVault::new(
+        "rename-concurrent",
+        &[
+            ("Target.md", "# Target\n"),
+            ("hub.md", &"[[Target]] ".repeat(LINKS)),
+            ("a.md", "[[b]]\n"),
+            ("b.md", "# B\n"),
+        ],
+    );
+    let mut client = Client::start(&vault.root, Client::editor_capabilities());
+    client.wait_indexed();
+    let target = vault.path("Target.md");
+    let a = vault.path("a.md");
+    let rename = client.send_request(
+        "textDocument/rename",
+        json!({"textDocument": {"uri": uri(&target)}, "position": {"line": 0, "character": 3},
+               "newName": "Goal"}),
+    );
+    let definition = client.send_request("textDocument/definition", at(&a, 0, 3));
+    let mut answers = Vec::new();
+    while answers.len() < 2 {
+        let message = client.recv();
+        if message.get("method").is_none() {
+            answers.push(message);
+        }
+    }
+    let order: Vec<i64> = answers.iter().map(|m| m["id"].as_i64().unwrap()).collect();
+    assert_eq!(order, [definition, rename]);
+    let location = &answers[0]["result"];
+    let location = location.get(0).unwrap_or(location);
+    assert_eq!(location["uri"], uri(&vault.path("b.md")));
+    let changes = answers[1]["result"]["documentChanges"].as_array().unwrap();
+    let edits: usize = changes
+        .iter()
+        .filter_map(|c| c["edits"].as_array())
+        .map(Vec::len)
+        .sum();
+    // Every link, and the title heading the cursor is on.
+    assert_eq!(edits, LINKS + 1);
+    assert_eq!(client.shutdown(), 0);
+}

@@ -11,9 +11,9 @@ use crate::syntax::Span;
 
 /// The message a rename at the fixture's cursor to `new_name` is refused with.
 fn refusal(fixture: &str, new_name: &str) -> String {
-    let mut f = Fixture::parse(fixture);
+    let f = Fixture::parse(fixture);
     let (file, offset) = f.cursor();
-    match rename(&mut f.vault, file, offset, new_name) {
+    match rename(&f.vault, file, offset, new_name) {
         Ok(change) => panic!("{new_name:?} was accepted: {change:?}"),
         Err(message) => message,
     }
@@ -44,9 +44,9 @@ fn names_that_break_lines_or_exceed_a_file_name_are_refused_for_notes_and_headin
         "a name of 256 bytes is too long: file names hold at most 255"
     );
     // 252 bytes and `.md` fit.
-    let mut f = Fixture::parse(note);
+    let f = Fixture::parse(note);
     let (file, offset) = f.cursor();
-    assert!(rename(&mut f.vault, file, offset, &"x".repeat(252)).is_ok());
+    assert!(rename(&f.vault, file, offset, &"x".repeat(252)).is_ok());
 
     let heading = "//- /Plan.md\n# Plan\n## Part$0\n//- /a.md\n[[Plan#Part]]\n";
     let cannot = "which links to a heading cannot hold";
@@ -82,9 +82,9 @@ fn renaming_a_note_linked_two_hundred_thousand_times_from_one_note_ends() {
     );
     let (done, finished) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
-        let mut f = Fixture::parse(&fixture);
+        let f = Fixture::parse(&fixture);
         let (file, offset) = f.cursor();
-        let _ = done.send(rename(&mut f.vault, file, offset, "Goal").map(|change| {
+        let _ = done.send(rename(&f.vault, file, offset, "Goal").map(|change| {
             let texts: HashSet<String> = change
                 .edits
                 .values()
@@ -173,9 +173,9 @@ proptest::proptest! {
     fn renamed_notes_land_inside_the_vault_whatever_the_name(
         name in "(\\.\\.|\\.|/|\\\\|a|é|\n|\r|\u{85}|\u{2028}|\0|#| ){0,10}",
     ) {
-        let mut f = Fixture::parse("//- /Plan.md\n$0x\n//- /a.md\n[[Plan]]\n");
+        let f = Fixture::parse("//- /Plan.md\n$0x\n//- /a.md\n[[Plan]]\n");
         let (file, offset) = f.cursor();
-        if let Ok(change) = rename(&mut f.vault, file, offset, &name) {
+        if let Ok(change) = rename(&f.vault, file, offset, &name) {
             for op in &change.ops {
                 if let FileOp::Rename { to, .. } = op {
                     proptest::prop_assert!(plainly_inside(to), "{name:?} -> {to:?}");

@@ -2,21 +2,21 @@
 //! style (bare name, relative or absolute path, percent-encoded or raw markdown destination).
 
 use crate::config::LinkStyle;
-use crate::index::{Broken, FileId, Resolved, Vault, keys};
+use crate::index::{Broken, FileId, Layout, Resolved, Vault, keys};
 use crate::syntax::{Link, LinkKind};
 
 /// Whether markdown `link` names `target` by its path (relative to the note, or to the root with
-/// a leading `/`), not through the by-name fallback.
-pub(super) fn is_exact_path(vault: &Vault, source: FileId, link: &Link, target: FileId) -> bool {
+/// a leading `/`), not through the by-name fallback, with the files where `layout` puts them.
+pub(super) fn is_exact_path(layout: &Layout, source: FileId, link: &Link, target: FileId) -> bool {
     if link.kind != LinkKind::Markdown {
         return false;
     }
     let written = keys::nfc(link.target.trim()).replace('\\', "/");
     let joined = match written.strip_prefix('/') {
         Some(anchored) => keys::join("", anchored),
-        None => keys::join(vault.file(source).folder(), &written),
+        None => keys::join(layout.place(source).folder(), &written),
     };
-    let file = vault.file(target);
+    let file = layout.place(target);
     joined.is_some_and(|path| {
         let path = if file.is_note() {
             keys::strip_md(&path)
@@ -82,18 +82,18 @@ pub(crate) fn relative_path(folder: &str, to: &str) -> String {
     parts.join("/")
 }
 
-/// The target text that makes `link` (in `source`) reach `target` in the vault as it is now,
-/// in the link's own style: wikilinks stay bare names where that is unambiguous, paths stay
+/// The target text that makes `link` (in `source`) reach `target` with the files where `layout`
+/// puts them, in the link's own style: wikilinks stay bare names where that is unambiguous, paths stay
 /// relative or absolute as written; markdown links get their relative path recomputed and
 /// percent-encoded as before.
 pub(super) fn rewritten_target(
-    vault: &Vault,
+    layout: &Layout,
     source: FileId,
     link: &Link,
     target: FileId,
 ) -> String {
-    let src = vault.file(source);
-    let file = vault.file(target);
+    let src = layout.place(source);
+    let file = layout.place(target);
     let written = keys::nfc(link.target.trim()).replace('\\', "/");
     let with_md = file.is_note() && keys::strip_md(&written).len() < written.len();
     let candidate = match link.kind {
@@ -110,7 +110,7 @@ pub(super) fn rewritten_target(
             } else if written.contains('/') {
                 file.link_path().to_string()
             } else {
-                vault.shortest_target(source, target)
+                layout.shortest_target(source, target)
             };
             if with_md { format!("{path}.md") } else { path }
         }
@@ -132,8 +132,8 @@ pub(super) fn rewritten_target(
             }
         }
     };
-    if reaches_uniquely(vault, source, link, &candidate, target) {
-        return encode_for(vault, source, link, &candidate);
+    if reaches_uniquely(layout, source, link, &candidate, target) {
+        return encode_for(layout.vault(), source, link, &candidate);
     }
     let anchored = format!(
         "/{}{}",
@@ -144,12 +144,12 @@ pub(super) fn rewritten_target(
             ""
         }
     );
-    encode_for(vault, source, link, &anchored)
+    encode_for(layout.vault(), source, link, &anchored)
 }
 
 /// Whether `link` with its target replaced by `candidate` resolves to `target` alone.
 pub(super) fn reaches_uniquely(
-    vault: &Vault,
+    layout: &Layout,
     source: FileId,
     link: &Link,
     candidate: &str,
@@ -159,7 +159,7 @@ pub(super) fn reaches_uniquely(
         target: candidate.to_string(),
         ..link.clone()
     };
-    reaches(vault.resolve(source, &probe)).is_some_and(|r| r.file == target && !r.is_ambiguous())
+    reaches(layout.resolve(source, &probe)).is_some_and(|r| r.file == target && !r.is_ambiguous())
 }
 
 /// The candidate as it is written into the link: markdown destinations percent-encoded unless

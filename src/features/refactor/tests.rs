@@ -146,9 +146,9 @@ fn render(before: &Vault, change: &WorkspaceChange) -> String {
 }
 
 pub(crate) fn check_rename(fixture: &str, new_name: &str, expect: Expect) {
-    let mut f = Fixture::parse(fixture);
+    let f = Fixture::parse(fixture);
     let (file, offset) = f.cursor();
-    let actual = match rename(&mut f.vault, file, offset, new_name) {
+    let actual = match rename(&f.vault, file, offset, new_name) {
         Ok(change) => {
             assert_links_kept(&f.vault, &change);
             render(&f.vault, &change)
@@ -159,7 +159,7 @@ pub(crate) fn check_rename(fixture: &str, new_name: &str, expect: Expect) {
 }
 
 fn check_move(fixture: &str, moves: &[(&str, &str)], expect: Expect) {
-    let mut f = Fixture::parse(fixture);
+    let f = Fixture::parse(fixture);
     let mut list = Vec::new();
     for (from, to) in moves {
         let from = Path::new(ROOT).join(from);
@@ -181,7 +181,7 @@ fn check_move(fixture: &str, moves: &[(&str, &str)], expect: Expect) {
             list.push((id, dest));
         }
     }
-    let change = move_files(&mut f.vault, &list, true).expect("a move");
+    let change = move_files(&f.vault, &list, true).expect("a move");
     assert_links_kept(&f.vault, &change);
     expect.assert_eq(&render(&f.vault, &change));
 }
@@ -567,20 +567,20 @@ fn random_renames_and_moves_keep_every_link_on_its_note() {
     for seed in 1..=300u64 {
         let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15));
         let files = random_vault(&mut rng);
-        let mut vault = vault_of(&files);
+        let vault = vault_of(&files);
         let ids: Vec<FileId> = vault.notes().map(|(id, _, _)| id).collect();
         let id = *rng.pick(&ids);
         let result = match rng.below(3) {
             0 => {
                 let name = *rng.pick(&NAMES);
-                rename_note(&mut vault, id, name)
+                rename_note(&vault, id, name)
             }
             1 => {
                 let rel = &vault.file(id).rel;
                 let to = Path::new(ROOT)
                     .join(rng.pick(&FOLDERS))
                     .join(keys::basename(rel));
-                move_files(&mut vault, &[(id, to)], true)
+                move_files(&vault, &[(id, to)], true)
             }
             _ => {
                 let folder = *rng.pick(&FOLDERS[1..]);
@@ -595,7 +595,7 @@ fn random_renames_and_moves_keep_every_link_on_its_note() {
                 if moves.is_empty() {
                     continue;
                 }
-                move_files(&mut vault, &moves, true)
+                move_files(&vault, &moves, true)
             }
         };
         // A refusal (a name already taken) is a valid answer; anything else must keep links.

@@ -11,7 +11,7 @@ use tower_lsp_server::ls_types::*;
 use crate::features;
 use crate::features::actions::ActionKind;
 use crate::features::refactor::FileOp;
-use crate::index::{FileId, Vault};
+use crate::index::Vault;
 use crate::lsp::capabilities::OPEN_COMMAND;
 use crate::lsp::convert::LineIndex;
 use crate::lsp::state::Server;
@@ -239,26 +239,42 @@ pub(crate) async fn rename(server: &Server, params: RenameParams) -> Result<Opti
         return Ok(None);
     };
     let encoding = server.state.encoding();
-    // Moves are computed by relocating files in the index and back: a write lock, held
-    // only for that computation.
-    let mut vault = server.state.write();
-    let Some(id) = vault.id(&path) else {
-        return Ok(None);
+    // The position names a place in the note as it is now: the offset and the note's revision
+    // are taken here, and the rename is computed only if the note is still that text.
+    let (id, revision, offset) = {
+        let vault = server.state.read();
+        let Some(id) = vault.id(&path) else {
+            return Ok(None);
+        };
+        let file = vault.file(id);
+        let Some(offset) = file
+            .note()
+            .and_then(|n| LineIndex::new(&n.text, encoding).offset(pos.position))
+        else {
+            return Err(Error::invalid_params("the position is not in the document"));
+        };
+        (id, file.revision, offset)
     };
-    let Some(offset) = vault
-        .note(id)
-        .and_then(|n| LineIndex::new(&n.text, encoding).offset(pos.position))
-    else {
-        return Err(Error::invalid_params("the position is not in the document"));
-    };
-    let change = features::refactor::rename(&mut vault, id, offset, &params.new_name)
-        .map_err(request_failed)?;
-    Ok(Some(to_workspace_edit(
-        &vault,
-        &server.state.docs,
-        change,
-        encoding,
-    )))
+    let state = server.state.clone();
+    // A rename of a note linked from everywhere takes a while. It reads the index (moves are
+    // resolved in a pretend layout, `index::Layout`), so it runs under the read lock, and off
+    // the transport's task, which polls every handler: other requests are answered meanwhile.
+    let task = tokio::task::spawn_blocking(move || {
+        let vault = state.read();
+        if vault.get(id).map(|f| f.revision) != Some(revision) || vault.id(&path) != Some(id) {
+            return Err(Error::content_modified());
+        }
+        let change = features::refactor::rename(&vault, id, offset, &params.new_name)
+            .map_err(request_failed)?;
+        Ok(Some(to_workspace_edit(
+            &vault,
+            &state.docs,
+            change,
+            encoding,
+        )))
+    });
+    task.await
+        .map_err(|e| request_failed(format!("the rename failed: {e}")))?
 }
 
 pub(crate) async fn will_rename_files(
@@ -267,45 +283,55 @@ pub(crate) async fn will_rename_files(
 ) -> Result<Option<WorkspaceEdit>> {
     server.wait_ready().await;
     let encoding = server.state.encoding();
-    let mut vault = server.state.write();
-    let mut moves = Vec::new();
-    for file in &params.files {
-        let (Some(from), Some(to)) = (
-            Uri::from_str(&file.old_uri).ok().as_ref().and_then(path_of),
-            Uri::from_str(&file.new_uri).ok().as_ref().and_then(path_of),
-        ) else {
-            continue;
-        };
-        // A folder moves every file under it.
-        let under: Vec<(FileId, PathBuf)> = vault
-            .files()
-            .filter(|(_, f)| f.path.starts_with(&from))
-            .filter_map(|(id, f)| {
-                let rest = f.path.strip_prefix(&from).ok()?;
-                let dest = if rest.as_os_str().is_empty() {
-                    to.clone()
-                } else {
-                    to.join(rest)
-                };
-                Some((id, dest))
-            })
-            .collect();
-        moves.extend(under);
-    }
-    if moves.is_empty() {
-        return Ok(None);
-    }
-    match features::refactor::move_files(&mut vault, &moves, false) {
-        Ok(change) if change.edits.is_empty() => Ok(None),
-        Ok(change) => Ok(Some(to_workspace_edit(
-            &vault,
-            &server.state.docs,
-            change,
-            encoding,
-        ))),
-        Err(message) => {
-            tracing::warn!("links cannot follow this move: {message}");
-            Ok(None)
+    let renamed: Vec<(PathBuf, PathBuf)> = params
+        .files
+        .iter()
+        .filter_map(|file| {
+            Some((
+                Uri::from_str(&file.old_uri)
+                    .ok()
+                    .as_ref()
+                    .and_then(path_of)?,
+                Uri::from_str(&file.new_uri)
+                    .ok()
+                    .as_ref()
+                    .and_then(path_of)?,
+            ))
+        })
+        .collect();
+    let state = server.state.clone();
+    // As for `rename`: under the read lock, off the transport's task.
+    let task = tokio::task::spawn_blocking(move || {
+        let vault = state.read();
+        let mut moves = Vec::new();
+        for (from, to) in &renamed {
+            // A folder moves every file under it.
+            let under = vault
+                .files()
+                .filter(|(_, f)| f.path.starts_with(from))
+                .filter_map(|(id, f)| {
+                    let rest = f.path.strip_prefix(from).ok()?;
+                    let dest = if rest.as_os_str().is_empty() {
+                        to.clone()
+                    } else {
+                        to.join(rest)
+                    };
+                    Some((id, dest))
+                });
+            moves.extend(under);
         }
-    }
+        if moves.is_empty() {
+            return None;
+        }
+        match features::refactor::move_files(&vault, &moves, false) {
+            Ok(change) if change.edits.is_empty() => None,
+            Ok(change) => Some(to_workspace_edit(&vault, &state.docs, change, encoding)),
+            Err(message) => {
+                tracing::warn!("links cannot follow this move: {message}");
+                None
+            }
+        }
+    });
+    task.await
+        .map_err(|e| request_failed(format!("the link edits for the move failed: {e}")))
 }
