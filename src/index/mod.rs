@@ -351,6 +351,21 @@ impl Vault {
         out
     }
 
+    /// Record that the note at `path` was read again and found to hold the same bytes (a file
+    /// touched, not changed): only its stamp moves, nothing is re-filed. Whether it was a note.
+    pub fn restamp(&mut self, path: &Path, stamp: Stamp) -> bool {
+        let Some(&id) = self.by_path.get(path) else {
+            return false;
+        };
+        match self.files[id.0 as usize].as_mut().map(|f| &mut f.content) {
+            Some(Content::Note(note)) => {
+                note.stamp = Some(stamp);
+                true
+            }
+            _ => false,
+        }
+    }
+
     /// Insert or replace the note at `path`. Outside every root, nothing happens.
     pub fn upsert_note(&mut self, path: &Path, mut note: Note) -> Change {
         if self.dialect == Dialect::Dendron {

@@ -223,6 +223,100 @@ fn files_changed_added_and_deleted_while_no_server_ran_are_seen() {
     assert_eq!(fresh.shutdown(), 0);
 }
 
+/// Set `rel`'s modification time `hours` back, leaving its bytes.
+fn age_file(vault: &TempVault, rel: &str, hours: u64) {
+    let file = std::fs::File::options()
+        .append(true)
+        .open(vault.path(rel))
+        .expect("open");
+    file.set_modified(SystemTime::now() - Duration::from_secs(3600 * hours))
+        .expect("set mtime");
+}
+
+#[test]
+fn a_restart_answers_before_checking_the_files_but_never_from_a_changed_one() {
+    let vault = vault("cache-early");
+    let home = cache_home("early");
+    let first = start(&vault, &home, Value::Null);
+    first.wait_log("notes written");
+    assert_eq!(first.shutdown(), 0);
+    // While no server runs, b's heading `Sec` moves a line down; a and c stay as they were.
+    vault.write("b.md", &B.replace("## Sec", "\n## Sec"));
+    age_file(&vault, "b.md", 1);
+
+    // The check of the files against the on-disk index is held back 5 s.
+    let env = [
+        ("XDG_CACHE_HOME", home.to_str().expect("UTF-8")),
+        ("NOTEGRAPH_LOG", "info"),
+        ("NOTEGRAPH_TEST_VERIFY_DELAY_MS", "5000"),
+    ];
+    let mut capabilities = Client::editor_capabilities();
+    capabilities["workspace"]["configuration"] = json!(false);
+    let mut second = Client::spawn_with_env(&["lsp"], &env);
+    second.request(
+        "initialize",
+        json!({"processId": null, "rootUri": uri(&vault.root),
+               "workspaceFolders": [{"uri": uri(&vault.root), "name": "vault"}],
+               "capabilities": capabilities}),
+    );
+    second.notify("initialized", json!({}));
+    let a = vault.path("a.md");
+    let labels = |list: &Value| -> Vec<String> {
+        let mut labels: Vec<String> = list["items"]
+            .as_array()
+            .map(|items| {
+                items
+                    .iter()
+                    .map(|i| i["label"].as_str().unwrap_or("").to_string())
+                    .collect()
+            })
+            .unwrap_or_default();
+        labels.sort();
+        labels
+    };
+    let open = format!("{A}[[");
+    second.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri(&a), "languageId": "markdown", "version": 1,
+                                "text": open}}),
+    );
+    // Answered before the check: completion from the index as it was, marked incomplete so
+    // that the editor asks again; the definition of a link into c, which a `stat` of c vouches
+    // for.
+    let early = second.request("textDocument/completion", at(&a, 2, 2));
+    assert_eq!(early["isIncomplete"], json!(true), "{early}");
+    assert_eq!(labels(&early), ["b", "c"]);
+    let into_c = second.request("textDocument/definition", at(&a, 1, 29));
+    assert!(
+        into_c["uri"].as_str().unwrap_or("").ends_with("/c.md"),
+        "{into_c}"
+    );
+    assert_eq!(into_c["range"]["start"]["line"], json!(1));
+    let log = second.log();
+    assert!(log.contains("indexed 3 notes"), "{log}");
+    assert!(
+        !log.contains("on-disk index:"),
+        "answered after the check: {log}"
+    );
+    // A link into the changed b waits for the check and lands on the heading's new line.
+    let into_b = second.request("textDocument/definition", at(&a, 1, 14));
+    assert!(
+        into_b["uri"].as_str().unwrap_or("").ends_with("/b.md"),
+        "{into_b}"
+    );
+    assert_eq!(into_b["range"]["start"]["line"], json!(2));
+    let log = second.log();
+    assert!(
+        log.contains("on-disk index: 2 notes unchanged (0 of them touched), 1 read, 0 gone"),
+        "{log}"
+    );
+    // Once checked, the same completion is complete.
+    let late = second.request("textDocument/completion", at(&a, 2, 2));
+    assert_eq!(late["isIncomplete"], json!(false), "{late}");
+    assert_eq!(labels(&late), labels(&early));
+    assert_eq!(second.shutdown(), 0);
+}
+
 const BIB: &str =
     "@book{wang2021,\n  author = {Wang, Dan},\n  title = {First Title},\n  year = {2021},\n}\n";
 
