@@ -2,8 +2,10 @@
 """End-to-end benchmark: start the release binary, speak LSP over stdio like an editor, and time
 indexing and requests on a generated vault. Checks answers, not only times.
 
-Usage: bench/lsp_bench.py VAULT_DIR [ROUNDS] [--json OUT] [--no-restart] [--no-check]
+Usage: bench/lsp_bench.py VAULT_DIR [ROUNDS] [--json OUT] [--no-restart] [--no-check] [--restarts-only]
 (build first: cargo build --release)
+
+--restarts-only: only the three starts with the on-disk index (below), printed; no request rounds.
 
 --no-check: the rename is asked for and its edits counted, but not applied and compared with
 two `notegraph check` runs (at 1,000,000 notes each holds ~9 GB beside the server's own).
@@ -49,7 +51,8 @@ class Lsp:
     def __init__(self, vault=None, log=None):
         # No pause before the edited note's diagnostics: the timings are the server's work alone
         # (editors get them after a 300 ms pause in typing, by design).
-        env = {**os.environ, "NOTEGRAPH_LOG": "info" if log else "warn",
+        # NOTEGRAPH_LOG=debug shows a restart's phases in the server's log (cache/server.log).
+        env = {**os.environ, "NOTEGRAPH_LOG": os.environ.get("NOTEGRAPH_LOG", "info") if log else "warn",
                "NOTEGRAPH_DIAGNOSTICS_DELAY_MS": "0"}
         if vault:
             env["XDG_CACHE_HOME"] = cache_home(vault)
@@ -280,7 +283,10 @@ def startup(vault, truth, extra_hub_links=0):
             "load": os.getloadavg()[0], "peak_rss_mb": peak / 1024,
             "shutdown_ms": shutdown * 1000, "write_ms": int(written.group(2)) if written else None,
             "reused": [int(g) for g in used.groups()] if used else None,
-            "index_mb": sum(os.path.getsize(f) for f in index_files) / 1e6}
+            "index_mb": sum(os.path.getsize(f) for f in index_files) / 1e6,
+            # With NOTEGRAPH_LOG=debug: the phases of the start, as the server logged them.
+            "phases": [m.group(1) for m in re.finditer(
+                r"DEBUG.*?((?:walked|read the on-disk|notes checked|notes filed|checked \d+ notes).*)", text)]}
 
 
 def restarts(vault, truth):
@@ -323,10 +329,18 @@ def main():
         del args[i:i + 2]
     restart = "--no-restart" not in args
     compare = "--no-check" not in args
-    args = [a for a in args if a not in ("--no-restart", "--no-check")]
+    only_restarts = "--restarts-only" in args
+    args = [a for a in args if a not in ("--no-restart", "--no-check", "--restarts-only")]
     vault = os.path.abspath(args[0])
     rounds = int(args[1]) if len(args) > 1 else 200
     truth = json.load(open(os.path.join(vault, ".truth.json")))
+    if only_restarts:
+        starts = restarts(vault, truth)
+        if json_out:
+            with open(json_out, "w") as f:
+                json.dump({"notes": truth["notes"], "bytes": truth["bytes"], "restarts": starts}, f, indent=1)
+        print_restarts(truth, starts)
+        return
     started = time.perf_counter()
     lsp = start(vault, {"indexCache": False})
     lsp.wait(lambda m: m.get("method") == "$/progress" and m["params"]["value"]["kind"] == "end")
@@ -450,12 +464,19 @@ def main():
           f"WorkspaceEdit" + (f"; check after applying it reports the same {len(after['diagnostics'])} diagnostics"
                                 if after else " (not applied: --no-check)"))
     print(f"peak RSS: {peak / 1024:.0f} MB")
+    print_restarts(truth, starts)
+
+
+def print_restarts(truth, starts):
+    print(f"vault: {truth['notes']} notes, {truth['bytes'] / 1e6:.1f} MB")
     for label, r in (starts or {}).items():
         print(f"{label:<13} spawn → indexed {r['indexed_ms']:.0f} ms, → first correct definition and "
               f"completion {r['answered_ms']:.0f} ms ({r['answered_cpu_ms']:.0f} ms CPU, load "
               f"{r['load']:.1f}), peak RSS {r['peak_rss_mb']:.0f} MB, "
               f"index written in {r['write_ms']} ms ({r['index_mb']:.0f} MB), "
               f"cache use (unchanged, touched, read, gone) {r['reused']}")
+        for phase in r.get("phases") or []:
+            print(f"{'':<13} {phase}")
 
 
 if __name__ == "__main__":
