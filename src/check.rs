@@ -199,8 +199,9 @@ pub fn run(dir: &Path, json: bool, out: &mut dyn Write) -> std::io::Result<Summa
     } else {
         writeln!(
             out,
-            "{} notes checked: {} broken link{}, {} ambiguous, {} other problem{}{}",
+            "{} note{} checked: {} broken link{}, {} ambiguous, {} other problem{}{}",
             summary.notes,
+            if summary.notes == 1 { "" } else { "s" },
             summary.broken,
             if summary.broken == 1 { "" } else { "s" },
             summary.ambiguous,

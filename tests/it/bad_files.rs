@@ -332,3 +332,89 @@ fn a_note_of_eight_megabytes_of_unclosed_brackets_is_indexed_in_bounded_memory()
     assert!(peak_kb < 200 << 10, "peak RSS {peak_kb} kB");
     assert_eq!(client.shutdown(), 0);
 }
+
+/// A `.bib` file each of whose entries once overflowed the stack inside the biblatex crate — a
+/// crash no panic guard catches — so `check` died (exit 134) on every run in the vault, the
+/// server died at every start, and typing a self-crossref into an open `.bib` killed it too.
+fn crash_loop_bib() -> String {
+    format!(
+        "@article{{good, title = {{Good}}, year = 2020}}\n\
+         @article{{self, title = {{Self}}, crossref = {{self}}}}\n\
+         @article{{data, title = {{Data}}, xdata = {{data}}}}\n\
+         @string{{loop = loop}}\n\
+         @article{{abbr, title = loop}}\n\
+         @article{{deep, title = {{{}x{}}}}}\n",
+        "\\\"{".repeat(4000),
+        "}".repeat(4000)
+    )
+}
+
+#[test]
+fn a_bibliography_of_crossref_cycles_and_deep_nesting_neither_kills_check_nor_the_server() {
+    let bib = crash_loop_bib();
+    let vault = TempVault::new(
+        "crash-loop-bib",
+        &[
+            ("refs.bib", bib.as_str()),
+            ("Note.md", "See [@good] and [@self].\n"),
+        ],
+    );
+    let check = std::process::Command::new(env!("CARGO_BIN_EXE_notegraph"))
+        .env("XDG_CACHE_HOME", crate::client::test_cache_home())
+        .args(["check", vault.root.to_str().unwrap()])
+        .output()
+        .expect("run check");
+    let report = String::from_utf8_lossy(&check.stdout);
+    // Problems in a bibliography are warnings: only broken links make `check` exit 1.
+    assert_eq!(check.status.code(), Some(0), "{report}");
+    let root = vault.root.display();
+    assert_eq!(
+        report,
+        format!(
+            "{root}/refs.bib:2:10: warning: `self` is its own crossref or xdata ancestor; nothing is inherited\n\
+             {root}/refs.bib:3:10: warning: `data` is its own crossref or xdata ancestor; nothing is inherited\n\
+             {root}/refs.bib:5:10: warning: entry skipped: @string `loop` refers to itself\n\
+             {root}/refs.bib:6:1: warning: entry skipped: braces nested deeper than 64 levels\n\
+             1 note checked: 0 broken links, 0 ambiguous, 4 other problems\n"
+        )
+    );
+
+    // The server starts, answers from the entries that stand, and survives the same text typed
+    // into an open buffer of the bibliography.
+    let note = vault.path("Note.md");
+    let mut client = Client::start(&vault.root, Client::editor_capabilities());
+    client.wait_indexed();
+    client.open(&note);
+    let hover = |client: &mut Client| {
+        let answer = client.request("textDocument/hover", at(&note, 0, 7));
+        answer["contents"]["value"]
+            .as_str()
+            .unwrap_or_default()
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert_eq!(hover(&mut client), "**@good** — (2020). *Good*.");
+    let bib_path = vault.path("refs.bib");
+    client.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri(&bib_path), "languageId": "bibtex", "version": 1,
+               "text": "@article{good, title = {Good}, year = 2020}\n"}}),
+    );
+    client.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri(&bib_path), "version": 2},
+               "contentChanges": [{"text": bib}]}),
+    );
+    // The typed text was parsed: its four problems are published on the buffer.
+    let problems = client.diagnostics(&bib_path, |d| d.len() == 4);
+    assert_eq!(
+        problems[3]["message"],
+        "entry skipped: braces nested deeper than 64 levels"
+    );
+    assert_eq!(hover(&mut client), "**@good** — (2020). *Good*.");
+    let log = client.log();
+    assert!(!log.contains("panicked"), "{log}");
+    assert_eq!(client.shutdown(), 0);
+}

@@ -193,13 +193,20 @@ fn no_note_is_offered_for_creation_where_a_file_the_index_skips_exists() {
             (".notegraph.toml", "exclude = [\"drafts/**\"]\n"),
             ("private.md", "# Private\n"),
             ("drafts/plan.md", "# Plan\n"),
-            ("a.md", "[[private]] [[drafts/plan]] [[missing]]\n"),
+            (".hidden/secret.md", "# Secret\n"),
+            (
+                "a.md",
+                "[[private]] [[drafts/plan]] [[missing]] [[.hidden/secret]] [[big]]\n",
+            ),
         ],
     );
+    // Over the 16 MB a note may have: skipped by the index, yet a file that exists.
+    vault.write("big.md", &"x".repeat(17 << 20));
     let mut client = Client::start(&vault.root, Client::editor_capabilities());
     client.wait_indexed();
     let a = vault.path("a.md");
-    for character in [3, 15] {
+    // Gitignored, excluded, in a hidden folder, over the size limit.
+    for character in [3, 15, 45, 61] {
         let actions = actions_at(&mut client, &a, 0, character);
         assert!(
             actions.iter().all(|(_, created)| created.is_empty()),
@@ -397,7 +404,7 @@ fn count_symbols(symbols: &Value) -> usize {
 #[test]
 fn answers_with_more_items_than_an_editor_can_show_are_cut_with_a_log_line() {
     const MANY: usize = 12_000;
-    let headings: String = (0..MANY).map(|i| format!("## H{i}\n")).collect();
+    let headings: String = (0..MANY).map(|i| format!("## H{i}\ntext\n")).collect();
     let vault = TempVault::new(
         "big-answers",
         &[
@@ -414,6 +421,12 @@ fn answers_with_more_items_than_an_editor_can_show_are_cut_with_a_log_line() {
     );
     assert_eq!(count_symbols(&symbols), 10_000);
     client.wait_log("12001 headings in headings.md: answering with the first 10000");
+    let folds = client.request(
+        "textDocument/foldingRange",
+        json!({"textDocument": doc(&vault.path("headings.md"))}),
+    );
+    assert_eq!(folds.as_array().map(Vec::len), Some(10_000));
+    client.wait_log("12001 folding ranges: answering with the first 10000");
 
     let links = client.request(
         "textDocument/documentLink",

@@ -116,8 +116,12 @@ pub(crate) async fn folding_range(
     Ok(server
         .on_note(&params.text_document.uri, |vault, id, encoding| {
             let index = LineIndex::new(&vault.note(id)?.text, encoding);
+            let mut folds = features::outline::folding_ranges(vault, id);
+            if over_cap(folds.len(), "folding ranges") {
+                folds.truncate(MAX_ANSWER_ITEMS);
+            }
             Some(
-                features::outline::folding_ranges(vault, id)
+                folds
                     .into_iter()
                     .map(|fold| {
                         let range = index.range(fold.span);
