@@ -1,6 +1,7 @@
 //! Frontmatter completion at vault scale: key completion at the start of a line and value
 //! completion after `key: `, over an in-memory vault of typed notes (50,000 by default, or
-//! `NOTEGRAPH_BENCH_NOTES`). Also the per-note index update a keystroke in the frontmatter costs.
+//! `NOTEGRAPH_BENCH_NOTES`). Also the per-note index update a keystroke in the frontmatter costs,
+//! and the create-from-template actions on an unresolved link (three templates in the vault).
 //!
 //! ```sh
 //! cargo bench --bench properties
@@ -9,7 +10,9 @@
 use std::path::{Path, PathBuf};
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
+use notegraph::config::Config;
 use notegraph::features::completion::{Candidates, InsertStyle, complete};
+use notegraph::features::templates;
 use notegraph::index::{FileId, Note, Vault};
 
 const STATUSES: [&str; 5] = ["done", "open", "waiting", "someday", "dropped"];
@@ -51,6 +54,10 @@ fn benches(c: &mut Criterion) {
     for i in 0..notes {
         vault.upsert_note(&root.join(format!("n/Note {i}.md")), Note::parse(note(i)));
     }
+    for name in ["Daily", "Meeting", "Book"] {
+        let path = root.join(format!("Templates/{name}.md"));
+        vault.upsert_note(&path, Note::parse("# {{title}}\nOn {{date}}.\n"));
+    }
     let keys = vault.properties.keys().count();
     let candidates = Candidates::build(&vault);
     let mut group = c.benchmark_group(format!("properties, {notes} notes, {keys} keys"));
@@ -69,6 +76,7 @@ fn benches(c: &mut Criterion) {
             "value completion, id (every note its own)",
             "---\nid: n01|\n---\n",
         ),
+        ("value completion, id, nothing typed", "---\nid: |\n---\n"),
         ("value completion, tags: [", "---\ntags: [ar|]\n---\n"),
     ];
     for (name, text) in cases {
@@ -80,6 +88,18 @@ fn benches(c: &mut Criterion) {
             })
         });
     }
+    let mut config = Config::default();
+    config.obsidian.templates.folder = "Templates".to_string();
+    let now = jiff::civil::date(2026, 3, 14).at(9, 30, 0, 0);
+    let (id, offset) = probe(&mut vault, &root, "See [[Nowhere|]].\n");
+    assert_eq!(
+        templates::actions(&vault, id, offset, &config, now).len(),
+        3,
+        "one action per template"
+    );
+    group.bench_function("template actions on an unresolved link", |b| {
+        b.iter(|| templates::actions(&vault, id, offset, &config, now).len())
+    });
     group.bench_function(
         "one-note update with frontmatter (re-parse and re-index)",
         |b| {

@@ -452,6 +452,24 @@ fn read_bibliography_over(
     Some((bib, stamp, false))
 }
 
+/// The files [`load_config`] reads, relative to the root: what the server watches to
+/// reconfigure itself when one changes on disk.
+pub const SETTINGS_FILES: [&str; 5] = [
+    ".notegraph.toml",
+    ".obsidian/app.json",
+    ".obsidian/types.json",
+    ".obsidian/daily-notes.json",
+    ".obsidian/templates.json",
+];
+
+/// Whether a change at `path` may change the settings of a vault whose first root is `root`:
+/// one of [`SETTINGS_FILES`], or the `.obsidian` folder itself (removed, replaced, renamed).
+pub fn is_settings_path(root: &Path, path: &Path) -> bool {
+    path.strip_prefix(root).is_ok_and(|rel| {
+        rel == Path::new(".obsidian") || SETTINGS_FILES.iter().any(|f| rel == Path::new(f))
+    })
+}
+
 /// The settings of a vault whose first root is `root`: defaults, then its
 /// `.obsidian/app.json` and `.notegraph.toml`, read like every other file (a committed
 /// `.notegraph.toml -> /dev/stdin` is not read). Returns the problems found, each naming its

@@ -1,6 +1,7 @@
 //! The moment.js date format that Obsidian's daily notes and templates use (`YYYY-MM-DD`,
-//! `dddd, MMMM Do YYYY`, `[Week] WW`, `YYYY/MM/YYYY-MM-DD`…), in the English locale moment
-//! ships by default: weeks start on Sunday and week 1 holds January 1st. Tokens are read as
+//! `dddd, MMMM Do YYYY`, `[Week] WW`, `YYYY/MM/YYYY-MM-DD`, `LL`…), in the English locale moment
+//! ships by default: weeks start on Sunday and week 1 holds January 1st. A civil date has no
+//! time zone, so `Z`, `ZZ` and `z` are copied as text. Tokens are read as
 //! moment reads them — the longest token first, `[…]` copied as is, a backslash escaping the
 //! token after it, anything else copied.
 
@@ -33,11 +34,96 @@ const DAYS: [&str; 7] = [
 
 /// moment's tokens, longest first where one is a prefix of another.
 const TOKENS: &[&str] = &[
-    "YYYYYY", "YYYY", "YY", "Y", "gggg", "gg", "GGGG", "GG", "MMMM", "MMM", "Mo", "MM", "M",
-    "DDDD", "DDDo", "DDD", "Do", "DD", "D", "dddd", "ddd", "do", "dd", "d", "E", "e", "wo", "ww",
-    "w", "Wo", "WW", "W", "Qo", "Q", "HH", "H", "hh", "h", "kk", "k", "mm", "m", "ss", "s", "A",
-    "a", "X", "x",
+    "YYYYYY",
+    "YYYYY",
+    "YYYY",
+    "YY",
+    "Y",
+    "ggggg",
+    "gggg",
+    "gg",
+    "GGGGG",
+    "GGGG",
+    "GG",
+    "MMMM",
+    "MMM",
+    "Mo",
+    "MM",
+    "M",
+    "DDDD",
+    "DDDo",
+    "DDD",
+    "Do",
+    "DD",
+    "D",
+    "dddd",
+    "ddd",
+    "do",
+    "dd",
+    "d",
+    "E",
+    "e",
+    "wo",
+    "ww",
+    "w",
+    "Wo",
+    "WW",
+    "W",
+    "Qo",
+    "Q",
+    "HH",
+    "H",
+    "hh",
+    "h",
+    "kk",
+    "k",
+    "mm",
+    "m",
+    "ss",
+    "s",
+    "SSSSSSSSS",
+    "SSSSSSSS",
+    "SSSSSSS",
+    "SSSSSS",
+    "SSSSS",
+    "SSSS",
+    "SSS",
+    "SS",
+    "S",
+    "A",
+    "a",
+    "X",
+    "x",
+    "LTS",
+    "LT",
+    "LLLL",
+    "LLL",
+    "LL",
+    "L",
+    "llll",
+    "lll",
+    "ll",
+    "l",
 ];
+
+/// The English locale's localized formats, which moment expands before reading the tokens. The
+/// short forms (`l`…) are the long ones with `MMMM`, `MM`, `DD` and `dddd` one letter shorter,
+/// as moment derives them.
+fn localized(token: &str) -> Option<&'static str> {
+    Some(match token {
+        "LT" => "h:mm A",
+        "LTS" => "h:mm:ss A",
+        "L" => "MM/DD/YYYY",
+        "l" => "M/D/YYYY",
+        "LL" => "MMMM D, YYYY",
+        "ll" => "MMM D, YYYY",
+        "LLL" => "MMMM D, YYYY h:mm A",
+        "lll" => "MMM D, YYYY h:mm A",
+        "LLLL" => "dddd, MMMM D, YYYY h:mm A",
+        "llll" => "ddd, MMM D, YYYY h:mm A",
+        _ => return None,
+    })
+}
 
 /// `n` with its English ordinal suffix: 1st, 2nd, 3rd, 4th, 11th, 12th, 13th, 21st…
 pub fn ordinal(n: i64) -> String {
@@ -93,11 +179,15 @@ fn token(out: &mut String, token: &str, at: DateTime) {
     let (week_year, week) = locale_week(date);
     let text = match token {
         "YYYYYY" => format!("{}{}", if year < 0 { "-" } else { "+" }, pad(year.abs(), 6)),
+        "YYYYY" => pad(year, 5),
         "YYYY" => pad(year, 4),
         "YY" => pad(year.rem_euclid(100), 2),
-        "Y" => year.to_string(),
+        // `+` only past 9999, which a civil date never is.
+        "Y" => pad(year, 4),
+        "ggggg" => pad(week_year, 5),
         "gggg" => pad(week_year, 4),
         "gg" => pad(week_year.rem_euclid(100), 2),
+        "GGGGG" => pad(i64::from(iso.year()), 5),
         "GGGG" => pad(i64::from(iso.year()), 4),
         "GG" => pad(i64::from(iso.year()).rem_euclid(100), 2),
         "MMMM" => MONTHS[month as usize - 1].to_string(),
@@ -135,6 +225,17 @@ fn token(out: &mut String, token: &str, at: DateTime) {
         "m" => at.minute().to_string(),
         "ss" => pad(i64::from(at.second()), 2),
         "s" => at.second().to_string(),
+        // Fractional seconds: the first digits of the milliseconds, then zeros (moment keeps
+        // three significant digits).
+        fraction if fraction.starts_with('S') => {
+            let millis = format!("{:03}", at.subsec_nanosecond() / 1_000_000);
+            let digits = fraction.len();
+            format!(
+                "{}{}",
+                &millis[..digits.min(3)],
+                "0".repeat(digits.saturating_sub(3))
+            )
+        }
         "A" => (if hour < 12 { "AM" } else { "PM" }).to_string(),
         "a" => (if hour < 12 { "am" } else { "pm" }).to_string(),
         // Unix time needs a time zone, which a civil date has not; read as UTC.
@@ -147,10 +248,13 @@ fn token(out: &mut String, token: &str, at: DateTime) {
             if token == "X" {
                 seconds.to_string()
             } else {
-                (seconds * 1000).to_string()
+                (seconds * 1000 + i64::from(at.subsec_nanosecond() / 1_000_000)).to_string()
             }
         }
-        other => other.to_string(),
+        other => match localized(other) {
+            Some(expanded) => format(expanded, at),
+            None => other.to_string(),
+        },
     };
     out.push_str(&text);
 }
@@ -161,7 +265,11 @@ pub fn format(format: &str, at: DateTime) -> String {
     let mut rest = format;
     while let Some(c) = rest.chars().next() {
         if c == '[' {
-            if let Some(close) = rest.find(']') {
+            // moment's `\[[^\[]*\]`: up to the first `]`, with no `[` before it.
+            if let Some(close) = rest
+                .find(']')
+                .filter(|&close| !rest[1..close].contains('['))
+            {
                 out.push_str(&rest[1..close]);
                 rest = &rest[close + 1..];
                 continue;

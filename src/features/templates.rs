@@ -54,16 +54,17 @@ pub fn expand(
 }
 
 /// The template notes: every note under the templates folder, by path. None when no folder
-/// is set (Obsidian's Templates plugin then has none either).
+/// is set (Obsidian's Templates plugin then has none either). Looked up in the index's folders,
+/// so this costs what the templates folder holds, not what the vault holds.
 pub fn templates(vault: &Vault, settings: &Templates) -> Vec<FileId> {
-    if settings.folder.is_empty() {
+    if settings.folder.trim_matches('/').is_empty() {
         return Vec::new();
     }
-    let prefix = format!("{}/", keys::fold(&settings.folder));
     let mut found: Vec<(FileId, &str)> = vault
-        .notes()
-        .filter(|(_, file, _)| keys::fold(&file.rel).starts_with(&prefix))
-        .map(|(id, file, _)| (id, file.rel.as_str()))
+        .files_under(&settings.folder)
+        .filter_map(|id| Some((id, vault.get(id)?)))
+        .filter(|(_, file)| file.is_note())
+        .map(|(id, file)| (id, file.rel.as_str()))
         .collect();
     found.sort_by_key(|(_, rel)| *rel);
     found.into_iter().map(|(id, _)| id).collect()
@@ -75,9 +76,10 @@ pub fn find_template(vault: &Vault, settings: &Templates, name: &str) -> Option<
     templates(vault, settings).into_iter().find(|&id| {
         let file = vault.file(id);
         keys::fold(file.display_name()) == wanted
-            || keys::fold(keys::strip_md(&file.rel))
-                .strip_prefix(&format!("{}/", keys::fold(&settings.folder)))
-                == Some(wanted.as_str())
+            || keys::fold(keys::strip_md(&file.rel)).strip_prefix(&format!(
+                "{}/",
+                keys::fold(settings.folder.trim_matches('/'))
+            )) == Some(wanted.as_str())
     })
 }
 

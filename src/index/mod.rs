@@ -5,6 +5,7 @@
 mod backlinks;
 mod bulk;
 pub mod citations;
+mod folders;
 pub mod keys;
 mod layout;
 pub mod mentions;
@@ -173,6 +174,8 @@ pub struct Vault {
     mentions: mentions::Mentions,
     /// Frontmatter keys and values in use, and their types.
     pub properties: properties::Properties,
+    /// Every file by folded path, for the files under a folder (`folders.rs`).
+    folders: folders::Folders,
 }
 
 impl Vault {
@@ -315,6 +318,16 @@ impl Vault {
             .take_while(move |k| k.starts_with(prefix))
     }
 
+    /// Files in `folder` (root-relative, any case; `""` is the root) and its subfolders, in
+    /// every root, in folded path order: a range of the index, costing what the folder holds.
+    pub fn files_under(&self, folder: &str) -> impl Iterator<Item = FileId> + '_ {
+        let folder = keys::fold(folder.trim_matches('/'));
+        self.folders.under(match folder.is_empty() {
+            true => folder,
+            false => format!("{folder}/"),
+        })
+    }
+
     pub fn by_name(&self, key: &str) -> &[FileId] {
         self.by_name.get(key).map_or(&[], Vec::as_slice)
     }
@@ -418,6 +431,7 @@ impl Vault {
         let name = keys::basename(&rel);
         let name_key = keys::fold(if is_note { keys::strip_md(name) } else { name });
         let path_key = keys::fold(if is_note { keys::strip_md(&rel) } else { &rel });
+        let path_key_of_new = path_key.clone();
         let file = File {
             path: path.to_path_buf(),
             root,
@@ -438,6 +452,7 @@ impl Vault {
             }
         };
         self.by_path.insert(path.to_path_buf(), id);
+        self.folders.insert(&path_key_of_new, id);
         self.add_name(name_key, id);
         self.index_content(id);
         self.names_generation += 1;
@@ -456,6 +471,7 @@ impl Vault {
         self.unindex_content(id);
         let file = self.files[id.0 as usize].take().expect("live file");
         self.remove_name(&file.name_key, id);
+        self.folders.remove(&file.path_key, id);
         self.free.push(id.0);
         self.names_generation += 1;
         self.links_generation += 1;

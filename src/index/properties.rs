@@ -2,6 +2,11 @@
 //! they give it, updated one note at a time; and the types Obsidian's `.obsidian/types.json`
 //! assigns to keys (set by whoever reads that file).
 
+use std::cmp::Reverse;
+use std::collections::BTreeSet;
+use std::ops::Bound;
+use std::sync::Arc;
+
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::Note;
@@ -54,11 +59,13 @@ impl PropertyType {
 /// One value of one key: its spelling and how many notes give it.
 #[derive(Debug, Default)]
 pub struct ValueStats {
-    pub text: String,
+    pub text: Arc<str>,
     pub notes: u32,
 }
 
-/// One key across the vault.
+/// One key across the vault. Besides the values by text, two orders of them are kept as notes
+/// come and go, so that completion and hover read the few values they show without looking at
+/// all of them: a key like `id:` has a value per note.
 #[derive(Debug, Default)]
 pub struct KeyStats {
     /// The spelling first seen, for display.
@@ -66,7 +73,22 @@ pub struct KeyStats {
     /// Notes whose frontmatter has the key.
     pub notes: u32,
     /// By exact value text.
-    values: HashMap<String, ValueStats>,
+    values: HashMap<Arc<str>, ValueStats>,
+    /// (lower-cased text, text), in order: the values starting with what is typed are a range.
+    by_text: BTreeSet<(Arc<str>, Arc<str>)>,
+    /// (notes giving it, most first; text): the most common values first, ties alphabetical.
+    by_count: BTreeSet<(Reverse<u32>, Arc<str>)>,
+    /// Distinct values written as links (`[[…`): what makes a key link-valued.
+    links: usize,
+}
+
+/// Lower case, shared with the text itself when that is lower case already (most values).
+fn lower(text: &Arc<str>) -> Arc<str> {
+    if text.chars().any(char::is_uppercase) {
+        text.to_lowercase().into()
+    } else {
+        text.clone()
+    }
 }
 
 impl KeyStats {
@@ -74,12 +96,76 @@ impl KeyStats {
         self.values.values()
     }
 
+    /// How many distinct values the key has.
+    pub fn value_count(&self) -> usize {
+        self.values.len()
+    }
+
+    /// How many of the distinct values are links (`[[…`).
+    pub fn link_values(&self) -> usize {
+        self.links
+    }
+
+    /// Values most notes give first (ties alphabetical); read in order, so taking `n` costs `n`.
+    pub fn by_count(&self) -> impl Iterator<Item = &ValueStats> {
+        self.by_count
+            .iter()
+            .filter_map(|(_, text)| self.values.get(text))
+    }
+
+    /// Values starting with `prefix` ignoring case, alphabetically (lower-cased); a range, so
+    /// taking `n` costs `n` and a lookup.
+    pub fn starting_with(&self, prefix: &str) -> impl Iterator<Item = &ValueStats> {
+        let prefix = prefix.to_lowercase();
+        let start: (Arc<str>, Arc<str>) = (prefix.as_str().into(), "".into());
+        self.by_text
+            .range((Bound::Included(start), Bound::Unbounded))
+            .take_while(move |(folded, _)| folded.starts_with(&prefix))
+            .filter_map(|(_, text)| self.values.get(text))
+    }
+
     /// The `n` values most notes give, most first (ties alphabetical).
     pub fn most_common(&self, n: usize) -> Vec<&ValueStats> {
-        let mut all: Vec<&ValueStats> = self.values.values().collect();
-        all.sort_by(|a, b| b.notes.cmp(&a.notes).then_with(|| a.text.cmp(&b.text)));
-        all.truncate(n);
-        all
+        self.by_count().take(n).collect()
+    }
+
+    fn add_value(&mut self, value: &str) {
+        let entry = match self.values.get_mut(value) {
+            Some(entry) => entry,
+            None => {
+                let text: Arc<str> = value.into();
+                self.by_text.insert((lower(&text), text.clone()));
+                self.links += usize::from(value.starts_with("[["));
+                self.values
+                    .entry(text.clone())
+                    .or_insert(ValueStats { text, notes: 0 })
+            }
+        };
+        self.by_count
+            .remove(&(Reverse(entry.notes), entry.text.clone()));
+        entry.notes += 1;
+        self.by_count
+            .insert((Reverse(entry.notes), entry.text.clone()));
+    }
+
+    fn remove_value(&mut self, value: &str) {
+        let Some(entry) = self.values.get_mut(value) else {
+            return;
+        };
+        self.by_count
+            .remove(&(Reverse(entry.notes), entry.text.clone()));
+        entry.notes = entry.notes.saturating_sub(1);
+        if entry.notes > 0 {
+            self.by_count
+                .insert((Reverse(entry.notes), entry.text.clone()));
+            return;
+        }
+        let text = entry.text.clone();
+        self.values.remove(value);
+        self.by_text.remove(&(lower(&text), text));
+        self.links = self
+            .links
+            .saturating_sub(usize::from(value.starts_with("[[")));
     }
 }
 
@@ -148,14 +234,7 @@ impl Properties {
             });
             stats.notes += 1;
             for value in values {
-                let entry = stats
-                    .values
-                    .entry(value.to_string())
-                    .or_insert_with(|| ValueStats {
-                        text: value.to_string(),
-                        notes: 0,
-                    });
-                entry.notes += 1;
+                stats.add_value(value);
             }
         }
     }
@@ -167,12 +246,7 @@ impl Properties {
                 continue;
             };
             for value in values {
-                if let Some(entry) = stats.values.get_mut(value) {
-                    entry.notes = entry.notes.saturating_sub(1);
-                    if entry.notes == 0 {
-                        stats.values.remove(value);
-                    }
-                }
+                stats.remove_value(value);
             }
             stats.notes = stats.notes.saturating_sub(1);
             if stats.notes == 0 {
@@ -221,5 +295,46 @@ mod tests {
         assert_eq!(summary(&vault), "status 1: open×1");
         vault.remove(a);
         assert_eq!(summary(&vault), "");
+    }
+
+    fn texts<'a>(values: impl Iterator<Item = &'a super::ValueStats>) -> Vec<String> {
+        values.map(|v| format!("{}×{}", v.text, v.notes)).collect()
+    }
+
+    #[test]
+    fn values_stay_ordered_by_text_and_by_count_as_notes_change() {
+        let mut vault = Vault::new(vec![PathBuf::from("/v")]);
+        let notes = [
+            ("a", "id: N-1\nrelated: \"[[x]]\""),
+            ("b", "id: n-2\nrelated: \"[[y]]\""),
+            ("c", "id: n-2\nrelated: plain"),
+            ("d", "id: m-1"),
+        ];
+        for (name, fm) in notes {
+            let path = PathBuf::from(format!("/v/{name}.md"));
+            vault.upsert_note(&path, Note::parse(format!("---\n{fm}\n---\n")));
+        }
+        let id = vault.properties.key("id").unwrap();
+        // Prefix without case, alphabetical (lower-cased); counts most first, ties alphabetical.
+        assert_eq!(texts(id.starting_with("n-")), ["N-1×1", "n-2×2"]);
+        assert_eq!(texts(id.starting_with("N-2")), ["n-2×2"]);
+        assert!(texts(id.starting_with("x")).is_empty());
+        assert_eq!(texts(id.by_count()), ["n-2×2", "N-1×1", "m-1×1"]);
+        assert_eq!(vault.properties.key("related").unwrap().link_values(), 2);
+
+        vault.upsert_note(Path::new("/v/b.md"), Note::parse("---\nid: m-1\n---\n"));
+        let id = vault.properties.key("id").unwrap();
+        assert_eq!(texts(id.by_count()), ["m-1×2", "N-1×1", "n-2×1"]);
+        assert_eq!(texts(id.starting_with("")), ["m-1×2", "N-1×1", "n-2×1"]);
+        assert_eq!(id.value_count(), 3);
+        let related = vault.properties.key("related").unwrap();
+        assert_eq!((related.link_values(), related.value_count()), (1, 2));
+        for name in ["a", "c", "d"] {
+            vault.remove(&PathBuf::from(format!("/v/{name}.md")));
+        }
+        let id = vault.properties.key("id").unwrap();
+        assert_eq!(texts(id.by_count()), ["m-1×1"]);
+        assert_eq!(texts(id.starting_with("M")), ["m-1×1"]);
+        assert!(vault.properties.key("related").is_none());
     }
 }

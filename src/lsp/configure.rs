@@ -7,13 +7,26 @@ use serde_json::Value;
 use tower_lsp_server::ls_types::*;
 
 use super::state::Server;
+use crate::config::Config;
 use crate::loader;
 
 impl Server {
     /// Rebuild the configuration from its layers: files at the root, `initializationOptions`,
-    /// then the client's `workspace/configuration` answer (`client`, when there is one).
-    /// Returns the problems found.
+    /// then the client's settings — `client` when given (its `workspace/configuration` answer
+    /// or pushed settings), else the last ones it gave. Returns the problems found.
     pub(in crate::lsp) fn reconfigure(&self, client: Option<&Value>) -> Vec<String> {
+        let client = {
+            let mut kept = self
+                .state
+                .client_settings
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
+            if let Some(client) = client {
+                *kept = Some(client.clone());
+            }
+            kept.clone()
+        };
+        let client = client.as_ref();
         let roots = self.state.read().roots().to_vec();
         let (mut config, mut problems) =
             crate::loader::load_config(roots.first().map(PathBuf::as_path));
@@ -51,6 +64,39 @@ impl Server {
             .config_epoch
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         problems
+    }
+
+    /// A settings file at the first root changed on disk (`loader::SETTINGS_FILES`): rebuild the
+    /// configuration with the client's settings as they were, then let what depends on it
+    /// follow — property types, daily notes and templates are read from it from now on.
+    pub(in crate::lsp) async fn settings_files_changed(&self) {
+        tracing::info!("a settings file changed on disk; reading the settings again");
+        let before = self.state.config();
+        let problems = self.reconfigure(None);
+        self.report_config_problems(problems).await;
+        self.configuration_changed(&before).await;
+    }
+
+    /// After the configuration changed from `before`: index again when what is indexed changed
+    /// (exclusions, bibliographies), else publish the open notes' diagnostics again.
+    pub(in crate::lsp) async fn configuration_changed(&self, before: &Config) {
+        let after = self.state.config();
+        if after.exclude != before.exclude
+            || after.citations.bibliography != before.citations.bibliography
+        {
+            self.index_in_background();
+        } else if after != *before {
+            let open: Vec<PathBuf> = self.state.docs.iter().map(|e| e.key().clone()).collect();
+            self.publish(open).await;
+        }
+    }
+
+    /// Index the workspace again without waiting for it. A plain function: indexing applies
+    /// the disk changes seen meanwhile, which may reconfigure and so come back here, and an
+    /// `async fn` spawning it would make its own future's type depend on itself.
+    fn index_in_background(&self) {
+        let server = self.clone();
+        tokio::spawn(async move { server.index_workspace().await });
     }
 
     pub(in crate::lsp) async fn report_config_problems(&self, problems: Vec<String>) {

@@ -53,6 +53,17 @@ impl Server {
         {
             self.watch_files().await;
         }
+        // The settings files of the new first root, when we watch those beside the client.
+        if self
+            .state
+            .settings_watcher
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
+            .is_some()
+        {
+            self.watch_settings_files();
+        }
         let server = self.clone();
         tokio::spawn(async move { server.index_workspace().await });
     }

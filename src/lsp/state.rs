@@ -67,6 +67,9 @@ pub struct State {
     pub(in crate::lsp) mention_scan: AtomicBool,
     /// The client's `initializationOptions`, a layer of the configuration kept to rebuild it.
     pub(in crate::lsp) init_options: OnceLock<Value>,
+    /// The client's last `notegraph` settings (answered or pushed), the top layer of the
+    /// configuration, kept to rebuild it when a settings file changes on disk.
+    pub(in crate::lsp) client_settings: Mutex<Option<Value>>,
     pub(in crate::lsp) exclude: RwLock<loader::Exclude>,
     pub(in crate::lsp) candidates: Mutex<Option<Arc<Candidates>>>,
     pub(in crate::lsp) symbols: Mutex<Option<Arc<SymbolIndex>>>,
@@ -80,6 +83,9 @@ pub struct State {
     pub(in crate::lsp) unverified: Mutex<Unverified>,
     /// The server's own file watcher, for clients that cannot watch for it.
     pub(in crate::lsp) watcher: Mutex<Option<notify::RecommendedWatcher>>,
+    /// The server's own watcher of the settings files, kept whoever watches the rest
+    /// (`watch.rs`, `watch_settings_files`).
+    pub(in crate::lsp) settings_watcher: Mutex<Option<notify::RecommendedWatcher>>,
     /// Held while a batch of disk changes is read and applied (see `apply_disk_changes`).
     pub(in crate::lsp) disk_batch: Mutex<()>,
     /// Taken before the vault's lock wherever both are held.
@@ -118,6 +124,7 @@ impl State {
             pull_refreshed: Mutex::new((0, 0, 0)),
             mention_scan: AtomicBool::new(false),
             init_options: OnceLock::new(),
+            client_settings: Mutex::new(None),
             exclude: RwLock::new(loader::Exclude::default()),
             candidates: Mutex::new(None),
             symbols: Mutex::new(None),
@@ -125,6 +132,7 @@ impl State {
             serving: watch::channel(false).0,
             unverified: Mutex::new(Unverified::default()),
             watcher: Mutex::new(None),
+            settings_watcher: Mutex::new(None),
             disk_batch: Mutex::new(()),
             reindex: Mutex::new(Reindex::default()),
             shutdown_requested: AtomicBool::new(false),

@@ -112,6 +112,13 @@ impl Server {
         // Changes seen while the first index is built wait for it: that index replaces the
         // whole vault when done, and would drop whatever was applied before it.
         self.wait_ready().await;
+        // The vault's settings files live in hidden places (`.obsidian/`, `.notegraph.toml`) the
+        // index skips: a change to one reconfigures the server instead.
+        let settings = self.state.read().roots().first().is_some_and(|root| {
+            paths
+                .iter()
+                .any(|path| loader::is_settings_path(root, path))
+        });
         {
             // A build in flight walked the disk before this change, or may have: its index
             // gets the change once installed.
@@ -145,6 +152,9 @@ impl Server {
         if now != bibliographies {
             self.bibliographies_changed().await;
         }
+        if settings {
+            self.settings_files_changed().await;
+        }
     }
     pub(in crate::lsp) async fn watch_files(&self) {
         let dynamic = self.state.flags.get().is_some_and(|f| f.dynamic_watch);
@@ -163,6 +173,7 @@ impl Server {
             if let Err(err) = self.client.register_capability(vec![registration]).await {
                 tracing::warn!("client refused file watching ({err}); watching files ourselves");
             } else {
+                self.watch_settings_files();
                 return;
             }
         }
@@ -210,6 +221,75 @@ impl Server {
                 }
                 paths.sort();
                 paths.dedup();
+                server.apply_disk_changes(paths).await;
+            }
+        });
+    }
+
+    /// Watch the settings files (`loader::SETTINGS_FILES`) ourselves, beside a client that
+    /// watches files for us: a client's watcher may skip hidden folders or report only the
+    /// writes made in the editor (Helix), and an edit Obsidian makes to `.obsidian/types.json`
+    /// must still be seen. Two folders, neither recursively: the first root and its `.obsidian`.
+    /// A change the client reports too reconfigures twice, the second time to the same settings.
+    pub(in crate::lsp) fn watch_settings_files(&self) {
+        let Some(root) = self.state.read().roots().first().cloned() else {
+            return;
+        };
+        let (tx, mut rx) = mpsc::unbounded_channel::<Vec<PathBuf>>();
+        let filter_root = root.clone();
+        let watcher =
+            notify::recommended_watcher(move |event: notify::Result<notify::Event>| match event {
+                Ok(event) if matches!(event.kind, notify::EventKind::Access(_)) => {}
+                Ok(event) => {
+                    let paths: Vec<PathBuf> = event
+                        .paths
+                        .into_iter()
+                        .filter(|p| loader::is_settings_path(&filter_root, p))
+                        .collect();
+                    if !paths.is_empty() {
+                        let _ = tx.send(paths);
+                    }
+                }
+                Err(err) => tracing::warn!("settings file watcher: {err}"),
+            });
+        let mut watcher = match watcher {
+            Ok(w) => w,
+            Err(err) => {
+                tracing::warn!("cannot watch the settings files: {err}");
+                return;
+            }
+        };
+        use notify::Watcher;
+        let obsidian = root.join(".obsidian");
+        if let Err(err) = watcher.watch(&root, notify::RecursiveMode::NonRecursive) {
+            tracing::warn!("cannot watch {}: {err}", root.display());
+        }
+        // Absent until Obsidian first opens the vault: watched once it appears (below).
+        let _ = watcher.watch(&obsidian, notify::RecursiveMode::NonRecursive);
+        *self
+            .state
+            .settings_watcher
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = Some(watcher);
+        let server = self.clone();
+        // Ends when the watcher is replaced or dropped, which closes the channel.
+        tokio::spawn(async move {
+            while let Some(mut paths) = rx.recv().await {
+                while let Ok(more) = rx.try_recv() {
+                    paths.extend(more);
+                }
+                paths.sort();
+                paths.dedup();
+                if paths.contains(&obsidian) {
+                    let mut own = server
+                        .state
+                        .settings_watcher
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner());
+                    if let Some(watcher) = own.as_mut() {
+                        let _ = watcher.watch(&obsidian, notify::RecursiveMode::NonRecursive);
+                    }
+                }
                 server.apply_disk_changes(paths).await;
             }
         });

@@ -22,4 +22,5 @@ mod panels;
 mod properties;
 mod real_vaults;
 mod refactor;
+mod settings_files;
 mod typing;

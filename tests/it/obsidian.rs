@@ -39,7 +39,10 @@ fn typed_properties_over_stdio() {
             ("d.md", "---\n\n---\n"),
         ],
     );
-    let mut client = Client::start(&vault.root, Client::editor_capabilities());
+    let mut capabilities = Client::editor_capabilities();
+    capabilities["textDocument"]["completion"]["completionItem"]["labelDetailsSupport"] =
+        json!(true);
+    let mut client = Client::start(&vault.root, capabilities);
     client.wait_indexed();
     let a = vault.path("a.md");
     client.open(&a);
@@ -68,6 +71,11 @@ fn typed_properties_over_stdio() {
     );
     assert_eq!(keys["items"][0]["textEdit"]["newText"], "status: ");
     assert_eq!(keys["items"][0]["kind"], 10);
+    // The count stands beside the key in the list, where the client shows label details.
+    assert_eq!(
+        keys["items"][0]["labelDetails"],
+        json!({"description": "3 notes"})
+    );
 
     client.notify(
         "textDocument/didChange",
@@ -83,6 +91,50 @@ fn typed_properties_over_stdio() {
         hover["contents"]["value"],
         "**status** — type text; in 4 notes\n\nMost common values:\n- `done` (2)\n- `open` (1)"
     );
+    assert_eq!(client.shutdown(), 0);
+}
+
+#[test]
+fn frontmatter_values_over_stdio_tags_links_and_no_aliases() {
+    let vault = TempVault::new(
+        "obsidian-values",
+        &[
+            (
+                "a.md",
+                "---\ntags: [project/alpha]\nrelated: \"[[Beta]]\"\n---\n",
+            ),
+            (
+                "Beta.md",
+                "---\ntags: project/beta\nrelated: \"[[a]]\"\n---\n",
+            ),
+            (
+                "d.md",
+                "---\ntags: [proj]\nrelated: Be\naliases: [Al]\n---\n",
+            ),
+        ],
+    );
+    let mut client = Client::start(&vault.root, Client::editor_capabilities());
+    client.wait_indexed();
+    let d = vault.path("d.md");
+    client.open(&d);
+    // `tags:` completes the vault's tags, nested ones too, as `#` does in the body.
+    let tags = client.request("textDocument/completion", at(&d, 1, 11));
+    assert_eq!(
+        labels(&tags),
+        vec!["project/beta (1 note)", "project/alpha (1 note)"]
+    );
+    assert_eq!(tags["items"][0]["textEdit"]["newText"], "project/beta");
+    // A key whose values are links completes notes, written as Obsidian writes them.
+    let related = client.request("textDocument/completion", at(&d, 2, 11));
+    assert_eq!(labels(&related), vec!["Beta (Beta.md)"]);
+    assert_eq!(
+        related["items"][0]["textEdit"],
+        json!({"range": {"start": {"line": 2, "character": 9}, "end": {"line": 2, "character": 11}},
+               "newText": "\"[[Beta]]\""})
+    );
+    // `aliases:` are the note's own names: nothing to offer.
+    let aliases = client.request("textDocument/completion", at(&d, 3, 12));
+    assert_eq!(labels(&aliases), Vec::<String>::new());
     assert_eq!(client.shutdown(), 0);
 }
 
@@ -253,4 +305,86 @@ fn templates_over_stdio_actions_and_the_new_note_command() {
     let error = client.response(outside);
     assert_eq!(error["error"]["code"], -32803, "{error}");
     assert_eq!(client.shutdown(), 0);
+}
+
+#[test]
+fn templates_added_renamed_and_removed_on_disk_change_the_actions() {
+    let vault = obsidian_vault("obsidian-templates-on-disk");
+    let mut client = Client::start_with_env(&vault.root, Client::editor_capabilities(), &NOW);
+    client.wait_indexed();
+    let a = vault.path("a.md");
+    client.open(&a);
+    let mut titles = |client: &mut Client| -> Vec<String> {
+        let actions = client.request(
+            "textDocument/codeAction",
+            json!({"textDocument": {"uri": uri(&a)},
+                   "range": {"start": {"line": 0, "character": 8}, "end": {"line": 0, "character": 8}},
+                   "context": {"diagnostics": []}}),
+        );
+        actions
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["title"].as_str().unwrap().to_string())
+            .collect()
+    };
+    // Each change reported as VS Code reports it.
+    let events = |client: &mut Client, changes: Value| {
+        client.notify(
+            "workspace/didChangeWatchedFiles",
+            json!({"changes": changes}),
+        );
+    };
+    let plain = "Create note ‘Sync notes’ at Sync notes.md".to_string();
+    let from = |t: &str| format!("Create ‘Sync notes’ from template ‘{t}’");
+
+    vault.write("Templates/Book.md", "# {{title}}\nBy\n");
+    events(
+        &mut client,
+        json!([{"uri": uri(&vault.path("Templates/Book.md")), "type": 1}]),
+    );
+    let expected = vec![plain.clone(), from("Book"), from("Daily"), from("Meeting")];
+    assert_eq!(wait_titles(&mut client, &mut titles, &expected), expected);
+
+    // A rename is a deletion and a creation.
+    std::fs::rename(
+        vault.path("Templates/Meeting.md"),
+        vault.path("Templates/Standup.md"),
+    )
+    .unwrap();
+    events(
+        &mut client,
+        json!([{"uri": uri(&vault.path("Templates/Meeting.md")), "type": 3},
+               {"uri": uri(&vault.path("Templates/Standup.md")), "type": 1}]),
+    );
+    let expected = vec![plain.clone(), from("Book"), from("Daily"), from("Standup")];
+    assert_eq!(wait_titles(&mut client, &mut titles, &expected), expected);
+
+    std::fs::remove_file(vault.path("Templates/Daily.md")).unwrap();
+    std::fs::remove_file(vault.path("Templates/Book.md")).unwrap();
+    events(
+        &mut client,
+        json!([{"uri": uri(&vault.path("Templates/Daily.md")), "type": 3},
+               {"uri": uri(&vault.path("Templates/Book.md")), "type": 3}]),
+    );
+    let expected = vec![plain, from("Standup")];
+    assert_eq!(wait_titles(&mut client, &mut titles, &expected), expected);
+    assert_eq!(client.shutdown(), 0);
+}
+
+/// Ask for the titles until they are `expected` (a disk change is applied off the reactor, after
+/// its notification returns), within the client's timeout; the last answer.
+fn wait_titles(
+    client: &mut Client,
+    titles: &mut impl FnMut(&mut Client) -> Vec<String>,
+    expected: &[String],
+) -> Vec<String> {
+    let deadline = std::time::Instant::now() + crate::client::TIMEOUT;
+    loop {
+        let got = titles(client);
+        if got == expected || std::time::Instant::now() > deadline {
+            return got;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
 }

@@ -156,6 +156,34 @@ fn rename_of_a_note_returns_one_edit_after_which_check_reports_the_same() {
 }
 
 #[test]
+fn links_in_frontmatter_values_follow_a_rename_in_every_value_form() {
+    let frontmatter =
+        "---\nrelated: \"[[Old]]\"\nup:\n  - \"[[Old]]\"\nsee: [ \"[[Old]]\" ]\n---\n# A\n";
+    let vault = TempVault::new(
+        "rename-frontmatter",
+        &[("a.md", frontmatter), ("Old.md", "# Old\n")],
+    );
+    let mut client = Client::start(&vault.root, Client::editor_capabilities());
+    client.wait_indexed();
+    let old = vault.path("Old.md");
+    client.open(&old);
+    // From the note's own title: the file and every link to it.
+    let mut params = at(&old, 0, 3);
+    params["newName"] = json!("New");
+    let edit = client.request("textDocument/rename", params);
+    apply_edit(&edit);
+    assert_eq!(
+        std::fs::read_to_string(vault.path("a.md")).unwrap(),
+        frontmatter.replace("[[Old]]", "[[New]]")
+    );
+    assert_eq!(
+        std::fs::read_to_string(vault.path("New.md")).unwrap(),
+        "# New\n"
+    );
+    assert_eq!(client.shutdown(), 0);
+}
+
+#[test]
 fn rename_onto_an_existing_note_is_refused_with_a_message() {
     let vault = vault("rename-clash");
     let mut client = Client::start(&vault.root, Client::editor_capabilities());

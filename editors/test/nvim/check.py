@@ -77,6 +77,20 @@ def main() -> int:
             == ["# Saturday, March 14th 2026", "", "Written at 09:00."]
             and not any((daily.get("lines") or [])[3:]),
             daily)
+    # `status` is in "Spaced repetition.md"; typed `text` by .obsidian/types.json, which the
+    # no-marker copy drops.
+    typed = "" if expect_root == "none" else ", text"
+    keys = r.get("property_keys") or []
+    check("frontmatter key completion offers `status` with its note count and type",
+          {"label": "status", "detail": f"1 note{typed}"} in keys, keys)
+    values = r.get("property_values") or []
+    check("frontmatter value completion after `status: ` offers the value in use",
+          values == [{"label": "seed", "detail": "1 note"}], values)
+    hover = "\n".join(r.get("property_hover") or [])
+    kind = "no type set" if expect_root == "none" else "type text"
+    check("hover on a frontmatter key shows its type, note count and values",
+          "status" in hover and f"{kind}; in 2 notes" in hover and "seed" in hover
+          and "(1)" in hover, hover)
     kinds = [p.get("kind") for p in r.get("progress") or []]
     check("indexing progress reported (begin … end)", "begin" in kinds and "end" in kinds, kinds)
     return 0 if all(checks) else 1

@@ -1,7 +1,7 @@
 -- Neovim headless test driver (editors/test.sh): with notegraph attached to the fixture vault's
 -- "Start here.md", it waits for diagnostics, asks for completion after `[[` and after a name with
 -- a space and applies an item, jumps to a definition, opens a hover, opens the daily note with
--- :NotegraphDaily, and writes what it saw as
+-- :NotegraphDaily, completes a frontmatter key and value and hovers the key, and writes what it saw as
 -- JSON to $NOTEGRAPH_NVIM_RESULT. check.py judges that file; this script only observes.
 -- Works on Neovim 0.7 to 0.11+.
 local out_path = assert(os.getenv('NOTEGRAPH_NVIM_RESULT'), 'NOTEGRAPH_NVIM_RESULT is unset')
@@ -228,6 +228,42 @@ local function run()
     file = vim.api.nvim_buf_get_name(0),
     lines = vim.api.nvim_buf_get_lines(0, 0, -1, false),
   }
+
+  -- 7. Frontmatter properties, typed at the top of "Start here.md" (its other steps are done):
+  -- a key's completion with its note count and type, a value's completion, and hover on a key.
+  vim.api.nvim_set_current_buf(buf)
+  local function complete_at(line, character)
+    local found = {}
+    local at = { textDocument = { uri = uri }, position = { line = line, character = character } }
+    for _, r in pairs(vim.lsp.buf_request_sync(buf, 'textDocument/completion', at, 5000) or {}) do
+      for _, item in ipairs(r.result and (r.result.items or r.result) or {}) do
+        table.insert(found, { label = item.label, detail = item.detail or '' })
+      end
+    end
+    return found
+  end
+  vim.api.nvim_buf_set_lines(buf, 0, 0, false, { '---', 'sta', '---' })
+  result.property_keys = complete_at(1, 3)
+  vim.api.nvim_buf_set_lines(buf, 1, 2, false, { 'status: ' })
+  result.property_values = complete_at(1, 8)
+  vim.api.nvim_win_set_cursor(0, { 2, 2 })
+  local before_hover = {}
+  for _, w in ipairs(vim.api.nvim_list_wins()) do
+    before_hover[w] = true
+  end
+  vim.lsp.buf.hover()
+  local key_float
+  vim.wait(5000, function()
+    for _, w in ipairs(vim.api.nvim_list_wins()) do
+      if not before_hover[w] and vim.api.nvim_win_get_config(w).relative ~= '' then
+        key_float = w
+        return true
+      end
+    end
+    return false
+  end, 50)
+  result.property_hover = key_float and vim.api.nvim_buf_get_lines(vim.api.nvim_win_get_buf(key_float), 0, -1, false)
+    or {}
 end
 
 local ok, err = pcall(run)

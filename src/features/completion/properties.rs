@@ -9,7 +9,7 @@ use super::{
     Completion, CompletionKind, Completions, InsertStyle, LinkContext, line_bounds, matcher,
     pattern, rank,
 };
-use crate::index::properties::fold_key;
+use crate::index::properties::{KeyStats, ValueStats, fold_key};
 use crate::index::{FileId, Vault};
 use crate::syntax::Span;
 
@@ -145,7 +145,9 @@ pub(super) fn complete(
                             label: stats.name.clone(),
                             kind: CompletionKind::Property,
                             detail: Some(detail),
-                            description: None,
+                            // The count beside the key in the list itself (`status  412
+                            // notes`), where the client shows one, not only on the focused item.
+                            description: Some(plural(others)),
                             insert: format!("{}{suffix}", stats.name),
                             replace,
                             filter: stats.name.clone(),
@@ -173,8 +175,7 @@ pub(super) fn complete(
                 _ => {}
             }
             let stats = vault.properties.key(&folded)?;
-            let links = stats.values().filter(|v| v.text.starts_with("[[")).count();
-            if links * 2 > stats.values().count() && !typed.starts_with(['[', '"']) {
+            if stats.link_values() * 2 > stats.value_count() && !typed.starts_with(['[', '"']) {
                 return Some(link_values(vault, candidates, file, replace, typed, limit));
             }
             let mine: Vec<&str> = fm
@@ -183,13 +184,14 @@ pub(super) fn complete(
                 .filter(|p| fold_key(&p.key) == folded)
                 .flat_map(|p| p.values.iter().map(|(v, _)| v.trim()))
                 .collect();
+            let (values, bounded) = value_candidates(stats, typed);
             let pattern = pattern(typed);
             let mut matcher = matcher();
             let mut buf = Vec::new();
-            let mut scored: Vec<(u32, u32, &str)> = stats
-                .values()
+            let mut scored: Vec<(u32, u32, &str)> = values
+                .into_iter()
                 .filter_map(|value| {
-                    let others = value.notes - u32::from(mine.contains(&value.text.as_str()));
+                    let others = value.notes - u32::from(mine.contains(&&*value.text));
                     if others == 0 {
                         return None;
                     }
@@ -197,7 +199,7 @@ pub(super) fn complete(
                         nucleo_matcher::Utf32Str::new(&value.text, &mut buf),
                         &mut matcher,
                     )?;
-                    Some((score, others, value.text.as_str()))
+                    Some((score, others, &*value.text))
                 })
                 .collect();
             // A key can have a value per note (ids, dates): keep the best before building items,
@@ -220,7 +222,7 @@ pub(super) fn complete(
                         label: text.to_string(),
                         kind: CompletionKind::Value,
                         detail: Some(plural(others)),
-                        description: None,
+                        description: Some(plural(others)),
                         insert: yaml_scalar(text),
                         replace,
                         filter: text.to_string(),
@@ -229,10 +231,33 @@ pub(super) fn complete(
                 })
                 .collect();
             let mut found = rank(items, limit);
-            found.incomplete = incomplete;
+            // Values left unscored may match better as more is typed: ask again then.
+            found.incomplete = incomplete || bounded;
             Some(found)
         }
     }
+}
+
+/// Keys with at most this many distinct values have every one scored: the common keys
+/// (`status`, `type`, dates) answer exactly as a full scan would.
+const SCORE_ALL: usize = 512;
+/// Beyond that, at most this many values starting with the typed text and as many of the most
+/// common are scored, so that a keystroke costs the same for 600 values as for 50,000.
+const BOUNDED: usize = 256;
+
+/// The values of `stats` worth scoring for `typed`, and whether some were left out.
+fn value_candidates<'s>(stats: &'s KeyStats, typed: &str) -> (Vec<&'s ValueStats>, bool) {
+    if stats.value_count() <= SCORE_ALL {
+        return (stats.values().collect(), false);
+    }
+    let mut values: Vec<&ValueStats> = stats
+        .starting_with(typed.trim())
+        .take(BOUNDED)
+        .chain(stats.by_count().take(BOUNDED))
+        .collect();
+    values.sort_unstable_by(|a, b| a.text.cmp(&b.text));
+    values.dedup_by(|a, b| a.text == b.text);
+    (values, true)
 }
 
 /// Notes for a link-valued key, written as Obsidian writes them there: `"[[Name]]"`.

@@ -126,3 +126,51 @@ fn many_values_keep_the_best_and_say_the_list_is_incomplete() {
             (incomplete)"#]],
     );
 }
+
+/// 520 ids, one per note, `common` in three notes and `zx` in one: more values than are scored.
+fn many_ids(cursor_line: &str) -> String {
+    let mut fixture = String::new();
+    for i in 0..520 {
+        fixture.push_str(&format!("//- /n{i}.md\n---\nid: v{i:03}\n---\n"));
+    }
+    for name in ["c1", "c2", "c3"] {
+        fixture.push_str(&format!("//- /{name}.md\n---\nid: common\n---\n"));
+    }
+    fixture.push_str("//- /z.md\n---\nid: zx\n---\n");
+    fixture.push_str(&format!("//- /new.md\n---\n{cursor_line}\n---\n"));
+    fixture
+}
+
+#[test]
+fn beyond_512_values_only_prefix_matches_and_the_most_common_are_scored() {
+    // What is typed as a prefix is found wherever it sorts, ranked as a full scan ranks it.
+    super::tests::check_limit(
+        &many_ids("id: v51$0"),
+        3,
+        expect![[r#"
+            Value "v510" replaces "v51" with "v510" (1 note)
+            Value "v511" replaces "v51" with "v511" (1 note)
+            Value "v512" replaces "v51" with "v512" (1 note)
+            (incomplete)"#]],
+    );
+    super::tests::check_limit(
+        &many_ids("id: zx$0"),
+        3,
+        expect![[r#"
+            Value "zx" replaces "zx" with "zx" (1 note)
+            (incomplete)"#]],
+    );
+    // Nothing typed: the most common first.
+    super::tests::check_limit(
+        &many_ids("id: $0"),
+        3,
+        expect![[r#"
+            Value "common" replaces "" with "common" (3 notes)
+            Value "v000" replaces "" with "v000" (1 note)
+            Value "v001" replaces "" with "v001" (1 note)
+            (incomplete)"#]],
+    );
+    // A match inside a rare value that sorts past the bound is not scored: the list is empty
+    // but incomplete, and typing its start (`zx`, above) finds it.
+    super::tests::check_limit(&many_ids("id: x$0"), 3, expect!["(incomplete)"]);
+}

@@ -78,10 +78,56 @@ fn each_token_of_the_table() {
         ("ss", "50"),
         ("X", "1266161150"),
         ("x", "1266161150000"),
+        ("YYYYY", "02010"),
+        ("ggggg", "02010"),
+        ("GGGGG", "02010"),
     ];
     for (token, expected) in table {
         assert_eq!(format(token, t), expected, "token {token}");
     }
+}
+
+#[test]
+fn fractional_seconds_and_the_tables_unix_examples() {
+    // The table's Unix examples are one instant, 2013-02-04 21:28:16.123 UTC.
+    let t = date(2013, 2, 4).at(21, 28, 16, 123_000_000);
+    let table = [
+        ("X", "1360013296"),
+        ("x", "1360013296123"),
+        ("S", "1"),
+        ("SS", "12"),
+        ("SSS", "123"),
+        ("SSSS", "1230"),
+        ("SSSSSSSSS", "123000000"),
+    ];
+    for (token, expected) in table {
+        assert_eq!(format(token, t), expected, "token {token}");
+    }
+    assert_eq!(format("SSS", example()), "000");
+}
+
+#[test]
+fn each_localized_format_of_the_table() {
+    // The documentation's instant for these: Thursday, September 4th 1986, 8:30:25 pm.
+    let t = date(1986, 9, 4).at(20, 30, 25, 0);
+    let table = [
+        ("LT", "8:30 PM"),
+        ("LTS", "8:30:25 PM"),
+        ("L", "09/04/1986"),
+        ("l", "9/4/1986"),
+        ("LL", "September 4, 1986"),
+        ("ll", "Sep 4, 1986"),
+        ("LLL", "September 4, 1986 8:30 PM"),
+        ("lll", "Sep 4, 1986 8:30 PM"),
+        ("LLLL", "Thursday, September 4, 1986 8:30 PM"),
+        ("llll", "Thu, Sep 4, 1986 8:30 PM"),
+    ];
+    for (token, expected) in table {
+        assert_eq!(format(token, t), expected, "token {token}");
+    }
+    // Mixed with other tokens, and escaped.
+    assert_eq!(format("LL [at] HH:mm", t), "September 4, 1986 at 20:30");
+    assert_eq!(format("[LL] LL", t), "LL September 4, 1986");
 }
 
 #[test]
@@ -135,6 +181,21 @@ fn obsidian_daily_note_formats_folders_and_escapes() {
     assert_eq!(format("DD.MM.YY", day), "14.03.26");
     // A backslash escapes the token after it; anything that is no token is copied.
     assert_eq!(format("\\YYYY-MM é _", day), "YYYY-03 é _");
-    // An unclosed bracket is no escape.
+    // An unclosed bracket is no escape, nor is one holding another `[`: moment escapes from
+    // the last `[` before the `]`.
     assert_eq!(format("[YYYY", day), "[2026");
+    assert_eq!(format("[Q[Week]", day), "[1Week");
+}
+
+#[test]
+fn obsidians_documented_daily_note_examples() {
+    // Obsidian's help on daily notes: the default name, and a format with folders.
+    let new_year = at(2023, 1, 1);
+    assert_eq!(format("YYYY-MM-DD", new_year), "2023-01-01");
+    assert_eq!(
+        format("YYYY/MMMM/YYYY-MMM-DD", new_year),
+        "2023/January/2023-Jan-01"
+    );
+    // Its templates' defaults: `{{date}}` is YYYY-MM-DD, `{{time}}` HH:mm.
+    assert_eq!(format("HH:mm", example()), "15:25");
 }

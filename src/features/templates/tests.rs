@@ -134,3 +134,45 @@ fn new_note_from_a_template_in_a_folder_and_names_that_leave_the_vault() {
         Err("no template ‘Nope’ in ‘Templates’".to_string())
     );
 }
+
+#[test]
+fn the_actions_follow_templates_added_renamed_and_removed() {
+    let mut f = Fixture::parse(VAULT);
+    let (file, offset) = f.cursor();
+    let now = date(2026, 3, 14).at(15, 5, 0, 0);
+    let titles = |vault: &Vault| -> Vec<String> {
+        actions(vault, file, offset, &config(), now)
+            .into_iter()
+            .map(|a| a.title)
+            .collect()
+    };
+    let path = |rel: &str| PathBuf::from("/vault").join(rel);
+    f.vault.upsert_note(
+        &path("templates/Book.md"),
+        crate::index::Note::parse("# {{title}}\n"),
+    );
+    // Not a note, so not a template.
+    f.vault.upsert_attachment(&path("Templates/cover.png"));
+    assert_eq!(
+        titles(&f.vault),
+        [
+            "Create ‘New Idea’ from template ‘Meeting’",
+            "Create ‘New Idea’ from template ‘Plain’",
+            "Create ‘New Idea’ from template ‘Book’",
+        ]
+    );
+    // Renamed and moved as the disk watcher reports it: the old path gone, the new one added.
+    for (from, to) in [
+        ("Templates/Meeting.md", "Templates/Minutes.md"),
+        ("Templates/sub/Plain.md", "Archive/Plain.md"),
+    ] {
+        f.vault.remove(&path(from));
+        f.vault
+            .upsert_note(&path(to), crate::index::Note::parse("# {{title}}\n"));
+    }
+    f.vault.remove(&path("templates/Book.md"));
+    assert_eq!(
+        titles(&f.vault),
+        ["Create ‘New Idea’ from template ‘Minutes’"]
+    );
+}

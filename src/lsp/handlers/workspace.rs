@@ -40,16 +40,7 @@ pub(crate) async fn did_change_configuration(
         let problems = server.reconfigure(Some(&value));
         server.report_config_problems(problems).await;
     }
-    let after = server.state.config();
-    if after.exclude != before.exclude
-        || after.citations.bibliography != before.citations.bibliography
-    {
-        let server = server.clone();
-        tokio::spawn(async move { server.index_workspace().await });
-    } else if after != before {
-        let open: Vec<PathBuf> = server.state.docs.iter().map(|e| e.key().clone()).collect();
-        server.publish(open).await;
-    }
+    server.configuration_changed(&before).await;
 }
 
 pub(crate) async fn did_change_watched_files(server: &Server, params: DidChangeWatchedFilesParams) {
