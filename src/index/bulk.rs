@@ -125,6 +125,10 @@ impl Vault {
                 }
             };
             self.by_path.insert(p.path, id);
+            // As `upsert` does: the folder index (`folders.rs`) knows every file.
+            if let Some(file) = self.files[id.0 as usize].as_ref() {
+                self.folders.insert(&file.path_key, id);
+            }
             self.add_name(p.name_key, id);
             self.index_entries(id, p.entries);
             self.names_generation += 1;
@@ -195,6 +199,8 @@ mod tests {
         let mut paths: Vec<_> = vault.by_path.iter().collect();
         paths.sort();
         out.push(format!("by_path {paths:?}"));
+        let folders: Vec<FileId> = vault.files_under("").collect();
+        out.push(format!("folders {folders:?}"));
         let mut links: Vec<_> = vault
             .links_by_key
             .iter()
