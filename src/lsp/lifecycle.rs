@@ -200,14 +200,22 @@ impl Server {
             None
         };
         *self.state.cache.lock().unwrap_or_else(|p| p.into_inner()) = cache.clone();
+        let trust = !self.state.is_ready();
         let task = tokio::task::spawn_blocking(move || {
             let report = |done, total| {
                 let _ = tx.send((done, total));
             };
             // Notes come from the on-disk index unverified: the server answers from them at
-            // once, and checks them against their files in the background (`verify`).
-            let (mut loaded, usage, unverified) =
-                loader::load_trusting(&load_roots, &exclude, &report, cache.as_ref());
+            // once, and checks them against their files in the background (`verify`). A
+            // re-index while a verified index serves (settings changed) checks them first
+            // instead, so that what is served meanwhile stays whole.
+            let (mut loaded, usage, unverified) = if trust {
+                loader::load_trusting(&load_roots, &exclude, &report, cache.as_ref())
+            } else {
+                let (loaded, usage) =
+                    loader::load_cached(&load_roots, &exclude, &report, cache.as_ref());
+                (loaded, usage, Vec::new())
+            };
             let cached_bibliographies = std::mem::take(&mut loaded.bibliographies);
             let filed = Instant::now();
             let (mut vault, skipped) = loaded.into_vault(vault_roots);
@@ -254,6 +262,7 @@ impl Server {
         };
         self.state.serving.send_replace(true);
         if usage.found
+            && trust
             && !self
                 .verify(generation, unverified, usage, progress.as_ref())
                 .await
