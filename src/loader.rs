@@ -543,7 +543,13 @@ mod tests {
 
     fn links_of(bytes: &[u8]) -> Result<Vec<String>, String> {
         note_from_bytes(Path::new("/v/n.md"), bytes.to_vec())
-            .map(|note| note.syntax.links.iter().map(|l| l.target.clone()).collect())
+            .map(|note| {
+                note.syntax
+                    .links
+                    .iter()
+                    .map(|l| l.target.to_string())
+                    .collect()
+            })
             .map_err(|skip| skip.reason)
     }
 

@@ -507,7 +507,7 @@ fn is_plain_relative(rel: &str) -> bool {
 fn spans_fit(text: &str, syntax: &NoteSyntax) -> bool {
     use crate::syntax::Span;
     let ok = |s: &Span| {
-        s.start <= s.end && text.is_char_boundary(s.start) && text.is_char_boundary(s.end)
+        s.start <= s.end && text.is_char_boundary(s.start()) && text.is_char_boundary(s.end())
     };
     let opt = |s: &Option<Span>| s.as_ref().is_none_or(ok);
     syntax

@@ -190,12 +190,16 @@ fn convert(
     let bang = if link.embed { "!" } else { "" };
     let (title, text) = match link.kind {
         LinkKind::Wiki => {
-            let display = link.alias.clone().unwrap_or_else(|| match &link.fragment {
-                Some(Fragment::Heading(path)) => {
-                    format!("{} > {}", f.display_name(), path.join(" > "))
-                }
-                _ => f.display_name().to_string(),
-            });
+            let display = link
+                .alias
+                .as_deref()
+                .map(str::to_string)
+                .unwrap_or_else(|| match &link.fragment {
+                    Some(Fragment::Heading(path)) => {
+                        format!("{} > {}", f.display_name(), path.join(" > "))
+                    }
+                    _ => f.display_name().to_string(),
+                });
             let fragment = match (&link.fragment, &anchor) {
                 (Some(Fragment::Block(id)), _) => format!("#^{id}"),
                 (Some(Fragment::Heading(_)), Anchor::Heading(i)) => {
@@ -212,7 +216,7 @@ fn convert(
         }
         LinkKind::Markdown => {
             // Reference definitions keep their label elsewhere: leave them.
-            if !note.text[link.span.start..link.span.end].contains("](") {
+            if !note.text[link.span.range()].contains("](") {
                 return None;
             }
             let target_text = vault.shortest_target(source, target);

@@ -318,7 +318,7 @@ mod settled_tests {
         let end = at + context.find('»').unwrap() - '«'.len_utf8();
         settled(&f.vault, a, diagnostics(&f.vault, a), Span::new(start, end))
             .iter()
-            .map(|d| note.text[d.span.start..d.span.end].to_string())
+            .map(|d| note.text[d.span.range()].to_string())
             .collect()
     }
 

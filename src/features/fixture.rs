@@ -114,13 +114,9 @@ impl Fixture {
     pub fn render(&self, id: FileId, span: Span) -> String {
         let file = self.vault.file(id);
         let text = file.note().map_or("", |n| &n.text);
-        let (l1, c1) = line_col(text, span.start);
-        let (l2, c2) = line_col(text, span.end);
-        format!(
-            "{} {l1}:{c1}-{l2}:{c2} {:?}",
-            file.rel,
-            &text[span.start..span.end]
-        )
+        let (l1, c1) = line_col(text, span.start());
+        let (l2, c2) = line_col(text, span.end());
+        format!("{} {l1}:{c1}-{l2}:{c2} {:?}", file.rel, &text[span.range()])
     }
 }
 

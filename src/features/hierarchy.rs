@@ -74,7 +74,7 @@ pub fn item(vault: &Vault, file: FileId, anchor: Anchor) -> Option<Item> {
         Anchor::Heading(i) => {
             let h = vault.note(file)?.syntax.headings.get(i)?;
             (
-                h.text.clone(),
+                h.text.to_string(),
                 f.display_name().to_string(),
                 h.span,
                 h.text_span,
@@ -116,7 +116,7 @@ pub fn incoming(vault: &Vault, file: FileId, anchor: &Anchor) -> Vec<Call> {
         if wanted {
             let rel = vault.file(source).rel.clone();
             groups
-                .entry((rel, link.field.clone()))
+                .entry((rel, link.field.as_deref().map(str::to_string)))
                 .or_insert((source, Vec::new()))
                 .1
                 .push(link.span);
@@ -150,8 +150,8 @@ pub fn outgoing(vault: &Vault, file: FileId, anchor: &Anchor) -> Vec<Call> {
             let end = note.syntax.headings[i + 1..]
                 .iter()
                 .find(|next| next.level <= h.level)
-                .map_or(note.text.len(), |next| next.span.start);
-            Span::new(h.span.start, end)
+                .map_or(note.text.len(), |next| next.span.start());
+            Span::new(h.span.start(), end)
         }
         Anchor::Block(i) => match note.syntax.blocks.get(*i) {
             Some(b) => b.block,
@@ -171,12 +171,12 @@ pub fn outgoing(vault: &Vault, file: FileId, anchor: &Anchor) -> Vec<Call> {
         };
         match out
             .iter_mut()
-            .find(|c| c.item == target && c.key == link.field)
+            .find(|c| c.item == target && c.key.as_deref() == link.field.as_deref())
         {
             Some(call) => call.ranges.push(link.span),
             None => out.push(Call {
                 item: target,
-                key: link.field.clone(),
+                key: link.field.as_deref().map(str::to_string),
                 ranges: vec![link.span],
             }),
         }

@@ -134,8 +134,8 @@ pub(crate) fn describe(vault: &Vault, resolved: &Resolved, warning: Option<Strin
             let end = note.syntax.headings[i + 1..]
                 .iter()
                 .find(|h| h.level <= heading.level)
-                .map_or(text.len(), |h| h.span.start);
-            Span::new(heading.span.start, end)
+                .map_or(text.len(), |h| h.span.start());
+            Span::new(heading.span.start(), end)
         }
         Anchor::Block(i) => note.syntax.blocks[i].block,
     };
@@ -169,9 +169,9 @@ fn preview_source(text: &str, section: Span, headings: &[Heading]) -> String {
             // `#` alone: nothing to show in bold.
             edits.push((h.span, Edit::Drop));
         } else {
-            let start = Span::new(h.span.start, h.text_span.start);
+            let start = Span::new(h.span.start(), h.text_span.start());
             edits.push((start, Edit::HeadingStart));
-            edits.push((Span::new(h.text_span.end, h.span.end), Edit::HeadingEnd));
+            edits.push((Span::new(h.text_span.end(), h.span.end()), Edit::HeadingEnd));
         }
     }
     edits.extend(
@@ -185,7 +185,7 @@ fn preview_source(text: &str, section: Span, headings: &[Heading]) -> String {
     let mut heading_starts = Vec::new();
     let mut drops = Vec::new();
     let mut out = String::with_capacity(section.len());
-    let mut at = section.start;
+    let mut at = section.start();
     let mut bold = false;
     for (span, edit) in edits {
         // A heading's end closes the bold its start opened, whatever an overlapping edit took;
@@ -194,11 +194,11 @@ fn preview_source(text: &str, section: Span, headings: &[Heading]) -> String {
             if !bold {
                 continue;
             }
-        } else if span.start < at {
+        } else if span.start() < at {
             continue;
         }
-        if span.start >= at {
-            out.push_str(&text[at..span.start]);
+        if span.start() >= at {
+            out.push_str(&text[at..span.start()]);
         }
         match edit {
             Edit::HeadingStart => {
@@ -212,9 +212,9 @@ fn preview_source(text: &str, section: Span, headings: &[Heading]) -> String {
             }
             Edit::Drop => drops.push(out.len()),
         }
-        at = at.max(span.end);
+        at = at.max(span.end());
     }
-    out.push_str(&text[at.min(section.end)..section.end]);
+    out.push_str(&text[at.min(section.end())..section.end()]);
 
     let mut result = String::with_capacity(out.len() + 2 * heading_starts.len());
     let (mut previous_blank, mut previous_heading) = (true, false);
@@ -247,7 +247,7 @@ fn preview_source(text: &str, section: Span, headings: &[Heading]) -> String {
 /// HTML comments in `text[section]` outside code: `<!-- … -->`, or to the end of their HTML if
 /// never closed. Found by CommonMark's rules, so a `<!--` in code stays.
 fn html_comments(text: &str, section: Span) -> Vec<Span> {
-    let slice = &text[section.start..section.end];
+    let slice = &text[section.range()];
     if !slice.contains("<!--") {
         return Vec::new();
     }
@@ -263,7 +263,7 @@ fn html_comments(text: &str, section: Span) -> Vec<Span> {
             let end = slice[start + 4..html.end]
                 .find("-->")
                 .map_or(html.end, |close| start + 4 + close + 3);
-            comments.push(Span::new(start, end).shift(section.start));
+            comments.push(Span::new(start, end).shift(section.start()));
             at = end;
         }
     }

@@ -111,7 +111,7 @@ pub fn actions(vault: &Vault, file: FileId, offset: usize, config: &Config) -> V
     if let Some(here) = found.iter().find(|m| m.span.touches(offset)) {
         let name = vault.file(here.target).display_name();
         let mut one = WorkspaceChange::default();
-        let written = &note.text[here.span.start..here.span.end];
+        let written = &note.text[here.span.range()];
         one.push(
             file,
             here.span,
@@ -122,7 +122,7 @@ pub fn actions(vault: &Vault, file: FileId, offset: usize, config: &Config) -> V
         if same.len() > 1 {
             let mut all = WorkspaceChange::default();
             for m in &same {
-                let written = &note.text[m.span.start..m.span.end];
+                let written = &note.text[m.span.range()];
                 all.push(
                     file,
                     m.span,
@@ -176,7 +176,7 @@ pub fn link_all(
         let Some(note) = vault.note(m.file) else {
             continue;
         };
-        let written = &note.text[m.span.start..m.span.end];
+        let written = &note.text[m.span.range()];
         change.push(
             m.file,
             m.span,

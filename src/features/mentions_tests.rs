@@ -127,7 +127,7 @@ fn linking_every_mention_changes_only_the_mentions_and_every_link_resolves() {
             assert_eq!(link.len(), 1, "{}", edit.text);
             assert_eq!(link[0].span, Span::new(0, edit.text.len()));
             let shown = link[0].alias.as_deref().unwrap_or(&link[0].target);
-            assert_eq!(shown, &old[edit.span.start..edit.span.end]);
+            assert_eq!(shown, &old[edit.span.range()]);
         }
     }
     for (rel, new) in apply(&f.vault, &change) {
@@ -135,7 +135,7 @@ fn linking_every_mention_changes_only_the_mentions_and_every_link_resolves() {
             .upsert_note(&Path::new("/vault").join(&rel), Note::parse(new));
     }
     for (id, _, note) in f.vault.notes() {
-        for link in note.syntax.links.iter().filter(|l| l.target != "Gravity") {
+        for link in note.syntax.links.iter().filter(|l| &*l.target != "Gravity") {
             let resolved = f.vault.resolve(id, link).ok().map(|r| r.file);
             assert_eq!(resolved, Some(target));
         }

@@ -24,7 +24,7 @@ fn section_end(vault_text: &str, headings: &[crate::syntax::Heading], i: usize) 
     headings[i + 1..]
         .iter()
         .find(|h| h.level <= level)
-        .map_or(vault_text.len(), |h| h.span.start)
+        .map_or(vault_text.len(), |h| h.span.start())
 }
 
 /// The heading tree of note `file`.
@@ -39,9 +39,9 @@ pub fn document_symbols(vault: &Vault, file: FileId) -> Vec<Symbol> {
     for (i, h) in headings.iter().enumerate() {
         let end = section_end(&note.text, headings, i);
         let symbol = Symbol {
-            name: h.text.clone(),
+            name: h.text.to_string(),
             level: h.level,
-            span: Span::new(h.span.start, trim_end(&note.text, h.span.start, end)),
+            span: Span::new(h.span.start(), trim_end(&note.text, h.span.start(), end)),
             selection: h.text_span,
             children: Vec::new(),
         };
@@ -84,15 +84,18 @@ pub fn folding_ranges(vault: &Vault, file: FileId) -> Vec<Fold> {
     let mut out = Vec::new();
     if let Some(fm) = &note.syntax.frontmatter {
         out.push(Fold {
-            span: Span::new(fm.span.start, trim_end(text, fm.span.start, fm.span.end)),
+            span: Span::new(
+                fm.span.start(),
+                trim_end(text, fm.span.start(), fm.span.end()),
+            ),
             comment: true,
         });
     }
     let headings = &note.syntax.headings;
     for (i, h) in headings.iter().enumerate() {
-        let end = trim_end(text, h.span.start, section_end(text, headings, i));
+        let end = trim_end(text, h.span.start(), section_end(text, headings, i));
         out.push(Fold {
-            span: Span::new(h.span.start, end),
+            span: Span::new(h.span.start(), end),
             comment: false,
         });
     }
@@ -100,7 +103,7 @@ pub fn folding_ranges(vault: &Vault, file: FileId) -> Vec<Fold> {
         span,
         comment: false,
     }));
-    out.retain(|f| text[f.span.start..f.span.end].contains('\n'));
+    out.retain(|f| text[f.span.range()].contains('\n'));
     out.sort_by_key(|f| f.span);
     out
 }
@@ -209,12 +212,13 @@ fn subsequence(atom: &[u8], name: &str) -> bool {
     q.peek().is_none()
 }
 
-/// Which symbol of a note an entry is.
+/// Which symbol of a note an entry is. Indexes are `u32` (a note holds far fewer items), so that
+/// an entry is 20 bytes, not 32: a 50,000-note vault has some 275,000 of them.
 #[derive(Clone, Copy)]
 enum Hit {
     Note,
-    Alias(usize),
-    Heading(usize),
+    Alias(u32),
+    Heading(u32),
 }
 
 struct SymbolEntry {
@@ -236,8 +240,22 @@ pub struct SymbolIndex {
 
 impl SymbolIndex {
     pub fn build(vault: &Vault) -> SymbolIndex {
-        let mut names = String::new();
-        let mut entries = Vec::new();
+        // Sized before filling: grown by doubling, the two buffers held up to twice what they
+        // needed, and three times while a doubling copied (26 MB of peak RSS at 50k notes).
+        let (mut count, mut bytes) = (0, 0);
+        for (_, file, note) in vault.notes() {
+            count += 1 + note.syntax.aliases().count() + note.syntax.headings.len();
+            bytes += file.display_name().len()
+                + note.syntax.aliases().map(str::len).sum::<usize>()
+                + note
+                    .syntax
+                    .headings
+                    .iter()
+                    .map(|h| h.text.len())
+                    .sum::<usize>();
+        }
+        let mut names = String::with_capacity(bytes);
+        let mut entries = Vec::with_capacity(count);
         let mut push = |name: &str, file: FileId, hit: Hit| {
             let start = names.len() as u32;
             names.push_str(&keys::fold(name));
@@ -251,10 +269,10 @@ impl SymbolIndex {
         for (id, file, note) in vault.notes() {
             push(file.display_name(), id, Hit::Note);
             for (i, alias) in note.syntax.aliases().enumerate() {
-                push(alias, id, Hit::Alias(i));
+                push(alias, id, Hit::Alias(i as u32));
             }
             for (i, h) in note.syntax.headings.iter().enumerate() {
-                push(&h.text, id, Hit::Heading(i));
+                push(&h.text, id, Hit::Heading(i as u32));
             }
         }
         SymbolIndex {
@@ -347,18 +365,18 @@ impl SymbolIndex {
                 file.rel.clone(),
             ),
             Hit::Alias(i) => {
-                let (alias, span) = note.syntax.frontmatter.as_ref()?.aliases.get(i)?;
+                let (alias, span) = note.syntax.frontmatter.as_ref()?.aliases.get(i as usize)?;
                 (
-                    alias.clone(),
+                    alias.to_string(),
                     SymbolKind::Alias,
                     *span,
                     file.display_name().to_string(),
                 )
             }
             Hit::Heading(i) => {
-                let h = note.syntax.headings.get(i)?;
+                let h = note.syntax.headings.get(i as usize)?;
                 (
-                    h.text.clone(),
+                    h.text.to_string(),
                     SymbolKind::Heading,
                     h.span,
                     file.display_name().to_string(),
@@ -491,5 +509,23 @@ aliases: [Roadmap]
             "plan proj",
             expect![[r####"Note Project Plan in Some("Project Plan.md")"####]],
         );
+    }
+
+    /// The index is sized before it is filled: its buffers hold exactly its entries and names
+    /// (none of a doubling's spare room), and an entry is 20 bytes.
+    #[test]
+    fn the_symbol_index_holds_its_entries_and_names_without_spare_room() {
+        let f = Fixture::parse(
+            "//- /Project Plan.md\n---\naliases: [Roadmap, Plan 2]\n---\n# Milestones\n## Risks\n//- /Other.md\n## Plan B\n",
+        );
+        let index = SymbolIndex::build(&f.vault);
+        assert_eq!(size_of::<SymbolEntry>(), 20);
+        assert_eq!(index.entries.len(), 7);
+        assert_eq!(index.entries.capacity(), 7);
+        assert_eq!(
+            index.names,
+            "project planroadmapplan 2milestonesrisksotherplan b"
+        );
+        assert_eq!(index.names.capacity(), index.names.len());
     }
 }

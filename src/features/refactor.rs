@@ -121,7 +121,7 @@ pub fn prepare_rename(
                     .syntax
                     .headings[*index];
                 let target = heading_target(vault, resolved.file, *index);
-                return Ok((target, frag, heading.text.clone()));
+                return Ok((target, frag, heading.text.to_string()));
             }
         }
         if resolved.via_alias.is_some() {
@@ -153,7 +153,7 @@ pub fn prepare_rename(
         return Ok((
             RenameTarget::Tag(keys::fold(&tag.name)),
             tag.name_span(),
-            tag.name.clone(),
+            tag.name.to_string(),
         ));
     }
     if let Some(index) = note
@@ -166,7 +166,7 @@ pub fn prepare_rename(
         return Ok((
             heading_target(vault, file, index),
             heading.text_span,
-            heading.text.clone(),
+            heading.text.to_string(),
         ));
     }
     let at = Span::new(offset, offset);
@@ -490,15 +490,14 @@ pub fn rename_heading(
             LinkKind::Wiki => {
                 let mut parts = path.clone();
                 // As Obsidian writes a heading link: `Step: one` is linked as `#Step one`.
-                parts[segment] = keys::heading_link_text(new_text);
+                parts[segment] = keys::heading_link_text(new_text).into();
                 parts.join("#")
             }
             LinkKind::Markdown => {
                 if keys::fold(&path[segment]) == old_slug {
                     keys::github_slug(new_text)
                 } else {
-                    let raw = &vault.note(source).expect("source note").text
-                        [frag_span.start..frag_span.end];
+                    let raw = &vault.note(source).expect("source note").text[frag_span.range()];
                     encode_dest(new_text, encodes_unicode(raw))
                 }
             }

@@ -135,9 +135,12 @@ fn edge_kind(link: &Link) -> (EdgeKind, Option<String>) {
     if link.embed {
         (EdgeKind::Embed, None)
     } else if link.in_frontmatter {
-        (EdgeKind::Frontmatter, link.field.clone())
+        (
+            EdgeKind::Frontmatter,
+            link.field.as_deref().map(str::to_string),
+        )
     } else if let Some(key) = &link.field {
-        (EdgeKind::Field, Some(key.clone()))
+        (EdgeKind::Field, Some(key.to_string()))
     } else {
         match link.kind {
             LinkKind::Wiki => (EdgeKind::Wikilink, None),
@@ -235,7 +238,7 @@ pub fn extract(vault: &Vault, options: &Options) -> Graph {
             let folded = keys::fold(&tag.name);
             if !folded_tags.contains(&folded) {
                 folded_tags.push(folded.clone());
-                node.tags.push(tag.name.clone());
+                node.tags.push(tag.name.to_string());
             }
             if options.no_tags {
                 continue;

@@ -1,5 +1,5 @@
 //! Backlinks: every link that resolves to a file, found through the reverse index of links by
-//! target key, never by reading the vault.
+//! target key, never by reading the vault. [`KeyRefs`] is that index's entry for one key.
 
 use super::{Broken, FileId, Vault, keys};
 
@@ -48,5 +48,83 @@ impl Vault {
         }
         out.sort();
         out
+    }
+}
+
+/// Which notes hold links filed under one key, and how many links in all: (note, links) pairs
+/// sorted by note. A sorted list, not a map: most keys have a handful of sources, and a map
+/// allocated per key cost several times their bytes; a key linked from many notes still finds
+/// a source by binary search, and a load files notes in id order, so adding one appends.
+#[derive(Debug, Default)]
+pub(super) struct KeyRefs {
+    sources: Vec<(FileId, u32)>,
+    pub(super) total: u32,
+}
+
+impl KeyRefs {
+    /// The notes holding links under the key, in id order.
+    pub(super) fn sources(&self) -> impl Iterator<Item = FileId> + '_ {
+        self.sources.iter().map(|&(id, _)| id)
+    }
+
+    /// One more link from `id`.
+    pub(super) fn add(&mut self, id: FileId) {
+        self.total += 1;
+        match self.sources.binary_search_by_key(&id, |&(s, _)| s) {
+            Ok(i) => self.sources[i].1 += 1,
+            Err(i) => self.sources.insert(i, (id, 1)),
+        }
+    }
+
+    /// One link fewer from `id`; true when no link is left under the key.
+    pub(super) fn remove(&mut self, id: FileId) -> bool {
+        self.total = self.total.saturating_sub(1);
+        if let Ok(i) = self.sources.binary_search_by_key(&id, |&(s, _)| s) {
+            self.sources[i].1 -= 1;
+            if self.sources[i].1 == 0 {
+                self.sources.remove(i);
+            }
+        }
+        if self.sources.len() * 2 < self.sources.capacity() {
+            self.sources.shrink_to_fit();
+        }
+        self.sources.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{FileId, KeyRefs};
+
+    /// The old map's behaviour: per note the count of its links, the total of all, empty when
+    /// the last link goes; sources come out in id order whatever order they came in.
+    #[test]
+    fn key_refs_count_links_per_note_and_forget_a_note_with_its_last_link() {
+        let mut refs = KeyRefs::default();
+        for id in [7, 3, 7, 5, 3, 7] {
+            refs.add(FileId(id));
+        }
+        assert_eq!(
+            refs.sources().collect::<Vec<_>>(),
+            [FileId(3), FileId(5), FileId(7)]
+        );
+        assert_eq!(
+            refs.sources,
+            [(FileId(3), 2), (FileId(5), 1), (FileId(7), 3)]
+        );
+        assert_eq!(refs.total, 6);
+        assert!(!refs.remove(FileId(5)));
+        assert!(
+            !refs.remove(FileId(9)),
+            "a note with no link there changes no source"
+        );
+        assert_eq!(refs.sources, [(FileId(3), 2), (FileId(7), 3)]);
+        for _ in 0..2 {
+            assert!(!refs.remove(FileId(3)));
+        }
+        assert!(!refs.remove(FileId(7)));
+        assert!(!refs.remove(FileId(7)));
+        assert!(refs.remove(FileId(7)));
+        assert_eq!(refs.sources().count(), 0);
     }
 }

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 
 use rayon::prelude::*;
 
+use super::backlinks::KeyRefs;
 use super::{Content, Dialect, File, FileId, Note, TagEntry, Vault, keys};
 use crate::syntax;
 
@@ -32,7 +33,7 @@ impl Entries {
                 .syntax
                 .tags
                 .iter()
-                .map(|t| (keys::fold(&t.name), t.name.clone()))
+                .map(|t| (keys::fold(&t.name), t.name.to_string()))
                 .collect(),
         }
     }
@@ -149,15 +150,26 @@ impl Vault {
         };
         self.properties.index_note(note);
         for alias in entries.aliases {
-            let ids = self.by_alias.entry(alias).or_default();
-            if !ids.contains(&id) {
-                ids.push(id);
+            match self.by_alias.get_mut(alias.as_str()) {
+                Some(ids) => {
+                    if !ids.contains(&id) {
+                        ids.push(id);
+                    }
+                }
+                None => {
+                    self.by_alias.insert(syntax::Name::new(&alias), vec![id]);
+                }
             }
         }
         for key in entries.link_keys {
-            let refs = self.links_by_key.entry(key).or_default();
-            *refs.sources.entry(id).or_default() += 1;
-            refs.total += 1;
+            match self.links_by_key.get_mut(key.as_str()) {
+                Some(refs) => refs.add(id),
+                None => {
+                    let mut refs = KeyRefs::default();
+                    refs.add(id);
+                    self.links_by_key.insert(syntax::Name::new(&key), refs);
+                }
+            }
         }
         for (folded, name) in entries.tags {
             let entry = self.tags.entry(folded).or_insert_with(|| TagEntry {
@@ -189,7 +201,7 @@ mod tests {
                 file.note().map(|n| (&*n.text, &n.syntax)),
             ));
         }
-        let sorted = |m: &rustc_hash::FxHashMap<String, Vec<FileId>>| {
+        let sorted = |m: &rustc_hash::FxHashMap<syntax::Name, Vec<FileId>>| {
             let mut v: Vec<_> = m.iter().collect();
             v.sort();
             format!("{v:?}")
@@ -204,11 +216,8 @@ mod tests {
         let mut links: Vec<_> = vault
             .links_by_key
             .iter()
-            .map(|(k, r)| {
-                let mut s: Vec<_> = r.sources.iter().collect();
-                s.sort();
-                (k, r.total, s)
-            })
+            // The sources are kept sorted by note: their Debug form is in a fixed order.
+            .map(|(k, r)| (k, format!("{r:?}")))
             .collect();
         links.sort();
         out.push(format!("links {links:?}"));

@@ -167,11 +167,11 @@ pub struct Mention {
 /// Whether the characters around `span` end words there.
 fn whole_word(text: &str, span: Span) -> bool {
     let word = |c: char| c.is_alphanumeric() || c == '_' || is_combining_mark(c);
-    let before = text[..span.start]
+    let before = text[..span.start()]
         .chars()
         .next_back()
         .is_none_or(|c| !word(c));
-    let after = text[span.end..].chars().next().is_none_or(|c| !word(c));
+    let after = text[span.end()..].chars().next().is_none_or(|c| !word(c));
     before && after
 }
 
@@ -389,8 +389,8 @@ impl super::Vault {
             .by_name
             .iter()
             .filter(|(_, ids)| ids.iter().any(|&id| self.note(id).is_some()))
-            .map(|(key, _)| key.clone())
-            .chain(self.by_alias.keys().cloned());
+            .map(|(key, _)| key.to_string())
+            .chain(self.by_alias.keys().map(|key| key.to_string()));
         let automaton = Arc::new(Automaton::new(names, &self.mentions.rules));
         self.mentions.automaton = Some((self.names_generation, automaton.clone()));
         automaton
@@ -509,13 +509,7 @@ mod tests {
         automaton
             .scan(&note)
             .iter()
-            .map(|m| {
-                format!(
-                    "{}={}",
-                    &text[m.span.start..m.span.end],
-                    automaton.key(m.pattern)
-                )
-            })
+            .map(|m| format!("{}={}", &text[m.span.range()], automaton.key(m.pattern)))
             .collect()
     }
 
@@ -545,7 +539,7 @@ mod tests {
         let note = Note::parse(text);
         let automaton = Automaton::new(["newton".to_string()], &Rules::default());
         assert_eq!(
-            automaton.scan(&note)[0].span.start,
+            automaton.scan(&note)[0].span.start(),
             text.rfind("Newton").unwrap()
         );
     }

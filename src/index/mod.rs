@@ -19,6 +19,7 @@ mod conformance;
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::path::{Path, PathBuf};
 
+use backlinks::KeyRefs;
 pub use layout::{Layout, Place};
 pub use note::{Note, Stamp};
 pub use resolve::{Anchor, Broken, Missing, Resolved};
@@ -95,13 +96,6 @@ pub fn is_note_path(path: &Path) -> bool {
         .is_some_and(|ext| ext.eq_ignore_ascii_case("md"))
 }
 
-/// Which notes hold links filed under one key, and how many in all.
-#[derive(Debug, Default)]
-struct KeyRefs {
-    sources: HashMap<FileId, u32>,
-    total: u32,
-}
-
 #[derive(Debug, Default)]
 pub struct TagEntry {
     /// The spelling first seen, for display.
@@ -151,9 +145,10 @@ pub struct Vault {
     files: Vec<Option<File>>,
     free: Vec<u32>,
     by_path: HashMap<PathBuf, FileId>,
-    by_name: HashMap<String, Vec<FileId>>,
-    by_alias: HashMap<String, Vec<FileId>>,
-    links_by_key: HashMap<String, KeyRefs>,
+    /// Keys as [`syntax::Name`]s, inline when short (most are): no allocation per key.
+    by_name: HashMap<syntax::Name, Vec<FileId>>,
+    by_alias: HashMap<syntax::Name, Vec<FileId>>,
+    links_by_key: HashMap<syntax::Name, KeyRefs>,
     tags: HashMap<String, TagEntry>,
     /// Bumped whenever a name, alias or file appears or disappears, so that callers can cache
     /// whole-vault lists (completion candidates) and rebuild them only then.
@@ -167,7 +162,7 @@ pub struct Vault {
     pub dialect: Dialect,
     /// Every name key in order, for the prefix of a Dendron wildcard (`a.b.*`): a range, where
     /// `by_name` would need a scan.
-    sorted_names: std::collections::BTreeSet<String>,
+    sorted_names: std::collections::BTreeSet<syntax::Name>,
     /// Bibliographies, citations and literature notes (`crate::sources`).
     pub sources: citations::Sources,
     /// Unlinked mentions (`mentions.rs`).
@@ -294,10 +289,14 @@ impl Vault {
 
     /// Files whose name key is `key`.
     fn add_name(&mut self, key: String, id: FileId) {
-        if !self.by_name.contains_key(&key) {
-            self.sorted_names.insert(key.clone());
+        match self.by_name.get_mut(key.as_str()) {
+            Some(ids) => ids.push(id),
+            None => {
+                let key = syntax::Name::new(&key);
+                self.sorted_names.insert(key.clone());
+                self.by_name.insert(key, vec![id]);
+            }
         }
-        self.by_name.entry(key).or_default().push(id);
     }
 
     fn remove_name(&mut self, key: &str, id: FileId) {
@@ -314,7 +313,7 @@ impl Vault {
                 std::ops::Bound::Included(prefix),
                 std::ops::Bound::Unbounded,
             ))
-            .map(String::as_str)
+            .map(syntax::Name::as_str)
             .take_while(move |k| k.starts_with(prefix))
     }
 
@@ -342,7 +341,7 @@ impl Vault {
         self.links_by_key
             .get(key)
             .into_iter()
-            .flat_map(|refs| refs.sources.keys().copied())
+            .flat_map(KeyRefs::sources)
     }
 
     /// How many links in the vault are filed under `key`: a cheap popularity measure.
@@ -524,16 +523,9 @@ impl Vault {
             remove_from(&mut self.by_alias, &alias, id);
         }
         for key in link_keys {
-            if let Some(refs) = self.links_by_key.get_mut(&key) {
-                refs.total = refs.total.saturating_sub(1);
-                if let Some(n) = refs.sources.get_mut(&id) {
-                    *n -= 1;
-                    if *n == 0 {
-                        refs.sources.remove(&id);
-                    }
-                }
-                if refs.sources.is_empty() {
-                    self.links_by_key.remove(&key);
+            if let Some(refs) = self.links_by_key.get_mut(key.as_str()) {
+                if refs.remove(id) {
+                    self.links_by_key.remove(key.as_str());
                 }
             }
         }
@@ -554,7 +546,7 @@ impl Vault {
 }
 
 /// What other notes can link into: heading texts and block ids.
-fn shape(syntax: &NoteSyntax) -> (Vec<(u8, String)>, Vec<String>) {
+fn shape(syntax: &NoteSyntax) -> (Vec<(u8, syntax::Name)>, Vec<syntax::Name>) {
     (
         syntax
             .headings
@@ -565,7 +557,7 @@ fn shape(syntax: &NoteSyntax) -> (Vec<(u8, String)>, Vec<String>) {
     )
 }
 
-fn remove_from(map: &mut HashMap<String, Vec<FileId>>, key: &str, id: FileId) {
+fn remove_from(map: &mut HashMap<syntax::Name, Vec<FileId>>, key: &str, id: FileId) {
     if let Some(ids) = map.get_mut(key) {
         ids.retain(|&x| x != id);
         if ids.is_empty() {

@@ -5,7 +5,7 @@
 use super::keys::{self, fold};
 use super::layout::{Layout, Place};
 use super::{Dialect, FileId, Vault};
-use crate::syntax::{Fragment, Link, LinkKind, NoteSyntax};
+use crate::syntax::{Fragment, Link, LinkKind, Name, NoteSyntax};
 
 /// Where a link lands inside its target note.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -220,7 +220,7 @@ impl Layout<'_> {
                         Missing::Note
                     };
                     return Err(Broken::File {
-                        target: link.target.clone(),
+                        target: link.target.to_string(),
                         missing,
                     });
                 }
@@ -243,7 +243,7 @@ impl Layout<'_> {
                     }),
                     None => Err(Broken::Heading {
                         resolved,
-                        heading: path.clone(),
+                        heading: path.iter().map(|h| h.to_string()).collect(),
                     }),
                 }
             }
@@ -259,7 +259,7 @@ impl Layout<'_> {
                 }),
                 None => Err(Broken::Block {
                     resolved,
-                    id: id.clone(),
+                    id: id.to_string(),
                 }),
             },
         }
@@ -467,7 +467,7 @@ impl Layout<'_> {
 /// Find the heading named by `path` (`#H1#H2`: H2 nested somewhere under H1). Each part is
 /// compared by [`keys::heading_key`], Obsidian's rule; with `slug` (markdown links) a part may
 /// also be the heading's GitHub slug.
-pub fn find_heading(syntax: &NoteSyntax, path: &[String], slug: bool) -> Option<usize> {
+pub fn find_heading(syntax: &NoteSyntax, path: &[Name], slug: bool) -> Option<usize> {
     let mut range = 0..syntax.headings.len();
     let mut found = None;
     for wanted in path {

@@ -92,7 +92,7 @@ impl<'t> LineIndex<'t> {
     }
 
     pub fn range(&self, span: Span) -> Range {
-        Range::new(self.position(span.start), self.position(span.end))
+        Range::new(self.position(span.start()), self.position(span.end()))
     }
 
     /// The byte offset of `position`. A character past the end of its line means the line's

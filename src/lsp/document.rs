@@ -136,7 +136,7 @@ mod tests {
     fn the_edited_span_is_what_differs_between_the_texts() {
         fn span<'n>(old: &str, new: &'n str) -> (usize, &'n str) {
             let s = edited_span(old, new);
-            (s.start, &new[s.start..s.end])
+            (s.start(), &new[s.range()])
         }
         assert_eq!(span("See [[Al]].", "See [[Alp]]."), (8, "p"));
         assert_eq!(span("See [[Alp]].", "See [[Al]]."), (8, ""));

@@ -8,7 +8,7 @@
 //!   (`,offset` lines after it) to the `end` anchor (`*`: the next heading or the note's end),
 //!   which lands on its start anchor; `![[a.b.*]]` is a wildcard over hierarchy names.
 
-use super::{Fragment, Link, LinkKind, NoteSyntax, Span};
+use super::{Fragment, Link, LinkKind, Name, NoteSyntax, Span};
 
 /// Re-read every wikilink of `syntax` by Dendron's rules. Spans and order stay; only targets,
 /// labels and anchors change.
@@ -34,9 +34,9 @@ fn trimmed(text: &str, start: usize, end: usize) -> (usize, &str) {
 
 /// The `[[…]]` or `![[…]]` at `span` by Dendron's rules; `None` when it names nothing.
 fn read(text: &str, span: Span, embed: bool) -> Option<Link> {
-    let open = span.start + if embed { 3 } else { 2 };
-    let close = span.end.checked_sub(2)?;
-    if close < open || !text[span.start..span.end].ends_with("]]") {
+    let open = span.start() + if embed { 3 } else { 2 };
+    let close = span.end().checked_sub(2)?;
+    if close < open || !text[span.range()].ends_with("]]") {
         return None;
     }
     let inner = &text[open..close];
@@ -71,11 +71,11 @@ fn read(text: &str, span: Span, embed: bool) -> Option<Link> {
             }
             let (a_at, a) = trimmed(text, from, from + anchor_text.len());
             let fragment = match a.strip_prefix('^') {
-                Some(id) if !id.trim().is_empty() => Some(Fragment::Block(id.trim().to_string())),
+                Some(id) if !id.trim().is_empty() => Some(Fragment::Block(id.trim().into())),
                 Some(_) => None,
                 // `*` starts at the top: the whole note.
                 None if a.is_empty() || a == "*" => None,
-                None => Some(Fragment::Heading(vec![a.to_string()])),
+                None => Some(Fragment::Heading(Box::new([a.into()]))),
             };
             let span = fragment.as_ref().map(|_| Span::new(a_at, a_at + a.len()));
             (fragment, span)
@@ -89,11 +89,11 @@ fn read(text: &str, span: Span, embed: bool) -> Option<Link> {
         kind: LinkKind::Wiki,
         embed,
         span,
-        target: target.to_string(),
+        target: target.into(),
         target_span: Span::new(target_at, target_at + target.len()),
         fragment,
         fragment_span,
-        alias,
+        alias: alias.map(Name::from),
         field: None,
         in_frontmatter: false,
     })
@@ -108,7 +108,7 @@ mod tests {
     fn check(text: &str, expect: Expect) {
         let mut syntax = super::super::parse(text);
         adapt(text, &mut syntax);
-        let at = |s: Span| &text[s.start..s.end];
+        let at = |s: Span| &text[s.range()];
         let out: Vec<String> = syntax
             .links
             .iter()

@@ -4,7 +4,7 @@
 use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
 use yaml_rust2::scanner::Marker;
 
-use super::{Span, SyntaxProblem};
+use super::{Name, Span, SyntaxProblem};
 
 /// Larger frontmatter is kept as a block but not read as YAML: no real note has one, and the
 /// YAML parser's work should stay bounded on hostile input.
@@ -16,11 +16,11 @@ pub struct Frontmatter {
     pub span: Span,
     /// The YAML between the fences.
     pub content: Span,
-    pub aliases: Vec<(String, Span)>,
-    pub tags: Vec<(String, Span)>,
-    pub citekey: Option<String>,
+    pub aliases: Vec<(Name, Span)>,
+    pub tags: Vec<(Name, Span)>,
+    pub citekey: Option<Name>,
     /// Pandoc's `bibliography:` (a path or a list), paths relative to the note.
-    pub bibliography: Vec<(String, Span)>,
+    pub bibliography: Vec<(Name, Span)>,
     /// Every top-level key with its values, in the order written: Obsidian's properties.
     pub properties: Vec<Property>,
     /// False when the YAML could not be read; the rest of the note is still indexed.
@@ -40,10 +40,10 @@ pub enum Shape {
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Property {
     /// The key as written (compare case-insensitively, as Obsidian does).
-    pub key: String,
+    pub key: Name,
     pub key_span: Span,
     pub shape: Shape,
-    pub values: Vec<(String, Span)>,
+    pub values: Vec<(Name, Span)>,
 }
 
 pub(super) enum Scan {
@@ -142,31 +142,31 @@ fn read_yaml(text: &str, fm: &mut Frontmatter) -> Option<SyntaxProblem> {
 }
 
 fn read_yaml_with(text: &str, fm: &mut Frontmatter, fast: bool) -> Option<SyntaxProblem> {
-    let content = &text[fm.content.start..fm.content.end];
+    let content = &text[fm.content.range()];
     if content.trim().is_empty() {
         return None;
     }
     if content.len() > MAX_YAML_BYTES {
         fm.valid = false;
         return Some(SyntaxProblem {
-            span: Span::new(fm.span.start, fm.span.start + 3),
+            span: Span::new(fm.span.start(), fm.span.start() + 3),
             message: format!(
                 "frontmatter of {} bytes is too large to read; its aliases and tags are ignored",
                 content.len()
             ),
         });
     }
-    if let Some(entries) = simple_yaml(content, fm.content.start).filter(|_| fast) {
+    if let Some(entries) = simple_yaml(content, fm.content.start()).filter(|_| fast) {
         apply_entries(fm, entries);
         return None;
     }
     let mut events = Events::default();
     let mut parser = Parser::new_from_str(content);
-    let positions = CharToByte::new(fm.content.start, content);
+    let positions = CharToByte::new(fm.content.start(), content);
     if let Err(err) = collect_events(&mut parser, &mut events) {
         fm.valid = false;
         let at = positions.byte(err.marker().index());
-        let at = floor_char_boundary(text, at.min(fm.content.end));
+        let at = floor_char_boundary(text, at.min(fm.content.end()));
         return Some(SyntaxProblem {
             span: Span::new(at, at),
             message: format!(
@@ -183,7 +183,7 @@ fn read_yaml_with(text: &str, fm: &mut Frontmatter, fast: bool) -> Option<Syntax
     else {
         fm.valid = false;
         return Some(SyntaxProblem {
-            span: Span::new(fm.span.start, fm.span.start + 3),
+            span: Span::new(fm.span.start(), fm.span.start() + 3),
             message: "frontmatter is not a YAML mapping of keys to values; it is ignored"
                 .to_string(),
         });
@@ -219,7 +219,7 @@ fn read_yaml_with(text: &str, fm: &mut Frontmatter, fast: bool) -> Option<Syntax
             _ => Shape::Other,
         };
         entries.push(Property {
-            key,
+            key: key.into(),
             key_span,
             shape,
             values,
@@ -234,39 +234,67 @@ fn read_yaml_with(text: &str, fm: &mut Frontmatter, fast: bool) -> Option<Syntax
 type Entries = Vec<Property>;
 
 /// Read the keys notegraph understands out of the properties, and keep them all.
-fn apply_entries(fm: &mut Frontmatter, entries: Entries) {
+fn apply_entries(fm: &mut Frontmatter, mut entries: Entries) {
     for property in &entries {
-        let values = property.values.clone();
-        match property.key.to_lowercase().as_str() {
-            "aliases" | "alias" => fm.aliases.extend(split_values(values, false)),
-            "tags" | "tag" => fm.tags.extend(split_values(values, true)),
-            "bibliography" => fm.bibliography.extend(values),
-            "citekey" => {
-                fm.citekey = values
-                    .into_iter()
-                    .next()
-                    .map(|(v, _)| v)
-                    .filter(|v| !v.is_empty())
-            }
-            _ => {}
+        let key = &*property.key;
+        let values = &property.values;
+        if ["aliases", "alias"].iter().any(|k| same_key(key, k)) {
+            fm.aliases.extend(split_values(values, false));
+        } else if ["tags", "tag"].iter().any(|k| same_key(key, k)) {
+            fm.tags.extend(split_values(values, true));
+        } else if same_key(key, "bibliography") {
+            fm.bibliography.extend(values.iter().cloned());
+        } else if same_key(key, "citekey") {
+            fm.citekey = values
+                .first()
+                .map(|(v, _)| v.clone())
+                .filter(|v| !v.is_empty());
         }
     }
+    // Every note's frontmatter stays in memory for the session: no spare capacity (the lists
+    // grew by doubling, and most hold one or two items).
+    fm.aliases.shrink_to_fit();
+    fm.tags.shrink_to_fit();
+    fm.bibliography.shrink_to_fit();
+    for property in &mut entries {
+        property.values.shrink_to_fit();
+    }
+    entries.shrink_to_fit();
     fm.properties = entries;
+}
+
+/// Whether two keys are the same to Obsidian: equal once lowercased. Compared without
+/// allocating when both are ASCII, as nearly every key is.
+fn same_key(a: &str, b: &str) -> bool {
+    if a.is_ascii() && b.is_ascii() {
+        a.eq_ignore_ascii_case(b)
+    } else {
+        a.to_lowercase() == b.to_lowercase()
+    }
 }
 
 /// A plain YAML scalar that means exactly its text: nothing that starts another YAML construct,
 /// no `: ` or ` #` inside, no quotes or escapes.
 fn is_plain(value: &str, in_flow: bool) -> bool {
-    !value.is_empty()
-        && !value.starts_with([
+    if value.is_empty()
+        || value.starts_with([
             '-', '?', ':', ',', '[', ']', '{', '}', '#', '&', '*', '!', '|', '>', '\'', '"', '%',
             '@', '`',
         ])
-        && !value.ends_with(':')
-        && !value.contains(": ")
-        && !value.contains(" #")
-        && !value.contains('\t')
-        && !(in_flow && value.contains(['[', ']', '{', '}', ',']))
+        || value.ends_with(':')
+    {
+        return false;
+    }
+    // One pass over the bytes: a `contains(": ")` per pattern built a substring searcher for
+    // each, which cost more than the whole scan of a short value.
+    let bytes = value.as_bytes();
+    !bytes.iter().enumerate().any(|(i, &b)| match b {
+        b'\t' => true,
+        b':' => bytes.get(i + 1) == Some(&b' '),
+        b' ' => bytes.get(i + 1) == Some(&b'#'),
+        b'[' | b']' | b'{' | b'}' | b',' => in_flow,
+        _ => false,
+    })
 }
 
 /// The frontmatter most notes have — `key: plain value`, `key: [a, b]`, and `key:` followed by
@@ -306,7 +334,7 @@ fn simple_yaml(content: &str, base: usize) -> Option<Entries> {
             entries
                 .last_mut()?
                 .values
-                .push((value.to_string(), Span::new(start, start + value.len())));
+                .push((value.into(), Span::new(start, start + value.len())));
             continue;
         }
         if line.starts_with(' ') {
@@ -329,10 +357,7 @@ fn simple_yaml(content: &str, base: usize) -> Option<Entries> {
         }
         let value = rest.trim_start_matches(' ');
         let key_span = Span::new(base + s, base + s + colon);
-        if entries
-            .iter()
-            .any(|p| p.key.to_lowercase() == key.to_lowercase())
-        {
+        if entries.iter().any(|p| same_key(&p.key, key)) {
             return None;
         }
         let mut shape = Shape::Scalar;
@@ -352,7 +377,7 @@ fn simple_yaml(content: &str, base: usize) -> Option<Entries> {
                         return None;
                     }
                     let start = at + lead;
-                    values.push((item.to_string(), Span::new(start, start + item.len())));
+                    values.push((item.into(), Span::new(start, start + item.len())));
                 } else if !inner.trim().is_empty() && !piece.is_empty() {
                     // `[a, , b]` is not what it seems in YAML: let the parser decide.
                     return None;
@@ -364,12 +389,12 @@ fn simple_yaml(content: &str, base: usize) -> Option<Entries> {
                 return None;
             }
             values.push((
-                value.to_string(),
+                value.into(),
                 Span::new(value_start, value_start + value.len()),
             ));
         }
         entries.push(Property {
-            key: key.to_string(),
+            key: key.into(),
             key_span,
             shape,
             values,
@@ -418,7 +443,7 @@ fn skip_node(events: &[(Event, Marker)], i: usize) -> usize {
 }
 
 /// The scalars of a value (a scalar or a flat sequence), with their spans in the note.
-fn scalars(events: &[(Event, Marker)], text: &str, positions: &CharToByte) -> Vec<(String, Span)> {
+fn scalars(events: &[(Event, Marker)], text: &str, positions: &CharToByte) -> Vec<(Name, Span)> {
     events
         .iter()
         .filter_map(|(ev, mark)| match ev {
@@ -432,7 +457,7 @@ fn scalars(events: &[(Event, Marker)], text: &str, positions: &CharToByte) -> Ve
                 } else {
                     start
                 };
-                Some((value.clone(), Span::new(start, end)))
+                Some((value.as_str().into(), Span::new(start, end)))
             }
             _ => None,
         })
@@ -440,32 +465,11 @@ fn scalars(events: &[(Event, Marker)], text: &str, positions: &CharToByte) -> Ve
 }
 
 /// Obsidian accepts `tags: a, b` and `aliases: x, y` as lists; tags may carry a leading `#`.
-fn split_values(values: Vec<(String, Span)>, is_tag: bool) -> Vec<(String, Span)> {
+fn split_values(values: &[(Name, Span)], is_tag: bool) -> Vec<(Name, Span)> {
     let mut out = Vec::new();
     for (value, span) in values {
         let exact = span.len() == value.len();
-        let pieces: Vec<(usize, &str)> = if is_tag {
-            value
-                .split([',', ' '])
-                .scan(0usize, |pos, piece| {
-                    let at = *pos;
-                    *pos += piece.len() + 1;
-                    Some((at, piece))
-                })
-                .collect()
-        } else if value.contains(',') && !value.contains(' ') {
-            value
-                .split(',')
-                .scan(0usize, |pos, piece| {
-                    let at = *pos;
-                    *pos += piece.len() + 1;
-                    Some((at, piece))
-                })
-                .collect()
-        } else {
-            vec![(0, value.as_str())]
-        };
-        for (at, piece) in pieces {
+        let mut piece_at = |at: usize, piece: &str| {
             let lead = piece.len() - piece.trim_start().len();
             let mut trimmed = piece.trim();
             let mut at = at + lead;
@@ -474,14 +478,29 @@ fn split_values(values: Vec<(String, Span)>, is_tag: bool) -> Vec<(String, Span)
                 at += 1;
             }
             if trimmed.is_empty() {
-                continue;
+                return;
             }
             let piece_span = if exact {
-                Span::new(span.start + at, span.start + at + trimmed.len())
+                Span::new(span.start() + at, span.start() + at + trimmed.len())
             } else {
-                span
+                *span
             };
-            out.push((trimmed.to_string(), piece_span));
+            out.push((trimmed.into(), piece_span));
+        };
+        // Pieces are handed over as they are split: no list of them per value.
+        let mut at = 0;
+        if is_tag {
+            for piece in value.split([',', ' ']) {
+                piece_at(at, piece);
+                at += piece.len() + 1;
+            }
+        } else if value.contains(',') && !value.contains(' ') {
+            for piece in value.split(',') {
+                piece_at(at, piece);
+                at += piece.len() + 1;
+            }
+        } else {
+            piece_at(0, value);
         }
     }
     out
@@ -499,8 +518,8 @@ fn floor_char_boundary(text: &str, mut at: usize) -> usize {
 pub(super) fn wikilink_spans(text: &str, fm: &Frontmatter) -> Vec<(Span, Option<String>)> {
     let mut out = Vec::new();
     let mut key: Option<String> = None;
-    for (s, e, _) in lines(text, fm.content.start) {
-        if s >= fm.content.end {
+    for (s, e, _) in lines(text, fm.content.start()) {
+        if s >= fm.content.end() {
             break;
         }
         let line = &text[s..e];

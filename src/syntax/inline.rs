@@ -27,16 +27,21 @@ impl Mask {
         self.spans
     }
 
+    pub(super) fn spans(&self) -> &[Span] {
+        &self.spans
+    }
+
     pub(super) fn contains(&self, pos: usize) -> bool {
-        let i = self.spans.partition_point(|s| s.end <= pos);
-        self.spans.get(i).is_some_and(|s| s.start <= pos)
+        let i = self.spans.partition_point(|s| s.end() <= pos);
+        self.spans.get(i).is_some_and(|s| s.start() <= pos)
     }
 }
 
 /// `%% … %%` comments in the body, outside `hidden` (code, math, HTML). An unclosed `%%` runs to
 /// the end of the note, as in Obsidian.
 pub(super) fn comment_spans(text: &str, body_start: usize, hidden: &[Span]) -> Vec<Span> {
-    let mask = Mask::new(hidden.to_vec());
+    // Built at the first `%%`: most notes have none.
+    let mut mask: Option<Mask> = None;
     let bytes = text.as_bytes();
     let mut marks = Vec::new();
     let mut i = body_start;
@@ -45,7 +50,11 @@ pub(super) fn comment_spans(text: &str, body_start: usize, hidden: &[Span]) -> V
         if i + 1 >= bytes.len() {
             break;
         }
-        if bytes[i + 1] == b'%' && !mask.contains(i) {
+        if bytes[i + 1] == b'%'
+            && !mask
+                .get_or_insert_with(|| Mask::new(hidden.to_vec()))
+                .contains(i)
+        {
             marks.push(i);
             i += 2;
         } else {
@@ -64,9 +73,8 @@ pub(super) struct Scanned {
     pub fields: Vec<InlineField>,
 }
 
-pub(super) fn scan(text: &str, body_start: usize, hidden: &[Span], links: &[Span]) -> Scanned {
-    let hidden = Mask::new(hidden.to_vec());
-    let links = Mask::new(links.to_vec());
+/// Tags, block ids and fields of the body, outside `hidden` (and, for tags, outside `links`).
+pub(super) fn scan(text: &str, body_start: usize, hidden: &Mask, links: &Mask) -> Scanned {
     let mut out = Scanned {
         tags: Vec::new(),
         blocks: Vec::new(),
@@ -94,18 +102,18 @@ pub(super) fn scan(text: &str, body_start: usize, hidden: &[Span], links: &[Span
 
         // Most lines hold no field, block id or tag: one fast byte search each rules them out.
         let bytes = line.as_bytes();
-        if memchr::memmem::find(bytes, b"::").is_some() {
-            line_field(text, content, end, &hidden, &mut out.fields);
-            bracket_fields(text, start, end, &hidden, &mut out.fields);
+        if has_double_colon(bytes) {
+            line_field(text, content, end, hidden, &mut out.fields);
+            bracket_fields(text, start, end, hidden, &mut out.fields);
         }
 
         let block = if memchr::memchr(b'^', bytes).is_some() {
-            block_id(text, start, content, end, &hidden)
+            block_id(text, start, content, end, hidden)
         } else {
             None
         };
         if let Some(block) = block {
-            let alone = block.span.start == content;
+            let alone = block.span.start() == content;
             let labelled = if alone {
                 // `^id` on a line of its own labels the block above it (a table, a quote, a list).
                 if paragraph.len() > 1 {
@@ -126,10 +134,16 @@ pub(super) fn scan(text: &str, body_start: usize, hidden: &[Span], links: &[Span
         }
 
         if memchr::memchr(b'#', bytes).is_some() {
-            tags(text, start, end, &hidden, &links, &mut out.tags);
+            tags(text, start, end, hidden, links, &mut out.tags);
         }
     }
     out
+}
+
+/// Whether `bytes` holds `::`. A `memmem::find` per line built a substring searcher each time,
+/// which cost more than the rest of the line's scan; a line holds few `:`.
+fn has_double_colon(bytes: &[u8]) -> bool {
+    memchr::memchr_iter(b':', bytes).any(|i| bytes.get(i + 1) == Some(&b':'))
 }
 
 /// Offset of a line's content after indentation, blockquote markers, list markers and task boxes.
@@ -199,7 +213,7 @@ fn line_field(text: &str, content: usize, end: usize, hidden: &Mask, out: &mut V
     let value_lead = value.len() - value.trim_start().len();
     let value_start = content + colons + 2 + value_lead;
     out.push(InlineField {
-        key: key.to_string(),
+        key: key.into(),
         key_span: Span::new(content + lead, content + lead + key.len()),
         value_span: Span::new(value_start, end.max(value_start)),
     });
@@ -270,7 +284,7 @@ fn bracket_fields(text: &str, start: usize, end: usize, hidden: &Mask, out: &mut
             let value_lead = value.len() - value.trim_start().len();
             let key_start = start + i + 1 + lead;
             out.push(InlineField {
-                key: key.to_string(),
+                key: key.into(),
                 key_span: Span::new(key_start, key_start + key.len()),
                 value_span: Span::new(start + value_from + value_lead, start + close_at),
             });
@@ -299,7 +313,7 @@ fn block_id(
         return None;
     }
     Some(BlockId {
-        id: id.to_string(),
+        id: id.into(),
         span: Span::new(at, at + 1 + id.len()),
         block: Span::new(start, end),
     })
@@ -343,7 +357,7 @@ fn tags(text: &str, start: usize, end: usize, hidden: &Mask, links: &Mask, out: 
             continue;
         }
         out.push(Tag {
-            name: name.to_string(),
+            name: name.into(),
             span: Span::new(at, at + 1 + name.len()),
             in_frontmatter: false,
         });

@@ -3,20 +3,20 @@
 
 use percent_encoding::percent_decode_str;
 
-use super::{Fragment, Link, LinkKind, Span};
+use super::{Fragment, Link, LinkKind, Name, Span};
 
 /// Parse `[[…]]` or `![[…]]` at `span`.
 pub(super) fn parse_wikilink(text: &str, span: Span) -> Option<Link> {
-    let raw = &text[span.start..span.end];
+    let raw = &text[span.range()];
     let embed = raw.starts_with('!');
-    let open = span.start + if embed { 3 } else { 2 };
-    if !raw.ends_with("]]") || span.end < open + 2 {
+    let open = span.start() + if embed { 3 } else { 2 };
+    if !raw.ends_with("]]") || span.end() < open + 2 {
         return None;
     }
-    let close = span.end - 2;
+    let close = span.end() - 2;
     let inner = &text[open..close];
     // Obsidian ends a wikilink at the line's end: `[[cos⏎mograma]]` is text, not a link.
-    if inner.contains(['\n', '\r']) {
+    if memchr::memchr2(b'\n', b'\r', inner.as_bytes()).is_some() {
         return None;
     }
 
@@ -24,7 +24,7 @@ pub(super) fn parse_wikilink(text: &str, span: Span) -> Option<Link> {
         Some(pipe) => {
             // In tables Obsidian writes `[[T\|alias]]`.
             let target_part = inner[..pipe].strip_suffix('\\').unwrap_or(&inner[..pipe]);
-            (target_part, Some(inner[pipe + 1..].trim().to_string()))
+            (target_part, Some(inner[pipe + 1..].trim().into()))
         }
         None => (inner, None),
     };
@@ -47,7 +47,7 @@ pub(super) fn parse_wikilink(text: &str, span: Span) -> Option<Link> {
         kind: LinkKind::Wiki,
         embed,
         span,
-        target: target.to_string(),
+        target: target.into(),
         target_span,
         fragment,
         fragment_span: fragment_raw.map(|(start, frag)| Span::new(start, start + frag.len())),
@@ -62,13 +62,13 @@ fn parse_fragment(frag: &str) -> Option<Fragment> {
     let frag = frag.trim();
     if let Some(id) = frag.strip_prefix('^') {
         let id = id.trim();
-        return (!id.is_empty()).then(|| Fragment::Block(id.to_string()));
+        return (!id.is_empty()).then(|| Fragment::Block(id.into()));
     }
-    let path: Vec<String> = frag
+    let path: Box<[Name]> = frag
         .split('#')
         .map(str::trim)
         .filter(|h| !h.is_empty())
-        .map(str::to_string)
+        .map(Name::from)
         .collect();
     (!path.is_empty()).then_some(Fragment::Heading(path))
 }
@@ -97,8 +97,8 @@ fn decode(s: &str) -> String {
 /// and copying each one's whole text made such a note quadratic in time and memory.
 const MAX_LINK_TEXT: usize = 1024;
 
-fn link_text(text: &str) -> Option<String> {
-    (text.len() <= MAX_LINK_TEXT).then(|| text.to_string())
+fn link_text(text: &str) -> Option<Name> {
+    (text.len() <= MAX_LINK_TEXT).then(|| text.into())
 }
 
 pub(super) fn parse_markdown_link(
@@ -112,7 +112,7 @@ pub(super) fn parse_markdown_link(
     if dest.is_empty() || has_scheme(dest) || dest.starts_with("//") {
         return None;
     }
-    let raw = &text[span.start..span.end];
+    let raw = &text[span.range()];
     let (path, frag) = match dest.find('#') {
         Some(hash) => (&dest[..hash], Some(&dest[hash + 1..])),
         None => (dest, None),
@@ -121,9 +121,9 @@ pub(super) fn parse_markdown_link(
     let fragment = frag.and_then(|f| {
         let f = decode(f);
         match f.strip_prefix('^') {
-            Some(id) if !id.is_empty() => Some(Fragment::Block(id.to_string())),
+            Some(id) if !id.is_empty() => Some(Fragment::Block(id.into())),
             _ if f.trim().is_empty() => None,
-            _ => Some(Fragment::Heading(vec![f.trim().to_string()])),
+            _ => Some(Fragment::Heading(Box::new([f.trim().into()]))),
         }
     });
     if target.is_empty() && fragment.is_none() {
@@ -132,15 +132,15 @@ pub(super) fn parse_markdown_link(
 
     // Find the destination in the source to give the target its own span; reference-style links
     // keep their destination elsewhere, so their target span is the whole link.
-    let text_start = span.start + if embed { 2 } else { 1 };
+    let text_start = span.start() + if embed { 2 } else { 1 };
     let mut target_span = span;
     let mut fragment_span = None;
     let mut alias = None;
     if inline {
         if let Some(mid) = raw.rfind("](") {
-            alias = link_text(&text[text_start..span.start + mid]);
-            let after = span.start + mid + 2;
-            let rest = &text[after..span.end];
+            alias = link_text(&text[text_start..span.start() + mid]);
+            let after = span.start() + mid + 2;
+            let rest = &text[after..span.end()];
             let lead = rest.len() - rest.trim_start().len();
             let dest_start = after + lead;
             let (inner_start, inner_len) = if rest[lead..].starts_with('<') {
@@ -164,13 +164,13 @@ pub(super) fn parse_markdown_link(
             }
         }
     } else if let Some(close) = raw.find(']') {
-        alias = link_text(&text[text_start..span.start + close]);
+        alias = link_text(&text[text_start..span.start() + close]);
     }
     Some(Link {
         kind: LinkKind::Markdown,
         embed,
         span,
-        target,
+        target: target.into(),
         target_span,
         fragment,
         fragment_span,
@@ -182,12 +182,12 @@ pub(super) fn parse_markdown_link(
 
 /// Parse a link reference definition `[label]: dest "title"` at `span`.
 pub(super) fn parse_link_definition(text: &str, span: Span, dest: &str) -> Option<Link> {
-    let raw = &text[span.start..span.end];
+    let raw = &text[span.range()];
     let colon = raw.find("]:")?;
-    let label = raw[1..colon].to_string();
-    let after = span.start + colon + 2;
+    let label: Name = raw[1..colon].into();
+    let after = span.start() + colon + 2;
     let mut link = parse_markdown_link(text, span, dest, false, false)?;
-    let rest = &text[after..span.end];
+    let rest = &text[after..span.end()];
     let lead = rest.len() - rest.trim_start().len();
     let dest_start = after + lead;
     let (inner_start, inner_len) = if rest[lead..].starts_with('<') {

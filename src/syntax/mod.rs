@@ -9,13 +9,18 @@ mod frontmatter;
 mod inline;
 pub use inline::is_tag_char;
 mod links;
+mod name;
+pub use name::Name;
 
 use pulldown_cmark::{Event, HeadingLevel, LinkType, Options, Parser, Tag as Md, TagEnd};
 
 pub use citations::{Citation, is_key_char as is_citation_key_char};
 pub use frontmatter::{Frontmatter, Property, Shape};
 
-/// A half-open byte range `start..end` into a note's text.
+/// A half-open byte range `start..end` into a note's text. Offsets are `u32`: a vault holds
+/// millions of spans, and no note comes near 4 GiB ([`parse`] reads none that does; the loader
+/// stops at 16 MiB and the protocol at 64 MiB). [`Span::start`] and [`Span::end`] give them as
+/// `usize`, [`Span::range`] as a range to slice the text with.
 #[derive(
     Clone,
     Copy,
@@ -30,18 +35,37 @@ pub use frontmatter::{Frontmatter, Property, Shape};
     serde::Deserialize,
 )]
 pub struct Span {
-    pub start: usize,
-    pub end: usize,
+    pub start: u32,
+    pub end: u32,
 }
+
+/// The longest text [`parse`] reads: every offset in it fits a [`Span`].
+const MAX_TEXT: usize = u32::MAX as usize;
 
 impl Span {
     pub fn new(start: usize, end: usize) -> Span {
-        debug_assert!(start <= end);
-        Span { start, end }
+        debug_assert!(start <= end && end <= MAX_TEXT);
+        Span {
+            start: start as u32,
+            end: end as u32,
+        }
+    }
+
+    pub fn start(&self) -> usize {
+        self.start as usize
+    }
+
+    pub fn end(&self) -> usize {
+        self.end as usize
+    }
+
+    /// The span as a range of the text, to slice it with.
+    pub fn range(&self) -> std::ops::Range<usize> {
+        self.start()..self.end()
     }
 
     pub fn len(&self) -> usize {
-        self.end - self.start
+        (self.end - self.start) as usize
     }
 
     pub fn is_empty(&self) -> bool {
@@ -51,7 +75,7 @@ impl Span {
     /// Whether `offset` lies inside the span; the end counts as inside so that a cursor
     /// placed right after `]]` still touches the link.
     pub fn touches(&self, offset: usize) -> bool {
-        self.start <= offset && offset <= self.end
+        self.start() <= offset && offset <= self.end()
     }
 
     pub fn contains_span(&self, other: Span) -> bool {
@@ -59,7 +83,7 @@ impl Span {
     }
 
     pub fn shift(self, by: usize) -> Span {
-        Span::new(self.start + by, self.end + by)
+        Span::new(self.start() + by, self.end() + by)
     }
 }
 
@@ -76,9 +100,9 @@ pub enum LinkKind {
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Fragment {
     /// `#H1#H2`: a path of nested headings (one element for a plain `#Heading`).
-    Heading(Vec<String>),
+    Heading(Box<[Name]>),
     /// `#^id`: a block id.
-    Block(String),
+    Block(Name),
 }
 
 /// One reference from a note to another note, an attachment, or a place in the same note.
@@ -90,16 +114,16 @@ pub struct Link {
     pub span: Span,
     /// The target as the user wrote it (percent-decoded for markdown links, `<>` removed).
     /// Empty for same-note links such as `[[#Heading]]` or `[x](#heading)`.
-    pub target: String,
+    pub target: Name,
     /// Where the target text sits; an empty span right after `[[` for same-note links.
     pub target_span: Span,
     pub fragment: Option<Fragment>,
     /// The text after the first `#`, without the `#` itself.
     pub fragment_span: Option<Span>,
     /// The display text: after `|` for wikilinks, between the brackets for markdown links.
-    pub alias: Option<String>,
+    pub alias: Option<Name>,
     /// The inline field (`key:: [[T]]`) or frontmatter key (`up: "[[T]]"`) the link is the value of.
-    pub field: Option<String>,
+    pub field: Option<Name>,
     pub in_frontmatter: bool,
 }
 
@@ -115,7 +139,7 @@ pub struct Heading {
     /// 1 to 6.
     pub level: u8,
     /// The heading's text as written, trimmed, without `#` markers or setext underline.
-    pub text: String,
+    pub text: Name,
     /// The heading's lines, markers included.
     pub span: Span,
     pub text_span: Span,
@@ -124,7 +148,7 @@ pub struct Heading {
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Tag {
     /// The tag without its `#`, as written (`on/china`).
-    pub name: String,
+    pub name: Name,
     /// The tag with its `#` in the body; the bare value in frontmatter.
     pub span: Span,
     pub in_frontmatter: bool,
@@ -136,7 +160,7 @@ impl Tag {
         if self.in_frontmatter {
             self.span
         } else {
-            Span::new(self.span.start + 1, self.span.end)
+            Span::new(self.span.start() + 1, self.span.end())
         }
     }
 }
@@ -144,7 +168,7 @@ impl Tag {
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct BlockId {
     /// The id without its `^`.
-    pub id: String,
+    pub id: Name,
     /// The `^id` marker.
     pub span: Span,
     /// The block (paragraph, list item, …) the id labels.
@@ -153,7 +177,7 @@ pub struct BlockId {
 
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct InlineField {
-    pub key: String,
+    pub key: Name,
     pub key_span: Span,
     pub value_span: Span,
 }
@@ -168,7 +192,8 @@ pub struct SyntaxProblem {
 /// Everything notegraph knows about one note's text.
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct NoteSyntax {
-    pub frontmatter: Option<Frontmatter>,
+    /// Boxed: a note without frontmatter then costs one pointer, not the whole block.
+    pub frontmatter: Option<Box<Frontmatter>>,
     pub headings: Vec<Heading>,
     pub links: Vec<Link>,
     pub tags: Vec<Tag>,
@@ -192,7 +217,7 @@ impl NoteSyntax {
 
     /// Where the body (everything after the frontmatter) starts.
     pub fn body_start(&self) -> usize {
-        self.frontmatter.as_ref().map_or(0, |fm| fm.span.end)
+        self.frontmatter.as_ref().map_or(0, |fm| fm.span.end())
     }
 
     /// The link whose span touches `offset`, preferring the innermost.
@@ -200,7 +225,7 @@ impl NoteSyntax {
         self.links
             .iter()
             .filter(|link| {
-                link.span.start <= offset && offset < link.span.end.max(link.span.start + 1)
+                link.span.start() <= offset && offset < link.span.end().max(link.span.start() + 1)
             })
             .min_by_key(|link| link.span.len())
     }
@@ -208,7 +233,7 @@ impl NoteSyntax {
     pub fn heading_at(&self, offset: usize) -> Option<&Heading> {
         self.headings
             .iter()
-            .find(|h| h.span.start <= offset && offset < h.span.end)
+            .find(|h| h.span.start() <= offset && offset < h.span.end())
     }
 }
 
@@ -227,22 +252,26 @@ pub fn cmark_options() -> Options {
 /// [`NoteSyntax::problems`].
 pub fn parse(text: &str) -> NoteSyntax {
     let mut syntax = NoteSyntax::default();
+    if text.len() > MAX_TEXT {
+        // Past what a span can address; no editor or file gets here (see [`Span`]).
+        return syntax;
+    }
     let bom = if text.starts_with('\u{feff}') { 3 } else { 0 };
 
     // Frontmatter is found here, not through pulldown-cmark's metadata blocks: Obsidian treats
     // `---\n---` as an (empty) frontmatter, which pulldown-cmark reads as a thematic break.
     let body_start = match frontmatter::scan(text, bom) {
         frontmatter::Scan::Found(fm, problem) => {
-            let end = fm.span.end;
+            let end = fm.span.end();
             for (link_text_span, key) in frontmatter::wikilink_spans(text, &fm) {
                 if let Some(mut link) = links::parse_wikilink(text, link_text_span) {
                     link.in_frontmatter = true;
-                    link.field = key;
+                    link.field = key.map(Name::from);
                     syntax.links.push(link);
                 }
             }
             syntax.problems.extend(problem);
-            syntax.frontmatter = Some(fm);
+            syntax.frontmatter = Some(Box::new(fm));
             end
         }
         frontmatter::Scan::Unclosed(span) => {
@@ -270,8 +299,8 @@ pub fn parse(text: &str) -> NoteSyntax {
     // line (a megabyte took 23 s).
     let line_breaks: Vec<usize> = memchr::memchr_iter(b'\n', text.as_bytes()).collect();
     let spans_lines = |span: Span| {
-        let next = line_breaks.partition_point(|&b| b < span.start);
-        line_breaks.get(next).is_some_and(|&b| b < span.end)
+        let next = line_breaks.partition_point(|&b| b < span.start());
+        line_breaks.get(next).is_some_and(|&b| b < span.end())
     };
 
     // Brackets no link can use are hidden from pulldown-cmark past a bound (`brackets.rs`):
@@ -306,15 +335,15 @@ pub fn parse(text: &str) -> NoteSyntax {
             | Event::InlineHtml(_) => hidden.push(span),
             Event::Start(Md::MetadataBlock(_)) => hidden.push(span),
             Event::Start(Md::Heading { level, .. }) => {
-                heading_stack = Some((heading_level(level), span.start, None, span.end));
+                heading_stack = Some((heading_level(level), span.start(), None, span.end()));
             }
             Event::End(TagEnd::Heading(_)) => {
                 if let Some((level, start, _, end)) = heading_stack.take() {
                     let heading_span = Span::new(start, end);
-                    let (text_span, heading_text) = heading_text(text, heading_span);
+                    let text_span = heading_text(text, heading_span);
                     syntax.headings.push(Heading {
                         level,
-                        text: heading_text,
+                        text: text[text_span.range()].into(),
                         span: trim_line_end(text, heading_span),
                         text_span,
                     });
@@ -330,7 +359,7 @@ pub fn parse(text: &str) -> NoteSyntax {
                 dest_url,
                 ..
             }) => {
-                let embed = text[span.start..].starts_with('!');
+                let embed = text[span.start()..].starts_with('!');
                 // Reference-style uses are represented by their definitions (below), which hold
                 // the path that resolution and renames work on.
                 if matches!(link_type, LinkType::Autolink | LinkType::Email) {
@@ -357,28 +386,41 @@ pub fn parse(text: &str) -> NoteSyntax {
 
     // Membership by binary search: a scan of every hidden span per link was quadratic on a
     // note of many links and many code spans.
-    let hidden_mask = inline::Mask::new(hidden.clone());
-    syntax.hidden =
-        inline::Mask::new(hidden.iter().copied().chain(autolinks).collect()).into_spans();
-    cmark_links.retain(|link| !hidden_mask.contains(link.span.start));
+    // One mask of the hidden spans and one of the links serve every scanner below.
+    let hidden_mask = inline::Mask::new(hidden);
+    syntax.hidden = if autolinks.is_empty() {
+        hidden_mask.spans().to_vec()
+    } else {
+        let mut spans = hidden_mask.spans().to_vec();
+        spans.extend(autolinks);
+        inline::Mask::new(spans).into_spans()
+    };
+    cmark_links.retain(|link| !hidden_mask.contains(link.span.start()));
     // Comments come from pairs of marks in order: sorted and disjoint.
     syntax.headings.retain(|h| {
         let i = comments.partition_point(|c| c.start <= h.span.start);
         !(i > 0 && comments[i - 1].contains_span(h.span))
     });
 
-    let link_spans: Vec<Span> = cmark_links.iter().map(|l| l.span).collect();
-    let scan = inline::scan(text, body_start, &hidden, &link_spans);
+    let link_mask = inline::Mask::new(cmark_links.iter().map(|l| l.span).collect());
+    let scan = inline::scan(text, body_start, &hidden_mask, &link_mask);
     syntax.tags.extend(scan.tags);
     syntax.blocks = scan.blocks;
     syntax.fields = scan.fields;
-    syntax.citations = citations::scan(text, body_start, &hidden, &link_spans);
+    syntax.citations = citations::scan(text, body_start, &hidden_mask, &link_mask);
 
-    let line_starts: Vec<usize> = std::iter::once(0)
-        .chain(frontmatter::lines(text, 0).map(|(_, _, next)| next))
-        .collect();
+    // Only a note with fields needs its line starts (a pass over the whole text).
+    let line_starts: Vec<usize> = if syntax.fields.is_empty() {
+        Vec::new()
+    } else {
+        line_starts(text, &line_breaks)
+    };
+    syntax.links.reserve(cmark_links.len());
     for mut link in cmark_links {
-        link.field = field_holding(&syntax.fields, &line_starts, link.span).map(|f| f.key.clone());
+        if !syntax.fields.is_empty() {
+            link.field =
+                field_holding(&syntax.fields, &line_starts, link.span).map(|f| f.key.clone());
+        }
         syntax.links.push(link);
     }
     syntax.links.sort_by_key(|l| l.span);
@@ -387,7 +429,7 @@ pub fn parse(text: &str) -> NoteSyntax {
             .tags
             .iter()
             .map(|(name, span)| Tag {
-                name: name.clone(),
+                name: name.as_str().into(),
                 span: *span,
                 in_frontmatter: true,
             })
@@ -408,6 +450,20 @@ pub fn parse(text: &str) -> NoteSyntax {
     syntax
 }
 
+/// Where each line of `text` starts, as [`frontmatter::lines`] splits them; from the `\n`s
+/// already found when the text holds no `\r` (a lone `\r` also ends a line there).
+fn line_starts(text: &str, line_breaks: &[usize]) -> Vec<usize> {
+    if memchr::memchr(b'\r', text.as_bytes()).is_none() {
+        std::iter::once(0)
+            .chain(line_breaks.iter().map(|&b| b + 1))
+            .collect()
+    } else {
+        std::iter::once(0)
+            .chain(frontmatter::lines(text, 0).map(|(_, _, next)| next))
+            .collect()
+    }
+}
+
 /// The inline field whose value holds `span`. Fields come line by line, in order of their
 /// values' starts: on a line, the `key:: value` filling it first, then disjoint `[key:: value]`s
 /// left to right. So only two fields can hold a span: the first of its line (the line field)
@@ -418,8 +474,8 @@ fn field_holding<'f>(
     line_starts: &[usize],
     span: Span,
 ) -> Option<&'f InlineField> {
-    let line = line_starts.partition_point(|&s| s <= span.start).max(1) - 1;
-    let first_of_line = fields.partition_point(|f| f.value_span.start < line_starts[line]);
+    let line = line_starts.partition_point(|&s| s <= span.start()).max(1) - 1;
+    let first_of_line = fields.partition_point(|f| f.value_span.start() < line_starts[line]);
     let last_before = fields.partition_point(|f| f.value_span.start <= span.start);
     [first_of_line, last_before.wrapping_sub(1)]
         .into_iter()
@@ -440,14 +496,14 @@ fn heading_level(level: HeadingLevel) -> u8 {
 
 /// The span without its trailing line break.
 fn trim_line_end(text: &str, span: Span) -> Span {
-    let slice = &text[span.start..span.end];
+    let slice = &text[span.range()];
     let trimmed = slice.trim_end_matches(['\n', '\r']);
-    Span::new(span.start, span.start + trimmed.len())
+    Span::new(span.start(), span.start() + trimmed.len())
 }
 
-/// The text of an ATX or setext heading, as written, without markers.
-fn heading_text(text: &str, span: Span) -> (Span, String) {
-    let raw = &text[span.start..span.end];
+/// Where the text of an ATX or setext heading is, as written, without markers.
+fn heading_text(text: &str, span: Span) -> Span {
+    let raw = &text[span.range()];
     let first_line_len = raw.find(['\n', '\r']).unwrap_or(raw.len());
     // ATX or setext is told by the first line after its indentation (spaces and tabs only:
     // trimming all Unicode whitespace ran past the line, into the next, on `\u{2028}\n#…`).
@@ -479,9 +535,9 @@ fn heading_text(text: &str, span: Span) -> (Span, String) {
         let lead = content.len() - content.trim_start().len();
         (lead, content.len())
     };
-    let start = span.start + start;
-    let end = (span.start + end).max(start);
-    (Span::new(start, end), text[start..end].to_string())
+    let start = span.start() + start;
+    let end = (span.start() + end).max(start);
+    Span::new(start, end)
 }
 
 /// Round `at` down to a char boundary of `text`, clamped to its length.

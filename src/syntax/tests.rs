@@ -7,7 +7,7 @@ use super::*;
 
 fn render(text: &str) -> String {
     let s = parse(text);
-    let at = |span: Span| text[span.start..span.end].replace('\n', "⏎");
+    let at = |span: Span| text[span.range()].replace('\n', "⏎");
     let mut out = String::new();
     if let Some(fm) = &s.frontmatter {
         out += &format!("frontmatter {:?} valid={}\n", at(fm.span), fm.valid);
@@ -306,7 +306,7 @@ fn multi_line_code_lists_quotes_and_tables_are_foldable_regions() {
     let regions: Vec<&str> = parse(text)
         .regions
         .iter()
-        .map(|r| &text[r.start..r.end])
+        .map(|r| &text[r.range()])
         .collect();
     assert_eq!(
         regions,
@@ -317,4 +317,49 @@ fn multi_line_code_lists_quotes_and_tables_are_foldable_regions() {
             "| a | b |\n|---|---|\n| 1 | 2 |",
         ]
     );
+}
+
+/// A vault keeps every note's parse for the whole session: these sizes are what a link, a heading,
+/// a tag and a note's parse cost before their names spill to the heap (issue 12). A field added
+/// to one of them should be a deliberate choice, seen here.
+#[test]
+fn syntax_items_stay_compact() {
+    assert_eq!(size_of::<Span>(), 8);
+    assert_eq!(size_of::<Option<Span>>(), 12);
+    assert_eq!(size_of::<Link>(), 128);
+    assert_eq!(size_of::<Heading>(), 48);
+    assert_eq!(size_of::<Tag>(), 40);
+    assert_eq!(size_of::<BlockId>(), 40);
+    assert_eq!(size_of::<InlineField>(), 40);
+    assert_eq!(size_of::<NoteSyntax>(), 224);
+}
+
+/// The frontmatter's lists grow as they are read; what stays in memory holds no spare room.
+#[test]
+fn frontmatter_lists_hold_no_spare_capacity() {
+    let text = "---\naliases: [one, two, three]\ntags: [a, b, c, d, e]\nup: x\nsee:\n  - p\n  - q\n  - r\n---\nbody\n";
+    let fm = parse(text).frontmatter.expect("frontmatter");
+    assert_eq!((fm.aliases.len(), fm.aliases.capacity()), (3, 3));
+    assert_eq!((fm.tags.len(), fm.tags.capacity()), (5, 5));
+    assert_eq!((fm.properties.len(), fm.properties.capacity()), (4, 4));
+    for property in &fm.properties {
+        assert_eq!(
+            property.values.len(),
+            property.values.capacity(),
+            "{}",
+            property.key
+        );
+    }
+}
+
+/// Short names — most link targets, every tag and block id here — take no heap allocation.
+#[test]
+fn short_names_are_kept_inline() {
+    let s = parse(
+        "See [[Alpha note]] and [[a note whose name is long enough#Some heading]] #tag ^blk\n",
+    );
+    let heap: Vec<usize> = s.links.iter().map(|l| l.target.heap_bytes()).collect();
+    assert_eq!(heap, [0, "a note whose name is long enough".len()]);
+    assert_eq!(s.tags[0].name.heap_bytes(), 0);
+    assert_eq!(s.blocks[0].id.heap_bytes(), 0);
 }

@@ -143,9 +143,12 @@ fn spans(syntax: &NoteSyntax) -> Vec<(&'static str, Span)> {
 fn check_spans(text: &str, syntax: &NoteSyntax) -> Result<(), TestCaseError> {
     for (what, span) in spans(syntax) {
         prop_assert!(span.start <= span.end, "{what} {span:?} is reversed");
-        prop_assert!(span.end <= text.len(), "{what} {span:?} ends past the text");
         prop_assert!(
-            text.is_char_boundary(span.start) && text.is_char_boundary(span.end),
+            span.end() <= text.len(),
+            "{what} {span:?} ends past the text"
+        );
+        prop_assert!(
+            text.is_char_boundary(span.start()) && text.is_char_boundary(span.end()),
             "{what} {span:?} is not on character boundaries"
         );
     }
@@ -316,11 +319,11 @@ proptest! {
             let _ = features::diagnostics::diagnostics(&vault, id);
             for offset in (0..=text.len()).filter(|&o| text.is_char_boundary(o)) {
                 if let Some(h) = features::hover::hover(&vault, id, offset) {
-                    prop_assert!(h.span.end <= text.len());
+                    prop_assert!(h.span.end() <= text.len());
                 }
                 if let Some(loc) = features::definition::definition(&vault, id, offset) {
                     let target = vault.note(loc.file).map_or(0, |n| n.text.len());
-                    prop_assert!(loc.span.end <= target);
+                    prop_assert!(loc.span.end() <= target);
                 }
                 for loc in features::references::references(&vault, id, offset) {
                     prop_assert!(vault.get(loc.file).is_some());
@@ -329,7 +332,7 @@ proptest! {
                     features::completion::complete(&vault, &candidates, id, offset, 20, Default::default())
                 {
                     for item in list.items {
-                        prop_assert!(item.replace.end <= text.len() && item.replace.start <= item.replace.end);
+                        prop_assert!(item.replace.end() <= text.len() && item.replace.start() <= item.replace.end());
                     }
                 }
             }

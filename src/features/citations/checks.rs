@@ -65,14 +65,14 @@ pub fn diagnostics(vault: &Vault, file: FileId) -> Vec<Diagnostic> {
         if sources.entry(&key).is_none() {
             let citekey_span = note.syntax.frontmatter.as_ref().and_then(|fm| {
                 fm.citekey.as_ref()?;
-                let content = &note.text[fm.content.start..fm.content.end];
+                let content = &note.text[fm.content.range()];
                 let at = content.find("citekey")?;
                 let line_end = content[at..]
                     .find(['\n', '\r'])
                     .map_or(content.len(), |e| at + e);
                 Some(Span::new(
-                    fm.content.start + at,
-                    fm.content.start + line_end,
+                    fm.content.start() + at,
+                    fm.content.start() + line_end,
                 ))
             });
             out.push(Diagnostic {

@@ -52,7 +52,7 @@ pub fn key_of_note(vault: &Vault, id: FileId) -> Option<String> {
 fn key_at(vault: &Vault, file: FileId, offset: usize) -> Option<(String, Span)> {
     let note = vault.note(file)?;
     if let Some(c) = note.syntax.citation_at(offset) {
-        return Some((c.key.clone(), c.span));
+        return Some((c.key.to_string(), c.span));
     }
     let (link, resolution) = link_at(vault, file, offset)?;
     link_key(vault, link, resolution).map(|key| (key, link.span))

@@ -83,8 +83,7 @@ pub(super) fn blocks(
         .iter()
         .enumerate()
         .filter_map(|(i, b)| {
-            let block_text =
-                note.text[b.block.start..b.block.end].replace(&format!("^{}", b.id), "");
+            let block_text = note.text[b.block.range()].replace(&format!("^{}", b.id), "");
             let haystack = format!("{} {}", b.id, block_text);
             let score = pattern.score(
                 nucleo_matcher::Utf32Str::new(&haystack, &mut buf),
@@ -98,7 +97,7 @@ pub(super) fn blocks(
                 score,
                 count - i as u32,
                 Completion {
-                    label: b.id.clone(),
+                    label: b.id.to_string(),
                     kind: CompletionKind::Block,
                     detail: Some(detail),
                     description: None,

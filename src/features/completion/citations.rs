@@ -218,7 +218,7 @@ mod tests {
                             "{:?} {:?} replaces {:?} with {:?} ({})",
                             c.kind,
                             c.label,
-                            &text[c.replace.start..c.replace.end],
+                            &text[c.replace.range()],
                             c.insert,
                             c.detail.as_deref().unwrap_or("")
                         )

@@ -264,7 +264,7 @@ fn resolve_typed(vault: &Vault, file: FileId, target: &str) -> Option<FileId> {
         kind: LinkKind::Wiki,
         embed: false,
         span: Span::default(),
-        target: target.trim().to_string(),
+        target: target.trim().into(),
         target_span: Span::default(),
         fragment: None::<Fragment>,
         fragment_span: None,

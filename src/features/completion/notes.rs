@@ -97,12 +97,12 @@ pub(super) fn notes(
     let markdown_span = (style.markdown && !has_display).then(|| {
         let start = ctx.open - if ctx.embed { 3 } else { 2 };
         let end = if ctx.closed {
-            replace.end
-                + ctx.rest[replace.end - ctx.open - ctx.typed.len()..]
+            replace.end()
+                + ctx.rest[replace.end() - ctx.open - ctx.typed.len()..]
                     .find("]]")
                     .map_or(0, |i| i + 2)
         } else {
-            replace.end
+            replace.end()
         };
         Span::new(start, end)
     });

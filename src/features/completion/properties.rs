@@ -27,7 +27,7 @@ enum Context<'t> {
 
 fn context(text: &str, content: Span, offset: usize) -> Option<Context<'_>> {
     // At `content.end` the cursor is on the closing fence, which is no key.
-    if offset < content.start || offset >= content.end {
+    if offset < content.start() || offset >= content.end() {
         return None;
     }
     let (line_start, line_end) = line_bounds(text, offset);
@@ -35,7 +35,7 @@ fn context(text: &str, content: Span, offset: usize) -> Option<Context<'_>> {
     let before = &text[line_start..offset];
     if let Some(item) = before.trim_start_matches(' ').strip_prefix("- ") {
         // A block-list item: its key is on the nearest line above that starts at column 0.
-        let key = text[content.start..line_start]
+        let key = text[content.start()..line_start]
             .lines()
             .rev()
             .find(|l| !l.is_empty() && !l.starts_with([' ', '-', '#']))?;
@@ -117,7 +117,7 @@ pub(super) fn complete(
             let mut matcher = matcher();
             let mut buf = Vec::new();
             let typed_key = fold_key(typed);
-            let rest = &text[replace.end..line_bounds(text, offset).1];
+            let rest = &text[replace.end()..line_bounds(text, offset).1];
             let suffix = if rest.starts_with(':') { "" } else { ": " };
             let scored = vault
                 .properties
@@ -169,8 +169,14 @@ pub(super) fn complete(
                 "aliases" | "alias" => return Some(Completions::default()),
                 "tags" | "tag" => {
                     let query = typed.trim_start_matches('#');
-                    let at = replace.start + (typed.len() - query.len());
-                    return Some(tags(vault, file, query, Span::new(at, replace.end), limit));
+                    let at = replace.start() + (typed.len() - query.len());
+                    return Some(tags(
+                        vault,
+                        file,
+                        query,
+                        Span::new(at, replace.end()),
+                        limit,
+                    ));
                 }
                 _ => {}
             }
@@ -271,7 +277,7 @@ fn link_values(
 ) -> Completions {
     let ctx = LinkContext {
         embed: false,
-        open: replace.start,
+        open: replace.start(),
         typed,
         rest: "",
         closed: false,

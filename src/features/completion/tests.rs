@@ -28,7 +28,7 @@ pub(super) fn check_limit(fixture: &str, limit: usize, expect: Expect) {
                         "{:?} {:?} replaces {:?} with {:?} ({})",
                         c.kind,
                         c.label,
-                        &text[c.replace.start..c.replace.end],
+                        &text[c.replace.range()],
                         c.insert,
                         c.detail.as_deref().unwrap_or("")
                     )

@@ -156,7 +156,7 @@ pub(super) fn reaches_uniquely(
     target: FileId,
 ) -> bool {
     let probe = Link {
-        target: candidate.to_string(),
+        target: candidate.into(),
         ..link.clone()
     };
     reaches(layout.resolve(source, &probe)).is_some_and(|r| r.file == target && !r.is_ambiguous())
@@ -170,11 +170,11 @@ fn encode_for(vault: &Vault, source: FileId, link: &Link, candidate: &str) -> St
     }
     let note = vault.note(source).expect("source note");
     let angle =
-        link.target_span.start > 0 && note.text.as_bytes()[link.target_span.start - 1] == b'<';
+        link.target_span.start > 0 && note.text.as_bytes()[link.target_span.start() - 1] == b'<';
     if angle {
         candidate.to_string()
     } else {
-        let raw = &note.text[link.target_span.start..link.target_span.end];
+        let raw = &note.text[link.target_span.range()];
         encode_dest(candidate, encodes_unicode(raw))
     }
 }

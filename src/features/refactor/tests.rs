@@ -31,7 +31,7 @@ pub(crate) fn apply(vault: &Vault, change: &WorkspaceChange) -> Vec<(String, Str
         let mut text = file.note().map_or(String::new(), |n| n.text.to_string());
         if let Some(edits) = change.edits.get(&id) {
             for edit in edits.iter().rev() {
-                text.replace_range(edit.span.start..edit.span.end, &edit.text);
+                text.replace_range(edit.span.range(), &edit.text);
             }
         }
         let path = renamed
@@ -555,7 +555,7 @@ fn assert_only_link_targets_change(vault: &Vault, change: &WorkspaceChange) {
                 "{}: edit {:?} of {:?} is not a link target",
                 vault.file(*id).rel,
                 edit,
-                &note.text[edit.span.start..edit.span.end]
+                &note.text[edit.span.range()]
             );
         }
     }

@@ -200,7 +200,7 @@ pub(crate) async fn inlay_hint(
             let (title, links) = hierarchy::title_backlinks(vault, id)?;
             let index = LineIndex::new(&vault.note(id)?.text, encoding);
             Some(vec![InlayHint {
-                position: index.position(title.end),
+                position: index.position(title.end()),
                 label: InlayHintLabel::String(format!("← {}", links.len())),
                 kind: None,
                 text_edits: None,

@@ -27,7 +27,7 @@ fn both(content: &str) -> (Frontmatter, Frontmatter, bool) {
         slow_problem.is_some(),
         "{content:?}"
     );
-    let took_fast = simple_yaml(&text[blank.content.start..blank.content.end], 0).is_some();
+    let took_fast = simple_yaml(&text[blank.content.range()], 0).is_some();
     (fast, slow, took_fast)
 }
 

@@ -1,0 +1,320 @@
+//! Where a vault's memory goes: reads every note of a folder, parses it, builds the index, and
+//! prints the heap bytes of each stage (a counting global allocator) and of each structure of
+//! the parses (links, headings, tags, …, with the `String`s they own).
+//!
+//! `cargo run --release --example memory -- DIR`
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+use notegraph::index::{Note, Vault};
+use notegraph::loader;
+use notegraph::syntax::{Fragment, NoteSyntax};
+
+/// The system allocator, counting the bytes live and the most ever live.
+struct Counting;
+
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+/// Off while parse throughput is timed, so that counting costs neither side anything; what is
+/// allocated then is freed then.
+static COUNTING: AtomicBool = AtomicBool::new(true);
+
+fn counting() -> bool {
+    COUNTING.load(Ordering::Relaxed)
+}
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        if !counting() {
+            return unsafe { System.alloc(layout) };
+        }
+        let live = LIVE.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
+        PEAK.fetch_max(live, Ordering::Relaxed);
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        if !counting() {
+            return unsafe { System.dealloc(ptr, layout) };
+        }
+        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        if !counting() {
+            return unsafe { System.realloc(ptr, layout, new_size) };
+        }
+        if new_size > layout.size() {
+            let live = LIVE.fetch_add(new_size - layout.size(), Ordering::Relaxed) + new_size
+                - layout.size();
+            PEAK.fetch_max(live, Ordering::Relaxed);
+        } else {
+            LIVE.fetch_sub(layout.size() - new_size, Ordering::Relaxed);
+        }
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static ALLOC: Counting = Counting;
+
+fn live() -> usize {
+    LIVE.load(Ordering::Relaxed)
+}
+
+fn mb(bytes: usize) -> String {
+    format!("{:.1} MB", bytes as f64 / 1e6)
+}
+
+/// Heap bytes of a `Vec`'s buffer.
+fn buf<T>(v: &Vec<T>) -> usize {
+    v.capacity() * size_of::<T>()
+}
+
+/// Bytes per structure of one parse, buffers and owned strings together.
+#[derive(Default)]
+struct Breakdown {
+    links: usize,
+    headings: usize,
+    tags: usize,
+    blocks: usize,
+    fields: usize,
+    citations: usize,
+    regions_hidden: usize,
+    frontmatter: usize,
+    problems: usize,
+    counts: [usize; 4],
+}
+
+impl Breakdown {
+    fn add(&mut self, s: &NoteSyntax) {
+        self.links += buf(&s.links);
+        for l in &s.links {
+            self.links += l.target_heap() + l.alias_heap() + l.field_heap();
+            match l.fragment.as_ref() {
+                Some(Fragment::Heading(path)) => {
+                    self.links += size_of_val(&**path) + path.iter().map(Heap::heap).sum::<usize>()
+                }
+                Some(Fragment::Block(id)) => self.links += id.heap(),
+                None => {}
+            }
+        }
+        self.headings += buf(&s.headings) + s.headings.iter().map(|h| h.text_heap()).sum::<usize>();
+        self.tags += buf(&s.tags) + s.tags.iter().map(|t| t.name_heap()).sum::<usize>();
+        self.blocks += buf(&s.blocks) + s.blocks.iter().map(|b| b.id_heap()).sum::<usize>();
+        self.fields += buf(&s.fields) + s.fields.iter().map(|f| f.key_heap()).sum::<usize>();
+        self.citations +=
+            buf(&s.citations) + s.citations.iter().map(|c| c.key.heap()).sum::<usize>();
+        self.regions_hidden += buf(&s.regions) + buf(&s.hidden);
+        self.problems += buf(&s.problems);
+        if let Some(fm) = &s.frontmatter {
+            self.frontmatter += size_of_val(fm)
+                + pairs(&fm.aliases)
+                + pairs(&fm.tags)
+                + pairs(&fm.bibliography)
+                + buf(&fm.properties)
+                + fm.properties
+                    .iter()
+                    .map(|p| p.key.heap() + pairs(&p.values))
+                    .sum::<usize>();
+        }
+        self.counts[0] += s.links.len();
+        self.counts[1] += s.headings.len();
+        self.counts[2] += s.tags.len();
+        self.counts[3] += s.fields.len();
+    }
+}
+
+/// Bytes of a list of names with their spans.
+fn pairs<T: Heap>(v: &Vec<(T, notegraph::syntax::Span)>) -> usize {
+    buf(v) + v.iter().map(|(s, _)| s.heap()).sum::<usize>()
+}
+
+/// The heap a field's `String` holds, whatever the type keeps it as.
+trait Heap {
+    fn heap(&self) -> usize;
+}
+impl Heap for String {
+    fn heap(&self) -> usize {
+        self.capacity()
+    }
+}
+impl Heap for notegraph::syntax::Name {
+    fn heap(&self) -> usize {
+        self.heap_bytes()
+    }
+}
+impl<T: Heap> Heap for Option<T> {
+    fn heap(&self) -> usize {
+        self.as_ref().map_or(0, Heap::heap)
+    }
+}
+
+trait Parts {
+    fn target_heap(&self) -> usize;
+    fn alias_heap(&self) -> usize;
+    fn field_heap(&self) -> usize;
+}
+impl Parts for notegraph::syntax::Link {
+    fn target_heap(&self) -> usize {
+        self.target.heap()
+    }
+    fn alias_heap(&self) -> usize {
+        self.alias.heap()
+    }
+    fn field_heap(&self) -> usize {
+        self.field.heap()
+    }
+}
+trait Named {
+    fn text_heap(&self) -> usize;
+}
+impl Named for notegraph::syntax::Heading {
+    fn text_heap(&self) -> usize {
+        self.text.heap()
+    }
+}
+trait TagName {
+    fn name_heap(&self) -> usize;
+}
+impl TagName for notegraph::syntax::Tag {
+    fn name_heap(&self) -> usize {
+        self.name.heap()
+    }
+}
+trait Id {
+    fn id_heap(&self) -> usize;
+}
+impl Id for notegraph::syntax::BlockId {
+    fn id_heap(&self) -> usize {
+        self.id.heap()
+    }
+}
+trait Key {
+    fn key_heap(&self) -> usize;
+}
+impl Key for notegraph::syntax::InlineField {
+    fn key_heap(&self) -> usize {
+        self.key.heap()
+    }
+}
+
+fn main() {
+    let dir = std::env::args().nth(1).expect("usage: memory DIR");
+    let dir = Path::new(&dir).canonicalize().expect("vault folder");
+    let paths: Vec<PathBuf> = loader::walk(std::slice::from_ref(&dir), &loader::Exclude::default())
+        .into_iter()
+        .filter(|p| notegraph::index::is_note_path(p))
+        .collect();
+    let base = live();
+    let texts: Vec<(PathBuf, String)> = paths
+        .iter()
+        .map(|p| (p.clone(), std::fs::read_to_string(p).expect("note")))
+        .collect();
+    let text_bytes: usize = texts.iter().map(|(_, t)| t.len()).sum();
+    let after_read = live();
+
+    // Parse throughput beside pulldown-cmark alone on the same bytes (best of five runs each).
+    COUNTING.store(false, Ordering::Relaxed);
+    // Interleaved, best of seven each, so that a busy machine's swings hit both sides alike.
+    let time = |f: &dyn Fn() -> usize| {
+        let t = std::time::Instant::now();
+        std::hint::black_box(f());
+        t.elapsed().as_secs_f64()
+    };
+    let raw_parse = || -> usize {
+        texts
+            .iter()
+            .map(|(_, t)| {
+                pulldown_cmark::Parser::new_ext(t, notegraph::syntax::cmark_options())
+                    .into_offset_iter()
+                    .count()
+            })
+            .sum()
+    };
+    let our_parse = || -> usize {
+        texts
+            .iter()
+            .map(|(_, t)| notegraph::syntax::parse(t).links.len())
+            .sum()
+    };
+    let (mut raw, mut ours) = (f64::INFINITY, f64::INFINITY);
+    for _ in 0..7 {
+        raw = raw.min(time(&raw_parse));
+        ours = ours.min(time(&our_parse));
+    }
+    COUNTING.store(true, Ordering::Relaxed);
+    let mbs = |secs: f64| text_bytes as f64 / 1e6 / secs;
+    println!(
+        "parse throughput: pulldown-cmark alone {:.0} MB/s, syntax::parse {:.0} MB/s: {:.0}%",
+        mbs(raw),
+        mbs(ours),
+        100.0 * raw / ours
+    );
+
+    let notes: Vec<(PathBuf, Note)> = texts
+        .into_iter()
+        .map(|(p, t)| (p, Note::parse(t)))
+        .collect();
+    let after_parse = live();
+    let mut parts = Breakdown::default();
+    for (_, note) in &notes {
+        parts.add(&note.syntax);
+    }
+    let syntax_structs = notes.len() * size_of::<NoteSyntax>();
+
+    let mut vault = Vault::new(vec![dir.clone()]);
+    let before_index = live();
+    for (path, note) in notes {
+        vault.upsert_note(&path, note);
+    }
+    let after_index = live();
+
+    println!("{} notes, {} of text", paths.len(), mb(text_bytes));
+    println!("paths, texts read:        {}", mb(after_read - base));
+    println!(
+        "+ parse (Notes, in a Vec): {}",
+        mb(after_parse - after_read)
+    );
+    println!(
+        "  NoteSyntax structs {} (size {} each)",
+        mb(syntax_structs),
+        size_of::<NoteSyntax>()
+    );
+    println!(
+        "  links      {:>10}  ({} links, {} B each)",
+        mb(parts.links),
+        parts.counts[0],
+        size_of::<notegraph::syntax::Link>()
+    );
+    println!(
+        "  headings   {:>10}  ({} headings, {} B each)",
+        mb(parts.headings),
+        parts.counts[1],
+        size_of::<notegraph::syntax::Heading>()
+    );
+    println!(
+        "  tags       {:>10}  ({} tags, {} B each)",
+        mb(parts.tags),
+        parts.counts[2],
+        size_of::<notegraph::syntax::Tag>()
+    );
+    println!("  blocks     {:>10}", mb(parts.blocks));
+    println!(
+        "  fields     {:>10}  ({} fields)",
+        mb(parts.fields),
+        parts.counts[3]
+    );
+    println!("  citations  {:>10}", mb(parts.citations));
+    println!("  regions+hidden {:>6}", mb(parts.regions_hidden));
+    println!("  frontmatter {:>9}", mb(parts.frontmatter));
+    println!("  problems   {:>10}", mb(parts.problems));
+    println!(
+        "+ index (files, paths, name/alias/link/tag maps, boxes): {}",
+        mb(after_index.wrapping_sub(before_index))
+    );
+    println!("live at the end: {}", mb(live() - base));
+    println!("peak: {}", mb(PEAK.load(Ordering::Relaxed) - base));
+    drop(vault);
+}
