@@ -13,10 +13,10 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use crate::cache::Cache;
-use crate::cache::stamp::stamp_of;
+use crate::cache::stamp::{stamp_of, unchanged};
+use crate::cache::{Cache, CachedBibliography};
 use crate::config::{Config, SettingsFiles};
-use crate::index::{Dialect, Note, Vault};
+use crate::index::{Dialect, Note, Stamp, Vault};
 use crate::sources::load::{is_bibliography_path, resolve_path, unreadable};
 use crate::sources::{Bibliography, Origin};
 
@@ -257,14 +257,19 @@ fn is_binary(bytes: &[u8]) -> bool {
     odd * 10 > sample.len()
 }
 
-pub use cached::{CacheUse, load_cached};
+pub use cached::{CacheUse, Verified, load_cached, load_trusting, verify};
 
 /// What a load found: parsed notes and attachments, and what was skipped.
 pub struct Loaded {
     pub notes: Vec<(PathBuf, Note)>,
     pub attachments: Vec<PathBuf>,
     pub skipped: Vec<Skipped>,
+    /// The bibliographies the on-disk index held, for [`load_bibliographies`].
+    pub bibliographies: CachedBibliographies,
 }
+
+/// Parsed bibliographies from the on-disk index, by path.
+pub type CachedBibliographies = rustc_hash::FxHashMap<PathBuf, CachedBibliography>;
 
 /// Read and parse every note under `roots` in parallel. `progress(done, total)` is called from
 /// worker threads as notes finish.
@@ -285,9 +290,7 @@ impl Loaded {
         for path in &self.attachments {
             vault.upsert_attachment(path);
         }
-        for (path, note) in self.notes {
-            vault.upsert_note(&path, note);
-        }
+        vault.insert_notes(self.notes);
         (vault, self.skipped)
     }
 }
@@ -302,16 +305,21 @@ pub fn load_configured(root: &Path) -> (crate::config::Config, Vault, Vec<Skippe
     let roots = vec![root.to_path_buf()];
     let exclude = Exclude::new(&roots, &config.exclude);
     let cache = config.index_cache.then(|| Cache::locate(&roots)).flatten();
-    let (loaded, usage) = load_cached(&roots, &exclude, &|_, _| {}, cache.as_ref());
+    let (mut loaded, usage) = load_cached(&roots, &exclude, &|_, _| {}, cache.as_ref());
+    let cached_bibliographies = std::mem::take(&mut loaded.bibliographies);
     let (mut vault, skipped) = loaded.into_vault(roots);
-    load_bibliographies(&mut vault, &config.citations.bibliography);
+    let bibliographies_behind = load_bibliographies(
+        &mut vault,
+        &config.citations.bibliography,
+        cached_bibliographies,
+    );
     vault.alias_fallback = config.alias_fallback;
     vault
         .properties
         .set_types(config.obsidian.property_types.iter().cloned());
     // Written before the command's work, so that the next run (CI, a pre-commit hook) starts
     // from it.
-    if let Some(cache) = cache.filter(|_| usage.is_stale()) {
+    if let Some(cache) = cache.filter(|_| usage.is_stale() || bibliographies_behind > 0) {
         if let Err(err) = cache.save(|| &vault) {
             tracing::warn!(
                 "on-disk index not written to {}: {err}",
@@ -325,7 +333,7 @@ pub fn load_configured(root: &Path) -> (crate::config::Config, Vault, Vec<Skippe
 /// Load a vault in one call, for the CLI and tests: notes, attachments and bibliographies.
 pub fn load_vault(roots: Vec<PathBuf>) -> (Vault, Vec<Skipped>) {
     let (mut vault, skipped) = load(&roots, &Exclude::default(), &|_, _| {}).into_vault(roots);
-    load_bibliographies(&mut vault, &[]);
+    load_bibliographies(&mut vault, &[], CachedBibliographies::default());
     (vault, skipped)
 }
 
@@ -384,9 +392,36 @@ pub fn wanted_bibliographies(vault: &Vault, configured: &[String]) -> Vec<(PathB
     out
 }
 
-/// Read and parse a bibliography file. A file that cannot be read is an empty bibliography
-/// with the reason as its problem, so the user hears of it.
-pub fn read_bibliography(path: &Path, origin: Origin, label: String) -> Option<Bibliography> {
+/// Read and parse a bibliography file, with the stamp of the read (`None` where the file's
+/// time cannot be read). A file that cannot be read is an empty bibliography with the reason
+/// as its problem, so the user hears of it.
+pub fn read_bibliography(
+    path: &Path,
+    origin: Origin,
+    label: String,
+) -> Option<(Bibliography, Option<Stamp>)> {
+    read_bibliography_over(path, origin, label, None).map(|(bib, stamp, _)| (bib, stamp))
+}
+
+/// [`read_bibliography`], taking the parse from `cached` (the on-disk index's) when the file
+/// still has its stamp — or, touched but not changed, its bytes still hash the same — and the
+/// vault wants it under the same origin. The flag says whether the parse was the cached one
+/// under the same stamp (else the on-disk index is behind).
+fn read_bibliography_over(
+    path: &Path,
+    origin: Origin,
+    label: String,
+    cached: Option<CachedBibliography>,
+) -> Option<(Bibliography, Option<Stamp>, bool)> {
+    let cached = cached.filter(|c| c.origin == origin);
+    if let Some(c) = cached.as_ref().filter(|c| unchanged(path, &c.stamp)) {
+        let stamp = c.stamp;
+        let cached = cached.expect("checked above");
+        let bib = cached.into_bibliography(path.to_path_buf(), label);
+        return Some((bib, Some(stamp), true));
+    }
+    // Taken before the read: a write after it shows as a newer time at the next start.
+    let meta = std::fs::metadata(path).ok();
     let bytes = match read_file(path, &BIBLIOGRAPHY) {
         Ok(bytes) => bytes,
         // A named file that is not there is no bibliography: the note naming it says so, and
@@ -395,8 +430,15 @@ pub fn read_bibliography(path: &Path, origin: Origin, label: String) -> Option<B
             tracing::warn!("cannot read {}: {err}", path.display());
             return None;
         }
-        Err(err) => return Some(unreadable(path, origin, label, err.message)),
+        Err(err) => return Some((unreadable(path, origin, label, err.message), None, false)),
     };
+    let stamp = meta.map(|meta| stamp_of(&meta, &bytes));
+    if let (Some(c), Some(stamp)) = (cached, stamp) {
+        if c.stamp.hash == stamp.hash {
+            let bib = c.into_bibliography(path.to_path_buf(), label);
+            return Some((bib, Some(stamp), false));
+        }
+    }
     let text = String::from_utf8_lossy(&bytes);
     let bib = crate::sources::load::parse(path, &text, origin, label)?;
     for problem in &bib.problems {
@@ -407,7 +449,7 @@ pub fn read_bibliography(path: &Path, origin: Origin, label: String) -> Option<B
             problem.message
         );
     }
-    Some(bib)
+    Some((bib, stamp, false))
 }
 
 /// The files [`load_config`] reads, relative to the root: what the server watches to
@@ -453,23 +495,46 @@ pub fn load_config(root: Option<&Path>) -> (Config, Vec<String>) {
     (config, problems)
 }
 
-/// Read every wanted bibliography (in parallel) into the vault.
-pub fn load_bibliographies(vault: &mut Vault, configured: &[String]) {
-    let wanted = wanted_bibliographies(vault, configured);
-    let labels: Vec<String> = wanted
-        .iter()
-        .map(|(p, _)| bibliography_label(vault, p))
+/// Read every wanted bibliography (in parallel) into the vault, taking the parse of each whose
+/// file is unchanged from `cached`. Returns how many were not (read again, or new), which
+/// leaves the on-disk index behind.
+pub fn load_bibliographies(
+    vault: &mut Vault,
+    configured: &[String],
+    mut cached: CachedBibliographies,
+) -> usize {
+    let had_cache = !cached.is_empty();
+    let wanted: Vec<_> = wanted_bibliographies(vault, configured)
+        .into_iter()
+        .map(|(path, origin)| {
+            let label = bibliography_label(vault, &path);
+            let cached = cached.remove(&path);
+            (path, origin, label, cached)
+        })
         .collect();
-    let bibs: Vec<Bibliography> = wanted
+    let read: Vec<(Bibliography, Option<Stamp>, bool)> = wanted
         .into_par_iter()
-        .zip(labels)
-        .filter_map(|((path, origin), label)| read_bibliography(&path, origin, label))
+        .filter_map(|(path, origin, label, cached)| {
+            read_bibliography_over(&path, origin, label, cached)
+        })
+        .collect();
+    let behind = read.iter().filter(|(_, _, reused)| !reused).count();
+    if had_cache {
+        tracing::info!(
+            "on-disk index: {} bibliographies unchanged, {behind} read",
+            read.len() - behind
+        );
+    }
+    let bibs: Vec<_> = read
+        .into_iter()
+        .map(|(bib, stamp, _)| (bib, stamp))
         .collect();
     if !bibs.is_empty() {
-        vault.sources.set_bibliographies(bibs);
+        vault.sources.set_read_bibliographies(bibs);
         // Built here, off the request path, so the first `[@` does not pay for it.
         vault.sources.key_candidates();
     }
+    behind
 }
 
 #[cfg(test)]
@@ -521,5 +586,64 @@ mod tests {
             .collect();
         assert_eq!(links_of(&bare), binary);
         assert_eq!(links_of(b""), Ok(vec![]));
+    }
+
+    #[test]
+    fn a_cached_bibliography_stands_only_for_its_file_unchanged_and_under_its_origin() {
+        use crate::sources::{Entry, Format};
+        let dir = test_support::Scratch::new("bib-cache");
+        let path = dir.write("refs.bib", "@book{k, title = {From the file}}\n");
+        let hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+        let file = std::fs::File::options().append(true).open(&path).unwrap();
+        file.set_modified(hour_ago).unwrap();
+        let (_, stamp) = read_bibliography(&path, Origin::Discovered, "refs.bib".into()).unwrap();
+        let stamp = stamp.expect("a stamp");
+        assert!(!stamp.racy);
+        let cached = |origin, stamp| CachedBibliography {
+            stamp,
+            origin,
+            format: Format::BibTex,
+            entries: vec![Entry {
+                key: "k".into(),
+                title: Some("From the cache".into()),
+                ..Entry::default()
+            }],
+            problems: Vec::new(),
+        };
+        let title = |origin, cache| {
+            let (bib, _, reused) =
+                read_bibliography_over(&path, origin, "refs.bib".into(), Some(cache)).unwrap();
+            (bib.entries[0].title.clone().unwrap(), reused)
+        };
+        let from_cache = ("From the cache".to_string(), true);
+        let from_file = ("From the file".to_string(), false);
+        assert_eq!(
+            title(Origin::Discovered, cached(Origin::Discovered, stamp)),
+            from_cache
+        );
+        // Wanted under another origin (read by other rules): read again.
+        assert_eq!(
+            title(Origin::Discovered, cached(Origin::Configured, stamp)),
+            from_file
+        );
+        // Other bytes (another size, another hash): read again.
+        let other_bytes = Stamp {
+            size: 1,
+            hash: stamp.hash ^ 1,
+            ..stamp
+        };
+        assert_eq!(
+            title(Origin::Discovered, cached(Origin::Discovered, other_bytes)),
+            from_file
+        );
+        // Another time, the same bytes (touched only): the cached parse, under the new stamp.
+        let touched = Stamp {
+            mtime_ns: 0,
+            ..stamp
+        };
+        assert_eq!(
+            title(Origin::Discovered, cached(Origin::Discovered, touched)),
+            ("From the cache".to_string(), false)
+        );
     }
 }

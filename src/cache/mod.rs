@@ -9,6 +9,7 @@
 //! ```text
 //! MAGIC  format:u32
 //! segment*            each: len:u64 xxh3:u64 postcard(Vec<Entry>)
+//! bibliographies      len:u64 xxh3:u64 postcard(Vec<(path, CachedBibliography)>)
 //! trailer             postcard(Trailer): build, roots, dialect, segment offsets
 //! trailer_len:u64 trailer_xxh3:u64 END
 //! ```
@@ -28,24 +29,28 @@ use serde::{Deserialize, Serialize};
 use crate::index::{Dialect, Note, Stamp, Vault};
 use crate::syntax::NoteSyntax;
 
+pub mod bibliographies;
 pub mod stamp;
+
+pub use bibliographies::CachedBibliography;
 
 const MAGIC: &[u8; 8] = b"NGINDEX\0";
 const END: &[u8; 8] = b"NGINDEXE";
 /// Bumped when the layout of the file (not of the parse) changes.
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
 /// Notes per segment: large enough that per-segment costs vanish, small enough to parallelise.
 const SEGMENT_NOTES: usize = 2048;
 /// A segment or trailer longer than this is not one notegraph wrote (notes are ≤ 16 MB each).
 const MAX_SEGMENT: u64 = 1 << 36;
 
-/// One note as stored.
+/// One note as stored, its path and text borrowed from the segment's bytes: each text is
+/// copied once, into the note's `Arc<str>` (decoding a `String` first copied it twice).
 #[derive(Deserialize)]
-struct Entry {
+struct Entry<'a> {
     root: u32,
-    rel: String,
+    rel: &'a str,
     stamp: Stamp,
-    text: String,
+    text: &'a str,
     syntax: NoteSyntax,
 }
 
@@ -69,6 +74,8 @@ struct Trailer {
     notes: u64,
     /// (offset, length) of each segment's payload.
     segments: Vec<(u64, u64)>,
+    /// (offset, length) of the bibliographies' segment's payload.
+    bibliographies: (u64, u64),
 }
 
 /// A note read back from the cache, to be used if its file still has this stamp.
@@ -92,6 +99,7 @@ impl CachedNote {
 pub struct Cached {
     pub dialect: Dialect,
     pub notes: HashMap<PathBuf, CachedNote>,
+    pub bibliographies: HashMap<PathBuf, CachedBibliography>,
 }
 
 /// The cache file of one vault.
@@ -255,28 +263,37 @@ impl Cache {
             .segments
             .par_iter()
             .map(|&(at, seg_len)| {
-                let entries = read_segment(file, at, seg_len, trailer_at)?;
+                let bytes = read_segment(file, at, seg_len, trailer_at)?;
+                let entries: Vec<Entry> =
+                    postcard::from_bytes(&bytes[16..]).map_err(|e| e.to_string())?;
                 entries.into_iter().map(|e| self.checked(e)).collect()
             })
             .collect::<Result<_, String>>()?;
         let mut notes = HashMap::default();
         notes.reserve(trailer.notes.min(len) as usize);
         notes.extend(segments.into_iter().flatten());
+        let (at, bib_len) = trailer.bibliographies;
+        let bytes = read_segment(file, at, bib_len, trailer_at)?;
+        let bibliographies = bibliographies::decode(&bytes[16..])?;
         let dialect = if trailer.dendron {
             Dialect::Dendron
         } else {
             Dialect::Obsidian
         };
-        Ok(Cached { dialect, notes })
+        Ok(Cached {
+            dialect,
+            notes,
+            bibliographies,
+        })
     }
 
     /// An entry as a note at its path, if it fits: its root exists, its path stays below it,
     /// its spans lie in its text.
-    fn checked(&self, entry: Entry) -> Result<(PathBuf, CachedNote), String> {
+    fn checked(&self, entry: Entry<'_>) -> Result<(PathBuf, CachedNote), String> {
         let Some(root) = self.roots.get(entry.root as usize) else {
             return Err("an entry names no workspace folder".into());
         };
-        if !spans_fit(&entry.text, &entry.syntax) || !is_plain_relative(&entry.rel) {
+        if !spans_fit(entry.text, &entry.syntax) || !is_plain_relative(entry.rel) {
             return Err(format!("the entry of {} does not fit its text", entry.rel));
         }
         let note = CachedNote {
@@ -284,7 +301,7 @@ impl Cache {
             text: entry.text.into(),
             syntax: entry.syntax,
         };
-        Ok((root.join(&entry.rel), note))
+        Ok((root.join(entry.rel), note))
     }
 
     /// Write every note of the vault that was read from the disk. `vault` is called once per
@@ -356,20 +373,19 @@ impl Cache {
                     .collect::<Result<_, _>>()?
             };
             for (bytes, count) in encoded {
-                out.write_all(&(bytes.len() as u64).to_le_bytes())?;
-                out.write_all(&xxhash_rust::xxh3::xxh3_64(&bytes).to_le_bytes())?;
-                out.write_all(&bytes)?;
-                segments.push((at + 16, bytes.len() as u64));
-                at += 16 + bytes.len() as u64;
+                segments.push(write_segment(&mut out, &mut at, &bytes)?);
                 notes += count;
             }
         }
+        let bytes = bibliographies::encode(&vault())?;
+        let bibliographies = write_segment(&mut out, &mut at, &bytes)?;
         let trailer = Trailer {
             build,
             roots: self.root_names(),
             dendron,
             notes: notes as u64,
             segments,
+            bibliographies,
         };
         let bytes = postcard::to_allocvec(&trailer).map_err(std::io::Error::other)?;
         out.write_all(&bytes)?;
@@ -379,6 +395,17 @@ impl Cache {
         out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
         Ok(notes)
     }
+}
+
+/// Write a segment at offset `at` (moved past it): its length, checksum and `bytes`. Returns
+/// the (offset, length) of its payload, as the trailer lists it.
+fn write_segment(out: &mut impl Write, at: &mut u64, bytes: &[u8]) -> std::io::Result<(u64, u64)> {
+    out.write_all(&(bytes.len() as u64).to_le_bytes())?;
+    out.write_all(&xxhash_rust::xxh3::xxh3_64(bytes).to_le_bytes())?;
+    out.write_all(bytes)?;
+    let payload = (*at + 16, bytes.len() as u64);
+    *at += 16 + bytes.len() as u64;
+    Ok(payload)
 }
 
 /// `len` bytes at `at`, refusing ranges past the file's end before allocating for them.
@@ -410,7 +437,8 @@ fn read_exact_at(file: &File, mut buf: &mut [u8], mut at: u64) -> std::io::Resul
     Ok(())
 }
 
-fn read_segment(file: &File, at: u64, len: u64, limit: u64) -> Result<Vec<Entry>, String> {
+/// A segment with its 16-byte head (length, checksum), both verified.
+fn read_segment(file: &File, at: u64, len: u64, limit: u64) -> Result<Vec<u8>, String> {
     let head = at.checked_sub(16).ok_or("segment out of bounds")?;
     let bytes = read_at(file, head, len + 16, limit)?;
     let stored_len = u64::from_le_bytes(bytes[..8].try_into().expect("8 bytes"));
@@ -418,7 +446,7 @@ fn read_segment(file: &File, at: u64, len: u64, limit: u64) -> Result<Vec<Entry>
     if stored_len != len || xxhash_rust::xxh3::xxh3_64(&bytes[16..]) != hash {
         return Err("segment checksum mismatch".into());
     }
-    postcard::from_bytes(&bytes[16..]).map_err(|e| e.to_string())
+    Ok(bytes)
 }
 
 fn encode_segment(

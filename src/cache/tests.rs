@@ -79,3 +79,45 @@ fn reading_a_dendron_parse_again_changes_nothing() {
     syntax::dendron::adapt(text, &mut twice);
     assert_eq!(twice, once);
 }
+
+#[test]
+fn bibliographies_read_from_disk_load_back_the_same_and_buffers_are_not_saved() {
+    use crate::sources::{Entry, Format, Origin};
+    let dir = std::env::temp_dir().join(format!("notegraph-cache-bib-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let root = dir.join("vault");
+    let mut vault = Vault::new(vec![root.clone()]);
+    let bib = |name: &str, key: &str| crate::sources::Bibliography {
+        path: root.join(name),
+        label: name.to_string(),
+        origin: Origin::Discovered,
+        format: Format::BibTex,
+        entries: vec![Entry {
+            key: key.to_string(),
+            title: Some(format!("Title of {key}")),
+            ..Entry::default()
+        }],
+        problems: Vec::new(),
+    };
+    vault.sources.set_read_bibliographies(vec![
+        (bib("refs.bib", "wang2021"), Some(stamp(7))),
+        (bib("open.bib", "open2020"), Some(stamp(8))),
+    ]);
+    // Then opened in an editor: its buffer is not what the disk holds.
+    vault
+        .sources
+        .set_bibliography(bib("open.bib", "edited2020"));
+    let cache = Cache {
+        file: dir.join("cache").join("index"),
+        roots: vec![root.clone()],
+    };
+    cache.save(|| &vault).expect("saved");
+    let loaded = cache.load().expect("loaded");
+    let paths: Vec<_> = loaded.bibliographies.keys().cloned().collect();
+    assert_eq!(paths, vec![root.join("refs.bib")]);
+    let cached = &loaded.bibliographies[&root.join("refs.bib")];
+    assert_eq!(cached.stamp, stamp(7));
+    assert_eq!(cached.origin, Origin::Discovered);
+    assert_eq!(cached.entries, bib("refs.bib", "wang2021").entries);
+    let _ = std::fs::remove_dir_all(&dir);
+}

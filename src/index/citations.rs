@@ -9,7 +9,7 @@ use std::sync::{Arc, OnceLock};
 
 use nucleo_matcher::Utf32String;
 
-use super::{File, FileId, keys};
+use super::{File, FileId, Stamp, keys};
 use crate::sources::{Bibliography, Entry, format};
 
 /// Where an entry lives: index of its bibliography and of the entry in it.
@@ -70,6 +70,9 @@ pub struct Sources {
     literature: HashMap<String, Vec<FileId>>,
     generation: u64,
     candidates: OnceLock<Arc<KeyCandidates>>,
+    /// The stamp of the file read for each bibliography that was read from the disk (not from
+    /// an editor's buffer): only those go to the on-disk index.
+    stamps: HashMap<std::path::PathBuf, Stamp>,
 }
 
 impl std::fmt::Debug for Sources {
@@ -106,9 +109,29 @@ impl Sources {
         self.set_bibliographies(vec![bib]);
     }
 
-    /// Insert or replace several bibliographies, rebuilding the key map once.
+    /// Insert or replace bibliographies read from the disk, each with the stamp of its file
+    /// (`None` where the file's time could not be read), rebuilding the key map once.
+    pub fn set_read_bibliographies(&mut self, bibs: Vec<(Bibliography, Option<Stamp>)>) {
+        let stamps: Vec<_> = bibs
+            .iter()
+            .filter_map(|(bib, stamp)| Some((bib.path.clone(), (*stamp)?)))
+            .collect();
+        self.set_bibliographies(bibs.into_iter().map(|(bib, _)| bib).collect());
+        self.stamps.extend(stamps);
+    }
+
+    /// Bibliographies read from the disk, with the stamp of the read.
+    pub fn read_bibliographies(&self) -> impl Iterator<Item = (&Bibliography, Stamp)> {
+        self.bibs
+            .iter()
+            .filter_map(|bib| Some((bib, *self.stamps.get(&bib.path)?)))
+    }
+
+    /// Insert or replace several bibliographies (from a buffer, or unstamped), rebuilding the
+    /// key map once.
     pub fn set_bibliographies(&mut self, bibs: Vec<Bibliography>) {
         for mut bib in bibs {
+            self.stamps.remove(&bib.path);
             if let Some(old) = self.bibs.iter().position(|b| b.path == bib.path) {
                 let old = self.bibs.remove(old);
                 bib.origin = bib.origin.min(old.origin);
@@ -124,6 +147,7 @@ impl Sources {
     pub fn remove_bibliography(&mut self, path: &Path) -> bool {
         let before = self.bibs.len();
         self.bibs.retain(|b| !b.path.starts_with(path));
+        self.stamps.retain(|p, _| !p.starts_with(path));
         let removed = self.bibs.len() != before;
         if removed {
             self.rebuild_keys();

@@ -13,6 +13,10 @@ pub fn nfc(s: &str) -> String {
 
 /// The comparison key of a name or path: NFC, then lower case.
 pub fn fold(s: &str) -> String {
+    // ASCII is its own NFC, and its lower case is Unicode's: one copy instead of two.
+    if s.is_ascii() {
+        return s.to_ascii_lowercase();
+    }
     let s = nfc(s);
     if s.bytes().all(|b| !b.is_ascii_uppercase()) && s.is_ascii() {
         return s;
@@ -66,6 +70,13 @@ pub fn join(folder: &str, relative: &str) -> Option<String> {
 /// The key under which a link is filed in the reverse index: its target's folded file name,
 /// the same key a note's stem or an alias is filed under.
 pub fn link_key(target: &str) -> String {
+    // Every link of every note is filed under its key when a vault is indexed: ASCII targets
+    // (nearly all) skip the four copies the general path makes, with the same result (NFC
+    // leaves ASCII as it is, and ASCII lower case is Unicode's there).
+    let trimmed = target.trim();
+    if trimmed.is_ascii() && !trimmed.contains('\\') {
+        return basename(strip_md(trimmed)).to_ascii_lowercase();
+    }
     fold(basename(&normalize_target(target)))
 }
 
@@ -206,6 +217,27 @@ mod tests {
         for h in ["What is it?", "D&D: WOTC", "`hasTag()`", "a [[b]] #c"] {
             assert_eq!(heading_key(&heading_link_text(h)), heading_key(h), "{h}");
         }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4000))]
+        #[test]
+        fn a_link_key_is_the_folded_name_of_the_normalised_target(
+            target in "[ \\t\u{a0}a-zA-Z0-9./\\\\#|.mdMD\u{e9}\u{301}\u{130}]{0,16}"
+        ) {
+            proptest::prop_assert_eq!(
+                link_key(&target),
+                fold(basename(&normalize_target(&target)))
+            );
+        }
+    }
+
+    #[test]
+    fn link_keys_of_ascii_targets() {
+        assert_eq!(link_key(" Folder/Sub/My Note.MD "), "my note");
+        assert_eq!(link_key("a\\B.md"), "b");
+        assert_eq!(link_key("x/.md"), "");
+        assert_eq!(link_key("Café"), "café");
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! note's entries and the keys it adds or removes.
 
 mod backlinks;
+mod bulk;
 pub mod citations;
 mod folders;
 pub mod keys;
@@ -362,6 +363,21 @@ impl Vault {
         out
     }
 
+    /// Record that the note at `path` was read again and found to hold the same bytes (a file
+    /// touched, not changed): only its stamp moves, nothing is re-filed. Whether it was a note.
+    pub fn restamp(&mut self, path: &Path, stamp: Stamp) -> bool {
+        let Some(&id) = self.by_path.get(path) else {
+            return false;
+        };
+        match self.files[id.0 as usize].as_mut().map(|f| &mut f.content) {
+            Some(Content::Note(note)) => {
+                note.stamp = Some(stamp);
+                true
+            }
+            _ => false,
+        }
+    }
+
     /// Insert or replace the note at `path`. Outside every root, nothing happens.
     pub fn upsert_note(&mut self, path: &Path, mut note: Note) -> Change {
         if self.dialect == Dialect::Dendron {
@@ -479,39 +495,14 @@ impl Vault {
     }
 
     fn index_content(&mut self, id: FileId) {
-        if let Some(file) = self.files[id.0 as usize].as_ref() {
-            self.sources.index_file(id, file);
-        }
-        let Some(note) = self.files[id.0 as usize].as_ref().and_then(File::note) else {
-            return;
-        };
-        self.properties.index_note(note);
-        let (aliases, link_keys, tags) = entries(note);
-        for alias in aliases {
-            match self.by_alias.get_mut(alias.as_str()) {
-                Some(ids) if !ids.contains(&id) => ids.push(id),
-                Some(_) => {}
-                None => {
-                    self.by_alias.insert(syntax::Name::new(&alias), vec![id]);
+        let entries = self.note(id).map(bulk::Entries::of);
+        match entries {
+            Some(entries) => self.index_entries(id, entries),
+            None => {
+                if let Some(file) = self.files[id.0 as usize].as_ref() {
+                    self.sources.index_file(id, file);
                 }
             }
-        }
-        for key in link_keys {
-            match self.links_by_key.get_mut(key.as_str()) {
-                Some(refs) => refs.add(id),
-                None => {
-                    let mut refs = KeyRefs::default();
-                    refs.add(id);
-                    self.links_by_key.insert(syntax::Name::new(&key), refs);
-                }
-            }
-        }
-        for (folded, name) in tags {
-            let entry = self.tags.entry(folded).or_insert_with(|| TagEntry {
-                name,
-                notes: HashMap::default(),
-            });
-            *entry.notes.entry(id).or_default() += 1;
         }
     }
 
@@ -523,7 +514,11 @@ impl Vault {
             return;
         };
         self.properties.unindex_note(note);
-        let (aliases, link_keys, tags) = entries(note);
+        let bulk::Entries {
+            aliases,
+            link_keys,
+            tags,
+        } = bulk::Entries::of(note);
         for alias in aliases {
             remove_from(&mut self.by_alias, &alias, id);
         }
@@ -548,25 +543,6 @@ impl Vault {
             }
         }
     }
-}
-
-/// What a note files in the vault's maps: folded aliases, link keys, and (folded, written) tags.
-fn entries(note: &Note) -> (Vec<String>, Vec<String>, Vec<(String, String)>) {
-    let aliases = note.syntax.aliases().map(keys::fold).collect();
-    let link_keys = note
-        .syntax
-        .links
-        .iter()
-        .filter(|l| !l.is_same_note())
-        .map(|l| keys::link_key(&l.target))
-        .collect();
-    let tags = note
-        .syntax
-        .tags
-        .iter()
-        .map(|t| (keys::fold(&t.name), t.name.to_string()))
-        .collect();
-    (aliases, link_keys, tags)
 }
 
 /// What other notes can link into: heading texts and block ids.

@@ -27,6 +27,34 @@ pub struct CacheUse {
 }
 
 impl CacheUse {
+    /// The one line that says what the on-disk index saved (tests and the benchmark read it).
+    pub fn log(&self) {
+        tracing::info!(
+            "on-disk index: {} notes unchanged ({} of them touched), {} read, {} gone",
+            self.reused,
+            self.touched,
+            self.read,
+            self.vanished
+        );
+    }
+
+    /// Count what [`verify`] found among the notes taken on trust.
+    pub fn count_verified(&mut self, found: &[(PathBuf, Verified)]) {
+        for (_, verified) in found {
+            match verified {
+                Verified::Touched(_) => self.touched += 1,
+                Verified::Changed(_) => {
+                    self.reused = self.reused.saturating_sub(1);
+                    self.read += 1;
+                }
+                Verified::Failed(_) => {
+                    self.reused = self.reused.saturating_sub(1);
+                    self.vanished += 1;
+                }
+            }
+        }
+    }
+
     /// Whether the cache on disk no longer matches the vault and should be written again.
     pub fn is_stale(&self) -> bool {
         !self.found || self.read > 0 || self.vanished > 0 || self.touched > 0
@@ -50,6 +78,72 @@ pub fn load_cached(
     progress: &(dyn Fn(usize, usize) + Sync),
     cache: Option<&Cache>,
 ) -> (Loaded, CacheUse) {
+    let (loaded, usage, unverified) = load_with(roots, exclude, progress, cache, true);
+    debug_assert!(unverified.is_empty());
+    (loaded, usage)
+}
+
+/// [`load_cached`] without the check of each cached note's file: the vault's files are those
+/// the walk finds (new ones read, vanished ones left out), and every note the cache holds comes
+/// from it as it was, its path and cached stamp listed in the third value for [`verify`] to
+/// check later. This is what lets a server answer before it has looked at every file.
+pub fn load_trusting(
+    roots: &[PathBuf],
+    exclude: &Exclude,
+    progress: &(dyn Fn(usize, usize) + Sync),
+    cache: Option<&Cache>,
+) -> (Loaded, CacheUse, Vec<(PathBuf, Stamp)>) {
+    load_with(roots, exclude, progress, cache, false)
+}
+
+/// What [`verify`] found of a note taken from the on-disk index on trust.
+pub enum Verified {
+    /// Its file has a new time but the same bytes: the cached parse stands, under this stamp.
+    Touched(Stamp),
+    /// Its file changed: here it is, read and parsed again.
+    Changed(Box<Note>),
+    /// Its file can no longer be read as a note (gone since the walk, or now too large…).
+    Failed(Skipped),
+}
+
+/// Check every note `load_trusting` took on trust against its file (in parallel): the notes
+/// whose file changed, with what became of each; unchanged ones are not listed.
+pub fn verify(
+    unverified: &[(PathBuf, Stamp)],
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> Vec<(PathBuf, Verified)> {
+    let total = unverified.len();
+    let done = AtomicUsize::new(0);
+    unverified
+        .par_iter()
+        .filter_map(|(path, stamp)| {
+            let found = if unchanged(path, stamp) {
+                None
+            } else {
+                Some(match read_note(path) {
+                    Ok(note) => match note.stamp {
+                        Some(new) if new.hash == stamp.hash => Verified::Touched(new),
+                        _ => Verified::Changed(Box::new(note)),
+                    },
+                    Err(skip) => Verified::Failed(skip),
+                })
+            };
+            let n = done.fetch_add(1, Ordering::Relaxed) + 1;
+            if n % 1024 == 0 || n == total {
+                progress(n, total);
+            }
+            found.map(|f| (path.clone(), f))
+        })
+        .collect()
+}
+
+fn load_with(
+    roots: &[PathBuf],
+    exclude: &Exclude,
+    progress: &(dyn Fn(usize, usize) + Sync),
+    cache: Option<&Cache>,
+    check: bool,
+) -> (Loaded, CacheUse, Vec<(PathBuf, Stamp)>) {
     let started = std::time::Instant::now();
     let (walked, cached) = rayon::join(
         || {
@@ -90,6 +184,10 @@ pub fn load_cached(
         }
         same
     });
+    let bibliographies = cached
+        .as_mut()
+        .map(|c| std::mem::take(&mut c.bibliographies))
+        .unwrap_or_default();
     let mut usage = CacheUse {
         found: cached.is_some(),
         ..CacheUse::default()
@@ -101,7 +199,9 @@ pub fn load_cached(
         .map(|path| {
             let entry = cached.as_ref().and_then(|c| c.notes.get(&path));
             let result = match entry {
-                Some(entry) if unchanged(&path, &entry.stamp) => Ok(Outcome::Cached(entry.stamp)),
+                Some(entry) if !check || unchanged(&path, &entry.stamp) => {
+                    Ok(Outcome::Cached(entry.stamp))
+                }
                 _ => read_note(&path).map(|note| match (entry, note.stamp) {
                     // Touched but not changed (a checkout, a sync): keep the parse.
                     (Some(entry), Some(stamp)) if stamp.hash == entry.stamp.hash => {
@@ -118,6 +218,7 @@ pub fn load_cached(
         })
         .collect();
     let mut notes = Vec::with_capacity(results.len());
+    let mut unverified = Vec::new();
     for (path, result) in results {
         match result {
             Ok(Outcome::Read(note)) => {
@@ -132,6 +233,9 @@ pub fn load_cached(
                 Some(entry) => {
                     usage.reused += 1;
                     usage.touched += usize::from(entry.stamp != stamp);
+                    if !check {
+                        unverified.push((path.clone(), stamp));
+                    }
                     notes.push((path, entry.into_note(stamp)));
                 }
                 // Walked twice (nested roots): the first took the entry; read this one.
@@ -151,19 +255,86 @@ pub fn load_cached(
         "notes checked and read in {} ms",
         started.elapsed().as_millis()
     );
-    if usage.found {
-        tracing::info!(
-            "on-disk index: {} notes unchanged ({} of them touched), {} read, {} gone",
-            usage.reused,
-            usage.touched,
-            usage.read,
-            usage.vanished
-        );
+    // Trusted notes are not known to be unchanged yet: the caller says so once verified.
+    if usage.found && check {
+        usage.log();
     }
     let loaded = Loaded {
         notes,
         attachments,
         skipped,
+        bibliographies,
     };
-    (loaded, usage)
+    (loaded, usage, unverified)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, SystemTime};
+
+    use super::super::test_support::Scratch;
+    use super::*;
+
+    fn age(path: &std::path::Path, hours: u64) {
+        let file = std::fs::File::options().append(true).open(path).unwrap();
+        file.set_modified(SystemTime::now() - Duration::from_secs(3600 * hours))
+            .unwrap();
+    }
+
+    #[test]
+    fn verify_lists_each_changed_note_with_what_became_of_it_and_leaves_out_the_unchanged() {
+        let dir = Scratch::new("verify");
+        let names = ["same", "touched", "changed", "gone"];
+        let paths: Vec<PathBuf> = names
+            .iter()
+            .map(|n| {
+                let path = dir.write(&format!("{n}.md"), &format!("# {n}\n[[other]]\n"));
+                age(&path, 2);
+                path
+            })
+            .collect();
+        let unverified: Vec<(PathBuf, Stamp)> = paths
+            .iter()
+            .map(|p| (p.clone(), read_note(p).unwrap().stamp.unwrap()))
+            .collect();
+        age(&paths[1], 1);
+        std::fs::write(&paths[2], "# changed\n[[else]]\n").unwrap();
+        age(&paths[2], 1);
+        std::fs::remove_file(&paths[3]).unwrap();
+
+        let mut found: Vec<(String, String)> = verify(&unverified, &|_, _| {})
+            .into_iter()
+            .map(|(path, v)| {
+                let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+                let what = match v {
+                    Verified::Touched(stamp) => {
+                        format!("touched, hash kept: {}", stamp.hash == unverified[1].1.hash)
+                    }
+                    Verified::Changed(note) => format!("changed: {:?}", &*note.text),
+                    Verified::Failed(_) => "failed".to_string(),
+                };
+                (name, what)
+            })
+            .collect();
+        found.sort();
+        assert_eq!(
+            found,
+            [
+                ("changed", "changed: \"# changed\\n[[else]]\\n\""),
+                ("gone", "failed"),
+                ("touched", "touched, hash kept: true"),
+            ]
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+        );
+        let mut usage = CacheUse {
+            reused: 4,
+            found: true,
+            ..CacheUse::default()
+        };
+        usage.count_verified(&verify(&unverified, &|_, _| {}));
+        assert_eq!(
+            (usage.reused, usage.touched, usage.read, usage.vanished),
+            (2, 1, 1, 1)
+        );
+    }
 }

@@ -27,8 +27,12 @@ fn settings(state: &State) -> CitationSettings {
 }
 
 /// Load every bibliography into a freshly loaded vault (on the indexing thread).
-pub(in crate::lsp) fn load_bibliographies(state: &State, vault: &mut Vault) {
-    crate::loader::load_bibliographies(vault, &settings(state).bibliography);
+pub(in crate::lsp) fn load_bibliographies(
+    state: &State,
+    vault: &mut Vault,
+    cached: crate::loader::CachedBibliographies,
+) -> usize {
+    crate::loader::load_bibliographies(vault, &settings(state).bibliography, cached)
 }
 
 /// Whether `path` is, or would be, one of the vault's bibliographies.
@@ -88,7 +92,7 @@ pub(in crate::lsp) fn refresh_bibliography(state: &State, path: &Path) {
         return;
     };
     match read {
-        Some(bib) => vault.sources.set_bibliography(bib),
+        Some(read) => vault.sources.set_read_bibliographies(vec![read]),
         // A `.json` rewritten into something that is not CSL is no bibliography any more.
         None => {
             vault.sources.remove_bibliography(path);
@@ -199,7 +203,7 @@ impl Server {
             return;
         }
         {
-            self.state.write().sources.set_bibliographies(loaded);
+            self.state.write().sources.set_read_bibliographies(loaded);
             let state = self.state.clone();
             let _ = tokio::task::spawn_blocking(move || {
                 state.read().sources.key_candidates();

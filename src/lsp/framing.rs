@@ -14,7 +14,7 @@
 //! its first index; requests wait for that index, each holding one of the transport's four
 //! handler slots, and once its queue of 100 is full the transport stops reading — so a client
 //! that sends a flood before answering would never have its answers read. From `initialized`
-//! until the first index is ready, this guard therefore holds the client's requests and
+//! until the first index serves, this guard therefore holds the client's requests and
 //! notifications back (in order) and lets only its answers through.
 //!
 //! And it keeps a pipelining client's handshake whole. The transport drops every notification

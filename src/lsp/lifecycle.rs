@@ -14,7 +14,7 @@ use super::capabilities;
 use super::cite;
 use super::convert::Encoding;
 use super::state::Server;
-use super::state::{ClientFlags, path_of};
+use super::state::{ClientFlags, Unverified, path_of};
 use crate::cache::Cache;
 use crate::index::{Note, Vault};
 use crate::loader;
@@ -200,21 +200,36 @@ impl Server {
             None
         };
         *self.state.cache.lock().unwrap_or_else(|p| p.into_inner()) = cache.clone();
+        let trust = !self.state.is_ready();
         let task = tokio::task::spawn_blocking(move || {
             let report = |done, total| {
                 let _ = tx.send((done, total));
             };
-            let (loaded, usage) =
-                loader::load_cached(&load_roots, &exclude, &report, cache.as_ref());
-            state.cache_dirty.store(usage.is_stale(), Ordering::SeqCst);
+            // Notes come from the on-disk index unverified: the server answers from them at
+            // once, and checks them against their files in the background (`verify`). A
+            // re-index while a verified index serves (settings changed) checks them first
+            // instead, so that what is served meanwhile stays whole.
+            let (mut loaded, usage, unverified) = if trust {
+                loader::load_trusting(&load_roots, &exclude, &report, cache.as_ref())
+            } else {
+                let (loaded, usage) =
+                    loader::load_cached(&load_roots, &exclude, &report, cache.as_ref());
+                (loaded, usage, Vec::new())
+            };
+            let cached_bibliographies = std::mem::take(&mut loaded.bibliographies);
             let filed = Instant::now();
             let (mut vault, skipped) = loaded.into_vault(vault_roots);
             tracing::debug!(
                 "notes filed in the index in {} ms",
                 filed.elapsed().as_millis()
             );
-            cite::load_bibliographies(&state, &mut vault);
-            (vault, skipped)
+            let bibliographies_behind =
+                cite::load_bibliographies(&state, &mut vault, cached_bibliographies);
+            let behind = usage.is_stale() || bibliographies_behind > 0;
+            state.cache_dirty.store(behind, Ordering::SeqCst);
+            // Built here, off the reactor, so that installing it is a swap.
+            let by_path: Unverified = unverified.iter().cloned().collect();
+            (vault, skipped, (unverified, by_path), usage)
         });
         while let Some((done, total)) = rx.recv().await {
             if let Some(progress) = &progress {
@@ -224,11 +239,13 @@ impl Server {
                     .await;
             }
         }
-        let (mut vault, skipped) = match task.await {
+        let (mut vault, skipped, (unverified, by_path), usage) = match task.await {
             Ok(result) => result,
             Err(err) => {
                 tracing::error!("indexing failed: {err}");
-                (Vault::new(roots.clone()), Vec::new())
+                let usage = loader::CacheUse::default();
+                let unverified = (Vec::new(), Unverified::default());
+                (Vault::new(roots.clone()), Vec::new(), unverified, usage)
             }
         };
         vault.alias_fallback = self.state.config().alias_fallback;
@@ -236,13 +253,25 @@ impl Server {
         vault
             .properties
             .set_types(self.state.config().obsidian.property_types.iter().cloned());
-        let installed = self.install(generation, vault, started, skipped.len());
+        let installed = self.install(generation, vault, started, skipped.len(), by_path);
         let Some((open, pending)) = installed else {
             if let Some(progress) = progress {
                 progress.finish_with_message("superseded").await;
             }
             return;
         };
+        self.state.serving.send_replace(true);
+        if usage.found
+            && trust
+            && !self
+                .verify(generation, unverified, usage, progress.as_ref())
+                .await
+        {
+            if let Some(progress) = progress {
+                progress.finish_with_message("superseded").await;
+            }
+            return;
+        }
         self.state.ready.send_replace(true);
         if let Some(progress) = progress {
             progress.finish_with_message("done").await;
@@ -267,6 +296,7 @@ impl Server {
         mut vault: Vault,
         started: Instant,
         skipped: usize,
+        unverified: Unverified,
     ) -> Option<(Vec<PathBuf>, Vec<PathBuf>)> {
         let mut run = self.state.reindex();
         if run.latest != generation {
@@ -288,6 +318,12 @@ impl Server {
         }
         let open = self.state.docs.iter().map(|e| e.key().clone()).collect();
         let notes = vault.note_count();
+        // Until its notes from the on-disk index are verified, this index answers only what
+        // `Server::at_checked` can vouch for; the rest waits for `ready`.
+        if !unverified.is_empty() {
+            self.state.ready.send_replace(false);
+        }
+        *self.state.unverified() = unverified;
         *live = vault;
         run.installed = generation;
         let pending = std::mem::take(&mut run.pending);

@@ -15,6 +15,7 @@ mod roots;
 mod server;
 mod state;
 mod to_proto;
+mod verify;
 mod watch;
 
 use std::process::ExitCode;
@@ -62,7 +63,9 @@ pub fn run_stdio() -> ExitCode {
     };
     let state = State::new();
     let shared = state.clone();
-    let ready = state.ready_signal();
+    // Requests pass the input guard once an index answers: those that need the verified index
+    // wait for it in their handler, and the verification asks the client nothing.
+    let ready = state.serving_signal();
     let (answered, answered_rx) = tokio::sync::watch::channel(false);
     runtime.block_on(async move {
         let (service, socket) = LspService::new(move |client| Server::new(client, shared));

@@ -32,6 +32,7 @@ impl Server {
         // Requests wait for the new index rather than answer from a half-built one, and a build
         // of the old roots still running is dropped when it ends, never installed.
         self.state.ready.send_replace(false);
+        self.state.serving.send_replace(false);
         self.state.reindex().latest += 1;
         *self.state.write() = Vault::new(roots);
         self.reconfigure(None)

@@ -49,6 +49,9 @@ pub(in crate::lsp) struct Reindex {
 }
 
 /// Everything the handlers share.
+/// Paths of notes taken from the on-disk index and not yet checked, with their cached stamps.
+pub(in crate::lsp) type Unverified = rustc_hash::FxHashMap<PathBuf, crate::index::Stamp>;
+
 pub struct State {
     pub(in crate::lsp) vault: RwLock<Vault>,
     pub(in crate::lsp) docs: DashMap<PathBuf, Document>,
@@ -71,6 +74,13 @@ pub struct State {
     pub(in crate::lsp) candidates: Mutex<Option<Arc<Candidates>>>,
     pub(in crate::lsp) symbols: Mutex<Option<Arc<SymbolIndex>>>,
     pub(in crate::lsp) ready: watch::Sender<bool>,
+    /// Turns true once an index is installed, perhaps before its notes from the on-disk index
+    /// are verified (`ready` says they are): the requests whose answers can be checked note by
+    /// note (`Server::at_checked`) are served from then on.
+    pub(in crate::lsp) serving: watch::Sender<bool>,
+    /// Notes taken from the on-disk index and not yet checked against their files, with the
+    /// stamp the index holds for each; emptied when the background verification ends.
+    pub(in crate::lsp) unverified: Mutex<Unverified>,
     /// The server's own file watcher, for clients that cannot watch for it.
     pub(in crate::lsp) watcher: Mutex<Option<notify::RecommendedWatcher>>,
     /// The server's own watcher of the settings files, kept whoever watches the rest
@@ -119,6 +129,8 @@ impl State {
             candidates: Mutex::new(None),
             symbols: Mutex::new(None),
             ready: watch::channel(false).0,
+            serving: watch::channel(false).0,
+            unverified: Mutex::new(Unverified::default()),
             watcher: Mutex::new(None),
             settings_watcher: Mutex::new(None),
             disk_batch: Mutex::new(()),
@@ -137,6 +149,10 @@ impl State {
 
     pub(in crate::lsp) fn reindex(&self) -> std::sync::MutexGuard<'_, Reindex> {
         self.reindex.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub(in crate::lsp) fn unverified(&self) -> std::sync::MutexGuard<'_, Unverified> {
+        self.unverified.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     pub(in crate::lsp) fn encoding(&self) -> Encoding {
@@ -178,6 +194,12 @@ impl State {
     /// Turns true once the first index is built.
     pub fn ready_signal(&self) -> watch::Receiver<bool> {
         self.ready.subscribe()
+    }
+
+    /// Turns true once an index answers, perhaps before its notes from the on-disk index are
+    /// verified (see `serving`).
+    pub fn serving_signal(&self) -> watch::Receiver<bool> {
+        self.serving.subscribe()
     }
 
     pub(in crate::lsp) fn pulls(&self) -> bool {
@@ -278,6 +300,63 @@ impl Server {
         let offset = LineIndex::new(&note.text, encoding).offset(position)?;
         super::catch_panic::debug_panic_point(&note.text, offset);
         f(&vault, id, offset, encoding)
+    }
+
+    /// Whether every file of `paths` is known to hold what the index holds: verified, open in
+    /// the editor (the buffer is the truth), not from the on-disk index, or — checked now, one
+    /// `stat` each — still with the time and size the index saw.
+    pub(in crate::lsp) fn all_verified(&self, paths: &[PathBuf]) -> bool {
+        paths.iter().all(|path| {
+            let stamp = self.state.unverified().get(path).copied();
+            let Some(stamp) = stamp else {
+                return true;
+            };
+            // The `stat` runs without the lock, which the verification also takes.
+            if self.state.docs.contains_key(path) || crate::cache::stamp::unchanged(path, &stamp) {
+                self.state.unverified().remove(path);
+                return true;
+            }
+            false
+        })
+    }
+
+    /// [`Server::at`], answered before the notes from the on-disk index are verified when it
+    /// can be. `f` is called first with `Some(files)`: it answers only what cannot be wrong for
+    /// unchanged files, and lists every file its answer was read from (beyond the request's own
+    /// note). That answer stands when it exists and each of those files, and the note, still
+    /// has the stamp of the read the index holds; otherwise the request waits for the
+    /// verification and `f` answers with `None`. The second value says whether the early path
+    /// answered.
+    pub(in crate::lsp) async fn at_checked<T>(
+        &self,
+        uri: &Uri,
+        position: Position,
+        f: impl Fn(&Vault, FileId, usize, Encoding, Option<&mut Vec<PathBuf>>) -> Option<T>,
+    ) -> (Option<T>, bool) {
+        let mut rx = self.state.serving.subscribe();
+        let _ = rx.wait_for(|serving| *serving).await;
+        if !self.state.is_ready() {
+            let mut read = Vec::new();
+            let early = path_of(uri).and_then(|path| {
+                read.push(path.clone());
+                let vault = self.state.read();
+                let id = vault.id(&path)?;
+                let note = vault.note(id)?;
+                let encoding = self.state.encoding();
+                let offset = LineIndex::new(&note.text, encoding).offset(position)?;
+                super::catch_panic::debug_panic_point(&note.text, offset);
+                f(&vault, id, offset, encoding, Some(&mut read))
+            });
+            if early.is_some() && self.all_verified(&read) {
+                return (early, true);
+            }
+        }
+        let answer = self
+            .at(uri, position, |vault, id, offset, encoding| {
+                f(vault, id, offset, encoding, None)
+            })
+            .await;
+        (answer, false)
     }
 
     /// Run `f` on the note at `uri`, once indexing is done.

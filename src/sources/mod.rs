@@ -10,7 +10,7 @@ pub mod load;
 use std::path::PathBuf;
 
 /// A person as a bibliography names them.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Name {
     /// Family name with its particle (`van Gogh`), or the whole name of an institution.
     pub family: String,
@@ -18,7 +18,7 @@ pub struct Name {
 }
 
 /// A line/column place in a bibliography file, in both encodings a client may negotiate.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct TextPos {
     /// 0-based line.
     pub line: u32,
@@ -29,7 +29,7 @@ pub struct TextPos {
 }
 
 /// One bibliography entry, its fields rendered as plain text (LaTeX resolved).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Entry {
     /// The key as written.
     pub key: String,
@@ -54,13 +54,15 @@ pub struct Entry {
 }
 
 /// Something in a bibliography file that could not be read; the rest of the file still is.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Problem {
     pub at: TextPos,
     pub message: String,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub enum Origin {
     /// Named in the client's settings.
     Configured,
@@ -70,7 +72,7 @@ pub enum Origin {
     Discovered,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Format {
     BibTex,
     CslJson,

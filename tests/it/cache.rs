@@ -223,6 +223,168 @@ fn files_changed_added_and_deleted_while_no_server_ran_are_seen() {
     assert_eq!(fresh.shutdown(), 0);
 }
 
+/// Set `rel`'s modification time `hours` back, leaving its bytes.
+fn age_file(vault: &TempVault, rel: &str, hours: u64) {
+    let file = std::fs::File::options()
+        .append(true)
+        .open(vault.path(rel))
+        .expect("open");
+    file.set_modified(SystemTime::now() - Duration::from_secs(3600 * hours))
+        .expect("set mtime");
+}
+
+#[test]
+fn a_restart_answers_before_checking_the_files_but_never_from_a_changed_one() {
+    let vault = vault("cache-early");
+    let home = cache_home("early");
+    let first = start(&vault, &home, Value::Null);
+    first.wait_log("notes written");
+    assert_eq!(first.shutdown(), 0);
+    // While no server runs, b's heading `Sec` moves a line down; a and c stay as they were.
+    vault.write("b.md", &B.replace("## Sec", "\n## Sec"));
+    age_file(&vault, "b.md", 1);
+
+    // The check of the files against the on-disk index is held back 5 s.
+    let env = [
+        ("XDG_CACHE_HOME", home.to_str().expect("UTF-8")),
+        ("NOTEGRAPH_LOG", "info"),
+        ("NOTEGRAPH_TEST_VERIFY_DELAY_MS", "5000"),
+    ];
+    let mut capabilities = Client::editor_capabilities();
+    capabilities["workspace"]["configuration"] = json!(false);
+    let mut second = Client::spawn_with_env(&["lsp"], &env);
+    second.request(
+        "initialize",
+        json!({"processId": null, "rootUri": uri(&vault.root),
+               "workspaceFolders": [{"uri": uri(&vault.root), "name": "vault"}],
+               "capabilities": capabilities}),
+    );
+    second.notify("initialized", json!({}));
+    let a = vault.path("a.md");
+    let labels = |list: &Value| -> Vec<String> {
+        let mut labels: Vec<String> = list["items"]
+            .as_array()
+            .map(|items| {
+                items
+                    .iter()
+                    .map(|i| i["label"].as_str().unwrap_or("").to_string())
+                    .collect()
+            })
+            .unwrap_or_default();
+        labels.sort();
+        labels
+    };
+    let open = format!("{A}[[");
+    second.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri(&a), "languageId": "markdown", "version": 1,
+                                "text": open}}),
+    );
+    // Answered before the check: completion from the index as it was, marked incomplete so
+    // that the editor asks again; the definition of a link into c, which a `stat` of c vouches
+    // for.
+    let early = second.request("textDocument/completion", at(&a, 2, 2));
+    assert_eq!(early["isIncomplete"], json!(true), "{early}");
+    assert_eq!(labels(&early), ["b", "c"]);
+    let into_c = second.request("textDocument/definition", at(&a, 1, 29));
+    assert!(
+        into_c["uri"].as_str().unwrap_or("").ends_with("/c.md"),
+        "{into_c}"
+    );
+    assert_eq!(into_c["range"]["start"]["line"], json!(1));
+    let log = second.log();
+    assert!(log.contains("indexed 3 notes"), "{log}");
+    assert!(
+        !log.contains("on-disk index:"),
+        "answered after the check: {log}"
+    );
+    // A link into the changed b waits for the check and lands on the heading's new line.
+    let into_b = second.request("textDocument/definition", at(&a, 1, 14));
+    assert!(
+        into_b["uri"].as_str().unwrap_or("").ends_with("/b.md"),
+        "{into_b}"
+    );
+    assert_eq!(into_b["range"]["start"]["line"], json!(2));
+    let log = second.log();
+    assert!(
+        log.contains("on-disk index: 2 notes unchanged (0 of them touched), 1 read, 0 gone"),
+        "{log}"
+    );
+    // Once checked, the same completion is complete.
+    let late = second.request("textDocument/completion", at(&a, 2, 2));
+    assert_eq!(late["isIncomplete"], json!(false), "{late}");
+    assert_eq!(labels(&late), labels(&early));
+    assert_eq!(second.shutdown(), 0);
+}
+
+const BIB: &str =
+    "@book{wang2021,\n  author = {Wang, Dan},\n  title = {First Title},\n  year = {2021},\n}\n";
+
+fn hover_on_citation(client: &mut Client, vault: &TempVault) -> String {
+    let note = vault.path("cites.md");
+    client.request("textDocument/hover", at(&note, 1, 14))["contents"]["value"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+#[test]
+fn bibliographies_come_from_the_on_disk_index_while_unchanged_and_are_read_again_when_changed() {
+    let vault = TempVault::new(
+        "cache-bib",
+        &[
+            ("cites.md", "# Cites\nAs argued [@wang2021].\n"),
+            ("refs.bib", BIB),
+        ],
+    );
+    age(&vault, 2);
+    let home = cache_home("bib");
+    let mut first = start(&vault, &home, Value::Null);
+    first.wait_log("notes written");
+    assert!(hover_on_citation(&mut first, &vault).contains("First Title"));
+    assert_eq!(first.shutdown(), 0);
+
+    let mut second = start(&vault, &home, Value::Null);
+    let log = second.wait_log("bibliographies unchanged");
+    assert!(
+        log.contains("on-disk index: 1 bibliographies unchanged, 0 read"),
+        "{log}"
+    );
+    assert!(hover_on_citation(&mut second, &vault).contains("First Title"));
+    assert!(
+        !log.contains("notes written"),
+        "nothing changed, nothing to write: {log}"
+    );
+    assert_eq!(second.shutdown(), 0);
+
+    // Changed while no server runs: read again, and the index written again with the new parse.
+    vault.write(
+        "refs.bib",
+        &BIB.replace("First Title", "A Second, Longer Title"),
+    );
+    age(&vault, 1);
+    let mut third = start(&vault, &home, Value::Null);
+    let log = third.wait_log("bibliographies unchanged");
+    assert!(
+        log.contains("on-disk index: 0 bibliographies unchanged, 1 read"),
+        "{log}"
+    );
+    let hover = hover_on_citation(&mut third, &vault);
+    assert!(hover.contains("A Second, Longer Title"), "{hover}");
+    third.wait_log("notes written");
+    assert_eq!(third.shutdown(), 0);
+
+    let mut fourth = start(&vault, &home, Value::Null);
+    let log = fourth.wait_log("bibliographies unchanged");
+    assert!(
+        log.contains("on-disk index: 1 bibliographies unchanged, 0 read"),
+        "{log}"
+    );
+    let hover = hover_on_citation(&mut fourth, &vault);
+    assert!(hover.contains("A Second, Longer Title"), "{hover}");
+    assert_eq!(fourth.shutdown(), 0);
+}
+
 /// Ways a cache file goes bad: cut short, a flipped bit in a note, another format version,
 /// not ours at all, empty.
 fn damaged(good: &[u8]) -> Vec<(&'static str, Vec<u8>, &'static str)> {

@@ -57,11 +57,16 @@ pub(crate) async fn completion(
         target: config.link_style,
         markdown: config.markdown_links,
     };
-    Ok(server
-        .at(
+    // Before the notes from the on-disk index are verified, completion answers from them as
+    // they were (the note's own text checked first) and says the list is incomplete, so that
+    // the editor asks again as the user types and gets the verified list once it exists: names
+    // and paths are the walk's, exact; only what a changed note holds (its aliases, headings,
+    // its links' weight in the ranking) may be behind.
+    let (answer, _) = server
+        .at_checked(
             &pos.text_document.uri,
             pos.position,
-            |vault, id, offset, encoding| {
+            |vault, id, offset, encoding, early| {
                 let candidates = server.candidates(vault);
                 let list = features::completion::complete_with_days(
                     vault,
@@ -100,10 +105,11 @@ pub(crate) async fn completion(
                     })
                     .collect();
                 Some(CompletionResponse::List(CompletionList {
-                    is_incomplete: list.incomplete,
+                    is_incomplete: list.incomplete || early.is_some(),
                     items,
                 }))
             },
         )
-        .await)
+        .await;
+    Ok(answer)
 }

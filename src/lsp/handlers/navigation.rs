@@ -14,11 +14,24 @@ pub(crate) async fn goto_definition(
     params: GotoDefinitionParams,
 ) -> Result<Option<GotoDefinitionResponse>> {
     let pos = params.text_document_position_params;
-    Ok(server
-        .at(
+    let (answer, _) = server
+        .at_checked(
             &pos.text_document.uri,
             pos.position,
-            |vault, id, offset, encoding| {
+            |vault, id, offset, encoding, early| {
+                if let Some(read) = early {
+                    // Before verification, only a link resolved by its target's path or name:
+                    // the walk gave every file's path exactly, so only the target's own text
+                    // (its headings and blocks), checked by the caller, can differ. An alias
+                    // or a citation depends on notes that may have changed.
+                    let (_, resolution) = features::link_at(vault, id, offset)?;
+                    let resolved = resolution.ok().filter(|r| r.via_alias.is_none())?;
+                    read.push(vault.get(resolved.file)?.path.clone());
+                    let target = features::definition::definition(vault, id, offset)?;
+                    return Some(GotoDefinitionResponse::Scalar(to_location(
+                        vault, &target, encoding,
+                    )?));
+                }
                 if let Some(cited) = cite::definition(vault, id, offset, encoding) {
                     return Some(cited);
                 }
@@ -28,7 +41,8 @@ pub(crate) async fn goto_definition(
                 )?))
             },
         )
-        .await)
+        .await;
+    Ok(answer)
 }
 
 pub(crate) async fn hover(server: &Server, params: HoverParams) -> Result<Option<Hover>> {

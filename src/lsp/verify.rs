@@ -1,0 +1,146 @@
+//! Verifying the notes a restart took from the on-disk index: every file is checked against
+//! the stamp the index holds (one `stat` each, a read where it changed) in the background,
+//! while requests are already answered (see `Server::at_checked`), and what changed is filed.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use tokio::sync::mpsc;
+use tower_lsp_server::{Bounded, NotCancellable, OngoingProgress};
+
+use super::state::{Server, Unverified};
+use crate::index::Stamp;
+use crate::loader::{self, CacheUse, Verified};
+
+/// Tests set this (milliseconds) to hold the verification back, so that what is answered
+/// before it ends can be observed; nothing else should.
+pub const VERIFY_DELAY_VARIABLE: &str = "NOTEGRAPH_TEST_VERIFY_DELAY_MS";
+
+fn delay() -> Option<Duration> {
+    let ms = std::env::var(VERIFY_DELAY_VARIABLE).ok()?.parse().ok()?;
+    Some(Duration::from_millis(ms))
+}
+
+impl Server {
+    /// Check the notes of index `generation` that came from the on-disk index unverified, file
+    /// what changed, log what the index saved (`usage`, completed here) and empty
+    /// `State::unverified`. False when a newer index replaced this one meanwhile (that one is
+    /// verified on its own; nothing is filed into it from here).
+    pub(in crate::lsp) async fn verify(
+        &self,
+        generation: u64,
+        unverified: Vec<(PathBuf, Stamp)>,
+        mut usage: CacheUse,
+        progress: Option<&OngoingProgress<Bounded, NotCancellable>>,
+    ) -> bool {
+        if let Some(delay) = delay() {
+            tokio::time::sleep(delay).await;
+        }
+        let started = Instant::now();
+        let unverified = Arc::new(unverified);
+        let (tx, mut rx) = mpsc::unbounded_channel::<(usize, usize)>();
+        let task = tokio::task::spawn_blocking({
+            let unverified = unverified.clone();
+            move || {
+                let report = |done, total| {
+                    let _ = tx.send((done, total));
+                };
+                loader::verify(&unverified, &report)
+            }
+        });
+        while let Some((done, total)) = rx.recv().await {
+            if let Some(progress) = progress {
+                let percent = (done * 100 / total.max(1)) as u32;
+                progress
+                    .report_with_message(format!("checked {done}/{total} files"), percent)
+                    .await;
+            }
+        }
+        let found = match task.await {
+            Ok(found) => found,
+            Err(err) => {
+                // Nothing can be vouched for: every note is read again.
+                tracing::error!("verifying the on-disk index failed: {err}; reading every note");
+                let paths = unverified.iter().map(|(p, _)| p.clone()).collect();
+                return self.reread(generation, paths).await;
+            }
+        };
+        usage.count_verified(&found);
+        tracing::debug!(
+            "checked {} notes against their files in {} ms ({} changed or touched)",
+            unverified.len(),
+            started.elapsed().as_millis(),
+            found.len()
+        );
+        let server = self.clone();
+        let filed = tokio::task::spawn_blocking(move || {
+            // One batch of disk changes at a time (see `apply_disk_changes`).
+            let _one_batch = server
+                .state
+                .disk_batch
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
+            let run = server.state.reindex();
+            if run.installed != generation || run.latest != generation {
+                return false;
+            }
+            let changed = !found.is_empty();
+            for (path, verified) in found {
+                // An open note's buffer is the truth, as for every change from disk.
+                let Some(mut vault) = server.state.write_unless_open(&path) else {
+                    continue;
+                };
+                match verified {
+                    Verified::Touched(stamp) => {
+                        vault.restamp(&path, stamp);
+                    }
+                    Verified::Changed(note) => {
+                        vault.upsert_note(&path, *note);
+                    }
+                    Verified::Failed(skip) => {
+                        tracing::warn!("skipped {}: {}", skip.path.display(), skip.reason);
+                        vault.remove(&path);
+                    }
+                }
+            }
+            if changed {
+                server.state.cache_dirty.store(true, Ordering::SeqCst);
+            }
+            *server.state.unverified() = Unverified::default();
+            true
+        })
+        .await
+        .unwrap_or(false);
+        if filed {
+            usage.log();
+        }
+        filed
+    }
+
+    /// Read `paths` again as disk changes and empty `State::unverified`, unless index
+    /// `generation` was replaced meanwhile.
+    async fn reread(&self, generation: u64, paths: Vec<PathBuf>) -> bool {
+        let server = self.clone();
+        let current = tokio::task::spawn_blocking(move || {
+            let _one_batch = server
+                .state
+                .disk_batch
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
+            let run = server.state.reindex();
+            if run.installed != generation || run.latest != generation {
+                return false;
+            }
+            for path in paths {
+                server.refresh_from_disk(&path);
+            }
+            server.state.cache_dirty.store(true, Ordering::SeqCst);
+            *server.state.unverified() = Unverified::default();
+            true
+        })
+        .await;
+        current.unwrap_or(false)
+    }
+}
