@@ -19,12 +19,12 @@ use notegraph::syntax::{NoteSyntax, Span, hide_idle_brackets, parse};
 
 fn check(text: &str, what: &str, span: Span) {
     assert!(
-        span.start <= span.end && span.end <= text.len(),
+        span.start() <= span.end() && span.end() <= text.len(),
         "{what} {span:?} outside a text of {} bytes",
         text.len()
     );
     assert!(
-        text.is_char_boundary(span.start) && text.is_char_boundary(span.end),
+        text.is_char_boundary(span.start()) && text.is_char_boundary(span.end()),
         "{what} {span:?} off a character boundary"
     );
 }
