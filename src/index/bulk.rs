@@ -115,16 +115,7 @@ impl Vault {
                 content: Content::Note(p.note),
                 revision: self.generation,
             };
-            let id = match self.free.pop() {
-                Some(slot) => {
-                    self.files[slot as usize] = Some(file);
-                    FileId(slot)
-                }
-                None => {
-                    self.files.push(Some(file));
-                    FileId(self.files.len() as u32 - 1)
-                }
-            };
+            let id = self.place(file);
             self.by_path.insert(p.path, id);
             // As `upsert` does: the folder index (`folders.rs`) knows every file.
             if let Some(file) = self.files[id.0 as usize].as_ref() {

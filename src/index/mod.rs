@@ -440,16 +440,7 @@ impl Vault {
             content,
             revision: self.generation,
         };
-        let id = match self.free.pop() {
-            Some(slot) => {
-                self.files[slot as usize] = Some(file);
-                FileId(slot)
-            }
-            None => {
-                self.files.push(Some(file));
-                FileId(self.files.len() as u32 - 1)
-            }
-        };
+        let id = self.place(file);
         self.by_path.insert(path.to_path_buf(), id);
         self.folders.insert(&path_key_of_new, id);
         self.add_name(name_key, id);
@@ -492,6 +483,20 @@ impl Vault {
             change.merge(self.remove(&path));
         }
         change
+    }
+
+    /// Store a new file in a freed slot, or a new one: its id.
+    fn place(&mut self, file: File) -> FileId {
+        match self.free.pop() {
+            Some(slot) => {
+                self.files[slot as usize] = Some(file);
+                FileId(slot)
+            }
+            None => {
+                self.files.push(Some(file));
+                FileId(self.files.len() as u32 - 1)
+            }
+        }
     }
 
     fn index_content(&mut self, id: FileId) {

@@ -76,16 +76,9 @@ impl Server {
         );
         let server = self.clone();
         let filed = tokio::task::spawn_blocking(move || {
-            // One batch of disk changes at a time (see `apply_disk_changes`).
-            let _one_batch = server
-                .state
-                .disk_batch
-                .lock()
-                .unwrap_or_else(|p| p.into_inner());
-            let run = server.state.reindex();
-            if run.installed != generation || run.latest != generation {
+            let Some(_one_batch) = server.batch_if_current(generation) else {
                 return false;
-            }
+            };
             let changed = !found.is_empty();
             for (path, verified) in found {
                 // An open note's buffer is the truth, as for every change from disk.
@@ -119,20 +112,27 @@ impl Server {
         filed
     }
 
+    /// The disk-change batch lock (one batch of disk changes at a time, see
+    /// `apply_disk_changes`), held only while index `generation` is both installed and the
+    /// latest build: a check of a replaced index must file nothing.
+    fn batch_if_current(&self, generation: u64) -> Option<std::sync::MutexGuard<'_, ()>> {
+        let batch = self
+            .state
+            .disk_batch
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        let run = self.state.reindex();
+        (run.installed == generation && run.latest == generation).then_some(batch)
+    }
+
     /// Read `paths` again as disk changes and empty `State::unverified`, unless index
     /// `generation` was replaced meanwhile.
     async fn reread(&self, generation: u64, paths: Vec<PathBuf>) -> bool {
         let server = self.clone();
         let current = tokio::task::spawn_blocking(move || {
-            let _one_batch = server
-                .state
-                .disk_batch
-                .lock()
-                .unwrap_or_else(|p| p.into_inner());
-            let run = server.state.reindex();
-            if run.installed != generation || run.latest != generation {
+            let Some(_one_batch) = server.batch_if_current(generation) else {
                 return false;
-            }
+            };
             for path in paths {
                 server.refresh_from_disk(&path);
             }
