@@ -257,7 +257,7 @@ fn is_binary(bytes: &[u8]) -> bool {
     odd * 10 > sample.len()
 }
 
-pub use cached::{CacheUse, Verified, load_cached, load_trusting, verify};
+pub use cached::{CacheUse, Sketch, Verified, load_cached, load_sketch, load_trusting, verify};
 
 /// What a load found: parsed notes and attachments, and what was skipped.
 pub struct Loaded {

@@ -8,14 +8,18 @@
 //!
 //! ```text
 //! MAGIC  format:u32
+//! names               len:u64 xxh3:u64 postcard(NamesSection)
 //! segment*            each: len:u64 xxh3:u64 postcard(Vec<Entry>)
 //! bibliographies      len:u64 xxh3:u64 postcard(Vec<(path, CachedBibliography)>)
-//! trailer             postcard(Trailer): build, roots, dialect, segment offsets
+//! trailer             postcard(Trailer): build, roots, dialect, section offsets
 //! trailer_len:u64 trailer_xxh3:u64 END
 //! ```
 //!
 //! Segments hold a few thousand notes each, so that reading and writing run in parallel and
-//! never hold more than a few segments in memory beside the vault itself.
+//! never hold more than a few segments in memory beside the vault itself. The names section
+//! comes first and is read alone at a restart ([`Cache::load_names`]): every note's path,
+//! stamp, aliases and citation key and the popularity of each name — what resolving a link to a
+//! note and completing a name need — so that a server answers those before the rest is read.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -37,7 +41,7 @@ pub use bibliographies::CachedBibliography;
 const MAGIC: &[u8; 8] = b"NGINDEX\0";
 const END: &[u8; 8] = b"NGINDEXE";
 /// Bumped when the layout of the file (not of the parse) changes.
-const FORMAT: u32 = 2;
+const FORMAT: u32 = 3;
 /// Notes per segment: large enough that per-segment costs vanish, small enough to parallelise.
 const SEGMENT_NOTES: usize = 2048;
 /// A segment or trailer longer than this is not one notegraph wrote (notes are ≤ 16 MB each).
@@ -64,6 +68,26 @@ struct EntryRef<'a> {
     syntax: &'a NoteSyntax,
 }
 
+/// What the names section holds of one note (see the module's doc).
+#[derive(Serialize, Deserialize)]
+struct NameEntry<'a> {
+    root: u32,
+    rel: &'a str,
+    stamp: Stamp,
+    #[serde(borrow)]
+    aliases: Vec<&'a str>,
+    citekey: Option<&'a str>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct NamesSection<'a> {
+    #[serde(borrow)]
+    notes: Vec<NameEntry<'a>>,
+    /// How many links name each file's name key (the ones named at least once).
+    #[serde(borrow)]
+    popularity: Vec<(&'a str, u32)>,
+}
+
 #[derive(Serialize, Deserialize)]
 struct Trailer {
     /// The build that wrote the file (see [`build_id`]): a parse from another build — older,
@@ -72,6 +96,8 @@ struct Trailer {
     roots: Vec<String>,
     dendron: bool,
     notes: u64,
+    /// (offset, length) of the names section's payload.
+    names: (u64, u64),
     /// (offset, length) of each segment's payload.
     segments: Vec<(u64, u64)>,
     /// (offset, length) of the bibliographies' segment's payload.
@@ -100,6 +126,22 @@ pub struct Cached {
     pub dialect: Dialect,
     pub notes: HashMap<PathBuf, CachedNote>,
     pub bibliographies: HashMap<PathBuf, CachedBibliography>,
+}
+
+/// What the names section of a cache file held: enough to resolve a link to a note and to
+/// complete note names, before the notes themselves are read.
+pub struct CachedNames {
+    pub dialect: Dialect,
+    pub notes: HashMap<PathBuf, NamedNote>,
+    /// The name keys links use, with how many links use each.
+    pub popularity: Vec<(String, u32)>,
+}
+
+/// One note as the names section holds it.
+pub struct NamedNote {
+    pub stamp: Stamp,
+    pub aliases: Vec<String>,
+    pub citekey: Option<String>,
 }
 
 /// The cache file of one vault.
@@ -202,14 +244,7 @@ impl Cache {
 
     /// Read the cache. `None` when there is none, or (with one log line) when it is unusable.
     pub fn load(&self) -> Option<Cached> {
-        let file = match File::open(&self.file) {
-            Ok(file) => file,
-            Err(err) if err.kind() == std::io::ErrorKind::NotFound => return None,
-            Err(err) => {
-                tracing::warn!("on-disk index {} unreadable ({err})", self.file.display());
-                return None;
-            }
-        };
+        let file = self.open()?;
         match self.read(&file) {
             Ok(cached) => Some(cached),
             Err(why) => {
@@ -222,7 +257,9 @@ impl Cache {
         }
     }
 
-    fn read(&self, file: &File) -> Result<Cached, String> {
+    /// The trailer of `file`, checked: this build's, for these roots. Also the trailer's
+    /// offset, past which no section lies.
+    fn trailer(&self, file: &File) -> Result<(Trailer, u64), String> {
         let len = file.metadata().map_err(|e| e.to_string())?.len();
         let head = read_at(file, 0, 12, len)?;
         if &head[..8] != MAGIC {
@@ -255,6 +292,75 @@ impl Cache {
         if trailer.roots != self.root_names() {
             return Err("written for other workspace folders".into());
         }
+        Ok((trailer, trailer_at))
+    }
+
+    /// Open the cache file, `None` when there is none (or, logged, when it cannot be opened).
+    fn open(&self) -> Option<File> {
+        match File::open(&self.file) {
+            Ok(file) => Some(file),
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => None,
+            Err(err) => {
+                tracing::warn!("on-disk index {} unreadable ({err})", self.file.display());
+                None
+            }
+        }
+    }
+
+    /// Read only the names section. `None` when there is no cache, or (with one log line) when
+    /// it is unusable — then [`Cache::load`] finds it unusable too and says so again, which is
+    /// why this line says nothing of indexing.
+    pub fn load_names(&self) -> Option<CachedNames> {
+        let file = self.open()?;
+        match self.read_names(&file) {
+            Ok(names) => Some(names),
+            Err(why) => {
+                tracing::warn!(
+                    "on-disk index {}: names unusable: {why}",
+                    self.file.display()
+                );
+                None
+            }
+        }
+    }
+
+    fn read_names(&self, file: &File) -> Result<CachedNames, String> {
+        let (trailer, trailer_at) = self.trailer(file)?;
+        let (at, names_len) = trailer.names;
+        let bytes = read_segment(file, at, names_len, trailer_at)?;
+        let section: NamesSection =
+            postcard::from_bytes(&bytes[16..]).map_err(|e| e.to_string())?;
+        let mut notes = HashMap::default();
+        notes.reserve(section.notes.len());
+        for entry in section.notes {
+            let Some(root) = self.roots.get(entry.root as usize) else {
+                return Err("an entry names no workspace folder".into());
+            };
+            if !is_plain_relative(entry.rel) {
+                return Err(format!("the entry of {} leaves its folder", entry.rel));
+            }
+            let named = NamedNote {
+                stamp: entry.stamp,
+                aliases: entry.aliases.into_iter().map(str::to_string).collect(),
+                citekey: entry.citekey.map(str::to_string),
+            };
+            notes.insert(root.join(entry.rel), named);
+        }
+        let popularity = section
+            .popularity
+            .into_iter()
+            .map(|(key, n)| (key.to_string(), n))
+            .collect();
+        Ok(CachedNames {
+            dialect: dialect_of(trailer.dendron),
+            notes,
+            popularity,
+        })
+    }
+
+    fn read(&self, file: &File) -> Result<Cached, String> {
+        let (trailer, trailer_at) = self.trailer(file)?;
+        let len = trailer_at;
         // Each segment is checked and turned into notes on the thread that decoded it, so that
         // the decoded strings are freed where the notes' texts are allocated (one allocator
         // arena): when one thread converted them afterwards, a restart peaked ~20% above a
@@ -275,13 +381,8 @@ impl Cache {
         let (at, bib_len) = trailer.bibliographies;
         let bytes = read_segment(file, at, bib_len, trailer_at)?;
         let bibliographies = bibliographies::decode(&bytes[16..])?;
-        let dialect = if trailer.dendron {
-            Dialect::Dendron
-        } else {
-            Dialect::Obsidian
-        };
         Ok(Cached {
-            dialect,
+            dialect: dialect_of(trailer.dendron),
             notes,
             bibliographies,
         })
@@ -357,6 +458,8 @@ impl Cache {
         out.write_all(MAGIC)?;
         out.write_all(&FORMAT.to_le_bytes())?;
         let mut at = 12u64;
+        let bytes = encode_names(&vault(), &ids)?;
+        let names = write_segment(&mut out, &mut at, &bytes)?;
         let mut segments = Vec::new();
         let mut notes = 0;
         // A few segments at a time: encoded in parallel under one read guard, then written.
@@ -384,6 +487,7 @@ impl Cache {
             roots: self.root_names(),
             dendron,
             notes: notes as u64,
+            names,
             segments,
             bibliographies,
         };
@@ -394,6 +498,14 @@ impl Cache {
         out.write_all(END)?;
         out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
         Ok(notes)
+    }
+}
+
+fn dialect_of(dendron: bool) -> Dialect {
+    if dendron {
+        Dialect::Dendron
+    } else {
+        Dialect::Obsidian
     }
 }
 
@@ -470,6 +582,37 @@ fn encode_segment(
         .collect();
     let bytes = postcard::to_allocvec(&entries).map_err(std::io::Error::other)?;
     Ok((bytes, entries.len()))
+}
+
+/// The names section of the notes `ids` (see the module's doc). An id whose note went since
+/// the list was made is left out; one saved in no segment is harmless: a restart that finds
+/// its file reads it.
+fn encode_names(vault: &Vault, ids: &[crate::index::FileId]) -> std::io::Result<Vec<u8>> {
+    let notes: Vec<NameEntry> = ids
+        .iter()
+        .filter_map(|&id| {
+            let file = vault.get(id)?;
+            let note = file.note()?;
+            let rel = file.path.strip_prefix(&vault.roots()[file.root]).ok()?;
+            Some(NameEntry {
+                root: file.root as u32,
+                rel: rel.to_str()?,
+                stamp: note.stamp?,
+                aliases: note.syntax.aliases().collect(),
+                citekey: note
+                    .syntax
+                    .frontmatter
+                    .as_ref()
+                    .and_then(|fm| fm.citekey.as_deref()),
+            })
+        })
+        .collect();
+    let popularity = vault.name_popularity();
+    let section = NamesSection {
+        notes,
+        popularity: popularity.iter().map(|(k, n)| (k.as_str(), *n)).collect(),
+    };
+    postcard::to_allocvec(&section).map_err(std::io::Error::other)
 }
 
 /// Temporary files older than an hour are a crashed writer's: a live one finishes in seconds.

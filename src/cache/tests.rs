@@ -19,7 +19,7 @@ fn what_is_saved_loads_back_the_same_and_only_notes_read_from_disk() {
     let root = dir.join("vault");
     let mut vault = Vault::new(vec![root.clone()]);
     let texts = [
-        "# A\n[[b#H|x]] #tag ^id\n",
+        "# A\n[[b#H|x]] [[n1]] [[n1]] #tag ^id\n",
         "---\naliases: [bee]\n---\n## H\n[@key]\n",
     ];
     for (i, text) in texts.iter().enumerate() {
@@ -45,12 +45,35 @@ fn what_is_saved_loads_back_the_same_and_only_notes_read_from_disk() {
         assert_eq!(cached.syntax, syntax::parse(text));
         assert_eq!(cached.stamp, stamp(i as u64));
     }
+    // The names section alone: every saved note's stamp, aliases and citation key, and how
+    // often links name each file (n0 links to `b`, which names no file: not counted).
+    let names = cache.load_names().expect("names");
+    let mut named: Vec<_> = names
+        .notes
+        .iter()
+        .map(|(path, n)| (path.clone(), n.stamp, n.aliases.clone(), n.citekey.clone()))
+        .collect();
+    named.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(
+        named,
+        vec![
+            (root.join("sub/n0.md"), stamp(0), vec![], None),
+            (
+                root.join("sub/n1.md"),
+                stamp(1),
+                vec!["bee".to_string()],
+                None
+            ),
+        ]
+    );
+    assert_eq!(names.popularity, vec![("n1".to_string(), 2)]);
     // Another vault's roots: not this vault's index.
     let other = Cache {
         file: cache.file.clone(),
         roots: vec![dir.join("elsewhere")],
     };
     assert!(other.load().is_none());
+    assert!(other.load_names().is_none());
     let _ = std::fs::remove_dir_all(&dir);
 }
 

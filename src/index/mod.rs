@@ -349,6 +349,34 @@ impl Vault {
         self.links_by_key.get(key).map_or(0, |refs| refs.total)
     }
 
+    /// How many links name each file's name key, for the keys named at least once: what
+    /// completion ranks by ([`Vault::key_ref_count`]), kept in the on-disk index's names
+    /// section so that a sketch ([`Vault::seed_popularity`]) ranks as the full index does.
+    pub fn name_popularity(&self) -> Vec<(String, u32)> {
+        let mut out: Vec<(String, u32)> = self
+            .files()
+            .filter_map(|(_, file)| {
+                let n = self.key_ref_count(&file.name_key);
+                (n > 0).then(|| (file.name_key.clone(), n))
+            })
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    /// Give a sketch — a vault of names alone, whose links are not filed — the popularity the
+    /// full index had ([`Vault::name_popularity`]). Only counts: no link is behind them, so
+    /// nothing that lists links (references, backlinks) may be answered from such a vault.
+    pub fn seed_popularity(&mut self, popularity: Vec<(String, u32)>) {
+        for (key, total) in popularity {
+            self.links_by_key
+                .entry(syntax::Name::new(&key))
+                .or_default()
+                .total = total;
+        }
+    }
+
     /// The keys a file can be reached by: its name and, for notes, its aliases.
     pub fn keys_of(&self, id: FileId) -> Vec<String> {
         let Some(file) = self.get(id) else {

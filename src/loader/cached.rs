@@ -7,9 +7,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use rayon::prelude::*;
 
 use super::{Exclude, Loaded, Skipped, read_note, walk};
-use crate::cache::Cache;
 use crate::cache::stamp::unchanged;
+use crate::cache::{Cache, NamedNote};
 use crate::index::{Dialect, Note, Stamp, is_note_path};
+use crate::syntax::{Frontmatter, NoteSyntax, Span};
 
 /// What a load did with the on-disk index.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -78,7 +79,7 @@ pub fn load_cached(
     progress: &(dyn Fn(usize, usize) + Sync),
     cache: Option<&Cache>,
 ) -> (Loaded, CacheUse) {
-    let (loaded, usage, unverified) = load_with(roots, exclude, progress, cache, true);
+    let (loaded, usage, unverified) = load_with(roots, exclude, progress, cache, true, None);
     debug_assert!(unverified.is_empty());
     (loaded, usage)
 }
@@ -87,13 +88,145 @@ pub fn load_cached(
 /// the walk finds (new ones read, vanished ones left out), and every note the cache holds comes
 /// from it as it was, its path and cached stamp listed in the third value for [`verify`] to
 /// check later. This is what lets a server answer before it has looked at every file.
+/// `walked`: the files of the vault when [`load_sketch`] just walked it (not walked again).
 pub fn load_trusting(
     roots: &[PathBuf],
     exclude: &Exclude,
     progress: &(dyn Fn(usize, usize) + Sync),
     cache: Option<&Cache>,
+    walked: Option<Vec<PathBuf>>,
 ) -> (Loaded, CacheUse, Vec<(PathBuf, Stamp)>) {
-    load_with(roots, exclude, progress, cache, false)
+    load_with(roots, exclude, progress, cache, false, walked)
+}
+
+/// A restart's first index, made from the on-disk index's names section alone (see
+/// [`load_sketch`]).
+pub struct Sketch {
+    /// The vault's files as the walk found them: every note the names section holds as a note
+    /// of names alone (no text, no stamp: never written back), new notes read and parsed.
+    pub loaded: Loaded,
+    /// What completion ranks by, as the full index had it.
+    pub popularity: Vec<(String, u32)>,
+    /// The notes taken from the names section, with the stamp it gave each, for
+    /// `Server::all_verified` to check before an answer that read them stands.
+    pub unverified: Vec<(PathBuf, Stamp)>,
+}
+
+/// Walk the vault and read the on-disk index's names section (both at once). The walk, for
+/// [`load_trusting`] to use; and, when the names section is usable and of this vault's
+/// dialect, the sketch it makes: every file the walk found, the notes in the names section
+/// reduced to their names (path, aliases, citation key), the others read.
+///
+/// What a sketch can answer exactly: where a link resolves by its target's path or name (the
+/// walk gives every path; a name is a path's), and which names complete a prefix. What it
+/// cannot: anything in a note's text — headings, blocks, links, tags; the caller answers only
+/// the former from it.
+pub fn load_sketch(
+    roots: &[PathBuf],
+    exclude: &Exclude,
+    cache: &Cache,
+) -> (Vec<PathBuf>, Option<Sketch>) {
+    let started = std::time::Instant::now();
+    let (walked, names) = rayon::join(|| walk(roots, exclude), || cache.load_names());
+    tracing::debug!(
+        "walked the vault and read the names of the on-disk index in {} ms",
+        started.elapsed().as_millis()
+    );
+    let Some(mut names) = names else {
+        return (walked, None);
+    };
+    let mut skipped = Vec::new();
+    let (note_paths, attachments) = sort_walked(walked.clone(), &mut skipped);
+    let dialect = Dialect::of_files(roots, attachments.iter().map(PathBuf::as_path));
+    if names.dialect != dialect {
+        // `load_trusting` discards the whole index for this, and says so.
+        return (walked, None);
+    }
+    let results: Vec<(PathBuf, Result<Note, Skipped>, Option<Stamp>)> = note_paths
+        .into_par_iter()
+        .map(|path| match names.notes.get(&path) {
+            Some(named) => {
+                let stamp = named.stamp;
+                (path, Ok(names_only(named)), Some(stamp))
+            }
+            None => {
+                let read = read_note(&path);
+                (path, read, None)
+            }
+        })
+        .collect();
+    let mut notes = Vec::with_capacity(results.len());
+    let mut unverified = Vec::new();
+    for (path, result, stamp) in results {
+        match result {
+            Ok(note) => {
+                if let Some(stamp) = stamp {
+                    names.notes.remove(&path);
+                    unverified.push((path.clone(), stamp));
+                }
+                notes.push((path, note));
+            }
+            // Logged again by the full load, which reads it again.
+            Err(skip) => skipped.push(skip),
+        }
+    }
+    let sketch = Sketch {
+        loaded: Loaded {
+            notes,
+            attachments,
+            skipped,
+            bibliographies: Default::default(),
+        },
+        popularity: std::mem::take(&mut names.popularity),
+        unverified,
+    };
+    tracing::debug!(
+        "sketched {} notes from the names of the on-disk index in {} ms",
+        sketch.loaded.notes.len(),
+        started.elapsed().as_millis()
+    );
+    (walked, Some(sketch))
+}
+
+/// A note of names alone: no text, its aliases and citation key as its frontmatter.
+fn names_only(named: &NamedNote) -> Note {
+    let frontmatter = (!named.aliases.is_empty() || named.citekey.is_some()).then(|| {
+        Box::new(Frontmatter {
+            aliases: named
+                .aliases
+                .iter()
+                .map(|a| (a.as_str().into(), Span::default()))
+                .collect(),
+            citekey: named.citekey.as_deref().map(Into::into),
+            valid: true,
+            ..Frontmatter::default()
+        })
+    });
+    Note {
+        text: "".into(),
+        syntax: NoteSyntax {
+            frontmatter,
+            ..NoteSyntax::default()
+        },
+        stamp: None,
+    }
+}
+
+/// Split the walk's files into notes and attachments, setting aside (and logging) files whose
+/// name is not UTF-8: links name notes by their text, so such a name cannot be linked, shown
+/// or sent as a URI.
+fn sort_walked(walked: Vec<PathBuf>, skipped: &mut Vec<Skipped>) -> (Vec<PathBuf>, Vec<PathBuf>) {
+    let (files, unnamed): (Vec<PathBuf>, Vec<PathBuf>) =
+        walked.into_iter().partition(|p| p.to_str().is_some());
+    for path in unnamed {
+        let skip = Skipped {
+            reason: "its file name is not valid UTF-8".into(),
+            path,
+        };
+        tracing::warn!("skipped {}: {}", skip.path.display(), skip.reason);
+        skipped.push(skip);
+    }
+    files.into_iter().partition(|p| is_note_path(p))
 }
 
 /// What [`verify`] found of a note taken from the on-disk index on trust.
@@ -143,13 +276,16 @@ fn load_with(
     progress: &(dyn Fn(usize, usize) + Sync),
     cache: Option<&Cache>,
     check: bool,
+    walked: Option<Vec<PathBuf>>,
 ) -> (Loaded, CacheUse, Vec<(PathBuf, Stamp)>) {
     let started = std::time::Instant::now();
     let (walked, cached) = rayon::join(
         || {
-            let walked = walk(roots, exclude);
-            tracing::debug!("walked the vault in {} ms", started.elapsed().as_millis());
-            walked
+            walked.unwrap_or_else(|| {
+                let walked = walk(roots, exclude);
+                tracing::debug!("walked the vault in {} ms", started.elapsed().as_millis());
+                walked
+            })
         },
         || {
             let cached = cache.and_then(Cache::load);
@@ -161,20 +297,7 @@ fn load_with(
         },
     );
     let mut skipped = Vec::new();
-    // Links name notes by their text, so a name that is not UTF-8 cannot be linked, shown or
-    // sent as a URI; say so instead of dropping the file silently.
-    let (files, unnamed): (Vec<PathBuf>, Vec<PathBuf>) =
-        walked.into_iter().partition(|p| p.to_str().is_some());
-    for path in unnamed {
-        let skip = Skipped {
-            reason: "its file name is not valid UTF-8".into(),
-            path,
-        };
-        tracing::warn!("skipped {}: {}", skip.path.display(), skip.reason);
-        skipped.push(skip);
-    }
-    let (note_paths, attachments): (Vec<PathBuf>, Vec<PathBuf>) =
-        files.into_iter().partition(|p| is_note_path(p));
+    let (note_paths, attachments) = sort_walked(walked, &mut skipped);
     let dialect = Dialect::of_files(roots, attachments.iter().map(PathBuf::as_path));
     // A parse read by another dialect's link rules is of no use.
     let mut cached = cached.filter(|c| {

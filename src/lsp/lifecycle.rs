@@ -19,6 +19,10 @@ use crate::cache::Cache;
 use crate::index::{Note, Vault};
 use crate::loader;
 
+/// Tests set this (milliseconds) to hold the full load back once a restart serves its sketch,
+/// so that what the sketch answers can be observed; nothing else should.
+const LOAD_DELAY_VARIABLE: &str = "NOTEGRAPH_TEST_LOAD_DELAY_MS";
+
 fn roots_from(params: &InitializeParams) -> Vec<PathBuf> {
     let mut roots: Vec<PathBuf> = params
         .workspace_folders
@@ -201,6 +205,14 @@ impl Server {
         };
         *self.state.cache.lock().unwrap_or_else(|p| p.into_inner()) = cache.clone();
         let trust = !self.state.is_ready();
+        // A first start with an on-disk index: names first (see `sketch`), then the rest.
+        let walked = match (&cache, trust) {
+            (Some(cache), true) => {
+                self.sketch(generation, &load_roots, &roots, &exclude, cache)
+                    .await
+            }
+            _ => None,
+        };
         let task = tokio::task::spawn_blocking(move || {
             let report = |done, total| {
                 let _ = tx.send((done, total));
@@ -210,7 +222,7 @@ impl Server {
             // re-index while a verified index serves (settings changed) checks them first
             // instead, so that what is served meanwhile stays whole.
             let (mut loaded, usage, unverified) = if trust {
-                loader::load_trusting(&load_roots, &exclude, &report, cache.as_ref())
+                loader::load_trusting(&load_roots, &exclude, &report, cache.as_ref(), walked)
             } else {
                 let (loaded, usage) =
                     loader::load_cached(&load_roots, &exclude, &report, cache.as_ref());
@@ -248,11 +260,7 @@ impl Server {
                 (Vault::new(roots.clone()), Vec::new(), unverified, usage)
             }
         };
-        vault.alias_fallback = self.state.config().alias_fallback;
-        vault.set_mention_rules(self.state.config().mentions);
-        vault
-            .properties
-            .set_types(self.state.config().obsidian.property_types.iter().cloned());
+        self.configure(&mut vault);
         let installed = self.install(generation, vault, started, skipped.len(), by_path);
         let Some((open, pending)) = installed else {
             if let Some(progress) = progress {
@@ -288,6 +296,107 @@ impl Server {
         self.keep_index_saved();
     }
 
+    /// The settings a vault takes from the configuration rather than from its files.
+    fn configure(&self, vault: &mut Vault) {
+        let config = self.state.config();
+        vault.alias_fallback = config.alias_fallback;
+        vault.set_mention_rules(config.mentions);
+        vault
+            .properties
+            .set_types(config.obsidian.property_types.iter().cloned());
+    }
+
+    /// A restart's first answers: walk the vault and read the on-disk index's names section
+    /// (`loader::load_sketch`), and serve the sketch they make — a vault of names alone — until
+    /// the full index is read and filed. Only what names decide is answered from it (see
+    /// `at_checked`'s callers, which check `State::sketch`); everything else waits. Returns the
+    /// walk, which the full load then uses.
+    async fn sketch(
+        &self,
+        generation: u64,
+        load_roots: &[PathBuf],
+        roots: &[PathBuf],
+        exclude: &loader::Exclude,
+        cache: &Cache,
+    ) -> Option<Vec<PathBuf>> {
+        let started = Instant::now();
+        let (load_roots, roots) = (load_roots.to_vec(), roots.to_vec());
+        let (exclude, cache) = (exclude.clone(), cache.clone());
+        let built = tokio::task::spawn_blocking(move || {
+            let (walked, sketch) = loader::load_sketch(&load_roots, &exclude, &cache);
+            let sketch = sketch.map(|sketch| {
+                let (mut vault, _) = sketch.loaded.into_vault(roots);
+                vault.seed_popularity(sketch.popularity);
+                let unverified: Unverified = sketch.unverified.into_iter().collect();
+                (vault, unverified)
+            });
+            (walked, sketch)
+        })
+        .await;
+        let (walked, sketch) = match built {
+            Ok(built) => built,
+            Err(err) => {
+                tracing::error!("sketching the vault from the on-disk index failed: {err}");
+                return None;
+            }
+        };
+        let Some((mut vault, unverified)) = sketch else {
+            return Some(walked);
+        };
+        self.configure(&mut vault);
+        let notes = vault.note_count();
+        let installed = {
+            let run = self.state.reindex();
+            let current = run.latest == generation;
+            if current {
+                let mut live = self.state.write();
+                self.open_buffers_into(&mut vault);
+                *self.state.unverified() = unverified;
+                self.state.sketch.send_replace(true);
+                *live = vault;
+                self.forget_derived();
+            }
+            current
+        };
+        if installed {
+            self.state.serving.send_replace(true);
+            tracing::info!(
+                "serving names of {notes} notes from the on-disk index after {} ms; the rest \
+                 follows (generation {generation})",
+                started.elapsed().as_millis()
+            );
+            let delay = std::env::var(LOAD_DELAY_VARIABLE).ok();
+            if let Some(ms) = delay.and_then(|ms| ms.parse().ok()) {
+                tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+            }
+        }
+        Some(walked)
+    }
+
+    /// Buffers opened while indexing ran are newer than the disk; bibliographies stay
+    /// bibliographies.
+    fn open_buffers_into(&self, vault: &mut Vault) {
+        for entry in self.state.docs.iter() {
+            let (path, text) = (entry.key(), entry.value().rope.to_string());
+            if !cite::bibliography_buffer_into(&self.state, vault, path, &text) {
+                let note = Note::parse_over(text, vault.id(path).and_then(|id| vault.note(id)));
+                vault.upsert_note(path, note);
+            }
+        }
+    }
+
+    /// Drop what was derived from the vault being replaced: completion candidates and the
+    /// symbol index hold its file ids, and a new vault's generation counters start again, so
+    /// they could match the old ones.
+    fn forget_derived(&self) {
+        *self
+            .state
+            .candidates
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = None;
+        *self.state.symbols.lock().unwrap_or_else(|p| p.into_inner()) = None;
+    }
+
     /// Install the index of build `generation`, unless a newer build started: returns the open
     /// files and the paths changed on disk during the build, or `None` when it was dropped.
     fn install(
@@ -307,15 +416,7 @@ impl Server {
             return None;
         }
         let mut live = self.state.write();
-        // Buffers opened while indexing ran are newer than the disk; bibliographies stay
-        // bibliographies.
-        for entry in self.state.docs.iter() {
-            let (path, text) = (entry.key(), entry.value().rope.to_string());
-            if !cite::bibliography_buffer_into(&self.state, &mut vault, path, &text) {
-                let note = Note::parse_over(text, vault.id(path).and_then(|id| vault.note(id)));
-                vault.upsert_note(path, note);
-            }
-        }
+        self.open_buffers_into(&mut vault);
         let open = self.state.docs.iter().map(|e| e.key().clone()).collect();
         let notes = vault.note_count();
         // Until its notes from the on-disk index are verified, this index answers only what
@@ -325,6 +426,8 @@ impl Server {
         }
         *self.state.unverified() = unverified;
         *live = vault;
+        self.state.sketch.send_replace(false);
+        self.forget_derived();
         run.installed = generation;
         let pending = std::mem::take(&mut run.pending);
         tracing::info!(

@@ -24,6 +24,11 @@ impl Server {
             return;
         };
         let _writing = self.state.cache_writing.lock().await;
+        // A sketch's notes hold names alone (and no stamp, so none would be written); the
+        // index on disk stays as it was until the full one is served.
+        if self.state.is_sketch() {
+            return;
+        }
         // Cleared before writing: a change read while the file is written marks it again.
         if !self.state.cache_dirty.swap(false, Ordering::SeqCst) {
             return;

@@ -78,6 +78,10 @@ pub struct State {
     /// are verified (`ready` says they are): the requests whose answers can be checked note by
     /// note (`Server::at_checked`) are served from then on.
     pub(in crate::lsp) serving: watch::Sender<bool>,
+    /// True while the live vault is a restart's sketch (names alone, `loader::load_sketch`):
+    /// `Server::at_checked`'s callers answer only what names decide, and the vault is never
+    /// written to the on-disk index. Read and written under the vault's lock.
+    pub(in crate::lsp) sketch: watch::Sender<bool>,
     /// Notes taken from the on-disk index and not yet checked against their files, with the
     /// stamp the index holds for each; emptied when the background verification ends.
     pub(in crate::lsp) unverified: Mutex<Unverified>,
@@ -130,6 +134,7 @@ impl State {
             symbols: Mutex::new(None),
             ready: watch::channel(false).0,
             serving: watch::channel(false).0,
+            sketch: watch::channel(false).0,
             unverified: Mutex::new(Unverified::default()),
             watcher: Mutex::new(None),
             settings_watcher: Mutex::new(None),
@@ -194,6 +199,11 @@ impl State {
     /// Turns true once the first index is built.
     pub fn ready_signal(&self) -> watch::Receiver<bool> {
         self.ready.subscribe()
+    }
+
+    /// Whether the live vault is a restart's sketch (see `sketch`).
+    pub(in crate::lsp) fn is_sketch(&self) -> bool {
+        *self.sketch.borrow()
     }
 
     /// Turns true once an index answers, perhaps before its notes from the on-disk index are
@@ -335,11 +345,13 @@ impl Server {
     ) -> (Option<T>, bool) {
         let mut rx = self.state.serving.subscribe();
         let _ = rx.wait_for(|serving| *serving).await;
-        if !self.state.is_ready() {
+        while !self.state.is_ready() {
             let mut read = Vec::new();
+            let mut sketched = false;
             let early = path_of(uri).and_then(|path| {
                 read.push(path.clone());
                 let vault = self.state.read();
+                sketched = self.state.is_sketch();
                 let id = vault.id(&path)?;
                 let note = vault.note(id)?;
                 let encoding = self.state.encoding();
@@ -350,6 +362,13 @@ impl Server {
             if early.is_some() && self.all_verified(&read) {
                 return (early, true);
             }
+            if !sketched {
+                break;
+            }
+            // What a sketch of names could not answer, the full index may, before its notes
+            // are verified: ask again once it is served.
+            let mut sketch = self.state.sketch.subscribe();
+            let _ = sketch.wait_for(|sketch| !*sketch).await;
         }
         let answer = self
             .at(uri, position, |vault, id, offset, encoding| {

@@ -313,6 +313,112 @@ fn a_restart_answers_before_checking_the_files_but_never_from_a_changed_one() {
     assert_eq!(second.shutdown(), 0);
 }
 
+/// Spawn a server on `vault` with its cache under `home` and `extra` environment: initialized,
+/// not waited for.
+fn spawn_held(vault: &TempVault, home: &Path, extra: &[(&str, &str)]) -> Client {
+    let mut env = vec![
+        ("XDG_CACHE_HOME", home.to_str().expect("UTF-8")),
+        ("NOTEGRAPH_LOG", "info"),
+    ];
+    env.extend_from_slice(extra);
+    let mut capabilities = Client::editor_capabilities();
+    capabilities["workspace"]["configuration"] = json!(false);
+    let mut client = Client::spawn_with_env(&["lsp"], &env);
+    client.request(
+        "initialize",
+        json!({"processId": null, "rootUri": uri(&vault.root),
+               "workspaceFolders": [{"uri": uri(&vault.root), "name": "vault"}],
+               "capabilities": capabilities}),
+    );
+    client.notify("initialized", json!({}));
+    client
+}
+
+fn sorted_labels(list: &Value) -> Vec<String> {
+    let mut labels: Vec<String> = list["items"]
+        .as_array()
+        .map(|items| {
+            items
+                .iter()
+                .map(|i| i["label"].as_str().unwrap_or("").to_string())
+                .collect()
+        })
+        .unwrap_or_default();
+    labels.sort();
+    labels
+}
+
+#[test]
+fn a_restart_answers_names_from_the_index_before_reading_its_notes_and_the_rest_waits() {
+    let vault = vault("cache-sketch");
+    let home = cache_home("sketch");
+    let first = start(&vault, &home, Value::Null);
+    first.wait_log("notes written");
+    assert_eq!(first.shutdown(), 0);
+    // While no server runs, a note is added.
+    vault.write("d.md", "# D\n");
+    age_file(&vault, "d.md", 1);
+
+    // The full load is held back 5 s once the names are served.
+    let mut second = spawn_held(&vault, &home, &[("NOTEGRAPH_TEST_LOAD_DELAY_MS", "5000")]);
+    let a = vault.path("a.md");
+    second.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri(&a), "languageId": "markdown", "version": 1,
+                                "text": format!("{A}[[")}}),
+    );
+    // From the names alone: completion of names (the new note's among them), marked
+    // incomplete, and the definition of a link to a whole note.
+    let early = second.request("textDocument/completion", at(&a, 2, 2));
+    assert_eq!(early["isIncomplete"], json!(true), "{early}");
+    assert_eq!(sorted_labels(&early), ["b", "c", "d"]);
+    let into_b = second.request("textDocument/definition", at(&a, 1, 3));
+    let log = second.log();
+    assert!(
+        log.contains("serving names of 4 notes from the on-disk index")
+            && !log.contains("indexed 4 notes"),
+        "not answered from the names alone: {log}"
+    );
+    // A heading is not among the names: that link waits for the full index, and lands on the
+    // heading's line.
+    let into_sec = second.request("textDocument/definition", at(&a, 1, 14));
+    second.wait_log("indexed 4 notes");
+    assert!(
+        into_sec["uri"].as_str().unwrap_or("").ends_with("/b.md"),
+        "{into_sec}"
+    );
+    assert_eq!(into_sec["range"]["start"]["line"], json!(1));
+    // What the names answered is what the full index answers.
+    second.wait_log("on-disk index: 3 notes unchanged (0 of them touched), 1 read, 0 gone");
+    assert_eq!(
+        second.request("textDocument/definition", at(&a, 1, 3)),
+        into_b
+    );
+    let late = second.request("textDocument/completion", at(&a, 2, 2));
+    assert_eq!(late["isIncomplete"], json!(false), "{late}");
+    assert_eq!(sorted_labels(&late), sorted_labels(&early));
+    second.wait_log("notes written");
+    assert_eq!(second.shutdown(), 0);
+
+    // A session that ends while it serves the names leaves the on-disk index as it was.
+    let file = cache_file(&home);
+    let saved = std::fs::read(&file).expect("index");
+    let mut third = spawn_held(&vault, &home, &[("NOTEGRAPH_TEST_LOAD_DELAY_MS", "5000")]);
+    third.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri(&a), "languageId": "markdown", "version": 1,
+                                "text": format!("{A}[[")}}),
+    );
+    // Answered once the names are served (the client answers the server's requests meanwhile).
+    third.request("textDocument/completion", at(&a, 2, 2));
+    third.wait_log("serving names of 4 notes");
+    assert_eq!(third.shutdown(), 0);
+    assert!(
+        std::fs::read(&file).expect("index") == saved,
+        "the index was rewritten"
+    );
+}
+
 const BIB: &str =
     "@book{wang2021,\n  author = {Wang, Dan},\n  title = {First Title},\n  year = {2021},\n}\n";
 

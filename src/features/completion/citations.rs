@@ -13,7 +13,7 @@ use crate::syntax::{Span, is_citation_key_char};
 
 /// The key being typed after an `@` that opens a citation item: (span of the typed key up to
 /// its end, the part before the cursor).
-fn citation_context(text: &str, offset: usize) -> Option<(Span, &str)> {
+pub(super) fn citation_context(text: &str, offset: usize) -> Option<(Span, &str)> {
     let line_start = text[..offset].rfind(['\n', '\r']).map_or(0, |i| i + 1);
     let prefix = &text[line_start..offset];
     let typed_len: usize = prefix

@@ -258,6 +258,16 @@ pub fn complete_with_days(
     Some(found)
 }
 
+/// Whether completion at `offset` in `text` offers names alone — a link's target typed so
+/// far, no heading, block, display text or citation key —, which a vault of names alone (a
+/// restart's sketch, see `loader::load_sketch`) answers as the full index would.
+pub fn completes_names(text: &str, offset: usize) -> bool {
+    offset <= text.len()
+        && text.is_char_boundary(offset)
+        && citations::citation_context(text, offset).is_none()
+        && link_context(text, offset).is_some_and(|ctx| !ctx.typed.contains(['#', '|', '^']))
+}
+
 /// Resolve what the user typed before `#` as a wikilink from `file`.
 fn resolve_typed(vault: &Vault, file: FileId, target: &str) -> Option<FileId> {
     let link = Link {

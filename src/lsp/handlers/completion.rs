@@ -67,6 +67,13 @@ pub(crate) async fn completion(
             &pos.text_document.uri,
             pos.position,
             |vault, id, offset, encoding, early| {
+                // A sketch holds names alone: headings, blocks and citation keys wait.
+                if early.is_some()
+                    && server.state.is_sketch()
+                    && !features::completion::completes_names(&vault.note(id)?.text, offset)
+                {
+                    return None;
+                }
                 let candidates = server.candidates(vault);
                 let list = features::completion::complete_with_days(
                     vault,

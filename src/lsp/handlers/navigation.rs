@@ -24,7 +24,12 @@ pub(crate) async fn goto_definition(
                     // the walk gave every file's path exactly, so only the target's own text
                     // (its headings and blocks), checked by the caller, can differ. An alias
                     // or a citation depends on notes that may have changed.
-                    let (_, resolution) = features::link_at(vault, id, offset)?;
+                    // A restart's sketch holds names alone, not the headings and blocks a
+                    // fragment names: such a link waits for the full index.
+                    let (link, resolution) = features::link_at(vault, id, offset)?;
+                    if link.fragment.is_some() && server.state.is_sketch() {
+                        return None;
+                    }
                     let resolved = resolution.ok().filter(|r| r.via_alias.is_none())?;
                     read.push(vault.get(resolved.file)?.path.clone());
                     let target = features::definition::definition(vault, id, offset)?;
