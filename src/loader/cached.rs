@@ -79,7 +79,7 @@ pub fn load_cached(
     progress: &(dyn Fn(usize, usize) + Sync),
     cache: Option<&Cache>,
 ) -> (Loaded, CacheUse) {
-    let (loaded, usage, unverified) = load_with(roots, exclude, progress, cache, true, None);
+    let (loaded, usage, unverified) = load_with(roots, exclude, progress, cache, true);
     debug_assert!(unverified.is_empty());
     (loaded, usage)
 }
@@ -88,15 +88,13 @@ pub fn load_cached(
 /// the walk finds (new ones read, vanished ones left out), and every note the cache holds comes
 /// from it as it was, its path and cached stamp listed in the third value for [`verify`] to
 /// check later. This is what lets a server answer before it has looked at every file.
-/// `walked`: the files of the vault when [`load_sketch`] just walked it (not walked again).
 pub fn load_trusting(
     roots: &[PathBuf],
     exclude: &Exclude,
     progress: &(dyn Fn(usize, usize) + Sync),
     cache: Option<&Cache>,
-    walked: Option<Vec<PathBuf>>,
 ) -> (Loaded, CacheUse, Vec<(PathBuf, Stamp)>) {
-    load_with(roots, exclude, progress, cache, false, walked)
+    load_with(roots, exclude, progress, cache, false)
 }
 
 /// A restart's first index, made from the on-disk index's names section alone (see
@@ -112,35 +110,29 @@ pub struct Sketch {
     pub unverified: Vec<(PathBuf, Stamp)>,
 }
 
-/// Walk the vault and read the on-disk index's names section (both at once). The walk, for
-/// [`load_trusting`] to use; and, when the names section is usable and of this vault's
-/// dialect, the sketch it makes: every file the walk found, the notes in the names section
-/// reduced to their names (path, aliases, citation key), the others read.
+/// Walk the vault and read the on-disk index's names section (both at once): when the names
+/// section is usable and of this vault's dialect, the sketch they make — every file the walk
+/// found, the notes in the names section reduced to their names (path, aliases, citation key),
+/// the others read.
 ///
 /// What a sketch can answer exactly: where a link resolves by its target's path or name (the
 /// walk gives every path; a name is a path's), and which names complete a prefix. What it
 /// cannot: anything in a note's text — headings, blocks, links, tags; the caller answers only
 /// the former from it.
-pub fn load_sketch(
-    roots: &[PathBuf],
-    exclude: &Exclude,
-    cache: &Cache,
-) -> (Vec<PathBuf>, Option<Sketch>) {
+pub fn load_sketch(roots: &[PathBuf], exclude: &Exclude, cache: &Cache) -> Option<Sketch> {
     let started = std::time::Instant::now();
     let (walked, names) = rayon::join(|| walk(roots, exclude), || cache.load_names());
     tracing::debug!(
         "walked the vault and read the names of the on-disk index in {} ms",
         started.elapsed().as_millis()
     );
-    let Some(mut names) = names else {
-        return (walked, None);
-    };
+    let mut names = names?;
     let mut skipped = Vec::new();
-    let (note_paths, attachments) = sort_walked(walked.clone(), &mut skipped);
+    let (note_paths, attachments) = sort_walked(walked, &mut skipped);
     let dialect = Dialect::of_files(roots, attachments.iter().map(PathBuf::as_path));
     if names.dialect != dialect {
         // `load_trusting` discards the whole index for this, and says so.
-        return (walked, None);
+        return None;
     }
     let results: Vec<(PathBuf, Result<Note, Skipped>, Option<Stamp>)> = note_paths
         .into_par_iter()
@@ -185,7 +177,7 @@ pub fn load_sketch(
         sketch.loaded.notes.len(),
         started.elapsed().as_millis()
     );
-    (walked, Some(sketch))
+    Some(sketch)
 }
 
 /// A note of names alone: no text, its aliases and citation key as its frontmatter.
@@ -276,16 +268,13 @@ fn load_with(
     progress: &(dyn Fn(usize, usize) + Sync),
     cache: Option<&Cache>,
     check: bool,
-    walked: Option<Vec<PathBuf>>,
 ) -> (Loaded, CacheUse, Vec<(PathBuf, Stamp)>) {
     let started = std::time::Instant::now();
     let (walked, cached) = rayon::join(
         || {
-            walked.unwrap_or_else(|| {
-                let walked = walk(roots, exclude);
-                tracing::debug!("walked the vault in {} ms", started.elapsed().as_millis());
-                walked
-            })
+            let walked = walk(roots, exclude);
+            tracing::debug!("walked the vault in {} ms", started.elapsed().as_millis());
+            walked
         },
         || {
             let cached = cache.and_then(Cache::load);

@@ -2,6 +2,7 @@
 //! `initialized` (configuration, watching, the first index), indexing with progress, `shutdown`.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Instant;
 
@@ -16,6 +17,7 @@ use super::convert::Encoding;
 use super::state::Server;
 use super::state::{ClientFlags, Unverified, path_of};
 use crate::cache::Cache;
+use crate::features::completion::Candidates;
 use crate::index::{Note, Vault};
 use crate::loader;
 
@@ -140,9 +142,17 @@ pub(crate) async fn initialized(server: &Server, _: InitializedParams) {
     );
     server.report_config_problems(problems).await;
     server.pull_configuration().await;
+    // Arming a watcher walks the whole tree too: a restart's sketch is made meanwhile, and the
+    // full load waits for the watcher (see `index_workspace`).
+    let indexer = server.clone();
+    tokio::spawn(async move { indexer.index_workspace().await });
+    let started = Instant::now();
     server.watch_files().await;
-    let server = server.clone();
-    tokio::spawn(async move { server.index_workspace().await });
+    server.state.watching.send_replace(true);
+    tracing::debug!(
+        "watching files set up in {} ms",
+        started.elapsed().as_millis()
+    );
 }
 
 pub(crate) async fn shutdown(server: &Server) -> Result<()> {
@@ -205,14 +215,19 @@ impl Server {
         };
         *self.state.cache.lock().unwrap_or_else(|p| p.into_inner()) = cache.clone();
         let trust = !self.state.is_ready();
-        // A first start with an on-disk index: names first (see `sketch`), then the rest.
-        let walked = match (&cache, trust) {
-            (Some(cache), true) => {
-                self.sketch(generation, &load_roots, &roots, &exclude, cache)
-                    .await
-            }
-            _ => None,
-        };
+        // A first start with an on-disk index: names first (see `sketch`), then the rest,
+        // once the file watcher is armed: the walk that finds the vault's files must come after
+        // it, or a file created between the two would be seen by neither.
+        if let (Some(cache), true) = (&cache, trust) {
+            self.sketch(generation, &load_roots, &roots, &exclude, cache)
+                .await;
+        }
+        let _ = self
+            .state
+            .watching
+            .subscribe()
+            .wait_for(|armed| *armed)
+            .await;
         let task = tokio::task::spawn_blocking(move || {
             let report = |done, total| {
                 let _ = tx.send((done, total));
@@ -222,7 +237,7 @@ impl Server {
             // re-index while a verified index serves (settings changed) checks them first
             // instead, so that what is served meanwhile stays whole.
             let (mut loaded, usage, unverified) = if trust {
-                loader::load_trusting(&load_roots, &exclude, &report, cache.as_ref(), walked)
+                loader::load_trusting(&load_roots, &exclude, &report, cache.as_ref())
             } else {
                 let (loaded, usage) =
                     loader::load_cached(&load_roots, &exclude, &report, cache.as_ref());
@@ -309,8 +324,7 @@ impl Server {
     /// A restart's first answers: walk the vault and read the on-disk index's names section
     /// (`loader::load_sketch`), and serve the sketch they make — a vault of names alone — until
     /// the full index is read and filed. Only what names decide is answered from it (see
-    /// `at_checked`'s callers, which check `State::sketch`); everything else waits. Returns the
-    /// walk, which the full load then uses.
+    /// `at_checked`'s callers, which check `State::sketch`); everything else waits.
     async fn sketch(
         &self,
         generation: u64,
@@ -318,30 +332,33 @@ impl Server {
         roots: &[PathBuf],
         exclude: &loader::Exclude,
         cache: &Cache,
-    ) -> Option<Vec<PathBuf>> {
+    ) {
         let started = Instant::now();
         let (load_roots, roots) = (load_roots.to_vec(), roots.to_vec());
         let (exclude, cache) = (exclude.clone(), cache.clone());
+        let server = self.clone();
         let built = tokio::task::spawn_blocking(move || {
-            let (walked, sketch) = loader::load_sketch(&load_roots, &exclude, &cache);
-            let sketch = sketch.map(|sketch| {
-                let (mut vault, _) = sketch.loaded.into_vault(roots);
-                vault.seed_popularity(sketch.popularity);
-                let unverified: Unverified = sketch.unverified.into_iter().collect();
-                (vault, unverified)
-            });
-            (walked, sketch)
+            let sketch = loader::load_sketch(&load_roots, &exclude, &cache)?;
+            let filed = Instant::now();
+            let (mut vault, _) = sketch.loaded.into_vault(roots);
+            vault.seed_popularity(sketch.popularity);
+            tracing::debug!("sketch filed in {} ms", filed.elapsed().as_millis());
+            // Completion's candidates, built here rather than by the first completion: that
+            // one would otherwise compete with the full load for the cores. With the buffers
+            // open now filed first, so that filing them again at the swap changes no name.
+            server.open_buffers_into(&mut vault);
+            let candidates = Arc::new(Candidates::build(&vault));
+            let unverified: Unverified = sketch.unverified.into_iter().collect();
+            Some((vault, candidates, unverified))
         })
         .await;
-        let (walked, sketch) = match built {
-            Ok(built) => built,
+        let (mut vault, candidates, unverified) = match built {
+            Ok(Some(built)) => built,
+            Ok(None) => return,
             Err(err) => {
                 tracing::error!("sketching the vault from the on-disk index failed: {err}");
-                return None;
+                return;
             }
-        };
-        let Some((mut vault, unverified)) = sketch else {
-            return Some(walked);
         };
         self.configure(&mut vault);
         let notes = vault.note_count();
@@ -355,6 +372,13 @@ impl Server {
                 self.state.sketch.send_replace(true);
                 *live = vault;
                 self.forget_derived();
+                // Stale at once (rebuilt when asked) if a buffer opened meanwhile named a new
+                // note: `names_generation` moved.
+                *self
+                    .state
+                    .candidates
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner()) = Some(candidates);
             }
             current
         };
@@ -370,7 +394,6 @@ impl Server {
                 tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
             }
         }
-        Some(walked)
     }
 
     /// Buffers opened while indexing ran are newer than the disk; bibliographies stay

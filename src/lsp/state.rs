@@ -82,6 +82,9 @@ pub struct State {
     /// `Server::at_checked`'s callers answer only what names decide, and the vault is never
     /// written to the on-disk index. Read and written under the vault's lock.
     pub(in crate::lsp) sketch: watch::Sender<bool>,
+    /// True once the first file watching is set up (the client's, or ours armed): a restart's
+    /// full load walks the vault only after it (see `index_workspace`).
+    pub(in crate::lsp) watching: watch::Sender<bool>,
     /// Notes taken from the on-disk index and not yet checked against their files, with the
     /// stamp the index holds for each; emptied when the background verification ends.
     pub(in crate::lsp) unverified: Mutex<Unverified>,
@@ -135,6 +138,7 @@ impl State {
             ready: watch::channel(false).0,
             serving: watch::channel(false).0,
             sketch: watch::channel(false).0,
+            watching: watch::channel(false).0,
             unverified: Mutex::new(Unverified::default()),
             watcher: Mutex::new(None),
             settings_watcher: Mutex::new(None),

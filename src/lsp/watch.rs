@@ -205,12 +205,26 @@ impl Server {
                 return;
             }
         };
-        use notify::Watcher;
-        for root in &roots {
-            if let Err(err) = watcher.watch(root, notify::RecursiveMode::Recursive) {
-                tracing::error!("cannot watch {}: {err}", root.display());
+        // Arming walks the whole tree, one watch per folder: off the reactor.
+        let armed = tokio::task::spawn_blocking(move || {
+            use notify::Watcher;
+            for root in &roots {
+                if let Err(err) = watcher.watch(root, notify::RecursiveMode::Recursive) {
+                    tracing::error!("cannot watch {}: {err}", root.display());
+                }
             }
-        }
+            watcher
+        })
+        .await;
+        let watcher = match armed {
+            Ok(watcher) => watcher,
+            Err(err) => {
+                tracing::error!(
+                    "cannot watch files: {err}; changes made outside the editor will not be seen"
+                );
+                return;
+            }
+        };
         *self.state.watcher.lock().unwrap_or_else(|p| p.into_inner()) = Some(watcher);
         let server = self.clone();
         tokio::spawn(async move {
