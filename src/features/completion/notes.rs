@@ -43,6 +43,23 @@ struct LastQuery {
 /// Above this many candidates to score, scoring is split across threads.
 const PARALLEL_SCORING: usize = 8192;
 
+/// The threads that score candidates: a pool of their own, not rayon's global one, where a
+/// load or a verification may have queued seconds of work that a keystroke would wait behind.
+/// `None` when its threads could not be started: then scoring runs on the caller's.
+fn scoring_threads() -> Option<&'static rayon::ThreadPool> {
+    static POOL: std::sync::OnceLock<Option<rayon::ThreadPool>> = std::sync::OnceLock::new();
+    POOL.get_or_init(|| {
+        let threads = std::thread::available_parallelism().map_or(2, |n| n.get().min(8));
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .thread_name(|i| format!("notegraph-scoring-{i}"))
+            .build()
+            .map_err(|err| tracing::warn!("completion scores on one thread: {err}"))
+            .ok()
+    })
+    .as_ref()
+}
+
 impl Candidates {
     pub fn build(vault: &Vault) -> Candidates {
         let mut items = Vec::new();
@@ -156,14 +173,17 @@ pub(super) fn notes(
         }
         out
     };
-    let mut scored: Vec<(u32, u32)> = if pool.len() > PARALLEL_SCORING {
+    let threads = scoring_threads().filter(|_| pool.len() > PARALLEL_SCORING);
+    let mut scored: Vec<(u32, u32)> = if let Some(threads) = threads {
         use rayon::prelude::*;
-        pool.par_chunks(pool.len().div_ceil(rayon::current_num_threads().max(1)))
-            .map(score_chunk)
-            .reduce(Vec::new, |mut a, b| {
-                a.extend(b);
-                a
-            })
+        threads.install(|| {
+            pool.par_chunks(pool.len().div_ceil(threads.current_num_threads().max(1)))
+                .map(score_chunk)
+                .reduce(Vec::new, |mut a, b| {
+                    a.extend(b);
+                    a
+                })
+        })
     } else {
         score_chunk(pool)
     };
