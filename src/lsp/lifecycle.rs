@@ -277,6 +277,7 @@ impl Server {
         };
         self.configure(&mut vault);
         let installed = self.install(generation, vault, started, skipped.len(), by_path);
+        super::memory::release_free_pages();
         let Some((open, pending)) = installed else {
             if let Some(progress) = progress {
                 progress.finish_with_message("superseded").await;
