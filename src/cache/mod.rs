@@ -34,9 +34,12 @@ use crate::index::{Dialect, Note, Stamp, Vault};
 use crate::syntax::NoteSyntax;
 
 pub mod bibliographies;
+mod names;
 pub mod stamp;
 
 pub use bibliographies::CachedBibliography;
+use names::encode_names;
+pub use names::{CachedNames, NamedNote};
 
 const MAGIC: &[u8; 8] = b"NGINDEX\0";
 const END: &[u8; 8] = b"NGINDEXE";
@@ -66,26 +69,6 @@ struct EntryRef<'a> {
     stamp: Stamp,
     text: &'a str,
     syntax: &'a NoteSyntax,
-}
-
-/// What the names section holds of one note (see the module's doc).
-#[derive(Serialize, Deserialize)]
-struct NameEntry<'a> {
-    root: u32,
-    rel: &'a str,
-    stamp: Stamp,
-    #[serde(borrow)]
-    aliases: Vec<&'a str>,
-    citekey: Option<&'a str>,
-}
-
-#[derive(Serialize, Deserialize)]
-struct NamesSection<'a> {
-    #[serde(borrow)]
-    notes: Vec<NameEntry<'a>>,
-    /// How many links name each file's name key (the ones named at least once).
-    #[serde(borrow)]
-    popularity: Vec<(&'a str, u32)>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -126,22 +109,6 @@ pub struct Cached {
     pub dialect: Dialect,
     pub notes: HashMap<PathBuf, CachedNote>,
     pub bibliographies: HashMap<PathBuf, CachedBibliography>,
-}
-
-/// What the names section of a cache file held: enough to resolve a link to a note and to
-/// complete note names, before the notes themselves are read.
-pub struct CachedNames {
-    pub dialect: Dialect,
-    pub notes: HashMap<PathBuf, NamedNote>,
-    /// The name keys links use, with how many links use each.
-    pub popularity: Vec<(String, u32)>,
-}
-
-/// One note as the names section holds it.
-pub struct NamedNote {
-    pub stamp: Stamp,
-    pub aliases: Vec<String>,
-    pub citekey: Option<String>,
 }
 
 /// The cache file of one vault.
@@ -305,57 +272,6 @@ impl Cache {
                 None
             }
         }
-    }
-
-    /// Read only the names section. `None` when there is no cache, or (with one log line) when
-    /// it is unusable — then [`Cache::load`] finds it unusable too and says so again, which is
-    /// why this line says nothing of indexing.
-    pub fn load_names(&self) -> Option<CachedNames> {
-        let file = self.open()?;
-        match self.read_names(&file) {
-            Ok(names) => Some(names),
-            Err(why) => {
-                tracing::warn!(
-                    "on-disk index {}: names unusable: {why}",
-                    self.file.display()
-                );
-                None
-            }
-        }
-    }
-
-    fn read_names(&self, file: &File) -> Result<CachedNames, String> {
-        let (trailer, trailer_at) = self.trailer(file)?;
-        let (at, names_len) = trailer.names;
-        let bytes = read_segment(file, at, names_len, trailer_at)?;
-        let section: NamesSection =
-            postcard::from_bytes(&bytes[16..]).map_err(|e| e.to_string())?;
-        let mut notes = HashMap::default();
-        notes.reserve(section.notes.len());
-        for entry in section.notes {
-            let Some(root) = self.roots.get(entry.root as usize) else {
-                return Err("an entry names no workspace folder".into());
-            };
-            if !is_plain_relative(entry.rel) {
-                return Err(format!("the entry of {} leaves its folder", entry.rel));
-            }
-            let named = NamedNote {
-                stamp: entry.stamp,
-                aliases: entry.aliases.into_iter().map(str::to_string).collect(),
-                citekey: entry.citekey.map(str::to_string),
-            };
-            notes.insert(root.join(entry.rel), named);
-        }
-        let popularity = section
-            .popularity
-            .into_iter()
-            .map(|(key, n)| (key.to_string(), n))
-            .collect();
-        Ok(CachedNames {
-            dialect: dialect_of(trailer.dendron),
-            notes,
-            popularity,
-        })
     }
 
     fn read(&self, file: &File) -> Result<Cached, String> {
@@ -582,37 +498,6 @@ fn encode_segment(
         .collect();
     let bytes = postcard::to_allocvec(&entries).map_err(std::io::Error::other)?;
     Ok((bytes, entries.len()))
-}
-
-/// The names section of the notes `ids` (see the module's doc). An id whose note went since
-/// the list was made is left out; one saved in no segment is harmless: a restart that finds
-/// its file reads it.
-fn encode_names(vault: &Vault, ids: &[crate::index::FileId]) -> std::io::Result<Vec<u8>> {
-    let notes: Vec<NameEntry> = ids
-        .iter()
-        .filter_map(|&id| {
-            let file = vault.get(id)?;
-            let note = file.note()?;
-            let rel = file.path.strip_prefix(&vault.roots()[file.root]).ok()?;
-            Some(NameEntry {
-                root: file.root as u32,
-                rel: rel.to_str()?,
-                stamp: note.stamp?,
-                aliases: note.syntax.aliases().collect(),
-                citekey: note
-                    .syntax
-                    .frontmatter
-                    .as_ref()
-                    .and_then(|fm| fm.citekey.as_deref()),
-            })
-        })
-        .collect();
-    let popularity = vault.name_popularity();
-    let section = NamesSection {
-        notes,
-        popularity: popularity.iter().map(|(k, n)| (k.as_str(), *n)).collect(),
-    };
-    postcard::to_allocvec(&section).map_err(std::io::Error::other)
 }
 
 /// Temporary files older than an hour are a crashed writer's: a live one finishes in seconds.

@@ -134,7 +134,9 @@ pub fn load_sketch(roots: &[PathBuf], exclude: &Exclude, cache: &Cache) -> Optio
         // `load_trusting` discards the whole index for this, and says so.
         return None;
     }
-    let results: Vec<(PathBuf, Result<Note, Skipped>, Option<Stamp>)> = note_paths
+    // Each path with its note (of names alone, or read) and, if from the names, its stamp.
+    type Sketched = (PathBuf, Result<Box<Note>, Skipped>, Option<Stamp>);
+    let results: Vec<Sketched> = note_paths
         .into_par_iter()
         .map(|path| match names.notes.get(&path) {
             Some(named) => {
@@ -142,7 +144,7 @@ pub fn load_sketch(roots: &[PathBuf], exclude: &Exclude, cache: &Cache) -> Optio
                 (path, Ok(names_only(named)), Some(stamp))
             }
             None => {
-                let read = read_note(&path);
+                let read = read_note(&path).map(Box::new);
                 (path, read, None)
             }
         })
@@ -153,7 +155,6 @@ pub fn load_sketch(roots: &[PathBuf], exclude: &Exclude, cache: &Cache) -> Optio
         match result {
             Ok(note) => {
                 if let Some(stamp) = stamp {
-                    names.notes.remove(&path);
                     unverified.push((path.clone(), stamp));
                 }
                 notes.push((path, note));
@@ -181,7 +182,7 @@ pub fn load_sketch(roots: &[PathBuf], exclude: &Exclude, cache: &Cache) -> Optio
 }
 
 /// A note of names alone: no text, its aliases and citation key as its frontmatter.
-fn names_only(named: &NamedNote) -> Note {
+fn names_only(named: &NamedNote) -> Box<Note> {
     let frontmatter = (!named.aliases.is_empty() || named.citekey.is_some()).then(|| {
         Box::new(Frontmatter {
             aliases: named
@@ -194,14 +195,14 @@ fn names_only(named: &NamedNote) -> Note {
             ..Frontmatter::default()
         })
     });
-    Note {
+    Box::new(Note {
         text: "".into(),
         syntax: NoteSyntax {
             frontmatter,
             ..NoteSyntax::default()
         },
         stamp: None,
-    }
+    })
 }
 
 /// Split the walk's files into notes and attachments, setting aside (and logging) files whose

@@ -103,12 +103,26 @@ fn read_folder_rules(folder: &Path) -> FolderRules {
 }
 
 /// One ignore file's rules, relative to `folder`; `None` when there is none or it cannot be read.
+/// Log a problem with an ignore file once per session: a restart walks the vault twice (for
+/// its first answers, then for the full index once the watcher is armed), and each walk reads
+/// the ignore files again.
+fn warn_once(message: String) {
+    static SAID: Mutex<Option<std::collections::HashSet<String>>> = Mutex::new(None);
+    let mut said = SAID.lock().unwrap_or_else(|p| p.into_inner());
+    if said
+        .get_or_insert_with(Default::default)
+        .insert(message.clone())
+    {
+        tracing::warn!("{message}");
+    }
+}
+
 fn read_ignore_file(folder: &Path, file: &Path) -> Option<Gitignore> {
     let bytes = match read_file(file, &IGNORE_FILE) {
         Ok(bytes) => bytes,
         Err(err) if err.not_found => return None,
         Err(err) => {
-            tracing::warn!("ignored {}: {err}", file.display());
+            warn_once(format!("ignored {}: {err}", file.display()));
             return None;
         }
     };
@@ -116,12 +130,12 @@ fn read_ignore_file(folder: &Path, file: &Path) -> Option<Gitignore> {
     let mut builder = GitignoreBuilder::new(folder);
     for line in text.trim_start_matches('\u{feff}').lines() {
         if let Err(err) = builder.add_line(Some(file.to_path_buf()), line) {
-            tracing::warn!("{}: {err}", file.display());
+            warn_once(format!("{}: {err}", file.display()));
         }
     }
     builder
         .build()
-        .map_err(|err| tracing::warn!("{}: {err}", file.display()))
+        .map_err(|err| warn_once(format!("{}: {err}", file.display())))
         .ok()
 }
 

@@ -27,7 +27,7 @@ pub(crate) async fn goto_definition(
                     // A restart's sketch holds names alone, not the headings and blocks a
                     // fragment names: such a link waits for the full index.
                     let (link, resolution) = features::link_at(vault, id, offset)?;
-                    if link.fragment.is_some() && server.state.is_sketch() {
+                    if link.fragment().is_some() && server.state.is_sketch() {
                         return None;
                     }
                     let resolved = resolution.ok().filter(|r| r.via_alias.is_none())?;
