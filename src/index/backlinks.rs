@@ -23,7 +23,7 @@ impl Vault {
             for (i, link) in note.syntax.links.iter().enumerate() {
                 // Only a link filed under one of the target's keys can reach it (the invariant
                 // the reverse index rests on): resolve those alone.
-                if link.is_same_note() || !target_keys.contains(&keys::link_key(&link.target)) {
+                if link.is_same_note() || !keys::link_key_in(&link.target, &target_keys) {
                     continue;
                 }
                 if let Ok(resolved)
