@@ -4,8 +4,11 @@
 // install, so what the test sees is notegraph's); drives it from headless Chromium (playwright-core)
 // like a user: opens a note, sees the broken link in the Problems panel (and its severity follow a
 // settings change), types `[[` and sees notegraph's completion list, accepts an item with a space
-// in its name, hovers a link, goes to a definition, looks at the settings UI and the output
-// channel, restarts the server, and points notegraph.path at no file to see one clear message. Screenshots and results.json go to the artifacts folder.
+// in its name, hovers a link, goes to a definition, types a frontmatter at the top of the note and
+// completes a property key and its value and hovers the key (then deletes those lines again),
+// looks at the settings UI and the output channel, restarts the server, and points
+// notegraph.path at no file to see one clear message. Screenshots and results.json go to the
+// artifacts folder.
 // Prints one ok/FAIL line per check; exits 1 if any failed.
 //
 // Usage: node run.mjs --code-server BIN --vsix FILE --notegraph BIN --vault DIR --artifacts DIR
@@ -394,6 +397,136 @@ async function run() {
   await shot(page, 'call-hierarchy');
   check('Show Call Hierarchy on [[Spaced repetition]] lists its caller, Start here', /Start here/.test(callers) && /Callers Of/i.test(callers), callers);
   await press('Control+Shift+E');
+
+  // 4c. Frontmatter properties, typed at the top of Start here.md as the Neovim test does:
+  // `---` / `sta` / `---` (Helix types the same in its daily note). The vault's only other
+  // frontmatter is Spaced repetition.md's (aliases, tags, status: seed) and .obsidian/types.json
+  // types `status` as text, so the key list for `sta` is exactly `status` (1 note, text), the
+  // value list after `status: ` exactly `seed`, and the key's hover counts 2 notes (this one
+  // too, while the key is typed here). The lines are deleted again afterwards; nothing is saved
+  // (files.autoSave is off).
+  await quickInput('Control+P', 'Start here.md', 'Start here.md');
+  await waitFor('Start here.md again', async () => /Start here\.md/.test((await activeTab()) || ''));
+  // The lines drawn in the editor, in order (the DOM keeps them in no set order).
+  const linesInOrder = async () =>
+    (await page.locator('.editor-group-container.active .monaco-editor .view-lines .view-line').evaluateAll((ls) =>
+      ls.map((l) => [parseFloat(l.style.top), l.textContent.replace(/\u00a0/g, ' ')]).sort((a, b) => a[0] - b[0]).map((x) => x[1])))
+      .join('\n');
+  const noteBefore = await linesInOrder();
+  // The suggest widget's rows as { label, kind (its icon), description }: VS Code draws an
+  // item's labelDetails.description beside its label and its detail only in the details pane.
+  const suggestRows = () =>
+    suggest.locator('.monaco-list-row').evaluateAll((rows) =>
+      rows.map((r) => ({
+        label: r.querySelector('.label-name')?.textContent ?? '',
+        kind: (/codicon-symbol-(\w+)/.exec(r.querySelector('.suggest-icon')?.className ?? '') || [])[1] ?? '',
+        description: r.querySelector('.details-label')?.textContent ?? '',
+      })));
+  const details = page.locator('.suggest-details-container .suggest-details');
+  // Asks for completion where the cursor is (a fresh request, not the list typing opened) and
+  // waits until the widget lists `expected.rows`; then opens the details pane (Ctrl+Space on an
+  // open list), waits for the focused item's detail to read `expected.detail` and closes the pane
+  // again, so that the next list starts with it closed. The screenshot `shotName` shows both.
+  async function completionHere(what, expected, shotName) {
+    await press('Escape'); // a list opened by typing, if any
+    await suggest.waitFor({ state: 'hidden', timeout: 5_000 });
+    await press('Control+Space');
+    const seen = { rows: [], detail: '' };
+    try {
+      await waitFor(what, async () => {
+        if (!(await suggest.isVisible())) return false;
+        seen.rows = await suggestRows();
+        return JSON.stringify(seen.rows) === JSON.stringify(expected.rows);
+      }, 15_000);
+      await press('Control+Space');
+      await waitFor(`the detail of ${expected.rows[0].label}`, async () => {
+        seen.detail = (await details.isVisible()) ? await details.locator('p.type').innerText({ timeout: 1000 }) : '';
+        return seen.detail === expected.detail;
+      }, 5_000);
+      await shot(page, shotName);
+      await press('Control+Space');
+      await details.waitFor({ state: 'hidden', timeout: 5_000 });
+    } catch (err) {
+      seen.error = String(err);
+    }
+    return seen;
+  }
+  const selectionIs = (lineCol) => waitFor(`the cursor at ${lineCol}`, async () =>
+    new RegExp(`Ln ${lineCol.split(':')[0]}, Col ${lineCol.split(':')[1]}\\b`).test(await selection()), 5_000);
+  const keysExpected = { rows: [{ label: 'status', kind: 'property', description: '1 note' }], detail: '1 note, text' };
+  const valuesExpected = { rows: [{ label: 'seed', kind: 'value', description: '1 note' }], detail: '1 note' };
+  const hoverExpected = ['status — type text; in 2 notes', 'Most common values:', 'seed (1)'];
+  const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
+  const hoverLinesOf = (text) => text.replace(/\u00a0/g, ' ').split('\n').map((l) => l.trim()).filter((l) => l);
+  let keys = {};
+  let acceptedKey = '';
+  let values = {};
+  let keyHover = '';
+  try {
+    await gotoLine('1:1');
+    await selectionIs('1:1');
+    // The two fences first, then the key between them: a list opened while typing `sta` must
+    // not be accepted by an Enter still to come.
+    await page.keyboard.type('---', { delay: 60 });
+    await press('Enter');
+    await page.keyboard.type('---', { delay: 60 });
+    await press('Enter');
+    await gotoLine('1');
+    await press('End');
+    await selectionIs('1:4');
+    await press('Enter');
+    await page.keyboard.type('sta', { delay: 60 });
+    await selectionIs('2:4');
+    keys = await completionHere('the frontmatter key list', keysExpected, 'property-key');
+    if (same(keys, keysExpected)) {
+      await press('Enter');
+      // Accepting the key writes `status: `, the cursor after the space.
+      acceptedKey = await waitFor('the accepted key', async () =>
+        /Ln 2, Col 9\b/.test(await selection()) ? (await linesInOrder()).split('\n').slice(0, 3) : '', 10_000);
+      values = await completionHere('the frontmatter value list', valuesExpected, 'property-value');
+      await press('Escape');
+      await suggest.waitFor({ state: 'hidden', timeout: 5_000 });
+    }
+    await gotoLine('2:3');
+    await selectionIs('2:3');
+    await press('Control+K');
+    await press('Control+I');
+    await waitFor('the key hover', async () => {
+      const h = page.locator('.monaco-hover:visible, .monaco-resizable-hover:visible').first();
+      keyHover = await h.innerText({ timeout: 1000 });
+      return same(hoverLinesOf(keyHover), hoverExpected);
+    });
+    await shot(page, 'property-hover');
+  } catch (err) {
+    keyHover = `${keyHover}\n(${err})`;
+  }
+  await press('Escape');
+  check('typing `sta` in a new frontmatter offers exactly the key `status` (property, 1 note; detail "1 note, text")',
+    same(keys, keysExpected), keys);
+  check('accepting it writes `status: `', same(acceptedKey, ['---', 'status: ', '---']), acceptedKey);
+  check('completion after `status: ` offers exactly the value in use, `seed` (value, 1 note)',
+    same(values, valuesExpected), values);
+  check('hovering the key `status` shows its type, note count and values',
+    same(hoverLinesOf(keyHover), hoverExpected), keyHover);
+
+  // Undo: the three lines go, and the note is what it was before this step, in the editor and
+  // (never saved) on disk.
+  let restored = '';
+  try {
+    await gotoLine('1:1');
+    await selectionIs('1:1');
+    for (let i = 0; i < 3; i++) await press('Control+Shift+K');
+    restored = await waitFor('the note as it was', async () => {
+      const now = await linesInOrder();
+      return now === noteBefore ? now : '';
+    }, 10_000);
+  } catch (err) {
+    restored = String(err);
+  }
+  check('the typed frontmatter is removed again and never saved',
+    noteBefore.startsWith('<!-- Fixture note') && restored === noteBefore &&
+      fs.readFileSync(path.join(dirs.vault, 'Start here.md'), 'utf8') === fs.readFileSync(path.join(args.vault, 'Start here.md'), 'utf8'),
+    { before: noteBefore, after: restored });
 
   // 5. The settings UI lists notegraph's settings with their descriptions.
   await quickInput('F1', '>Preferences: Open Settings (UI)', 'Open Settings (UI)');
