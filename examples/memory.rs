@@ -85,6 +85,8 @@ struct Breakdown {
     frontmatter: usize,
     problems: usize,
     counts: [usize; 4],
+    /// Links with a boxed fragment, alias or field.
+    counts_extras: usize,
 }
 
 impl Breakdown {
@@ -92,7 +94,16 @@ impl Breakdown {
         self.links += buf(&s.links);
         for l in &s.links {
             self.links += l.target_heap() + l.alias_heap() + l.field_heap();
-            match l.fragment.as_ref() {
+            if l.fragment().is_some()
+                || l.fragment_span().is_some()
+                || l.alias().is_some()
+                || l.field().is_some()
+            {
+                // The box of the parts most links lack.
+                self.links += size_of::<notegraph::syntax::LinkExtras>();
+                self.counts_extras += 1;
+            }
+            match l.fragment() {
                 Some(Fragment::Heading(path)) => {
                     self.links += size_of_val(&**path) + path.iter().map(Heap::heap).sum::<usize>()
                 }
@@ -161,10 +172,10 @@ impl Parts for notegraph::syntax::Link {
         self.target.heap()
     }
     fn alias_heap(&self) -> usize {
-        self.alias.heap()
+        self.alias().map_or(0, Heap::heap)
     }
     fn field_heap(&self) -> usize {
-        self.field.heap()
+        self.field().map_or(0, Heap::heap)
     }
 }
 trait Named {
@@ -283,10 +294,12 @@ fn main() {
         size_of::<NoteSyntax>()
     );
     println!(
-        "  links      {:>10}  ({} links, {} B each)",
+        "  links      {:>10}  ({} links, {} B each; {} with a {} B box of fragment, alias, field)",
         mb(parts.links),
         parts.counts[0],
-        size_of::<notegraph::syntax::Link>()
+        size_of::<notegraph::syntax::Link>(),
+        parts.counts_extras,
+        size_of::<notegraph::syntax::LinkExtras>()
     );
     println!(
         "  headings   {:>10}  ({} headings, {} B each)",

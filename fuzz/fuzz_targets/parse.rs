@@ -47,7 +47,7 @@ fn check_syntax(text: &str, syntax: &NoteSyntax) {
     for l in &syntax.links {
         check(text, "link", l.span);
         check(text, "link target", l.target_span);
-        if let Some(s) = l.fragment_span {
+        if let Some(s) = l.fragment_span() {
             check(text, "link fragment", s);
         }
     }

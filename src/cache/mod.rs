@@ -513,7 +513,7 @@ fn spans_fit(text: &str, syntax: &NoteSyntax) -> bool {
     syntax
         .links
         .iter()
-        .all(|l| ok(&l.span) && ok(&l.target_span) && opt(&l.fragment_span))
+        .all(|l| ok(&l.span) && ok(&l.target_span) && opt(&l.fragment_span()))
         && syntax
             .headings
             .iter()

@@ -91,7 +91,7 @@ fn link_actions(vault: &Vault, file: FileId, offset: usize, config: &Config) -> 
                     });
                 }
             }
-            if !link.is_same_note() && link.field.is_none() && !link.in_frontmatter {
+            if !link.is_same_note() && link.field().is_none() && !link.in_frontmatter {
                 out.extend(convert(vault, file, link, resolved.file, resolved.anchor));
             }
         }
@@ -137,7 +137,7 @@ fn create_note(
 ) -> Option<Action> {
     let (path, name) = new_note_path(vault, source, target, config)?;
     // A heading link names the heading the new note should start with.
-    let text = match &link.fragment {
+    let text = match link.fragment() {
         Some(Fragment::Heading(path)) => format!("# {}\n", path.last()?),
         _ => String::new(),
     };
@@ -191,16 +191,16 @@ fn convert(
     let (title, text) = match link.kind {
         LinkKind::Wiki => {
             let display = link
-                .alias
-                .as_deref()
+                .alias()
+                .map(|a| a.as_str())
                 .map(str::to_string)
-                .unwrap_or_else(|| match &link.fragment {
+                .unwrap_or_else(|| match link.fragment() {
                     Some(Fragment::Heading(path)) => {
                         format!("{} > {}", f.display_name(), path.join(" > "))
                     }
                     _ => f.display_name().to_string(),
                 });
-            let fragment = match (&link.fragment, &anchor) {
+            let fragment = match (link.fragment(), &anchor) {
                 (Some(Fragment::Block(id)), _) => format!("#^{id}"),
                 (Some(Fragment::Heading(_)), Anchor::Heading(i)) => {
                     let heading = &vault.note(target)?.syntax.headings[*i];
@@ -220,7 +220,7 @@ fn convert(
                 return None;
             }
             let target_text = vault.shortest_target(source, target);
-            let fragment = match (&link.fragment, &anchor) {
+            let fragment = match (link.fragment(), &anchor) {
                 (Some(Fragment::Block(id)), _) => format!("#^{id}"),
                 (Some(Fragment::Heading(_)), Anchor::Heading(i)) => {
                     // Obsidian's form of the heading: a raw `#`, `|` or `]]` would break the link.
@@ -230,8 +230,8 @@ fn convert(
                 _ => String::new(),
             };
             let alias = link
-                .alias
-                .as_deref()
+                .alias()
+                .map(|a| a.as_str())
                 .filter(|a| !a.is_empty() && *a != f.display_name() && *a != target_text)
                 .map(|a| format!("|{a}"))
                 .unwrap_or_default();

@@ -107,7 +107,7 @@ pub fn diagnostics(vault: &Vault, file: FileId) -> Vec<Diagnostic> {
                     Broken::File { .. } => unreachable!("matched above"),
                 };
                 out.push(Diagnostic {
-                    span: link.fragment_span.unwrap_or(link.span),
+                    span: link.fragment_span().unwrap_or(link.span),
                     severity: Severity::Warning,
                     kind,
                     message: format!("Unresolved link: no {missing} in {place}"),

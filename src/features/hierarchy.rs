@@ -116,7 +116,7 @@ pub fn incoming(vault: &Vault, file: FileId, anchor: &Anchor) -> Vec<Call> {
         if wanted {
             let rel = vault.file(source).rel.clone();
             groups
-                .entry((rel, link.field.as_deref().map(str::to_string)))
+                .entry((rel, link.field().map(|k| k.to_string())))
                 .or_insert((source, Vec::new()))
                 .1
                 .push(link.span);
@@ -171,12 +171,12 @@ pub fn outgoing(vault: &Vault, file: FileId, anchor: &Anchor) -> Vec<Call> {
         };
         match out
             .iter_mut()
-            .find(|c| c.item == target && c.key.as_deref() == link.field.as_deref())
+            .find(|c| c.item == target && c.key.as_deref() == link.field().map(|k| k.as_str()))
         {
             Some(call) => call.ranges.push(link.span),
             None => out.push(Call {
                 item: target,
-                key: link.field.as_deref().map(str::to_string),
+                key: link.field().map(|k| k.to_string()),
                 ranges: vec![link.span],
             }),
         }

@@ -126,7 +126,10 @@ fn linking_every_mention_changes_only_the_mentions_and_every_link_resolves() {
             let link = Note::parse(edit.text.clone()).syntax.links;
             assert_eq!(link.len(), 1, "{}", edit.text);
             assert_eq!(link[0].span, Span::new(0, edit.text.len()));
-            let shown = link[0].alias.as_deref().unwrap_or(&link[0].target);
+            let shown = link[0]
+                .alias()
+                .map(|a| a.as_str())
+                .unwrap_or(&link[0].target);
             assert_eq!(shown, &old[edit.span.range()]);
         }
     }

@@ -113,7 +113,7 @@ pub fn prepare_rename(
                 .cloned()
                 .expect("fragment errors reach a file"),
         };
-        if let (Some(frag), Anchor::Heading(index)) = (link.fragment_span, &resolved.anchor) {
+        if let (Some(frag), Anchor::Heading(index)) = (link.fragment_span(), &resolved.anchor) {
             if frag.touches(offset) {
                 let heading = &vault
                     .note(resolved.file)
@@ -466,7 +466,7 @@ pub fn rename_heading(
             continue;
         };
         let (Anchor::Heading(at), Some(frag_span), Some(Fragment::Heading(path))) =
-            (&resolved.anchor, link.fragment_span, &link.fragment)
+            (&resolved.anchor, link.fragment_span(), link.fragment())
         else {
             continue;
         };

@@ -135,11 +135,8 @@ fn edge_kind(link: &Link) -> (EdgeKind, Option<String>) {
     if link.embed {
         (EdgeKind::Embed, None)
     } else if link.in_frontmatter {
-        (
-            EdgeKind::Frontmatter,
-            link.field.as_deref().map(str::to_string),
-        )
-    } else if let Some(key) = &link.field {
+        (EdgeKind::Frontmatter, link.field().map(|k| k.to_string()))
+    } else if let Some(key) = link.field() {
         (EdgeKind::Field, Some(key.to_string()))
     } else {
         match link.kind {

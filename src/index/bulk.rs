@@ -58,12 +58,12 @@ struct Prepared {
 impl Vault {
     /// Insert every note of `notes`, in order, as [`Vault::upsert_note`] would one by one: notes
     /// outside every root are left out, and a path already in the vault is replaced.
-    pub fn insert_notes(&mut self, notes: Vec<(PathBuf, Note)>) {
+    pub fn insert_notes(&mut self, notes: Vec<(PathBuf, Box<Note>)>) {
         self.files.reserve(notes.len());
         self.by_path.reserve(notes.len());
         let mut notes = notes.into_iter();
         loop {
-            let chunk: Vec<(PathBuf, Note)> = notes.by_ref().take(CHUNK).collect();
+            let chunk: Vec<(PathBuf, Box<Note>)> = notes.by_ref().take(CHUNK).collect();
             if chunk.is_empty() {
                 return;
             }
@@ -71,7 +71,7 @@ impl Vault {
         }
     }
 
-    fn insert_chunk(&mut self, notes: Vec<(PathBuf, Note)>) {
+    fn insert_chunk(&mut self, notes: Vec<(PathBuf, Box<Note>)>) {
         let dendron = self.dialect == Dialect::Dendron;
         let prepared: Vec<Option<Prepared>> = {
             let this: &Vault = self;
@@ -91,7 +91,7 @@ impl Vault {
                         rel,
                         name_key,
                         path_key,
-                        note: Box::new(note),
+                        note,
                         entries,
                     })
                 })
@@ -282,7 +282,12 @@ mod tests {
             let mut at_once = Vault::new(vec![root.clone()]);
             at_once.dialect = dialect;
             at_once.upsert_attachment(&root.join("img.png"));
-            at_once.insert_notes(notes(&root));
+            at_once.insert_notes(
+                notes(&root)
+                    .into_iter()
+                    .map(|(path, note)| (path, Box::new(note)))
+                    .collect(),
+            );
             assert_eq!(dump(&at_once), dump(&one_by_one));
             assert_eq!(at_once.note_count(), 5);
         }

@@ -230,7 +230,7 @@ impl Layout<'_> {
             // `![[doc.pdf#page=3]]`: the fragment is for the viewer, not a heading.
             return Ok(resolved);
         };
-        match &link.fragment {
+        match link.fragment() {
             None => Ok(resolved),
             Some(Fragment::Heading(path)) => {
                 // Dendron anchors its wikilinks by slug, as GitHub does markdown links.

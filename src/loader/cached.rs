@@ -226,7 +226,7 @@ fn load_with(
                 if let Some(c) = cached.as_mut() {
                     c.notes.remove(&path);
                 }
-                notes.push((path, *note));
+                notes.push((path, note));
             }
             Ok(Outcome::Cached(stamp)) => match cached.as_mut().and_then(|c| c.notes.remove(&path))
             {
@@ -236,11 +236,11 @@ fn load_with(
                     if !check {
                         unverified.push((path.clone(), stamp));
                     }
-                    notes.push((path, entry.into_note(stamp)));
+                    notes.push((path, Box::new(entry.into_note(stamp))));
                 }
                 // Walked twice (nested roots): the first took the entry; read this one.
                 None => match read_note(&path) {
-                    Ok(note) => notes.push((path, note)),
+                    Ok(note) => notes.push((path, Box::new(note))),
                     Err(skip) => skipped.push(skip),
                 },
             },

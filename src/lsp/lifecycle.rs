@@ -254,6 +254,7 @@ impl Server {
             .properties
             .set_types(self.state.config().obsidian.property_types.iter().cloned());
         let installed = self.install(generation, vault, started, skipped.len(), by_path);
+        super::memory::release_free_pages();
         let Some((open, pending)) = installed else {
             if let Some(progress) = progress {
                 progress.finish_with_message("superseded").await;

@@ -10,6 +10,7 @@ mod framing;
 mod handlers;
 mod handshake;
 mod lifecycle;
+mod memory;
 mod persist;
 mod roots;
 mod server;
@@ -51,6 +52,7 @@ pub fn init_logging() {
 /// Serve LSP on stdin/stdout until `exit` or end of input. Exit code 0 after a proper
 /// `shutdown`, 1 otherwise, as the specification asks.
 pub fn run_stdio() -> ExitCode {
+    memory::limit_arenas();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

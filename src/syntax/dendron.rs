@@ -18,7 +18,7 @@ pub fn adapt(text: &str, syntax: &mut NoteSyntax) {
             continue;
         }
         if let Some(mut dendron) = read(text, link.span, link.embed) {
-            dendron.field = link.field.take();
+            dendron.set_field(link.take_field());
             dendron.in_frontmatter = link.in_frontmatter;
             *link = dendron;
         }
@@ -85,18 +85,11 @@ fn read(text: &str, span: Span, embed: bool) -> Option<Link> {
     if target.is_empty() && fragment.is_none() {
         return None;
     }
-    Some(Link {
-        kind: LinkKind::Wiki,
-        embed,
-        span,
-        target: target.into(),
-        target_span: Span::new(target_at, target_at + target.len()),
-        fragment,
-        fragment_span,
-        alias: alias.map(Name::from),
-        field: None,
-        in_frontmatter: false,
-    })
+    let target_span = Span::new(target_at, target_at + target.len());
+    let mut link = Link::new(LinkKind::Wiki, embed, span, target.into(), target_span);
+    link.set_fragment(fragment, fragment_span);
+    link.set_alias(alias.map(Name::from));
+    Some(link)
 }
 
 #[cfg(test)]
@@ -118,9 +111,9 @@ mod tests {
                     at(l.span),
                     l.target,
                     at(l.target_span),
-                    l.fragment,
-                    l.fragment_span.map(at),
-                    l.alias
+                    l.fragment(),
+                    l.fragment_span().map(at),
+                    l.alias()
                 )
             })
             .collect();

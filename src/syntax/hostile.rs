@@ -44,9 +44,12 @@ fn nested_images_keep_short_texts_only() {
     let syntax = parse_on_worker_stack(text);
     assert_eq!(syntax.links.len(), n);
     // Only the innermost images have texts short enough to keep.
-    let kept = syntax.links.iter().filter(|l| l.alias.is_some()).count();
+    let kept = syntax.links.iter().filter(|l| l.alias().is_some()).count();
     assert_eq!(kept, 1 + (1024 - 1) / 9);
-    assert_eq!(syntax.links.last().unwrap().alias.as_deref(), Some("x"));
+    assert_eq!(
+        syntax.links.last().unwrap().alias().map(|a| a.as_str()),
+        Some("x")
+    );
 }
 
 #[test]
@@ -62,14 +65,17 @@ fn many_links_among_many_code_spans_comments_html_and_fields_are_exact() {
         let syntax = parse_on_worker_stack(unit.repeat(n));
         assert_eq!(syntax.links.len(), n, "{unit:?}");
         assert!(
-            syntax.links.iter().all(|l| l.field.as_deref() == field),
+            syntax
+                .links
+                .iter()
+                .all(|l| l.field().map(|k| k.as_str()) == field),
             "{unit:?}"
         );
     }
     let syntax = parse_on_worker_stack("k:: [[x]] [a:: [[y]]]\n".repeat(n));
     let fields: Vec<Option<&str>> = syntax.links[..2]
         .iter()
-        .map(|l| l.field.as_deref())
+        .map(|l| l.field().map(|k| k.as_str()))
         .collect();
     assert_eq!(fields, [Some("k"), Some("k")]);
     assert_eq!(syntax.fields.len(), 2 * n);

@@ -1,9 +1,143 @@
-//! Reading one link's parts — target, `#fragment`, `|alias` — out of the exact text that
-//! pulldown-cmark (or the frontmatter scan) found to be a link.
+//! A link as a parse holds it ([`Link`], its rarely set parts boxed), and reading one link's
+//! parts — target, `#fragment`, `|alias` — out of the exact text that pulldown-cmark (or the
+//! frontmatter scan) found to be a link.
 
 use percent_encoding::percent_decode_str;
 
-use super::{Fragment, Link, LinkKind, Name, Span};
+use super::{Fragment, LinkKind, Name, Span};
+
+/// One reference from a note to another note, an attachment, or a place in the same note.
+///
+/// A vault holds hundreds of thousands of links, most of them a plain `[[Target]]`: what only
+/// some links have — a fragment, an alias, the field they are the value of — sits in one box
+/// ([`LinkExtras`]), allocated only for a link that has one of them, so that a plain link costs
+/// 56 bytes, not 128. Read them with [`Link::fragment`], [`Link::alias`]… and set them with
+/// [`Link::set_fragment`], [`Link::set_alias`]…, which keep the box absent when it would be
+/// empty (so that equal links compare equal).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Link {
+    pub kind: LinkKind,
+    pub embed: bool,
+    pub in_frontmatter: bool,
+    /// The whole link, brackets included.
+    pub span: Span,
+    /// The target as the user wrote it (percent-decoded for markdown links, `<>` removed).
+    /// Empty for same-note links such as `[[#Heading]]` or `[x](#heading)`.
+    pub target: Name,
+    /// Where the target text sits; an empty span right after `[[` for same-note links.
+    pub target_span: Span,
+    pub(super) extras: Option<Box<LinkExtras>>,
+}
+
+/// The parts of a [`Link`] that most links lack.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct LinkExtras {
+    pub fragment: Option<Fragment>,
+    /// The text after the first `#`, without the `#` itself.
+    pub fragment_span: Option<Span>,
+    /// The display text: after `|` for wikilinks, between the brackets for markdown links.
+    pub alias: Option<Name>,
+    /// The inline field (`key:: [[T]]`) or frontmatter key (`up: "[[T]]"`) the link is the value of.
+    pub field: Option<Name>,
+}
+
+impl LinkExtras {
+    fn is_empty(&self) -> bool {
+        self.fragment.is_none()
+            && self.fragment_span.is_none()
+            && self.alias.is_none()
+            && self.field.is_none()
+    }
+}
+
+impl Link {
+    /// A link with no fragment, alias or field, outside the frontmatter.
+    pub fn new(kind: LinkKind, embed: bool, span: Span, target: Name, target_span: Span) -> Link {
+        Link {
+            kind,
+            embed,
+            in_frontmatter: false,
+            span,
+            target,
+            target_span,
+            extras: None,
+        }
+    }
+
+    /// What the link names inside its target, after the `#`.
+    pub fn fragment(&self) -> Option<&Fragment> {
+        self.extras.as_ref()?.fragment.as_ref()
+    }
+
+    /// The text after the first `#`, without the `#` itself.
+    pub fn fragment_span(&self) -> Option<Span> {
+        self.extras.as_ref()?.fragment_span
+    }
+
+    /// The display text: after `|` for wikilinks, between the brackets for markdown links.
+    pub fn alias(&self) -> Option<&Name> {
+        self.extras.as_ref()?.alias.as_ref()
+    }
+
+    /// The inline field (`key:: [[T]]`) or frontmatter key (`up: "[[T]]"`) the link is the
+    /// value of.
+    pub fn field(&self) -> Option<&Name> {
+        self.extras.as_ref()?.field.as_ref()
+    }
+
+    /// The fragment and the span of its text.
+    pub fn set_fragment(&mut self, fragment: Option<Fragment>, span: Option<Span>) {
+        self.change(|e| {
+            e.fragment = fragment;
+            e.fragment_span = span;
+        });
+    }
+
+    /// Only the fragment's span (a reference definition's destination, read again).
+    pub fn set_fragment_span(&mut self, span: Option<Span>) {
+        self.change(|e| e.fragment_span = span);
+    }
+
+    pub fn set_alias(&mut self, alias: Option<Name>) {
+        self.change(|e| e.alias = alias);
+    }
+
+    pub fn set_field(&mut self, field: Option<Name>) {
+        self.change(|e| e.field = field);
+    }
+
+    /// Take the field out of the link, leaving it without one.
+    pub fn take_field(&mut self) -> Option<Name> {
+        let mut field = None;
+        self.change(|e| field = e.field.take());
+        field
+    }
+
+    /// Change the extras, boxing them only while one is set.
+    fn change(&mut self, f: impl FnOnce(&mut LinkExtras)) {
+        match &mut self.extras {
+            Some(extras) => {
+                f(extras);
+                if extras.is_empty() {
+                    self.extras = None;
+                }
+            }
+            None => {
+                // On the stack first: setting nothing on a plain link allocates nothing.
+                let mut extras = LinkExtras::default();
+                f(&mut extras);
+                if !extras.is_empty() {
+                    self.extras = Some(Box::new(extras));
+                }
+            }
+        }
+    }
+
+    /// Whether the link points into its own note (`[[#H]]`, `[[#^b]]`, `[x](#h)`).
+    pub fn is_same_note(&self) -> bool {
+        self.target.is_empty()
+    }
+}
 
 /// Parse `[[…]]` or `![[…]]` at `span`.
 pub(super) fn parse_wikilink(text: &str, span: Span) -> Option<Link> {
@@ -43,18 +177,13 @@ pub(super) fn parse_wikilink(text: &str, span: Span) -> Option<Link> {
     if target.is_empty() && fragment.is_none() {
         return None;
     }
-    Some(Link {
-        kind: LinkKind::Wiki,
-        embed,
-        span,
-        target: target.into(),
-        target_span,
+    let mut link = Link::new(LinkKind::Wiki, embed, span, target.into(), target_span);
+    link.set_fragment(
         fragment,
-        fragment_span: fragment_raw.map(|(start, frag)| Span::new(start, start + frag.len())),
-        alias,
-        field: None,
-        in_frontmatter: false,
-    })
+        fragment_raw.map(|(start, frag)| Span::new(start, start + frag.len())),
+    );
+    link.set_alias(alias);
+    Some(link)
 }
 
 /// `H1#H2` → nested headings, `^id` → block.
@@ -166,18 +295,10 @@ pub(super) fn parse_markdown_link(
     } else if let Some(close) = raw.find(']') {
         alias = link_text(&text[text_start..span.start() + close]);
     }
-    Some(Link {
-        kind: LinkKind::Markdown,
-        embed,
-        span,
-        target: target.into(),
-        target_span,
-        fragment,
-        fragment_span,
-        alias,
-        field: None,
-        in_frontmatter: false,
-    })
+    let mut link = Link::new(LinkKind::Markdown, embed, span, target.into(), target_span);
+    link.set_fragment(fragment, fragment_span);
+    link.set_alias(alias);
+    Some(link)
 }
 
 /// Parse a link reference definition `[label]: dest "title"` at `span`.
@@ -203,8 +324,10 @@ pub(super) fn parse_link_definition(text: &str, span: Span, dest: &str) -> Optio
     let raw_dest = &text[inner_start..inner_start + inner_len];
     let path_len = raw_dest.find('#').unwrap_or(raw_dest.len());
     link.target_span = Span::new(inner_start, inner_start + path_len);
-    link.fragment_span = (path_len < raw_dest.len())
-        .then(|| Span::new(inner_start + path_len + 1, inner_start + raw_dest.len()));
-    link.alias = Some(label);
+    link.set_fragment_span(
+        (path_len < raw_dest.len())
+            .then(|| Span::new(inner_start + path_len + 1, inner_start + raw_dest.len())),
+    );
+    link.set_alias(Some(label));
     Some(link)
 }

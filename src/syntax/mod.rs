@@ -9,6 +9,7 @@ mod frontmatter;
 mod inline;
 pub use inline::is_tag_char;
 mod links;
+pub use links::{Link, LinkExtras};
 mod name;
 pub use name::Name;
 
@@ -103,35 +104,6 @@ pub enum Fragment {
     Heading(Box<[Name]>),
     /// `#^id`: a block id.
     Block(Name),
-}
-
-/// One reference from a note to another note, an attachment, or a place in the same note.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct Link {
-    pub kind: LinkKind,
-    pub embed: bool,
-    /// The whole link, brackets included.
-    pub span: Span,
-    /// The target as the user wrote it (percent-decoded for markdown links, `<>` removed).
-    /// Empty for same-note links such as `[[#Heading]]` or `[x](#heading)`.
-    pub target: Name,
-    /// Where the target text sits; an empty span right after `[[` for same-note links.
-    pub target_span: Span,
-    pub fragment: Option<Fragment>,
-    /// The text after the first `#`, without the `#` itself.
-    pub fragment_span: Option<Span>,
-    /// The display text: after `|` for wikilinks, between the brackets for markdown links.
-    pub alias: Option<Name>,
-    /// The inline field (`key:: [[T]]`) or frontmatter key (`up: "[[T]]"`) the link is the value of.
-    pub field: Option<Name>,
-    pub in_frontmatter: bool,
-}
-
-impl Link {
-    /// Whether the link points into its own note (`[[#H]]`, `[[#^b]]`, `[x](#h)`).
-    pub fn is_same_note(&self) -> bool {
-        self.target.is_empty()
-    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -266,7 +238,7 @@ pub fn parse(text: &str) -> NoteSyntax {
             for (link_text_span, key) in frontmatter::wikilink_spans(text, &fm) {
                 if let Some(mut link) = links::parse_wikilink(text, link_text_span) {
                     link.in_frontmatter = true;
-                    link.field = key.map(Name::from);
+                    link.set_field(key.map(Name::from));
                     syntax.links.push(link);
                 }
             }
@@ -418,8 +390,9 @@ pub fn parse(text: &str) -> NoteSyntax {
     syntax.links.reserve(cmark_links.len());
     for mut link in cmark_links {
         if !syntax.fields.is_empty() {
-            link.field =
-                field_holding(&syntax.fields, &line_starts, link.span).map(|f| f.key.clone());
+            link.set_field(
+                field_holding(&syntax.fields, &line_starts, link.span).map(|f| f.key.clone()),
+            );
         }
         syntax.links.push(link);
     }

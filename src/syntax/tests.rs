@@ -36,16 +36,16 @@ fn render(text: &str) -> String {
             l.target,
             at(l.target_span)
         );
-        if let Some(f) = &l.fragment {
+        if let Some(f) = l.fragment() {
             out += &format!(" frag={f:?}");
         }
-        if let Some(f) = l.fragment_span {
+        if let Some(f) = l.fragment_span() {
             out += &format!(" frag_at={:?}", at(f));
         }
-        if let Some(a) = &l.alias {
+        if let Some(a) = l.alias() {
             out += &format!(" alias={a:?}");
         }
-        if let Some(k) = &l.field {
+        if let Some(k) = l.field() {
             out += &format!(" field={k:?}");
         }
         if l.in_frontmatter {
@@ -326,12 +326,47 @@ fn multi_line_code_lists_quotes_and_tables_are_foldable_regions() {
 fn syntax_items_stay_compact() {
     assert_eq!(size_of::<Span>(), 8);
     assert_eq!(size_of::<Option<Span>>(), 12);
-    assert_eq!(size_of::<Link>(), 128);
+    // A plain `[[T]]`: fragment, alias and field are boxed, for the links that have one.
+    assert_eq!(size_of::<Link>(), 56);
     assert_eq!(size_of::<Heading>(), 48);
     assert_eq!(size_of::<Tag>(), 40);
     assert_eq!(size_of::<BlockId>(), 40);
     assert_eq!(size_of::<InlineField>(), 40);
     assert_eq!(size_of::<NoteSyntax>(), 224);
+}
+
+/// Only a link with a fragment, an alias or a field carries the box that holds them: a plain
+/// link allocates nothing beside its name, and clearing the last of them drops the box, so that a
+/// link compares equal to the same link parsed afresh.
+#[test]
+fn a_link_boxes_its_extras_only_while_it_has_one() {
+    let text = "[[plain]] [[with#Part]] [[shown|as]]\nup:: [[held]]\n";
+    let syntax = parse(text);
+    let extras: Vec<(&str, bool)> = syntax
+        .links
+        .iter()
+        .map(|l| (l.target.as_str(), l.extras.is_some()))
+        .collect();
+    assert_eq!(
+        extras,
+        [
+            ("plain", false),
+            ("with", true),
+            ("shown", true),
+            ("held", true)
+        ]
+    );
+    let mut link = syntax.links[2].clone();
+    assert_eq!(link.alias().map(|a| a.as_str()), Some("as"));
+    link.set_alias(None);
+    assert!(link.extras.is_none());
+    assert_eq!(link.alias(), None);
+    let mut plain = syntax.links[0].clone();
+    plain.set_field(None);
+    assert_eq!(plain, syntax.links[0]);
+    let mut held = syntax.links[3].clone();
+    assert_eq!(held.take_field().as_deref(), Some("up"));
+    assert!(held.extras.is_none());
 }
 
 /// The frontmatter's lists grow as they are read; what stays in memory holds no spare room.

@@ -125,7 +125,7 @@ fn spans(syntax: &NoteSyntax) -> Vec<(&'static str, Span)> {
     for l in &syntax.links {
         out.push(("link", l.span));
         out.push(("link target", l.target_span));
-        out.extend(l.fragment_span.map(|s| ("link fragment", s)));
+        out.extend(l.fragment_span().map(|s| ("link fragment", s)));
     }
     out.extend(syntax.tags.iter().map(|t| ("tag", t.span)));
     for b in &syntax.blocks {

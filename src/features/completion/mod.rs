@@ -22,7 +22,7 @@ use tags::{tag_context, tags};
 
 use crate::config::LinkStyle;
 use crate::index::{FileId, Vault, keys};
-use crate::syntax::{Fragment, Link, LinkKind, Span};
+use crate::syntax::{Link, LinkKind, Span};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CompletionKind {
@@ -260,18 +260,13 @@ pub fn complete_with_days(
 
 /// Resolve what the user typed before `#` as a wikilink from `file`.
 fn resolve_typed(vault: &Vault, file: FileId, target: &str) -> Option<FileId> {
-    let link = Link {
-        kind: LinkKind::Wiki,
-        embed: false,
-        span: Span::default(),
-        target: target.trim().into(),
-        target_span: Span::default(),
-        fragment: None::<Fragment>,
-        fragment_span: None,
-        alias: None,
-        field: None,
-        in_frontmatter: false,
-    };
+    let link = Link::new(
+        LinkKind::Wiki,
+        false,
+        Span::default(),
+        target.trim().into(),
+        Span::default(),
+    );
     vault.resolve(file, &link).ok().map(|r| r.file)
 }
 

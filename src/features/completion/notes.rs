@@ -45,7 +45,13 @@ const PARALLEL_SCORING: usize = 8192;
 
 impl Candidates {
     pub fn build(vault: &Vault) -> Candidates {
-        let mut items = Vec::new();
+        // Sized before filling, as the symbol index is: grown by doubling, the list held up to
+        // twice the room it needed, and three times while a doubling copied it.
+        let count: usize = vault
+            .files()
+            .map(|(_, file)| 1 + file.note().map_or(0, |n| n.syntax.aliases().count()))
+            .sum();
+        let mut items = Vec::with_capacity(count);
         for (id, file) in vault.files() {
             let path = Utf32String::from(match_form(file.link_path()).as_str());
             let own = items.len() as u32;
@@ -415,5 +421,35 @@ fn tier_in<T: Copy + PartialEq>(
         Tier::Words
     } else {
         Tier::Fuzzy
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::features::fixture::Fixture;
+
+    #[test]
+    fn the_candidates_hold_every_note_alias_and_attachment_without_spare_room() {
+        let f = Fixture::parse(
+            "//- /Project Plan.md\n---\naliases: [Roadmap, Plan 2]\n---\n# Milestones\n//- /Other.md\nbody\n//- /img.png\n",
+        );
+        let candidates = Candidates::build(&f.vault);
+        let names: Vec<(Option<&str>, bool)> = candidates
+            .items
+            .iter()
+            .map(|c| (c.alias.as_deref(), c.is_note))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                (None, true),
+                (Some("Roadmap"), true),
+                (Some("Plan 2"), true),
+                (None, true),
+                (None, false)
+            ]
+        );
+        assert_eq!(candidates.items.capacity(), 5);
     }
 }

@@ -155,10 +155,8 @@ pub(super) fn reaches_uniquely(
     candidate: &str,
     target: FileId,
 ) -> bool {
-    let probe = Link {
-        target: candidate.into(),
-        ..link.clone()
-    };
+    let mut probe = link.clone();
+    probe.target = candidate.into();
     reaches(layout.resolve(source, &probe)).is_some_and(|r| r.file == target && !r.is_ambiguous())
 }
 
