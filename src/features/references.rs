@@ -7,6 +7,17 @@ use crate::index::{Anchor, Broken, FileId, Vault, keys};
 /// What the cursor asks about: on a link, what it points to; on a heading, that heading;
 /// elsewhere, the note itself.
 pub fn references(vault: &Vault, file: FileId, offset: usize) -> Vec<Location> {
+    first_references(vault, file, offset, usize::MAX)
+}
+
+/// [`references`], of which only the first `wanted` are needed (an answer has a cap): the
+/// answer starts with the first `wanted` of the whole list and may hold more.
+pub fn first_references(
+    vault: &Vault,
+    file: FileId,
+    offset: usize,
+    wanted: usize,
+) -> Vec<Location> {
     if let Some(cited) = super::citations::references(vault, file, offset) {
         return cited;
     }
@@ -44,8 +55,15 @@ pub fn references(vault: &Vault, file: FileId, offset: usize) -> Vec<Location> {
     // A note's title heading (`# Home` in Home.md) stands for the note, as it does in rename:
     // its references are the note's backlinks and the links to the heading itself.
     let title = matches!(anchor, Anchor::Heading(i) if super::is_title_heading(vault, target, i));
+    // Only a note's own references keep every backlink its sources hold (the filter below
+    // drops only the target's links to itself, which the backlinks add apart from the
+    // sources), so only they can stop reading sources early.
+    let backlinks = match anchor {
+        Anchor::File => vault.first_backlinks(target, wanted),
+        Anchor::Heading(_) | Anchor::Block(_) => vault.backlinks(target),
+    };
     let mut out = Vec::new();
-    for (source, index) in vault.backlinks(target) {
+    for (source, index) in backlinks {
         let Some(note) = vault.note(source) else {
             continue;
         };
@@ -128,6 +146,35 @@ The hub$0 note.
                 sub/b.md 1:1-1:15 "[x](../Hub.md)"
                 sub/b.md 1:21-1:28 "[[Hub]]""####]],
         );
+    }
+
+    #[test]
+    fn the_first_references_start_the_whole_answer() {
+        let fixture = r####"
+//- /Hub.md
+# Hub
+The hub$0 note [[#Hub]] [[Hub]].
+//- /a.md
+[[Hub]] [[hub#Hub]]
+//- /b.md
+![[HUB]]
+//- /c.md
+[[Hubble]] [[Other]]
+//- /d.md
+[x](Hub.md) [[Hub|alias]]
+//- /e.md
+up:: [[Hub]]
+"####;
+        let f = Fixture::parse(fixture);
+        let (file, offset) = f.cursor();
+        let all = references(&f.vault, file, offset);
+        assert_eq!(all.len(), 7);
+        for wanted in 0..=all.len() + 1 {
+            let first = first_references(&f.vault, file, offset, wanted);
+            let n = wanted.min(all.len());
+            assert!(first.len() >= n, "{wanted}: {} found", first.len());
+            assert_eq!(first[..n], all[..n], "the first {wanted}");
+        }
     }
 
     #[test]

@@ -117,9 +117,66 @@ impl<'t> LineIndex<'t> {
     }
 }
 
+/// The position of byte `offset` in `text`, as [`LineIndex::position`] gives it, without
+/// indexing the whole text: the line breaks before it are counted and the characters of its
+/// own line measured. For a text asked about once or twice (a reference in each of 10,000
+/// notes), indexing every line and every non-ASCII character of each note cost more than the
+/// rest of the answer.
+pub fn position_once(text: &str, offset: usize, encoding: Encoding) -> Position {
+    let offset = crate::syntax::floor_boundary(text, offset);
+    let bytes = text.as_bytes();
+    let (mut line, mut start) = (0, 0);
+    for i in memchr::memchr2_iter(b'\n', b'\r', &bytes[..offset]) {
+        // `\r\n` starts its line after the `\n`, as in `LineIndex::new`.
+        if bytes[i] == b'\n' || bytes.get(i + 1) != Some(&b'\n') {
+            line += 1;
+            start = i + 1;
+        }
+    }
+    let prefix = &text[start..offset];
+    let character = match encoding {
+        Encoding::Utf8 => prefix.len(),
+        Encoding::Utf16 if prefix.is_ascii() => prefix.len(),
+        Encoding::Utf16 => prefix.chars().map(char::len_utf16).sum(),
+    };
+    Position::new(line, character as u32)
+}
+
+/// [`position_once`] of a span's ends.
+pub fn range_once(text: &str, span: Span, encoding: Encoding) -> Range {
+    Range::new(
+        position_once(text, span.start(), encoding),
+        position_once(text, span.end(), encoding),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_position_found_once_is_the_line_index_position_at_every_offset() {
+        let texts = [
+            "a😀b中\r\nx\u{e9}😀\rz\n😀",
+            "# T\n\n[[a]] \u{e9}[[b]]\r\n\r\n\r\rend",
+            "",
+            "\n\r\n\r",
+            "no breaks at all, caf\u{e9} [[x]]",
+        ];
+        for text in texts {
+            for encoding in [Encoding::Utf8, Encoding::Utf16] {
+                let idx = LineIndex::new(text, encoding);
+                // Every byte offset, boundaries or not, and one past the end.
+                for offset in 0..=text.len() + 1 {
+                    assert_eq!(
+                        position_once(text, offset, encoding),
+                        idx.position(offset),
+                        "{text:?} {encoding:?} at {offset}"
+                    );
+                }
+            }
+        }
+    }
 
     #[test]
     fn utf16_counts_surrogate_pairs_and_cjk() {

@@ -7,7 +7,7 @@ use dashmap::DashMap;
 use tower_lsp_server::jsonrpc::Error;
 use tower_lsp_server::ls_types::*;
 
-use super::convert::{Encoding, LineIndex};
+use super::convert::{Encoding, LineIndex, range_once};
 use super::document::Document;
 use super::state::uri_of;
 use crate::features::Location as NoteLocation;
@@ -52,6 +52,10 @@ pub(in crate::lsp) fn over_cap(count: usize, what: &str) -> bool {
     over
 }
 
+/// Up to this many locations in one file are converted without a line index (see
+/// [`range_once`]); each costs a scan of the text before it.
+const FEW_LOCATIONS: usize = 4;
+
 /// Many locations at once: one line index per file, not per location (a hub note can have
 /// 100,000 backlinks in a single source). At most [`MAX_ANSWER_ITEMS`].
 pub(in crate::lsp) fn to_locations(
@@ -64,6 +68,12 @@ pub(in crate::lsp) fn to_locations(
     } else {
         locs
     };
+    // A file with a few locations (most backlinks come one per note) gets them found in its
+    // text directly; one with more gets a line index, built once.
+    let mut per_file: rustc_hash::FxHashMap<FileId, usize> = rustc_hash::FxHashMap::default();
+    for loc in locs {
+        *per_file.entry(loc.file).or_default() += 1;
+    }
     let mut indexes: std::collections::HashMap<FileId, (Uri, LineIndex<'_>)> =
         std::collections::HashMap::new();
     let mut out = Vec::with_capacity(locs.len());
@@ -71,6 +81,14 @@ pub(in crate::lsp) fn to_locations(
         let Some(file) = vault.get(loc.file) else {
             continue;
         };
+        if per_file.get(&loc.file).is_some_and(|&n| n <= FEW_LOCATIONS) {
+            let Some(uri) = uri_of(&file.path) else {
+                continue;
+            };
+            let text = file.note().map_or("", |n| &n.text);
+            out.push(Location::new(uri, range_once(text, loc.span, encoding)));
+            continue;
+        }
         let (uri, index) = match indexes.entry(loc.file) {
             std::collections::hash_map::Entry::Occupied(entry) => entry.into_mut(),
             std::collections::hash_map::Entry::Vacant(entry) => {

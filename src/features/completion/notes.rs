@@ -1,7 +1,7 @@
 //! Note, alias and attachment completion after `[[` and `![[`: the vault's candidate names,
 //! built once per change of names, scored fuzzily per keystroke (narrowing the last query's
 //! matches as the user types on), ranked by score and popularity.
-use nucleo_matcher::Utf32String;
+use nucleo_matcher::{Utf32Str, Utf32String};
 
 use super::{
     Completion, CompletionKind, Completions, InsertStyle, LinkContext, match_form, matcher, pattern,
@@ -156,8 +156,12 @@ pub(super) fn notes(
             &all
         }
     };
-    let score_chunk = |chunk: &[u32]| -> Vec<(u32, u32)> {
+    let typed = Typed::new(query);
+    // Each match's tier is found beside its score, on the scoring threads, reading the
+    // matcher's own copy of the name (no per-candidate allocation).
+    let score_chunk = |chunk: &[u32]| -> Vec<(Tier, u32, u32)> {
         let mut matcher = matcher();
+        let mut chars = Vec::new();
         let mut out = Vec::new();
         for &i in chunk {
             let c = &candidates.items[i as usize];
@@ -174,13 +178,13 @@ pub(super) fn notes(
                 c.name.slice(..)
             };
             if let Some(score) = pattern.score(haystack, &mut matcher) {
-                out.push((score, i));
+                out.push((typed.tier_of(haystack, &mut chars), score, i));
             }
         }
         out
     };
     let threads = scoring_threads().filter(|_| pool.len() > PARALLEL_SCORING);
-    let mut scored: Vec<(u32, u32)> = if let Some(threads) = threads {
+    let mut scored: Vec<(Tier, u32, u32)> = if let Some(threads) = threads {
         use rayon::prelude::*;
         threads.install(|| {
             pool.par_chunks(pool.len().div_ceil(threads.current_num_threads().max(1)))
@@ -200,36 +204,24 @@ pub(super) fn notes(
             query: query.to_string(),
             by_path,
             embed: ctx.embed,
-            matched: scored.iter().map(|&(_, i)| i).collect(),
+            matched: scored.iter().map(|&(_, _, i)| i).collect(),
         });
     }
     // An alias never outranks its own note when both match: the note's name is what the user
     // is most likely typing, and the alias item follows right after it.
     for k in 0..scored.len() {
-        let c = &candidates.items[scored[k].1 as usize];
+        let c = &candidates.items[scored[k].2 as usize];
         if c.alias.is_some() {
-            if let Ok(at) = scored[..k].binary_search_by_key(&c.note, |&(_, i)| i) {
-                scored[k].0 = scored[k].0.min(scored[at].0);
+            if let Ok(at) = scored[..k].binary_search_by_key(&c.note, |&(_, _, i)| i) {
+                scored[k].1 = scored[k].1.min(scored[at].1);
             }
         }
     }
     // Tiers first: a better kind of match is never outranked by a better fuzzy score or a more
     // linked note (see `Tier`). Popularity and the other tie-breaks order within a tier.
-    let typed = Typed::new(query);
-    let mut chars = Vec::new();
     let mut scored: Vec<(Tier, u32, usize)> = scored
         .into_iter()
-        .map(|(score, i)| {
-            let c = &candidates.items[i as usize];
-            let haystack = if by_path && c.alias.is_none() {
-                &c.path
-            } else {
-                &c.name
-            };
-            chars.clear();
-            chars.extend(haystack.slice(..).chars());
-            (typed.tier(&chars), score, i as usize)
-        })
+        .map(|(tier, score, i)| (tier, score, i as usize))
         .collect();
     let incomplete = scored.len() > limit;
     let strength = |&(tier, score, _): &(Tier, u32, usize)| (tier, std::cmp::Reverse(score));
@@ -380,6 +372,8 @@ pub(super) enum Tier {
 pub(super) struct Typed {
     whole: Vec<char>,
     words: Vec<Vec<char>>,
+    /// The same as bytes when it is ASCII, to compare with ASCII names as they are stored.
+    ascii: Option<(Vec<u8>, Vec<Vec<u8>>)>,
 }
 
 impl Typed {
@@ -391,31 +385,62 @@ impl Typed {
                 .split_whitespace()
                 .map(|w| w.chars().collect())
                 .collect(),
+            ascii: form.is_ascii().then(|| {
+                (
+                    form.as_bytes().to_vec(),
+                    form.split_whitespace()
+                        .map(|w| w.as_bytes().to_vec())
+                        .collect(),
+                )
+            }),
         }
     }
 
-    /// The tier of `name`, given in match form as chars. Linear in the name's length.
-    pub(super) fn tier(&self, name: &[char]) -> Tier {
-        let whole = self.whole.as_slice();
-        if name == whole {
-            return Tier::Exact;
+    /// The tier of `name` as the matcher stores it: ASCII names (most of a vault's) are
+    /// compared as bytes in place; `chars` is scratch space for the rare ASCII name met by a
+    /// query that is not.
+    pub(super) fn tier_of(&self, name: Utf32Str<'_>, chars: &mut Vec<char>) -> Tier {
+        let alphanumeric = |c: char| c.is_alphanumeric();
+        match (name, &self.ascii) {
+            (Utf32Str::Unicode(name), _) => tier_in(name, &self.whole, &self.words, alphanumeric),
+            // For ASCII bytes, `is_ascii_alphanumeric` is `char::is_alphanumeric`.
+            (Utf32Str::Ascii(name), Some((whole, words))) => {
+                tier_in(name, whole, words, |b: u8| b.is_ascii_alphanumeric())
+            }
+            (Utf32Str::Ascii(name), None) => {
+                chars.clear();
+                chars.extend(name.iter().map(|&b| char::from(b)));
+                tier_in(chars, &self.whole, &self.words, alphanumeric)
+            }
         }
-        if name.starts_with(whole) {
-            return Tier::Prefix;
-        }
-        let contiguous = !whole.is_empty() && name.windows(whole.len()).any(|w| w == whole);
-        let word_starts = || {
-            self.words.iter().all(|word| {
-                (0..name.len()).any(|at| {
-                    (at == 0 || !name[at - 1].is_alphanumeric()) && name[at..].starts_with(word)
-                })
-            })
-        };
-        if contiguous || word_starts() {
-            Tier::Words
-        } else {
-            Tier::Fuzzy
-        }
+    }
+}
+
+/// The tier of `name` for the typed `whole` and its `words`, all in match form, as chars or as
+/// ASCII bytes. Linear in the name's length.
+fn tier_in<T: Copy + PartialEq>(
+    name: &[T],
+    whole: &[T],
+    words: &[Vec<T>],
+    alphanumeric: impl Fn(T) -> bool,
+) -> Tier {
+    if name == whole {
+        return Tier::Exact;
+    }
+    if name.starts_with(whole) {
+        return Tier::Prefix;
+    }
+    let contiguous = !whole.is_empty() && name.windows(whole.len()).any(|w| w == whole);
+    let word_starts = || {
+        words.iter().all(|word| {
+            (0..name.len())
+                .any(|at| (at == 0 || !alphanumeric(name[at - 1])) && name[at..].starts_with(word))
+        })
+    };
+    if contiguous || word_starts() {
+        Tier::Words
+    } else {
+        Tier::Fuzzy
     }
 }
 

@@ -7,7 +7,7 @@ use crate::features;
 use crate::lsp::cite;
 use crate::lsp::convert::LineIndex;
 use crate::lsp::state::Server;
-use crate::lsp::to_proto::{to_location, to_locations};
+use crate::lsp::to_proto::{MAX_ANSWER_ITEMS, to_location, to_locations};
 
 pub(crate) async fn goto_definition(
     server: &Server,
@@ -81,7 +81,10 @@ pub(crate) async fn references(
             &pos.text_document.uri,
             pos.position,
             |vault, id, offset, encoding| {
-                let locations = features::references::references(vault, id, offset);
+                // The answer holds at most `MAX_ANSWER_ITEMS` (one more lets `to_locations`
+                // say in the log that it was cut).
+                let locations =
+                    features::references::first_references(vault, id, offset, MAX_ANSWER_ITEMS + 1);
                 Some(to_locations(vault, &locations, encoding))
             },
         )
