@@ -120,6 +120,10 @@ pub struct Sketch {
 /// cannot: anything in a note's text — headings, blocks, links, tags; the caller answers only
 /// the former from it.
 pub fn load_sketch(roots: &[PathBuf], exclude: &Exclude, cache: &Cache) -> Option<Sketch> {
+    // No index written yet (a first start): no sketch, and no walk the full load would repeat.
+    if !cache.file().is_file() {
+        return None;
+    }
     let started = std::time::Instant::now();
     let (walked, names) = rayon::join(|| walk(roots, exclude), || cache.load_names());
     tracing::debug!(
