@@ -307,10 +307,8 @@ impl Cache {
     /// An entry as a note at its path, if it fits: its root exists, its path stays below it,
     /// its spans lie in its text.
     fn checked(&self, entry: Entry<'_>) -> Result<(PathBuf, CachedNote), String> {
-        let Some(root) = self.roots.get(entry.root as usize) else {
-            return Err("an entry names no workspace folder".into());
-        };
-        if !spans_fit(entry.text, &entry.syntax) || !is_plain_relative(entry.rel) {
+        let path = self.entry_path(entry.root, entry.rel)?;
+        if !spans_fit(entry.text, &entry.syntax) {
             return Err(format!("the entry of {} does not fit its text", entry.rel));
         }
         let note = CachedNote {
@@ -318,7 +316,19 @@ impl Cache {
             text: entry.text.into(),
             syntax: entry.syntax,
         };
-        Ok((root.join(entry.rel), note))
+        Ok((path, note))
+    }
+
+    /// The path an entry names: `rel` below root number `root`, which must exist, and never
+    /// leaving it (a forged file could name `../../etc`).
+    fn entry_path(&self, root: u32, rel: &str) -> Result<PathBuf, String> {
+        let Some(root) = self.roots.get(root as usize) else {
+            return Err("an entry names no workspace folder".into());
+        };
+        if !is_plain_relative(rel) {
+            return Err(format!("the entry of {rel} leaves its folder"));
+        }
+        Ok(root.join(rel))
     }
 
     /// Write every note of the vault that was read from the disk. `vault` is called once per

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use rustc_hash::FxHashMap as HashMap;
 use serde::{Deserialize, Serialize};
 
-use super::{Cache, dialect_of, is_plain_relative, read_segment};
+use super::{Cache, dialect_of, read_segment};
 use crate::index::{Dialect, Stamp, Vault};
 
 /// What the names section holds of one note (see the module's doc).
@@ -73,18 +73,13 @@ impl Cache {
         let mut notes = HashMap::default();
         notes.reserve(section.notes.len());
         for entry in section.notes {
-            let Some(root) = self.roots.get(entry.root as usize) else {
-                return Err("an entry names no workspace folder".into());
-            };
-            if !is_plain_relative(entry.rel) {
-                return Err(format!("the entry of {} leaves its folder", entry.rel));
-            }
+            let path = self.entry_path(entry.root, entry.rel)?;
             let named = NamedNote {
                 stamp: entry.stamp,
                 aliases: entry.aliases.into_iter().map(str::to_string).collect(),
                 citekey: entry.citekey.map(str::to_string),
             };
-            notes.insert(root.join(entry.rel), named);
+            notes.insert(path, named);
         }
         let popularity = section
             .popularity

@@ -53,10 +53,19 @@ fn cache_file(home: &Path) -> PathBuf {
 }
 
 fn start(vault: &TempVault, home: &Path, options: Value) -> Client {
-    let env = [
+    let mut client = spawn_held(vault, home, options, &[]);
+    client.wait_indexed();
+    client
+}
+
+/// Spawn a server on `vault` with its cache under `home`, `options` and `extra` environment:
+/// initialized, not waited for.
+fn spawn_held(vault: &TempVault, home: &Path, options: Value, extra: &[(&str, &str)]) -> Client {
+    let mut env = vec![
         ("XDG_CACHE_HOME", home.to_str().expect("UTF-8")),
         ("NOTEGRAPH_LOG", "info"),
     ];
+    env.extend_from_slice(extra);
     let mut capabilities = Client::editor_capabilities();
     capabilities["workspace"]["configuration"] = json!(false);
     let mut client = Client::spawn_with_env(&["lsp"], &env);
@@ -67,8 +76,21 @@ fn start(vault: &TempVault, home: &Path, options: Value) -> Client {
                "capabilities": capabilities, "initializationOptions": options}),
     );
     client.notify("initialized", json!({}));
-    client.wait_indexed();
     client
+}
+
+fn sorted_labels(list: &Value) -> Vec<String> {
+    let mut labels: Vec<String> = list["items"]
+        .as_array()
+        .map(|items| {
+            items
+                .iter()
+                .map(|i| i["label"].as_str().unwrap_or("").to_string())
+                .collect()
+        })
+        .unwrap_or_default();
+    labels.sort();
+    labels
 }
 
 fn at(path: &Path, line: u32, character: u32) -> Value {
@@ -245,35 +267,14 @@ fn a_restart_answers_before_checking_the_files_but_never_from_a_changed_one() {
     age_file(&vault, "b.md", 1);
 
     // The check of the files against the on-disk index is held back 5 s.
-    let env = [
-        ("XDG_CACHE_HOME", home.to_str().expect("UTF-8")),
-        ("NOTEGRAPH_LOG", "info"),
-        ("NOTEGRAPH_TEST_VERIFY_DELAY_MS", "5000"),
-    ];
-    let mut capabilities = Client::editor_capabilities();
-    capabilities["workspace"]["configuration"] = json!(false);
-    let mut second = Client::spawn_with_env(&["lsp"], &env);
-    second.request(
-        "initialize",
-        json!({"processId": null, "rootUri": uri(&vault.root),
-               "workspaceFolders": [{"uri": uri(&vault.root), "name": "vault"}],
-               "capabilities": capabilities}),
+    let mut second = spawn_held(
+        &vault,
+        &home,
+        Value::Null,
+        &[("NOTEGRAPH_TEST_VERIFY_DELAY_MS", "5000")],
     );
-    second.notify("initialized", json!({}));
     let a = vault.path("a.md");
-    let labels = |list: &Value| -> Vec<String> {
-        let mut labels: Vec<String> = list["items"]
-            .as_array()
-            .map(|items| {
-                items
-                    .iter()
-                    .map(|i| i["label"].as_str().unwrap_or("").to_string())
-                    .collect()
-            })
-            .unwrap_or_default();
-        labels.sort();
-        labels
-    };
+    let labels = sorted_labels;
     let open = format!("{A}[[");
     second.notify(
         "textDocument/didOpen",
@@ -313,41 +314,6 @@ fn a_restart_answers_before_checking_the_files_but_never_from_a_changed_one() {
     assert_eq!(second.shutdown(), 0);
 }
 
-/// Spawn a server on `vault` with its cache under `home` and `extra` environment: initialized,
-/// not waited for.
-fn spawn_held(vault: &TempVault, home: &Path, extra: &[(&str, &str)]) -> Client {
-    let mut env = vec![
-        ("XDG_CACHE_HOME", home.to_str().expect("UTF-8")),
-        ("NOTEGRAPH_LOG", "info"),
-    ];
-    env.extend_from_slice(extra);
-    let mut capabilities = Client::editor_capabilities();
-    capabilities["workspace"]["configuration"] = json!(false);
-    let mut client = Client::spawn_with_env(&["lsp"], &env);
-    client.request(
-        "initialize",
-        json!({"processId": null, "rootUri": uri(&vault.root),
-               "workspaceFolders": [{"uri": uri(&vault.root), "name": "vault"}],
-               "capabilities": capabilities}),
-    );
-    client.notify("initialized", json!({}));
-    client
-}
-
-fn sorted_labels(list: &Value) -> Vec<String> {
-    let mut labels: Vec<String> = list["items"]
-        .as_array()
-        .map(|items| {
-            items
-                .iter()
-                .map(|i| i["label"].as_str().unwrap_or("").to_string())
-                .collect()
-        })
-        .unwrap_or_default();
-    labels.sort();
-    labels
-}
-
 #[test]
 fn a_restart_answers_names_from_the_index_before_reading_its_notes_and_the_rest_waits() {
     let vault = vault("cache-sketch");
@@ -360,7 +326,12 @@ fn a_restart_answers_names_from_the_index_before_reading_its_notes_and_the_rest_
     age_file(&vault, "d.md", 1);
 
     // The full load is held back 5 s once the names are served.
-    let mut second = spawn_held(&vault, &home, &[("NOTEGRAPH_TEST_LOAD_DELAY_MS", "5000")]);
+    let mut second = spawn_held(
+        &vault,
+        &home,
+        Value::Null,
+        &[("NOTEGRAPH_TEST_LOAD_DELAY_MS", "5000")],
+    );
     let a = vault.path("a.md");
     second.notify(
         "textDocument/didOpen",
@@ -403,7 +374,12 @@ fn a_restart_answers_names_from_the_index_before_reading_its_notes_and_the_rest_
     // A session that ends while it serves the names leaves the on-disk index as it was.
     let file = cache_file(&home);
     let saved = std::fs::read(&file).expect("index");
-    let mut third = spawn_held(&vault, &home, &[("NOTEGRAPH_TEST_LOAD_DELAY_MS", "5000")]);
+    let mut third = spawn_held(
+        &vault,
+        &home,
+        Value::Null,
+        &[("NOTEGRAPH_TEST_LOAD_DELAY_MS", "5000")],
+    );
     third.notify(
         "textDocument/didOpen",
         json!({"textDocument": {"uri": uri(&a), "languageId": "markdown", "version": 1,
