@@ -227,6 +227,7 @@ mod tests {
         assert_eq!(sorted, ["a", &"a".repeat(30), "b", "z", "ä", "é", &long_e]);
         let tag = Name::from("tag");
         assert!(tag == "tag");
-        assert!(tag != "tags" && Name::from(long_e.as_str()) == Name::from(long_e.clone()));
+        let (inline, heap) = (Name::from("é"), Name::from(long_e.as_str()));
+        assert!(tag != "tags" && inline != heap && heap == Name::from(long_e.clone()));
     }
 }
