@@ -57,6 +57,13 @@ impl Entries {
 /// 14 MB more at the peak).
 const CHUNK: usize = 4096;
 
+/// What a bulk filing adds to the vault's sorted sets at the end, sorted once: name keys new to
+/// the vault, and every filed note's folded path (for `folders.rs`).
+struct Fresh {
+    names: Vec<syntax::Name>,
+    paths: Vec<(String, FileId)>,
+}
+
 /// A new note with everything it files computed: its file (but the revision, given when
 /// filed) and its entries.
 struct Prepared {
@@ -72,7 +79,10 @@ impl Vault {
         self.by_path.reserve(notes.len());
         // Sorted orders are built once at the end (a sort and a bulk build) rather than kept
         // by an insert per note: the names in order, each property's values in order.
-        let mut fresh_names = Vec::with_capacity(notes.len());
+        let mut fresh = Fresh {
+            names: Vec::with_capacity(notes.len()),
+            paths: Vec::with_capacity(notes.len()),
+        };
         self.properties.defer_orders();
         let mut notes = notes.into_iter();
         loop {
@@ -80,20 +90,17 @@ impl Vault {
             if chunk.is_empty() {
                 break;
             }
-            self.insert_chunk(chunk, &mut fresh_names);
+            self.insert_chunk(chunk, &mut fresh);
         }
         self.properties.settle_orders();
-        let mut fresh: std::collections::BTreeSet<syntax::Name> = fresh_names.into_iter().collect();
-        self.sorted_names.append(&mut fresh);
+        let mut names: std::collections::BTreeSet<syntax::Name> = fresh.names.into_iter().collect();
+        self.sorted_names.append(&mut names);
+        self.folders.extend(fresh.paths);
     }
 
-    /// File `notes`; the name keys new to the vault go to `fresh_names`, not yet in
-    /// `sorted_names`.
-    fn insert_chunk(
-        &mut self,
-        notes: Vec<(PathBuf, Box<Note>)>,
-        fresh_names: &mut Vec<syntax::Name>,
-    ) {
+    /// File `notes`; what goes to the vault's sorted sets goes to `fresh` instead, for
+    /// `insert_notes` to add at once.
+    fn insert_chunk(&mut self, notes: Vec<(PathBuf, Box<Note>)>, fresh: &mut Fresh) {
         let dendron = self.dialect == Dialect::Dendron;
         let prepared: Vec<Option<Prepared>> = {
             let this: &Vault = self;
@@ -141,14 +148,13 @@ impl Vault {
             self.generation += 1;
             file.revision = self.generation;
             let (path, name_key) = (file.path.clone(), file.name_key.clone());
+            let path_key = file.path_key.clone();
             let id = self.place(file);
             self.by_path.insert(path, id);
             // As `upsert` does: the folder index (`folders.rs`) knows every file.
-            if let Some(file) = self.files[id.0 as usize].as_ref() {
-                self.folders.insert(&file.path_key, id);
-            }
-            if let Some(fresh) = self.add_name_unsorted(name_key, id) {
-                fresh_names.push(fresh);
+            fresh.paths.push((path_key, id));
+            if let Some(name) = self.add_name_unsorted(name_key, id) {
+                fresh.names.push(name);
             }
             self.index_entries(id, entries);
             self.names_generation += 1;

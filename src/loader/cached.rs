@@ -145,7 +145,7 @@ pub fn load_sketch(roots: &[PathBuf], exclude: &Exclude, cache: &Cache) -> Optio
     type Sketched = (PathBuf, Result<Box<Note>, Skipped>, Option<Stamp>);
     let results: Vec<Sketched> = note_paths
         .into_par_iter()
-        .map(|path| match names.notes.get(&path) {
+        .map(|path| match names.notes.get(path.as_os_str()) {
             Some(named) => {
                 let stamp = named.stamp;
                 (path, Ok(names_only(named)), Some(stamp))
