@@ -1,15 +1,18 @@
 //! Loading with the on-disk index (`crate::cache`): a note whose file still has the stamp the
 //! index saw comes from the index; every other note is read and parsed as [`super::load`] does.
 
-use std::path::PathBuf;
+use std::ffi::{OsStr, OsString};
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
+
+use rustc_hash::FxHashSet as HashSet;
 
 use rayon::prelude::*;
 
 use super::{Exclude, Loaded, Skipped, read_note, walk};
 use crate::cache::stamp::unchanged;
 use crate::cache::{Cache, NamedNote};
-use crate::index::{Dialect, Note, Stamp, is_note_path};
+use crate::index::{Dialect, Note, Stamp, Vault, is_note_path};
 use crate::syntax::{Frontmatter, NoteSyntax, Span};
 
 /// What a load did with the on-disk index.
@@ -104,36 +107,66 @@ pub fn load_trusting(
 /// [`load_sketch`]).
 pub struct Sketch {
     /// The vault's files as the walk found them: every note the names section holds as a note
-    /// of names alone (no text, no stamp: never written back), new notes read and parsed.
-    pub loaded: Loaded,
-    /// What completion ranks by, as the full index had it.
-    pub popularity: Vec<(String, u32)>,
+    /// of names alone (no text, no stamp: never written back), new notes read and parsed; the
+    /// popularity of names (what completion ranks by) as the full index had it.
+    pub vault: Vault,
     /// The notes taken from the names section, with the stamp it gave each, for
     /// `Server::all_verified` to check before an answer that read them stands.
     pub unverified: Vec<(PathBuf, Stamp)>,
 }
 
-/// Walk the vault and read the on-disk index's names section (both at once): when the names
-/// section is usable and of this vault's dialect, the sketch they make — every file the walk
-/// found, the notes in the names section reduced to their names (path, aliases, citation key),
-/// the others read.
+/// Walk the vault (`roots`) while the on-disk index's names section is read and filed as a
+/// vault of `vault_roots`, each note reduced to its names (path, aliases, citation key): when
+/// the names section is usable and of this vault's dialect, that vault made to hold the files
+/// the walk found — notes the names section does not know read, notes it knows that the walk
+/// did not find removed — is the sketch.
 ///
 /// What a sketch can answer exactly: where a link resolves by its target's path or name (the
 /// walk gives every path; a name is a path's), and which names complete a prefix. What it
 /// cannot: anything in a note's text — headings, blocks, links, tags; the caller answers only
 /// the former from it.
-pub fn load_sketch(roots: &[PathBuf], exclude: &Exclude, cache: &Cache) -> Option<Sketch> {
+pub fn load_sketch(
+    roots: &[PathBuf],
+    vault_roots: Vec<PathBuf>,
+    exclude: &Exclude,
+    cache: &Cache,
+) -> Option<Sketch> {
     // No index written yet (a first start): no sketch, and no walk the full load would repeat.
     if !cache.file().is_file() {
         return None;
     }
     let started = std::time::Instant::now();
-    let (walked, names) = rayon::join(|| walk(roots, exclude), || cache.load_names());
-    tracing::debug!(
-        "walked the vault and read the names of the on-disk index in {} ms",
-        started.elapsed().as_millis()
+    // Filing is the longer half and runs on one thread but for its preparation: the walk runs
+    // beside it rather than before it.
+    let (walked, filed) = rayon::join(
+        || {
+            let walked = walk(roots, exclude);
+            tracing::debug!(
+                "sketch: walked the vault in {} ms",
+                started.elapsed().as_millis()
+            );
+            walked
+        },
+        || {
+            let mut names = cache.load_names()?;
+            let notes: Vec<(&OsString, &NamedNote)> = names.notes.iter().collect();
+            let notes: Vec<(PathBuf, Box<Note>)> = notes
+                .into_par_iter()
+                .map(|(path, named)| (PathBuf::from(path), names_only(named)))
+                .collect();
+            let mut vault = Vault::new(vault_roots);
+            vault.dialect = names.dialect;
+            vault.insert_notes(notes);
+            vault.seed_popularity(std::mem::take(&mut names.popularity));
+            tracing::debug!(
+                "sketch: read and filed the names of {} notes in {} ms",
+                names.notes.len(),
+                started.elapsed().as_millis()
+            );
+            Some((vault, names))
+        },
     );
-    let mut names = names?;
+    let (mut vault, names) = filed?;
     let mut skipped = Vec::new();
     let (note_paths, attachments) = sort_walked(walked, &mut skipped);
     let dialect = Dialect::of_files(roots, attachments.iter().map(PathBuf::as_path));
@@ -141,51 +174,44 @@ pub fn load_sketch(roots: &[PathBuf], exclude: &Exclude, cache: &Cache) -> Optio
         // `load_trusting` discards the whole index for this, and says so.
         return None;
     }
-    // Each path with its note (of names alone, or read) and, if from the names, its stamp.
-    type Sketched = (PathBuf, Result<Box<Note>, Skipped>, Option<Stamp>);
-    let results: Vec<Sketched> = note_paths
-        .into_par_iter()
-        .map(|path| match names.notes.get(path.as_os_str()) {
-            Some(named) => {
-                let stamp = named.stamp;
-                (path, Ok(names_only(named)), Some(stamp))
-            }
-            None => {
-                let read = read_note(&path).map(Box::new);
-                (path, read, None)
-            }
-        })
+    for path in &attachments {
+        vault.upsert_attachment(path);
+    }
+    let fresh: Vec<&PathBuf> = note_paths
+        .iter()
+        .filter(|path| !names.notes.contains_key(path.as_os_str()))
         .collect();
-    let mut notes = Vec::with_capacity(results.len());
-    let mut unverified = Vec::new();
-    for (path, result, stamp) in results {
-        match result {
-            Ok(note) => {
-                if let Some(stamp) = stamp {
-                    unverified.push((path.clone(), stamp));
-                }
-                notes.push((path, note));
-            }
-            // Logged again by the full load, which reads it again.
-            Err(skip) => skipped.push(skip),
+    // Read where the walk found them; not logged when skipped: the full load reads them again.
+    let read: Vec<(&PathBuf, Result<Note, Skipped>)> = fresh
+        .into_par_iter()
+        .map(|path| (path, read_note(path)))
+        .collect();
+    let new = read.len();
+    for (path, note) in read {
+        if let Ok(note) = note {
+            vault.upsert_note(path, note);
         }
     }
-    let sketch = Sketch {
-        loaded: Loaded {
-            notes,
-            attachments,
-            skipped,
-            bibliographies: Default::default(),
-        },
-        popularity: std::mem::take(&mut names.popularity),
-        unverified,
-    };
+    let found: HashSet<&OsStr> = note_paths.iter().map(|p| p.as_os_str()).collect();
+    let mut gone = 0;
+    for path in names
+        .notes
+        .keys()
+        .filter(|p| !found.contains(p.as_os_str()))
+    {
+        vault.remove(Path::new(path));
+        gone += 1;
+    }
+    let unverified = note_paths
+        .iter()
+        .filter_map(|path| Some((path.clone(), names.notes.get(path.as_os_str())?.stamp)))
+        .collect();
     tracing::debug!(
-        "sketched {} notes from the names of the on-disk index in {} ms",
-        sketch.loaded.notes.len(),
+        "sketched {} notes from the names of the on-disk index in {} ms ({new} new, {gone} gone)",
+        vault.note_count(),
         started.elapsed().as_millis()
     );
-    Some(sketch)
+    Some(Sketch { vault, unverified })
 }
 
 /// A note of names alone: no text, its aliases and citation key as its frontmatter.

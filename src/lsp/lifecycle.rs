@@ -353,17 +353,20 @@ impl Server {
         let (exclude, cache) = (exclude.clone(), cache.clone());
         let server = self.clone();
         let built = tokio::task::spawn_blocking(move || {
-            let sketch = loader::load_sketch(&load_roots, &exclude, &cache)?;
-            let filed = Instant::now();
-            let (mut vault, _) = sketch.loaded.into_vault(roots);
-            vault.seed_popularity(sketch.popularity);
-            tracing::debug!("sketch filed in {} ms", filed.elapsed().as_millis());
+            let sketch = loader::load_sketch(&load_roots, roots, &exclude, &cache)?;
+            let mut vault = sketch.vault;
             // Completion's candidates, built here rather than by the first completion: that
             // one would otherwise compete with the full load for the cores. With the buffers
             // open now filed first, so that filing them again at the swap changes no name.
             server.open_buffers_into(&mut vault);
+            let building = Instant::now();
             let candidates = Arc::new(Candidates::build(&vault));
             let unverified: Unverified = sketch.unverified.into_iter().collect();
+            tracing::debug!(
+                "sketch: completion candidates built in {} ms ({} ms after the start)",
+                building.elapsed().as_millis(),
+                started.elapsed().as_millis()
+            );
             Some((vault, candidates, unverified))
         })
         .await;

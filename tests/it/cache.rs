@@ -317,13 +317,16 @@ fn a_restart_answers_before_checking_the_files_but_never_from_a_changed_one() {
 #[test]
 fn a_restart_answers_names_from_the_index_before_reading_its_notes_and_the_rest_waits() {
     let vault = vault("cache-sketch");
+    vault.write("e.md", "# E\n");
+    age_file(&vault, "e.md", 2);
     let home = cache_home("sketch");
     let first = start(&vault, &home, Value::Null);
     first.wait_log("notes written");
     assert_eq!(first.shutdown(), 0);
-    // While no server runs, a note is added.
+    // While no server runs, a note is added and one the index holds is deleted.
     vault.write("d.md", "# D\n");
     age_file(&vault, "d.md", 1);
+    std::fs::remove_file(vault.path("e.md")).expect("deleted");
 
     // The full load is held back 5 s once the names are served.
     let mut second = spawn_held(
@@ -338,8 +341,8 @@ fn a_restart_answers_names_from_the_index_before_reading_its_notes_and_the_rest_
         json!({"textDocument": {"uri": uri(&a), "languageId": "markdown", "version": 1,
                                 "text": format!("{A}[[")}}),
     );
-    // From the names alone: completion of names (the new note's among them), marked
-    // incomplete, and the definition of a link to a whole note.
+    // From the names alone: completion of names (the new note's among them, not the deleted
+    // one's), marked incomplete, and the definition of a link to a whole note.
     let early = second.request("textDocument/completion", at(&a, 2, 2));
     assert_eq!(early["isIncomplete"], json!(true), "{early}");
     assert_eq!(sorted_labels(&early), ["b", "c", "d"]);
@@ -360,7 +363,7 @@ fn a_restart_answers_names_from_the_index_before_reading_its_notes_and_the_rest_
     );
     assert_eq!(into_sec["range"]["start"]["line"], json!(1));
     // What the names answered is what the full index answers.
-    second.wait_log("on-disk index: 3 notes unchanged (0 of them touched), 1 read, 0 gone");
+    second.wait_log("on-disk index: 3 notes unchanged (0 of them touched), 1 read, 1 gone");
     assert_eq!(
         second.request("textDocument/definition", at(&a, 1, 3)),
         into_b
