@@ -124,8 +124,8 @@ pub fn walk(roots: &[PathBuf], exclude: &Exclude) -> Vec<PathBuf> {
     out
 }
 
-/// Read a note, lossily where it is not UTF-8. Binary and oversized files are refused, and so
-/// is a symlink that leads to anything but a markdown file (see [`NOTE`]).
+/// Read a note (lossily where not UTF-8; packed: the server stores it only while it is closed).
+/// Binary and oversized files are refused, and so is a symlink to anything but a note ([`NOTE`]).
 pub fn read_note(path: &Path) -> Result<Note, Skipped> {
     // Taken before the read: a write after it shows as a newer time at the next start.
     let meta = std::fs::metadata(path).ok();
@@ -134,7 +134,7 @@ pub fn read_note(path: &Path) -> Result<Note, Skipped> {
         reason: err.message,
     })?;
     let stamp = meta.map(|meta| stamp_of(&meta, &bytes));
-    let mut note = note_from_bytes(path, bytes)?;
+    let mut note = note_from_bytes(path, bytes)?.packed();
     note.stamp = stamp;
     Ok(note)
 }

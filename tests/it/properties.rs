@@ -314,7 +314,7 @@ proptest! {
         let vault = vault_of(&notes);
         let candidates = Candidates::build(&vault);
         for (id, _, note) in vault.notes() {
-            let text = note.text.clone();
+            let text = note.text().into_owned();
             check_spans(&text, &note.syntax)?;
             let _ = features::diagnostics::diagnostics(&vault, id);
             for offset in (0..=text.len()).filter(|&o| text.is_char_boundary(o)) {
@@ -322,7 +322,7 @@ proptest! {
                     prop_assert!(h.span.end() <= text.len());
                 }
                 if let Some(loc) = features::definition::definition(&vault, id, offset) {
-                    let target = vault.note(loc.file).map_or(0, |n| n.text.len());
+                    let target = vault.note(loc.file).map_or(0, |n| n.text_len());
                     prop_assert!(loc.span.end() <= target);
                 }
                 for loc in features::references::references(&vault, id, offset) {
