@@ -1,8 +1,8 @@
 //! The on-disk index's names section (see the parent module's doc): what a restart reads
 //! before anything else, to resolve links to notes and complete names while the rest is read.
 
+use std::ffi::OsString;
 use std::fs::File;
-use std::path::PathBuf;
 
 use rustc_hash::FxHashMap as HashMap;
 use serde::{Deserialize, Serialize};
@@ -34,7 +34,9 @@ struct NamesSection<'a> {
 /// complete note names, before the notes themselves are read.
 pub struct CachedNames {
     pub dialect: Dialect,
-    pub notes: HashMap<PathBuf, NamedNote>,
+    /// By path (its bytes: hashing a `Path` walks its components, slower by far at 100,000
+    /// lookups).
+    pub notes: HashMap<OsString, NamedNote>,
     /// The name keys links use, with how many links use each.
     pub popularity: Vec<(String, u32)>,
 }
@@ -79,7 +81,7 @@ impl Cache {
                 aliases: entry.aliases.into_iter().map(str::to_string).collect(),
                 citekey: entry.citekey.map(str::to_string),
             };
-            notes.insert(path, named);
+            notes.insert(path.into_os_string(), named);
         }
         let popularity = section
             .popularity

@@ -51,7 +51,10 @@ fn what_is_saved_loads_back_the_same_and_only_notes_read_from_disk() {
     let mut named: Vec<_> = names
         .notes
         .iter()
-        .map(|(path, n)| (path.clone(), n.stamp, n.aliases.clone(), n.citekey.clone()))
+        .map(|(path, n)| {
+            let path = PathBuf::from(path);
+            (path, n.stamp, n.aliases.clone(), n.citekey.clone())
+        })
         .collect();
     named.sort_by(|a, b| a.0.cmp(&b.0));
     assert_eq!(

@@ -8,19 +8,32 @@ use std::path::PathBuf;
 use rayon::prelude::*;
 
 use super::backlinks::KeyRefs;
+use super::citations::literature_keys;
 use super::{Content, Dialect, File, FileId, Note, TagEntry, Vault, keys};
 use crate::syntax;
 
-/// What a note files in the vault's maps: folded aliases, link keys, and (folded, written) tags.
+/// What a note files in the vault's maps: folded aliases, link keys, (folded, written) tags,
+/// and the citation key its name or `citekey` carries.
 pub(super) struct Entries {
     pub aliases: Vec<String>,
     pub link_keys: Vec<String>,
     pub tags: Vec<(String, String)>,
+    pub literature: Option<String>,
 }
 
 impl Entries {
+    /// What `file`, a note, files (`note` is its note).
+    pub(super) fn of_file(file: &File, note: &Note) -> Entries {
+        Entries {
+            literature: literature_keys(file).map(|(key, _)| key),
+            ..Entries::of(note)
+        }
+    }
+
+    /// What `note` files but its citation key, which its file's name may carry.
     pub(super) fn of(note: &Note) -> Entries {
         Entries {
+            literature: None,
             aliases: note.syntax.aliases().map(keys::fold).collect(),
             link_keys: note
                 .syntax
@@ -44,14 +57,17 @@ impl Entries {
 /// 14 MB more at the peak).
 const CHUNK: usize = 4096;
 
-/// A new note with everything it files computed.
+/// What a bulk filing adds to the vault's sorted sets at the end, sorted once: name keys new to
+/// the vault, and every filed note's folded path (for `folders.rs`).
+struct Fresh {
+    names: Vec<syntax::Name>,
+    paths: Vec<(String, FileId)>,
+}
+
+/// A new note with everything it files computed: its file (but the revision, given when
+/// filed) and its entries.
 struct Prepared {
-    path: PathBuf,
-    root: usize,
-    rel: String,
-    name_key: String,
-    path_key: String,
-    note: Box<Note>,
+    file: File,
     entries: Entries,
 }
 
@@ -61,17 +77,30 @@ impl Vault {
     pub fn insert_notes(&mut self, notes: Vec<(PathBuf, Box<Note>)>) {
         self.files.reserve(notes.len());
         self.by_path.reserve(notes.len());
+        // Sorted orders are built once at the end (a sort and a bulk build) rather than kept
+        // by an insert per note: the names in order, each property's values in order.
+        let mut fresh = Fresh {
+            names: Vec::with_capacity(notes.len()),
+            paths: Vec::with_capacity(notes.len()),
+        };
+        self.properties.defer_orders();
         let mut notes = notes.into_iter();
         loop {
             let chunk: Vec<(PathBuf, Box<Note>)> = notes.by_ref().take(CHUNK).collect();
             if chunk.is_empty() {
-                return;
+                break;
             }
-            self.insert_chunk(chunk);
+            self.insert_chunk(chunk, &mut fresh);
         }
+        self.properties.settle_orders();
+        let mut names: std::collections::BTreeSet<syntax::Name> = fresh.names.into_iter().collect();
+        self.sorted_names.append(&mut names);
+        self.folders.extend(fresh.paths);
     }
 
-    fn insert_chunk(&mut self, notes: Vec<(PathBuf, Box<Note>)>) {
+    /// File `notes`; what goes to the vault's sorted sets goes to `fresh` instead, for
+    /// `insert_notes` to add at once.
+    fn insert_chunk(&mut self, notes: Vec<(PathBuf, Box<Note>)>, fresh: &mut Fresh) {
         let dendron = self.dialect == Dialect::Dendron;
         let prepared: Vec<Option<Prepared>> = {
             let this: &Vault = self;
@@ -85,44 +114,49 @@ impl Vault {
                     let name_key = keys::fold(keys::strip_md(keys::basename(&rel)));
                     let path_key = keys::fold(keys::strip_md(&rel));
                     let entries = Entries::of(&note);
-                    Some(Prepared {
+                    let file = File {
                         path,
                         root,
                         rel,
                         name_key,
                         path_key,
-                        note,
-                        entries,
+                        content: Content::Note(note),
+                        revision: 0,
+                    };
+                    let literature = literature_keys(&file).map(|(key, _)| key);
+                    Some(Prepared {
+                        file,
+                        entries: Entries {
+                            literature,
+                            ..entries
+                        },
                     })
                 })
                 .collect()
         };
-        for p in prepared.into_iter().flatten() {
-            if self.by_path.contains_key(&p.path) {
+        for Prepared { mut file, entries } in prepared.into_iter().flatten() {
+            if self.by_path.contains_key(&file.path) {
+                let Content::Note(note) = file.content else {
+                    continue;
+                };
                 // Already adapted: a replacement goes the one-note way.
-                if !self.upsert(&p.path, Content::Note(p.note)).keys.is_empty() {
+                if !self.upsert(&file.path, Content::Note(note)).keys.is_empty() {
                     self.links_generation += 1;
                 }
                 continue;
             }
             self.generation += 1;
-            let file = File {
-                path: p.path.clone(),
-                root: p.root,
-                rel: p.rel,
-                name_key: p.name_key.clone(),
-                path_key: p.path_key,
-                content: Content::Note(p.note),
-                revision: self.generation,
-            };
+            file.revision = self.generation;
+            let (path, name_key) = (file.path.clone(), file.name_key.clone());
+            let path_key = file.path_key.clone();
             let id = self.place(file);
-            self.by_path.insert(p.path, id);
+            self.by_path.insert(path, id);
             // As `upsert` does: the folder index (`folders.rs`) knows every file.
-            if let Some(file) = self.files[id.0 as usize].as_ref() {
-                self.folders.insert(&file.path_key, id);
+            fresh.paths.push((path_key, id));
+            if let Some(name) = self.add_name_unsorted(name_key, id) {
+                fresh.names.push(name);
             }
-            self.add_name(p.name_key, id);
-            self.index_entries(id, p.entries);
+            self.index_entries(id, entries);
             self.names_generation += 1;
             // A new note always brings its name: links may resolve differently.
             self.links_generation += 1;
@@ -135,7 +169,7 @@ impl Vault {
         let Some(file) = self.files[id.0 as usize].as_ref() else {
             return;
         };
-        self.sources.index_file(id, file);
+        self.sources.index_file_with(id, file, entries.literature);
         let Some(note) = file.note() else {
             return;
         };
@@ -231,10 +265,13 @@ mod tests {
         let mut properties: Vec<_> = vault
             .properties
             .keys()
-            .map(|(k, stats)| (k, &stats.name, stats.notes, stats.most_common(usize::MAX)))
-            .map(|(k, name, notes, values)| {
-                let values: Vec<_> = values.iter().map(|v| (&v.text, v.notes)).collect();
-                format!("{k} {name} {notes} {values:?}")
+            .map(|(k, stats)| {
+                let by_count: Vec<_> = stats.by_count().map(|v| (&v.text, v.notes)).collect();
+                let by_text: Vec<_> = stats.starting_with("").map(|v| &v.text).collect();
+                format!(
+                    "{k} {} {} {by_count:?} {by_text:?}",
+                    stats.name, stats.notes
+                )
             })
             .collect();
         properties.sort();
@@ -255,7 +292,11 @@ mod tests {
                 "---\naliases: [Ay, Café]\ntags: [x]\nstatus: done\n---\n[[b]] [[B#H]] #Tag #tag/sub [@key]\n",
             ),
             ("sub/b.md", "## H\n[[a|ay]] [[./c.md]] [[#H]] ^blk\n"),
-            ("other/B.md", "[[Café]] [x](../a.md) #TAG\n"),
+            (
+                "other/B.md",
+                "---\nstatus: [open, Done, zz]\n---\n[[Café]] [x](../a.md) #TAG\n",
+            ),
+            ("other/d.md", "---\nstatus: [open, zz]\nid: 7\n---\n"),
             ("sub/c.md", "up:: [[a]]\n![[img.png]]\n"),
             // Outside the root: not filed.
             ("../elsewhere.md", "[[a]]\n"),
@@ -289,7 +330,7 @@ mod tests {
                     .collect(),
             );
             assert_eq!(dump(&at_once), dump(&one_by_one));
-            assert_eq!(at_once.note_count(), 5);
+            assert_eq!(at_once.note_count(), 6);
         }
     }
 }

@@ -244,6 +244,13 @@ impl Sources {
     /// File a note's citations and literature key. Called by the vault whenever it indexes a
     /// file, so the per-note work stays proportional to the note.
     pub fn index_file(&mut self, id: FileId, file: &File) {
+        let literature = literature_keys(file).map(|(key, _)| key);
+        self.index_file_with(id, file, literature);
+    }
+
+    /// [`Sources::index_file`] with the file's literature key (`literature_keys`) worked out
+    /// already: the bulk filing works them out on every core.
+    pub fn index_file_with(&mut self, id: FileId, file: &File, literature: Option<String>) {
         let Some(note) = file.note() else { return };
         for citation in &note.syntax.citations {
             *self
@@ -253,7 +260,7 @@ impl Sources {
                 .entry(id)
                 .or_default() += 1;
         }
-        if let Some((key, _)) = literature_keys(file) {
+        if let Some(key) = literature {
             let ids = self.literature.entry(key).or_default();
             if !ids.contains(&id) {
                 ids.push(id);

@@ -19,6 +19,12 @@ impl Folders {
         self.paths.insert((path_key.to_string(), id));
     }
 
+    /// Insert many at once: sorted once and merged, not a tree insert each.
+    pub(super) fn extend(&mut self, files: Vec<(String, FileId)>) {
+        let mut fresh: BTreeSet<(String, FileId)> = files.into_iter().collect();
+        self.paths.append(&mut fresh);
+    }
+
     pub(super) fn remove(&mut self, path_key: &str, id: FileId) {
         self.paths.remove(&(path_key.to_string(), id));
     }

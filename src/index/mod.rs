@@ -289,12 +289,23 @@ impl Vault {
 
     /// Files whose name key is `key`.
     fn add_name(&mut self, key: String, id: FileId) {
+        if let Some(fresh) = self.add_name_unsorted(key, id) {
+            self.sorted_names.insert(fresh);
+        }
+    }
+
+    /// [`Vault::add_name`] but for `sorted_names`: a key new to the vault is returned, for the
+    /// caller to add there.
+    fn add_name_unsorted(&mut self, key: String, id: FileId) -> Option<syntax::Name> {
         match self.by_name.get_mut(key.as_str()) {
-            Some(ids) => ids.push(id),
+            Some(ids) => {
+                ids.push(id);
+                None
+            }
             None => {
                 let key = syntax::Name::new(&key);
-                self.sorted_names.insert(key.clone());
-                self.by_name.insert(key, vec![id]);
+                self.by_name.insert(key.clone(), vec![id]);
+                Some(key)
             }
         }
     }
@@ -528,7 +539,9 @@ impl Vault {
     }
 
     fn index_content(&mut self, id: FileId) {
-        let entries = self.note(id).map(bulk::Entries::of);
+        let entries = self.files[id.0 as usize]
+            .as_ref()
+            .and_then(|file| Some(bulk::Entries::of_file(file, file.note()?)));
         match entries {
             Some(entries) => self.index_entries(id, entries),
             None => {
@@ -551,6 +564,7 @@ impl Vault {
             aliases,
             link_keys,
             tags,
+            literature: _,
         } = bulk::Entries::of(note);
         for alias in aliases {
             remove_from(&mut self.by_alias, &alias, id);

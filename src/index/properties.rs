@@ -129,43 +129,72 @@ impl KeyStats {
         self.by_count().take(n).collect()
     }
 
-    fn add_value(&mut self, value: &str) {
+    /// Count one more note giving `value`; the two orders follow unless `ordered` is false
+    /// (a bulk filing, see [`Properties::defer_orders`]), when they are rebuilt afterwards.
+    fn add_value(&mut self, value: &str, ordered: bool) {
         let entry = match self.values.get_mut(value) {
             Some(entry) => entry,
             None => {
                 let text: Arc<str> = value.into();
-                self.by_text.insert((lower(&text), text.clone()));
+                if ordered {
+                    self.by_text.insert((lower(&text), text.clone()));
+                }
                 self.links += usize::from(value.starts_with("[["));
                 self.values
                     .entry(text.clone())
                     .or_insert(ValueStats { text, notes: 0 })
             }
         };
-        self.by_count
-            .remove(&(Reverse(entry.notes), entry.text.clone()));
+        if ordered {
+            self.by_count
+                .remove(&(Reverse(entry.notes), entry.text.clone()));
+        }
         entry.notes += 1;
-        self.by_count
-            .insert((Reverse(entry.notes), entry.text.clone()));
+        if ordered {
+            self.by_count
+                .insert((Reverse(entry.notes), entry.text.clone()));
+        }
     }
 
-    fn remove_value(&mut self, value: &str) {
+    fn remove_value(&mut self, value: &str, ordered: bool) {
         let Some(entry) = self.values.get_mut(value) else {
             return;
         };
-        self.by_count
-            .remove(&(Reverse(entry.notes), entry.text.clone()));
+        if ordered {
+            self.by_count
+                .remove(&(Reverse(entry.notes), entry.text.clone()));
+        }
         entry.notes = entry.notes.saturating_sub(1);
         if entry.notes > 0 {
-            self.by_count
-                .insert((Reverse(entry.notes), entry.text.clone()));
+            if ordered {
+                self.by_count
+                    .insert((Reverse(entry.notes), entry.text.clone()));
+            }
             return;
         }
         let text = entry.text.clone();
         self.values.remove(value);
-        self.by_text.remove(&(lower(&text), text));
+        if ordered {
+            self.by_text.remove(&(lower(&text), text));
+        }
         self.links = self
             .links
             .saturating_sub(usize::from(value.starts_with("[[")));
+    }
+
+    /// Both orders again from the values: sorting once beats a tree update per value when a
+    /// bulk filing counted many notes.
+    fn reorder(&mut self) {
+        self.by_text = self
+            .values
+            .values()
+            .map(|v| (lower(&v.text), v.text.clone()))
+            .collect();
+        self.by_count = self
+            .values
+            .values()
+            .map(|v| (Reverse(v.notes), v.text.clone()))
+            .collect();
     }
 }
 
@@ -175,6 +204,9 @@ pub struct Properties {
     keys: HashMap<String, KeyStats>,
     /// By lower-cased key.
     types: HashMap<String, PropertyType>,
+    /// While a bulk filing runs ([`Properties::defer_orders`]): the keys whose value orders
+    /// are left behind, rebuilt by [`Properties::settle_orders`].
+    deferred: Option<HashSet<String>>,
 }
 
 /// A property name as the maps file it.
@@ -227,30 +259,55 @@ impl Properties {
     }
 
     pub(super) fn index_note(&mut self, note: &Note) {
+        let ordered = self.deferred.is_none();
         for (folded, written, values) in entries(note) {
+            if let Some(deferred) = &mut self.deferred
+                && !deferred.contains(&folded)
+            {
+                deferred.insert(folded.clone());
+            }
             let stats = self.keys.entry(folded).or_insert_with(|| KeyStats {
                 name: written.to_string(),
                 ..KeyStats::default()
             });
             stats.notes += 1;
             for value in values {
-                stats.add_value(value);
+                stats.add_value(value, ordered);
             }
         }
     }
 
     /// The exact inverse of `index_note` for the same note.
     pub(super) fn unindex_note(&mut self, note: &Note) {
+        let ordered = self.deferred.is_none();
         for (folded, _, values) in entries(note) {
+            if let Some(deferred) = &mut self.deferred {
+                deferred.insert(folded.clone());
+            }
             let Some(stats) = self.keys.get_mut(&folded) else {
                 continue;
             };
             for value in values {
-                stats.remove_value(value);
+                stats.remove_value(value, ordered);
             }
             stats.notes = stats.notes.saturating_sub(1);
             if stats.notes == 0 {
                 self.keys.remove(&folded);
+            }
+        }
+    }
+
+    /// From now until [`Properties::settle_orders`], count values without keeping their
+    /// orders: a bulk filing of many notes sorts each key's values once at the end instead.
+    pub(super) fn defer_orders(&mut self) {
+        self.deferred.get_or_insert_with(HashSet::default);
+    }
+
+    /// Rebuild the orders of every key counted since [`Properties::defer_orders`].
+    pub(super) fn settle_orders(&mut self) {
+        for key in self.deferred.take().into_iter().flatten() {
+            if let Some(stats) = self.keys.get_mut(&key) {
+                stats.reorder();
             }
         }
     }

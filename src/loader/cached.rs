@@ -79,7 +79,7 @@ pub fn load_cached(
     progress: &(dyn Fn(usize, usize) + Sync),
     cache: Option<&Cache>,
 ) -> (Loaded, CacheUse) {
-    let (loaded, usage, unverified) = load_with(roots, exclude, progress, cache, true);
+    let (loaded, usage, unverified) = load_with(roots, exclude, progress, cache, true, &|| {});
     debug_assert!(unverified.is_empty());
     (loaded, usage)
 }
@@ -88,13 +88,16 @@ pub fn load_cached(
 /// the walk finds (new ones read, vanished ones left out), and every note the cache holds comes
 /// from it as it was, its path and cached stamp listed in the third value for [`verify`] to
 /// check later. This is what lets a server answer before it has looked at every file.
+/// `before_walk` runs just before the walk, while the on-disk index is being read (the server
+/// waits there for its file watcher: a file created before it is armed must be walked).
 pub fn load_trusting(
     roots: &[PathBuf],
     exclude: &Exclude,
     progress: &(dyn Fn(usize, usize) + Sync),
     cache: Option<&Cache>,
+    before_walk: &(dyn Fn() + Sync),
 ) -> (Loaded, CacheUse, Vec<(PathBuf, Stamp)>) {
-    load_with(roots, exclude, progress, cache, false)
+    load_with(roots, exclude, progress, cache, false, before_walk)
 }
 
 /// A restart's first index, made from the on-disk index's names section alone (see
@@ -142,7 +145,7 @@ pub fn load_sketch(roots: &[PathBuf], exclude: &Exclude, cache: &Cache) -> Optio
     type Sketched = (PathBuf, Result<Box<Note>, Skipped>, Option<Stamp>);
     let results: Vec<Sketched> = note_paths
         .into_par_iter()
-        .map(|path| match names.notes.get(&path) {
+        .map(|path| match names.notes.get(path.as_os_str()) {
             Some(named) => {
                 let stamp = named.stamp;
                 (path, Ok(names_only(named)), Some(stamp))
@@ -273,12 +276,19 @@ fn load_with(
     progress: &(dyn Fn(usize, usize) + Sync),
     cache: Option<&Cache>,
     check: bool,
+    before_walk: &(dyn Fn() + Sync),
 ) -> (Loaded, CacheUse, Vec<(PathBuf, Stamp)>) {
     let started = std::time::Instant::now();
     let (walked, cached) = rayon::join(
         || {
+            before_walk();
+            let walking = std::time::Instant::now();
             let walked = walk(roots, exclude);
-            tracing::debug!("walked the vault in {} ms", started.elapsed().as_millis());
+            tracing::debug!(
+                "walked the vault in {} ms ({} ms after the start)",
+                walking.elapsed().as_millis(),
+                started.elapsed().as_millis()
+            );
             walked
         },
         || {

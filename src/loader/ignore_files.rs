@@ -34,6 +34,17 @@ struct FolderRules {
 pub(super) struct IgnoreFiles {
     root: PathBuf,
     folders: Mutex<HashMap<PathBuf, Arc<FolderRules>>>,
+    /// The rules of the folders above the last path asked about: a walk asks about a folder's
+    /// entries one after another, so this spares a lookup per ancestor for each of them.
+    last: Mutex<Option<Arc<Chain>>>,
+}
+
+/// The rules of `folder` and of each folder above it up to the root, deepest first.
+struct Chain {
+    folder: PathBuf,
+    rules: Vec<Arc<FolderRules>>,
+    /// No folder of the chain has an ignore file (most vaults): nothing below is ignored.
+    none: bool,
 }
 
 impl IgnoreFiles {
@@ -41,7 +52,36 @@ impl IgnoreFiles {
         IgnoreFiles {
             root: root.to_path_buf(),
             folders: Mutex::new(HashMap::new()),
+            last: Mutex::new(None),
         }
+    }
+
+    /// The chain of rules above the entries of `folder` (within the root).
+    fn chain(&self, folder: &Path) -> Arc<Chain> {
+        let mut last = self.last.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(chain) = last.as_ref().filter(|c| c.folder == folder) {
+            return chain.clone();
+        }
+        let mut rules = Vec::new();
+        for above in folder.ancestors() {
+            if !above.starts_with(&self.root) {
+                break;
+            }
+            rules.push(self.folder(above));
+            if above == self.root {
+                break;
+            }
+        }
+        let none = rules
+            .iter()
+            .all(|r| r.ignore.is_none() && r.gitignore.is_none() && r.exclude.is_none());
+        let chain = Arc::new(Chain {
+            folder: folder.to_path_buf(),
+            rules,
+            none,
+        });
+        *last = Some(chain.clone());
+        chain
     }
 
     /// Whether `path` is ignored. `parents`: also when a folder holding it is (the walker
@@ -57,22 +97,22 @@ impl IgnoreFiles {
             };
             (!found.is_none()).then(|| found.is_ignore())
         };
+        let Some(parent) = path.parent().filter(|p| p.starts_with(&self.root)) else {
+            return false;
+        };
+        let chain = self.chain(parent);
+        if chain.none {
+            return false;
+        }
         let (mut ignore, mut gitignore, mut exclude) = (None, None, None);
         let mut saw_git = false;
-        for folder in path.ancestors().skip(1) {
-            if !folder.starts_with(&self.root) {
-                break;
-            }
-            let rules = self.folder(folder);
+        for rules in &chain.rules {
             ignore = ignore.or_else(|| matched(&rules.ignore));
             if !saw_git {
                 gitignore = gitignore.or_else(|| matched(&rules.gitignore));
                 exclude = exclude.or_else(|| matched(&rules.exclude));
             }
             saw_git |= rules.has_git;
-            if folder == self.root {
-                break;
-            }
         }
         ignore.or(gitignore).or(exclude).unwrap_or(false)
     }

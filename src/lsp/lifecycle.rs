@@ -142,10 +142,17 @@ pub(crate) async fn initialized(server: &Server, _: InitializedParams) {
     );
     server.report_config_problems(problems).await;
     server.pull_configuration().await;
-    // Arming a watcher walks the whole tree too: a restart's sketch is made meanwhile, and the
-    // full load waits for the watcher (see `index_workspace`).
+    // Arming a watcher walks the whole tree too: a restart's sketch is made first, with every
+    // core, and the watcher armed once it is served; the full load reads the on-disk index
+    // meanwhile, and walks the vault only once the watcher is armed (see `index_workspace`).
     let indexer = server.clone();
     tokio::spawn(async move { indexer.index_workspace().await });
+    let _ = server
+        .state
+        .sketched
+        .subscribe()
+        .wait_for(|done| *done)
+        .await;
     let started = Instant::now();
     server.watch_files().await;
     server.state.watching.send_replace(true);
@@ -218,27 +225,34 @@ impl Server {
         // A first start with an on-disk index: names first (see `sketch`), then the rest,
         // once the file watcher is armed: the walk that finds the vault's files must come after
         // it, or a file created between the two would be seen by neither.
-        if let (Some(cache), true) = (&cache, trust) {
-            self.sketch(generation, &load_roots, &roots, &exclude, cache)
-                .await;
+        {
+            // Set however this block ends (a panic too): `initialized` waits for it.
+            let _sketched = Sketched(&self.state.sketched);
+            if let (Some(cache), true) = (&cache, trust) {
+                self.sketch(generation, &load_roots, &roots, &exclude, cache)
+                    .await;
+            }
         }
-        let _ = self
-            .state
-            .watching
-            .subscribe()
-            .wait_for(|armed| *armed)
-            .await;
+        let watching = self.state.watching.subscribe();
+        let runtime = tokio::runtime::Handle::current();
         let task = tokio::task::spawn_blocking(move || {
             let report = |done, total| {
                 let _ = tx.send((done, total));
+            };
+            // Called by the load before it walks the vault (on a blocking thread, not the
+            // reactor's), while the on-disk index is read.
+            let armed = || {
+                let mut watching = watching.clone();
+                let _ = runtime.block_on(watching.wait_for(|armed| *armed));
             };
             // Notes come from the on-disk index unverified: the server answers from them at
             // once, and checks them against their files in the background (`verify`). A
             // re-index while a verified index serves (settings changed) checks them first
             // instead, so that what is served meanwhile stays whole.
             let (mut loaded, usage, unverified) = if trust {
-                loader::load_trusting(&load_roots, &exclude, &report, cache.as_ref())
+                loader::load_trusting(&load_roots, &exclude, &report, cache.as_ref(), &armed)
             } else {
+                armed();
                 let (loaded, usage) =
                     loader::load_cached(&load_roots, &exclude, &report, cache.as_ref());
                 (loaded, usage, Vec::new())
@@ -460,5 +474,14 @@ impl Server {
             skipped
         );
         Some((open, pending))
+    }
+}
+
+/// Sets `State::sketched` when dropped.
+struct Sketched<'a>(&'a tokio::sync::watch::Sender<bool>);
+
+impl Drop for Sketched<'_> {
+    fn drop(&mut self) {
+        self.0.send_replace(true);
     }
 }

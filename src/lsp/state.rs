@@ -85,6 +85,10 @@ pub struct State {
     /// True once the first file watching is set up (the client's, or ours armed): a restart's
     /// full load walks the vault only after it (see `index_workspace`).
     pub(in crate::lsp) watching: watch::Sender<bool>,
+    /// True once the first index build is past its sketch (made, or not needed): the watcher
+    /// is armed only then, as arming it walks the whole tree and would take a core from the
+    /// sketch (see `initialized`).
+    pub(in crate::lsp) sketched: watch::Sender<bool>,
     /// Notes taken from the on-disk index and not yet checked against their files, with the
     /// stamp the index holds for each; emptied when the background verification ends.
     pub(in crate::lsp) unverified: Mutex<Unverified>,
@@ -139,6 +143,7 @@ impl State {
             serving: watch::channel(false).0,
             sketch: watch::channel(false).0,
             watching: watch::channel(false).0,
+            sketched: watch::channel(false).0,
             unverified: Mutex::new(Unverified::default()),
             watcher: Mutex::new(None),
             settings_watcher: Mutex::new(None),
