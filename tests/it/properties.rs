@@ -168,10 +168,14 @@ fn root() -> PathBuf {
 }
 
 /// A vault of `notes` (relative path, text), indexed in the given order.
+/// Every other note kept packed, as a closed note read from the disk is, so that each property
+/// holds of both ways a note keeps its text.
 fn vault_of(notes: &[(String, String)]) -> Vault {
     let mut vault = Vault::new(vec![root()]);
-    for (rel, text) in notes {
-        vault.upsert_note(&root().join(rel), Note::parse(text.as_str()));
+    for (i, (rel, text)) in notes.iter().enumerate() {
+        let note = Note::parse(text.as_str());
+        let note = if i % 2 == 0 { note.packed() } else { note };
+        vault.upsert_note(&root().join(rel), note);
     }
     vault
 }
@@ -257,6 +261,14 @@ proptest! {
     fn parse_never_panics_and_every_range_is_inside_the_text_on_char_boundaries(text in note_text()) {
         let syntax = parse(&text);
         check_spans(&text, &syntax)?;
+    }
+
+    #[test]
+    fn a_packed_text_reads_back_exactly_and_parses_the_same(text in note_text()) {
+        let note = Note::parse(text.as_str()).packed();
+        prop_assert_eq!(&*note.text(), text.as_str());
+        prop_assert_eq!(note.text_len(), text.len());
+        prop_assert_eq!(&note.syntax, &parse(&text));
     }
 
     #[test]
