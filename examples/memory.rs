@@ -267,7 +267,7 @@ fn main() {
     let notes: Vec<(PathBuf, Note)> = texts
         .into_iter()
         // Packed as the loader keeps a note read from the disk.
-        .map(|(p, t)| (p, Note::parse(t).packed()))
+        .map(|(p, t)| (p, Note::read(t)))
         .collect();
     let after_parse = live();
     let mut parts = Breakdown::default();

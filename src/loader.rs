@@ -134,16 +134,16 @@ pub fn read_note(path: &Path) -> Result<Note, Skipped> {
         reason: err.message,
     })?;
     let stamp = meta.map(|meta| stamp_of(&meta, &bytes));
-    let mut note = note_from_bytes(path, bytes)?.packed();
+    let mut note = note_from_bytes(path, bytes)?;
     note.stamp = stamp;
     Ok(note)
 }
 
-/// Decode a note's bytes: binary data is refused, UTF-16 with a byte order mark is decoded,
-/// invalid UTF-8 is replaced and logged.
+/// Decode a note's bytes ([`Note::read`]): binary data is refused, UTF-16 with a byte order mark
+/// is decoded, invalid UTF-8 is replaced and logged.
 pub fn note_from_bytes(path: &Path, bytes: Vec<u8>) -> Result<Note, Skipped> {
     if let Some(text) = utf16_with_bom(&bytes) {
-        return Ok(Note::parse(text));
+        return Ok(Note::read(text));
     }
     if is_binary(&bytes) {
         return Err(Skipped {
@@ -161,7 +161,7 @@ pub fn note_from_bytes(path: &Path, bytes: Vec<u8>) -> Result<Note, Skipped> {
             String::from_utf8_lossy(err.as_bytes()).into_owned()
         }
     };
-    Ok(Note::parse(text))
+    Ok(Note::read(text))
 }
 
 /// Files whose presence in a folder makes it a vault's root.

@@ -39,6 +39,17 @@ impl Note {
         self.text.len()
     }
 
+    /// A note read from the disk: parsed, its text packed ([`Note::packed`]) straight from
+    /// `text`, never copied into a plain one first.
+    pub fn read(text: String) -> Note {
+        let syntax = syntax::parse(&text);
+        Note {
+            text: NoteText::packed(&text),
+            syntax,
+            stamp: None,
+        }
+    }
+
     /// This note with its text packed: for a note read from the disk, whose text is read only
     /// by the features that look into closed notes (previews, positions of references, mentions,
     /// the on-disk index) and is the largest part of a vault's memory.
@@ -195,20 +206,26 @@ mod tests {
     #[test]
     fn a_closed_notes_text_round_trips_exactly() {
         for text in texts() {
-            let note = Note::parse(text.clone()).packed();
-            assert_eq!(note.text(), text);
-            assert_eq!(note.text_len(), text.len());
-            assert_eq!(note.text.is_empty(), text.is_empty());
+            for note in [Note::parse(text.clone()).packed(), Note::read(text.clone())] {
+                assert_eq!(note.text(), text);
+                assert_eq!(note.text_len(), text.len());
+                assert_eq!(note.text.is_empty(), text.is_empty());
+                assert_eq!(note.stamp, None);
+            }
         }
     }
 
     #[test]
     fn a_long_text_is_kept_packed_and_a_short_one_plain() {
-        let kept: Vec<bool> = texts()
+        let kept: Vec<(bool, bool)> = texts()
             .into_iter()
-            .map(|t| Note::parse(t).packed().text.is_packed())
+            .map(|t| {
+                let read = Note::read(t.clone()).text.is_packed();
+                (Note::parse(t).packed().text.is_packed(), read)
+            })
             .collect();
-        assert_eq!(kept, [false, false, false, true, true, true, true]);
+        let expected = [false, false, false, true, true, true, true];
+        assert_eq!(kept, expected.map(|packed| (packed, packed)));
         let prose = &texts()[3];
         assert!(NoteText::packed(prose).heap_bytes() < prose.len() / 4);
     }
@@ -217,7 +234,7 @@ mod tests {
     fn a_packed_note_has_the_parse_and_the_debug_form_of_its_plain_twin() {
         for text in texts() {
             let plain = Note::parse(text.clone());
-            let packed = Note::parse(text).packed();
+            let packed = Note::read(text);
             assert_eq!(format!("{packed:?}"), format!("{plain:?}"));
             assert_eq!(packed.text, plain.text);
         }
