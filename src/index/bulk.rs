@@ -16,7 +16,7 @@ use crate::syntax;
 /// and the citation key its name or `citekey` carries.
 pub(super) struct Entries {
     pub aliases: Vec<String>,
-    pub link_keys: Vec<String>,
+    pub link_keys: Keys,
     pub tags: Vec<(String, String)>,
     pub literature: Option<String>,
 }
@@ -35,13 +35,14 @@ impl Entries {
         Entries {
             literature: None,
             aliases: note.syntax.aliases().map(keys::fold).collect(),
-            link_keys: note
-                .syntax
-                .links
-                .iter()
-                .filter(|l| !l.is_same_note())
-                .map(|l| keys::link_key(&l.target))
-                .collect(),
+            link_keys: {
+                let mut out = Keys::default();
+                for link in note.syntax.links.iter().filter(|l| !l.is_same_note()) {
+                    keys::push_link_key(&link.target, &mut out.text);
+                    out.ends.push(out.text.len() as u32);
+                }
+                out
+            },
             tags: note
                 .syntax
                 .tags
@@ -49,6 +50,26 @@ impl Entries {
                 .map(|t| (keys::fold(&t.name), t.name.to_string()))
                 .collect(),
         }
+    }
+}
+
+/// Strings end to end in one allocation: a note's link keys, made on every core and read once
+/// by the one thread that files them, without an allocation and a free each (a dense vault has
+/// 13 links per note).
+#[derive(Default)]
+pub(super) struct Keys {
+    text: String,
+    ends: Vec<u32>,
+}
+
+impl Keys {
+    pub(super) fn iter(&self) -> impl Iterator<Item = &str> {
+        let mut start = 0;
+        self.ends.iter().map(move |&end| {
+            let key = &self.text[start..end as usize];
+            start = end as usize;
+            key
+        })
     }
 }
 
@@ -186,13 +207,13 @@ impl Vault {
                 }
             }
         }
-        for key in entries.link_keys {
-            match self.links_by_key.get_mut(key.as_str()) {
+        for key in entries.link_keys.iter() {
+            match self.links_by_key.get_mut(key) {
                 Some(refs) => refs.add(id),
                 None => {
                     let mut refs = KeyRefs::default();
                     refs.add(id);
-                    self.links_by_key.insert(syntax::Name::new(&key), refs);
+                    self.links_by_key.insert(syntax::Name::new(key), refs);
                 }
             }
         }

@@ -3,7 +3,7 @@
 //! from `crate::sources`; the vault owns this index beside its other maps and updates it the
 //! same way: one bibliography or one note at a time, never a rebuild of the notes' side.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
 

@@ -569,10 +569,10 @@ impl Vault {
         for alias in aliases {
             remove_from(&mut self.by_alias, &alias, id);
         }
-        for key in link_keys {
-            if let Some(refs) = self.links_by_key.get_mut(key.as_str()) {
+        for key in link_keys.iter() {
+            if let Some(refs) = self.links_by_key.get_mut(key) {
                 if refs.remove(id) {
-                    self.links_by_key.remove(key.as_str());
+                    self.links_by_key.remove(key);
                 }
             }
         }

@@ -185,16 +185,21 @@ impl KeyStats {
     /// Both orders again from the values: sorting once beats a tree update per value when a
     /// bulk filing counted many notes.
     fn reorder(&mut self) {
-        self.by_text = self
-            .values
-            .values()
-            .map(|v| (lower(&v.text), v.text.clone()))
-            .collect();
-        self.by_count = self
-            .values
-            .values()
-            .map(|v| (Reverse(v.notes), v.text.clone()))
-            .collect();
+        let values = &self.values;
+        (self.by_text, self.by_count) = rayon::join(
+            || {
+                values
+                    .values()
+                    .map(|v| (lower(&v.text), v.text.clone()))
+                    .collect()
+            },
+            || {
+                values
+                    .values()
+                    .map(|v| (Reverse(v.notes), v.text.clone()))
+                    .collect()
+            },
+        );
     }
 }
 
@@ -305,11 +310,19 @@ impl Properties {
 
     /// Rebuild the orders of every key counted since [`Properties::defer_orders`].
     pub(super) fn settle_orders(&mut self) {
-        for key in self.deferred.take().into_iter().flatten() {
-            if let Some(stats) = self.keys.get_mut(&key) {
-                stats.reorder();
-            }
-        }
+        use rayon::prelude::*;
+        let Some(deferred) = self.deferred.take() else {
+            return;
+        };
+        // Keys apart on every core: a key with a value per note (`id:`, `created:`) sorts
+        // as many values as there are notes.
+        let mut stats: Vec<&mut KeyStats> = self
+            .keys
+            .iter_mut()
+            .filter(|(key, _)| deferred.contains(*key))
+            .map(|(_, stats)| stats)
+            .collect();
+        stats.par_iter_mut().for_each(|stats| stats.reorder());
     }
 }
 
