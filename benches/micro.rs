@@ -117,7 +117,7 @@ fn benches(c: &mut Criterion) {
     });
     group.bench_function("one-note update (re-parse and re-index)", |b| {
         let path = vault.file(typed_id).path.clone();
-        let text = vault.note(typed_id).expect("note").text.to_string();
+        let text = vault.note(typed_id).expect("note").text().into_owned();
         let mut n = 0;
         b.iter_batched(
             || {

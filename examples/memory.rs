@@ -266,12 +266,16 @@ fn main() {
 
     let notes: Vec<(PathBuf, Note)> = texts
         .into_iter()
-        .map(|(p, t)| (p, Note::parse(t)))
+        // Packed as the loader keeps a note read from the disk.
+        .map(|(p, t)| (p, Note::read(t)))
         .collect();
     let after_parse = live();
     let mut parts = Breakdown::default();
+    let (mut kept_text, mut packed_notes) = (0, 0);
     for (_, note) in &notes {
         parts.add(&note.syntax);
+        kept_text += note.text.heap_bytes();
+        packed_notes += usize::from(note.text.is_packed());
     }
     let syntax_structs = notes.len() * size_of::<NoteSyntax>();
 
@@ -287,6 +291,13 @@ fn main() {
     println!(
         "+ parse (Notes, in a Vec): {}",
         mb(after_parse - after_read)
+    );
+    println!(
+        "  texts      {:>10}  ({} of {} notes packed: {:.2}× smaller)",
+        mb(kept_text),
+        packed_notes,
+        paths.len(),
+        text_bytes as f64 / kept_text as f64
     );
     println!(
         "  NoteSyntax structs {} (size {} each)",

@@ -128,7 +128,7 @@ pub fn run(dir: &Path, json: bool, out: &mut dyn Write) -> std::io::Result<Summa
         let shown: PathBuf = dir.join(&file.rel);
         let found = crate::features::diagnostics::configured(&vault, id, &config);
         let starts: Vec<usize> = found.iter().map(|d| d.span.start()).collect();
-        let positions = line_cols(&note.text, &starts);
+        let positions = line_cols(&note.text(), &starts);
         for (d, (line, col)) in found.into_iter().zip(positions) {
             if d.kind.is_broken_link() {
                 summary.broken += 1;

@@ -124,8 +124,8 @@ pub fn walk(roots: &[PathBuf], exclude: &Exclude) -> Vec<PathBuf> {
     out
 }
 
-/// Read a note, lossily where it is not UTF-8. Binary and oversized files are refused, and so
-/// is a symlink that leads to anything but a markdown file (see [`NOTE`]).
+/// Read a note (lossily where not UTF-8; packed: the server stores it only while it is closed).
+/// Binary and oversized files are refused, and so is a symlink to anything but a note ([`NOTE`]).
 pub fn read_note(path: &Path) -> Result<Note, Skipped> {
     // Taken before the read: a write after it shows as a newer time at the next start.
     let meta = std::fs::metadata(path).ok();
@@ -139,11 +139,11 @@ pub fn read_note(path: &Path) -> Result<Note, Skipped> {
     Ok(note)
 }
 
-/// Decode a note's bytes: binary data is refused, UTF-16 with a byte order mark is decoded,
-/// invalid UTF-8 is replaced and logged.
+/// Decode a note's bytes ([`Note::read`]): binary data is refused, UTF-16 with a byte order mark
+/// is decoded, invalid UTF-8 is replaced and logged.
 pub fn note_from_bytes(path: &Path, bytes: Vec<u8>) -> Result<Note, Skipped> {
     if let Some(text) = utf16_with_bom(&bytes) {
-        return Ok(Note::parse(text));
+        return Ok(Note::read(text));
     }
     if is_binary(&bytes) {
         return Err(Skipped {
@@ -161,7 +161,7 @@ pub fn note_from_bytes(path: &Path, bytes: Vec<u8>) -> Result<Note, Skipped> {
             String::from_utf8_lossy(err.as_bytes()).into_owned()
         }
     };
-    Ok(Note::parse(text))
+    Ok(Note::read(text))
 }
 
 /// Files whose presence in a folder makes it a vault's root.

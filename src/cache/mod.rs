@@ -30,7 +30,7 @@ use rayon::prelude::*;
 use rustc_hash::FxHashMap as HashMap;
 use serde::{Deserialize, Serialize};
 
-use crate::index::{Dialect, Note, Stamp, Vault};
+use crate::index::{Dialect, Note, NoteText, Stamp, Vault};
 use crate::syntax::NoteSyntax;
 
 pub mod bibliographies;
@@ -51,7 +51,7 @@ const SEGMENT_NOTES: usize = 2048;
 const MAX_SEGMENT: u64 = 1 << 36;
 
 /// One note as stored, its path and text borrowed from the segment's bytes: each text is
-/// copied once, into the note's `Arc<str>` (decoding a `String` first copied it twice).
+/// copied once, packed into the note's `NoteText` (decoding a `String` first copied it twice).
 #[derive(Deserialize)]
 struct Entry<'a> {
     root: u32,
@@ -61,13 +61,14 @@ struct Entry<'a> {
     syntax: NoteSyntax,
 }
 
-/// [`Entry`] borrowed from the vault for writing (postcard encodes `&str` as `String`).
+/// [`Entry`] borrowed from the vault for writing (postcard encodes `&str` as `String`); the
+/// text is unpacked for it (the file holds texts plain, whatever the vault keeps).
 #[derive(Serialize)]
 struct EntryRef<'a> {
     root: u32,
     rel: &'a str,
     stamp: Stamp,
-    text: &'a str,
+    text: std::borrow::Cow<'a, str>,
     syntax: &'a NoteSyntax,
 }
 
@@ -87,10 +88,11 @@ struct Trailer {
     bibliographies: (u64, u64),
 }
 
-/// A note read back from the cache, to be used if its file still has this stamp.
+/// A note read back from the cache, to be used if its file still has this stamp. Its text is
+/// packed as a note read from the disk is ([`Note::packed`]).
 pub struct CachedNote {
     pub stamp: Stamp,
-    pub text: std::sync::Arc<str>,
+    pub text: NoteText,
     pub syntax: NoteSyntax,
 }
 
@@ -313,7 +315,7 @@ impl Cache {
         }
         let note = CachedNote {
             stamp: entry.stamp,
-            text: entry.text.into(),
+            text: NoteText::packed(entry.text),
             syntax: entry.syntax,
         };
         Ok((path, note))
@@ -501,7 +503,7 @@ fn encode_segment(
                 root: file.root as u32,
                 rel: rel.to_str()?,
                 stamp: note.stamp?,
-                text: &note.text,
+                text: note.text(),
                 syntax: &note.syntax,
             })
         })

@@ -41,7 +41,7 @@ fn what_is_saved_loads_back_the_same_and_only_notes_read_from_disk() {
     assert_eq!(paths, vec![root.join("sub/n0.md"), root.join("sub/n1.md")]);
     for (i, text) in texts.iter().enumerate() {
         let cached = &loaded.notes[&root.join(format!("sub/n{i}.md"))];
-        assert_eq!(&*cached.text, *text);
+        assert_eq!(cached.text.get(), *text);
         assert_eq!(cached.syntax, syntax::parse(text));
         assert_eq!(cached.stamp, stamp(i as u64));
     }
@@ -145,5 +145,32 @@ fn bibliographies_read_from_disk_load_back_the_same_and_buffers_are_not_saved() 
     assert_eq!(cached.stamp, stamp(7));
     assert_eq!(cached.origin, Origin::Discovered);
     assert_eq!(cached.entries, bib("refs.bib", "wang2021").entries);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_note_kept_packed_is_saved_as_its_text_and_loads_back_packed_and_the_same() {
+    let dir = std::env::temp_dir().join(format!("notegraph-cache-packed-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let root = dir.join("vault");
+    let mut vault = Vault::new(vec![root.clone()]);
+    let text = format!(
+        "---\r\naliases: [Café]\r\n---\r\n# Über 東京\r\n{}😀 end\r\n",
+        "[[b#H]] prose naïve ^id\r\n".repeat(50)
+    );
+    let mut note = Note::parse(text.clone()).packed();
+    assert!(note.text.is_packed());
+    note.stamp = Some(stamp(7));
+    vault.upsert_note(&root.join("n.md"), note);
+    let cache = Cache {
+        file: dir.join("cache").join("index"),
+        roots: vec![root.clone()],
+    };
+    assert_eq!(cache.save(|| &vault).expect("saved"), 1);
+    let loaded = cache.load().expect("loaded");
+    let cached = &loaded.notes[&root.join("n.md")];
+    assert!(cached.text.is_packed());
+    assert_eq!(cached.text.get(), text);
+    assert_eq!(cached.syntax, syntax::parse(&text));
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -43,7 +43,7 @@ fn link_actions(vault: &Vault, file: FileId, offset: usize, config: &Config) -> 
         }
         Err(Broken::Heading { resolved, heading }) => {
             let target = vault.file(resolved.file);
-            let text = target.note().map_or("", |n| &n.text);
+            let text = target.note().map(|n| n.text()).unwrap_or_default();
             let name = heading.last().cloned().unwrap_or_default();
             let level = target
                 .note()
@@ -216,7 +216,7 @@ fn convert(
         }
         LinkKind::Markdown => {
             // Reference definitions keep their label elsewhere: leave them.
-            if !note.text[link.span.range()].contains("](") {
+            if !note.text()[link.span.range()].contains("](") {
                 return None;
             }
             let target_text = vault.shortest_target(source, target);

@@ -100,7 +100,7 @@ pub fn daily_note(
             let body = vault
                 .id(&template_path)
                 .and_then(|id| vault.note(id))
-                .map(|n| n.text.to_string())
+                .map(|n| n.text().into_owned())
                 .ok_or_else(|| {
                     format!("the daily note template ‘{template}’ is not in the vault")
                 })?;

@@ -313,12 +313,12 @@ mod settled_tests {
         let a = f.vault.id(std::path::Path::new("/vault/a.md")).unwrap();
         let note = f.vault.note(a).unwrap();
         let plain = context.replace(['«', '»'], "");
-        let at = note.text.find(&plain).expect("context in the note");
+        let at = note.text().find(&plain).expect("context in the note");
         let start = at + context.find('«').unwrap();
         let end = at + context.find('»').unwrap() - '«'.len_utf8();
         settled(&f.vault, a, diagnostics(&f.vault, a), Span::new(start, end))
             .iter()
-            .map(|d| note.text[d.span.range()].to_string())
+            .map(|d| note.text()[d.span.range()].to_string())
             .collect()
     }
 

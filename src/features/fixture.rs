@@ -113,9 +113,9 @@ impl Fixture {
     /// `rel/path.md 3:5-3:9 "text"`: a span rendered for snapshots, with 1-based line:col.
     pub fn render(&self, id: FileId, span: Span) -> String {
         let file = self.vault.file(id);
-        let text = file.note().map_or("", |n| &n.text);
-        let (l1, c1) = line_col(text, span.start());
-        let (l2, c2) = line_col(text, span.end());
+        let text = file.note().map(|n| n.text()).unwrap_or_default();
+        let (l1, c1) = line_col(&text, span.start());
+        let (l2, c2) = line_col(&text, span.end());
         format!("{} {l1}:{c1}-{l2}:{c2} {:?}", file.rel, &text[span.range()])
     }
 }

@@ -62,7 +62,7 @@ pub fn prepare(vault: &Vault, file: FileId, offset: usize) -> Option<Item> {
 /// The item for `anchor` in `file`.
 pub fn item(vault: &Vault, file: FileId, anchor: Anchor) -> Option<Item> {
     let f = vault.get(file)?;
-    let text = f.note().map_or("", |n| &n.text);
+    let text = f.note().map(|n| n.text()).unwrap_or_default();
     let whole = Span::new(0, text.len());
     let (name, detail, span, selection) = match anchor {
         Anchor::File => (
@@ -141,7 +141,7 @@ pub fn outgoing(vault: &Vault, file: FileId, anchor: &Anchor) -> Vec<Call> {
         return Vec::new();
     };
     let within = match anchor {
-        Anchor::File => Span::new(0, note.text.len()),
+        Anchor::File => Span::new(0, note.text_len()),
         Anchor::Heading(i) => {
             let Some(h) = note.syntax.headings.get(*i) else {
                 return Vec::new();
@@ -150,7 +150,7 @@ pub fn outgoing(vault: &Vault, file: FileId, anchor: &Anchor) -> Vec<Call> {
             let end = note.syntax.headings[i + 1..]
                 .iter()
                 .find(|next| next.level <= h.level)
-                .map_or(note.text.len(), |next| next.span.start());
+                .map_or(note.text_len(), |next| next.span.start());
             Span::new(h.span.start(), end)
         }
         Anchor::Block(i) => match note.syntax.blocks.get(*i) {

@@ -126,7 +126,7 @@ pub(crate) fn describe(vault: &Vault, resolved: &Resolved, warning: Option<Strin
         out.push_str("\n\n");
         out.push_str(&warning);
     }
-    let text = &note.text;
+    let text = &note.text();
     let section = match resolved.anchor {
         Anchor::File => Span::new(note.syntax.body_start(), text.len()),
         Anchor::Heading(i) => {

@@ -111,7 +111,8 @@ pub fn actions(vault: &Vault, file: FileId, offset: usize, config: &Config) -> V
     if let Some(here) = found.iter().find(|m| m.span.touches(offset)) {
         let name = vault.file(here.target).display_name();
         let mut one = WorkspaceChange::default();
-        let written = &note.text[here.span.range()];
+        let text = note.text();
+        let written = &text[here.span.range()];
         one.push(
             file,
             here.span,
@@ -122,7 +123,7 @@ pub fn actions(vault: &Vault, file: FileId, offset: usize, config: &Config) -> V
         if same.len() > 1 {
             let mut all = WorkspaceChange::default();
             for m in &same {
-                let written = &note.text[m.span.range()];
+                let written = &text[m.span.range()];
                 all.push(
                     file,
                     m.span,
@@ -160,7 +161,7 @@ fn on_title(note: &crate::index::Note, offset: usize) -> bool {
     }
     match note.syntax.headings.iter().find(|h| h.level == 1) {
         Some(title) => title.span.touches(offset),
-        None => !note.text[body..offset.min(note.text.len())].contains('\n'),
+        None => !note.text()[body..offset.min(note.text_len())].contains('\n'),
     }
 }
 
@@ -172,11 +173,17 @@ pub fn link_all(
     config: &Config,
 ) -> WorkspaceChange {
     let mut change = WorkspaceChange::default();
+    // A note's mentions come together: its text is taken (unpacked) once for them.
+    let mut text: Option<(FileId, std::borrow::Cow<str>)> = None;
     for m in mentions {
-        let Some(note) = vault.note(m.file) else {
-            continue;
-        };
-        let written = &note.text[m.span.range()];
+        if text.as_ref().is_none_or(|(file, _)| *file != m.file) {
+            let Some(note) = vault.note(m.file) else {
+                continue;
+            };
+            text = Some((m.file, note.text()));
+        }
+        let Some((_, text)) = &text else { continue };
+        let written = &text[m.span.range()];
         change.push(
             m.file,
             m.span,

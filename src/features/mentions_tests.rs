@@ -121,7 +121,7 @@ fn linking_every_mention_changes_only_the_mentions_and_every_link_resolves() {
     assert_eq!(mentions.len(), 3);
     let change = link_all(&f.vault, target, &mentions, &Config::default());
     for (id, edits) in &change.edits {
-        let old = f.vault.note(*id).unwrap().text.to_string();
+        let old = f.vault.note(*id).unwrap().text().into_owned();
         for edit in edits {
             let link = Note::parse(edit.text.clone()).syntax.links;
             assert_eq!(link.len(), 1, "{}", edit.text);

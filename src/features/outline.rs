@@ -36,12 +36,13 @@ pub fn document_symbols(vault: &Vault, file: FileId) -> Vec<Symbol> {
     // A stack of open sections; a heading closes those at its level or deeper.
     let mut roots: Vec<Symbol> = Vec::new();
     let mut stack: Vec<Symbol> = Vec::new();
+    let text = note.text();
     for (i, h) in headings.iter().enumerate() {
-        let end = section_end(&note.text, headings, i);
+        let end = section_end(&text, headings, i);
         let symbol = Symbol {
             name: h.text.to_string(),
             level: h.level,
-            span: Span::new(h.span.start(), trim_end(&note.text, h.span.start(), end)),
+            span: Span::new(h.span.start(), trim_end(&text, h.span.start(), end)),
             selection: h.text_span,
             children: Vec::new(),
         };
@@ -80,7 +81,7 @@ pub fn folding_ranges(vault: &Vault, file: FileId) -> Vec<Fold> {
     let Some(note) = vault.note(file) else {
         return Vec::new();
     };
-    let text = &note.text;
+    let text = &note.text();
     let mut out = Vec::new();
     if let Some(fm) = &note.syntax.frontmatter {
         out.push(Fold {

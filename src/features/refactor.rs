@@ -497,7 +497,7 @@ pub fn rename_heading(
                 if keys::fold(&path[segment]) == old_slug {
                     keys::github_slug(new_text)
                 } else {
-                    let raw = &vault.note(source).expect("source note").text[frag_span.range()];
+                    let raw = &vault.note(source).expect("source note").text()[frag_span.range()];
                     encode_dest(new_text, encodes_unicode(raw))
                 }
             }

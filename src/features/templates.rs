@@ -125,9 +125,9 @@ pub fn actions(
         .into_iter()
         .filter_map(|id| {
             let template = vault.file(id);
-            let body = template.note()?.text.as_ref();
+            let body = template.note()?.text();
             let text = expand(
-                body,
+                &body,
                 &name,
                 now,
                 &settings.date_format,
@@ -192,9 +192,9 @@ pub fn new_note(
         Some(template) => {
             let id = find_template(vault, settings, template)
                 .ok_or_else(|| format!("no template ‘{template}’ in ‘{}’", settings.folder))?;
-            let body = vault.note(id).map_or("", |n| &n.text);
+            let body = vault.note(id).map(|n| n.text()).unwrap_or_default();
             expand(
-                body,
+                &body,
                 &name,
                 now,
                 &settings.date_format,

@@ -129,7 +129,7 @@ impl Vault {
                 .into_par_iter()
                 .map(|(path, mut note)| {
                     if dendron {
-                        syntax::dendron::adapt(&note.text, &mut note.syntax);
+                        syntax::dendron::adapt(&note.text.get(), &mut note.syntax);
                     }
                     let (root, rel) = this.locate(&path)?;
                     let name_key = keys::fold(keys::strip_md(keys::basename(&rel)));
@@ -244,7 +244,7 @@ mod tests {
                 file.name_key,
                 file.path_key,
                 file.revision,
-                file.note().map(|n| (&*n.text, &n.syntax)),
+                file.note().map(|n| (n.text(), &n.syntax)),
             ));
         }
         let sorted = |m: &rustc_hash::FxHashMap<syntax::Name, Vec<FileId>>| {

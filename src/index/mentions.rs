@@ -127,7 +127,8 @@ impl Automaton {
         let Some(ac) = &self.ac else {
             return Vec::new();
         };
-        let text: &str = &note.text;
+        let text = note.text();
+        let text: &str = &text;
         let body = note.syntax.body_start().min(text.len());
         let folded = Folded::new(&text[body..]);
         let mut found: Vec<Mention> = Vec::new();
@@ -145,7 +146,7 @@ impl Automaton {
             }
         }
         found.sort_by_key(|m| (m.span.start, std::cmp::Reverse(m.span.end)));
-        let blocked = Blocked::new(note);
+        let blocked = Blocked::new(note, text);
         let mut out: Vec<Mention> = Vec::new();
         for m in found {
             if out.last().is_some_and(|last| m.span.start < last.span.end) || blocked.hits(m.span) {
@@ -248,7 +249,7 @@ impl Folded {
 struct Blocked(Vec<Span>);
 
 impl Blocked {
-    fn new(note: &Note) -> Blocked {
+    fn new(note: &Note, text: &str) -> Blocked {
         let s = &note.syntax;
         let mut spans: Vec<Span> = s.hidden.clone();
         spans.extend(s.links.iter().map(|l| l.span));
@@ -256,7 +257,7 @@ impl Blocked {
         spans.extend(s.blocks.iter().map(|b| b.span));
         spans.extend(s.fields.iter().map(|f| f.key_span));
         spans.extend(s.citations.iter().map(|c| c.span));
-        spans.extend(urls(&note.text, s.body_start()));
+        spans.extend(urls(text, s.body_start()));
         spans.sort();
         let mut merged: Vec<Span> = Vec::with_capacity(spans.len());
         for span in spans {

@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 
 use backlinks::KeyRefs;
 pub use layout::{Layout, Place};
-pub use note::{Note, Stamp};
+pub use note::{Note, NoteText, Stamp};
 pub use resolve::{Anchor, Broken, Missing, Resolved};
 
 use crate::syntax::{self, NoteSyntax};
@@ -420,7 +420,7 @@ impl Vault {
     /// Insert or replace the note at `path`. Outside every root, nothing happens.
     pub fn upsert_note(&mut self, path: &Path, mut note: Note) -> Change {
         if self.dialect == Dialect::Dendron {
-            syntax::dendron::adapt(&note.text, &mut note.syntax);
+            syntax::dendron::adapt(&note.text.get(), &mut note.syntax);
         }
         let change = self.upsert(path, Content::Note(Box::new(note)));
         if !change.keys.is_empty() {

@@ -12,7 +12,7 @@ use rayon::prelude::*;
 use super::{Exclude, Loaded, Skipped, read_note, walk};
 use crate::cache::stamp::unchanged;
 use crate::cache::{Cache, NamedNote};
-use crate::index::{Dialect, Note, Stamp, Vault, is_note_path};
+use crate::index::{Dialect, Note, NoteText, Stamp, Vault, is_note_path};
 use crate::syntax::{Frontmatter, NoteSyntax, Span};
 
 /// What a load did with the on-disk index.
@@ -229,7 +229,7 @@ fn names_only(named: &NamedNote) -> Box<Note> {
         })
     });
     Box::new(Note {
-        text: "".into(),
+        text: NoteText::plain(""),
         syntax: NoteSyntax {
             frontmatter,
             ..NoteSyntax::default()
@@ -463,7 +463,7 @@ mod tests {
                     Verified::Touched(stamp) => {
                         format!("touched, hash kept: {}", stamp.hash == unverified[1].1.hash)
                     }
-                    Verified::Changed(note) => format!("changed: {:?}", &*note.text),
+                    Verified::Changed(note) => format!("changed: {:?}", note.text()),
                     Verified::Failed(_) => "failed".to_string(),
                 };
                 (name, what)

@@ -1,6 +1,8 @@
 //! Positions at the protocol edge: byte offsets of the core ⇄ LSP line/character in the
 //! negotiated encoding (UTF-8 or UTF-16). Lines end at `\n`, `\r\n` or a lone `\r`, as LSP says.
 
+use std::borrow::Cow;
+
 use tower_lsp_server::ls_types::{Position, Range};
 
 use crate::syntax::Span;
@@ -20,9 +22,10 @@ impl Encoding {
     }
 }
 
-/// Line starts of one text, computed once per request or publish.
+/// Line starts of one text, computed once per request or publish. It owns the text when given
+/// a closed note's, which is unpacked for it (`Note::text`).
 pub struct LineIndex<'t> {
-    text: &'t str,
+    text: Cow<'t, str>,
     starts: Vec<usize>,
     encoding: Encoding,
     /// For each character wider in UTF-8 than in the encoding: the byte offset just past it,
@@ -33,7 +36,8 @@ pub struct LineIndex<'t> {
 }
 
 impl<'t> LineIndex<'t> {
-    pub fn new(text: &'t str, encoding: Encoding) -> LineIndex<'t> {
+    pub fn new(text: impl Into<Cow<'t, str>>, encoding: Encoding) -> LineIndex<'t> {
+        let text = text.into();
         let bytes = text.as_bytes();
         let mut starts = vec![0];
         for i in memchr::memchr2_iter(b'\n', b'\r', bytes) {
@@ -84,7 +88,7 @@ impl<'t> LineIndex<'t> {
     }
 
     pub fn position(&self, offset: usize) -> Position {
-        let offset = crate::syntax::floor_boundary(self.text, offset);
+        let offset = crate::syntax::floor_boundary(&self.text, offset);
         let line = self.starts.partition_point(|&s| s <= offset) - 1;
         let start = self.starts[line];
         let character = (offset - start) - (self.extra_before(offset) - self.extra_before(start));

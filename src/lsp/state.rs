@@ -316,8 +316,9 @@ impl Server {
         let id = vault.id(&path)?;
         let note = vault.note(id)?;
         let encoding = self.state.encoding();
-        let offset = LineIndex::new(&note.text, encoding).offset(position)?;
-        super::catch_panic::debug_panic_point(&note.text, offset);
+        let text = note.text();
+        let offset = LineIndex::new(&*text, encoding).offset(position)?;
+        super::catch_panic::debug_panic_point(&text, offset);
         f(&vault, id, offset, encoding)
     }
 
@@ -364,8 +365,9 @@ impl Server {
                 let id = vault.id(&path)?;
                 let note = vault.note(id)?;
                 let encoding = self.state.encoding();
-                let offset = LineIndex::new(&note.text, encoding).offset(position)?;
-                super::catch_panic::debug_panic_point(&note.text, offset);
+                let text = note.text();
+                let offset = LineIndex::new(&*text, encoding).offset(position)?;
+                super::catch_panic::debug_panic_point(&text, offset);
                 f(&vault, id, offset, encoding, Some(&mut read))
             });
             if early.is_some() && self.all_verified(&read) {

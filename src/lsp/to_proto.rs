@@ -31,7 +31,7 @@ pub(in crate::lsp) fn to_location(
 ) -> Option<Location> {
     let file = vault.get(loc.file)?;
     let uri = uri_of(&file.path)?;
-    let text = file.note().map_or("", |n| &n.text);
+    let text = file.note().map(|n| n.text()).unwrap_or_default();
     Some(Location::new(
         uri,
         LineIndex::new(text, encoding).range(loc.span),
@@ -85,8 +85,8 @@ pub(in crate::lsp) fn to_locations(
             let Some(uri) = uri_of(&file.path) else {
                 continue;
             };
-            let text = file.note().map_or("", |n| &n.text);
-            out.push(Location::new(uri, range_once(text, loc.span, encoding)));
+            let text = file.note().map(|n| n.text()).unwrap_or_default();
+            out.push(Location::new(uri, range_once(&text, loc.span, encoding)));
             continue;
         }
         let (uri, index) = match indexes.entry(loc.file) {
@@ -95,7 +95,7 @@ pub(in crate::lsp) fn to_locations(
                 let Some(uri) = uri_of(&file.path) else {
                     continue;
                 };
-                let text = file.note().map_or("", |n| &n.text);
+                let text = file.note().map(|n| n.text()).unwrap_or_default();
                 entry.insert((uri, LineIndex::new(text, encoding)))
             }
         };
@@ -118,7 +118,7 @@ pub(in crate::lsp) fn to_workspace_edit(
         let Some(uri) = uri_of(&file.path) else {
             continue;
         };
-        let text = file.note().map_or("", |n| &n.text);
+        let text = file.note().map(|n| n.text()).unwrap_or_default();
         let index = LineIndex::new(text, encoding);
         ops.push(DocumentChangeOperation::Edit(TextDocumentEdit {
             text_document: OptionalVersionedTextDocumentIdentifier {

@@ -325,3 +325,94 @@ fn default_log_holds_warnings_but_no_info_lines() {
     assert!(info.contains(" INFO "), "{info}");
     assert!(info.contains("indexed 2 notes"), "{info}");
 }
+
+/// A closed note's text is kept packed (`index::NoteText`): what a feature reads of it — a
+/// hover's preview, the positions of references in it — is its text on the disk, byte for byte,
+/// before it is opened, while an unsaved buffer stands for it, and after that buffer is closed.
+#[test]
+fn a_closed_notes_text_reads_as_on_the_disk_before_it_is_opened_and_after_it_is_closed() {
+    let prose = "Ein Absatz über Café-Notizen in 東京. ".repeat(30);
+    let disk = format!("# Target\r\n{prose}\r\n😀 [[a]] naïve\r\n");
+    let vault = TempVault::new(
+        "packed",
+        &[
+            ("a.md", "# A\nSee [[Target]].\n"),
+            ("b.md", "[[a]]\n"),
+            ("Target.md", &disk),
+        ],
+    );
+    let mut client = Client::start(&vault.root, Client::editor_capabilities());
+    client.wait_indexed();
+    let (a, b, target) = (
+        vault.path("a.md"),
+        vault.path("b.md"),
+        vault.path("Target.md"),
+    );
+    client.open(&a);
+    client.open(&b);
+    let seen = |client: &mut Client| {
+        let hover = client.request("textDocument/hover", at(&a, 1, 7));
+        let preview = hover["contents"]["value"]
+            .as_str()
+            .expect("markdown")
+            .to_string();
+        let references = client.request(
+            "textDocument/references",
+            json!({"textDocument": {"uri": uri(&b)}, "position": pos(0, 2), "context": {"includeDeclaration": false}}),
+        );
+        let mut found: Vec<String> = references
+            .as_array()
+            .expect("locations")
+            .iter()
+            .map(|l| {
+                let name = l["uri"].as_str().unwrap().rsplit('/').next().unwrap();
+                format!("{name} {} {}", l["range"]["start"], l["range"]["end"])
+            })
+            .collect();
+        found.sort();
+        (preview, found)
+    };
+    let on_disk = [
+        r#"Target.md {"character":3,"line":2} {"character":8,"line":2}"#.to_string(),
+        r#"b.md {"character":0,"line":0} {"character":5,"line":0}"#.to_string(),
+    ];
+    let (closed, found) = seen(&mut client);
+    assert!(closed.contains(prose.trim_end()), "{closed}");
+    assert_eq!(found, on_disk);
+
+    // Opened and changed, not saved: the buffer is what every feature reads.
+    // Each step waits for the diagnostics the server publishes once it has taken it in.
+    let target_uri = uri(&target);
+    let published = |client: &mut Client, version: Value| {
+        client.wait_for("textDocument/publishDiagnostics", |p| {
+            p["uri"] == target_uri.as_str() && p["version"] == version
+        })
+    };
+    client.open(&target);
+    published(&mut client, json!(1));
+    client.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri(&target), "version": 2},
+               "contentChanges": [{"text": "# Target\nOnly in the buffer: [[a]]\n"}]}),
+    );
+    published(&mut client, json!(2));
+    let (open, found) = seen(&mut client);
+    assert!(open.contains("Only in the buffer"), "{open}");
+    assert_eq!(
+        found,
+        [
+            r#"Target.md {"character":20,"line":1} {"character":25,"line":1}"#,
+            r#"b.md {"character":0,"line":0} {"character":5,"line":0}"#
+        ]
+    );
+
+    // Closed without saving: the disk's text again, exactly as before (read again before the
+    // server clears the buffer's diagnostics, with no version).
+    client.notify(
+        "textDocument/didClose",
+        json!({"textDocument": {"uri": uri(&target)}}),
+    );
+    published(&mut client, Value::Null);
+    assert_eq!(seen(&mut client), (closed, on_disk.to_vec()));
+    assert_eq!(client.shutdown(), 0);
+}

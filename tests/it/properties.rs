@@ -168,10 +168,14 @@ fn root() -> PathBuf {
 }
 
 /// A vault of `notes` (relative path, text), indexed in the given order.
+/// Every other note kept packed, as a closed note read from the disk is, so that each property
+/// holds of both ways a note keeps its text.
 fn vault_of(notes: &[(String, String)]) -> Vault {
     let mut vault = Vault::new(vec![root()]);
-    for (rel, text) in notes {
-        vault.upsert_note(&root().join(rel), Note::parse(text.as_str()));
+    for (i, (rel, text)) in notes.iter().enumerate() {
+        let note = Note::parse(text.as_str());
+        let note = if i % 2 == 0 { note.packed() } else { note };
+        vault.upsert_note(&root().join(rel), note);
     }
     vault
 }
@@ -260,6 +264,14 @@ proptest! {
     }
 
     #[test]
+    fn a_packed_text_reads_back_exactly_and_parses_the_same(text in note_text()) {
+        let note = Note::parse(text.as_str()).packed();
+        prop_assert_eq!(&*note.text(), text.as_str());
+        prop_assert_eq!(note.text_len(), text.len());
+        prop_assert_eq!(&note.syntax, &parse(&text));
+    }
+
+    #[test]
     fn positions_round_trip_in_both_encodings(text in note_text()) {
         for encoding in [Encoding::Utf8, Encoding::Utf16] {
             let index = LineIndex::new(&text, encoding);
@@ -314,7 +326,7 @@ proptest! {
         let vault = vault_of(&notes);
         let candidates = Candidates::build(&vault);
         for (id, _, note) in vault.notes() {
-            let text = note.text.clone();
+            let text = note.text().into_owned();
             check_spans(&text, &note.syntax)?;
             let _ = features::diagnostics::diagnostics(&vault, id);
             for offset in (0..=text.len()).filter(|&o| text.is_char_boundary(o)) {
@@ -322,7 +334,7 @@ proptest! {
                     prop_assert!(h.span.end() <= text.len());
                 }
                 if let Some(loc) = features::definition::definition(&vault, id, offset) {
-                    let target = vault.note(loc.file).map_or(0, |n| n.text.len());
+                    let target = vault.note(loc.file).map_or(0, |n| n.text_len());
                     prop_assert!(loc.span.end() <= target);
                 }
                 for loc in features::references::references(&vault, id, offset) {

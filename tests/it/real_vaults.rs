@@ -57,7 +57,7 @@ fn foam_docs_links_are_found_where_a_reader_finds_them() {
     for (_, file, note) in vault.notes() {
         for link in &note.syntax.links {
             *ours
-                .entry((file.rel.clone(), line_of(&note.text, link.span.start())))
+                .entry((file.rel.clone(), line_of(&note.text(), link.span.start())))
                 .or_default() += 1;
         }
     }
@@ -103,7 +103,7 @@ fn foam_docs_broken_links_are_exactly_the_hand_verified_ones() {
     for (id, file, note) in vault.notes() {
         for d in diagnostics(&vault, id) {
             if d.kind.is_broken_link() {
-                ours.push((file.rel.clone(), line_of(&note.text, d.span.start())));
+                ours.push((file.rel.clone(), line_of(&note.text(), d.span.start())));
             } else {
                 ambiguous += 1;
             }

@@ -65,7 +65,7 @@ pub fn diagnostics(vault: &Vault, file: FileId) -> Vec<Diagnostic> {
         if sources.entry(&key).is_none() {
             let citekey_span = note.syntax.frontmatter.as_ref().and_then(|fm| {
                 fm.citekey.as_ref()?;
-                let content = &note.text[fm.content.range()];
+                let content = &note.text()[fm.content.range()];
                 let at = content.find("citekey")?;
                 let line_end = content[at..]
                     .find(['\n', '\r'])

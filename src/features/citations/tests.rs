@@ -280,7 +280,7 @@ fn without_a_bibliography_citations_and_literature_notes_are_silent() {
 fn the_action_creates_a_literature_note_named_after_key_and_title() {
     let f = vault_with("[@dup; @nobody] [@wang2021china] [[@dup$0]]");
     let (file, _) = f.cursor();
-    let whole = Span::new(0, f.vault.note(file).unwrap().text.len());
+    let whole = Span::new(0, f.vault.note(file).unwrap().text_len());
     let settings = LiteratureNoteSettings::default();
     let notes = create_literature_notes(&f.vault, file, whole, &settings);
     let rendered: Vec<String> = notes

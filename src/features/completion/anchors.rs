@@ -83,7 +83,7 @@ pub(super) fn blocks(
         .iter()
         .enumerate()
         .filter_map(|(i, b)| {
-            let block_text = note.text[b.block.range()].replace(&format!("^{}", b.id), "");
+            let block_text = note.text()[b.block.range()].replace(&format!("^{}", b.id), "");
             let haystack = format!("{} {}", b.id, block_text);
             let score = pattern.score(
                 nucleo_matcher::Utf32Str::new(&haystack, &mut buf),

@@ -91,7 +91,8 @@ fn ranked(vault: &Vault, query: &str, limit: usize) -> (Vec<(usize, u32, u32)>, 
 /// Keys after `[@` or after `@` in a citation bracket; `None` elsewhere.
 pub fn complete(vault: &Vault, file: FileId, offset: usize, limit: usize) -> Option<Completions> {
     let note = vault.note(file)?;
-    let (replace, query) = citation_context(&note.text, offset)?;
+    let text = note.text();
+    let (replace, query) = citation_context(&text, offset)?;
     if !vault.sources.has_bibliography() {
         return None;
     }
@@ -210,7 +211,7 @@ mod tests {
         let actual = match complete(&f.vault, &candidates, file, offset, 50, style) {
             None => "none".to_string(),
             Some(list) => {
-                let text = &f.vault.note(file).unwrap().text;
+                let text = &f.vault.note(file).unwrap().text();
                 list.items
                     .iter()
                     .map(|c| {

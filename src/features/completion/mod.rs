@@ -143,7 +143,7 @@ pub fn complete(
     style: InsertStyle,
 ) -> Option<Completions> {
     let note = vault.note(file)?;
-    let text = &note.text;
+    let text = &note.text();
     if offset > text.len() || !text.is_char_boundary(offset) {
         return None;
     }
@@ -242,7 +242,7 @@ pub fn complete_with_days(
     daily: &crate::config::obsidian::DailyNotes,
 ) -> Option<Completions> {
     let mut found = complete(vault, candidates, file, offset, limit, style)?;
-    let text = &vault.note(file)?.text;
+    let text = &vault.note(file)?.text();
     if let Some(ctx) = link_context(text, offset).filter(|_| !style.markdown) {
         days::prepend_days(
             vault,

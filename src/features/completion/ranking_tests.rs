@@ -33,7 +33,7 @@ fn configured_link_style_and_markdown_format_shape_the_insert() {
     let first = |style| {
         let list = complete(&f.vault, &candidates, file, offset, 5, style).unwrap();
         let c = list.items.into_iter().next().unwrap();
-        let text = &f.vault.note(file).unwrap().text;
+        let text = &f.vault.note(file).unwrap().text();
         format!("{:?} -> {:?}", &text[c.replace.range()], c.insert)
     };
     let style = |target, markdown| InsertStyle { target, markdown };

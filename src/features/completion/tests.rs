@@ -19,7 +19,7 @@ pub(super) fn check_limit(fixture: &str, limit: usize, expect: Expect) {
     ) {
         None => "none".to_string(),
         Some(list) => {
-            let text = &f.vault.note(file).unwrap().text;
+            let text = &f.vault.note(file).unwrap().text();
             let mut lines: Vec<String> = list
                 .items
                 .iter()

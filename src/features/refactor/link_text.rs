@@ -166,13 +166,12 @@ fn encode_for(vault: &Vault, source: FileId, link: &Link, candidate: &str) -> St
     if link.kind == LinkKind::Wiki {
         return candidate.to_string();
     }
-    let note = vault.note(source).expect("source note");
-    let angle =
-        link.target_span.start > 0 && note.text.as_bytes()[link.target_span.start() - 1] == b'<';
+    let text = vault.note(source).expect("source note").text();
+    let angle = link.target_span.start > 0 && text.as_bytes()[link.target_span.start() - 1] == b'<';
     if angle {
         candidate.to_string()
     } else {
-        let raw = &note.text[link.target_span.range()];
+        let raw = &text[link.target_span.range()];
         encode_dest(candidate, encodes_unicode(raw))
     }
 }

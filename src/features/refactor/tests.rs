@@ -28,7 +28,7 @@ pub(crate) fn apply(vault: &Vault, change: &WorkspaceChange) -> Vec<(String, Str
     let renamed = renames(change);
     let mut out = Vec::new();
     for (id, file) in vault.files() {
-        let mut text = file.note().map_or(String::new(), |n| n.text.to_string());
+        let mut text = file.note().map_or(String::new(), |n| n.text().into_owned());
         if let Some(edits) = change.edits.get(&id) {
             for edit in edits.iter().rev() {
                 text.replace_range(edit.span.range(), &edit.text);
@@ -134,7 +134,7 @@ fn render(before: &Vault, change: &WorkspaceChange) -> String {
             let path = renamed.get(f.path.as_path()).copied().unwrap_or(&f.path);
             let rel = path.strip_prefix(ROOT).ok()?.to_string_lossy().into_owned();
             let text = after.get(&rel)?;
-            let old = f.note().map_or("", |n| &n.text);
+            let old = f.note().map(|n| n.text()).unwrap_or_default();
             (text.as_str() != old).then(|| (rel, text.clone()))
         })
         .collect();
@@ -555,7 +555,7 @@ fn assert_only_link_targets_change(vault: &Vault, change: &WorkspaceChange) {
                 "{}: edit {:?} of {:?} is not a link target",
                 vault.file(*id).rel,
                 edit,
-                &note.text[edit.span.range()]
+                &note.text()[edit.span.range()]
             );
         }
     }

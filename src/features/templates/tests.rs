@@ -72,7 +72,13 @@ fn an_unresolved_link_offers_each_template_beside_the_plain_note() {
         Some(path)
     );
     // A resolved link has none; without a templates folder there are none.
-    let resolved = f.vault.note(file).unwrap().text.find("Templates/").unwrap();
+    let resolved = f
+        .vault
+        .note(file)
+        .unwrap()
+        .text()
+        .find("Templates/")
+        .unwrap();
     assert!(actions(&f.vault, file, resolved, &config(), now).is_empty());
     assert!(actions(&f.vault, file, offset, &Config::default(), now).is_empty());
 }

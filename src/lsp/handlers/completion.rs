@@ -70,7 +70,7 @@ pub(crate) async fn completion(
                 // A sketch holds names alone: headings, blocks and citation keys wait.
                 if early.is_some()
                     && server.state.is_sketch()
-                    && !features::completion::completes_names(&vault.note(id)?.text, offset)
+                    && !features::completion::completes_names(&vault.note(id)?.text(), offset)
                 {
                     return None;
                 }
@@ -85,7 +85,7 @@ pub(crate) async fn completion(
                     crate::lsp::state::now().date(),
                     &config.obsidian.daily,
                 )?;
-                let index = LineIndex::new(&vault.note(id)?.text, encoding);
+                let index = LineIndex::new(vault.note(id)?.text(), encoding);
                 let items = list
                     .items
                     .into_iter()

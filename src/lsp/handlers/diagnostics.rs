@@ -82,7 +82,7 @@ pub(in crate::lsp) fn to_diagnostics(
     let Some(note) = vault.note(id) else {
         return Vec::new();
     };
-    let index = LineIndex::new(&note.text, encoding);
+    let index = LineIndex::new(note.text(), encoding);
     let mut found = features::diagnostics::configured(vault, id, config);
     if let Some(edited) = edited {
         found = features::diagnostics::settled(vault, id, found, edited);

@@ -215,7 +215,7 @@ pub(crate) async fn prepare_rename(
             &params.text_document.uri,
             params.position,
             |vault, id, offset, encoding| {
-                let index = LineIndex::new(&vault.note(id)?.text, encoding);
+                let index = LineIndex::new(vault.note(id)?.text(), encoding);
                 Some(features::refactor::prepare_rename(vault, id, offset).map(
                     |(_, span, placeholder)| PrepareRenameResponse::RangeWithPlaceholder {
                         range: index.range(span),
@@ -249,7 +249,7 @@ pub(crate) async fn rename(server: &Server, params: RenameParams) -> Result<Opti
         let file = vault.file(id);
         let Some(offset) = file
             .note()
-            .and_then(|n| LineIndex::new(&n.text, encoding).offset(pos.position))
+            .and_then(|n| LineIndex::new(n.text(), encoding).offset(pos.position))
         else {
             return Err(Error::invalid_params("the position is not in the document"));
         };

@@ -58,7 +58,7 @@ pub(crate) async fn hover(server: &Server, params: HoverParams) -> Result<Option
             pos.position,
             |vault, id, offset, encoding| {
                 let hover = features::hover::hover(vault, id, offset)?;
-                let index = LineIndex::new(&vault.note(id)?.text, encoding);
+                let index = LineIndex::new(vault.note(id)?.text(), encoding);
                 Some(Hover {
                     contents: HoverContents::Markup(MarkupContent {
                         kind: MarkupKind::Markdown,

@@ -87,7 +87,7 @@ fn to_item(
     encoding: Encoding,
 ) -> Option<CallHierarchyItem> {
     let f = vault.get(item.file)?;
-    let index = LineIndex::new(f.note().map_or("", |n| &n.text), encoding);
+    let index = LineIndex::new(f.note().map(|n| n.text()).unwrap_or_default(), encoding);
     let (kind, data) = match item.anchor {
         Anchor::File => (SymbolKind::FILE, json!({"file": true})),
         Anchor::Heading(i) => (SymbolKind::STRING, json!({"heading": i})),
@@ -152,7 +152,10 @@ pub(crate) async fn incoming_calls(
     let calls = hierarchy::incoming(&vault, id, &anchor)
         .into_iter()
         .filter_map(|call| {
-            let text = vault.note(call.item.file).map_or("", |n| &n.text);
+            let text = vault
+                .note(call.item.file)
+                .map(|n| n.text())
+                .unwrap_or_default();
             let index = LineIndex::new(text, encoding);
             Some(CallHierarchyIncomingCall {
                 from: to_item(&vault, &call.item, call.key.as_deref(), encoding)?,
@@ -173,7 +176,7 @@ pub(crate) async fn outgoing_calls(
     let Some((id, anchor)) = from_item(&vault, &params.item) else {
         return Ok(None);
     };
-    let text = vault.note(id).map_or("", |n| &n.text);
+    let text = vault.note(id).map(|n| n.text()).unwrap_or_default();
     let index = LineIndex::new(text, encoding);
     let calls = hierarchy::outgoing(&vault, id, &anchor)
         .into_iter()
@@ -198,7 +201,7 @@ pub(crate) async fn inlay_hint(
     Ok(server
         .on_note(&params.text_document.uri, |vault, id, encoding| {
             let (title, links) = hierarchy::title_backlinks(vault, id)?;
-            let index = LineIndex::new(&vault.note(id)?.text, encoding);
+            let index = LineIndex::new(vault.note(id)?.text(), encoding);
             Some(vec![InlayHint {
                 position: index.position(title.end()),
                 label: InlayHintLabel::String(format!("← {}", links.len())),
@@ -230,7 +233,7 @@ pub(crate) async fn code_lens(
     Ok(server
         .on_note(&uri, |vault, id, encoding| {
             let (title, links) = hierarchy::title_backlinks(vault, id)?;
-            let index = LineIndex::new(&vault.note(id)?.text, encoding);
+            let index = LineIndex::new(vault.note(id)?.text(), encoding);
             let range = index.range(title);
             let locations = to_locations(vault, &links, encoding);
             let title = match links.len() {

@@ -20,7 +20,7 @@ pub(crate) async fn document_symbol(
 ) -> Result<Option<DocumentSymbolResponse>> {
     Ok(server
         .on_note(&params.text_document.uri, |vault, id, encoding| {
-            let index = LineIndex::new(&vault.note(id)?.text, encoding);
+            let index = LineIndex::new(vault.note(id)?.text(), encoding);
             /// Converts at most `budget` symbols, parents before their children.
             fn convert(
                 symbols: Vec<features::outline::Symbol>,
@@ -115,7 +115,7 @@ pub(crate) async fn folding_range(
 ) -> Result<Option<Vec<FoldingRange>>> {
     Ok(server
         .on_note(&params.text_document.uri, |vault, id, encoding| {
-            let index = LineIndex::new(&vault.note(id)?.text, encoding);
+            let index = LineIndex::new(vault.note(id)?.text(), encoding);
             let mut folds = features::outline::folding_ranges(vault, id);
             if over_cap(folds.len(), "folding ranges") {
                 folds.truncate(MAX_ANSWER_ITEMS);
@@ -144,7 +144,7 @@ pub(crate) async fn document_link(
 ) -> Result<Option<Vec<DocumentLink>>> {
     Ok(server
         .on_note(&params.text_document.uri, |vault, id, encoding| {
-            let index = LineIndex::new(&vault.note(id)?.text, encoding);
+            let index = LineIndex::new(vault.note(id)?.text(), encoding);
             let mut links = features::outline::document_links(vault, id);
             if over_cap(links.len(), "document links") {
                 links.truncate(MAX_ANSWER_ITEMS);
@@ -184,7 +184,7 @@ pub(crate) async fn semantic_tokens_full(
 ) -> Result<Option<SemanticTokensResult>> {
     Ok(server
         .on_note(&params.text_document.uri, |vault, id, encoding| {
-            let index = LineIndex::new(&vault.note(id)?.text, encoding);
+            let index = LineIndex::new(vault.note(id)?.text(), encoding);
             let mut data = Vec::new();
             let (mut line, mut start) = (0, 0);
             for (span, kind) in features::outline::semantic_tokens(vault, id) {
