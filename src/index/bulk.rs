@@ -96,6 +96,17 @@ impl Vault {
     /// Insert every note of `notes`, in order, as [`Vault::upsert_note`] would one by one: notes
     /// outside every root are left out, and a path already in the vault is replaced.
     pub fn insert_notes(&mut self, notes: Vec<(PathBuf, Box<Note>)>) {
+        self.insert_filing(notes, true);
+    }
+
+    /// [`Vault::insert_notes`] for a restart's sketch (`loader::load_sketch`), whose notes
+    /// are names alone and which answers nothing about citations: their literature keys (one
+    /// per note, ~150 ms at 100,000 notes) are not filed.
+    pub fn insert_names(&mut self, notes: Vec<(PathBuf, Box<Note>)>) {
+        self.insert_filing(notes, false);
+    }
+
+    fn insert_filing(&mut self, notes: Vec<(PathBuf, Box<Note>)>, sources: bool) {
         self.files.reserve(notes.len());
         self.by_path.reserve(notes.len());
         // Sorted orders are built once at the end (a sort and a bulk build) rather than kept
@@ -111,7 +122,7 @@ impl Vault {
             if chunk.is_empty() {
                 break;
             }
-            self.insert_chunk(chunk, &mut fresh);
+            self.insert_chunk(chunk, &mut fresh, sources);
         }
         self.properties.settle_orders();
         let mut names: std::collections::BTreeSet<syntax::Name> = fresh.names.into_iter().collect();
@@ -121,7 +132,7 @@ impl Vault {
 
     /// File `notes`; what goes to the vault's sorted sets goes to `fresh` instead, for
     /// `insert_notes` to add at once.
-    fn insert_chunk(&mut self, notes: Vec<(PathBuf, Box<Note>)>, fresh: &mut Fresh) {
+    fn insert_chunk(&mut self, notes: Vec<(PathBuf, Box<Note>)>, fresh: &mut Fresh, sources: bool) {
         let dendron = self.dialect == Dialect::Dendron;
         let prepared: Vec<Option<Prepared>> = {
             let this: &Vault = self;
@@ -177,7 +188,7 @@ impl Vault {
             if let Some(name) = self.add_name_unsorted(name_key, id) {
                 fresh.names.push(name);
             }
-            self.index_entries(id, entries);
+            self.index_entries(id, entries, sources);
             self.names_generation += 1;
             // A new note always brings its name: links may resolve differently.
             self.links_generation += 1;
@@ -186,11 +197,13 @@ impl Vault {
 
     /// File note `id`'s content in the citation and property indexes and `entries` in the
     /// vault's maps.
-    pub(super) fn index_entries(&mut self, id: FileId, entries: Entries) {
+    pub(super) fn index_entries(&mut self, id: FileId, entries: Entries, sources: bool) {
         let Some(file) = self.files[id.0 as usize].as_ref() else {
             return;
         };
-        self.sources.index_file_with(id, file, entries.literature);
+        if sources {
+            self.sources.index_file_with(id, file, entries.literature);
+        }
         let Some(note) = file.note() else {
             return;
         };

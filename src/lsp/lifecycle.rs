@@ -269,7 +269,10 @@ impl Server {
             let behind = usage.is_stale() || bibliographies_behind > 0;
             state.cache_dirty.store(behind, Ordering::SeqCst);
             // Built here, off the reactor, so that installing it is a swap.
-            let by_path: Unverified = unverified.iter().cloned().collect();
+            let by_path: Unverified = unverified
+                .iter()
+                .map(|(path, stamp)| (path.as_os_str().to_owned(), *stamp))
+                .collect();
             (vault, skipped, (unverified, by_path), usage)
         });
         while let Some((done, total)) = rx.recv().await {
@@ -361,7 +364,11 @@ impl Server {
             server.open_buffers_into(&mut vault);
             let building = Instant::now();
             let candidates = Arc::new(Candidates::build(&vault));
-            let unverified: Unverified = sketch.unverified.into_iter().collect();
+            let unverified: Unverified = sketch
+                .unverified
+                .into_iter()
+                .map(|(path, stamp)| (path.into_os_string(), stamp))
+                .collect();
             tracing::debug!(
                 "sketch: completion candidates built in {} ms ({} ms after the start)",
                 building.elapsed().as_millis(),

@@ -48,10 +48,12 @@ pub(in crate::lsp) struct Reindex {
     pub(in crate::lsp) pending: Vec<PathBuf>,
 }
 
-/// Everything the handlers share.
 /// Paths of notes taken from the on-disk index and not yet checked, with their cached stamps.
-pub(in crate::lsp) type Unverified = rustc_hash::FxHashMap<PathBuf, crate::index::Stamp>;
+/// Keyed by the path's bytes: hashing a `Path` walks its components, and a restart files
+/// 100,000 of them before it answers.
+pub(in crate::lsp) type Unverified = rustc_hash::FxHashMap<std::ffi::OsString, crate::index::Stamp>;
 
+/// Everything the handlers share.
 pub struct State {
     pub(in crate::lsp) vault: RwLock<Vault>,
     pub(in crate::lsp) docs: DashMap<PathBuf, Document>,
@@ -327,13 +329,13 @@ impl Server {
     /// `stat` each — still with the time and size the index saw.
     pub(in crate::lsp) fn all_verified(&self, paths: &[PathBuf]) -> bool {
         paths.iter().all(|path| {
-            let stamp = self.state.unverified().get(path).copied();
+            let stamp = self.state.unverified().get(path.as_os_str()).copied();
             let Some(stamp) = stamp else {
                 return true;
             };
             // The `stat` runs without the lock, which the verification also takes.
             if self.state.docs.contains_key(path) || crate::cache::stamp::unchanged(path, &stamp) {
-                self.state.unverified().remove(path);
+                self.state.unverified().remove(path.as_os_str());
                 return true;
             }
             false
