@@ -162,6 +162,13 @@ fn cache_home() -> Option<PathBuf> {
 }
 
 impl Cache {
+    /// A cache file at `file` for `roots`, for tests elsewhere in the crate (`locate` reads the
+    /// environment, which tests running at once cannot each set).
+    #[cfg(test)]
+    pub(crate) fn at(file: PathBuf, roots: Vec<PathBuf>) -> Cache {
+        Cache { file, roots }
+    }
+
     /// The cache of the vault at `roots`: `<cache home>/<hash of the roots>/index`. `None` (and
     /// a log line) when there is no cache home or it lies inside the vault, where notegraph
     /// writes nothing.

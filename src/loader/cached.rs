@@ -192,10 +192,17 @@ pub fn load_sketch(
             vault.upsert_note(path, note);
         }
     }
-    // Every walked note not new is in the names section, once: unless the section holds more,
-    // none of its notes is gone, and no set of the walked paths is needed to find them.
+    // Every walked note not new is in the names section: unless the section holds more, none
+    // of its notes is gone, and no set of the walked paths is needed to find them — but only
+    // when each path was walked once, which nested roots break (their notes are walked twice).
+    let nested = roots.iter().enumerate().any(|(i, a)| {
+        roots
+            .iter()
+            .enumerate()
+            .any(|(j, b)| i != j && b.starts_with(a))
+    });
     let mut gone = 0;
-    if note_paths.len() - new < names.notes.len() {
+    if nested || note_paths.len() - new < names.notes.len() {
         let found: HashSet<&OsStr> = note_paths.iter().map(|p| p.as_os_str()).collect();
         for path in names
             .notes
@@ -441,6 +448,35 @@ mod tests {
         let file = std::fs::File::options().append(true).open(path).unwrap();
         file.set_modified(SystemTime::now() - Duration::from_secs(3600 * hours))
             .unwrap();
+    }
+
+    #[test]
+    fn a_sketch_of_nested_roots_leaves_out_a_note_deleted_since_the_index_was_written() {
+        let dir = Scratch::new("sketch-nested");
+        let root = dir.0.join("v");
+        // Notes below `sub` are walked twice, once from each root.
+        let roots = vec![root.clone(), root.join("sub")];
+        for rel in ["v/sub/a.md", "v/sub/b.md", "v/gone.md"] {
+            age(&dir.write(rel, "# x\n"), 2);
+        }
+        let cache = Cache::at(dir.0.join("cache").join("index"), roots.clone());
+        let (loaded, _) = load_cached(&roots, &Exclude::default(), &|_, _| {}, None);
+        let (vault, _) = loaded.into_vault(roots.clone());
+        assert_eq!(cache.save(|| &vault).expect("saved"), 3);
+        std::fs::remove_file(root.join("gone.md")).unwrap();
+
+        let sketch = load_sketch(&roots, roots.clone(), &Exclude::default(), &cache).unwrap();
+        let mut notes: Vec<PathBuf> = sketch
+            .vault
+            .files()
+            .filter(|(_, file)| file.is_note())
+            .map(|(_, file)| file.path.strip_prefix(&root).unwrap().to_path_buf())
+            .collect();
+        notes.sort();
+        assert_eq!(
+            notes,
+            [PathBuf::from("sub/a.md"), PathBuf::from("sub/b.md")]
+        );
     }
 
     #[test]

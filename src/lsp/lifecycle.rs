@@ -142,17 +142,11 @@ pub(crate) async fn initialized(server: &Server, _: InitializedParams) {
     );
     server.report_config_problems(problems).await;
     server.pull_configuration().await;
-    // Arming a watcher walks the whole tree too: a restart's sketch is made first, with every
-    // core, and the watcher armed once it is served; the full load reads the on-disk index
-    // meanwhile, and walks the vault only once the watcher is armed (see `index_workspace`).
+    // The full load reads the on-disk index while watching is set up, and walks the vault only
+    // once it is (see `index_workspace`). Our own watcher is armed after a restart's sketch
+    // (see `watch_files`).
     let indexer = server.clone();
     tokio::spawn(async move { indexer.index_workspace().await });
-    let _ = server
-        .state
-        .sketched
-        .subscribe()
-        .wait_for(|done| *done)
-        .await;
     let started = Instant::now();
     server.watch_files().await;
     server.state.watching.send_replace(true);
@@ -225,13 +219,20 @@ impl Server {
         // A first start with an on-disk index: names first (see `sketch`), then the rest,
         // once the file watcher is armed: the walk that finds the vault's files must come after
         // it, or a file created between the two would be seen by neither.
-        {
-            // Set however this block ends (a panic too): `initialized` waits for it.
+        let sketched = {
+            // Set however this block ends (a panic too): `watch_files` waits for it.
             let _sketched = Sketched(&self.state.sketched);
-            if let (Some(cache), true) = (&cache, trust) {
-                self.sketch(generation, &load_roots, &roots, &exclude, cache)
-                    .await;
+            match (&cache, trust) {
+                (Some(cache), true) => {
+                    self.sketch(generation, &load_roots, &roots, &exclude, cache)
+                        .await
+                }
+                _ => false,
             }
+        };
+        let delay = std::env::var(LOAD_DELAY_VARIABLE).ok();
+        if let Some(ms) = delay.and_then(|ms| ms.parse().ok()).filter(|_| sketched) {
+            tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
         }
         let watching = self.state.watching.subscribe();
         let runtime = tokio::runtime::Handle::current();
@@ -269,10 +270,7 @@ impl Server {
             let behind = usage.is_stale() || bibliographies_behind > 0;
             state.cache_dirty.store(behind, Ordering::SeqCst);
             // Built here, off the reactor, so that installing it is a swap.
-            let by_path: Unverified = unverified
-                .iter()
-                .map(|(path, stamp)| (path.as_os_str().to_owned(), *stamp))
-                .collect();
+            let by_path: Unverified = unverified.iter().cloned().collect();
             (vault, skipped, (unverified, by_path), usage)
         });
         while let Some((done, total)) = rx.recv().await {
@@ -342,7 +340,8 @@ impl Server {
     /// A restart's first answers: walk the vault and read the on-disk index's names section
     /// (`loader::load_sketch`), and serve the sketch they make — a vault of names alone — until
     /// the full index is read and filed. Only what names decide is answered from it (see
-    /// `at_checked`'s callers, which check `State::sketch`); everything else waits.
+    /// `at_checked`'s callers, which check `State::sketch`); everything else waits. Whether
+    /// the sketch was served.
     async fn sketch(
         &self,
         generation: u64,
@@ -350,7 +349,7 @@ impl Server {
         roots: &[PathBuf],
         exclude: &loader::Exclude,
         cache: &Cache,
-    ) {
+    ) -> bool {
         let started = Instant::now();
         let (load_roots, roots) = (load_roots.to_vec(), roots.to_vec());
         let (exclude, cache) = (exclude.clone(), cache.clone());
@@ -364,11 +363,7 @@ impl Server {
             server.open_buffers_into(&mut vault);
             let building = Instant::now();
             let candidates = Arc::new(Candidates::build(&vault));
-            let unverified: Unverified = sketch
-                .unverified
-                .into_iter()
-                .map(|(path, stamp)| (path.into_os_string(), stamp))
-                .collect();
+            let unverified: Unverified = sketch.unverified.into_iter().collect();
             tracing::debug!(
                 "sketch: completion candidates built in {} ms ({} ms after the start)",
                 building.elapsed().as_millis(),
@@ -379,10 +374,10 @@ impl Server {
         .await;
         let (mut vault, candidates, unverified) = match built {
             Ok(Some(built)) => built,
-            Ok(None) => return,
+            Ok(None) => return false,
             Err(err) => {
                 tracing::error!("sketching the vault from the on-disk index failed: {err}");
-                return;
+                return false;
             }
         };
         self.configure(&mut vault);
@@ -414,11 +409,8 @@ impl Server {
                  follows (generation {generation})",
                 started.elapsed().as_millis()
             );
-            let delay = std::env::var(LOAD_DELAY_VARIABLE).ok();
-            if let Some(ms) = delay.and_then(|ms| ms.parse().ok()) {
-                tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
-            }
         }
+        installed
     }
 
     /// Buffers opened while indexing ran are newer than the disk; bibliographies stay

@@ -65,11 +65,18 @@ pub fn run_stdio() -> ExitCode {
     };
     let state = State::new();
     let shared = state.clone();
-    // Requests pass the input guard once an index answers: those that need the verified index
-    // wait for it in their handler, and the verification asks the client nothing.
-    let ready = state.serving_signal();
+    // Requests pass the input guard once an index answers and the client has answered the
+    // server's startup questions: those that need the verified index wait for it in their
+    // handler, and the verification asks the client nothing.
+    let (mut serving, mut asked) = (state.serving_signal(), state.asked_signal());
+    let (open, ready) = tokio::sync::watch::channel(false);
     let (answered, answered_rx) = tokio::sync::watch::channel(false);
     runtime.block_on(async move {
+        tokio::spawn(async move {
+            let _ = serving.wait_for(|serving| *serving).await;
+            let _ = asked.wait_for(|asked| *asked).await;
+            open.send_replace(true);
+        });
         let (service, socket) = LspService::new(move |client| Server::new(client, shared));
         // The transport reads a pipe that only well-formed messages reach (see `framing`).
         let (input, guarded) = tokio::io::duplex(1 << 16);

@@ -49,9 +49,9 @@ pub(in crate::lsp) struct Reindex {
 }
 
 /// Paths of notes taken from the on-disk index and not yet checked, with their cached stamps.
-/// Keyed by the path's bytes: hashing a `Path` walks its components, and a restart files
-/// 100,000 of them before it answers.
-pub(in crate::lsp) type Unverified = rustc_hash::FxHashMap<std::ffi::OsString, crate::index::Stamp>;
+/// Keyed by `PathBuf`, not by the path's bytes (faster to hash): a request's path equal as a
+/// `Path` but spelled otherwise would miss, and a miss counts as verified.
+pub(in crate::lsp) type Unverified = rustc_hash::FxHashMap<PathBuf, crate::index::Stamp>;
 
 /// Everything the handlers share.
 pub struct State {
@@ -87,10 +87,16 @@ pub struct State {
     /// True once the first file watching is set up (the client's, or ours armed): a restart's
     /// full load walks the vault only after it (see `index_workspace`).
     pub(in crate::lsp) watching: watch::Sender<bool>,
-    /// True once the first index build is past its sketch (made, or not needed): the watcher
-    /// is armed only then, as arming it walks the whole tree and would take a core from the
-    /// sketch (see `initialized`).
+    /// True once the first index build is past its sketch (made, or not needed): our own
+    /// watcher is armed only then, as arming it walks the whole tree and would take a core
+    /// from the sketch (see `watch_files`).
     pub(in crate::lsp) sketched: watch::Sender<bool>,
+    /// True once the client has answered what the server asks it at startup (the
+    /// registration of file watching; configuration and the progress token are answered
+    /// before any index serves): the input guard holds the client's requests until then, as
+    /// requests waiting for the full index — which waits for watching — could otherwise fill
+    /// the transport before the answer is read (see `framing`).
+    pub(in crate::lsp) asked: watch::Sender<bool>,
     /// Notes taken from the on-disk index and not yet checked against their files, with the
     /// stamp the index holds for each; emptied when the background verification ends.
     pub(in crate::lsp) unverified: Mutex<Unverified>,
@@ -146,6 +152,7 @@ impl State {
             sketch: watch::channel(false).0,
             watching: watch::channel(false).0,
             sketched: watch::channel(false).0,
+            asked: watch::channel(false).0,
             unverified: Mutex::new(Unverified::default()),
             watcher: Mutex::new(None),
             settings_watcher: Mutex::new(None),
@@ -221,6 +228,11 @@ impl State {
     /// verified (see `serving`).
     pub fn serving_signal(&self) -> watch::Receiver<bool> {
         self.serving.subscribe()
+    }
+
+    /// Turns true once the client has answered the server's startup questions (see `asked`).
+    pub fn asked_signal(&self) -> watch::Receiver<bool> {
+        self.asked.subscribe()
     }
 
     pub(in crate::lsp) fn pulls(&self) -> bool {
@@ -329,13 +341,13 @@ impl Server {
     /// `stat` each — still with the time and size the index saw.
     pub(in crate::lsp) fn all_verified(&self, paths: &[PathBuf]) -> bool {
         paths.iter().all(|path| {
-            let stamp = self.state.unverified().get(path.as_os_str()).copied();
+            let stamp = self.state.unverified().get(path).copied();
             let Some(stamp) = stamp else {
                 return true;
             };
             // The `stat` runs without the lock, which the verification also takes.
             if self.state.docs.contains_key(path) || crate::cache::stamp::unchanged(path, &stamp) {
-                self.state.unverified().remove(path.as_os_str());
+                self.state.unverified().remove(path);
                 return true;
             }
             false

@@ -170,13 +170,20 @@ impl Server {
                 method: "workspace/didChangeWatchedFiles".to_string(),
                 register_options: serde_json::to_value(options).ok(),
             };
-            if let Err(err) = self.client.register_capability(vec![registration]).await {
+            let registered = self.client.register_capability(vec![registration]).await;
+            // The client's answer is read: the input guard may let its requests through.
+            self.state.asked.send_replace(true);
+            if let Err(err) = registered {
                 tracing::warn!("client refused file watching ({err}); watching files ourselves");
             } else {
                 self.watch_settings_files();
                 return;
             }
         }
+        self.state.asked.send_replace(true);
+        // Arming our own watcher walks the whole tree: a restart's sketch is made first, with
+        // every core. (A client's watching is registered at once: it costs us nothing.)
+        let _ = self.state.sketched.subscribe().wait_for(|done| *done).await;
         let roots = self.walked_roots();
         let (tx, mut rx) = mpsc::unbounded_channel::<Vec<PathBuf>>();
         let rescan = roots.clone();

@@ -72,8 +72,8 @@ impl Candidates {
                 file: id,
                 note: 0,
                 alias: None,
-                name: Utf32String::from(match_form(file.display_name()).as_str()),
-                path: Utf32String::from(match_form(file.link_path()).as_str()),
+                name: Utf32String::from(match_form(file.display_name())),
+                path: Utf32String::from(match_form(file.link_path())),
                 is_note: file.is_note(),
             };
             let aliases: Vec<Candidate> = file
@@ -84,7 +84,7 @@ impl Candidates {
                     file: id,
                     note: 0,
                     alias: Some(alias.to_string()),
-                    name: Utf32String::from(match_form(alias).as_str()),
+                    name: Utf32String::from(match_form(alias)),
                     // Aliases are matched by name only, never by path.
                     path: Utf32String::default(),
                     is_note: true,
