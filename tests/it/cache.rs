@@ -144,17 +144,7 @@ fn answers(client: &mut Client, vault: &TempVault) -> Value {
         json!({"textDocument": {"uri": uri(&a), "version": 2},
                "contentChanges": [{"text": format!("{A}[[")}]}),
     );
-    let mut completion: Vec<String> =
-        client.request("textDocument/completion", at(&a, 2, 2))["items"]
-            .as_array()
-            .map(|items| {
-                items
-                    .iter()
-                    .map(|i| i["label"].as_str().unwrap_or("").to_string())
-                    .collect()
-            })
-            .unwrap_or_default();
-    completion.sort();
+    let completion = sorted_labels(&client.request("textDocument/completion", at(&a, 2, 2)));
     json!({"diagnostics": diagnostics, "definitions": definitions, "references": references,
            "hover": hover, "completion": completion})
 }
