@@ -293,7 +293,7 @@ impl Server {
         self.configure(&mut vault);
         let installed = self.install(generation, vault, started, skipped.len(), by_path);
         super::memory::release_free_pages();
-        let Some((open, pending)) = installed else {
+        let Some(pending) = installed else {
             if let Some(progress) = progress {
                 progress.finish_with_message("superseded").await;
             }
@@ -315,6 +315,10 @@ impl Server {
         if let Some(progress) = progress {
             progress.finish_with_message("done").await;
         }
+        // The buffers open now, not when the index was installed: one opened while a restart's
+        // notes were verified published nothing then (`publish` waits for `ready`). Read after
+        // `ready` is set, so a buffer opened later publishes for itself.
+        let open = self.state.docs.iter().map(|e| e.key().clone()).collect();
         self.publish(open).await;
         if self.state.config().push_closed && !self.state.pulls() {
             self.publish_closed_notes().await;
@@ -437,8 +441,8 @@ impl Server {
         *self.state.symbols.lock().unwrap_or_else(|p| p.into_inner()) = None;
     }
 
-    /// Install the index of build `generation`, unless a newer build started: returns the open
-    /// files and the paths changed on disk during the build, or `None` when it was dropped.
+    /// Install the index of build `generation`, unless a newer build started: returns the paths
+    /// changed on disk during the build, or `None` when it was dropped.
     fn install(
         &self,
         generation: u64,
@@ -446,7 +450,7 @@ impl Server {
         started: Instant,
         skipped: usize,
         unverified: Unverified,
-    ) -> Option<(Vec<PathBuf>, Vec<PathBuf>)> {
+    ) -> Option<Vec<PathBuf>> {
         let mut run = self.state.reindex();
         if run.latest != generation {
             tracing::info!(
@@ -457,7 +461,6 @@ impl Server {
         }
         let mut live = self.state.write();
         self.open_buffers_into(&mut vault);
-        let open = self.state.docs.iter().map(|e| e.key().clone()).collect();
         let notes = vault.note_count();
         // Until its notes from the on-disk index are verified, this index answers only what
         // `Server::at_checked` can vouch for; the rest waits for `ready`.
@@ -475,7 +478,7 @@ impl Server {
             started.elapsed().as_millis(),
             skipped
         );
-        Some((open, pending))
+        Some(pending)
     }
 }
 

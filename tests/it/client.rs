@@ -20,6 +20,9 @@ pub struct Client {
     pub notifications: Vec<Value>,
     /// Requests the server sent (each answered as an editor would), in order.
     pub server_requests: Vec<Value>,
+    /// Answers to this client's requests that came while it waited for another: the server
+    /// answers concurrent requests in whatever order they finish.
+    answers: Vec<Value>,
     /// The server's stderr (its log) so far; also echoed to the test's stderr.
     log: Arc<Mutex<String>>,
     /// The thread reading stderr: it ends when the server closes stderr (exits).
@@ -113,6 +116,7 @@ impl Client {
             next_id: 1,
             notifications: Vec::new(),
             server_requests: Vec::new(),
+            answers: Vec::new(),
             log,
             log_reader: Some(log_reader),
         }
@@ -262,15 +266,26 @@ impl Client {
 
     /// The full response whose id is `id` (`null` for answers to unparsable messages).
     pub fn response_to(&mut self, id: &Value) -> Value {
+        if let Some(i) = self.answers.iter().position(|a| a["id"] == *id) {
+            return self.answers.remove(i);
+        }
         let deadline = Instant::now() + TIMEOUT;
         loop {
             let message = self.next(deadline);
             if message.get("method").is_none() && message["id"] == *id {
                 return message;
             }
-            if message.get("id").is_none() {
-                self.notifications.push(message);
-            }
+            self.keep(message);
+        }
+    }
+
+    /// Keep a message that came while the client waited for another: a notification, or an
+    /// answer to another of its requests (a request from the server is answered already).
+    fn keep(&mut self, message: Value) {
+        match (message.get("id").is_some(), message.get("method").is_some()) {
+            (false, _) => self.notifications.push(message),
+            (true, false) => self.answers.push(message),
+            (true, true) => {}
         }
     }
 
@@ -303,9 +318,7 @@ impl Client {
             {
                 return message["params"].clone();
             }
-            if message.get("id").is_none() {
-                self.notifications.push(message);
-            }
+            self.keep(message);
         }
     }
 

@@ -235,6 +235,25 @@ fn pipelined_edits_and_requests_half_cancelled_are_answered_in_order_and_memory_
 #[test]
 fn a_flood_of_messages_before_the_client_answers_the_servers_startup_requests_does_not_deadlock() {
     let vault = TempVault::new("startup-flood", &[("a.md", "[[b]]\n"), ("b.md", "# B\n")]);
+    flood(&vault);
+}
+
+/// The same on a restart, while the server answers from its sketch (the names of the on-disk
+/// index the first session wrote): the requests the sketch cannot answer wait for the full
+/// index, which waits for file watching — registered by the client, which answers only after
+/// its flood. The notes opened while the restart's notes are verified get their diagnostics
+/// too (they once got none: the open buffers were listed when the index was installed).
+#[test]
+fn a_flood_of_messages_while_a_restart_serves_its_sketch_is_answered_with_every_diagnostic() {
+    let vault = TempVault::new("restart-flood", &[("a.md", "[[b]]\n"), ("b.md", "# B\n")]);
+    flood(&vault);
+    flood(&vault);
+}
+
+/// Start a session on `vault` by hand and flood it before answering its startup requests:
+/// every definition is answered, every opened note's broken link is reported, and the session
+/// shuts down cleanly (writing its index).
+fn flood(vault: &TempVault) {
     let a = vault.path("a.md");
     // Initialize by hand: after `initialized` the server asks the client to register file
     // watching and to create a progress token, and the client answers only after its flood.
@@ -255,7 +274,8 @@ fn a_flood_of_messages_before_the_client_answers_the_servers_startup_requests_do
             client.notify(
                 "textDocument/didOpen",
                 json!({"textDocument": {"uri": uri(&vault.path(&format!("open{i}.md"))),
-                                        "languageId": "markdown", "version": 1, "text": "[[b]]"}}),
+                                        "languageId": "markdown", "version": 1,
+                                        "text": "[[b]] [[nowhere]]"}}),
             );
         }
     }
@@ -266,6 +286,16 @@ fn a_flood_of_messages_before_the_client_answers_the_servers_startup_requests_do
             uri(&vault.path("b.md")),
             "{response}"
         );
+    }
+    // Every note opened during the flood has its broken link reported.
+    for i in (0..300).filter(|i| i % 3 != 0) {
+        let note = uri(&vault.path(&format!("open{i}.md")));
+        client.wait_for("textDocument/publishDiagnostics", |params| {
+            params["uri"] == note
+                && params["diagnostics"]
+                    .as_array()
+                    .is_some_and(|d| d.len() == 1)
+        });
     }
     assert_eq!(client.shutdown(), 0);
 }
