@@ -10,6 +10,7 @@ mod days;
 mod notes;
 mod properties;
 mod tags;
+mod tiers;
 
 pub use notes::Candidates;
 

@@ -1,8 +1,9 @@
 //! Note, alias and attachment completion after `[[` and `![[`: the vault's candidate names,
-//! built once per change of names, scored fuzzily per keystroke (narrowing the last query's
-//! matches as the user types on), ranked by score and popularity.
-use nucleo_matcher::{Utf32Str, Utf32String};
+//! built once per change of names, matched per keystroke (narrowing the last query's matches
+//! as the user types on), ranked by tier, fuzzy score and popularity.
+use nucleo_matcher::{Matcher, Utf32Str};
 
+use super::tiers::{Tier, Typed};
 use super::{
     Completion, CompletionKind, Completions, InsertStyle, LinkContext, match_form, matcher, pattern,
 };
@@ -11,15 +12,68 @@ use crate::features::refactor::{encode_dest, relative_path};
 use crate::index::{FileId, Vault};
 use crate::syntax::Span;
 
-/// One thing a `[[` can complete to, with its name ready for the fuzzy matcher.
+/// One thing a `[[` can complete to, with where its name lies, ready for the fuzzy matcher,
+/// in the candidates' own text.
 struct Candidate {
     file: FileId,
     /// For an alias, the index of its note's own candidate.
     note: u32,
-    alias: Option<String>,
-    name: Utf32String,
-    path: Utf32String,
+    /// For an alias, its text in [`Candidates::aliases`].
+    alias: Option<Slice>,
+    name: Form,
+    path: Form,
     is_note: bool,
+}
+
+/// Where a text lies in one of the candidates' arenas: `len` items from `at`.
+#[derive(Clone, Copy, Default)]
+struct Slice {
+    at: u32,
+    len: u32,
+}
+
+/// A name in match form, as the matcher reads it: ASCII bytes (most names) or chars.
+#[derive(Clone, Copy)]
+enum Form {
+    Ascii(Slice),
+    Unicode(Slice),
+}
+
+#[cfg(test)]
+thread_local! {
+    /// Set by the tests to have the fuzzy matcher score every candidate, as it once did, and
+    /// compare the lists.
+    static EVERY_CANDIDATE_SCORED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+fn every_candidate_scored() -> bool {
+    #[cfg(test)]
+    return EVERY_CANDIDATE_SCORED.get();
+    #[cfg(not(test))]
+    false
+}
+
+impl Candidates {
+    /// What a query is matched against: the path for a query naming a folder (never an
+    /// alias's), else the name.
+    fn haystack(&self, c: &Candidate, by_path: bool) -> Utf32Str<'_> {
+        let form = if by_path && c.alias.is_none() {
+            c.path
+        } else {
+            c.name
+        };
+        let range = |s: Slice| s.at as usize..(s.at + s.len) as usize;
+        match form {
+            Form::Ascii(s) => Utf32Str::Ascii(&self.ascii[range(s)]),
+            Form::Unicode(s) => Utf32Str::Unicode(&self.unicode[range(s)]),
+        }
+    }
+
+    /// The alias `c` stands for, as written.
+    fn alias(&self, c: &Candidate) -> Option<&str> {
+        c.alias
+            .map(|s| &self.aliases[s.at as usize..(s.at + s.len) as usize])
+    }
 }
 
 /// The vault's completion candidates. Building them walks the vault, so callers keep one and
@@ -27,6 +81,13 @@ struct Candidate {
 pub struct Candidates {
     pub generation: u64,
     items: Vec<Candidate>,
+    /// The names in match form, end to end: ASCII ones as bytes, the others as chars. A
+    /// keystroke reads them all in order, where one allocation per name cost a cache miss
+    /// each (most of a first keystroke's time at 100,000 notes).
+    ascii: Vec<u8>,
+    unicode: Vec<char>,
+    /// The aliases as written, end to end.
+    aliases: String,
     /// The last query and the candidates it matched: typing one more letter can only narrow
     /// the matches, so the next query scores those alone.
     last: std::sync::Mutex<Option<LastQuery>>,
@@ -42,6 +103,9 @@ struct LastQuery {
 
 /// Above this many candidates to score, scoring is split across threads.
 const PARALLEL_SCORING: usize = 8192;
+
+/// Above this many ties to look up the popularity of, the lookups are split across threads.
+const PARALLEL_POPULARITY: usize = 2048;
 
 /// The threads that score candidates: a pool of their own, not rayon's global one, where a
 /// load or a verification may have queued seconds of work that a keystroke would wait behind.
@@ -62,58 +126,122 @@ fn scoring_threads() -> Option<&'static rayon::ThreadPool> {
 
 impl Candidates {
     pub fn build(vault: &Vault) -> Candidates {
-        use rayon::prelude::*;
         // Each file's candidates (its own, then its aliases') are worked out on the scoring
-        // threads — folding and widening every name is most of the cost (~200 ms at 100,000
-        // notes on one core) —, then laid out in the files' order, aliases pointing back.
+        // threads, then laid out in the files' order, aliases pointing back.
         let files: Vec<(FileId, &crate::index::File)> = vault.files().collect();
-        let of_file = |&(id, file): &(FileId, &crate::index::File)| {
+        // Each run of files is laid out on its own (a scoring thread each), then the runs are
+        // joined end to end, their offsets moved by what came before.
+        let run = files.len().div_ceil(64).max(1024);
+        let runs: Vec<Candidates> = match scoring_threads() {
+            Some(threads) => {
+                use rayon::prelude::*;
+                threads.install(|| files.par_chunks(run).map(Candidates::of_files).collect())
+            }
+            None => files.chunks(run).map(Candidates::of_files).collect(),
+        };
+        // Sized before filling, as the symbol index is: grown by doubling, a list holds up to
+        // twice the room it needs, and three times while a doubling copies it.
+        let mut all = Candidates {
+            generation: vault.names_generation(),
+            items: Vec::with_capacity(runs.iter().map(|r| r.items.len()).sum()),
+            ascii: Vec::with_capacity(runs.iter().map(|r| r.ascii.len()).sum()),
+            unicode: Vec::with_capacity(runs.iter().map(|r| r.unicode.len()).sum()),
+            aliases: String::with_capacity(runs.iter().map(|r| r.aliases.len()).sum()),
+            last: std::sync::Mutex::new(None),
+        };
+        for part in runs {
+            let (items, ascii, unicode, aliases) = (
+                all.items.len() as u32,
+                all.ascii.len() as u32,
+                all.unicode.len() as u32,
+                all.aliases.len() as u32,
+            );
+            let moved = |form: Form| match form {
+                Form::Ascii(s) => Form::Ascii(Slice {
+                    at: s.at + ascii,
+                    len: s.len,
+                }),
+                Form::Unicode(s) => Form::Unicode(Slice {
+                    at: s.at + unicode,
+                    len: s.len,
+                }),
+            };
+            all.items.extend(part.items.into_iter().map(|c| Candidate {
+                note: c.note + items,
+                alias: c.alias.map(|s| Slice {
+                    at: s.at + aliases,
+                    len: s.len,
+                }),
+                name: moved(c.name),
+                path: moved(c.path),
+                ..c
+            }));
+            all.ascii.extend_from_slice(&part.ascii);
+            all.unicode.extend_from_slice(&part.unicode);
+            all.aliases.push_str(&part.aliases);
+        }
+        all
+    }
+
+    /// The candidates of `files` alone, each file's own followed by its aliases', folded and
+    /// widened for the matcher (most of the cost: ~200 ms at 100,000 notes on one core).
+    fn of_files(files: &[(FileId, &crate::index::File)]) -> Candidates {
+        let mut candidates = Candidates {
+            generation: 0,
+            items: Vec::new(),
+            ascii: Vec::new(),
+            unicode: Vec::new(),
+            aliases: String::new(),
+            last: std::sync::Mutex::new(None),
+        };
+        for &(id, file) in files {
+            let at = candidates.items.len() as u32;
             let own = Candidate {
                 file: id,
-                note: 0,
+                note: at,
                 alias: None,
-                name: Utf32String::from(match_form(file.display_name())),
-                path: Utf32String::from(match_form(file.link_path())),
+                name: candidates.push_form(&match_form(file.display_name())),
+                path: candidates.push_form(&match_form(file.link_path())),
                 is_note: file.is_note(),
             };
-            let aliases: Vec<Candidate> = file
-                .note()
-                .into_iter()
-                .flat_map(|note| note.syntax.aliases())
-                .map(|alias| Candidate {
+            candidates.items.push(own);
+            for alias in file.note().into_iter().flat_map(|n| n.syntax.aliases()) {
+                let written = Slice {
+                    at: candidates.aliases.len() as u32,
+                    len: alias.len() as u32,
+                };
+                candidates.aliases.push_str(alias);
+                let name = candidates.push_form(&match_form(alias));
+                candidates.items.push(Candidate {
                     file: id,
-                    note: 0,
-                    alias: Some(alias.to_string()),
-                    name: Utf32String::from(match_form(alias)),
+                    note: at,
+                    alias: Some(written),
+                    name,
                     // Aliases are matched by name only, never by path.
-                    path: Utf32String::default(),
+                    path: Form::Ascii(Slice::default()),
                     is_note: true,
-                })
-                .collect();
-            (own, aliases)
-        };
-        let built: Vec<(Candidate, Vec<Candidate>)> = match scoring_threads() {
-            Some(threads) => threads.install(|| files.par_iter().map(of_file).collect()),
-            None => files.iter().map(of_file).collect(),
-        };
-        // Sized before filling, as the symbol index is: grown by doubling, the list held up to
-        // twice the room it needed, and three times while a doubling copied it.
-        let count: usize = built.iter().map(|(_, aliases)| 1 + aliases.len()).sum();
-        let mut items = Vec::with_capacity(count);
-        for (mut own, aliases) in built {
-            let at = items.len() as u32;
-            own.note = at;
-            items.push(own);
-            items.extend(
-                aliases
-                    .into_iter()
-                    .map(|alias| Candidate { note: at, ..alias }),
-            );
+                });
+            }
         }
-        Candidates {
-            generation: vault.names_generation(),
-            items,
-            last: std::sync::Mutex::new(None),
+        candidates
+    }
+
+    /// Lay `form` end to end with the other names, as the matcher will read it.
+    fn push_form(&mut self, form: &str) -> Form {
+        if form.is_ascii() {
+            let at = self.ascii.len() as u32;
+            self.ascii.extend_from_slice(form.as_bytes());
+            Form::Ascii(Slice {
+                at,
+                len: form.len() as u32,
+            })
+        } else {
+            let at = self.unicode.len() as u32;
+            self.unicode.extend(form.chars());
+            Form::Unicode(Slice {
+                at,
+                len: self.unicode.len() as u32 - at,
+            })
         }
     }
 }
@@ -173,9 +301,17 @@ pub(super) fn notes(
         }
     };
     let typed = Typed::new(query);
-    // Each match's tier is found beside its score, on the scoring threads, reading the
-    // matcher's own copy of the name (no per-candidate allocation).
-    let score_chunk = |chunk: &[u32]| -> Vec<(Tier, u32, u32)> {
+    // Tiers order the list before fuzzy scores do, so the fuzzy matcher (most of the cost of a
+    // keystroke) scores only the candidates of the tiers that can fill the list. Which names
+    // match at all is decided without it where that is exact: an ASCII query of plain words
+    // against an ASCII name matches when each word's letters turn up in order in the name,
+    // and a name in a tier above `Fuzzy` holds each word whole.
+    let words_only = plain && !query.contains(|c: char| c.is_whitespace() && c != ' ');
+    let fast = words_only && typed.ascii.is_some() && !every_candidate_scored();
+    let score_of = |haystack: Utf32Str<'_>, matcher: &mut Matcher| pattern.score(haystack, matcher);
+    // Each match's tier is found beside its score (or its promise of a score), on the scoring
+    // threads, reading the matcher's own copy of the name (no per-candidate allocation).
+    let score_chunk = |chunk: &[u32]| -> Vec<(Tier, Option<u32>, u32)> {
         let mut matcher = matcher();
         let mut chars = Vec::new();
         let mut out = Vec::new();
@@ -188,19 +324,25 @@ pub(super) fn notes(
             if !c.is_note && !ctx.embed {
                 continue;
             }
-            let haystack = if by_path && c.alias.is_none() {
-                c.path.slice(..)
-            } else {
-                c.name.slice(..)
-            };
-            if let Some(score) = pattern.score(haystack, &mut matcher) {
-                out.push((typed.tier_of(haystack, &mut chars), score, i));
+            let haystack = candidates.haystack(c, by_path);
+            match haystack {
+                Utf32Str::Ascii(name) if fast => {
+                    let tier = typed.tier_of(haystack, &mut chars);
+                    if tier < Tier::Fuzzy || typed.words_in_order(name) {
+                        out.push((tier, None, i));
+                    }
+                }
+                _ => {
+                    if let Some(score) = score_of(haystack, &mut matcher) {
+                        out.push((typed.tier_of(haystack, &mut chars), Some(score), i));
+                    }
+                }
             }
         }
         out
     };
     let threads = scoring_threads().filter(|_| pool.len() > PARALLEL_SCORING);
-    let mut scored: Vec<(Tier, u32, u32)> = if let Some(threads) = threads {
+    let mut scored: Vec<(Tier, Option<u32>, u32)> = if let Some(threads) = threads {
         use rayon::prelude::*;
         threads.install(|| {
             pool.par_chunks(pool.len().div_ceil(threads.current_num_threads().max(1)))
@@ -223,13 +365,65 @@ pub(super) fn notes(
             matched: scored.iter().map(|&(_, _, i)| i).collect(),
         });
     }
+    let incomplete = scored.len() > limit;
+    // The worst tier the list can reach: enough matches above it fill it.
+    let mut per_tier = [0usize; 4];
+    for &(tier, _, _) in &scored {
+        per_tier[tier as usize] += 1;
+    }
+    let mut filled = 0;
+    let worst = [Tier::Exact, Tier::Prefix, Tier::Words, Tier::Fuzzy]
+        .into_iter()
+        .find(|&tier| {
+            filled += per_tier[tier as usize];
+            filled >= limit
+        })
+        .filter(|_| !every_candidate_scored())
+        .unwrap_or(Tier::Fuzzy);
+    let mut own_matcher = matcher();
+    let score_at = |entry: &mut (Tier, Option<u32>, u32), matcher: &mut Matcher| -> u32 {
+        *entry.1.get_or_insert_with(|| {
+            score_of(
+                candidates.haystack(&candidates.items[entry.2 as usize], by_path),
+                matcher,
+            )
+            // A name in a tier above `Fuzzy` holds every word, so the matcher matches it.
+            .unwrap_or(0)
+        })
+    };
     // An alias never outranks its own note when both match: the note's name is what the user
     // is most likely typing, and the alias item follows right after it.
     for k in 0..scored.len() {
+        if scored[k].0 > worst {
+            continue;
+        }
         let c = &candidates.items[scored[k].2 as usize];
         if c.alias.is_some() {
             if let Ok(at) = scored[..k].binary_search_by_key(&c.note, |&(_, _, i)| i) {
-                scored[k].1 = scored[k].1.min(scored[at].1);
+                let note = score_at(&mut scored[at], &mut own_matcher);
+                let alias = score_at(&mut scored[k], &mut own_matcher);
+                scored[k].1 = Some(alias.min(note));
+            }
+        }
+    }
+    scored.retain(|&(tier, _, _)| tier <= worst);
+    let unscored = scored.iter().filter(|e| e.1.is_none()).count();
+    match scoring_threads().filter(|_| unscored > PARALLEL_SCORING) {
+        Some(threads) => {
+            use rayon::prelude::*;
+            let chunk = scored.len().div_ceil(threads.current_num_threads().max(1));
+            threads.install(|| {
+                scored.par_chunks_mut(chunk).for_each(|part| {
+                    let mut matcher = matcher();
+                    for entry in part {
+                        score_at(entry, &mut matcher);
+                    }
+                })
+            });
+        }
+        None => {
+            for entry in &mut scored {
+                score_at(entry, &mut own_matcher);
             }
         }
     }
@@ -237,30 +431,36 @@ pub(super) fn notes(
     // linked note (see `Tier`). Popularity and the other tie-breaks order within a tier.
     let mut scored: Vec<(Tier, u32, usize)> = scored
         .into_iter()
-        .map(|(tier, score, i)| (tier, score, i as usize))
+        .map(|(tier, score, i)| (tier, score.unwrap_or(0), i as usize))
         .collect();
-    let incomplete = scored.len() > limit;
     let strength = |&(tier, score, _): &(Tier, u32, usize)| (tier, std::cmp::Reverse(score));
     // Only candidates at least as strong as the `limit`-th can be shown; popularity and the
     // other tie-breaks are looked up for those alone, never for the whole vault.
-    if incomplete {
+    if scored.len() > limit {
         scored.select_nth_unstable_by_key(limit - 1, strength);
         let threshold = strength(&scored[limit - 1]);
         scored.retain(|entry| strength(entry) <= threshold);
     }
     let label = |i: usize| {
         let c = &candidates.items[i];
-        c.alias
-            .as_deref()
+        candidates
+            .alias(c)
             .unwrap_or_else(|| vault.file(c.file).display_name())
     };
-    let mut ranked: Vec<(Tier, u32, u32, usize)> = scored
-        .into_iter()
-        .map(|(tier, score, i)| {
-            let f = vault.file(candidates.items[i].file);
-            (tier, score, vault.key_ref_count(&f.name_key), i)
-        })
-        .collect();
+    // A lookup in the vault's link counts each (a few cache misses): on the scoring threads
+    // when thousands tie.
+    let popular = |(tier, score, i): (Tier, u32, usize)| {
+        let f = vault.file(candidates.items[i].file);
+        (tier, score, vault.key_ref_count(&f.name_key), i)
+    };
+    let mut ranked: Vec<(Tier, u32, u32, usize)> =
+        match scoring_threads().filter(|_| scored.len() > PARALLEL_POPULARITY) {
+            Some(threads) => {
+                use rayon::prelude::*;
+                threads.install(|| scored.into_par_iter().map(popular).collect())
+            }
+            None => scored.into_iter().map(popular).collect(),
+        };
     // Many can tie on tier and score (every name starting with what was typed): narrow again on
     // popularity before the labels are compared.
     if ranked.len() > limit {
@@ -275,35 +475,44 @@ pub(super) fn notes(
         let threshold = key(&ranked[limit - 1]);
         ranked.retain(|entry| key(entry) <= threshold);
     }
-    ranked.sort_by_cached_key(|&(tier, score, popularity, i)| {
-        let label = label(i);
-        (
-            tier,
-            std::cmp::Reverse(score),
-            std::cmp::Reverse(popularity),
-            candidates.items[i].alias.is_some(),
-            label.chars().count(),
-            label.to_string(),
-            // Notes of one name: by path, so the list is the same every time.
-            &vault.file(candidates.items[i].file).rel,
-        )
-    });
-    ranked.truncate(limit);
-    let scored: Vec<(u32, u32, usize)> = ranked
+    // The whole order, its texts borrowed: when thousands still tie (names nobody links to,
+    // starting with the letter typed), only the first `limit` are sorted.
+    let mut keyed: Vec<_> = ranked
         .into_iter()
-        .map(|(_, score, popularity, i)| (score, popularity, i))
+        .map(|(tier, score, popularity, i)| {
+            let label = label(i);
+            (
+                (
+                    tier,
+                    std::cmp::Reverse(score),
+                    std::cmp::Reverse(popularity),
+                    candidates.items[i].alias.is_some(),
+                    label.chars().count(),
+                    label,
+                    // Notes of one name: by path, so the list is the same every time.
+                    vault.file(candidates.items[i].file).rel.as_str(),
+                ),
+                i,
+            )
+        })
         .collect();
+    if keyed.len() > limit {
+        keyed.select_nth_unstable_by(limit - 1, |a, b| a.0.cmp(&b.0));
+        keyed.truncate(limit);
+    }
+    keyed.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    let scored: Vec<usize> = keyed.into_iter().map(|(_, i)| i).collect();
     let items = scored
         .into_iter()
-        .map(|(_, _, i)| {
+        .map(|i| {
             let c = &candidates.items[i];
             let f = vault.file(c.file);
             let target = styled_target(vault, file, c.file, style.target);
             if let Some(span) = markdown_span {
-                let shown = c
-                    .alias
-                    .clone()
-                    .unwrap_or_else(|| f.display_name().to_string());
+                let shown = candidates
+                    .alias(c)
+                    .unwrap_or_else(|| f.display_name())
+                    .to_string();
                 let dest = encode_dest(&relative_path(vault.file(file).folder(), &f.rel), false);
                 let bang = if ctx.embed { "!" } else { "" };
                 return Completion {
@@ -321,9 +530,9 @@ pub(super) fn notes(
                     replace: span,
                 };
             }
-            match &c.alias {
+            match candidates.alias(c) {
                 Some(alias) => Completion {
-                    label: alias.clone(),
+                    label: alias.to_string(),
                     kind: CompletionKind::Alias,
                     detail: Some(format!("alias of {}", f.rel)),
                     description: folder(f),
@@ -336,7 +545,7 @@ pub(super) fn notes(
                         format!("{target}|{alias}{close}")
                     },
                     replace,
-                    filter: alias.clone(),
+                    filter: alias.to_string(),
                 },
                 None => Completion {
                     label: f.display_name().to_string(),
@@ -368,124 +577,6 @@ fn folder(file: &crate::index::File) -> Option<String> {
     (!folder.is_empty()).then(|| folder.to_string())
 }
 
-/// How a name matches what was typed, best first. Tiers order the list before any fuzzy score
-/// or popularity does, as Obsidian's suggester and fuzzy finders order theirs: typing a note's
-/// whole name puts it first, and typing its start lists the names that start so before names
-/// where the letters only turn up scattered.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub(super) enum Tier {
-    /// The whole name (or alias, or path for a path query).
-    Exact,
-    /// The name starts with what was typed.
-    Prefix,
-    /// What was typed stands whole in the name, or each typed word starts a word of the name.
-    Words,
-    /// The letters turn up in order, scattered.
-    Fuzzy,
-}
-
-/// What was typed, in the form names are matched in (`match_form`).
-pub(super) struct Typed {
-    whole: Vec<char>,
-    words: Vec<Vec<char>>,
-    /// The same as bytes when it is ASCII, to compare with ASCII names as they are stored.
-    ascii: Option<(Vec<u8>, Vec<Vec<u8>>)>,
-}
-
-impl Typed {
-    pub(super) fn new(query: &str) -> Typed {
-        let form = super::match_form(query.trim());
-        Typed {
-            whole: form.chars().collect(),
-            words: form
-                .split_whitespace()
-                .map(|w| w.chars().collect())
-                .collect(),
-            ascii: form.is_ascii().then(|| {
-                (
-                    form.as_bytes().to_vec(),
-                    form.split_whitespace()
-                        .map(|w| w.as_bytes().to_vec())
-                        .collect(),
-                )
-            }),
-        }
-    }
-
-    /// The tier of `name` as the matcher stores it: ASCII names (most of a vault's) are
-    /// compared as bytes in place; `chars` is scratch space for the rare ASCII name met by a
-    /// query that is not.
-    pub(super) fn tier_of(&self, name: Utf32Str<'_>, chars: &mut Vec<char>) -> Tier {
-        let alphanumeric = |c: char| c.is_alphanumeric();
-        match (name, &self.ascii) {
-            (Utf32Str::Unicode(name), _) => tier_in(name, &self.whole, &self.words, alphanumeric),
-            // For ASCII bytes, `is_ascii_alphanumeric` is `char::is_alphanumeric`.
-            (Utf32Str::Ascii(name), Some((whole, words))) => {
-                tier_in(name, whole, words, |b: u8| b.is_ascii_alphanumeric())
-            }
-            (Utf32Str::Ascii(name), None) => {
-                chars.clear();
-                chars.extend(name.iter().map(|&b| char::from(b)));
-                tier_in(chars, &self.whole, &self.words, alphanumeric)
-            }
-        }
-    }
-}
-
-/// The tier of `name` for the typed `whole` and its `words`, all in match form, as chars or as
-/// ASCII bytes. Linear in the name's length.
-fn tier_in<T: Copy + PartialEq>(
-    name: &[T],
-    whole: &[T],
-    words: &[Vec<T>],
-    alphanumeric: impl Fn(T) -> bool,
-) -> Tier {
-    if name == whole {
-        return Tier::Exact;
-    }
-    if name.starts_with(whole) {
-        return Tier::Prefix;
-    }
-    let contiguous = !whole.is_empty() && name.windows(whole.len()).any(|w| w == whole);
-    let word_starts = || {
-        words.iter().all(|word| {
-            (0..name.len())
-                .any(|at| (at == 0 || !alphanumeric(name[at - 1])) && name[at..].starts_with(word))
-        })
-    };
-    if contiguous || word_starts() {
-        Tier::Words
-    } else {
-        Tier::Fuzzy
-    }
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::features::fixture::Fixture;
-
-    #[test]
-    fn the_candidates_hold_every_note_alias_and_attachment_without_spare_room() {
-        let f = Fixture::parse(
-            "//- /Project Plan.md\n---\naliases: [Roadmap, Plan 2]\n---\n# Milestones\n//- /Other.md\nbody\n//- /img.png\n",
-        );
-        let candidates = Candidates::build(&f.vault);
-        let names: Vec<(Option<&str>, bool)> = candidates
-            .items
-            .iter()
-            .map(|c| (c.alias.as_deref(), c.is_note))
-            .collect();
-        assert_eq!(
-            names,
-            [
-                (None, true),
-                (Some("Roadmap"), true),
-                (Some("Plan 2"), true),
-                (None, true),
-                (None, false)
-            ]
-        );
-        assert_eq!(candidates.items.capacity(), 5);
-    }
-}
+#[path = "notes_tests.rs"]
+mod tests;

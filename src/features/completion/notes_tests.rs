@@ -1,0 +1,165 @@
+//! Tests of note completion: the candidates' layout, and lists ranked from their best tiers
+//! alone equal to lists of every candidate scored.
+
+use super::*;
+use crate::features::completion::tiers::tier_in;
+use crate::features::completion::{InsertStyle, complete};
+use crate::features::fixture::Fixture;
+
+/// The list for `[[` + each start of `query` in turn, as a user types it (each narrowing
+/// the last), with every candidate scored or not.
+fn typed_lists(
+    names: &[String],
+    aliases: &[String],
+    query: &str,
+    limit: usize,
+    every: bool,
+) -> Vec<String> {
+    let mut vault = String::new();
+    for (i, name) in names.iter().enumerate() {
+        vault.push_str(&format!("//- /{name}.md\n"));
+        if i == 0 && !aliases.is_empty() {
+            vault.push_str(&format!("---\naliases: [{}]\n---\n", aliases.join(", ")));
+        }
+    }
+    let starts: Vec<&str> = (0..=query.len())
+        .filter(|&end| query.is_char_boundary(end))
+        .map(|end| &query[..end])
+        .collect();
+    let fixtures: Vec<Fixture> = starts
+        .iter()
+        .map(|typed| Fixture::parse(&format!("//- /typed note.md\n[[{typed}$0\n{vault}")))
+        .collect();
+    let candidates = Candidates::build(&fixtures[0].vault);
+    EVERY_CANDIDATE_SCORED.set(every);
+    let lists = fixtures
+        .iter()
+        .map(|f| {
+            let (file, offset) = f.cursor();
+            let list = complete(
+                &f.vault,
+                &candidates,
+                file,
+                offset,
+                limit,
+                InsertStyle::default(),
+            );
+            format!(
+                "{:?}",
+                list.map(|l| (
+                    l.incomplete,
+                    l.items
+                        .iter()
+                        .map(|c| (c.label.clone(), c.insert.clone(), c.detail.clone()))
+                        .collect::<Vec<_>>()
+                ))
+            )
+        })
+        .collect();
+    EVERY_CANDIDATE_SCORED.set(false);
+    lists
+}
+
+/// Candidates are laid out in runs of files on several threads and joined: every
+/// candidate's name, path and alias text, and its note's index, survive the join.
+#[test]
+fn candidates_laid_out_in_runs_and_joined_keep_every_name_path_and_alias() {
+    let mut fixture = String::new();
+    for i in 0..2500 {
+        let folder = if i % 3 == 0 { "Zoë/" } else { "" };
+        fixture.push_str(&format!("//- /{folder}Note {i} café.md\n"));
+        if i % 2 == 0 {
+            fixture.push_str(&format!("---\naliases: [Alias {i}, Ålias {i}]\n---\n"));
+        }
+    }
+    let f = Fixture::parse(&fixture);
+    let candidates = Candidates::build(&f.vault);
+    let text = |form: Utf32Str<'_>| form.chars().collect::<String>();
+    let mut expected = Vec::new();
+    let mut actual = Vec::new();
+    for (_, file) in f.vault.files() {
+        expected.push((
+            match_form(file.display_name()),
+            match_form(file.link_path()),
+            None,
+        ));
+        for alias in file.note().into_iter().flat_map(|n| n.syntax.aliases()) {
+            expected.push((match_form(alias), String::new(), Some(alias.to_string())));
+        }
+    }
+    for (i, c) in candidates.items.iter().enumerate() {
+        let own = &candidates.items[c.note as usize];
+        assert_eq!(own.file, c.file, "candidate {i}");
+        assert!(own.alias.is_none(), "candidate {i}");
+        actual.push((
+            text(candidates.haystack(c, false)),
+            if c.alias.is_some() {
+                String::new()
+            } else {
+                text(candidates.haystack(c, true))
+            },
+            candidates.alias(c).map(str::to_string),
+        ));
+    }
+    assert_eq!(actual.len(), 2500 + 2 * 1250);
+    assert_eq!(actual, expected);
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(300))]
+
+    /// The tiers of ASCII names compared a byte at a time are the tiers the generic
+    /// comparison finds.
+    #[test]
+    fn ascii_tiers_compared_a_byte_at_a_time_are_the_generic_tiers(
+        name in "[ab -]{0,8}",
+        query in "[ab ]{0,4}",
+    ) {
+        let typed = Typed::new(&query);
+        let (whole, words) = typed.ascii.clone().expect("an ASCII query");
+        proptest::prop_assert_eq!(
+            typed.tier_of(Utf32Str::Ascii(name.as_bytes()), &mut Vec::new()),
+            tier_in(name.as_bytes(), &whole, &words, |b: u8| b.is_ascii_alphanumeric())
+        );
+    }
+
+    /// Scoring only the tiers that can fill the list, and deciding the other matches
+    /// without the fuzzy matcher, gives the list that scoring every candidate gave.
+    #[test]
+    fn a_list_ranked_from_its_best_tiers_alone_is_the_list_of_every_candidate_scored(
+        names in proptest::collection::btree_set("([ab]{1,2}/)?[abcé][abcé ]{0,4}[abc]", 1..30),
+        aliases in proptest::collection::vec("[abc][abc ]{0,3}[abc]", 0..5),
+        query in "[abcé /\t]{0,5}",
+        limit in 1usize..6,
+    ) {
+        let names: Vec<String> = names.into_iter().collect();
+        proptest::prop_assert_eq!(
+            typed_lists(&names, &aliases, &query, limit, false),
+            typed_lists(&names, &aliases, &query, limit, true)
+        );
+    }
+}
+
+#[test]
+fn the_candidates_hold_every_note_alias_and_attachment_without_spare_room() {
+    let f = Fixture::parse(
+        "//- /Project Plan.md\n---\naliases: [Roadmap, Plan 2]\n---\n# Milestones\n//- /Other.md\nbody\n//- /img.png\n",
+    );
+    let candidates = Candidates::build(&f.vault);
+    let names: Vec<(Option<&str>, bool)> = candidates
+        .items
+        .iter()
+        .map(|c| (candidates.alias(c), c.is_note))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            (None, true),
+            (Some("Roadmap"), true),
+            (Some("Plan 2"), true),
+            (None, true),
+            (None, false)
+        ]
+    );
+    assert_eq!(candidates.items.capacity(), 5);
+}

@@ -1,0 +1,141 @@
+//! How a name matches what was typed: the tiers that order note completion before fuzzy
+//! scores do, worked out a byte at a time for ASCII names.
+
+use nucleo_matcher::Utf32Str;
+
+/// How a name matches what was typed, best first. Tiers order the list before any fuzzy score
+/// or popularity does, as Obsidian's suggester and fuzzy finders order theirs: typing a note's
+/// whole name puts it first, and typing its start lists the names that start so before names
+/// where the letters only turn up scattered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(super) enum Tier {
+    /// The whole name (or alias, or path for a path query).
+    Exact,
+    /// The name starts with what was typed.
+    Prefix,
+    /// What was typed stands whole in the name, or each typed word starts a word of the name.
+    Words,
+    /// The letters turn up in order, scattered.
+    Fuzzy,
+}
+
+/// What was typed, in the form names are matched in (`match_form`).
+pub(super) struct Typed {
+    whole: Vec<char>,
+    words: Vec<Vec<char>>,
+    /// The same as bytes when it is ASCII, to compare with ASCII names as they are stored.
+    pub(super) ascii: Option<(Vec<u8>, Vec<Vec<u8>>)>,
+}
+
+impl Typed {
+    pub(super) fn new(query: &str) -> Typed {
+        let form = super::match_form(query.trim());
+        Typed {
+            whole: form.chars().collect(),
+            words: form
+                .split_whitespace()
+                .map(|w| w.chars().collect())
+                .collect(),
+            ascii: form.is_ascii().then(|| {
+                (
+                    form.as_bytes().to_vec(),
+                    form.split_whitespace()
+                        .map(|w| w.as_bytes().to_vec())
+                        .collect(),
+                )
+            }),
+        }
+    }
+
+    /// Whether each typed word's letters turn up in order in the ASCII `name`: whether the fuzzy
+    /// matcher matches it, for an ASCII query of words parted by spaces. False for a query
+    /// that is not ASCII.
+    pub(super) fn words_in_order(&self, name: &[u8]) -> bool {
+        let Some((_, words)) = &self.ascii else {
+            return false;
+        };
+        // A byte at a time, for the reason `ascii_tier_in` gives.
+        words.iter().all(|word| {
+            let mut bytes = name.iter();
+            word.iter().all(|&b| bytes.any(|&n| n == b))
+        })
+    }
+
+    /// The tier of `name` as the matcher stores it: ASCII names (most of a vault's) are
+    /// compared as bytes in place; `chars` is scratch space for the rare ASCII name met by a
+    /// query that is not.
+    pub(super) fn tier_of(&self, name: Utf32Str<'_>, chars: &mut Vec<char>) -> Tier {
+        let alphanumeric = |c: char| c.is_alphanumeric();
+        match (name, &self.ascii) {
+            (Utf32Str::Unicode(name), _) => tier_in(name, &self.whole, &self.words, alphanumeric),
+            // For ASCII bytes, `is_ascii_alphanumeric` is `char::is_alphanumeric`.
+            (Utf32Str::Ascii(name), Some((whole, words))) => ascii_tier_in(name, whole, words),
+            (Utf32Str::Ascii(name), None) => {
+                chars.clear();
+                chars.extend(name.iter().map(|&b| char::from(b)));
+                tier_in(chars, &self.whole, &self.words, alphanumeric)
+            }
+        }
+    }
+}
+
+/// [`tier_in`] for ASCII bytes, compared a byte at a time in place: names are a few bytes
+/// long, and a library call per comparison (`memcmp`, a searcher's set-up) cost more than the
+/// comparison on the vault-wide first keystroke.
+fn ascii_tier_in(name: &[u8], whole: &[u8], words: &[Vec<u8>]) -> Tier {
+    if name.len() == whole.len() && bytes_at(name, 0, whole) {
+        return Tier::Exact;
+    }
+    if bytes_at(name, 0, whole) {
+        return Tier::Prefix;
+    }
+    let contiguous = !whole.is_empty()
+        && (0..=name.len().saturating_sub(whole.len())).any(|at| bytes_at(name, at, whole));
+    // For ASCII bytes, `is_ascii_alphanumeric` is `char::is_alphanumeric`.
+    let word_starts = || {
+        words.iter().all(|word| {
+            (0..name.len()).any(|at| {
+                (at == 0 || !name[at - 1].is_ascii_alphanumeric()) && bytes_at(name, at, word)
+            })
+        })
+    };
+    if contiguous || word_starts() {
+        Tier::Words
+    } else {
+        Tier::Fuzzy
+    }
+}
+
+/// Whether `name` holds `part` from `at`.
+#[inline]
+fn bytes_at(name: &[u8], at: usize, part: &[u8]) -> bool {
+    name.len() >= at + part.len() && name[at..].iter().zip(part).all(|(a, b)| a == b)
+}
+
+/// The tier of `name` for the typed `whole` and its `words`, all in match form, as chars or as
+/// ASCII bytes. Linear in the name's length.
+pub(super) fn tier_in<T: Copy + PartialEq>(
+    name: &[T],
+    whole: &[T],
+    words: &[Vec<T>],
+    alphanumeric: impl Fn(T) -> bool,
+) -> Tier {
+    if name == whole {
+        return Tier::Exact;
+    }
+    if name.starts_with(whole) {
+        return Tier::Prefix;
+    }
+    let contiguous = !whole.is_empty() && name.windows(whole.len()).any(|w| w == whole);
+    let word_starts = || {
+        words.iter().all(|word| {
+            (0..name.len())
+                .any(|at| (at == 0 || !alphanumeric(name[at - 1])) && name[at..].starts_with(word))
+        })
+    };
+    if contiguous || word_starts() {
+        Tier::Words
+    } else {
+        Tier::Fuzzy
+    }
+}
