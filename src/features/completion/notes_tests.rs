@@ -6,8 +6,8 @@ use crate::features::completion::tiers::tier_in;
 use crate::features::completion::{InsertStyle, complete};
 use crate::features::fixture::Fixture;
 
-/// The list for `[[` + each start of `query` in turn, as a user types it (each narrowing
-/// the last), with every candidate scored or not.
+/// The list for `[[` + `query` asked at once, then for each start of `query` in turn, as a
+/// user types it (each narrowing the last), with every candidate scored or not.
 fn typed_lists(
     names: &[String],
     aliases: &[String],
@@ -30,15 +30,16 @@ fn typed_lists(
         .iter()
         .map(|typed| Fixture::parse(&format!("//- /typed note.md\n[[{typed}$0\n{vault}")))
         .collect();
-    let candidates = Candidates::build(&fixtures[0].vault);
+    let at_once = Candidates::build(&fixtures[0].vault);
+    let typed = Candidates::build(&fixtures[0].vault);
     EVERY_CANDIDATE_SCORED.set(every);
-    let lists = fixtures
-        .iter()
-        .map(|f| {
+    let lists = std::iter::once((fixtures.last().expect("a fixture"), &at_once))
+        .chain(fixtures.iter().map(|f| (f, &typed)))
+        .map(|(f, candidates)| {
             let (file, offset) = f.cursor();
             let list = complete(
                 &f.vault,
-                &candidates,
+                candidates,
                 file,
                 offset,
                 limit,
@@ -127,7 +128,7 @@ proptest::proptest! {
     /// without the fuzzy matcher, gives the list that scoring every candidate gave.
     #[test]
     fn a_list_ranked_from_its_best_tiers_alone_is_the_list_of_every_candidate_scored(
-        names in proptest::collection::btree_set("([ab]{1,2}/)?[abcé][abcé ]{0,4}[abc]", 1..30),
+        names in proptest::collection::btree_set("([ab]{1,2}/)?[abcéø][abcéø ]{0,4}[abc]", 1..30),
         aliases in proptest::collection::vec("[abc][abc ]{0,3}[abc]", 0..5),
         query in "[abcé /\t]{0,5}",
         limit in 1usize..6,
@@ -162,4 +163,17 @@ fn the_candidates_hold_every_note_alias_and_attachment_without_spare_room() {
         ]
     );
     assert_eq!(candidates.items.capacity(), 5);
+}
+
+/// A new query scans only the names holding each letter typed — and every name that is not
+/// ASCII, which the letters cannot rule out.
+#[test]
+fn a_new_query_finds_names_holding_its_letters_and_names_that_are_not_ascii() {
+    let names: Vec<String> = ["Søren ab", "b only", "ba", "Ørsted"]
+        .map(String::from)
+        .into();
+    assert_eq!(
+        typed_lists(&names, &[], "a", 10, false)[0],
+        r#"Some((false, [("Søren ab", "Søren ab]]", Some("Søren ab.md")), ("ba", "ba]]", Some("ba.md"))]))"#
+    );
 }
