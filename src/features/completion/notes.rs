@@ -216,6 +216,21 @@ impl Candidates {
         self.unicode_names = unicode_names;
     }
 
+    /// Keep of `matched` the candidates [`Candidates::holding`] would give.
+    fn keep_holding(&self, matched: &mut Vec<u32>, mut bytes: Vec<u8>) {
+        bytes.sort_unstable();
+        bytes.dedup();
+        if bytes.is_empty() || !bytes.is_ascii() {
+            return;
+        }
+        let has = |bits: &[u64], i: usize| bits.get(i / 64).is_some_and(|w| w >> (i % 64) & 1 == 1);
+        matched.retain(|&i| {
+            let i = i as usize;
+            has(&self.unicode_names, i)
+                || bytes.iter().all(|&b| has(&self.holders[usize::from(b)], i))
+        });
+    }
+
     /// The candidates whose name holds every byte of `bytes` (ASCII), and those whose name is
     /// not ASCII, in order.
     fn holding(&self, mut bytes: Vec<u8>) -> Vec<u32> {
@@ -358,18 +373,22 @@ pub(super) fn notes(
             })
             .map(|l| l.matched.clone())
     };
-    let all: Vec<u32>;
-    let pool: &[u32] = match &previous {
-        Some(matched) => matched,
-        // A new query: only the names holding every letter typed can match it.
-        None => {
-            all = match &typed.ascii {
-                Some((_, words)) if fast && !by_path => candidates.holding(words.concat()),
-                _ => (0..candidates.items.len() as u32).collect(),
-            };
-            &all
-        }
+    // Only the names holding every letter typed can match: of the last query's matches, or
+    // of the whole vault for a new query.
+    let letters = match &typed.ascii {
+        Some((_, words)) if fast && !by_path => Some(words.concat()),
+        _ => None,
     };
+    let pool: Vec<u32> = match (previous, letters) {
+        (Some(mut matched), Some(letters)) => {
+            candidates.keep_holding(&mut matched, letters);
+            matched
+        }
+        (Some(matched), None) => matched,
+        (None, Some(letters)) => candidates.holding(letters),
+        (None, None) => (0..candidates.items.len() as u32).collect(),
+    };
+    let pool = pool.as_slice();
     let score_of = |haystack: Utf32Str<'_>, matcher: &mut Matcher| pattern.score(haystack, matcher);
     // Each match's tier is found beside its score (or its promise of a score), on the scoring
     // threads, reading the matcher's own copy of the name (no per-candidate allocation).
