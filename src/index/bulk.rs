@@ -56,13 +56,17 @@ impl Entries {
 /// Strings end to end in one allocation: a note's link keys, made on every core and read once
 /// by the one thread that files them, without an allocation and a free each (a dense vault has
 /// 13 links per note).
-#[derive(Default)]
+#[derive(Default, PartialEq)]
 pub(super) struct Keys {
     text: String,
     ends: Vec<u32>,
 }
 
 impl Keys {
+    pub(super) fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
     pub(super) fn iter(&self) -> impl Iterator<Item = &str> {
         let mut start = 0;
         self.ends.iter().map(move |&end| {
@@ -196,16 +200,16 @@ impl Vault {
     }
 
     /// File note `id`'s content in the citation and property indexes and `entries` in the
-    /// vault's maps.
-    pub(super) fn index_entries(&mut self, id: FileId, entries: Entries, sources: bool) {
+    /// vault's maps; the link keys filed.
+    pub(super) fn index_entries(&mut self, id: FileId, entries: Entries, sources: bool) -> Keys {
         let Some(file) = self.files[id.0 as usize].as_ref() else {
-            return;
+            return Keys::default();
         };
         if sources {
             self.sources.index_file_with(id, file, entries.literature);
         }
         let Some(note) = file.note() else {
-            return;
+            return Keys::default();
         };
         self.properties.index_note(note);
         for alias in entries.aliases {
@@ -230,6 +234,9 @@ impl Vault {
                 }
             }
         }
+        if !entries.link_keys.is_empty() {
+            self.counts_generation += 1;
+        }
         for (folded, name) in entries.tags {
             let entry = self.tags.entry(folded).or_insert_with(|| TagEntry {
                 name,
@@ -237,6 +244,7 @@ impl Vault {
             });
             *entry.notes.entry(id).or_default() += 1;
         }
+        entries.link_keys
     }
 }
 

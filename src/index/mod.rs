@@ -157,6 +157,10 @@ pub struct Vault {
     generation: u64,
     /// Bumped whenever links may resolve differently (names, headings or block ids changed).
     links_generation: u64,
+    /// Bumped whenever the count of links under some key may have changed (a link added or
+    /// removed, not an edit that leaves a note's links as they were): what completion caches
+    /// its ranking's popularity by ([`Vault::key_ref_count`]).
+    counts_generation: u64,
     pub alias_fallback: bool,
     /// Set before notes are added: each note's links are read by it as it is indexed.
     pub dialect: Dialect,
@@ -196,6 +200,10 @@ impl Vault {
 
     pub fn links_generation(&self) -> u64 {
         self.links_generation
+    }
+
+    pub fn counts_generation(&self) -> u64 {
+        self.counts_generation
     }
 
     /// The root holding `path` (the deepest, where roots nest) and the root-relative path.
@@ -380,6 +388,7 @@ impl Vault {
     /// full index had ([`Vault::name_popularity`]). Only counts: no link is behind them, so
     /// nothing that lists links (references, backlinks) may be answered from such a vault.
     pub fn seed_popularity(&mut self, popularity: Vec<(String, u32)>) {
+        self.counts_generation += 1;
         for (key, total) in popularity {
             self.links_by_key
                 .entry(syntax::Name::new(&key))
@@ -446,11 +455,16 @@ impl Vault {
         if let Some(&id) = self.by_path.get(path) {
             let old_keys = self.keys_of(id);
             let old_shape = self.note(id).map(|n| shape(&n.syntax));
-            self.unindex_content(id);
+            let counts = self.counts_generation;
+            let unfiled = self.unindex_content(id);
             let file = self.files[id.0 as usize].as_mut().expect("live file");
             file.content = content;
             file.revision = self.generation;
-            self.index_content(id);
+            let filed = self.index_content(id);
+            // The same links taken out and put back: every count is as it was.
+            if unfiled == filed {
+                self.counts_generation = counts;
+            }
             let new_keys = self.keys_of(id);
             let new_shape = self.note(id).map(|n| shape(&n.syntax));
             if old_keys != new_keys {
@@ -538,7 +552,8 @@ impl Vault {
         }
     }
 
-    fn index_content(&mut self, id: FileId) {
+    /// File file `id`'s content in the vault's maps; the link keys filed.
+    fn index_content(&mut self, id: FileId) -> bulk::Keys {
         let entries = self.files[id.0 as usize]
             .as_ref()
             .and_then(|file| Some(bulk::Entries::of_file(file, file.note()?)));
@@ -548,16 +563,18 @@ impl Vault {
                 if let Some(file) = self.files[id.0 as usize].as_ref() {
                     self.sources.index_file(id, file);
                 }
+                bulk::Keys::default()
             }
         }
     }
 
-    fn unindex_content(&mut self, id: FileId) {
+    /// Take file `id`'s content out of the vault's maps; the link keys unfiled.
+    fn unindex_content(&mut self, id: FileId) -> bulk::Keys {
         if let Some(file) = self.files[id.0 as usize].as_ref() {
             self.sources.unindex_file(id, file);
         }
         let Some(note) = self.files[id.0 as usize].as_ref().and_then(File::note) else {
-            return;
+            return bulk::Keys::default();
         };
         self.properties.unindex_note(note);
         let bulk::Entries {
@@ -576,6 +593,9 @@ impl Vault {
                 }
             }
         }
+        if !link_keys.is_empty() {
+            self.counts_generation += 1;
+        }
         for (tag, _) in tags {
             if let Some(entry) = self.tags.get_mut(&tag) {
                 if let Some(n) = entry.notes.get_mut(&id) {
@@ -589,6 +609,7 @@ impl Vault {
                 }
             }
         }
+        link_keys
     }
 }
 

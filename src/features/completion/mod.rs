@@ -5,6 +5,7 @@
 //! citation keys are completed in `citations`.
 
 mod anchors;
+mod candidates;
 mod citations;
 mod days;
 mod notes;
@@ -12,7 +13,7 @@ mod properties;
 mod tags;
 mod tiers;
 
-pub use notes::Candidates;
+pub use candidates::Candidates;
 
 use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
 use nucleo_matcher::{Config, Matcher};

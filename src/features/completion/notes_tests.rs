@@ -2,9 +2,11 @@
 //! alone equal to lists of every candidate scored.
 
 use super::*;
+use crate::features::completion::candidates::EVERY_CANDIDATE_SCORED;
 use crate::features::completion::tiers::tier_in;
 use crate::features::completion::{InsertStyle, complete};
 use crate::features::fixture::Fixture;
+use crate::index::Note;
 
 /// The list for `[[` + `query` asked at once, then for each start of `query` in turn, as a
 /// user types it (each narrowing the last), with every candidate scored or not.
@@ -176,4 +178,49 @@ fn a_new_query_finds_names_holding_its_letters_and_names_that_are_not_ascii() {
         typed_lists(&names, &[], "a", 10, false)[0],
         r#"Some((false, [("Søren ab", "Søren ab]]", Some("Søren ab.md")), ("ba", "ba]]", Some("ba.md"))]))"#
     );
+}
+
+/// Completion keeps the popularity it looked up while the vault's link counts stand: an edit
+/// that keeps a note's links leaves them (and the order) as they were; a link added or removed
+/// ranks again by the new counts.
+#[test]
+fn popularity_is_looked_up_again_once_a_link_is_added_or_removed_and_only_then() {
+    let mut f = Fixture::parse(
+        "//- /typed.md\n[[alp$0\n//- /Alpha one.md\n//- /Alpha two.md\n//- /ref.md\n[[Alpha two]]\n\
+         //- /keep.md\n[[Alpha two]]\n",
+    );
+    let (typed, offset) = f.cursor();
+    let candidates = Candidates::build(&f.vault);
+    let labels = |vault: &Vault| -> Vec<String> {
+        complete(
+            vault,
+            &candidates,
+            typed,
+            offset,
+            10,
+            InsertStyle::default(),
+        )
+        .expect("a list")
+        .items
+        .into_iter()
+        .map(|c| c.label)
+        .collect()
+    };
+    assert_eq!(labels(&f.vault), ["Alpha two", "Alpha one"]);
+    let reference = f.vault.roots()[0].join("ref.md");
+    let counts = f.vault.counts_generation();
+    f.vault.upsert_note(
+        &reference,
+        Note::parse("edited, the same link: [[Alpha two]]"),
+    );
+    assert_eq!(f.vault.counts_generation(), counts);
+    assert_eq!(labels(&f.vault), ["Alpha two", "Alpha one"]);
+    f.vault.upsert_note(
+        &reference,
+        Note::parse("[[Alpha one]] [[Alpha one]] [[Alpha one]]"),
+    );
+    assert_ne!(f.vault.counts_generation(), counts);
+    assert_eq!(labels(&f.vault), ["Alpha one", "Alpha two"]);
+    f.vault.remove(&reference);
+    assert_eq!(labels(&f.vault), ["Alpha two", "Alpha one"]);
 }

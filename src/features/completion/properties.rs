@@ -3,7 +3,8 @@
 //! `- item` lists (the values in use for that key; tags for `tags:`; nothing for `aliases:`;
 //! notes, written `"[[Name]]"`, for keys whose values are links).
 
-use super::notes::{Candidates, notes};
+use super::candidates::Candidates;
+use super::notes::notes;
 use super::tags::tags;
 use super::{
     Completion, CompletionKind, Completions, InsertStyle, LinkContext, line_bounds, matcher,

@@ -1,0 +1,362 @@
+//! The vault's note completion candidates: every note, alias and attachment name in match
+//! form, laid end to end in one arena, with a bitset per ASCII byte of the names holding it,
+//! the last query's matches, and the popularity looked up so far.
+
+use nucleo_matcher::Utf32Str;
+
+use super::match_form;
+use crate::index::{FileId, Vault};
+
+/// One thing a `[[` can complete to, with where its name lies, ready for the fuzzy matcher,
+/// in the candidates' own text.
+pub(super) struct Candidate {
+    pub(super) file: FileId,
+    /// For an alias, the index of its note's own candidate.
+    pub(super) note: u32,
+    /// For an alias, its text in [`Candidates::aliases`].
+    pub(super) alias: Option<Slice>,
+    pub(super) name: Form,
+    pub(super) path: Form,
+    pub(super) is_note: bool,
+}
+
+/// Where a text lies in one of the candidates' arenas: `len` items from `at`.
+#[derive(Clone, Copy, Default)]
+pub(super) struct Slice {
+    at: u32,
+    len: u32,
+}
+
+/// A name in match form, as the matcher reads it: ASCII bytes (most names) or chars.
+#[derive(Clone, Copy)]
+pub(super) enum Form {
+    Ascii(Slice),
+    Unicode(Slice),
+}
+
+#[cfg(test)]
+thread_local! {
+    /// Set by the tests to have the fuzzy matcher score every candidate, as it once did, and
+    /// compare the lists.
+    pub(super) static EVERY_CANDIDATE_SCORED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+pub(super) fn every_candidate_scored() -> bool {
+    #[cfg(test)]
+    return EVERY_CANDIDATE_SCORED.get();
+    #[cfg(not(test))]
+    false
+}
+
+impl Candidates {
+    /// What a query is matched against: the path for a query naming a folder (never an
+    /// alias's), else the name.
+    pub(super) fn haystack(&self, c: &Candidate, by_path: bool) -> Utf32Str<'_> {
+        let form = if by_path && c.alias.is_none() {
+            c.path
+        } else {
+            c.name
+        };
+        let range = |s: Slice| s.at as usize..(s.at + s.len) as usize;
+        match form {
+            Form::Ascii(s) => Utf32Str::Ascii(&self.ascii[range(s)]),
+            Form::Unicode(s) => Utf32Str::Unicode(&self.unicode[range(s)]),
+        }
+    }
+
+    /// The alias `c` stands for, as written.
+    pub(super) fn alias(&self, c: &Candidate) -> Option<&str> {
+        c.alias
+            .map(|s| &self.aliases[s.at as usize..(s.at + s.len) as usize])
+    }
+}
+
+/// The vault's completion candidates. Building them walks the vault, so callers keep one and
+/// rebuild it only when [`Vault::names_generation`] moves — never per keystroke.
+pub struct Candidates {
+    pub generation: u64,
+    pub(super) items: Vec<Candidate>,
+    /// The names in match form, end to end: ASCII ones as bytes, the others as chars. A
+    /// keystroke reads them all in order, where one allocation per name cost a cache miss
+    /// each (most of a first keystroke's time at 100,000 notes).
+    ascii: Vec<u8>,
+    unicode: Vec<char>,
+    /// The aliases as written, end to end.
+    aliases: String,
+    /// For each ASCII byte, the candidates whose name (in match form) holds it, one bit each
+    /// (empty for a byte no name holds): a new query scans only the names holding every letter
+    /// typed — a third of the vault for one letter, far fewer for two.
+    holders: Vec<Vec<u64>>,
+    /// The candidates whose name is not ASCII, which no byte leaves out.
+    unicode_names: Vec<u64>,
+    /// The last query and the candidates it matched: typing one more letter can only narrow
+    /// the matches, so the next query scores those alone.
+    pub(super) last: std::sync::Mutex<Option<LastQuery>>,
+    /// Each candidate's popularity as looked up, for one state of the vault's link counts.
+    popularity: std::sync::Mutex<Popularity>,
+}
+
+/// Candidates' popularity ([`Vault::key_ref_count`] of their file's name) looked up so far, for
+/// the vault's [`Vault::counts_generation`]: thousands tie on a keystroke (every name starting
+/// with the letter typed), each look-up a few cache misses, and typing inside `[[` adds or
+/// removes no link.
+#[derive(Default)]
+pub(super) struct Popularity {
+    generation: Option<u64>,
+    /// [`UNKNOWN`] where not looked up yet.
+    pub(super) values: Vec<u32>,
+}
+
+const UNKNOWN: u32 = u32::MAX;
+
+pub(super) struct LastQuery {
+    pub(super) file: FileId,
+    pub(super) query: String,
+    pub(super) by_path: bool,
+    pub(super) embed: bool,
+    pub(super) matched: Vec<u32>,
+}
+
+/// Above this many candidates to score, scoring is split across threads.
+pub(super) const PARALLEL_SCORING: usize = 8192;
+
+/// Above this many ties to look up the popularity of, the lookups are split across threads.
+const PARALLEL_POPULARITY: usize = 2048;
+
+/// The threads that score candidates: a pool of their own, not rayon's global one, where a
+/// load or a verification may have queued seconds of work that a keystroke would wait behind.
+/// `None` when its threads could not be started: then scoring runs on the caller's.
+pub(super) fn scoring_threads() -> Option<&'static rayon::ThreadPool> {
+    static POOL: std::sync::OnceLock<Option<rayon::ThreadPool>> = std::sync::OnceLock::new();
+    POOL.get_or_init(|| {
+        let threads = std::thread::available_parallelism().map_or(2, |n| n.get().min(8));
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .thread_name(|i| format!("notegraph-scoring-{i}"))
+            .build()
+            .map_err(|err| tracing::warn!("completion scores on one thread: {err}"))
+            .ok()
+    })
+    .as_ref()
+}
+
+impl Candidates {
+    pub fn build(vault: &Vault) -> Candidates {
+        // Each file's candidates (its own, then its aliases') are worked out on the scoring
+        // threads, then laid out in the files' order, aliases pointing back.
+        let files: Vec<(FileId, &crate::index::File)> = vault.files().collect();
+        // Each run of files is laid out on its own (a scoring thread each), then the runs are
+        // joined end to end, their offsets moved by what came before.
+        let run = files.len().div_ceil(64).max(1024);
+        let runs: Vec<Candidates> = match scoring_threads() {
+            Some(threads) => {
+                use rayon::prelude::*;
+                threads.install(|| files.par_chunks(run).map(Candidates::of_files).collect())
+            }
+            None => files.chunks(run).map(Candidates::of_files).collect(),
+        };
+        // Sized before filling, as the symbol index is: grown by doubling, a list holds up to
+        // twice the room it needs, and three times while a doubling copies it.
+        let mut all = Candidates {
+            generation: vault.names_generation(),
+            items: Vec::with_capacity(runs.iter().map(|r| r.items.len()).sum()),
+            ascii: Vec::with_capacity(runs.iter().map(|r| r.ascii.len()).sum()),
+            unicode: Vec::with_capacity(runs.iter().map(|r| r.unicode.len()).sum()),
+            aliases: String::with_capacity(runs.iter().map(|r| r.aliases.len()).sum()),
+            holders: Vec::new(),
+            unicode_names: Vec::new(),
+            last: std::sync::Mutex::new(None),
+            popularity: Default::default(),
+        };
+        for part in runs {
+            let (items, ascii, unicode, aliases) = (
+                all.items.len() as u32,
+                all.ascii.len() as u32,
+                all.unicode.len() as u32,
+                all.aliases.len() as u32,
+            );
+            let moved = |form: Form| match form {
+                Form::Ascii(s) => Form::Ascii(Slice {
+                    at: s.at + ascii,
+                    len: s.len,
+                }),
+                Form::Unicode(s) => Form::Unicode(Slice {
+                    at: s.at + unicode,
+                    len: s.len,
+                }),
+            };
+            all.items.extend(part.items.into_iter().map(|c| Candidate {
+                note: c.note + items,
+                alias: c.alias.map(|s| Slice {
+                    at: s.at + aliases,
+                    len: s.len,
+                }),
+                name: moved(c.name),
+                path: moved(c.path),
+                ..c
+            }));
+            all.ascii.extend_from_slice(&part.ascii);
+            all.unicode.extend_from_slice(&part.unicode);
+            all.aliases.push_str(&part.aliases);
+        }
+        all.index_bytes();
+        all
+    }
+
+    /// Fill [`Candidates::holders`] and [`Candidates::unicode_names`].
+    fn index_bytes(&mut self) {
+        let words = self.items.len().div_ceil(64);
+        let mut holders = vec![Vec::new(); 128];
+        let mut unicode_names = vec![0u64; words];
+        for (i, c) in self.items.iter().enumerate() {
+            let bit = 1u64 << (i % 64);
+            match c.name {
+                Form::Ascii(s) => {
+                    for &b in &self.ascii[s.at as usize..(s.at + s.len) as usize] {
+                        let held: &mut Vec<u64> = &mut holders[usize::from(b & 0x7f)];
+                        if held.is_empty() {
+                            held.resize(words, 0);
+                        }
+                        held[i / 64] |= bit;
+                    }
+                }
+                Form::Unicode(_) => unicode_names[i / 64] |= bit,
+            }
+        }
+        self.holders = holders;
+        self.unicode_names = unicode_names;
+    }
+
+    /// The popularity of candidates `wanted`, looked up where not known for the vault's link
+    /// counts as they are: a guard over every candidate's, to index by candidate.
+    pub(super) fn popularity(
+        &self,
+        vault: &Vault,
+        wanted: impl Iterator<Item = usize>,
+    ) -> std::sync::MutexGuard<'_, Popularity> {
+        let mut known = self.popularity.lock().unwrap_or_else(|p| p.into_inner());
+        if known.generation != Some(vault.counts_generation()) {
+            known.values.clear();
+            known.values.resize(self.items.len(), UNKNOWN);
+            known.generation = Some(vault.counts_generation());
+        }
+        let missing: Vec<usize> = wanted.filter(|&i| known.values[i] == UNKNOWN).collect();
+        let look_up = |&i: &usize| vault.key_ref_count(&vault.file(self.items[i].file).name_key);
+        // On the scoring threads when thousands are missing (a new state of the counts).
+        let found: Vec<u32> =
+            match scoring_threads().filter(|_| missing.len() > PARALLEL_POPULARITY) {
+                Some(threads) => {
+                    use rayon::prelude::*;
+                    threads.install(|| missing.par_iter().map(look_up).collect())
+                }
+                None => missing.iter().map(look_up).collect(),
+            };
+        for (i, n) in missing.into_iter().zip(found) {
+            known.values[i] = n;
+        }
+        known
+    }
+
+    /// Keep of `matched` the candidates [`Candidates::holding`] would give.
+    pub(super) fn keep_holding(&self, matched: &mut Vec<u32>, mut bytes: Vec<u8>) {
+        bytes.sort_unstable();
+        bytes.dedup();
+        if bytes.is_empty() || !bytes.is_ascii() {
+            return;
+        }
+        let has = |bits: &[u64], i: usize| bits.get(i / 64).is_some_and(|w| w >> (i % 64) & 1 == 1);
+        matched.retain(|&i| {
+            let i = i as usize;
+            has(&self.unicode_names, i)
+                || bytes.iter().all(|&b| has(&self.holders[usize::from(b)], i))
+        });
+    }
+
+    /// The candidates whose name holds every byte of `bytes` (ASCII), and those whose name is
+    /// not ASCII, in order.
+    pub(super) fn holding(&self, mut bytes: Vec<u8>) -> Vec<u32> {
+        bytes.sort_unstable();
+        bytes.dedup();
+        if bytes.is_empty() || !bytes.is_ascii() {
+            return (0..self.items.len() as u32).collect();
+        }
+        let mut out = Vec::new();
+        for (w, &unicode) in self.unicode_names.iter().enumerate() {
+            let mut held = !0u64;
+            for &b in &bytes {
+                held &= self.holders[usize::from(b)].get(w).copied().unwrap_or(0);
+            }
+            held |= unicode;
+            while held != 0 {
+                out.push((w * 64) as u32 + held.trailing_zeros());
+                held &= held - 1;
+            }
+        }
+        out
+    }
+
+    /// The candidates of `files` alone, each file's own followed by its aliases', folded and
+    /// widened for the matcher (most of the cost: ~200 ms at 100,000 notes on one core).
+    fn of_files(files: &[(FileId, &crate::index::File)]) -> Candidates {
+        let mut candidates = Candidates {
+            generation: 0,
+            items: Vec::new(),
+            ascii: Vec::new(),
+            unicode: Vec::new(),
+            aliases: String::new(),
+            holders: Vec::new(),
+            unicode_names: Vec::new(),
+            last: std::sync::Mutex::new(None),
+            popularity: Default::default(),
+        };
+        for &(id, file) in files {
+            let at = candidates.items.len() as u32;
+            let own = Candidate {
+                file: id,
+                note: at,
+                alias: None,
+                name: candidates.push_form(&match_form(file.display_name())),
+                path: candidates.push_form(&match_form(file.link_path())),
+                is_note: file.is_note(),
+            };
+            candidates.items.push(own);
+            for alias in file.note().into_iter().flat_map(|n| n.syntax.aliases()) {
+                let written = Slice {
+                    at: candidates.aliases.len() as u32,
+                    len: alias.len() as u32,
+                };
+                candidates.aliases.push_str(alias);
+                let name = candidates.push_form(&match_form(alias));
+                candidates.items.push(Candidate {
+                    file: id,
+                    note: at,
+                    alias: Some(written),
+                    name,
+                    // Aliases are matched by name only, never by path.
+                    path: Form::Ascii(Slice::default()),
+                    is_note: true,
+                });
+            }
+        }
+        candidates
+    }
+
+    /// Lay `form` end to end with the other names, as the matcher will read it.
+    fn push_form(&mut self, form: &str) -> Form {
+        if form.is_ascii() {
+            let at = self.ascii.len() as u32;
+            self.ascii.extend_from_slice(form.as_bytes());
+            Form::Ascii(Slice {
+                at,
+                len: form.len() as u32,
+            })
+        } else {
+            let at = self.unicode.len() as u32;
+            self.unicode.extend(form.chars());
+            Form::Unicode(Slice {
+                at,
+                len: self.unicode.len() as u32 - at,
+            })
+        }
+    }
+}
