@@ -88,7 +88,10 @@ impl KeyRefs {
         }
     }
 
-    /// One link fewer from `id`; true when no link is left under the key.
+    /// One link fewer from `id`; true when no link is left under the key and no count: a
+    /// sketch's seeded count (`Vault::seed_popularity`, no source behind it) stays when a note
+    /// takes out the link it put in, so that taking it out and putting it back leaves the count
+    /// as it was — which completion's cached popularity relies on.
     pub(super) fn remove(&mut self, id: FileId) -> bool {
         self.total = self.total.saturating_sub(1);
         if let Ok(i) = self.sources.binary_search_by_key(&id, |&(s, _)| s) {
@@ -100,13 +103,28 @@ impl KeyRefs {
         if self.sources.len() * 2 < self.sources.capacity() {
             self.sources.shrink_to_fit();
         }
-        self.sources.is_empty()
+        self.sources.is_empty() && self.total == 0
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::{FileId, KeyRefs};
+
+    /// A seeded count (a sketch's, no source behind it) survives a note's link taken out and
+    /// put back: the count comes back to what it was.
+    #[test]
+    fn a_seeded_count_survives_a_link_taken_out_and_put_back() {
+        let mut refs = KeyRefs {
+            total: 5,
+            ..KeyRefs::default()
+        };
+        refs.add(FileId(1));
+        assert_eq!(refs.total, 6);
+        assert!(!refs.remove(FileId(1)), "the seeded count is kept");
+        refs.add(FileId(1));
+        assert_eq!(refs.total, 6);
+    }
 
     /// The old map's behaviour: per note the count of its links, the total of all, empty when
     /// the last link goes; sources come out in id order whatever order they came in.

@@ -259,8 +259,10 @@ pub(super) fn notes(
                     candidates.items[i].alias.is_some(),
                     label.chars().count(),
                     label,
-                    // Notes of one name: by path, so the list is the same every time.
+                    // Notes of one name: by path, so the list is the same every time (and by
+                    // root, for one path in two roots).
                     vault.file(candidates.items[i].file).rel.as_str(),
+                    vault.file(candidates.items[i].file).root,
                 ),
                 i,
             )

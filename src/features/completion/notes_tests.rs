@@ -224,3 +224,17 @@ fn popularity_is_looked_up_again_once_a_link_is_added_or_removed_and_only_then()
     f.vault.remove(&reference);
     assert_eq!(labels(&f.vault), ["Alpha two", "Alpha one"]);
 }
+
+/// A restart's sketch ranks by the counts the full index had (`seed_popularity`): an edit that
+/// takes a note's link out and puts it back leaves that count, as the cached popularity
+/// assumes (the seeded count once went with the note's last link).
+#[test]
+fn a_seeded_count_stands_through_an_edit_that_keeps_the_notes_links() {
+    let mut f = Fixture::parse("//- /Alpha.md\n//- /c.md\n[[Alpha]]\n");
+    f.vault.seed_popularity(vec![("alpha".to_string(), 5)]);
+    let counts = f.vault.counts_generation();
+    let c = f.vault.roots()[0].join("c.md");
+    f.vault.upsert_note(&c, Note::parse("edited: [[Alpha]]"));
+    assert_eq!(f.vault.key_ref_count("alpha"), 5);
+    assert_eq!(f.vault.counts_generation(), counts);
+}
