@@ -213,7 +213,7 @@ impl Candidates {
             match c.name {
                 Form::Ascii(s) => {
                     for &b in &self.ascii[s.at as usize..(s.at + s.len) as usize] {
-                        let held: &mut Vec<u64> = &mut holders[usize::from(b & 0x7f)];
+                        let held: &mut Vec<u64> = &mut holders[usize::from(b)];
                         if held.is_empty() {
                             held.resize(words, 0);
                         }
@@ -258,32 +258,24 @@ impl Candidates {
     }
 
     /// Keep of `matched` the candidates [`Candidates::holding`] would give.
-    pub(super) fn keep_holding(&self, matched: &mut Vec<u32>, mut bytes: Vec<u8>) {
-        bytes.sort_unstable();
-        bytes.dedup();
-        if bytes.is_empty() || !bytes.is_ascii() {
-            return;
-        }
+    pub(super) fn keep_holding(&self, matched: &mut Vec<u32>, letters: &[u8]) {
         let has = |bits: &[u64], i: usize| bits.get(i / 64).is_some_and(|w| w >> (i % 64) & 1 == 1);
         matched.retain(|&i| {
             let i = i as usize;
             has(&self.unicode_names, i)
-                || bytes.iter().all(|&b| has(&self.holders[usize::from(b)], i))
+                || letters
+                    .iter()
+                    .all(|&b| has(&self.holders[usize::from(b)], i))
         });
     }
 
-    /// The candidates whose name holds every byte of `bytes` (ASCII), and those whose name is
-    /// not ASCII, in order.
-    pub(super) fn holding(&self, mut bytes: Vec<u8>) -> Vec<u32> {
-        bytes.sort_unstable();
-        bytes.dedup();
-        if bytes.is_empty() || !bytes.is_ascii() {
-            return (0..self.items.len() as u32).collect();
-        }
+    /// The candidates whose name holds every one of `letters` (ASCII bytes, see
+    /// `Typed::letters`), and those whose name is not ASCII, in order.
+    pub(super) fn holding(&self, letters: &[u8]) -> Vec<u32> {
         let mut out = Vec::new();
         for (w, &unicode) in self.unicode_names.iter().enumerate() {
             let mut held = !0u64;
-            for &b in &bytes {
+            for &b in letters {
                 held &= self.holders[usize::from(b)].get(w).copied().unwrap_or(0);
             }
             held |= unicode;

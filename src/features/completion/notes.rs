@@ -71,17 +71,14 @@ pub(super) fn notes(
     };
     // Only the names holding every letter typed can match: of the last query's matches, or
     // of the whole vault for a new query.
-    let letters = match &typed.ascii {
-        Some((_, words)) if fast && !by_path => Some(words.concat()),
-        _ => None,
-    };
+    let letters = typed.letters().filter(|_| fast && !by_path);
     let pool: Vec<u32> = match (previous, letters) {
         (Some(mut matched), Some(letters)) => {
-            candidates.keep_holding(&mut matched, letters);
+            candidates.keep_holding(&mut matched, &letters);
             matched
         }
         (Some(matched), None) => matched,
-        (None, Some(letters)) => candidates.holding(letters),
+        (None, Some(letters)) => candidates.holding(&letters),
         (None, None) => (0..candidates.items.len() as u32).collect(),
     };
     let pool = pool.as_slice();

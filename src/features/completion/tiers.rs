@@ -47,6 +47,16 @@ impl Typed {
         }
     }
 
+    /// The distinct bytes of an ASCII query's words, in order; `None` for a query that is not
+    /// ASCII or holds no letter (every name may match it).
+    pub(super) fn letters(&self) -> Option<Vec<u8>> {
+        let (_, words) = self.ascii.as_ref()?;
+        let mut letters = words.concat();
+        letters.sort_unstable();
+        letters.dedup();
+        (!letters.is_empty()).then_some(letters)
+    }
+
     /// Whether each typed word's letters turn up in order in the ASCII `name`: whether the fuzzy
     /// matcher matches it, for an ASCII query of words parted by spaces. False for a query
     /// that is not ASCII.
