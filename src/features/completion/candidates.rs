@@ -87,8 +87,18 @@ pub struct Candidates {
     /// (empty for a byte no name holds): a new query scans only the names holding every letter
     /// typed — a third of the vault for one letter, far fewer for two.
     holders: Vec<Vec<u64>>,
-    /// The candidates whose name is not ASCII, which no byte leaves out.
-    unicode_names: Vec<u64>,
+    /// The candidates whose name holds a letter that is not ASCII but that the matcher may
+    /// read as an ASCII one (`ø` as `o`, see [`may_read_as_ascii`]), which no byte leaves out.
+    /// (Other names, CJK ones among them, are in `holders` by their ASCII letters.)
+    odd_names: Vec<u64>,
+    /// For each ASCII byte, the candidates with a word of their name (in match form) starting
+    /// with it, in order: a word at the start of the name or after whitespace, where a typed
+    /// word earns the matcher's best score. The names that can fill the list for the first
+    /// letters of a query are found among a few thousand, without a pass over the vault.
+    word_starts: Vec<Vec<u32>>,
+    /// The candidates with a word starting with a letter that is not ASCII but that the
+    /// matcher may read as an ASCII one (`ø` as `o`): no byte's `word_starts` rules them out.
+    odd_word_starts: Vec<u32>,
     /// The last query and the candidates it matched: typing one more letter can only narrow
     /// the matches, so the next query scores those alone.
     pub(super) last: std::sync::Mutex<Option<LastQuery>>,
@@ -164,7 +174,9 @@ impl Candidates {
             unicode: Vec::with_capacity(runs.iter().map(|r| r.unicode.len()).sum()),
             aliases: String::with_capacity(runs.iter().map(|r| r.aliases.len()).sum()),
             holders: Vec::new(),
-            unicode_names: Vec::new(),
+            odd_names: Vec::new(),
+            word_starts: Vec::new(),
+            odd_word_starts: Vec::new(),
             last: std::sync::Mutex::new(None),
             popularity: Default::default(),
         };
@@ -203,28 +215,63 @@ impl Candidates {
         all
     }
 
-    /// Fill [`Candidates::holders`] and [`Candidates::unicode_names`].
+    /// Fill [`Candidates::holders`], [`Candidates::odd_names`] and
+    /// [`Candidates::word_starts`].
     fn index_bytes(&mut self) {
         let words = self.items.len().div_ceil(64);
         let mut holders = vec![Vec::new(); 128];
-        let mut unicode_names = vec![0u64; words];
+        let mut odd_names = vec![0u64; words];
+        let mut word_starts: Vec<Vec<u32>> = vec![Vec::new(); 128];
+        let mut odd_word_starts = Vec::new();
         for (i, c) in self.items.iter().enumerate() {
             let bit = 1u64 << (i % 64);
-            match c.name {
-                Form::Ascii(s) => {
-                    for &b in &self.ascii[s.at as usize..(s.at + s.len) as usize] {
-                        let held: &mut Vec<u64> = &mut holders[usize::from(b)];
-                        if held.is_empty() {
-                            held.resize(words, 0);
-                        }
-                        held[i / 64] |= bit;
+            let mut after_space = true;
+            for c in self.haystack(c, false).chars() {
+                if after_space {
+                    let held = if c.is_ascii() {
+                        Some(&mut word_starts[c as usize])
+                    } else {
+                        may_read_as_ascii(c).then_some(&mut odd_word_starts)
+                    };
+                    if let Some(held) = held.filter(|held| held.last() != Some(&(i as u32))) {
+                        held.push(i as u32);
                     }
                 }
-                Form::Unicode(_) => unicode_names[i / 64] |= bit,
+                after_space = whitespace(c);
+            }
+            // A name is indexed by its ASCII letters unless it holds one the matcher may read
+            // as an ASCII letter (`ø` as `o`): no byte rules such a name out.
+            let name = self.haystack(c, false);
+            if name.chars().any(|c| !c.is_ascii() && may_read_as_ascii(c)) {
+                odd_names[i / 64] |= bit;
+                continue;
+            }
+            for c in name.chars().filter(char::is_ascii) {
+                let held: &mut Vec<u64> = &mut holders[c as usize];
+                if held.is_empty() {
+                    held.resize(words, 0);
+                }
+                held[i / 64] |= bit;
             }
         }
         self.holders = holders;
-        self.unicode_names = unicode_names;
+        self.odd_names = odd_names;
+        self.word_starts = word_starts;
+        self.odd_word_starts = odd_word_starts;
+    }
+
+    /// The candidates with a word starting with the ASCII byte `b` (see
+    /// [`Candidates::word_starts`]), in order.
+    pub(super) fn at_word_start(&self, b: u8) -> &[u32] {
+        self.word_starts
+            .get(usize::from(b))
+            .map_or(&[], Vec::as_slice)
+    }
+
+    /// The candidates with a word starting with a letter the matcher may read as an ASCII
+    /// one (see [`Candidates::odd_word_starts`]), in order.
+    pub(super) fn odd_word_starts(&self) -> &[u32] {
+        &self.odd_word_starts
     }
 
     /// The popularity of candidates `wanted`, looked up where not known for the vault's link
@@ -262,7 +309,7 @@ impl Candidates {
         let has = |bits: &[u64], i: usize| bits.get(i / 64).is_some_and(|w| w >> (i % 64) & 1 == 1);
         matched.retain(|&i| {
             let i = i as usize;
-            has(&self.unicode_names, i)
+            has(&self.odd_names, i)
                 || letters
                     .iter()
                     .all(|&b| has(&self.holders[usize::from(b)], i))
@@ -270,15 +317,15 @@ impl Candidates {
     }
 
     /// The candidates whose name holds every one of `letters` (ASCII bytes, see
-    /// `Typed::letters`), and those whose name is not ASCII, in order.
+    /// `Typed::letters`), and those that no byte rules out (`odd_names`), in order.
     pub(super) fn holding(&self, letters: &[u8]) -> Vec<u32> {
         let mut out = Vec::new();
-        for (w, &unicode) in self.unicode_names.iter().enumerate() {
+        for (w, &odd) in self.odd_names.iter().enumerate() {
             let mut held = !0u64;
             for &b in letters {
                 held &= self.holders[usize::from(b)].get(w).copied().unwrap_or(0);
             }
-            held |= unicode;
+            held |= odd;
             while held != 0 {
                 out.push((w * 64) as u32 + held.trailing_zeros());
                 held &= held - 1;
@@ -297,7 +344,9 @@ impl Candidates {
             unicode: Vec::new(),
             aliases: String::new(),
             holders: Vec::new(),
-            unicode_names: Vec::new(),
+            odd_names: Vec::new(),
+            word_starts: Vec::new(),
+            odd_word_starts: Vec::new(),
             last: std::sync::Mutex::new(None),
             popularity: Default::default(),
         };
@@ -351,4 +400,22 @@ impl Candidates {
             })
         }
     }
+}
+
+/// Whether the fuzzy matcher reads `c` as whitespace (its `CharClass::Whitespace`): a typed
+/// word's first letter after it earns the matcher's best bonus.
+pub(super) fn whitespace(c: char) -> bool {
+    if c.is_ascii() {
+        (c as u8).is_ascii_whitespace()
+    } else {
+        c.is_whitespace()
+    }
+}
+
+/// Whether the fuzzy matcher may read the letter `c` (not ASCII) as an ASCII one: its table of
+/// letters read without their marks (`ø` as `o`, `ᴀ` as `a`) and its case folding (the Kelvin
+/// sign as `k`) reach no further than U+2200. Checked against the matcher for every letter
+/// above by a test.
+pub(super) fn may_read_as_ascii(c: char) -> bool {
+    u32::from(c) < 0x2200
 }

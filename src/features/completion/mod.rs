@@ -12,6 +12,7 @@ mod notes;
 mod properties;
 mod tags;
 mod tiers;
+mod top;
 
 pub use candidates::Candidates;
 

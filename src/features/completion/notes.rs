@@ -4,9 +4,10 @@
 use nucleo_matcher::{Matcher, Utf32Str};
 
 use super::candidates::{
-    Candidates, LastQuery, PARALLEL_SCORING, every_candidate_scored, scoring_threads,
+    Candidate, Candidates, LastQuery, PARALLEL_SCORING, every_candidate_scored, scoring_threads,
 };
 use super::tiers::{Tier, Typed};
+use super::top::TopQuery;
 use super::{
     Completion, CompletionKind, Completions, InsertStyle, LinkContext, match_form, matcher, pattern,
 };
@@ -57,150 +58,177 @@ pub(super) fn notes(
     // and a name in a tier above `Fuzzy` holds each word whole.
     let words_only = plain && !query.contains(|c: char| c.is_whitespace() && c != ' ');
     let fast = words_only && typed.ascii.is_some() && !every_candidate_scored();
-    let previous: Option<Vec<u32>> = {
-        let last = candidates.last.lock().unwrap_or_else(|p| p.into_inner());
-        last.as_ref()
-            .filter(|l| {
-                plain
-                    && l.file == file
-                    && l.by_path == by_path
-                    && l.embed == ctx.embed
-                    && query.starts_with(l.query.as_str())
-            })
-            .map(|l| l.matched.clone())
-    };
-    // Only the names holding every letter typed can match: of the last query's matches, or
-    // of the whole vault for a new query.
-    let letters = typed.letters().filter(|_| fast && !by_path);
-    let pool: Vec<u32> = match (previous, letters) {
-        (Some(mut matched), Some(letters)) => {
-            candidates.keep_holding(&mut matched, &letters);
-            matched
-        }
-        (Some(matched), None) => matched,
-        (None, Some(letters)) => candidates.holding(&letters),
-        (None, None) => (0..candidates.items.len() as u32).collect(),
-    };
-    let pool = pool.as_slice();
     let score_of = |haystack: Utf32Str<'_>, matcher: &mut Matcher| pattern.score(haystack, matcher);
-    // Each match's tier is found beside its score (or its promise of a score), on the scoring
-    // threads, reading the matcher's own copy of the name (no per-candidate allocation).
-    let score_chunk = |chunk: &[u32]| -> Vec<(Tier, Option<u32>, u32)> {
-        let mut matcher = matcher();
-        let mut chars = Vec::new();
-        let mut out = Vec::new();
-        for &i in chunk {
-            let c = &candidates.items[i as usize];
-            if c.file == file && c.alias.is_none() {
-                continue;
-            }
-            // Attachments are offered only where they can be embedded.
-            if !c.is_note && !ctx.embed {
-                continue;
-            }
-            let haystack = candidates.haystack(c, by_path);
-            match haystack {
-                Utf32Str::Ascii(name) if fast => {
-                    let tier = typed.tier_of(haystack, &mut chars);
-                    if tier < Tier::Fuzzy || typed.words_in_order(name) {
-                        out.push((tier, None, i));
-                    }
-                }
-                _ => {
-                    if let Some(score) = score_of(haystack, &mut matcher) {
-                        out.push((typed.tier_of(haystack, &mut chars), Some(score), i));
-                    }
-                }
-            }
-        }
-        out
+    let offered = |c: &Candidate| {
+        // Not the note being written in, and attachments only where they can be embedded.
+        !(c.file == file && c.alias.is_none()) && (c.is_note || ctx.embed)
     };
-    let threads = scoring_threads().filter(|_| pool.len() > PARALLEL_SCORING);
-    let mut scored: Vec<(Tier, Option<u32>, u32)> = if let Some(threads) = threads {
-        use rayon::prelude::*;
-        threads.install(|| {
-            pool.par_chunks(pool.len().div_ceil(threads.current_num_threads().max(1)))
-                .map(score_chunk)
-                .reduce(Vec::new, |mut a, b| {
-                    a.extend(b);
-                    a
-                })
-        })
-    } else {
-        score_chunk(pool)
-    };
-    // Chunks come back in order, so `scored` is sorted by candidate index.
-    if plain {
-        *candidates.last.lock().unwrap_or_else(|p| p.into_inner()) = Some(LastQuery {
-            file,
-            query: query.to_string(),
-            by_path,
-            embed: ctx.embed,
-            matched: scored.iter().map(|&(_, _, i)| i).collect(),
-        });
-    }
-    let incomplete = scored.len() > limit;
-    // The worst tier the list can reach: enough matches above it fill it.
-    let mut per_tier = [0usize; 4];
-    for &(tier, _, _) in &scored {
-        per_tier[tier as usize] += 1;
-    }
-    let mut filled = 0;
-    let worst = [Tier::Exact, Tier::Prefix, Tier::Words, Tier::Fuzzy]
-        .into_iter()
-        .find(|&tier| {
-            filled += per_tier[tier as usize];
-            filled >= limit
-        })
-        .filter(|_| !every_candidate_scored())
-        .unwrap_or(Tier::Fuzzy);
     let mut own_matcher = matcher();
-    let score_at = |entry: &mut (Tier, Option<u32>, u32), matcher: &mut Matcher| -> u32 {
-        *entry.1.get_or_insert_with(|| {
-            score_of(
-                candidates.haystack(&candidates.items[entry.2 as usize], by_path),
-                matcher,
-            )
-            // A name in a tier above `Fuzzy` holds every word, so the matcher matches it.
-            .unwrap_or(0)
-        })
-    };
-    // An alias never outranks its own note when both match: the note's name is what the user
-    // is most likely typing, and the alias item follows right after it.
-    for k in 0..scored.len() {
-        if scored[k].0 > worst {
-            continue;
-        }
-        let c = &candidates.items[scored[k].2 as usize];
-        if c.alias.is_some() {
-            if let Ok(at) = scored[..k].binary_search_by_key(&c.note, |&(_, _, i)| i) {
-                let note = score_at(&mut scored[at], &mut own_matcher);
-                let alias = score_at(&mut scored[k], &mut own_matcher);
-                scored[k].1 = Some(alias.min(note));
-            }
-        }
-    }
-    scored.retain(|&(tier, _, _)| tier <= worst);
-    let unscored = scored.iter().filter(|e| e.1.is_none()).count();
-    match scoring_threads().filter(|_| unscored > PARALLEL_SCORING) {
-        Some(threads) => {
-            use rayon::prelude::*;
-            let chunk = scored.len().div_ceil(threads.current_num_threads().max(1));
-            threads.install(|| {
-                scored.par_chunks_mut(chunk).for_each(|part| {
-                    let mut matcher = matcher();
-                    for entry in part {
-                        score_at(entry, &mut matcher);
-                    }
+    // Every name starting with what was typed gets the best score the matcher gives any name
+    // for it (see `Typed::prefixes_score_top`): the query's own.
+    let top = typed
+        .ascii
+        .as_ref()
+        .filter(|_| fast && typed.prefixes_score_top())
+        .and_then(|(whole, _)| score_of(Utf32Str::Ascii(whole), &mut own_matcher));
+    // The matches scoring top, and the names starting with what was typed, rank above every
+    // other match: when there are more of them than the list holds (the first letters of a
+    // query, at any size of vault), they alone fill it.
+    let sure = top.filter(|_| !by_path).and_then(|top| {
+        let query = TopQuery {
+            candidates,
+            typed: &typed,
+            pattern: &pattern,
+            top,
+        };
+        query.fill(limit, offered, &mut own_matcher)
+    });
+    let (scored, incomplete) = if let Some(sure) = sure {
+        (sure, true)
+    } else {
+        let previous: Option<Vec<u32>> = {
+            let last = candidates.last.lock().unwrap_or_else(|p| p.into_inner());
+            last.as_ref()
+                .filter(|l| {
+                    plain
+                        && l.file == file
+                        && l.by_path == by_path
+                        && l.embed == ctx.embed
+                        && query.starts_with(l.query.as_str())
                 })
+                .map(|l| l.matched.clone())
+        };
+        // Only the names holding every letter typed can match: of the last query's matches, or
+        // of the whole vault for a new query.
+        let letters = typed.letters().filter(|_| fast && !by_path);
+        let pool: Vec<u32> = match (previous, letters) {
+            (Some(mut matched), Some(letters)) => {
+                candidates.keep_holding(&mut matched, &letters);
+                matched
+            }
+            (Some(matched), None) => matched,
+            (None, Some(letters)) => candidates.holding(&letters),
+            (None, None) => (0..candidates.items.len() as u32).collect(),
+        };
+        let pool = pool.as_slice();
+        // Each match's tier is found beside its score (or its promise of a score), on the scoring
+        // threads, reading the matcher's own copy of the name (no per-candidate allocation).
+        let score_chunk = |chunk: &[u32]| -> Vec<(Tier, Option<u32>, u32)> {
+            let mut matcher = matcher();
+            let mut chars = Vec::new();
+            let mut out = Vec::new();
+            for &i in chunk {
+                let c = &candidates.items[i as usize];
+                if !offered(c) {
+                    continue;
+                }
+                let haystack = candidates.haystack(c, by_path);
+                match haystack {
+                    Utf32Str::Ascii(name) if fast => {
+                        let tier = typed.tier_of(haystack, &mut chars);
+                        if tier < Tier::Fuzzy || typed.words_in_order(name) {
+                            out.push((tier, None, i));
+                        }
+                    }
+                    _ => {
+                        if let Some(score) = score_of(haystack, &mut matcher) {
+                            out.push((typed.tier_of(haystack, &mut chars), Some(score), i));
+                        }
+                    }
+                }
+            }
+            out
+        };
+        let threads = scoring_threads().filter(|_| pool.len() > PARALLEL_SCORING);
+        let mut scored: Vec<(Tier, Option<u32>, u32)> = if let Some(threads) = threads {
+            use rayon::prelude::*;
+            threads.install(|| {
+                pool.par_chunks(pool.len().div_ceil(threads.current_num_threads().max(1)))
+                    .map(score_chunk)
+                    .reduce(Vec::new, |mut a, b| {
+                        a.extend(b);
+                        a
+                    })
+            })
+        } else {
+            score_chunk(pool)
+        };
+        // Chunks come back in order, so `scored` is sorted by candidate index.
+        if plain {
+            *candidates.last.lock().unwrap_or_else(|p| p.into_inner()) = Some(LastQuery {
+                file,
+                query: query.to_string(),
+                by_path,
+                embed: ctx.embed,
+                matched: scored.iter().map(|&(_, _, i)| i).collect(),
             });
         }
-        None => {
-            for entry in &mut scored {
-                score_at(entry, &mut own_matcher);
+        let incomplete = scored.len() > limit;
+        // The worst tier the list can reach: enough matches above it fill it.
+        let mut per_tier = [0usize; 4];
+        for &(tier, _, _) in &scored {
+            per_tier[tier as usize] += 1;
+        }
+        let mut filled = 0;
+        let worst = [Tier::Exact, Tier::Prefix, Tier::Words, Tier::Fuzzy]
+            .into_iter()
+            .find(|&tier| {
+                filled += per_tier[tier as usize];
+                filled >= limit
+            })
+            .filter(|_| !every_candidate_scored())
+            .unwrap_or(Tier::Fuzzy);
+        let score_at = |entry: &mut (Tier, Option<u32>, u32), matcher: &mut Matcher| -> u32 {
+            *entry.1.get_or_insert_with(|| {
+                if let Some(top) = top.filter(|_| entry.0 <= Tier::Prefix) {
+                    return top;
+                }
+                score_of(
+                    candidates.haystack(&candidates.items[entry.2 as usize], by_path),
+                    matcher,
+                )
+                // A name in a tier above `Fuzzy` holds every word, so the matcher matches it.
+                .unwrap_or(0)
+            })
+        };
+        // An alias never outranks its own note when both match: the note's name is what the user
+        // is most likely typing, and the alias item follows right after it.
+        for k in 0..scored.len() {
+            if scored[k].0 > worst {
+                continue;
+            }
+            let c = &candidates.items[scored[k].2 as usize];
+            if c.alias.is_some() {
+                if let Ok(at) = scored[..k].binary_search_by_key(&c.note, |&(_, _, i)| i) {
+                    let note = score_at(&mut scored[at], &mut own_matcher);
+                    let alias = score_at(&mut scored[k], &mut own_matcher);
+                    scored[k].1 = Some(alias.min(note));
+                }
             }
         }
-    }
+        scored.retain(|&(tier, _, _)| tier <= worst);
+        let unscored = scored.iter().filter(|e| e.1.is_none()).count();
+        match scoring_threads().filter(|_| unscored > PARALLEL_SCORING) {
+            Some(threads) => {
+                use rayon::prelude::*;
+                let chunk = scored.len().div_ceil(threads.current_num_threads().max(1));
+                threads.install(|| {
+                    scored.par_chunks_mut(chunk).for_each(|part| {
+                        let mut matcher = matcher();
+                        for entry in part {
+                            score_at(entry, &mut matcher);
+                        }
+                    })
+                });
+            }
+            None => {
+                for entry in &mut scored {
+                    score_at(entry, &mut own_matcher);
+                }
+            }
+        }
+        (scored, incomplete)
+    };
     // Tiers first: a better kind of match is never outranked by a better fuzzy score or a more
     // linked note (see `Tier`). Popularity and the other tie-breaks order within a tier.
     let mut scored: Vec<(Tier, u32, usize)> = scored

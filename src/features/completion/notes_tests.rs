@@ -126,14 +126,58 @@ proptest::proptest! {
         );
     }
 
+    /// A query whose words start with a letter or digit gets from nucleo its own score, the
+    /// best it gives any name, from exactly the names where each word stands whole at the
+    /// start or after whitespace — which note completion gives them without asking the
+    /// matcher (`Typed::prefixes_score_top`, `Typed::at_word_starts`).
+    #[test]
+    fn a_query_of_words_scores_top_exactly_where_each_word_starts_the_name_or_follows_whitespace(
+        query in "[a-c1][a-c1._-]{0,3}( {1,2}[a-c1][a-c1._-]{0,3}){0,2} ?",
+        before in "[a-c1 \t._/()-]{0,6}",
+        rest in "[a-c1 \t._/()-]{0,12}",
+    ) {
+        let typed = Typed::new(&query);
+        proptest::prop_assert!(typed.prefixes_score_top());
+        let pattern = pattern(&query);
+        let mut matcher = matcher();
+        let top = pattern.score(Utf32Str::Ascii(query.trim().as_bytes()), &mut matcher);
+        proptest::prop_assert!(top.is_some());
+        for name in [format!("{query}{rest}"), format!("{before}{query}{rest}"), format!("{before}{rest}")] {
+            let score = pattern.score(Utf32Str::Ascii(name.as_bytes()), &mut matcher);
+            proptest::prop_assert!(score <= top, "{name:?} scores {score:?} over {top:?}");
+            proptest::prop_assert_eq!(score == top, typed.at_word_starts(name.as_bytes()), "{:?}", name);
+        }
+    }
+
     /// Scoring only the tiers that can fill the list, and deciding the other matches
     /// without the fuzzy matcher, gives the list that scoring every candidate gave.
     #[test]
     fn a_list_ranked_from_its_best_tiers_alone_is_the_list_of_every_candidate_scored(
-        names in proptest::collection::btree_set("([ab]{1,2}/)?[abcéø][abcéø ]{0,4}[abc]", 1..30),
-        aliases in proptest::collection::vec("[abc][abc ]{0,3}[abc]", 0..5),
-        query in "[abcé /\t]{0,5}",
+        names in proptest::collection::btree_set("([ab]{1,2}/)?[abcéø1_-][abcéø1 ._-]{0,4}[abc]", 1..30),
+        aliases in proptest::collection::vec("[abc-][abc1 -]{0,3}[abc]", 0..5),
+        query in "[abcéo1 /\t-]{0,5}",
         limit in 1usize..6,
+    ) {
+        let names: Vec<String> = names.into_iter().collect();
+        proptest::prop_assert_eq!(
+            typed_lists(&names, &aliases, &query, limit, false),
+            typed_lists(&names, &aliases, &query, limit, true)
+        );
+    }
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(200))]
+
+    /// The same, for names made of a few words that start, hold or end what is typed: the
+    /// lists that the names scoring top fill alone equal the lists of every candidate scored.
+    #[test]
+    fn a_list_filled_by_the_names_scoring_top_is_the_list_of_every_candidate_scored(
+        names in proptest::collection::btree_set(
+            "(ab|xab|a-b|ba|abc|c1|ø|éa|xo|ab ab)([ \t_.-](ab|xab|a-b|ba|abc|c1|ø|éa|xo)){0,2}", 1..30),
+        aliases in proptest::collection::vec("(ab|xab|ba)( ab)?", 0..4),
+        query in "(a|ab|abc|b|c1|x|o)( {1,2}(a|ab|b))? ?",
+        limit in 1usize..8,
     ) {
         let names: Vec<String> = names.into_iter().collect();
         proptest::prop_assert_eq!(
@@ -167,16 +211,32 @@ fn the_candidates_hold_every_note_alias_and_attachment_without_spare_room() {
     assert_eq!(candidates.items.capacity(), 5);
 }
 
-/// A new query scans only the names holding each letter typed — and every name that is not
-/// ASCII, which the letters cannot rule out.
+/// A new query scans only the names holding each letter typed — and every name holding a
+/// letter the matcher may read as an ASCII one (`ø` as `o`), which the letters cannot rule
+/// out. A CJK name is ruled out by its ASCII letters like any other.
 #[test]
-fn a_new_query_finds_names_holding_its_letters_and_names_that_are_not_ascii() {
-    let names: Vec<String> = ["Søren ab", "b only", "ba", "Ørsted"]
+fn a_new_query_finds_names_holding_its_letters_and_names_that_may_read_so() {
+    let f = Fixture::parse(
+        "//- /Søren ab.md\n//- /b only.md\n//- /ba.md\n//- /Ørsted.md\n//- /東京 b.md\n//- /東京 ab.md\n",
+    );
+    let candidates = Candidates::build(&f.vault);
+    let held: Vec<String> = candidates
+        .holding(b"a")
+        .into_iter()
+        .map(|i| {
+            let c = &candidates.items[i as usize];
+            f.vault.file(c.file).display_name().to_string()
+        })
+        .collect();
+    let mut held = held;
+    held.sort();
+    assert_eq!(held, ["Søren ab", "ba", "Ørsted", "東京 ab"]);
+    let names: Vec<String> = ["Søren ab", "b only", "ba", "Ørsted", "東京 b", "東京 ab"]
         .map(String::from)
         .into();
     assert_eq!(
         typed_lists(&names, &[], "a", 10, false)[0],
-        r#"Some((false, [("Søren ab", "Søren ab]]", Some("Søren ab.md")), ("ba", "ba]]", Some("ba.md"))]))"#
+        r#"Some((false, [("東京 ab", "東京 ab]]", Some("東京 ab.md")), ("Søren ab", "Søren ab]]", Some("Søren ab.md")), ("ba", "ba]]", Some("ba.md"))]))"#
     );
 }
 
@@ -237,4 +297,44 @@ fn a_seeded_count_stands_through_an_edit_that_keeps_the_notes_links() {
     f.vault.upsert_note(&c, Note::parse("edited: [[Alpha]]"));
     assert_eq!(f.vault.key_ref_count("alpha"), 5);
     assert_eq!(f.vault.counts_generation(), counts);
+}
+
+/// No letter from U+2200 up is read by the matcher as an ASCII letter, digit or sign, as
+/// `may_read_as_ascii` assumes to leave names whose words start so out of a query's names
+/// scoring top, and CJK names out of a query's names holding its letters.
+#[test]
+fn the_matcher_reads_no_letter_from_u2200_up_as_ascii() {
+    use crate::features::completion::candidates::may_read_as_ascii;
+    use nucleo_matcher::pattern::{Atom, AtomKind, CaseMatching, Normalization};
+    let letters: Vec<char> = (0x2200..=u32::from(char::MAX))
+        .filter_map(char::from_u32)
+        .collect();
+    assert!(letters.iter().all(|&c| !may_read_as_ascii(c)));
+    assert!(may_read_as_ascii('ø') && may_read_as_ascii('\u{212A}'));
+    let mut matcher = matcher();
+    let fuzzy = |c: char| {
+        Atom::new(
+            &c.to_string(),
+            CaseMatching::Ignore,
+            Normalization::Smart,
+            AtomKind::Fuzzy,
+            false,
+        )
+    };
+    for ascii in (0x21u8..0x7f).map(char::from) {
+        let atom = fuzzy(ascii);
+        for chunk in letters.chunks(1 << 16) {
+            assert_eq!(
+                atom.score(Utf32Str::Unicode(chunk), &mut matcher),
+                None,
+                "{ascii}"
+            );
+        }
+    }
+    // And the check can fail: a letter below is read so.
+    assert!(
+        fuzzy('o')
+            .score(Utf32Str::Unicode(&['ø']), &mut matcher)
+            .is_some()
+    );
 }

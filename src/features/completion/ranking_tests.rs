@@ -24,6 +24,65 @@ fn a_note_ranks_above_its_own_alias() {
     expect![[r#"["outline draft 5000", "alias 5000"]"#]].assert_eq(&format!("{labels:?}"));
 }
 
+/// Where more names start with what was typed than the list holds, they alone fill it, and an
+/// alias among them still ranks no higher than its own note's match: `ap two` (whose note
+/// does not match `ap`) before `ap one` (whose note `Kappa` matches it only inside a word).
+#[test]
+fn an_alias_starting_with_the_query_ranks_no_higher_than_its_notes_own_match() {
+    let f = Fixture::parse(
+        "//- /a.md\n[[ap$0\n//- /apex.md\n//- /apse.md\n\
+         //- /Kappa.md\n---\naliases: [ap one]\n---\n\
+         //- /Zulu.md\n---\naliases: [ap two]\n---\n",
+    );
+    let (file, offset) = f.cursor();
+    let candidates = Candidates::build(&f.vault);
+    let labels = |limit| {
+        let list = complete(
+            &f.vault,
+            &candidates,
+            file,
+            offset,
+            limit,
+            InsertStyle::default(),
+        );
+        let list = list.expect("a list");
+        let labels: Vec<String> = list.items.into_iter().map(|c| c.label).collect();
+        (labels, list.incomplete)
+    };
+    expect![[r#"(["apex", "apse", "ap two"], true)"#]].assert_eq(&format!("{:?}", labels(3)));
+    expect![[r#"(["apex", "apse", "ap two", "ap one", "Kappa"], false)"#]]
+        .assert_eq(&format!("{:?}", labels(50)));
+}
+
+/// An alias holding what was typed at a word start, of a note that holds it only inside a
+/// word, ranks with its note's score: below `c-ab`, whose `ab` follows a dash, though the
+/// alias's own words would score top.
+#[test]
+fn an_alias_at_a_word_start_ranks_with_its_notes_lower_score() {
+    let f = Fixture::parse(
+        "//- /a.md\n[[ab$0\n//- /ab c.md\n//- /c ab.md\n//- /c-ab.md\n\
+         //- /xab.md\n---\naliases: [ba ab, c1 ab]\n---\n",
+    );
+    let (file, offset) = f.cursor();
+    let candidates = Candidates::build(&f.vault);
+    let labels = |limit| {
+        let list = complete(
+            &f.vault,
+            &candidates,
+            file,
+            offset,
+            limit,
+            InsertStyle::default(),
+        );
+        let list = list.expect("a list");
+        let labels: Vec<String> = list.items.into_iter().map(|c| c.label).collect();
+        (labels, list.incomplete)
+    };
+    expect![[r#"(["ab c", "c ab", "c-ab"], true)"#]].assert_eq(&format!("{:?}", labels(3)));
+    expect![[r#"(["ab c", "c ab", "c-ab", "xab", "ba ab", "c1 ab"], false)"#]]
+        .assert_eq(&format!("{:?}", labels(50)));
+}
+
 #[test]
 fn configured_link_style_and_markdown_format_shape_the_insert() {
     let fixture = "//- /notes/a.md\nsee [[tar$0]] now\n//- /deep/My Target.md\n";

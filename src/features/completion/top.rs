@@ -1,0 +1,198 @@
+//! The matches that score top for what was typed (the names starting with it, and the names
+//! where each typed word starts a word), found among the names with a word starting with one
+//! typed letter: when there are more of them than the list holds, they alone fill it, and the
+//! rest of the vault is never looked at.
+
+use nucleo_matcher::pattern::Pattern;
+use nucleo_matcher::{Matcher, Utf32Str};
+
+use super::candidates::{Candidate, Candidates, PARALLEL_SCORING, scoring_threads};
+use super::tiers::{Tier, Typed};
+
+/// A query whose matches at word starts score `top`: an ASCII query whose every word starts
+/// with a letter or digit ([`Typed::prefixes_score_top`]).
+pub(super) struct TopQuery<'a> {
+    pub(super) candidates: &'a Candidates,
+    pub(super) typed: &'a Typed,
+    pub(super) pattern: &'a Pattern,
+    /// The query's own score: the best the matcher gives any name for it.
+    pub(super) top: u32,
+}
+
+/// How a name's score stands against top.
+#[derive(Clone, Copy, PartialEq)]
+enum Standing {
+    Top,
+    /// Matched below top, at the score when it was worked out.
+    Below(Option<u32>),
+    Unmatched,
+}
+
+impl TopQuery<'_> {
+    /// The matches ranking above every match not at a word start, with their scores, in no
+    /// particular order — when there are more than `limit` of them; else `None`, and the
+    /// caller scans the vault. `offered` says which candidates may be listed.
+    pub(super) fn fill(
+        &self,
+        limit: usize,
+        offered: impl Fn(&Candidate) -> bool + Sync,
+        matcher: &mut Matcher,
+    ) -> Option<Vec<(Tier, Option<u32>, u32)>> {
+        let candidates = self.candidates;
+        let words = self.typed.ascii_words();
+        // A name scoring top holds each word at a word start, so it is among the names with
+        // a word starting with any one word's first letter: the fewest are read.
+        let first = words
+            .iter()
+            .filter_map(|word| word.first())
+            .min_by_key(|&&b| candidates.at_word_start(b).len());
+        let all: Vec<u32>;
+        let at_word_start = match first {
+            Some(&b) => candidates.at_word_start(b),
+            None => {
+                // Nothing typed: every name starts with it.
+                all = (0..candidates.items.len() as u32).collect();
+                &all
+            }
+        };
+        // The names with a word whose first letter the matcher may read as an ASCII one
+        // (`ø` as `o`) are read too, once.
+        let odd = candidates.odd_word_starts();
+        let names: Vec<u32> = at_word_start
+            .iter()
+            .filter(|&&i| first.is_none() || odd.binary_search(&i).is_err())
+            .chain(if first.is_some() { odd } else { &[] })
+            .copied()
+            .collect();
+        // On the scoring threads for thousands of names (the first letters of a query).
+        let mut found = match scoring_threads().filter(|_| names.len() > PARALLEL_SCORING) {
+            Some(threads) => {
+                use rayon::prelude::*;
+                let chunk = names.len().div_ceil(threads.current_num_threads().max(1));
+                threads.install(|| {
+                    names
+                        .par_chunks(chunk)
+                        .map(|part| self.sure_of(part, &offered, &mut super::matcher()))
+                        .reduce(Vec::new, |mut a, b| {
+                            a.extend(b);
+                            a
+                        })
+                })
+            }
+            None => self.sure_of(&names, &offered, matcher),
+        };
+        // Aliases whose note scores below top rank below the names of their tier scoring top:
+        // their scores are worked out only where the list can reach them.
+        let exact_top = found
+            .iter()
+            .filter(|e| e.0 == Tier::Exact && e.1 == Some(self.top))
+            .count();
+        let above_prefix_below = found
+            .iter()
+            .filter(|e| e.0 == Tier::Exact || (e.0 == Tier::Prefix && e.1 == Some(self.top)))
+            .count();
+        found.retain_mut(|entry| {
+            if entry.1.is_some() {
+                return true;
+            }
+            let reached = match entry.0 {
+                Tier::Exact => exact_top < limit,
+                _ => above_prefix_below < limit,
+            };
+            if reached {
+                let c = &candidates.items[entry.2 as usize];
+                let note = candidates.haystack(&candidates.items[c.note as usize], false);
+                // The note matches, below top.
+                entry.1 = Some(
+                    self.pattern
+                        .score(note, matcher)
+                        .map_or(self.top, |s| s.min(self.top)),
+                );
+            }
+            reached
+        });
+        (found.len() > limit).then_some(found)
+    }
+
+    /// The sure matches among `names`, each with its score, or `None` where it is an alias
+    /// whose note scores below top, not worked out yet.
+    fn sure_of(
+        &self,
+        names: &[u32],
+        offered: &(impl Fn(&Candidate) -> bool + Sync),
+        matcher: &mut Matcher,
+    ) -> Vec<(Tier, Option<u32>, u32)> {
+        let candidates = self.candidates;
+        let mut chars = Vec::new();
+        let mut found = Vec::new();
+        for &i in names {
+            let c = &candidates.items[i as usize];
+            if !offered(c) {
+                continue;
+            }
+            let Some((tier, standing)) = self.standing(c, false, &mut chars, matcher) else {
+                continue;
+            };
+            // Below top, a name is lower in its tier than every name scoring top (and a name
+            // in a tier above `Words` always scores top).
+            if standing != Standing::Top {
+                continue;
+            }
+            // An alias never outranks its own note (see `notes`): its score is at most the
+            // note's, where the note is offered and matches.
+            let note = &candidates.items[c.note as usize];
+            let score = if c.alias.is_some() && offered(note) {
+                match self.standing(note, true, &mut chars, matcher) {
+                    Some((_, Standing::Below(below))) if tier <= Tier::Prefix => below,
+                    Some((_, Standing::Below(_))) => continue,
+                    _ => Some(self.top),
+                }
+            } else {
+                Some(self.top)
+            };
+            found.push((tier, score, i));
+        }
+        found
+    }
+
+    /// The tier of `c` and how its score stands against top, for a name in a tier up to
+    /// `Words`; `None` for the others, which rank below every name scoring top. With
+    /// `matched`, a name in the `Fuzzy` tier gets its standing too.
+    fn standing(
+        &self,
+        c: &Candidate,
+        matched: bool,
+        chars: &mut Vec<char>,
+        matcher: &mut Matcher,
+    ) -> Option<(Tier, Standing)> {
+        let haystack = self.candidates.haystack(c, false);
+        let tier = self.typed.tier_of(haystack, chars);
+        if tier == Tier::Fuzzy && !matched {
+            return None;
+        }
+        // A name starting with the query scores top (`Typed::prefixes_score_top`).
+        if tier <= Tier::Prefix {
+            return Some((tier, Standing::Top));
+        }
+        let standing = match haystack {
+            // The matcher reads ASCII names as they are: each word at a word start is top,
+            // each word's letters in order a match (`Typed::words_in_order`).
+            Utf32Str::Ascii(name) => {
+                if tier == Tier::Words && self.typed.at_word_starts(name) {
+                    Standing::Top
+                } else if tier == Tier::Words || self.typed.words_in_order(name) {
+                    Standing::Below(None)
+                } else {
+                    Standing::Unmatched
+                }
+            }
+            // Other names may match through letters the matcher reads as others: asked.
+            Utf32Str::Unicode(_) => match self.pattern.score(haystack, matcher) {
+                Some(score) if score >= self.top => Standing::Top,
+                Some(score) => Standing::Below(Some(score)),
+                None => Standing::Unmatched,
+            },
+        };
+        Some((tier, standing))
+    }
+}
