@@ -107,6 +107,11 @@ pub struct State {
     pub(in crate::lsp) settings_watcher: Mutex<Option<notify::RecommendedWatcher>>,
     /// Held while a batch of disk changes is read and applied (see `apply_disk_changes`).
     pub(in crate::lsp) disk_batch: Mutex<()>,
+    /// Held while pushed diagnostics are worked out and sent, so that publications go out in
+    /// the order they read the state: the last one a note gets is the newest, whether it
+    /// raced an open (published from the disk's text until the buffer is filed) or a close
+    /// (cleared after any publication that read the note open).
+    pub(in crate::lsp) publishing: tokio::sync::Mutex<()>,
     /// Taken before the vault's lock wherever both are held.
     pub(in crate::lsp) reindex: Mutex<Reindex>,
     pub shutdown_requested: AtomicBool,
@@ -157,6 +162,7 @@ impl State {
             watcher: Mutex::new(None),
             settings_watcher: Mutex::new(None),
             disk_batch: Mutex::new(()),
+            publishing: tokio::sync::Mutex::new(()),
             reindex: Mutex::new(Reindex::default()),
             shutdown_requested: AtomicBool::new(false),
             cache: Mutex::new(None),

@@ -312,6 +312,43 @@ fn a_push_client_gets_closed_notes_diagnostics_when_it_asks() {
     client.shutdown();
 }
 
+/// With `publish.closedNotes`, a note closed with unsaved edits shows its disk text's
+/// diagnostics (here two broken links, written while it was open), not none — as a client
+/// that shows open notes' alone gets.
+#[test]
+fn a_note_closed_unsaved_shows_its_disk_diagnostics_when_closed_notes_are_pushed() {
+    for (closed_notes, after_close) in [(true, 2), (false, 0)] {
+        let vault = TempVault::new("push-close", &[("a.md", "[[missing]]\n"), ("b.md", "")]);
+        let a = vault.path("a.md");
+        let mut client = pulling_client(
+            &vault,
+            json!({"pull": false, "settings": {"publish": {"closedNotes": closed_notes}}}),
+        );
+        client.open(&a);
+        client.diagnostics(&a, |d| d.len() == 1);
+        client.notify(
+            "textDocument/didChange",
+            json!({"textDocument": {"uri": uri(&a), "version": 2},
+                   "contentChanges": [{"text": "fixed\n"}]}),
+        );
+        client.diagnostics(&a, |d| d.is_empty());
+        vault.write("a.md", "[[gone one]] [[gone two]]\n");
+        client.notify(
+            "textDocument/didClose",
+            json!({"textDocument": {"uri": uri(&a)}}),
+        );
+        let pushed = client.wait_for("textDocument/publishDiagnostics", |p| {
+            p["uri"] == uri(&a)
+                && p["version"].is_null()
+                && p["diagnostics"].as_array().map(Vec::len) == Some(after_close)
+        });
+        if closed_notes {
+            assert_eq!(pushed["diagnostics"][1]["code"], "unresolved-note");
+        }
+        client.shutdown();
+    }
+}
+
 #[test]
 fn the_title_heading_shows_its_backlink_count_as_hint_and_lens() {
     let vault = TempVault::new(

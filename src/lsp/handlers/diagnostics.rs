@@ -45,12 +45,17 @@ impl Server {
             self.refresh_pulled().await;
             return;
         }
+        let _turn = self.state.publishing.lock().await;
         let encoding = self.state.encoding();
         let config = self.state.config();
         let mut batches = Vec::new();
         {
             let vault = self.state.read();
             for path in paths {
+                // Closed since it was listed: its close cleared it, or is about to.
+                if !config.push_closed && !self.state.docs.contains_key(&path) {
+                    continue;
+                }
                 let Some(uri) = uri_of(&path) else { continue };
                 let (version, edited) = self
                     .state

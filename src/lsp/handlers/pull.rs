@@ -143,6 +143,7 @@ impl Server {
 
     /// Push the diagnostics of every closed note that has any (`publish.closedNotes`).
     pub(in crate::lsp) async fn publish_closed_notes(&self) {
+        let _turn = self.state.publishing.lock().await;
         let batches: Vec<(Uri, Vec<Diagnostic>)> = {
             let vault = self.state.read();
             let config = self.state.config();
