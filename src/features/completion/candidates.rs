@@ -95,7 +95,7 @@ pub struct Candidates {
     /// with it, in order: a word at the start of the name or after whitespace, where a typed
     /// word earns the matcher's best score. The names that can fill the list for the first
     /// letters of a query are found among a few thousand, without a pass over the vault.
-    word_starts: Vec<Vec<u32>>,
+    word_starts: Vec<Vec<WordStart>>,
     /// The candidates with a word starting with a letter that is not ASCII but that the
     /// matcher may read as an ASCII one (`ø` as `o`): no byte's `word_starts` rules them out.
     odd_word_starts: Vec<u32>,
@@ -221,27 +221,49 @@ impl Candidates {
         let words = self.items.len().div_ceil(64);
         let mut holders = vec![Vec::new(); 128];
         let mut odd_names = vec![0u64; words];
-        let mut word_starts: Vec<Vec<u32>> = vec![Vec::new(); 128];
+        let mut word_starts: Vec<Vec<WordStart>> = vec![Vec::new(); 128];
         let mut odd_word_starts = Vec::new();
         for (i, c) in self.items.iter().enumerate() {
             let bit = 1u64 << (i % 64);
+            let name = self.haystack(c, false);
+            let flags = if c.is_note { WordStart::NOTE } else { 0 }
+                | if c.alias.is_some() {
+                    WordStart::ALIAS
+                } else {
+                    0
+                }
+                | (name.len() as u32).min(WordStart::LEN);
             let mut after_space = true;
-            for c in self.haystack(c, false).chars() {
-                if after_space {
-                    let held = if c.is_ascii() {
-                        Some(&mut word_starts[c as usize])
-                    } else {
-                        may_read_as_ascii(c).then_some(&mut odd_word_starts)
-                    };
-                    if let Some(held) = held.filter(|held| held.last() != Some(&(i as u32))) {
-                        held.push(i as u32);
+            for (at, c) in name.chars().enumerate() {
+                if after_space && c.is_ascii() {
+                    // The name's next bytes after this one, for an ASCII name.
+                    let mut next = [0; 4];
+                    if let Utf32Str::Ascii(bytes) = name {
+                        for (slot, &b) in next.iter_mut().zip(&bytes[at + 1..]) {
+                            *slot = b;
+                        }
                     }
+                    word_starts[c as usize].push(WordStart {
+                        candidate: i as u32,
+                        next,
+                        meta: flags
+                            | if at == 0 { WordStart::AT_START } else { 0 }
+                            | if matches!(name, Utf32Str::Ascii(_)) {
+                                WordStart::ASCII
+                            } else {
+                                0
+                            },
+                    });
+                } else if after_space
+                    && may_read_as_ascii(c)
+                    && odd_word_starts.last() != Some(&(i as u32))
+                {
+                    odd_word_starts.push(i as u32);
                 }
                 after_space = whitespace(c);
             }
             // A name is indexed by its ASCII letters unless it holds one the matcher may read
             // as an ASCII letter (`ø` as `o`): no byte rules such a name out.
-            let name = self.haystack(c, false);
             if name.chars().any(|c| !c.is_ascii() && may_read_as_ascii(c)) {
                 odd_names[i / 64] |= bit;
                 continue;
@@ -262,10 +284,20 @@ impl Candidates {
 
     /// The candidates with a word starting with the ASCII byte `b` (see
     /// [`Candidates::word_starts`]), in order.
-    pub(super) fn at_word_start(&self, b: u8) -> &[u32] {
+    pub(super) fn at_word_start(&self, b: u8) -> &[WordStart] {
         self.word_starts
             .get(usize::from(b))
             .map_or(&[], Vec::as_slice)
+    }
+
+    /// The candidate of `file`'s own name, if it has one: candidates are laid out in the
+    /// files' order.
+    pub(super) fn own_of(&self, file: FileId) -> Option<u32> {
+        let at = self.items.partition_point(|c| c.file < file);
+        self.items
+            .get(at)
+            .filter(|c| c.file == file && c.alias.is_none())
+            .map(|_| at as u32)
     }
 
     /// The candidates with a word starting with a letter the matcher may read as an ASCII
@@ -399,6 +431,52 @@ impl Candidates {
                 len: self.unicode.len() as u32 - at,
             })
         }
+    }
+}
+
+/// A word of a candidate's name, kept in the list of the ASCII byte it starts with, with what
+/// tells most queries apart without reading the name: a query's first word is looked for at
+/// each such word start, and only the names holding it there are read.
+#[derive(Clone, Copy)]
+pub(super) struct WordStart {
+    pub(super) candidate: u32,
+    /// For an ASCII name, its next bytes after this word's first, as far as 4 (0 past its
+    /// end); for another name, 0s.
+    pub(super) next: [u8; 4],
+    meta: u32,
+}
+
+impl WordStart {
+    const AT_START: u32 = 1 << 31;
+    const ASCII: u32 = 1 << 30;
+    const NOTE: u32 = 1 << 29;
+    const ALIAS: u32 = 1 << 28;
+    /// The name's length, saturating (a name so long is never taken for an exact match).
+    const LEN: u32 = (1 << 28) - 1;
+
+    /// The word starts the name.
+    pub(super) fn at_start(self) -> bool {
+        self.meta & Self::AT_START != 0
+    }
+    /// The name is ASCII: `next` holds its bytes.
+    pub(super) fn ascii(self) -> bool {
+        self.meta & Self::ASCII != 0
+    }
+    pub(super) fn is_note(self) -> bool {
+        self.meta & Self::NOTE != 0
+    }
+    pub(super) fn is_alias(self) -> bool {
+        self.meta & Self::ALIAS != 0
+    }
+    /// The name's length (bytes of an ASCII name), if below [`WordStart::LEN`].
+    pub(super) fn len(self) -> Option<usize> {
+        Some((self.meta & Self::LEN) as usize).filter(|&n| n < Self::LEN as usize)
+    }
+    /// Whether `word` (ASCII, starting with this list's byte) may start here: its next bytes,
+    /// as far as they are kept, are the name's — for a word of at most 5 bytes in an ASCII
+    /// name, whether it starts here. Always for a name that is not ASCII.
+    pub(super) fn may_hold(self, word: &[u8]) -> bool {
+        !self.ascii() || word.iter().skip(1).zip(self.next).all(|(&w, n)| w == n)
     }
 }
 

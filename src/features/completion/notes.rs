@@ -80,6 +80,8 @@ pub(super) fn notes(
             typed: &typed,
             pattern: &pattern,
             top,
+            own: candidates.own_of(file),
+            embed: ctx.embed,
         };
         query.fill(limit, offered, &mut own_matcher)
     });

@@ -83,6 +83,68 @@ fn an_alias_at_a_word_start_ranks_with_its_notes_lower_score() {
         .assert_eq(&format!("{:?}", labels(50)));
 }
 
+/// The note being written in is never offered, even where its name is what was typed and
+/// the names starting so fill the list.
+#[test]
+fn the_note_being_written_in_is_not_offered_among_names_starting_with_the_query() {
+    let f = Fixture::parse("//- /ab.md\n[[ab$0\n//- /ab c.md\n//- /ab d.md\n//- /x ab.md\n");
+    let (file, offset) = f.cursor();
+    let candidates = Candidates::build(&f.vault);
+    let list = complete(
+        &f.vault,
+        &candidates,
+        file,
+        offset,
+        2,
+        InsertStyle::default(),
+    );
+    let labels: Vec<String> = list
+        .expect("a list")
+        .items
+        .into_iter()
+        .map(|c| c.label)
+        .collect();
+    assert_eq!(labels, ["ab c", "ab d"]);
+}
+
+/// Thousands of names with a word starting with what was typed are read on several threads,
+/// in runs that may part one name's word starts: each name is listed once, and the list is
+/// the one every candidate scored gives.
+#[test]
+fn names_read_on_several_threads_are_listed_once_as_every_candidate_scored_lists_them() {
+    let mut fixture = String::from("//- /typed.md\n[[ab$0\n");
+    // Three word starts with `a` in each of 9,001 names: the two runs part one name's.
+    for i in 0..9001 {
+        fixture.push_str(&format!("//- /ab a{i} ab.md\n"));
+    }
+    let f = Fixture::parse(&fixture);
+    let (file, offset) = f.cursor();
+    let candidates = Candidates::build(&f.vault);
+    let list = |limit: usize, every: bool| {
+        crate::features::completion::candidates::EVERY_CANDIDATE_SCORED.set(every);
+        let list = complete(
+            &f.vault,
+            &candidates,
+            file,
+            offset,
+            limit,
+            InsertStyle::default(),
+        );
+        crate::features::completion::candidates::EVERY_CANDIDATE_SCORED.set(false);
+        let list = list.expect("a list");
+        let labels: Vec<String> = list.items.into_iter().map(|c| c.label).collect();
+        (labels, list.incomplete)
+    };
+    // Filled by the names starting with `ab`; and every name, each once (none left out).
+    for limit in [8000, 9001] {
+        let fast = list(limit, false);
+        assert_eq!(fast.0.len(), limit);
+        assert_eq!(fast.0[0], "ab a0 ab");
+        assert_eq!(fast.1, limit < 9001);
+        assert_eq!(fast, list(limit, true));
+    }
+}
+
 #[test]
 fn configured_link_style_and_markdown_format_shape_the_insert() {
     let fixture = "//- /notes/a.md\nsee [[tar$0]] now\n//- /deep/My Target.md\n";

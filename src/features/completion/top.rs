@@ -6,7 +6,7 @@
 use nucleo_matcher::pattern::Pattern;
 use nucleo_matcher::{Matcher, Utf32Str};
 
-use super::candidates::{Candidate, Candidates, PARALLEL_SCORING, scoring_threads};
+use super::candidates::{Candidate, Candidates, PARALLEL_SCORING, WordStart, scoring_threads};
 use super::tiers::{Tier, Typed};
 
 /// A query whose matches at word starts score `top`: an ASCII query whose every word starts
@@ -17,6 +17,10 @@ pub(super) struct TopQuery<'a> {
     pub(super) pattern: &'a Pattern,
     /// The query's own score: the best the matcher gives any name for it.
     pub(super) top: u32,
+    /// The candidate of the note being written in, never offered.
+    pub(super) own: Option<u32>,
+    /// Attachments are offered too (an embed).
+    pub(super) embed: bool,
 }
 
 /// How a name's score stands against top.
@@ -42,44 +46,53 @@ impl TopQuery<'_> {
         let words = self.typed.ascii_words();
         // A name scoring top holds each word at a word start, so it is among the names with
         // a word starting with any one word's first letter: the fewest are read.
-        let first = words
+        let word = words
             .iter()
-            .filter_map(|word| word.first())
-            .min_by_key(|&&b| candidates.at_word_start(b).len());
-        let all: Vec<u32>;
-        let at_word_start = match first {
-            Some(&b) => candidates.at_word_start(b),
-            None => {
-                // Nothing typed: every name starts with it.
-                all = (0..candidates.items.len() as u32).collect();
-                &all
-            }
-        };
+            .filter(|word| !word.is_empty())
+            .min_by_key(|word| candidates.at_word_start(word[0]).len());
         // The names with a word whose first letter the matcher may read as an ASCII one
-        // (`ø` as `o`) are read too, once.
+        // (`ø` as `o`) are read on their own, once.
         let odd = candidates.odd_word_starts();
-        let names: Vec<u32> = at_word_start
-            .iter()
-            .filter(|&&i| first.is_none() || odd.binary_search(&i).is_err())
-            .chain(if first.is_some() { odd } else { &[] })
-            .copied()
-            .collect();
-        // On the scoring threads for thousands of names (the first letters of a query).
-        let mut found = match scoring_threads().filter(|_| names.len() > PARALLEL_SCORING) {
-            Some(threads) => {
-                use rayon::prelude::*;
-                let chunk = names.len().div_ceil(threads.current_num_threads().max(1));
-                threads.install(|| {
-                    names
-                        .par_chunks(chunk)
-                        .map(|part| self.sure_of(part, &offered, &mut super::matcher()))
-                        .reduce(Vec::new, |mut a, b| {
-                            a.extend(b);
-                            a
+        let mut found = match word {
+            Some(word) => {
+                let starts = candidates.at_word_start(word[0]);
+                // A query of one short word is told at each word start from the bytes kept
+                // there, without reading the name.
+                let short = words.len() == 1;
+                let run = |part: &[WordStart], matcher: &mut Matcher| {
+                    self.sure_at(part, word, short, odd, &offered, matcher)
+                };
+                // On the scoring threads for thousands of names (the first letters of a query).
+                let mut found = match scoring_threads().filter(|_| starts.len() > PARALLEL_SCORING)
+                {
+                    Some(threads) => {
+                        use rayon::prelude::*;
+                        let chunk = starts.len().div_ceil(threads.current_num_threads().max(1));
+                        threads.install(|| {
+                            starts
+                                .par_chunks(chunk)
+                                .map(|part| run(part, &mut super::matcher()))
+                                .reduce(Vec::new, |mut a, b| {
+                                    a.extend(b);
+                                    a
+                                })
                         })
-                })
+                    }
+                    None => run(starts, matcher),
+                };
+                // A name whose word starts fall in two runs is taken from the first, which
+                // saw its earliest (the start of the name, when it starts so).
+                found.dedup_by_key(|e| e.2);
+                self.sure_of(odd, &offered, matcher, &mut found);
+                found
             }
-            None => self.sure_of(&names, &offered, matcher),
+            // Nothing typed: every name starts with it.
+            None => {
+                let all: Vec<u32> = (0..candidates.items.len() as u32).collect();
+                let mut found = Vec::new();
+                self.sure_of(&all, &offered, matcher, &mut found);
+                found
+            }
         };
         // Aliases whose note scores below top rank below the names of their tier scoring top:
         // their scores are worked out only where the list can reach them.
@@ -114,17 +127,60 @@ impl TopQuery<'_> {
         (found.len() > limit).then_some(found)
     }
 
-    /// The sure matches among `names`, each with its score, or `None` where it is an alias
-    /// whose note scores below top, not worked out yet.
+    /// The sure matches among the names with a word starting at `starts` (in order), as
+    /// [`TopQuery::sure_of`] finds them: a name is read only where `word` may start there (and
+    /// not at all, for a `short` query of that one word alone, of at most 5 bytes: the bytes
+    /// kept at the word start tell it whole). The names of `odd` are left to their own pass.
+    fn sure_at(
+        &self,
+        starts: &[WordStart],
+        word: &[u8],
+        short: bool,
+        odd: &[u32],
+        offered: &(impl Fn(&Candidate) -> bool + Sync),
+        matcher: &mut Matcher,
+    ) -> Vec<(Tier, Option<u32>, u32)> {
+        let mut found = Vec::new();
+        // The last name read: its later word starts are passed over.
+        let mut last = u32::MAX;
+        for &start in starts {
+            if start.candidate == last || !start.may_hold(word) {
+                continue;
+            }
+            if !start.ascii() && odd.binary_search(&start.candidate).is_ok() {
+                continue;
+            }
+            last = start.candidate;
+            if short && word.len() <= 5 && start.ascii() && !start.is_alias() {
+                // One word, whole at this word start: a match scoring top, its tier told by
+                // where it starts and how long the name is.
+                if Some(start.candidate) == self.own || !(start.is_note() || self.embed) {
+                    continue;
+                }
+                let tier = match (start.at_start(), start.len() == Some(word.len())) {
+                    (true, true) => Tier::Exact,
+                    (true, false) => Tier::Prefix,
+                    (false, _) => Tier::Words,
+                };
+                found.push((tier, Some(self.top), start.candidate));
+                continue;
+            }
+            self.sure_of(&[start.candidate], offered, matcher, &mut found);
+        }
+        found
+    }
+
+    /// Add to `found` the sure matches among `names`, each with its score, or `None` where it
+    /// is an alias whose note scores below top, not worked out yet.
     fn sure_of(
         &self,
         names: &[u32],
         offered: &(impl Fn(&Candidate) -> bool + Sync),
         matcher: &mut Matcher,
-    ) -> Vec<(Tier, Option<u32>, u32)> {
+        found: &mut Vec<(Tier, Option<u32>, u32)>,
+    ) {
         let candidates = self.candidates;
         let mut chars = Vec::new();
-        let mut found = Vec::new();
         for &i in names {
             let c = &candidates.items[i as usize];
             if !offered(c) {
@@ -152,7 +208,6 @@ impl TopQuery<'_> {
             };
             found.push((tier, score, i));
         }
-        found
     }
 
     /// The tier of `c` and how its score stands against top, for a name in a tier up to
