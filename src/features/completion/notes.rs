@@ -6,7 +6,7 @@ use nucleo_matcher::{Matcher, Utf32Str};
 use super::candidates::{
     Candidate, Candidates, LastQuery, PARALLEL_SCORING, every_candidate_scored, scoring_threads,
 };
-use super::tiers::{Tier, Typed};
+use super::tiers::{TOP_NAME_LEN, Tier, Typed};
 use super::top::TopQuery;
 use super::{
     Completion, CompletionKind, Completions, InsertStyle, LinkContext, match_form, matcher, pattern,
@@ -182,15 +182,16 @@ pub(super) fn notes(
             .unwrap_or(Tier::Fuzzy);
         let score_at = |entry: &mut (Tier, Option<u32>, u32), matcher: &mut Matcher| -> u32 {
             *entry.1.get_or_insert_with(|| {
-                if let Some(top) = top.filter(|_| entry.0 <= Tier::Prefix) {
+                let name = candidates.haystack(&candidates.items[entry.2 as usize], by_path);
+                // Within the matcher's optimal search (see `Typed::prefixes_score_top`).
+                if let Some(top) =
+                    top.filter(|_| entry.0 <= Tier::Prefix && name.len() <= TOP_NAME_LEN)
+                {
                     return top;
                 }
-                score_of(
-                    candidates.haystack(&candidates.items[entry.2 as usize], by_path),
-                    matcher,
-                )
-                // A name in a tier above `Fuzzy` holds every word, so the matcher matches it.
-                .unwrap_or(0)
+                score_of(name, matcher)
+                    // A name in a tier above `Fuzzy` holds every word, so the matcher matches it.
+                    .unwrap_or(0)
             })
         };
         // An alias never outranks its own note when both match: the note's name is what the user

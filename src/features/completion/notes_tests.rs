@@ -338,3 +338,110 @@ fn the_matcher_reads_no_letter_from_u2200_up_as_ascii() {
             .is_some()
     );
 }
+
+/// The list of `[[` in `fixture`'s cursor note, with the fast paths and with every candidate
+/// scored.
+fn both_lists(fixture: &str, limit: usize) -> (String, String) {
+    let f = Fixture::parse(fixture);
+    let (file, offset) = f.cursor();
+    let candidates = Candidates::build(&f.vault);
+    let run = |every: bool| {
+        EVERY_CANDIDATE_SCORED.set(every);
+        let list = complete(
+            &f.vault,
+            &candidates,
+            file,
+            offset,
+            limit,
+            InsertStyle::default(),
+        );
+        EVERY_CANDIDATE_SCORED.set(false);
+        format!(
+            "{:?}",
+            list.map(|l| (
+                l.incomplete,
+                l.items.iter().map(|c| c.label.clone()).collect::<Vec<_>>()
+            ))
+        )
+    };
+    (run(false), run(true))
+}
+
+/// A NUL typed after a word is not taken for the end of a name, where the bytes kept at a
+/// word start are padded with 0.
+#[test]
+fn a_nul_typed_after_a_word_matches_no_name_ending_there() {
+    let fixture = "//- /typed.md\n[[ab\0$0\n//- /x/ab.md\n//- /y/ab.md\n//- /z/q ab.md\n";
+    let (fast, every) = both_lists(fixture, 2);
+    assert_eq!(fast, "Some((false, []))");
+    assert_eq!(fast, every);
+}
+
+/// A name too long for the matcher's optimal search is scored as the matcher scores it
+/// (greedily, below the best), not given the best score its word starts would earn: here it
+/// ranks after four shorter names, though linked to twice.
+#[test]
+fn a_name_too_long_for_the_optimal_search_is_scored_by_the_matcher() {
+    let long = format!("cxd cd{}d", "x".repeat(20000));
+    let fixture = format!(
+        "//- /typed.md\n[[cd$0\n//- /{long}.md\n//- /zz cd.md\n//- /zz cdq.md\n\
+         //- /zz cdr.md\n//- /zz cds.md\n//- /x-cd.md\n//- /linker.md\n[[{long}]] [[{long}]]\n"
+    );
+    let (fast, every) = both_lists(&fixture, 4);
+    assert_eq!(
+        fast,
+        r#"Some((true, ["zz cd", "zz cdq", "zz cdr", "zz cds"]))"#
+    );
+    assert_eq!(fast, every);
+}
+
+/// A typed word too long for the matcher's optimal search (whose score would overflow) is
+/// scored by the matcher alone.
+#[test]
+fn a_typed_word_past_the_optimal_search_is_scored_by_the_matcher_alone() {
+    let fixture = format!("//- /typed.md\n[[{}$0\n//- /ab.md\n", "a".repeat(2600));
+    let (fast, every) = both_lists(&fixture, 4);
+    assert_eq!(fast, "Some((false, []))");
+    assert_eq!(fast, every);
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(300))]
+
+    /// The fast paths' lists equal every candidate scored, over upper case, CJK, the Kelvin
+    /// sign, `ß`, other spaces, attachments and `![[`, aliases on any note, and the cursor in
+    /// one of the named notes.
+    #[test]
+    fn lists_over_cases_scripts_attachments_and_the_own_note_are_every_candidate_scored(
+        names in proptest::collection::btree_set(
+            "(Ab|xab|a-b|BA|abc|c1|ø|éa|Xo|ab ab|漢ab|k|\u{212A}b|ß|a\u{3000}b|ab\u{00A0}c)([ \t_./-](ab|xAb|a-b|ba|abc|c1|ø|éa|xo|漢|ab)){0,2}(\\.png)?", 1..25),
+        aliases in proptest::collection::vec("(ab|xab|Ba|漢 ab|øb)( ab)?", 0..4),
+        alias_owner in 0usize..5,
+        query in "(a|ab|abc|b|c1|x|o|k|AB|漢)( {1,2}(a|ab|b|c))? ?",
+        embed in proptest::bool::ANY,
+        own_name in proptest::option::of(0usize..5),
+        limit in 1usize..8,
+    ) {
+        let names: Vec<String> = names.into_iter().collect();
+        let mut vault = String::new();
+        let typed_at = own_name.filter(|&i| i < names.len() && !names[i].ends_with(".png"));
+        let bang = if embed { "!" } else { "" };
+        if typed_at.is_none() {
+            vault.push_str(&format!(
+                "//- /typed note.md\n---\naliases: [ab typed]\n---\n{bang}[[{query}$0\n"
+            ));
+        }
+        for (i, name) in names.iter().enumerate() {
+            let file = if name.ends_with(".png") { name.clone() } else { format!("{name}.md") };
+            vault.push_str(&format!("//- /{file}\n"));
+            if i == alias_owner % names.len() && !aliases.is_empty() && !name.ends_with(".png") {
+                vault.push_str(&format!("---\naliases: [{}]\n---\n", aliases.join(", ")));
+            }
+            if Some(i) == typed_at {
+                vault.push_str(&format!("{bang}[[{query}$0\n"));
+            }
+        }
+        let (fast, every) = both_lists(&vault, limit);
+        proptest::prop_assert_eq!(fast, every, "{}", vault);
+    }
+}

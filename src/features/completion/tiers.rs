@@ -19,6 +19,13 @@ pub(super) enum Tier {
     Fuzzy,
 }
 
+/// The longest name (in chars) and typed word (in bytes) for which note completion takes the
+/// matcher's score from `Typed::prefixes_score_top` and `Typed::at_word_starts`: nucleo 0.3.1
+/// searches for the best alignment in a matrix of at most 100 × 1024 cells (name × word) and
+/// 2,048 chars of name, and falls back to a greedy search past them.
+pub(super) const TOP_NAME_LEN: usize = 1024;
+pub(super) const TOP_WORD_LEN: usize = 100;
+
 /// What was typed, in the form names are matched in (`match_form`).
 pub(super) struct Typed {
     whole: Vec<char>,
@@ -68,11 +75,17 @@ impl Typed {
     /// without a gap earns at least its first letter's bonus: every letter earns the most it
     /// can, and no gap is paid. In a name starting with the query each word stands so.
     /// Checked against nucleo itself by a property test.
+    ///
+    /// Only within the bounds of the matcher's optimal search: a query of at most
+    /// [`TOP_NAME_LEN`] bytes whose words have at most [`TOP_WORD_LEN`], against names of at
+    /// most [`TOP_NAME_LEN`] (callers check the names). Past them nucleo scores greedily, below
+    /// the best.
     pub(super) fn prefixes_score_top(&self) -> bool {
-        self.ascii.as_ref().is_some_and(|(_, words)| {
-            words
-                .iter()
-                .all(|w| w.first().is_some_and(u8::is_ascii_alphanumeric))
+        self.ascii.as_ref().is_some_and(|(whole, words)| {
+            whole.len() <= TOP_NAME_LEN
+                && words.iter().all(|w| {
+                    w.first().is_some_and(u8::is_ascii_alphanumeric) && w.len() <= TOP_WORD_LEN
+                })
         })
     }
 

@@ -7,7 +7,7 @@ use nucleo_matcher::pattern::Pattern;
 use nucleo_matcher::{Matcher, Utf32Str};
 
 use super::candidates::{Candidate, Candidates, PARALLEL_SCORING, WordStart, scoring_threads};
-use super::tiers::{Tier, Typed};
+use super::tiers::{TOP_NAME_LEN, Tier, Typed};
 
 /// A query whose matches at word starts score `top`: an ASCII query whose every word starts
 /// with a letter or digit ([`Typed::prefixes_score_top`]).
@@ -151,7 +151,13 @@ impl TopQuery<'_> {
                 continue;
             }
             last = start.candidate;
-            if short && word.len() <= 5 && start.ascii() && !start.is_alias() {
+            let kept = word.len() <= 5 && !word.contains(&0);
+            if short
+                && kept
+                && start.ascii()
+                && !start.is_alias()
+                && start.len().is_some_and(|n| n <= TOP_NAME_LEN)
+            {
                 // One word, whole at this word start: a match scoring top, its tier told by
                 // where it starts and how long the name is.
                 if Some(start.candidate) == self.own || !(start.is_note() || self.embed) {
@@ -189,22 +195,32 @@ impl TopQuery<'_> {
             let Some((tier, standing)) = self.standing(c, false, &mut chars, matcher) else {
                 continue;
             };
-            // Below top, a name is lower in its tier than every name scoring top (and a name
-            // in a tier above `Words` always scores top).
-            if standing != Standing::Top {
-                continue;
-            }
+            // Below top, a name in `Words` is lower in its tier than every name scoring top; a
+            // name in a tier above ranks above every `Words` match, with its score (below top
+            // only for a name too long for the matcher's optimal search).
+            let own = match standing {
+                Standing::Top => self.top,
+                Standing::Below(Some(score)) if tier <= Tier::Prefix => score,
+                _ => continue,
+            };
             // An alias never outranks its own note (see `notes`): its score is at most the
             // note's, where the note is offered and matches.
             let note = &candidates.items[c.note as usize];
             let score = if c.alias.is_some() && offered(note) {
                 match self.standing(note, true, &mut chars, matcher) {
-                    Some((_, Standing::Below(below))) if tier <= Tier::Prefix => below,
+                    // Worked out only where the list reaches it (see `fill`).
+                    Some((_, Standing::Below(None))) if tier <= Tier::Prefix && own == self.top => {
+                        None
+                    }
+                    Some((_, Standing::Below(_))) if tier <= Tier::Prefix => self
+                        .pattern
+                        .score(candidates.haystack(note, false), matcher)
+                        .map(|note| note.min(own)),
                     Some((_, Standing::Below(_))) => continue,
-                    _ => Some(self.top),
+                    _ => Some(own),
                 }
             } else {
-                Some(self.top)
+                Some(own)
             };
             found.push((tier, score, i));
         }
@@ -225,14 +241,15 @@ impl TopQuery<'_> {
         if tier == Tier::Fuzzy && !matched {
             return None;
         }
+        let short = haystack.len() <= TOP_NAME_LEN;
         // A name starting with the query scores top (`Typed::prefixes_score_top`).
-        if tier <= Tier::Prefix {
+        if tier <= Tier::Prefix && short {
             return Some((tier, Standing::Top));
         }
         let standing = match haystack {
             // The matcher reads ASCII names as they are: each word at a word start is top,
             // each word's letters in order a match (`Typed::words_in_order`).
-            Utf32Str::Ascii(name) => {
+            Utf32Str::Ascii(name) if short => {
                 if tier == Tier::Words && self.typed.at_word_starts(name) {
                     Standing::Top
                 } else if tier == Tier::Words || self.typed.words_in_order(name) {
@@ -241,8 +258,9 @@ impl TopQuery<'_> {
                     Standing::Unmatched
                 }
             }
-            // Other names may match through letters the matcher reads as others: asked.
-            Utf32Str::Unicode(_) => match self.pattern.score(haystack, matcher) {
+            // Other names may match through letters the matcher reads as others, and a name
+            // too long for its optimal search is scored by a greedy one: asked.
+            _ => match self.pattern.score(haystack, matcher) {
                 Some(score) if score >= self.top => Standing::Top,
                 Some(score) => Standing::Below(Some(score)),
                 None => Standing::Unmatched,

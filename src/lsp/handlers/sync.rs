@@ -131,11 +131,6 @@ pub(crate) async fn did_close(server: &Server, params: DidCloseTextDocumentParam
     server.state.docs.remove(&path);
     // Unsaved edits are gone with the buffer: the disk is the truth again.
     server.apply_disk_changes(vec![path.clone()]).await;
-    if server.state.config().push_closed && !server.state.pulls() {
-        // Closed notes show their diagnostics too: the disk's, now.
-        server.publish(vec![path]).await;
-        return;
-    }
     if let Some(uri) = uri_of(&path) {
         // After any publication that read the note open (see `State::publishing`).
         let _turn = server.state.publishing.lock().await;
@@ -143,5 +138,10 @@ pub(crate) async fn did_close(server: &Server, params: DidCloseTextDocumentParam
             .client
             .publish_diagnostics(uri, Vec::new(), None)
             .await;
+    }
+    if server.state.config().push_closed && !server.state.pulls() {
+        // Closed notes show their diagnostics too: the disk's, now (or, while the index is
+        // loading, with the closed notes' once it is ready).
+        server.publish(vec![path]).await;
     }
 }
