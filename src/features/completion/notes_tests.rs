@@ -342,28 +342,10 @@ fn the_matcher_reads_no_letter_from_u2200_up_as_ascii() {
 /// The list of `[[` in `fixture`'s cursor note, with the fast paths and with every candidate
 /// scored.
 fn both_lists(fixture: &str, limit: usize) -> (String, String) {
+    use crate::features::completion::ranking_tests::listed;
     let f = Fixture::parse(fixture);
-    let (file, offset) = f.cursor();
     let candidates = Candidates::build(&f.vault);
-    let run = |every: bool| {
-        EVERY_CANDIDATE_SCORED.set(every);
-        let list = complete(
-            &f.vault,
-            &candidates,
-            file,
-            offset,
-            limit,
-            InsertStyle::default(),
-        );
-        EVERY_CANDIDATE_SCORED.set(false);
-        format!(
-            "{:?}",
-            list.map(|l| (
-                l.incomplete,
-                l.items.iter().map(|c| c.label.clone()).collect::<Vec<_>>()
-            ))
-        )
-    };
+    let run = |every| format!("{:?}", listed(&f, &candidates, limit, every));
     (run(false), run(true))
 }
 
@@ -373,7 +355,7 @@ fn both_lists(fixture: &str, limit: usize) -> (String, String) {
 fn a_nul_typed_after_a_word_matches_no_name_ending_there() {
     let fixture = "//- /typed.md\n[[ab\0$0\n//- /x/ab.md\n//- /y/ab.md\n//- /z/q ab.md\n";
     let (fast, every) = both_lists(fixture, 2);
-    assert_eq!(fast, "Some((false, []))");
+    assert_eq!(fast, "Some(([], false))");
     assert_eq!(fast, every);
 }
 
@@ -390,7 +372,7 @@ fn a_name_too_long_for_the_optimal_search_is_scored_by_the_matcher() {
     let (fast, every) = both_lists(&fixture, 4);
     assert_eq!(
         fast,
-        r#"Some((true, ["zz cd", "zz cdq", "zz cdr", "zz cds"]))"#
+        r#"Some((["zz cd", "zz cdq", "zz cdr", "zz cds"], true))"#
     );
     assert_eq!(fast, every);
 }
@@ -401,7 +383,7 @@ fn a_name_too_long_for_the_optimal_search_is_scored_by_the_matcher() {
 fn a_typed_word_past_the_optimal_search_is_scored_by_the_matcher_alone() {
     let fixture = format!("//- /typed.md\n[[{}$0\n//- /ab.md\n", "a".repeat(2600));
     let (fast, every) = both_lists(&fixture, 4);
-    assert_eq!(fast, "Some((false, []))");
+    assert_eq!(fast, "Some(([], false))");
     assert_eq!(fast, every);
 }
 

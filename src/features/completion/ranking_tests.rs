@@ -5,6 +5,31 @@ use expect_test::expect;
 use super::*;
 use crate::features::fixture::Fixture;
 
+/// The labels listed for the `[[` at `f`'s cursor and whether the list is incomplete, with the
+/// fast paths or (`every`) with every candidate scored; `None` where nothing is completed.
+pub(super) fn listed(
+    f: &Fixture,
+    candidates: &Candidates,
+    limit: usize,
+    every: bool,
+) -> Option<(Vec<String>, bool)> {
+    let (file, offset) = f.cursor();
+    candidates::EVERY_CANDIDATE_SCORED.set(every);
+    let list = complete(
+        &f.vault,
+        candidates,
+        file,
+        offset,
+        limit,
+        InsertStyle::default(),
+    );
+    candidates::EVERY_CANDIDATE_SCORED.set(false);
+    list.map(|list| {
+        let labels = list.items.into_iter().map(|c| c.label).collect();
+        (labels, list.incomplete)
+    })
+}
+
 #[test]
 fn a_note_ranks_above_its_own_alias() {
     let f = Fixture::parse(
@@ -34,21 +59,8 @@ fn an_alias_starting_with_the_query_ranks_no_higher_than_its_notes_own_match() {
          //- /Kappa.md\n---\naliases: [ap one]\n---\n\
          //- /Zulu.md\n---\naliases: [ap two]\n---\n",
     );
-    let (file, offset) = f.cursor();
     let candidates = Candidates::build(&f.vault);
-    let labels = |limit| {
-        let list = complete(
-            &f.vault,
-            &candidates,
-            file,
-            offset,
-            limit,
-            InsertStyle::default(),
-        );
-        let list = list.expect("a list");
-        let labels: Vec<String> = list.items.into_iter().map(|c| c.label).collect();
-        (labels, list.incomplete)
-    };
+    let labels = |limit| listed(&f, &candidates, limit, false).expect("a list");
     expect![[r#"(["apex", "apse", "ap two"], true)"#]].assert_eq(&format!("{:?}", labels(3)));
     expect![[r#"(["apex", "apse", "ap two", "ap one", "Kappa"], false)"#]]
         .assert_eq(&format!("{:?}", labels(50)));
@@ -63,21 +75,8 @@ fn an_alias_at_a_word_start_ranks_with_its_notes_lower_score() {
         "//- /a.md\n[[ab$0\n//- /ab c.md\n//- /c ab.md\n//- /c-ab.md\n\
          //- /xab.md\n---\naliases: [ba ab, c1 ab]\n---\n",
     );
-    let (file, offset) = f.cursor();
     let candidates = Candidates::build(&f.vault);
-    let labels = |limit| {
-        let list = complete(
-            &f.vault,
-            &candidates,
-            file,
-            offset,
-            limit,
-            InsertStyle::default(),
-        );
-        let list = list.expect("a list");
-        let labels: Vec<String> = list.items.into_iter().map(|c| c.label).collect();
-        (labels, list.incomplete)
-    };
+    let labels = |limit| listed(&f, &candidates, limit, false).expect("a list");
     expect![[r#"(["ab c", "c ab", "c-ab"], true)"#]].assert_eq(&format!("{:?}", labels(3)));
     expect![[r#"(["ab c", "c ab", "c-ab", "xab", "ba ab", "c1 ab"], false)"#]]
         .assert_eq(&format!("{:?}", labels(50)));
@@ -88,22 +87,8 @@ fn an_alias_at_a_word_start_ranks_with_its_notes_lower_score() {
 #[test]
 fn the_note_being_written_in_is_not_offered_among_names_starting_with_the_query() {
     let f = Fixture::parse("//- /ab.md\n[[ab$0\n//- /ab c.md\n//- /ab d.md\n//- /x ab.md\n");
-    let (file, offset) = f.cursor();
     let candidates = Candidates::build(&f.vault);
-    let list = complete(
-        &f.vault,
-        &candidates,
-        file,
-        offset,
-        2,
-        InsertStyle::default(),
-    );
-    let labels: Vec<String> = list
-        .expect("a list")
-        .items
-        .into_iter()
-        .map(|c| c.label)
-        .collect();
+    let (labels, _) = listed(&f, &candidates, 2, false).expect("a list");
     assert_eq!(labels, ["ab c", "ab d"]);
 }
 
@@ -118,23 +103,8 @@ fn names_read_on_several_threads_are_listed_once_as_every_candidate_scored_lists
         fixture.push_str(&format!("//- /ab a{i} ab.md\n"));
     }
     let f = Fixture::parse(&fixture);
-    let (file, offset) = f.cursor();
     let candidates = Candidates::build(&f.vault);
-    let list = |limit: usize, every: bool| {
-        crate::features::completion::candidates::EVERY_CANDIDATE_SCORED.set(every);
-        let list = complete(
-            &f.vault,
-            &candidates,
-            file,
-            offset,
-            limit,
-            InsertStyle::default(),
-        );
-        crate::features::completion::candidates::EVERY_CANDIDATE_SCORED.set(false);
-        let list = list.expect("a list");
-        let labels: Vec<String> = list.items.into_iter().map(|c| c.label).collect();
-        (labels, list.incomplete)
-    };
+    let list = |limit, every| listed(&f, &candidates, limit, every).expect("a list");
     // Filled by the names starting with `ab`; and every name, each once (none left out).
     for limit in [8000, 9001] {
         let fast = list(limit, false);
