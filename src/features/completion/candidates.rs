@@ -73,6 +73,7 @@ impl Candidates {
 
 /// The vault's completion candidates. Building them walks the vault, so callers keep one and
 /// rebuild it only when [`Vault::names_generation`] moves — never per keystroke.
+#[derive(Default)]
 pub struct Candidates {
     pub generation: u64,
     pub(super) items: Vec<Candidate>,
@@ -173,12 +174,7 @@ impl Candidates {
             ascii: Vec::with_capacity(runs.iter().map(|r| r.ascii.len()).sum()),
             unicode: Vec::with_capacity(runs.iter().map(|r| r.unicode.len()).sum()),
             aliases: String::with_capacity(runs.iter().map(|r| r.aliases.len()).sum()),
-            holders: Vec::new(),
-            odd_names: Vec::new(),
-            word_starts: Vec::new(),
-            odd_word_starts: Vec::new(),
-            last: std::sync::Mutex::new(None),
-            popularity: Default::default(),
+            ..Candidates::default()
         };
         for part in runs {
             let (items, ascii, unicode, aliases) = (
@@ -375,19 +371,7 @@ impl Candidates {
     /// The candidates of `files` alone, each file's own followed by its aliases', folded and
     /// widened for the matcher (most of the cost: ~200 ms at 100,000 notes on one core).
     fn of_files(files: &[(FileId, &crate::index::File)]) -> Candidates {
-        let mut candidates = Candidates {
-            generation: 0,
-            items: Vec::new(),
-            ascii: Vec::new(),
-            unicode: Vec::new(),
-            aliases: String::new(),
-            holders: Vec::new(),
-            odd_names: Vec::new(),
-            word_starts: Vec::new(),
-            odd_word_starts: Vec::new(),
-            last: std::sync::Mutex::new(None),
-            popularity: Default::default(),
-        };
+        let mut candidates = Candidates::default();
         for &(id, file) in files {
             let at = candidates.items.len() as u32;
             let own = Candidate {

@@ -56,9 +56,9 @@ impl TopQuery<'_> {
         let mut found = match word {
             Some(word) => {
                 let starts = candidates.at_word_start(word[0]);
-                // A query of one short word is told at each word start from the bytes kept
-                // there, without reading the name.
-                let short = words.len() == 1;
+                // A query of one word of at most 5 bytes is told at each word start from the
+                // bytes kept there (0 past a name's end), without reading the name.
+                let short = words.len() == 1 && word.len() <= 5 && !word.contains(&0);
                 let run = |part: &[WordStart], matcher: &mut Matcher| {
                     self.sure_at(part, word, short, odd, &offered, matcher)
                 };
@@ -113,14 +113,8 @@ impl TopQuery<'_> {
                 _ => above_prefix_below < limit,
             };
             if reached {
-                let c = &candidates.items[entry.2 as usize];
-                let note = candidates.haystack(&candidates.items[c.note as usize], false);
-                // The note matches, below top.
-                entry.1 = Some(
-                    self.pattern
-                        .score(note, matcher)
-                        .map_or(self.top, |s| s.min(self.top)),
-                );
+                entry.1 =
+                    Some(self.under_note(&candidates.items[entry.2 as usize], self.top, matcher));
             }
             reached
         });
@@ -129,8 +123,8 @@ impl TopQuery<'_> {
 
     /// The sure matches among the names with a word starting at `starts` (in order), as
     /// [`TopQuery::sure_of`] finds them: a name is read only where `word` may start there (and
-    /// not at all, for a `short` query of that one word alone, of at most 5 bytes: the bytes
-    /// kept at the word start tell it whole). The names of `odd` are left to their own pass.
+    /// not at all, for a `short` query: that one word alone, which the bytes kept at the word
+    /// start tell whole). The names of `odd` are left to their own pass.
     fn sure_at(
         &self,
         starts: &[WordStart],
@@ -151,9 +145,7 @@ impl TopQuery<'_> {
                 continue;
             }
             last = start.candidate;
-            let kept = word.len() <= 5 && !word.contains(&0);
             if short
-                && kept
                 && start.ascii()
                 && !start.is_alias()
                 && start.len().is_some_and(|n| n <= TOP_NAME_LEN)
@@ -212,10 +204,9 @@ impl TopQuery<'_> {
                     Some((_, Standing::Below(None))) if tier <= Tier::Prefix && own == self.top => {
                         None
                     }
-                    Some((_, Standing::Below(_))) if tier <= Tier::Prefix => self
-                        .pattern
-                        .score(candidates.haystack(note, false), matcher)
-                        .map(|note| note.min(own)),
+                    Some((_, Standing::Below(_))) if tier <= Tier::Prefix => {
+                        Some(self.under_note(c, own, matcher))
+                    }
                     Some((_, Standing::Below(_))) => continue,
                     _ => Some(own),
                 }
@@ -224,6 +215,16 @@ impl TopQuery<'_> {
             };
             found.push((tier, score, i));
         }
+    }
+
+    /// The score of the alias `c`, whose own is `own`: at most its note's (`notes`' rule).
+    fn under_note(&self, c: &Candidate, own: u32, matcher: &mut Matcher) -> u32 {
+        let note = self
+            .candidates
+            .haystack(&self.candidates.items[c.note as usize], false);
+        self.pattern
+            .score(note, matcher)
+            .map_or(own, |note| note.min(own))
     }
 
     /// The tier of `c` and how its score stands against top, for a name in a tier up to
