@@ -327,6 +327,16 @@ impl Client {
         self.wait_for("$/progress", |p| p["value"]["kind"] == "end");
     }
 
+    /// Forget the diagnostics of `path` published so far and kept unread: the next ones
+    /// waited for are sent after this.
+    pub fn forget_diagnostics(&mut self, path: &Path) {
+        let wanted = uri(path);
+        self.notifications.retain(|n| {
+            n["method"] != "textDocument/publishDiagnostics"
+                || n["params"]["uri"] != wanted.as_str()
+        });
+    }
+
     /// Wait for diagnostics of `path` satisfying `matches`.
     pub fn diagnostics(&mut self, path: &Path, matches: impl Fn(&[Value]) -> bool) -> Vec<Value> {
         let wanted = uri(path);

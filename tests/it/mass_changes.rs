@@ -51,6 +51,9 @@ fn notes_in(root: &Path) -> Vec<PathBuf> {
 fn observe(client: &mut Client, notes: &[PathBuf]) -> BTreeMap<String, Value> {
     let mut out = BTreeMap::new();
     for path in notes {
+        // The diagnostics its open publishes, not older ones kept unread (the probe's from
+        // before the sentinel was filed).
+        client.forget_diagnostics(path);
         client.open(path);
         let diagnostics = client.diagnostics(path, |_| true);
         let mut diagnostics: Vec<String> = diagnostics
