@@ -5,6 +5,7 @@
 mod backlinks;
 mod bulk;
 pub mod citations;
+mod counts;
 mod folders;
 pub mod keys;
 mod layout;
@@ -161,6 +162,8 @@ pub struct Vault {
     /// removed, not an edit that leaves a note's links as they were): what completion caches
     /// its ranking's popularity by ([`Vault::key_ref_count`]).
     counts_generation: u64,
+    /// The keys whose counts the last edits changed, for completion to follow.
+    counts_log: counts::CountsLog,
     pub alias_fallback: bool,
     /// Set before notes are added: each note's links are read by it as it is indexed.
     pub dialect: Dialect,
@@ -204,6 +207,13 @@ impl Vault {
 
     pub fn counts_generation(&self) -> u64 {
         self.counts_generation
+    }
+
+    /// The keys whose link counts ([`Vault::key_ref_count`]) changed since counts generation
+    /// `then`, when the vault can tell (edits since then added or removed a few links); `None`
+    /// when it cannot, and every count must be taken as changed.
+    pub fn counts_changed_since(&self, then: u64) -> Option<impl Iterator<Item = &str>> {
+        self.counts_log.since(then, self.counts_generation)
     }
 
     /// The root holding `path` (the deepest, where roots nest) and the root-relative path.
@@ -464,6 +474,10 @@ impl Vault {
             // The same links taken out and put back: every count is as it was.
             if unfiled == filed {
                 self.counts_generation = counts;
+            } else {
+                let now = self.counts_generation;
+                self.counts_log
+                    .record(counts, now, unfiled.iter().chain(filed.iter()));
             }
             let new_keys = self.keys_of(id);
             let new_shape = self.note(id).map(|n| shape(&n.syntax));
@@ -497,7 +511,10 @@ impl Vault {
         self.by_path.insert(path.to_path_buf(), id);
         self.folders.insert(&path_key_of_new, id);
         self.add_name(name_key, id);
-        self.index_content(id);
+        let counts = self.counts_generation;
+        let filed = self.index_content(id);
+        self.counts_log
+            .record(counts, self.counts_generation, filed.iter());
         self.names_generation += 1;
         change.keys.extend(self.keys_of(id));
         change
@@ -511,7 +528,10 @@ impl Vault {
         let keys = self.keys_of(id);
         self.generation += 1;
         self.mentions.forget(id);
-        self.unindex_content(id);
+        let counts = self.counts_generation;
+        let unfiled = self.unindex_content(id);
+        self.counts_log
+            .record(counts, self.counts_generation, unfiled.iter());
         let file = self.files[id.0 as usize].take().expect("live file");
         self.remove_name(&file.name_key, id);
         self.folders.remove(&file.path_key, id);
