@@ -1,9 +1,12 @@
-//! Which link keys' counts changed, generation by generation: completion keeps the popularity
-//! of the names it ranks ([`super::Vault::key_ref_count`]) and, after an edit that adds or
+//! Link counts as completion ranks by them: each name's popularity, what a restart's sketch is
+//! seeded with, and which keys' counts changed generation by generation. Completion keeps the
+//! popularity of the names it ranks ([`Vault::key_ref_count`]) and, after an edit that adds or
 //! removes a link, brings it up to date for the few keys the edit touched instead of looking
 //! up thousands again.
 
-use crate::syntax::Name;
+use crate::syntax::{self, Name};
+
+use super::Vault;
 
 /// Past this many keys the log starts again: a change that large (a bulk load, a `git pull`)
 /// is cheaper to follow by looking everything up again.
@@ -51,6 +54,44 @@ impl CountsLog {
                 .partition_point(|&(generation, _)| generation <= then);
             self.keys[at..].iter().map(|(_, key)| key.as_str())
         })
+    }
+}
+
+impl Vault {
+    /// The keys whose link counts ([`Vault::key_ref_count`]) changed since counts generation
+    /// `then`, when the vault can tell (edits since then added or removed a few links); `None`
+    /// when it cannot, and every count must be taken as changed.
+    pub fn counts_changed_since(&self, then: u64) -> Option<impl Iterator<Item = &str>> {
+        self.counts_log.since(then, self.counts_generation)
+    }
+
+    /// How many links name each file's name key, for the keys named at least once: what
+    /// completion ranks by ([`Vault::key_ref_count`]), kept in the on-disk index's names
+    /// section so that a sketch ([`Vault::seed_popularity`]) ranks as the full index does.
+    pub fn name_popularity(&self) -> Vec<(String, u32)> {
+        let mut out: Vec<(String, u32)> = self
+            .files()
+            .filter_map(|(_, file)| {
+                let n = self.key_ref_count(&file.name_key);
+                (n > 0).then(|| (file.name_key.clone(), n))
+            })
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    /// Give a sketch — a vault of names alone, whose links are not filed — the popularity the
+    /// full index had ([`Vault::name_popularity`]). Only counts: no link is behind them, so
+    /// nothing that lists links (references, backlinks) may be answered from such a vault.
+    pub fn seed_popularity(&mut self, popularity: Vec<(String, u32)>) {
+        self.counts_generation += 1;
+        for (key, total) in popularity {
+            self.links_by_key
+                .entry(syntax::Name::new(&key))
+                .or_default()
+                .total = total;
+        }
     }
 }
 

@@ -209,13 +209,6 @@ impl Vault {
         self.counts_generation
     }
 
-    /// The keys whose link counts ([`Vault::key_ref_count`]) changed since counts generation
-    /// `then`, when the vault can tell (edits since then added or removed a few links); `None`
-    /// when it cannot, and every count must be taken as changed.
-    pub fn counts_changed_since(&self, then: u64) -> Option<impl Iterator<Item = &str>> {
-        self.counts_log.since(then, self.counts_generation)
-    }
-
     /// The root holding `path` (the deepest, where roots nest) and the root-relative path.
     pub fn locate(&self, path: &Path) -> Option<(usize, String)> {
         let (root, rel) = self
@@ -376,35 +369,6 @@ impl Vault {
     /// How many links in the vault are filed under `key`: a cheap popularity measure.
     pub fn key_ref_count(&self, key: &str) -> u32 {
         self.links_by_key.get(key).map_or(0, |refs| refs.total)
-    }
-
-    /// How many links name each file's name key, for the keys named at least once: what
-    /// completion ranks by ([`Vault::key_ref_count`]), kept in the on-disk index's names
-    /// section so that a sketch ([`Vault::seed_popularity`]) ranks as the full index does.
-    pub fn name_popularity(&self) -> Vec<(String, u32)> {
-        let mut out: Vec<(String, u32)> = self
-            .files()
-            .filter_map(|(_, file)| {
-                let n = self.key_ref_count(&file.name_key);
-                (n > 0).then(|| (file.name_key.clone(), n))
-            })
-            .collect();
-        out.sort_unstable();
-        out.dedup();
-        out
-    }
-
-    /// Give a sketch — a vault of names alone, whose links are not filed — the popularity the
-    /// full index had ([`Vault::name_popularity`]). Only counts: no link is behind them, so
-    /// nothing that lists links (references, backlinks) may be answered from such a vault.
-    pub fn seed_popularity(&mut self, popularity: Vec<(String, u32)>) {
-        self.counts_generation += 1;
-        for (key, total) in popularity {
-            self.links_by_key
-                .entry(syntax::Name::new(&key))
-                .or_default()
-                .total = total;
-        }
     }
 
     /// The keys a file can be reached by: its name and, for notes, its aliases.

@@ -169,6 +169,22 @@ proptest::proptest! {
 proptest::proptest! {
     #![proptest_config(proptest::prelude::ProptestConfig::with_cases(200))]
 
+    /// The same, for two or three letters scattered over many names, where only the
+    /// matches whose score bound can reach the list are scored (`bound.rs`).
+    #[test]
+    fn a_list_of_scattered_matches_scored_by_bound_is_the_list_of_every_candidate_scored(
+        names in proptest::collection::btree_set("[abc1][abc1 ._-]{1,9}", 8..40),
+        aliases in proptest::collection::vec("[abc][abc1 -]{1,5}", 0..4),
+        query in "[abc1]{2,3}",
+        limit in 1usize..8,
+    ) {
+        let names: Vec<String> = names.into_iter().collect();
+        proptest::prop_assert_eq!(
+            typed_lists(&names, &aliases, &query, limit, false),
+            typed_lists(&names, &aliases, &query, limit, true)
+        );
+    }
+
     /// The same, for names made of a few words that start, hold or end what is typed: the
     /// lists that the names scoring top fill alone equal the lists of every candidate scored.
     #[test]
