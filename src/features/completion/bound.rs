@@ -63,10 +63,11 @@ impl OneWord {
                 next += 1;
             }
             if c == first || c == second {
-                let boundary = !before.is_ascii_alphanumeric()
-                    || c.is_ascii_digit() && !before.is_ascii_digit()
-                    || c.is_ascii_uppercase() && before.is_ascii_lowercase();
-                let bonus = if boundary { BONUS_MOST } else { 0 };
+                let bonus = if at_boundary(before, c) {
+                    BONUS_MOST
+                } else {
+                    0
+                };
                 if c == first {
                     best_first = best_first.max(bonus);
                     if whole_at.is_none()
@@ -82,25 +83,28 @@ impl OneWord {
             }
             before = c;
         }
-        let n = word.len() as u32;
         match whole_at {
             Some(0) if name.len() == word.len() => Some((Tier::Exact, 0)),
             Some(0) => Some((Tier::Prefix, 0)),
             Some(_) => Some((Tier::Words, 0)),
             None if next < word.len() => None,
             None if name.len() > TOP_NAME_LEN => Some((Tier::Fuzzy, u32::MAX)),
-            None => {
-                let rest = if n == 2 {
-                    best_second
-                } else {
-                    BONUS_MOST * (n - 1)
-                };
-                Some((
-                    Tier::Fuzzy,
-                    SCORE_MATCH * n + 2 * best_first + rest - PENALTY_GAP_START,
-                ))
-            }
+            None => Some((Tier::Fuzzy, bound(word.len(), best_first, best_second))),
         }
+    }
+
+    /// Whether a name of `shape` can be left unread: its scattered match, if any, scores at
+    /// most [`OneWord::ruled_out_bound`] (the word's first letter earns no bonus anywhere in
+    /// it), and the whole word stands nowhere in it (the word's first two letters never stand
+    /// together), so its tier is `Fuzzy` or none.
+    pub(super) fn rules_out(&self, shape: Shape) -> bool {
+        shape.boundary & letter_bit(self.word[0]) == 0
+            && shape.pairs & pair_bit(self.word[0], self.word[1]) == 0
+    }
+
+    /// The most a name [`OneWord::rules_out`] can score.
+    pub(super) fn ruled_out_bound(&self) -> u32 {
+        bound(self.word.len(), 0, BONUS_MOST)
     }
 
     /// The bound [`OneWord::classify`] gives a name of tier `Fuzzy`.
@@ -110,6 +114,80 @@ impl OneWord {
             Some((Tier::Fuzzy, bound)) => bound,
             other => panic!("{other:?} for {:?}", String::from_utf8_lossy(name)),
         }
+    }
+}
+
+/// The bound of a scattered match of a word of `n` letters (see [`OneWord::classify`]): the
+/// best bonus of its first letter and, for two letters, of its second.
+fn bound(n: usize, best_first: u32, best_second: u32) -> u32 {
+    let n = n as u32;
+    let rest = if n == 2 {
+        best_second
+    } else {
+        BONUS_MOST * (n - 1)
+    };
+    SCORE_MATCH * n + 2 * best_first + rest - PENALTY_GAP_START
+}
+
+/// Whether a letter or digit `c` after `before` may earn a bonus: at a word's start (after
+/// anything but a letter or digit; the start of a name reads as whitespace), a digit after
+/// a non-digit, an upper-case letter after a lower-case one. Inside a run of lower-case
+/// letters or of digits it earns none.
+fn at_boundary(before: u8, c: u8) -> bool {
+    !before.is_ascii_alphanumeric()
+        || c.is_ascii_digit() && !before.is_ascii_digit()
+        || c.is_ascii_uppercase() && before.is_ascii_lowercase()
+}
+
+/// One bit per lower-case ASCII letter and digit; none for other bytes.
+fn letter_bit(b: u8) -> u64 {
+    match b {
+        b'a'..=b'z' => 1 << (b - b'a'),
+        b'0'..=b'9' => 1 << (26 + b - b'0'),
+        _ => 0,
+    }
+}
+
+/// A bit of 64 for a pair of bytes standing together.
+fn pair_bit(a: u8, b: u8) -> u64 {
+    1 << ((u64::from(a) << 8 | u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 58)
+}
+
+/// What a name's bytes tell of its matches for one word, read without the name (16 bytes a
+/// candidate, in order): the letters and digits it holds where they may earn a bonus, and
+/// the pairs of bytes standing together in it (hashed: a pair's bit may be another's).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(super) struct Shape {
+    boundary: u64,
+    pairs: u64,
+}
+
+impl Shape {
+    /// A name never left unread: one that is not ASCII, or is longer than the matcher's
+    /// optimal search.
+    pub(super) const ALWAYS_READ: Shape = Shape {
+        boundary: u64::MAX,
+        pairs: u64::MAX,
+    };
+
+    /// The shape of an ASCII name in match form.
+    pub(super) fn of(name: &[u8]) -> Shape {
+        if name.len() > TOP_NAME_LEN {
+            return Shape::ALWAYS_READ;
+        }
+        let mut shape = Shape {
+            boundary: 0,
+            pairs: 0,
+        };
+        let mut before = b' ';
+        for &c in name {
+            if at_boundary(before, c) {
+                shape.boundary |= letter_bit(c);
+            }
+            shape.pairs |= pair_bit(before, c);
+            before = c;
+        }
+        shape
     }
 }
 
@@ -208,6 +286,40 @@ mod tests {
                 matched.then_some(tier)
             );
         }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(3000))]
+
+        /// A name its shape rules out matches only scattered, bounded by the most a ruled-out
+        /// name can score, or not at all.
+        #[test]
+        fn a_name_ruled_out_by_its_shape_is_scattered_and_scores_at_most_the_ruled_out_bound(
+            name in "[abc1 ./_-]{0,12}",
+            word in "[abc1]{2,4}",
+        ) {
+            let one = OneWord::new(&Typed::new(&word)).expect("a word of letters and digits");
+            if one.rules_out(Shape::of(name.as_bytes())) {
+                match one.classify(name.as_bytes()) {
+                    None => {}
+                    Some((tier, bound)) => {
+                        proptest::prop_assert_eq!(tier, Tier::Fuzzy);
+                        proptest::prop_assert!(bound <= one.ruled_out_bound());
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_shape_rules_out_names_without_the_first_letter_at_a_word_start_or_the_pair() {
+        let one = OneWord::new(&Typed::new("hu")).expect("two letters");
+        assert!(one.rules_out(Shape::of(b"ah ub")));
+        assert!(!one.rules_out(Shape::of(b"a hub")), "h at a word start");
+        assert!(!one.rules_out(Shape::of(b"thumb")), "hu together");
+        assert!(!one.rules_out(Shape::of(b"a-h u")), "h after a sign");
+        assert!(!one.rules_out(Shape::ALWAYS_READ));
+        assert_eq!(one.ruled_out_bound(), 39);
     }
 
     #[test]

@@ -4,6 +4,7 @@
 
 use nucleo_matcher::Utf32Str;
 
+use super::bound::Shape;
 use super::match_form;
 use crate::index::{FileId, Vault};
 
@@ -105,6 +106,8 @@ pub struct Candidates {
     pub(super) last: std::sync::Mutex<Option<LastQuery>>,
     /// Each candidate's popularity as looked up, for one state of the vault's link counts.
     popularity: std::sync::Mutex<Popularity>,
+    /// Each candidate's [`Shape`]: which names a query of one word can leave unread.
+    shapes: Vec<Shape>,
 }
 
 /// Candidates' popularity ([`Vault::key_ref_count`] of their file's name) looked up so far, for
@@ -219,9 +222,14 @@ impl Candidates {
         let mut odd_names = vec![0u64; words];
         let mut word_starts: Vec<Vec<WordStart>> = vec![Vec::new(); 128];
         let mut odd_word_starts = Vec::new();
+        let mut shapes = Vec::with_capacity(self.items.len());
         for (i, c) in self.items.iter().enumerate() {
             let bit = 1u64 << (i % 64);
             let name = self.haystack(c, false);
+            shapes.push(match name {
+                Utf32Str::Ascii(bytes) => Shape::of(bytes),
+                _ => Shape::ALWAYS_READ,
+            });
             let flags = if c.is_note { WordStart::NOTE } else { 0 }
                 | if c.alias.is_some() {
                     WordStart::ALIAS
@@ -274,6 +282,7 @@ impl Candidates {
         }
         self.holders = holders;
         self.odd_names = odd_names;
+        self.shapes = shapes;
         // Grown by doubling, the lists would hold up to twice their room (7 MB at 50,000
         // notes, measured).
         for list in &mut word_starts {
@@ -282,6 +291,14 @@ impl Candidates {
         odd_word_starts.shrink_to_fit();
         self.word_starts = word_starts;
         self.odd_word_starts = odd_word_starts;
+    }
+
+    /// The shape of candidate `i`'s name (see [`Shape`]).
+    pub(super) fn shape(&self, i: u32) -> Shape {
+        self.shapes
+            .get(i as usize)
+            .copied()
+            .unwrap_or(Shape::ALWAYS_READ)
     }
 
     /// The candidates with a word starting with the ASCII byte `b` (see

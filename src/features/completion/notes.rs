@@ -114,150 +114,197 @@ pub(super) fn notes(
             (None, None) => (0..candidates.items.len() as u32).collect(),
         };
         let pool = pool.as_slice();
-        // Each match's tier is found beside its score (or its promise of a score), on the scoring
-        // threads, reading the matcher's own copy of the name (no per-candidate allocation).
         // A query of one word of letters and digits: each name read once for its tier, its
         // match and, where scattered, a bound of its score (`bound.rs`).
         let one_word = OneWord::new(&typed).filter(|_| fast && !by_path);
-        let score_chunk = |chunk: &[u32]| -> (Vec<Entry>, Vec<(u32, u32)>) {
-            let mut matcher = matcher();
-            let mut chars = Vec::new();
-            let (mut out, mut bounds) = (Vec::new(), Vec::new());
-            for &i in chunk {
-                let c = &candidates.items[i as usize];
-                if !offered(c) {
-                    continue;
-                }
-                let haystack = candidates.haystack(c, by_path);
-                match (haystack, &one_word) {
-                    (Utf32Str::Ascii(name), Some(one)) => {
-                        if let Some((tier, bound)) = one.classify(name) {
-                            out.push((tier, None, i));
-                            if tier == Tier::Fuzzy {
-                                bounds.push((i, bound));
+        // Names whose shape rules them out of the list are left unread at first (`Shape`);
+        // where the list cannot be told from them so, every name is read again.
+        let mut rank = |leave_unread: bool| -> Option<(Vec<Entry>, bool)> {
+            let rule_out = one_word.as_ref().filter(|_| leave_unread);
+            // Each match's tier is found beside its score (or its promise of a score), on the
+            // scoring threads, reading the matcher's own copy of the name (no per-candidate
+            // allocation).
+            let score_chunk = |chunk: &[u32]| -> (Vec<Entry>, Vec<(u32, u32)>, usize) {
+                let mut matcher = matcher();
+                let mut chars = Vec::new();
+                let (mut out, mut bounds, mut unread) = (Vec::new(), Vec::new(), 0);
+                for &i in chunk {
+                    if rule_out.is_some_and(|one| one.rules_out(candidates.shape(i))) {
+                        unread += 1;
+                        continue;
+                    }
+                    let c = &candidates.items[i as usize];
+                    if !offered(c) {
+                        continue;
+                    }
+                    let haystack = candidates.haystack(c, by_path);
+                    match (haystack, &one_word) {
+                        (Utf32Str::Ascii(name), Some(one)) => {
+                            if let Some((tier, bound)) = one.classify(name) {
+                                out.push((tier, None, i));
+                                if tier == Tier::Fuzzy {
+                                    bounds.push((i, bound));
+                                }
+                            }
+                        }
+                        (Utf32Str::Ascii(name), None) if fast => {
+                            let tier = typed.tier_of(haystack, &mut chars);
+                            if tier < Tier::Fuzzy || typed.words_in_order(name) {
+                                out.push((tier, None, i));
+                            }
+                        }
+                        _ => {
+                            if let Some(score) = score_of(haystack, &mut matcher) {
+                                out.push((typed.tier_of(haystack, &mut chars), Some(score), i));
                             }
                         }
                     }
-                    (Utf32Str::Ascii(name), None) if fast => {
-                        let tier = typed.tier_of(haystack, &mut chars);
-                        if tier < Tier::Fuzzy || typed.words_in_order(name) {
-                            out.push((tier, None, i));
-                        }
-                    }
-                    _ => {
-                        if let Some(score) = score_of(haystack, &mut matcher) {
-                            out.push((typed.tier_of(haystack, &mut chars), Some(score), i));
-                        }
-                    }
                 }
+                (out, bounds, unread)
+            };
+            let threads = scoring_threads().filter(|_| pool.len() > PARALLEL_SCORING);
+            let (mut scored, bounds, unread) = if let Some(threads) = threads {
+                use rayon::prelude::*;
+                threads.install(|| {
+                    pool.par_chunks(pool.len().div_ceil(threads.current_num_threads().max(1)))
+                        .map(score_chunk)
+                        .reduce(Default::default, |mut a, b| {
+                            a.0.extend(b.0);
+                            a.1.extend(b.1);
+                            a.2 += b.2;
+                            a
+                        })
+                })
+            } else {
+                score_chunk(pool)
+            };
+            // Chunks come back in order, so `scored` is sorted by candidate index.
+            // Narrowing reads the last query's matches: all of them, or none.
+            if plain && unread == 0 {
+                *candidates.last.lock().unwrap_or_else(|p| p.into_inner()) = Some(LastQuery {
+                    file,
+                    query: query.to_string(),
+                    by_path,
+                    embed: ctx.embed,
+                    matched: scored.iter().map(|&(_, _, i)| i).collect(),
+                });
             }
-            (out, bounds)
-        };
-        let threads = scoring_threads().filter(|_| pool.len() > PARALLEL_SCORING);
-        let (mut scored, bounds) = if let Some(threads) = threads {
-            use rayon::prelude::*;
-            threads.install(|| {
-                pool.par_chunks(pool.len().div_ceil(threads.current_num_threads().max(1)))
-                    .map(score_chunk)
-                    .reduce(Default::default, |mut a, b| {
-                        a.0.extend(b.0);
-                        a.1.extend(b.1);
-                        a
-                    })
-            })
-        } else {
-            score_chunk(pool)
-        };
-        // Chunks come back in order, so `scored` is sorted by candidate index.
-        if plain {
-            *candidates.last.lock().unwrap_or_else(|p| p.into_inner()) = Some(LastQuery {
-                file,
-                query: query.to_string(),
-                by_path,
-                embed: ctx.embed,
-                matched: scored.iter().map(|&(_, _, i)| i).collect(),
-            });
-        }
-        let incomplete = scored.len() > limit;
-        // The worst tier the list can reach: enough matches above it fill it.
-        let mut per_tier = [0usize; 4];
-        for &(tier, _, _) in &scored {
-            per_tier[tier as usize] += 1;
-        }
-        let mut filled = 0;
-        let worst = [Tier::Exact, Tier::Prefix, Tier::Words, Tier::Fuzzy]
-            .into_iter()
-            .find(|&tier| {
-                filled += per_tier[tier as usize];
-                filled >= limit
-            })
-            .filter(|_| !every_candidate_scored())
-            .unwrap_or(Tier::Fuzzy);
-        let score_at = |entry: &mut (Tier, Option<u32>, u32), matcher: &mut Matcher| -> u32 {
-            *entry.1.get_or_insert_with(|| {
-                let name = candidates.haystack(&candidates.items[entry.2 as usize], by_path);
-                // Within the matcher's optimal search (see `Typed::prefixes_score_top`).
-                if let Some(top) =
-                    top.filter(|_| entry.0 <= Tier::Prefix && name.len() <= TOP_NAME_LEN)
-                {
-                    return top;
+            let incomplete = scored.len() > limit;
+            // The worst tier the list can reach: enough matches above it fill it.
+            let mut per_tier = [0usize; 4];
+            for &(tier, _, _) in &scored {
+                per_tier[tier as usize] += 1;
+            }
+            let mut filled = 0;
+            let worst = [Tier::Exact, Tier::Prefix, Tier::Words, Tier::Fuzzy]
+                .into_iter()
+                .find(|&tier| {
+                    filled += per_tier[tier as usize];
+                    filled >= limit
+                })
+                .filter(|_| !every_candidate_scored())
+                .unwrap_or(Tier::Fuzzy);
+            let score_at = |entry: &mut (Tier, Option<u32>, u32), matcher: &mut Matcher| -> u32 {
+                *entry.1.get_or_insert_with(|| {
+                    let name = candidates.haystack(&candidates.items[entry.2 as usize], by_path);
+                    // Within the matcher's optimal search (see `Typed::prefixes_score_top`).
+                    if let Some(top) =
+                        top.filter(|_| entry.0 <= Tier::Prefix && name.len() <= TOP_NAME_LEN)
+                    {
+                        return top;
+                    }
+                    score_of(name, matcher)
+                        // A name in a tier above `Fuzzy` holds every word, so the matcher matches it.
+                        .unwrap_or(0)
+                })
+            };
+            // An alias never outranks its own note when both match: the note's name is what the
+            // user is most likely typing, and the alias item follows right after it.
+            for k in 0..scored.len() {
+                if scored[k].0 > worst {
+                    continue;
                 }
-                score_of(name, matcher)
-                    // A name in a tier above `Fuzzy` holds every word, so the matcher matches it.
-                    .unwrap_or(0)
-            })
-        };
-        // An alias never outranks its own note when both match: the note's name is what the user
-        // is most likely typing, and the alias item follows right after it.
-        for k in 0..scored.len() {
-            if scored[k].0 > worst {
-                continue;
-            }
-            let c = &candidates.items[scored[k].2 as usize];
-            if c.alias.is_some() {
+                let c = &candidates.items[scored[k].2 as usize];
+                if c.alias.is_none() {
+                    continue;
+                }
                 if let Ok(at) = scored[..k].binary_search_by_key(&c.note, |&(_, _, i)| i) {
                     let note = score_at(&mut scored[at], &mut own_matcher);
                     let alias = score_at(&mut scored[k], &mut own_matcher);
                     scored[k].1 = Some(alias.min(note));
-                }
-            }
-        }
-        scored.retain(|&(tier, _, _)| tier <= worst);
-        let mut score_all = |entries: &mut [Entry]| {
-            let unscored = entries.iter().filter(|e| e.1.is_none()).count();
-            match scoring_threads().filter(|_| unscored > PARALLEL_SCORING) {
-                Some(threads) => {
-                    use rayon::prelude::*;
-                    let chunk = entries.len().div_ceil(threads.current_num_threads().max(1));
-                    threads.install(|| {
-                        entries.par_chunks_mut(chunk).for_each(|part| {
-                            let mut matcher = matcher();
-                            for entry in part {
-                                score_at(entry, &mut matcher);
-                            }
-                        })
-                    });
-                }
-                None => {
-                    for entry in entries {
-                        score_at(entry, &mut own_matcher);
+                } else if let Some(note) = rule_out
+                    .filter(|one| one.rules_out(candidates.shape(c.note)))
+                    .map(|_| &candidates.items[c.note as usize])
+                    .filter(|note| offered(note))
+                {
+                    // Its note was left unread for its shape: read it now, as it would have been.
+                    let name = candidates.haystack(note, by_path);
+                    if let Some(note) = score_of(name, &mut own_matcher) {
+                        let alias = score_at(&mut scored[k], &mut own_matcher);
+                        scored[k].1 = Some(alias.min(note));
                     }
                 }
             }
-        };
-        // Thousands of scattered matches for two letters: only those whose bound can reach
-        // the list are scored.
-        if one_word.is_some() {
-            // Sorted by candidate, as the chunks came back; a name without one is scored.
-            let bound_of = |i: u32| {
-                bounds
-                    .binary_search_by_key(&i, |&(c, _)| c)
-                    .map_or(u32::MAX, |k| bounds[k].1)
+            scored.retain(|&(tier, _, _)| tier <= worst);
+            let mut score_all = |entries: &mut [Entry]| {
+                let unscored = entries.iter().filter(|e| e.1.is_none()).count();
+                match scoring_threads().filter(|_| unscored > PARALLEL_SCORING) {
+                    Some(threads) => {
+                        use rayon::prelude::*;
+                        let chunk = entries.len().div_ceil(threads.current_num_threads().max(1));
+                        threads.install(|| {
+                            entries.par_chunks_mut(chunk).for_each(|part| {
+                                let mut matcher = matcher();
+                                for entry in part {
+                                    score_at(entry, &mut matcher);
+                                }
+                            })
+                        });
+                    }
+                    None => {
+                        for entry in entries {
+                            score_at(entry, &mut own_matcher);
+                        }
+                    }
+                }
             };
-            keep_listable(&mut scored, limit, bound_of, &mut score_all);
+            // Thousands of scattered matches for two letters: only those whose bound can reach
+            // the list are scored.
+            if let Some(one) = &one_word {
+                // Sorted by candidate, as the chunks came back; a name without one is scored.
+                let bound_of = |i: u32| {
+                    bounds
+                        .binary_search_by_key(&i, |&(c, _)| c)
+                        .map_or(u32::MAX, |k| bounds[k].1)
+                };
+                keep_listable(&mut scored, limit, bound_of, &mut score_all);
+                // The names left unread must fall below the list: below its last scattered
+                // match's score, and with more matches than it holds read already.
+                if unread > 0 {
+                    let better = scored.iter().filter(|e| e.0 < Tier::Fuzzy).count();
+                    let need = limit.saturating_sub(better);
+                    let mut fuzzy: Vec<u32> = scored
+                        .iter()
+                        .filter(|e| e.0 == Tier::Fuzzy)
+                        .filter_map(|e| e.1)
+                        .collect();
+                    let below = need == 0
+                        || fuzzy.len() >= need && {
+                            fuzzy.select_nth_unstable_by_key(need - 1, |&s| std::cmp::Reverse(s));
+                            fuzzy[need - 1] > one.ruled_out_bound()
+                        };
+                    if !(incomplete && below) {
+                        return None;
+                    }
+                }
+            }
+            score_all(&mut scored);
+            Some((scored, incomplete))
+        };
+        match rank(true) {
+            Some(ranked) => ranked,
+            None => rank(false).unwrap_or_default(),
         }
-        score_all(&mut scored);
-        (scored, incomplete)
     };
     // Tiers first: a better kind of match is never outranked by a better fuzzy score or a more
     // linked note (see `Tier`). Popularity and the other tie-breaks order within a tier.

@@ -346,3 +346,60 @@ fn typing_a_whole_name_ranks_that_note_first_for_every_note() {
     }
     assert_eq!(not_first, Vec::<String>::new());
 }
+
+/// A name left unread for its shape (no `h` at a word start, no `hu` anywhere) can score as
+/// much as the list's last scattered match: `ah ub` ties `hxxxxxxxxxxxu` (read: `h` starts it)
+/// at 39, the most such a name can score, and wins on its shorter name, so every name is read.
+#[test]
+fn a_name_left_unread_that_could_tie_the_last_place_is_read() {
+    let f = Fixture::parse(
+        "//- /a.md\n[[hu$0\n//- /ah ub.md\n//- /hxxxxxxxxxxxu.md\n//- /hzzzzzzzzzzzzzzu.md\n",
+    );
+    let (file, offset) = f.cursor();
+    let candidates = Candidates::build(&f.vault);
+    let list = |limit| {
+        let list = complete(
+            &f.vault,
+            &candidates,
+            file,
+            offset,
+            limit,
+            InsertStyle::default(),
+        )
+        .unwrap();
+        let labels: Vec<String> = list.items.into_iter().map(|c| c.label).collect();
+        (labels, list.incomplete)
+    };
+    assert_eq!(list(1), (vec!["ah ub".to_string()], true));
+    assert_eq!(
+        list(3),
+        (
+            ["ah ub", "hxxxxxxxxxxxu", "hzzzzzzzzzzzzzzu"]
+                .map(String::from)
+                .to_vec(),
+            false
+        )
+    );
+}
+
+/// An alias read while its note was left unread for its shape still ranks with at most its
+/// note's score: `h u` alone would score above `hxxxxu`, but its note `ah ub` scores 39.
+#[test]
+fn an_alias_whose_note_was_left_unread_ranks_with_its_notes_score() {
+    let f = Fixture::parse(
+        "//- /a.md\n[[hu$0\n//- /ah ub.md\n---\naliases: [h u]\n---\n\
+         //- /hxxxxu.md\n//- /hxxxxxu.md\n//- /hzzzzzzzzzzzzzzu.md\n",
+    );
+    let (file, offset) = f.cursor();
+    let list = complete(
+        &f.vault,
+        &Candidates::build(&f.vault),
+        file,
+        offset,
+        2,
+        InsertStyle::default(),
+    )
+    .unwrap();
+    let labels: Vec<&str> = list.items.iter().map(|c| c.label.as_str()).collect();
+    assert_eq!((labels, list.incomplete), (vec!["hxxxxu", "hxxxxxu"], true));
+}
