@@ -26,7 +26,21 @@ impl Fixture {
         }
         let mut cursor = None;
         let mut marks = Vec::new();
-        for chunk in fixture.split("//- ").skip(1) {
+        // A file starts at `//- ` opening a line (after the indentation), not anywhere: a
+        // typed query may hold `//- `.
+        let starts: Vec<usize> = fixture
+            .match_indices("//- ")
+            .map(|(at, _)| at)
+            .filter(|&at| {
+                let line = fixture[..at].rfind('\n').map_or(0, |nl| nl + 1);
+                fixture[line..at].chars().all(|c| c == ' ' || c == '\t')
+            })
+            .collect();
+        let chunks = starts.iter().enumerate().map(|(k, &at)| {
+            let end = starts.get(k + 1).map_or(fixture.len(), |&next| next);
+            &fixture[at + "//- ".len()..end]
+        });
+        for chunk in chunks {
             let (path, body) = chunk.split_once('\n').unwrap_or((chunk, ""));
             let path = Path::new(ROOT).join(path.trim().trim_start_matches('/'));
             let mut text = String::new();

@@ -5,6 +5,7 @@
 mod backlinks;
 mod bulk;
 pub mod citations;
+mod counts;
 mod folders;
 pub mod keys;
 mod layout;
@@ -161,6 +162,8 @@ pub struct Vault {
     /// removed, not an edit that leaves a note's links as they were): what completion caches
     /// its ranking's popularity by ([`Vault::key_ref_count`]).
     counts_generation: u64,
+    /// The keys whose counts the last edits changed, for completion to follow.
+    counts_log: counts::CountsLog,
     pub alias_fallback: bool,
     /// Set before notes are added: each note's links are read by it as it is indexed.
     pub dialect: Dialect,
@@ -368,35 +371,6 @@ impl Vault {
         self.links_by_key.get(key).map_or(0, |refs| refs.total)
     }
 
-    /// How many links name each file's name key, for the keys named at least once: what
-    /// completion ranks by ([`Vault::key_ref_count`]), kept in the on-disk index's names
-    /// section so that a sketch ([`Vault::seed_popularity`]) ranks as the full index does.
-    pub fn name_popularity(&self) -> Vec<(String, u32)> {
-        let mut out: Vec<(String, u32)> = self
-            .files()
-            .filter_map(|(_, file)| {
-                let n = self.key_ref_count(&file.name_key);
-                (n > 0).then(|| (file.name_key.clone(), n))
-            })
-            .collect();
-        out.sort_unstable();
-        out.dedup();
-        out
-    }
-
-    /// Give a sketch — a vault of names alone, whose links are not filed — the popularity the
-    /// full index had ([`Vault::name_popularity`]). Only counts: no link is behind them, so
-    /// nothing that lists links (references, backlinks) may be answered from such a vault.
-    pub fn seed_popularity(&mut self, popularity: Vec<(String, u32)>) {
-        self.counts_generation += 1;
-        for (key, total) in popularity {
-            self.links_by_key
-                .entry(syntax::Name::new(&key))
-                .or_default()
-                .total = total;
-        }
-    }
-
     /// The keys a file can be reached by: its name and, for notes, its aliases.
     pub fn keys_of(&self, id: FileId) -> Vec<String> {
         let Some(file) = self.get(id) else {
@@ -464,6 +438,10 @@ impl Vault {
             // The same links taken out and put back: every count is as it was.
             if unfiled == filed {
                 self.counts_generation = counts;
+            } else {
+                let now = self.counts_generation;
+                self.counts_log
+                    .record(counts, now, unfiled.iter().chain(filed.iter()));
             }
             let new_keys = self.keys_of(id);
             let new_shape = self.note(id).map(|n| shape(&n.syntax));
@@ -497,7 +475,10 @@ impl Vault {
         self.by_path.insert(path.to_path_buf(), id);
         self.folders.insert(&path_key_of_new, id);
         self.add_name(name_key, id);
-        self.index_content(id);
+        let counts = self.counts_generation;
+        let filed = self.index_content(id);
+        self.counts_log
+            .record(counts, self.counts_generation, filed.iter());
         self.names_generation += 1;
         change.keys.extend(self.keys_of(id));
         change
@@ -511,7 +492,10 @@ impl Vault {
         let keys = self.keys_of(id);
         self.generation += 1;
         self.mentions.forget(id);
-        self.unindex_content(id);
+        let counts = self.counts_generation;
+        let unfiled = self.unindex_content(id);
+        self.counts_log
+            .record(counts, self.counts_generation, unfiled.iter());
         let file = self.files[id.0 as usize].take().expect("live file");
         self.remove_name(&file.name_key, id);
         self.folders.remove(&file.path_key, id);

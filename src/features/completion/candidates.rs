@@ -302,6 +302,12 @@ impl Candidates {
             .map(|_| at as u32)
     }
 
+    /// The candidates of `file`: its own name's, then its aliases'.
+    fn of_file(&self, file: FileId) -> std::ops::Range<usize> {
+        let start = self.items.partition_point(|c| c.file < file);
+        start..start + self.items[start..].partition_point(|c| c.file == file)
+    }
+
     /// The candidates with a word starting with a letter the matcher may read as an ASCII
     /// one (see [`Candidates::odd_word_starts`]), in order.
     pub(super) fn odd_word_starts(&self) -> &[u32] {
@@ -316,10 +322,27 @@ impl Candidates {
         wanted: impl Iterator<Item = usize>,
     ) -> std::sync::MutexGuard<'_, Popularity> {
         let mut known = self.popularity.lock().unwrap_or_else(|p| p.into_inner());
-        if known.generation != Some(vault.counts_generation()) {
-            known.values.clear();
-            known.values.resize(self.items.len(), UNKNOWN);
-            known.generation = Some(vault.counts_generation());
+        let now = vault.counts_generation();
+        if known.generation != Some(now) {
+            let changed = known
+                .generation
+                .and_then(|then| vault.counts_changed_since(then));
+            match changed {
+                // An edit added or removed a few links: only the names they count for are
+                // looked up again, not the thousands a keystroke ties.
+                Some(keys) => {
+                    for file in keys.flat_map(|key| vault.by_name(key)) {
+                        for i in self.of_file(*file) {
+                            known.values[i] = UNKNOWN;
+                        }
+                    }
+                }
+                None => {
+                    known.values.clear();
+                    known.values.resize(self.items.len(), UNKNOWN);
+                }
+            }
+            known.generation = Some(now);
         }
         let missing: Vec<usize> = wanted.filter(|&i| known.values[i] == UNKNOWN).collect();
         let look_up = |&i: &usize| vault.key_ref_count(&vault.file(self.items[i].file).name_key);

@@ -5,6 +5,7 @@
 //! citation keys are completed in `citations`.
 
 mod anchors;
+mod bound;
 mod candidates;
 mod citations;
 mod days;

@@ -3,6 +3,7 @@
 //! as the user types on), ranked by tier, fuzzy score and popularity.
 use nucleo_matcher::{Matcher, Utf32Str};
 
+use super::bound::{Entry, OneWord, keep_listable};
 use super::candidates::{
     Candidate, Candidates, LastQuery, PARALLEL_SCORING, every_candidate_scored, scoring_threads,
 };
@@ -115,18 +116,29 @@ pub(super) fn notes(
         let pool = pool.as_slice();
         // Each match's tier is found beside its score (or its promise of a score), on the scoring
         // threads, reading the matcher's own copy of the name (no per-candidate allocation).
-        let score_chunk = |chunk: &[u32]| -> Vec<(Tier, Option<u32>, u32)> {
+        // A query of one word of letters and digits: each name read once for its tier, its
+        // match and, where scattered, a bound of its score (`bound.rs`).
+        let one_word = OneWord::new(&typed).filter(|_| fast && !by_path);
+        let score_chunk = |chunk: &[u32]| -> (Vec<Entry>, Vec<(u32, u32)>) {
             let mut matcher = matcher();
             let mut chars = Vec::new();
-            let mut out = Vec::new();
+            let (mut out, mut bounds) = (Vec::new(), Vec::new());
             for &i in chunk {
                 let c = &candidates.items[i as usize];
                 if !offered(c) {
                     continue;
                 }
                 let haystack = candidates.haystack(c, by_path);
-                match haystack {
-                    Utf32Str::Ascii(name) if fast => {
+                match (haystack, &one_word) {
+                    (Utf32Str::Ascii(name), Some(one)) => {
+                        if let Some((tier, bound)) = one.classify(name) {
+                            out.push((tier, None, i));
+                            if tier == Tier::Fuzzy {
+                                bounds.push((i, bound));
+                            }
+                        }
+                    }
+                    (Utf32Str::Ascii(name), None) if fast => {
                         let tier = typed.tier_of(haystack, &mut chars);
                         if tier < Tier::Fuzzy || typed.words_in_order(name) {
                             out.push((tier, None, i));
@@ -139,16 +151,17 @@ pub(super) fn notes(
                     }
                 }
             }
-            out
+            (out, bounds)
         };
         let threads = scoring_threads().filter(|_| pool.len() > PARALLEL_SCORING);
-        let mut scored: Vec<(Tier, Option<u32>, u32)> = if let Some(threads) = threads {
+        let (mut scored, bounds) = if let Some(threads) = threads {
             use rayon::prelude::*;
             threads.install(|| {
                 pool.par_chunks(pool.len().div_ceil(threads.current_num_threads().max(1)))
                     .map(score_chunk)
-                    .reduce(Vec::new, |mut a, b| {
-                        a.extend(b);
+                    .reduce(Default::default, |mut a, b| {
+                        a.0.extend(b.0);
+                        a.1.extend(b.1);
                         a
                     })
             })
@@ -210,26 +223,40 @@ pub(super) fn notes(
             }
         }
         scored.retain(|&(tier, _, _)| tier <= worst);
-        let unscored = scored.iter().filter(|e| e.1.is_none()).count();
-        match scoring_threads().filter(|_| unscored > PARALLEL_SCORING) {
-            Some(threads) => {
-                use rayon::prelude::*;
-                let chunk = scored.len().div_ceil(threads.current_num_threads().max(1));
-                threads.install(|| {
-                    scored.par_chunks_mut(chunk).for_each(|part| {
-                        let mut matcher = matcher();
-                        for entry in part {
-                            score_at(entry, &mut matcher);
-                        }
-                    })
-                });
-            }
-            None => {
-                for entry in &mut scored {
-                    score_at(entry, &mut own_matcher);
+        let mut score_all = |entries: &mut [Entry]| {
+            let unscored = entries.iter().filter(|e| e.1.is_none()).count();
+            match scoring_threads().filter(|_| unscored > PARALLEL_SCORING) {
+                Some(threads) => {
+                    use rayon::prelude::*;
+                    let chunk = entries.len().div_ceil(threads.current_num_threads().max(1));
+                    threads.install(|| {
+                        entries.par_chunks_mut(chunk).for_each(|part| {
+                            let mut matcher = matcher();
+                            for entry in part {
+                                score_at(entry, &mut matcher);
+                            }
+                        })
+                    });
+                }
+                None => {
+                    for entry in entries {
+                        score_at(entry, &mut own_matcher);
+                    }
                 }
             }
+        };
+        // Thousands of scattered matches for two letters: only those whose bound can reach
+        // the list are scored.
+        if one_word.is_some() {
+            // Sorted by candidate, as the chunks came back; a name without one is scored.
+            let bound_of = |i: u32| {
+                bounds
+                    .binary_search_by_key(&i, |&(c, _)| c)
+                    .map_or(u32::MAX, |k| bounds[k].1)
+            };
+            keep_listable(&mut scored, limit, bound_of, &mut score_all);
         }
+        score_all(&mut scored);
         (scored, incomplete)
     };
     // Tiers first: a better kind of match is never outranked by a better fuzzy score or a more

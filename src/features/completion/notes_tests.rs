@@ -169,6 +169,22 @@ proptest::proptest! {
 proptest::proptest! {
     #![proptest_config(proptest::prelude::ProptestConfig::with_cases(200))]
 
+    /// The same, for two or three letters scattered over many names, where only the
+    /// matches whose score bound can reach the list are scored (`bound.rs`).
+    #[test]
+    fn a_list_of_scattered_matches_scored_by_bound_is_the_list_of_every_candidate_scored(
+        names in proptest::collection::btree_set("[abc1][abc1 ._-]{1,9}", 8..40),
+        aliases in proptest::collection::vec("[abc][abc1 -]{1,5}", 0..4),
+        query in "[abc1]{2,3}",
+        limit in 1usize..8,
+    ) {
+        let names: Vec<String> = names.into_iter().collect();
+        proptest::prop_assert_eq!(
+            typed_lists(&names, &aliases, &query, limit, false),
+            typed_lists(&names, &aliases, &query, limit, true)
+        );
+    }
+
     /// The same, for names made of a few words that start, hold or end what is typed: the
     /// lists that the names scoring top fill alone equal the lists of every candidate scored.
     #[test]
@@ -425,5 +441,60 @@ proptest::proptest! {
         }
         let (fast, every) = both_lists(&vault, limit);
         proptest::prop_assert_eq!(fast, every, "{}", vault);
+    }
+}
+
+/// The labels `[[al` lists in `vault` from `candidates`, 3 at most (fewer than the names
+/// starting with it, so that popularity decides which are shown).
+fn popular_labels(vault: &Vault, candidates: &Candidates) -> Vec<String> {
+    let typed = vault
+        .id(&vault.roots()[0].join("typed.md"))
+        .expect("typed note");
+    complete(vault, candidates, typed, 4, 3, InsertStyle::default())
+        .expect("a list")
+        .items
+        .into_iter()
+        .map(|c| c.label)
+        .collect()
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(200))]
+
+    /// Popularity kept across edits (only the names whose counts an edit changed are looked
+    /// up again) ranks as popularity looked up afresh, whatever the edits: links added,
+    /// removed or kept, to names, aliases and missing notes, notes removed and put back.
+    #[test]
+    fn popularity_followed_edit_by_edit_ranks_as_popularity_looked_up_afresh(
+        edits in proptest::collection::vec(
+            (0..3usize, proptest::collection::vec(0..7usize, 0..4), proptest::bool::weighted(0.1)),
+            1..12,
+        ),
+    ) {
+        let targets = ["Alpha a", "Alpha b", "Alpha c", "al one", "Alpha d", "missing", "alpha A"];
+        let mut f = Fixture::parse(
+            "//- /typed.md\n[[al\n//- /Alpha a.md\n//- /Alpha b.md\n\
+             //- /Alpha c.md\n---\naliases: [al one]\n---\n//- /Alpha d.md\n//- /x/alpha A.md\n\
+             //- /r0.md\n[[Alpha d]]\n//- /r1.md\n//- /r2.md\n",
+        );
+        let mut kept = Candidates::build(&f.vault);
+        popular_labels(&f.vault, &kept);
+        for (source, links, remove) in edits {
+            let path = f.vault.roots()[0].join(format!("r{source}.md"));
+            if remove {
+                f.vault.remove(&path);
+            } else {
+                let text: String = links.iter().map(|&t| format!("[[{}]] ", targets[t])).collect();
+                f.vault.upsert_note(&path, Note::parse(text));
+            }
+            // As the server does: candidates are built again when a name comes or goes.
+            if kept.generation != f.vault.names_generation() {
+                kept = Candidates::build(&f.vault);
+            }
+            proptest::prop_assert_eq!(
+                popular_labels(&f.vault, &kept),
+                popular_labels(&f.vault, &Candidates::build(&f.vault))
+            );
+        }
     }
 }
