@@ -15,7 +15,7 @@ use notegraph::features::completion::Candidates;
 use notegraph::index::{Note, Vault};
 use notegraph::lsp::convert::{Encoding, LineIndex};
 use notegraph::sources::{Origin, TextPos, load as bibliography};
-use notegraph::syntax::{NoteSyntax, Span, hide_idle_brackets, parse};
+use notegraph::syntax::{Link, NoteSyntax, Span, hide_idle_brackets, parse};
 
 fn check(text: &str, what: &str, span: Span) {
     assert!(
@@ -50,6 +50,7 @@ fn check_syntax(text: &str, syntax: &NoteSyntax) {
         if let Some(s) = l.fragment_span() {
             check(text, "link fragment", s);
         }
+        check_place(text, l);
     }
     syntax.tags.iter().for_each(|t| check(text, "tag", t.span));
     for b in &syntax.blocks {
@@ -64,6 +65,34 @@ fn check_syntax(text: &str, syntax: &NoteSyntax) {
         .problems
         .iter()
         .for_each(|p| check(text, "problem", p.span));
+}
+
+/// A link's kept place is where the text puts its start: the line breaks before it (`\n`,
+/// `\r\n` or a lone `\r`), the bytes since its line's start, and whether those and the link are
+/// ASCII; only a link holding a line break, or too far down or along, has none.
+fn check_place(text: &str, link: &Link) {
+    let (start, end) = (link.span.start(), link.span.end());
+    let before = &text[..start];
+    let line_start = before.rfind(['\n', '\r']).map_or(0, |i| i + 1);
+    let line = before.replace("\r\n", "\n").matches(['\n', '\r']).count();
+    let column = start - line_start;
+    let one_line = !text[start..end].contains(['\n', '\r']);
+    match link.place() {
+        Some(place) => {
+            assert!(one_line, "placed link across lines at {start}");
+            assert_eq!(place.line as usize, line, "line of the link at {start}");
+            assert_eq!(place.column as usize, column, "column of the link at {start}");
+            assert_eq!(
+                place.ascii,
+                text[line_start..end].is_ascii(),
+                "ascii of the link at {start}"
+            );
+        }
+        None => assert!(
+            !one_line || column > usize::from(u16::MAX) || line >= (1 << 23) - 1,
+            "unplaced link at {start}"
+        ),
+    }
 }
 
 /// A place in a bibliography must be a character boundary on one of the text's lines (which end

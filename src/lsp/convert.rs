@@ -5,7 +5,7 @@ use std::borrow::Cow;
 
 use tower_lsp_server::ls_types::{Position, Range};
 
-use crate::syntax::Span;
+use crate::syntax::{Link, Span};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Encoding {
@@ -152,6 +152,25 @@ pub fn range_once(text: &str, span: Span, encoding: Encoding) -> Range {
         position_once(text, span.start(), encoding),
         position_once(text, span.end(), encoding),
     )
+}
+
+/// A link's range from the place its parse kept (see `syntax::Link::place`), without the
+/// note's text: what [`LineIndex::range`] gives for its span. `None` when the parse kept no
+/// place, or when the encoding counts UTF-16 units and the link's line holds other characters
+/// than ASCII before its end (a place keeps byte columns): then the text is needed.
+pub fn link_range(link: &Link, encoding: Encoding) -> Option<Range> {
+    let place = link.place()?;
+    if encoding == Encoding::Utf16 && !place.ascii {
+        return None;
+    }
+    // A placed link lies on one line: its end is its length further on.
+    let end = place
+        .column
+        .checked_add(u32::try_from(link.span.len()).ok()?)?;
+    Some(Range::new(
+        Position::new(place.line, place.column),
+        Position::new(place.line, end),
+    ))
 }
 
 #[cfg(test)]

@@ -1,13 +1,15 @@
 //! Conversions of the features' plain answers into protocol types: locations, workspace edits,
 //! severities and request errors.
 
+use std::collections::hash_map::Entry;
 use std::path::PathBuf;
 
 use dashmap::DashMap;
+use rustc_hash::FxHashMap;
 use tower_lsp_server::jsonrpc::Error;
 use tower_lsp_server::ls_types::*;
 
-use super::convert::{Encoding, LineIndex, range_once};
+use super::convert::{Encoding, LineIndex, link_range, range_once};
 use super::document::Document;
 use super::state::uri_of;
 use crate::features::Location as NoteLocation;
@@ -56,8 +58,10 @@ pub(in crate::lsp) fn over_cap(count: usize, what: &str) -> bool {
 /// [`range_once`]); each costs a scan of the text before it.
 const FEW_LOCATIONS: usize = 4;
 
-/// Many locations at once: one line index per file, not per location (a hub note can have
-/// 100,000 backlinks in a single source). At most [`MAX_ANSWER_ITEMS`].
+/// Many locations at once: a link's range from the place its parse kept, so that a closed
+/// note's packed text is not unpacked for it (a note cited from 10,000 notes unpacked 10,000
+/// texts); other spans from the text, through one line index per file, not per location (a
+/// hub note can have 100,000 backlinks in a single source). At most [`MAX_ANSWER_ITEMS`].
 pub(in crate::lsp) fn to_locations(
     vault: &Vault,
     locs: &[NoteLocation],
@@ -69,37 +73,51 @@ pub(in crate::lsp) fn to_locations(
         locs
     };
     // A file with a few locations (most backlinks come one per note) gets them found in its
-    // text directly; one with more gets a line index, built once.
-    let mut per_file: rustc_hash::FxHashMap<FileId, usize> = rustc_hash::FxHashMap::default();
+    // text directly; one with more gets a line index, built once, and its URI made once.
+    let mut per_file: FxHashMap<FileId, usize> = FxHashMap::default();
     for loc in locs {
         *per_file.entry(loc.file).or_default() += 1;
     }
-    let mut indexes: std::collections::HashMap<FileId, (Uri, LineIndex<'_>)> =
-        std::collections::HashMap::new();
+    let mut uris: FxHashMap<FileId, Uri> = FxHashMap::default();
+    let mut indexes: FxHashMap<FileId, LineIndex<'_>> = FxHashMap::default();
     let mut out = Vec::with_capacity(locs.len());
     for loc in locs {
         let Some(file) = vault.get(loc.file) else {
             continue;
         };
-        if per_file.get(&loc.file).is_some_and(|&n| n <= FEW_LOCATIONS) {
-            let Some(uri) = uri_of(&file.path) else {
-                continue;
-            };
-            let text = file.note().map(|n| n.text()).unwrap_or_default();
-            out.push(Location::new(uri, range_once(&text, loc.span, encoding)));
-            continue;
-        }
-        let (uri, index) = match indexes.entry(loc.file) {
-            std::collections::hash_map::Entry::Occupied(entry) => entry.into_mut(),
-            std::collections::hash_map::Entry::Vacant(entry) => {
-                let Some(uri) = uri_of(&file.path) else {
-                    continue;
-                };
-                let text = file.note().map(|n| n.text()).unwrap_or_default();
-                entry.insert((uri, LineIndex::new(text, encoding)))
+        let count = per_file.get(&loc.file).copied().unwrap_or_default();
+        let uri = if count > 1 {
+            match uris.entry(loc.file) {
+                Entry::Occupied(entry) => Some(entry.get().clone()),
+                Entry::Vacant(entry) => uri_of(&file.path).map(|uri| entry.insert(uri).clone()),
             }
+        } else {
+            uri_of(&file.path)
         };
-        out.push(Location::new(uri.clone(), index.range(loc.span)));
+        let Some(uri) = uri else {
+            continue;
+        };
+        let note = file.note();
+        let placed = note.and_then(|note| {
+            let links = &note.syntax.links;
+            // A parse keeps its links in order of their spans.
+            let i = links.binary_search_by_key(&loc.span, |l| l.span).ok()?;
+            link_range(&links[i], encoding)
+        });
+        let range = match placed {
+            Some(range) => range,
+            None if count <= FEW_LOCATIONS => {
+                let text = note.map(|n| n.text()).unwrap_or_default();
+                range_once(&text, loc.span, encoding)
+            }
+            None => indexes
+                .entry(loc.file)
+                .or_insert_with(|| {
+                    LineIndex::new(note.map(|n| n.text()).unwrap_or_default(), encoding)
+                })
+                .range(loc.span),
+        };
+        out.push(Location::new(uri, range));
     }
     out
 }
@@ -199,5 +217,146 @@ pub(in crate::lsp) fn request_failed(message: impl Into<String>) -> Error {
         code: tower_lsp_server::jsonrpc::ErrorCode::ServerError(-32803),
         message: message.into().into(),
         data: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::index::Note;
+    use crate::syntax::Span;
+
+    const ROOT: &str = "/vault";
+
+    /// Texts whose links sit after non-ASCII text, across CRLF and lone CR line ends, on the
+    /// first and the last line, across two lines, after a byte order mark, and in a repeated
+    /// prose long enough for the text to be kept packed.
+    fn texts() -> Vec<String> {
+        let prose =
+            "Some prose about [[Target]] and café [[Target#Part|alias]], then more. ".repeat(20);
+        vec![
+            format!("[[Target]] first\r\n{prose}\r\ncafé 中文 😀 [[Target]]\rz [x](Target.md)"),
+            format!("\u{feff}[[Target]]\n[multi\nline](Target.md)\n{prose}\n[[Target]]"),
+            format!("---\nup: \"[[Target]]\"\n---\n{prose}\n\n  ![[Target]]  \n"),
+        ]
+    }
+
+    /// Each link of each text, as a location: converted with the note closed (its text packed)
+    /// and open (a buffer's plain text), one by one and all at once (a line index per file),
+    /// the ranges are those a line index over the text gives.
+    #[test]
+    fn locations_of_links_are_the_text_positions_whether_a_note_is_open_or_closed() {
+        for (n, text) in texts().iter().enumerate() {
+            for closed in [true, false] {
+                let mut vault = Vault::new(vec![PathBuf::from(ROOT)]);
+                let path = Path::new(ROOT).join(format!("n{n}.md"));
+                let note = if closed {
+                    Note::read(text.clone())
+                } else {
+                    Note::parse(text.as_str())
+                };
+                assert_eq!(note.text.is_packed(), closed, "{n}");
+                vault.upsert_note(&path, note);
+                let id = vault.id(&path).unwrap();
+                let spans: Vec<Span> = vault
+                    .note(id)
+                    .unwrap()
+                    .syntax
+                    .links
+                    .iter()
+                    .map(|l| l.span)
+                    .collect();
+                assert!(spans.len() > FEW_LOCATIONS, "{n}");
+                let locs: Vec<NoteLocation> = spans
+                    .iter()
+                    .map(|&span| NoteLocation { file: id, span })
+                    .collect();
+                for encoding in [Encoding::Utf8, Encoding::Utf16] {
+                    let index = LineIndex::new(text.as_str(), encoding);
+                    let expected: Vec<Range> = spans.iter().map(|&s| index.range(s)).collect();
+                    let one_by_one: Vec<Range> = locs
+                        .iter()
+                        .map(|loc| to_locations(&vault, std::slice::from_ref(loc), encoding))
+                        .map(|found| found[0].range)
+                        .collect();
+                    let at_once: Vec<Range> = to_locations(&vault, &locs, encoding)
+                        .into_iter()
+                        .map(|l| l.range)
+                        .collect();
+                    assert_eq!(one_by_one, expected, "{n} {encoding:?} closed: {closed}");
+                    assert_eq!(at_once, expected, "{n} {encoding:?} closed: {closed}");
+                }
+            }
+        }
+    }
+
+    /// A closed note's link on an ASCII line is placed without its text in both encodings; one
+    /// after `é` only in UTF-8 (byte columns), and one across lines in neither.
+    #[test]
+    fn a_link_range_comes_from_its_place_where_the_encoding_counts_as_the_place_does() {
+        let note = Note::read("[[a]] x\r\ncafé [[a]]\n[two\nlines](a.md)".repeat(30));
+        let links = &note.syntax.links;
+        let ranges = |encoding| {
+            links[..3]
+                .iter()
+                .map(|l| link_range(l, encoding))
+                .collect::<Vec<_>>()
+        };
+        let range = |line, start, end| {
+            Some(Range::new(
+                Position::new(line, start),
+                Position::new(line, end),
+            ))
+        };
+        assert_eq!(
+            ranges(Encoding::Utf8),
+            [range(0, 0, 5), range(1, 6, 11), None]
+        );
+        assert_eq!(ranges(Encoding::Utf16), [range(0, 0, 5), None, None]);
+    }
+
+    /// An open buffer edited since the note was read: its locations are those of the buffer's
+    /// text, not the disk's.
+    #[test]
+    fn locations_in_an_edited_buffer_follow_the_buffer_not_the_disk() {
+        let mut vault = Vault::new(vec![PathBuf::from(ROOT)]);
+        let path = Path::new(ROOT).join("a.md");
+        vault.upsert_note(&path, Note::read(format!("[[b]]\n{}", "prose ".repeat(50))));
+        let buffer = "# New first line\nthen [[b]]";
+        vault.upsert_note(&path, Note::parse(buffer));
+        let id = vault.id(&path).unwrap();
+        let span = vault.note(id).unwrap().syntax.links[0].span;
+        let found = to_locations(&vault, &[NoteLocation { file: id, span }], Encoding::Utf16);
+        assert_eq!(
+            found,
+            [Location::new(
+                uri_of(&path).unwrap(),
+                Range::new(Position::new(1, 5), Position::new(1, 10))
+            )]
+        );
+    }
+
+    /// The URI written without `format!` is the one `Uri::from_file_path` makes, for paths with
+    /// spaces, non-ASCII letters and every character it encodes or keeps.
+    #[test]
+    fn a_files_uri_is_the_one_uri_from_file_path_makes() {
+        for path in [
+            "/vault/a.md",
+            "/vault/area 1/über système 中文 😀.md",
+            "/v/%20 #hash ?q &amp; +plus ,comma ;semi =eq @at [b] {c} 'q' \"dq\".md",
+            "/v/-._~!$()*:|<>^`\\.md",
+            "/",
+        ] {
+            let path = Path::new(path);
+            assert_eq!(
+                uri_of(path),
+                Uri::from_file_path(path),
+                "{}",
+                path.display()
+            );
+            assert!(uri_of(path).is_some());
+        }
     }
 }

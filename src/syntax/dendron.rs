@@ -20,6 +20,8 @@ pub fn adapt(text: &str, syntax: &mut NoteSyntax) {
         if let Some(mut dendron) = read(text, link.span, link.embed) {
             dendron.set_field(link.take_field());
             dendron.in_frontmatter = link.in_frontmatter;
+            // The span stays, and so does where it sits.
+            dendron.place = link.place;
             *link = dendron;
         }
     }

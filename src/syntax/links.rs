@@ -4,6 +4,7 @@
 
 use percent_encoding::percent_decode_str;
 
+use super::place::{Place, Placed};
 use super::{Fragment, LinkKind, Name, Span};
 
 /// One reference from a note to another note, an attachment, or a place in the same note.
@@ -27,6 +28,8 @@ pub struct Link {
     /// Where the target text sits; an empty span right after `[[` for same-note links.
     pub target_span: Span,
     pub(super) extras: Option<Box<LinkExtras>>,
+    /// Where the link starts as an editor counts it, set by the parse (see [`Place`]).
+    pub(super) place: Place,
 }
 
 /// The parts of a [`Link`] that most links lack.
@@ -61,7 +64,16 @@ impl Link {
             target,
             target_span,
             extras: None,
+            place: Place::UNKNOWN,
         }
+    }
+
+    /// Where the link starts (line and byte column) and whether its line is ASCII up to its end,
+    /// as kept by the parse of the note's text: `None` for a link the parse did not place (one
+    /// across lines, or on a line too long or too far down), whose position is read from the
+    /// text.
+    pub fn place(&self) -> Option<Placed> {
+        self.place.get()
     }
 
     /// What the link names inside its target, after the `#`.

@@ -12,6 +12,8 @@ mod links;
 pub use links::{Link, LinkExtras};
 mod name;
 pub use name::Name;
+mod place;
+pub use place::Placed;
 
 use pulldown_cmark::{Event, HeadingLevel, LinkType, Options, Parser, Tag as Md, TagEnd};
 
@@ -397,6 +399,7 @@ pub fn parse(text: &str) -> NoteSyntax {
         syntax.links.push(link);
     }
     syntax.links.sort_by_key(|l| l.span);
+    place::place_links(text, &mut syntax.links);
     if let Some(fm) = &syntax.frontmatter {
         let mut tags: Vec<Tag> = fm
             .tags
