@@ -63,6 +63,13 @@ pub(super) struct Keys {
 }
 
 impl Keys {
+    /// Add `key` at the end, for a list built by hand.
+    #[cfg(test)]
+    pub(super) fn push(&mut self, key: &str) {
+        self.text.push_str(key);
+        self.ends.push(self.text.len() as u32);
+    }
+
     pub(super) fn is_empty(&self) -> bool {
         self.ends.is_empty()
     }

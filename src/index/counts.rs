@@ -6,7 +6,7 @@
 
 use crate::syntax::{self, Name};
 
-use super::Vault;
+use super::{Vault, bulk};
 
 /// Past this many keys the log starts again: a change that large (a bulk load, a `git pull`)
 /// is cheaper to follow by looking everything up again.
@@ -14,8 +14,9 @@ const MAX_KEYS: usize = 4096;
 
 /// The keys whose link counts changed after generation `since`, up to generation `until`, each
 /// with the generation that changed it. Every change of the counts goes through
-/// [`CountsLog::record`] or leaves `until` behind the vault's generation, which the log then
-/// does not answer for.
+/// [`CountsLog::record`], leaves `until` behind the vault's generation (a bulk filing, a
+/// sketch's seeded counts), which the log then does not answer for, or is no change at all (an
+/// edit that takes a note's links out and puts the same back sets the generation back).
 #[derive(Debug, Default)]
 pub(super) struct CountsLog {
     since: u64,
@@ -54,6 +55,32 @@ impl CountsLog {
                 .partition_point(|&(generation, _)| generation <= then);
             self.keys[at..].iter().map(|(_, key)| key.as_str())
         })
+    }
+}
+
+/// The keys `unfiled` and `filed` (a note's link keys before and after an edit, one per
+/// link) hold a different number of times: the keys whose counts the edit changed. Editing
+/// one link of a note with hundreds changes one or two counts, not hundreds.
+pub(super) fn changed<'a>(unfiled: &'a bulk::Keys, filed: &'a bulk::Keys) -> Vec<&'a str> {
+    let (mut before, mut after): (Vec<&str>, Vec<&str>) =
+        (unfiled.iter().collect(), filed.iter().collect());
+    before.sort_unstable();
+    after.sort_unstable();
+    let mut out = Vec::new();
+    let (mut b, mut a) = (before.as_slice(), after.as_slice());
+    loop {
+        let key = match (b.first(), a.first()) {
+            (Some(&x), Some(&y)) => x.min(y),
+            (Some(&x), None) | (None, Some(&x)) => x,
+            (None, None) => return out,
+        };
+        let in_before = b.iter().take_while(|&&k| k == key).count();
+        let in_after = a.iter().take_while(|&&k| k == key).count();
+        if in_before != in_after {
+            out.push(key);
+        }
+        b = &b[in_before..];
+        a = &a[in_after..];
     }
 }
 
@@ -124,6 +151,21 @@ mod tests {
         assert_eq!(since(&log, 0, 3), None);
         assert_eq!(since(&log, 1, 3), None);
         assert_eq!(since(&log, 2, 3), Some(vec!["b"]));
+    }
+
+    #[test]
+    fn an_edit_changes_the_counts_of_the_keys_it_links_a_different_number_of_times() {
+        let keys = |list: &[&str]| {
+            let mut out = bulk::Keys::default();
+            for key in list {
+                out.push(key);
+            }
+            out
+        };
+        let before = keys(&["b", "a", "c", "a", "d"]);
+        let after = keys(&["a", "c", "e", "b", "a", "c"]);
+        assert_eq!(changed(&before, &after), ["c", "d", "e"]);
+        assert!(changed(&before, &keys(&["d", "a", "c", "b", "a"])).is_empty());
     }
 
     #[test]

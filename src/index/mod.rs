@@ -441,7 +441,7 @@ impl Vault {
             } else {
                 let now = self.counts_generation;
                 self.counts_log
-                    .record(counts, now, unfiled.iter().chain(filed.iter()));
+                    .record(counts, now, counts::changed(&unfiled, &filed).into_iter());
             }
             let new_keys = self.keys_of(id);
             let new_shape = self.note(id).map(|n| shape(&n.syntax));

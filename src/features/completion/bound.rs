@@ -97,12 +97,12 @@ impl OneWord {
     /// most [`OneWord::ruled_out_bound`] (the word's first letter earns no bonus anywhere in
     /// it), and the whole word stands nowhere in it (the word's first two letters never stand
     /// together), so its tier is `Fuzzy` or none.
-    pub(super) fn rules_out(&self, shape: Shape) -> bool {
+    pub(super) fn leaves_unread(&self, shape: Shape) -> bool {
         shape.boundary & letter_bit(self.word[0]) == 0
             && shape.pairs & pair_bit(self.word[0], self.word[1]) == 0
     }
 
-    /// The most a name [`OneWord::rules_out`] can score.
+    /// The most a name [`OneWord::leaves_unread`] can score.
     pub(super) fn ruled_out_bound(&self) -> u32 {
         bound(self.word.len(), 0, BONUS_MOST)
     }
@@ -299,7 +299,7 @@ mod tests {
             word in "[abc1]{2,4}",
         ) {
             let one = OneWord::new(&Typed::new(&word)).expect("a word of letters and digits");
-            if one.rules_out(Shape::of(name.as_bytes())) {
+            if one.leaves_unread(Shape::of(name.as_bytes())) {
                 match one.classify(name.as_bytes()) {
                     None => {}
                     Some((tier, bound)) => {
@@ -312,13 +312,13 @@ mod tests {
     }
 
     #[test]
-    fn a_shape_rules_out_names_without_the_first_letter_at_a_word_start_or_the_pair() {
+    fn a_shape_leaves_unread_names_without_the_first_letter_at_a_word_start_or_the_pair() {
         let one = OneWord::new(&Typed::new("hu")).expect("two letters");
-        assert!(one.rules_out(Shape::of(b"ah ub")));
-        assert!(!one.rules_out(Shape::of(b"a hub")), "h at a word start");
-        assert!(!one.rules_out(Shape::of(b"thumb")), "hu together");
-        assert!(!one.rules_out(Shape::of(b"a-h u")), "h after a sign");
-        assert!(!one.rules_out(Shape::ALWAYS_READ));
+        assert!(one.leaves_unread(Shape::of(b"ah ub")));
+        assert!(!one.leaves_unread(Shape::of(b"a hub")), "h at a word start");
+        assert!(!one.leaves_unread(Shape::of(b"thumb")), "hu together");
+        assert!(!one.leaves_unread(Shape::of(b"a-h u")), "h after a sign");
+        assert!(!one.leaves_unread(Shape::ALWAYS_READ));
         assert_eq!(one.ruled_out_bound(), 39);
     }
 

@@ -129,7 +129,7 @@ pub(super) fn notes(
                 let mut chars = Vec::new();
                 let (mut out, mut bounds, mut unread) = (Vec::new(), Vec::new(), 0);
                 for &i in chunk {
-                    if rule_out.is_some_and(|one| one.rules_out(candidates.shape(i))) {
+                    if rule_out.is_some_and(|one| one.leaves_unread(candidates.shape(i))) {
                         unread += 1;
                         continue;
                     }
@@ -213,9 +213,9 @@ pub(super) fn notes(
                     {
                         return top;
                     }
-                    score_of(name, matcher)
-                        // A name in a tier above `Fuzzy` holds every word, so the matcher matches it.
-                        .unwrap_or(0)
+                    // A name in a tier above `Fuzzy` holds every word, so the matcher matches
+                    // it.
+                    score_of(name, matcher).unwrap_or(0)
                 })
             };
             // An alias never outranks its own note when both match: the note's name is what the
@@ -233,7 +233,7 @@ pub(super) fn notes(
                     let alias = score_at(&mut scored[k], &mut own_matcher);
                     scored[k].1 = Some(alias.min(note));
                 } else if let Some(note) = rule_out
-                    .filter(|one| one.rules_out(candidates.shape(c.note)))
+                    .filter(|one| one.leaves_unread(candidates.shape(c.note)))
                     .map(|_| &candidates.items[c.note as usize])
                     .filter(|note| offered(note))
                 {
