@@ -190,11 +190,19 @@ pub(super) fn tier_in<T: Copy + PartialEq>(
     if name.starts_with(whole) {
         return Tier::Prefix;
     }
-    let contiguous = !whole.is_empty() && name.windows(whole.len()).any(|w| w == whole);
+    // The first letter compared before the rest: a slice comparison is a library call, and
+    // a one-letter query would make one per letter of every name read.
+    let contiguous = whole.first().is_some_and(|&first| {
+        name.windows(whole.len())
+            .any(|w| w[0] == first && w == whole)
+    });
     let word_starts = || {
         words.iter().all(|word| {
-            (0..name.len())
-                .any(|at| (at == 0 || !alphanumeric(name[at - 1])) && name[at..].starts_with(word))
+            (0..name.len()).any(|at| {
+                (at == 0 || !alphanumeric(name[at - 1]))
+                    && word.first().is_none_or(|&first| name[at] == first)
+                    && name[at..].starts_with(word)
+            })
         })
     };
     if contiguous || word_starts() {
