@@ -195,17 +195,24 @@ impl Shape {
 /// among the `limit` listed, scoring them by `score` best bound first: once `need` fuzzy
 /// matches score above the next bound, no match left can be listed (ties on score are kept,
 /// for popularity to break). `bound_of` gives a candidate's bound.
+///
+/// Returns the score the list's last scattered place has (`u32::MAX` when better tiers fill
+/// the list): a match scoring below it cannot be listed. `None` when the scattered matches do
+/// not fill their places (all of them are kept, unscored).
 pub(super) fn keep_listable(
     scored: &mut Vec<Entry>,
     limit: usize,
     bound_of: impl Fn(u32) -> u32,
     mut score: impl FnMut(&mut [Entry]),
-) {
+) -> Option<u32> {
     let better = scored.iter().filter(|e| e.0 < Tier::Fuzzy).count();
     let fuzzy = scored.len() - better;
     let need = limit.saturating_sub(better);
-    if need == 0 || fuzzy <= need {
-        return;
+    if need == 0 {
+        return Some(u32::MAX);
+    }
+    if fuzzy <= need {
+        return None;
     }
     let mut known: Vec<u32> = scored
         .iter()
@@ -238,6 +245,10 @@ pub(super) fn keep_listable(
         scored.extend(group);
         taken = end;
     }
+    (known.len() >= need).then(|| {
+        known.select_nth_unstable_by_key(need - 1, |&s| Reverse(s));
+        known[need - 1]
+    })
 }
 
 #[cfg(test)]
@@ -355,7 +366,7 @@ mod tests {
         let scores = [0, 41, 42, 35, 44, 42];
         let bounds = [0, 51, 52, 41, 54, 42];
         let mut asked = Vec::new();
-        keep_listable(
+        let last_place = keep_listable(
             &mut scored,
             3,
             |i| bounds[i as usize],
@@ -378,5 +389,6 @@ mod tests {
             ]
         );
         assert_eq!(asked, [4, 2, 1, 5]);
+        assert_eq!(last_place, Some(42));
     }
 }

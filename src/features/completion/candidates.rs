@@ -312,7 +312,7 @@ impl Candidates {
     /// The candidate of `file`'s own name, if it has one: candidates are laid out in the
     /// files' order.
     pub(super) fn own_of(&self, file: FileId) -> Option<u32> {
-        let at = self.items.partition_point(|c| c.file < file);
+        let at = self.of_file(file).start;
         self.items
             .get(at)
             .filter(|c| c.file == file && c.alias.is_none())

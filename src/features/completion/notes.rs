@@ -277,25 +277,12 @@ pub(super) fn notes(
                         .binary_search_by_key(&i, |&(c, _)| c)
                         .map_or(u32::MAX, |k| bounds[k].1)
                 };
-                keep_listable(&mut scored, limit, bound_of, &mut score_all);
+                let last_place = keep_listable(&mut scored, limit, bound_of, &mut score_all);
                 // The names left unread must fall below the list: below its last scattered
-                // match's score, and with more matches than it holds read already.
-                if unread > 0 {
-                    let better = scored.iter().filter(|e| e.0 < Tier::Fuzzy).count();
-                    let need = limit.saturating_sub(better);
-                    let mut fuzzy: Vec<u32> = scored
-                        .iter()
-                        .filter(|e| e.0 == Tier::Fuzzy)
-                        .filter_map(|e| e.1)
-                        .collect();
-                    let below = need == 0
-                        || fuzzy.len() >= need && {
-                            fuzzy.select_nth_unstable_by_key(need - 1, |&s| std::cmp::Reverse(s));
-                            fuzzy[need - 1] > one.ruled_out_bound()
-                        };
-                    if !(incomplete && below) {
-                        return None;
-                    }
+                // place's score, and with more matches than it holds read already.
+                let below = last_place.is_some_and(|score| one.ruled_out_bound() < score);
+                if unread > 0 && !(incomplete && below) {
+                    return None;
                 }
             }
             score_all(&mut scored);
