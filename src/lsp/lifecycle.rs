@@ -236,6 +236,7 @@ impl Server {
         }
         let watching = self.state.watching.subscribe();
         let runtime = tokio::runtime::Handle::current();
+        let server = self.clone();
         let task = tokio::task::spawn_blocking(move || {
             let report = |done, total| {
                 let _ = tx.send((done, total));
@@ -271,7 +272,20 @@ impl Server {
             state.cache_dirty.store(behind, Ordering::SeqCst);
             // Built here, off the reactor, so that installing it is a swap.
             let by_path: Unverified = unverified.iter().cloned().collect();
-            (vault, skipped, (unverified, by_path), usage)
+            server.configure(&mut vault);
+            // Completion's candidates too (~0.1 s at 100,000 notes), or the first completion
+            // after every index would wait for them. With the buffers open now filed first, as
+            // the sketch does: filing them again at the swap changes no name, so the candidates
+            // stay current unless a buffer changed a name meanwhile.
+            server.open_buffers_into(&mut vault);
+            let candidates = Arc::new(Candidates::build(&vault));
+            (
+                vault,
+                skipped,
+                (unverified, by_path),
+                usage,
+                Some(candidates),
+            )
         });
         while let Some((done, total)) = rx.recv().await {
             if let Some(progress) = &progress {
@@ -281,17 +295,23 @@ impl Server {
                     .await;
             }
         }
-        let (mut vault, skipped, (unverified, by_path), usage) = match task.await {
+        let (vault, skipped, (unverified, by_path), usage, candidates) = match task.await {
             Ok(result) => result,
             Err(err) => {
                 tracing::error!("indexing failed: {err}");
                 let usage = loader::CacheUse::default();
                 let unverified = (Vec::new(), Unverified::default());
-                (Vault::new(roots.clone()), Vec::new(), unverified, usage)
+                let mut vault = Vault::new(roots.clone());
+                self.configure(&mut vault);
+                (vault, Vec::new(), unverified, usage, None)
             }
         };
-        self.configure(&mut vault);
-        let installed = self.install(generation, vault, started, skipped.len(), by_path);
+        let built = Built {
+            vault,
+            candidates,
+            unverified: by_path,
+        };
+        let installed = self.install(generation, built, started, skipped.len());
         super::memory::release_free_pages();
         let Some(pending) = installed else {
             if let Some(progress) = progress {
@@ -446,11 +466,15 @@ impl Server {
     fn install(
         &self,
         generation: u64,
-        mut vault: Vault,
+        built: Built,
         started: Instant,
         skipped: usize,
-        unverified: Unverified,
     ) -> Option<Vec<PathBuf>> {
+        let Built {
+            mut vault,
+            candidates,
+            unverified,
+        } = built;
         let mut run = self.state.reindex();
         if run.latest != generation {
             tracing::info!(
@@ -471,6 +495,12 @@ impl Server {
         *live = vault;
         self.state.sketch.send_replace(false);
         self.forget_derived();
+        // Stale at once (rebuilt when asked) if a buffer opened meanwhile named a new note.
+        *self
+            .state
+            .candidates
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = candidates;
         run.installed = generation;
         let pending = std::mem::take(&mut run.pending);
         tracing::info!(
@@ -480,6 +510,14 @@ impl Server {
         );
         Some(pending)
     }
+}
+
+/// An index built off the reactor, ready to install: the vault, completion's candidates built
+/// from it, and its notes from the on-disk index still to verify.
+struct Built {
+    vault: Vault,
+    candidates: Option<Arc<Candidates>>,
+    unverified: Unverified,
 }
 
 /// Sets `State::sketched` when dropped.
