@@ -4,6 +4,7 @@
 
 mod backlinks;
 mod bulk;
+mod changes;
 pub mod citations;
 mod counts;
 mod folders;
@@ -164,6 +165,8 @@ pub struct Vault {
     counts_generation: u64,
     /// The keys whose counts the last edits changed, for completion to follow.
     counts_log: counts::CountsLog,
+    /// The files whose names the last edits changed, for completion's candidates to follow.
+    names_log: changes::ChangeLog<FileId>,
     pub alias_fallback: bool,
     /// Set before notes are added: each note's links are read by it as it is indexed.
     pub dialect: Dialect,
@@ -195,6 +198,13 @@ impl Vault {
 
     pub fn names_generation(&self) -> u64 {
         self.names_generation
+    }
+
+    /// The files whose names (name, path or aliases) came, went or changed since names
+    /// generation `then`, when the vault can tell; `None` when it cannot (a bulk filing).
+    pub fn names_changed_since(&self, then: u64) -> Option<impl Iterator<Item = FileId> + '_> {
+        let changed = self.names_log.since(then, self.names_generation)?;
+        Some(changed.copied())
     }
 
     pub fn generation(&self) -> u64 {
@@ -427,7 +437,7 @@ impl Vault {
         self.generation += 1;
         let mut change = Change::default();
         if let Some(&id) = self.by_path.get(path) {
-            let old_keys = self.keys_of(id);
+            let (old_keys, old_aliases) = (self.keys_of(id), self.aliases_written(id));
             let old_shape = self.note(id).map(|n| shape(&n.syntax));
             let counts = self.counts_generation;
             let unfiled = self.unindex_content(id);
@@ -440,13 +450,20 @@ impl Vault {
                 self.counts_generation = counts;
             } else {
                 let now = self.counts_generation;
+                let changed = counts::changed(&unfiled, &filed);
                 self.counts_log
-                    .record(counts, now, counts::changed(&unfiled, &filed).into_iter());
+                    .record(counts, now, changed.into_iter().map(syntax::Name::new));
             }
             let new_keys = self.keys_of(id);
             let new_shape = self.note(id).map(|n| shape(&n.syntax));
-            if old_keys != new_keys {
+            // An alias written otherwise but folding the same (`ab` → `AB`) resolves as before,
+            // but completion lists it as written.
+            if old_keys != new_keys || old_aliases != self.aliases_written(id) {
+                self.names_log
+                    .record(self.names_generation, self.names_generation + 1, [id]);
                 self.names_generation += 1;
+            }
+            if old_keys != new_keys {
                 change.keys.extend(old_keys.iter().cloned());
                 change.keys.extend(new_keys.iter().cloned());
             } else if old_shape != new_shape {
@@ -477,8 +494,10 @@ impl Vault {
         self.add_name(name_key, id);
         let counts = self.counts_generation;
         let filed = self.index_content(id);
+        let (names, now) = (self.names_generation, self.counts_generation);
         self.counts_log
-            .record(counts, self.counts_generation, filed.iter());
+            .record(counts, now, filed.iter().map(syntax::Name::new));
+        self.names_log.record(names, names + 1, [id]);
         self.names_generation += 1;
         change.keys.extend(self.keys_of(id));
         change
@@ -494,12 +513,15 @@ impl Vault {
         self.mentions.forget(id);
         let counts = self.counts_generation;
         let unfiled = self.unindex_content(id);
+        let now = self.counts_generation;
         self.counts_log
-            .record(counts, self.counts_generation, unfiled.iter());
+            .record(counts, now, unfiled.iter().map(syntax::Name::new));
         let file = self.files[id.0 as usize].take().expect("live file");
         self.remove_name(&file.name_key, id);
         self.folders.remove(&file.path_key, id);
         self.free.push(id.0);
+        self.names_log
+            .record(self.names_generation, self.names_generation + 1, [id]);
         self.names_generation += 1;
         self.links_generation += 1;
         Change {

@@ -108,6 +108,9 @@ pub struct Candidates {
     popularity: std::sync::Mutex<Popularity>,
     /// Each candidate's [`Shape`]: which names a query of one word can leave unread.
     shapes: Vec<Shape>,
+    /// Set for candidates of the files whose names changed since the last full build, listed
+    /// beside that build's (`patch.rs`).
+    pub(super) patch: Option<super::patch::Patch>,
 }
 
 /// Candidates' popularity ([`Vault::key_ref_count`] of their file's name) looked up so far, for
@@ -216,7 +219,7 @@ impl Candidates {
 
     /// Fill [`Candidates::holders`], [`Candidates::odd_names`] and
     /// [`Candidates::word_starts`].
-    fn index_bytes(&mut self) {
+    pub(super) fn index_bytes(&mut self) {
         let words = self.items.len().div_ceil(64);
         let mut holders = vec![Vec::new(); 128];
         let mut odd_names = vec![0u64; words];
@@ -320,7 +323,7 @@ impl Candidates {
     }
 
     /// The candidates of `file`: its own name's, then its aliases'.
-    fn of_file(&self, file: FileId) -> std::ops::Range<usize> {
+    pub(super) fn of_file(&self, file: FileId) -> std::ops::Range<usize> {
         let start = self.items.partition_point(|c| c.file < file);
         start..start + self.items[start..].partition_point(|c| c.file == file)
     }
@@ -410,7 +413,7 @@ impl Candidates {
 
     /// The candidates of `files` alone, each file's own followed by its aliases', folded and
     /// widened for the matcher (most of the cost: ~200 ms at 100,000 notes on one core).
-    fn of_files(files: &[(FileId, &crate::index::File)]) -> Candidates {
+    pub(super) fn of_files(files: &[(FileId, &crate::index::File)]) -> Candidates {
         let mut candidates = Candidates::default();
         for &(id, file) in files {
             let at = candidates.items.len() as u32;
