@@ -59,7 +59,7 @@ impl Server {
             .exclude
             .write()
             .unwrap_or_else(|p| p.into_inner()) = loader::Exclude::new(&roots, &config.exclude);
-        *self.state.config.write().unwrap_or_else(|p| p.into_inner()) = config;
+        *self.state.config.write().unwrap_or_else(|p| p.into_inner()) = std::sync::Arc::new(config);
         self.state
             .config_epoch
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -85,7 +85,7 @@ impl Server {
             || after.citations.bibliography != before.citations.bibliography
         {
             self.index_in_background();
-        } else if after != *before {
+        } else if *after != *before {
             let open: Vec<PathBuf> = self.state.docs.iter().map(|e| e.key().clone()).collect();
             self.publish(open).await;
         }

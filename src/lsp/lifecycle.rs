@@ -355,7 +355,7 @@ impl Server {
     fn configure(&self, vault: &mut Vault) {
         let config = self.state.config();
         vault.alias_fallback = config.alias_fallback;
-        vault.set_mention_rules(config.mentions);
+        vault.set_mention_rules(config.mentions.clone());
         vault
             .properties
             .set_types(config.obsidian.property_types.iter().cloned());

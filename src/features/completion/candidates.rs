@@ -110,7 +110,16 @@ pub struct Candidates {
     shapes: Vec<Shape>,
     /// Set for candidates of the files whose names changed since the last full build, listed
     /// beside that build's (`patch.rs`).
-    pub(super) patch: Option<super::patch::Patch>,
+    pub(super) patch: Option<Patch>,
+}
+
+/// What candidates patched onto an older build (`patch.rs`) list beside their own.
+pub(super) struct Patch {
+    /// The last full build.
+    pub(super) base: std::sync::Arc<Candidates>,
+    /// The base's candidates of the files whose names changed since it was built, in order:
+    /// never offered.
+    pub(super) hidden: Vec<u32>,
 }
 
 /// Candidates' popularity ([`Vault::key_ref_count`] of their file's name) looked up so far, for

@@ -6,17 +6,8 @@
 
 use std::sync::Arc;
 
-use super::candidates::Candidates;
+use super::candidates::{Candidates, Patch};
 use crate::index::{FileId, Vault};
-
-/// What candidates patched onto an older build list beside their own.
-pub(super) struct Patch {
-    /// The last full build.
-    pub(super) base: Arc<Candidates>,
-    /// The base's candidates of the files whose names changed since it was built, in order:
-    /// never offered.
-    pub(super) hidden: Vec<u32>,
-}
 
 /// Past this many files changed since the last full build, candidates are built afresh: the
 /// patch's own candidates are scored with every keystroke's, and a large change (a `git pull`,
