@@ -65,6 +65,13 @@ impl<T> ChangeLog<T> {
 }
 
 impl Vault {
+    /// The names as completion lists them: [`Vault::names_generation`] (names, paths and
+    /// aliases as links fold them), moved on too when an alias is rewritten folding the same.
+    /// Unlinked mentions, which match folded names, follow the former alone.
+    pub fn listed_generation(&self) -> u64 {
+        self.names_generation + self.spellings
+    }
+
     /// The aliases of note `id` as written: completion lists them so, where links fold them
     /// ([`Vault::keys_of`]).
     pub(super) fn aliases_written(&self, id: FileId) -> Vec<String> {

@@ -167,6 +167,8 @@ pub struct Vault {
     counts_log: counts::CountsLog,
     /// The files whose names the last edits changed, for completion's candidates to follow.
     names_log: changes::ChangeLog<FileId>,
+    /// Aliases rewritten folding the same (`ab` → `AB`): see [`Vault::listed_generation`].
+    spellings: u64,
     pub alias_fallback: bool,
     /// Set before notes are added: each note's links are read by it as it is indexed.
     pub dialect: Dialect,
@@ -200,10 +202,11 @@ impl Vault {
         self.names_generation
     }
 
-    /// The files whose names (name, path or aliases) came, went or changed since names
-    /// generation `then`, when the vault can tell; `None` when it cannot (a bulk filing).
+    /// The files whose names as listed (name, path or aliases as written) came, went or
+    /// changed since [`Vault::listed_generation`] `then`, when the vault can tell; `None` when
+    /// it cannot (a bulk filing).
     pub fn names_changed_since(&self, then: u64) -> Option<impl Iterator<Item = FileId> + '_> {
-        let changed = self.names_log.since(then, self.names_generation)?;
+        let changed = self.names_log.since(then, self.listed_generation())?;
         Some(changed.copied())
     }
 
@@ -456,20 +459,22 @@ impl Vault {
             }
             let new_keys = self.keys_of(id);
             let new_shape = self.note(id).map(|n| shape(&n.syntax));
+            let listed = self.listed_generation();
             // An alias written otherwise but folding the same (`ab` → `AB`) resolves as before,
             // but completion lists it as written.
-            if old_keys != new_keys || old_aliases != self.aliases_written(id) {
-                self.names_log
-                    .record(self.names_generation, self.names_generation + 1, [id]);
-                self.names_generation += 1;
+            if old_keys == new_keys && old_aliases != self.aliases_written(id) {
+                self.spellings += 1;
             }
             if old_keys != new_keys {
+                self.names_generation += 1;
                 change.keys.extend(old_keys.iter().cloned());
                 change.keys.extend(new_keys.iter().cloned());
             } else if old_shape != new_shape {
                 // Headings or block ids changed: links into them may break or heal.
                 change.keys.extend(new_keys);
             }
+            self.names_log
+                .record(listed, self.listed_generation(), [id]);
             self.rescan_mentions(id);
             return change;
         }
@@ -494,10 +499,10 @@ impl Vault {
         self.add_name(name_key, id);
         let counts = self.counts_generation;
         let filed = self.index_content(id);
-        let (names, now) = (self.names_generation, self.counts_generation);
+        let (listed, now) = (self.listed_generation(), self.counts_generation);
         self.counts_log
             .record(counts, now, filed.iter().map(syntax::Name::new));
-        self.names_log.record(names, names + 1, [id]);
+        self.names_log.record(listed, listed + 1, [id]);
         self.names_generation += 1;
         change.keys.extend(self.keys_of(id));
         change
@@ -520,8 +525,8 @@ impl Vault {
         self.remove_name(&file.name_key, id);
         self.folders.remove(&file.path_key, id);
         self.free.push(id.0);
-        self.names_log
-            .record(self.names_generation, self.names_generation + 1, [id]);
+        let listed = self.listed_generation();
+        self.names_log.record(listed, listed + 1, [id]);
         self.names_generation += 1;
         self.links_generation += 1;
         Change {

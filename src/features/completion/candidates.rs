@@ -72,8 +72,9 @@ impl Candidates {
     }
 }
 
-/// The vault's completion candidates. Building them walks the vault, so callers keep one and
-/// rebuild it only when [`Vault::names_generation`] moves — never per keystroke.
+/// The vault's completion candidates. Building them walks the vault, so callers keep one
+/// while [`Vault::listed_generation`] stands and then patch it (`patch.rs`) — never per
+/// keystroke.
 #[derive(Default)]
 pub struct Candidates {
     pub generation: u64,
@@ -184,7 +185,7 @@ impl Candidates {
         // Sized before filling, as the symbol index is: grown by doubling, a list holds up to
         // twice the room it needs, and three times while a doubling copies it.
         let mut all = Candidates {
-            generation: vault.names_generation(),
+            generation: vault.listed_generation(),
             items: Vec::with_capacity(runs.iter().map(|r| r.items.len()).sum()),
             ascii: Vec::with_capacity(runs.iter().map(|r| r.ascii.len()).sum()),
             unicode: Vec::with_capacity(runs.iter().map(|r| r.unicode.len()).sum()),

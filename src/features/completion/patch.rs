@@ -20,7 +20,7 @@ impl Candidates {
     /// can tell which files' names changed and they are few; else built afresh.
     pub fn current(cached: Option<&Arc<Candidates>>, vault: &Vault) -> Arc<Candidates> {
         match cached {
-            Some(c) if c.generation == vault.names_generation() => c.clone(),
+            Some(c) if c.generation == vault.listed_generation() => c.clone(),
             Some(c) => match Candidates::patched(c, vault) {
                 Some(patched) => Arc::new(patched),
                 None => Arc::new(Candidates::build(vault)),
@@ -46,7 +46,7 @@ impl Candidates {
             .collect();
         let mut patched = Candidates::of_files(&files);
         patched.index_bytes();
-        patched.generation = vault.names_generation();
+        patched.generation = vault.listed_generation();
         // The base's candidates lie in its files' order, as `changed` does.
         let hidden = changed
             .iter()

@@ -120,6 +120,54 @@ fn a_note_removed_and_its_id_taken_by_a_new_one_lists_the_new_name_alone() {
 }
 
 #[test]
+fn an_alias_rewritten_folding_the_same_is_listed_as_written_and_leaves_the_names_be() {
+    let mut f = vault();
+    let built = Arc::new(Candidates::build(&f.vault));
+    let (names, listed) = (f.vault.names_generation(), f.vault.listed_generation());
+    f.vault
+        .upsert_note(&path(&f, "abb.md"), note_with_aliases(&["B AB"]));
+    // Links resolve as before (unlinked mentions keep their scans); completion follows.
+    assert_eq!(f.vault.names_generation(), names);
+    assert_eq!(f.vault.listed_generation(), listed + 1);
+    let current = Candidates::current(Some(&built), &f.vault);
+    assert!(current.patch.is_some());
+    let listed = lists(&f, &current, 10);
+    assert!(
+        listed[2].contains("\"B AB\"") && !listed[2].contains("\"b ab\""),
+        "{listed:?}"
+    );
+    assert_eq!(listed, lists(&f, &Candidates::build(&f.vault), 10));
+}
+
+#[test]
+fn completing_in_a_new_unsaved_note_lists_what_candidates_built_afresh_list() {
+    let mut f = vault();
+    let built = Arc::new(Candidates::build(&f.vault));
+    let new = path(&f, "new note.md");
+    f.vault.upsert_note(&new, Note::parse("[[ab"));
+    let new = f.vault.id(&new).expect("the new note");
+    let current = Candidates::current(Some(&built), &f.vault);
+    assert!(current.patch.is_some());
+    let list = |candidates: &Candidates| {
+        let found = complete(&f.vault, candidates, new, 4, 3, InsertStyle::default());
+        found.map(|l| {
+            (
+                l.incomplete,
+                l.items.into_iter().map(|c| c.label).collect::<Vec<_>>(),
+            )
+        })
+    };
+    assert_eq!(
+        list(&current),
+        Some((
+            true,
+            vec!["ab".to_string(), "abb".to_string(), "b ab".to_string()]
+        ))
+    );
+    assert_eq!(list(&current), list(&Candidates::build(&f.vault)));
+}
+
+#[test]
 fn a_bulk_filing_or_too_many_changed_files_build_the_candidates_afresh() {
     let mut f = vault();
     let built = Arc::new(Candidates::build(&f.vault));
@@ -137,7 +185,7 @@ fn a_bulk_filing_or_too_many_changed_files_build_the_candidates_afresh() {
         .insert_names(vec![(path(&f, "bulk.md"), Box::new(Note::parse("text")))]);
     let after_bulk = Candidates::current(Some(&current), &f.vault);
     assert!(after_bulk.patch.is_none());
-    assert_eq!(after_bulk.generation, f.vault.names_generation());
+    assert_eq!(after_bulk.generation, f.vault.listed_generation());
 }
 
 proptest::proptest! {
@@ -160,7 +208,7 @@ proptest::proptest! {
     ) {
         let mut f = vault();
         let mut kept = Arc::new(Candidates::build(&f.vault));
-        let (mut patched, built) = (false, f.vault.names_generation());
+        let (mut patched, built) = (false, f.vault.listed_generation());
         for (op, name, aliases) in edits {
             let aliases: Vec<&str> = aliases.iter().map(String::as_str).collect();
             match op {
@@ -188,6 +236,6 @@ proptest::proptest! {
             );
         }
         // Once a name changed, a patch was listed from.
-        proptest::prop_assert!(patched || f.vault.names_generation() == built);
+        proptest::prop_assert!(patched || f.vault.listed_generation() == built);
     }
 }
