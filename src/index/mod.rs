@@ -211,24 +211,7 @@ impl Vault {
 
     /// The root holding `path` (the deepest, where roots nest) and the root-relative path.
     pub fn locate(&self, path: &Path) -> Option<(usize, String)> {
-        let (root, rel) = self
-            .roots
-            .iter()
-            .enumerate()
-            .filter_map(|(i, root)| path.strip_prefix(root).ok().map(|rel| (i, rel)))
-            .max_by_key(|(i, _)| self.roots[*i].as_os_str().len())?;
-        // `root/../x` has the root as a prefix but names a file outside it.
-        if rel
-            .components()
-            .any(|c| !matches!(c, std::path::Component::Normal(_)))
-        {
-            return None;
-        }
-        let rel = rel.to_str()?;
-        if rel.is_empty() {
-            return None;
-        }
-        Some((root, keys::nfc(&rel.replace('\\', "/"))))
+        locate_in(&self.roots, path)
     }
 
     pub fn file(&self, id: FileId) -> &File {
@@ -300,24 +283,8 @@ impl Vault {
 
     /// Files whose name key is `key`.
     fn add_name(&mut self, key: String, id: FileId) {
-        if let Some(fresh) = self.add_name_unsorted(key, id) {
+        if let Some(fresh) = add_name_unsorted(&mut self.by_name, &key, id) {
             self.sorted_names.insert(fresh);
-        }
-    }
-
-    /// [`Vault::add_name`] but for `sorted_names`: a key new to the vault is returned, for the
-    /// caller to add there.
-    fn add_name_unsorted(&mut self, key: String, id: FileId) -> Option<syntax::Name> {
-        match self.by_name.get_mut(key.as_str()) {
-            Some(ids) => {
-                ids.push(id);
-                None
-            }
-            None => {
-                let key = syntax::Name::new(&key);
-                self.by_name.insert(key.clone(), vec![id]);
-                Some(key)
-            }
         }
     }
 
@@ -615,5 +582,58 @@ fn remove_from(map: &mut HashMap<syntax::Name, Vec<FileId>>, key: &str, id: File
         if ids.is_empty() {
             map.remove(key);
         }
+    }
+}
+
+/// [`Vault::locate`] among `roots`.
+fn locate_in(roots: &[PathBuf], path: &Path) -> Option<(usize, String)> {
+    let (root, rel) = roots
+        .iter()
+        .enumerate()
+        .filter_map(|(i, root)| path.strip_prefix(root).ok().map(|rel| (i, rel)))
+        .max_by_key(|(i, _)| roots[*i].as_os_str().len())?;
+    // `root/../x` has the root as a prefix but names a file outside it.
+    if rel
+        .components()
+        .any(|c| !matches!(c, std::path::Component::Normal(_)))
+    {
+        return None;
+    }
+    let rel = rel.to_str()?;
+    if rel.is_empty() {
+        return None;
+    }
+    Some((root, keys::nfc(&rel.replace('\\', "/"))))
+}
+
+/// File `id` under name key `key` in `by_name`; a key new to the vault is returned, for the
+/// caller to add to `sorted_names`.
+fn add_name_unsorted(
+    by_name: &mut HashMap<syntax::Name, Vec<FileId>>,
+    key: &str,
+    id: FileId,
+) -> Option<syntax::Name> {
+    match by_name.get_mut(key) {
+        Some(ids) => {
+            ids.push(id);
+            None
+        }
+        None => {
+            let key = syntax::Name::new(key);
+            by_name.insert(key.clone(), vec![id]);
+            Some(key)
+        }
+    }
+}
+
+/// Set each key's count of links in `links_by_key` to its `popularity` (see
+/// [`Vault::seed_popularity`]).
+fn seed_counts(links_by_key: &mut HashMap<syntax::Name, KeyRefs>, popularity: &[(&str, u32)]) {
+    links_by_key.reserve(popularity.len());
+    for &(key, total) in popularity {
+        links_by_key
+            .entry(syntax::Name::new(key))
+            .or_default()
+            .total = total;
     }
 }
