@@ -18,7 +18,8 @@ use crate::syntax;
 /// What a note files in the vault's maps: folded aliases, link keys, (folded, written) tags,
 /// and the citation key its name or `citekey` carries.
 pub(super) struct Entries {
-    pub aliases: Vec<String>,
+    /// As names: inline when short (most are), so not an allocation each.
+    pub aliases: Vec<syntax::Name>,
     pub link_keys: Keys,
     pub tags: Vec<(String, String)>,
     pub literature: Option<String>,
@@ -37,7 +38,11 @@ impl Entries {
     pub(super) fn of(note: &Note) -> Entries {
         Entries {
             literature: None,
-            aliases: note.syntax.aliases().map(keys::fold).collect(),
+            aliases: note
+                .syntax
+                .aliases()
+                .map(|a| syntax::Name::new(&keys::fold(a)))
+                .collect(),
             link_keys: {
                 let mut out = Keys::default();
                 for link in note.syntax.links.iter().filter(|l| !l.is_same_note()) {
@@ -156,8 +161,11 @@ impl Vault {
         let Fresh { names, mut paths } = fresh;
         let (sorted_names, folders) = (&mut self.sorted_names, &mut self.folders);
         let links_by_key = &mut self.links_by_key;
+        let mut names = names;
         rayon::join(
             || {
+                // Sorted on every core: the set's own sort then finds one run.
+                names.par_sort_unstable();
                 let mut names: std::collections::BTreeSet<syntax::Name> =
                     names.into_iter().collect();
                 sorted_names.append(&mut names);
@@ -242,15 +250,9 @@ impl Vault {
         };
         self.properties.index_note(note);
         for alias in entries.aliases {
-            match self.by_alias.get_mut(alias.as_str()) {
-                Some(ids) => {
-                    if !ids.contains(&id) {
-                        ids.push(id);
-                    }
-                }
-                None => {
-                    self.by_alias.insert(syntax::Name::new(&alias), vec![id]);
-                }
+            let ids = self.by_alias.entry(alias).or_default();
+            if !ids.contains(&id) {
+                ids.push(id);
             }
         }
         for key in entries.link_keys.iter() {

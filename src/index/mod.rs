@@ -603,7 +603,12 @@ fn locate_in(roots: &[PathBuf], path: &Path) -> Option<(usize, String)> {
     if rel.is_empty() {
         return None;
     }
-    Some((root, keys::nfc(&rel.replace('\\', "/"))))
+    // One copy of the path (most hold no `\` and are NFC), not two.
+    let rel = match rel.contains('\\') {
+        true => rel.replace('\\', "/"),
+        false => rel.to_string(),
+    };
+    Some((root, keys::nfc_owned(rel)))
 }
 
 /// File `id` under name key `key` in `by_name`; a key new to the vault is returned, for the
@@ -613,14 +618,14 @@ fn add_name_unsorted(
     key: &str,
     id: FileId,
 ) -> Option<syntax::Name> {
-    match by_name.get_mut(key) {
-        Some(ids) => {
-            ids.push(id);
+    match by_name.entry(syntax::Name::new(key)) {
+        std::collections::hash_map::Entry::Occupied(mut ids) => {
+            ids.get_mut().push(id);
             None
         }
-        None => {
-            let key = syntax::Name::new(key);
-            by_name.insert(key.clone(), vec![id]);
+        std::collections::hash_map::Entry::Vacant(slot) => {
+            let key = slot.key().clone();
+            slot.insert(vec![id]);
             Some(key)
         }
     }
