@@ -3,16 +3,13 @@
 //! notes in parallel, and only the inserts into the vault's maps run one note at a time. The
 //! result is the vault [`Vault::upsert_note`] would build note by note, in the same order.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
 use super::backlinks::KeyRefs;
 use super::citations::literature_keys;
-use super::{
-    Content, Dialect, File, FileId, Note, TagEntry, Vault, add_name_unsorted, seed_counts,
-};
-use super::{keys, locate_in};
+use super::{Content, Dialect, File, FileId, Note, TagEntry, Vault, keys};
 use crate::syntax;
 
 /// What a note files in the vault's maps: folded aliases, link keys, (folded, written) tags,
@@ -321,6 +318,67 @@ fn prepare(
             })
         })
         .collect()
+}
+
+/// [`Vault::locate`] among `roots`.
+pub(super) fn locate_in(roots: &[PathBuf], path: &Path) -> Option<(usize, String)> {
+    let (root, rel) = roots
+        .iter()
+        .enumerate()
+        .filter_map(|(i, root)| path.strip_prefix(root).ok().map(|rel| (i, rel)))
+        .max_by_key(|(i, _)| roots[*i].as_os_str().len())?;
+    // `root/../x` has the root as a prefix but names a file outside it.
+    if rel
+        .components()
+        .any(|c| !matches!(c, std::path::Component::Normal(_)))
+    {
+        return None;
+    }
+    let rel = rel.to_str()?;
+    if rel.is_empty() {
+        return None;
+    }
+    // One copy of the path (most hold no `\` and are NFC), not two.
+    let rel = match rel.contains('\\') {
+        true => rel.replace('\\', "/"),
+        false => rel.to_string(),
+    };
+    Some((root, keys::nfc_owned(rel)))
+}
+
+/// File `id` under name key `key` in `by_name`; a key new to the vault is returned, for the
+/// caller to add to `sorted_names`.
+pub(super) fn add_name_unsorted(
+    by_name: &mut rustc_hash::FxHashMap<syntax::Name, Vec<FileId>>,
+    key: &str,
+    id: FileId,
+) -> Option<syntax::Name> {
+    match by_name.entry(syntax::Name::new(key)) {
+        std::collections::hash_map::Entry::Occupied(mut ids) => {
+            ids.get_mut().push(id);
+            None
+        }
+        std::collections::hash_map::Entry::Vacant(slot) => {
+            let key = slot.key().clone();
+            slot.insert(vec![id]);
+            Some(key)
+        }
+    }
+}
+
+/// Set each key's count of links in `links_by_key` to its `popularity` (see
+/// [`Vault::seed_popularity`]).
+pub(super) fn seed_counts(
+    links_by_key: &mut rustc_hash::FxHashMap<syntax::Name, KeyRefs>,
+    popularity: &[(&str, u32)],
+) {
+    links_by_key.reserve(popularity.len());
+    for &(key, total) in popularity {
+        links_by_key
+            .entry(syntax::Name::new(key))
+            .or_default()
+            .total = total;
+    }
 }
 
 #[cfg(test)]

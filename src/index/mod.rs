@@ -4,6 +4,7 @@
 
 mod backlinks;
 mod bulk;
+mod changes;
 pub mod citations;
 mod counts;
 mod folders;
@@ -164,6 +165,10 @@ pub struct Vault {
     counts_generation: u64,
     /// The keys whose counts the last edits changed, for completion to follow.
     counts_log: counts::CountsLog,
+    /// The files whose names the last edits changed, for completion's candidates to follow.
+    names_log: changes::ChangeLog<FileId>,
+    /// Aliases rewritten folding the same (`ab` → `AB`): see [`Vault::listed_generation`].
+    spellings: u64,
     pub alias_fallback: bool,
     /// Set before notes are added: each note's links are read by it as it is indexed.
     pub dialect: Dialect,
@@ -197,6 +202,14 @@ impl Vault {
         self.names_generation
     }
 
+    /// The files whose names as listed (name, path or aliases as written) came, went or
+    /// changed since [`Vault::listed_generation`] `then`, when the vault can tell; `None` when
+    /// it cannot (a bulk filing).
+    pub fn names_changed_since(&self, then: u64) -> Option<impl Iterator<Item = FileId> + '_> {
+        let changed = self.names_log.since(then, self.listed_generation())?;
+        Some(changed.copied())
+    }
+
     pub fn generation(&self) -> u64 {
         self.generation
     }
@@ -211,7 +224,7 @@ impl Vault {
 
     /// The root holding `path` (the deepest, where roots nest) and the root-relative path.
     pub fn locate(&self, path: &Path) -> Option<(usize, String)> {
-        locate_in(&self.roots, path)
+        bulk::locate_in(&self.roots, path)
     }
 
     pub fn file(&self, id: FileId) -> &File {
@@ -283,7 +296,7 @@ impl Vault {
 
     /// Files whose name key is `key`.
     fn add_name(&mut self, key: String, id: FileId) {
-        if let Some(fresh) = add_name_unsorted(&mut self.by_name, &key, id) {
+        if let Some(fresh) = bulk::add_name_unsorted(&mut self.by_name, &key, id) {
             self.sorted_names.insert(fresh);
         }
     }
@@ -394,7 +407,7 @@ impl Vault {
         self.generation += 1;
         let mut change = Change::default();
         if let Some(&id) = self.by_path.get(path) {
-            let old_keys = self.keys_of(id);
+            let (old_keys, old_aliases) = (self.keys_of(id), self.aliases_written(id));
             let old_shape = self.note(id).map(|n| shape(&n.syntax));
             let counts = self.counts_generation;
             let unfiled = self.unindex_content(id);
@@ -407,11 +420,18 @@ impl Vault {
                 self.counts_generation = counts;
             } else {
                 let now = self.counts_generation;
+                let changed = counts::changed(&unfiled, &filed);
                 self.counts_log
-                    .record(counts, now, counts::changed(&unfiled, &filed).into_iter());
+                    .record(counts, now, changed.into_iter().map(syntax::Name::new));
             }
             let new_keys = self.keys_of(id);
             let new_shape = self.note(id).map(|n| shape(&n.syntax));
+            let listed = self.listed_generation();
+            // An alias written otherwise but folding the same (`ab` → `AB`) resolves as before,
+            // but completion lists it as written.
+            if old_keys == new_keys && old_aliases != self.aliases_written(id) {
+                self.spellings += 1;
+            }
             if old_keys != new_keys {
                 self.names_generation += 1;
                 change.keys.extend(old_keys.iter().cloned());
@@ -420,6 +440,8 @@ impl Vault {
                 // Headings or block ids changed: links into them may break or heal.
                 change.keys.extend(new_keys);
             }
+            self.names_log
+                .record(listed, self.listed_generation(), [id]);
             self.rescan_mentions(id);
             return change;
         }
@@ -444,8 +466,10 @@ impl Vault {
         self.add_name(name_key, id);
         let counts = self.counts_generation;
         let filed = self.index_content(id);
+        let (listed, now) = (self.listed_generation(), self.counts_generation);
         self.counts_log
-            .record(counts, self.counts_generation, filed.iter());
+            .record(counts, now, filed.iter().map(syntax::Name::new));
+        self.names_log.record(listed, listed + 1, [id]);
         self.names_generation += 1;
         change.keys.extend(self.keys_of(id));
         change
@@ -461,12 +485,15 @@ impl Vault {
         self.mentions.forget(id);
         let counts = self.counts_generation;
         let unfiled = self.unindex_content(id);
+        let now = self.counts_generation;
         self.counts_log
-            .record(counts, self.counts_generation, unfiled.iter());
+            .record(counts, now, unfiled.iter().map(syntax::Name::new));
         let file = self.files[id.0 as usize].take().expect("live file");
         self.remove_name(&file.name_key, id);
         self.folders.remove(&file.path_key, id);
         self.free.push(id.0);
+        let listed = self.listed_generation();
+        self.names_log.record(listed, listed + 1, [id]);
         self.names_generation += 1;
         self.links_generation += 1;
         Change {
@@ -582,63 +609,5 @@ fn remove_from(map: &mut HashMap<syntax::Name, Vec<FileId>>, key: &str, id: File
         if ids.is_empty() {
             map.remove(key);
         }
-    }
-}
-
-/// [`Vault::locate`] among `roots`.
-fn locate_in(roots: &[PathBuf], path: &Path) -> Option<(usize, String)> {
-    let (root, rel) = roots
-        .iter()
-        .enumerate()
-        .filter_map(|(i, root)| path.strip_prefix(root).ok().map(|rel| (i, rel)))
-        .max_by_key(|(i, _)| roots[*i].as_os_str().len())?;
-    // `root/../x` has the root as a prefix but names a file outside it.
-    if rel
-        .components()
-        .any(|c| !matches!(c, std::path::Component::Normal(_)))
-    {
-        return None;
-    }
-    let rel = rel.to_str()?;
-    if rel.is_empty() {
-        return None;
-    }
-    // One copy of the path (most hold no `\` and are NFC), not two.
-    let rel = match rel.contains('\\') {
-        true => rel.replace('\\', "/"),
-        false => rel.to_string(),
-    };
-    Some((root, keys::nfc_owned(rel)))
-}
-
-/// File `id` under name key `key` in `by_name`; a key new to the vault is returned, for the
-/// caller to add to `sorted_names`.
-fn add_name_unsorted(
-    by_name: &mut HashMap<syntax::Name, Vec<FileId>>,
-    key: &str,
-    id: FileId,
-) -> Option<syntax::Name> {
-    match by_name.entry(syntax::Name::new(key)) {
-        std::collections::hash_map::Entry::Occupied(mut ids) => {
-            ids.get_mut().push(id);
-            None
-        }
-        std::collections::hash_map::Entry::Vacant(slot) => {
-            let key = slot.key().clone();
-            slot.insert(vec![id]);
-            Some(key)
-        }
-    }
-}
-
-/// Set each key's count of links in `links_by_key` to its `popularity` (see
-/// [`Vault::seed_popularity`]).
-fn seed_counts(links_by_key: &mut HashMap<syntax::Name, KeyRefs>, popularity: &[(&str, u32)]) {
-    links_by_key.reserve(popularity.len());
-    for &(key, total) in popularity {
-        links_by_key
-            .entry(syntax::Name::new(key))
-            .or_default()
-            .total = total;
     }
 }

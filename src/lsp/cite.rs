@@ -23,7 +23,7 @@ fn position(at: TextPos, encoding: Encoding) -> Position {
 }
 
 fn settings(state: &State) -> CitationSettings {
-    state.config().citations
+    state.config().citations.clone()
 }
 
 /// Load every bibliography into a freshly loaded vault (on the indexing thread).

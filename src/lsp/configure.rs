@@ -46,23 +46,19 @@ impl Server {
                     .map(|p| format!("client settings: {p}")),
             );
         }
-        {
-            let mut vault = self.state.write();
-            vault.alias_fallback = config.alias_fallback;
-            vault.set_mention_rules(config.mentions.clone());
-            vault
-                .properties
-                .set_types(config.obsidian.property_types.iter().cloned());
-        }
         *self
             .state
             .exclude
             .write()
             .unwrap_or_else(|p| p.into_inner()) = loader::Exclude::new(&roots, &config.exclude);
-        *self.state.config.write().unwrap_or_else(|p| p.into_inner()) = config;
+        *self.state.config.write().unwrap_or_else(|p| p.into_inner()) = std::sync::Arc::new(config);
+        // Stored and counted before the vault takes it: an index built meanwhile, off the
+        // reactor, configures its vault again at its install when the epoch moved (`install`),
+        // and is configured here when installed before.
         self.state
             .config_epoch
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.configure(&mut self.state.write());
         problems
     }
 
@@ -85,7 +81,7 @@ impl Server {
             || after.citations.bibliography != before.citations.bibliography
         {
             self.index_in_background();
-        } else if after != *before {
+        } else if *after != *before {
             let open: Vec<PathBuf> = self.state.docs.iter().map(|e| e.key().clone()).collect();
             self.publish(open).await;
         }

@@ -35,6 +35,8 @@ impl Server {
         self.state.serving.send_replace(false);
         self.state.reindex().latest += 1;
         *self.state.write() = Vault::new(roots);
+        // Completion's candidates and the symbol index hold the old vault's file ids.
+        self.forget_derived();
         self.reconfigure(None)
     }
 

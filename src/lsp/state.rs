@@ -59,7 +59,7 @@ pub struct State {
     pub(in crate::lsp) docs: DashMap<PathBuf, Document>,
     pub(in crate::lsp) encoding: OnceLock<Encoding>,
     pub(in crate::lsp) flags: OnceLock<ClientFlags>,
-    pub(in crate::lsp) config: RwLock<Config>,
+    pub(in crate::lsp) config: RwLock<Arc<Config>>,
     /// Bumped on every configuration change: part of pulled diagnostics' result ids.
     pub(in crate::lsp) config_epoch: std::sync::atomic::AtomicU64,
     /// (links, bibliographies, configuration) generations a pulling client was last asked to
@@ -143,7 +143,7 @@ impl State {
             docs: DashMap::new(),
             encoding: OnceLock::new(),
             flags: OnceLock::new(),
-            config: RwLock::new(Config::default()),
+            config: RwLock::new(Arc::new(Config::default())),
             config_epoch: Default::default(),
             pull_refreshed: Mutex::new((0, 0, 0)),
             mention_scan: AtomicBool::new(false),
@@ -194,7 +194,8 @@ impl State {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    pub(in crate::lsp) fn config(&self) -> Config {
+    /// Shared, not copied: it is read by every request and every publish of diagnostics.
+    pub(in crate::lsp) fn config(&self) -> Arc<Config> {
         self.config
             .read()
             .unwrap_or_else(|p| p.into_inner())

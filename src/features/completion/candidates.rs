@@ -72,8 +72,9 @@ impl Candidates {
     }
 }
 
-/// The vault's completion candidates. Building them walks the vault, so callers keep one and
-/// rebuild it only when [`Vault::names_generation`] moves — never per keystroke.
+/// The vault's completion candidates. Building them walks the vault, so callers keep one
+/// while [`Vault::listed_generation`] stands and then patch it (`patch.rs`) — never per
+/// keystroke.
 #[derive(Default)]
 pub struct Candidates {
     pub generation: u64,
@@ -108,6 +109,18 @@ pub struct Candidates {
     popularity: std::sync::Mutex<Popularity>,
     /// Each candidate's [`Shape`]: which names a query of one word can leave unread.
     shapes: Vec<Shape>,
+    /// Set for candidates of the files whose names changed since the last full build, listed
+    /// beside that build's (`patch.rs`).
+    pub(super) patch: Option<Patch>,
+}
+
+/// What candidates patched onto an older build (`patch.rs`) list beside their own.
+pub(super) struct Patch {
+    /// The last full build.
+    pub(super) base: std::sync::Arc<Candidates>,
+    /// The base's candidates of the files whose names changed since it was built, in order:
+    /// never offered.
+    pub(super) hidden: Vec<u32>,
 }
 
 /// Candidates' popularity ([`Vault::key_ref_count`] of their file's name) looked up so far, for
@@ -172,7 +185,7 @@ impl Candidates {
         // Sized before filling, as the symbol index is: grown by doubling, a list holds up to
         // twice the room it needs, and three times while a doubling copies it.
         let mut all = Candidates {
-            generation: vault.names_generation(),
+            generation: vault.listed_generation(),
             items: Vec::with_capacity(runs.iter().map(|r| r.items.len()).sum()),
             ascii: Vec::with_capacity(runs.iter().map(|r| r.ascii.len()).sum()),
             unicode: Vec::with_capacity(runs.iter().map(|r| r.unicode.len()).sum()),
@@ -216,7 +229,7 @@ impl Candidates {
 
     /// Fill [`Candidates::holders`], [`Candidates::odd_names`] and
     /// [`Candidates::word_starts`].
-    fn index_bytes(&mut self) {
+    pub(super) fn index_bytes(&mut self) {
         let words = self.items.len().div_ceil(64);
         let mut holders = vec![Vec::new(); 128];
         let mut odd_names = vec![0u64; words];
@@ -320,7 +333,7 @@ impl Candidates {
     }
 
     /// The candidates of `file`: its own name's, then its aliases'.
-    fn of_file(&self, file: FileId) -> std::ops::Range<usize> {
+    pub(super) fn of_file(&self, file: FileId) -> std::ops::Range<usize> {
         let start = self.items.partition_point(|c| c.file < file);
         start..start + self.items[start..].partition_point(|c| c.file == file)
     }
@@ -410,7 +423,7 @@ impl Candidates {
 
     /// The candidates of `files` alone, each file's own followed by its aliases', folded and
     /// widened for the matcher (most of the cost: ~200 ms at 100,000 notes on one core).
-    fn of_files(files: &[(FileId, &crate::index::File)]) -> Candidates {
+    pub(super) fn of_files(files: &[(FileId, &crate::index::File)]) -> Candidates {
         let mut candidates = Candidates::default();
         for &(id, file) in files {
             let at = candidates.items.len() as u32;

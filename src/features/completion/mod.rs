@@ -10,6 +10,7 @@ mod candidates;
 mod citations;
 mod days;
 mod notes;
+mod patch;
 mod properties;
 mod tags;
 mod tiers;

@@ -45,6 +45,122 @@ pub(super) fn notes(
         Span::new(start, end)
     });
     let by_path = query.contains('/');
+    // Patched candidates (`patch.rs`) list their own best beside their last full build's best,
+    // in the one order both are ranked in: the best of the two lists is the list.
+    let (listed, incomplete): (Vec<(&Candidates, usize)>, bool) = match &candidates.patch {
+        None => {
+            let (keyed, incomplete) = ranked(vault, candidates, &[], file, ctx, limit);
+            let listed = keyed.into_iter().map(|(_, i)| (candidates, i)).collect();
+            (listed, incomplete)
+        }
+        Some(patch) => {
+            let base = ranked(vault, &patch.base, &patch.hidden, file, ctx, limit);
+            let own = ranked(vault, candidates, &[], file, ctx, limit);
+            let mut both: Vec<(Key, &Candidates, usize)> = (base.0.into_iter())
+                .map(|(key, i)| (key, &*patch.base, i))
+                .chain(own.0.into_iter().map(|(key, i)| (key, candidates, i)))
+                .collect();
+            both.sort_by(|a, b| a.0.cmp(&b.0));
+            let incomplete = base.1 || own.1 || both.len() > limit;
+            both.truncate(limit);
+            (
+                both.into_iter().map(|(_, set, i)| (set, i)).collect(),
+                incomplete,
+            )
+        }
+    };
+    let items = listed
+        .into_iter()
+        .map(|(candidates, i)| {
+            let c = &candidates.items[i];
+            let f = vault.file(c.file);
+            let target = styled_target(vault, file, c.file, style.target);
+            if let Some(span) = markdown_span {
+                let shown = candidates
+                    .alias(c)
+                    .unwrap_or_else(|| f.display_name())
+                    .to_string();
+                let dest = encode_dest(&relative_path(vault.file(file).folder(), &f.rel), false);
+                let bang = if ctx.embed { "!" } else { "" };
+                return Completion {
+                    label: shown.clone(),
+                    kind: match (&c.alias, c.is_note) {
+                        (Some(_), _) => CompletionKind::Alias,
+                        (None, true) => CompletionKind::Note,
+                        (None, false) => CompletionKind::Attachment,
+                    },
+                    detail: Some(f.rel.clone()),
+                    description: folder(f),
+                    // Editors filter on the text from the replaced range's start: `[[` too.
+                    filter: format!("{bang}[[{shown}"),
+                    insert: format!("{bang}[{shown}]({dest})"),
+                    replace: span,
+                };
+            }
+            match candidates.alias(c) {
+                Some(alias) => Completion {
+                    label: alias.to_string(),
+                    kind: CompletionKind::Alias,
+                    detail: Some(format!("alias of {}", f.rel)),
+                    description: folder(f),
+                    insert: if has_display {
+                        target
+                    } else if vault.dialect == crate::index::Dialect::Dendron {
+                        // Dendron reads the label first.
+                        format!("{alias}|{target}{close}")
+                    } else {
+                        format!("{target}|{alias}{close}")
+                    },
+                    replace,
+                    filter: alias.to_string(),
+                },
+                None => Completion {
+                    label: f.display_name().to_string(),
+                    kind: if c.is_note {
+                        CompletionKind::Note
+                    } else {
+                        CompletionKind::Attachment
+                    },
+                    detail: Some(f.rel.clone()),
+                    description: folder(f),
+                    filter: if by_path {
+                        f.link_path().to_string()
+                    } else {
+                        f.display_name().to_string()
+                    },
+                    insert: format!("{target}{close}"),
+                    replace,
+                },
+            }
+        })
+        .collect();
+    Completions { items, incomplete }
+}
+
+/// Where a listed candidate stands: tier, score, popularity, then the tie-breaks.
+type Key<'c> = (
+    Tier,
+    std::cmp::Reverse<u32>,
+    std::cmp::Reverse<u32>,
+    bool,
+    usize,
+    &'c str,
+    &'c str,
+    usize,
+);
+
+/// The best `limit` of `candidates` for the `[[` of `ctx`, in order, each with its [`Key`],
+/// leaving out the `hidden` ones (see `Patch`); and whether more matched.
+fn ranked<'c>(
+    vault: &'c Vault,
+    candidates: &'c Candidates,
+    hidden: &[u32],
+    file: FileId,
+    ctx: &LinkContext,
+    limit: usize,
+) -> (Vec<(Key<'c>, usize)>, bool) {
+    let query = ctx.typed.trim_start();
+    let by_path = query.contains('/');
     // Names are matched in their match form (accents dropped), so the query is too: `café`
     // finds `Café culture`.
     let pattern = pattern(&match_form(query));
@@ -60,9 +176,11 @@ pub(super) fn notes(
     let words_only = plain && !query.contains(|c: char| c.is_whitespace() && c != ' ');
     let fast = words_only && typed.ascii.is_some() && !every_candidate_scored();
     let score_of = |haystack: Utf32Str<'_>, matcher: &mut Matcher| pattern.score(haystack, matcher);
-    let offered = |c: &Candidate| {
+    let offered = |i: u32, c: &Candidate| {
         // Not the note being written in, and attachments only where they can be embedded.
-        !(c.file == file && c.alias.is_none()) && (c.is_note || ctx.embed)
+        !(c.file == file && c.alias.is_none())
+            && (c.is_note || ctx.embed)
+            && !Candidates::is_hidden(hidden, i)
     };
     let mut own_matcher = matcher();
     // Every name starting with what was typed gets the best score the matcher gives any name
@@ -82,6 +200,7 @@ pub(super) fn notes(
             pattern: &pattern,
             top,
             own: candidates.own_of(file),
+            hidden,
             embed: ctx.embed,
         };
         query.fill(limit, offered, &mut own_matcher)
@@ -134,7 +253,7 @@ pub(super) fn notes(
                         continue;
                     }
                     let c = &candidates.items[i as usize];
-                    if !offered(c) {
+                    if !offered(i, c) {
                         continue;
                     }
                     let haystack = candidates.haystack(c, by_path);
@@ -235,7 +354,7 @@ pub(super) fn notes(
                 } else if let Some(note) = rule_out
                     .filter(|one| one.leaves_unread(candidates.shape(c.note)))
                     .map(|_| &candidates.items[c.note as usize])
-                    .filter(|note| offered(note))
+                    .filter(|&note| offered(c.note, note))
                 {
                     // Its note was left unread for its shape: read it now, as it would have been.
                     let name = candidates.haystack(note, by_path);
@@ -362,73 +481,7 @@ pub(super) fn notes(
         keyed.truncate(limit);
     }
     keyed.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-    let scored: Vec<usize> = keyed.into_iter().map(|(_, i)| i).collect();
-    let items = scored
-        .into_iter()
-        .map(|i| {
-            let c = &candidates.items[i];
-            let f = vault.file(c.file);
-            let target = styled_target(vault, file, c.file, style.target);
-            if let Some(span) = markdown_span {
-                let shown = candidates
-                    .alias(c)
-                    .unwrap_or_else(|| f.display_name())
-                    .to_string();
-                let dest = encode_dest(&relative_path(vault.file(file).folder(), &f.rel), false);
-                let bang = if ctx.embed { "!" } else { "" };
-                return Completion {
-                    label: shown.clone(),
-                    kind: match (&c.alias, c.is_note) {
-                        (Some(_), _) => CompletionKind::Alias,
-                        (None, true) => CompletionKind::Note,
-                        (None, false) => CompletionKind::Attachment,
-                    },
-                    detail: Some(f.rel.clone()),
-                    description: folder(f),
-                    // Editors filter on the text from the replaced range's start: `[[` too.
-                    filter: format!("{bang}[[{shown}"),
-                    insert: format!("{bang}[{shown}]({dest})"),
-                    replace: span,
-                };
-            }
-            match candidates.alias(c) {
-                Some(alias) => Completion {
-                    label: alias.to_string(),
-                    kind: CompletionKind::Alias,
-                    detail: Some(format!("alias of {}", f.rel)),
-                    description: folder(f),
-                    insert: if has_display {
-                        target
-                    } else if vault.dialect == crate::index::Dialect::Dendron {
-                        // Dendron reads the label first.
-                        format!("{alias}|{target}{close}")
-                    } else {
-                        format!("{target}|{alias}{close}")
-                    },
-                    replace,
-                    filter: alias.to_string(),
-                },
-                None => Completion {
-                    label: f.display_name().to_string(),
-                    kind: if c.is_note {
-                        CompletionKind::Note
-                    } else {
-                        CompletionKind::Attachment
-                    },
-                    detail: Some(f.rel.clone()),
-                    description: folder(f),
-                    filter: if by_path {
-                        f.link_path().to_string()
-                    } else {
-                        f.display_name().to_string()
-                    },
-                    insert: format!("{target}{close}"),
-                    replace,
-                },
-            }
-        })
-        .collect();
-    Completions { items, incomplete }
+    (keyed, incomplete)
 }
 
 /// The folder shown beside a note's name in the list: what tells two `index` notes apart.

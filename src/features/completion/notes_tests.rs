@@ -488,7 +488,7 @@ proptest::proptest! {
                 f.vault.upsert_note(&path, Note::parse(text));
             }
             // As the server does: candidates are built again when a name comes or goes.
-            if kept.generation != f.vault.names_generation() {
+            if kept.generation != f.vault.listed_generation() {
                 kept = Candidates::build(&f.vault);
             }
             proptest::prop_assert_eq!(

@@ -19,6 +19,8 @@ pub(super) struct TopQuery<'a> {
     pub(super) top: u32,
     /// The candidate of the note being written in, never offered.
     pub(super) own: Option<u32>,
+    /// Candidates hidden by a patch (`patch.rs`), never offered.
+    pub(super) hidden: &'a [u32],
     /// Attachments are offered too (an embed).
     pub(super) embed: bool,
 }
@@ -35,11 +37,11 @@ enum Standing {
 impl TopQuery<'_> {
     /// The matches ranking above every match not at a word start, with their scores, in no
     /// particular order — when there are more than `limit` of them; else `None`, and the
-    /// caller scans the vault. `offered` says which candidates may be listed.
+    /// caller scans the vault. `offered` says which candidates (by index) may be listed.
     pub(super) fn fill(
         &self,
         limit: usize,
-        offered: impl Fn(&Candidate) -> bool + Sync,
+        offered: impl Fn(u32, &Candidate) -> bool + Sync,
         matcher: &mut Matcher,
     ) -> Option<Vec<(Tier, Option<u32>, u32)>> {
         let candidates = self.candidates;
@@ -131,7 +133,7 @@ impl TopQuery<'_> {
         word: &[u8],
         short: bool,
         odd: &[u32],
-        offered: &(impl Fn(&Candidate) -> bool + Sync),
+        offered: &(impl Fn(u32, &Candidate) -> bool + Sync),
         matcher: &mut Matcher,
     ) -> Vec<(Tier, Option<u32>, u32)> {
         let mut found = Vec::new();
@@ -152,7 +154,10 @@ impl TopQuery<'_> {
             {
                 // One word, whole at this word start: a match scoring top, its tier told by
                 // where it starts and how long the name is.
-                if Some(start.candidate) == self.own || !(start.is_note() || self.embed) {
+                if Some(start.candidate) == self.own
+                    || !(start.is_note() || self.embed)
+                    || Candidates::is_hidden(self.hidden, start.candidate)
+                {
                     continue;
                 }
                 let tier = match (start.at_start(), start.len() == Some(word.len())) {
@@ -173,7 +178,7 @@ impl TopQuery<'_> {
     fn sure_of(
         &self,
         names: &[u32],
-        offered: &(impl Fn(&Candidate) -> bool + Sync),
+        offered: &(impl Fn(u32, &Candidate) -> bool + Sync),
         matcher: &mut Matcher,
         found: &mut Vec<(Tier, Option<u32>, u32)>,
     ) {
@@ -181,7 +186,7 @@ impl TopQuery<'_> {
         let mut chars = Vec::new();
         for &i in names {
             let c = &candidates.items[i as usize];
-            if !offered(c) {
+            if !offered(i, c) {
                 continue;
             }
             let Some((tier, standing)) = self.standing(c, false, &mut chars, matcher) else {
@@ -198,7 +203,7 @@ impl TopQuery<'_> {
             // An alias never outranks its own note (see `notes`): its score is at most the
             // note's, where the note is offered and matches.
             let note = &candidates.items[c.note as usize];
-            let score = if c.alias.is_some() && offered(note) {
+            let score = if c.alias.is_some() && offered(c.note, note) {
                 match self.standing(note, true, &mut chars, matcher) {
                     // Worked out only where the list reaches it (see `fill`).
                     Some((_, Standing::Below(None))) if tier <= Tier::Prefix && own == self.top => {

@@ -1,5 +1,5 @@
 //! Completion: `[[` links, headings, blocks, tags, attachments and citation keys, from a
-//! candidate list cached until the vault's names change.
+//! candidate list cached until the vault's names change, then patched for the names changed.
 
 use std::sync::Arc;
 
@@ -19,14 +19,9 @@ impl Server {
             .candidates
             .lock()
             .unwrap_or_else(|p| p.into_inner());
-        match cache.as_ref() {
-            Some(c) if c.generation == vault.names_generation() => c.clone(),
-            _ => {
-                let built = Arc::new(Candidates::build(vault));
-                *cache = Some(built.clone());
-                built
-            }
-        }
+        let current = Candidates::current(cache.as_ref(), vault);
+        *cache = Some(current.clone());
+        current
     }
 }
 

@@ -1,0 +1,128 @@
+//! Logs of what changed generation by generation, for caches of whole-vault lists to follow
+//! an edit instead of building the list again: the link keys whose counts changed (completion's
+//! popularity, `counts.rs`) and the files whose names changed (completion's candidates).
+
+use super::{FileId, Vault};
+
+/// Past this many entries a log starts again: a change that large (a bulk load, a `git pull`)
+/// is cheaper to follow by building everything again.
+const MAX_ENTRIES: usize = 4096;
+
+/// What changed after generation `since`, up to generation `until`, each entry with the
+/// generation that changed it. Every change goes through [`ChangeLog::record`], leaves `until`
+/// behind the vault's generation (a bulk filing, a sketch's seeded counts), which the log then
+/// does not answer for, or is no change at all (an edit that takes a note's links out and puts
+/// the same back sets the counts' generation back).
+#[derive(Debug)]
+pub(super) struct ChangeLog<T> {
+    since: u64,
+    until: u64,
+    entries: Vec<(u64, T)>,
+}
+
+impl<T> Default for ChangeLog<T> {
+    fn default() -> Self {
+        ChangeLog {
+            since: 0,
+            until: 0,
+            entries: Vec::new(),
+        }
+    }
+}
+
+impl<T> ChangeLog<T> {
+    /// The generation went from `from` to `to` by changes to `entries`.
+    pub(super) fn record(&mut self, from: u64, to: u64, entries: impl IntoIterator<Item = T>) {
+        if from == to {
+            return;
+        }
+        if self.until != from {
+            // A change in between went unrecorded: nothing before `from` can be told.
+            self.entries.clear();
+            self.since = from;
+        }
+        self.until = to;
+        for entry in entries {
+            if self.entries.len() == MAX_ENTRIES {
+                self.entries.clear();
+                self.since = to;
+                return;
+            }
+            self.entries.push((to, entry));
+        }
+    }
+
+    /// What changed after generation `then`, when the log knows every change up to `now`, the
+    /// vault's generation; `None` when it cannot tell.
+    pub(super) fn since(&self, then: u64, now: u64) -> Option<impl Iterator<Item = &T>> {
+        (self.since <= then && then <= now && self.until == now).then(|| {
+            let at = self
+                .entries
+                .partition_point(|&(generation, _)| generation <= then);
+            self.entries[at..].iter().map(|(_, entry)| entry)
+        })
+    }
+}
+
+impl Vault {
+    /// The names as completion lists them: [`Vault::names_generation`] (names, paths and
+    /// aliases as links fold them), moved on too when an alias is rewritten folding the same.
+    /// Unlinked mentions, which match folded names, follow the former alone.
+    pub fn listed_generation(&self) -> u64 {
+        self.names_generation + self.spellings
+    }
+
+    /// The aliases of note `id` as written: completion lists them so, where links fold them
+    /// ([`Vault::keys_of`]).
+    pub(super) fn aliases_written(&self, id: FileId) -> Vec<String> {
+        let note = self.get(id).and_then(super::File::note);
+        note.into_iter()
+            .flat_map(|n| n.syntax.aliases())
+            .map(str::to_string)
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn since(log: &ChangeLog<&'static str>, then: u64, now: u64) -> Option<Vec<&'static str>> {
+        log.since(then, now)
+            .map(|entries| entries.copied().collect())
+    }
+
+    #[test]
+    fn the_entries_changed_after_a_generation_are_told_while_every_change_was_recorded() {
+        let mut log = ChangeLog::default();
+        log.record(0, 1, ["a", "b"]);
+        log.record(1, 3, ["c"]);
+        assert_eq!(since(&log, 0, 3), Some(vec!["a", "b", "c"]));
+        assert_eq!(since(&log, 1, 3), Some(vec!["c"]));
+        assert_eq!(since(&log, 3, 3), Some(vec![]));
+        // The vault moved on without recording: the log cannot tell what changed.
+        assert_eq!(since(&log, 1, 4), None);
+    }
+
+    #[test]
+    fn a_change_left_unrecorded_forgets_what_came_before_it() {
+        let mut log = ChangeLog::default();
+        log.record(0, 1, ["a"]);
+        // Generation 2 came from a bulk filing, never recorded.
+        log.record(2, 3, ["b"]);
+        assert_eq!(since(&log, 0, 3), None);
+        assert_eq!(since(&log, 1, 3), None);
+        assert_eq!(since(&log, 2, 3), Some(vec!["b"]));
+    }
+
+    #[test]
+    fn more_entries_than_the_log_holds_start_it_again() {
+        let mut log = ChangeLog::default();
+        log.record(0, 1, ["a"]);
+        log.record(1, 2, std::iter::repeat_n("k", MAX_ENTRIES));
+        assert_eq!(since(&log, 1, 2), None);
+        assert_eq!(since(&log, 2, 2), Some(vec![]));
+        log.record(2, 3, ["z"]);
+        assert_eq!(since(&log, 2, 3), Some(vec!["z"]));
+    }
+}
