@@ -39,7 +39,7 @@ pub mod stamp;
 
 pub use bibliographies::CachedBibliography;
 use names::encode_names;
-pub use names::{CachedNames, NamedNote};
+pub use names::{ByPath, CachedNames, NamedNote, Names};
 
 const MAGIC: &[u8; 8] = b"NGINDEX\0";
 const END: &[u8; 8] = b"NGINDEXE";

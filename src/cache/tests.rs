@@ -47,29 +47,28 @@ fn what_is_saved_loads_back_the_same_and_only_notes_read_from_disk() {
     }
     // The names section alone: every saved note's stamp, aliases and citation key, and how
     // often links name each file (n0 links to `b`, which names no file: not counted).
-    let names = cache.load_names().expect("names");
+    let cached = cache.load_names().expect("names");
+    let names = cached.read().expect("decoded");
     let mut named: Vec<_> = names
         .notes
         .iter()
-        .map(|(path, n)| {
-            let path = PathBuf::from(path);
-            (path, n.stamp, n.aliases.clone(), n.citekey.clone())
-        })
+        .map(|n| (names.path(n), n.stamp, n.aliases.clone(), n.citekey))
         .collect();
     named.sort_by(|a, b| a.0.cmp(&b.0));
     assert_eq!(
         named,
         vec![
             (root.join("sub/n0.md"), stamp(0), vec![], None),
-            (
-                root.join("sub/n1.md"),
-                stamp(1),
-                vec!["bee".to_string()],
-                None
-            ),
+            (root.join("sub/n1.md"), stamp(1), vec!["bee"], None),
         ]
     );
-    assert_eq!(names.popularity, vec![("n1".to_string(), 2)]);
+    assert_eq!(names.popularity, vec![("n1", 2)]);
+    // Found by path as the walk gives it; a path of no note, or outside the root, is not.
+    let by_path = names.by_path();
+    let found = by_path.find(&root.join("sub/n1.md")).expect("found");
+    assert_eq!(names.notes[found].rel, "sub/n1.md");
+    assert_eq!(by_path.find(&root.join("sub/n2.md")), None);
+    assert_eq!(by_path.find(&dir.join("sub/n1.md")), None);
     // Another vault's roots: not this vault's index.
     let other = Cache {
         file: cache.file.clone(),
@@ -78,6 +77,39 @@ fn what_is_saved_loads_back_the_same_and_only_notes_read_from_disk() {
     assert!(other.load().is_none());
     assert!(other.load_names().is_none());
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_names_section_with_an_entry_outside_its_folder_or_of_no_folder_is_unusable() {
+    let names = |root: u32, rel: &str| {
+        let section = names::NamesSection {
+            notes: vec![NamedNote {
+                root,
+                rel,
+                stamp: stamp(0),
+                aliases: vec!["x"],
+                citekey: None,
+            }],
+            popularity: vec![("x", 1)],
+        };
+        let mut bytes = vec![0; 16];
+        bytes.extend(postcard::to_allocvec(&section).unwrap());
+        CachedNames {
+            dialect: Dialect::Obsidian,
+            bytes,
+            roots: vec![PathBuf::from("/v")],
+            file: PathBuf::from("/cache/index"),
+        }
+    };
+    let read = |cached: &CachedNames| cached.read().map(|n| n.notes.len());
+    assert_eq!(read(&names(0, "a/b.md")), Some(1));
+    assert_eq!(read(&names(0, "../b.md")), None);
+    assert_eq!(read(&names(0, "/etc/b.md")), None);
+    assert_eq!(read(&names(1, "b.md")), None);
+    // Cut short: does not decode.
+    let mut cut = names(0, "a/b.md");
+    cut.bytes.truncate(20);
+    assert_eq!(read(&cut), None);
 }
 
 #[test]

@@ -3,7 +3,7 @@
 //! notes in parallel, and only the inserts into the vault's maps run one note at a time. The
 //! result is the vault [`Vault::upsert_note`] would build note by note, in the same order.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
@@ -15,7 +15,8 @@ use crate::syntax;
 /// What a note files in the vault's maps: folded aliases, link keys, (folded, written) tags,
 /// and the citation key its name or `citekey` carries.
 pub(super) struct Entries {
-    pub aliases: Vec<String>,
+    /// As names: inline when short (most are), so not an allocation each.
+    pub aliases: Vec<syntax::Name>,
     pub link_keys: Keys,
     pub tags: Vec<(String, String)>,
     pub literature: Option<String>,
@@ -34,7 +35,11 @@ impl Entries {
     pub(super) fn of(note: &Note) -> Entries {
         Entries {
             literature: None,
-            aliases: note.syntax.aliases().map(keys::fold).collect(),
+            aliases: note
+                .syntax
+                .aliases()
+                .map(|a| syntax::Name::new(&keys::fold(a)))
+                .collect(),
             link_keys: {
                 let mut out = Keys::default();
                 for link in note.syntax.links.iter().filter(|l| !l.is_same_note()) {
@@ -97,27 +102,36 @@ struct Fresh {
 }
 
 /// A new note with everything it files computed: its file (but the revision, given when
-/// filed) and its entries.
+/// filed), its entries, and the copies of its path and folded path the vault's maps keep (made
+/// here, on every core, rather than by the one thread that files).
 struct Prepared {
     file: File,
     entries: Entries,
+    path: PathBuf,
+    path_key: String,
 }
 
 impl Vault {
     /// Insert every note of `notes`, in order, as [`Vault::upsert_note`] would one by one: notes
     /// outside every root are left out, and a path already in the vault is replaced.
     pub fn insert_notes(&mut self, notes: Vec<(PathBuf, Box<Note>)>) {
-        self.insert_filing(notes, true);
+        self.insert_filing(notes, true, None);
     }
 
     /// [`Vault::insert_notes`] for a restart's sketch (`loader::load_sketch`), whose notes
     /// are names alone and which answers nothing about citations: their literature keys (one
-    /// per note, ~150 ms at 100,000 notes) are not filed.
-    pub fn insert_names(&mut self, notes: Vec<(PathBuf, Box<Note>)>) {
-        self.insert_filing(notes, false);
+    /// per note, ~150 ms at 100,000 notes) are not filed. The vault is then seeded with the
+    /// `popularity` of names ([`Vault::seed_popularity`]), beside the sorting of its names.
+    pub fn insert_names(&mut self, notes: Vec<(PathBuf, Box<Note>)>, popularity: &[(&str, u32)]) {
+        self.insert_filing(notes, false, Some(popularity));
     }
 
-    fn insert_filing(&mut self, notes: Vec<(PathBuf, Box<Note>)>, sources: bool) {
+    fn insert_filing(
+        &mut self,
+        notes: Vec<(PathBuf, Box<Note>)>,
+        sources: bool,
+        popularity: Option<&[(&str, u32)]>,
+    ) {
         self.files.reserve(notes.len());
         self.by_path.reserve(notes.len());
         // Sorted orders are built once at the end (a sort and a bulk build) rather than kept
@@ -127,76 +141,89 @@ impl Vault {
             paths: Vec::with_capacity(notes.len()),
         };
         self.properties.defer_orders();
+        let (roots, dendron) = (self.roots.clone(), self.dialect == Dialect::Dendron);
         let mut notes = notes.into_iter();
-        loop {
-            let chunk: Vec<(PathBuf, Box<Note>)> = notes.by_ref().take(CHUNK).collect();
-            if chunk.is_empty() {
-                break;
-            }
-            self.insert_chunk(chunk, &mut fresh, sources);
+        let mut next = || -> Vec<(PathBuf, Box<Note>)> { notes.by_ref().take(CHUNK).collect() };
+        // Each chunk is prepared on the other cores while the one before it is filed.
+        let mut prepared = prepare(&roots, dendron, sources, next());
+        while !prepared.is_empty() {
+            let chunk = next();
+            let ((), following) = rayon::join(
+                || self.insert_chunk(prepared, &mut fresh, sources),
+                || prepare(&roots, dendron, sources, chunk),
+            );
+            prepared = following;
         }
         self.properties.settle_orders();
-        let mut names: std::collections::BTreeSet<syntax::Name> = fresh.names.into_iter().collect();
-        self.sorted_names.append(&mut names);
-        self.folders.extend(fresh.paths);
+        let Fresh { names, mut paths } = fresh;
+        let (sorted_names, folders) = (&mut self.sorted_names, &mut self.folders);
+        let links_by_key = &mut self.links_by_key;
+        let mut names = names;
+        rayon::join(
+            || {
+                // Sorted on every core: the set's own sort then finds one run.
+                names.par_sort_unstable();
+                let mut names: std::collections::BTreeSet<syntax::Name> =
+                    names.into_iter().collect();
+                sorted_names.append(&mut names);
+            },
+            || {
+                rayon::join(
+                    || {
+                        // Sorted on every core: the set's own sort then finds one run.
+                        paths.par_sort_unstable();
+                        folders.extend(paths);
+                    },
+                    || seed_counts(links_by_key, popularity.unwrap_or_default()),
+                )
+            },
+        );
+        if popularity.is_some() {
+            self.counts_generation += 1;
+        }
     }
 
-    /// File `notes`; what goes to the vault's sorted sets goes to `fresh` instead, for
-    /// `insert_notes` to add at once.
-    fn insert_chunk(&mut self, notes: Vec<(PathBuf, Box<Note>)>, fresh: &mut Fresh, sources: bool) {
-        let dendron = self.dialect == Dialect::Dendron;
-        let prepared: Vec<Option<Prepared>> = {
-            let this: &Vault = self;
-            notes
-                .into_par_iter()
-                .map(|(path, mut note)| {
-                    if dendron {
-                        syntax::dendron::adapt(&note.text.get(), &mut note.syntax);
-                    }
-                    let (root, rel) = this.locate(&path)?;
-                    let name_key = keys::fold(keys::strip_md(keys::basename(&rel)));
-                    let path_key = keys::fold(keys::strip_md(&rel));
-                    let entries = Entries::of(&note);
-                    let file = File {
-                        path,
-                        root,
-                        rel,
-                        name_key,
-                        path_key,
-                        content: Content::Note(note),
-                        revision: 0,
+    /// File `prepared`; what goes to the vault's sorted sets goes to `fresh` instead, for
+    /// `insert_filing` to add at once.
+    fn insert_chunk(&mut self, prepared: Vec<Option<Prepared>>, fresh: &mut Fresh, sources: bool) {
+        for prepared in prepared.into_iter().flatten() {
+            let Prepared {
+                mut file,
+                entries,
+                path,
+                path_key,
+            } = prepared;
+            let slot = match self.by_path.entry(path) {
+                std::collections::hash_map::Entry::Vacant(slot) => slot,
+                std::collections::hash_map::Entry::Occupied(_) => {
+                    let Content::Note(note) = file.content else {
+                        continue;
                     };
-                    let literature = literature_keys(&file).map(|(key, _)| key);
-                    Some(Prepared {
-                        file,
-                        entries: Entries {
-                            literature,
-                            ..entries
-                        },
-                    })
-                })
-                .collect()
-        };
-        for Prepared { mut file, entries } in prepared.into_iter().flatten() {
-            if self.by_path.contains_key(&file.path) {
-                let Content::Note(note) = file.content else {
+                    // Already adapted: a replacement goes the one-note way.
+                    if !self.upsert(&file.path, Content::Note(note)).keys.is_empty() {
+                        self.links_generation += 1;
+                    }
                     continue;
-                };
-                // Already adapted: a replacement goes the one-note way.
-                if !self.upsert(&file.path, Content::Note(note)).keys.is_empty() {
-                    self.links_generation += 1;
                 }
-                continue;
-            }
+            };
             self.generation += 1;
             file.revision = self.generation;
-            let (path, name_key) = (file.path.clone(), file.name_key.clone());
-            let path_key = file.path_key.clone();
-            let id = self.place(file);
-            self.by_path.insert(path, id);
+            // `Vault::place`, on the fields the entry leaves free.
+            let id = match self.free.pop() {
+                Some(at) => {
+                    self.files[at as usize] = Some(file);
+                    FileId(at)
+                }
+                None => {
+                    self.files.push(Some(file));
+                    FileId(self.files.len() as u32 - 1)
+                }
+            };
+            slot.insert(id);
             // As `upsert` does: the folder index (`folders.rs`) knows every file.
             fresh.paths.push((path_key, id));
-            if let Some(name) = self.add_name_unsorted(name_key, id) {
+            let name_key = &self.files[id.0 as usize].as_ref().expect("placed").name_key;
+            if let Some(name) = add_name_unsorted(&mut self.by_name, name_key, id) {
                 fresh.names.push(name);
             }
             self.index_entries(id, entries, sources);
@@ -220,15 +247,9 @@ impl Vault {
         };
         self.properties.index_note(note);
         for alias in entries.aliases {
-            match self.by_alias.get_mut(alias.as_str()) {
-                Some(ids) => {
-                    if !ids.contains(&id) {
-                        ids.push(id);
-                    }
-                }
-                None => {
-                    self.by_alias.insert(syntax::Name::new(&alias), vec![id]);
-                }
+            let ids = self.by_alias.entry(alias).or_default();
+            if !ids.contains(&id) {
+                ids.push(id);
             }
         }
         for key in entries.link_keys.iter() {
@@ -252,6 +273,111 @@ impl Vault {
             *entry.notes.entry(id).or_default() += 1;
         }
         entries.link_keys
+    }
+}
+
+/// What each of `notes` files, worked out on every core (see [`Prepared`]): `None` for a note
+/// outside every root of `roots`. Citation keys only when `sources`.
+fn prepare(
+    roots: &[PathBuf],
+    dendron: bool,
+    sources: bool,
+    notes: Vec<(PathBuf, Box<Note>)>,
+) -> Vec<Option<Prepared>> {
+    notes
+        .into_par_iter()
+        .map(|(path, mut note)| {
+            if dendron {
+                syntax::dendron::adapt(&note.text.get(), &mut note.syntax);
+            }
+            let (root, rel) = locate_in(roots, &path)?;
+            let name_key = keys::fold(keys::strip_md(keys::basename(&rel)));
+            let path_key = keys::fold(keys::strip_md(&rel));
+            let entries = Entries::of(&note);
+            let file = File {
+                path: path.clone(),
+                root,
+                rel,
+                name_key,
+                path_key: path_key.clone(),
+                content: Content::Note(note),
+                revision: 0,
+            };
+            let literature = match sources {
+                true => literature_keys(&file).map(|(key, _)| key),
+                false => None,
+            };
+            Some(Prepared {
+                file,
+                entries: Entries {
+                    literature,
+                    ..entries
+                },
+                path,
+                path_key,
+            })
+        })
+        .collect()
+}
+
+/// [`Vault::locate`] among `roots`.
+pub(super) fn locate_in(roots: &[PathBuf], path: &Path) -> Option<(usize, String)> {
+    let (root, rel) = roots
+        .iter()
+        .enumerate()
+        .filter_map(|(i, root)| path.strip_prefix(root).ok().map(|rel| (i, rel)))
+        .max_by_key(|(i, _)| roots[*i].as_os_str().len())?;
+    // `root/../x` has the root as a prefix but names a file outside it.
+    if rel
+        .components()
+        .any(|c| !matches!(c, std::path::Component::Normal(_)))
+    {
+        return None;
+    }
+    let rel = rel.to_str()?;
+    if rel.is_empty() {
+        return None;
+    }
+    // One copy of the path (most hold no `\` and are NFC), not two.
+    let rel = match rel.contains('\\') {
+        true => rel.replace('\\', "/"),
+        false => rel.to_string(),
+    };
+    Some((root, keys::nfc_owned(rel)))
+}
+
+/// File `id` under name key `key` in `by_name`; a key new to the vault is returned, for the
+/// caller to add to `sorted_names`.
+pub(super) fn add_name_unsorted(
+    by_name: &mut rustc_hash::FxHashMap<syntax::Name, Vec<FileId>>,
+    key: &str,
+    id: FileId,
+) -> Option<syntax::Name> {
+    match by_name.entry(syntax::Name::new(key)) {
+        std::collections::hash_map::Entry::Occupied(mut ids) => {
+            ids.get_mut().push(id);
+            None
+        }
+        std::collections::hash_map::Entry::Vacant(slot) => {
+            let key = slot.key().clone();
+            slot.insert(vec![id]);
+            Some(key)
+        }
+    }
+}
+
+/// Set each key's count of links in `links_by_key` to its `popularity` (see
+/// [`Vault::seed_popularity`]).
+pub(super) fn seed_counts(
+    links_by_key: &mut rustc_hash::FxHashMap<syntax::Name, KeyRefs>,
+    popularity: &[(&str, u32)],
+) {
+    links_by_key.reserve(popularity.len());
+    for &(key, total) in popularity {
+        links_by_key
+            .entry(syntax::Name::new(key))
+            .or_default()
+            .total = total;
     }
 }
 

@@ -4,7 +4,7 @@
 //! removes a link, brings it up to date for the few keys the edit touched instead of looking
 //! up thousands again.
 
-use crate::syntax::{self, Name};
+use crate::syntax::Name;
 
 use super::changes::ChangeLog;
 use super::{Vault, bulk};
@@ -67,14 +67,9 @@ impl Vault {
     /// Give a sketch — a vault of names alone, whose links are not filed — the popularity the
     /// full index had ([`Vault::name_popularity`]). Only counts: no link is behind them, so
     /// nothing that lists links (references, backlinks) may be answered from such a vault.
-    pub fn seed_popularity(&mut self, popularity: Vec<(String, u32)>) {
+    pub fn seed_popularity(&mut self, popularity: &[(&str, u32)]) {
         self.counts_generation += 1;
-        for (key, total) in popularity {
-            self.links_by_key
-                .entry(syntax::Name::new(&key))
-                .or_default()
-                .total = total;
-        }
+        bulk::seed_counts(&mut self.links_by_key, popularity);
     }
 }
 

@@ -11,6 +11,14 @@ pub fn nfc(s: &str) -> String {
     }
 }
 
+/// [`nfc`] of a string owned: itself when it is NFC already (ASCII is).
+pub fn nfc_owned(s: String) -> String {
+    match s.is_ascii() || is_nfc_quick(s.chars()) == unicode_normalization::IsNormalized::Yes {
+        true => s,
+        false => s.nfc().collect(),
+    }
+}
+
 /// The comparison key of a name or path: NFC, then lower case.
 pub fn fold(s: &str) -> String {
     // ASCII is its own NFC, and its lower case is Unicode's: one copy instead of two.

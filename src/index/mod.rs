@@ -224,24 +224,7 @@ impl Vault {
 
     /// The root holding `path` (the deepest, where roots nest) and the root-relative path.
     pub fn locate(&self, path: &Path) -> Option<(usize, String)> {
-        let (root, rel) = self
-            .roots
-            .iter()
-            .enumerate()
-            .filter_map(|(i, root)| path.strip_prefix(root).ok().map(|rel| (i, rel)))
-            .max_by_key(|(i, _)| self.roots[*i].as_os_str().len())?;
-        // `root/../x` has the root as a prefix but names a file outside it.
-        if rel
-            .components()
-            .any(|c| !matches!(c, std::path::Component::Normal(_)))
-        {
-            return None;
-        }
-        let rel = rel.to_str()?;
-        if rel.is_empty() {
-            return None;
-        }
-        Some((root, keys::nfc(&rel.replace('\\', "/"))))
+        bulk::locate_in(&self.roots, path)
     }
 
     pub fn file(&self, id: FileId) -> &File {
@@ -313,24 +296,8 @@ impl Vault {
 
     /// Files whose name key is `key`.
     fn add_name(&mut self, key: String, id: FileId) {
-        if let Some(fresh) = self.add_name_unsorted(key, id) {
+        if let Some(fresh) = bulk::add_name_unsorted(&mut self.by_name, &key, id) {
             self.sorted_names.insert(fresh);
-        }
-    }
-
-    /// [`Vault::add_name`] but for `sorted_names`: a key new to the vault is returned, for the
-    /// caller to add there.
-    fn add_name_unsorted(&mut self, key: String, id: FileId) -> Option<syntax::Name> {
-        match self.by_name.get_mut(key.as_str()) {
-            Some(ids) => {
-                ids.push(id);
-                None
-            }
-            None => {
-                let key = syntax::Name::new(&key);
-                self.by_name.insert(key.clone(), vec![id]);
-                Some(key)
-            }
         }
     }
 

@@ -1,8 +1,8 @@
 //! Loading with the on-disk index (`crate::cache`): a note whose file still has the stamp the
 //! index saw comes from the index; every other note is read and parsed as [`super::load`] does.
 
-use std::ffi::{OsStr, OsString};
-use std::path::{Path, PathBuf};
+use std::ffi::OsStr;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rustc_hash::FxHashSet as HashSet;
@@ -11,7 +11,7 @@ use rayon::prelude::*;
 
 use super::{Exclude, Loaded, Skipped, read_note, walk};
 use crate::cache::stamp::unchanged;
-use crate::cache::{Cache, NamedNote};
+use crate::cache::{ByPath, Cache, NamedNote, Names};
 use crate::index::{Dialect, Note, NoteText, Stamp, Vault, is_note_path};
 use crate::syntax::{Frontmatter, NoteSyntax, Span};
 
@@ -137,49 +137,94 @@ pub fn load_sketch(
     }
     let started = std::time::Instant::now();
     // Filing is the longer half and runs on one thread but for its preparation: the walk runs
-    // beside it rather than before it.
-    let (walked, filed) = rayon::join(
+    // beside it rather than before it, and hands its files over when done. The names are
+    // borrowed from the section's bytes, which live on the filing side until the sketch is
+    // made (a map of owned paths and aliases cost more than the filing).
+    let (walked, walking) = std::sync::mpsc::channel();
+    let ((), sketch) = rayon::join(
         || {
-            let walked = walk(roots, exclude);
+            let files = walk(roots, exclude);
             tracing::debug!(
                 "sketch: walked the vault in {} ms",
                 started.elapsed().as_millis()
             );
-            walked
+            // Only gone when the filing side gave up (an unusable names section).
+            let _ = walked.send(files);
         },
-        || {
-            let mut names = cache.load_names()?;
-            let notes: Vec<(&OsString, &NamedNote)> = names.notes.iter().collect();
-            let notes: Vec<(PathBuf, Box<Note>)> = notes
-                .into_par_iter()
-                .map(|(path, named)| (PathBuf::from(path), names_only(named)))
-                .collect();
+        move || {
+            let cached = cache.load_names()?;
+            let names = cached.read()?;
+            let (notes, by_path) = rayon::join(
+                || {
+                    names
+                        .notes
+                        .par_iter()
+                        .map(|named| (names.path(named), names_only(named)))
+                        .collect::<Vec<(PathBuf, Box<Note>)>>()
+                },
+                || names.by_path(),
+            );
             let mut vault = Vault::new(vault_roots);
-            vault.dialect = names.dialect;
-            vault.insert_names(notes);
-            vault.seed_popularity(std::mem::take(&mut names.popularity));
+            vault.dialect = cached.dialect;
+            vault.insert_names(notes, &names.popularity);
             tracing::debug!(
                 "sketch: read and filed the names of {} notes in {} ms",
                 names.notes.len(),
                 started.elapsed().as_millis()
             );
-            Some((vault, names))
+            let walked = walking.recv().ok()?;
+            complete_sketch(roots, vault, cached.dialect, &names, &by_path, walked)
         },
     );
-    let (mut vault, names) = filed?;
+    let sketch = sketch?;
+    tracing::debug!(
+        "sketched {} notes from the names of the on-disk index in {} ms ({} new, {} gone)",
+        sketch.vault.note_count(),
+        started.elapsed().as_millis(),
+        sketch.new,
+        sketch.gone,
+    );
+    Some(Sketch {
+        vault: sketch.vault,
+        unverified: sketch.unverified,
+    })
+}
+
+/// A sketch made, and how many of its notes the names section did not know (`new`) and how
+/// many of those it knows are no longer in the vault (`gone`).
+struct Made {
+    vault: Vault,
+    unverified: Vec<(PathBuf, Stamp)>,
+    new: usize,
+    gone: usize,
+}
+
+/// Make `vault`, filed from `names`, hold the files the walk found (`walked`): attachments
+/// added, notes `names` does not know read, notes it knows that the walk did not find removed.
+/// `None` when the vault's dialect is no longer the one the names were filed by.
+fn complete_sketch(
+    roots: &[PathBuf],
+    mut vault: Vault,
+    dialect: Dialect,
+    names: &Names,
+    by_path: &ByPath,
+    walked: Vec<PathBuf>,
+) -> Option<Made> {
     let mut skipped = Vec::new();
     let (note_paths, attachments) = sort_walked(walked, &mut skipped);
-    let dialect = Dialect::of_files(roots, attachments.iter().map(PathBuf::as_path));
-    if names.dialect != dialect {
+    if Dialect::of_files(roots, attachments.iter().map(PathBuf::as_path)) != dialect {
         // `load_trusting` discards the whole index for this, and says so.
         return None;
     }
     for path in &attachments {
         vault.upsert_attachment(path);
     }
+    // Each walked note's entry in the names section, if it has one.
+    let found: Vec<Option<usize>> = note_paths.par_iter().map(|p| by_path.find(p)).collect();
     let fresh: Vec<&PathBuf> = note_paths
         .iter()
-        .filter(|path| !names.notes.contains_key(path.as_os_str()))
+        .zip(&found)
+        .filter_map(|(path, found)| found.is_none().then_some(path))
         .collect();
     // Read where the walk found them; not logged when skipped: the full load reads them again.
     let read: Vec<(&PathBuf, Result<Note, Skipped>)> = fresh
@@ -194,7 +239,8 @@ pub fn load_sketch(
     }
     // Every walked note not new is in the names section: unless the section holds more, none
     // of its notes is gone, and no set of the walked paths is needed to find them — but only
-    // when each path was walked once, which nested roots break (their notes are walked twice).
+    // when each path was walked once, which nested roots break (their notes are walked twice),
+    // and each entry names its own path, which a section naming one path twice breaks.
     let nested = roots.iter().enumerate().any(|(i, a)| {
         roots
             .iter()
@@ -204,30 +250,25 @@ pub fn load_sketch(
     let mut gone = 0;
     if nested || note_paths.len() - new < names.notes.len() {
         let found: HashSet<&OsStr> = note_paths.iter().map(|p| p.as_os_str()).collect();
-        for path in names
-            .notes
-            .keys()
-            .filter(|p| !found.contains(p.as_os_str()))
-        {
-            vault.remove(Path::new(path));
-            gone += 1;
+        for named in &names.notes {
+            let path = names.path(named);
+            if !found.contains(path.as_os_str()) && vault.id(&path).is_some() {
+                vault.remove(&path);
+                gone += 1;
+            }
         }
     }
     let unverified = note_paths
         .into_iter()
-        .filter_map(|path| {
-            let stamp = names.notes.get(path.as_os_str())?.stamp;
-            Some((path, stamp))
-        })
+        .zip(found)
+        .filter_map(|(path, found)| Some((path, names.notes[found?].stamp)))
         .collect();
-    // 100,000 paths and their aliases, freed by another thread than the one that answers.
-    rayon::spawn(move || drop(names));
-    tracing::debug!(
-        "sketched {} notes from the names of the on-disk index in {} ms ({new} new, {gone} gone)",
-        vault.note_count(),
-        started.elapsed().as_millis()
-    );
-    Some(Sketch { vault, unverified })
+    Some(Made {
+        vault,
+        unverified,
+        new,
+        gone,
+    })
 }
 
 /// A note of names alone: no text, its aliases and citation key as its frontmatter.
@@ -237,9 +278,9 @@ fn names_only(named: &NamedNote) -> Box<Note> {
             aliases: named
                 .aliases
                 .iter()
-                .map(|a| (a.as_str().into(), Span::default()))
+                .map(|&a| (a.into(), Span::default()))
                 .collect(),
-            citekey: named.citekey.as_deref().map(Into::into),
+            citekey: named.citekey.map(Into::into),
             valid: true,
             ..Frontmatter::default()
         })

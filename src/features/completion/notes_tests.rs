@@ -307,7 +307,7 @@ fn popularity_is_looked_up_again_once_a_link_is_added_or_removed_and_only_then()
 #[test]
 fn a_seeded_count_stands_through_an_edit_that_keeps_the_notes_links() {
     let mut f = Fixture::parse("//- /Alpha.md\n//- /c.md\n[[Alpha]]\n");
-    f.vault.seed_popularity(vec![("alpha".to_string(), 5)]);
+    f.vault.seed_popularity(&[("alpha", 5)]);
     let counts = f.vault.counts_generation();
     let c = f.vault.roots()[0].join("c.md");
     f.vault.upsert_note(&c, Note::parse("edited: [[Alpha]]"));

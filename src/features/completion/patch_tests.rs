@@ -181,8 +181,10 @@ fn a_bulk_filing_or_too_many_changed_files_build_the_candidates_afresh() {
         current.items.len(),
         built.items.len() + MAX_PATCHED_FILES + 1
     );
-    f.vault
-        .insert_names(vec![(path(&f, "bulk.md"), Box::new(Note::parse("text")))]);
+    f.vault.insert_names(
+        vec![(path(&f, "bulk.md"), Box::new(Note::parse("text")))],
+        &[],
+    );
     let after_bulk = Candidates::current(Some(&current), &f.vault);
     assert!(after_bulk.patch.is_none());
     assert_eq!(after_bulk.generation, f.vault.listed_generation());
