@@ -47,16 +47,7 @@ fn typed_lists(
                 limit,
                 InsertStyle::default(),
             );
-            format!(
-                "{:?}",
-                list.map(|l| (
-                    l.incomplete,
-                    l.items
-                        .iter()
-                        .map(|c| (c.label.clone(), c.insert.clone(), c.detail.clone()))
-                        .collect::<Vec<_>>()
-                ))
-            )
+            crate::features::completion::tests::shown(list)
         })
         .collect();
     EVERY_CANDIDATE_SCORED.set(false);

@@ -31,16 +31,7 @@ fn lists(f: &Fixture, candidates: &Candidates, limit: usize) -> Vec<String> {
                 InsertStyle::default(),
             );
             offset += 1;
-            format!(
-                "{:?}",
-                list.map(|l| (
-                    l.incomplete,
-                    l.items
-                        .iter()
-                        .map(|c| (c.label.clone(), c.insert.clone(), c.detail.clone()))
-                        .collect::<Vec<_>>()
-                ))
-            )
+            crate::features::completion::tests::shown(list)
         })
         .collect()
 }

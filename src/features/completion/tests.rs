@@ -5,6 +5,21 @@ use expect_test::{Expect, expect};
 use super::*;
 use crate::features::fixture::Fixture;
 
+/// A list as the list-comparing tests compare it: whether it is incomplete, and each item's
+/// label, insert text and detail.
+pub(super) fn shown(list: Option<Completions>) -> String {
+    format!(
+        "{:?}",
+        list.map(|l| (
+            l.incomplete,
+            l.items
+                .iter()
+                .map(|c| (c.label.clone(), c.insert.clone(), c.detail.clone()))
+                .collect::<Vec<_>>()
+        ))
+    )
+}
+
 pub(super) fn check_limit(fixture: &str, limit: usize, expect: Expect) {
     let f = Fixture::parse(fixture);
     let (file, offset) = f.cursor();
