@@ -86,7 +86,7 @@ impl Exclude {
     }
 }
 
-/// Every file under `roots` that belongs to the vault.
+/// Every file under `roots` in the vault; no rayon work (a sketch waits on it from a worker).
 pub fn walk(roots: &[PathBuf], exclude: &Exclude) -> Vec<PathBuf> {
     let mut out = Vec::new();
     for root in roots {

@@ -541,9 +541,14 @@ fn remove_stale_temporaries(dir: &Path) {
     }
 }
 
-/// A path below a root: no `..`, no root or prefix.
+/// A path below a root, written as notegraph writes one: no `..` or `.`, no root or prefix, no
+/// empty part (`a//b.md`, `a/b.md/`). Paths compare by component where the walk's compare by
+/// bytes: a path written otherwise could stand for another note's file.
 fn is_plain_relative(rel: &str) -> bool {
     !rel.is_empty()
+        && rel
+            .split(std::path::is_separator)
+            .all(|part| !part.is_empty() && part != "." && part != "..")
         && Path::new(rel)
             .components()
             .all(|c| matches!(c, std::path::Component::Normal(_)))

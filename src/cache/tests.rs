@@ -106,6 +106,10 @@ fn a_names_section_with_an_entry_outside_its_folder_or_of_no_folder_is_unusable(
     assert_eq!(read(&names(0, "../b.md")), None);
     assert_eq!(read(&names(0, "/etc/b.md")), None);
     assert_eq!(read(&names(1, "b.md")), None);
+    // Written otherwise than notegraph writes it: by component, the path of another note.
+    assert_eq!(read(&names(0, "a//b.md")), None);
+    assert_eq!(read(&names(0, "a/b.md/")), None);
+    assert_eq!(read(&names(0, "a/./b.md")), None);
     // Cut short: does not decode.
     let mut cut = names(0, "a/b.md");
     cut.bytes.truncate(20);
@@ -125,6 +129,7 @@ fn a_parse_whose_spans_leave_its_text_is_refused() {
     assert!(!spans_fit(text, &inside));
     assert!(is_plain_relative("a/b.md"));
     assert!(!is_plain_relative("../b.md") && !is_plain_relative("/etc/x.md"));
+    assert!(!is_plain_relative("a//b.md") && !is_plain_relative("a/"));
 }
 
 #[test]

@@ -508,4 +508,36 @@ mod tests {
             assert_eq!(at_once.note_count(), 6);
         }
     }
+
+    /// Notes filed in more than one chunk (each prepared while the one before is filed), some
+    /// paths again in a later chunk: the vault of filing them one by one.
+    #[test]
+    fn notes_filed_across_chunks_with_paths_again_build_the_vault_of_one_by_one() {
+        let root = PathBuf::from("/vault/root");
+        let notes =
+            || {
+                (0..CHUNK + CHUNK / 2).map(|k| {
+                // Past the first chunk, every third note files a path of the first chunk again.
+                let n = if k > CHUNK && k % 3 == 0 { k - CHUNK } else { k };
+                let text = format!(
+                    "---\naliases: [Alias {n}, al {k}]\ntags: [t{}]\n---\n[[n{}]] [[Alias {}]]\n",
+                    k % 7,
+                    (k + 1) % 50,
+                    k % 13
+                );
+                (root.join(format!("f{}/n{n}.md", n % 5)), Note::parse(text))
+            })
+            };
+        let mut one_by_one = Vault::new(vec![root.clone()]);
+        for (path, note) in notes() {
+            one_by_one.upsert_note(&path, note);
+        }
+        let mut at_once = Vault::new(vec![root.clone()]);
+        at_once.insert_notes(notes().map(|(path, note)| (path, Box::new(note))).collect());
+        assert_eq!(dump(&at_once), dump(&one_by_one));
+        let paths: std::collections::HashSet<PathBuf> = notes().map(|(path, _)| path).collect();
+        assert!(paths.len() > CHUNK && paths.len() < CHUNK + CHUNK / 2);
+        assert_eq!(at_once.note_count(), paths.len());
+        assert_eq!(at_once.names_generation(), one_by_one.names_generation());
+    }
 }

@@ -172,6 +172,8 @@ pub fn load_sketch(
                 names.notes.len(),
                 started.elapsed().as_millis()
             );
+            // This rayon worker waits here for the walk on the other side of the join: safe
+            // while `walk` itself queues no rayon work (it does not), which would wait too.
             let walked = walking.recv().ok()?;
             complete_sketch(roots, vault, cached.dialect, &names, &by_path, walked)
         },
