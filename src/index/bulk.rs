@@ -208,17 +208,7 @@ impl Vault {
             };
             self.generation += 1;
             file.revision = self.generation;
-            // `Vault::place`, on the fields the entry leaves free.
-            let id = match self.free.pop() {
-                Some(at) => {
-                    self.files[at as usize] = Some(file);
-                    FileId(at)
-                }
-                None => {
-                    self.files.push(Some(file));
-                    FileId(self.files.len() as u32 - 1)
-                }
-            };
+            let id = super::place(&mut self.files, &mut self.free, file);
             slot.insert(id);
             // As `upsert` does: the folder index (`folders.rs`) knows every file.
             fresh.paths.push((path_key, id));

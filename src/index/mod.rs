@@ -460,7 +460,7 @@ impl Vault {
             content,
             revision: self.generation,
         };
-        let id = self.place(file);
+        let id = place(&mut self.files, &mut self.free, file);
         self.by_path.insert(path.to_path_buf(), id);
         self.folders.insert(&path_key_of_new, id);
         self.add_name(name_key, id);
@@ -514,20 +514,6 @@ impl Vault {
             change.merge(self.remove(&path));
         }
         change
-    }
-
-    /// Store a new file in a freed slot, or a new one: its id.
-    fn place(&mut self, file: File) -> FileId {
-        match self.free.pop() {
-            Some(slot) => {
-                self.files[slot as usize] = Some(file);
-                FileId(slot)
-            }
-            None => {
-                self.files.push(Some(file));
-                FileId(self.files.len() as u32 - 1)
-            }
-        }
     }
 
     /// File file `id`'s content in the vault's maps; the link keys filed.
@@ -601,6 +587,21 @@ fn shape(syntax: &NoteSyntax) -> (Vec<(u8, syntax::Name)>, Vec<syntax::Name>) {
             .collect(),
         syntax.blocks.iter().map(|b| b.id.clone()).collect(),
     )
+}
+
+/// Store a new file in a freed slot of `files` (one of `free`), or a new one: its id. Taking the
+/// fields rather than the vault lets bulk filing place a file while it holds a `by_path` entry.
+fn place(files: &mut Vec<Option<File>>, free: &mut Vec<u32>, file: File) -> FileId {
+    match free.pop() {
+        Some(slot) => {
+            files[slot as usize] = Some(file);
+            FileId(slot)
+        }
+        None => {
+            files.push(Some(file));
+            FileId(files.len() as u32 - 1)
+        }
+    }
 }
 
 fn remove_from(map: &mut HashMap<syntax::Name, Vec<FileId>>, key: &str, id: FileId) {

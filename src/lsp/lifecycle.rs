@@ -419,14 +419,7 @@ impl Server {
                 *self.state.unverified() = unverified;
                 self.state.sketch.send_replace(true);
                 *live = vault;
-                self.forget_derived();
-                // Stale at once (rebuilt when asked) if a buffer opened meanwhile named a new
-                // note: `listed_generation` moved.
-                *self
-                    .state
-                    .candidates
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner()) = Some(candidates);
+                self.forget_derived(Some(candidates));
             }
             current
         };
@@ -456,12 +449,15 @@ impl Server {
     /// Drop what was derived from the vault being replaced: completion candidates and the
     /// symbol index hold its file ids, and a new vault's generation counters start again, so
     /// they could match the old ones.
-    pub(in crate::lsp) fn forget_derived(&self) {
+    ///
+    /// `candidates` are the new vault's, when built with it: stale at once (patched when asked)
+    /// if a buffer opened meanwhile named a new note, as `listed_generation` then moved.
+    pub(in crate::lsp) fn forget_derived(&self, candidates: Option<Arc<Candidates>>) {
         *self
             .state
             .candidates
             .lock()
-            .unwrap_or_else(|p| p.into_inner()) = None;
+            .unwrap_or_else(|p| p.into_inner()) = candidates;
         *self.state.symbols.lock().unwrap_or_else(|p| p.into_inner()) = None;
     }
 
@@ -504,13 +500,7 @@ impl Server {
         *self.state.unverified() = unverified;
         *live = vault;
         self.state.sketch.send_replace(false);
-        self.forget_derived();
-        // Stale at once (rebuilt when asked) if a buffer opened meanwhile named a new note.
-        *self
-            .state
-            .candidates
-            .lock()
-            .unwrap_or_else(|p| p.into_inner()) = candidates;
+        self.forget_derived(candidates);
         run.installed = generation;
         let pending = std::mem::take(&mut run.pending);
         tracing::info!(

@@ -36,7 +36,7 @@ impl Server {
         self.state.reindex().latest += 1;
         *self.state.write() = Vault::new(roots);
         // Completion's candidates and the symbol index hold the old vault's file ids.
-        self.forget_derived();
+        self.forget_derived(None);
         self.reconfigure(None)
     }
 
