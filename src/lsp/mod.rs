@@ -12,6 +12,7 @@ mod handshake;
 mod lifecycle;
 mod memory;
 mod persist;
+mod raw;
 mod roots;
 mod server;
 mod state;
@@ -71,6 +72,7 @@ pub fn run_stdio() -> ExitCode {
     let (mut serving, mut asked) = (state.serving_signal(), state.asked_signal());
     let (open, ready) = tokio::sync::watch::channel(false);
     let (answered, answered_rx) = tokio::sync::watch::channel(false);
+    let raw = state.raw.clone();
     runtime.block_on(async move {
         tokio::spawn(async move {
             let _ = serving.wait_for(|serving| *serving).await;
@@ -86,9 +88,17 @@ pub fn run_stdio() -> ExitCode {
         };
         tokio::spawn(framing::forward(tokio::io::stdin(), guarded, signals));
         let service = catch_panic::CatchPanic::new(service);
-        Transport::new(input, tokio::io::stdout(), socket)
+        // The transport writes to a pipe that `raw` copies to stdout, putting large answers'
+        // text in place of their stand-ins (see `raw`).
+        let (output, written) = tokio::io::duplex(1 << 16);
+        let out =
+            tokio::spawn(async move { raw::forward(written, tokio::io::stdout(), &raw).await });
+        Transport::new(input, output, socket)
             .serve(handshake::Handshake::new(service, answered))
             .await;
+        // The transport is gone and its pipe closed: what it wrote reaches stdout first.
+        // A client that stopped reading must not keep the process from ending.
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(2), out).await;
     });
     // Blocking tasks (a long index) must not keep the process alive after `exit`.
     runtime.shutdown_background();

@@ -74,6 +74,8 @@ pub struct State {
     pub(in crate::lsp) client_settings: Mutex<Option<Value>>,
     pub(in crate::lsp) exclude: RwLock<loader::Exclude>,
     pub(in crate::lsp) candidates: Mutex<Option<Arc<Candidates>>>,
+    /// Large answers written to text by their handlers (see `raw`).
+    pub(in crate::lsp) raw: Arc<crate::lsp::raw::RawAnswers>,
     pub(in crate::lsp) symbols: Mutex<Option<Arc<SymbolIndex>>>,
     pub(in crate::lsp) ready: watch::Sender<bool>,
     /// Turns true once an index is installed, perhaps before its notes from the on-disk index
@@ -151,6 +153,7 @@ impl State {
             client_settings: Mutex::new(None),
             exclude: RwLock::new(loader::Exclude::default()),
             candidates: Mutex::new(None),
+            raw: Arc::default(),
             symbols: Mutex::new(None),
             ready: watch::channel(false).0,
             serving: watch::channel(false).0,

@@ -266,12 +266,9 @@ pub(crate) async fn rename(server: &Server, params: RenameParams) -> Result<Opti
         }
         let change = features::refactor::rename(&vault, id, offset, &params.new_name)
             .map_err(request_failed)?;
-        Ok(Some(to_workspace_edit(
-            &vault,
-            &state.docs,
-            change,
-            encoding,
-        )))
+        // Thousands of edits: written to text here, off the transport's task (see `raw`).
+        let edit = to_workspace_edit(&vault, &state.docs, change, encoding);
+        Ok(Some(state.raw.workspace_edit(edit)))
     });
     task.await
         .map_err(|e| request_failed(format!("the rename failed: {e}")))?
@@ -325,7 +322,10 @@ pub(crate) async fn will_rename_files(
         }
         match features::refactor::move_files(&vault, &moves, false) {
             Ok(change) if change.edits.is_empty() => None,
-            Ok(change) => Some(to_workspace_edit(&vault, &state.docs, change, encoding)),
+            Ok(change) => {
+                let edit = to_workspace_edit(&vault, &state.docs, change, encoding);
+                Some(state.raw.workspace_edit(edit))
+            }
             Err(message) => {
                 tracing::warn!("links cannot follow this move: {message}");
                 None

@@ -89,5 +89,6 @@ pub(crate) async fn references(
             },
         )
         .await;
-    Ok(found)
+    // Thousands of locations: written to text here, not through the transport's tree.
+    Ok(found.map(|locations| server.state.raw.locations(locations)))
 }
