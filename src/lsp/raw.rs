@@ -17,7 +17,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
-use tower_lsp_server::ls_types::{Location, Range, Uri, WorkspaceEdit};
+use tower_lsp_server::ls_types::{
+    CompletionItem, CompletionResponse, Location, Range, Uri, WorkspaceEdit,
+};
 
 /// The scheme of a stand-in's URI.
 const PREFIX: &[u8] = b"notegraph-raw:";
@@ -43,15 +45,17 @@ struct Stashed {
 
 impl RawAnswers {
     /// `answer` written to text and stashed; returns the stand-in `stand_in` makes from the
-    /// URI naming it, for the handler to return instead. Where the text cannot be written
-    /// (not for the protocol's types), `answer` itself is returned.
-    pub fn stash<T: Serialize>(&self, answer: T, stand_in: impl FnOnce(Uri) -> T) -> T {
+    /// name of the text (`notegraph-raw:<token>`), for the handler to return instead. Where
+    /// either cannot be made, `answer` itself is returned.
+    pub fn stash<T: Serialize>(&self, answer: T, stand_in: impl FnOnce(String) -> Option<T>) -> T {
         let token = self.next.fetch_add(1, Ordering::Relaxed);
         let name = format!("{}{token}", String::from_utf8_lossy(PREFIX));
-        let (Ok(uri), Ok(json)) = (Uri::from_str(&name), serde_json::to_vec(&answer)) else {
+        let Ok(json) = serde_json::to_vec(&answer) else {
             return answer;
         };
-        let stand_in = stand_in(uri);
+        let Some(stand_in) = stand_in(name) else {
+            return answer;
+        };
         let Ok(value) = serde_json::to_value(&stand_in) else {
             return answer;
         };
@@ -71,14 +75,32 @@ impl RawAnswers {
 
     /// `locations` for a handler to return: a stand-in, one location naming their text.
     pub fn locations(&self, locations: Vec<Location>) -> Vec<Location> {
-        self.stash(locations, |uri| vec![Location::new(uri, Range::default())])
+        self.stash(locations, |name| {
+            let uri = Uri::from_str(&name).ok()?;
+            Some(vec![Location::new(uri, Range::default())])
+        })
     }
 
     /// `edit` for a handler to return: a stand-in, one file with no edits, naming its text.
     pub fn workspace_edit(&self, edit: WorkspaceEdit) -> WorkspaceEdit {
-        self.stash(edit, |uri| WorkspaceEdit {
-            changes: Some(HashMap::from([(uri, Vec::new())])),
-            ..WorkspaceEdit::default()
+        self.stash(edit, |name| {
+            let uri = Uri::from_str(&name).ok()?;
+            Some(WorkspaceEdit {
+                changes: Some(HashMap::from([(uri, Vec::new())])),
+                ..WorkspaceEdit::default()
+            })
+        })
+    }
+
+    /// `list` for a handler to return: a stand-in, one item labelled with its text's name.
+    /// Fifty items with their edits made a tree of ~1,500 allocations, a quarter of a
+    /// completion's time at 100,000 notes.
+    pub fn completion(&self, list: CompletionResponse) -> CompletionResponse {
+        self.stash(list, |name| {
+            Some(CompletionResponse::Array(vec![CompletionItem::new_simple(
+                name,
+                String::new(),
+            )]))
         })
     }
 
@@ -177,10 +199,6 @@ mod tests {
         Location::new(Uri::from_str(uri).unwrap(), Range::new(at, at))
     }
 
-    fn stand_in(uri: Uri) -> Vec<Location> {
-        vec![Location::new(uri, Range::default())]
-    }
-
     /// What the transport writes for `result` answering request `id`.
     fn response(id: u64, result: &impl Serialize) -> Vec<u8> {
         let body = serde_json::json!({"jsonrpc": "2.0", "result": result, "id": id});
@@ -209,7 +227,7 @@ mod tests {
             location("file:///v/a.md", 3),
             location("file:///v/b%20c.md", 7),
         ];
-        let sent = raw.stash(answer.clone(), stand_in);
+        let sent = raw.locations(answer.clone());
         assert_eq!(sent[0].uri.as_str(), "notegraph-raw:0");
         let out = forwarded(&raw, &framed(&[response(12, &sent)])).await;
         let text = String::from_utf8(out).unwrap();
@@ -229,7 +247,7 @@ mod tests {
     #[tokio::test]
     async fn other_messages_pass_unchanged_even_when_they_mention_the_scheme() {
         let raw = RawAnswers::default();
-        let sent = raw.stash(vec![location("file:///v/a.md", 1)], stand_in);
+        let sent = raw.locations(vec![location("file:///v/a.md", 1)]);
         // A note that happens to hold a stand-in's URI, and a stand-in of another request
         // shape: neither is the pending stand-in itself.
         let hover = response(1, &serde_json::json!({"contents": "see notegraph-raw:0"}));
@@ -250,11 +268,11 @@ mod tests {
         let error = serde_json::to_vec(&serde_json::json!(
             {"jsonrpc": "2.0", "error": {"code": -32800, "message": "canceled"}, "id": 4}))
         .unwrap();
-        raw.stash(vec![location("file:///v/a.md", 1)], stand_in);
+        raw.locations(vec![location("file:///v/a.md", 1)]);
         let input = framed(std::slice::from_ref(&error));
         assert_eq!(forwarded(&raw, &input).await, input);
         for _ in 0..MAX_PENDING {
-            raw.stash(vec![location("file:///v/a.md", 1)], stand_in);
+            raw.locations(vec![location("file:///v/a.md", 1)]);
         }
         let pending = raw.pending.lock().unwrap();
         assert_eq!(pending.len(), MAX_PENDING);

@@ -113,5 +113,6 @@ pub(crate) async fn completion(
             },
         )
         .await;
-    Ok(answer)
+    // Written to text here, not through the transport's tree (see `raw`).
+    Ok(answer.map(|list| server.state.raw.completion(list)))
 }
