@@ -176,10 +176,11 @@ pub async fn forward(
             return;
         }
         let body = raw.take(&body).unwrap_or(body);
-        let header = format!("Content-Length: {}\r\n\r\n", body.len());
+        // One write: tokio's stdout hands each write to a thread of its blocking pool.
+        let mut message = format!("Content-Length: {}\r\n\r\n", body.len()).into_bytes();
+        message.extend_from_slice(&body);
         let written = async {
-            output.write_all(header.as_bytes()).await?;
-            output.write_all(&body).await?;
+            output.write_all(&message).await?;
             output.flush().await
         };
         if written.await.is_err() {
