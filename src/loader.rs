@@ -4,6 +4,7 @@
 
 mod cached;
 mod ignore_files;
+mod loaded;
 mod read;
 #[cfg(test)]
 mod test_support;
@@ -16,7 +17,7 @@ use rayon::prelude::*;
 use crate::cache::stamp::{stamp_of, unchanged};
 use crate::cache::{Cache, CachedBibliography};
 use crate::config::{Config, SettingsFiles};
-use crate::index::{Dialect, Note, Stamp, Vault};
+use crate::index::{Note, Stamp, Vault};
 use crate::sources::load::{is_bibliography_path, resolve_path, unreadable};
 use crate::sources::{Bibliography, Origin};
 
@@ -258,43 +259,7 @@ fn is_binary(bytes: &[u8]) -> bool {
 }
 
 pub use cached::{CacheUse, Sketch, Verified, load_cached, load_sketch, load_trusting, verify};
-
-/// What a load found: parsed notes and attachments, and what was skipped.
-pub struct Loaded {
-    /// Boxed where they are read and filed as they are (unboxed, 50k notes copied 16 MB twice).
-    pub notes: Vec<(PathBuf, Box<Note>)>,
-    pub attachments: Vec<PathBuf>,
-    pub skipped: Vec<Skipped>,
-    /// The bibliographies the on-disk index held, for [`load_bibliographies`].
-    pub bibliographies: CachedBibliographies,
-}
-
-/// Parsed bibliographies from the on-disk index, by path.
-pub type CachedBibliographies = rustc_hash::FxHashMap<PathBuf, CachedBibliography>;
-
-/// Read and parse every note under `roots` in parallel. `progress(done, total)` is called from
-/// worker threads as notes finish.
-pub fn load(
-    roots: &[PathBuf],
-    exclude: &Exclude,
-    progress: &(dyn Fn(usize, usize) + Sync),
-) -> Loaded {
-    load_cached(roots, exclude, progress, None).0
-}
-
-impl Loaded {
-    /// Build the index from what was loaded.
-    pub fn into_vault(self, roots: Vec<PathBuf>) -> (Vault, Vec<Skipped>) {
-        let dialect = Dialect::of_files(&roots, self.attachments.iter().map(PathBuf::as_path));
-        let mut vault = Vault::new(roots);
-        vault.dialect = dialect;
-        for path in &self.attachments {
-            vault.upsert_attachment(path);
-        }
-        vault.insert_notes(self.notes);
-        (vault, self.skipped)
-    }
-}
+pub use loaded::{CachedBibliographies, Loaded, load};
 
 /// Load the vault at `root` (canonical) as the CLI commands see it: its settings (exclusions,
 /// bibliographies, alias fallback) applied, problems with them logged.

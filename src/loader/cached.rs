@@ -404,6 +404,18 @@ fn load_with(
         found: cached.is_some(),
         ..CacheUse::default()
     };
+    // No on-disk index: every note is read, and is read as it is filed (`Loaded::into_vault`).
+    if cached.is_none() {
+        usage.read = note_paths.len();
+        let loaded = Loaded {
+            notes: Vec::new(),
+            unread: note_paths,
+            attachments,
+            skipped,
+            bibliographies,
+        };
+        return (loaded, usage, Vec::new());
+    }
     let total = note_paths.len();
     let done = AtomicUsize::new(0);
     let results: Vec<(PathBuf, Result<Outcome, Skipped>)> = note_paths
@@ -473,6 +485,7 @@ fn load_with(
     }
     let loaded = Loaded {
         notes,
+        unread: Vec::new(),
         attachments,
         skipped,
         bibliographies,

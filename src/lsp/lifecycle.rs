@@ -261,7 +261,7 @@ impl Server {
             };
             let cached_bibliographies = std::mem::take(&mut loaded.bibliographies);
             let filed = Instant::now();
-            let (mut vault, skipped) = loaded.into_vault(vault_roots);
+            let (mut vault, skipped) = loaded.into_vault_reporting(vault_roots, &report);
             tracing::debug!(
                 "notes filed in the index in {} ms",
                 filed.elapsed().as_millis()
