@@ -120,7 +120,8 @@ impl Breakdown {
         self.regions_hidden += buf(&s.regions) + buf(&s.hidden);
         self.problems += buf(&s.problems);
         if let Some(fm) = &s.frontmatter {
-            self.frontmatter += size_of_val(fm)
+            // The box itself: `fm` is the `Box`, whose own size is a pointer's.
+            self.frontmatter += size_of_val(&**fm)
                 + pairs(&fm.aliases)
                 + pairs(&fm.tags)
                 + pairs(&fm.bibliography)
