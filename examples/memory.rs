@@ -122,10 +122,7 @@ impl Breakdown {
         if let Some(fm) = &s.frontmatter {
             // The box itself: `fm` is the `Box`, whose own size is a pointer's.
             self.frontmatter += size_of_val(&**fm)
-                + pairs(&fm.aliases)
-                + pairs(&fm.tags)
-                + pairs(&fm.bibliography)
-                + buf(&fm.properties)
+                + slice(&fm.properties)
                 + fm.properties
                     .iter()
                     .map(|p| p.key.heap() + pairs(&p.values))
@@ -138,9 +135,14 @@ impl Breakdown {
     }
 }
 
+/// Heap bytes of a boxed slice.
+fn slice<T>(v: &[T]) -> usize {
+    size_of_val(v)
+}
+
 /// Bytes of a list of names with their spans.
-fn pairs<T: Heap>(v: &Vec<(T, notegraph::syntax::Span)>) -> usize {
-    buf(v) + v.iter().map(|(s, _)| s.heap()).sum::<usize>()
+fn pairs<T: Heap>(v: &[(T, notegraph::syntax::Span)]) -> usize {
+    slice(v) + v.iter().map(|(s, _)| s.heap()).sum::<usize>()
 }
 
 /// The heap a field's `String` holds, whatever the type keeps it as.

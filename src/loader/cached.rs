@@ -13,7 +13,7 @@ use super::{Exclude, Loaded, Skipped, read_note, walk};
 use crate::cache::stamp::unchanged;
 use crate::cache::{ByPath, Cache, NamedNote, Names};
 use crate::index::{Dialect, Note, NoteText, Stamp, Vault, is_note_path};
-use crate::syntax::{Frontmatter, NoteSyntax, Span};
+use crate::syntax::{Frontmatter, Name, NoteSyntax, Property, Shape, Span};
 
 /// What a load did with the on-disk index.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -273,16 +273,30 @@ fn complete_sketch(
     })
 }
 
-/// A note of names alone: no text, its aliases and citation key as its frontmatter.
+/// A note of names alone: no text, its aliases and citation key as its frontmatter's properties
+/// (which is where a parse's frontmatter keeps them). Read back they are what was written: an
+/// alias was already split and trimmed, so splitting it again leaves it whole.
 fn names_only(named: &NamedNote) -> Box<Note> {
     let frontmatter = (!named.aliases.is_empty() || named.citekey.is_some()).then(|| {
+        let property = |key: &str, shape, values: Box<[(Name, Span)]>| Property {
+            key: key.into(),
+            key_span: Span::default(),
+            shape,
+            values,
+        };
+        let aliases = (!named.aliases.is_empty()).then(|| {
+            let values = named.aliases.iter().map(|&a| (a.into(), Span::default()));
+            property("aliases", Shape::List, values.collect())
+        });
+        let citekey = named.citekey.map(|key| {
+            property(
+                "citekey",
+                Shape::Scalar,
+                [(key.into(), Span::default())].into(),
+            )
+        });
         Box::new(Frontmatter {
-            aliases: named
-                .aliases
-                .iter()
-                .map(|&a| (a.into(), Span::default()))
-                .collect(),
-            citekey: named.citekey.map(Into::into),
+            properties: aliases.into_iter().chain(citekey).collect(),
             valid: true,
             ..Frontmatter::default()
         })

@@ -186,7 +186,7 @@ impl NoteSyntax {
     pub fn aliases(&self) -> impl Iterator<Item = &str> {
         self.frontmatter
             .iter()
-            .flat_map(|fm| fm.aliases.iter().map(|(alias, _)| alias.as_str()))
+            .flat_map(|fm| fm.aliases().map(|(alias, _)| alias))
     }
 
     /// Where the body (everything after the frontmatter) starts.
@@ -402,11 +402,10 @@ pub fn parse(text: &str) -> NoteSyntax {
     place::place_links(text, &mut syntax.links);
     if let Some(fm) = &syntax.frontmatter {
         let mut tags: Vec<Tag> = fm
-            .tags
-            .iter()
+            .tags()
             .map(|(name, span)| Tag {
-                name: name.as_str().into(),
-                span: *span,
+                name: name.into(),
+                span,
                 in_frontmatter: true,
             })
             .collect();

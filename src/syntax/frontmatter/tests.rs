@@ -11,10 +11,7 @@ fn both(content: &str) -> (Frontmatter, Frontmatter, bool) {
         _ => panic!("frontmatter expected"),
     };
     let blank = Frontmatter {
-        aliases: Vec::new(),
-        tags: Vec::new(),
-        citekey: None,
-        properties: Vec::new(),
+        properties: Box::default(),
         valid: true,
         ..fm
     };
