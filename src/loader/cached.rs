@@ -536,6 +536,45 @@ mod tests {
         );
     }
 
+    /// A sketch's notes are names alone, kept as frontmatter properties: each reads back the
+    /// aliases (already split) and the citation key of the note it stands for.
+    #[test]
+    fn a_sketch_note_has_the_aliases_and_citation_key_of_the_note_it_stands_for() {
+        let dir = Scratch::new("sketch-names");
+        let roots = vec![dir.0.join("v")];
+        let fm = "---\naliases: [Alpha, \"b,c\", d e]\ncitekey: smith2020\n---\n# a\n";
+        age(&dir.write("v/a.md", fm), 2);
+        age(&dir.write("v/plain.md", "# plain\n"), 2);
+        let cache = Cache::at(dir.0.join("cache").join("index"), roots.clone());
+        let (loaded, _) = load_cached(&roots, &Exclude::default(), &|_, _| {}, None);
+        let (vault, _) = loaded.into_vault(roots.clone());
+        assert_eq!(cache.save(|| &vault).expect("saved"), 2);
+        let names = |vault: &Vault| {
+            let mut out: Vec<_> = (vault.notes())
+                .map(|(_, file, note)| {
+                    let fm = note.syntax.frontmatter.as_ref();
+                    let citekey = fm.and_then(|fm| fm.citekey()).map(|k| k.to_string());
+                    let name = file.path.file_name().unwrap().to_owned();
+                    (
+                        name,
+                        note.syntax.aliases().collect::<Vec<_>>().join("|"),
+                        citekey,
+                    )
+                })
+                .collect();
+            out.sort();
+            out
+        };
+        let sketch = load_sketch(&roots, roots.clone(), &Exclude::default(), &cache).unwrap();
+        assert_eq!(names(&sketch.vault), names(&vault));
+        let a = (
+            "a.md".into(),
+            "Alpha|b|c|d e".into(),
+            Some("smith2020".into()),
+        );
+        assert_eq!(names(&vault), [a, ("plain.md".into(), String::new(), None)]);
+    }
+
     #[test]
     fn verify_lists_each_changed_note_with_what_became_of_it_and_leaves_out_the_unchanged() {
         let dir = Scratch::new("verify");
