@@ -298,10 +298,16 @@ fn apply_entries(fm: &mut Frontmatter, entries: Entries) {
 }
 
 /// Whether two keys are the same to Obsidian: equal once lowercased. Compared without
-/// allocating when both are ASCII, as nearly every key is.
+/// allocating when one is ASCII, as the keys notegraph reads are: the frontmatter's accessors
+/// compare every key of a note each time they are called. Character by character is
+/// `to_lowercase` then, whose one rule beyond it (a word-final `Σ`) never yields ASCII.
 fn same_key(a: &str, b: &str) -> bool {
     if a.is_ascii() && b.is_ascii() {
         a.eq_ignore_ascii_case(b)
+    } else if a.is_ascii() || b.is_ascii() {
+        a.chars()
+            .flat_map(char::to_lowercase)
+            .eq(b.chars().flat_map(char::to_lowercase))
     } else {
         a.to_lowercase() == b.to_lowercase()
     }

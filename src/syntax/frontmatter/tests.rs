@@ -128,3 +128,16 @@ fn aliases_tags_citekey_and_bibliography_are_read_from_the_properties() {
     let bibliography: Vec<&str> = fm.bibliography().map(|(p, _)| p.as_str()).collect();
     assert_eq!(bibliography, ["one.bib", "two.bib"]);
 }
+
+/// Keys compare as Obsidian compares them, lowercased, whether or not they are ASCII: the
+/// Kelvin sign lowercases to `k`.
+#[test]
+fn keys_are_the_same_once_lowercased() {
+    assert!(same_key("CiteKey", "citekey"));
+    assert!(same_key("cite\u{212A}ey", "citekey"));
+    assert!(same_key("citekey", "CITE\u{212A}EY"));
+    assert!(same_key("Übersicht", "üBERSICHT"));
+    assert!(!same_key("日付", "aliases"));
+    assert!(!same_key("aliasé", "aliase"));
+    assert!(!same_key("aliases", "alias"));
+}
