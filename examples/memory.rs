@@ -67,11 +67,6 @@ fn mb(bytes: usize) -> String {
     format!("{:.1} MB", bytes as f64 / 1e6)
 }
 
-/// Heap bytes of a `Vec`'s buffer.
-fn buf<T>(v: &Vec<T>) -> usize {
-    v.capacity() * size_of::<T>()
-}
-
 /// Bytes per structure of one parse, buffers and owned strings together.
 #[derive(Default)]
 struct Breakdown {
@@ -91,7 +86,7 @@ struct Breakdown {
 
 impl Breakdown {
     fn add(&mut self, s: &NoteSyntax) {
-        self.links += buf(&s.links);
+        self.links += slice(&s.links);
         for l in &s.links {
             self.links += l.target_heap() + l.alias_heap() + l.field_heap();
             if l.fragment().is_some()
@@ -111,20 +106,19 @@ impl Breakdown {
                 None => {}
             }
         }
-        self.headings += buf(&s.headings) + s.headings.iter().map(|h| h.text_heap()).sum::<usize>();
-        self.tags += buf(&s.tags) + s.tags.iter().map(|t| t.name_heap()).sum::<usize>();
-        self.blocks += buf(&s.blocks) + s.blocks.iter().map(|b| b.id_heap()).sum::<usize>();
-        self.fields += buf(&s.fields) + s.fields.iter().map(|f| f.key_heap()).sum::<usize>();
+        self.headings +=
+            slice(&s.headings) + s.headings.iter().map(|h| h.text_heap()).sum::<usize>();
+        self.tags += slice(&s.tags) + s.tags.iter().map(|t| t.name_heap()).sum::<usize>();
+        self.blocks += slice(&s.blocks) + s.blocks.iter().map(|b| b.id_heap()).sum::<usize>();
+        self.fields += slice(&s.fields) + s.fields.iter().map(|f| f.key_heap()).sum::<usize>();
         self.citations +=
-            buf(&s.citations) + s.citations.iter().map(|c| c.key.heap()).sum::<usize>();
-        self.regions_hidden += buf(&s.regions) + buf(&s.hidden);
-        self.problems += buf(&s.problems);
+            slice(&s.citations) + s.citations.iter().map(|c| c.key.heap()).sum::<usize>();
+        self.regions_hidden += slice(&s.regions) + slice(&s.hidden);
+        self.problems += slice(&s.problems);
         if let Some(fm) = &s.frontmatter {
-            self.frontmatter += size_of_val(fm)
-                + pairs(&fm.aliases)
-                + pairs(&fm.tags)
-                + pairs(&fm.bibliography)
-                + buf(&fm.properties)
+            // The box itself: `fm` is the `Box`, whose own size is a pointer's.
+            self.frontmatter += size_of_val(&**fm)
+                + slice(&fm.properties)
                 + fm.properties
                     .iter()
                     .map(|p| p.key.heap() + pairs(&p.values))
@@ -137,9 +131,14 @@ impl Breakdown {
     }
 }
 
+/// Heap bytes of a boxed slice.
+fn slice<T>(v: &[T]) -> usize {
+    size_of_val(v)
+}
+
 /// Bytes of a list of names with their spans.
-fn pairs<T: Heap>(v: &Vec<(T, notegraph::syntax::Span)>) -> usize {
-    buf(v) + v.iter().map(|(s, _)| s.heap()).sum::<usize>()
+fn pairs<T: Heap>(v: &[(T, notegraph::syntax::Span)]) -> usize {
+    slice(v) + v.iter().map(|(s, _)| s.heap()).sum::<usize>()
 }
 
 /// The heap a field's `String` holds, whatever the type keeps it as.

@@ -343,7 +343,7 @@ pub fn wanted_bibliographies(vault: &Vault, configured: &[String]) -> Vec<(PathB
             continue;
         };
         let folder = file.path.parent().unwrap_or(Path::new(""));
-        for (written, _) in &fm.bibliography {
+        for (written, _) in fm.bibliography() {
             out.push((resolve_path(written, folder), Origin::Frontmatter));
         }
     }

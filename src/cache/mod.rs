@@ -582,14 +582,15 @@ fn spans_fit(text: &str, syntax: &NoteSyntax) -> bool {
         && syntax.regions.iter().all(ok)
         && syntax.problems.iter().all(|p| ok(&p.span))
         && syntax.frontmatter.as_ref().is_none_or(|fm| {
+            // Aliases and tags are pieces of the values, each checked in turn: a forged value
+            // may not read as its span's text.
             ok(&fm.span)
                 && ok(&fm.content)
                 && fm
-                    .aliases
+                    .properties
                     .iter()
-                    .chain(&fm.tags)
-                    .chain(&fm.bibliography)
-                    .all(|(_, s)| ok(s))
+                    .all(|p| ok(&p.key_span) && p.values.iter().all(|(_, s)| ok(s)))
+                && fm.aliases().chain(fm.tags()).all(|(_, s)| ok(&s))
         })
 }
 

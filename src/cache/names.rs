@@ -191,7 +191,7 @@ pub(super) fn encode_names(
                     .syntax
                     .frontmatter
                     .as_ref()
-                    .and_then(|fm| fm.citekey.as_deref()),
+                    .and_then(|fm| fm.citekey().map(|key| key.as_str())),
             })
         })
         .collect();

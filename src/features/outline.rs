@@ -366,11 +366,16 @@ impl SymbolIndex {
                 file.rel.clone(),
             ),
             Hit::Alias(i) => {
-                let (alias, span) = note.syntax.frontmatter.as_ref()?.aliases.get(i as usize)?;
+                let (alias, span) = note
+                    .syntax
+                    .frontmatter
+                    .as_ref()?
+                    .aliases()
+                    .nth(i as usize)?;
                 (
                     alias.to_string(),
                     SymbolKind::Alias,
-                    *span,
+                    span,
                     file.display_name().to_string(),
                 )
             }

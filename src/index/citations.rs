@@ -44,12 +44,7 @@ pub fn fold_key(key: &str) -> String {
 /// explicit key wins), else its name's first token without `@`.
 pub fn literature_keys(file: &File) -> Option<(String, bool)> {
     let note = file.note()?;
-    if let Some(key) = note
-        .syntax
-        .frontmatter
-        .as_ref()
-        .and_then(|fm| fm.citekey.as_ref())
-    {
+    if let Some(key) = note.syntax.frontmatter.as_ref().and_then(|fm| fm.citekey()) {
         let key = fold_key(key);
         return (!key.is_empty()).then_some((key, true));
     }

@@ -251,7 +251,7 @@ struct Blocked(Vec<Span>);
 impl Blocked {
     fn new(note: &Note, text: &str) -> Blocked {
         let s = &note.syntax;
-        let mut spans: Vec<Span> = s.hidden.clone();
+        let mut spans: Vec<Span> = s.hidden.to_vec();
         spans.extend(s.links.iter().map(|l| l.span));
         spans.extend(s.tags.iter().map(|t| t.span));
         spans.extend(s.blocks.iter().map(|b| b.span));

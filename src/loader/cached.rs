@@ -13,7 +13,7 @@ use super::{Exclude, Loaded, Skipped, read_note, walk};
 use crate::cache::stamp::unchanged;
 use crate::cache::{ByPath, Cache, NamedNote, Names};
 use crate::index::{Dialect, Note, NoteText, Stamp, Vault, is_note_path};
-use crate::syntax::{Frontmatter, NoteSyntax, Span};
+use crate::syntax::{Frontmatter, Name, NoteSyntax, Property, Shape, Span};
 
 /// What a load did with the on-disk index.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -273,16 +273,30 @@ fn complete_sketch(
     })
 }
 
-/// A note of names alone: no text, its aliases and citation key as its frontmatter.
+/// A note of names alone: no text, its aliases and citation key as its frontmatter's properties
+/// (which is where a parse's frontmatter keeps them). Read back they are what was written: an
+/// alias was already split and trimmed, so splitting it again leaves it whole.
 fn names_only(named: &NamedNote) -> Box<Note> {
     let frontmatter = (!named.aliases.is_empty() || named.citekey.is_some()).then(|| {
+        let property = |key: &str, shape, values: Box<[(Name, Span)]>| Property {
+            key: key.into(),
+            key_span: Span::default(),
+            shape,
+            values,
+        };
+        let aliases = (!named.aliases.is_empty()).then(|| {
+            let values = named.aliases.iter().map(|&a| (a.into(), Span::default()));
+            property("aliases", Shape::List, values.collect())
+        });
+        let citekey = named.citekey.map(|key| {
+            property(
+                "citekey",
+                Shape::Scalar,
+                [(key.into(), Span::default())].into(),
+            )
+        });
         Box::new(Frontmatter {
-            aliases: named
-                .aliases
-                .iter()
-                .map(|&a| (a.into(), Span::default()))
-                .collect(),
-            citekey: named.citekey.map(Into::into),
+            properties: aliases.into_iter().chain(citekey).collect(),
             valid: true,
             ..Frontmatter::default()
         })
@@ -533,6 +547,45 @@ mod tests {
             notes,
             [PathBuf::from("sub/a.md"), PathBuf::from("sub/b.md")]
         );
+    }
+
+    /// A sketch's notes are names alone, kept as frontmatter properties: each reads back the
+    /// aliases (already split) and the citation key of the note it stands for.
+    #[test]
+    fn a_sketch_note_has_the_aliases_and_citation_key_of_the_note_it_stands_for() {
+        let dir = Scratch::new("sketch-names");
+        let roots = vec![dir.0.join("v")];
+        let fm = "---\naliases: [Alpha, \"b,c\", d e]\ncitekey: smith2020\n---\n# a\n";
+        age(&dir.write("v/a.md", fm), 2);
+        age(&dir.write("v/plain.md", "# plain\n"), 2);
+        let cache = Cache::at(dir.0.join("cache").join("index"), roots.clone());
+        let (loaded, _) = load_cached(&roots, &Exclude::default(), &|_, _| {}, None);
+        let (vault, _) = loaded.into_vault(roots.clone());
+        assert_eq!(cache.save(|| &vault).expect("saved"), 2);
+        let names = |vault: &Vault| {
+            let mut out: Vec<_> = (vault.notes())
+                .map(|(_, file, note)| {
+                    let fm = note.syntax.frontmatter.as_ref();
+                    let citekey = fm.and_then(|fm| fm.citekey()).map(|k| k.to_string());
+                    let name = file.path.file_name().unwrap().to_owned();
+                    (
+                        name,
+                        note.syntax.aliases().collect::<Vec<_>>().join("|"),
+                        citekey,
+                    )
+                })
+                .collect();
+            out.sort();
+            out
+        };
+        let sketch = load_sketch(&roots, roots.clone(), &Exclude::default(), &cache).unwrap();
+        assert_eq!(names(&sketch.vault), names(&vault));
+        let a = (
+            "a.md".into(),
+            "Alpha|b|c|d e".into(),
+            Some("smith2020".into()),
+        );
+        assert_eq!(names(&vault), [a, ("plain.md".into(), String::new(), None)]);
     }
 
     #[test]

@@ -97,7 +97,7 @@ pub fn named_by_note(note_path: &Path, syntax: &crate::syntax::NoteSyntax) -> Ve
     syntax
         .frontmatter
         .iter()
-        .flat_map(|fm| fm.bibliography.iter())
+        .flat_map(|fm| fm.bibliography())
         .map(|(written, _)| resolve_path(written, folder))
         .collect()
 }

@@ -1,5 +1,6 @@
-//! YAML frontmatter: finding the `---` block, reading `aliases`, `tags` and `citekey` with their
-//! byte ranges, and locating `[[links]]` in its values. Invalid YAML is reported, never fatal.
+//! YAML frontmatter: finding the `---` block, reading its properties with their byte ranges —
+//! `aliases`, `tags`, `citekey` and `bibliography` among them —, and locating `[[links]]` in its
+//! values. Invalid YAML is reported, never fatal.
 
 use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
 use yaml_rust2::scanner::Marker;
@@ -16,13 +17,11 @@ pub struct Frontmatter {
     pub span: Span,
     /// The YAML between the fences.
     pub content: Span,
-    pub aliases: Vec<(Name, Span)>,
-    pub tags: Vec<(Name, Span)>,
-    pub citekey: Option<Name>,
-    /// Pandoc's `bibliography:` (a path or a list), paths relative to the note.
-    pub bibliography: Vec<(Name, Span)>,
-    /// Every top-level key with its values, in the order written: Obsidian's properties.
-    pub properties: Vec<Property>,
+    /// Every top-level key with its values, in the order written: Obsidian's properties. The
+    /// keys notegraph understands ([`Frontmatter::aliases`], [`Frontmatter::tags`], …) are read
+    /// from them when asked rather than kept a second time: every note's frontmatter stays in
+    /// memory for the session. A boxed slice, as each property's values: no spare capacity.
+    pub properties: Box<[Property]>,
     /// False when the YAML could not be read; the rest of the note is still indexed.
     pub valid: bool,
 }
@@ -43,7 +42,58 @@ pub struct Property {
     pub key: Name,
     pub key_span: Span,
     pub shape: Shape,
-    pub values: Vec<(Name, Span)>,
+    pub values: Box<[(Name, Span)]>,
+}
+
+impl Frontmatter {
+    /// The aliases from `aliases:` and `alias:`, split as Obsidian splits them
+    /// ([`pieces`]), with where each is written (the whole value's span when the value is not
+    /// written as it reads, e.g. with escapes).
+    pub fn aliases(&self) -> impl Iterator<Item = (&str, Span)> {
+        self.values_of(&["aliases", "alias"])
+            .flat_map(|(value, span)| pieces(value, *span, false))
+    }
+
+    /// The tags from `tags:` and `tag:`, split as Obsidian splits them, without a leading `#`.
+    pub fn tags(&self) -> impl Iterator<Item = (&str, Span)> {
+        self.values_of(&["tags", "tag"])
+            .flat_map(|(value, span)| pieces(value, *span, true))
+    }
+
+    /// Pandoc's `bibliography:` (a path or a list), paths relative to the note.
+    pub fn bibliography(&self) -> impl Iterator<Item = &(Name, Span)> {
+        self.values_of(&["bibliography"])
+    }
+
+    /// The first value of the last `citekey:`, unless empty.
+    pub fn citekey(&self) -> Option<&Name> {
+        self.properties
+            .iter()
+            .rev()
+            .find(|p| same_key(&p.key, "citekey"))
+            .and_then(|p| p.values.first())
+            .map(|(value, _)| value)
+            .filter(|value| !value.is_empty())
+    }
+
+    /// The values of every property with one of `keys`, in the order written.
+    fn values_of<'a>(
+        &'a self,
+        keys: &'static [&'static str],
+    ) -> impl Iterator<Item = &'a (Name, Span)> + 'a {
+        self.properties
+            .iter()
+            .filter(move |p| keys.iter().any(|k| same_key(&p.key, k)))
+            .flat_map(|p| p.values.iter())
+    }
+}
+
+/// A property as it is read, its values still growing.
+struct Entry {
+    key: Name,
+    key_span: Span,
+    shape: Shape,
+    values: Vec<(Name, Span)>,
 }
 
 pub(super) enum Scan {
@@ -218,7 +268,7 @@ fn read_yaml_with(text: &str, fm: &mut Frontmatter, fast: bool) -> Option<Syntax
             Some(Event::SequenceStart(..)) => Shape::List,
             _ => Shape::Other,
         };
-        entries.push(Property {
+        entries.push(Entry {
             key: key.into(),
             key_span,
             shape,
@@ -231,43 +281,33 @@ fn read_yaml_with(text: &str, fm: &mut Frontmatter, fast: bool) -> Option<Syntax
 }
 
 /// Top-level keys with their scalar values and spans.
-type Entries = Vec<Property>;
+type Entries = Vec<Entry>;
 
-/// Read the keys notegraph understands out of the properties, and keep them all.
-fn apply_entries(fm: &mut Frontmatter, mut entries: Entries) {
-    for property in &entries {
-        let key = &*property.key;
-        let values = &property.values;
-        if ["aliases", "alias"].iter().any(|k| same_key(key, k)) {
-            fm.aliases.extend(split_values(values, false));
-        } else if ["tags", "tag"].iter().any(|k| same_key(key, k)) {
-            fm.tags.extend(split_values(values, true));
-        } else if same_key(key, "bibliography") {
-            fm.bibliography.extend(values.iter().cloned());
-        } else if same_key(key, "citekey") {
-            fm.citekey = values
-                .first()
-                .map(|(v, _)| v.clone())
-                .filter(|v| !v.is_empty());
-        }
-    }
-    // Every note's frontmatter stays in memory for the session: no spare capacity (the lists
-    // grew by doubling, and most hold one or two items).
-    fm.aliases.shrink_to_fit();
-    fm.tags.shrink_to_fit();
-    fm.bibliography.shrink_to_fit();
-    for property in &mut entries {
-        property.values.shrink_to_fit();
-    }
-    entries.shrink_to_fit();
-    fm.properties = entries;
+/// Keep the properties, each list exactly as long as it is (they grew by doubling, and most
+/// hold one or two items).
+fn apply_entries(fm: &mut Frontmatter, entries: Entries) {
+    fm.properties = entries
+        .into_iter()
+        .map(|entry| Property {
+            key: entry.key,
+            key_span: entry.key_span,
+            shape: entry.shape,
+            values: entry.values.into_boxed_slice(),
+        })
+        .collect();
 }
 
 /// Whether two keys are the same to Obsidian: equal once lowercased. Compared without
-/// allocating when both are ASCII, as nearly every key is.
+/// allocating when one is ASCII, as the keys notegraph reads are: the frontmatter's accessors
+/// compare every key of a note each time they are called. Character by character is
+/// `to_lowercase` then, whose one rule beyond it (a word-final `Σ`) never yields ASCII.
 fn same_key(a: &str, b: &str) -> bool {
     if a.is_ascii() && b.is_ascii() {
         a.eq_ignore_ascii_case(b)
+    } else if a.is_ascii() || b.is_ascii() {
+        a.chars()
+            .flat_map(char::to_lowercase)
+            .eq(b.chars().flat_map(char::to_lowercase))
     } else {
         a.to_lowercase() == b.to_lowercase()
     }
@@ -393,7 +433,7 @@ fn simple_yaml(content: &str, base: usize) -> Option<Entries> {
                 Span::new(value_start, value_start + value.len()),
             ));
         }
-        entries.push(Property {
+        entries.push(Entry {
             key: key.into(),
             key_span,
             shape,
@@ -464,46 +504,36 @@ fn scalars(events: &[(Event, Marker)], text: &str, positions: &CharToByte) -> Ve
         .collect()
 }
 
-/// Obsidian accepts `tags: a, b` and `aliases: x, y` as lists; tags may carry a leading `#`.
-fn split_values(values: &[(Name, Span)], is_tag: bool) -> Vec<(Name, Span)> {
-    let mut out = Vec::new();
-    for (value, span) in values {
-        let exact = span.len() == value.len();
-        let mut piece_at = |at: usize, piece: &str| {
-            let lead = piece.len() - piece.trim_start().len();
+/// One value of `aliases` or `tags` as Obsidian reads it: `tags: a, b` and `aliases: x,y` are
+/// lists (tags split at commas and spaces, aliases at commas when the value has no space), and
+/// tags may carry a leading `#`. Each piece is trimmed, empty ones dropped; its span is exact
+/// when the value is written as it reads (`span` as long as `value`), else the value's span.
+fn pieces(value: &str, span: Span, is_tag: bool) -> impl Iterator<Item = (&str, Span)> {
+    let exact = span.len() == value.len();
+    let split = is_tag || (value.contains(',') && !value.contains(' '));
+    // Every separator is one byte: the next piece starts one past the end of this one.
+    let mut next = 0;
+    value
+        .split(move |c: char| split && (c == ',' || (is_tag && c == ' ')))
+        .filter_map(move |piece| {
+            let mut at = next;
+            next += piece.len() + 1;
+            at += piece.len() - piece.trim_start().len();
             let mut trimmed = piece.trim();
-            let mut at = at + lead;
             if is_tag && trimmed.starts_with('#') {
                 trimmed = &trimmed[1..];
                 at += 1;
             }
             if trimmed.is_empty() {
-                return;
+                return None;
             }
             let piece_span = if exact {
                 Span::new(span.start() + at, span.start() + at + trimmed.len())
             } else {
-                *span
+                span
             };
-            out.push((trimmed.into(), piece_span));
-        };
-        // Pieces are handed over as they are split: no list of them per value.
-        let mut at = 0;
-        if is_tag {
-            for piece in value.split([',', ' ']) {
-                piece_at(at, piece);
-                at += piece.len() + 1;
-            }
-        } else if value.contains(',') && !value.contains(' ') {
-            for piece in value.split(',') {
-                piece_at(at, piece);
-                at += piece.len() + 1;
-            }
-        } else {
-            piece_at(0, value);
-        }
-    }
-    out
+            Some((trimmed, piece_span))
+        })
 }
 
 fn floor_char_boundary(text: &str, mut at: usize) -> usize {

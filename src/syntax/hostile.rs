@@ -106,7 +106,7 @@ fn a_megabyte_line_of_quote_or_list_markers_parses_in_linear_time() {
         let syntax = parse_on_worker_stack(text);
         assert_eq!(targets(&syntax), ["x"], "{unit:?}");
         // One line: nothing to fold.
-        assert_eq!(syntax.regions, [], "{unit:?}");
+        assert_eq!(*syntax.regions, [], "{unit:?}");
     }
 }
 

@@ -163,30 +163,32 @@ pub struct SyntaxProblem {
     pub message: String,
 }
 
-/// Everything notegraph knows about one note's text.
+/// Everything notegraph knows about one note's text. Its lists are boxed slices, not `Vec`s:
+/// a vault's parses stay in memory for the whole session, and a `Vec`'s capacity word (8 bytes a
+/// list, 72 a note) would only ever repeat its length.
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct NoteSyntax {
     /// Boxed: a note without frontmatter then costs one pointer, not the whole block.
     pub frontmatter: Option<Box<Frontmatter>>,
-    pub headings: Vec<Heading>,
-    pub links: Vec<Link>,
-    pub tags: Vec<Tag>,
-    pub blocks: Vec<BlockId>,
-    pub fields: Vec<InlineField>,
-    pub citations: Vec<Citation>,
+    pub headings: Box<[Heading]>,
+    pub links: Box<[Link]>,
+    pub tags: Box<[Tag]>,
+    pub blocks: Box<[BlockId]>,
+    pub fields: Box<[InlineField]>,
+    pub citations: Box<[Citation]>,
     /// Multi-line blocks an editor can fold: code blocks, lists, block quotes, tables.
-    pub regions: Vec<Span>,
+    pub regions: Box<[Span]>,
     /// Where the body is not prose — code, math, HTML, comments and autolinks —, sorted and
     /// disjoint: text where unlinked mentions are not looked for.
-    pub hidden: Vec<Span>,
-    pub problems: Vec<SyntaxProblem>,
+    pub hidden: Box<[Span]>,
+    pub problems: Box<[SyntaxProblem]>,
 }
 
 impl NoteSyntax {
     pub fn aliases(&self) -> impl Iterator<Item = &str> {
         self.frontmatter
             .iter()
-            .flat_map(|fm| fm.aliases.iter().map(|(alias, _)| alias.as_str()))
+            .flat_map(|fm| fm.aliases().map(|(alias, _)| alias))
     }
 
     /// Where the body (everything after the frontmatter) starts.
@@ -225,10 +227,10 @@ pub fn cmark_options() -> Options {
 /// Parse a note. Never fails: whatever cannot be understood is skipped or reported in
 /// [`NoteSyntax::problems`].
 pub fn parse(text: &str) -> NoteSyntax {
-    let mut syntax = NoteSyntax::default();
+    let mut syntax = Draft::default();
     if text.len() > MAX_TEXT {
         // Past what a span can address; no editor or file gets here (see [`Span`]).
-        return syntax;
+        return NoteSyntax::default();
     }
     let bom = if text.starts_with('\u{feff}') { 3 } else { 0 };
 
@@ -402,28 +404,45 @@ pub fn parse(text: &str) -> NoteSyntax {
     place::place_links(text, &mut syntax.links);
     if let Some(fm) = &syntax.frontmatter {
         let mut tags: Vec<Tag> = fm
-            .tags
-            .iter()
+            .tags()
             .map(|(name, span)| Tag {
-                name: name.as_str().into(),
-                span: *span,
+                name: name.into(),
+                span,
                 in_frontmatter: true,
             })
             .collect();
         tags.append(&mut syntax.tags);
         syntax.tags = tags;
     }
-    // A vault's parses stay in memory for the whole session: no spare capacity.
-    syntax.links.shrink_to_fit();
-    syntax.headings.shrink_to_fit();
-    syntax.tags.shrink_to_fit();
-    syntax.blocks.shrink_to_fit();
-    syntax.fields.shrink_to_fit();
-    syntax.regions.shrink_to_fit();
-    syntax.hidden.shrink_to_fit();
-    syntax.citations.shrink_to_fit();
-    syntax.problems.shrink_to_fit();
-    syntax
+    // A vault's parses stay in memory for the whole session: each list becomes a boxed slice of
+    // exactly its length.
+    NoteSyntax {
+        frontmatter: syntax.frontmatter,
+        headings: syntax.headings.into(),
+        links: syntax.links.into(),
+        tags: syntax.tags.into(),
+        blocks: syntax.blocks.into(),
+        fields: syntax.fields.into(),
+        citations: syntax.citations.into(),
+        regions: syntax.regions.into(),
+        hidden: syntax.hidden.into(),
+        problems: syntax.problems.into(),
+    }
+}
+
+/// A [`NoteSyntax`] as [`parse`] builds it, its lists still growing.
+#[derive(Default)]
+struct Draft {
+    frontmatter: Option<Box<Frontmatter>>,
+    headings: Vec<Heading>,
+    links: Vec<Link>,
+    tags: Vec<Tag>,
+    blocks: Vec<BlockId>,
+    fields: Vec<InlineField>,
+    citations: Vec<Citation>,
+    regions: Vec<Span>,
+    hidden: Vec<Span>,
+    problems: Vec<SyntaxProblem>,
 }
 
 /// Where each line of `text` starts, as [`frontmatter::lines`] splits them; from the `\n`s

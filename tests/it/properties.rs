@@ -115,8 +115,8 @@ fn spans(syntax: &NoteSyntax) -> Vec<(&'static str, Span)> {
     if let Some(fm) = &syntax.frontmatter {
         out.push(("frontmatter", fm.span));
         out.push(("frontmatter content", fm.content));
-        out.extend(fm.aliases.iter().map(|(_, s)| ("alias", *s)));
-        out.extend(fm.tags.iter().map(|(_, s)| ("frontmatter tag", *s)));
+        out.extend(fm.aliases().map(|(_, s)| ("alias", s)));
+        out.extend(fm.tags().map(|(_, s)| ("frontmatter tag", s)));
     }
     for h in &syntax.headings {
         out.push(("heading", h.span));

@@ -64,7 +64,7 @@ pub fn diagnostics(vault: &Vault, file: FileId) -> Vec<Diagnostic> {
     if let Some((key, true)) = vault.get(file).and_then(literature_keys) {
         if sources.entry(&key).is_none() {
             let citekey_span = note.syntax.frontmatter.as_ref().and_then(|fm| {
-                fm.citekey.as_ref()?;
+                fm.citekey()?;
                 let content = &note.text()[fm.content.range()];
                 let at = content.find("citekey")?;
                 let line_end = content[at..]
@@ -100,8 +100,7 @@ fn missing_bibliographies(vault: &Vault, file: FileId) -> Vec<Diagnostic> {
         return Vec::new();
     };
     let folder = f.path.parent().unwrap_or(std::path::Path::new(""));
-    fm.bibliography
-        .iter()
+    fm.bibliography()
         .filter(|(written, _)| {
             let path = sources::load::resolve_path(written, folder);
             vault.sources.bibliography(&path).is_none()

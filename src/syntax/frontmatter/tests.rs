@@ -11,10 +11,7 @@ fn both(content: &str) -> (Frontmatter, Frontmatter, bool) {
         _ => panic!("frontmatter expected"),
     };
     let blank = Frontmatter {
-        aliases: Vec::new(),
-        tags: Vec::new(),
-        citekey: None,
-        properties: Vec::new(),
+        properties: Box::default(),
         valid: true,
         ..fm
     };
@@ -97,4 +94,50 @@ fn the_fast_path_reads_exactly_what_the_yaml_parser_reads() {
         fast_cases > 300,
         "the fast path took only {fast_cases} cases"
     );
+}
+
+/// Aliases, tags, citation key and bibliography are read from the properties as Obsidian reads
+/// them: any case of `tags`/`tag` and `aliases`/`alias`; a tag value split at commas and spaces
+/// and rid of its `#`; an alias value split at commas only when it has no space; the last
+/// `citekey` wins. Each piece keeps its own span.
+#[test]
+fn aliases_tags_citekey_and_bibliography_are_read_from_the_properties() {
+    let text = "---\nTags: \"#a b,#c\"\ntag: [d]\naliases: x,y\nAlias: [p, q r, \"s,t\"]\n\
+                citekey: k1\nCiteKey: k2\nbibliography: [one.bib, two.bib]\nup: u\n---\nbody\n";
+    let Scan::Found(fm, None) = scan(text, 0) else {
+        panic!("frontmatter expected");
+    };
+    let read = |items: Vec<(&str, Span)>| -> Vec<(String, String)> {
+        items
+            .into_iter()
+            .map(|(name, span)| (name.to_string(), text[span.range()].to_string()))
+            .collect()
+    };
+    let pairs = |expected: &[&str]| -> Vec<(String, String)> {
+        expected
+            .iter()
+            .map(|s| (s.to_string(), s.to_string()))
+            .collect()
+    };
+    assert_eq!(read(fm.tags().collect()), pairs(&["a", "b", "c", "d"]));
+    assert_eq!(
+        read(fm.aliases().collect()),
+        pairs(&["x", "y", "p", "q r", "s", "t"])
+    );
+    assert_eq!(fm.citekey().map(|k| k.as_str()), Some("k2"));
+    let bibliography: Vec<&str> = fm.bibliography().map(|(p, _)| p.as_str()).collect();
+    assert_eq!(bibliography, ["one.bib", "two.bib"]);
+}
+
+/// Keys compare as Obsidian compares them, lowercased, whether or not they are ASCII: the
+/// Kelvin sign lowercases to `k`.
+#[test]
+fn keys_are_the_same_once_lowercased() {
+    assert!(same_key("CiteKey", "citekey"));
+    assert!(same_key("cite\u{212A}ey", "citekey"));
+    assert!(same_key("citekey", "CITE\u{212A}EY"));
+    assert!(same_key("Übersicht", "üBERSICHT"));
+    assert!(!same_key("日付", "aliases"));
+    assert!(!same_key("aliasé", "aliase"));
+    assert!(!same_key("aliases", "alias"));
 }
