@@ -97,7 +97,9 @@ pub fn run_stdio() -> ExitCode {
             .serve(handshake::Handshake::new(service, answered))
             .await;
         // The transport is gone and its pipe closed: what it wrote reaches stdout first.
-        // A client that stopped reading must not keep the process from ending.
+        // A client that stopped reading keeps the process no more than 2 s longer here (while
+        // what it left unread fits the pipes; past that the transport itself waits on it, as
+        // it did when it wrote to stdout).
         let _ = tokio::time::timeout(std::time::Duration::from_secs(2), out).await;
     });
     // Blocking tasks (a long index) must not keep the process alive after `exit`.

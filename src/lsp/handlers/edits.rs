@@ -266,12 +266,15 @@ pub(crate) async fn rename(server: &Server, params: RenameParams) -> Result<Opti
         }
         let change = features::refactor::rename(&vault, id, offset, &params.new_name)
             .map_err(request_failed)?;
-        // Thousands of edits: written to text here, off the transport's task (see `raw`).
         let edit = to_workspace_edit(&vault, &state.docs, change, encoding);
+        drop(vault);
+        // Thousands of edits: written to text here, off the transport's task (see `raw`).
         Ok(Some(state.raw.workspace_edit(edit)))
     });
-    task.await
-        .map_err(|e| request_failed(format!("the rename failed: {e}")))?
+    let written = task
+        .await
+        .map_err(|e| request_failed(format!("the rename failed: {e}")))??;
+    Ok(written.map(|edit| server.state.raw.keep(edit)))
 }
 
 pub(crate) async fn will_rename_files(
@@ -324,6 +327,7 @@ pub(crate) async fn will_rename_files(
             Ok(change) if change.edits.is_empty() => None,
             Ok(change) => {
                 let edit = to_workspace_edit(&vault, &state.docs, change, encoding);
+                drop(vault);
                 Some(state.raw.workspace_edit(edit))
             }
             Err(message) => {
@@ -332,6 +336,8 @@ pub(crate) async fn will_rename_files(
             }
         }
     });
-    task.await
-        .map_err(|e| request_failed(format!("the link edits for the move failed: {e}")))
+    let written = task
+        .await
+        .map_err(|e| request_failed(format!("the link edits for the move failed: {e}")))?;
+    Ok(written.map(|edit| server.state.raw.keep(edit)))
 }

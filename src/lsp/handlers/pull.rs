@@ -14,6 +14,7 @@ use tower_lsp_server::ls_types::*;
 
 use super::diagnostics::to_diagnostics;
 use crate::index::{FileId, Vault};
+use crate::lsp::raw::Written;
 use crate::lsp::state::{Server, State, path_of, uri_of};
 
 fn result_id(state: &State, vault: &Vault, id: FileId) -> String {
@@ -83,7 +84,8 @@ pub(crate) async fn workspace_diagnostic(
         let config = state.config();
         let encoding = state.encoding();
         let ids: Vec<FileId> = vault.notes().map(|(id, _, _)| id).collect();
-        ids.par_iter()
+        let items = ids
+            .par_iter()
             .filter_map(|&id| {
                 let file = vault.file(id);
                 let rid = result_id(&state, &vault, id);
@@ -100,15 +102,19 @@ pub(crate) async fn workspace_diagnostic(
                     },
                 ))
             })
-            .collect::<Vec<_>>()
+            .collect::<Vec<_>>();
+        drop(vault);
+        // Every note's on the first pull: written to text here (see `raw`).
+        let report = WorkspaceDiagnosticReportResult::Report(WorkspaceDiagnosticReport { items });
+        state.raw.workspace_diagnostics(report)
     });
-    let items = task.await.unwrap_or_else(|err| {
+    let written = task.await.unwrap_or_else(|err| {
         tracing::error!("workspace diagnostics failed: {err}");
-        Vec::new()
+        Written::Plain(WorkspaceDiagnosticReportResult::Report(
+            WorkspaceDiagnosticReport { items: Vec::new() },
+        ))
     });
-    Ok(WorkspaceDiagnosticReportResult::Report(
-        WorkspaceDiagnosticReport { items },
-    ))
+    Ok(server.state.raw.keep(written))
 }
 
 impl Server {
