@@ -2,6 +2,7 @@
 //! (respecting `.gitignore`, skipping `.obsidian/`, `.trash/`, `.git/` and other hidden folders),
 //! reads and parses notes in parallel, and hands finished notes to the index.
 
+mod binary;
 mod cached;
 mod ignore_files;
 mod loaded;
@@ -21,6 +22,7 @@ use crate::index::{Note, Stamp, Vault};
 use crate::sources::load::{is_bibliography_path, resolve_path, unreadable};
 use crate::sources::{Bibliography, Origin};
 
+use binary::is_binary;
 use ignore_files::IgnoreFiles;
 pub use ignore_files::is_ignored;
 pub use read::{
@@ -220,42 +222,6 @@ fn utf16_with_bom(bytes: &[u8]) -> Option<String> {
             .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
             .collect(),
     )
-}
-
-/// Whether a file named `.md` holds no text at all: it starts with a binary format's
-/// signature, or more than one in ten of its first 8 KiB is neither UTF-8 nor a printable
-/// character or ordinary whitespace. A NUL or two in a note (pasted from a terminal or a PDF)
-/// leaves it a note: skipping it whole broke every link to it and hid its own broken links.
-fn is_binary(bytes: &[u8]) -> bool {
-    // Signatures no note begins with: `ID3\x03`, not `ID3`, as a note may start "ID3 tags…".
-    const SIGNATURES: &[&[u8]] = &[
-        b"\x89PNG\r\n\x1a\n",
-        b"\xFF\xD8\xFF",
-        b"GIF87a",
-        b"GIF89a",
-        b"%PDF-",
-        b"PK\x03\x04",
-        b"\x1F\x8B",
-        b"\x7FELF",
-        b"OggS\x00",
-        b"fLaC\x00",
-        b"ID3\x03",
-        b"ID3\x04",
-    ];
-    if SIGNATURES.iter().any(|sig| bytes.starts_with(sig)) {
-        return true;
-    }
-    let sample = &bytes[..bytes.len().min(8192)];
-    let mut odd = 0;
-    for chunk in sample.utf8_chunks() {
-        odd += chunk.invalid().len();
-        odd += chunk
-            .valid()
-            .chars()
-            .filter(|&c| c.is_control() && !matches!(c, '\t' | '\n' | '\r' | '\x0C' | '\x1B'))
-            .count();
-    }
-    odd * 10 > sample.len()
 }
 
 pub use cached::{CacheUse, Sketch, Verified, load_cached, load_sketch, load_trusting, verify};
