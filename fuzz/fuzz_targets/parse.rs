@@ -33,12 +33,14 @@ fn check_syntax(text: &str, syntax: &NoteSyntax) {
     if let Some(fm) = &syntax.frontmatter {
         check(text, "frontmatter", fm.span);
         check(text, "frontmatter content", fm.content);
-        fm.aliases
-            .iter()
-            .for_each(|(_, s)| check(text, "alias", *s));
-        fm.tags
-            .iter()
-            .for_each(|(_, s)| check(text, "frontmatter tag", *s));
+        fm.aliases().for_each(|(_, s)| check(text, "alias", s));
+        fm.tags().for_each(|(_, s)| check(text, "frontmatter tag", s));
+        for property in fm.properties.iter() {
+            check(text, "property key", property.key_span);
+            for (_, s) in property.values.iter() {
+                check(text, "property value", *s);
+            }
+        }
     }
     for h in &syntax.headings {
         check(text, "heading", h.span);
