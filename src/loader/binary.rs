@@ -76,13 +76,24 @@ mod tests {
     proptest::proptest! {
         #[test]
         fn odd_bytes_counted_a_byte_at_a_time_are_those_counted_by_character(
-            text in "[a-z \t\n\r\x00-\x1f\x7f\u{80}-\u{a0}é中😀]{0,40}",
+            text in "[a-z \t\n\r\x00-\x1f\x7f\u{80}-\u{a0}éÀğ\u{800}中😀]{0,40}",
             cut in 0usize..200,
         ) {
             // The sample may end inside a character, as a note's first 8 KiB may.
             let bytes = text.as_bytes();
             let sample = &bytes[..cut.min(bytes.len())];
             proptest::prop_assert_eq!(odd_in_utf8(sample), Some(odd_in(sample)));
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_bytes_counted_a_byte_at_a_time_where_they_are_utf8_agree(
+            bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..64)
+        ) {
+            if let Some(odd) = odd_in_utf8(&bytes) {
+                proptest::prop_assert_eq!(odd, odd_in(&bytes));
+            }
         }
     }
 

@@ -20,7 +20,8 @@ use crate::syntax::{Frontmatter, Name, NoteSyntax, Property, Shape, Span};
 pub struct CacheUse {
     /// Notes taken from the cache without reading their file.
     pub reused: usize,
-    /// Notes whose file was read again because its time or size changed, or that are new.
+    /// Notes whose file was read again because its time or size changed, or that are new
+    /// (without an on-disk index: every note, to be read as it is filed, unreadable ones too).
     pub read: usize,
     /// Cached notes whose file is gone (or no longer a note of the vault).
     pub vanished: usize,

@@ -1,0 +1,245 @@
+//! Tests of bulk filing: the vault of notes filed at once, or read as they are filed, is the vault of
+//! filing them one by one.
+
+use super::*;
+use std::path::Path;
+
+/// Everything the vault's maps hold, in an order that does not depend on hashing.
+fn dump(vault: &Vault) -> String {
+    let mut out = Vec::new();
+    for (id, file) in vault.files() {
+        out.push(format!(
+            "file {id:?} {} root={} rel={} name={} path={} rev={} text={:?}",
+            file.path.display(),
+            file.root,
+            file.rel,
+            file.name_key,
+            file.path_key,
+            file.revision,
+            file.note().map(|n| (n.text(), &n.syntax)),
+        ));
+    }
+    let sorted = |m: &rustc_hash::FxHashMap<syntax::Name, Vec<FileId>>| {
+        let mut v: Vec<_> = m.iter().collect();
+        v.sort();
+        format!("{v:?}")
+    };
+    out.push(format!("by_name {}", sorted(&vault.by_name)));
+    out.push(format!("by_alias {}", sorted(&vault.by_alias)));
+    let mut paths: Vec<_> = vault.by_path.iter().collect();
+    paths.sort();
+    out.push(format!("by_path {paths:?}"));
+    let folders: Vec<FileId> = vault.files_under("").collect();
+    out.push(format!("folders {folders:?}"));
+    let mut links: Vec<_> = vault
+        .links_by_key
+        .iter()
+        // The sources are kept sorted by note: their Debug form is in a fixed order.
+        .map(|(k, r)| (k, format!("{r:?}")))
+        .collect();
+    links.sort();
+    out.push(format!("links {links:?}"));
+    let mut tags: Vec<_> = vault
+        .tags
+        .iter()
+        .map(|(k, t)| {
+            let mut n: Vec<_> = t.notes.iter().collect();
+            n.sort();
+            (k, &t.name, n)
+        })
+        .collect();
+    tags.sort();
+    out.push(format!("tags {tags:?}"));
+    out.push(format!("sorted {:?}", vault.sorted_names));
+    out.push(format!(
+        "generations {} {} {}",
+        vault.generation, vault.names_generation, vault.links_generation
+    ));
+    let mut properties: Vec<_> = vault
+        .properties
+        .keys()
+        .map(|(k, stats)| {
+            let by_count: Vec<_> = stats.by_count().map(|v| (&v.text, v.notes)).collect();
+            let by_text: Vec<_> = stats.starting_with("").map(|v| &v.text).collect();
+            format!(
+                "{k} {} {} {by_count:?} {by_text:?}",
+                stats.name, stats.notes
+            )
+        })
+        .collect();
+    properties.sort();
+    out.push(format!("properties {properties:?}"));
+    let mut cited: Vec<_> = vault.sources.citing("key").collect();
+    cited.sort();
+    out.push(format!(
+        "cites {cited:?} literature {:?}",
+        vault.sources.literature_candidates("key")
+    ));
+    out.join("\n")
+}
+
+fn notes(root: &Path) -> Vec<(PathBuf, Note)> {
+    let texts = [
+        (
+            "a.md",
+            "---\naliases: [Ay, Café]\ntags: [x]\nstatus: done\n---\n[[b]] [[B#H]] #Tag #tag/sub [@key]\n",
+        ),
+        ("sub/b.md", "## H\n[[a|ay]] [[./c.md]] [[#H]] ^blk\n"),
+        (
+            "other/B.md",
+            "---\nstatus: [open, Done, zz]\n---\n[[Café]] [x](../a.md) #TAG\n",
+        ),
+        ("other/d.md", "---\nstatus: [open, zz]\nid: 7\n---\n"),
+        ("sub/c.md", "up:: [[a]]\n![[img.png]]\n"),
+        // Outside the root: not filed.
+        ("../elsewhere.md", "[[a]]\n"),
+        // The same path twice (nested roots): the second replaces the first.
+        ("a.md", "# A again\n[[c]]\n"),
+        ("@key Literature.md", "[[a]]\n"),
+    ];
+    texts
+        .iter()
+        .map(|(rel, text)| (root.join(rel), Note::parse(*text)))
+        .collect()
+}
+
+#[test]
+fn filing_notes_at_once_builds_the_vault_filing_them_one_by_one_builds() {
+    for dialect in [Dialect::Obsidian, Dialect::Dendron] {
+        let root = PathBuf::from("/vault/root");
+        let mut one_by_one = Vault::new(vec![root.clone()]);
+        one_by_one.dialect = dialect;
+        one_by_one.upsert_attachment(&root.join("img.png"));
+        for (path, note) in notes(&root) {
+            one_by_one.upsert_note(&path, note);
+        }
+        let mut at_once = Vault::new(vec![root.clone()]);
+        at_once.dialect = dialect;
+        at_once.upsert_attachment(&root.join("img.png"));
+        at_once.insert_notes(
+            notes(&root)
+                .into_iter()
+                .map(|(path, note)| (path, Box::new(note)))
+                .collect(),
+        );
+        assert_eq!(dump(&at_once), dump(&one_by_one));
+        assert_eq!(at_once.note_count(), 6);
+    }
+}
+
+/// Notes filed in more than one chunk (each prepared while the one before is filed), some
+/// paths again in a later chunk: the vault of filing them one by one.
+#[test]
+fn notes_filed_across_chunks_with_paths_again_build_the_vault_of_one_by_one() {
+    let root = PathBuf::from("/vault/root");
+    let notes = || {
+        (0..CHUNK + CHUNK / 2).map(|k| {
+            // Past the first chunk, every third note files a path of the first chunk again.
+            let n = if k > CHUNK && k % 3 == 0 {
+                k - CHUNK
+            } else {
+                k
+            };
+            let text = format!(
+                "---\naliases: [Alias {n}, al {k}]\ntags: [t{}]\n---\n[[n{}]] [[Alias {}]]\n",
+                k % 7,
+                (k + 1) % 50,
+                k % 13
+            );
+            (root.join(format!("f{}/n{n}.md", n % 5)), Note::parse(text))
+        })
+    };
+    let mut one_by_one = Vault::new(vec![root.clone()]);
+    for (path, note) in notes() {
+        one_by_one.upsert_note(&path, note);
+    }
+    let mut at_once = Vault::new(vec![root.clone()]);
+    at_once.insert_notes(notes().map(|(path, note)| (path, Box::new(note))).collect());
+    assert_eq!(dump(&at_once), dump(&one_by_one));
+    let paths: std::collections::HashSet<PathBuf> = notes().map(|(path, _)| path).collect();
+    assert!(paths.len() > CHUNK && paths.len() < CHUNK + CHUNK / 2);
+    assert_eq!(at_once.note_count(), paths.len());
+    assert_eq!(at_once.names_generation(), one_by_one.names_generation());
+}
+
+/// Notes read as they are filed: some unreadable (`None`) — at a chunk's start and end, a
+/// run across a chunk boundary, one whose path is filed again later — some outside the
+/// root, paths again in a later chunk: the vault of reading them first and filing the
+/// notes read, in both dialects, each path read once per occurrence.
+#[test]
+fn notes_read_as_they_are_filed_build_the_vault_of_reading_them_first() {
+    let root = PathBuf::from("/vault/root");
+    let total = 2 * CHUNK + CHUNK / 2;
+    let path_of = |k: usize| -> PathBuf {
+        let n = if k > CHUNK && k % 3 == 0 {
+            k - CHUNK
+        } else {
+            k
+        };
+        match k % 97 {
+            5 => PathBuf::from(format!("/vault/elsewhere/n{n}.md")),
+            _ => root.join(format!("f{}/n{n}.md", n % 5)),
+        }
+    };
+    let unreadable = |k: usize| {
+        k == 0
+            || k == CHUNK - 1
+            || k == CHUNK
+            || (2 * CHUNK - 3..2 * CHUNK + 3).contains(&k)
+            || k == total - 1
+            || k % 11 == 0
+    };
+    let note_of = |k: usize| {
+        let text = format!(
+            "---\naliases: [Alias {k}]\ntags: [t{}]\nstatus: s{}\n---\n[[n{}]] [@key{}]\n",
+            k % 7,
+            k % 4,
+            (k + 1) % 50,
+            k % 9
+        );
+        Box::new(Note::parse(text))
+    };
+    let paths: Vec<(usize, PathBuf)> = (0..total).map(|k| (k, path_of(k))).collect();
+    for dialect in [Dialect::Obsidian, Dialect::Dendron] {
+        let mut first = Vault::new(vec![root.clone()]);
+        first.dialect = dialect;
+        first.insert_notes(
+            paths
+                .iter()
+                .filter(|(k, _)| !unreadable(*k))
+                .map(|(k, path)| (path.clone(), note_of(*k)))
+                .collect(),
+        );
+        let mut filed = Vault::new(vec![root.clone()]);
+        filed.dialect = dialect;
+        // Each path with its position: the closure sees only the path, so the k is
+        // recovered by a lookup that counts each occurrence.
+        let calls = std::sync::Mutex::new(Vec::new());
+        let by_path: std::collections::HashMap<PathBuf, Vec<usize>> =
+            paths.iter().fold(Default::default(), |mut m, (k, p)| {
+                m.entry(p.clone()).or_insert_with(Vec::new).push(*k);
+                m
+            });
+        let seen = std::sync::Mutex::new(std::collections::HashMap::<PathBuf, usize>::new());
+        let failed = filed.read_notes(paths.iter().map(|(_, p)| p.clone()).collect(), &|path| {
+            let mut seen = seen.lock().unwrap();
+            let i = seen.entry(path.to_path_buf()).or_default();
+            let k = by_path[path][*i];
+            *i += 1;
+            drop(seen);
+            calls.lock().unwrap().push(k);
+            if unreadable(k) {
+                Err(k)
+            } else {
+                Ok(note_of(k))
+            }
+        });
+        let mut calls = calls.into_inner().unwrap();
+        calls.sort();
+        assert_eq!(calls, (0..total).collect::<Vec<_>>());
+        assert_eq!(dump(&filed), dump(&first));
+        assert_eq!(filed.counts_generation(), first.counts_generation());
+        let expected: Vec<usize> = (0..total).filter(|&k| unreadable(k)).collect();
+        assert_eq!(failed, expected, "failures in the order of the paths");
+    }
+}
