@@ -56,16 +56,20 @@ fn odd_in_utf8(sample: &[u8]) -> Option<usize> {
         }
         Err(_) => return None,
     };
-    let odd = valid
+    // Counted in passes the compiler turns into vector code (a branch per byte was ~1.5% of a
+    // cold start): control bytes, less the whitespace allowed, plus C1 controls after `C2`.
+    let controls: usize = valid
         .iter()
-        .enumerate()
-        .filter(|&(i, &b)| match b {
-            b'\t' | b'\n' | b'\r' | 0x0C | 0x1B => false,
-            0..=0x1F | 0x7F => true,
-            0xC2 => matches!(valid.get(i + 1), Some(0x80..=0x9F)),
-            _ => false,
-        })
+        .map(|&b| usize::from(b < 0x20 || b == 0x7F))
+        .sum();
+    let allowed: usize = valid
+        .iter()
+        .map(|&b| usize::from(matches!(b, b'\t' | b'\n' | b'\r' | 0x0C | 0x1B)))
+        .sum();
+    let c1 = memchr::memchr_iter(0xC2, valid)
+        .filter(|&i| matches!(valid.get(i + 1), Some(0x80..=0x9F)))
         .count();
+    let odd = controls - allowed + c1;
     Some(odd + cut)
 }
 
