@@ -18,9 +18,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
 use tower_lsp_server::ls_types::{
-    CompletionItem, CompletionResponse, Location, Range, Uri, WorkspaceDiagnosticReport,
-    WorkspaceDiagnosticReportResult, WorkspaceDocumentDiagnosticReport, WorkspaceEdit,
-    WorkspaceFullDocumentDiagnosticReport,
+    CallHierarchyIncomingCall, CallHierarchyItem, CompletionItem, CompletionResponse, Location,
+    Range, SymbolKind, Uri, WorkspaceDiagnosticReport, WorkspaceDiagnosticReportResult,
+    WorkspaceDocumentDiagnosticReport, WorkspaceEdit, WorkspaceFullDocumentDiagnosticReport,
 };
 
 /// The scheme of a stand-in's URI.
@@ -139,6 +139,30 @@ impl RawAnswers {
                 name,
                 String::new(),
             )]))
+        }))
+    }
+
+    /// `calls` for a handler to return: a stand-in, one call from an item named by their text.
+    /// A note linked from everywhere has as many callers as references.
+    pub fn incoming_calls(
+        &self,
+        calls: Vec<CallHierarchyIncomingCall>,
+    ) -> Vec<CallHierarchyIncomingCall> {
+        self.keep(self.write(calls, |name| {
+            let uri = Uri::from_str(&name).ok()?;
+            Some(vec![CallHierarchyIncomingCall {
+                from: CallHierarchyItem {
+                    name,
+                    kind: SymbolKind::FILE,
+                    tags: None,
+                    detail: None,
+                    uri,
+                    range: Range::default(),
+                    selection_range: Range::default(),
+                    data: None,
+                },
+                from_ranges: Vec::new(),
+            }])
         }))
     }
 
@@ -380,17 +404,20 @@ mod tests {
         });
         let pulled = raw.keep(raw.workspace_diagnostics(report));
         let located = raw.locations(Vec::new());
+        let callers = raw.incoming_calls(Vec::new());
         let input = framed(&[
             response(1, &edit),
             response(2, &list),
             response(3, &pulled),
             response(4, &located),
+            response(5, &callers),
         ]);
         let expected = framed(&[
             br#"{"jsonrpc":"2.0","result":{},"id":1}"#.to_vec(),
             br#"{"jsonrpc":"2.0","result":[],"id":2}"#.to_vec(),
             br#"{"jsonrpc":"2.0","result":{"items":[]},"id":3}"#.to_vec(),
             br#"{"jsonrpc":"2.0","result":[],"id":4}"#.to_vec(),
+            br#"{"jsonrpc":"2.0","result":[],"id":5}"#.to_vec(),
         ]);
         let out = forwarded(&raw, &input).await;
         assert_eq!(
