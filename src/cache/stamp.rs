@@ -45,3 +45,10 @@ pub fn unchanged(path: &Path, stamp: &Stamp) -> bool {
         && meta.len() == stamp.size
         && mtime_ns(&meta) == Some(stamp.mtime_ns)
 }
+
+/// Whether `bytes` are what `stamp` saw: the same length and hash. A file whose time moved (a
+/// checkout, a sync, a rewrite with the same text) or that was read within seconds of a write
+/// is vouched for by its content alone.
+pub fn holds(bytes: &[u8], stamp: &Stamp) -> bool {
+    bytes.len() as u64 == stamp.size && xxhash_rust::xxh3::xxh3_64(bytes) == stamp.hash
+}

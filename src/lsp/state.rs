@@ -368,7 +368,9 @@ impl Server {
 
     /// Whether every file of `paths` is known to hold what the index holds: verified, open in
     /// the editor (the buffer is the truth), not from the on-disk index, or — checked now, one
-    /// `stat` each — still with the time and size the index saw.
+    /// `stat` each — still with the time and size the index saw, or else, read now, with its
+    /// bytes (a touched file: a rewrite with the same text, or one read within seconds of a
+    /// write, made every answer reading it wait for the whole vault's check).
     pub(in crate::lsp) fn all_verified(&self, paths: &[PathBuf]) -> bool {
         paths.iter().all(|path| {
             let stamp = self.state.unverified().get(path).copied();
@@ -376,7 +378,14 @@ impl Server {
                 return true;
             };
             // The `stat` runs without the lock, which the verification also takes.
-            if self.state.docs.contains_key(path) || crate::cache::stamp::unchanged(path, &stamp) {
+            let same_bytes = || {
+                crate::loader::read_file(path, &crate::loader::NOTE)
+                    .is_ok_and(|bytes| crate::cache::stamp::holds(&bytes, &stamp))
+            };
+            if self.state.docs.contains_key(path)
+                || crate::cache::stamp::unchanged(path, &stamp)
+                || same_bytes()
+            {
                 self.state.unverified().remove(path);
                 return true;
             }

@@ -640,3 +640,5 @@ fn a_cache_folder_inside_the_vault_is_never_written() {
     check(&vault, &inside);
     assert!(!inside.exists(), "notegraph wrote {}", inside.display());
 }
+
+mod touched;
