@@ -51,16 +51,9 @@ def raw_request(lsp, method, params):
     lsp.next_id += 1
     lsp.send({"jsonrpc": "2.0", "id": rid, "method": method, "params": params})
     while True:
-        length = None
-        while True:
-            line = lsp.proc.stdout.readline().strip()
-            if not line:
-                break
-            if line.startswith(b"Content-Length:"):
-                length = int(line.split(b":")[1])
-        body = lsp.proc.stdout.read(length)
-        # Only the answer carries this id first; notifications (progress, diagnostics) are
-        # skipped unparsed but for a look at their start.
+        body = lsp.read_body()
+        # The answer is told by its first and last bytes, unparsed; anything else is parsed,
+        # so that the server's own requests are answered.
         if body.startswith(b'{"jsonrpc":"2.0","result":') and body.endswith(b',"id":%d}' % rid):
             return body
         msg = json.loads(body)

@@ -66,7 +66,8 @@ class Lsp:
         self.proc.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
         self.proc.stdin.flush()
 
-    def read(self):
+    def read_body(self):
+        """The next message's body, unparsed."""
         length = None
         while True:
             line = self.proc.stdout.readline()
@@ -77,7 +78,10 @@ class Lsp:
                 break
             if line.startswith(b"Content-Length:"):
                 length = int(line.split(b":")[1])
-        msg = json.loads(self.proc.stdout.read(length))
+        return self.proc.stdout.read(length)
+
+    def read(self):
+        msg = json.loads(self.read_body())
         if "id" in msg and "method" in msg:
             self.send({"jsonrpc": "2.0", "id": msg["id"], "result": None})
         return msg

@@ -65,20 +65,14 @@ pub enum Written<T> {
 
 impl RawAnswers {
     /// `answer` written to text, and the stand-in `stand_in` makes from the text's name
-    /// (`notegraph-raw:<token>`).
-    pub fn write<T: Serialize>(
-        &self,
-        answer: T,
-        stand_in: impl FnOnce(String) -> Option<T>,
-    ) -> Written<T> {
+    /// (`notegraph-raw:<token>`, a URI).
+    pub fn write<T: Serialize>(&self, answer: T, stand_in: impl FnOnce(Uri) -> T) -> Written<T> {
         let token = self.next.fetch_add(1, Ordering::Relaxed);
         let name = format!("{}{token}", String::from_utf8_lossy(PREFIX));
-        let Ok(json) = serde_json::to_vec(&answer) else {
+        let (Ok(json), Ok(uri)) = (serde_json::to_vec(&answer), Uri::from_str(&name)) else {
             return Written::Plain(answer);
         };
-        let Some(stand_in) = stand_in(name) else {
-            return Written::Plain(answer);
-        };
+        let stand_in = stand_in(uri);
         let Ok(value) = serde_json::to_value(&stand_in) else {
             return Written::Plain(answer);
         };
@@ -113,20 +107,14 @@ impl RawAnswers {
 
     /// `locations` for a handler to return: a stand-in, one location naming their text.
     pub fn locations(&self, locations: Vec<Location>) -> Vec<Location> {
-        self.keep(self.write(locations, |name| {
-            let uri = Uri::from_str(&name).ok()?;
-            Some(vec![Location::new(uri, Range::default())])
-        }))
+        self.keep(self.write(locations, |uri| vec![Location::new(uri, Range::default())]))
     }
 
     /// `edit` written, its stand-in one file with no edits: for [`RawAnswers::keep`].
     pub fn workspace_edit(&self, edit: WorkspaceEdit) -> Written<WorkspaceEdit> {
-        self.write(edit, |name| {
-            let uri = Uri::from_str(&name).ok()?;
-            Some(WorkspaceEdit {
-                changes: Some(HashMap::from([(uri, Vec::new())])),
-                ..WorkspaceEdit::default()
-            })
+        self.write(edit, |uri| WorkspaceEdit {
+            changes: Some(HashMap::from([(uri, Vec::new())])),
+            ..WorkspaceEdit::default()
         })
     }
 
@@ -134,11 +122,11 @@ impl RawAnswers {
     /// Fifty items with their edits made a tree of ~1,500 allocations, a quarter of a
     /// completion's time at 100,000 notes.
     pub fn completion(&self, list: CompletionResponse) -> CompletionResponse {
-        self.keep(self.write(list, |name| {
-            Some(CompletionResponse::Array(vec![CompletionItem::new_simple(
-                name,
+        self.keep(self.write(list, |uri| {
+            CompletionResponse::Array(vec![CompletionItem::new_simple(
+                uri.as_str().to_string(),
                 String::new(),
-            )]))
+            )])
         }))
     }
 
@@ -148,11 +136,10 @@ impl RawAnswers {
         &self,
         calls: Vec<CallHierarchyIncomingCall>,
     ) -> Vec<CallHierarchyIncomingCall> {
-        self.keep(self.write(calls, |name| {
-            let uri = Uri::from_str(&name).ok()?;
-            Some(vec![CallHierarchyIncomingCall {
+        self.keep(self.write(calls, |uri| {
+            vec![CallHierarchyIncomingCall {
                 from: CallHierarchyItem {
-                    name,
+                    name: uri.as_str().to_string(),
                     kind: SymbolKind::FILE,
                     tags: None,
                     detail: None,
@@ -162,7 +149,7 @@ impl RawAnswers {
                     data: None,
                 },
                 from_ranges: Vec::new(),
-            }])
+            }]
         }))
     }
 
@@ -172,19 +159,16 @@ impl RawAnswers {
         &self,
         report: WorkspaceDiagnosticReportResult,
     ) -> Written<WorkspaceDiagnosticReportResult> {
-        self.write(report, |name| {
-            let uri = Uri::from_str(&name).ok()?;
-            Some(WorkspaceDiagnosticReportResult::Report(
-                WorkspaceDiagnosticReport {
-                    items: vec![WorkspaceDocumentDiagnosticReport::Full(
-                        WorkspaceFullDocumentDiagnosticReport {
-                            uri,
-                            version: None,
-                            full_document_diagnostic_report: Default::default(),
-                        },
-                    )],
-                },
-            ))
+        self.write(report, |uri| {
+            WorkspaceDiagnosticReportResult::Report(WorkspaceDiagnosticReport {
+                items: vec![WorkspaceDocumentDiagnosticReport::Full(
+                    WorkspaceFullDocumentDiagnosticReport {
+                        uri,
+                        version: None,
+                        full_document_diagnostic_report: Default::default(),
+                    },
+                )],
+            })
         })
     }
 

@@ -79,6 +79,23 @@ fn spawn_held(vault: &TempVault, home: &Path, options: Value, extra: &[(&str, &s
     client
 }
 
+/// A restart whose full load is held back 5 s once the names are served, with `a.md` open in
+/// the editor holding `text`.
+fn restart_held_with_a_open(vault: &TempVault, home: &Path, text: &str) -> Client {
+    let mut client = spawn_held(
+        vault,
+        home,
+        Value::Null,
+        &[("NOTEGRAPH_TEST_LOAD_DELAY_MS", "5000")],
+    );
+    client.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri(&vault.path("a.md")), "languageId": "markdown",
+                                "version": 1, "text": text}}),
+    );
+    client
+}
+
 fn sorted_labels(list: &Value) -> Vec<String> {
     let mut labels: Vec<String> = list["items"]
         .as_array()
@@ -319,18 +336,8 @@ fn a_restart_answers_names_from_the_index_before_reading_its_notes_and_the_rest_
     std::fs::remove_file(vault.path("e.md")).expect("deleted");
 
     // The full load is held back 5 s once the names are served.
-    let mut second = spawn_held(
-        &vault,
-        &home,
-        Value::Null,
-        &[("NOTEGRAPH_TEST_LOAD_DELAY_MS", "5000")],
-    );
+    let mut second = restart_held_with_a_open(&vault, &home, &format!("{A}[["));
     let a = vault.path("a.md");
-    second.notify(
-        "textDocument/didOpen",
-        json!({"textDocument": {"uri": uri(&a), "languageId": "markdown", "version": 1,
-                                "text": format!("{A}[[")}}),
-    );
     // From the names alone: completion of names (the new note's among them, not the deleted
     // one's), marked incomplete, and the definition of a link to a whole note.
     let early = second.request("textDocument/completion", at(&a, 2, 2));
@@ -367,17 +374,7 @@ fn a_restart_answers_names_from_the_index_before_reading_its_notes_and_the_rest_
     // A session that ends while it serves the names leaves the on-disk index as it was.
     let file = cache_file(&home);
     let saved = std::fs::read(&file).expect("index");
-    let mut third = spawn_held(
-        &vault,
-        &home,
-        Value::Null,
-        &[("NOTEGRAPH_TEST_LOAD_DELAY_MS", "5000")],
-    );
-    third.notify(
-        "textDocument/didOpen",
-        json!({"textDocument": {"uri": uri(&a), "languageId": "markdown", "version": 1,
-                                "text": format!("{A}[[")}}),
-    );
+    let mut third = restart_held_with_a_open(&vault, &home, &format!("{A}[["));
     // Answered once the names are served (the client answers the server's requests meanwhile).
     third.request("textDocument/completion", at(&a, 2, 2));
     third.wait_log("serving names of 4 notes");

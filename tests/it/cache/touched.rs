@@ -16,18 +16,8 @@ fn a_note_read_right_after_a_write_answers_from_the_index_before_the_check() {
     vault.write("b.md", B);
 
     // The full load is held back 5 s once the names are served.
-    let mut second = spawn_held(
-        &vault,
-        &home,
-        Value::Null,
-        &[("NOTEGRAPH_TEST_LOAD_DELAY_MS", "5000")],
-    );
+    let mut second = restart_held_with_a_open(&vault, &home, A);
     let a = vault.path("a.md");
-    second.notify(
-        "textDocument/didOpen",
-        json!({"textDocument": {"uri": uri(&a), "languageId": "markdown", "version": 1,
-                                "text": A}}),
-    );
     let into_b = second.request("textDocument/definition", at(&a, 1, 3));
     // stderr is read beside stdout: the line saying the names are served may come just after
     // the answer. The full index comes 5 s after it.
