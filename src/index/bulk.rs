@@ -94,6 +94,16 @@ impl Keys {
 /// 14 MB more at the peak).
 const CHUNK: usize = 4096;
 
+/// How much of each note a bulk filing files.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Filing {
+    /// Everything [`Vault::upsert_note`] files.
+    Full,
+    /// What resolving and completing names needs, for a restart's sketch (see
+    /// [`Vault::insert_names`]): no citation keys, properties or folder index.
+    Names,
+}
+
 /// What a bulk filing adds to the vault's sorted sets at the end, sorted once: name keys new to
 /// the vault, and every filed note's folded path (for `folders.rs`).
 struct Fresh {
@@ -115,7 +125,7 @@ impl Vault {
     /// Insert every note of `notes`, in order, as [`Vault::upsert_note`] would one by one: notes
     /// outside every root are left out, and a path already in the vault is replaced.
     pub fn insert_notes(&mut self, notes: Vec<(PathBuf, Box<Note>)>) {
-        self.insert_filing(notes, &Some, true, None);
+        self.insert_filing(notes, &Some, Filing::Full, None);
     }
 
     /// Read the notes at `paths` and insert them, in order, as [`Vault::insert_notes`] does:
@@ -142,7 +152,7 @@ impl Vault {
                     None
                 }
             },
-            true,
+            Filing::Full,
             None,
         );
         let mut failed = failed.into_inner().unwrap_or_else(|e| e.into_inner());
@@ -150,12 +160,20 @@ impl Vault {
         failed.into_iter().map(|(_, err)| err).collect()
     }
 
-    /// [`Vault::insert_notes`] for a restart's sketch (`loader::load_sketch`), whose notes
-    /// are names alone and which answers nothing about citations: their literature keys (one
-    /// per note, ~150 ms at 100,000 notes) are not filed. The vault is then seeded with the
-    /// `popularity` of names ([`Vault::seed_popularity`]), beside the sorting of its names.
-    pub fn insert_names(&mut self, notes: Vec<(PathBuf, Box<Note>)>, popularity: &[(&str, u32)]) {
-        self.insert_filing(notes, &Some, false, Some(popularity));
+    /// [`Vault::insert_notes`] for a restart's sketch (`loader::load_sketch`), of what `open`
+    /// makes of each of `notes` (made on every core, as the chunk before is filed). Its notes
+    /// are names alone, and it answers only what names decide: their literature keys (one per
+    /// note, ~150 ms at 100,000 notes), properties (~80 ms) and folders are not filed — an
+    /// upsert into it files them for the upserted note, which is harmless, and the full index
+    /// replaces it. The vault is then seeded with the `popularity` of names
+    /// ([`Vault::seed_popularity`]), beside the sorting of its names.
+    pub fn insert_names<T: Send>(
+        &mut self,
+        notes: Vec<T>,
+        open: &(dyn Fn(T) -> Option<(PathBuf, Box<Note>)> + Sync),
+        popularity: &[(&str, u32)],
+    ) {
+        self.insert_filing(notes, open, Filing::Names, Some(popularity));
     }
 
     /// File what `open` makes of each of `notes` (`None`: nothing), in order.
@@ -163,37 +181,45 @@ impl Vault {
         &mut self,
         notes: Vec<T>,
         open: &(dyn Fn(T) -> Option<(PathBuf, Box<Note>)> + Sync),
-        sources: bool,
+        filing: Filing,
         popularity: Option<&[(&str, u32)]>,
     ) {
         self.files.reserve(notes.len());
         self.by_path.reserve(notes.len());
+        // Most notes bring a name of their own: rehashing as the map grows cost ~5% of a
+        // sketch's filing.
+        self.by_name.reserve(notes.len());
         // Sorted orders are built once at the end (a sort and a bulk build) rather than kept
         // by an insert per note: the names in order, each property's values in order.
         let mut fresh = Fresh {
             names: Vec::with_capacity(notes.len()),
             paths: Vec::with_capacity(notes.len()),
         };
-        self.properties.defer_orders();
+        let full = filing == Filing::Full;
+        if full {
+            self.properties.defer_orders();
+        }
         let (roots, dendron) = (self.roots.clone(), self.dialect == Dialect::Dendron);
         let mut notes = notes.into_iter();
         let mut next = || -> Vec<T> { notes.by_ref().take(CHUNK).collect() };
         // Each chunk is prepared on the other cores while the one before it is filed.
         let mut chunk = next();
-        let mut prepared = prepare(&roots, dendron, sources, open, chunk);
+        let mut prepared = prepare(&roots, dendron, filing, open, chunk);
         loop {
             chunk = next();
             if chunk.is_empty() {
-                self.insert_chunk(prepared, &mut fresh, sources);
+                self.insert_chunk(prepared, &mut fresh, filing);
                 break;
             }
             let ((), following) = rayon::join(
-                || self.insert_chunk(prepared, &mut fresh, sources),
-                || prepare(&roots, dendron, sources, open, chunk),
+                || self.insert_chunk(prepared, &mut fresh, filing),
+                || prepare(&roots, dendron, filing, open, chunk),
             );
             prepared = following;
         }
-        self.properties.settle_orders();
+        if full {
+            self.properties.settle_orders();
+        }
         let Fresh { names, mut paths } = fresh;
         let (sorted_names, folders) = (&mut self.sorted_names, &mut self.folders);
         let links_by_key = &mut self.links_by_key;
@@ -224,7 +250,7 @@ impl Vault {
 
     /// File `prepared`; what goes to the vault's sorted sets goes to `fresh` instead, for
     /// `insert_filing` to add at once.
-    fn insert_chunk(&mut self, prepared: Vec<Option<Prepared>>, fresh: &mut Fresh, sources: bool) {
+    fn insert_chunk(&mut self, prepared: Vec<Option<Prepared>>, fresh: &mut Fresh, filing: Filing) {
         for prepared in prepared.into_iter().flatten() {
             let Prepared {
                 mut file,
@@ -250,12 +276,14 @@ impl Vault {
             let id = super::place(&mut self.files, &mut self.free, file);
             slot.insert(id);
             // As `upsert` does: the folder index (`folders.rs`) knows every file.
-            fresh.paths.push((path_key, id));
+            if filing == Filing::Full {
+                fresh.paths.push((path_key, id));
+            }
             let name_key = &self.files[id.0 as usize].as_ref().expect("placed").name_key;
             if let Some(name) = add_name_unsorted(&mut self.by_name, name_key, id) {
                 fresh.names.push(name);
             }
-            self.index_entries(id, entries, sources);
+            self.index_entries(id, entries, filing);
             self.names_generation += 1;
             // A new note always brings its name: links may resolve differently.
             self.links_generation += 1;
@@ -264,17 +292,20 @@ impl Vault {
 
     /// File note `id`'s content in the citation and property indexes and `entries` in the
     /// vault's maps; the link keys filed.
-    pub(super) fn index_entries(&mut self, id: FileId, entries: Entries, sources: bool) -> Keys {
+    pub(super) fn index_entries(&mut self, id: FileId, entries: Entries, filing: Filing) -> Keys {
         let Some(file) = self.files[id.0 as usize].as_ref() else {
             return Keys::default();
         };
-        if sources {
+        let full = filing == Filing::Full;
+        if full {
             self.sources.index_file_with(id, file, entries.literature);
         }
         let Some(note) = file.note() else {
             return Keys::default();
         };
-        self.properties.index_note(note);
+        if full {
+            self.properties.index_note(note);
+        }
         for alias in entries.aliases {
             let ids = self.by_alias.entry(alias).or_default();
             if !ids.contains(&id) {
@@ -306,12 +337,12 @@ impl Vault {
 }
 
 /// What each of `notes` files, worked out on every core (see [`Prepared`]): `None` for one
-/// `open` makes nothing of and for a note outside every root of `roots`. Citation keys only
-/// when `sources`.
+/// `open` makes nothing of and for a note outside every root of `roots`. Citation keys (and
+/// the folder index's copy of the path key) only for a full filing.
 fn prepare<T: Send>(
     roots: &[PathBuf],
     dendron: bool,
-    sources: bool,
+    filing: Filing,
     open: &(dyn Fn(T) -> Option<(PathBuf, Box<Note>)> + Sync),
     notes: Vec<T>,
 ) -> Vec<Option<Prepared>> {
@@ -326,16 +357,22 @@ fn prepare<T: Send>(
             let name_key = keys::fold(keys::strip_md(keys::basename(&rel)));
             let path_key = keys::fold(keys::strip_md(&rel));
             let entries = Entries::of(&note);
+            let full = filing == Filing::Full;
+            // The folder index's copy, made only when it is filed.
+            let (path_key, folders_key) = match full {
+                true => (path_key.clone(), path_key),
+                false => (path_key, String::new()),
+            };
             let file = File {
                 path: path.clone(),
                 root,
                 rel,
                 name_key,
-                path_key: path_key.clone(),
+                path_key,
                 content: Content::Note(note),
                 revision: 0,
             };
-            let literature = match sources {
+            let literature = match full {
                 true => literature_keys(&file).map(|(key, _)| key),
                 false => None,
             };
@@ -346,7 +383,7 @@ fn prepare<T: Send>(
                     ..entries
                 },
                 path,
-                path_key,
+                path_key: folders_key,
             })
         })
         .collect()

@@ -522,7 +522,7 @@ impl Vault {
             .as_ref()
             .and_then(|file| Some(bulk::Entries::of_file(file, file.note()?)));
         match entries {
-            Some(entries) => self.index_entries(id, entries, true),
+            Some(entries) => self.index_entries(id, entries, bulk::Filing::Full),
             None => {
                 if let Some(file) = self.files[id.0 as usize].as_ref() {
                     self.sources.index_file(id, file);

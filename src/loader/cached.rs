@@ -155,19 +155,20 @@ pub fn load_sketch(
         move || {
             let cached = cache.load_names()?;
             let names = cached.read()?;
-            let (notes, by_path) = rayon::join(
-                || {
-                    names
-                        .notes
-                        .par_iter()
-                        .map(|named| (names.path(named), names_only(named)))
-                        .collect::<Vec<(PathBuf, Box<Note>)>>()
-                },
-                || names.by_path(),
-            );
             let mut vault = Vault::new(vault_roots);
             vault.dialect = cached.dialect;
-            vault.insert_names(notes, &names.popularity);
+            // Each note is made of its names as its chunk is prepared for filing.
+            let named: Vec<&NamedNote> = names.notes.iter().collect();
+            let (by_path, ()) = rayon::join(
+                || names.by_path(),
+                || {
+                    vault.insert_names(
+                        named,
+                        &|named| Some((names.path(named), names_only(named))),
+                        &names.popularity,
+                    )
+                },
+            );
             tracing::debug!(
                 "sketch: read and filed the names of {} notes in {} ms",
                 names.notes.len(),

@@ -174,6 +174,7 @@ fn a_bulk_filing_or_too_many_changed_files_build_the_candidates_afresh() {
     );
     f.vault.insert_names(
         vec![(path(&f, "bulk.md"), Box::new(Note::parse("text")))],
+        &Some,
         &[],
     );
     let after_bulk = Candidates::current(Some(&current), &f.vault);
