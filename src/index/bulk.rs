@@ -105,7 +105,7 @@ pub(super) enum Filing {
 }
 
 /// What a bulk filing adds to the vault's sorted sets at the end, sorted once: name keys new to
-/// the vault, and every filed note's folded path (for `folders.rs`).
+/// the vault, and (in a full filing) every filed note's folded path (for `folders.rs`).
 struct Fresh {
     names: Vec<syntax::Name>,
     paths: Vec<(String, FileId)>,
@@ -163,9 +163,10 @@ impl Vault {
     /// [`Vault::insert_notes`] for a restart's sketch (`loader::load_sketch`), of what `open`
     /// makes of each of `notes` (made on every core, as the chunk before is filed). Its notes
     /// are names alone, and it answers only what names decide: their literature keys (one per
-    /// note, ~150 ms at 100,000 notes), properties (~80 ms) and folders are not filed — an
-    /// upsert into it files them for the upserted note, which is harmless, and the full index
-    /// replaces it. The vault is then seeded with the `popularity` of names
+    /// note, ~150 ms at 100,000 notes), properties (~80 ms) and folders are not filed. An
+    /// upsert into it (an open buffer) files that note's properties and citation key, and a new
+    /// path's folder entry: partial, and read by nothing a sketch answers (see `State::sketch`);
+    /// the full index replaces it whole. The vault is then seeded with the `popularity` of names
     /// ([`Vault::seed_popularity`]), beside the sorting of its names.
     pub fn insert_names<T: Send>(
         &mut self,
@@ -290,8 +291,8 @@ impl Vault {
         }
     }
 
-    /// File note `id`'s content in the citation and property indexes and `entries` in the
-    /// vault's maps; the link keys filed.
+    /// File note `id`'s content in the citation and property indexes (in a full filing) and
+    /// `entries` in the vault's maps; the link keys filed.
     pub(super) fn index_entries(&mut self, id: FileId, entries: Entries, filing: Filing) -> Keys {
         let Some(file) = self.files[id.0 as usize].as_ref() else {
             return Keys::default();

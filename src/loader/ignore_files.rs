@@ -135,8 +135,10 @@ fn within(path: &Path, root: &Path) -> bool {
         path.as_os_str().as_encoded_bytes(),
         root.as_os_str().as_encoded_bytes(),
     );
-    let plainly =
-        p.starts_with(r) && (p.len() == r.len() || p[r.len()] == b'/' || r.last() == Some(&b'/'));
+    // `/` is the one separator on Unix; elsewhere the component walk alone decides.
+    let plainly = cfg!(unix)
+        && p.starts_with(r)
+        && (p.len() == r.len() || p[r.len()] == b'/' || r.last() == Some(&b'/'));
     plainly || path.starts_with(root)
 }
 

@@ -84,7 +84,9 @@ pub struct State {
     pub(in crate::lsp) serving: watch::Sender<bool>,
     /// True while the live vault is a restart's sketch (names alone, `loader::load_sketch`):
     /// `Server::at_checked`'s callers answer only what names decide, and the vault is never
-    /// written to the on-disk index. Read and written under the vault's lock.
+    /// written to the on-disk index. Its properties, citation keys and folder index are not
+    /// filed (`Vault::insert_names`): nothing answered from a sketch may read them. Read and
+    /// written under the vault's lock.
     pub(in crate::lsp) sketch: watch::Sender<bool>,
     /// True once the first file watching is set up (the client's, or ours armed): a restart's
     /// full load walks the vault only after it (see `index_workspace`).

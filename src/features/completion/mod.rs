@@ -264,13 +264,16 @@ pub fn complete_with_days(
 }
 
 /// Whether completion at `offset` in `text` offers names alone — a link's target typed so
-/// far, no heading, block, display text or citation key —, which a vault of names alone (a
-/// restart's sketch, see `loader::load_sketch`) answers as the full index would.
+/// far, no heading, block, display text or citation key (`[[@key`, which lists bibliography
+/// keys and their literature notes) —, which a vault of names alone (a restart's sketch, see
+/// `loader::load_sketch`) answers as the full index would.
 pub fn completes_names(text: &str, offset: usize) -> bool {
     offset <= text.len()
         && text.is_char_boundary(offset)
         && citations::citation_context(text, offset).is_none()
-        && link_context(text, offset).is_some_and(|ctx| !ctx.typed.contains(['#', '|', '^']))
+        && link_context(text, offset).is_some_and(|ctx| {
+            !ctx.typed.contains(['#', '|', '^']) && !ctx.typed.trim_start().starts_with('@')
+        })
 }
 
 /// Resolve what the user typed before `#` as a wikilink from `file`.

@@ -269,3 +269,22 @@ fn nothing_in_display_text() {
         expect!["none"],
     );
 }
+
+#[test]
+fn only_a_link_target_being_typed_is_answered_from_names_alone() {
+    let cases = [
+        ("see [[ab", true),
+        ("see [[folder/ab", true),
+        ("see [[ab#hea", false),
+        ("see [[ab|shown", false),
+        ("see [[ab^blo", false),
+        // Bibliography keys and the literature notes they name: not in a sketch.
+        ("see [[@wang", false),
+        ("see [[ @wang", false),
+        ("see [@wang", false),
+        ("plain text", false),
+    ];
+    for (text, expected) in cases {
+        assert_eq!(completes_names(text, text.len()), expected, "{text}");
+    }
+}
