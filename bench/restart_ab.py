@@ -1,0 +1,45 @@
+#!/usr/bin/env python3
+"""Compare builds on restart time, alternating them so that the machine's drift hits each alike.
+Usage: bench/restart_ab.py VAULT ROUNDS BINARY...
+  Each binary gets its own cache folder (/tmp/notegraph-ab/<binary's name>): the on-disk index
+  is tied to the build that wrote it. One start per binary writes it; then ROUNDS rounds each
+  restart every binary once on the unchanged vault and time spawn → first correct definition
+  and completion (lsp_bench.startup). Prints median, min and max per binary.
+"""
+import os
+import statistics
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def one(vault, binary):
+    """One restart in a child process (lsp_bench reads the binary and cache from its env)."""
+    env = dict(os.environ, NOTEGRAPH_BIN=binary,
+               NOTEGRAPH_BENCH_CACHE=os.path.join("/tmp/notegraph-ab", os.path.basename(binary)))
+    code = ("import json, os, sys; sys.path.insert(0, %r); import lsp_bench as lb; "
+            "v = sys.argv[1]; t = json.load(open(os.path.join(v, '.truth.json'))); "
+            "print(lb.startup(v, t)['answered_ms'])" % HERE)
+    out = subprocess.run([sys.executable, "-c", code, vault], env=env, capture_output=True, text=True,
+                         check=True)
+    return float(out.stdout.split()[-1])
+
+
+def main():
+    if len(sys.argv) < 4:
+        sys.exit(__doc__)
+    vault, rounds, binaries = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
+    for binary in binaries:
+        one(vault, binary)
+    times = {b: [] for b in binaries}
+    for _ in range(rounds):
+        for binary in binaries:
+            times[binary].append(one(vault, binary))
+    for binary, ms in times.items():
+        print(f"{binary}: median {statistics.median(ms):.0f} ms, min {min(ms):.0f}, max {max(ms):.0f} "
+              f"({', '.join(f'{m:.0f}' for m in ms)})")
+
+
+if __name__ == "__main__":
+    main()
