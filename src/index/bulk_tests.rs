@@ -243,3 +243,59 @@ fn notes_read_as_they_are_filed_build_the_vault_of_reading_them_first() {
         assert_eq!(failed, expected, "failures in the order of the paths");
     }
 }
+
+/// `locate_in` as it was before its byte fast path: components compared.
+fn located_by_components(roots: &[PathBuf], path: &Path) -> Option<(usize, String)> {
+    let (root, rel) = roots
+        .iter()
+        .enumerate()
+        .filter_map(|(i, root)| path.strip_prefix(root).ok().map(|rel| (i, rel)))
+        .max_by_key(|(i, _)| roots[*i].as_os_str().len())?;
+    if rel
+        .components()
+        .any(|c| !matches!(c, std::path::Component::Normal(_)))
+    {
+        return None;
+    }
+    let rel = rel.to_str()?;
+    (!rel.is_empty()).then(|| (root, keys::nfc_owned(rel.replace('\\', "/"))))
+}
+
+#[test]
+fn locating_a_path_by_its_bytes_gives_what_comparing_components_gives() {
+    let root_sets: [&[&str]; 6] = [
+        &["/v"],
+        &["/v/"],
+        &["/"],
+        &["/v", "/v/sub"],
+        &["/v/sub", "/v", "/v"],
+        &["/v/./x", "/v"],
+    ];
+    let paths = [
+        "/v/a.md",
+        "/v/sub/a.md",
+        "/v//a.md",
+        "/v/./a.md",
+        "/v/../a.md",
+        "/v/sub/../a.md",
+        "/vault/a.md",
+        "/v",
+        "/v/",
+        "/v/x/a.md",
+        "/v/a\\b.md",
+        "/v/Cafe\u{301}.md",
+        "/a.md",
+        "v/a.md",
+    ];
+    for roots in root_sets {
+        let roots: Vec<PathBuf> = roots.iter().map(PathBuf::from).collect();
+        for path in paths {
+            let path = Path::new(path);
+            assert_eq!(
+                locate_in(&roots, path),
+                located_by_components(&roots, path),
+                "{path:?} in {roots:?}"
+            );
+        }
+    }
+}
