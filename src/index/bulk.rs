@@ -392,24 +392,7 @@ fn prepare<T: Send>(
 
 /// [`Vault::locate`] among `roots`.
 pub(super) fn locate_in(roots: &[PathBuf], path: &Path) -> Option<(usize, String)> {
-    let (root, rel) = match locate_plainly(roots, path) {
-        Some(found) => found,
-        None => {
-            let (root, rel) = roots
-                .iter()
-                .enumerate()
-                .filter_map(|(i, root)| path.strip_prefix(root).ok().map(|rel| (i, rel)))
-                .max_by_key(|(i, _)| roots[*i].as_os_str().len())?;
-            // `root/../x` has the root as a prefix but names a file outside it.
-            if rel
-                .components()
-                .any(|c| !matches!(c, std::path::Component::Normal(_)))
-            {
-                return None;
-            }
-            (root, rel.to_str()?)
-        }
-    };
+    let (root, rel) = locate_plainly(roots, path).or_else(|| locate_by_components(roots, path))?;
     if rel.is_empty() {
         return None;
     }
@@ -421,9 +404,26 @@ pub(super) fn locate_in(roots: &[PathBuf], path: &Path) -> Option<(usize, String
     Some((root, keys::nfc_owned(rel)))
 }
 
-/// [`locate_in`]'s answer read from the bytes, when they settle it (on Unix, every root and the
+/// The root holding `path` (the longest) and the path within it, comparing components.
+fn locate_by_components<'a>(roots: &[PathBuf], path: &'a Path) -> Option<(usize, &'a str)> {
+    let (root, rel) = roots
+        .iter()
+        .enumerate()
+        .filter_map(|(i, root)| path.strip_prefix(root).ok().map(|rel| (i, rel)))
+        .max_by_key(|(i, _)| roots[*i].as_os_str().len())?;
+    // `root/../x` has the root as a prefix but names a file outside it.
+    if rel
+        .components()
+        .any(|c| !matches!(c, std::path::Component::Normal(_)))
+    {
+        return None;
+    }
+    Some((root, rel.to_str()?))
+}
+
+/// [`locate_by_components`]'s answer read from the bytes, when they settle it (on Unix, every root and the
 /// path plain: absolute, UTF-8, no empty, `.` or `..` segment but a root's trailing `/`): then
-/// comparing components, as `locate_in` otherwise does, gives the same answer. That component
+/// comparing components gives the same answer. That component
 /// walk was a quarter of the work of preparing a restart's notes for filing.
 fn locate_plainly<'a>(roots: &[PathBuf], path: &'a Path) -> Option<(usize, &'a str)> {
     if !cfg!(unix) {

@@ -244,23 +244,6 @@ fn notes_read_as_they_are_filed_build_the_vault_of_reading_them_first() {
     }
 }
 
-/// `locate_in` as it was before its byte fast path: components compared.
-fn located_by_components(roots: &[PathBuf], path: &Path) -> Option<(usize, String)> {
-    let (root, rel) = roots
-        .iter()
-        .enumerate()
-        .filter_map(|(i, root)| path.strip_prefix(root).ok().map(|rel| (i, rel)))
-        .max_by_key(|(i, _)| roots[*i].as_os_str().len())?;
-    if rel
-        .components()
-        .any(|c| !matches!(c, std::path::Component::Normal(_)))
-    {
-        return None;
-    }
-    let rel = rel.to_str()?;
-    (!rel.is_empty()).then(|| (root, keys::nfc_owned(rel.replace('\\', "/"))))
-}
-
 #[test]
 fn locating_a_path_by_its_bytes_gives_what_comparing_components_gives() {
     let root_sets: [&[&str]; 6] = [
@@ -291,11 +274,41 @@ fn locating_a_path_by_its_bytes_gives_what_comparing_components_gives() {
         let roots: Vec<PathBuf> = roots.iter().map(PathBuf::from).collect();
         for path in paths {
             let path = Path::new(path);
-            assert_eq!(
-                locate_in(&roots, path),
-                located_by_components(&roots, path),
-                "{path:?} in {roots:?}"
-            );
+            if let Some(plainly) = locate_plainly(&roots, path) {
+                assert_eq!(
+                    Some(plainly),
+                    locate_by_components(&roots, path),
+                    "{path:?} in {roots:?}"
+                );
+            }
         }
+    }
+    // The plain cases do take the byte path.
+    let roots = [PathBuf::from("/v"), PathBuf::from("/v/sub")];
+    assert_eq!(
+        locate_plainly(&roots, Path::new("/v/sub/a b.md")),
+        Some((1, "a b.md"))
+    );
+    assert_eq!(
+        locate_plainly(&roots, Path::new("/v/x/a.md")),
+        Some((0, "x/a.md"))
+    );
+    assert_eq!(locate_plainly(&roots, Path::new("/v//a.md")), None);
+}
+
+#[test]
+fn a_path_is_located_in_its_longest_root_with_its_separators_and_form_normalized() {
+    let roots = [PathBuf::from("/v"), PathBuf::from("/v/sub")];
+    let cases = [
+        ("/v/sub/a.md", Some((1, "a.md"))),
+        ("/v/a\\b.md", Some((0, "a/b.md"))),
+        ("/v/Cafe\u{301}.md", Some((0, "Caf\u{e9}.md"))),
+        ("/v/../a.md", None),
+        ("/vault/a.md", None),
+        ("/v", None),
+    ];
+    for (path, expected) in cases {
+        let expected = expected.map(|(root, rel): (usize, &str)| (root, rel.to_string()));
+        assert_eq!(locate_in(&roots, Path::new(path)), expected, "{path}");
     }
 }
