@@ -201,6 +201,35 @@ pub fn find_root(note: &Path, home: Option<&Path>) -> Option<FoundRoot> {
     })
 }
 
+/// Files done out of `total`, counted from worker threads: every `every`-th and the last are
+/// reported to `progress(done, total)`, so that a large vault sends a few hundred progress
+/// messages, not one per file.
+struct Counted<'a> {
+    done: std::sync::atomic::AtomicUsize,
+    total: usize,
+    every: usize,
+    progress: &'a (dyn Fn(usize, usize) + Sync),
+}
+
+impl<'a> Counted<'a> {
+    fn new(total: usize, every: usize, progress: &'a (dyn Fn(usize, usize) + Sync)) -> Self {
+        Counted {
+            done: std::sync::atomic::AtomicUsize::new(0),
+            total,
+            every,
+            progress,
+        }
+    }
+
+    /// One more file done.
+    fn step(&self) {
+        let n = self.done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+        if n % self.every == 0 || n == self.total {
+            (self.progress)(n, self.total);
+        }
+    }
+}
+
 /// Windows editors save "Unicode" text as UTF-16 with a byte order mark: text, though every
 /// other byte of it is NUL.
 fn utf16_with_bom(bytes: &[u8]) -> Option<String> {

@@ -421,10 +421,10 @@ fn locate_by_components<'a>(roots: &[PathBuf], path: &'a Path) -> Option<(usize,
     Some((root, rel.to_str()?))
 }
 
-/// [`locate_by_components`]'s answer read from the bytes, when they settle it (on Unix, every root and the
-/// path plain: absolute, UTF-8, no empty, `.` or `..` segment but a root's trailing `/`): then
-/// comparing components gives the same answer. That component
-/// walk was a quarter of the work of preparing a restart's notes for filing.
+/// [`locate_by_components`]'s answer read from the bytes, when they settle it (on Unix, every
+/// root and the path plain: absolute, UTF-8, no empty, `.` or `..` segment but a root's
+/// trailing `/`): then comparing components gives the same answer. That component walk was a
+/// quarter of the work of preparing a restart's notes for filing.
 fn locate_plainly<'a>(roots: &[PathBuf], path: &'a Path) -> Option<(usize, &'a str)> {
     if !cfg!(unix) {
         return None;
@@ -433,22 +433,18 @@ fn locate_plainly<'a>(roots: &[PathBuf], path: &'a Path) -> Option<(usize, &'a s
         s.split('/')
             .all(|seg| !seg.is_empty() && seg != "." && seg != "..")
     };
-    let path = path.to_str()?.strip_prefix('/')?;
+    let path = path.to_str()?;
     let mut found: Option<(usize, &str)> = None;
     for (i, root) in roots.iter().enumerate() {
-        let root = root.to_str()?.strip_prefix('/')?;
-        let root = root.strip_suffix('/').unwrap_or(root);
-        if !root.is_empty() && !plain(root) {
+        let root = root.to_str()?;
+        // Absolute, and plain but for one trailing `/` (`/` itself: no segment).
+        let segments = root.strip_prefix('/')?;
+        let segments = segments.strip_suffix('/').unwrap_or(segments);
+        if !segments.is_empty() && !plain(segments) {
             return None;
         }
-        let rel = match root.is_empty() {
-            true => Some(path),
-            false => path
-                .strip_prefix(root)
-                .and_then(|rest| rest.strip_prefix('/')),
-        };
         // The longest root holding the path (the last of equals), as `locate_in` picks.
-        if let Some(rel) = rel
+        if let Some(rel) = keys::under_root(path, root)
             && found.is_none_or(|(j, _)| roots[j].as_os_str().len() <= roots[i].as_os_str().len())
         {
             found = Some((i, rel));

@@ -127,6 +127,40 @@ fn filing_notes_at_once_builds_the_vault_filing_them_one_by_one_builds() {
     }
 }
 
+/// A sketch's filing (`insert_names`) files what resolving and completing names reads as
+/// filing one by one does: every map but properties, citations and folders, which it leaves
+/// out.
+#[test]
+fn filing_names_alone_builds_the_name_maps_of_filing_one_by_one() {
+    let root = PathBuf::from("/vault/root");
+    let mut one_by_one = Vault::new(vec![root.clone()]);
+    one_by_one.upsert_attachment(&root.join("img.png"));
+    for (path, note) in notes(&root) {
+        one_by_one.upsert_note(&path, note);
+    }
+    let mut names = Vault::new(vec![root.clone()]);
+    names.upsert_attachment(&root.join("img.png"));
+    names.insert_names(
+        notes(&root),
+        &|(path, note)| Some((path, Box::new(note))),
+        &[],
+    );
+    let of_names = |vault: &Vault| -> String {
+        dump(vault)
+            .lines()
+            .filter(|l| {
+                !["properties", "cites", "folders"]
+                    .iter()
+                    .any(|p| l.starts_with(p))
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    assert_eq!(of_names(&names), of_names(&one_by_one));
+    assert_eq!(names.note_count(), 6);
+    assert!(names.properties.key("status").is_none());
+}
+
 /// Notes filed in more than one chunk (each prepared while the one before is filed), some
 /// paths again in a later chunk: the vault of filing them one by one.
 #[test]

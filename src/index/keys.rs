@@ -49,6 +49,21 @@ pub fn normalize_target(target: &str) -> String {
     strip_md(&t).to_string()
 }
 
+/// What follows `root` in `path`, compared as bytes on Unix (`None` elsewhere): `""` for the
+/// root itself, the rest after its `/` for a path below it, `None` otherwise. Where it answers,
+/// it is what comparing components (`Path::strip_prefix`) gives, but for the `//`, `.` and `..`
+/// segments that comparison reads as others: callers check those (or fall back to it).
+pub fn under_root<'a>(path: &'a str, root: &str) -> Option<&'a str> {
+    if !cfg!(unix) {
+        return None;
+    }
+    let root = root.strip_suffix('/').unwrap_or(root);
+    match path.strip_prefix(root)? {
+        "" => Some(""),
+        rest => rest.strip_prefix('/'),
+    }
+}
+
 /// The last path segment.
 pub fn basename(path: &str) -> &str {
     path.rsplit('/').next().unwrap_or(path)

@@ -3,13 +3,12 @@
 
 use std::ffi::OsStr;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rustc_hash::FxHashSet as HashSet;
 
 use rayon::prelude::*;
 
-use super::{Exclude, Loaded, Skipped, read_note, walk};
+use super::{Counted, Exclude, Loaded, Skipped, read_note, walk};
 use crate::cache::stamp::unchanged;
 use crate::cache::{ByPath, Cache, NamedNote, Names};
 use crate::index::{Dialect, Note, NoteText, Stamp, Vault, is_note_path};
@@ -346,8 +345,7 @@ pub fn verify(
     unverified: &[(PathBuf, Stamp)],
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Vec<(PathBuf, Verified)> {
-    let total = unverified.len();
-    let done = AtomicUsize::new(0);
+    let counted = Counted::new(unverified.len(), 1024, progress);
     unverified
         .par_iter()
         .filter_map(|(path, stamp)| {
@@ -362,10 +360,7 @@ pub fn verify(
                     Err(skip) => Verified::Failed(skip),
                 })
             };
-            let n = done.fetch_add(1, Ordering::Relaxed) + 1;
-            if n % 1024 == 0 || n == total {
-                progress(n, total);
-            }
+            counted.step();
             found.map(|f| (path.clone(), f))
         })
         .collect()
@@ -432,8 +427,7 @@ fn load_with(
         };
         return (loaded, usage, Vec::new());
     }
-    let total = note_paths.len();
-    let done = AtomicUsize::new(0);
+    let counted = Counted::new(note_paths.len(), 256, progress);
     let results: Vec<(PathBuf, Result<Outcome, Skipped>)> = note_paths
         .into_par_iter()
         .map(|path| {
@@ -450,10 +444,7 @@ fn load_with(
                     _ => Outcome::Read(Box::new(note)),
                 }),
             };
-            let n = done.fetch_add(1, Ordering::Relaxed) + 1;
-            if n % 256 == 0 || n == total {
-                progress(n, total);
-            }
+            counted.step();
             (path, result)
         })
         .collect();

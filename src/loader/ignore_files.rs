@@ -131,15 +131,11 @@ impl IgnoreFiles {
 /// `path.starts_with(root)`, answered from the bytes when they settle it: the component walk
 /// it replaces, once per walked file, was a tenth of a restart's walk.
 fn within(path: &Path, root: &Path) -> bool {
-    let (p, r) = (
-        path.as_os_str().as_encoded_bytes(),
-        root.as_os_str().as_encoded_bytes(),
-    );
-    // `/` is the one separator on Unix; elsewhere the component walk alone decides.
-    let plainly = cfg!(unix)
-        && p.starts_with(r)
-        && (p.len() == r.len() || p[r.len()] == b'/' || r.last() == Some(&b'/'));
-    plainly || path.starts_with(root)
+    let plainly = path
+        .to_str()
+        .zip(root.to_str())
+        .and_then(|(path, root)| crate::index::keys::under_root(path, root));
+    plainly.is_some() || path.starts_with(root)
 }
 
 fn read_folder_rules(folder: &Path) -> FolderRules {

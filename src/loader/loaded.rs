@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use super::{Exclude, Skipped, load_cached, read_note};
+use super::{Counted, Exclude, Skipped, load_cached, read_note};
 use crate::cache::CachedBibliography;
 use crate::index::{Dialect, Note, Vault};
 
@@ -53,17 +53,13 @@ impl Loaded {
             vault.upsert_attachment(path);
         }
         vault.insert_notes(self.notes);
-        let total = self.unread.len();
-        let done = std::sync::atomic::AtomicUsize::new(0);
+        let counted = Counted::new(self.unread.len(), 256, progress);
         let unreadable = vault.read_notes(self.unread, &|path| {
             let note = read_note(path).map(Box::new);
             if let Err(skip) = &note {
                 tracing::warn!("skipped {}: {}", skip.path.display(), skip.reason);
             }
-            let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-            if n % 256 == 0 || n == total {
-                progress(n, total);
-            }
+            counted.step();
             note
         });
         let mut skipped = self.skipped;
