@@ -105,5 +105,5 @@ pub(crate) fn is_title_heading(vault: &Vault, note: FileId, index: usize) -> boo
     let file = vault.file(note);
     file.note()
         .and_then(|n| n.syntax.headings.get(index))
-        .is_some_and(|h| h.level == 1 && crate::index::keys::fold(&h.text) == file.name_key)
+        .is_some_and(|h| h.level == 1 && crate::index::keys::fold(&h.text) == file.name_key())
 }

@@ -104,21 +104,20 @@ pub(super) enum Filing {
     Names,
 }
 
-/// What a bulk filing adds to the vault's sorted sets at the end, sorted once: name keys new to
-/// the vault, and (in a full filing) every filed note's folded path (for `folders.rs`).
+/// What a bulk filing adds to the vault's sorted sets at the end, at once: name keys new to
+/// the vault (sorted once), and (in a full filing) every filed note (for `folders.rs`).
 struct Fresh {
     names: Vec<syntax::Name>,
-    paths: Vec<(String, FileId)>,
+    files: Vec<FileId>,
 }
 
-/// A new note with everything it files computed: its file (but the revision, given when
-/// filed), its entries, and the copies of its path and folded path the vault's maps keep (made
-/// here, on every core, rather than by the one thread that files).
+/// A new note with everything it files computed (here, on every core, rather than by the one
+/// thread that files): its file (but the revision, given when filed), its entries, and its
+/// path's hash in `by_path`.
 struct Prepared {
     file: File,
     entries: Entries,
-    path: PathBuf,
-    path_key: String,
+    hash: u64,
 }
 
 impl Vault {
@@ -186,7 +185,7 @@ impl Vault {
         popularity: Option<&[(&str, u32)]>,
     ) {
         self.files.reserve(notes.len());
-        self.by_path.reserve(notes.len());
+        self.by_path.reserve(&self.files, notes.len());
         // Most notes bring a name of their own: rehashing as the map grows cost ~5% of a
         // sketch's filing.
         self.by_name.reserve(notes.len());
@@ -194,7 +193,7 @@ impl Vault {
         // by an insert per note: the names in order, each property's values in order.
         let mut fresh = Fresh {
             names: Vec::with_capacity(notes.len()),
-            paths: Vec::with_capacity(notes.len()),
+            files: Vec::with_capacity(notes.len()),
         };
         let full = filing == Filing::Full;
         if full {
@@ -221,9 +220,12 @@ impl Vault {
         if full {
             self.properties.settle_orders();
         }
-        let Fresh { names, mut paths } = fresh;
+        let Fresh {
+            names,
+            files: filed,
+        } = fresh;
         let (sorted_names, folders) = (&mut self.sorted_names, &mut self.folders);
-        let links_by_key = &mut self.links_by_key;
+        let (links_by_key, files) = (&mut self.links_by_key, &self.files);
         let mut names = names;
         rayon::join(
             || {
@@ -235,11 +237,7 @@ impl Vault {
             },
             || {
                 rayon::join(
-                    || {
-                        // Sorted on every core: the set's own sort then finds one run.
-                        paths.par_sort_unstable();
-                        folders.extend(paths);
-                    },
+                    || folders.extend(files, filed),
                     || seed_counts(links_by_key, popularity.unwrap_or_default()),
                 )
             },
@@ -256,31 +254,34 @@ impl Vault {
             let Prepared {
                 mut file,
                 entries,
-                path,
-                path_key,
+                hash,
             } = prepared;
-            let slot = match self.by_path.entry(path) {
-                std::collections::hash_map::Entry::Vacant(slot) => slot,
-                std::collections::hash_map::Entry::Occupied(_) => {
-                    let Content::Note(note) = file.content else {
-                        continue;
-                    };
-                    // Already adapted: a replacement goes the one-note way.
-                    if !self.upsert(&file.path, Content::Note(note)).keys.is_empty() {
-                        self.links_generation += 1;
-                    }
+            if self
+                .by_path
+                .get_hashed(&self.files, hash, &file.path)
+                .is_some()
+            {
+                let Content::Note(note) = file.content else {
                     continue;
+                };
+                // Already adapted: a replacement goes the one-note way.
+                if !self.upsert(&file.path, Content::Note(note)).keys.is_empty() {
+                    self.links_generation += 1;
                 }
-            };
+                continue;
+            }
             self.generation += 1;
             file.revision = self.generation;
             let id = super::place(&mut self.files, &mut self.free, file);
-            slot.insert(id);
+            self.by_path.insert_hashed(&self.files, hash, id);
             // As `upsert` does: the folder index (`folders.rs`) knows every file.
             if filing == Filing::Full {
-                fresh.paths.push((path_key, id));
+                fresh.files.push(id);
             }
-            let name_key = &self.files[id.0 as usize].as_ref().expect("placed").name_key;
+            let name_key = self.files[id.0 as usize]
+                .as_ref()
+                .expect("placed")
+                .name_key();
             if let Some(name) = add_name_unsorted(&mut self.by_name, name_key, id) {
                 fresh.names.push(name);
             }
@@ -355,24 +356,10 @@ fn prepare<T: Send>(
                 syntax::dendron::adapt(&note.text.get(), &mut note.syntax);
             }
             let (root, rel) = locate_in(roots, &path)?;
-            let name_key = keys::fold(keys::strip_md(keys::basename(&rel)));
-            let path_key = keys::fold(keys::strip_md(&rel));
             let entries = Entries::of(&note);
             let full = filing == Filing::Full;
-            // The folder index's copy, made only when it is filed.
-            let (path_key, folders_key) = match full {
-                true => (path_key.clone(), path_key),
-                false => (path_key, String::new()),
-            };
-            let file = File {
-                path: path.clone(),
-                root,
-                rel,
-                name_key,
-                path_key,
-                content: Content::Note(note),
-                revision: 0,
-            };
+            let hash = super::paths::hash(&path);
+            let file = File::new(path, root, rel, Content::Note(note), 0);
             let literature = match full {
                 true => literature_keys(&file).map(|(key, _)| key),
                 false => None,
@@ -383,8 +370,7 @@ fn prepare<T: Send>(
                     literature,
                     ..entries
                 },
-                path,
-                path_key: folders_key,
+                hash,
             })
         })
         .collect()

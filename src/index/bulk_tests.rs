@@ -13,7 +13,7 @@ fn dump(vault: &Vault) -> String {
             file.path.display(),
             file.root,
             file.rel,
-            file.name_key,
+            file.name_key(),
             file.path_key,
             file.revision,
             file.note().map(|n| (n.text(), &n.syntax)),
@@ -26,7 +26,9 @@ fn dump(vault: &Vault) -> String {
     };
     out.push(format!("by_name {}", sorted(&vault.by_name)));
     out.push(format!("by_alias {}", sorted(&vault.by_alias)));
-    let mut paths: Vec<_> = vault.by_path.iter().collect();
+    let mut paths: Vec<_> = (vault.by_path.ids())
+        .map(|id| (&vault.file(id).path, id))
+        .collect();
     paths.sort();
     out.push(format!("by_path {paths:?}"));
     let folders: Vec<FileId> = vault.files_under("").collect();

@@ -55,8 +55,8 @@ impl Vault {
         let mut out: Vec<(String, u32)> = self
             .files()
             .filter_map(|(_, file)| {
-                let n = self.key_ref_count(&file.name_key);
-                (n > 0).then(|| (file.name_key.clone(), n))
+                let n = self.key_ref_count(file.name_key());
+                (n > 0).then(|| (file.name_key().to_string(), n))
             })
             .collect();
         out.sort_unstable();

@@ -150,7 +150,7 @@ impl<'v> Layout<'v> {
         Place {
             root: f.root,
             rel: &f.rel,
-            name_key: &f.name_key,
+            name_key: f.name_key(),
             path_key: &f.path_key,
             note: f.is_note(),
         }

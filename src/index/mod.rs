@@ -12,6 +12,7 @@ pub mod keys;
 mod layout;
 pub mod mentions;
 mod note;
+mod paths;
 pub mod properties;
 mod resolve;
 
@@ -46,10 +47,10 @@ pub struct File {
     pub root: usize,
     /// Root-relative path, `/`-separated, NFC.
     pub rel: String,
-    /// Folded name key: the stem for a note, the whole file name for an attachment.
-    pub name_key: String,
     /// Folded root-relative path, without `.md` for notes: what path-qualified targets match.
     pub path_key: String,
+    /// Where in `path_key` the name key ([`File::name_key`]) starts.
+    name_at: u32,
     pub content: Content,
     /// The vault's `generation` when the content last changed: with
     /// [`Vault::links_generation`], what a pulled diagnostic's result id is made of.
@@ -57,6 +58,35 @@ pub struct File {
 }
 
 impl File {
+    /// The file at `path`, `rel` within root `root`, its keys folded.
+    fn new(path: PathBuf, root: usize, rel: String, content: Content, revision: u64) -> File {
+        let is_note = matches!(content, Content::Note(_));
+        let path_key = keys::fold(if is_note { keys::strip_md(&rel) } else { &rel });
+        // Folding never reads across a `/` (NFC composes nothing with it, nor does case
+        // folding, Greek final sigma included, see past it), so the folded name is the folded
+        // path's last segment: kept as a place in it, not as a copy of its own.
+        let name_at = path_key.rfind('/').map_or(0, |i| i + 1) as u32;
+        let file = File {
+            path,
+            root,
+            rel,
+            path_key,
+            name_at,
+            content,
+            revision,
+        };
+        debug_assert_eq!(file.name_key(), {
+            let name = keys::basename(&file.rel);
+            keys::fold(if is_note { keys::strip_md(name) } else { name })
+        });
+        file
+    }
+
+    /// Folded name key: the stem for a note, the whole file name for an attachment.
+    pub fn name_key(&self) -> &str {
+        &self.path_key[self.name_at as usize..]
+    }
+
     pub fn note(&self) -> Option<&Note> {
         match &self.content {
             Content::Note(note) => Some(note),
@@ -146,7 +176,7 @@ pub struct Vault {
     roots: Vec<PathBuf>,
     files: Vec<Option<File>>,
     free: Vec<u32>,
-    by_path: HashMap<PathBuf, FileId>,
+    by_path: paths::ByPath,
     /// Keys as [`syntax::Name`]s, inline when short (most are): no allocation per key.
     by_name: HashMap<syntax::Name, Vec<FileId>>,
     by_alias: HashMap<syntax::Name, Vec<FileId>>,
@@ -242,7 +272,7 @@ impl Vault {
     }
 
     pub fn id(&self, path: &Path) -> Option<FileId> {
-        self.by_path.get(path).copied()
+        self.by_path.get(&self.files, path)
     }
 
     pub fn files(&self) -> impl Iterator<Item = (FileId, &File)> {
@@ -294,13 +324,7 @@ impl Vault {
         out
     }
 
-    /// Files whose name key is `key`.
-    fn add_name(&mut self, key: String, id: FileId) {
-        if let Some(fresh) = bulk::add_name_unsorted(&mut self.by_name, &key, id) {
-            self.sorted_names.insert(fresh);
-        }
-    }
-
+    /// Unfile `id` from the files of name key `key`.
     fn remove_name(&mut self, key: &str, id: FileId) {
         remove_from(&mut self.by_name, key, id);
         if !self.by_name.contains_key(key) {
@@ -323,10 +347,15 @@ impl Vault {
     /// every root, in folded path order: a range of the index, costing what the folder holds.
     pub fn files_under(&self, folder: &str) -> impl Iterator<Item = FileId> + '_ {
         let folder = keys::fold(folder.trim_matches('/'));
-        self.folders.under(match folder.is_empty() {
+        let prefix = match folder.is_empty() {
             true => folder,
             false => format!("{folder}/"),
-        })
+        };
+        let mut ids: Vec<FileId> = self.folders.under(&prefix).collect();
+        ids.sort_unstable_by(|a, b| {
+            (&self.file(*a).path_key, a).cmp(&(&self.file(*b).path_key, b))
+        });
+        ids.into_iter()
     }
 
     pub fn by_name(&self, key: &str) -> &[FileId] {
@@ -356,7 +385,7 @@ impl Vault {
         let Some(file) = self.get(id) else {
             return Vec::new();
         };
-        let mut out = vec![file.name_key.clone()];
+        let mut out = vec![file.name_key().to_string()];
         if let Some(note) = file.note() {
             out.extend(note.syntax.aliases().map(keys::fold));
         }
@@ -368,7 +397,7 @@ impl Vault {
     /// Record that the note at `path` was read again and found to hold the same bytes (a file
     /// touched, not changed): only its stamp moves, nothing is re-filed. Whether it was a note.
     pub fn restamp(&mut self, path: &Path, stamp: Stamp) -> bool {
-        let Some(&id) = self.by_path.get(path) else {
+        let Some(id) = self.by_path.get(&self.files, path) else {
             return false;
         };
         match self.files[id.0 as usize].as_mut().map(|f| &mut f.content) {
@@ -393,7 +422,7 @@ impl Vault {
     }
 
     pub fn upsert_attachment(&mut self, path: &Path) -> Change {
-        if self.by_path.contains_key(path) {
+        if self.by_path.get(&self.files, path).is_some() {
             return Change::default();
         }
         self.links_generation += 1;
@@ -406,7 +435,7 @@ impl Vault {
         };
         self.generation += 1;
         let mut change = Change::default();
-        if let Some(&id) = self.by_path.get(path) {
+        if let Some(id) = self.by_path.get(&self.files, path) {
             let (old_keys, old_aliases) = (self.keys_of(id), self.aliases_written(id));
             let old_shape = self.note(id).map(|n| shape(&n.syntax));
             let counts = self.counts_generation;
@@ -446,24 +475,14 @@ impl Vault {
             return change;
         }
 
-        let is_note = matches!(content, Content::Note(_));
-        let name = keys::basename(&rel);
-        let name_key = keys::fold(if is_note { keys::strip_md(name) } else { name });
-        let path_key = keys::fold(if is_note { keys::strip_md(&rel) } else { &rel });
-        let path_key_of_new = path_key.clone();
-        let file = File {
-            path: path.to_path_buf(),
-            root,
-            rel,
-            name_key: name_key.clone(),
-            path_key,
-            content,
-            revision: self.generation,
-        };
+        let file = File::new(path.to_path_buf(), root, rel, content, self.generation);
         let id = place(&mut self.files, &mut self.free, file);
-        self.by_path.insert(path.to_path_buf(), id);
-        self.folders.insert(&path_key_of_new, id);
-        self.add_name(name_key, id);
+        self.by_path.insert(&self.files, id);
+        let file = self.files[id.0 as usize].as_ref().expect("placed");
+        self.folders.insert(file, id);
+        if let Some(fresh) = bulk::add_name_unsorted(&mut self.by_name, file.name_key(), id) {
+            self.sorted_names.insert(fresh);
+        }
         let counts = self.counts_generation;
         let filed = self.index_content(id);
         let (listed, now) = (self.listed_generation(), self.counts_generation);
@@ -477,7 +496,7 @@ impl Vault {
 
     /// Remove the file at `path`, if known.
     pub fn remove(&mut self, path: &Path) -> Change {
-        let Some(id) = self.by_path.remove(path) else {
+        let Some(id) = self.by_path.remove(&self.files, path) else {
             return Change::default();
         };
         let keys = self.keys_of(id);
@@ -489,8 +508,8 @@ impl Vault {
         self.counts_log
             .record(counts, now, unfiled.iter().map(syntax::Name::new));
         let file = self.files[id.0 as usize].take().expect("live file");
-        self.remove_name(&file.name_key, id);
-        self.folders.remove(&file.path_key, id);
+        self.remove_name(file.name_key(), id);
+        self.folders.remove(&file, id);
         self.free.push(id.0);
         let listed = self.listed_generation();
         self.names_log.record(listed, listed + 1, [id]);
@@ -503,9 +522,8 @@ impl Vault {
 
     /// Remove every file under `dir` (a deleted folder).
     pub fn remove_under(&mut self, dir: &Path) -> Change {
-        let paths: Vec<PathBuf> = self
-            .by_path
-            .keys()
+        let paths: Vec<PathBuf> = (self.by_path.ids())
+            .map(|id| &self.file(id).path)
             .filter(|p| p.starts_with(dir))
             .cloned()
             .collect();

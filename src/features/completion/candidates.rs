@@ -375,7 +375,7 @@ impl Candidates {
             known.generation = Some(now);
         }
         let missing: Vec<usize> = wanted.filter(|&i| known.values[i] == UNKNOWN).collect();
-        let look_up = |&i: &usize| vault.key_ref_count(&vault.file(self.items[i].file).name_key);
+        let look_up = |&i: &usize| vault.key_ref_count(vault.file(self.items[i].file).name_key());
         // On the scoring threads when thousands are missing (a new state of the counts).
         let found: Vec<u32> =
             match scoring_threads().filter(|_| missing.len() > PARALLEL_POPULARITY) {
