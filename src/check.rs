@@ -117,7 +117,8 @@ pub fn run(dir: &Path, json: bool, out: &mut dyn Write) -> std::io::Result<Summa
     let root = dir.canonicalize()?;
     let (config, vault, skipped) = loader::load_configured(&root);
     let mut notes: Vec<_> = vault.notes().collect();
-    notes.sort_by(|a, b| a.1.rel.cmp(&b.1.rel));
+    // Each path read once, not once per comparison.
+    notes.sort_by_cached_key(|(_, file, _)| file.rel());
     let mut summary = Summary {
         notes: notes.len(),
         skipped: skipped.len(),
@@ -125,7 +126,7 @@ pub fn run(dir: &Path, json: bool, out: &mut dyn Write) -> std::io::Result<Summa
     };
     let mut records = Vec::new();
     for (id, file, note) in notes {
-        let shown: PathBuf = dir.join(&file.rel);
+        let shown: PathBuf = dir.join(file.rel());
         let found = crate::features::diagnostics::configured(&vault, id, &config);
         let starts: Vec<usize> = found.iter().map(|d| d.span.start()).collect();
         let positions = line_cols(&note.text(), &starts);

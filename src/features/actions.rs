@@ -82,7 +82,7 @@ fn link_actions(vault: &Vault, file: FileId, offset: usize, config: &Config) -> 
                     let mut change = WorkspaceChange::default();
                     change.push(file, link.target_span, text);
                     out.push(Action {
-                        title: format!("Link to {}", f.rel),
+                        title: format!("Link to {}", f.rel()),
                         kind: ActionKind::QuickFix,
                         change,
                         fixes: Some(Kind::Ambiguous),
@@ -172,7 +172,7 @@ fn qualified_target(vault: &Vault, source: FileId, link: &Link, candidate: FileI
             }
         }
         LinkKind::Markdown => {
-            encode_dest(&relative_path(vault.file(source).folder(), &f.rel), false)
+            encode_dest(&relative_path(vault.file(source).folder(), f.rel()), false)
         }
     }
 }
@@ -208,7 +208,7 @@ fn convert(
                 }
                 _ => String::new(),
             };
-            let dest = encode_dest(&relative_path(vault.file(source).folder(), &f.rel), false);
+            let dest = encode_dest(&relative_path(vault.file(source).folder(), f.rel()), false);
             (
                 "Convert to markdown link",
                 format!("{bang}[{display}]({dest}{fragment})"),

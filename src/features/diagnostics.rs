@@ -34,7 +34,7 @@ pub fn diagnostics(vault: &Vault, file: FileId) -> Vec<Diagnostic> {
                 let names: Vec<String> = resolved
                     .candidates
                     .iter()
-                    .map(|id| vault.file(*id).rel.clone())
+                    .map(|id| vault.file(*id).rel().to_string())
                     .collect();
                 out.push(Diagnostic {
                     span: link.target_span,
@@ -45,7 +45,7 @@ pub fn diagnostics(vault: &Vault, file: FileId) -> Vec<Diagnostic> {
                         quote(&link.target),
                         names.len(),
                         names.join(", "),
-                        chosen.rel
+                        chosen.rel()
                     ),
                     related: resolved
                         .candidates
@@ -56,7 +56,7 @@ pub fn diagnostics(vault: &Vault, file: FileId) -> Vec<Diagnostic> {
                                     file: *id,
                                     span: Span::default(),
                                 },
-                                format!("candidate {}", vault.file(*id).rel),
+                                format!("candidate {}", vault.file(*id).rel()),
                             )
                         })
                         .collect(),

@@ -130,7 +130,11 @@ impl Fixture {
         let text = file.note().map(|n| n.text()).unwrap_or_default();
         let (l1, c1) = line_col(&text, span.start());
         let (l2, c2) = line_col(&text, span.end());
-        format!("{} {l1}:{c1}-{l2}:{c2} {:?}", file.rel, &text[span.range()])
+        format!(
+            "{} {l1}:{c1}-{l2}:{c2} {:?}",
+            file.rel(),
+            &text[span.range()]
+        )
     }
 }
 

@@ -67,7 +67,7 @@ pub fn item(vault: &Vault, file: FileId, anchor: Anchor) -> Option<Item> {
     let (name, detail, span, selection) = match anchor {
         Anchor::File => (
             f.display_name().to_string(),
-            f.rel.clone(),
+            f.rel().to_string(),
             whole,
             Span::default(),
         ),
@@ -114,7 +114,7 @@ pub fn incoming(vault: &Vault, file: FileId, anchor: &Anchor) -> Vec<Call> {
             _ => matches!(vault.resolve(source, link), Ok(r) if r.anchor == *anchor),
         };
         if wanted {
-            let rel = vault.file(source).rel.clone();
+            let rel = vault.file(source).rel().to_string();
             groups
                 .entry((rel, link.field().map(|k| k.to_string())))
                 .or_insert((source, Vec::new()))
@@ -205,7 +205,7 @@ pub fn title_backlinks(vault: &Vault, file: FileId) -> Option<(Span, Vec<super::
         })
         .collect();
     links.sort_by(|a, b| {
-        let rel = |l: &super::Location| vault.file(l.file).rel.as_str();
+        let rel = |l: &super::Location| vault.file(l.file).rel();
         (rel(a), a.span).cmp(&(rel(b), b.span))
     });
     Some((title.span, links))

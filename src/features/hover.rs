@@ -76,7 +76,7 @@ pub(crate) fn describe(vault: &Vault, resolved: &Resolved, warning: Option<Strin
     let file = vault.file(resolved.file);
     // A literature note's hover starts with its bibliography entry.
     let mut out = super::citations::reference_header(vault, resolved.file);
-    out.push_str(&format!("**{}** — `{}`", file.display_name(), file.rel));
+    out.push_str(&format!("**{}** — `{}`", file.display_name(), file.rel()));
     let Some(note) = file.note() else {
         out.push_str("\n\nAttachment.");
         return out;
@@ -115,7 +115,7 @@ pub(crate) fn describe(vault: &Vault, resolved: &Resolved, warning: Option<Strin
     if resolved.is_ambiguous() {
         let others: Vec<&str> = resolved.candidates[1..]
             .iter()
-            .map(|id| vault.file(*id).rel.as_str())
+            .map(|id| vault.file(*id).rel())
             .collect();
         out.push_str(&format!(
             "\n\n*Ambiguous: also matches {}.*",

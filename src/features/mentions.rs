@@ -66,7 +66,7 @@ pub fn unlinked_mentions(vault: &Vault, target: FileId) -> Vec<Location> {
         .map(|(file, span)| Location { file, span })
         .collect();
     out.sort_by(|a, b| {
-        let rel = |l: &Location| vault.file(l.file).rel.as_str();
+        let rel = |l: &Location| vault.file(l.file).rel();
         (rel(a), a.span).cmp(&(rel(b), b.span))
     });
     out.dedup();
@@ -85,8 +85,8 @@ pub fn link_text(
     let f = vault.file(target);
     if config.markdown_links {
         let dest = match config.link_style {
-            LinkStyle::Absolute => format!("/{}", encode_dest(&f.rel, false)),
-            _ => encode_dest(&relative_path(vault.file(source).folder(), &f.rel), false),
+            LinkStyle::Absolute => format!("/{}", encode_dest(f.rel(), false)),
+            _ => encode_dest(&relative_path(vault.file(source).folder(), f.rel()), false),
         };
         return format!("[{written}]({dest})");
     }

@@ -363,7 +363,7 @@ impl SymbolIndex {
                 file.display_name().to_string(),
                 SymbolKind::Note,
                 Span::default(),
-                file.rel.clone(),
+                file.rel().to_string(),
             ),
             Hit::Alias(i) => {
                 let (alias, span) = note

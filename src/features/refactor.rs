@@ -348,7 +348,7 @@ pub fn move_files(
         if let Some(other) = clash {
             return Err(format!(
                 "{} already exists: a rename would put two notes at one path",
-                vault.file(*other).rel
+                vault.file(*other).rel()
             ));
         }
     }

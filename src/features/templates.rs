@@ -64,7 +64,7 @@ pub fn templates(vault: &Vault, settings: &Templates) -> Vec<FileId> {
         .files_under(&settings.folder)
         .filter_map(|id| Some((id, vault.get(id)?)))
         .filter(|(_, file)| file.is_note())
-        .map(|(id, file)| (id, file.rel.as_str()))
+        .map(|(id, file)| (id, file.rel()))
         .collect();
     found.sort_by_key(|(_, rel)| *rel);
     found.into_iter().map(|(id, _)| id).collect()
@@ -76,7 +76,7 @@ pub fn find_template(vault: &Vault, settings: &Templates, name: &str) -> Option<
     templates(vault, settings).into_iter().find(|&id| {
         let file = vault.file(id);
         keys::fold(file.display_name()) == wanted
-            || keys::fold(keys::strip_md(&file.rel)).strip_prefix(&format!(
+            || keys::fold(keys::strip_md(file.rel())).strip_prefix(&format!(
                 "{}/",
                 keys::fold(settings.folder.trim_matches('/'))
             )) == Some(wanted.as_str())

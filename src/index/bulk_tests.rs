@@ -12,7 +12,7 @@ fn dump(vault: &Vault) -> String {
             "file {id:?} {} root={} rel={} name={} path={} rev={} text={:?}",
             file.path.display(),
             file.root,
-            file.rel,
+            file.rel(),
             file.name_key(),
             file.path_key,
             file.revision,

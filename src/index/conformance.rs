@@ -395,7 +395,7 @@ const TABLE: &[(&str, &[&str], &str, &str, &str)] = &[
 ];
 
 fn outcome(vault: &Vault, result: Result<super::Resolved, Broken>) -> String {
-    let rel = |id| vault.file(id).rel.clone();
+    let rel = |id| vault.file(id).rel().to_string();
     match result {
         Ok(r) => {
             let note = vault.note(r.file);

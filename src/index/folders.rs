@@ -74,7 +74,7 @@ mod tests {
     fn under(vault: &Vault, folder: &str) -> Vec<String> {
         vault
             .files_under(folder)
-            .map(|id| vault.file(id).rel.clone())
+            .map(|id| vault.file(id).rel().to_string())
             .collect()
     }
 
@@ -113,6 +113,14 @@ mod tests {
             .map(|(_, f)| (f.path_key.clone(), f.name_key().to_string()))
             .collect();
         keys.sort();
+        // The relative path, read from the end of the path or (decomposed there) its own copy.
+        let rel = |path: &str| vault.file(vault.id(Path::new(path)).unwrap()).rel();
+        assert_eq!(
+            rel("/v/Ca\u{301}fe\u{301}/E\u{301}.MD"),
+            "C\u{e1}f\u{e9}/\u{c9}.MD"
+        );
+        assert_eq!(rel("/v/aΣ/Σa.md"), "aΣ/Σa.md");
+        assert_eq!(rel("/v/top.md"), "top.md");
         let mut expected: Vec<(String, String)> = rels
             .iter()
             .map(|(_, path, name)| (path.to_string(), name.to_string()))

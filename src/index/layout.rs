@@ -149,7 +149,7 @@ impl<'v> Layout<'v> {
         let f = self.vault.file(id);
         Place {
             root: f.root,
-            rel: &f.rel,
+            rel: f.rel(),
             name_key: f.name_key(),
             path_key: &f.path_key,
             note: f.is_note(),

@@ -7,6 +7,7 @@ mod bulk;
 mod changes;
 pub mod citations;
 mod counts;
+mod file;
 mod folders;
 pub mod keys;
 mod layout;
@@ -23,6 +24,7 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::path::{Path, PathBuf};
 
 use backlinks::KeyRefs;
+pub use file::{Content, File};
 pub use layout::{Layout, Place};
 pub use note::{Note, NoteText, Stamp};
 pub use resolve::{Anchor, Broken, Missing, Resolved};
@@ -32,95 +34,6 @@ use crate::syntax::{self, NoteSyntax};
 /// A file's place in the vault's slab; stable while the file exists.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct FileId(pub u32);
-
-#[derive(Debug)]
-pub enum Content {
-    Note(Box<Note>),
-    /// Any other file: images, PDFs, bibliographies… known by path only, never read.
-    Attachment,
-}
-
-#[derive(Debug)]
-pub struct File {
-    pub path: PathBuf,
-    /// Index into [`Vault::roots`].
-    pub root: usize,
-    /// Root-relative path, `/`-separated, NFC.
-    pub rel: String,
-    /// Folded root-relative path, without `.md` for notes: what path-qualified targets match.
-    pub path_key: String,
-    /// Where in `path_key` the name key ([`File::name_key`]) starts.
-    name_at: u32,
-    pub content: Content,
-    /// The vault's `generation` when the content last changed: with
-    /// [`Vault::links_generation`], what a pulled diagnostic's result id is made of.
-    pub revision: u64,
-}
-
-impl File {
-    /// The file at `path`, `rel` within root `root`, its keys folded.
-    fn new(path: PathBuf, root: usize, rel: String, content: Content, revision: u64) -> File {
-        let is_note = matches!(content, Content::Note(_));
-        let path_key = keys::fold(if is_note { keys::strip_md(&rel) } else { &rel });
-        // Folding never reads across a `/` (NFC composes nothing with it, nor does case
-        // folding, Greek final sigma included, see past it), so the folded name is the folded
-        // path's last segment: kept as a place in it, not as a copy of its own.
-        let name_at = path_key.rfind('/').map_or(0, |i| i + 1) as u32;
-        let file = File {
-            path,
-            root,
-            rel,
-            path_key,
-            name_at,
-            content,
-            revision,
-        };
-        debug_assert_eq!(file.name_key(), {
-            let name = keys::basename(&file.rel);
-            keys::fold(if is_note { keys::strip_md(name) } else { name })
-        });
-        file
-    }
-
-    /// Folded name key: the stem for a note, the whole file name for an attachment.
-    pub fn name_key(&self) -> &str {
-        &self.path_key[self.name_at as usize..]
-    }
-
-    pub fn note(&self) -> Option<&Note> {
-        match &self.content {
-            Content::Note(note) => Some(note),
-            Content::Attachment => None,
-        }
-    }
-
-    pub fn is_note(&self) -> bool {
-        matches!(self.content, Content::Note(_))
-    }
-
-    /// The name a user sees: the stem for notes, the file name for attachments.
-    pub fn display_name(&self) -> &str {
-        let name = keys::basename(&self.rel);
-        if self.is_note() {
-            keys::strip_md(name)
-        } else {
-            name
-        }
-    }
-
-    /// The root-relative path without `.md` for notes: the longest form of a wikilink target.
-    pub fn link_path(&self) -> &str {
-        if self.is_note() {
-            keys::strip_md(&self.rel)
-        } else {
-            &self.rel
-        }
-    }
-
-    pub fn folder(&self) -> &str {
-        keys::folder(&self.rel)
-    }
-}
 
 /// Whether a path names a markdown note (by extension).
 pub fn is_note_path(path: &Path) -> bool {

@@ -231,7 +231,7 @@ fn vault_notes() -> impl Strategy<Value = Vec<(String, String)>> {
 
 /// How each link of each note resolves, by paths rather than ids (ids depend on order).
 fn resolutions(vault: &Vault) -> Vec<String> {
-    let path_of = |id: FileId| vault.file(id).rel.clone();
+    let path_of = |id: FileId| vault.file(id).rel().to_string();
     let mut out: Vec<String> = vault
         .notes()
         .flat_map(|(id, file, note)| {
@@ -246,7 +246,7 @@ fn resolutions(vault: &Vault) -> Vec<String> {
                     ),
                     Err(e) => format!("{e:?}").replace(char::is_numeric, ""),
                 };
-                format!("{} {:?} → {outcome}", file.rel, link.span)
+                format!("{} {:?} → {outcome}", file.rel(), link.span)
             })
         })
         .collect();

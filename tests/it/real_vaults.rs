@@ -57,7 +57,10 @@ fn foam_docs_links_are_found_where_a_reader_finds_them() {
     for (_, file, note) in vault.notes() {
         for link in &note.syntax.links {
             *ours
-                .entry((file.rel.clone(), line_of(&note.text(), link.span.start())))
+                .entry((
+                    file.rel().to_string(),
+                    line_of(&note.text(), link.span.start()),
+                ))
                 .or_default() += 1;
         }
     }
@@ -103,7 +106,10 @@ fn foam_docs_broken_links_are_exactly_the_hand_verified_ones() {
     for (id, file, note) in vault.notes() {
         for d in diagnostics(&vault, id) {
             if d.kind.is_broken_link() {
-                ours.push((file.rel.clone(), line_of(&note.text(), d.span.start())));
+                ours.push((
+                    file.rel().to_string(),
+                    line_of(&note.text(), d.span.start()),
+                ));
             } else {
                 ambiguous += 1;
             }
@@ -157,7 +163,7 @@ fn bahez_notas_indexes_without_errors_and_its_citekey_links_resolve() {
                 .by_name(&notegraph::index::keys::link_key(&link.target))
                 .is_empty();
             if exists && matches!(vault.resolve(id, link), Err(Broken::File { .. })) {
-                missing.push(format!("{}: {}", file.rel, link.target));
+                missing.push(format!("{}: {}", file.rel(), link.target));
             }
         }
     }
@@ -188,7 +194,7 @@ fn bahez_notas_pandoc_citations_reach_their_literature_notes_without_noise() {
             if let Some(expected) = expected {
                 with_note += 1;
                 if found.first() != Some(&expected) {
-                    wrong.push(format!("{}: @{} → {found:?}", file.rel, c.key));
+                    wrong.push(format!("{}: @{} → {found:?}", file.rel(), c.key));
                 }
             }
         }
@@ -197,7 +203,7 @@ fn bahez_notas_pandoc_citations_reach_their_literature_notes_without_noise() {
             .filter(|d| d.kind.code().contains("citation") || d.kind.code().contains("literature"))
             .map(|d| d.message.clone())
             .collect();
-        assert!(noise.is_empty(), "{}: {noise:?}", file.rel);
+        assert!(noise.is_empty(), "{}: {noise:?}", file.rel());
     }
     assert!(wrong.is_empty(), "{wrong:?}");
     assert!(bracketed > 900, "{bracketed}");

@@ -34,8 +34,8 @@ pub fn literature_notes(vault: &Vault, key: &str) -> Vec<FileId> {
         })
         .collect();
     out.sort_by_key(|&id| {
-        let rel = &vault.file(id).rel;
-        (rel.len(), rel.clone())
+        let rel = vault.file(id).rel();
+        (rel.len(), rel)
     });
     out
 }

@@ -80,7 +80,7 @@ pub(super) fn notes(
                     .alias(c)
                     .unwrap_or_else(|| f.display_name())
                     .to_string();
-                let dest = encode_dest(&relative_path(vault.file(file).folder(), &f.rel), false);
+                let dest = encode_dest(&relative_path(vault.file(file).folder(), f.rel()), false);
                 let bang = if ctx.embed { "!" } else { "" };
                 return Completion {
                     label: shown.clone(),
@@ -89,7 +89,7 @@ pub(super) fn notes(
                         (None, true) => CompletionKind::Note,
                         (None, false) => CompletionKind::Attachment,
                     },
-                    detail: Some(f.rel.clone()),
+                    detail: Some(f.rel().to_string()),
                     description: folder(f),
                     // Editors filter on the text from the replaced range's start: `[[` too.
                     filter: format!("{bang}[[{shown}"),
@@ -101,7 +101,7 @@ pub(super) fn notes(
                 Some(alias) => Completion {
                     label: alias.to_string(),
                     kind: CompletionKind::Alias,
-                    detail: Some(format!("alias of {}", f.rel)),
+                    detail: Some(format!("alias of {}", f.rel())),
                     description: folder(f),
                     insert: if has_display {
                         target
@@ -121,7 +121,7 @@ pub(super) fn notes(
                     } else {
                         CompletionKind::Attachment
                     },
-                    detail: Some(f.rel.clone()),
+                    detail: Some(f.rel().to_string()),
                     description: folder(f),
                     filter: if by_path {
                         f.link_path().to_string()
@@ -469,7 +469,7 @@ fn ranked<'c>(
                     label,
                     // Notes of one name: by path, so the list is the same every time (and by
                     // root, for one path in two roots).
-                    vault.file(candidates.items[i].file).rel.as_str(),
+                    vault.file(candidates.items[i].file).rel(),
                     vault.file(candidates.items[i].file).root,
                 ),
                 i,

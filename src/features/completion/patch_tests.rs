@@ -212,7 +212,7 @@ proptest::proptest! {
                 2 => {
                     // Remove the first note or attachment whose name starts as `name` does.
                     let first = f.vault.files().find(|(_, file)| {
-                        file.rel != "typed.md" && file.rel.starts_with(&name[..1])
+                        file.rel() != "typed.md" && file.rel().starts_with(&name[..1])
                     }).map(|(_, file)| file.path.clone());
                     if let Some(gone) = first {
                         f.vault.remove(&gone);

@@ -88,26 +88,26 @@ pub(crate) fn assert_links_kept(before: &Vault, change: &WorkspaceChange) {
             note.syntax.links.len(),
             after_note.syntax.links.len(),
             "{}: link count changed",
-            file.rel
+            file.rel()
         );
         for (link, after_link) in note.syntax.links.iter().zip(&after_note.syntax.links) {
             let Some(was) = reaches(before.resolve(id, link)) else {
                 continue;
             };
             let now = reaches(after.resolve(after_id, after_link)).unwrap_or_else(|| {
-                panic!("{}: {:?} no longer resolves", file.rel, after_link.target)
+                panic!("{}: {:?} no longer resolves", file.rel(), after_link.target)
             });
             assert_eq!(
                 after.file(now.file).path,
                 moved(&before.file(was.file).path),
                 "{}: {:?} now reaches another file",
-                file.rel,
+                file.rel(),
                 after_link.target
             );
             assert!(
                 was.is_ambiguous() || !now.is_ambiguous(),
                 "{}: {:?} became ambiguous",
-                file.rel,
+                file.rel(),
                 after_link.target
             );
         }
@@ -553,7 +553,7 @@ fn assert_only_link_targets_change(vault: &Vault, change: &WorkspaceChange) {
             assert!(
                 note.syntax.links.iter().any(|l| l.target_span == edit.span),
                 "{}: edit {:?} of {:?} is not a link target",
-                vault.file(*id).rel,
+                vault.file(*id).rel(),
                 edit,
                 &note.text()[edit.span.range()]
             );
@@ -576,7 +576,7 @@ fn random_renames_and_moves_keep_every_link_on_its_note() {
                 rename_note(&vault, id, name)
             }
             1 => {
-                let rel = &vault.file(id).rel;
+                let rel = vault.file(id).rel();
                 let to = Path::new(ROOT)
                     .join(rng.pick(&FOLDERS))
                     .join(keys::basename(rel));
@@ -588,7 +588,7 @@ fn random_renames_and_moves_keep_every_link_on_its_note() {
                 let moves: Vec<(FileId, PathBuf)> = vault
                     .files()
                     .filter_map(|(id, f)| {
-                        let rest = f.rel.strip_prefix(&format!("{folder}/"))?;
+                        let rest = f.rel().strip_prefix(&format!("{folder}/"))?;
                         Some((id, Path::new(ROOT).join(dest).join(rest)))
                     })
                     .collect();
