@@ -14,6 +14,10 @@ pub enum Content {
     Attachment,
 }
 
+/// A file as the vault keeps it. Its path and keys are set once, by `File::new`, and never
+/// changed while it is filed (the vault hands out no `&mut File`): the vault's tables find it by
+/// them (`paths.rs`, `folders.rs`), and `rel` and `name_key` are read from them. A file moved
+/// is removed and filed again.
 #[derive(Debug)]
 pub struct File {
     pub path: PathBuf,

@@ -36,7 +36,7 @@ impl Folders {
         }
     }
 
-    /// Insert many at once (`ids`, ascending, each a file of `files`).
+    /// Insert many at once (`ids`, each a file of `files`).
     pub(super) fn extend(&mut self, files: &[Option<File>], ids: Vec<FileId>) {
         for id in ids {
             if let Some(file) = files[id.0 as usize].as_ref() {

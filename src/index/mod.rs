@@ -124,7 +124,7 @@ pub struct Vault {
     mentions: mentions::Mentions,
     /// Frontmatter keys and values in use, and their types.
     pub properties: properties::Properties,
-    /// Every file by folded path, for the files under a folder (`folders.rs`).
+    /// Every file by folded folder, for the files under a folder (`folders.rs`).
     folders: folders::Folders,
 }
 
