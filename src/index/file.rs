@@ -54,7 +54,7 @@ impl File {
         revision: u64,
     ) -> File {
         let is_note = matches!(content, Content::Note(_));
-        let path_key = keys::fold(if is_note { keys::strip_md(&rel) } else { &rel });
+        let (path_key, name_at) = keys::file_keys(&rel, is_note);
         let bytes = path.as_os_str().as_encoded_bytes();
         let at = bytes.len().wrapping_sub(rel.len());
         let rel =
@@ -62,10 +62,7 @@ impl File {
                 true => Rel::Tail(at as u32),
                 false => Rel::Own(rel.into_boxed_str()),
             };
-        // Folding never reads across a `/` (NFC composes nothing with it, nor does case
-        // folding, Greek final sigma included, see past it), so the folded name is the folded
-        // path's last segment: kept as a place in it, not as a copy of its own.
-        let name_at = path_key.rfind('/').map_or(0, |i| i + 1) as u32;
+        let name_at = name_at as u32;
         let file = File {
             path,
             root,

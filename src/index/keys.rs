@@ -32,6 +32,16 @@ pub fn fold(s: &str) -> String {
     s.to_lowercase()
 }
 
+/// A file's folded path key (`rel` without `.md` for a note) and where in it the folded name
+/// key starts. Folding never reads across a `/` (NFC composes nothing with it, nor does case
+/// folding, Greek final sigma included, see past it), so the folded name is the folded path's
+/// last segment: a place in it, not a copy of its own.
+pub fn file_keys(rel: &str, is_note: bool) -> (String, usize) {
+    let path_key = fold(if is_note { strip_md(rel) } else { rel });
+    let name_at = path_key.rfind('/').map_or(0, |i| i + 1);
+    (path_key, name_at)
+}
+
 /// Strip a trailing `.md` in any case.
 pub fn strip_md(s: &str) -> &str {
     let n = s.len();

@@ -61,8 +61,9 @@ impl Place<'_> {
 struct Moved {
     root: usize,
     rel: String,
-    name_key: String,
     path_key: String,
+    /// Where in `path_key` the name key starts (`keys::file_keys`).
+    name_at: usize,
 }
 
 /// The vault's files as placed by this layout; contents are the vault's.
@@ -107,17 +108,14 @@ impl<'v> Layout<'v> {
             if occupied || *taken.entry(to).or_insert(*id) != *id {
                 return None;
             }
-            let is_note = file.is_note();
-            let name = keys::basename(&rel);
-            let name_key = keys::fold(if is_note { keys::strip_md(name) } else { name });
-            let path_key = keys::fold(if is_note { keys::strip_md(&rel) } else { &rel });
+            let (path_key, name_at) = keys::file_keys(&rel, file.is_note());
             self.moved.insert(
                 *id,
                 Moved {
                     root,
                     rel,
-                    name_key,
                     path_key,
+                    name_at,
                 },
             );
         }
@@ -125,7 +123,8 @@ impl<'v> Layout<'v> {
         let mut filed: HashSet<FileId> = HashSet::default();
         for (id, _) in moves {
             if filed.insert(*id) {
-                let key = self.moved[id].name_key.clone();
+                let moved = &self.moved[id];
+                let key = moved.path_key[moved.name_at..].to_string();
                 self.names.entry(key).or_default().push(*id);
             }
         }
@@ -140,7 +139,7 @@ impl<'v> Layout<'v> {
                 return Place {
                     root: m.root,
                     rel: &m.rel,
-                    name_key: &m.name_key,
+                    name_key: &m.path_key[m.name_at..],
                     path_key: &m.path_key,
                     note,
                 };
