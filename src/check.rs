@@ -115,7 +115,8 @@ impl Record<'_> {
 /// Check the vault at `dir`, writing the report to `out`. Returns the counts.
 pub fn run(dir: &Path, json: bool, out: &mut dyn Write) -> std::io::Result<Summary> {
     let root = dir.canonicalize()?;
-    let (config, vault, skipped) = loader::load_configured(&root);
+    let (config, vault, skipped) =
+        loader::load_configured(&root, Some(crate::features::completion::encode_image));
     let mut notes: Vec<_> = vault.notes().collect();
     // Each path read once, not once per comparison.
     notes.sort_by_cached_key(|(_, file, _)| file.rel());

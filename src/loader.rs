@@ -7,6 +7,7 @@ mod cached;
 mod ignore_files;
 mod loaded;
 mod read;
+mod sketch;
 #[cfg(test)]
 mod test_support;
 
@@ -253,12 +254,17 @@ fn utf16_with_bom(bytes: &[u8]) -> Option<String> {
     )
 }
 
-pub use cached::{CacheUse, Sketch, Verified, load_cached, load_sketch, load_trusting, verify};
+pub use cached::{CacheUse, Verified, load_cached, load_trusting, verify};
 pub use loaded::{CachedBibliographies, Loaded, load};
+pub use sketch::{Sketch, SketchImage, load_sketch};
 
 /// Load the vault at `root` (canonical) as the CLI commands see it: its settings (exclusions,
-/// bibliographies, alias fallback) applied, problems with them logged.
-pub fn load_configured(root: &Path) -> (crate::config::Config, Vault, Vec<Skipped>) {
+/// bibliographies, alias fallback) applied, problems with them logged. `image` is written into
+/// the on-disk index with it (see [`crate::cache::Image`]).
+pub fn load_configured(
+    root: &Path,
+    image: Option<crate::cache::Image>,
+) -> (crate::config::Config, Vault, Vec<Skipped>) {
     let (config, problems) = load_config(Some(root));
     for problem in &problems {
         tracing::warn!("configuration: {problem}");
@@ -281,7 +287,7 @@ pub fn load_configured(root: &Path) -> (crate::config::Config, Vault, Vec<Skippe
     // Written before the command's work, so that the next run (CI, a pre-commit hook) starts
     // from it.
     if let Some(cache) = cache.filter(|_| usage.is_stale() || bibliographies_behind > 0) {
-        if let Err(err) = cache.save(|| &vault) {
+        if let Err(err) = cache.save(|| &vault, image) {
             tracing::warn!(
                 "on-disk index not written to {}: {err}",
                 cache.file().display()

@@ -9,6 +9,7 @@
 //! ```text
 //! MAGIC  format:u32
 //! names               len:u64 xxh3:u64 postcard(NamesSection)
+//! completion?         len:u64 xxh3:u64 (the caller's image of completion's candidates)
 //! segment*            each: len:u64 xxh3:u64 postcard(Vec<Entry>)
 //! bibliographies      len:u64 xxh3:u64 postcard(Vec<(path, CachedBibliography)>)
 //! trailer             postcard(Trailer): build, roots, dialect, section offsets
@@ -30,7 +31,7 @@ use rayon::prelude::*;
 use rustc_hash::FxHashMap as HashMap;
 use serde::{Deserialize, Serialize};
 
-use crate::index::{Dialect, Note, NoteText, Stamp, Vault};
+use crate::index::{Dialect, FileId, Note, NoteText, Stamp, Vault};
 use crate::syntax::NoteSyntax;
 
 pub mod bibliographies;
@@ -44,7 +45,7 @@ pub use names::{ByPath, CachedNames, NamedNote, Names};
 const MAGIC: &[u8; 8] = b"NGINDEX\0";
 const END: &[u8; 8] = b"NGINDEXE";
 /// Bumped when the layout of the file (not of the parse) changes.
-const FORMAT: u32 = 3;
+const FORMAT: u32 = 4;
 /// Notes per segment: large enough that per-segment costs vanish, small enough to parallelise.
 const SEGMENT_NOTES: usize = 2048;
 /// A segment or trailer longer than this is not one notegraph wrote (notes are ≤ 16 MB each).
@@ -82,6 +83,8 @@ struct Trailer {
     notes: u64,
     /// (offset, length) of the names section's payload.
     names: (u64, u64),
+    /// (offset, length) of the completion image's payload, when one was written.
+    completion: Option<(u64, u64)>,
     /// (offset, length) of each segment's payload.
     segments: Vec<(u64, u64)>,
     /// (offset, length) of the bibliographies' segment's payload.
@@ -112,6 +115,12 @@ pub struct Cached {
     pub notes: HashMap<PathBuf, CachedNote>,
     pub bibliographies: HashMap<PathBuf, CachedBibliography>,
 }
+
+/// What lays out an image of completion's candidates for the names section's files (its
+/// notes, then its attachments, [`Names::files`]): built by the completion feature, which the
+/// cache does not know, and stored beside the names for a restart's sketch to read instead of
+/// building the candidates again (`None`: none written).
+pub type Image = fn(&Vault, &[FileId]) -> Option<Vec<u8>>;
 
 /// The cache file of one vault.
 #[derive(Clone, Debug)]
@@ -343,10 +352,12 @@ impl Cache {
     /// Write every note of the vault that was read from the disk. `vault` is called once per
     /// segment and its guard dropped between segments, so that a server keeps applying edits
     /// while a large vault is written; every entry is consistent in itself (text, parse and
-    /// stamp of one read), which is all a later load relies on.
+    /// stamp of one read), which is all a later load relies on. `image` lays out completion's
+    /// candidates under the names section's guard, so that both list the same files.
     pub fn save<G: std::ops::Deref<Target = Vault>>(
         &self,
         vault: impl Fn() -> G,
+        image: Option<Image>,
     ) -> std::io::Result<usize> {
         let Some(build) = build_id() else {
             return Err(std::io::Error::other("this executable cannot be read"));
@@ -361,7 +372,7 @@ impl Cache {
                 .duration_since(std::time::UNIX_EPOCH)
                 .map_or(0, |d| d.as_nanos())
         ));
-        let result = self.write(&temp, build, vault);
+        let result = self.write(&temp, build, vault, image);
         match result {
             Ok(notes) => {
                 std::fs::rename(&temp, &self.file)?;
@@ -379,6 +390,7 @@ impl Cache {
         temp: &Path,
         build: u64,
         vault: impl Fn() -> G,
+        image: Option<Image>,
     ) -> std::io::Result<usize> {
         let (ids, dendron) = {
             let vault = vault();
@@ -393,8 +405,16 @@ impl Cache {
         out.write_all(MAGIC)?;
         out.write_all(&FORMAT.to_le_bytes())?;
         let mut at = 12u64;
-        let bytes = encode_names(&vault(), &ids)?;
+        let (bytes, completion) = {
+            let vault = vault();
+            let (names, files) = encode_names(&vault, &ids)?;
+            (names, image.and_then(|image| image(&vault, &files)))
+        };
         let names = write_segment(&mut out, &mut at, &bytes)?;
+        let completion = match completion {
+            Some(bytes) => Some(write_segment(&mut out, &mut at, &bytes)?),
+            None => None,
+        };
         let mut segments = Vec::new();
         let mut notes = 0;
         // A few segments at a time: encoded in parallel under one read guard, then written.
@@ -423,6 +443,7 @@ impl Cache {
             dendron,
             notes: notes as u64,
             names,
+            completion,
             segments,
             bibliographies,
         };

@@ -9,7 +9,7 @@ use rustc_hash::FxHashMap as HashMap;
 use serde::{Deserialize, Serialize};
 
 use super::{Cache, dialect_of, is_plain_relative, read_segment};
-use crate::index::{Dialect, Stamp, Vault};
+use crate::index::{Dialect, FileId, Stamp, Vault};
 
 /// One note as the names section holds it, borrowed from the section's bytes (see the
 /// module's doc): its path is `rel` below root number `root` ([`Names::path`]).
@@ -27,6 +27,10 @@ pub struct NamedNote<'a> {
 pub(super) struct NamesSection<'a> {
     #[serde(borrow)]
     pub(super) notes: Vec<NamedNote<'a>>,
+    /// The vault's other files (attachments), each as root number and relative path: with
+    /// the notes, the files a completion image lists ([`Names::files`]).
+    #[serde(borrow)]
+    pub(super) attachments: Vec<(u32, &'a str)>,
     /// How many links name each file's name key (the ones named at least once).
     #[serde(borrow)]
     pub(super) popularity: Vec<(&'a str, u32)>,
@@ -40,6 +44,9 @@ pub struct CachedNames {
     pub dialect: Dialect,
     /// The section as stored: length and checksum, then the postcard payload.
     pub(super) bytes: Vec<u8>,
+    /// The completion image written beside the section (see [`super::Image`]), its checksum
+    /// checked: its payload alone, for its reader to check in every other way.
+    pub completion: Option<Vec<u8>>,
     pub(super) roots: Vec<PathBuf>,
     /// The cache file, for the log line.
     pub(super) file: PathBuf,
@@ -48,6 +55,8 @@ pub struct CachedNames {
 /// The names section decoded, every entry checked: its root exists and its path stays in it.
 pub struct Names<'a> {
     pub notes: Vec<NamedNote<'a>>,
+    /// The attachments, as root number and relative path ([`Names::attachment_path`]).
+    pub attachments: Vec<(u32, &'a str)>,
     /// The name keys links use, with how many links use each.
     pub popularity: Vec<(&'a str, u32)>,
     roots: &'a [PathBuf],
@@ -72,9 +81,17 @@ impl Cache {
         let (trailer, trailer_at) = self.trailer(file)?;
         let (at, names_len) = trailer.names;
         let bytes = read_segment(file, at, names_len, trailer_at)?;
+        // Without its image (damaged, say) a sketch builds the candidates itself.
+        let completion = trailer.completion.and_then(|(at, len)| {
+            read_segment(file, at, len, trailer_at)
+                .map_err(|why| tracing::warn!("on-disk index: completion image unusable: {why}"))
+                .ok()
+                .map(|mut bytes| bytes.split_off(16))
+        });
         Ok(CachedNames {
             dialect: dialect_of(trailer.dendron),
             bytes,
+            completion,
             roots: self.roots.clone(),
             file: self.file.clone(),
         })
@@ -106,15 +123,18 @@ impl CachedNames {
         let bad = section
             .notes
             .par_iter()
-            .find_any(|n| n.root as usize >= roots || !is_plain_relative(n.rel));
-        if let Some(n) = bad {
-            return Err(match n.root as usize >= roots {
+            .map(|n| (n.root, n.rel))
+            .chain(section.attachments.par_iter().copied())
+            .find_any(|&(root, rel)| root as usize >= roots || !is_plain_relative(rel));
+        if let Some((root, rel)) = bad {
+            return Err(match root as usize >= roots {
                 true => "an entry names no workspace folder".into(),
-                false => format!("the entry of {} leaves its folder", n.rel),
+                false => format!("the entry of {rel} leaves its folder"),
             });
         }
         Ok(Names {
             notes: section.notes,
+            attachments: section.attachments,
             popularity: section.popularity,
             roots: &self.roots,
         })
@@ -125,6 +145,17 @@ impl<'a> Names<'a> {
     /// The path of `note`, as the vault names it.
     pub fn path(&self, note: &NamedNote) -> PathBuf {
         self.roots[note.root as usize].join(note.rel)
+    }
+
+    /// The path of attachment `(root, rel)` of [`Names::attachments`].
+    pub fn attachment_path(&self, (root, rel): (u32, &str)) -> PathBuf {
+        self.roots[root as usize].join(rel)
+    }
+
+    /// How many files a completion image written with this section lists: its notes, then
+    /// its attachments, in order.
+    pub fn files(&self) -> usize {
+        self.notes.len() + self.attachments.len()
     }
 
     /// Each note's index in [`Names::notes`] by its path ([`ByPath::find`]).
@@ -169,23 +200,27 @@ impl ByPath<'_> {
     }
 }
 
-/// The names section of the notes `ids` (see the module's doc). An id whose note went since
-/// the list was made is left out; one saved in no segment is harmless: a restart that finds
-/// its file reads it.
+/// The names section of the notes `ids` and of every attachment (see the module's doc), and the
+/// files it lists in order: its notes, then its attachments. An id whose note went since the
+/// list was made is left out; one saved in no segment is harmless: a restart that finds its
+/// file reads it.
 pub(super) fn encode_names(
     vault: &Vault,
-    ids: &[crate::index::FileId],
-) -> std::io::Result<Vec<u8>> {
+    ids: &[FileId],
+) -> std::io::Result<(Vec<u8>, Vec<FileId>)> {
+    let mut files = Vec::with_capacity(ids.len());
     let notes: Vec<NamedNote> = ids
         .iter()
         .filter_map(|&id| {
             let file = vault.get(id)?;
             let note = file.note()?;
             let rel = file.path.strip_prefix(&vault.roots()[file.root]).ok()?;
+            let (rel, stamp) = (rel.to_str()?, note.stamp?);
+            files.push(id);
             Some(NamedNote {
                 root: file.root as u32,
-                rel: rel.to_str()?,
-                stamp: note.stamp?,
+                rel,
+                stamp,
                 aliases: note.syntax.aliases().collect(),
                 citekey: note
                     .syntax
@@ -195,10 +230,25 @@ pub(super) fn encode_names(
             })
         })
         .collect();
+    let attachments = vault
+        .files()
+        .filter(|(_, file)| !file.is_note())
+        .filter_map(|(id, file)| {
+            let rel = file
+                .path
+                .strip_prefix(&vault.roots()[file.root])
+                .ok()?
+                .to_str()?;
+            files.push(id);
+            Some((file.root as u32, rel))
+        })
+        .collect();
     let popularity = vault.name_popularity();
     let section = NamesSection {
         notes,
+        attachments,
         popularity: popularity.iter().map(|(k, n)| (k.as_str(), *n)).collect(),
     };
-    postcard::to_allocvec(&section).map_err(std::io::Error::other)
+    let bytes = postcard::to_allocvec(&section).map_err(std::io::Error::other)?;
+    Ok((bytes, files))
 }

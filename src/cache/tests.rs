@@ -33,7 +33,7 @@ fn what_is_saved_loads_back_the_same_and_only_notes_read_from_disk() {
         file: dir.join("cache").join("index"),
         roots: vec![root.clone()],
     };
-    assert_eq!(cache.save(|| &vault).expect("saved"), 2);
+    assert_eq!(cache.save(|| &vault, None).expect("saved"), 2);
     let loaded = cache.load().expect("loaded");
     assert_eq!(loaded.dialect, Dialect::Obsidian);
     let mut paths: Vec<_> = loaded.notes.keys().cloned().collect();
@@ -81,7 +81,7 @@ fn what_is_saved_loads_back_the_same_and_only_notes_read_from_disk() {
 
 #[test]
 fn a_names_section_with_an_entry_outside_its_folder_or_of_no_folder_is_unusable() {
-    let names = |root: u32, rel: &str| {
+    let with = |root: u32, rel: &str, attachment: (u32, &str)| {
         let section = names::NamesSection {
             notes: vec![NamedNote {
                 root,
@@ -90,6 +90,7 @@ fn a_names_section_with_an_entry_outside_its_folder_or_of_no_folder_is_unusable(
                 aliases: vec!["x"],
                 citekey: None,
             }],
+            attachments: vec![attachment],
             popularity: vec![("x", 1)],
         };
         let mut bytes = vec![0; 16];
@@ -99,8 +100,10 @@ fn a_names_section_with_an_entry_outside_its_folder_or_of_no_folder_is_unusable(
             bytes,
             roots: vec![PathBuf::from("/v")],
             file: PathBuf::from("/cache/index"),
+            completion: None,
         }
     };
+    let names = |root, rel| with(root, rel, (0, "a/c.png"));
     let read = |cached: &CachedNames| cached.read().map(|n| n.notes.len());
     assert_eq!(read(&names(0, "a/b.md")), Some(1));
     assert_eq!(read(&names(0, "../b.md")), None);
@@ -110,6 +113,9 @@ fn a_names_section_with_an_entry_outside_its_folder_or_of_no_folder_is_unusable(
     assert_eq!(read(&names(0, "a//b.md")), None);
     assert_eq!(read(&names(0, "a/b.md/")), None);
     assert_eq!(read(&names(0, "a/./b.md")), None);
+    // An attachment is held to the same.
+    assert_eq!(read(&with(0, "a/b.md", (0, "../c.png"))), None);
+    assert_eq!(read(&with(0, "a/b.md", (1, "c.png"))), None);
     // Cut short: does not decode.
     let mut cut = names(0, "a/b.md");
     cut.bytes.truncate(20);
@@ -174,7 +180,7 @@ fn bibliographies_read_from_disk_load_back_the_same_and_buffers_are_not_saved() 
         file: dir.join("cache").join("index"),
         roots: vec![root.clone()],
     };
-    cache.save(|| &vault).expect("saved");
+    cache.save(|| &vault, None).expect("saved");
     let loaded = cache.load().expect("loaded");
     let paths: Vec<_> = loaded.bibliographies.keys().cloned().collect();
     assert_eq!(paths, vec![root.join("refs.bib")]);
@@ -203,7 +209,7 @@ fn a_note_kept_packed_is_saved_as_its_text_and_loads_back_packed_and_the_same() 
         file: dir.join("cache").join("index"),
         roots: vec![root.clone()],
     };
-    assert_eq!(cache.save(|| &vault).expect("saved"), 1);
+    assert_eq!(cache.save(|| &vault, None).expect("saved"), 1);
     let loaded = cache.load().expect("loaded");
     let cached = &loaded.notes[&root.join("n.md")];
     assert!(cached.text.is_packed());

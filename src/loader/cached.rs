@@ -1,18 +1,14 @@
 //! Loading with the on-disk index (`crate::cache`): a note whose file still has the stamp the
 //! index saw comes from the index; every other note is read and parsed as [`super::load`] does.
 
-use std::ffi::OsStr;
 use std::path::PathBuf;
-
-use rustc_hash::FxHashSet as HashSet;
 
 use rayon::prelude::*;
 
 use super::{Counted, Exclude, Loaded, Skipped, read_note, walk};
+use crate::cache::Cache;
 use crate::cache::stamp::unchanged;
-use crate::cache::{ByPath, Cache, NamedNote, Names};
-use crate::index::{Dialect, Note, NoteText, Stamp, Vault, is_note_path};
-use crate::syntax::{Frontmatter, Name, NoteSyntax, Property, Shape, Span};
+use crate::index::{Dialect, Note, Stamp, is_note_path};
 
 /// What a load did with the on-disk index.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -103,219 +99,13 @@ pub fn load_trusting(
     load_with(roots, exclude, progress, cache, false, before_walk)
 }
 
-/// A restart's first index, made from the on-disk index's names section alone (see
-/// [`load_sketch`]).
-pub struct Sketch {
-    /// The vault's files as the walk found them: every note the names section holds as a note
-    /// of names alone (no text, no stamp: never written back), new notes read and parsed; the
-    /// popularity of names (what completion ranks by) as the full index had it.
-    pub vault: Vault,
-    /// The notes taken from the names section, with the stamp it gave each, for
-    /// `Server::all_verified` to check before an answer that read them stands.
-    pub unverified: Vec<(PathBuf, Stamp)>,
-}
-
-/// Walk the vault (`roots`) while the on-disk index's names section is read and filed as a
-/// vault of `vault_roots`, each note reduced to its names (path, aliases, citation key): when
-/// the names section is usable and of this vault's dialect, that vault made to hold the files
-/// the walk found — notes the names section does not know read, notes it knows that the walk
-/// did not find removed — is the sketch.
-///
-/// What a sketch can answer exactly: where a link resolves by its target's path or name (the
-/// walk gives every path; a name is a path's), and which names complete a prefix. What it
-/// cannot: anything in a note's text — headings, blocks, links, tags; the caller answers only
-/// the former from it.
-pub fn load_sketch(
-    roots: &[PathBuf],
-    vault_roots: Vec<PathBuf>,
-    exclude: &Exclude,
-    cache: &Cache,
-) -> Option<Sketch> {
-    // No index written yet (a first start): no sketch, and no walk the full load would repeat.
-    if !cache.file().is_file() {
-        return None;
-    }
-    let started = std::time::Instant::now();
-    // Filing is the longer half and runs on one thread but for its preparation: the walk runs
-    // beside it rather than before it, and hands its files over when done. The names are
-    // borrowed from the section's bytes, which live on the filing side until the sketch is
-    // made (a map of owned paths and aliases cost more than the filing).
-    let (walked, walking) = std::sync::mpsc::channel();
-    let ((), sketch) = rayon::join(
-        || {
-            let files = walk(roots, exclude);
-            tracing::debug!(
-                "sketch: walked the vault in {} ms",
-                started.elapsed().as_millis()
-            );
-            // Only gone when the filing side gave up (an unusable names section).
-            let _ = walked.send(files);
-        },
-        move || {
-            let cached = cache.load_names()?;
-            let names = cached.read()?;
-            let mut vault = Vault::new(vault_roots);
-            vault.dialect = cached.dialect;
-            // Each note is made of its names as its chunk is prepared for filing.
-            let named: Vec<&NamedNote> = names.notes.iter().collect();
-            let (by_path, ()) = rayon::join(
-                || names.by_path(),
-                || {
-                    vault.insert_names(
-                        named,
-                        &|named| Some((names.path(named), names_only(named))),
-                        &names.popularity,
-                    )
-                },
-            );
-            tracing::debug!(
-                "sketch: read and filed the names of {} notes in {} ms",
-                names.notes.len(),
-                started.elapsed().as_millis()
-            );
-            // This rayon worker waits here for the walk on the other side of the join: safe
-            // while `walk` itself queues no rayon work (it does not), which would wait too.
-            let walked = walking.recv().ok()?;
-            complete_sketch(roots, vault, cached.dialect, &names, &by_path, walked)
-        },
-    );
-    let sketch = sketch?;
-    tracing::debug!(
-        "sketched {} notes from the names of the on-disk index in {} ms ({} new, {} gone)",
-        sketch.vault.note_count(),
-        started.elapsed().as_millis(),
-        sketch.new,
-        sketch.gone,
-    );
-    Some(Sketch {
-        vault: sketch.vault,
-        unverified: sketch.unverified,
-    })
-}
-
-/// A sketch made, and how many of its notes the names section did not know (`new`) and how
-/// many of those it knows are no longer in the vault (`gone`).
-struct Made {
-    vault: Vault,
-    unverified: Vec<(PathBuf, Stamp)>,
-    new: usize,
-    gone: usize,
-}
-
-/// Make `vault`, filed from `names`, hold the files the walk found (`walked`): attachments
-/// added, notes `names` does not know read, notes it knows that the walk did not find removed.
-/// `None` when the vault's dialect is no longer the one the names were filed by.
-fn complete_sketch(
-    roots: &[PathBuf],
-    mut vault: Vault,
-    dialect: Dialect,
-    names: &Names,
-    by_path: &ByPath,
-    walked: Vec<PathBuf>,
-) -> Option<Made> {
-    let mut skipped = Vec::new();
-    let (note_paths, attachments) = sort_walked(walked, &mut skipped);
-    if Dialect::of_files(roots, attachments.iter().map(PathBuf::as_path)) != dialect {
-        // `load_trusting` discards the whole index for this, and says so.
-        return None;
-    }
-    for path in &attachments {
-        vault.upsert_attachment(path);
-    }
-    // Each walked note's entry in the names section, if it has one.
-    let found: Vec<Option<usize>> = note_paths.par_iter().map(|p| by_path.find(p)).collect();
-    let fresh: Vec<&PathBuf> = note_paths
-        .iter()
-        .zip(&found)
-        .filter_map(|(path, found)| found.is_none().then_some(path))
-        .collect();
-    // Read where the walk found them; not logged when skipped: the full load reads them again.
-    let read: Vec<(&PathBuf, Result<Note, Skipped>)> = fresh
-        .into_par_iter()
-        .map(|path| (path, read_note(path)))
-        .collect();
-    let new = read.len();
-    for (path, note) in read {
-        if let Ok(note) = note {
-            vault.upsert_note(path, note);
-        }
-    }
-    // Every walked note not new is in the names section: unless the section holds more, none
-    // of its notes is gone, and no set of the walked paths is needed to find them — but only
-    // when each path was walked once, which nested roots break (their notes are walked twice),
-    // and each entry names its own path, which a section naming one path twice breaks.
-    let nested = roots.iter().enumerate().any(|(i, a)| {
-        roots
-            .iter()
-            .enumerate()
-            .any(|(j, b)| i != j && b.starts_with(a))
-    });
-    let mut gone = 0;
-    if nested || note_paths.len() - new < names.notes.len() {
-        let found: HashSet<&OsStr> = note_paths.iter().map(|p| p.as_os_str()).collect();
-        for named in &names.notes {
-            let path = names.path(named);
-            if !found.contains(path.as_os_str()) && vault.id(&path).is_some() {
-                vault.remove(&path);
-                gone += 1;
-            }
-        }
-    }
-    let unverified = note_paths
-        .into_iter()
-        .zip(found)
-        .filter_map(|(path, found)| Some((path, names.notes[found?].stamp)))
-        .collect();
-    Some(Made {
-        vault,
-        unverified,
-        new,
-        gone,
-    })
-}
-
-/// A note of names alone: no text, its aliases and citation key as its frontmatter's properties
-/// (which is where a parse's frontmatter keeps them). Read back they are what was written: an
-/// alias was already split and trimmed, so splitting it again leaves it whole.
-fn names_only(named: &NamedNote) -> Box<Note> {
-    let frontmatter = (!named.aliases.is_empty() || named.citekey.is_some()).then(|| {
-        let property = |key: &str, shape, values: Box<[(Name, Span)]>| Property {
-            key: key.into(),
-            key_span: Span::default(),
-            shape,
-            values,
-        };
-        let aliases = (!named.aliases.is_empty()).then(|| {
-            let values = named.aliases.iter().map(|&a| (a.into(), Span::default()));
-            property("aliases", Shape::List, values.collect())
-        });
-        let citekey = named.citekey.map(|key| {
-            property(
-                "citekey",
-                Shape::Scalar,
-                [(key.into(), Span::default())].into(),
-            )
-        });
-        Box::new(Frontmatter {
-            properties: aliases.into_iter().chain(citekey).collect(),
-            valid: true,
-            ..Frontmatter::default()
-        })
-    });
-    Box::new(Note {
-        text: NoteText::plain(""),
-        syntax: NoteSyntax {
-            frontmatter,
-            ..NoteSyntax::default()
-        },
-        stamp: None,
-    })
-}
-
 /// Split the walk's files into notes and attachments, setting aside (and logging) files whose
 /// name is not UTF-8: links name notes by their text, so such a name cannot be linked, shown
 /// or sent as a URI.
-fn sort_walked(walked: Vec<PathBuf>, skipped: &mut Vec<Skipped>) -> (Vec<PathBuf>, Vec<PathBuf>) {
+pub(super) fn sort_walked(
+    walked: Vec<PathBuf>,
+    skipped: &mut Vec<Skipped>,
+) -> (Vec<PathBuf>, Vec<PathBuf>) {
     let (files, unnamed): (Vec<PathBuf>, Vec<PathBuf>) =
         walked.into_iter().partition(|p| p.to_str().is_some());
     for path in unnamed {
@@ -511,74 +301,6 @@ mod tests {
         let file = std::fs::File::options().append(true).open(path).unwrap();
         file.set_modified(SystemTime::now() - Duration::from_secs(3600 * hours))
             .unwrap();
-    }
-
-    #[test]
-    fn a_sketch_of_nested_roots_leaves_out_a_note_deleted_since_the_index_was_written() {
-        let dir = Scratch::new("sketch-nested");
-        let root = dir.0.join("v");
-        // Notes below `sub` are walked twice, once from each root.
-        let roots = vec![root.clone(), root.join("sub")];
-        for rel in ["v/sub/a.md", "v/sub/b.md", "v/gone.md"] {
-            age(&dir.write(rel, "# x\n"), 2);
-        }
-        let cache = Cache::at(dir.0.join("cache").join("index"), roots.clone());
-        let (loaded, _) = load_cached(&roots, &Exclude::default(), &|_, _| {}, None);
-        let (vault, _) = loaded.into_vault(roots.clone());
-        assert_eq!(cache.save(|| &vault).expect("saved"), 3);
-        std::fs::remove_file(root.join("gone.md")).unwrap();
-
-        let sketch = load_sketch(&roots, roots.clone(), &Exclude::default(), &cache).unwrap();
-        let mut notes: Vec<PathBuf> = sketch
-            .vault
-            .files()
-            .filter(|(_, file)| file.is_note())
-            .map(|(_, file)| file.path.strip_prefix(&root).unwrap().to_path_buf())
-            .collect();
-        notes.sort();
-        assert_eq!(
-            notes,
-            [PathBuf::from("sub/a.md"), PathBuf::from("sub/b.md")]
-        );
-    }
-
-    /// A sketch's notes are names alone, kept as frontmatter properties: each reads back the
-    /// aliases (already split) and the citation key of the note it stands for.
-    #[test]
-    fn a_sketch_note_has_the_aliases_and_citation_key_of_the_note_it_stands_for() {
-        let dir = Scratch::new("sketch-names");
-        let roots = vec![dir.0.join("v")];
-        let fm = "---\naliases: [Alpha, \"b,c\", d e]\ncitekey: smith2020\n---\n# a\n";
-        age(&dir.write("v/a.md", fm), 2);
-        age(&dir.write("v/plain.md", "# plain\n"), 2);
-        let cache = Cache::at(dir.0.join("cache").join("index"), roots.clone());
-        let (loaded, _) = load_cached(&roots, &Exclude::default(), &|_, _| {}, None);
-        let (vault, _) = loaded.into_vault(roots.clone());
-        assert_eq!(cache.save(|| &vault).expect("saved"), 2);
-        let names = |vault: &Vault| {
-            let mut out: Vec<_> = (vault.notes())
-                .map(|(_, file, note)| {
-                    let fm = note.syntax.frontmatter.as_ref();
-                    let citekey = fm.and_then(|fm| fm.citekey()).map(|k| k.to_string());
-                    let name = file.path.file_name().unwrap().to_owned();
-                    (
-                        name,
-                        note.syntax.aliases().collect::<Vec<_>>().join("|"),
-                        citekey,
-                    )
-                })
-                .collect();
-            out.sort();
-            out
-        };
-        let sketch = load_sketch(&roots, roots.clone(), &Exclude::default(), &cache).unwrap();
-        assert_eq!(names(&sketch.vault), names(&vault));
-        let a = (
-            "a.md".into(),
-            "Alpha|b|c|d e".into(),
-            Some("smith2020".into()),
-        );
-        assert_eq!(names(&vault), [a, ("plain.md".into(), String::new(), None)]);
     }
 
     #[test]

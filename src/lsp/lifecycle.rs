@@ -380,6 +380,7 @@ impl Server {
         let built = tokio::task::spawn_blocking(move || {
             let sketch = loader::load_sketch(&load_roots, roots, &exclude, &cache)?;
             let mut vault = sketch.vault;
+            let image = sketch.image;
             // Completion's candidates, built here rather than by the first completion: that
             // one would otherwise compete with the full load for the cores. With the buffers
             // open now filed first, so that filing them again at the swap changes no name.
@@ -387,18 +388,29 @@ impl Server {
             let building = Instant::now();
             // The map of unverified notes (100,000 paths hashed) is built beside them.
             let (candidates, unverified) = rayon::join(
-                || Arc::new(Candidates::build(&vault)),
+                || {
+                    // Read from the image written with the names when it fits, and brought up
+                    // to date by the vault's log of changed names (the walk's new and vanished
+                    // files, the buffers just filed): patched, or built afresh when many.
+                    let read = image.and_then(|image| {
+                        Candidates::from_image(&image.bytes, image.files, image.generation)
+                    });
+                    match read {
+                        Some(read) => (Candidates::current(Some(&Arc::new(read)), &vault), true),
+                        None => (Arc::new(Candidates::build(&vault)), false),
+                    }
+                },
                 || sketch.unverified.into_iter().collect::<Unverified>(),
             );
             tracing::debug!(
-                "sketch: completion candidates built in {} ms ({} ms after the start)",
+                "sketch: completion candidates made in {} ms ({} ms after the start)",
                 building.elapsed().as_millis(),
                 started.elapsed().as_millis()
             );
             Some((vault, candidates, unverified))
         })
         .await;
-        let (mut vault, candidates, unverified) = match built {
+        let (mut vault, (candidates, from_image), unverified) = match built {
             Ok(Some(built)) => built,
             Ok(None) => return false,
             Err(err) => {
@@ -426,9 +438,10 @@ impl Server {
         if installed {
             self.state.serving.send_replace(true);
             tracing::info!(
-                "serving names of {notes} notes from the on-disk index after {} ms; the rest \
-                 follows (generation {generation})",
-                started.elapsed().as_millis()
+                "serving names of {notes} notes from the on-disk index after {} ms (completion \
+                 candidates {}); the rest follows (generation {generation})",
+                started.elapsed().as_millis(),
+                if from_image { "read from it" } else { "built" }
             );
         }
         installed

@@ -35,7 +35,13 @@ impl Server {
         }
         let state = self.state.clone();
         let started = Instant::now();
-        let written = tokio::task::spawn_blocking(move || cache.save(|| state.read())).await;
+        let written = tokio::task::spawn_blocking(move || {
+            cache.save(
+                || state.read(),
+                Some(crate::features::completion::encode_image),
+            )
+        })
+        .await;
         match written {
             Ok(Ok(notes)) => tracing::info!(
                 "on-disk index: {notes} notes written in {} ms",

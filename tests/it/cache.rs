@@ -326,6 +326,8 @@ fn a_restart_answers_names_from_the_index_before_reading_its_notes_and_the_rest_
     let vault = vault("cache-sketch");
     vault.write("e.md", "# E\n");
     age_file(&vault, "e.md", 2);
+    vault.write("pic.png", "png");
+    vault.write("old.png", "png");
     let home = cache_home("sketch");
     let first = start(&vault, &home, Value::Null);
     first.wait_log("notes written");
@@ -334,19 +336,26 @@ fn a_restart_answers_names_from_the_index_before_reading_its_notes_and_the_rest_
     vault.write("d.md", "# D\n");
     age_file(&vault, "d.md", 1);
     std::fs::remove_file(vault.path("e.md")).expect("deleted");
+    // And an attachment added, one deleted.
+    vault.write("new.pdf", "pdf");
+    std::fs::remove_file(vault.path("old.png")).expect("deleted");
 
     // The full load is held back 5 s once the names are served.
-    let mut second = restart_held_with_a_open(&vault, &home, &format!("{A}[["));
+    let mut second = restart_held_with_a_open(&vault, &home, &format!("{A}[[\n![["));
     let a = vault.path("a.md");
-    // From the names alone: completion of names (the new note's among them, not the deleted
-    // one's), marked incomplete, and the definition of a link to a whole note.
+    // From the names alone: completion of names (the new note's and attachment's among them,
+    // not the deleted ones'), marked incomplete, and the definition of a link to a whole note.
+    // The candidates are the image written with the names, brought up to date.
     let early = second.request("textDocument/completion", at(&a, 2, 2));
     assert_eq!(early["isIncomplete"], json!(true), "{early}");
     assert_eq!(sorted_labels(&early), ["b", "c", "d"]);
+    let embed = second.request("textDocument/completion", at(&a, 3, 3));
+    assert_eq!(sorted_labels(&embed), ["b", "c", "d", "new.pdf", "pic.png"]);
     let into_b = second.request("textDocument/definition", at(&a, 1, 3));
     let log = second.log();
     assert!(
         log.contains("serving names of 4 notes from the on-disk index")
+            && log.contains("(completion candidates read from it)")
             && !log.contains("indexed 4 notes"),
         "not answered from the names alone: {log}"
     );
@@ -368,6 +377,8 @@ fn a_restart_answers_names_from_the_index_before_reading_its_notes_and_the_rest_
     let late = second.request("textDocument/completion", at(&a, 2, 2));
     assert_eq!(late["isIncomplete"], json!(false), "{late}");
     assert_eq!(sorted_labels(&late), sorted_labels(&early));
+    let late_embed = second.request("textDocument/completion", at(&a, 3, 3));
+    assert_eq!(sorted_labels(&late_embed), sorted_labels(&embed));
     second.wait_log("notes written");
     assert_eq!(second.shutdown(), 0);
 

@@ -156,7 +156,7 @@ fn pair_bit(a: u8, b: u8) -> u64 {
 /// What a name's bytes tell of its matches for one word, read without the name (16 bytes a
 /// candidate, in order): the letters and digits it holds where they may earn a bonus, and
 /// the pairs of bytes standing together in it (hashed: a pair's bit may be another's).
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub(super) struct Shape {
     boundary: u64,
     pairs: u64,

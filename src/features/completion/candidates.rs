@@ -8,6 +8,10 @@ use super::bound::Shape;
 use super::match_form;
 use crate::index::{FileId, Vault};
 
+#[path = "image.rs"]
+mod image;
+pub use image::encode_image;
+
 /// One thing a `[[` can complete to, with where its name lies, ready for the fuzzy matcher,
 /// in the candidates' own text.
 pub(super) struct Candidate {
@@ -22,14 +26,14 @@ pub(super) struct Candidate {
 }
 
 /// Where a text lies in one of the candidates' arenas: `len` items from `at`.
-#[derive(Clone, Copy, Default)]
+#[derive(Clone, Copy, Default, serde::Serialize, serde::Deserialize)]
 pub(super) struct Slice {
     at: u32,
     len: u32,
 }
 
 /// A name in match form, as the matcher reads it: ASCII bytes (most names) or chars.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, serde::Serialize, serde::Deserialize)]
 pub(super) enum Form {
     Ascii(Slice),
     Unicode(Slice),
@@ -169,9 +173,20 @@ pub(super) fn scoring_threads() -> Option<&'static rayon::ThreadPool> {
 
 impl Candidates {
     pub fn build(vault: &Vault) -> Candidates {
+        Candidates::of_listed(
+            &vault.files().collect::<Vec<_>>(),
+            vault.listed_generation(),
+        )
+    }
+
+    /// The candidates of `files`, in their order (which must be their ids'), as of the
+    /// vault's `generation`.
+    pub(super) fn of_listed(
+        files: &[(FileId, &crate::index::File)],
+        generation: u64,
+    ) -> Candidates {
         // Each file's candidates (its own, then its aliases') are worked out on the scoring
         // threads, then laid out in the files' order, aliases pointing back.
-        let files: Vec<(FileId, &crate::index::File)> = vault.files().collect();
         // Each run of files is laid out on its own (a scoring thread each), then the runs are
         // joined end to end, their offsets moved by what came before.
         let run = files.len().div_ceil(64).max(1024);
@@ -185,7 +200,7 @@ impl Candidates {
         // Sized before filling, as the symbol index is: grown by doubling, a list holds up to
         // twice the room it needs, and three times while a doubling copies it.
         let mut all = Candidates {
-            generation: vault.listed_generation(),
+            generation,
             items: Vec::with_capacity(runs.iter().map(|r| r.items.len()).sum()),
             ascii: Vec::with_capacity(runs.iter().map(|r| r.ascii.len()).sum()),
             unicode: Vec::with_capacity(runs.iter().map(|r| r.unicode.len()).sum()),
@@ -492,7 +507,7 @@ impl Candidates {
 /// A word of a candidate's name, kept in the list of the ASCII byte it starts with, with what
 /// tells most queries apart without reading the name: a query's first word is looked for at
 /// each such word start, and only the names holding it there are read.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, serde::Serialize, serde::Deserialize)]
 pub(super) struct WordStart {
     pub(super) candidate: u32,
     /// For an ASCII name, its next bytes after this word's first, as far as 4 (0 past its

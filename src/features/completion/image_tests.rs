@@ -1,0 +1,100 @@
+//! Tests of completion images: read back, they list what candidates built afresh list; bytes
+//! that are not such an image are refused, never trusted.
+
+use super::*;
+use crate::features::completion::{InsertStyle, complete};
+use crate::features::fixture::Fixture;
+
+/// The queries asked: one per line of `typed.md`, the cursor at its end.
+const TYPED: &str = "[[a\n[[ab\n[[b a\n![[a\n[[x/\n[[ü\n[[日\n[[ro\n![[üb\n[[";
+
+fn vault() -> Fixture {
+    Fixture::parse(&format!(
+        "//- /typed.md\n{TYPED}\n//- /ab.md\n//- /abb.md\n---\naliases: [b ab, Übung]\n---\n\
+         //- /x/a b.md\n//- /ba.md\n[[ab]]\n//- /a.png\n//- /Ærø.md\n//- /日本.md\n\
+         //- /x/über.pdf\n"
+    ))
+}
+
+/// Every list the queries of [`TYPED`] give from `candidates`.
+fn lists(f: &Fixture, candidates: &Candidates) -> Vec<String> {
+    let typed = f
+        .vault
+        .id(&f.vault.roots()[0].join("typed.md"))
+        .expect("typed note");
+    let mut offset = 0;
+    TYPED
+        .split('\n')
+        .map(|line| {
+            offset += line.len();
+            let list = complete(
+                &f.vault,
+                candidates,
+                typed,
+                offset,
+                20,
+                InsertStyle::default(),
+            );
+            offset += 1;
+            crate::features::completion::tests::shown(list)
+        })
+        .collect()
+}
+
+/// The image of every file of `f`, whose ids run 0, 1, … as a fixture files them.
+fn image(f: &Fixture) -> (Vec<u8>, usize) {
+    let files: Vec<FileId> = f.vault.files().map(|(id, _)| id).collect();
+    assert!(files.iter().enumerate().all(|(i, id)| id.0 as usize == i));
+    (
+        encode_image(&f.vault, &files).expect("encoded"),
+        files.len(),
+    )
+}
+
+#[test]
+fn candidates_read_from_an_image_list_what_candidates_built_afresh_list() {
+    let f = vault();
+    let (bytes, files) = image(&f);
+    let read = Candidates::from_image(&bytes, files, f.vault.listed_generation()).expect("read");
+    let built = Candidates::build(&f.vault);
+    assert_eq!(lists(&f, &read), lists(&f, &built));
+    // Aliases, attachments and names that are not ASCII are among them.
+    let all = lists(&f, &read).join("\n");
+    for label in [
+        "\"Übung\"",
+        "\"a.png\"",
+        "\"Ærø\"",
+        "\"日本\"",
+        "\"über.pdf\"",
+    ] {
+        assert!(all.contains(label), "{label} missing from {all}");
+    }
+    assert_eq!(read.generation, f.vault.listed_generation());
+}
+
+#[test]
+fn an_image_listing_a_file_the_vault_does_not_hold_is_refused() {
+    let f = vault();
+    let (bytes, files) = image(&f);
+    assert!(Candidates::from_image(&bytes, files - 1, 0).is_none());
+}
+
+#[test]
+fn an_image_cut_short_or_with_a_byte_changed_is_refused_or_read_without_a_panic() {
+    let f = vault();
+    let (bytes, files) = image(&f);
+    for len in 0..bytes.len() {
+        assert!(
+            Candidates::from_image(&bytes[..len], files, 0).is_none(),
+            "cut at {len}"
+        );
+    }
+    // A changed byte may still decode (a letter of a name); whatever is read must be usable.
+    for at in 0..bytes.len() {
+        let mut changed = bytes.clone();
+        changed[at] ^= 0x5a;
+        if let Some(read) = Candidates::from_image(&changed, files, f.vault.listed_generation()) {
+            lists(&f, &read);
+        }
+    }
+}
