@@ -119,8 +119,10 @@ pub struct Cached {
 /// What lays out an image of completion's candidates for the names section's files (its
 /// notes, then its attachments, [`Names::files`]): built by the completion feature, which the
 /// cache does not know, and stored beside the names for a restart's sketch to read instead of
-/// building the candidates again (`None`: none written).
-pub type Image = fn(&Vault, &[FileId]) -> Option<Vec<u8>>;
+/// building the candidates again (`None`: none written). Called under the names section's
+/// guard, it reads what it needs of the vault and returns the rest of the work, done after
+/// the guard is dropped: a server's edits wait for the guard.
+pub type Image = fn(&Vault, &[FileId]) -> Option<Box<dyn FnOnce() -> Option<Vec<u8>> + Send>>;
 
 /// The cache file of one vault.
 #[derive(Clone, Debug)]
@@ -406,9 +408,19 @@ impl Cache {
         out.write_all(&FORMAT.to_le_bytes())?;
         let mut at = 12u64;
         let (bytes, completion) = {
+            let guard = std::time::Instant::now();
             let vault = vault();
             let (names, files) = encode_names(&vault, &ids)?;
-            (names, image.and_then(|image| image(&vault, &files)))
+            let encoded = guard.elapsed();
+            let image = image.and_then(|image| image(&vault, &files));
+            drop(vault);
+            tracing::debug!(
+                "on-disk index: names encoded in {} ms and laid out for completion in {} ms \
+                 under the vault's guard",
+                encoded.as_millis(),
+                (guard.elapsed() - encoded).as_millis()
+            );
+            (names, image.and_then(|finish| finish()))
         };
         let names = write_segment(&mut out, &mut at, &bytes)?;
         let completion = match completion {

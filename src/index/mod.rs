@@ -32,7 +32,9 @@ pub use resolve::{Anchor, Broken, Missing, Resolved};
 use crate::syntax::{self, NoteSyntax};
 
 /// A file's place in the vault's slab; stable while the file exists.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub struct FileId(pub u32);
 
 /// Whether a path names a markdown note (by extension).

@@ -14,6 +14,7 @@ pub use image::encode_image;
 
 /// One thing a `[[` can complete to, with where its name lies, ready for the fuzzy matcher,
 /// in the candidates' own text.
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
 pub(super) struct Candidate {
     pub(super) file: FileId,
     /// For an alias, the index of its note's own candidate.
@@ -185,10 +186,18 @@ impl Candidates {
         files: &[(FileId, &crate::index::File)],
         generation: u64,
     ) -> Candidates {
+        let mut all = Candidates::of_listed_unindexed(files);
+        all.generation = generation;
+        all.index_bytes();
+        all
+    }
+
+    /// [`Candidates::of_listed`] but for [`Candidates::index_bytes`], which reads no vault.
+    pub(super) fn of_listed_unindexed(files: &[(FileId, &crate::index::File)]) -> Candidates {
         // Each file's candidates (its own, then its aliases') are worked out on the scoring
-        // threads, then laid out in the files' order, aliases pointing back.
-        // Each run of files is laid out on its own (a scoring thread each), then the runs are
-        // joined end to end, their offsets moved by what came before.
+        // threads, then laid out in the files' order, aliases pointing back. Each run of files
+        // is laid out on its own (a scoring thread each), then the runs are joined end to end,
+        // their offsets moved by what came before.
         let run = files.len().div_ceil(64).max(1024);
         let runs: Vec<Candidates> = match scoring_threads() {
             Some(threads) => {
@@ -200,7 +209,6 @@ impl Candidates {
         // Sized before filling, as the symbol index is: grown by doubling, a list holds up to
         // twice the room it needs, and three times while a doubling copies it.
         let mut all = Candidates {
-            generation,
             items: Vec::with_capacity(runs.iter().map(|r| r.items.len()).sum()),
             ascii: Vec::with_capacity(runs.iter().map(|r| r.ascii.len()).sum()),
             unicode: Vec::with_capacity(runs.iter().map(|r| r.unicode.len()).sum()),
@@ -238,7 +246,6 @@ impl Candidates {
             all.unicode.extend_from_slice(&part.unicode);
             all.aliases.push_str(&part.aliases);
         }
-        all.index_bytes();
         all
     }
 

@@ -4,76 +4,73 @@
 //! trusted: a payload that does not decode, or whose offsets leave its arenas, gives `None`, and
 //! the sketch builds the candidates itself.
 
+use std::borrow::Cow;
+
 use serde::{Deserialize, Serialize};
 
 use super::super::bound::Shape;
 use super::{Candidate, Candidates, Form, Slice, WordStart};
 use crate::index::{FileId, Vault};
 
-/// One candidate as stored: its file by its place in the names section's list of files.
-#[derive(Serialize, Deserialize)]
-struct Item {
-    file: u32,
-    note: u32,
-    alias: Option<Slice>,
-    name: Form,
-    path: Form,
-    is_note: bool,
-}
-
-/// Every part of [`Candidates`] that building them computes; the caches of queries and
-/// popularity start empty.
+/// Every part of [`Candidates`] that building them computes (a candidate's file is its place
+/// in the names section's list of files); the caches of queries and popularity start empty.
+/// Borrowed from the candidates for writing, owned when read.
 #[derive(Serialize, Deserialize)]
 struct Image<'a> {
-    items: Vec<Item>,
+    items: Cow<'a, [Candidate]>,
     #[serde(borrow)]
     ascii: &'a str,
-    #[serde(borrow)]
-    unicode: &'a str,
+    unicode: Cow<'a, str>,
     #[serde(borrow)]
     aliases: &'a str,
-    holders: Vec<Vec<u64>>,
-    odd_names: Vec<u64>,
-    word_starts: Vec<Vec<WordStart>>,
-    odd_word_starts: Vec<u32>,
-    shapes: Vec<Shape>,
+    holders: Cow<'a, [Vec<u64>]>,
+    odd_names: Cow<'a, [u64]>,
+    word_starts: Cow<'a, [Vec<WordStart>]>,
+    odd_word_starts: Cow<'a, [u32]>,
+    shapes: Cow<'a, [Shape]>,
 }
 
 /// The candidates of `files` (the names section's notes, then its attachments), file `i` as
 /// `FileId(i)`: the ids a restart's sketch gives them when it files them in that order.
-/// `None` when a file is gone (the caller lists live files under the guard it holds).
-pub fn encode_image(vault: &Vault, files: &[FileId]) -> Option<Vec<u8>> {
+/// `None` when a file is gone (the caller lists live files under the guard it holds). The
+/// names are laid out from the vault now; indexing their bytes and encoding them, which need
+/// no vault, wait for the returned call.
+pub fn encode_image(
+    vault: &Vault,
+    files: &[FileId],
+) -> Option<Box<dyn FnOnce() -> Option<Vec<u8>> + Send>> {
     let listed = files
         .iter()
         .enumerate()
         .map(|(i, &id)| Some((FileId(u32::try_from(i).ok()?), vault.get(id)?)))
         .collect::<Option<Vec<_>>>()?;
-    let c = Candidates::of_listed(&listed, 0);
-    let unicode: String = c.unicode.iter().collect();
+    let laid_out = Candidates::of_listed_unindexed(&listed);
+    Some(Box::new(move || {
+        let mut c = laid_out;
+        c.index_bytes();
+        encode(&c)
+    }))
+}
+
+/// `c` as an image, written into a buffer of its exact size: grown by doubling, the buffer
+/// held up to twice the image (~15 MB at 100,000 notes) beside the candidates.
+fn encode(c: &Candidates) -> Option<Vec<u8>> {
     let image = Image {
-        items: c
-            .items
-            .iter()
-            .map(|c| Item {
-                file: c.file.0,
-                note: c.note,
-                alias: c.alias,
-                name: c.name,
-                path: c.path,
-                is_note: c.is_note,
-            })
-            .collect(),
+        items: Cow::Borrowed(&c.items),
         // Match forms in `ascii` are ASCII bytes, so a string.
         ascii: std::str::from_utf8(&c.ascii).ok()?,
-        unicode: &unicode,
+        unicode: Cow::Owned(c.unicode.iter().collect()),
         aliases: &c.aliases,
-        holders: c.holders.clone(),
-        odd_names: c.odd_names.clone(),
-        word_starts: c.word_starts.clone(),
-        odd_word_starts: c.odd_word_starts.clone(),
-        shapes: c.shapes.clone(),
+        holders: Cow::Borrowed(&c.holders),
+        odd_names: Cow::Borrowed(&c.odd_names),
+        word_starts: Cow::Borrowed(&c.word_starts),
+        odd_word_starts: Cow::Borrowed(&c.odd_word_starts),
+        shapes: Cow::Borrowed(&c.shapes),
     };
-    postcard::to_allocvec(&image).ok()
+    let mut bytes = vec![0; postcard::experimental::serialized_size(&image).ok()?];
+    let used = postcard::to_slice(&image, &mut bytes).ok()?.len();
+    bytes.truncate(used);
+    Some(bytes)
 }
 
 impl Candidates {
@@ -89,8 +86,8 @@ impl Candidates {
             Form::Ascii(s) => fits(s, image.ascii.len()),
             Form::Unicode(s) => fits(s, unicode.len()),
         };
-        let item_fits = |item: &Item| {
-            (item.file as usize) < files
+        let item_fits = |item: &Candidate| {
+            (item.file.0 as usize) < files
                 && (item.note as usize) < count
                 && form_fits(item.name)
                 && form_fits(item.path)
@@ -103,7 +100,7 @@ impl Candidates {
             0 => 0,
             used => !0u64 << used,
         };
-        let bits_fit = |bits: &Vec<u64>| {
+        let bits_fit = |bits: &[u64]| {
             bits.is_empty()
                 || (bits.len() == words && bits.last().is_none_or(|w| w & past_last == 0))
         };
@@ -112,7 +109,7 @@ impl Candidates {
             // Laid out in the files' order, which `of_file` searches by.
             && image.items.windows(2).all(|w| w[0].file <= w[1].file)
             && image.holders.len() == 128
-            && image.holders.iter().all(bits_fit)
+            && image.holders.iter().all(|bits| bits_fit(bits))
             && bits_fit(&image.odd_names)
             && image.odd_names.len() == words
             && image.word_starts.len() == 128
@@ -124,26 +121,15 @@ impl Candidates {
         }
         Some(Candidates {
             generation,
-            items: image
-                .items
-                .into_iter()
-                .map(|i| Candidate {
-                    file: FileId(i.file),
-                    note: i.note,
-                    alias: i.alias,
-                    name: i.name,
-                    path: i.path,
-                    is_note: i.is_note,
-                })
-                .collect(),
+            items: image.items.into_owned(),
             ascii: image.ascii.as_bytes().to_vec(),
             unicode,
             aliases: image.aliases.to_string(),
-            holders: image.holders,
-            odd_names: image.odd_names,
-            word_starts: image.word_starts,
-            odd_word_starts: image.odd_word_starts,
-            shapes: image.shapes,
+            holders: image.holders.into_owned(),
+            odd_names: image.odd_names.into_owned(),
+            word_starts: image.word_starts.into_owned(),
+            odd_word_starts: image.odd_word_starts.into_owned(),
+            shapes: image.shapes.into_owned(),
             ..Candidates::default()
         })
     }

@@ -45,10 +45,8 @@ fn lists(f: &Fixture, candidates: &Candidates) -> Vec<String> {
 fn image(f: &Fixture) -> (Vec<u8>, usize) {
     let files: Vec<FileId> = f.vault.files().map(|(id, _)| id).collect();
     assert!(files.iter().enumerate().all(|(i, id)| id.0 as usize == i));
-    (
-        encode_image(&f.vault, &files).expect("encoded"),
-        files.len(),
-    )
+    let finish = encode_image(&f.vault, &files).expect("laid out");
+    (finish().expect("encoded"), files.len())
 }
 
 #[test]
