@@ -86,7 +86,10 @@ impl Cache {
             read_segment(file, at, len, trailer_at)
                 .map_err(|why| tracing::warn!("on-disk index: completion image unusable: {why}"))
                 .ok()
-                .map(|mut bytes| bytes.split_off(16))
+                .map(|mut bytes| {
+                    bytes.drain(..16);
+                    bytes
+                })
         });
         Ok(CachedNames {
             dialect: dialect_of(trailer.dendron),

@@ -138,11 +138,23 @@ pub fn load_sketch(
 fn files_in_order(vault: &Vault, names: &Names) -> bool {
     let notes = names.notes.iter().map(|n| (n.root, n.rel));
     let files = notes.chain(names.attachments.iter().copied());
+    // A file's path is its root joined with the entry's `rel`, compared as bytes: its own
+    // relative path may be written otherwise (composed, with `/` for `\`).
+    let is_at = |path: &std::path::Path, root: &std::path::Path, rel: &str| {
+        let (path, root) = (path.as_os_str().as_encoded_bytes(), root.as_os_str());
+        let root = root.as_encoded_bytes();
+        let separator = root
+            .last()
+            .is_some_and(|&b| !std::path::is_separator(b as char));
+        path.len() == root.len() + usize::from(separator) + rel.len()
+            && path.starts_with(root)
+            && path.ends_with(rel.as_bytes())
+    };
     vault.files().count() == names.files()
         && files.enumerate().all(|(i, (root, rel))| {
-            vault
-                .get(FileId(i as u32))
-                .is_some_and(|file| file.root as u32 == root && file.rel() == rel)
+            vault.get(FileId(i as u32)).is_some_and(|file| {
+                file.root as u32 == root && is_at(&file.path, &vault.roots()[file.root], rel)
+            })
         })
 }
 
@@ -319,6 +331,32 @@ mod tests {
             notes,
             [PathBuf::from("sub/a.md"), PathBuf::from("sub/b.md")]
         );
+    }
+
+    /// An image written with the names section fits a sketch that filed the section's files
+    /// under ids 0, 1, …: notes (a decomposed name among them, whose relative path the vault
+    /// writes composed), then attachments.
+    #[test]
+    fn a_sketch_takes_the_image_written_with_its_names_when_it_files_their_files_in_order() {
+        let dir = Scratch::new("sketch-image");
+        let roots = vec![dir.0.join("v")];
+        age(&dir.write("v/Cafe\u{301}.md", "# café\n"), 2);
+        age(&dir.write("v/sub/b.md", "# b\n"), 2);
+        dir.write("v/sub/pic.png", "png");
+        let cache = Cache::at(dir.0.join("cache").join("index"), roots.clone());
+        let (loaded, _) = load_cached(&roots, &Exclude::default(), &|_, _| {}, None);
+        let (vault, _) = loaded.into_vault(roots.clone());
+        // The image a caller would lay out: here, the number of files it was given.
+        let image: crate::cache::Image = |_, files| {
+            let count = files.len() as u8;
+            Some(Box::new(move || Some(vec![count])))
+        };
+        assert_eq!(cache.save(|| &vault, Some(image)).expect("saved"), 2);
+
+        let sketch = load_sketch(&roots, roots.clone(), &Exclude::default(), &cache).unwrap();
+        let image = sketch.image.expect("the image fits");
+        assert_eq!((image.bytes, image.files), (vec![3], 3));
+        assert_eq!(image.generation, sketch.vault.listed_generation());
     }
 
     /// A sketch's notes are names alone, kept as frontmatter properties: each reads back the

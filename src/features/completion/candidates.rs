@@ -186,25 +186,31 @@ impl Candidates {
         files: &[(FileId, &crate::index::File)],
         generation: u64,
     ) -> Candidates {
-        let mut all = Candidates::of_listed_unindexed(files);
+        let mut all = Candidates::of_listed_unindexed(files, true);
         all.generation = generation;
         all.index_bytes();
         all
     }
 
-    /// [`Candidates::of_listed`] but for [`Candidates::index_bytes`], which reads no vault.
-    pub(super) fn of_listed_unindexed(files: &[(FileId, &crate::index::File)]) -> Candidates {
+    /// [`Candidates::of_listed`] but for [`Candidates::index_bytes`], which reads no vault;
+    /// on the scoring threads (see [`scoring_threads`]) or the caller's rayon pool.
+    pub(super) fn of_listed_unindexed(
+        files: &[(FileId, &crate::index::File)],
+        scoring: bool,
+    ) -> Candidates {
         // Each file's candidates (its own, then its aliases') are worked out on the scoring
         // threads, then laid out in the files' order, aliases pointing back. Each run of files
         // is laid out on its own (a scoring thread each), then the runs are joined end to end,
         // their offsets moved by what came before.
         let run = files.len().div_ceil(64).max(1024);
-        let runs: Vec<Candidates> = match scoring_threads() {
-            Some(threads) => {
-                use rayon::prelude::*;
-                threads.install(|| files.par_chunks(run).map(Candidates::of_files).collect())
-            }
-            None => files.chunks(run).map(Candidates::of_files).collect(),
+        let lay_out = || {
+            use rayon::prelude::*;
+            files.par_chunks(run).map(Candidates::of_files).collect()
+        };
+        let runs: Vec<Candidates> = match scoring_threads().filter(|_| scoring) {
+            Some(threads) => threads.install(lay_out),
+            None if scoring => files.chunks(run).map(Candidates::of_files).collect(),
+            None => lay_out(),
         };
         // Sized before filling, as the symbol index is: grown by doubling, a list holds up to
         // twice the room it needs, and three times while a doubling copies it.

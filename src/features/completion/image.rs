@@ -44,7 +44,9 @@ pub fn encode_image(
         .enumerate()
         .map(|(i, &id)| Some((FileId(u32::try_from(i).ok()?), vault.get(id)?)))
         .collect::<Option<Vec<_>>>()?;
-    let laid_out = Candidates::of_listed_unindexed(&listed);
+    // On the caller's threads, not completion's own: a keystroke's scoring must not wait
+    // behind a save.
+    let laid_out = Candidates::of_listed_unindexed(&listed, false);
     Some(Box::new(move || {
         let mut c = laid_out;
         c.index_bytes();
@@ -139,11 +141,10 @@ fn range(s: Slice) -> std::ops::Range<usize> {
     s.at as usize..s.at as usize + s.len as usize
 }
 
-/// Whether `s` lies in an arena of `len` items.
+/// Whether `s` lies in an arena of `len` items, its end in a `u32` as the readers compute it.
 fn fits(s: Slice, len: usize) -> bool {
-    (s.at as usize)
-        .checked_add(s.len as usize)
-        .is_some_and(|end| end <= len)
+    s.at.checked_add(s.len)
+        .is_some_and(|end| end as usize <= len)
 }
 
 #[cfg(test)]
