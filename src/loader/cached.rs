@@ -292,16 +292,8 @@ fn load_with(
 
 #[cfg(test)]
 mod tests {
-    use std::time::{Duration, SystemTime};
-
-    use super::super::test_support::Scratch;
+    use super::super::test_support::{Scratch, age};
     use super::*;
-
-    fn age(path: &std::path::Path, hours: u64) {
-        let file = std::fs::File::options().append(true).open(path).unwrap();
-        file.set_modified(SystemTime::now() - Duration::from_secs(3600 * hours))
-            .unwrap();
-    }
 
     #[test]
     fn verify_lists_each_changed_note_with_what_became_of_it_and_leaves_out_the_unchanged() {

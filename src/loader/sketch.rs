@@ -292,17 +292,9 @@ fn names_only(named: &NamedNote) -> Box<Note> {
 
 #[cfg(test)]
 mod tests {
-    use std::time::{Duration, SystemTime};
-
-    use super::super::test_support::Scratch;
+    use super::super::test_support::{Scratch, age};
     use super::super::{Exclude, load_cached};
     use super::*;
-
-    fn age(path: &std::path::Path, hours: u64) {
-        let file = std::fs::File::options().append(true).open(path).unwrap();
-        file.set_modified(SystemTime::now() - Duration::from_secs(3600 * hours))
-            .unwrap();
-    }
 
     #[test]
     fn a_sketch_of_nested_roots_leaves_out_a_note_deleted_since_the_index_was_written() {

@@ -40,6 +40,14 @@ impl Drop for Scratch {
     }
 }
 
+/// Set `path`'s modification time `hours` back: older than the window in which a file is
+/// hashed again because a write may have kept its time.
+pub(super) fn age(path: &std::path::Path, hours: u64) {
+    let file = std::fs::File::options().append(true).open(path).unwrap();
+    file.set_modified(std::time::SystemTime::now() - Duration::from_secs(3600 * hours))
+        .unwrap();
+}
+
 /// Run `work` on a thread; a hang (a FIFO opened for reading waits for a writer for ever)
 /// fails the test instead of stalling it.
 pub(super) fn finishes<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {

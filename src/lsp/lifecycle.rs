@@ -392,13 +392,12 @@ impl Server {
                     // Read from the image written with the names when it fits, and brought up
                     // to date by the vault's log of changed names (the walk's new and vanished
                     // files, the buffers just filed): patched, or built afresh when many.
+                    // (Without one, `current` builds them.)
                     let read = image.and_then(|image| {
                         Candidates::from_image(&image.bytes, image.files, image.generation)
                     });
-                    match read {
-                        Some(read) => (Candidates::current(Some(&Arc::new(read)), &vault), true),
-                        None => (Arc::new(Candidates::build(&vault)), false),
-                    }
+                    let read = read.map(Arc::new);
+                    (Candidates::current(read.as_ref(), &vault), read.is_some())
                 },
                 || sketch.unverified.into_iter().collect::<Unverified>(),
             );

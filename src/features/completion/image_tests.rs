@@ -2,7 +2,6 @@
 //! that are not such an image are refused, never trusted.
 
 use super::*;
-use crate::features::completion::{InsertStyle, complete};
 use crate::features::fixture::Fixture;
 
 /// The queries asked: one per line of `typed.md`, the cursor at its end.
@@ -18,27 +17,7 @@ fn vault() -> Fixture {
 
 /// Every list the queries of [`TYPED`] give from `candidates`.
 fn lists(f: &Fixture, candidates: &Candidates) -> Vec<String> {
-    let typed = f
-        .vault
-        .id(&f.vault.roots()[0].join("typed.md"))
-        .expect("typed note");
-    let mut offset = 0;
-    TYPED
-        .split('\n')
-        .map(|line| {
-            offset += line.len();
-            let list = complete(
-                &f.vault,
-                candidates,
-                typed,
-                offset,
-                20,
-                InsertStyle::default(),
-            );
-            offset += 1;
-            crate::features::completion::tests::shown(list)
-        })
-        .collect()
+    crate::features::completion::tests::typed_lists(f, TYPED, candidates, 20)
 }
 
 /// The image of every file of `f`, whose ids run 0, 1, … as a fixture files them.

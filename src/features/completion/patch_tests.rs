@@ -16,24 +16,7 @@ const TYPED: &str = "[[a\n[[ab\n[[b a\n![[a\n[[x/\n[[";
 /// Every list the queries of [`TYPED`] give from `candidates`, with what each item inserts and
 /// its detail, and whether the list is incomplete.
 fn lists(f: &Fixture, candidates: &Candidates, limit: usize) -> Vec<String> {
-    let typed = f.vault.id(&path(f, "typed.md")).expect("typed note");
-    let mut offset = 0;
-    TYPED
-        .split('\n')
-        .map(|line| {
-            offset += line.len();
-            let list = complete(
-                &f.vault,
-                candidates,
-                typed,
-                offset,
-                limit,
-                InsertStyle::default(),
-            );
-            offset += 1;
-            crate::features::completion::tests::shown(list)
-        })
-        .collect()
+    crate::features::completion::tests::typed_lists(f, TYPED, candidates, limit)
 }
 
 fn path(f: &Fixture, rel: &str) -> PathBuf {

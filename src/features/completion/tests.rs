@@ -20,6 +20,36 @@ pub(super) fn shown(list: Option<Completions>) -> String {
     )
 }
 
+/// Every list the queries of `typed` give from `candidates` (at most `limit` items each): one
+/// query per line of `typed`, the note `typed.md` of `f` holding them, the cursor at each
+/// line's end.
+pub(super) fn typed_lists(
+    f: &Fixture,
+    typed: &str,
+    candidates: &Candidates,
+    limit: usize,
+) -> Vec<String> {
+    let note = f.vault.roots()[0].join("typed.md");
+    let note = f.vault.id(&note).expect("typed note");
+    let mut offset = 0;
+    typed
+        .split('\n')
+        .map(|line| {
+            offset += line.len();
+            let list = complete(
+                &f.vault,
+                candidates,
+                note,
+                offset,
+                limit,
+                InsertStyle::default(),
+            );
+            offset += 1;
+            shown(list)
+        })
+        .collect()
+}
+
 pub(super) fn check_limit(fixture: &str, limit: usize, expect: Expect) {
     let f = Fixture::parse(fixture);
     let (file, offset) = f.cursor();
