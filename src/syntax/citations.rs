@@ -2,7 +2,7 @@
 //! (with an optional `[locator]` after it), each with exact byte ranges. Scanned on the raw text
 //! outside code, math, HTML, comments and links, one line at a time.
 
-use super::frontmatter::lines;
+use super::breaks::Breaks;
 use super::inline::Mask;
 use super::{NoteSyntax, Span};
 
@@ -107,15 +107,21 @@ fn blocks_in_text(c: char) -> bool {
 
 /// Every citation in the body, in text order. `hidden` holds code, math, HTML and comments;
 /// `links` the spans of links, inside which nothing is a citation.
-pub(super) fn scan(text: &str, body_start: usize, hidden: &Mask, links: &Mask) -> Vec<Citation> {
+pub(super) fn scan(
+    text: &str,
+    body_start: usize,
+    breaks: &Breaks,
+    hidden: &Mask,
+    links: &Mask,
+) -> Vec<Citation> {
     let mut out = Vec::new();
     // One search of the whole body rules out the notes that cite nothing: most of them.
     if memchr::memchr(b'@', &text.as_bytes()[body_start.min(text.len())..]).is_none() {
         return out;
     }
-    for (start, end, _) in lines(text, body_start) {
+    for (start, end, _) in breaks.lines(text, body_start) {
         let line = &text[start..end];
-        if !line.contains('@') {
+        if memchr::memchr(b'@', line.as_bytes()).is_none() {
             continue;
         }
         let blocked = |i: usize| hidden.contains(start + i) || links.contains(start + i);

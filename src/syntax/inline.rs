@@ -2,7 +2,7 @@
 //! ids and Dataview inline fields (`key:: value`, `[key:: value]`), scanned on the raw text
 //! outside code, math, HTML and comments.
 
-use super::frontmatter::lines;
+use super::breaks::Breaks;
 use super::{BlockId, InlineField, Span, Tag};
 
 /// Sorted, non-overlapping spans with a fast membership test.
@@ -74,7 +74,13 @@ pub(super) struct Scanned {
 }
 
 /// Tags, block ids and fields of the body, outside `hidden` (and, for tags, outside `links`).
-pub(super) fn scan(text: &str, body_start: usize, hidden: &Mask, links: &Mask) -> Scanned {
+pub(super) fn scan(
+    text: &str,
+    body_start: usize,
+    breaks: &Breaks,
+    hidden: &Mask,
+    links: &Mask,
+) -> Scanned {
     let mut out = Scanned {
         tags: Vec::new(),
         blocks: Vec::new(),
@@ -83,9 +89,27 @@ pub(super) fn scan(text: &str, body_start: usize, hidden: &Mask, links: &Mask) -
     // (start, end) of the lines since the last blank line: the paragraph a block id labels.
     let mut paragraph: Vec<(usize, usize)> = Vec::new();
     let mut previous_paragraph: Option<Span> = None;
+    // Every byte that can start a field (`:`), a block id (`^`) or a tag (`#`), found in one
+    // search of the body and read line by line beside the lines: most lines hold none, and a
+    // search of each line (then another for its tags) cost more than the rest of the scan.
+    let bytes = text.as_bytes();
+    let mut marks = memchr::memchr3_iter(b':', b'^', b'#', &bytes[body_start.min(bytes.len())..])
+        .map(|i| body_start + i)
+        .peekable();
+    // The `#`s of the line at hand.
+    let mut hashes: Vec<usize> = Vec::new();
 
-    for (start, end, _) in lines(text, body_start) {
+    for (start, end, _) in breaks.lines(text, body_start) {
         let line = &text[start..end];
+        let (mut colons, mut caret) = (false, false);
+        hashes.clear();
+        while let Some(i) = marks.next_if(|&i| i < end) {
+            match bytes[i] {
+                b':' => colons |= i + 1 < end && bytes[i + 1] == b':',
+                b'^' => caret = true,
+                _ => hashes.push(i),
+            }
+        }
         if line.trim().is_empty() {
             if let (Some(first), Some(last)) = (paragraph.first(), paragraph.last()) {
                 previous_paragraph = Some(Span::new(first.0, last.1));
@@ -100,14 +124,12 @@ pub(super) fn scan(text: &str, body_start: usize, hidden: &Mask, links: &Mask) -
         }
         let content = start + content_offset(line);
 
-        // Most lines hold no field, block id or tag: one fast byte search each rules them out.
-        let bytes = line.as_bytes();
-        if has_double_colon(bytes) {
+        if colons {
             line_field(text, content, end, hidden, &mut out.fields);
             bracket_fields(text, start, end, hidden, &mut out.fields);
         }
 
-        let block = if memchr::memchr(b'^', bytes).is_some() {
+        let block = if caret {
             block_id(text, start, content, end, hidden)
         } else {
             None
@@ -133,17 +155,11 @@ pub(super) fn scan(text: &str, body_start: usize, hidden: &Mask, links: &Mask) -
             });
         }
 
-        if memchr::memchr(b'#', bytes).is_some() {
-            tags(text, start, end, hidden, links, &mut out.tags);
+        if !hashes.is_empty() {
+            tags(text, start, end, &hashes, hidden, links, &mut out.tags);
         }
     }
     out
-}
-
-/// Whether `bytes` holds `::`. A `memmem::find` per line built a substring searcher each time,
-/// which cost more than the rest of the line's scan; a line holds few `:`.
-fn has_double_colon(bytes: &[u8]) -> bool {
-    memchr::memchr_iter(b':', bytes).any(|i| bytes.get(i + 1) == Some(&b':'))
 }
 
 /// Offset of a line's content after indentation, blockquote markers, list markers and task boxes.
@@ -339,10 +355,19 @@ pub fn is_tag_char(c: char) -> bool {
     !c.is_whitespace() && !punctuation
 }
 
-fn tags(text: &str, start: usize, end: usize, hidden: &Mask, links: &Mask, out: &mut Vec<Tag>) {
+/// The tags of line `start..end`, whose `#`s are at `hashes`.
+fn tags(
+    text: &str,
+    start: usize,
+    end: usize,
+    hashes: &[usize],
+    hidden: &Mask,
+    links: &Mask,
+    out: &mut Vec<Tag>,
+) {
     let line = &text[start..end];
-    for (i, _) in line.match_indices('#') {
-        let at = start + i;
+    for &at in hashes {
+        let i = at - start;
         let preceded_ok = i == 0 || line[..i].ends_with(|c: char| c.is_whitespace() || c == '(');
         if !preceded_ok || hidden.contains(at) || links.contains(at) {
             continue;

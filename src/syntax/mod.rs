@@ -2,6 +2,7 @@
 //! frontmatter and inline fields, each with its exact byte range. Pure: no I/O, no LSP types.
 
 mod brackets;
+mod breaks;
 pub use brackets::{cmark_text, hide_idle_brackets};
 mod citations;
 pub mod dendron;
@@ -273,7 +274,8 @@ pub fn parse(text: &str) -> NoteSyntax {
     // Line breaks of the whole text, found once: whether a block spans lines is a binary search
     // here, where a scan of each block's span was quadratic for `>>>>…` or `1. 1. 1. …` on one
     // line (a megabyte took 23 s).
-    let line_breaks: Vec<usize> = memchr::memchr_iter(b'\n', text.as_bytes()).collect();
+    let breaks = breaks::Breaks::of(text);
+    let line_breaks = &breaks.newlines;
     let spans_lines = |span: Span| {
         let next = line_breaks.partition_point(|&b| b < span.start());
         line_breaks.get(next).is_some_and(|&b| b < span.end())
@@ -379,17 +381,17 @@ pub fn parse(text: &str) -> NoteSyntax {
     });
 
     let link_mask = inline::Mask::new(cmark_links.iter().map(|l| l.span).collect());
-    let scan = inline::scan(text, body_start, &hidden_mask, &link_mask);
+    let scan = inline::scan(text, body_start, &breaks, &hidden_mask, &link_mask);
     syntax.tags.extend(scan.tags);
     syntax.blocks = scan.blocks;
     syntax.fields = scan.fields;
-    syntax.citations = citations::scan(text, body_start, &hidden_mask, &link_mask);
+    syntax.citations = citations::scan(text, body_start, &breaks, &hidden_mask, &link_mask);
 
     // Only a note with fields needs its line starts (a pass over the whole text).
     let line_starts: Vec<usize> = if syntax.fields.is_empty() {
         Vec::new()
     } else {
-        line_starts(text, &line_breaks)
+        line_starts(text, &breaks)
     };
     syntax.links.reserve(cmark_links.len());
     for mut link in cmark_links {
@@ -401,17 +403,17 @@ pub fn parse(text: &str) -> NoteSyntax {
         syntax.links.push(link);
     }
     syntax.links.sort_by_key(|l| l.span);
-    place::place_links(text, &mut syntax.links);
+    place::place_links(text, &breaks, &mut syntax.links);
     if let Some(fm) = &syntax.frontmatter {
-        let mut tags: Vec<Tag> = fm
-            .tags()
-            .map(|(name, span)| Tag {
-                name: name.into(),
-                span,
-                in_frontmatter: true,
-            })
-            .collect();
-        tags.append(&mut syntax.tags);
+        // The frontmatter's tags first, in a list sized for both when it holds a few.
+        let body = std::mem::take(&mut syntax.tags);
+        let mut tags = Vec::with_capacity(body.len() + 4);
+        tags.extend(fm.tags().map(|(name, span)| Tag {
+            name: name.into(),
+            span,
+            in_frontmatter: true,
+        }));
+        tags.extend(body);
         syntax.tags = tags;
     }
     // A vault's parses stay in memory for the whole session: each list becomes a boxed slice of
@@ -447,10 +449,10 @@ struct Draft {
 
 /// Where each line of `text` starts, as [`frontmatter::lines`] splits them; from the `\n`s
 /// already found when the text holds no `\r` (a lone `\r` also ends a line there).
-fn line_starts(text: &str, line_breaks: &[usize]) -> Vec<usize> {
-    if memchr::memchr(b'\r', text.as_bytes()).is_none() {
+fn line_starts(text: &str, breaks: &breaks::Breaks) -> Vec<usize> {
+    if !breaks.cr {
         std::iter::once(0)
-            .chain(line_breaks.iter().map(|&b| b + 1))
+            .chain(breaks.newlines.iter().map(|&b| b + 1))
             .collect()
     } else {
         std::iter::once(0)

@@ -3,6 +3,7 @@
 //! unpacking to become a protocol position (a note cited 10,000 times unpacked 10,000 texts).
 
 use super::Link;
+use super::breaks::Breaks;
 
 /// A link's start as a line and a byte column, with whether the link's line up to its end is
 /// ASCII, packed into the five bytes a [`Link`] has spare, so that a link stays 56 bytes:
@@ -54,7 +55,7 @@ impl Place {
 /// Set every link's [`Place`] from the text it was parsed from. One pass over the text when the
 /// links come in order of their starts (as a parse sorts them); a link before the previous one
 /// starts the count again, so any order gives the right places.
-pub(super) fn place_links(text: &str, links: &mut [Link]) {
+pub(super) fn place_links(text: &str, breaks: &Breaks, links: &mut [Link]) {
     let bytes = text.as_bytes();
     // The line reached so far, where it starts, and how far the text has been read.
     let (mut line, mut line_start, mut read) = (0, 0, 0);
@@ -70,17 +71,31 @@ pub(super) fn place_links(text: &str, links: &mut [Link]) {
             (line, line_start, read) = (0, 0, 0);
             (ascii_to, not_ascii) = (0, None);
         }
-        for i in memchr::memchr2_iter(b'\n', b'\r', &bytes[read..start]) {
-            let i = read + i;
-            // `\r\n` ends one line, after its `\n` (as `lsp::convert::LineIndex` counts).
-            if bytes[i] == b'\n' || bytes.get(i + 1) != Some(&b'\n') {
-                line += 1;
-                line_start = i + 1;
+        if breaks.cr {
+            for i in memchr::memchr2_iter(b'\n', b'\r', &bytes[read..start]) {
+                let i = read + i;
+                // `\r\n` ends one line, after its `\n` (as `lsp::convert::LineIndex` counts).
+                if bytes[i] == b'\n' || bytes.get(i + 1) != Some(&b'\n') {
+                    line += 1;
+                    line_start = i + 1;
+                    (ascii_to, not_ascii) = (line_start, None);
+                }
+            }
+        } else {
+            // Lines end at `\n` alone: the line is how many come before the link.
+            let before = breaks.newlines.partition_point(|&b| b < start);
+            if before != line {
+                line = before;
+                line_start = breaks.newlines[before - 1] + 1;
                 (ascii_to, not_ascii) = (line_start, None);
             }
         }
         read = start;
-        if memchr::memchr2(b'\n', b'\r', &bytes[start..end]).is_some() {
+        let across = match breaks.cr {
+            true => memchr::memchr2(b'\n', b'\r', &bytes[start..end]).is_some(),
+            false => breaks.newlines.get(line).is_some_and(|&b| b < end),
+        };
+        if across {
             link.place = Place::UNKNOWN;
             continue;
         }
@@ -173,7 +188,7 @@ mod tests {
         let text = "a\n[[x]]\nb [[y]]";
         let syntax = parse(text);
         let mut links: Vec<Link> = syntax.links.iter().rev().cloned().collect();
-        place_links(text, &mut links);
+        place_links(text, &Breaks::of(text), &mut links);
         let got: Vec<_> = links.iter().map(|l| l.place().map(|p| p.line)).collect();
         assert_eq!(got, [Some(2), Some(1)]);
         // A span past the text (never from a parse) is left without a place.
@@ -184,7 +199,7 @@ mod tests {
             "x".into(),
             Span::new(3, 4),
         )];
-        place_links(text, &mut stray);
+        place_links(text, &Breaks::of(text), &mut stray);
         assert_eq!(stray[0].place(), None);
     }
 }

@@ -112,6 +112,19 @@ fn wikilinks_in_every_form() {
     );
 }
 
+/// A `#` or `|` after the first `|` belongs to the alias: the target and its heading end at
+/// the first `|`.
+#[test]
+fn a_hash_or_pipe_after_a_wikilinks_pipe_stays_in_its_alias() {
+    check(
+        "[[Note|see #5]] [[Note#H|a|b#c]] [[#|x]]\n",
+        expect![[r#"
+            link Wiki "[[Note|see #5]]" target="Note" at "Note" alias="see #5"
+            link Wiki "[[Note#H|a|b#c]]" target="Note" at "Note" frag=Heading(["H"]) frag_at="H" alias="a|b#c"
+        "#]],
+    );
+}
+
 #[test]
 fn a_wikilink_never_spans_a_line_break() {
     // Obsidian reads neither of the first two as a link.
