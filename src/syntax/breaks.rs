@@ -17,7 +17,8 @@ impl Breaks {
     pub(super) fn of(text: &str) -> Breaks {
         let bytes = text.as_bytes();
         // Sized for lines of ~40 bytes: growing from empty was most of this search's time.
-        let mut newlines = Vec::with_capacity(bytes.len() / 40 + 1);
+        // (Bounded: a huge note of few lines would reserve megabytes it never uses.)
+        let mut newlines = Vec::with_capacity((bytes.len() / 40 + 1).min(1 << 14));
         newlines.extend(memchr::memchr_iter(b'\n', bytes));
         Breaks {
             newlines,
