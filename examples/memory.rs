@@ -4,7 +4,7 @@
 //!
 //! `cargo run --release --example memory -- DIR`
 
-use std::alloc::{GlobalAlloc, Layout, System};
+use std::alloc::{GlobalAlloc, Layout};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
@@ -12,7 +12,8 @@ use notegraph::index::{Note, Vault};
 use notegraph::loader;
 use notegraph::syntax::{Fragment, NoteSyntax};
 
-/// The system allocator, counting the bytes live and the most ever live.
+/// The server's allocator (mimalloc, as `src/main.rs` sets it), counting the bytes live and
+/// the most ever live.
 struct Counting;
 
 static LIVE: AtomicUsize = AtomicUsize::new(0);
@@ -28,22 +29,22 @@ fn counting() -> bool {
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         if !counting() {
-            return unsafe { System.alloc(layout) };
+            return unsafe { mimalloc::MiMalloc.alloc(layout) };
         }
         let live = LIVE.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
         PEAK.fetch_max(live, Ordering::Relaxed);
-        unsafe { System.alloc(layout) }
+        unsafe { mimalloc::MiMalloc.alloc(layout) }
     }
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         if !counting() {
-            return unsafe { System.dealloc(ptr, layout) };
+            return unsafe { mimalloc::MiMalloc.dealloc(ptr, layout) };
         }
         LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
-        unsafe { System.dealloc(ptr, layout) }
+        unsafe { mimalloc::MiMalloc.dealloc(ptr, layout) }
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         if !counting() {
-            return unsafe { System.realloc(ptr, layout, new_size) };
+            return unsafe { mimalloc::MiMalloc.realloc(ptr, layout, new_size) };
         }
         if new_size > layout.size() {
             let live = LIVE.fetch_add(new_size - layout.size(), Ordering::Relaxed) + new_size
@@ -52,7 +53,7 @@ unsafe impl GlobalAlloc for Counting {
         } else {
             LIVE.fetch_sub(layout.size() - new_size, Ordering::Relaxed);
         }
-        unsafe { System.realloc(ptr, layout, new_size) }
+        unsafe { mimalloc::MiMalloc.realloc(ptr, layout, new_size) }
     }
 }
 

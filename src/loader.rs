@@ -23,7 +23,7 @@ use crate::index::{Note, Stamp, Vault};
 use crate::sources::load::{is_bibliography_path, resolve_path, unreadable};
 use crate::sources::{Bibliography, Origin};
 
-use binary::is_binary;
+use binary::{is_binary, is_binary_text};
 use ignore_files::IgnoreFiles;
 pub use ignore_files::is_ignored;
 pub use read::{
@@ -149,14 +149,15 @@ pub fn note_from_bytes(path: &Path, bytes: Vec<u8>) -> Result<Note, Skipped> {
     if let Some(text) = utf16_with_bom(&bytes) {
         return Ok(Note::read(text));
     }
-    if is_binary(&bytes) {
-        return Err(Skipped {
-            path: path.to_path_buf(),
-            reason: "binary data, not a markdown note".into(),
-        });
-    }
+    let binary = || Skipped {
+        path: path.to_path_buf(),
+        reason: "binary data, not a markdown note".into(),
+    };
+    // Decoded first: a note's bytes are checked as UTF-8 once, not again for the binary test.
     let text = match String::from_utf8(bytes) {
+        Ok(text) if is_binary_text(&text) => return Err(binary()),
         Ok(text) => text,
+        Err(err) if is_binary(err.as_bytes()) => return Err(binary()),
         Err(err) => {
             tracing::warn!(
                 "{}: not valid UTF-8; invalid bytes are shown as U+FFFD",
