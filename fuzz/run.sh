@@ -27,7 +27,7 @@ done
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 set +e
-# No sanitizer: notegraph has no unsafe code, so a panic is the failure signal, and building
+# No sanitizer: the parser has no unsafe code, so a panic is the failure signal, and building
 # without AddressSanitizer halves the cold build and speeds up every execution.
 cargo fuzz run --sanitizer none --debug-assertions parse "$corpus" -- -dict="$PWD/parse.dict" -max_total_time="$seconds" -max_len=4096 -timeout=10 \
   -rss_limit_mb=2048 -print_final_stats=1 ${FUZZ_SEED:+-seed=$FUZZ_SEED} 2>&1 | tee "$log" | grep -aE '^(#[0-9]+.*(pulse|DONE)|Done|==|SUMMARY|stat::number_of_executed_units)|panicked|artifact'

@@ -311,7 +311,8 @@ impl Server {
             }
         };
         let installed = self.install(generation, built, started, skipped.len());
-        super::memory::release_free_pages();
+        // Off the reactor: it waits for each of rayon's threads to collect its heap.
+        tokio::task::spawn_blocking(super::memory::release_free_pages);
         let Some(pending) = installed else {
             if let Some(progress) = progress {
                 progress.finish_with_message("superseded").await;
