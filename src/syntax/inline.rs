@@ -13,22 +13,25 @@ pub(super) struct Mask {
 impl Mask {
     pub(super) fn new(mut spans: Vec<Span>) -> Mask {
         spans.sort();
-        let mut merged: Vec<Span> = Vec::with_capacity(spans.len());
-        for span in spans {
-            match merged.last_mut() {
+        // Merged in place: a parse makes a mask or three, and a second list for each was an
+        // allocation more.
+        let mut kept: usize = 0;
+        for i in 0..spans.len() {
+            let span = spans[i];
+            match kept.checked_sub(1).map(|last| &mut spans[last]) {
                 Some(last) if span.start <= last.end => last.end = last.end.max(span.end),
-                _ => merged.push(span),
+                _ => {
+                    spans[kept] = span;
+                    kept += 1;
+                }
             }
         }
-        Mask { spans: merged }
+        spans.truncate(kept);
+        Mask { spans }
     }
 
     pub(super) fn into_spans(self) -> Vec<Span> {
         self.spans
-    }
-
-    pub(super) fn spans(&self) -> &[Span] {
-        &self.spans
     }
 
     pub(super) fn contains(&self, pos: usize) -> bool {

@@ -366,13 +366,6 @@ pub fn parse(text: &str) -> NoteSyntax {
     // note of many links and many code spans.
     // One mask of the hidden spans and one of the links serve every scanner below.
     let hidden_mask = inline::Mask::new(hidden);
-    syntax.hidden = if autolinks.is_empty() {
-        hidden_mask.spans().to_vec()
-    } else {
-        let mut spans = hidden_mask.spans().to_vec();
-        spans.extend(autolinks);
-        inline::Mask::new(spans).into_spans()
-    };
     cmark_links.retain(|link| !hidden_mask.contains(link.span.start()));
     // Comments come from pairs of marks in order: sorted and disjoint.
     syntax.headings.retain(|h| {
@@ -386,6 +379,14 @@ pub fn parse(text: &str) -> NoteSyntax {
     syntax.blocks = scan.blocks;
     syntax.fields = scan.fields;
     syntax.citations = citations::scan(text, body_start, &breaks, &hidden_mask, &link_mask);
+    // The mask's own list, once the scans are done with it (a copy was an allocation more).
+    syntax.hidden = if autolinks.is_empty() {
+        hidden_mask.into_spans()
+    } else {
+        let mut spans = hidden_mask.into_spans();
+        spans.extend(autolinks);
+        inline::Mask::new(spans).into_spans()
+    };
 
     // Only a note with fields needs its line starts (a pass over the whole text).
     let line_starts: Vec<usize> = if syntax.fields.is_empty() {
@@ -393,14 +394,18 @@ pub fn parse(text: &str) -> NoteSyntax {
     } else {
         line_starts(text, &breaks)
     };
-    syntax.links.reserve(cmark_links.len());
-    for mut link in cmark_links {
-        if !syntax.fields.is_empty() {
+    if !syntax.fields.is_empty() {
+        for link in &mut cmark_links {
             link.set_field(
                 field_holding(&syntax.fields, &line_starts, link.span).map(|f| f.key.clone()),
             );
         }
-        syntax.links.push(link);
+    }
+    // The body's links as the list, unless the frontmatter's came first (moved, not copied).
+    if syntax.links.is_empty() {
+        syntax.links = cmark_links;
+    } else {
+        syntax.links.append(&mut cmark_links);
     }
     syntax.links.sort_by_key(|l| l.span);
     place::place_links(text, &breaks, &mut syntax.links);
