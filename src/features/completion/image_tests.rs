@@ -75,3 +75,23 @@ fn an_image_cut_short_or_with_a_byte_changed_is_refused_or_read_without_a_panic(
         }
     }
 }
+
+#[test]
+fn packed_candidates_read_back_as_packed_and_an_unknown_flag_is_refused() {
+    let f = vault();
+    let built = Candidates::build(&f.vault);
+    let packed = pack_items(&built.items);
+    assert_eq!(packed.len(), built.items.len() * ITEM_BYTES);
+    let read = unpack_items(&packed).expect("unpacked");
+    assert_eq!(pack_items(&read), packed);
+    // Every flag is set by some candidate of this vault: aliases, Unicode names and paths,
+    // notes (and attachments, which have none).
+    let flags =
+        |i: usize| u32::from_le_bytes(packed[i * ITEM_BYTES + 32..][..4].try_into().unwrap());
+    let all = (0..read.len()).fold(0, |all, i| all | flags(i));
+    assert_eq!(all, HAS_ALIAS | NAME_UNICODE | PATH_UNICODE | IS_NOTE);
+    let mut unknown = packed.clone();
+    unknown[32 + 1] |= 1;
+    assert!(unpack_items(&unknown).is_none());
+    assert!(unpack_items(&packed[..packed.len() - 1]).is_none());
+}
