@@ -14,7 +14,7 @@ pub use image::encode_image;
 
 /// One thing a `[[` can complete to, with where its name lies, ready for the fuzzy matcher,
 /// in the candidates' own text.
-#[derive(Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Clone)]
 pub(super) struct Candidate {
     pub(super) file: FileId,
     /// For an alias, the index of its note's own candidate.
@@ -27,14 +27,14 @@ pub(super) struct Candidate {
 }
 
 /// Where a text lies in one of the candidates' arenas: `len` items from `at`.
-#[derive(Clone, Copy, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Copy, Default)]
 pub(super) struct Slice {
     at: u32,
     len: u32,
 }
 
 /// A name in match form, as the matcher reads it: ASCII bytes (most names) or chars.
-#[derive(Clone, Copy, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Copy)]
 pub(super) enum Form {
     Ascii(Slice),
     Unicode(Slice),

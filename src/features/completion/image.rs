@@ -14,7 +14,8 @@ use crate::index::{FileId, Vault};
 
 /// Every part of [`Candidates`] that building them computes (a candidate's file is its place
 /// in the names section's list of files); the caches of queries and popularity start empty.
-/// Borrowed from the candidates for writing, owned when read.
+/// Borrowed from the candidates for writing (the candidates packed into a new list), and from
+/// the image's bytes when read (the packed candidates, the ASCII forms and aliases).
 #[derive(Serialize, Deserialize)]
 struct Image<'a> {
     /// The candidates packed ([`pack_items`]): read back in one pass over fixed-width words,

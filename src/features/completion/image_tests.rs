@@ -90,6 +90,21 @@ fn packed_candidates_read_back_as_packed_and_an_unknown_flag_is_refused() {
         |i: usize| u32::from_le_bytes(packed[i * ITEM_BYTES + 32..][..4].try_into().unwrap());
     let all = (0..read.len()).fold(0, |all, i| all | flags(i));
     assert_eq!(all, HAS_ALIAS | NAME_UNICODE | PATH_UNICODE | IS_NOTE);
+    // Each known flag turned over in each candidate of a whole image: read back usable, or
+    // refused (a byte flipped with 0x5a above always sets unknown bits, refused at once).
+    let (bytes, files) = image(&f);
+    let items: Image = postcard::from_bytes(&bytes).expect("decoded");
+    let at = items.items.as_ptr() as usize - bytes.as_ptr() as usize;
+    for i in 0..read.len() {
+        for bit in [HAS_ALIAS, NAME_UNICODE, PATH_UNICODE, IS_NOTE] {
+            let mut changed = bytes.clone();
+            changed[at + i * ITEM_BYTES + 32] ^= bit as u8;
+            if let Some(read) = Candidates::from_image(&changed, files, f.vault.listed_generation())
+            {
+                lists(&f, &read);
+            }
+        }
+    }
     let mut unknown = packed.clone();
     unknown[32 + 1] |= 1;
     assert!(unpack_items(&unknown).is_none());
