@@ -380,21 +380,15 @@ pub fn parse(text: &str) -> NoteSyntax {
     syntax.fields = scan.fields;
     syntax.citations = citations::scan(text, body_start, &breaks, &hidden_mask, &link_mask);
     // The mask's own list, once the scans are done with it (a copy was an allocation more).
-    syntax.hidden = if autolinks.is_empty() {
-        hidden_mask.into_spans()
-    } else {
-        let mut spans = hidden_mask.into_spans();
-        spans.extend(autolinks);
-        inline::Mask::new(spans).into_spans()
-    };
+    syntax.hidden = hidden_mask.into_spans();
+    if !autolinks.is_empty() {
+        syntax.hidden.extend(autolinks);
+        syntax.hidden = inline::Mask::new(std::mem::take(&mut syntax.hidden)).into_spans();
+    }
 
     // Only a note with fields needs its line starts (a pass over the whole text).
-    let line_starts: Vec<usize> = if syntax.fields.is_empty() {
-        Vec::new()
-    } else {
-        line_starts(text, &breaks)
-    };
     if !syntax.fields.is_empty() {
+        let line_starts = line_starts(text, &breaks);
         for link in &mut cmark_links {
             link.set_field(
                 field_holding(&syntax.fields, &line_starts, link.span).map(|f| f.key.clone()),
