@@ -156,7 +156,7 @@ fn pair_bit(a: u8, b: u8) -> u64 {
 /// What a name's bytes tell of its matches for one word, read without the name (16 bytes a
 /// candidate, in order): the letters and digits it holds where they may earn a bonus, and
 /// the pairs of bytes standing together in it (hashed: a pair's bit may be another's).
-#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub(super) struct Shape {
     boundary: u64,
     pairs: u64,
@@ -169,6 +169,23 @@ impl Shape {
         boundary: u64::MAX,
         pairs: u64::MAX,
     };
+
+    /// The shape as the completion image stores it: its two words, little-endian.
+    pub(super) fn to_le_bytes(self) -> [u8; 16] {
+        let mut bytes = [0; 16];
+        bytes[..8].copy_from_slice(&self.boundary.to_le_bytes());
+        bytes[8..].copy_from_slice(&self.pairs.to_le_bytes());
+        bytes
+    }
+
+    /// The shape [`Shape::to_le_bytes`] gave `bytes`.
+    pub(super) fn from_le_bytes(bytes: [u8; 16]) -> Shape {
+        let word = |at: usize| u64::from_le_bytes(bytes[at..at + 8].try_into().expect("8 bytes"));
+        Shape {
+            boundary: word(0),
+            pairs: word(8),
+        }
+    }
 
     /// The shape of an ASCII name in match form.
     pub(super) fn of(name: &[u8]) -> Shape {

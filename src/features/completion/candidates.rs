@@ -520,7 +520,7 @@ impl Candidates {
 /// A word of a candidate's name, kept in the list of the ASCII byte it starts with, with what
 /// tells most queries apart without reading the name: a query's first word is looked for at
 /// each such word start, and only the names holding it there are read.
-#[derive(Clone, Copy, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Copy)]
 pub(super) struct WordStart {
     pub(super) candidate: u32,
     /// For an ASCII name, its next bytes after this word's first, as far as 4 (0 past its
@@ -536,6 +536,26 @@ impl WordStart {
     const ALIAS: u32 = 1 << 28;
     /// The name's length, saturating (a name so long is never taken for an exact match).
     const LEN: u32 = (1 << 28) - 1;
+
+    /// The word start as the completion image stores it: candidate, next bytes and meta,
+    /// little-endian.
+    pub(super) fn to_le_bytes(self) -> [u8; 12] {
+        let mut bytes = [0; 12];
+        bytes[..4].copy_from_slice(&self.candidate.to_le_bytes());
+        bytes[4..8].copy_from_slice(&self.next);
+        bytes[8..].copy_from_slice(&self.meta.to_le_bytes());
+        bytes
+    }
+
+    /// The word start [`WordStart::to_le_bytes`] gave `bytes`.
+    pub(super) fn from_le_bytes(bytes: [u8; 12]) -> WordStart {
+        let word = |at: usize| u32::from_le_bytes(bytes[at..at + 4].try_into().expect("4 bytes"));
+        WordStart {
+            candidate: word(0),
+            next: bytes[4..8].try_into().expect("4 bytes"),
+            meta: word(8),
+        }
+    }
 
     /// The word starts the name.
     pub(super) fn at_start(self) -> bool {

@@ -15,12 +15,12 @@ use crate::index::{FileId, Vault};
 /// Every part of [`Candidates`] that building them computes (a candidate's file is its place
 /// in the names section's list of files); the caches of queries and popularity start empty.
 /// Borrowed from the candidates for writing (the candidates packed into a new list), and from
-/// the image's bytes when read (the packed candidates, the ASCII forms and aliases).
+/// the image's bytes when read. Lists of numbers are stored as fixed-width little-endian
+/// bytes, read back in one pass: serde's varint decode of each bit set word, word start and
+/// shape was most of the ~45 ms a restart spent reading the image at 100,000 notes.
 #[derive(Serialize, Deserialize)]
 struct Image<'a> {
-    /// The candidates packed ([`pack_items`]): read back in one pass over fixed-width words,
-    /// where decoding each field of 100,000 candidates through serde was most of the ~50 ms a
-    /// restart spent reading the image.
+    /// The candidates packed ([`pack_items`]).
     #[serde(borrow, serialize_with = "as_bytes")]
     items: &'a [u8],
     #[serde(borrow)]
@@ -28,11 +28,20 @@ struct Image<'a> {
     unicode: Cow<'a, str>,
     #[serde(borrow)]
     aliases: &'a str,
-    holders: Cow<'a, [Vec<u64>]>,
-    odd_names: Cow<'a, [u64]>,
-    word_starts: Cow<'a, [Vec<WordStart>]>,
-    odd_word_starts: Cow<'a, [u32]>,
-    shapes: Cow<'a, [Shape]>,
+    /// Each ASCII byte's holders: how many words each list has, then the words end to end.
+    holder_lens: Vec<u32>,
+    #[serde(borrow, serialize_with = "as_bytes")]
+    holders: &'a [u8],
+    #[serde(borrow, serialize_with = "as_bytes")]
+    odd_names: &'a [u8],
+    /// Each ASCII byte's word starts: how many each list has, then the lists end to end.
+    word_start_lens: Vec<u32>,
+    #[serde(borrow, serialize_with = "as_bytes")]
+    word_starts: &'a [u8],
+    #[serde(borrow, serialize_with = "as_bytes")]
+    odd_word_starts: &'a [u8],
+    #[serde(borrow, serialize_with = "as_bytes")]
+    shapes: &'a [u8],
 }
 
 /// The candidates of `files` (the names section's notes, then its attachments), file `i` as
@@ -63,22 +72,84 @@ pub fn encode_image(
 /// held up to twice the image (~15 MB at 100,000 notes) beside the candidates.
 fn encode(c: &Candidates) -> Option<Vec<u8>> {
     let items = pack_items(&c.items);
+    let holders = pack(c.holders.iter().flatten(), |w| w.to_le_bytes());
+    let odd_names = pack(&c.odd_names, |w| w.to_le_bytes());
+    let word_starts = pack(c.word_starts.iter().flatten(), |w| w.to_le_bytes());
+    let odd_word_starts = pack(&c.odd_word_starts, |w| w.to_le_bytes());
+    let shapes = pack(&c.shapes, |s| s.to_le_bytes());
     let image = Image {
         items: &items,
         // Match forms in `ascii` are ASCII bytes, so a string.
         ascii: std::str::from_utf8(&c.ascii).ok()?,
         unicode: Cow::Owned(c.unicode.iter().collect()),
         aliases: &c.aliases,
-        holders: Cow::Borrowed(&c.holders),
-        odd_names: Cow::Borrowed(&c.odd_names),
-        word_starts: Cow::Borrowed(&c.word_starts),
-        odd_word_starts: Cow::Borrowed(&c.odd_word_starts),
-        shapes: Cow::Borrowed(&c.shapes),
+        holder_lens: lens(&c.holders)?,
+        holders: &holders,
+        odd_names: &odd_names,
+        word_start_lens: lens(&c.word_starts)?,
+        word_starts: &word_starts,
+        odd_word_starts: &odd_word_starts,
+        shapes: &shapes,
     };
     let mut bytes = vec![0; postcard::experimental::serialized_size(&image).ok()?];
     let used = postcard::to_slice(&image, &mut bytes).ok()?.len();
     bytes.truncate(used);
     Some(bytes)
+}
+
+/// How many items each of `lists` holds.
+fn lens<T>(lists: &[Vec<T>]) -> Option<Vec<u32>> {
+    lists.iter().map(|l| u32::try_from(l.len()).ok()).collect()
+}
+
+/// `items` as fixed-width bytes, each as `bytes_of` writes it, end to end.
+fn pack<'a, T: Copy + 'a, const N: usize>(
+    items: impl IntoIterator<Item = &'a T>,
+    bytes_of: impl Fn(T) -> [u8; N],
+) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    for &item in items {
+        bytes.extend_from_slice(&bytes_of(item));
+    }
+    bytes
+}
+
+/// What [`pack`] wrote, each item read by `read`; `None` when `bytes` are not a whole number
+/// of items.
+fn unpack<T, const N: usize>(bytes: &[u8], read: impl Fn([u8; N]) -> T) -> Option<Vec<T>> {
+    if bytes.len() % N != 0 {
+        return None;
+    }
+    Some(
+        bytes
+            .chunks_exact(N)
+            .map(|item| read(item.try_into().expect("N bytes")))
+            .collect(),
+    )
+}
+
+/// The lists [`pack`] wrote end to end, `lens[i]` items in list `i`; `None` unless they take
+/// up `bytes` exactly.
+fn unpack_lists<T, const N: usize>(
+    lens: &[u32],
+    bytes: &[u8],
+    read: impl Fn([u8; N]) -> T + Copy,
+) -> Option<Vec<Vec<T>>> {
+    let total = lens.iter().try_fold(0usize, |total, &len| {
+        total.checked_add((len as usize).checked_mul(N)?)
+    })?;
+    if total != bytes.len() {
+        return None;
+    }
+    let mut at = 0;
+    lens.iter()
+        .map(|&len| {
+            let end = at + len as usize * N;
+            let list = unpack(&bytes[at..end], read);
+            at = end;
+            list
+        })
+        .collect()
 }
 
 impl Candidates {
@@ -88,6 +159,15 @@ impl Candidates {
     pub fn from_image(bytes: &[u8], files: usize, generation: u64) -> Option<Candidates> {
         let image: Image = postcard::from_bytes(bytes).ok()?;
         let items = unpack_items(image.items)?;
+        let holders = unpack_lists(&image.holder_lens, image.holders, u64::from_le_bytes)?;
+        let odd_names = unpack(image.odd_names, u64::from_le_bytes)?;
+        let word_starts = unpack_lists(
+            &image.word_start_lens,
+            image.word_starts,
+            WordStart::from_le_bytes,
+        )?;
+        let odd_word_starts = unpack(image.odd_word_starts, u32::from_le_bytes)?;
+        let shapes = unpack(image.shapes, Shape::from_le_bytes)?;
         let unicode: Vec<char> = image.unicode.chars().collect();
         let count = items.len();
         let words = count.div_ceil(64);
@@ -117,14 +197,14 @@ impl Candidates {
             && items.iter().all(item_fits)
             // Laid out in the files' order, which `of_file` searches by.
             && items.windows(2).all(|w| w[0].file <= w[1].file)
-            && image.holders.len() == 128
-            && image.holders.iter().all(|bits| bits_fit(bits))
-            && bits_fit(&image.odd_names)
-            && image.odd_names.len() == words
-            && image.word_starts.len() == 128
-            && image.word_starts.iter().flatten().all(|w| (w.candidate as usize) < count)
-            && image.odd_word_starts.iter().all(|&i| (i as usize) < count)
-            && image.shapes.len() == count;
+            && holders.len() == 128
+            && holders.iter().all(|bits| bits_fit(bits))
+            && bits_fit(&odd_names)
+            && odd_names.len() == words
+            && word_starts.len() == 128
+            && word_starts.iter().flatten().all(|w| (w.candidate as usize) < count)
+            && odd_word_starts.iter().all(|&i| (i as usize) < count)
+            && shapes.len() == count;
         if !fit {
             return None;
         }
@@ -134,11 +214,11 @@ impl Candidates {
             ascii: image.ascii.as_bytes().to_vec(),
             unicode,
             aliases: image.aliases.to_string(),
-            holders: image.holders.into_owned(),
-            odd_names: image.odd_names.into_owned(),
-            word_starts: image.word_starts.into_owned(),
-            odd_word_starts: image.odd_word_starts.into_owned(),
-            shapes: image.shapes.into_owned(),
+            holders,
+            odd_names,
+            word_starts,
+            odd_word_starts,
+            shapes,
             ..Candidates::default()
         })
     }
