@@ -150,6 +150,32 @@ impl<'a> Names<'a> {
         joined(&self.roots[note.root as usize], note.rel)
     }
 
+    /// Whether `path` is [`Names::path`] of `note`, byte for byte (as [`ByPath::find`] finds
+    /// it), without making that path.
+    pub fn is_path_of(&self, note: &NamedNote, path: &Path) -> bool {
+        self.is_at(path, (note.root, note.rel))
+    }
+
+    /// Whether `path` is the path of the file at `rel` below root number `root` (a note's or
+    /// an attachment's), byte for byte: the root, a separator unless the root ends with one,
+    /// then `rel` — what `root.join(rel)` gives for a plain relative `rel`.
+    pub fn is_at(&self, path: &Path, (root, rel): (u32, &str)) -> bool {
+        let Some(root) = self.roots.get(root as usize) else {
+            return false;
+        };
+        let (path, root) = (
+            path.as_os_str().as_encoded_bytes(),
+            root.as_os_str().as_encoded_bytes(),
+        );
+        let separator = root
+            .last()
+            .is_some_and(|&b| !std::path::is_separator(b as char));
+        path.len() == root.len() + usize::from(separator) + rel.len()
+            && path.starts_with(root)
+            && path.ends_with(rel.as_bytes())
+            && (!separator || std::path::is_separator(path[root.len()] as char))
+    }
+
     /// The path of attachment `(root, rel)` of [`Names::attachments`].
     pub fn attachment_path(&self, (root, rel): (u32, &str)) -> PathBuf {
         joined(&self.roots[root as usize], rel)

@@ -217,3 +217,31 @@ fn a_note_kept_packed_is_saved_as_its_text_and_loads_back_packed_and_the_same() 
     assert_eq!(cached.syntax, syntax::parse(&text));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A file's path is its root, one separator and its relative path, compared as bytes: a path
+/// of the right length that starts with the root and ends with the relative path is not it
+/// unless a separator stands between them.
+#[test]
+fn a_names_entry_is_at_its_root_joined_with_its_relative_path_alone() {
+    let section = names::NamesSection {
+        notes: Vec::new(),
+        attachments: Vec::new(),
+        popularity: Vec::new(),
+    };
+    let bytes = postcard::to_allocvec(&section).unwrap();
+    let cached = CachedNames {
+        dialect: Dialect::Obsidian,
+        bytes: [vec![0; 16], bytes].concat(),
+        completion: None,
+        roots: vec![PathBuf::from("/v"), PathBuf::from("/w/")],
+        file: PathBuf::from("index"),
+    };
+    let names = cached.read().expect("decoded");
+    let at = |path: &str, root, rel| names.is_at(Path::new(path), (root, rel));
+    assert!(at("/v/a/b.md", 0, "a/b.md"));
+    assert!(at("/w/b.md", 1, "b.md"));
+    assert!(!at("/vXa/b.md", 0, "a/b.md"));
+    assert!(!at("/v/a/b.md", 1, "a/b.md"));
+    assert!(!at("/v/a/b.md", 2, "a/b.md"));
+    assert!(!at("/v/a/b.md", 0, "b.md"));
+}
