@@ -582,9 +582,11 @@ fn is_plain_relative(rel: &str) -> bool {
         && rel
             .split(std::path::is_separator)
             .all(|part| !part.is_empty() && part != "." && part != "..")
-        && Path::new(rel)
-            .components()
-            .all(|c| matches!(c, std::path::Component::Normal(_)))
+        // On Unix the parts above are the components: a root or prefix is Windows' alone.
+        && (cfg!(unix)
+            || Path::new(rel)
+                .components()
+                .all(|c| matches!(c, std::path::Component::Normal(_))))
 }
 
 /// Whether every span of `syntax` lies inside `text` on character boundaries: features slice

@@ -442,7 +442,7 @@ fn locate_plainly<'a>(roots: &[PathBuf], path: &'a Path) -> Option<(usize, &'a s
 /// File `id` under name key `key` in `by_name`; a key new to the vault is returned, for the
 /// caller to add to `sorted_names`.
 pub(super) fn add_name_unsorted(
-    by_name: &mut rustc_hash::FxHashMap<syntax::Name, Vec<FileId>>,
+    by_name: &mut rustc_hash::FxHashMap<syntax::Name, super::Ids>,
     key: &str,
     id: FileId,
 ) -> Option<syntax::Name> {
@@ -453,7 +453,7 @@ pub(super) fn add_name_unsorted(
         }
         std::collections::hash_map::Entry::Vacant(slot) => {
             let key = slot.key().clone();
-            slot.insert(vec![id]);
+            slot.insert(std::iter::once(id).collect());
             Some(key)
         }
     }

@@ -19,7 +19,7 @@ fn dump(vault: &Vault) -> String {
             file.note().map(|n| (n.text(), &n.syntax)),
         ));
     }
-    let sorted = |m: &rustc_hash::FxHashMap<syntax::Name, Vec<FileId>>| {
+    let sorted = |m: &rustc_hash::FxHashMap<syntax::Name, super::super::Ids>| {
         let mut v: Vec<_> = m.iter().collect();
         v.sort();
         format!("{v:?}")
