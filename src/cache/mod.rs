@@ -42,10 +42,19 @@ pub use bibliographies::CachedBibliography;
 use names::encode_names;
 pub use names::{ByPath, CachedNames, NamedNote, Names};
 
+/// Bytes written as bytes (a length, then the bytes), not as a list of numbers one by one,
+/// so that reading them back borrows them.
+pub(crate) fn as_bytes<S: serde::Serializer>(
+    bytes: &&[u8],
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.serialize_bytes(bytes)
+}
+
 const MAGIC: &[u8; 8] = b"NGINDEX\0";
 const END: &[u8; 8] = b"NGINDEXE";
 /// Bumped when the layout of the file (not of the parse) changes.
-const FORMAT: u32 = 4;
+const FORMAT: u32 = 5;
 /// Notes per segment: large enough that per-segment costs vanish, small enough to parallelise.
 const SEGMENT_NOTES: usize = 2048;
 /// A segment or trailer longer than this is not one notegraph wrote (notes are ≤ 16 MB each).

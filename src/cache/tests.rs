@@ -52,13 +52,20 @@ fn what_is_saved_loads_back_the_same_and_only_notes_read_from_disk() {
     let mut named: Vec<_> = names
         .notes
         .iter()
-        .map(|n| (names.path(n), n.stamp, n.aliases.clone(), n.citekey))
+        .map(|n| {
+            (
+                names.path(n),
+                n.stamp,
+                n.aliases.iter().collect(),
+                n.citekey,
+            )
+        })
         .collect();
     named.sort_by(|a, b| a.0.cmp(&b.0));
     assert_eq!(
         named,
         vec![
-            (root.join("sub/n0.md"), stamp(0), vec![], None),
+            (root.join("sub/n0.md"), stamp(0), Vec::<&str>::new(), None),
             (root.join("sub/n1.md"), stamp(1), vec!["bee"], None),
         ]
     );
@@ -82,19 +89,12 @@ fn what_is_saved_loads_back_the_same_and_only_notes_read_from_disk() {
 #[test]
 fn a_names_section_with_an_entry_outside_its_folder_or_of_no_folder_is_unusable() {
     let with = |root: u32, rel: &str, attachment: (u32, &str)| {
-        let section = names::NamesSection {
-            notes: vec![NamedNote {
-                root,
-                rel,
-                stamp: stamp(0),
-                aliases: vec!["x"],
-                citekey: None,
-            }],
-            attachments: vec![attachment],
-            popularity: vec![("x", 1)],
-        };
+        let mut section = names::SectionWriter::default();
+        section.note(root, rel, stamp(0), ["x"], None).unwrap();
+        section.attachment(attachment.0, attachment.1).unwrap();
+        section.popular("x", 1).unwrap();
         let mut bytes = vec![0; 16];
-        bytes.extend(postcard::to_allocvec(&section).unwrap());
+        bytes.extend(section.finish().unwrap());
         CachedNames {
             dialect: Dialect::Obsidian,
             bytes,
@@ -223,12 +223,7 @@ fn a_note_kept_packed_is_saved_as_its_text_and_loads_back_packed_and_the_same() 
 /// unless a separator stands between them.
 #[test]
 fn a_names_entry_is_at_its_root_joined_with_its_relative_path_alone() {
-    let section = names::NamesSection {
-        notes: Vec::new(),
-        attachments: Vec::new(),
-        popularity: Vec::new(),
-    };
-    let bytes = postcard::to_allocvec(&section).unwrap();
+    let bytes = names::SectionWriter::default().finish().unwrap();
     let cached = CachedNames {
         dialect: Dialect::Obsidian,
         bytes: [vec![0; 16], bytes].concat(),
@@ -244,4 +239,73 @@ fn a_names_entry_is_at_its_root_joined_with_its_relative_path_alone() {
     assert!(!at("/v/a/b.md", 1, "a/b.md"));
     assert!(!at("/v/a/b.md", 2, "a/b.md"));
     assert!(!at("/v/a/b.md", 0, "b.md"));
+}
+
+/// The names section's fixed-width records read back what was written — a racy stamp, a
+/// citation key, aliases in a note's own run — and a record naming a string or alias that is
+/// not there, or a flag no writer sets, makes the section unusable.
+#[test]
+fn a_packed_names_section_reads_back_what_was_written_and_refuses_a_record_out_of_place() {
+    let racy = Stamp {
+        mtime_ns: -5,
+        racy: true,
+        ..stamp(u64::MAX)
+    };
+    let mut section = names::SectionWriter::default();
+    section
+        .note(0, "a/é.md", racy, ["x", "Ünï"], Some("k1"))
+        .unwrap();
+    section.note(0, "b.md", stamp(2), [], None).unwrap();
+    section.attachment(0, "c.png").unwrap();
+    section.popular("é", 7).unwrap();
+    let mut bytes = vec![0; 16];
+    bytes.extend(section.finish().unwrap());
+    let cached = |bytes: Vec<u8>| CachedNames {
+        dialect: Dialect::Obsidian,
+        bytes,
+        completion: None,
+        roots: vec![PathBuf::from("/v")],
+        file: PathBuf::from("index"),
+    };
+    let whole = cached(bytes.clone());
+    let names = whole.read().expect("decoded");
+    let read: Vec<_> = (names.notes.iter())
+        .map(|n| {
+            (
+                n.rel,
+                n.stamp,
+                n.aliases.iter().collect::<Vec<_>>(),
+                n.citekey,
+            )
+        })
+        .collect();
+    assert_eq!(
+        read,
+        [
+            ("a/é.md", racy, vec!["x", "Ünï"], Some("k1")),
+            ("b.md", stamp(2), vec![], None)
+        ]
+    );
+    assert_eq!(names.attachments, [(0, "c.png")]);
+    assert_eq!(names.popularity, [("é", 7)]);
+    // The records, found by their bytes: the strings are `xÜnïa/é.mdk1b.mdc.pngé`.
+    let find = |needle: &[u8]| {
+        let at = bytes.windows(needle.len()).position(|w| w == needle);
+        at.expect("found")
+    };
+    let first_note = find(&[0, 0, 0, 0, 6, 0, 0, 0, 7, 0, 0, 0]);
+    let changed = |at: usize, value: u32| {
+        let mut bytes = bytes.clone();
+        bytes[at..at + 4].copy_from_slice(&value.to_le_bytes());
+        cached(bytes).read().is_none()
+    };
+    // The path's length cut inside `é`, then past the strings.
+    assert!(changed(first_note + 8, 3));
+    assert!(changed(first_note + 8, 1000));
+    // Three aliases where the table holds two.
+    assert!(changed(first_note + 16, 3));
+    // A flag no writer sets.
+    assert!(changed(first_note + 28, 4 | 3));
+    // Unchanged, the same bytes read.
+    assert!(!changed(first_note + 16, 2));
 }

@@ -259,7 +259,7 @@ fn names_only(named: &NamedNote) -> Box<Note> {
             values,
         };
         let aliases = (!named.aliases.is_empty()).then(|| {
-            let values = named.aliases.iter().map(|&a| (a.into(), Span::default()));
+            let values = named.aliases.iter().map(|a| (a.into(), Span::default()));
             property("aliases", Shape::List, values.collect())
         });
         let citekey = named.citekey.map(|key| {

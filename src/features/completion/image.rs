@@ -21,7 +21,7 @@ use crate::index::{FileId, Vault};
 #[derive(Serialize, Deserialize)]
 struct Image<'a> {
     /// The candidates packed ([`pack_items`]).
-    #[serde(borrow, serialize_with = "as_bytes")]
+    #[serde(borrow, serialize_with = "crate::cache::as_bytes")]
     items: &'a [u8],
     #[serde(borrow)]
     ascii: &'a str,
@@ -30,17 +30,17 @@ struct Image<'a> {
     aliases: &'a str,
     /// Each ASCII byte's holders: how many words each list has, then the words end to end.
     holder_lens: Vec<u32>,
-    #[serde(borrow, serialize_with = "as_bytes")]
+    #[serde(borrow, serialize_with = "crate::cache::as_bytes")]
     holders: &'a [u8],
-    #[serde(borrow, serialize_with = "as_bytes")]
+    #[serde(borrow, serialize_with = "crate::cache::as_bytes")]
     odd_names: &'a [u8],
     /// Each ASCII byte's word starts: how many each list has, then the lists end to end.
     word_start_lens: Vec<u32>,
-    #[serde(borrow, serialize_with = "as_bytes")]
+    #[serde(borrow, serialize_with = "crate::cache::as_bytes")]
     word_starts: &'a [u8],
-    #[serde(borrow, serialize_with = "as_bytes")]
+    #[serde(borrow, serialize_with = "crate::cache::as_bytes")]
     odd_word_starts: &'a [u8],
-    #[serde(borrow, serialize_with = "as_bytes")]
+    #[serde(borrow, serialize_with = "crate::cache::as_bytes")]
     shapes: &'a [u8],
 }
 
@@ -314,12 +314,6 @@ fn form_parts(form: Form) -> (Slice, bool) {
         Form::Ascii(s) => (s, false),
         Form::Unicode(s) => (s, true),
     }
-}
-
-/// Bytes written as bytes (a length, then the bytes), not as a list of numbers one by one,
-/// so that reading them back borrows them.
-fn as_bytes<S: serde::Serializer>(bytes: &&[u8], serializer: S) -> Result<S::Ok, S::Error> {
-    serializer.serialize_bytes(bytes)
 }
 
 fn range(s: Slice) -> std::ops::Range<usize> {
