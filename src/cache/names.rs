@@ -8,7 +8,7 @@ use rayon::prelude::*;
 use rustc_hash::FxHashMap as HashMap;
 use serde::{Deserialize, Serialize};
 
-use super::{Cache, dialect_of, is_plain_relative, read_segment};
+use super::{Cache, dialect_of, is_plain_relative, read_segment, read_segment_payload};
 use crate::index::{Dialect, FileId, Stamp, Vault};
 
 /// One note as the names section holds it, borrowed from the section's bytes (see the
@@ -82,6 +82,15 @@ fn wide(bytes: &[u8], at: usize) -> u64 {
 fn string_at<'a>(strings: &'a str, entry: &[u8]) -> Option<&'a str> {
     let at = word(entry, 0) as usize;
     strings.get(at..at.checked_add(word(entry, 4) as usize)?)
+}
+
+/// The `len` items of `items`, or `None` at the first that is `None`.
+fn collect_sized<T>(len: usize, items: impl Iterator<Item = Option<T>>) -> Option<Vec<T>> {
+    let mut out = Vec::with_capacity(len);
+    for item in items {
+        out.push(item?);
+    }
+    Some(out)
 }
 
 /// Lays a names section out: strings end to end, lists as fixed-width records.
@@ -213,13 +222,9 @@ impl Cache {
         let bytes = read_segment(file, at, names_len, trailer_at)?;
         // Without its image (damaged, say) a sketch builds the candidates itself.
         let completion = trailer.completion.and_then(|(at, len)| {
-            read_segment(file, at, len, trailer_at)
+            read_segment_payload(file, at, len, trailer_at)
                 .map_err(|why| tracing::warn!("on-disk index: completion image unusable: {why}"))
                 .ok()
-                .map(|mut bytes| {
-                    bytes.drain(..16);
-                    bytes
-                })
         });
         Ok(CachedNames {
             dialect: dialect_of(trailer.dendron),
@@ -267,10 +272,9 @@ impl CachedNames {
         {
             return Err("an alias leaves the section's strings".into());
         }
-        let notes = section
-            .notes
-            .chunks_exact(NOTE_BYTES)
-            .map(|n| {
+        // Sized first: collected into an `Option<Vec<_>>` the lists grew by doubling.
+        let notes = collect_sized(section.notes.len() / NOTE_BYTES, {
+            section.notes.chunks_exact(NOTE_BYTES).map(|n| {
                 let flags = word(n, 28);
                 if flags & !(RACY | HAS_CITEKEY) != 0 {
                     return None;
@@ -297,16 +301,20 @@ impl CachedNames {
                     },
                 })
             })
-            .collect::<Option<Vec<_>>>()
-            .ok_or("a note's entry leaves the section")?;
-        let attachments = (section.attachments.chunks_exact(12))
-            .map(|a| Some((word(a, 0), string_at(strings, &a[4..])?)))
-            .collect::<Option<Vec<_>>>()
-            .ok_or("an attachment's entry leaves the section")?;
-        let popularity = (section.popularity.chunks_exact(12))
-            .map(|p| Some((string_at(strings, &p[..8])?, word(p, 8))))
-            .collect::<Option<Vec<_>>>()
-            .ok_or("a name's entry leaves the section")?;
+        })
+        .ok_or("a note's entry leaves the section")?;
+        let attachments = collect_sized(
+            section.attachments.len() / 12,
+            (section.attachments.chunks_exact(12))
+                .map(|a| Some((word(a, 0), string_at(strings, &a[4..])?))),
+        )
+        .ok_or("an attachment's entry leaves the section")?;
+        let popularity = collect_sized(
+            section.popularity.len() / 12,
+            (section.popularity.chunks_exact(12))
+                .map(|p| Some((string_at(strings, &p[..8])?, word(p, 8)))),
+        )
+        .ok_or("a name's entry leaves the section")?;
         // Checked on every core: a path's components are walked to find a `..`.
         let roots = self.roots.len();
         let bad = notes
@@ -330,6 +338,11 @@ impl CachedNames {
 }
 
 impl<'a> Names<'a> {
+    /// The workspace folders the entries lie in, as the vault names them.
+    pub fn roots(&self) -> &[PathBuf] {
+        self.roots
+    }
+
     /// The path of `note`, as the vault names it.
     pub fn path(&self, note: &NamedNote) -> PathBuf {
         joined(&self.roots[note.root as usize], note.rel)

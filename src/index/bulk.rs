@@ -15,8 +15,10 @@ use crate::syntax;
 /// What a note files in the vault's maps: folded aliases, link keys, (folded, written) tags,
 /// and the citation key its name or `citekey` carries.
 pub(super) struct Entries {
-    /// As names: inline when short (most are), so not an allocation each.
-    pub aliases: Vec<syntax::Name>,
+    /// As names: inline when short (most are), so not an allocation each; and the first
+    /// inline in the list, which a note with one alias then files without an allocation (and
+    /// a free on another thread's heap).
+    pub aliases: smallvec::SmallVec<[syntax::Name; 1]>,
     pub link_keys: Keys,
     pub tags: Vec<(String, String)>,
     pub literature: Option<String>,
@@ -35,11 +37,7 @@ impl Entries {
     pub(super) fn of(note: &Note) -> Entries {
         Entries {
             literature: None,
-            aliases: note
-                .syntax
-                .aliases()
-                .map(|a| syntax::Name::new(&keys::fold(a)))
-                .collect(),
+            aliases: note.syntax.aliases().map(keys::fold_name).collect(),
             link_keys: {
                 let mut out = Keys::default();
                 for link in note.syntax.links.iter().filter(|l| !l.is_same_note()) {
@@ -89,6 +87,10 @@ impl Keys {
     }
 }
 
+/// A note to file, as a bulk filing's `open` makes it: its path and note, and where the path
+/// lies (its root and relative path, as [`locate_in`] gives them) when the caller knows.
+pub type Opened = (PathBuf, Box<Note>, Option<(usize, String)>);
+
 /// Notes prepared at once: enough to share among threads, few enough that their entries — kept
 /// until filed — add little to the peak memory (all 50,000 dense notes' entries at once cost
 /// 14 MB more at the peak).
@@ -124,7 +126,12 @@ impl Vault {
     /// Insert every note of `notes`, in order, as [`Vault::upsert_note`] would one by one: notes
     /// outside every root are left out, and a path already in the vault is replaced.
     pub fn insert_notes(&mut self, notes: Vec<(PathBuf, Box<Note>)>) {
-        self.insert_filing(notes, &Some, Filing::Full, None);
+        self.insert_filing(
+            notes,
+            &|(path, note)| Some((path, note, None)),
+            Filing::Full,
+            None,
+        );
     }
 
     /// Read the notes at `paths` and insert them, in order, as [`Vault::insert_notes`] does:
@@ -142,7 +149,7 @@ impl Vault {
         self.insert_filing(
             paths.into_iter().enumerate().collect(),
             &|(i, path): (usize, PathBuf)| match read(&path) {
-                Ok(note) => Some((path, note)),
+                Ok(note) => Some((path, note, None)),
                 Err(err) => {
                     failed
                         .lock()
@@ -166,11 +173,12 @@ impl Vault {
     /// upsert into it (an open buffer) files that note's properties and citation key, and a new
     /// path's folder entry: partial, and read by nothing a sketch answers (see `State::sketch`);
     /// the full index replaces it whole. The vault is then seeded with the `popularity` of names
-    /// ([`Vault::seed_popularity`]), beside the sorting of its names.
+    /// ([`Vault::seed_popularity`]), beside the sorting of its names. Where `open` gives a
+    /// note's place, it must be the one [`Vault::locate`] finds.
     pub fn insert_names<T: Send>(
         &mut self,
         notes: Vec<T>,
-        open: &(dyn Fn(T) -> Option<(PathBuf, Box<Note>)> + Sync),
+        open: &(dyn Fn(T) -> Option<Opened> + Sync),
         popularity: &[(&str, u32)],
     ) {
         self.insert_filing(notes, open, Filing::Names, Some(popularity));
@@ -180,7 +188,7 @@ impl Vault {
     fn insert_filing<T: Send>(
         &mut self,
         notes: Vec<T>,
-        open: &(dyn Fn(T) -> Option<(PathBuf, Box<Note>)> + Sync),
+        open: &(dyn Fn(T) -> Option<Opened> + Sync),
         filing: Filing,
         popularity: Option<&[(&str, u32)]>,
     ) {
@@ -345,17 +353,20 @@ fn prepare<T: Send>(
     roots: &[PathBuf],
     dendron: bool,
     filing: Filing,
-    open: &(dyn Fn(T) -> Option<(PathBuf, Box<Note>)> + Sync),
+    open: &(dyn Fn(T) -> Option<Opened> + Sync),
     notes: Vec<T>,
 ) -> Vec<Option<Prepared>> {
     notes
         .into_par_iter()
         .map(|note| {
-            let (path, mut note) = open(note)?;
+            let (path, mut note, located) = open(note)?;
             if dendron {
                 syntax::dendron::adapt(&note.text.get(), &mut note.syntax);
             }
-            let (root, rel) = locate_in(roots, &path)?;
+            let (root, rel) = match located {
+                Some(located) => located,
+                None => locate_in(roots, &path)?,
+            };
             let entries = Entries::of(&note);
             let full = filing == Filing::Full;
             let hash = super::paths::hash(&path);

@@ -32,6 +32,14 @@ pub fn fold(s: &str) -> String {
     s.to_lowercase()
 }
 
+/// [`fold`] of `s` as a name: for ASCII (most names) without the `String` of `fold`.
+pub fn fold_name(s: &str) -> crate::syntax::Name {
+    match s.is_ascii() {
+        true => crate::syntax::Name::ascii_lowercase(s),
+        false => crate::syntax::Name::new(&fold(s)),
+    }
+}
+
 /// A file's folded path key (`rel` without `.md` for a note) and where in it the folded name
 /// key starts. Folding never reads across a `/` (NFC composes nothing with it, nor does case
 /// folding, Greek final sigma included, see past it), so the folded name is the folded path's
@@ -241,6 +249,18 @@ mod tests {
     fn fold_composes_and_lowercases() {
         assert_eq!(fold("Cafe\u{301}"), "café");
         assert_eq!(fold("ÉTÉ"), "été");
+    }
+
+    #[test]
+    fn a_name_folded_as_a_name_is_the_folded_string_inline_or_not() {
+        for s in [
+            "Alias 90176",
+            "A Much Longer Alias Than Twenty-Two Bytes",
+            "Cafe\u{301} Über",
+            "",
+        ] {
+            assert_eq!(fold_name(s).as_str(), fold(s), "{s}");
+        }
     }
 
     #[test]

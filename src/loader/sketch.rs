@@ -86,9 +86,20 @@ pub fn load_sketch(
             vault.dialect = cached.dialect;
             // Each note is made of its names as its chunk is prepared for filing.
             let named: Vec<&NamedNote> = names.notes.iter().collect();
+            // A note's place is its entry's root and relative path where the vault's one root is
+            // the section's, byte for byte, and the path reads the same in every form (ASCII, no
+            // `\`): what `Vault::locate` would find, without its walk over the path.
+            let one_root = matches!(
+                (vault.roots(), names.roots()),
+                ([a], [b]) if a.as_os_str() == b.as_os_str()
+            );
+            let located = |named: &NamedNote| {
+                let plain = one_root && named.rel.is_ascii() && !named.rel.contains('\\');
+                plain.then(|| (0, named.rel.to_string()))
+            };
             vault.insert_names(
                 named,
-                &|named| Some((names.path(named), names_only(named))),
+                &|named| Some((names.path(named), names_only(named), located(named))),
                 &names.popularity,
             );
             // Filed after the notes, in order, as the image lists them.
@@ -414,5 +425,10 @@ mod tests {
         unverified.sort_by(|a, b| a.0.cmp(&b.0));
         assert_eq!(unverified, known(&vault));
         assert_eq!(sketch.vault.note_count(), 24);
+        // Each note filed where the vault finds its path, the ones placed from the section too.
+        for (_, file) in sketch.vault.files() {
+            let at = sketch.vault.locate(&file.path);
+            assert_eq!(at, Some((file.root, file.rel().to_string())));
+        }
     }
 }

@@ -36,6 +36,17 @@ impl Name {
         }
     }
 
+    /// `s` with its ASCII letters in lower case (other bytes as they are): inline when short,
+    /// without the `String` that lowering it first takes.
+    pub fn ascii_lowercase(s: &str) -> Name {
+        let mut name = Name::new(s);
+        match &mut name.0 {
+            Repr::Inline { len, bytes } => bytes[..*len as usize].make_ascii_lowercase(),
+            Repr::Heap(s) => s.make_ascii_lowercase(),
+        }
+        name
+    }
+
     /// The bytes the name keeps on the heap: none when inline.
     pub fn heap_bytes(&self) -> usize {
         match &self.0 {

@@ -156,7 +156,7 @@ fn a_bulk_filing_or_too_many_changed_files_build_the_candidates_afresh() {
         built.items.len() + MAX_PATCHED_FILES + 1
     );
     f.vault.insert_names(
-        vec![(path(&f, "bulk.md"), Box::new(Note::parse("text")))],
+        vec![(path(&f, "bulk.md"), Box::new(Note::parse("text")), None)],
         &Some,
         &[],
     );
