@@ -36,20 +36,14 @@ use crate::syntax::NoteSyntax;
 
 pub mod bibliographies;
 mod names;
+mod segment;
 pub mod stamp;
 
 pub use bibliographies::CachedBibliography;
 use names::encode_names;
 pub use names::{ByPath, CachedNames, NamedNote, Names};
-
-/// Bytes written as bytes (a length, then the bytes), not as a list of numbers one by one,
-/// so that reading them back borrows them.
-pub(crate) fn as_bytes<S: serde::Serializer>(
-    bytes: &&[u8],
-    serializer: S,
-) -> Result<S::Ok, S::Error> {
-    serializer.serialize_bytes(bytes)
-}
+pub(crate) use segment::as_bytes;
+use segment::{read_at, read_segment, read_segment_payload, write_segment};
 
 const MAGIC: &[u8; 8] = b"NGINDEX\0";
 const END: &[u8; 8] = b"NGINDEXE";
@@ -484,78 +478,6 @@ fn dialect_of(dendron: bool) -> Dialect {
     } else {
         Dialect::Obsidian
     }
-}
-
-/// Write a segment at offset `at` (moved past it): its length, checksum and `bytes`. Returns
-/// the (offset, length) of its payload, as the trailer lists it.
-fn write_segment(out: &mut impl Write, at: &mut u64, bytes: &[u8]) -> std::io::Result<(u64, u64)> {
-    out.write_all(&(bytes.len() as u64).to_le_bytes())?;
-    out.write_all(&xxhash_rust::xxh3::xxh3_64(bytes).to_le_bytes())?;
-    out.write_all(bytes)?;
-    let payload = (*at + 16, bytes.len() as u64);
-    *at += 16 + bytes.len() as u64;
-    Ok(payload)
-}
-
-/// `len` bytes at `at`, refusing ranges past the file's end before allocating for them.
-fn read_at(file: &File, at: u64, len: u64, file_len: u64) -> Result<Vec<u8>, String> {
-    if at.checked_add(len).is_none_or(|end| end > file_len) || len > MAX_SEGMENT {
-        return Err("truncated".into());
-    }
-    let mut buf = vec![0; len as usize];
-    read_exact_at(file, &mut buf, at).map_err(|e| e.to_string())?;
-    Ok(buf)
-}
-
-#[cfg(unix)]
-fn read_exact_at(file: &File, buf: &mut [u8], at: u64) -> std::io::Result<()> {
-    std::os::unix::fs::FileExt::read_exact_at(file, buf, at)
-}
-
-#[cfg(windows)]
-fn read_exact_at(file: &File, mut buf: &mut [u8], mut at: u64) -> std::io::Result<()> {
-    while !buf.is_empty() {
-        match std::os::windows::fs::FileExt::seek_read(file, buf, at)? {
-            0 => return Err(std::io::ErrorKind::UnexpectedEof.into()),
-            n => {
-                buf = &mut buf[n..];
-                at += n as u64;
-            }
-        }
-    }
-    Ok(())
-}
-
-/// A segment with its 16-byte head (length, checksum), both verified.
-fn read_segment(file: &File, at: u64, len: u64, limit: u64) -> Result<Vec<u8>, String> {
-    let head = at.checked_sub(16).ok_or("segment out of bounds")?;
-    let bytes = read_at(file, head, len + 16, limit)?;
-    check_segment(&bytes[..16], &bytes[16..], len)?;
-    Ok(bytes)
-}
-
-/// [`read_segment`]'s payload alone, read apart from its head: not moved down in its buffer
-/// afterwards (8 MB for a completion image of 100,000 notes).
-fn read_segment_payload(file: &File, at: u64, len: u64, limit: u64) -> Result<Vec<u8>, String> {
-    let head = read_at(
-        file,
-        at.checked_sub(16).ok_or("segment out of bounds")?,
-        16,
-        limit,
-    )?;
-    let payload = read_at(file, at, len, limit)?;
-    check_segment(&head, &payload, len)?;
-    Ok(payload)
-}
-
-/// Whether a segment's `head` (length and checksum) is that of `payload`, `len` bytes long.
-fn check_segment(head: &[u8], payload: &[u8], len: u64) -> Result<(), String> {
-    let stored_len = u64::from_le_bytes(head[..8].try_into().expect("8 bytes"));
-    let hash = u64::from_le_bytes(head[8..16].try_into().expect("8 bytes"));
-    if stored_len != len || xxhash_rust::xxh3::xxh3_64(payload) != hash {
-        return Err("segment checksum mismatch".into());
-    }
-    Ok(())
 }
 
 fn encode_segment(
