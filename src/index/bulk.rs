@@ -106,10 +106,9 @@ pub(super) enum Filing {
     Names,
 }
 
-/// What a bulk filing adds to the vault's sorted sets at the end, at once: name keys new to
-/// the vault (sorted once), and (in a full filing) every filed note (for `folders.rs`).
+/// What a bulk filing adds to the vault's sorted sets at the end, at once: (in a full filing)
+/// every filed note (for `folders.rs`).
 struct Fresh {
-    names: Vec<syntax::Name>,
     files: Vec<FileId>,
 }
 
@@ -197,10 +196,9 @@ impl Vault {
         // Most notes bring a name of their own: rehashing as the map grows cost ~5% of a
         // sketch's filing.
         self.by_name.reserve(notes.len());
-        // Sorted orders are built once at the end (a sort and a bulk build) rather than kept
-        // by an insert per note: the names in order, each property's values in order.
+        // Sorted orders are built once at the end rather than kept by an insert per note:
+        // each property's values in order, the folders' files.
         let mut fresh = Fresh {
-            names: Vec::with_capacity(notes.len()),
             files: Vec::with_capacity(notes.len()),
         };
         let full = filing == Filing::Full;
@@ -228,27 +226,11 @@ impl Vault {
         if full {
             self.properties.settle_orders();
         }
-        let Fresh {
-            names,
-            files: filed,
-        } = fresh;
-        let (sorted_names, folders) = (&mut self.sorted_names, &mut self.folders);
+        let (folders, filed) = (&mut self.folders, fresh.files);
         let (links_by_key, files) = (&mut self.links_by_key, &self.files);
-        let mut names = names;
         rayon::join(
-            || {
-                // Sorted on every core: the set's own sort then finds one run.
-                names.par_sort_unstable();
-                let mut names: std::collections::BTreeSet<syntax::Name> =
-                    names.into_iter().collect();
-                sorted_names.append(&mut names);
-            },
-            || {
-                rayon::join(
-                    || folders.extend(files, filed),
-                    || seed_counts(links_by_key, popularity.unwrap_or_default()),
-                )
-            },
+            || folders.extend(files, filed),
+            || seed_counts(links_by_key, popularity.unwrap_or_default()),
         );
         if popularity.is_some() {
             self.counts_generation += 1;
@@ -291,7 +273,7 @@ impl Vault {
                 .expect("placed")
                 .name_key();
             if let Some(name) = add_name_unsorted(&mut self.by_name, name_key, id) {
-                fresh.names.push(name);
+                self.sorted_names.add(name);
             }
             self.index_entries(id, entries, filing);
             self.names_generation += 1;

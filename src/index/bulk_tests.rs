@@ -52,7 +52,10 @@ fn dump(vault: &Vault) -> String {
         .collect();
     tags.sort();
     out.push(format!("tags {tags:?}"));
-    out.push(format!("sorted {:?}", vault.sorted_names));
+    out.push(format!(
+        "sorted {:?}",
+        vault.names_from("").collect::<Vec<_>>()
+    ));
     out.push(format!(
         "generations {} {} {}",
         vault.generation, vault.names_generation, vault.links_generation
@@ -353,4 +356,19 @@ fn a_path_is_located_in_its_longest_root_with_its_separators_and_form_normalized
         let expected = expected.map(|(root, rel): (usize, &str)| (root, rel.to_string()));
         assert_eq!(locate_in(&roots, Path::new(path)), expected, "{path}");
     }
+}
+
+/// The name keys in order are built when first read, then follow the notes filed and removed.
+#[test]
+fn names_in_order_follow_notes_filed_and_removed_after_they_are_first_read() {
+    let root = PathBuf::from("/vault/root");
+    let mut vault = Vault::new(vec![root.clone()]);
+    let boxed = notes(&root).into_iter().map(|(p, n)| (p, Box::new(n)));
+    vault.insert_notes(boxed.collect());
+    let all = |vault: &Vault| -> Vec<String> { vault.names_from("").map(String::from).collect() };
+    assert_eq!(all(&vault), ["@key literature", "a", "b", "c", "d"]);
+    vault.upsert_note(&root.join("zz/New.md"), Note::parse(""));
+    vault.remove(&root.join("other/d.md"));
+    assert_eq!(all(&vault), ["@key literature", "a", "b", "c", "new"]);
+    assert_eq!(vault.names_from("n").collect::<Vec<_>>(), ["new"]);
 }

@@ -56,6 +56,13 @@ impl IgnoreFiles {
         }
     }
 
+    /// The chain of the folder asked about last, if that is `folder`, written the same.
+    fn last_chain(&self, folder: &Path) -> Option<Arc<Chain>> {
+        let last = self.last.lock().unwrap_or_else(|e| e.into_inner());
+        let same = |c: &&Arc<Chain>| c.folder.as_os_str() == folder.as_os_str();
+        last.as_ref().filter(same).cloned()
+    }
+
     /// The chain of rules above the entries of `folder` (within the root).
     fn chain(&self, folder: &Path) -> Arc<Chain> {
         let mut last = self.last.lock().unwrap_or_else(|e| e.into_inner());
@@ -97,10 +104,16 @@ impl IgnoreFiles {
             };
             (!found.is_none()).then(|| found.is_ignore())
         };
-        let Some(parent) = path.parent().filter(|p| within(p, &self.root)) else {
+        let Some(parent) = parent_of(path) else {
             return false;
         };
-        let chain = self.chain(parent);
+        // The folder asked about last is within the root (it was checked when its chain was
+        // made): a walk asks about its entries one after another, each without that check.
+        let chain = match self.last_chain(parent) {
+            Some(chain) => chain,
+            None if within(parent, &self.root) => self.chain(parent),
+            None => return false,
+        };
         if chain.none {
             return false;
         }
@@ -126,6 +139,25 @@ impl IgnoreFiles {
         folders.insert(folder.to_path_buf(), rules.clone());
         rules
     }
+}
+
+/// `path.parent()`, read from the bytes where they settle it (on Unix, a last part that is a
+/// plain name after a single `/`): the component walk it replaces, once per walked file, was a
+/// tenth of a restart's walk.
+fn parent_of(path: &Path) -> Option<&Path> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let bytes = path.as_os_str().as_bytes();
+        if let Some(at) = bytes.iter().rposition(|&b| b == b'/') {
+            let name = &bytes[at + 1..];
+            let plain = !name.is_empty() && name != b"." && name != b"..";
+            if at > 0 && bytes[at - 1] != b'/' && plain {
+                return Some(Path::new(std::ffi::OsStr::from_bytes(&bytes[..at])));
+            }
+        }
+    }
+    path.parent()
 }
 
 /// `path.starts_with(root)`, answered from the bytes when they settle it: the component walk
@@ -196,6 +228,28 @@ mod tests {
     use super::super::test_support::{Scratch, finishes};
     use super::super::{Exclude, walk};
     use super::*;
+
+    #[test]
+    fn parent_of_answers_what_path_parent_answers() {
+        for path in [
+            "/v/a/b.md",
+            "/v/a/",
+            "/c",
+            "/",
+            "",
+            "rel",
+            "a/b",
+            "a//b",
+            "a/./b",
+            "a/.",
+            "/a/..",
+            "./x",
+            "/v/a b/ü.md",
+        ] {
+            let path = Path::new(path);
+            assert_eq!(parent_of(path), path.parent(), "{}", path.display());
+        }
+    }
 
     #[test]
     fn within_answers_what_path_starts_with_answers() {
