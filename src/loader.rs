@@ -606,7 +606,7 @@ mod tests {
         );
         // Another time, the same bytes (touched only): the cached parse, under the new stamp.
         let touched = Stamp {
-            mtime_ns: 0,
+            mtime_ns: crate::index::Nanos::new(0),
             ..stamp
         };
         assert_eq!(

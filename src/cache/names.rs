@@ -9,7 +9,7 @@ use rustc_hash::FxHashMap as HashMap;
 use serde::{Deserialize, Serialize};
 
 use super::{Cache, dialect_of, is_plain_relative, read_segment, read_segment_payload};
-use crate::index::{Dialect, FileId, Stamp, Vault};
+use crate::index::{Dialect, FileId, Nanos, Stamp, Vault};
 
 /// One note as the names section holds it, borrowed from the section's bytes (see the
 /// module's doc): its path is `rel` below root number `root` ([`Names::path`]).
@@ -143,7 +143,7 @@ impl SectionWriter {
         out.extend_from_slice(&count.to_le_bytes());
         out.extend_from_slice(&key);
         out.extend_from_slice(&flags.to_le_bytes());
-        out.extend_from_slice(&stamp.mtime_ns.to_le_bytes());
+        out.extend_from_slice(&stamp.mtime_ns.get().to_le_bytes());
         out.extend_from_slice(&stamp.size.to_le_bytes());
         out.extend_from_slice(&stamp.hash.to_le_bytes());
         Some(())
@@ -286,7 +286,9 @@ impl CachedNames {
                     root: word(n, 0),
                     rel: string_at(strings, &n[4..12])?,
                     stamp: Stamp {
-                        mtime_ns: i128::from_le_bytes(n[32..48].try_into().expect("16 bytes")),
+                        mtime_ns: Nanos::new(i128::from_le_bytes(
+                            n[32..48].try_into().expect("16 bytes"),
+                        )),
                         size: wide(n, 48),
                         hash: wide(n, 56),
                         racy: flags & RACY != 0,

@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use crate::index::Stamp;
+use crate::index::{Nanos, Stamp};
 
 /// How long after a file's modification a later write may still leave its time unchanged:
 /// file system clocks tick in milliseconds to seconds (FAT: 2 s).
@@ -26,7 +26,7 @@ pub fn stamp_of(meta: &std::fs::Metadata, bytes: &[u8]) -> Stamp {
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos() as i128);
     Stamp {
-        mtime_ns: mtime.unwrap_or(i128::MIN),
+        mtime_ns: Nanos::new(mtime.unwrap_or(i128::MIN)),
         size: meta.len(),
         hash: xxhash_rust::xxh3::xxh3_64(bytes),
         // Recently modified, or changed while being read: only the content can vouch for it.
@@ -43,7 +43,7 @@ pub fn unchanged(path: &Path, stamp: &Stamp) -> bool {
     !stamp.racy
         && meta.file_type().is_file()
         && meta.len() == stamp.size
-        && mtime_ns(&meta) == Some(stamp.mtime_ns)
+        && mtime_ns(&meta) == Some(stamp.mtime_ns.get())
 }
 
 /// Whether `bytes` are what `stamp` saw: the same length and hash. A file whose time moved (a

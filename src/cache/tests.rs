@@ -1,11 +1,12 @@
 //! The cache file's round trip and its checks on what it reads back.
 
 use super::*;
+use crate::index::Nanos;
 use crate::syntax;
 
 fn stamp(hash: u64) -> Stamp {
     Stamp {
-        mtime_ns: 1_700_000_000_000_000_000,
+        mtime_ns: Nanos::new(1_700_000_000_000_000_000),
         size: 10,
         hash,
         racy: false,
@@ -247,7 +248,7 @@ fn a_names_entry_is_at_its_root_joined_with_its_relative_path_alone() {
 #[test]
 fn a_packed_names_section_reads_back_what_was_written_and_refuses_a_record_out_of_place() {
     let racy = Stamp {
-        mtime_ns: -5,
+        mtime_ns: Nanos::new(-5),
         racy: true,
         ..stamp(u64::MAX)
     };

@@ -26,7 +26,7 @@ use std::path::{Path, PathBuf};
 use backlinks::KeyRefs;
 pub use file::{Content, File};
 pub use layout::{Layout, Place};
-pub use note::{Note, NoteText, Stamp};
+pub use note::{Nanos, Note, NoteText, Stamp};
 pub use resolve::{Anchor, Broken, Missing, Resolved};
 
 use crate::syntax::{self, NoteSyntax};
