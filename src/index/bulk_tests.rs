@@ -372,3 +372,31 @@ fn names_in_order_follow_notes_filed_and_removed_after_they_are_first_read() {
     assert_eq!(all(&vault), ["@key literature", "a", "b", "c", "new"]);
     assert_eq!(vault.names_from("n").collect::<Vec<_>>(), ["new"]);
 }
+
+/// A filing of names seeds each name's popularity beside the filing when no note brings links,
+/// and after it when one does: the same counts either way, the links' own sources kept.
+#[test]
+fn a_names_filing_seeds_the_popularity_of_names_whether_or_not_a_note_brings_links() {
+    let root = PathBuf::from("/vault/root");
+    let file = |text: &'static str| {
+        let mut vault = Vault::new(vec![root.clone()]);
+        vault.insert_names(
+            vec![root.join("a.md"), root.join("b.md")],
+            &|path| Some((path, Box::new(Note::parse(text)), None)),
+            &[("a", 3), ("b", 5)],
+        );
+        let sources = |key| {
+            vault
+                .links_by_key
+                .get(key)
+                .map(|refs| refs.sources().count())
+        };
+        (
+            vault.key_ref_count("a"),
+            vault.key_ref_count("b"),
+            sources("b"),
+        )
+    };
+    assert_eq!(file(""), (3, 5, Some(0)));
+    assert_eq!(file("[[b]]\n"), (3, 5, Some(2)));
+}
