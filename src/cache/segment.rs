@@ -62,7 +62,9 @@ fn read_exact_at(file: &File, mut buf: &mut [u8], mut at: u64) -> std::io::Resul
 /// A segment with its 16-byte head (length, checksum), both verified.
 pub(super) fn read_segment(file: &File, at: u64, len: u64, limit: u64) -> Result<Vec<u8>, String> {
     let head = at.checked_sub(16).ok_or("segment out of bounds")?;
-    let bytes = read_at(file, head, len + 16, limit)?;
+    // A forged length past `u64::MAX - 16` would wrap to a short read.
+    let whole = len.checked_add(16).ok_or("segment out of bounds")?;
+    let bytes = read_at(file, head, whole, limit)?;
     check_segment(&bytes[..16], &bytes[16..], len)?;
     Ok(bytes)
 }
@@ -94,4 +96,23 @@ fn check_segment(head: &[u8], payload: &[u8], len: u64) -> Result<(), String> {
         return Err("segment checksum mismatch".into());
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A trailer naming a segment so long that its head and payload pass `u64::MAX` is refused,
+    /// not wrapped round to a short read.
+    #[test]
+    fn a_segment_whose_length_passes_the_largest_offset_is_refused() {
+        let path = std::env::temp_dir().join(format!("notegraph-segment-{}", std::process::id()));
+        std::fs::write(&path, [0u8; 64]).unwrap();
+        let file = File::open(&path).unwrap();
+        for len in [u64::MAX, u64::MAX - 15, u64::MAX - 16, 1 << 40] {
+            assert!(read_segment(&file, 16, len, 64).is_err(), "{len}");
+            assert!(read_segment_payload(&file, 16, len, 64).is_err(), "{len}");
+        }
+        let _ = std::fs::remove_file(&path);
+    }
 }

@@ -150,9 +150,11 @@ fn parent_of(path: &Path) -> Option<&Path> {
         use std::os::unix::ffi::OsStrExt;
         let bytes = path.as_os_str().as_bytes();
         if let Some(at) = bytes.iter().rposition(|&b| b == b'/') {
-            let name = &bytes[at + 1..];
+            let (folder, name) = (&bytes[..at], &bytes[at + 1..]);
+            // `Path::parent` drops a trailing `.` of the folder (`a/./b` → `a`): left to it.
             let plain = !name.is_empty() && name != b"." && name != b"..";
-            if at > 0 && bytes[at - 1] != b'/' && plain {
+            let folder_plain = folder != b"." && !folder.ends_with(b"/.");
+            if at > 0 && bytes[at - 1] != b'/' && plain && folder_plain {
                 return Some(Path::new(std::ffi::OsStr::from_bytes(&bytes[..at])));
             }
         }
@@ -245,9 +247,19 @@ mod tests {
             "/a/..",
             "./x",
             "/v/a b/ü.md",
+            "a/./b/c",
+            "/./c",
+            "x/../y",
         ] {
             let path = Path::new(path);
-            assert_eq!(parent_of(path), path.parent(), "{}", path.display());
+            // Byte for byte, not only by component.
+            let bytes = |p: Option<&Path>| p.map(|p| p.as_os_str().to_owned());
+            assert_eq!(
+                bytes(parent_of(path)),
+                bytes(path.parent()),
+                "{}",
+                path.display()
+            );
         }
     }
 

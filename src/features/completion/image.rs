@@ -158,6 +158,10 @@ impl Candidates {
     /// when the bytes are not such an image.
     pub fn from_image(bytes: &[u8], files: usize, generation: u64) -> Option<Candidates> {
         let image: Image = postcard::from_bytes(bytes).ok()?;
+        // One list per ASCII byte: checked before a list is made for each length read.
+        if image.holder_lens.len() != 128 || image.word_start_lens.len() != 128 {
+            return None;
+        }
         let items = unpack_items(image.items)?;
         let holders = unpack_lists(&image.holder_lens, image.holders, u64::from_le_bytes)?;
         let odd_names = unpack(image.odd_names, u64::from_le_bytes)?;
