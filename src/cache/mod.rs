@@ -42,7 +42,7 @@ pub mod stamp;
 pub use bibliographies::CachedBibliography;
 use names::encode_names;
 pub use names::{ByPath, CachedNames, NamedNote, Names};
-pub(crate) use segment::as_bytes;
+pub(crate) use segment::{as_bytes, pack, unpack, word};
 use segment::{read_at, read_segment, read_segment_payload, write_segment};
 
 const MAGIC: &[u8; 8] = b"NGINDEX\0";

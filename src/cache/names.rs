@@ -8,7 +8,9 @@ use rayon::prelude::*;
 use rustc_hash::FxHashMap as HashMap;
 use serde::{Deserialize, Serialize};
 
-use super::{Cache, dialect_of, is_plain_relative, read_segment, read_segment_payload};
+use super::{
+    Cache, dialect_of, is_plain_relative, read_segment, read_segment_payload, unpack, word,
+};
 use crate::index::{Dialect, FileId, Nanos, Stamp, Vault};
 
 /// One note as the names section holds it, borrowed from the section's bytes (see the
@@ -70,10 +72,6 @@ const NOTE_BYTES: usize = 64;
 const RACY: u32 = 1;
 const HAS_CITEKEY: u32 = 2;
 
-fn word(bytes: &[u8], at: usize) -> u32 {
-    u32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]])
-}
-
 fn wide(bytes: &[u8], at: usize) -> u64 {
     u64::from_le_bytes(bytes[at..at + 8].try_into().expect("8 bytes"))
 }
@@ -82,15 +80,6 @@ fn wide(bytes: &[u8], at: usize) -> u64 {
 fn string_at<'a>(strings: &'a str, entry: &[u8]) -> Option<&'a str> {
     let at = word(entry, 0) as usize;
     strings.get(at..at.checked_add(word(entry, 4) as usize)?)
-}
-
-/// The `len` items of `items`, or `None` at the first that is `None`.
-fn collect_sized<T>(len: usize, items: impl Iterator<Item = Option<T>>) -> Option<Vec<T>> {
-    let mut out = Vec::with_capacity(len);
-    for item in items {
-        out.push(item?);
-    }
-    Some(out)
 }
 
 /// Lays a names section out: strings end to end, lists as fixed-width records.
@@ -257,65 +246,49 @@ impl CachedNames {
         let section: NamesSection =
             postcard::from_bytes(&self.bytes[16..]).map_err(|e| e.to_string())?;
         let strings = section.strings;
-        let whole = |bytes: &[u8], size: usize| bytes.len() % size == 0;
-        if !(whole(section.notes, NOTE_BYTES)
-            && whole(section.aliases, SLICE_BYTES)
-            && whole(section.attachments, 12)
-            && whole(section.popularity, 12))
-        {
-            return Err("a list is cut short".into());
-        }
         let aliases = section.aliases;
-        if !aliases
-            .chunks_exact(SLICE_BYTES)
-            .all(|entry| string_at(strings, entry).is_some())
+        if aliases.len() % SLICE_BYTES != 0
+            || !(aliases.chunks_exact(SLICE_BYTES)).all(|entry| string_at(strings, entry).is_some())
         {
             return Err("an alias leaves the section's strings".into());
         }
-        // Sized first: collected into an `Option<Vec<_>>` the lists grew by doubling.
-        let notes = collect_sized(section.notes.len() / NOTE_BYTES, {
-            section.notes.chunks_exact(NOTE_BYTES).map(|n| {
-                let flags = word(n, 28);
-                if flags & !(RACY | HAS_CITEKEY) != 0 {
-                    return None;
-                }
-                let (first, count) = (word(n, 12) as usize, word(n, 16) as usize);
-                let run = first.checked_mul(SLICE_BYTES)?
-                    ..(first.checked_add(count)?).checked_mul(SLICE_BYTES)?;
-                Some(NamedNote {
-                    root: word(n, 0),
-                    rel: string_at(strings, &n[4..12])?,
-                    stamp: Stamp {
-                        mtime_ns: Nanos::new(i128::from_le_bytes(
-                            n[32..48].try_into().expect("16 bytes"),
-                        )),
-                        size: wide(n, 48),
-                        hash: wide(n, 56),
-                        racy: flags & RACY != 0,
-                    },
-                    aliases: Aliases {
-                        entries: aliases.get(run)?,
-                        strings,
-                    },
-                    citekey: match flags & HAS_CITEKEY {
-                        0 => None,
-                        _ => Some(string_at(strings, &n[20..28])?),
-                    },
-                })
+        let notes = unpack(section.notes, |n: &[u8; NOTE_BYTES]| {
+            let flags = word(n, 28);
+            if flags & !(RACY | HAS_CITEKEY) != 0 {
+                return None;
+            }
+            let (first, count) = (word(n, 12) as usize, word(n, 16) as usize);
+            let run = first.checked_mul(SLICE_BYTES)?
+                ..(first.checked_add(count)?).checked_mul(SLICE_BYTES)?;
+            Some(NamedNote {
+                root: word(n, 0),
+                rel: string_at(strings, &n[4..12])?,
+                stamp: Stamp {
+                    mtime_ns: Nanos::new(i128::from_le_bytes(
+                        n[32..48].try_into().expect("16 bytes"),
+                    )),
+                    size: wide(n, 48),
+                    hash: wide(n, 56),
+                    racy: flags & RACY != 0,
+                },
+                aliases: Aliases {
+                    entries: aliases.get(run)?,
+                    strings,
+                },
+                citekey: match flags & HAS_CITEKEY {
+                    0 => None,
+                    _ => Some(string_at(strings, &n[20..28])?),
+                },
             })
         })
         .ok_or("a note's entry leaves the section")?;
-        let attachments = collect_sized(
-            section.attachments.len() / 12,
-            (section.attachments.chunks_exact(12))
-                .map(|a| Some((word(a, 0), string_at(strings, &a[4..])?))),
-        )
+        let attachments = unpack(section.attachments, |a: &[u8; 12]| {
+            Some((word(a, 0), string_at(strings, &a[4..])?))
+        })
         .ok_or("an attachment's entry leaves the section")?;
-        let popularity = collect_sized(
-            section.popularity.len() / 12,
-            (section.popularity.chunks_exact(12))
-                .map(|p| Some((string_at(strings, &p[..8])?, word(p, 8)))),
-        )
+        let popularity = unpack(section.popularity, |p: &[u8; 12]| {
+            Some((string_at(strings, &p[..8])?, word(p, 8)))
+        })
         .ok_or("a name's entry leaves the section")?;
         // Checked on every core: a path's components are walked to find a `..`.
         let roots = self.roots.len();

@@ -15,6 +15,42 @@ pub(crate) fn as_bytes<S: serde::Serializer>(
     serializer.serialize_bytes(bytes)
 }
 
+/// `items` as fixed-width little-endian records, each as `bytes_of` writes it, end to end:
+/// what the names section and the completion image store their lists as, read back in one
+/// pass by [`unpack`] (serde's varint decode, field by field, was most of a restart's read).
+pub(crate) fn pack<'a, T: Copy + 'a, const N: usize>(
+    items: impl IntoIterator<Item = &'a T>,
+    bytes_of: impl Fn(T) -> [u8; N],
+) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    for &item in items {
+        bytes.extend_from_slice(&bytes_of(item));
+    }
+    bytes
+}
+
+/// The records [`pack`] (or a writer of the same layout) wrote, each read by `read`, into a
+/// list sized first; `None` when `bytes` are not a whole number of records or `read` refuses
+/// one.
+pub(crate) fn unpack<T, const N: usize>(
+    bytes: &[u8],
+    read: impl Fn(&[u8; N]) -> Option<T>,
+) -> Option<Vec<T>> {
+    if bytes.len() % N != 0 {
+        return None;
+    }
+    let mut out = Vec::with_capacity(bytes.len() / N);
+    for record in bytes.chunks_exact(N) {
+        out.push(read(record.try_into().expect("N bytes"))?);
+    }
+    Some(out)
+}
+
+/// The little-endian `u32` at `at` of a record.
+pub(crate) fn word(bytes: &[u8], at: usize) -> u32 {
+    u32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]])
+}
+
 /// Write a segment at offset `at` (moved past it): its length, checksum and `bytes`. Returns
 /// the (offset, length) of its payload, as the trailer lists it.
 pub(super) fn write_segment(

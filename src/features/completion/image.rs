@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::super::bound::Shape;
 use super::{Candidate, Candidates, Form, Slice, WordStart};
+use crate::cache::{pack, unpack, word};
 use crate::index::{FileId, Vault};
 
 /// Every part of [`Candidates`] that building them computes (a candidate's file is its place
@@ -102,32 +103,6 @@ fn lens<T>(lists: &[Vec<T>]) -> Option<Vec<u32>> {
     lists.iter().map(|l| u32::try_from(l.len()).ok()).collect()
 }
 
-/// `items` as fixed-width bytes, each as `bytes_of` writes it, end to end.
-fn pack<'a, T: Copy + 'a, const N: usize>(
-    items: impl IntoIterator<Item = &'a T>,
-    bytes_of: impl Fn(T) -> [u8; N],
-) -> Vec<u8> {
-    let mut bytes = Vec::new();
-    for &item in items {
-        bytes.extend_from_slice(&bytes_of(item));
-    }
-    bytes
-}
-
-/// What [`pack`] wrote, each item read by `read`; `None` when `bytes` are not a whole number
-/// of items.
-fn unpack<T, const N: usize>(bytes: &[u8], read: impl Fn([u8; N]) -> T) -> Option<Vec<T>> {
-    if bytes.len() % N != 0 {
-        return None;
-    }
-    Some(
-        bytes
-            .chunks_exact(N)
-            .map(|item| read(item.try_into().expect("N bytes")))
-            .collect(),
-    )
-}
-
 /// The lists [`pack`] wrote end to end, `lens[i]` items in list `i`; `None` unless they take
 /// up `bytes` exactly.
 fn unpack_lists<T, const N: usize>(
@@ -145,7 +120,7 @@ fn unpack_lists<T, const N: usize>(
     lens.iter()
         .map(|&len| {
             let end = at + len as usize * N;
-            let list = unpack(&bytes[at..end], read);
+            let list = unpack(&bytes[at..end], |b| Some(read(*b)));
             at = end;
             list
         })
@@ -164,14 +139,14 @@ impl Candidates {
         }
         let items = unpack_items(image.items)?;
         let holders = unpack_lists(&image.holder_lens, image.holders, u64::from_le_bytes)?;
-        let odd_names = unpack(image.odd_names, u64::from_le_bytes)?;
+        let odd_names = unpack(image.odd_names, |b| Some(u64::from_le_bytes(*b)))?;
         let word_starts = unpack_lists(
             &image.word_start_lens,
             image.word_starts,
             WordStart::from_le_bytes,
         )?;
-        let odd_word_starts = unpack(image.odd_word_starts, u32::from_le_bytes)?;
-        let shapes = unpack(image.shapes, Shape::from_le_bytes)?;
+        let odd_word_starts = unpack(image.odd_word_starts, |b| Some(u32::from_le_bytes(*b)))?;
+        let shapes = unpack(image.shapes, |b| Some(Shape::from_le_bytes(*b)))?;
         let unicode: Vec<char> = image.unicode.chars().collect();
         let count = items.len();
         let words = count.div_ceil(64);
@@ -276,16 +251,8 @@ fn pack_items(items: &[Candidate]) -> Vec<u8> {
 /// The candidates [`pack_items`] wrote; `None` when `bytes` are not a whole number of them or
 /// a flags word holds a bit no candidate sets.
 fn unpack_items(bytes: &[u8]) -> Option<Vec<Candidate>> {
-    if bytes.len() % ITEM_BYTES != 0 {
-        return None;
-    }
-    // Sized first: collected into an `Option<Vec<_>>` the list grew by doubling.
-    let mut items = Vec::with_capacity(bytes.len() / ITEM_BYTES);
-    for item in bytes.chunks_exact(ITEM_BYTES) {
-        let word = |i: usize| {
-            let at = i * 4;
-            u32::from_le_bytes([item[at], item[at + 1], item[at + 2], item[at + 3]])
-        };
+    unpack(bytes, |item: &[u8; ITEM_BYTES]| {
+        let word = |i: usize| word(item, i * 4);
         let slice = |i: usize| Slice {
             at: word(i),
             len: word(i + 1),
@@ -301,16 +268,15 @@ fn unpack_items(bytes: &[u8]) -> Option<Vec<Candidate>> {
                 Form::Ascii(slice(i))
             }
         };
-        items.push(Candidate {
+        Some(Candidate {
             file: FileId(word(0)),
             note: word(1),
             alias: (flags & HAS_ALIAS != 0).then(|| slice(2)),
             name: form(4, NAME_UNICODE),
             path: form(6, PATH_UNICODE),
             is_note: flags & IS_NOTE != 0,
-        });
-    }
-    Some(items)
+        })
+    })
 }
 
 fn form_parts(form: Form) -> (Slice, bool) {
