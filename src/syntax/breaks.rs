@@ -14,11 +14,19 @@ pub(super) struct Breaks {
 }
 
 impl Breaks {
+    #[cfg(test)]
     pub(super) fn of(text: &str) -> Breaks {
+        Breaks::of_in(text, Vec::new())
+    }
+
+    /// The breaks of `text`, listed in `newlines` (emptied first): a parse passes the list its
+    /// thread kept from the last note, which has room already.
+    pub(super) fn of_in(text: &str, mut newlines: Vec<usize>) -> Breaks {
         let bytes = text.as_bytes();
+        newlines.clear();
         // Sized for lines of ~40 bytes: growing from empty was most of this search's time.
         // (Bounded: a huge note of few lines would reserve megabytes it never uses.)
-        let mut newlines = Vec::with_capacity((bytes.len() / 40 + 1).min(1 << 14));
+        newlines.reserve((bytes.len() / 40 + 1).min(1 << 14));
         newlines.extend(memchr::memchr_iter(b'\n', bytes));
         Breaks {
             newlines,

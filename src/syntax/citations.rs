@@ -105,19 +105,20 @@ fn blocks_in_text(c: char) -> bool {
         )
 }
 
-/// Every citation in the body, in text order. `hidden` holds code, math, HTML and comments;
-/// `links` the spans of links, inside which nothing is a citation.
+/// Every citation in the body, in text order, added to `out` (empty when it comes). `hidden`
+/// holds code, math, HTML and comments; `links` the spans of links, inside which nothing is a
+/// citation.
 pub(super) fn scan(
     text: &str,
     body_start: usize,
     breaks: &Breaks,
     hidden: &Mask,
     links: &Mask,
-) -> Vec<Citation> {
-    let mut out = Vec::new();
+    out: &mut Vec<Citation>,
+) {
     // One search of the whole body rules out the notes that cite nothing: most of them.
     if memchr::memchr(b'@', &text.as_bytes()[body_start.min(text.len())..]).is_none() {
-        return out;
+        return;
     }
     for (start, end, _) in breaks.lines(text, body_start) {
         let line = &text[start..end];
@@ -125,11 +126,10 @@ pub(super) fn scan(
             continue;
         }
         let blocked = |i: usize| hidden.contains(start + i) || links.contains(start + i);
-        let groups = bracket_groups(line, start, &blocked, &mut out);
-        in_text(line, start, &groups, &blocked, &mut out);
+        let groups = bracket_groups(line, start, &blocked, out);
+        in_text(line, start, &groups, &blocked, out);
     }
     out.sort_by_key(|c| c.span);
-    out
 }
 
 /// Bracketed groups of one line: `[` … `]` with no bracket inside, every `;`-separated item

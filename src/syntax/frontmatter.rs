@@ -316,11 +316,10 @@ fn same_key(a: &str, b: &str) -> bool {
 /// A plain YAML scalar that means exactly its text: nothing that starts another YAML construct,
 /// no `: ` or ` #` inside, no quotes or escapes.
 fn is_plain(value: &str, in_flow: bool) -> bool {
+    // The first byte alone tells: every indicator is ASCII (and a character's first byte is
+    // ASCII only when the character is).
     if value.is_empty()
-        || value.starts_with([
-            '-', '?', ':', ',', '[', ']', '{', '}', '#', '&', '*', '!', '|', '>', '\'', '"', '%',
-            '@', '`',
-        ])
+        || b"-?:,[]{}#&*!|>'\"%@`".contains(&value.as_bytes()[0])
         || value.ends_with(':')
     {
         return false;
@@ -408,6 +407,9 @@ fn simple_yaml(content: &str, base: usize) -> Option<Entries> {
         if let Some(inner) = value.strip_prefix('[') {
             shape = Shape::List;
             let inner = inner.strip_suffix(']')?;
+            // Sized for every item at once: grown one by one, then shrunk to fit, the list was
+            // three allocations where one does.
+            values.reserve_exact(memchr::memchr_iter(b',', inner.as_bytes()).count() + 1);
             let mut at = value_start + 1;
             for piece in inner.split(',') {
                 let lead = piece.len() - piece.trim_start_matches(' ').len();
@@ -428,6 +430,7 @@ fn simple_yaml(content: &str, base: usize) -> Option<Entries> {
             if !is_plain(value, false) {
                 return None;
             }
+            values.reserve_exact(1);
             values.push((
                 value.into(),
                 Span::new(value_start, value_start + value.len()),
@@ -511,29 +514,40 @@ fn scalars(events: &[(Event, Marker)], text: &str, positions: &CharToByte) -> Ve
 fn pieces(value: &str, span: Span, is_tag: bool) -> impl Iterator<Item = (&str, Span)> {
     let exact = span.len() == value.len();
     let split = is_tag || (value.contains(',') && !value.contains(' '));
-    // Every separator is one byte: the next piece starts one past the end of this one.
-    let mut next = 0;
-    value
-        .split(move |c: char| split && (c == ',' || (is_tag && c == ' ')))
-        .filter_map(move |piece| {
-            let mut at = next;
-            next += piece.len() + 1;
-            at += piece.len() - piece.trim_start().len();
-            let mut trimmed = piece.trim();
+    // The separators are ASCII, so the value is split byte by byte (a split by characters
+    // decoded each one: most of reading a note's frontmatter tags).
+    let is_separator = move |b: &u8| split && (*b == b',' || (is_tag && *b == b' '));
+    let bytes = value.as_bytes();
+    let mut next = Some(0);
+    std::iter::from_fn(move || {
+        while let Some(from) = next {
+            let end = bytes[from..]
+                .iter()
+                .position(is_separator)
+                .map_or(bytes.len(), |i| from + i);
+            next = (end < bytes.len()).then_some(end + 1);
+            let piece = &value[from..end];
+            let mut trimmed = super::trim::trim(piece);
+            let mut at = from;
+            if trimmed.len() < piece.len() {
+                at += piece.len() - piece.trim_start().len();
+            }
             if is_tag && trimmed.starts_with('#') {
                 trimmed = &trimmed[1..];
                 at += 1;
             }
             if trimmed.is_empty() {
-                return None;
+                continue;
             }
             let piece_span = if exact {
                 Span::new(span.start() + at, span.start() + at + trimmed.len())
             } else {
                 span
             };
-            Some((trimmed, piece_span))
-        })
+            return Some((trimmed, piece_span));
+        }
+        None
+    })
 }
 
 fn floor_char_boundary(text: &str, mut at: usize) -> usize {
@@ -545,9 +559,15 @@ fn floor_char_boundary(text: &str, mut at: usize) -> usize {
 }
 
 /// `[[…]]` spans inside the frontmatter, with the top-level key whose value holds each.
-pub(super) fn wikilink_spans(text: &str, fm: &Frontmatter) -> Vec<(Span, Option<String>)> {
+pub(super) fn wikilink_spans<'t>(text: &'t str, fm: &Frontmatter) -> Vec<(Span, Option<&'t str>)> {
     let mut out = Vec::new();
-    let mut key: Option<String> = None;
+    // Most frontmatter links nothing: one search rules it out before a line is split.
+    let content = text[fm.content.range()].as_bytes();
+    // (A `[` followed by a `[`: a substring searcher's set-up cost more than this search.)
+    if !memchr::memchr_iter(b'[', content).any(|i| content.get(i + 1) == Some(&b'[')) {
+        return out;
+    }
+    let mut key: Option<&str> = None;
     for (s, e, _) in lines(text, fm.content.start()) {
         if s >= fm.content.end() {
             break;
@@ -555,7 +575,7 @@ pub(super) fn wikilink_spans(text: &str, fm: &Frontmatter) -> Vec<(Span, Option<
         let line = &text[s..e];
         if !line.starts_with([' ', '\t', '-']) {
             if let Some(colon) = line.find(':') {
-                key = Some(line[..colon].trim().trim_matches(['"', '\'']).to_string());
+                key = Some(line[..colon].trim().trim_matches(['"', '\'']));
             }
         }
         let mut from = 0;
@@ -570,7 +590,7 @@ pub(super) fn wikilink_spans(text: &str, fm: &Frontmatter) -> Vec<(Span, Option<
             } else {
                 open
             };
-            out.push((Span::new(s + start, s + close), key.clone()));
+            out.push((Span::new(s + start, s + close), key));
             from = close;
         }
     }

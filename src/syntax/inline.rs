@@ -70,27 +70,36 @@ pub(super) fn comment_spans(text: &str, body_start: usize, hidden: &[Span]) -> V
         .collect()
 }
 
+/// What [`scan`] finds, in lists a parse's [`super::draft::Draft`] keeps from note to note.
+#[derive(Default)]
 pub(super) struct Scanned {
     pub tags: Vec<Tag>,
     pub blocks: Vec<BlockId>,
     pub fields: Vec<InlineField>,
+    /// (start, end) of the lines since the last blank line: the paragraph a block id labels.
+    pub paragraph: Vec<(usize, usize)>,
+    /// The `#`s of the line at hand.
+    pub hashes: Vec<usize>,
 }
 
-/// Tags, block ids and fields of the body, outside `hidden` (and, for tags, outside `links`).
+/// Tags, block ids and fields of the body, outside `hidden` (and, for tags, outside `links`),
+/// added to `out`'s lists (empty when it comes).
 pub(super) fn scan(
     text: &str,
     body_start: usize,
     breaks: &Breaks,
     hidden: &Mask,
     links: &Mask,
-) -> Scanned {
-    let mut out = Scanned {
-        tags: Vec::new(),
-        blocks: Vec::new(),
-        fields: Vec::new(),
-    };
-    // (start, end) of the lines since the last blank line: the paragraph a block id labels.
-    let mut paragraph: Vec<(usize, usize)> = Vec::new();
+    out: &mut Scanned,
+) {
+    let Scanned {
+        tags: found_tags,
+        blocks,
+        fields,
+        paragraph,
+        hashes,
+    } = out;
+    paragraph.clear();
     let mut previous_paragraph: Option<Span> = None;
     // Every byte that can start a field (`:`), a block id (`^`) or a tag (`#`), found in one
     // search of the body and read line by line beside the lines: most lines hold none, and a
@@ -99,8 +108,6 @@ pub(super) fn scan(
     let mut marks = memchr::memchr3_iter(b':', b'^', b'#', &bytes[body_start.min(bytes.len())..])
         .map(|i| body_start + i)
         .peekable();
-    // The `#`s of the line at hand.
-    let mut hashes: Vec<usize> = Vec::new();
 
     for (start, end, _) in breaks.lines(text, body_start) {
         let line = &text[start..end];
@@ -113,7 +120,7 @@ pub(super) fn scan(
                 _ => hashes.push(i),
             }
         }
-        if line.trim().is_empty() {
+        if super::trim::is_blank(line) {
             if let (Some(first), Some(last)) = (paragraph.first(), paragraph.last()) {
                 previous_paragraph = Some(Span::new(first.0, last.1));
             }
@@ -128,8 +135,8 @@ pub(super) fn scan(
         let content = start + content_offset(line);
 
         if colons {
-            line_field(text, content, end, hidden, &mut out.fields);
-            bracket_fields(text, start, end, hidden, &mut out.fields);
+            line_field(text, content, end, hidden, fields);
+            bracket_fields(text, start, end, hidden, fields);
         }
 
         let block = if caret {
@@ -152,17 +159,16 @@ pub(super) fn scan(
             } else {
                 Span::new(paragraph[0].0, end)
             };
-            out.blocks.push(BlockId {
+            blocks.push(BlockId {
                 block: labelled,
                 ..block
             });
         }
 
         if !hashes.is_empty() {
-            tags(text, start, end, &hashes, hidden, links, &mut out.tags);
+            tags(text, start, end, hashes, hidden, links, found_tags);
         }
     }
-    out
 }
 
 /// Offset of a line's content after indentation, blockquote markers, list markers and task boxes.

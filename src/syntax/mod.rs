@@ -6,6 +6,7 @@ mod breaks;
 pub use brackets::{cmark_text, hide_idle_brackets};
 mod citations;
 pub mod dendron;
+mod draft;
 mod frontmatter;
 mod inline;
 pub use inline::is_tag_char;
@@ -14,6 +15,7 @@ pub use links::{Link, LinkExtras};
 mod name;
 pub use name::Name;
 mod place;
+mod trim;
 pub use place::Placed;
 
 use pulldown_cmark::{Event, HeadingLevel, LinkType, Options, Parser, Tag as Md, TagEnd};
@@ -228,11 +230,16 @@ pub fn cmark_options() -> Options {
 /// Parse a note. Never fails: whatever cannot be understood is skipped or reported in
 /// [`NoteSyntax::problems`].
 pub fn parse(text: &str) -> NoteSyntax {
-    let mut syntax = Draft::default();
     if text.len() > MAX_TEXT {
         // Past what a span can address; no editor or file gets here (see [`Span`]).
         return NoteSyntax::default();
     }
+    draft::with_draft(|draft| parse_in(text, draft))
+}
+
+/// [`parse`], its lists filled in `draft` (all empty when it comes) and boxed at the end.
+fn parse_in(text: &str, draft: &mut draft::Draft) -> NoteSyntax {
+    let mut frontmatter = None;
     let bom = if text.starts_with('\u{feff}') { 3 } else { 0 };
 
     // Frontmatter is found here, not through pulldown-cmark's metadata blocks: Obsidian treats
@@ -244,15 +251,15 @@ pub fn parse(text: &str) -> NoteSyntax {
                 if let Some(mut link) = links::parse_wikilink(text, link_text_span) {
                     link.in_frontmatter = true;
                     link.set_field(key.map(Name::from));
-                    syntax.links.push(link);
+                    draft.links.push(link);
                 }
             }
-            syntax.problems.extend(problem);
-            syntax.frontmatter = Some(Box::new(fm));
+            draft.problems.extend(problem);
+            frontmatter = Some(Box::new(fm));
             end
         }
         frontmatter::Scan::Unclosed(span) => {
-            syntax.problems.push(SyntaxProblem {
+            draft.problems.push(SyntaxProblem {
                 span,
                 message:
                     "frontmatter opened with `---` is never closed; the note is read as body text"
@@ -264,17 +271,15 @@ pub fn parse(text: &str) -> NoteSyntax {
     };
     let body = &text[body_start..];
 
-    // Spans where neither links, tags, block ids nor fields can live.
-    let mut hidden: Vec<Span> = Vec::new();
-    let mut cmark_links: Vec<Link> = Vec::new();
-    // `<https://…>`: a URL, not prose; hidden from mentions alone (tags and links already skip it).
-    let mut autolinks: Vec<Span> = Vec::new();
+    // Spans where neither links, tags, block ids nor fields can live: `draft.hidden`.
+    // `<https://…>`: a URL, not prose; hidden from mentions alone (tags and links already skip
+    // it): `draft.autolinks`.
     let mut heading_stack: Option<(u8, usize, Option<usize>, usize)> = None;
 
     // Line breaks of the whole text, found once: whether a block spans lines is a binary search
     // here, where a scan of each block's span was quadratic for `>>>>…` or `1. 1. 1. …` on one
     // line (a megabyte took 23 s).
-    let breaks = breaks::Breaks::of(text);
+    let breaks = breaks::Breaks::of_in(text, std::mem::take(&mut draft.newlines));
     let line_breaks = &breaks.newlines;
     let spans_lines = |span: Span| {
         let next = line_breaks.partition_point(|&b| b < span.start());
@@ -287,7 +292,7 @@ pub fn parse(text: &str) -> NoteSyntax {
     let parser = Parser::new_ext(&cmark_body, cmark_options()).into_offset_iter();
     for (_label, def) in parser.reference_definitions().iter() {
         let span = Span::new(def.span.start, def.span.end).shift(body_start);
-        cmark_links.extend(links::parse_link_definition(
+        draft.body_links.extend(links::parse_link_definition(
             text,
             trim_line_end(text, span),
             &def.dest,
@@ -301,17 +306,17 @@ pub fn parse(text: &str) -> NoteSyntax {
         {
             let trimmed = trim_line_end(text, span);
             if spans_lines(trimmed) {
-                syntax.regions.push(trimmed);
+                draft.regions.push(trimmed);
             }
         }
         match event {
-            Event::Start(Md::CodeBlock(_)) | Event::Start(Md::HtmlBlock) => hidden.push(span),
+            Event::Start(Md::CodeBlock(_)) | Event::Start(Md::HtmlBlock) => draft.hidden.push(span),
             Event::Code(_)
             | Event::InlineMath(_)
             | Event::DisplayMath(_)
             | Event::Html(_)
-            | Event::InlineHtml(_) => hidden.push(span),
-            Event::Start(Md::MetadataBlock(_)) => hidden.push(span),
+            | Event::InlineHtml(_) => draft.hidden.push(span),
+            Event::Start(Md::MetadataBlock(_)) => draft.hidden.push(span),
             Event::Start(Md::Heading { level, .. }) => {
                 heading_stack = Some((heading_level(level), span.start(), None, span.end()));
             }
@@ -319,7 +324,7 @@ pub fn parse(text: &str) -> NoteSyntax {
                 if let Some((level, start, _, end)) = heading_stack.take() {
                     let heading_span = Span::new(start, end);
                     let text_span = heading_text(text, heading_span);
-                    syntax.headings.push(Heading {
+                    draft.headings.push(Heading {
                         level,
                         text: text[text_span.range()].into(),
                         span: trim_line_end(text, heading_span),
@@ -341,7 +346,7 @@ pub fn parse(text: &str) -> NoteSyntax {
                 // Reference-style uses are represented by their definitions (below), which hold
                 // the path that resolution and renames work on.
                 if matches!(link_type, LinkType::Autolink | LinkType::Email) {
-                    autolinks.push(span);
+                    draft.autolinks.push(span);
                 }
                 let link = match link_type {
                     LinkType::WikiLink { .. } => links::parse_wikilink(text, span),
@@ -350,7 +355,7 @@ pub fn parse(text: &str) -> NoteSyntax {
                     }
                     _ => None,
                 };
-                cmark_links.extend(link);
+                draft.body_links.extend(link);
             }
             _ => {}
         }
@@ -358,92 +363,90 @@ pub fn parse(text: &str) -> NoteSyntax {
 
     // `%% comments %%` are Obsidian's, unknown to CommonMark: find them outside code and hide
     // what they contain.
-    let comments = inline::comment_spans(text, body_start, &hidden);
-    hidden.extend(comments.iter().copied());
-    hidden.sort();
+    let comments = inline::comment_spans(text, body_start, &draft.hidden);
+    draft.hidden.extend(comments.iter().copied());
 
     // Membership by binary search: a scan of every hidden span per link was quadratic on a
     // note of many links and many code spans.
     // One mask of the hidden spans and one of the links serve every scanner below.
-    let hidden_mask = inline::Mask::new(hidden);
-    cmark_links.retain(|link| !hidden_mask.contains(link.span.start()));
+    let hidden_mask = inline::Mask::new(std::mem::take(&mut draft.hidden));
+    draft
+        .body_links
+        .retain(|link| !hidden_mask.contains(link.span.start()));
     // Comments come from pairs of marks in order: sorted and disjoint.
-    syntax.headings.retain(|h| {
+    draft.headings.retain(|h| {
         let i = comments.partition_point(|c| c.start <= h.span.start);
         !(i > 0 && comments[i - 1].contains_span(h.span))
     });
 
-    let link_mask = inline::Mask::new(cmark_links.iter().map(|l| l.span).collect());
-    let scan = inline::scan(text, body_start, &breaks, &hidden_mask, &link_mask);
-    syntax.tags.extend(scan.tags);
-    syntax.blocks = scan.blocks;
-    syntax.fields = scan.fields;
-    syntax.citations = citations::scan(text, body_start, &breaks, &hidden_mask, &link_mask);
-    // The mask's own list, once the scans are done with it (a copy was an allocation more).
-    syntax.hidden = hidden_mask.into_spans();
-    if !autolinks.is_empty() {
-        syntax.hidden.extend(autolinks);
-        syntax.hidden = inline::Mask::new(std::mem::take(&mut syntax.hidden)).into_spans();
+    draft
+        .link_spans
+        .extend(draft.body_links.iter().map(|l| l.span));
+    let link_mask = inline::Mask::new(std::mem::take(&mut draft.link_spans));
+    inline::scan(
+        text,
+        body_start,
+        &breaks,
+        &hidden_mask,
+        &link_mask,
+        &mut draft.scanned,
+    );
+    citations::scan(
+        text,
+        body_start,
+        &breaks,
+        &hidden_mask,
+        &link_mask,
+        &mut draft.citations,
+    );
+    draft.link_spans = link_mask.into_spans();
+    // The mask's own list, once the scans are done with it.
+    draft.hidden = hidden_mask.into_spans();
+    if !draft.autolinks.is_empty() {
+        draft.hidden.append(&mut draft.autolinks);
+        draft.hidden = inline::Mask::new(std::mem::take(&mut draft.hidden)).into_spans();
     }
 
     // Only a note with fields needs its line starts (a pass over the whole text).
-    if !syntax.fields.is_empty() {
+    let fields = &draft.scanned.fields;
+    if !fields.is_empty() {
         let line_starts = line_starts(text, &breaks);
-        for link in &mut cmark_links {
-            link.set_field(
-                field_holding(&syntax.fields, &line_starts, link.span).map(|f| f.key.clone()),
-            );
+        for link in &mut draft.body_links {
+            link.set_field(field_holding(fields, &line_starts, link.span).map(|f| f.key.clone()));
         }
     }
-    // The body's links as the list, unless the frontmatter's came first (moved, not copied).
-    if syntax.links.is_empty() {
-        syntax.links = cmark_links;
-    } else {
-        syntax.links.append(&mut cmark_links);
-    }
-    syntax.links.sort_by_key(|l| l.span);
-    place::place_links(text, &breaks, &mut syntax.links);
-    if let Some(fm) = &syntax.frontmatter {
-        // The frontmatter's tags first, in a list sized for both when it holds a few.
-        let body = std::mem::take(&mut syntax.tags);
-        let mut tags = Vec::with_capacity(body.len() + 4);
-        tags.extend(fm.tags().map(|(name, span)| Tag {
+    // The frontmatter's links, then the body's.
+    draft.links.append(&mut draft.body_links);
+    draft.links.sort_by_key(|l| l.span);
+    place::place_links(text, &breaks, &mut draft.links);
+    draft.newlines = breaks.newlines;
+    // The frontmatter's tags first.
+    if let Some(fm) = &frontmatter {
+        draft.front_tags.extend(fm.tags().map(|(name, span)| Tag {
             name: name.into(),
             span,
             in_frontmatter: true,
         }));
-        tags.extend(body);
-        syntax.tags = tags;
     }
+    let mut tags = Vec::with_capacity(draft.front_tags.len() + draft.scanned.tags.len());
+    tags.append(&mut draft.front_tags);
+    tags.append(&mut draft.scanned.tags);
+
     // A vault's parses stay in memory for the whole session: each list becomes a boxed slice of
     // exactly its length.
+    use draft::boxed;
     NoteSyntax {
-        frontmatter: syntax.frontmatter,
-        headings: syntax.headings.into(),
-        links: syntax.links.into(),
-        tags: syntax.tags.into(),
-        blocks: syntax.blocks.into(),
-        fields: syntax.fields.into(),
-        citations: syntax.citations.into(),
-        regions: syntax.regions.into(),
-        hidden: syntax.hidden.into(),
-        problems: syntax.problems.into(),
+        frontmatter,
+        headings: boxed(&mut draft.headings),
+        links: boxed(&mut draft.links),
+        tags: tags.into_boxed_slice(),
+        blocks: boxed(&mut draft.scanned.blocks),
+        fields: boxed(&mut draft.scanned.fields),
+        citations: boxed(&mut draft.citations),
+        regions: boxed(&mut draft.regions),
+        hidden: boxed(&mut draft.hidden),
+        problems: boxed(&mut draft.problems),
     }
-}
-
-/// A [`NoteSyntax`] as [`parse`] builds it, its lists still growing.
-#[derive(Default)]
-struct Draft {
-    frontmatter: Option<Box<Frontmatter>>,
-    headings: Vec<Heading>,
-    links: Vec<Link>,
-    tags: Vec<Tag>,
-    blocks: Vec<BlockId>,
-    fields: Vec<InlineField>,
-    citations: Vec<Citation>,
-    regions: Vec<Span>,
-    hidden: Vec<Span>,
-    problems: Vec<SyntaxProblem>,
 }
 
 /// Where each line of `text` starts, as [`frontmatter::lines`] splits them; from the `\n`s
