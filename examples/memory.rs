@@ -18,6 +18,23 @@ struct Counting;
 
 static LIVE: AtomicUsize = AtomicUsize::new(0);
 static PEAK: AtomicUsize = AtomicUsize::new(0);
+/// The same live bytes as the allocator holds them: each block's usable size, its size class
+/// (and, after a shrink it made in place, the room it kept), not the size asked for.
+static HELD: AtomicUsize = AtomicUsize::new(0);
+static HELD_PEAK: AtomicUsize = AtomicUsize::new(0);
+
+fn usable(ptr: *mut u8) -> usize {
+    if ptr.is_null() {
+        return 0;
+    }
+    unsafe { libmimalloc_sys::mi_usable_size(ptr as *const std::ffi::c_void) }
+}
+
+fn held(added: usize, removed: usize) {
+    let now = HELD.fetch_add(added, Ordering::Relaxed) + added;
+    HELD.fetch_sub(removed, Ordering::Relaxed);
+    HELD_PEAK.fetch_max(now - removed.min(now), Ordering::Relaxed);
+}
 /// Off while parse throughput is timed, so that counting costs neither side anything; what is
 /// allocated then is freed then.
 static COUNTING: AtomicBool = AtomicBool::new(true);
@@ -33,13 +50,16 @@ unsafe impl GlobalAlloc for Counting {
         }
         let live = LIVE.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
         PEAK.fetch_max(live, Ordering::Relaxed);
-        unsafe { mimalloc::MiMalloc.alloc(layout) }
+        let ptr = unsafe { mimalloc::MiMalloc.alloc(layout) };
+        held(usable(ptr), 0);
+        ptr
     }
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         if !counting() {
             return unsafe { mimalloc::MiMalloc.dealloc(ptr, layout) };
         }
         LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
+        held(0, usable(ptr));
         unsafe { mimalloc::MiMalloc.dealloc(ptr, layout) }
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
@@ -53,7 +73,10 @@ unsafe impl GlobalAlloc for Counting {
         } else {
             LIVE.fetch_sub(layout.size() - new_size, Ordering::Relaxed);
         }
-        unsafe { mimalloc::MiMalloc.realloc(ptr, layout, new_size) }
+        let before = usable(ptr);
+        let moved = unsafe { mimalloc::MiMalloc.realloc(ptr, layout, new_size) };
+        held(usable(moved), before);
+        moved
     }
 }
 
@@ -219,6 +242,7 @@ fn main() {
         .filter(|p| notegraph::index::is_note_path(p))
         .collect();
     let base = live();
+    let held_base = HELD.load(Ordering::Relaxed);
     let texts: Vec<(PathBuf, String)> = paths
         .iter()
         .map(|p| (p.clone(), std::fs::read_to_string(p).expect("note")))
@@ -340,5 +364,10 @@ fn main() {
     );
     println!("live at the end: {}", mb(live() - base));
     println!("peak: {}", mb(PEAK.load(Ordering::Relaxed) - base));
+    println!(
+        "held by the allocator (usable sizes): at the end {}, at most {}",
+        mb(HELD.load(Ordering::Relaxed) - held_base),
+        mb(HELD_PEAK.load(Ordering::Relaxed) - held_base)
+    );
     drop(vault);
 }

@@ -94,14 +94,6 @@ pub(super) fn with_draft<R>(parse: impl Fn(&mut Draft) -> R) -> R {
     }
 }
 
-/// `list`'s items moved into a boxed slice of exactly their number, `list` left empty with
-/// its room.
-pub(super) fn boxed<T>(list: &mut Vec<T>) -> Box<[T]> {
-    let mut exact = Vec::with_capacity(list.len());
-    exact.append(list);
-    exact.into_boxed_slice()
-}
-
 /// `list` dropped for an empty one if its room is past `bytes`.
 fn bound<T>(list: &mut Vec<T>, bytes: usize) {
     if list.capacity() * size_of::<T>().max(1) > bytes {

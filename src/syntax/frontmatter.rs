@@ -286,15 +286,16 @@ type Entries = Vec<Entry>;
 /// Keep the properties, each list exactly as long as it is (they grew by doubling, and most
 /// hold one or two items).
 fn apply_entries(fm: &mut Frontmatter, entries: Entries) {
-    fm.properties = entries
-        .into_iter()
-        .map(|entry| Property {
-            key: entry.key,
-            key_span: entry.key_span,
-            shape: entry.shape,
-            values: entry.values.into_boxed_slice(),
-        })
-        .collect();
+    // Into a list of their number: collected in place, the entries' list would be shrunk, which
+    // keeps its room (`super::exact`).
+    let mut properties = Vec::with_capacity(entries.len());
+    properties.extend(entries.into_iter().map(|mut entry| Property {
+        key: entry.key,
+        key_span: entry.key_span,
+        shape: entry.shape,
+        values: super::exact::boxed(&mut entry.values),
+    }));
+    fm.properties = properties.into_boxed_slice();
 }
 
 /// Whether two keys are the same to Obsidian: equal once lowercased. Compared without

@@ -7,6 +7,7 @@ pub use brackets::{cmark_text, hide_idle_brackets};
 mod citations;
 pub mod dendron;
 mod draft;
+pub mod exact;
 mod frontmatter;
 mod inline;
 pub use inline::is_tag_char;
@@ -434,7 +435,7 @@ fn parse_in(text: &str, draft: &mut draft::Draft) -> NoteSyntax {
 
     // A vault's parses stay in memory for the whole session: each list becomes a boxed slice of
     // exactly its length.
-    use draft::boxed;
+    use exact::boxed;
     NoteSyntax {
         frontmatter,
         headings: boxed(&mut draft.headings),

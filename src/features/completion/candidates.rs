@@ -325,11 +325,11 @@ impl Candidates {
         self.odd_names = odd_names;
         self.shapes = shapes;
         // Grown by doubling, the lists would hold up to twice their room (7 MB at 50,000
-        // notes, measured).
+        // notes, measured); copied, as a shrink in place keeps it (`syntax::exact`).
         for list in &mut word_starts {
-            list.shrink_to_fit();
+            crate::syntax::exact::fit(list);
         }
-        odd_word_starts.shrink_to_fit();
+        crate::syntax::exact::fit(&mut odd_word_starts);
         self.word_starts = word_starts;
         self.odd_word_starts = odd_word_starts;
     }

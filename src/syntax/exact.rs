@@ -1,0 +1,42 @@
+//! Lists cut to exactly their length by a copy, never by a shrink: mimalloc (the server's
+//! allocator) shrinks a block in place while at least half of it stays in use, so a list grown
+//! by doubling, then shrunk with `shrink_to_fit` or `into_boxed_slice`, kept all its room.
+
+/// `list`'s items moved into a boxed slice of exactly their number, `list` left empty with its
+/// room (for the next use of a list a thread keeps).
+pub fn boxed<T>(list: &mut Vec<T>) -> Box<[T]> {
+    let mut exact = Vec::with_capacity(list.len());
+    exact.append(list);
+    exact.into_boxed_slice()
+}
+
+/// `list` moved into a block of exactly its length when it has room to spare.
+pub fn fit<T>(list: &mut Vec<T>) {
+    if list.capacity() > list.len() {
+        let mut exact = Vec::with_capacity(list.len());
+        exact.append(list);
+        *list = exact;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The lists keep their items in order, and the new ones have no room to spare.
+    #[test]
+    fn boxed_and_fit_keep_the_items_in_exactly_their_room() {
+        let mut grown: Vec<u32> = (0..100).collect();
+        assert!(grown.capacity() > grown.len() || grown.capacity() == 100);
+        let mut fitted = grown.clone();
+        fitted.reserve(50);
+        fit(&mut fitted);
+        assert_eq!(fitted, grown);
+        assert_eq!(fitted.capacity(), 100);
+        let room = grown.capacity();
+        let boxed = boxed(&mut grown);
+        assert_eq!(*boxed, *(0..100).collect::<Vec<u32>>());
+        assert!(grown.is_empty());
+        assert_eq!(grown.capacity(), room);
+    }
+}
