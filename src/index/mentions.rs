@@ -339,7 +339,7 @@ impl Mentions {
         }
     }
 
-    pub(super) fn file(&mut self, id: FileId, mut found: Vec<Mention>) {
+    pub(super) fn file(&mut self, id: FileId, found: Vec<Mention>) {
         self.forget(id);
         if found.is_empty() {
             return;
@@ -352,8 +352,7 @@ impl Mentions {
                 .entry(id)
                 .or_default() += 1;
         }
-        self.by_note
-            .insert(id, crate::syntax::exact::boxed(&mut found));
+        self.by_note.insert(id, crate::syntax::exact::exact(found));
     }
 }
 

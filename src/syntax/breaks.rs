@@ -25,8 +25,9 @@ impl Breaks {
         let bytes = text.as_bytes();
         newlines.clear();
         // Sized for lines of ~40 bytes: growing from empty was most of this search's time.
-        // (Bounded: a huge note of few lines would reserve megabytes it never uses.)
-        newlines.reserve((bytes.len() / 40 + 1).min(1 << 14));
+        // (Bounded: a huge note of few lines would reserve megabytes it never uses; and at
+        // 8,192, 64 KB, what a parse's thread keeps of a list between notes.)
+        newlines.reserve((bytes.len() / 40 + 1).min(1 << 13));
         newlines.extend(memchr::memchr_iter(b'\n', bytes));
         Breaks {
             newlines,

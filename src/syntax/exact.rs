@@ -10,6 +10,16 @@ pub fn boxed<T>(list: &mut Vec<T>) -> Box<[T]> {
     exact.into_boxed_slice()
 }
 
+/// `list` as a boxed slice in a block of exactly its length: its own block when it has no room
+/// to spare, a copy otherwise.
+pub fn exact<T>(mut list: Vec<T>) -> Box<[T]> {
+    if list.capacity() == list.len() {
+        list.into_boxed_slice()
+    } else {
+        boxed(&mut list)
+    }
+}
+
 /// `list` moved into a block of exactly its length when it has room to spare.
 pub fn fit<T>(list: &mut Vec<T>) {
     if list.capacity() > list.len() {
@@ -34,6 +44,9 @@ mod tests {
         assert_eq!(fitted, grown);
         assert_eq!(fitted.capacity(), 100);
         let room = grown.capacity();
+        let mut roomy = Vec::with_capacity(200);
+        roomy.extend(0..100u32);
+        assert_eq!(exact(roomy), exact(fitted.clone()));
         let boxed = boxed(&mut grown);
         assert_eq!(*boxed, *(0..100).collect::<Vec<u32>>());
         assert!(grown.is_empty());

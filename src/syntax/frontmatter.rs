@@ -289,11 +289,11 @@ fn apply_entries(fm: &mut Frontmatter, entries: Entries) {
     // Into a list of their number: collected in place, the entries' list would be shrunk, which
     // keeps its room (`super::exact`).
     let mut properties = Vec::with_capacity(entries.len());
-    properties.extend(entries.into_iter().map(|mut entry| Property {
+    properties.extend(entries.into_iter().map(|entry| Property {
         key: entry.key,
         key_span: entry.key_span,
         shape: entry.shape,
-        values: super::exact::boxed(&mut entry.values),
+        values: super::exact::exact(entry.values),
     }));
     fm.properties = properties.into_boxed_slice();
 }
@@ -410,7 +410,9 @@ fn simple_yaml(content: &str, base: usize) -> Option<Entries> {
             let inner = inner.strip_suffix(']')?;
             // Sized for every item at once: grown one by one, then shrunk to fit, the list was
             // three allocations where one does.
-            values.reserve_exact(memchr::memchr_iter(b',', inner.as_bytes()).count() + 1);
+            // (At most 64 ahead of the items: `[,,,…]` of a quarter megabyte holds none, and
+            // sized by its commas took 8 MB.)
+            values.reserve_exact((memchr::memchr_iter(b',', inner.as_bytes()).count() + 1).min(64));
             let mut at = value_start + 1;
             for piece in inner.split(',') {
                 let lead = piece.len() - piece.trim_start_matches(' ').len();
