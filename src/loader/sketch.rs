@@ -28,6 +28,10 @@ pub struct Sketch {
     /// The completion image written beside the names section, when the vault filed the
     /// section's files under the ids the image gives them.
     pub image: Option<SketchImage>,
+    /// Whether the walk found other attachments than the names section lists: the on-disk
+    /// index is then behind the vault though no note changed, and is to be written again (or
+    /// every restart would patch the completion image for them again).
+    pub attachments_changed: bool,
 }
 
 /// A completion image (`crate::cache::Image`) that fits a sketch: the vault held, at
@@ -137,6 +141,7 @@ pub fn load_sketch(
         vault: sketch.vault,
         unverified: sketch.unverified,
         image,
+        attachments_changed: sketch.attachments_changed,
     })
 }
 
@@ -162,6 +167,8 @@ struct Made {
     unverified: Vec<(PathBuf, Stamp)>,
     new: usize,
     gone: usize,
+    /// See [`Sketch::attachments_changed`].
+    attachments_changed: bool,
 }
 
 /// Make `vault`, filed from `names`, hold the files the walk found (its notes and its
@@ -185,17 +192,25 @@ fn complete_sketch(
     // The section's attachments were filed with its notes: those the walk did not find go.
     // (Compared as paths: a walked path written otherwise is the same file, upserted above.)
     let mut gone = 0;
+    // The section's attachments the walk did not find; with none, the walk found the section's
+    // attachments alone when it found as many.
+    let mut unwalked = 0;
     if !names.attachments.is_empty() {
         let walked: HashSet<&std::path::Path> = attachments.iter().map(PathBuf::as_path).collect();
         for &attachment in &names.attachments {
             let path = names.attachment_path(attachment);
+            if walked.contains(path.as_path()) {
+                continue;
+            }
+            unwalked += 1;
             let filed = vault.id(&path).and_then(|id| vault.get(id));
-            if !walked.contains(path.as_path()) && filed.is_some_and(|f| !f.is_note()) {
+            if filed.is_some_and(|f| !f.is_note()) {
                 vault.remove(&path);
                 gone += 1;
             }
         }
     }
+    let attachments_changed = unwalked > 0 || attachments.len() != names.attachments.len();
     // Each walked note's entry in the names section, if it has one: most often the entry in
     // the same place, since the section lists the notes in the order the last full index filed
     // them, which is the order its walk found them and an unchanged folder gives again (a map
@@ -259,6 +274,7 @@ fn complete_sketch(
         unverified,
         new,
         gone,
+        attachments_changed,
     })
 }
 
@@ -359,6 +375,36 @@ mod tests {
         let image = sketch.image.expect("the image fits");
         assert_eq!((image.bytes, image.files), (vec![3], 3));
         assert_eq!(image.generation, sketch.vault.listed_generation());
+    }
+
+    /// A sketch says the on-disk index is behind when the walk found other attachments than
+    /// its names section lists — one added, one gone, one renamed — and not when it found the
+    /// same ones.
+    #[test]
+    fn a_sketch_tells_whether_the_vault_s_attachments_changed_since_the_index_was_written() {
+        let dir = Scratch::new("sketch-attachments");
+        let root = dir.0.join("v");
+        let roots = vec![root.clone()];
+        age(&dir.write("v/a.md", "![[pic.png]]\n"), 2);
+        dir.write("v/pic.png", "png");
+        let cache = Cache::at(dir.0.join("cache").join("index"), roots.clone());
+        let (loaded, _) = load_cached(&roots, &Exclude::default(), &|_, _| {}, None);
+        let (vault, _) = loaded.into_vault(roots.clone());
+        assert_eq!(cache.save(|| &vault, None).expect("saved"), 1);
+        let changed = || {
+            load_sketch(&roots, roots.clone(), &Exclude::default(), &cache)
+                .expect("a sketch")
+                .attachments_changed
+        };
+        assert!(!changed(), "nothing changed");
+        dir.write("v/new.png", "png");
+        assert!(changed(), "one added");
+        std::fs::remove_file(root.join("new.png")).unwrap();
+        assert!(!changed(), "back as written");
+        std::fs::rename(root.join("pic.png"), root.join("renamed.png")).unwrap();
+        assert!(changed(), "one renamed");
+        std::fs::remove_file(root.join("renamed.png")).unwrap();
+        assert!(changed(), "one gone");
     }
 
     /// A sketch's notes are names alone, kept as frontmatter properties: each reads back the

@@ -268,7 +268,8 @@ impl Server {
             );
             let bibliographies_behind =
                 cite::load_bibliographies(&state, &mut vault, cached_bibliographies);
-            let behind = usage.is_stale() || bibliographies_behind > 0;
+            let attachments_behind = state.attachments_behind.swap(false, Ordering::SeqCst);
+            let behind = usage.is_stale() || bibliographies_behind > 0 || attachments_behind;
             state.cache_dirty.store(behind, Ordering::SeqCst);
             // Built here, off the reactor, so that installing it is a swap.
             let by_path: Unverified = unverified.iter().cloned().collect();
@@ -380,6 +381,10 @@ impl Server {
         let server = self.clone();
         let built = tokio::task::spawn_blocking(move || {
             let sketch = loader::load_sketch(&load_roots, roots, &exclude, &cache)?;
+            server
+                .state
+                .attachments_behind
+                .store(sketch.attachments_changed, Ordering::SeqCst);
             let mut vault = sketch.vault;
             let image = sketch.image;
             // Completion's candidates, built here rather than by the first completion: that

@@ -123,6 +123,10 @@ pub struct State {
     pub(in crate::lsp) cache: Mutex<Option<crate::cache::Cache>>,
     /// Set when a note is read from the disk again: the on-disk index is behind.
     pub(in crate::lsp) cache_dirty: AtomicBool,
+    /// Set by a restart's sketch when the walk found other attachments than the on-disk index
+    /// lists (`Sketch::attachments_changed`), for the full load after it to count the index
+    /// behind though no note changed.
+    pub(in crate::lsp) attachments_behind: AtomicBool,
     /// Held while the on-disk index is written: one write at a time, and `shutdown` waits for
     /// a write under way (the process ends at `exit`, leaving a half-written temporary file).
     pub(in crate::lsp) cache_writing: tokio::sync::Mutex<()>,
@@ -172,6 +176,7 @@ impl State {
             shutdown_requested: AtomicBool::new(false),
             cache: Mutex::new(None),
             cache_dirty: AtomicBool::new(false),
+            attachments_behind: AtomicBool::new(false),
             cache_writing: tokio::sync::Mutex::new(()),
             cache_saver: std::sync::Once::new(),
             discover_roots: AtomicBool::new(false),

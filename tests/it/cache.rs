@@ -396,6 +396,50 @@ fn a_restart_answers_names_from_the_index_before_reading_its_notes_and_the_rest_
     );
 }
 
+/// An attachment added while no server ran changes no note, but the on-disk index lists the
+/// vault's attachments: the restart writes it again (once), and a link to the new attachment
+/// resolves.
+#[test]
+fn an_attachment_added_while_no_server_ran_has_the_index_written_again() {
+    let vault = TempVault::new(
+        "cache-attachment",
+        &[("a.md", "# A\n![[pic.png]] ![[new.png]]\n")],
+    );
+    vault.write("pic.png", "png");
+    age(&vault, 2);
+    let home = cache_home("attachment");
+    let first = start(&vault, &home, Value::Null);
+    first.wait_log("notes written");
+    assert_eq!(first.shutdown(), 0);
+    let file = cache_file(&home);
+    let written = std::fs::read(&file).expect("index");
+
+    // Only the attachment: the note keeps its time, so nothing else makes the index behind.
+    vault.write("new.png", "png");
+    let mut second = start(&vault, &home, Value::Null);
+    second.wait_log("on-disk index: 1 notes unchanged (0 of them touched), 0 read, 0 gone");
+    let a = vault.path("a.md");
+    let to_new = second.request("textDocument/definition", at(&a, 1, 17));
+    assert!(
+        to_new.to_string().contains("new.png"),
+        "the link to the new attachment: {to_new}"
+    );
+    second.wait_log("notes written");
+    assert_eq!(second.shutdown(), 0);
+    let rewritten = std::fs::read(&file).expect("index");
+    assert_ne!(rewritten, written, "the index was not written again");
+
+    // Now current: a third start has nothing to write.
+    let third = start(&vault, &home, Value::Null);
+    third.wait_log("on-disk index: 1 notes unchanged (0 of them touched), 0 read, 0 gone");
+    let log = third.shutdown_with_log();
+    assert!(
+        !log.contains("notes written"),
+        "written again with nothing changed: {log}"
+    );
+    assert!(std::fs::read(&file).expect("index") == rewritten);
+}
+
 const BIB: &str =
     "@book{wang2021,\n  author = {Wang, Dan},\n  title = {First Title},\n  year = {2021},\n}\n";
 
