@@ -105,24 +105,18 @@ impl NoteText {
         thread_local! {
             static ROOM: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
         }
-        let pack = |room: &mut Vec<u8>| {
-            room.clear();
+        let packed = syntax::exact::with_kept(&ROOM, |room| {
             room.resize(lz4_flex::block::get_maximum_output_size(text.len()) + 4, 0);
             room[..4].copy_from_slice(&(text.len() as u32).to_le_bytes());
-            let len = lz4_flex::block::compress_into(text.as_bytes(), &mut room[4..]).ok()?;
-            let packed = (4 + len < text.len()).then(|| Box::<[u8]>::from(&room[..4 + len]));
+            let len = lz4_flex::block::compress_into(text.as_bytes(), &mut room[4..]);
+            let packed = len
+                .ok()
+                .filter(|len| 4 + len < text.len())
+                .map(|len| Box::<[u8]>::from(&room[..4 + len]));
             // A huge note's room is not kept for the next.
-            if room.capacity() > ROOM_KEPT {
-                *room = Vec::new();
-            }
+            syntax::exact::emptied(room, ROOM_KEPT);
             packed
-        };
-        let packed = ROOM
-            .try_with(|room| match room.try_borrow_mut() {
-                Ok(mut room) => pack(&mut room),
-                Err(_) => pack(&mut Vec::new()),
-            })
-            .unwrap_or_else(|_| pack(&mut Vec::new()));
+        });
         match packed {
             Some(packed) => NoteText(Repr::Packed(packed)),
             None => NoteText(Repr::Plain(text.into())),

@@ -5,6 +5,7 @@
 
 use std::cell::RefCell;
 
+use super::exact::{emptied, with_kept};
 use super::inline::Scanned;
 use super::{Citation, Heading, Link, Span, SyntaxProblem, Tag};
 
@@ -34,42 +35,24 @@ pub(super) struct Draft {
 }
 
 impl Draft {
-    fn clear(&mut self) {
-        self.headings.clear();
-        self.links.clear();
-        self.body_links.clear();
-        self.front_tags.clear();
-        self.scanned.tags.clear();
-        self.scanned.blocks.clear();
-        self.scanned.fields.clear();
-        self.scanned.paragraph.clear();
-        self.scanned.hashes.clear();
-        self.citations.clear();
-        self.regions.clear();
-        self.hidden.clear();
-        self.autolinks.clear();
-        self.link_spans.clear();
-        self.newlines.clear();
-        self.problems.clear();
-    }
-
-    fn bound(&mut self) {
-        bound(&mut self.headings, KEPT_BYTES);
-        bound(&mut self.links, KEPT_BYTES);
-        bound(&mut self.body_links, KEPT_BYTES);
-        bound(&mut self.front_tags, KEPT_BYTES);
-        bound(&mut self.scanned.tags, KEPT_BYTES);
-        bound(&mut self.scanned.blocks, KEPT_BYTES);
-        bound(&mut self.scanned.fields, KEPT_BYTES);
-        bound(&mut self.scanned.paragraph, KEPT_BYTES);
-        bound(&mut self.scanned.hashes, KEPT_BYTES);
-        bound(&mut self.citations, KEPT_BYTES);
-        bound(&mut self.regions, KEPT_BYTES);
-        bound(&mut self.hidden, KEPT_BYTES);
-        bound(&mut self.autolinks, KEPT_BYTES);
-        bound(&mut self.link_spans, KEPT_BYTES);
-        bound(&mut self.newlines, KEPT_BYTES);
-        bound(&mut self.problems, KEPT_BYTES);
+    /// Every list emptied, and any grown past [`KEPT_BYTES`] dropped.
+    fn reset(&mut self) {
+        emptied(&mut self.headings, KEPT_BYTES);
+        emptied(&mut self.links, KEPT_BYTES);
+        emptied(&mut self.body_links, KEPT_BYTES);
+        emptied(&mut self.front_tags, KEPT_BYTES);
+        emptied(&mut self.scanned.tags, KEPT_BYTES);
+        emptied(&mut self.scanned.blocks, KEPT_BYTES);
+        emptied(&mut self.scanned.fields, KEPT_BYTES);
+        emptied(&mut self.scanned.paragraph, KEPT_BYTES);
+        emptied(&mut self.scanned.hashes, KEPT_BYTES);
+        emptied(&mut self.citations, KEPT_BYTES);
+        emptied(&mut self.regions, KEPT_BYTES);
+        emptied(&mut self.hidden, KEPT_BYTES);
+        emptied(&mut self.autolinks, KEPT_BYTES);
+        emptied(&mut self.link_spans, KEPT_BYTES);
+        emptied(&mut self.newlines, KEPT_BYTES);
+        emptied(&mut self.problems, KEPT_BYTES);
     }
 }
 
@@ -77,26 +60,12 @@ thread_local! {
     static DRAFT: RefCell<Draft> = RefCell::new(Draft::default());
 }
 
-/// `parse` run on this thread's draft, emptied first; on a fresh one when the thread's is in
-/// use (a parse within a parse) or gone (a thread being torn down).
+/// `parse` run on this thread's draft (see [`with_kept`]), emptied before and after.
 pub(super) fn with_draft<R>(parse: impl Fn(&mut Draft) -> R) -> R {
-    let kept = DRAFT.try_with(|cell| {
-        let mut draft = cell.try_borrow_mut().ok()?;
-        draft.clear();
-        let result = parse(&mut draft);
-        draft.clear();
-        draft.bound();
-        Some(result)
-    });
-    match kept {
-        Ok(Some(result)) => result,
-        _ => parse(&mut Draft::default()),
-    }
-}
-
-/// `list` dropped for an empty one if its room is past `bytes`.
-fn bound<T>(list: &mut Vec<T>, bytes: usize) {
-    if list.capacity() * size_of::<T>().max(1) > bytes {
-        *list = Vec::new();
-    }
+    with_kept(&DRAFT, |draft| {
+        draft.reset();
+        let result = parse(draft);
+        draft.reset();
+        result
+    })
 }

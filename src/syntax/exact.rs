@@ -1,6 +1,32 @@
 //! Lists cut to exactly their length by a copy, never by a shrink: mimalloc (the server's
 //! allocator) shrinks a block in place while at least half of it stays in use, so a list grown
-//! by doubling, then shrunk with `shrink_to_fit` or `into_boxed_slice`, kept all its room.
+//! by doubling, then shrunk with `shrink_to_fit` or `into_boxed_slice`, kept all its room. And
+//! the room a thread keeps from one use to the next ([`with_kept`]), so that a list filled per
+//! note grows once, not for every note.
+
+use std::cell::RefCell;
+use std::thread::LocalKey;
+
+/// `work` run on what this thread keeps in `kept`; on a fresh value when the thread's is in use
+/// (a call within a call) or gone (a thread being torn down).
+pub fn with_kept<T: Default + 'static, R>(
+    kept: &'static LocalKey<RefCell<T>>,
+    work: impl Fn(&mut T) -> R,
+) -> R {
+    match kept.try_with(|cell| cell.try_borrow_mut().ok().map(|mut kept| work(&mut kept))) {
+        Ok(Some(result)) => result,
+        _ => work(&mut T::default()),
+    }
+}
+
+/// `list` emptied, and dropped for a new one if its room is past `bytes` (a huge note's), so
+/// that what a thread keeps stays small.
+pub fn emptied<T>(list: &mut Vec<T>, bytes: usize) {
+    list.clear();
+    if list.capacity() * size_of::<T>().max(1) > bytes {
+        *list = Vec::new();
+    }
+}
 
 /// `list`'s items moved into a boxed slice of exactly their number, `list` left empty with its
 /// room (for the next use of a list a thread keeps).
@@ -22,11 +48,7 @@ pub fn exact<T>(mut list: Vec<T>) -> Box<[T]> {
 
 /// `list` moved into a block of exactly its length when it has room to spare.
 pub fn fit<T>(list: &mut Vec<T>) {
-    if list.capacity() > list.len() {
-        let mut exact = Vec::with_capacity(list.len());
-        exact.append(list);
-        *list = exact;
-    }
+    *list = exact(std::mem::take(list)).into_vec();
 }
 
 #[cfg(test)]
