@@ -128,7 +128,8 @@ pub fn walk(roots: &[PathBuf], exclude: &Exclude) -> Vec<PathBuf> {
     out
 }
 
-/// Read a note (lossily where not UTF-8; packed: the server stores it only while it is closed).
+/// Read a note (lossily where not UTF-8). Its text is not kept but read again from the file
+/// when asked for ([`Note::read_file`]): the server holds it only while the note is closed.
 /// Binary and oversized files are refused, and so is a symlink to anything but a note ([`NOTE`]).
 pub fn read_note(path: &Path) -> Result<Note, Skipped> {
     // Taken before the read: a write after it shows as a newer time at the next start.
@@ -143,8 +144,10 @@ pub fn read_note(path: &Path) -> Result<Note, Skipped> {
     Ok(note)
 }
 
-/// Decode a note's bytes ([`Note::read`]): binary data is refused, UTF-16 with a byte order mark
-/// is decoded, invalid UTF-8 is replaced and logged.
+/// Decode a note's bytes, those of the file at `path`: binary data is refused; valid UTF-8 — the
+/// file's bytes themselves — is kept as the file's ([`Note::read_file`]); UTF-16 with a byte
+/// order mark is decoded, invalid UTF-8 replaced and logged, and such a text kept packed
+/// ([`Note::read`]), reading the file again not giving it.
 pub fn note_from_bytes(path: &Path, bytes: Vec<u8>) -> Result<Note, Skipped> {
     if let Some(text) = utf16_with_bom(&bytes) {
         return Ok(Note::read(text));
@@ -156,7 +159,7 @@ pub fn note_from_bytes(path: &Path, bytes: Vec<u8>) -> Result<Note, Skipped> {
     // Decoded first: a note's bytes are checked as UTF-8 once, not again for the binary test.
     let text = match String::from_utf8(bytes) {
         Ok(text) if is_binary_text(&text) => return Err(binary()),
-        Ok(text) => text,
+        Ok(text) => return Ok(Note::read_file(path, text)),
         Err(err) if is_binary(err.as_bytes()) => return Err(binary()),
         Err(err) => {
             tracing::warn!(

@@ -95,7 +95,7 @@ struct Trailer {
 }
 
 /// A note read back from the cache, to be used if its file still has this stamp. Its text is
-/// packed as a note read from the disk is ([`Note::packed`]).
+/// kept as a note read from the disk keeps it ([`Note::read_file`]).
 pub struct CachedNote {
     pub stamp: Stamp,
     pub text: NoteText,
@@ -334,9 +334,17 @@ impl Cache {
         if !spans_fit(entry.text, &entry.syntax) {
             return Err(format!("the entry of {} does not fit its text", entry.rel));
         }
+        // A text that is its file's bytes (nearly all) is kept as the file's, read again from
+        // it when asked for; only a decoded one (UTF-16, invalid UTF-8 replaced) is packed.
+        let len = entry.text.len();
+        let hash = xxhash_rust::xxh3::xxh3_64(entry.text.as_bytes());
+        let text = match len as u64 == entry.stamp.size && hash == entry.stamp.hash {
+            true => NoteText::file_hashed(&path, len, hash),
+            false => NoteText::packed(entry.text),
+        };
         let note = CachedNote {
             stamp: entry.stamp,
-            text: NoteText::packed(entry.text),
+            text,
             syntax: entry.syntax,
         };
         Ok((path, note))
@@ -494,7 +502,9 @@ fn encode_segment(
                 root: file.root as u32,
                 rel: rel.to_str()?,
                 stamp: note.stamp?,
-                text: note.text(),
+                // A note whose file changed since it was read (its change not yet seen) is left
+                // out: the next start reads it again.
+                text: note.text.exact()?,
                 syntax: &note.syntax,
             })
         })

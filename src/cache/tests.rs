@@ -219,6 +219,39 @@ fn a_note_kept_packed_is_saved_as_its_text_and_loads_back_packed_and_the_same() 
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// A note read from its file is saved with its text (read from the file again for the save)
+/// and loads back keeping only its file's place, the text read from the file; one whose file
+/// changed since it was read is left out of the save, its next start reading it again.
+#[test]
+fn a_note_kept_in_its_file_is_saved_with_its_text_and_loads_back_kept_in_its_file() {
+    let dir = std::env::temp_dir().join(format!("notegraph-cache-infile-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let root = dir.join("vault");
+    std::fs::create_dir_all(&root).unwrap();
+    let mut vault = Vault::new(vec![root.clone()]);
+    let texts = ["# Über\n[[b#H|x]] café ^id\n", "[[c]]\r\nchanged later"];
+    for (i, text) in texts.iter().enumerate() {
+        let path = root.join(format!("n{i}.md"));
+        std::fs::write(&path, text).unwrap();
+        let note = crate::loader::read_note(&path).expect("read");
+        assert!(note.text.is_in_file());
+        vault.upsert_note(&path, note);
+    }
+    std::fs::write(root.join("n1.md"), "[[c]]\r\nchanged now").unwrap();
+    let cache = Cache {
+        file: dir.join("cache").join("index"),
+        roots: vec![root.clone()],
+    };
+    assert_eq!(cache.save(|| &vault, None).expect("saved"), 1);
+    let loaded = cache.load().expect("loaded");
+    assert_eq!(loaded.notes.len(), 1);
+    let cached = &loaded.notes[&root.join("n0.md")];
+    assert!(cached.text.is_in_file());
+    assert_eq!(cached.text.get(), texts[0]);
+    assert_eq!(cached.syntax, syntax::parse(texts[0]));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// A file's path is its root, one separator and its relative path, compared as bytes: a path
 /// of the right length that starts with the root and ends with the relative path is not it
 /// unless a separator stands between them.

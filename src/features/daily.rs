@@ -100,9 +100,11 @@ pub fn daily_note(
             let body = vault
                 .id(&template_path)
                 .and_then(|id| vault.note(id))
-                .map(|n| n.text().into_owned())
+                .ok_or_else(|| format!("the daily note template ‘{template}’ is not in the vault"))?
+                .text
+                .exact()
                 .ok_or_else(|| {
-                    format!("the daily note template ‘{template}’ is not in the vault")
+                    format!("the daily note template ‘{template}’ changed on disk: try again")
                 })?;
             let at = date.to_datetime(now.time());
             expand(

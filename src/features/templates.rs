@@ -125,7 +125,8 @@ pub fn actions(
         .into_iter()
         .filter_map(|id| {
             let template = vault.file(id);
-            let body = template.note()?.text();
+            // A template whose file changed since it was read is offered once it is read again.
+            let body = template.note()?.text.exact()?;
             let text = expand(
                 &body,
                 &name,
@@ -192,7 +193,15 @@ pub fn new_note(
         Some(template) => {
             let id = find_template(vault, settings, template)
                 .ok_or_else(|| format!("no template ‘{template}’ in ‘{}’", settings.folder))?;
-            let body = vault.note(id).map(|n| n.text()).unwrap_or_default();
+            let body = match vault.note(id).map(|n| n.text.exact()) {
+                Some(Some(body)) => body,
+                Some(None) => {
+                    return Err(format!(
+                        "the template ‘{template}’ changed on disk: try again"
+                    ));
+                }
+                None => Default::default(),
+            };
             expand(
                 &body,
                 &name,

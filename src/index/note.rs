@@ -2,6 +2,7 @@
 //! the stamp of the file it was read from, which the on-disk index (`crate::cache`) keys it by.
 
 use std::borrow::Cow;
+use std::path::Path;
 use std::sync::Arc;
 
 use crate::syntax::{self, NoteSyntax};
@@ -9,7 +10,8 @@ use crate::syntax::{self, NoteSyntax};
 /// A parsed markdown note: its text and what the syntax layer found in it.
 #[derive(Debug)]
 pub struct Note {
-    /// Read it through [`Note::text`]: a note read from the disk keeps it packed.
+    /// Read it through [`Note::text`]: a note read from the disk keeps only where it is
+    /// ([`NoteText::file`]) or, when its text is not the file's bytes, keeps it packed.
     pub text: NoteText,
     pub syntax: NoteSyntax,
     /// The file this text was read from, as it was then; `None` for an editor's buffer, whose
@@ -50,6 +52,17 @@ impl Note {
         }
     }
 
+    /// A note read from the file at `path`, whose bytes `text` is exactly: parsed, and its text
+    /// not kept but read again from the file when a feature asks for it ([`NoteText::file`]).
+    pub fn read_file(path: &Path, text: String) -> Note {
+        let syntax = syntax::parse(&text);
+        Note {
+            text: NoteText::file(path, &text),
+            syntax,
+            stamp: None,
+        }
+    }
+
     /// This note with its text packed: for a note read from the disk, whose text is read only
     /// by the features that look into closed notes (previews, positions of references, mentions,
     /// the on-disk index) and is the largest part of a vault's memory.
@@ -74,11 +87,19 @@ impl Note {
 
 /// The most room [`NoteText::packed`] keeps on a thread between notes.
 const ROOM_KEPT: usize = 1 << 20;
+/// The longest text read from a file that [`NoteText::get`] keeps on a thread for the next ask.
+const LAST_KEPT: usize = 64 << 10;
 
 /// A note's text as the vault keeps it: plain (shared) for an editor's buffer, which every
-/// keystroke's requests read, or packed with LZ4 for a note read from the disk (about half the
-/// bytes on real vaults; unpacking runs at ~1 GB/s, so a request that reads 10,000 closed
-/// notes pays ~20 ms for it). Packing is invisible: [`NoteText::get`] gives the same text back.
+/// keystroke's requests read; for a note read from the disk, not at all — only the file's path,
+/// length and hash, the file being read again when a feature asks —, or packed with LZ4 where
+/// the text is not the file's bytes (invalid UTF-8 replaced, UTF-16 decoded). Either way
+/// [`NoteText::get`] gives the same text back.
+///
+/// Closed notes' texts were the largest part of a vault's memory (54 MB of 179 MB live for
+/// 50,000 notes, packed) and are read only by features that look into closed notes: previews,
+/// positions of links the parse did not place, a rename's edits, unlinked mentions, the on-disk
+/// index. Reading a file again costs about what unpacking its text did (~20 µs a note).
 #[derive(Clone)]
 pub struct NoteText(Repr);
 
@@ -88,6 +109,37 @@ enum Repr {
     /// LZ4 block with the text's length in front (`lz4_flex::compress_prepend_size`), made
     /// from a `str` by [`NoteText::pack`], so it unpacks to valid UTF-8.
     Packed(Box<[u8]>),
+    File(Box<FileText>),
+}
+
+/// Where a note's text is: the bytes of the file at `path`, when they are `len` long and hash
+/// to `hash` (xxh3-64) — as they were when the note was parsed.
+#[derive(Clone, PartialEq, Eq)]
+struct FileText {
+    path: Box<Path>,
+    len: u64,
+    hash: u64,
+}
+
+impl FileText {
+    /// The file's text, if the file still holds exactly what was parsed.
+    fn read(&self) -> Option<String> {
+        let bytes = match std::fs::read(&self.path) {
+            Ok(bytes) => bytes,
+            Err(err) => {
+                tracing::warn!("{}: not read again: {err}", self.path.display());
+                return None;
+            }
+        };
+        if bytes.len() as u64 != self.len || xxhash_rust::xxh3::xxh3_64(&bytes) != self.hash {
+            tracing::warn!(
+                "{}: changed on disk since it was indexed; read again once the change is seen",
+                self.path.display()
+            );
+            return None;
+        }
+        String::from_utf8(bytes).ok()
+    }
 }
 
 impl NoteText {
@@ -123,24 +175,77 @@ impl NoteText {
         }
     }
 
+    /// `text`, the bytes of the file at `path`: kept as the file's ([`Repr::File`]).
+    pub fn file(path: &Path, text: &str) -> NoteText {
+        NoteText::file_hashed(
+            path,
+            text.len(),
+            xxhash_rust::xxh3::xxh3_64(text.as_bytes()),
+        )
+    }
+
+    /// [`NoteText::file`] of a text `len` bytes long whose xxh3-64 is `hash`, already known.
+    pub fn file_hashed(path: &Path, len: usize, hash: u64) -> NoteText {
+        NoteText(Repr::File(Box::new(FileText {
+            path: path.into(),
+            len: len as u64,
+            hash,
+        })))
+    }
+
     fn pack(self) -> NoteText {
         match &self.0 {
             Repr::Plain(text) => NoteText::packed(text),
-            Repr::Packed(_) => self,
+            Repr::Packed(_) | Repr::File(_) => self,
         }
     }
 
-    /// The text: borrowed when plain, unpacked into a new `String` when packed.
+    /// The text: borrowed when plain, unpacked into a new `String` when packed, read from its
+    /// file when kept there. A file changed (or gone) since the note was parsed — its change
+    /// not yet seen by the server — gives as many spaces as the text had bytes, with a logged
+    /// warning: the parse's spans still slice it safely, and nothing is read as text that the
+    /// parse did not see. [`NoteText::exact`] tells that case apart.
+    ///
+    /// The last text read from a file is kept on the reading thread, and given again while the
+    /// same text (path, length, hash) is asked for: a feature that reads one note several times
+    /// in a row (a rename, link by link) reads its file once.
     pub fn get(&self) -> Cow<'_, str> {
+        thread_local! {
+            static LAST: std::cell::RefCell<Option<(FileText, String)>> =
+                const { std::cell::RefCell::new(None) };
+        }
+        let text = match &self.0 {
+            Repr::File(file) => LAST.with_borrow_mut(|last| {
+                if let Some((read, text)) = last.as_ref().filter(|(read, _)| read == &**file) {
+                    debug_assert!(read.len == text.len() as u64);
+                    return Some(Cow::Owned(text.clone()));
+                }
+                let text = file.read()?;
+                // A huge note's text is not kept.
+                *last = (text.len() <= LAST_KEPT).then(|| ((**file).clone(), text.clone()));
+                Some(Cow::Owned(text))
+            }),
+            _ => self.exact(),
+        };
+        text.unwrap_or_else(|| Cow::Owned(" ".repeat(self.len())))
+    }
+
+    /// The text exactly as parsed; `None` only for a text kept in a file that changed since.
+    /// A text kept in a file is read from it here, every time: what checks that edits made
+    /// from the parse still fit the file ([`NoteText::get`] may give a copy read before).
+    pub fn exact(&self) -> Option<Cow<'_, str>> {
         match &self.0 {
-            Repr::Plain(text) => Cow::Borrowed(text),
+            Repr::Plain(text) => Some(Cow::Borrowed(text)),
             Repr::Packed(bytes) => {
                 // Packed from a `str` by `packed` and never changed since: a failure here is a
                 // bug of this type, not bad input.
                 let bytes =
                     lz4_flex::decompress_size_prepended(bytes).expect("a text NoteText packed");
-                Cow::Owned(String::from_utf8(bytes).expect("a text packed from a str"))
+                Some(Cow::Owned(
+                    String::from_utf8(bytes).expect("a text packed from a str"),
+                ))
             }
+            Repr::File(file) => file.read().map(Cow::Owned),
         }
     }
 
@@ -152,6 +257,7 @@ impl NoteText {
             Repr::Packed(bytes) => bytes
                 .first_chunk::<4>()
                 .map_or(0, |len| u32::from_le_bytes(*len) as usize),
+            Repr::File(file) => file.len as usize,
         }
     }
 
@@ -164,11 +270,17 @@ impl NoteText {
         matches!(self.0, Repr::Packed(_))
     }
 
+    /// Whether the text is not kept but read from its file (for tests and the memory breakdown).
+    pub fn is_in_file(&self) -> bool {
+        matches!(self.0, Repr::File(_))
+    }
+
     /// Heap bytes the text takes as kept (for the memory breakdown).
     pub fn heap_bytes(&self) -> usize {
         match &self.0 {
             Repr::Plain(text) => text.len(),
             Repr::Packed(bytes) => bytes.len(),
+            Repr::File(file) => std::mem::size_of::<FileText>() + file.path.as_os_str().len(),
         }
     }
 }
@@ -178,7 +290,13 @@ impl PartialEq for NoteText {
         match (&self.0, &other.0) {
             (Repr::Plain(a), Repr::Plain(b)) => a == b,
             (Repr::Packed(a), Repr::Packed(b)) if a == b => true,
-            _ => self.get() == other.get(),
+            (Repr::File(a), Repr::File(b)) if a == b => true,
+            _ if self.len() != other.len() => false,
+            // A file changed since is equal to no text.
+            _ => match (self.exact(), other.exact()) {
+                (Some(a), Some(b)) => a == b,
+                _ => false,
+            },
         }
     }
 }
@@ -304,6 +422,51 @@ mod tests {
             let crates = lz4_flex::compress_prepend_size(text.as_bytes());
             assert_eq!(packed.heap_bytes(), crates.len());
         }
+    }
+
+    /// A note read from a file keeps no text, only where it is: asked for, its text is read
+    /// from the file, the same bytes. Once the file changes (or goes) without the note being
+    /// read again, the exact text is not to be had: `get` gives the copy its thread read last
+    /// while it has it, else as many spaces (every span still slices them), and the note
+    /// equals no text.
+    #[test]
+    fn a_note_read_from_its_file_reads_it_again_and_refuses_a_file_changed_since() {
+        let dir = std::env::temp_dir().join(format!("notegraph-note-file-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let other_path = dir.join("other.md");
+        std::fs::write(&other_path, "[[other]]").unwrap();
+        let other = Note::read_file(&other_path, "[[other]]".into());
+        for (i, text) in texts().into_iter().enumerate() {
+            let path = dir.join(format!("n{i}.md"));
+            std::fs::write(&path, &text).unwrap();
+            let note = Note::read_file(&path, text.clone());
+            assert!(note.text.is_in_file());
+            assert_eq!(note.text(), text);
+            assert_eq!(note.text.exact().as_deref(), Some(text.as_str()));
+            assert_eq!(note.text_len(), text.len());
+            assert_eq!(note.syntax, syntax::parse(&text));
+            assert_eq!(note.text, NoteText::plain(text.as_str()));
+            assert!(note.text.heap_bytes() < 100 + path.as_os_str().len());
+            for changed in [Some(format!("{text}!")), Some(text.replace('a', "b")), None] {
+                std::fs::write(&path, &text).unwrap();
+                assert_eq!(note.text(), text);
+                match &changed {
+                    Some(changed) => std::fs::write(&path, changed).unwrap(),
+                    None => std::fs::remove_file(&path).unwrap(),
+                }
+                if changed.as_ref() == Some(&text) {
+                    continue;
+                }
+                assert_eq!(note.text.exact(), None, "{i} {changed:?}");
+                assert_eq!(note.text(), text, "{i} {changed:?}");
+                assert_eq!(other.text(), "[[other]]");
+                assert_eq!(note.text(), " ".repeat(text.len()), "{i} {changed:?}");
+                assert_eq!(other.text(), "[[other]]");
+                assert_eq!(note.text(), " ".repeat(text.len()), "{i} {changed:?}");
+                assert_ne!(note.text, NoteText::plain(text.as_str()), "{i} {changed:?}");
+            }
+        }
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

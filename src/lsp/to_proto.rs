@@ -124,31 +124,56 @@ pub(in crate::lsp) fn to_locations(
 
 /// A refactor's change as the protocol's `WorkspaceEdit`: versioned text edits first (on the
 /// files' current URIs), then file operations, in `documentChanges` so that renames are in it.
+///
+/// Refused when a file it edits changed on disk since it was read, the server not having seen
+/// the change yet: its edits (and the text they put in) were made from the parse of a text the
+/// file no longer holds, so applied they could overwrite what the user wrote.
 pub(in crate::lsp) fn to_workspace_edit(
     vault: &Vault,
     docs: &DashMap<PathBuf, Document>,
     change: WorkspaceChange,
     encoding: Encoding,
-) -> WorkspaceEdit {
-    let mut ops = Vec::new();
-    for (id, edits) in change.edits {
-        let Some(file) = vault.get(id) else { continue };
-        let Some(uri) = uri_of(&file.path) else {
-            continue;
-        };
-        let text = file.note().map(|n| n.text()).unwrap_or_default();
-        let index = LineIndex::new(text, encoding);
-        ops.push(DocumentChangeOperation::Edit(TextDocumentEdit {
-            text_document: OptionalVersionedTextDocumentIdentifier {
-                uri,
-                version: docs.get(&file.path).map(|d| d.version),
-            },
-            edits: edits
-                .into_iter()
-                .map(|e| OneOf::Left(TextEdit::new(index.range(e.span), e.text)))
-                .collect(),
-        }));
-    }
+) -> Result<WorkspaceEdit, String> {
+    // Each file's text is read (a closed note's, from its file, and checked) on rayon's
+    // threads: a rename edits thousands of files.
+    use rayon::prelude::*;
+    let edits: Vec<(FileId, Vec<crate::features::refactor::TextEdit>)> =
+        change.edits.into_iter().collect();
+    let mut ops = edits
+        .into_par_iter()
+        .map(|(id, edits)| {
+            let Some(file) = vault.get(id) else {
+                return Ok(None);
+            };
+            let Some(uri) = uri_of(&file.path) else {
+                return Ok(None);
+            };
+            let text = match file.note().map(|n| n.text.exact()) {
+                Some(Some(text)) => text,
+                Some(None) => {
+                    return Err(format!(
+                        "{} changed on disk since notegraph read it: try again in a moment",
+                        file.path.display()
+                    ));
+                }
+                None => Default::default(),
+            };
+            let index = LineIndex::new(text, encoding);
+            Ok(Some(DocumentChangeOperation::Edit(TextDocumentEdit {
+                text_document: OptionalVersionedTextDocumentIdentifier {
+                    uri,
+                    version: docs.get(&file.path).map(|d| d.version),
+                },
+                edits: edits
+                    .into_iter()
+                    .map(|e| OneOf::Left(TextEdit::new(index.range(e.span), e.text)))
+                    .collect(),
+            })))
+        })
+        .collect::<Result<Vec<_>, String>>()?
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>();
     for op in change.ops {
         match op {
             // Every path an edit creates or renames into is checked once more here, whatever
@@ -204,10 +229,10 @@ pub(in crate::lsp) fn to_workspace_edit(
             }
         }
     }
-    WorkspaceEdit {
+    Ok(WorkspaceEdit {
         document_changes: Some(DocumentChanges::Operations(ops)),
         ..WorkspaceEdit::default()
-    }
+    })
 }
 
 /// A request the server understood but cannot carry out (LSP's `RequestFailed`), with the
@@ -336,6 +361,53 @@ mod tests {
                 Range::new(Position::new(1, 5), Position::new(1, 10))
             )]
         );
+    }
+
+    /// A rename's edit of a closed note, read from its file: given with the ranges of the file's
+    /// text while the file holds what was read; refused once the file changed on disk and the
+    /// server has not read it again, since ranges and new text were made from the old text.
+    #[test]
+    fn an_edit_of_a_file_changed_on_disk_since_it_was_read_is_refused() {
+        use crate::features::refactor::TextEdit as NoteEdit;
+        let dir = std::env::temp_dir().join(format!("notegraph-edit-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("a.md");
+        let text = "# A\ncafé [[b]] and [[b]]\n";
+        std::fs::write(&path, text).unwrap();
+        let mut vault = Vault::new(vec![dir.clone()]);
+        vault.upsert_note(&path, Note::read_file(&path, text.to_string()));
+        let id = vault.id(&path).unwrap();
+        let change = || {
+            let mut change = WorkspaceChange::default();
+            let target = vault.note(id).unwrap().syntax.links[1].target_span;
+            change.edits.insert(
+                id,
+                vec![NoteEdit {
+                    span: target,
+                    text: "c".into(),
+                }],
+            );
+            change
+        };
+        let docs = DashMap::new();
+        let edit = to_workspace_edit(&vault, &docs, change(), Encoding::Utf16).unwrap();
+        let Some(DocumentChanges::Operations(ops)) = edit.document_changes else {
+            panic!("operations")
+        };
+        let DocumentChangeOperation::Edit(edit) = &ops[0] else {
+            panic!("an edit")
+        };
+        assert_eq!(
+            edit.edits,
+            [OneOf::Left(TextEdit::new(
+                Range::new(Position::new(1, 17), Position::new(1, 18)),
+                "c".into()
+            ))]
+        );
+        std::fs::write(&path, "# A\ncafé [[b]] and [[b]]\nmore the user wrote\n").unwrap();
+        let refused = to_workspace_edit(&vault, &docs, change(), Encoding::Utf16).unwrap_err();
+        assert!(refused.contains("changed on disk"), "{refused}");
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     /// The URI written without `format!` is the one `Uri::from_file_path` makes, for paths with

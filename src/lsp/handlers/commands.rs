@@ -109,7 +109,8 @@ async fn create_and_show(server: &Server, note: NewNote) -> Result<Option<Value>
             &server.state.docs,
             note.change,
             server.state.encoding(),
-        );
+        )
+        .map_err(request_failed)?;
         let applied =
             server.client.apply_edit(edit).await.map_err(|err| {
                 request_failed(format!("the editor did not apply the edit: {err}"))

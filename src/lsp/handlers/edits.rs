@@ -50,7 +50,16 @@ pub(crate) async fn code_action(
                 Some(
                     actions
                         .into_iter()
-                        .map(|action| {
+                        .filter_map(|action| {
+                            // Offered only with an edit that can be applied safely.
+                            let edit = to_workspace_edit(
+                                vault,
+                                &server.state.docs,
+                                action.change,
+                                encoding,
+                            )
+                            .map_err(|err| tracing::warn!("action not offered: {err}"))
+                            .ok()?;
                             let diagnostics: Vec<Diagnostic> = context
                                 .iter()
                                 .filter(|d| {
@@ -67,23 +76,18 @@ pub(crate) async fn code_action(
                                     Some(vec![Value::String(uri.as_str().to_string())]),
                                 )
                             });
-                            CodeActionOrCommand::CodeAction(CodeAction {
+                            Some(CodeActionOrCommand::CodeAction(CodeAction {
                                 title: action.title,
                                 kind: Some(match action.kind {
                                     ActionKind::QuickFix => CodeActionKind::QUICKFIX,
                                     ActionKind::Rewrite => CodeActionKind::REFACTOR_REWRITE,
                                 }),
                                 diagnostics: (!diagnostics.is_empty()).then_some(diagnostics),
-                                edit: Some(to_workspace_edit(
-                                    vault,
-                                    &server.state.docs,
-                                    action.change,
-                                    encoding,
-                                )),
+                                edit: Some(edit),
                                 command,
                                 is_preferred: action.preferred.then_some(true),
                                 ..CodeAction::default()
-                            })
+                            }))
                         })
                         .collect::<Vec<_>>(),
                 )
@@ -266,7 +270,8 @@ pub(crate) async fn rename(server: &Server, params: RenameParams) -> Result<Opti
         }
         let change = features::refactor::rename(&vault, id, offset, &params.new_name)
             .map_err(request_failed)?;
-        let edit = to_workspace_edit(&vault, &state.docs, change, encoding);
+        let edit =
+            to_workspace_edit(&vault, &state.docs, change, encoding).map_err(request_failed)?;
         drop(vault);
         // Thousands of edits: written to text here, off the transport's task (see `raw`).
         Ok(Some(state.raw.workspace_edit(edit)))
@@ -325,11 +330,16 @@ pub(crate) async fn will_rename_files(
         }
         match features::refactor::move_files(&vault, &moves, false) {
             Ok(change) if change.edits.is_empty() => None,
-            Ok(change) => {
-                let edit = to_workspace_edit(&vault, &state.docs, change, encoding);
-                drop(vault);
-                Some(state.raw.workspace_edit(edit))
-            }
+            Ok(change) => match to_workspace_edit(&vault, &state.docs, change, encoding) {
+                Ok(edit) => {
+                    drop(vault);
+                    Some(state.raw.workspace_edit(edit))
+                }
+                Err(message) => {
+                    tracing::warn!("links cannot follow this move: {message}");
+                    None
+                }
+            },
             Err(message) => {
                 tracing::warn!("links cannot follow this move: {message}");
                 None
