@@ -124,13 +124,16 @@ struct FileText {
 impl FileText {
     /// The file's text, if the file still holds exactly what was parsed.
     fn read(&self) -> Option<String> {
-        let bytes = match std::fs::read(&self.path) {
-            Ok(bytes) => bytes,
-            Err(err) => {
-                tracing::warn!("{}: not read again: {err}", self.path.display());
-                return None;
-            }
-        };
+        use std::io::Read;
+        // At most one byte more than the text: a file grown since is told apart without
+        // reading it all, and the buffer needs no growing (nor the file's size asked for).
+        let mut bytes = Vec::with_capacity(self.len as usize + 1);
+        let read = std::fs::File::open(&self.path)
+            .and_then(|file| file.take(self.len + 1).read_to_end(&mut bytes));
+        if let Err(err) = read {
+            tracing::warn!("{}: not read again: {err}", self.path.display());
+            return None;
+        }
         if bytes.len() as u64 != self.len || xxhash_rust::xxh3::xxh3_64(&bytes) != self.hash {
             tracing::warn!(
                 "{}: changed on disk since it was indexed; read again once the change is seen",

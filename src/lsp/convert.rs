@@ -5,6 +5,7 @@ use std::borrow::Cow;
 
 use tower_lsp_server::ls_types::{Position, Range};
 
+use crate::index::Note;
 use crate::syntax::{Link, Span};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -173,9 +174,115 @@ pub fn link_range(link: &Link, encoding: Encoding) -> Option<Range> {
     ))
 }
 
+/// Ranges of spans of one note, made without its text where its parse placed them: a span
+/// inside a link the parse placed (which lies on one line) from that place; any other from a
+/// line index over the text, built on the first such span. A closed note's text is read from
+/// its file, so a note whose diagnostics are all on links is not read at all.
+pub struct NoteRanges<'n> {
+    note: Option<&'n Note>,
+    encoding: Encoding,
+    index: Option<LineIndex<'n>>,
+}
+
+impl<'n> NoteRanges<'n> {
+    pub fn new(note: Option<&'n Note>, encoding: Encoding) -> NoteRanges<'n> {
+        NoteRanges {
+            note,
+            encoding,
+            index: None,
+        }
+    }
+
+    pub fn range(&mut self, span: Span) -> Range {
+        if span.end == 0 {
+            // The note's start (a candidate file of an ambiguous link, say).
+            return Range::default();
+        }
+        if let Some(range) = self.note.and_then(|n| placed_range(n, span, self.encoding)) {
+            return range;
+        }
+        let (note, encoding) = (self.note, self.encoding);
+        self.index
+            .get_or_insert_with(|| {
+                LineIndex::new(note.map(|n| n.text()).unwrap_or_default(), encoding)
+            })
+            .range(span)
+    }
+}
+
+/// The range of `span` from the place of the link holding it, when the parse placed that
+/// link and the encoding counts its line's columns as the place does.
+fn placed_range(note: &Note, span: Span, encoding: Encoding) -> Option<Range> {
+    let links = &note.syntax.links;
+    // A parse keeps its links in order of their spans: the last one starting at or before.
+    let i = links
+        .partition_point(|l| l.span.start <= span.start)
+        .checked_sub(1)?;
+    let link = &links[i];
+    if span.end > link.span.end {
+        return None;
+    }
+    let place = link.place()?;
+    if encoding == Encoding::Utf16 && !place.ascii {
+        return None;
+    }
+    let start = place.column.checked_add(span.start - link.span.start)?;
+    let end = start.checked_add(span.end - span.start)?;
+    Some(Range::new(
+        Position::new(place.line, start),
+        Position::new(place.line, end),
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every span inside a link (a diagnostic's, an edit's) and every other span gets the
+    /// range a line index over the text gives, in both encodings, after non-ASCII text, CRLF
+    /// and lone CR line ends, in frontmatter, nested; and those inside placed links get it with
+    /// the note's file gone (so without reading the text).
+    #[test]
+    fn a_spans_range_from_its_links_place_is_the_line_index_range() {
+        let texts = [
+            "# T\n\n[[a]] \u{e9}[[b#H|x]]\r\n\r\n\r\r[c](d%20e.md) end\n",
+            "---\nup: \"[[a]]\"\n---\ncafé 😀 [[a|b]] x ![[i.png]]\r[![[i.png]]](u.md)\n",
+            "no breaks, caf\u{e9} [[x]] [y](<z w.md>)",
+        ];
+        let dir = std::env::temp_dir().join(format!("notegraph-ranges-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        for (n, text) in texts.iter().enumerate() {
+            let path = dir.join(format!("n{n}.md"));
+            std::fs::write(&path, text).unwrap();
+            let plain = Note::parse(*text);
+            let in_file = Note::read_file(&path, text.to_string());
+            std::fs::remove_file(&path).unwrap();
+            let mut spans: Vec<Span> = Vec::new();
+            for link in plain.syntax.links.iter() {
+                let range = link.span.range();
+                for start in range.clone().filter(|&i| text.is_char_boundary(i)) {
+                    for end in (start..=range.end).filter(|&i| text.is_char_boundary(i)) {
+                        spans.push(Span::new(start, end));
+                    }
+                }
+            }
+            let placed = spans.len();
+            spans.extend([Span::new(0, 1), Span::new(2, text.len())]);
+            for encoding in [Encoding::Utf8, Encoding::Utf16] {
+                let index = LineIndex::new(*text, encoding);
+                let mut ranges = NoteRanges::new(Some(&plain), encoding);
+                let mut without_text = NoteRanges::new(Some(&in_file), encoding);
+                for (i, &span) in spans.iter().enumerate() {
+                    assert_eq!(ranges.range(span), index.range(span), "{n} {span:?}");
+                    if i < placed && placed_range(&plain, span, encoding).is_some() {
+                        assert_eq!(without_text.range(span), index.range(span), "{n} {span:?}");
+                    }
+                }
+            }
+            assert!(plain.syntax.links.iter().any(|l| l.place().is_some()));
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 
     #[test]
     fn a_position_found_once_is_the_line_index_position_at_every_offset() {

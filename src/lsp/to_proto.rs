@@ -9,7 +9,7 @@ use rustc_hash::FxHashMap;
 use tower_lsp_server::jsonrpc::Error;
 use tower_lsp_server::ls_types::*;
 
-use super::convert::{Encoding, LineIndex, link_range, range_once};
+use super::convert::{Encoding, LineIndex, NoteRanges, link_range, range_once};
 use super::document::Document;
 use super::state::uri_of;
 use crate::features::Location as NoteLocation;
@@ -33,10 +33,9 @@ pub(in crate::lsp) fn to_location(
 ) -> Option<Location> {
     let file = vault.get(loc.file)?;
     let uri = uri_of(&file.path)?;
-    let text = file.note().map(|n| n.text()).unwrap_or_default();
     Some(Location::new(
         uri,
-        LineIndex::new(text, encoding).range(loc.span),
+        NoteRanges::new(file.note(), encoding).range(loc.span),
     ))
 }
 

@@ -9,7 +9,7 @@ use tower_lsp_server::ls_types::*;
 use crate::config::Config;
 use crate::features;
 use crate::index::{Change, FileId, Vault};
-use crate::lsp::convert::{Encoding, LineIndex};
+use crate::lsp::convert::{Encoding, NoteRanges};
 use crate::lsp::state::Server;
 use crate::lsp::state::uri_of;
 use crate::lsp::to_proto::{severity, to_location};
@@ -87,15 +87,17 @@ pub(in crate::lsp) fn to_diagnostics(
     let Some(note) = vault.note(id) else {
         return Vec::new();
     };
-    let index = LineIndex::new(note.text(), encoding);
     let mut found = features::diagnostics::configured(vault, id, config);
     if let Some(edited) = edited {
         found = features::diagnostics::settled(vault, id, found, edited);
     }
+    // Most diagnostics are on links, placed by the parse: a closed note's file is read only
+    // for the others.
+    let mut ranges = NoteRanges::new(Some(note), encoding);
     found
         .into_iter()
         .map(|d| Diagnostic {
-            range: index.range(d.span),
+            range: ranges.range(d.span),
             severity: Some(severity(d.severity)),
             code: Some(NumberOrString::String(d.kind.code().to_string())),
             source: Some("notegraph".to_string()),
