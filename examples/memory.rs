@@ -104,8 +104,9 @@ struct Breakdown {
     frontmatter: usize,
     problems: usize,
     counts: [usize; 4],
-    /// Links with a boxed fragment, alias or field.
+    /// Links with a boxed fragment, alias or field, and the bytes of those boxes.
     counts_extras: usize,
+    extras_bytes: usize,
 }
 
 impl Breakdown {
@@ -113,13 +114,10 @@ impl Breakdown {
         self.links += slice(&s.links);
         for l in &s.links {
             self.links += l.target_heap() + l.alias_heap() + l.field_heap();
-            if l.fragment().is_some()
-                || l.fragment_span().is_some()
-                || l.alias().is_some()
-                || l.field().is_some()
-            {
+            if l.extras_heap() > 0 {
                 // The box of the parts most links lack.
-                self.links += size_of::<notegraph::syntax::LinkExtras>();
+                self.links += l.extras_heap();
+                self.extras_bytes += l.extras_heap();
                 self.counts_extras += 1;
             }
             match l.fragment() {
@@ -334,12 +332,12 @@ fn main() {
         size_of::<NoteSyntax>()
     );
     println!(
-        "  links      {:>10}  ({} links, {} B each; {} with a {} B box of fragment, alias, field)",
+        "  links      {:>10}  ({} links, {} B each; {} with a box of fragment, alias, field: {:.0} B on average)",
         mb(parts.links),
         parts.counts[0],
         size_of::<notegraph::syntax::Link>(),
         parts.counts_extras,
-        size_of::<notegraph::syntax::LinkExtras>()
+        parts.extras_bytes as f64 / parts.counts_extras.max(1) as f64
     );
     println!(
         "  headings   {:>10}  ({} headings, {} B each)",

@@ -10,8 +10,9 @@ use super::{Fragment, LinkKind, Name, Span};
 ///
 /// A vault holds hundreds of thousands of links, most of them a plain `[[Target]]`: what only
 /// some links have — a fragment, an alias, the field they are the value of — sits in one box
-/// ([`LinkExtras`]), allocated only for a link that has one of them, so that a plain link costs
-/// 56 bytes, not 128. Read them with [`Link::fragment`], [`Link::alias`]… and set them with
+/// (`Extras`), allocated only for a link that has one of them, so that a plain link costs
+/// 56 bytes, not 128; and the box is as small as the one part a link has ([`LinkExtras`] is
+/// boxed whole only for a link with several). Read them with [`Link::fragment`], [`Link::alias`]… and set them with
 /// [`Link::set_fragment`], [`Link::set_alias`]…, which keep the box absent when it would be
 /// empty (so that equal links compare equal).
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -26,12 +27,108 @@ pub struct Link {
     pub target: Name,
     /// Where the target text sits; an empty span right after `[[` for same-note links.
     pub target_span: Span,
-    pub(super) extras: Option<Box<LinkExtras>>,
+    pub(super) extras: Option<Box<Extras>>,
     /// Where the link starts as an editor counts it, set by the parse (see [`Place`]).
     pub(super) place: Place,
 }
 
-/// The parts of a [`Link`] that most links lack.
+/// The parts of a [`Link`] that most links lack, in the smallest form that holds those it has:
+/// one alias (a markdown link's text, a wikilink's `|alias`), one field, or one fragment with
+/// its span — 40 bytes — and all of them ([`LinkExtras`], 88 bytes, boxed again) only for a link
+/// with more than one. Always made by [`Extras::of`], so equal parts have equal forms.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub(super) enum Extras {
+    Alias(Name),
+    Field(Name),
+    Fragment(Fragment, Option<Span>),
+    All(Box<LinkExtras>),
+}
+
+impl Extras {
+    /// The smallest form of `all`; `None` when it holds nothing.
+    fn of(all: LinkExtras) -> Option<Extras> {
+        Some(match all {
+            LinkExtras {
+                fragment: None,
+                fragment_span: None,
+                alias: None,
+                field: None,
+            } => return None,
+            LinkExtras {
+                fragment: None,
+                fragment_span: None,
+                alias: Some(alias),
+                field: None,
+            } => Extras::Alias(alias),
+            LinkExtras {
+                fragment: None,
+                fragment_span: None,
+                alias: None,
+                field: Some(field),
+            } => Extras::Field(field),
+            LinkExtras {
+                fragment: Some(fragment),
+                fragment_span,
+                alias: None,
+                field: None,
+            } => Extras::Fragment(fragment, fragment_span),
+            all => Extras::All(Box::new(all)),
+        })
+    }
+
+    fn into_all(self) -> LinkExtras {
+        match self {
+            Extras::Alias(alias) => LinkExtras {
+                alias: Some(alias),
+                ..LinkExtras::default()
+            },
+            Extras::Field(field) => LinkExtras {
+                field: Some(field),
+                ..LinkExtras::default()
+            },
+            Extras::Fragment(fragment, fragment_span) => LinkExtras {
+                fragment: Some(fragment),
+                fragment_span,
+                ..LinkExtras::default()
+            },
+            Extras::All(all) => *all,
+        }
+    }
+
+    fn fragment(&self) -> Option<&Fragment> {
+        match self {
+            Extras::Fragment(fragment, _) => Some(fragment),
+            Extras::All(all) => all.fragment.as_ref(),
+            _ => None,
+        }
+    }
+
+    fn fragment_span(&self) -> Option<Span> {
+        match self {
+            Extras::Fragment(_, span) => *span,
+            Extras::All(all) => all.fragment_span,
+            _ => None,
+        }
+    }
+
+    fn alias(&self) -> Option<&Name> {
+        match self {
+            Extras::Alias(alias) => Some(alias),
+            Extras::All(all) => all.alias.as_ref(),
+            _ => None,
+        }
+    }
+
+    fn field(&self) -> Option<&Name> {
+        match self {
+            Extras::Field(field) => Some(field),
+            Extras::All(all) => all.field.as_ref(),
+            _ => None,
+        }
+    }
+}
+
+/// The parts of a [`Link`] that most links lack, all of them (see `Extras`).
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct LinkExtras {
     pub fragment: Option<Fragment>,
@@ -41,15 +138,6 @@ pub struct LinkExtras {
     pub alias: Option<Name>,
     /// The inline field (`key:: [[T]]`) or frontmatter key (`up: "[[T]]"`) the link is the value of.
     pub field: Option<Name>,
-}
-
-impl LinkExtras {
-    fn is_empty(&self) -> bool {
-        self.fragment.is_none()
-            && self.fragment_span.is_none()
-            && self.alias.is_none()
-            && self.field.is_none()
-    }
 }
 
 impl Link {
@@ -77,23 +165,23 @@ impl Link {
 
     /// What the link names inside its target, after the `#`.
     pub fn fragment(&self) -> Option<&Fragment> {
-        self.extras.as_ref()?.fragment.as_ref()
+        self.extras.as_ref()?.fragment()
     }
 
     /// The text after the first `#`, without the `#` itself.
     pub fn fragment_span(&self) -> Option<Span> {
-        self.extras.as_ref()?.fragment_span
+        self.extras.as_ref()?.fragment_span()
     }
 
     /// The display text: after `|` for wikilinks, between the brackets for markdown links.
     pub fn alias(&self) -> Option<&Name> {
-        self.extras.as_ref()?.alias.as_ref()
+        self.extras.as_ref()?.alias()
     }
 
     /// The inline field (`key:: [[T]]`) or frontmatter key (`up: "[[T]]"`) the link is the
     /// value of.
     pub fn field(&self) -> Option<&Name> {
-        self.extras.as_ref()?.field.as_ref()
+        self.extras.as_ref()?.field()
     }
 
     /// The fragment and the span of its text.
@@ -124,23 +212,31 @@ impl Link {
         field
     }
 
-    /// Change the extras, boxing them only while one is set.
+    /// Change the extras, boxing them only while one is set, in their smallest form.
     fn change(&mut self, f: impl FnOnce(&mut LinkExtras)) {
-        match &mut self.extras {
-            Some(extras) => {
-                f(extras);
-                if extras.is_empty() {
-                    self.extras = None;
-                }
+        // On the stack: setting nothing on a plain link allocates nothing, and a link's box
+        // (of one size whatever its form) is used again for its new form.
+        let mut all = match self.extras.as_deref_mut() {
+            Some(extras) => std::mem::replace(extras, Extras::Field(Name::new(""))).into_all(),
+            None => LinkExtras::default(),
+        };
+        f(&mut all);
+        match (Extras::of(all), &mut self.extras) {
+            (None, slot) => *slot = None,
+            (Some(extras), Some(slot)) => **slot = extras,
+            (Some(extras), slot @ None) => *slot = Some(Box::new(extras)),
+        }
+    }
+
+    /// Heap bytes of the link's extras as boxed (for the memory breakdown): the box, and the
+    /// second box of a link with several.
+    pub fn extras_heap(&self) -> usize {
+        match self.extras.as_deref() {
+            None => 0,
+            Some(Extras::All(_)) => {
+                std::mem::size_of::<Extras>() + std::mem::size_of::<LinkExtras>()
             }
-            None => {
-                // On the stack first: setting nothing on a plain link allocates nothing.
-                let mut extras = LinkExtras::default();
-                f(&mut extras);
-                if !extras.is_empty() {
-                    self.extras = Some(Box::new(extras));
-                }
-            }
+            Some(_) => std::mem::size_of::<Extras>(),
         }
     }
 

@@ -383,6 +383,44 @@ fn a_link_boxes_its_extras_only_while_it_has_one() {
     assert!(held.extras.is_none());
 }
 
+/// A link with one of its rare parts boxes it in a 40-byte form of its own; one with several
+/// boxes them all; and the same parts set in any order, or set and taken back, make equal
+/// links (the forms are canonical), equal to the parse's.
+#[test]
+fn a_links_extras_take_the_smallest_form_that_holds_them() {
+    use super::links::Extras;
+    assert!(std::mem::size_of::<Extras>() <= 40);
+    let text = "[[a]] [[a#H]] [[a|x]] [[a#H|x]] [x](a.md) [x](a.md#h)\nup:: [[a#^b]]\n";
+    let links = parse(text).links;
+    let forms: Vec<&str> = links
+        .iter()
+        .map(|l| match l.extras.as_deref() {
+            None => "none",
+            Some(Extras::Alias(_)) => "alias",
+            Some(Extras::Field(_)) => "field",
+            Some(Extras::Fragment(..)) => "fragment",
+            Some(Extras::All(_)) => "all",
+        })
+        .collect();
+    assert_eq!(
+        forms,
+        ["none", "fragment", "alias", "all", "alias", "all", "all"]
+    );
+    for link in links.iter() {
+        let mut plain = link.clone();
+        plain.set_fragment(None, None);
+        plain.set_alias(None);
+        plain.take_field();
+        assert!(plain.extras.is_none(), "{link:?}");
+        // The parts again, field first, then alias, then fragment: the parse's link.
+        plain.set_field(link.field().cloned());
+        plain.set_alias(link.alias().cloned());
+        plain.set_fragment(link.fragment().cloned(), link.fragment_span());
+        assert_eq!(&plain, link);
+        assert_eq!(plain.extras_heap() > 0, link.extras.is_some());
+    }
+}
+
 /// The frontmatter keeps its properties alone, in lists of exactly their length (boxed slices):
 /// aliases, tags, citation key and bibliography are read from them, not kept a second time.
 #[test]
