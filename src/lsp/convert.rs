@@ -210,9 +210,10 @@ impl<'n> NoteRanges<'n> {
     }
 }
 
-/// The range of `span` from the place of the link holding it, when the parse placed that
-/// link and the encoding counts its line's columns as the place does.
-fn placed_range(note: &Note, span: Span, encoding: Encoding) -> Option<Range> {
+/// The range of `span` from the place of the link holding it ([`link_range`], moved along the
+/// link's one line), when the parse placed that link and the encoding counts its line's
+/// columns as the place does.
+pub fn placed_range(note: &Note, span: Span, encoding: Encoding) -> Option<Range> {
     let links = &note.syntax.links;
     // A parse keeps its links in order of their spans: the last one starting at or before.
     let i = links
@@ -222,15 +223,11 @@ fn placed_range(note: &Note, span: Span, encoding: Encoding) -> Option<Range> {
     if span.end > link.span.end {
         return None;
     }
-    let place = link.place()?;
-    if encoding == Encoding::Utf16 && !place.ascii {
-        return None;
-    }
-    let start = place.column.checked_add(span.start - link.span.start)?;
-    let end = start.checked_add(span.end - span.start)?;
+    let whole = link_range(link, encoding)?;
+    let start = whole.start.character + (span.start - link.span.start);
     Some(Range::new(
-        Position::new(place.line, start),
-        Position::new(place.line, end),
+        Position::new(whole.start.line, start),
+        Position::new(whole.start.line, start + (span.end - span.start)),
     ))
 }
 

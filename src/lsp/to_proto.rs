@@ -9,7 +9,7 @@ use rustc_hash::FxHashMap;
 use tower_lsp_server::jsonrpc::Error;
 use tower_lsp_server::ls_types::*;
 
-use super::convert::{Encoding, LineIndex, NoteRanges, link_range, range_once};
+use super::convert::{Encoding, LineIndex, NoteRanges, placed_range, range_once};
 use super::document::Document;
 use super::state::uri_of;
 use crate::features::Location as NoteLocation;
@@ -97,12 +97,7 @@ pub(in crate::lsp) fn to_locations(
             continue;
         };
         let note = file.note();
-        let placed = note.and_then(|note| {
-            let links = &note.syntax.links;
-            // A parse keeps its links in order of their spans.
-            let i = links.binary_search_by_key(&loc.span, |l| l.span).ok()?;
-            link_range(&links[i], encoding)
-        });
+        let placed = note.and_then(|note| placed_range(note, loc.span, encoding));
         let range = match placed {
             Some(range) => range,
             None if count <= FEW_LOCATIONS => {
@@ -250,6 +245,7 @@ mod tests {
 
     use super::*;
     use crate::index::Note;
+    use crate::lsp::convert::link_range;
     use crate::syntax::Span;
 
     const ROOT: &str = "/vault";
