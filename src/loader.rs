@@ -28,7 +28,7 @@ use ignore_files::IgnoreFiles;
 pub use ignore_files::is_ignored;
 pub use read::{
     BIBLIOGRAPHY, FileKind, IGNORE_FILE, JSON_SETTINGS, NOTE, TOML_SETTINGS, Unreadable, read_file,
-    read_text,
+    read_file_with_metadata, read_text,
 };
 
 /// Notes larger than this are skipped: nobody writes one, and parsing it on every keystroke
@@ -132,15 +132,15 @@ pub fn walk(roots: &[PathBuf], exclude: &Exclude) -> Vec<PathBuf> {
 /// when asked for ([`Note::read_file`]): the server holds it only while the note is closed.
 /// Binary and oversized files are refused, and so is a symlink to anything but a note ([`NOTE`]).
 pub fn read_note(path: &Path) -> Result<Note, Skipped> {
-    // Taken before the read: a write after it shows as a newer time at the next start.
-    let meta = std::fs::metadata(path).ok();
-    let bytes = read_file(path, &NOTE).map_err(|err| Skipped {
+    // The metadata is taken before the read: a write after it shows as a newer time at the
+    // next start.
+    let (bytes, meta) = read_file_with_metadata(path, &NOTE).map_err(|err| Skipped {
         path: path.to_path_buf(),
         reason: err.message,
     })?;
-    let stamp = meta.map(|meta| stamp_of(&meta, &bytes));
-    let mut note = note_from_bytes(path, bytes)?;
-    note.stamp = stamp;
+    let stamp = stamp_of(&meta, &bytes);
+    let mut note = note_from_bytes_hashed(path, bytes, Some(stamp.hash))?;
+    note.stamp = Some(stamp);
     Ok(note)
 }
 
@@ -149,6 +149,12 @@ pub fn read_note(path: &Path) -> Result<Note, Skipped> {
 /// order mark is decoded, invalid UTF-8 replaced and logged, and such a text kept packed
 /// ([`Note::read`]), reading the file again not giving it.
 pub fn note_from_bytes(path: &Path, bytes: Vec<u8>) -> Result<Note, Skipped> {
+    note_from_bytes_hashed(path, bytes, None)
+}
+
+/// [`note_from_bytes`] of bytes whose xxh3-64 is `hash` when known (the stamp's): a cold start
+/// hashes each note once.
+fn note_from_bytes_hashed(path: &Path, bytes: Vec<u8>, hash: Option<u64>) -> Result<Note, Skipped> {
     if let Some(text) = utf16_with_bom(&bytes) {
         return Ok(Note::read(text));
     }
@@ -159,7 +165,12 @@ pub fn note_from_bytes(path: &Path, bytes: Vec<u8>) -> Result<Note, Skipped> {
     // Decoded first: a note's bytes are checked as UTF-8 once, not again for the binary test.
     let text = match String::from_utf8(bytes) {
         Ok(text) if is_binary_text(&text) => return Err(binary()),
-        Ok(text) => return Ok(Note::read_file(path, text)),
+        Ok(text) => {
+            return Ok(match hash {
+                Some(hash) => Note::read_file_hashed(path, text, hash),
+                None => Note::read_file(path, text),
+            });
+        }
         Err(err) if is_binary(err.as_bytes()) => return Err(binary()),
         Err(err) => {
             tracing::warn!(
@@ -391,10 +402,10 @@ fn read_bibliography_over(
         let bib = cached.into_bibliography(path.to_path_buf(), label);
         return Some((bib, Some(stamp), true));
     }
-    // Taken before the read: a write after it shows as a newer time at the next start.
-    let meta = std::fs::metadata(path).ok();
-    let bytes = match read_file(path, &BIBLIOGRAPHY) {
-        Ok(bytes) => bytes,
+    // The metadata is taken before the read: a write after it shows as a newer time at the
+    // next start.
+    let (bytes, meta) = match read_file_with_metadata(path, &BIBLIOGRAPHY) {
+        Ok(read) => read,
         // A named file that is not there is no bibliography: the note naming it says so, and
         // the vault's keys are not all declared unknown for it.
         Err(err) if origin == Origin::Discovered || err.not_found => {
@@ -403,7 +414,7 @@ fn read_bibliography_over(
         }
         Err(err) => return Some((unreadable(path, origin, label, err.message), None, false)),
     };
-    let stamp = meta.map(|meta| stamp_of(&meta, &bytes));
+    let stamp = Some(stamp_of(&meta, &bytes));
     if let (Some(c), Some(stamp)) = (cached, stamp) {
         if c.stamp.hash == stamp.hash {
             let bib = c.into_bibliography(path.to_path_buf(), label);

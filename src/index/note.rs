@@ -55,9 +55,15 @@ impl Note {
     /// A note read from the file at `path`, whose bytes `text` is exactly: parsed, and its text
     /// not kept but read again from the file when a feature asks for it ([`NoteText::file`]).
     pub fn read_file(path: &Path, text: String) -> Note {
+        let hash = xxhash_rust::xxh3::xxh3_64(text.as_bytes());
+        Note::read_file_hashed(path, text, hash)
+    }
+
+    /// [`Note::read_file`] of a text whose xxh3-64 is `hash`, already known (the stamp's).
+    pub fn read_file_hashed(path: &Path, text: String, hash: u64) -> Note {
         let syntax = syntax::parse(&text);
         Note {
-            text: NoteText::file(path, &text),
+            text: NoteText::file_hashed(path, text.len(), hash),
             syntax,
             stamp: None,
         }

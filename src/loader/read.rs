@@ -91,6 +91,16 @@ impl std::fmt::Display for Unreadable {
 /// `.gitignore -> /dev/zero`, a FIFO) would otherwise make the server read its own protocol pipe,
 /// block for ever, or fill memory.
 pub fn read_file(path: &Path, kind: &FileKind) -> Result<Vec<u8>, Unreadable> {
+    read_file_with_metadata(path, kind).map(|(bytes, _)| bytes)
+}
+
+/// [`read_file`], with the metadata of the file opened, taken just before it was read (a write
+/// after it shows as a newer time). One lookup of the path before the open (two for a symlink):
+/// at a cold start every note is read, and each lookup walks the path in the kernel again.
+pub fn read_file_with_metadata(
+    path: &Path,
+    kind: &FileKind,
+) -> Result<(Vec<u8>, std::fs::Metadata), Unreadable> {
     let io = |err: std::io::Error| Unreadable {
         not_found: err.kind() == std::io::ErrorKind::NotFound,
         message: format!("cannot read: {err}"),
@@ -99,22 +109,25 @@ pub fn read_file(path: &Path, kind: &FileKind) -> Result<Vec<u8>, Unreadable> {
         message,
         not_found: false,
     };
-    let meta = std::fs::metadata(path).map_err(io)?;
+    let mut meta = std::fs::symlink_metadata(path).map_err(io)?;
+    if meta.file_type().is_symlink() {
+        meta = std::fs::metadata(path).map_err(io)?;
+        if meta.is_file() {
+            let target = std::fs::canonicalize(path).map_err(io)?;
+            if !(kind.leads_to_kind)(&target) {
+                return Err(refuse(format!(
+                    "a symlink to {}, which is not {}",
+                    target.display(),
+                    kind.target
+                )));
+            }
+        }
+    }
     if !meta.is_file() {
         return Err(refuse(format!(
             "{}, not a regular file: not read",
             file_type_name(&meta.file_type())
         )));
-    }
-    if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
-        let target = std::fs::canonicalize(path).map_err(io)?;
-        if !(kind.leads_to_kind)(&target) {
-            return Err(refuse(format!(
-                "a symlink to {}, which is not {}",
-                target.display(),
-                kind.target
-            )));
-        }
     }
     let too_large = |len: u64| {
         refuse(format!(
@@ -136,7 +149,8 @@ pub fn read_file(path: &Path, kind: &FileKind) -> Result<Vec<u8>, Unreadable> {
     }
     // Bounded even if the file grows while it is read, or says less than it holds (`/proc`).
     let mut bytes = Vec::with_capacity(opened.len().min(kind.limit) as usize);
-    file.take(kind.limit + 1)
+    (&file)
+        .take(kind.limit + 1)
         .read_to_end(&mut bytes)
         .map_err(io)?;
     if bytes.len() as u64 > kind.limit {
@@ -145,7 +159,7 @@ pub fn read_file(path: &Path, kind: &FileKind) -> Result<Vec<u8>, Unreadable> {
             kind.limit, kind.noun
         )));
     }
-    Ok(bytes)
+    Ok((bytes, opened))
 }
 
 /// [`read_file`] for text: invalid UTF-8 is replaced.
