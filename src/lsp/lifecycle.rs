@@ -25,6 +25,10 @@ use crate::loader;
 /// so that what the sketch answers can be observed; nothing else should.
 const LOAD_DELAY_VARIABLE: &str = "NOTEGRAPH_TEST_LOAD_DELAY_MS";
 
+/// Tests set this (milliseconds) to hold an index back once its files are read, so that files
+/// can change between their read and the arming of the watcher; nothing else should.
+const READ_DELAY_VARIABLE: &str = "NOTEGRAPH_TEST_READ_DELAY_MS";
+
 fn roots_from(params: &InitializeParams) -> Vec<PathBuf> {
     let mut roots: Vec<PathBuf> = params
         .workspace_folders
@@ -259,6 +263,12 @@ impl Server {
                     loader::load_cached(&load_roots, &exclude, &report, cache.as_ref());
                 (loaded, usage, Vec::new())
             };
+            if let Some(ms) = std::env::var(READ_DELAY_VARIABLE)
+                .ok()
+                .and_then(|ms| ms.parse().ok())
+            {
+                std::thread::sleep(std::time::Duration::from_millis(ms));
+            }
             let cached_bibliographies = std::mem::take(&mut loaded.bibliographies);
             let filed = Instant::now();
             let (mut vault, skipped) = loaded.into_vault_reporting(vault_roots, &report);

@@ -10,7 +10,7 @@ use tower_lsp_server::ls_types::*;
 use super::cite;
 use super::state::Server;
 use super::state::{in_workspace, is_gitignored, is_hidden};
-use crate::index::{Change, is_note_path};
+use crate::index::{Change, Stamp, is_note_path};
 use crate::loader;
 
 impl Server {
@@ -184,6 +184,27 @@ impl Server {
         // Arming our own watcher walks the whole tree: a restart's sketch is made first, with
         // every core. (A client's watching is registered at once: it costs us nothing.)
         let _ = self.state.sketched.subscribe().wait_for(|done| *done).await;
+        if self.state.is_sketch() {
+            // A restart reads few files: its load walks the vault once this watcher is armed,
+            // so that a file created between the two is seen by one of them.
+            self.arm_watcher().await;
+            return;
+        }
+        // A first index reads every file, and the kernel tells a watcher of every open (notify
+        // asks for them): 50,000 events, and the arming's own walk of the tree, would take a
+        // quarter of the cores' time while the vault is read. So the watcher is armed once the
+        // index serves, and what changed meanwhile is found by `catch_up`.
+        let server = self.clone();
+        tokio::spawn(async move {
+            let _ = server.state.serving.subscribe().wait_for(|s| *s).await;
+            if server.arm_watcher().await {
+                server.catch_up().await;
+            }
+        });
+    }
+
+    /// Arm our own watcher on the roots walked; whether it was.
+    async fn arm_watcher(&self) -> bool {
         let roots = self.walked_roots();
         let (tx, mut rx) = mpsc::unbounded_channel::<Vec<PathBuf>>();
         let rescan = roots.clone();
@@ -209,7 +230,7 @@ impl Server {
                 tracing::error!(
                     "cannot watch files: {err}; changes made outside the editor will not be seen"
                 );
-                return;
+                return false;
             }
         };
         // Arming walks the whole tree, one watch per folder: off the reactor.
@@ -229,7 +250,7 @@ impl Server {
                 tracing::error!(
                     "cannot watch files: {err}; changes made outside the editor will not be seen"
                 );
-                return;
+                return false;
             }
         };
         *self.state.watcher.lock().unwrap_or_else(|p| p.into_inner()) = Some(watcher);
@@ -245,6 +266,81 @@ impl Server {
                 server.apply_disk_changes(paths).await;
             }
         });
+        true
+    }
+
+    /// After our watcher was armed behind a first index (see `watch_files`): bring in what
+    /// changed on disk while that index was read, as the watcher would have — files that
+    /// appeared or vanished since the walk, and files and bibliographies changed since their
+    /// read. Walked and stat'ed off the reactor; the vault is only read, briefly.
+    async fn catch_up(&self) {
+        let started = std::time::Instant::now();
+        let roots = self.walked_roots();
+        let exclude = self
+            .state
+            .exclude
+            .read()
+            .map(|e| e.clone())
+            .unwrap_or_default();
+        let state = self.state.clone();
+        let found = tokio::task::spawn_blocking(move || {
+            use rayon::prelude::*;
+            let walked = loader::walk(&roots, &exclude);
+            let mut found: Vec<PathBuf> = Vec::new();
+            // Per walked file, the stamp of its read (`None`: not in the index, a new file).
+            let mut stamps: Vec<Option<Option<Stamp>>> = vec![None; walked.len()];
+            let mut bibliographies = Vec::new();
+            {
+                let by_path: std::collections::HashMap<&Path, usize> = walked
+                    .iter()
+                    .enumerate()
+                    .map(|(i, p)| (p.as_path(), i))
+                    .collect();
+                let vault = state.read();
+                for (_, file) in vault.files() {
+                    match by_path.get(file.path.as_path()) {
+                        Some(&i) => stamps[i] = Some(file.note().and_then(|n| n.stamp)),
+                        None => found.push(file.path.clone()),
+                    }
+                }
+                bibliographies.extend(
+                    vault
+                        .sources
+                        .read_bibliographies()
+                        .map(|(bib, stamp)| (bib.path.clone(), stamp)),
+                );
+            }
+            let changed = |path: &Path, stamp: &Option<Option<Stamp>>| match stamp {
+                None => true,
+                // A note read from the disk has its stamp; an attachment's being there is all.
+                Some(Some(stamp)) => !crate::cache::stamp::unchanged(path, stamp),
+                Some(None) => is_note_path(path),
+            };
+            found.par_extend(
+                walked
+                    .par_iter()
+                    .zip(&stamps)
+                    .filter(|(path, stamp)| changed(path, stamp))
+                    .map(|(path, _)| path.clone()),
+            );
+            found.extend(
+                bibliographies
+                    .into_iter()
+                    .filter(|(path, stamp)| !crate::cache::stamp::unchanged(path, stamp))
+                    .map(|(path, _)| path),
+            );
+            found
+        })
+        .await
+        .unwrap_or_default();
+        tracing::debug!(
+            "{} files changed on disk while the index was read (checked in {} ms)",
+            found.len(),
+            started.elapsed().as_millis()
+        );
+        if !found.is_empty() {
+            self.apply_disk_changes(found).await;
+        }
     }
 
     /// Watch the settings files (`loader::SETTINGS_FILES`) ourselves, beside a client that

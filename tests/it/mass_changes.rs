@@ -279,3 +279,45 @@ fn file_events_for_gitignored_notes_leave_the_index_of_a_fresh_start() {
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
 }
+
+/// The server's own watcher is armed once the first index serves (the kernel would tell it of
+/// every file the index reads): a note changed, created or deleted after its read and before
+/// the arming is still seen, by the walk and stat check that follows the arming.
+#[test]
+fn changes_between_the_first_read_and_the_watchers_arming_are_seen() {
+    let vault = TempVault::new(
+        "changed-while-read",
+        &[
+            ("a.md", "[[b#Bee]] [[new]] [[c]]\n"),
+            ("b.md", "# B\n"),
+            ("c.md", "[[b]]\n"),
+        ],
+    );
+    // Progress but no watching by the client: the server watches the files itself.
+    let mut client = Client::start_with_env(
+        &vault.root,
+        json!({"window": {"workDoneProgress": true}}),
+        &[("NOTEGRAPH_TEST_READ_DELAY_MS", "1500")],
+    );
+    // Every file read (the index is then held back 1.5 s, unwatched).
+    client.wait_for("$/progress", |p| p["value"]["percentage"] == 100);
+    vault.write("b.md", "# Bee\n");
+    vault.write("new.md", "# New\n");
+    std::fs::remove_file(vault.path("c.md")).unwrap();
+    client.wait_indexed();
+    let a = vault.path("a.md");
+    client.open(&a);
+    let shown: Vec<String> = client
+        .diagnostics(&a, |d| d.len() == 1)
+        .iter()
+        .map(|d| {
+            let message = d["message"].as_str().unwrap_or_default();
+            format!("{}: {message}", d["range"]["start"]["character"])
+        })
+        .collect();
+    assert_eq!(
+        shown,
+        ["18: Unresolved link: no note named ‘c’ in the vault".to_string()]
+    );
+    assert_eq!(client.shutdown(), 0);
+}
