@@ -284,51 +284,9 @@ impl Server {
             .unwrap_or_default();
         let state = self.state.clone();
         let found = tokio::task::spawn_blocking(move || {
-            use rayon::prelude::*;
-            let walked = loader::walk(&roots, &exclude);
-            let mut found: Vec<PathBuf> = Vec::new();
-            // Per walked file, the stamp of its read (`None`: not in the index, a new file).
-            let mut stamps: Vec<Option<Option<Stamp>>> = vec![None; walked.len()];
-            let mut bibliographies = Vec::new();
-            {
-                let by_path: std::collections::HashMap<&Path, usize> = walked
-                    .iter()
-                    .enumerate()
-                    .map(|(i, p)| (p.as_path(), i))
-                    .collect();
-                let vault = state.read();
-                for (_, file) in vault.files() {
-                    match by_path.get(file.path.as_path()) {
-                        Some(&i) => stamps[i] = Some(file.note().and_then(|n| n.stamp)),
-                        None => found.push(file.path.clone()),
-                    }
-                }
-                bibliographies.extend(
-                    vault
-                        .sources
-                        .read_bibliographies()
-                        .map(|(bib, stamp)| (bib.path.clone(), stamp)),
-                );
-            }
-            let changed = |path: &Path, stamp: &Option<Option<Stamp>>| match stamp {
-                None => true,
-                // A note read from the disk has its stamp; an attachment's being there is all.
-                Some(Some(stamp)) => !crate::cache::stamp::unchanged(path, stamp),
-                Some(None) => is_note_path(path),
-            };
-            found.par_extend(
-                walked
-                    .par_iter()
-                    .zip(&stamps)
-                    .filter(|(path, stamp)| changed(path, stamp))
-                    .map(|(path, _)| path.clone()),
-            );
-            found.extend(
-                bibliographies
-                    .into_iter()
-                    .filter(|(path, stamp)| !crate::cache::stamp::unchanged(path, stamp))
-                    .map(|(path, _)| path),
-            );
+            let found = changed_since_read(&state, &roots, &exclude);
+            // The walk's 50,000 paths are freed: their pages go back, as after the index.
+            super::memory::release_free_pages();
             found
         })
         .await
@@ -411,4 +369,59 @@ impl Server {
             }
         });
     }
+}
+
+/// The paths under `roots` that changed since the index of `state` read them (see
+/// `Server::catch_up`).
+fn changed_since_read(
+    state: &super::state::State,
+    roots: &[PathBuf],
+    exclude: &loader::Exclude,
+) -> Vec<PathBuf> {
+    use rayon::prelude::*;
+    let walked = loader::walk(roots, exclude);
+    let mut found: Vec<PathBuf> = Vec::new();
+    // Per walked file, the stamp of its read (`None`: not in the index, a new file).
+    let mut stamps: Vec<Option<Option<Stamp>>> = vec![None; walked.len()];
+    let mut bibliographies = Vec::new();
+    {
+        let by_path: std::collections::HashMap<&Path, usize> = walked
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.as_path(), i))
+            .collect();
+        let vault = state.read();
+        for (_, file) in vault.files() {
+            match by_path.get(file.path.as_path()) {
+                Some(&i) => stamps[i] = Some(file.note().and_then(|n| n.stamp)),
+                None => found.push(file.path.clone()),
+            }
+        }
+        bibliographies.extend(
+            vault
+                .sources
+                .read_bibliographies()
+                .map(|(bib, stamp)| (bib.path.clone(), stamp)),
+        );
+    }
+    let changed = |path: &Path, stamp: &Option<Option<Stamp>>| match stamp {
+        None => true,
+        // A note read from the disk has its stamp; an attachment's being there is all.
+        Some(Some(stamp)) => !crate::cache::stamp::unchanged(path, stamp),
+        Some(None) => is_note_path(path),
+    };
+    found.par_extend(
+        walked
+            .par_iter()
+            .zip(&stamps)
+            .filter(|(path, stamp)| changed(path, stamp))
+            .map(|(path, _)| path.clone()),
+    );
+    found.extend(
+        bibliographies
+            .into_iter()
+            .filter(|(path, stamp)| !crate::cache::stamp::unchanged(path, stamp))
+            .map(|(path, _)| path),
+    );
+    found
 }
