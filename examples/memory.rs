@@ -365,12 +365,24 @@ fn main() {
         "+ index (files, paths, name/alias/link/tag maps, boxes): {}",
         mb(after_index.wrapping_sub(before_index))
     );
+    let before_candidates = live();
+    let candidates = notegraph::features::completion::Candidates::build(&vault);
+    println!(
+        "+ completion's candidates: {}",
+        mb(live() - before_candidates)
+    );
+    drop(candidates);
     println!("live at the end: {}", mb(live() - base));
+    let end = live();
     println!("peak: {}", mb(PEAK.load(Ordering::Relaxed) - base));
     println!(
         "held by the allocator (usable sizes): at the end {}, at most {}",
         mb(HELD.load(Ordering::Relaxed) - held_base),
         mb(HELD_PEAK.load(Ordering::Relaxed) - held_base)
     );
-    drop(vault);
+    println!("the vault taken apart, table by table:");
+    for (table, bytes) in vault.dismantle(&live) {
+        println!("  {table:<16} {}", mb(bytes));
+    }
+    println!("  (of {} at the end)", mb(end - base));
 }

@@ -7,6 +7,7 @@ mod bulk;
 mod changes;
 pub mod citations;
 mod counts;
+mod dismantle;
 mod file;
 mod folders;
 pub mod keys;
