@@ -7,6 +7,7 @@ mod cached;
 mod ignore_files;
 mod loaded;
 mod read;
+mod settings_files;
 mod sketch;
 #[cfg(test)]
 mod test_support;
@@ -271,6 +272,7 @@ fn utf16_with_bom(bytes: &[u8]) -> Option<String> {
 
 pub use cached::{CacheUse, Verified, load_cached, load_trusting, verify};
 pub use loaded::{CachedBibliographies, Loaded, load};
+pub use settings_files::{SETTINGS_FILES, is_settings_path, settings_fingerprint};
 pub use sketch::{Sketch, SketchImage, load_sketch};
 
 /// Load the vault at `root` (canonical) as the CLI commands see it: its settings (exclusions,
@@ -432,24 +434,6 @@ fn read_bibliography_over(
         );
     }
     Some((bib, stamp, false))
-}
-
-/// The files [`load_config`] reads, relative to the root: what the server watches to
-/// reconfigure itself when one changes on disk.
-pub const SETTINGS_FILES: [&str; 5] = [
-    ".notegraph.toml",
-    ".obsidian/app.json",
-    ".obsidian/types.json",
-    ".obsidian/daily-notes.json",
-    ".obsidian/templates.json",
-];
-
-/// Whether a change at `path` may change the settings of a vault whose first root is `root`:
-/// one of [`SETTINGS_FILES`], or the `.obsidian` folder itself (removed, replaced, renamed).
-pub fn is_settings_path(root: &Path, path: &Path) -> bool {
-    path.strip_prefix(root).is_ok_and(|rel| {
-        rel == Path::new(".obsidian") || SETTINGS_FILES.iter().any(|f| rel == Path::new(f))
-    })
 }
 
 /// The settings of a vault whose first root is `root`: defaults, then its

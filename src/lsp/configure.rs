@@ -28,6 +28,15 @@ impl Server {
         };
         let client = client.as_ref();
         let roots = self.state.read().roots().to_vec();
+        // Taken before the files are read: a write during the read shows as a change later.
+        let seen = roots
+            .first()
+            .map_or(0, |root| loader::settings_fingerprint(root));
+        *self
+            .state
+            .settings_seen
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = seen;
         let (mut config, mut problems) =
             crate::loader::load_config(roots.first().map(PathBuf::as_path));
         if let Some(init) = self.state.init_options.get() {

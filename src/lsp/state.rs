@@ -109,6 +109,9 @@ pub struct State {
     /// The server's own watcher of the settings files, kept whoever watches the rest
     /// (`watch.rs`, `watch_settings_files`).
     pub(in crate::lsp) settings_watcher: Mutex<Option<notify::RecommendedWatcher>>,
+    /// What the settings files at the first root looked like when the configuration was last
+    /// read from them (`loader::settings_fingerprint`): a watcher armed later compares.
+    pub(in crate::lsp) settings_seen: Mutex<u64>,
     /// Held while a batch of disk changes is read and applied (see `apply_disk_changes`).
     pub(in crate::lsp) disk_batch: Mutex<()>,
     /// Held while pushed diagnostics are worked out and sent, so that publications go out in
@@ -170,6 +173,7 @@ impl State {
             unverified: Mutex::new(Unverified::default()),
             watcher: Mutex::new(None),
             settings_watcher: Mutex::new(None),
+            settings_seen: Mutex::new(0),
             disk_batch: Mutex::new(()),
             publishing: tokio::sync::Mutex::new(()),
             reindex: Mutex::new(Reindex::default()),

@@ -176,7 +176,15 @@ impl Server {
             if let Err(err) = registered {
                 tracing::warn!("client refused file watching ({err}); watching files ourselves");
             } else {
-                self.watch_settings_files();
+                // Once the index serves, as our own watcher below: a watch on the root folder
+                // is told of every note the first index opens there (most notes of a flat
+                // vault).
+                let server = self.clone();
+                tokio::spawn(async move {
+                    let _ = server.state.serving.subscribe().wait_for(|s| *s).await;
+                    server.watch_settings_files();
+                    server.settings_catch_up().await;
+                });
                 return;
             }
         }
@@ -187,7 +195,9 @@ impl Server {
         if self.state.is_sketch() {
             // A restart reads few files: its load walks the vault once this watcher is armed,
             // so that a file created between the two is seen by one of them.
-            self.arm_watcher().await;
+            if self.arm_watcher().await {
+                self.settings_catch_up().await;
+            }
             return;
         }
         // A first index reads every file, and the kernel tells a watcher of every open (notify
@@ -198,6 +208,7 @@ impl Server {
         tokio::spawn(async move {
             let _ = server.state.serving.subscribe().wait_for(|s| *s).await;
             if server.arm_watcher().await {
+                server.settings_catch_up().await;
                 server.catch_up().await;
             }
         });
@@ -267,6 +278,24 @@ impl Server {
             }
         });
         true
+    }
+
+    /// After a watcher of the settings files was armed: read the settings again if their files
+    /// changed since the configuration was last read from them (a watcher armed after the
+    /// first index; the walk of `catch_up` skips hidden files).
+    async fn settings_catch_up(&self) {
+        let Some(root) = self.state.read().roots().first().cloned() else {
+            return;
+        };
+        let now = loader::settings_fingerprint(&root);
+        let seen = *self
+            .state
+            .settings_seen
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        if now != seen {
+            self.settings_files_changed().await;
+        }
     }
 
     /// After our watcher was armed behind a first index (see `watch_files`): bring in what

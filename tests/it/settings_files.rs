@@ -296,3 +296,28 @@ fn a_pulling_client_is_asked_to_refresh_and_pulls_the_new_types() {
     assert_eq!(summary(items), vec![not_a_number(), unresolved(2)]);
     assert_eq!(client.shutdown(), 0);
 }
+
+/// The settings files' own watcher (beside a client that watches the rest) is armed once the
+/// first index serves, as a watch on the root folder is told of every note read there: a
+/// settings file written after the settings were read and before that arming still takes
+/// effect, found by comparing what `stat` says of the files then and now.
+#[test]
+fn a_settings_file_written_while_the_first_index_is_read_takes_effect() {
+    let vault = vault("settings-files-while-read");
+    let mut client = Client::start_with_env(
+        &vault.root,
+        Client::editor_capabilities(),
+        &[
+            ("NOTEGRAPH_NOW", NOW[0].1),
+            ("NOTEGRAPH_TEST_READ_DELAY_MS", "1500"),
+        ],
+    );
+    // Every file read (the index is then held back 1.5 s, the settings files unwatched).
+    client.wait_for("$/progress", |p| p["value"]["percentage"] == 100);
+    vault.write(".obsidian/types.json", r#"{"types": {"rating": "number"}}"#);
+    client.wait_indexed();
+    let a = vault.path("a.md");
+    client.open(&a);
+    diagnostics_become(&mut client, &a, vec![not_a_number(), unresolved(2)]);
+    assert_eq!(client.shutdown(), 0);
+}
