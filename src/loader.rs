@@ -167,10 +167,8 @@ fn note_from_bytes_hashed(path: &Path, bytes: Vec<u8>, hash: Option<u64>) -> Res
     let text = match String::from_utf8(bytes) {
         Ok(text) if is_binary_text(&text) => return Err(binary()),
         Ok(text) => {
-            return Ok(match hash {
-                Some(hash) => Note::read_file_hashed(path, text, hash),
-                None => Note::read_file(path, text),
-            });
+            let hash = hash.unwrap_or_else(|| xxhash_rust::xxh3::xxh3_64(text.as_bytes()));
+            return Ok(Note::read_file_hashed(path, text, hash));
         }
         Err(err) if is_binary(err.as_bytes()) => return Err(binary()),
         Err(err) => {
@@ -416,12 +414,10 @@ fn read_bibliography_over(
         }
         Err(err) => return Some((unreadable(path, origin, label, err.message), None, false)),
     };
-    let stamp = Some(stamp_of(&meta, &bytes));
-    if let (Some(c), Some(stamp)) = (cached, stamp) {
-        if c.stamp.hash == stamp.hash {
-            let bib = c.into_bibliography(path.to_path_buf(), label);
-            return Some((bib, Some(stamp), false));
-        }
+    let stamp = stamp_of(&meta, &bytes);
+    if let Some(c) = cached.filter(|c| c.stamp.hash == stamp.hash) {
+        let bib = c.into_bibliography(path.to_path_buf(), label);
+        return Some((bib, Some(stamp), false));
     }
     let text = String::from_utf8_lossy(&bytes);
     let bib = crate::sources::load::parse(path, &text, origin, label)?;
@@ -433,7 +429,7 @@ fn read_bibliography_over(
             problem.message
         );
     }
-    Some((bib, stamp, false))
+    Some((bib, Some(stamp), false))
 }
 
 /// The settings of a vault whose first root is `root`: defaults, then its

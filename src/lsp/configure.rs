@@ -32,11 +32,9 @@ impl Server {
         let seen = roots
             .first()
             .map_or(0, |root| loader::settings_fingerprint(root));
-        *self
-            .state
+        self.state
             .settings_seen
-            .lock()
-            .unwrap_or_else(|p| p.into_inner()) = seen;
+            .store(seen, std::sync::atomic::Ordering::SeqCst);
         let (mut config, mut problems) =
             crate::loader::load_config(roots.first().map(PathBuf::as_path));
         if let Some(init) = self.state.init_options.get() {

@@ -207,12 +207,7 @@ impl Server {
         let load_roots = self.walked_roots();
         let vault_roots = roots.clone();
         let state = self.state.clone();
-        let exclude = self
-            .state
-            .exclude
-            .read()
-            .map(|e| e.clone())
-            .unwrap_or_default();
+        let exclude = self.state.exclude_rules();
         let cache = if self.state.config().index_cache {
             Cache::locate(&roots)
         } else {

@@ -4,7 +4,7 @@
 //! say whether a path belongs to the vault.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, AtomicU64};
 use std::sync::{Arc, Mutex, OnceLock, RwLock};
 
 use dashmap::DashMap;
@@ -111,7 +111,7 @@ pub struct State {
     pub(in crate::lsp) settings_watcher: Mutex<Option<notify::RecommendedWatcher>>,
     /// What the settings files at the first root looked like when the configuration was last
     /// read from them (`loader::settings_fingerprint`): a watcher armed later compares.
-    pub(in crate::lsp) settings_seen: Mutex<u64>,
+    pub(in crate::lsp) settings_seen: AtomicU64,
     /// Held while a batch of disk changes is read and applied (see `apply_disk_changes`).
     pub(in crate::lsp) disk_batch: Mutex<()>,
     /// Held while pushed diagnostics are worked out and sent, so that publications go out in
@@ -173,7 +173,7 @@ impl State {
             unverified: Mutex::new(Unverified::default()),
             watcher: Mutex::new(None),
             settings_watcher: Mutex::new(None),
-            settings_seen: Mutex::new(0),
+            settings_seen: AtomicU64::new(0),
             disk_batch: Mutex::new(()),
             publishing: tokio::sync::Mutex::new(()),
             reindex: Mutex::new(Reindex::default()),
@@ -241,6 +241,11 @@ impl State {
     }
 
     /// Whether the live vault is a restart's sketch (see `sketch`).
+    /// A copy of the exclusion rules now in force, for a walk off the lock.
+    pub(in crate::lsp) fn exclude_rules(&self) -> loader::Exclude {
+        self.exclude.read().map(|e| e.clone()).unwrap_or_default()
+    }
+
     pub(in crate::lsp) fn is_sketch(&self) -> bool {
         *self.sketch.borrow()
     }

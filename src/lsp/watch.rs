@@ -50,12 +50,7 @@ impl Server {
         }
         if path.is_dir() {
             let mut change = Change::default();
-            let exclude = self
-                .state
-                .exclude
-                .read()
-                .map(|e| e.clone())
-                .unwrap_or_default();
+            let exclude = self.state.exclude_rules();
             let found: std::collections::HashSet<PathBuf> =
                 loader::walk(&[path.to_path_buf()], &exclude)
                     .into_iter()
@@ -288,12 +283,7 @@ impl Server {
             return;
         };
         let now = loader::settings_fingerprint(&root);
-        let seen = *self
-            .state
-            .settings_seen
-            .lock()
-            .unwrap_or_else(|p| p.into_inner());
-        if now != seen {
+        if now != self.state.settings_seen.load(Ordering::SeqCst) {
             self.settings_files_changed().await;
         }
     }
@@ -305,12 +295,7 @@ impl Server {
     async fn catch_up(&self) {
         let started = std::time::Instant::now();
         let roots = self.walked_roots();
-        let exclude = self
-            .state
-            .exclude
-            .read()
-            .map(|e| e.clone())
-            .unwrap_or_default();
+        let exclude = self.state.exclude_rules();
         let state = self.state.clone();
         let found = tokio::task::spawn_blocking(move || {
             let found = changed_since_read(&state, &roots, &exclude);
