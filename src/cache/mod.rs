@@ -1,7 +1,12 @@
-//! The on-disk index: every note's text and parse, keyed by its path and the [`Stamp`] of the
-//! file it was read from, kept in the user's cache folder so that a restart reads one file
-//! instead of parsing the vault again. Nothing in it is trusted: a file that is not exactly what
-//! this build of notegraph wrote is discarded with one log line.
+//! The on-disk index: every note's parse, keyed by its path and the [`Stamp`] of the file it
+//! was read from, kept in the user's cache folder so that a restart reads one file instead of
+//! parsing the vault again. Nothing in it is trusted: a file that is not exactly what this
+//! build of notegraph wrote is discarded with one log line.
+//!
+//! A note's text is stored only when its file does not hold it (invalid UTF-8 replaced, UTF-16
+//! decoded): for nearly every note the stamp's size and hash name the text, which the vault
+//! reads from the file when a feature asks ([`NoteText`]), so storing it too doubled the file,
+//! and every save read the whole vault again to write it.
 //!
 //! The format is a versioned flat file, written whole to a temporary file and renamed over the
 //! old one (atomic on POSIX and Windows), so readers and a second server never see half a file:
@@ -48,31 +53,35 @@ use segment::{read_at, read_segment, read_segment_payload, write_segment};
 const MAGIC: &[u8; 8] = b"NGINDEX\0";
 const END: &[u8; 8] = b"NGINDEXE";
 /// Bumped when the layout of the file (not of the parse) changes.
-const FORMAT: u32 = 5;
+const FORMAT: u32 = 6;
 /// Notes per segment: large enough that per-segment costs vanish, small enough to parallelise.
 const SEGMENT_NOTES: usize = 2048;
 /// A segment or trailer longer than this is not one notegraph wrote (notes are ≤ 16 MB each).
 const MAX_SEGMENT: u64 = 1 << 36;
+/// The longest note a stamp may describe: spans are `u32` offsets.
+const MAX_NOTE: u64 = u32::MAX as u64;
 
 /// One note as stored, its path and text borrowed from the segment's bytes: each text is
 /// copied once, packed into the note's `NoteText` (decoding a `String` first copied it twice).
+/// No text: its file's bytes, as the stamp's size and hash describe them.
 #[derive(Deserialize)]
 struct Entry<'a> {
     root: u32,
     rel: &'a str,
     stamp: Stamp,
-    text: &'a str,
+    text: Option<&'a str>,
     syntax: NoteSyntax,
 }
 
 /// [`Entry`] borrowed from the vault for writing (postcard encodes `&str` as `String`); the
-/// text is unpacked for it (the file holds texts plain, whatever the vault keeps).
+/// text is unpacked for it (the file holds texts plain, whatever the vault keeps), and left
+/// out when the note's file holds it.
 #[derive(Serialize)]
 struct EntryRef<'a> {
     root: u32,
     rel: &'a str,
     stamp: Stamp,
-    text: std::borrow::Cow<'a, str>,
+    text: Option<std::borrow::Cow<'a, str>>,
     syntax: &'a NoteSyntax,
 }
 
@@ -328,19 +337,24 @@ impl Cache {
     }
 
     /// An entry as a note at its path, if it fits: its root exists, its path stays below it,
-    /// its spans lie in its text.
+    /// its spans lie in its text (in its file's length, for a text its file holds).
     fn checked(&self, entry: Entry<'_>) -> Result<(PathBuf, CachedNote), String> {
         let path = self.entry_path(entry.root, entry.rel)?;
-        if !spans_fit(entry.text, &entry.syntax) {
+        let fits = match entry.text {
+            Some(text) => spans_fit(&entry.syntax, |at| text.is_char_boundary(at)),
+            None => {
+                let len = entry.stamp.size;
+                len <= MAX_NOTE && spans_fit(&entry.syntax, |at| at as u64 <= len)
+            }
+        };
+        if !fits {
             return Err(format!("the entry of {} does not fit its text", entry.rel));
         }
-        // A text that is its file's bytes (nearly all) is kept as the file's, read again from
-        // it when asked for; only a decoded one (UTF-16, invalid UTF-8 replaced) is packed.
-        let len = entry.text.len();
-        let hash = xxhash_rust::xxh3::xxh3_64(entry.text.as_bytes());
-        let text = match len as u64 == entry.stamp.size && hash == entry.stamp.hash {
-            true => NoteText::file_hashed(&path, len, hash),
-            false => NoteText::packed(entry.text),
+        // A text its file holds (nearly all) is kept as the file's, read again from it when
+        // asked for; only a decoded one (UTF-16, invalid UTF-8 replaced) is stored and packed.
+        let text = match entry.text {
+            None => NoteText::file_hashed(&path, entry.stamp.size as usize, entry.stamp.hash),
+            Some(text) => NoteText::packed(text),
         };
         let note = CachedNote {
             stamp: entry.stamp,
@@ -497,14 +511,19 @@ fn encode_segment(
         .filter_map(|&id| {
             let file = vault.get(id)?;
             let note = file.note()?;
+            let stamp = note.stamp?;
             let rel = file.path.strip_prefix(&vault.roots()[file.root]).ok()?;
             Some(EntryRef {
                 root: file.root as u32,
                 rel: rel.to_str()?,
-                stamp: note.stamp?,
-                // A note whose file changed since it was read (its change not yet seen) is left
-                // out: the next start reads it again.
-                text: note.text.exact()?,
+                stamp,
+                // A note whose file changed since it was read (its change not yet seen) is
+                // stored as read: its stamp tells the next start to read it again. A decoded
+                // text is stored when it still fits the note (never fails for a packed one).
+                text: match note.text.is_in_file_as(stamp.size, stamp.hash) {
+                    true => None,
+                    false => Some(note.text.exact()?),
+                },
                 syntax: &note.syntax,
             })
         })
@@ -550,13 +569,14 @@ fn is_plain_relative(rel: &str) -> bool {
                 .all(|c| matches!(c, std::path::Component::Normal(_))))
 }
 
-/// Whether every span of `syntax` lies inside `text` on character boundaries: features slice
-/// the text by them, and a cache that passed its checksums may still have been forged.
-fn spans_fit(text: &str, syntax: &NoteSyntax) -> bool {
+/// Whether every span of `syntax` starts and ends where `fits` allows, start before end:
+/// features slice the note's text by them, and a cache that passed its checksums may still
+/// have been forged. With the text at hand, `fits` checks character boundaries; for a text its
+/// file holds, only the file's length (a span inside a character would need a forged file
+/// that also carries its own checksums, which only this build writes: see [`build_id`]).
+fn spans_fit(syntax: &NoteSyntax, fits: impl Fn(usize) -> bool) -> bool {
     use crate::syntax::Span;
-    let ok = |s: &Span| {
-        s.start <= s.end && text.is_char_boundary(s.start()) && text.is_char_boundary(s.end())
-    };
+    let ok = |s: &Span| s.start <= s.end && fits(s.start()) && fits(s.end());
     let opt = |s: &Option<Span>| s.as_ref().is_none_or(ok);
     syntax
         .links

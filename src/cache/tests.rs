@@ -126,14 +126,18 @@ fn a_names_section_with_an_entry_outside_its_folder_or_of_no_folder_is_unusable(
 #[test]
 fn a_parse_whose_spans_leave_its_text_is_refused() {
     let text = "# Café\n[[b#H]] #tag ^id [@key]\n";
+    let in_text = |text: &'static str| move |at| text.is_char_boundary(at);
     let parsed = syntax::parse(text);
-    assert!(spans_fit(text, &parsed));
-    // The same parse over a shorter text (a forged or mismatched entry).
-    assert!(!spans_fit(&text[..12], &parsed));
+    assert!(spans_fit(&parsed, in_text(text)));
+    // The same parse over a shorter text (a forged or mismatched entry)…
+    assert!(!spans_fit(&parsed, in_text(&text[..12])));
+    // … or a shorter file, for a text its file holds.
+    assert!(spans_fit(&parsed, |at| at <= text.len()));
+    assert!(!spans_fit(&parsed, |at| at <= 12));
     // A span ending inside `é`.
     let mut inside = parsed.clone();
     inside.headings[0].text_span.end = 6;
-    assert!(!spans_fit(text, &inside));
+    assert!(!spans_fit(&inside, in_text(text)));
     assert!(is_plain_relative("a/b.md"));
     assert!(!is_plain_relative("../b.md") && !is_plain_relative("/etc/x.md"));
     assert!(!is_plain_relative("a//b.md") && !is_plain_relative("a/"));
@@ -219,11 +223,13 @@ fn a_note_kept_packed_is_saved_as_its_text_and_loads_back_packed_and_the_same() 
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// A note read from its file is saved with its text (read from the file again for the save)
-/// and loads back keeping only its file's place, the text read from the file; one whose file
-/// changed since it was read is left out of the save, its next start reading it again.
+/// A note read from its file is saved without its text (the file is not read for the save) and
+/// loads back keeping only its file's place, the text read from the file. One whose file
+/// changed since it was read is saved as read, under the stamp of that read: the next start
+/// sees the file's new stamp and reads it again, and until then its text is told apart as
+/// changed (spaces, never the new bytes under the old parse).
 #[test]
-fn a_note_kept_in_its_file_is_saved_with_its_text_and_loads_back_kept_in_its_file() {
+fn a_note_kept_in_its_file_is_saved_without_its_text_and_loads_back_kept_in_its_file() {
     let dir = std::env::temp_dir().join(format!("notegraph-cache-infile-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let root = dir.join("vault");
@@ -237,18 +243,37 @@ fn a_note_kept_in_its_file_is_saved_with_its_text_and_loads_back_kept_in_its_fil
         assert!(note.text.is_in_file());
         vault.upsert_note(&path, note);
     }
+    let stamps: Vec<_> = (0..2)
+        .map(|i| {
+            let id = vault.id(&root.join(format!("n{i}.md"))).unwrap();
+            vault.note(id).unwrap().stamp
+        })
+        .collect();
     std::fs::write(root.join("n1.md"), "[[c]]\r\nchanged now").unwrap();
     let cache = Cache {
         file: dir.join("cache").join("index"),
         roots: vec![root.clone()],
     };
-    assert_eq!(cache.save(|| &vault, None).expect("saved"), 1);
+    assert_eq!(cache.save(|| &vault, None).expect("saved"), 2);
+    // The texts are not in the file.
+    let saved = std::fs::read(&cache.file).unwrap();
+    assert!(
+        !saved
+            .windows(6)
+            .any(|w| w == b"\xc3\x9cber\n".as_slice() || w == b"[[b#H|")
+    );
     let loaded = cache.load().expect("loaded");
-    assert_eq!(loaded.notes.len(), 1);
-    let cached = &loaded.notes[&root.join("n0.md")];
-    assert!(cached.text.is_in_file());
-    assert_eq!(cached.text.get(), texts[0]);
-    assert_eq!(cached.syntax, syntax::parse(texts[0]));
+    assert_eq!(loaded.notes.len(), 2);
+    for (i, text) in texts.iter().enumerate() {
+        let cached = &loaded.notes[&root.join(format!("n{i}.md"))];
+        assert!(cached.text.is_in_file());
+        assert_eq!(Some(cached.stamp), stamps[i]);
+        assert_eq!(cached.syntax, syntax::parse(text));
+    }
+    assert_eq!(loaded.notes[&root.join("n0.md")].text.get(), texts[0]);
+    let changed = &loaded.notes[&root.join("n1.md")].text;
+    assert_eq!(changed.exact(), None);
+    assert_eq!(changed.get(), " ".repeat(texts[1].len()));
     let _ = std::fs::remove_dir_all(&dir);
 }
 

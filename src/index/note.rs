@@ -284,6 +284,13 @@ impl NoteText {
         matches!(self.0, Repr::File(_))
     }
 
+    /// Whether the text is not kept but read from its file, whose bytes were `size` long with
+    /// xxh3-64 `hash` when read: then a file stamped with that size and hash holds the text,
+    /// and the on-disk index stores the stamp alone (see `crate::cache`).
+    pub fn is_in_file_as(&self, size: u64, hash: u64) -> bool {
+        matches!(&self.0, Repr::File(file) if file.len == size && file.hash == hash)
+    }
+
     /// Heap bytes the text takes as kept (for the memory breakdown).
     pub fn heap_bytes(&self) -> usize {
         match &self.0 {

@@ -108,6 +108,8 @@ impl Server {
         .unwrap_or(false);
         if filed {
             usage.log();
+            // The notes read again were read and parsed in buffers since freed.
+            tokio::task::spawn_blocking(super::memory::release_free_pages);
         }
         filed
     }

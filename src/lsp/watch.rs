@@ -13,6 +13,9 @@ use super::state::{in_workspace, is_gitignored, is_hidden};
 use crate::index::{Change, Stamp, is_note_path};
 use crate::loader;
 
+/// A batch of disk changes this large gives the pages its reading freed back to the system.
+const RELEASE_AFTER: usize = 256;
+
 impl Server {
     /// Bring the index in line with the disk at `path`. Open files are left to their buffers;
     /// every write checks that under the write lock (see `State::write_unless_open`), as the
@@ -133,10 +136,15 @@ impl Server {
                 .lock()
                 .unwrap_or_else(|p| p.into_inner());
             let mut change = Change::default();
+            let many = paths.len() >= RELEASE_AFTER;
             for path in paths {
                 change.merge(server.refresh_from_disk(&path));
             }
             server.state.cache_dirty.store(true, Ordering::SeqCst);
+            // A `git pull`'s notes were read and parsed in buffers since freed.
+            if many {
+                super::memory::release_free_pages();
+            }
             change
         })
         .await
