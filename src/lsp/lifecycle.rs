@@ -283,12 +283,14 @@ impl Server {
             // Completion's candidates too (~0.1 s at 100,000 notes), or the first completion
             // after every index would wait for them. With the buffers open now filed first, as
             // the sketch does: filing them again at the swap changes no name, so the candidates
-            // stay current unless a buffer changed a name meanwhile.
+            // stay current unless a buffer changed a name meanwhile. Behind a sketch, they are
+            // built once it is dropped (below): beside the sketch's own and the sketch itself,
+            // they were a restart's peak (dense 50k: 18 MB of it).
             server.open_buffers_into(&mut vault);
-            let candidates = Arc::new(Candidates::build(&vault));
+            let candidates = (!sketched).then(|| Arc::new(Candidates::build(&vault)));
             let built = Built {
                 vault,
-                candidates: Some(candidates),
+                candidates,
                 unverified: by_path,
                 config_epoch: epoch,
             };
@@ -317,8 +319,17 @@ impl Server {
             }
         };
         let installed = self.install(generation, built, started, skipped.len());
-        // Off the reactor: it waits for each of rayon's threads to collect its heap.
-        tokio::task::spawn_blocking(super::memory::release_free_pages);
+        // Off the reactor: it waits for each of rayon's threads to collect its heap. Behind a
+        // sketch, completion's candidates are built first (a completion asked meanwhile builds
+        // them itself, and this finds them current), the sketch's pages given back after.
+        let server = self.clone();
+        let behind_sketch = sketched && installed.is_some();
+        tokio::task::spawn_blocking(move || {
+            if behind_sketch {
+                server.candidates(&server.state.read());
+            }
+            super::memory::release_free_pages();
+        });
         let Some(pending) = installed else {
             if let Some(progress) = progress {
                 progress.finish_with_message("superseded").await;

@@ -5,10 +5,14 @@
 
 /// Hand the pages no allocation uses back to the system: after the first index is built, whose
 /// texts and parses were read in buffers since freed. mimalloc collects a thread's own heap
-/// only, so each of rayon's threads (which read and parsed the notes) collects its own, then
-/// the calling thread.
+/// only, so each of rayon's threads (which read and parsed the notes) collects its own, and so
+/// does each of completion's scoring threads (which build its candidates), then the calling
+/// thread.
 pub fn release_free_pages() {
     rayon::broadcast(|_| collect());
+    if let Some(scoring) = crate::features::completion::scoring_threads() {
+        scoring.broadcast(|_| collect());
+    }
     collect();
 }
 

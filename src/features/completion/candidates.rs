@@ -158,7 +158,7 @@ const PARALLEL_POPULARITY: usize = 2048;
 /// The threads that score candidates: a pool of their own, not rayon's global one, where a
 /// load or a verification may have queued seconds of work that a keystroke would wait behind.
 /// `None` when its threads could not be started: then scoring runs on the caller's.
-pub(super) fn scoring_threads() -> Option<&'static rayon::ThreadPool> {
+pub fn scoring_threads() -> Option<&'static rayon::ThreadPool> {
     static POOL: std::sync::OnceLock<Option<rayon::ThreadPool>> = std::sync::OnceLock::new();
     POOL.get_or_init(|| {
         let threads = std::thread::available_parallelism().map_or(2, |n| n.get().min(8));
