@@ -65,29 +65,39 @@ pub fn encode_image(
     Some(Box::new(move || {
         let mut c = laid_out;
         c.index_bytes();
-        encode(&c)
+        encode(c)
     }))
 }
 
 /// `c` as an image, written into a buffer of its exact size: grown by doubling, the buffer
-/// held up to twice the image (~15 MB at 100,000 notes) beside the candidates.
-fn encode(c: &Candidates) -> Option<Vec<u8>> {
-    let items = pack_items(&c.items);
-    let holders = pack(c.holders.iter().flatten(), |w| w.to_le_bytes());
-    let odd_names = pack(&c.odd_names, |w| w.to_le_bytes());
-    let word_starts = pack(c.word_starts.iter().flatten(), |w| w.to_le_bytes());
-    let odd_word_starts = pack(&c.odd_word_starts, |w| w.to_le_bytes());
-    let shapes = pack(&c.shapes, |s| s.to_le_bytes());
+/// held up to twice the image (~15 MB at 100,000 notes) beside the candidates. Each list of
+/// `c` is freed once packed, so that the candidates, their packed lists and the image are
+/// never all held at once (writing the index at 100,000 notes peaked 50 MB above its start
+/// here).
+fn encode(mut c: Candidates) -> Option<Vec<u8>> {
+    let items = pack_items(&std::mem::take(&mut c.items));
+    let holder_lens = lens(&c.holders)?;
+    let holders = pack(std::mem::take(&mut c.holders).iter().flatten(), |w| {
+        w.to_le_bytes()
+    });
+    let odd_names = pack(&std::mem::take(&mut c.odd_names), |w| w.to_le_bytes());
+    let word_start_lens = lens(&c.word_starts)?;
+    let word_starts = pack(std::mem::take(&mut c.word_starts).iter().flatten(), |w| {
+        w.to_le_bytes()
+    });
+    let odd_word_starts = pack(&std::mem::take(&mut c.odd_word_starts), |w| w.to_le_bytes());
+    let shapes = pack(&std::mem::take(&mut c.shapes), |s| s.to_le_bytes());
+    let unicode: String = std::mem::take(&mut c.unicode).into_iter().collect();
     let image = Image {
         items: &items,
         // Match forms in `ascii` are ASCII bytes, so a string.
         ascii: std::str::from_utf8(&c.ascii).ok()?,
-        unicode: Cow::Owned(c.unicode.iter().collect()),
+        unicode: Cow::Owned(unicode),
         aliases: &c.aliases,
-        holder_lens: lens(&c.holders)?,
+        holder_lens,
         holders: &holders,
         odd_names: &odd_names,
-        word_start_lens: lens(&c.word_starts)?,
+        word_start_lens,
         word_starts: &word_starts,
         odd_word_starts: &odd_word_starts,
         shapes: &shapes,
