@@ -116,7 +116,7 @@ impl Record<'_> {
 pub fn run(dir: &Path, json: bool, out: &mut dyn Write) -> std::io::Result<Summary> {
     let root = dir.canonicalize()?;
     let (config, vault, skipped) =
-        loader::load_configured(&root, Some(crate::features::completion::encode_image));
+        loader::load_configured(&root, Some(&crate::features::completion::encode_image));
     let mut notes: Vec<_> = vault.notes().collect();
     // Each path read once, not once per comparison.
     notes.sort_by_cached_key(|(_, file, _)| file.rel());

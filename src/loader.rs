@@ -278,7 +278,7 @@ pub use sketch::{Sketch, SketchImage, load_sketch};
 /// the on-disk index with it (see [`crate::cache::Image`]).
 pub fn load_configured(
     root: &Path,
-    image: Option<crate::cache::Image>,
+    image: Option<crate::cache::Image<'_>>,
 ) -> (crate::config::Config, Vault, Vec<Skipped>) {
     let (config, problems) = load_config(Some(root));
     for problem in &problems {

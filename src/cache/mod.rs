@@ -134,7 +134,8 @@ pub struct Cached {
 /// building the candidates again (`None`: none written). Called under the names section's
 /// guard, it reads what it needs of the vault and returns the rest of the work, done after
 /// the guard is dropped: a server's edits wait for the guard.
-pub type Image = fn(&Vault, &[FileId]) -> Option<Box<dyn FnOnce() -> Option<Vec<u8>> + Send>>;
+pub type Image<'a> =
+    &'a (dyn Fn(&Vault, &[FileId]) -> Option<Box<dyn FnOnce() -> Option<Vec<u8>> + Send>> + Sync);
 
 /// The cache file of one vault.
 #[derive(Clone, Debug)]
@@ -384,7 +385,7 @@ impl Cache {
     pub fn save<G: std::ops::Deref<Target = Vault>>(
         &self,
         vault: impl Fn() -> G,
-        image: Option<Image>,
+        image: Option<Image<'_>>,
     ) -> std::io::Result<usize> {
         let Some(build) = build_id() else {
             return Err(std::io::Error::other("this executable cannot be read"));
@@ -417,7 +418,7 @@ impl Cache {
         temp: &Path,
         build: u64,
         vault: impl Fn() -> G,
-        image: Option<Image>,
+        image: Option<Image<'_>>,
     ) -> std::io::Result<usize> {
         let (ids, dendron) = {
             let vault = vault();

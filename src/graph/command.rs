@@ -97,7 +97,7 @@ pub fn run(dir: &Path, request: &Request, out: &mut dyn Write) -> Result<(), Str
         .map_err(|e| format!("{}: {e}", dir.display()))?;
     let started = std::time::Instant::now();
     let (_, vault, _) =
-        crate::loader::load_configured(&root, Some(crate::features::completion::encode_image));
+        crate::loader::load_configured(&root, Some(&crate::features::completion::encode_image));
     tracing::debug!("graph: loaded the vault in {:?}", started.elapsed());
     let started = std::time::Instant::now();
     let graph = graph_for(&vault, &root, request)?;

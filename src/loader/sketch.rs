@@ -365,7 +365,7 @@ mod tests {
         let (loaded, _) = load_cached(&roots, &Exclude::default(), &|_, _| {}, None);
         let (vault, _) = loaded.into_vault(roots.clone());
         // The image a caller would lay out: here, the number of files it was given.
-        let image: crate::cache::Image = |_, files| {
+        let image: crate::cache::Image = &|_, files| {
             let count = files.len() as u8;
             Some(Box::new(move || Some(vec![count])))
         };

@@ -36,10 +36,17 @@ impl Server {
         let state = self.state.clone();
         let started = Instant::now();
         let written = tokio::task::spawn_blocking(move || {
-            cache.save(
-                || state.read(),
-                Some(crate::features::completion::encode_image),
-            )
+            // Completion's candidates as they are, which the image is taken from when they
+            // are current (read under the names' guard, as the vault).
+            let image = |vault: &crate::index::Vault, files: &[crate::index::FileId]| {
+                let current = state
+                    .candidates
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .clone();
+                crate::features::completion::encode_image_from(current.as_deref(), vault, files)
+            };
+            cache.save(|| state.read(), Some(&image))
         })
         .await;
         // The segments were encoded in buffers on rayon's threads, since freed: without this,

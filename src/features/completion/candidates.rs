@@ -10,7 +10,7 @@ use crate::index::{FileId, Vault};
 
 #[path = "image.rs"]
 mod image;
-pub use image::encode_image;
+pub use image::{encode_image, encode_image_from};
 
 /// One thing a `[[` can complete to, with where its name lies, ready for the fuzzy matcher,
 /// in the candidates' own text.

@@ -69,6 +69,87 @@ pub fn encode_image(
     }))
 }
 
+/// [`encode_image`] from `current`, the candidates completion holds, where they are whole (not
+/// patched) and current for `vault`: their items put in the order of `files`, under the ids a
+/// sketch gives them, and their names' match forms copied — not laid out again from the vault,
+/// which took ~100 ms at 100,000 notes under the vault's guard (edits waited) and held a second
+/// set of candidates while the index was written. Laid out afresh otherwise.
+pub fn encode_image_from(
+    current: Option<&Candidates>,
+    vault: &Vault,
+    files: &[FileId],
+) -> Option<Box<dyn FnOnce() -> Option<Vec<u8>> + Send>> {
+    match current.and_then(|c| in_files_order(c, vault, files)) {
+        Some(ordered) => Some(Box::new(move || {
+            let mut c = ordered;
+            c.index_bytes();
+            encode(c)
+        })),
+        None => encode_image(vault, files),
+    }
+}
+
+/// `c`'s candidates of `files` alone, file `files[i]` as `FileId(i)`, in that order (each
+/// file's own candidate, then its aliases', as built), with copies of `c`'s arenas; `None`
+/// unless `c` is whole, current for `vault`, and holds candidates for every file listed.
+fn in_files_order(c: &Candidates, vault: &Vault, files: &[FileId]) -> Option<Candidates> {
+    if c.patch.is_some() || c.generation != vault.listed_generation() {
+        return None;
+    }
+    let last = files.iter().map(|f| f.0 as usize).max().unwrap_or(0);
+    let mut place = vec![u32::MAX; last + 1];
+    for (i, file) in files.iter().enumerate() {
+        place[file.0 as usize] = u32::try_from(i).ok()?;
+    }
+    // (new file id, index in `c`), stably sorted: a file's candidates keep their order.
+    let mut kept: Vec<(u32, u32)> = c
+        .items
+        .iter()
+        .enumerate()
+        .filter_map(|(i, item)| {
+            let at = *place.get(item.file.0 as usize)?;
+            (at != u32::MAX).then_some((at, i as u32))
+        })
+        .collect();
+    kept.sort_by_key(|&(at, _)| at);
+    let mut moved = vec![u32::MAX; c.items.len()];
+    for (new, &(_, old)) in kept.iter().enumerate() {
+        moved[old as usize] = new as u32;
+    }
+    let mut listed = 0;
+    let items = kept
+        .iter()
+        .enumerate()
+        .map(|(new, &(at, old))| {
+            let item = &c.items[old as usize];
+            if item.alias.is_none() {
+                // A file's own candidate, which every file has exactly one of, first.
+                if item.note != old || (new > 0 && kept[new - 1].0 == at) {
+                    return None;
+                }
+                listed += 1;
+            }
+            let note = *moved.get(item.note as usize).filter(|&&n| n != u32::MAX)?;
+            Some(Candidate {
+                file: FileId(at),
+                note,
+                ..item.clone()
+            })
+        })
+        .collect::<Option<Vec<_>>>()?;
+    if listed != files.len() {
+        return None;
+    }
+    Some(Candidates {
+        generation: c.generation,
+        items,
+        ascii: c.ascii.clone(),
+        unicode: c.unicode.clone(),
+        aliases: c.aliases.clone(),
+        ..Candidates::default()
+    })
+}
+
 /// `c` as an image, written into a buffer of its exact size: grown by doubling, the buffer
 /// held up to twice the image (~15 MB at 100,000 notes) beside the candidates. Each list of
 /// `c` is freed once packed, so that the candidates, their packed lists and the image are

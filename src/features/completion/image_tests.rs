@@ -110,3 +110,70 @@ fn packed_candidates_read_back_as_packed_and_an_unknown_flag_is_refused() {
     assert!(unpack_items(&unknown).is_none());
     assert!(unpack_items(&packed[..packed.len() - 1]).is_none());
 }
+
+/// Every part of `c` a query reads, as text: each candidate's file, note, alias and match
+/// forms, and the indexes of their letters.
+fn rendered(c: &Candidates) -> Vec<String> {
+    let text = |s: nucleo_matcher::Utf32Str<'_>| match s {
+        nucleo_matcher::Utf32Str::Ascii(b) => String::from_utf8_lossy(b).into_owned(),
+        nucleo_matcher::Utf32Str::Unicode(cs) => cs.iter().collect(),
+    };
+    let mut out: Vec<String> = c
+        .items
+        .iter()
+        .map(|i| {
+            format!(
+                "{} {} {:?} {:?} {:?} {}",
+                i.file.0,
+                i.note,
+                c.alias(i),
+                text(c.haystack(i, false)),
+                text(c.haystack(i, true)),
+                i.is_note
+            )
+        })
+        .collect();
+    out.push(format!(
+        "{:?} {:?} {:?}",
+        c.holders, c.odd_names, c.odd_word_starts
+    ));
+    out.push(format!(
+        "{:?} {:?}",
+        pack(c.word_starts.iter().flatten(), |w| w.to_le_bytes()),
+        pack(&c.shapes, |s| s.to_le_bytes())
+    ));
+    out
+}
+
+/// Taken from the candidates completion holds, an image reads back as the one laid out afresh
+/// for files listed in another order than their ids (the names section's notes, then its
+/// attachments) or for fewer files (a buffer's note is not in the section); from candidates
+/// that are not current, the image is laid out afresh.
+#[test]
+fn an_image_taken_from_current_candidates_reads_back_as_one_laid_out_afresh() {
+    let f = vault();
+    let (notes, others): (Vec<_>, Vec<_>) = f.vault.files().partition(|(_, file)| file.is_note());
+    let files: Vec<FileId> = notes.iter().chain(&others).map(|&(id, _)| id).collect();
+    assert!(
+        files.windows(2).any(|w| w[0] > w[1]),
+        "listed out of id order"
+    );
+    let current = Candidates::build(&f.vault);
+    let generation = f.vault.listed_generation();
+    for listed in [&files[..], &files[1..]] {
+        let read = |finish: Option<Box<dyn FnOnce() -> Option<Vec<u8>> + Send>>| {
+            let bytes = finish.expect("laid out")().expect("encoded");
+            Candidates::from_image(&bytes, listed.len(), generation).expect("read")
+        };
+        let afresh = read(encode_image(&f.vault, listed));
+        assert!(in_files_order(&current, &f.vault, listed).is_some());
+        let taken = read(encode_image_from(Some(&current), &f.vault, listed));
+        assert_eq!(rendered(&taken), rendered(&afresh));
+    }
+    let mut stale = Candidates::build(&f.vault);
+    stale.generation += 1;
+    assert!(in_files_order(&stale, &f.vault, &files).is_none());
+    // Candidates of other files than those listed are no source either.
+    let fewer = Candidates::of_listed(&f.vault.files().skip(1).collect::<Vec<_>>(), generation);
+    assert!(in_files_order(&fewer, &f.vault, &files).is_none());
+}

@@ -16,7 +16,7 @@ mod tags;
 mod tiers;
 mod top;
 
-pub use candidates::{Candidates, encode_image, scoring_threads};
+pub use candidates::{Candidates, encode_image, encode_image_from, scoring_threads};
 
 use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
 use nucleo_matcher::{Config, Matcher};
