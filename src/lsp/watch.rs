@@ -126,6 +126,7 @@ impl Server {
             }
         }
         let bibliographies = self.state.read().sources.generation();
+        let many = paths.len() >= RELEASE_AFTER;
         let server = self.clone();
         let change = tokio::task::spawn_blocking(move || {
             // One batch at a time: two batches naming one file could read it at different
@@ -136,21 +137,21 @@ impl Server {
                 .lock()
                 .unwrap_or_else(|p| p.into_inner());
             let mut change = Change::default();
-            let many = paths.len() >= RELEASE_AFTER;
             for path in paths {
                 change.merge(server.refresh_from_disk(&path));
             }
             server.state.cache_dirty.store(true, Ordering::SeqCst);
-            // A `git pull`'s notes were read and parsed in buffers since freed.
-            if many {
-                super::memory::release_free_pages();
-            }
             change
         })
         .await
         .unwrap_or_default();
         let affected = self.affected_open_notes(&self.state.read(), &change, None);
         self.publish(affected).await;
+        // A `git pull`'s notes were read and parsed in buffers since freed. After publishing:
+        // giving them back waits for each of rayon's threads, which may be busy.
+        if many {
+            tokio::task::spawn_blocking(super::memory::release_free_pages);
+        }
         let now = self.state.read().sources.generation();
         if now != bibliographies {
             self.bibliographies_changed().await;
