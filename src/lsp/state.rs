@@ -240,12 +240,12 @@ impl State {
         self.ready.subscribe()
     }
 
-    /// Whether the live vault is a restart's sketch (see `sketch`).
     /// A copy of the exclusion rules now in force, for a walk off the lock.
     pub(in crate::lsp) fn exclude_rules(&self) -> loader::Exclude {
         self.exclude.read().map(|e| e.clone()).unwrap_or_default()
     }
 
+    /// Whether the live vault is a restart's sketch (see `sketch`).
     pub(in crate::lsp) fn is_sketch(&self) -> bool {
         *self.sketch.borrow()
     }

@@ -61,12 +61,18 @@ pub fn encode_image(
         .collect::<Option<Vec<_>>>()?;
     // On the caller's threads, not completion's own: a keystroke's scoring must not wait
     // behind a save.
-    let laid_out = Candidates::of_listed_unindexed(&listed, false);
-    Some(Box::new(move || {
-        let mut c = laid_out;
+    Some(indexed_and_encoded(Candidates::of_listed_unindexed(
+        &listed, false,
+    )))
+}
+
+/// The rest of the work on candidates laid out for an image, which reads no vault: index
+/// their bytes, then encode them.
+fn indexed_and_encoded(mut c: Candidates) -> Box<dyn FnOnce() -> Option<Vec<u8>> + Send> {
+    Box::new(move || {
         c.index_bytes();
         encode(c)
-    }))
+    })
 }
 
 /// [`encode_image`] from `current`, the candidates completion holds, where they are whole (not
@@ -80,11 +86,7 @@ pub fn encode_image_from(
     files: &[FileId],
 ) -> Option<Box<dyn FnOnce() -> Option<Vec<u8>> + Send>> {
     match current.and_then(|c| in_files_order(c, vault, files)) {
-        Some(ordered) => Some(Box::new(move || {
-            let mut c = ordered;
-            c.index_bytes();
-            encode(c)
-        })),
+        Some(ordered) => Some(indexed_and_encoded(ordered)),
         None => encode_image(vault, files),
     }
 }
