@@ -47,8 +47,9 @@ pub mod stamp;
 pub use bibliographies::CachedBibliography;
 use names::encode_names;
 pub use names::{ByPath, CachedNames, NamedNote, Names};
+pub use segment::Payload;
 pub(crate) use segment::{as_bytes, pack, unpack, word};
-use segment::{read_at, read_segment, read_segment_payload, write_segment};
+use segment::{read_at, read_segment, read_segment_payload, write_payload, write_segment};
 
 const MAGIC: &[u8; 8] = b"NGINDEX\0";
 const END: &[u8; 8] = b"NGINDEXE";
@@ -134,8 +135,11 @@ pub struct Cached {
 /// building the candidates again (`None`: none written). Called under the names section's
 /// guard, it reads what it needs of the vault and returns the rest of the work, done after
 /// the guard is dropped: a server's edits wait for the guard.
-pub type Image<'a> =
-    &'a (dyn Fn(&Vault, &[FileId]) -> Option<Box<dyn FnOnce() -> Option<Vec<u8>> + Send>> + Sync);
+pub type Image<'a> = &'a (dyn Fn(&Vault, &[FileId]) -> Option<ImagePacking> + Sync);
+
+/// The rest of an [`Image`]'s work, done after the names section's guard is dropped: the
+/// image as a payload that writes itself into the file (`None`: none made).
+pub type ImagePacking = Box<dyn FnOnce() -> Option<Box<dyn Payload>> + Send>;
 
 /// The cache file of one vault.
 #[derive(Clone, Debug)]
@@ -433,7 +437,7 @@ impl Cache {
         out.write_all(MAGIC)?;
         out.write_all(&FORMAT.to_le_bytes())?;
         let mut at = 12u64;
-        let (bytes, completion) = {
+        let (section, completion) = {
             let guard = std::time::Instant::now();
             let vault = vault();
             let (names, files) = encode_names(&vault, &ids)?;
@@ -446,13 +450,14 @@ impl Cache {
                 encoded.as_millis(),
                 (guard.elapsed() - encoded).as_millis()
             );
-            (names, image.and_then(|finish| finish()))
+            (names, image)
         };
-        let names = write_segment(&mut out, &mut at, &bytes)?;
+        let names = write_payload(&mut out, &mut at, &section)?;
         // Not held while the segments are encoded (~15 MB at 100,000 notes).
-        drop(bytes);
-        let completion = match completion {
-            Some(bytes) => Some(write_segment(&mut out, &mut at, &bytes)?),
+        drop(section);
+        // Packed once the names are freed, and written as it is serialised: never held whole.
+        let completion = match completion.and_then(|packing| packing()) {
+            Some(image) => Some(write_payload(&mut out, &mut at, &*image)?),
             None => None,
         };
         let mut segments = Vec::new();

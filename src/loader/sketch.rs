@@ -367,7 +367,9 @@ mod tests {
         // The image a caller would lay out: here, the number of files it was given.
         let image: crate::cache::Image = &|_, files| {
             let count = files.len() as u8;
-            Some(Box::new(move || Some(vec![count])))
+            Some(Box::new(move || {
+                Some(Box::new(vec![count]) as Box<dyn crate::cache::Payload>)
+            }))
         };
         assert_eq!(cache.save(|| &vault, Some(image)).expect("saved"), 2);
 

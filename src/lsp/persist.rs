@@ -44,7 +44,7 @@ impl Server {
                     .lock()
                     .unwrap_or_else(|p| p.into_inner())
                     .clone();
-                crate::features::completion::encode_image_from(current.as_deref(), vault, files)
+                crate::features::completion::encode_image_from(current, vault, files)
             };
             cache.save(|| state.read(), Some(&image))
         })

@@ -5,12 +5,13 @@
 //! the sketch builds the candidates itself.
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
 use super::super::bound::Shape;
 use super::{Candidate, Candidates, Form, Slice, WordStart};
-use crate::cache::{pack, unpack, word};
+use crate::cache::{ImagePacking, Payload, pack, unpack, word};
 use crate::index::{FileId, Vault};
 
 /// Every part of [`Candidates`] that building them computes (a candidate's file is its place
@@ -50,10 +51,7 @@ struct Image<'a> {
 /// `None` when a file is gone (the caller lists live files under the guard it holds). The
 /// names are laid out from the vault now; indexing their bytes and encoding them, which need
 /// no vault, wait for the returned call.
-pub fn encode_image(
-    vault: &Vault,
-    files: &[FileId],
-) -> Option<Box<dyn FnOnce() -> Option<Vec<u8>> + Send>> {
+pub fn encode_image(vault: &Vault, files: &[FileId]) -> Option<ImagePacking> {
     let listed = files
         .iter()
         .enumerate()
@@ -68,61 +66,73 @@ pub fn encode_image(
 
 /// The rest of the work on candidates laid out for an image, which reads no vault: index
 /// their bytes, then encode them.
-fn indexed_and_encoded(mut c: Candidates) -> Box<dyn FnOnce() -> Option<Vec<u8>> + Send> {
+fn indexed_and_encoded(mut c: Candidates) -> ImagePacking {
     Box::new(move || {
         c.index_bytes();
-        encode(c)
+        Some(Box::new(packed(c)?) as Box<dyn Payload>)
     })
 }
 
 /// [`encode_image`] from `current`, the candidates completion holds, where they are whole (not
-/// patched) and current for `vault`: their items put in the order of `files`, under the ids a
-/// sketch gives them, and their names' match forms copied — not laid out again from the vault,
-/// which took ~100 ms at 100,000 notes under the vault's guard (edits waited) and held a second
-/// set of candidates while the index was written. Laid out afresh otherwise.
+/// patched) and current for `vault`: packed straight from them, their items put in the order
+/// of `files` under the ids a sketch gives them and every index over them renumbered to match.
+/// Neither laid out again from the vault (~100 ms at 100,000 notes under the vault's guard,
+/// which edits wait for) nor copied: a copy of their arenas, indexed again, was the largest
+/// thing a write held (+35 MB over its start on a dense 50k vault). Only the new order is
+/// taken under the guard; `current` is held (an `Arc`) until it is packed. Laid out afresh
+/// otherwise.
 pub fn encode_image_from(
-    current: Option<&Candidates>,
+    current: Option<Arc<Candidates>>,
     vault: &Vault,
     files: &[FileId],
-) -> Option<Box<dyn FnOnce() -> Option<Vec<u8>> + Send>> {
-    match current.and_then(|c| in_files_order(c, vault, files)) {
-        Some(ordered) => Some(indexed_and_encoded(ordered)),
+) -> Option<ImagePacking> {
+    match current.and_then(|c| Some((Order::of(&c, vault, files)?, c))) {
+        Some((order, c)) => Some(Box::new(move || {
+            Some(Box::new(packed_in_order(c, &order)?) as Box<dyn Payload>)
+        })),
         None => encode_image(vault, files),
     }
 }
 
-/// `c`'s candidates of `files` alone, file `files[i]` as `FileId(i)`, in that order (each
-/// file's own candidate, then its aliases', as built), with copies of `c`'s arenas; `None`
-/// unless `c` is whole, current for `vault`, and holds candidates for every file listed.
-fn in_files_order(c: &Candidates, vault: &Vault, files: &[FileId]) -> Option<Candidates> {
-    if c.patch.is_some() || c.generation != vault.listed_generation() {
-        return None;
-    }
-    let last = files.iter().map(|f| f.0 as usize).max().unwrap_or(0);
-    let mut place = vec![u32::MAX; last + 1];
-    for (i, file) in files.iter().enumerate() {
-        place[file.0 as usize] = u32::try_from(i).ok()?;
-    }
-    // (new file id, index in `c`), stably sorted: a file's candidates keep their order.
-    let mut kept: Vec<(u32, u32)> = c
-        .items
-        .iter()
-        .enumerate()
-        .filter_map(|(i, item)| {
-            let at = *place.get(item.file.0 as usize)?;
-            (at != u32::MAX).then_some((at, i as u32))
-        })
-        .collect();
-    kept.sort_by_key(|&(at, _)| at);
-    let mut moved = vec![u32::MAX; c.items.len()];
-    for (new, &(_, old)) in kept.iter().enumerate() {
-        moved[old as usize] = new as u32;
-    }
-    let mut listed = 0;
-    let items = kept
-        .iter()
-        .enumerate()
-        .map(|(new, &(at, old))| {
+/// Where each of some candidates goes in an image of a list of files.
+struct Order {
+    /// Per place in the image, in order: the new id of its file and its index among the
+    /// candidates.
+    kept: Vec<(u32, u32)>,
+    /// Per candidate: its place in the image, `u32::MAX` for one whose file is not listed.
+    moved: Vec<u32>,
+}
+
+impl Order {
+    /// `c`'s candidates of `files` alone, file `files[i]` as `FileId(i)`, in that order (each
+    /// file's own candidate, then its aliases', as built); `None` unless `c` is whole, current
+    /// for `vault`, and holds candidates for every file listed.
+    fn of(c: &Candidates, vault: &Vault, files: &[FileId]) -> Option<Order> {
+        if c.patch.is_some() || c.generation != vault.listed_generation() {
+            return None;
+        }
+        let last = files.iter().map(|f| f.0 as usize).max().unwrap_or(0);
+        let mut place = vec![u32::MAX; last + 1];
+        for (i, file) in files.iter().enumerate() {
+            place[file.0 as usize] = u32::try_from(i).ok()?;
+        }
+        // Stably sorted: a file's candidates keep their order.
+        let mut kept: Vec<(u32, u32)> = c
+            .items
+            .iter()
+            .enumerate()
+            .filter_map(|(i, item)| {
+                let at = *place.get(item.file.0 as usize)?;
+                (at != u32::MAX).then_some((at, i as u32))
+            })
+            .collect();
+        kept.sort_by_key(|&(at, _)| at);
+        let mut moved = vec![u32::MAX; c.items.len()];
+        for (new, &(_, old)) in kept.iter().enumerate() {
+            moved[old as usize] = new as u32;
+        }
+        let mut listed = 0;
+        for (new, &(at, old)) in kept.iter().enumerate() {
             let item = &c.items[old as usize];
             if item.alias.is_none() {
                 // A file's own candidate, which every file has exactly one of, first.
@@ -131,34 +141,105 @@ fn in_files_order(c: &Candidates, vault: &Vault, files: &[FileId]) -> Option<Can
                 }
                 listed += 1;
             }
-            let note = *moved.get(item.note as usize).filter(|&&n| n != u32::MAX)?;
-            Some(Candidate {
-                file: FileId(at),
-                note,
-                ..item.clone()
-            })
-        })
-        .collect::<Option<Vec<_>>>()?;
-    if listed != files.len() {
-        return None;
+            if *moved.get(item.note as usize)? == u32::MAX {
+                return None;
+            }
+        }
+        (listed == files.len()).then_some(Order { kept, moved })
     }
-    Some(Candidates {
-        generation: c.generation,
+
+    /// `bits` (one per candidate) with each set bit moved to its candidate's place, for an
+    /// image of `words` words.
+    fn bits(&self, bits: &[u64], words: usize) -> Vec<u64> {
+        let mut out = vec![0u64; words];
+        for (w, &word) in bits.iter().enumerate() {
+            let mut word = word;
+            while word != 0 {
+                let old = w * 64 + word.trailing_zeros() as usize;
+                word &= word - 1;
+                if let Some(&new) = self.moved.get(old).filter(|&&n| n != u32::MAX) {
+                    out[new as usize / 64] |= 1 << (new % 64);
+                }
+            }
+        }
+        out
+    }
+}
+
+/// `c` packed as an image of the files `order` lists: each list packed in the new order as it
+/// is renumbered, so that no second set of lists is held; the arenas are written as they are
+/// (a candidate left out leaves bytes there that nothing points to).
+fn packed_in_order(c: Arc<Candidates>, order: &Order) -> Option<Packed> {
+    let count = order.kept.len();
+    let words = count.div_ceil(64);
+    let items = pack_items(order.kept.iter().map(|&(at, old)| {
+        let item = &c.items[old as usize];
+        Candidate {
+            file: FileId(at),
+            note: order.moved[item.note as usize],
+            ..item.clone()
+        }
+    }));
+    let mut holder_lens = Vec::with_capacity(c.holders.len());
+    let mut holders = Vec::new();
+    for bits in &c.holders {
+        let moved = order.bits(bits, words);
+        // As built: a list only for a byte some candidate holds.
+        let moved = if moved.iter().any(|&w| w != 0) {
+            moved
+        } else {
+            Vec::new()
+        };
+        holder_lens.push(u32::try_from(moved.len()).ok()?);
+        holders.extend(moved.iter().flat_map(|w| w.to_le_bytes()));
+    }
+    let odd_names = pack(&order.bits(&c.odd_names, words), |w| w.to_le_bytes());
+    let mut word_start_lens = Vec::with_capacity(c.word_starts.len());
+    let mut word_starts = Vec::new();
+    let mut list: Vec<WordStart> = Vec::new();
+    for starts in &c.word_starts {
+        list.clear();
+        list.extend(starts.iter().filter_map(|w| {
+            let new = *order.moved.get(w.candidate as usize)?;
+            (new != u32::MAX).then_some(WordStart {
+                candidate: new,
+                ..*w
+            })
+        }));
+        // Stably: a name's word starts in the order they come in it, as built.
+        list.sort_by_key(|w| w.candidate);
+        word_start_lens.push(u32::try_from(list.len()).ok()?);
+        word_starts.extend(list.iter().flat_map(|w| w.to_le_bytes()));
+    }
+    let mut odd_word_starts: Vec<u32> = (c.odd_word_starts.iter())
+        .filter_map(|&i| order.moved.get(i as usize).copied())
+        .filter(|&new| new != u32::MAX)
+        .collect();
+    odd_word_starts.sort_unstable();
+    let odd_word_starts = pack(&odd_word_starts, |w| w.to_le_bytes());
+    let shapes = pack(
+        order.kept.iter().map(|&(_, old)| &c.shapes[old as usize]),
+        |s| s.to_le_bytes(),
+    );
+    c.ascii.is_ascii().then(|| Packed {
+        unicode: c.unicode.iter().collect(),
+        arenas: c.clone(),
         items,
-        ascii: c.ascii.clone(),
-        unicode: c.unicode.clone(),
-        aliases: c.aliases.clone(),
-        ..Candidates::default()
+        holder_lens,
+        holders,
+        odd_names,
+        word_start_lens,
+        word_starts,
+        odd_word_starts,
+        shapes,
     })
 }
 
-/// `c` as an image, written into a buffer of its exact size: grown by doubling, the buffer
-/// held up to twice the image (~15 MB at 100,000 notes) beside the candidates. Each list of
-/// `c` is freed once packed, so that the candidates, their packed lists and the image are
-/// never all held at once (writing the index at 100,000 notes peaked 50 MB above its start
-/// here).
-fn encode(mut c: Candidates) -> Option<Vec<u8>> {
-    let items = pack_items(&std::mem::take(&mut c.items));
+/// `c` packed as an image. Each list of `c` is freed once packed, so that the candidates and
+/// their packed lists are never all held at once (writing the index at 100,000 notes peaked
+/// 50 MB above its start here).
+fn packed(mut c: Candidates) -> Option<Packed> {
+    let items = pack_items(std::mem::take(&mut c.items).into_iter());
     let holder_lens = lens(&c.holders)?;
     let holders = pack(std::mem::take(&mut c.holders).iter().flatten(), |w| {
         w.to_le_bytes()
@@ -170,25 +251,56 @@ fn encode(mut c: Candidates) -> Option<Vec<u8>> {
     });
     let odd_word_starts = pack(&std::mem::take(&mut c.odd_word_starts), |w| w.to_le_bytes());
     let shapes = pack(&std::mem::take(&mut c.shapes), |s| s.to_le_bytes());
-    let unicode: String = std::mem::take(&mut c.unicode).into_iter().collect();
-    let image = Image {
-        items: &items,
-        // Match forms in `ascii` are ASCII bytes, so a string.
-        ascii: std::str::from_utf8(&c.ascii).ok()?,
-        unicode: Cow::Owned(unicode),
-        aliases: &c.aliases,
+    // Match forms in `ascii` are ASCII bytes, so a string.
+    c.ascii.is_ascii().then(|| Packed {
+        unicode: std::mem::take(&mut c.unicode).into_iter().collect(),
+        arenas: Arc::new(c),
+        items,
         holder_lens,
-        holders: &holders,
-        odd_names: &odd_names,
+        holders,
+        odd_names,
         word_start_lens,
-        word_starts: &word_starts,
-        odd_word_starts: &odd_word_starts,
-        shapes: &shapes,
-    };
-    let mut bytes = vec![0; postcard::experimental::serialized_size(&image).ok()?];
-    let used = postcard::to_slice(&image, &mut bytes).ok()?.len();
-    bytes.truncate(used);
-    Some(bytes)
+        word_starts,
+        odd_word_starts,
+        shapes,
+    })
+}
+
+/// Candidates packed for an [`Image`]: their lists as it stores them, and the candidates whose
+/// arenas (`ascii`, `aliases`) it stores as they are. Serialised as it is written
+/// ([`Payload`]), never into one buffer beside these (~12 MB at 100,000 notes).
+struct Packed {
+    arenas: Arc<Candidates>,
+    unicode: String,
+    items: Vec<u8>,
+    holder_lens: Vec<u32>,
+    holders: Vec<u8>,
+    odd_names: Vec<u8>,
+    word_start_lens: Vec<u32>,
+    word_starts: Vec<u8>,
+    odd_word_starts: Vec<u8>,
+    shapes: Vec<u8>,
+}
+
+impl Payload for Packed {
+    fn write_to(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        let image = Image {
+            items: &self.items,
+            // Checked to be ASCII when packed.
+            ascii: std::str::from_utf8(&self.arenas.ascii).map_err(std::io::Error::other)?,
+            unicode: Cow::Borrowed(&self.unicode),
+            aliases: &self.arenas.aliases,
+            holder_lens: self.holder_lens.clone(),
+            holders: &self.holders,
+            odd_names: &self.odd_names,
+            word_start_lens: self.word_start_lens.clone(),
+            word_starts: &self.word_starts,
+            odd_word_starts: &self.odd_word_starts,
+            shapes: &self.shapes,
+        };
+        postcard::to_io(&image, out).map_err(std::io::Error::other)?;
+        Ok(())
+    }
 }
 
 /// How many items each of `lists` holds.
@@ -308,7 +420,7 @@ const IS_NOTE: u32 = 8;
 
 /// `items` as words: file, note, alias at and len (0s when none), name at and len, path at and
 /// len, flags.
-fn pack_items(items: &[Candidate]) -> Vec<u8> {
+fn pack_items(items: impl ExactSizeIterator<Item = Candidate>) -> Vec<u8> {
     let mut bytes = Vec::with_capacity(items.len() * ITEM_BYTES);
     for item in items {
         let (name, name_unicode) = form_parts(item.name);

@@ -25,7 +25,10 @@ fn image(f: &Fixture) -> (Vec<u8>, usize) {
     let files: Vec<FileId> = f.vault.files().map(|(id, _)| id).collect();
     assert!(files.iter().enumerate().all(|(i, id)| id.0 as usize == i));
     let finish = encode_image(&f.vault, &files).expect("laid out");
-    (finish().expect("encoded"), files.len())
+    (
+        finish().expect("packed").bytes().expect("encoded"),
+        files.len(),
+    )
 }
 
 #[test]
@@ -80,10 +83,10 @@ fn an_image_cut_short_or_with_a_byte_changed_is_refused_or_read_without_a_panic(
 fn packed_candidates_read_back_as_packed_and_an_unknown_flag_is_refused() {
     let f = vault();
     let built = Candidates::build(&f.vault);
-    let packed = pack_items(&built.items);
+    let packed = pack_items(built.items.iter().cloned());
     assert_eq!(packed.len(), built.items.len() * ITEM_BYTES);
     let read = unpack_items(&packed).expect("unpacked");
-    assert_eq!(pack_items(&read), packed);
+    assert_eq!(pack_items(read.iter().cloned()), packed);
     // Every flag is set by some candidate of this vault: aliases, Unicode names and paths,
     // notes (and attachments, which have none).
     let flags =
@@ -158,22 +161,25 @@ fn an_image_taken_from_current_candidates_reads_back_as_one_laid_out_afresh() {
         files.windows(2).any(|w| w[0] > w[1]),
         "listed out of id order"
     );
-    let current = Candidates::build(&f.vault);
+    let current = std::sync::Arc::new(Candidates::build(&f.vault));
     let generation = f.vault.listed_generation();
     for listed in [&files[..], &files[1..]] {
-        let read = |finish: Option<Box<dyn FnOnce() -> Option<Vec<u8>> + Send>>| {
-            let bytes = finish.expect("laid out")().expect("encoded");
+        let read = |finish: Option<ImagePacking>| {
+            let bytes = finish.expect("laid out")()
+                .expect("packed")
+                .bytes()
+                .expect("encoded");
             Candidates::from_image(&bytes, listed.len(), generation).expect("read")
         };
         let afresh = read(encode_image(&f.vault, listed));
-        assert!(in_files_order(&current, &f.vault, listed).is_some());
-        let taken = read(encode_image_from(Some(&current), &f.vault, listed));
+        assert!(Order::of(&current, &f.vault, listed).is_some());
+        let taken = read(encode_image_from(Some(current.clone()), &f.vault, listed));
         assert_eq!(rendered(&taken), rendered(&afresh));
     }
     let mut stale = Candidates::build(&f.vault);
     stale.generation += 1;
-    assert!(in_files_order(&stale, &f.vault, &files).is_none());
+    assert!(Order::of(&stale, &f.vault, &files).is_none());
     // Candidates of other files than those listed are no source either.
     let fewer = Candidates::of_listed(&f.vault.files().skip(1).collect::<Vec<_>>(), generation);
-    assert!(in_files_order(&fewer, &f.vault, &files).is_none());
+    assert!(Order::of(&fewer, &f.vault, &files).is_none());
 }
