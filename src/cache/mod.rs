@@ -536,7 +536,13 @@ fn encode_segment(
             })
         })
         .collect();
-    let bytes = postcard::to_allocvec(&entries).map_err(std::io::Error::other)?;
+    // In a buffer of its exact size: grown by doubling, each segment's buffer was moved
+    // through larger and larger blocks, and the freed ones were not all reused by the next
+    // (dense 50k: RSS grew ~2.5 MB a batch, 26 MB by the last).
+    let size = postcard::experimental::serialized_size(&entries).map_err(std::io::Error::other)?;
+    let mut bytes = vec![0; size];
+    let used = (postcard::to_slice(&entries, &mut bytes).map_err(std::io::Error::other)?).len();
+    bytes.truncate(used);
     Ok((bytes, entries.len()))
 }
 
