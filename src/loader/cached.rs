@@ -257,7 +257,7 @@ fn load_with(
                     if !check {
                         unverified.push((path.clone(), stamp));
                     }
-                    notes.push((path, Box::new(entry.into_note(stamp))));
+                    notes.push((path, entry.into_note(stamp)));
                 }
                 // Walked twice (nested roots): the first took the entry; read this one.
                 None => match read_note(&path) {
