@@ -264,6 +264,12 @@ impl Server {
             {
                 std::thread::sleep(std::time::Duration::from_millis(ms));
             }
+            // Behind a sketch, the pages of the on-disk index's segments, read and decoded
+            // on rayon's threads, are given back before the notes are filed beside the sketch:
+            // held, they were most of a restart's peak above its end (100k: ~50 MB).
+            if sketched {
+                super::memory::release_free_pages();
+            }
             let cached_bibliographies = std::mem::take(&mut loaded.bibliographies);
             let filed = Instant::now();
             let (mut vault, skipped) = loaded.into_vault_reporting(vault_roots, &report);
@@ -326,6 +332,7 @@ impl Server {
         let behind_sketch = sketched && installed.is_some();
         tokio::task::spawn_blocking(move || {
             if behind_sketch {
+                super::memory::release_free_pages();
                 server.candidates(&server.state.read());
             }
             super::memory::release_free_pages();
