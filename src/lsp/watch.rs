@@ -306,6 +306,10 @@ impl Server {
         let roots = self.walked_roots();
         let exclude = self.state.exclude_rules();
         let state = self.state.clone();
+        // Not beside a write of the on-disk index, which the first index starts at the same
+        // moment: each holds a copy of every path for a moment, and together they were a cold
+        // start's peak. A change made on disk while the vault was read waits for the write.
+        let writing = self.state.cache_writing.lock().await;
         let found = tokio::task::spawn_blocking(move || {
             let found = changed_since_read(&state, &roots, &exclude);
             // The walk's 50,000 paths are freed: their pages go back, as after the index.
@@ -314,6 +318,7 @@ impl Server {
         })
         .await
         .unwrap_or_default();
+        drop(writing);
         tracing::debug!(
             "{} files changed on disk while the index was read (checked in {} ms)",
             found.len(),
