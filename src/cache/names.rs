@@ -152,9 +152,8 @@ impl SectionWriter {
         Some(())
     }
 
-    /// The section's payload, in a buffer of its exact size (grown by doubling, it held up to
-    /// twice the section beside the lists it copies).
-    /// The section in one buffer.
+    /// The section in one buffer, as [`super::Payload::bytes`] makes it: for tests, which
+    /// compare it with the section read back (the server streams it: below).
     #[cfg(test)]
     pub(super) fn finish(self) -> std::io::Result<Vec<u8>> {
         super::Payload::bytes(&self)

@@ -13,6 +13,8 @@ const IDLE_CHECK: Duration = Duration::from_secs(30);
 
 impl Server {
     /// Write the on-disk index now, if there is one and notes were read since it was written.
+    /// One write at a time, and not beside a cold start's catch-up walk (`cache_writing`): so a
+    /// shutdown that comes during that walk waits for it (~0.1–0.4 s at 50,000 notes).
     pub(in crate::lsp) async fn save_index(&self) {
         let Some(cache) = self
             .state

@@ -300,7 +300,8 @@ impl Server {
     /// After our watcher was armed behind a first index (see `watch_files`): bring in what
     /// changed on disk while that index was read, as the watcher would have — files that
     /// appeared or vanished since the walk, and files and bibliographies changed since their
-    /// read. Walked and stat'ed off the reactor; the vault is only read, briefly.
+    /// read. Walked and stat'ed off the reactor; the vault is only read, briefly. Takes turns
+    /// with a write of the on-disk index (`state.cache_writing`).
     async fn catch_up(&self) {
         let started = std::time::Instant::now();
         let roots = self.walked_roots();

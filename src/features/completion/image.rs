@@ -16,8 +16,8 @@ use crate::index::{FileId, Vault};
 
 /// Every part of [`Candidates`] that building them computes (a candidate's file is its place
 /// in the names section's list of files); the caches of queries and popularity start empty.
-/// Borrowed from the candidates for writing (the candidates packed into a new list), and from
-/// the image's bytes when read. Lists of numbers are stored as fixed-width little-endian
+/// Borrowed from a [`Packed`] for writing (the candidates' items packed into a new list, their
+/// indexes renumbered), and from the image's bytes when read. Lists of numbers are stored as fixed-width little-endian
 /// bytes, read back in one pass: serde's varint decode of each bit set word, word start and
 /// shape was most of the ~45 ms a restart spent reading the image at 100,000 notes.
 #[derive(Serialize, Deserialize)]
@@ -49,8 +49,9 @@ struct Image<'a> {
 /// The candidates of `files` (the names section's notes, then its attachments), file `i` as
 /// `FileId(i)`: the ids a restart's sketch gives them when it files them in that order.
 /// `None` when a file is gone (the caller lists live files under the guard it holds). The
-/// names are laid out from the vault now; indexing their bytes and encoding them, which need
-/// no vault, wait for the returned call.
+/// names are laid out from the vault now; indexing their bytes and packing them, which need
+/// no vault, wait for the returned call; the payload it returns is serialised as it is
+/// written (`cache::write_payload`).
 pub fn encode_image(vault: &Vault, files: &[FileId]) -> Option<ImagePacking> {
     let listed = files
         .iter()
@@ -59,14 +60,14 @@ pub fn encode_image(vault: &Vault, files: &[FileId]) -> Option<ImagePacking> {
         .collect::<Option<Vec<_>>>()?;
     // On the caller's threads, not completion's own: a keystroke's scoring must not wait
     // behind a save.
-    Some(indexed_and_encoded(Candidates::of_listed_unindexed(
+    Some(indexed_and_packed(Candidates::of_listed_unindexed(
         &listed, false,
     )))
 }
 
 /// The rest of the work on candidates laid out for an image, which reads no vault: index
-/// their bytes, then encode them.
-fn indexed_and_encoded(mut c: Candidates) -> ImagePacking {
+/// their bytes, then pack them into the image's payload.
+fn indexed_and_packed(mut c: Candidates) -> ImagePacking {
     Box::new(move || {
         c.index_bytes();
         Some(Box::new(packed(c)?) as Box<dyn Payload>)
