@@ -199,60 +199,102 @@ impl Candidates {
         scoring: bool,
     ) -> Candidates {
         // Each file's candidates (its own, then its aliases') are worked out on the scoring
-        // threads, then laid out in the files' order, aliases pointing back. Each run of files
-        // is laid out on its own (a scoring thread each), then the runs are joined end to end,
-        // their offsets moved by what came before.
+        // threads, a run of files each, then laid out in the files' order, aliases pointing
+        // back: each run joined to the end of the lists, its offsets moved by what came before.
+        // A few runs at a time (one a thread), each freed once joined: all the runs at once,
+        // beside the lists they were joined into, held twice the candidates (dense 50k: +8 MB
+        // of a cold start's peak).
         let run = files.len().div_ceil(64).max(1024);
-        let lay_out = || {
-            use rayon::prelude::*;
-            files.par_chunks(run).map(Candidates::of_files).collect()
-        };
-        let runs: Vec<Candidates> = match scoring_threads().filter(|_| scoring) {
-            Some(threads) => threads.install(lay_out),
-            None if scoring => files.chunks(run).map(Candidates::of_files).collect(),
-            None => lay_out(),
-        };
-        // Sized before filling, as the symbol index is: grown by doubling, a list holds up to
-        // twice the room it needs, and three times while a doubling copies it.
-        let mut all = Candidates {
-            items: Vec::with_capacity(runs.iter().map(|r| r.items.len()).sum()),
-            ascii: Vec::with_capacity(runs.iter().map(|r| r.ascii.len()).sum()),
-            unicode: Vec::with_capacity(runs.iter().map(|r| r.unicode.len()).sum()),
-            aliases: String::with_capacity(runs.iter().map(|r| r.aliases.len()).sum()),
-            ..Candidates::default()
-        };
-        for part in runs {
-            let (items, ascii, unicode, aliases) = (
-                all.items.len() as u32,
-                all.ascii.len() as u32,
-                all.unicode.len() as u32,
-                all.aliases.len() as u32,
-            );
-            let moved = |form: Form| match form {
-                Form::Ascii(s) => Form::Ascii(Slice {
-                    at: s.at + ascii,
-                    len: s.len,
-                }),
-                Form::Unicode(s) => Form::Unicode(Slice {
-                    at: s.at + unicode,
-                    len: s.len,
-                }),
-            };
-            all.items.extend(part.items.into_iter().map(|c| Candidate {
-                note: c.note + items,
-                alias: c.alias.map(|s| Slice {
-                    at: s.at + aliases,
-                    len: s.len,
-                }),
-                name: moved(c.name),
-                path: moved(c.path),
-                ..c
-            }));
-            all.ascii.extend_from_slice(&part.ascii);
-            all.unicode.extend_from_slice(&part.unicode);
-            all.aliases.push_str(&part.aliases);
+        let mut all = Candidates::sized_for(files);
+        let mut join = |runs: Vec<Candidates>| runs.into_iter().for_each(|part| all.join(part));
+        match scoring_threads().filter(|_| scoring) {
+            Some(threads) => {
+                use rayon::prelude::*;
+                for group in files.chunks(run * threads.current_num_threads().max(1)) {
+                    join(
+                        threads
+                            .install(|| group.par_chunks(run).map(Candidates::of_files).collect()),
+                    );
+                }
+            }
+            None if scoring => {
+                for part in files.chunks(run) {
+                    join(vec![Candidates::of_files(part)]);
+                }
+            }
+            None => {
+                use rayon::prelude::*;
+                for group in files.chunks(run * rayon::current_num_threads().max(1)) {
+                    join(group.par_chunks(run).map(Candidates::of_files).collect());
+                }
+            }
         }
         all
+    }
+
+    /// Empty candidates with room for those of `files`: exactly for the items and the aliases
+    /// as written; for the match forms, their names' lengths (an ASCII name's form is as
+    /// long; another's takes as many chars, rarely more, or as many bytes or fewer when its
+    /// form is ASCII). Room never written to is never touched, so it costs no memory; a list
+    /// that needs more grows as any `Vec` does.
+    fn sized_for(files: &[(FileId, &crate::index::File)]) -> Candidates {
+        let (mut items, mut ascii, mut unicode, mut aliases) = (0, 0, 0, 0);
+        let mut name = |name: &str| {
+            ascii += name.len();
+            if !name.is_ascii() {
+                unicode += name.chars().count();
+            }
+        };
+        for (_, file) in files {
+            items += 1;
+            name(file.display_name());
+            name(file.link_path());
+            for alias in file.note().into_iter().flat_map(|n| n.syntax.aliases()) {
+                items += 1;
+                aliases += alias.len();
+                name(alias);
+            }
+        }
+        Candidates {
+            items: Vec::with_capacity(items),
+            ascii: Vec::with_capacity(ascii),
+            unicode: Vec::with_capacity(unicode),
+            aliases: String::with_capacity(aliases),
+            ..Candidates::default()
+        }
+    }
+
+    /// Lay `part`'s candidates out after these, its offsets moved by what came before.
+    fn join(&mut self, part: Candidates) {
+        let (items, ascii, unicode, aliases) = (
+            self.items.len() as u32,
+            self.ascii.len() as u32,
+            self.unicode.len() as u32,
+            self.aliases.len() as u32,
+        );
+        let moved = |form: Form| match form {
+            Form::Ascii(s) => Form::Ascii(Slice {
+                at: s.at + ascii,
+                len: s.len,
+            }),
+            Form::Unicode(s) => Form::Unicode(Slice {
+                at: s.at + unicode,
+                len: s.len,
+            }),
+        };
+        self.items.extend(part.items.into_iter().map(|c| Candidate {
+            note: c.note + items,
+            alias: c.alias.map(|s| Slice {
+                at: s.at + aliases,
+                len: s.len,
+            }),
+            name: moved(c.name),
+            path: moved(c.path),
+            ..c
+        }));
+        self.ascii.extend_from_slice(&part.ascii);
+        self.unicode.extend_from_slice(&part.unicode);
+        self.aliases.push_str(&part.aliases);
     }
 
     /// Fill [`Candidates::holders`], [`Candidates::odd_names`] and
