@@ -303,8 +303,25 @@ impl Candidates {
         let words = self.items.len().div_ceil(64);
         let mut holders = vec![Vec::new(); 128];
         let mut odd_names = vec![0u64; words];
-        let mut word_starts: Vec<Vec<WordStart>> = vec![Vec::new(); 128];
-        let mut odd_word_starts = Vec::new();
+        // Each byte's list sized first, exactly: grown by doubling and then copied into a block
+        // of its length, the lists left freed blocks that a start's next allocations (the
+        // on-disk index's write) did not reuse.
+        let mut counts = [0usize; 128];
+        let mut odd = 0;
+        for c in &self.items {
+            let mut last_odd = false;
+            for (_, c) in word_starts_of(self.haystack(c, false)) {
+                if c.is_ascii() {
+                    counts[c as usize] += 1;
+                } else if may_read_as_ascii(c) && !last_odd {
+                    odd += 1;
+                    last_odd = true;
+                }
+            }
+        }
+        let mut word_starts: Vec<Vec<WordStart>> =
+            counts.iter().map(|&n| Vec::with_capacity(n)).collect();
+        let mut odd_word_starts = Vec::with_capacity(odd);
         let mut shapes = Vec::with_capacity(self.items.len());
         for (i, c) in self.items.iter().enumerate() {
             let bit = 1u64 << (i % 64);
@@ -320,9 +337,8 @@ impl Candidates {
                     0
                 }
                 | (name.len() as u32).min(WordStart::LEN);
-            let mut after_space = true;
-            for (at, c) in name.chars().enumerate() {
-                if after_space && c.is_ascii() {
+            for (at, c) in word_starts_of(name) {
+                if c.is_ascii() {
                     // The name's next bytes after this one, for an ASCII name.
                     let mut next = [0; 4];
                     if let Utf32Str::Ascii(bytes) = name {
@@ -341,13 +357,9 @@ impl Candidates {
                                 0
                             },
                     });
-                } else if after_space
-                    && may_read_as_ascii(c)
-                    && odd_word_starts.last() != Some(&(i as u32))
-                {
+                } else if may_read_as_ascii(c) && odd_word_starts.last() != Some(&(i as u32)) {
                     odd_word_starts.push(i as u32);
                 }
-                after_space = whitespace(c);
             }
             // A name is indexed by its ASCII letters unless it holds one the matcher may read
             // as an ASCII letter (`ø` as `o`): no byte rules such a name out.
@@ -366,12 +378,6 @@ impl Candidates {
         self.holders = holders;
         self.odd_names = odd_names;
         self.shapes = shapes;
-        // Grown by doubling, the lists would hold up to twice their room (7 MB at 50,000
-        // notes, measured); copied, as a shrink in place keeps it (`syntax::exact`).
-        for list in &mut word_starts {
-            crate::syntax::exact::fit(list);
-        }
-        crate::syntax::exact::fit(&mut odd_word_starts);
         self.word_starts = word_starts;
         self.odd_word_starts = odd_word_starts;
     }
@@ -623,6 +629,17 @@ impl WordStart {
     pub(super) fn may_hold(self, word: &[u8]) -> bool {
         !self.ascii() || word.iter().skip(1).zip(self.next).all(|(&w, n)| w == n)
     }
+}
+
+/// The chars of `name` that start a word (see [`Candidates::word_starts`]), with their
+/// places: the first, and each after whitespace.
+fn word_starts_of(name: Utf32Str<'_>) -> impl Iterator<Item = (usize, char)> + '_ {
+    let mut after_space = true;
+    name.chars().enumerate().filter(move |&(_, c)| {
+        let starts = after_space;
+        after_space = whitespace(c);
+        starts
+    })
 }
 
 /// Whether the fuzzy matcher reads `c` as whitespace (its `CharClass::Whitespace`): a typed
