@@ -174,6 +174,8 @@ impl Server {
     /// newest build read the newest roots and settings). Changes seen during the build are
     /// applied to it once installed; open buffers replace what it read from disk.
     pub(in crate::lsp) async fn index_workspace(&self) {
+        // Freed pages go back sooner until the index is served and written (or superseded).
+        let _purging = super::memory::StartPurging::begin();
         let (generation, roots) = {
             let mut run = self.state.reindex();
             run.latest += 1;

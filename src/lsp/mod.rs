@@ -53,7 +53,6 @@ pub fn init_logging() {
 /// Serve LSP on stdin/stdout until `exit` or end of input. Exit code 0 after a proper
 /// `shutdown`, 1 otherwise, as the specification asks.
 pub fn run_stdio() -> ExitCode {
-    memory::tune_purging();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
