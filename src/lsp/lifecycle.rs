@@ -287,8 +287,20 @@ impl Server {
             // Built here, off the reactor, so that installing it is a swap.
             // The paths moved into the map, not copied: the list the verification reads is
             // taken from it once the index is installed (`unverified_list`), not held beside it
-            // and beside the sketch's own while the notes are filed (1M notes: ~100 MB).
-            let by_path: Unverified = unverified.into_iter().collect();
+            // while the notes are filed (1M notes: ~60 MB). Behind a sketch, whose notes to
+            // verify are in `State::unverified` already with the stamps this load took (both
+            // come from the one on-disk index), only those not there with the same stamp are
+            // added at the install: the sketch's map is kept, not built again beside it.
+            let to_verify = if sketched {
+                let listed = state.unverified();
+                ToVerify::Add(
+                    (unverified.into_iter())
+                        .filter(|(path, stamp)| listed.get(path) != Some(stamp))
+                        .collect(),
+                )
+            } else {
+                ToVerify::Replace(unverified.into_iter().collect())
+            };
             let epoch = server.state.config_epoch.load(Ordering::SeqCst);
             server.configure(&mut vault);
             // Completion's candidates too (~0.1 s at 100,000 notes), or the first completion
@@ -302,7 +314,7 @@ impl Server {
             let built = Built {
                 vault,
                 candidates,
-                unverified: by_path,
+                unverified: to_verify,
                 config_epoch: epoch,
             };
             (built, skipped, usage)
@@ -322,7 +334,7 @@ impl Server {
                 let built = Built {
                     vault: Vault::new(roots.clone()),
                     candidates: None,
-                    unverified: Unverified::default(),
+                    unverified: ToVerify::Replace(Unverified::default()),
                     // Never current: configured at the install.
                     config_epoch: u64::MAX,
                 };
@@ -545,11 +557,18 @@ impl Server {
         self.open_buffers_into(&mut vault);
         let notes = vault.note_count();
         // Until its notes from the on-disk index are verified, this index answers only what
-        // `Server::at_checked` can vouch for; the rest waits for `ready`.
-        if !unverified.is_empty() {
+        // `Server::at_checked` can vouch for; the rest waits for `ready`. Behind a sketch, the
+        // sketch's notes to verify stay listed (less those verified since, whose files hold
+        // what both loads took), with this load's others added.
+        let mut listed = self.state.unverified();
+        match unverified {
+            ToVerify::Replace(map) => *listed = map,
+            ToVerify::Add(rest) => listed.extend(rest),
+        }
+        if !listed.is_empty() {
             self.state.ready.send_replace(false);
         }
-        *self.state.unverified() = unverified;
+        drop(listed);
         *live = vault;
         self.state.sketch.send_replace(false);
         self.forget_derived(candidates);
@@ -569,9 +588,18 @@ impl Server {
 struct Built {
     vault: Vault,
     candidates: Option<Arc<Candidates>>,
-    unverified: Unverified,
+    unverified: ToVerify,
     /// `State::config_epoch` when the vault was configured.
     config_epoch: u64,
+}
+
+/// The notes a load took from the on-disk index unverified, as the install files them in
+/// `State::unverified`.
+enum ToVerify {
+    /// Every one of them, in place of what is listed.
+    Replace(Unverified),
+    /// Those the sketch being replaced did not list with the same stamp, added to its list.
+    Add(Vec<(PathBuf, crate::index::Stamp)>),
 }
 
 /// Sets `State::sketched` when dropped.
