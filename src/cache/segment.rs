@@ -226,6 +226,27 @@ mod tests {
         assert_eq!(streamed, whole);
     }
 
+    /// A payload whose second pass (into the file) differs from its first (through the
+    /// checksum) is refused with an error, not written under a head that does not match it.
+    #[test]
+    fn a_payload_that_changes_between_its_checksum_and_its_write_is_refused() {
+        struct Counter(std::cell::Cell<u8>);
+        impl Payload for Counter {
+            fn write_to(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+                self.0.set(self.0.get() + 1);
+                out.write_all(&[self.0.get(); 8])
+            }
+        }
+        let mut at = 0;
+        let err = write_payload(&mut Vec::new(), &mut at, &Counter(std::cell::Cell::new(0)))
+            .expect_err("a changed payload is refused");
+        assert_eq!(
+            err.to_string(),
+            "a segment's payload changed between its checksum and its write"
+        );
+        assert_eq!(at, 0);
+    }
+
     /// A trailer naming a segment so long that its head and payload pass `u64::MAX` is refused,
     /// not wrapped round to a short read.
     #[test]
