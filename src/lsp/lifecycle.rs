@@ -266,6 +266,24 @@ impl Server {
             {
                 std::thread::sleep(std::time::Duration::from_millis(ms));
             }
+            // The paths moved into the map, not copied: the list the verification reads is
+            // taken from it once the index is installed (`unverified_list`), not held beside it
+            // while the notes are filed (1M notes: ~60 MB). Behind a sketch, whose notes to
+            // verify are in `State::unverified` already with the stamps this load took (both
+            // come from the one on-disk index), only those not there with the same stamp are
+            // added at the install: the sketch's map is kept, not built again beside it. Taken
+            // before the notes are filed, so that the load's list (a path and stamp per note,
+            // dense 50k: ~7 MB) is not held beside the sketch while they are.
+            let to_verify = if sketched {
+                let listed = state.unverified();
+                ToVerify::Add(
+                    (unverified.into_iter())
+                        .filter(|(path, stamp)| listed.get(path) != Some(stamp))
+                        .collect(),
+                )
+            } else {
+                ToVerify::Replace(unverified.into_iter().collect())
+            };
             // Behind a sketch, the pages of the on-disk index's segments, read and decoded
             // on rayon's threads, are given back before the notes are filed beside the sketch:
             // held, they were most of a restart's peak above its end (100k: ~50 MB).
@@ -285,22 +303,6 @@ impl Server {
             let behind = usage.is_stale() || bibliographies_behind > 0 || attachments_behind;
             state.cache_dirty.store(behind, Ordering::SeqCst);
             // Built here, off the reactor, so that installing it is a swap.
-            // The paths moved into the map, not copied: the list the verification reads is
-            // taken from it once the index is installed (`unverified_list`), not held beside it
-            // while the notes are filed (1M notes: ~60 MB). Behind a sketch, whose notes to
-            // verify are in `State::unverified` already with the stamps this load took (both
-            // come from the one on-disk index), only those not there with the same stamp are
-            // added at the install: the sketch's map is kept, not built again beside it.
-            let to_verify = if sketched {
-                let listed = state.unverified();
-                ToVerify::Add(
-                    (unverified.into_iter())
-                        .filter(|(path, stamp)| listed.get(path) != Some(stamp))
-                        .collect(),
-                )
-            } else {
-                ToVerify::Replace(unverified.into_iter().collect())
-            };
             let epoch = server.state.config_epoch.load(Ordering::SeqCst);
             server.configure(&mut vault);
             // Completion's candidates too (~0.1 s at 100,000 notes), or the first completion
