@@ -239,6 +239,9 @@ fn main() {
         .into_iter()
         .filter(|p| notegraph::index::is_note_path(p))
         .collect();
+    if std::env::args().nth(2).as_deref() == Some("--sketch") {
+        return sketch(&dir);
+    }
     let base = live();
     let held_base = HELD.load(Ordering::Relaxed);
     let texts: Vec<(PathBuf, String)> = paths
@@ -385,4 +388,43 @@ fn main() {
         println!("  {table:<16} {}", mb(bytes));
     }
     println!("  (of {} at the end)", mb(end - base));
+}
+
+/// `memory DIR --sketch`: what a restart's sketch holds (`loader::load_sketch`), read from the
+/// on-disk index a server wrote for DIR under the cache folder (`XDG_CACHE_HOME`).
+fn sketch(dir: &Path) {
+    let roots = vec![dir.to_path_buf()];
+    let cache = notegraph::cache::Cache::locate(&roots).expect("a cache folder");
+    // The on-disk index is tied to the build that wrote it: this one writes it first, with its
+    // completion image, as a server would.
+    let _ = std::fs::remove_file(cache.file());
+    let image = |vault: &Vault, files: &[notegraph::index::FileId]| {
+        notegraph::features::completion::encode_image_from(None, vault, files)
+    };
+    drop(loader::load_configured(dir, Some(&image)));
+    let base = live();
+    let sketch = loader::load_sketch(&roots, roots.clone(), &loader::Exclude::default(), &cache)
+        .expect("an on-disk index for this vault");
+    println!(
+        "sketch: {} at most, {} live",
+        mb(PEAK.load(Ordering::Relaxed) - base),
+        mb(live() - base)
+    );
+    let image = sketch
+        .image
+        .as_ref()
+        .map_or(0, |image| image.bytes.capacity());
+    println!("  completion image bytes {}", mb(image));
+    let unverified = sketch.unverified.capacity() * size_of::<(PathBuf, notegraph::index::Stamp)>()
+        + sketch
+            .unverified
+            .iter()
+            .map(|(p, _)| p.capacity())
+            .sum::<usize>();
+    println!("  notes to verify {}", mb(unverified));
+    let end = live();
+    for (table, bytes) in sketch.vault.dismantle(&live) {
+        println!("  {table:<16} {}", mb(bytes));
+    }
+    println!("  (of {} live)", mb(end - base));
 }
