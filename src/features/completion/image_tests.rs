@@ -183,3 +183,44 @@ fn an_image_taken_from_current_candidates_reads_back_as_one_laid_out_afresh() {
     let fewer = Candidates::of_listed(&f.vault.files().skip(1).collect::<Vec<_>>(), generation);
     assert!(Order::of(&fewer, &f.vault, &files).is_none());
 }
+
+/// More candidates than one word of a bitset holds (64): each byte's holders span several
+/// words, and laying the image out in the names section's order (notes, then attachments)
+/// moves candidates across words. Read back, it lists what candidates built afresh list, and
+/// taken from current candidates it is the image laid out afresh.
+#[test]
+fn an_image_of_more_candidates_than_a_bitset_word_holds_reads_back_whole() {
+    let mut spec = format!("//- /typed.md\n{TYPED}\n");
+    let words = ["alpha", "beta", "über", "ab x", "日本"];
+    for i in 0..150 {
+        spec.push_str(&format!("//- /n{i} {}.md\n", words[i % words.len()]));
+        if i % 9 == 0 {
+            spec.push_str(&format!("//- /pic {i}.png\n"));
+        }
+    }
+    let f = Fixture::parse(&spec);
+    let (bytes, files) = image(&f);
+    assert!(files > 2 * 64, "{files} files span three words");
+    let read = Candidates::from_image(&bytes, files, f.vault.listed_generation()).expect("read");
+    let built = Candidates::build(&f.vault);
+    assert_eq!(lists(&f, &read), lists(&f, &built));
+    assert_eq!(rendered(&read), rendered(&built));
+
+    let (notes, others): (Vec<_>, Vec<_>) = f.vault.files().partition(|(_, file)| file.is_note());
+    let listed: Vec<FileId> = notes.iter().chain(&others).map(|&(id, _)| id).collect();
+    let generation = f.vault.listed_generation();
+    let read = |finish: Option<ImagePacking>| {
+        let bytes = finish.expect("laid out")()
+            .expect("packed")
+            .bytes()
+            .expect("encoded");
+        Candidates::from_image(&bytes, listed.len(), generation).expect("read")
+    };
+    let afresh = read(encode_image(&f.vault, &listed));
+    let taken = read(encode_image_from(
+        Some(std::sync::Arc::new(built)),
+        &f.vault,
+        &listed,
+    ));
+    assert_eq!(rendered(&taken), rendered(&afresh));
+}
