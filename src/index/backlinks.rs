@@ -66,10 +66,12 @@ impl Vault {
 /// Which notes hold links filed under one key, and how many links in all: (note, links) pairs
 /// sorted by note. A sorted list, not a map: most keys have a handful of sources, and a map
 /// allocated per key cost several times their bytes; a key linked from many notes still finds
-/// a source by binary search, and a load files notes in id order, so adding one appends.
+/// a source by binary search, and a load files notes in id order, so adding one appends. A key
+/// with one source keeps it inline, without an allocation (the key of a note linked from one
+/// other note, or a spelling only one note uses).
 #[derive(Debug, Default)]
 pub(super) struct KeyRefs {
-    sources: Vec<(FileId, u32)>,
+    sources: smallvec::SmallVec<[(FileId, u32); 1]>,
     pub(super) total: u32,
 }
 
@@ -139,7 +141,7 @@ mod tests {
             [FileId(3), FileId(5), FileId(7)]
         );
         assert_eq!(
-            refs.sources,
+            refs.sources[..],
             [(FileId(3), 2), (FileId(5), 1), (FileId(7), 3)]
         );
         assert_eq!(refs.total, 6);
@@ -148,7 +150,7 @@ mod tests {
             !refs.remove(FileId(9)),
             "a note with no link there changes no source"
         );
-        assert_eq!(refs.sources, [(FileId(3), 2), (FileId(7), 3)]);
+        assert_eq!(refs.sources[..], [(FileId(3), 2), (FileId(7), 3)]);
         for _ in 0..2 {
             assert!(!refs.remove(FileId(3)));
         }
@@ -156,5 +158,25 @@ mod tests {
         assert!(!refs.remove(FileId(7)));
         assert!(refs.remove(FileId(7)));
         assert_eq!(refs.sources().count(), 0);
+    }
+
+    /// A key linked from one note keeps its source without an allocation, however many links
+    /// that note has under it, and goes back to that when all but one source are gone.
+    #[test]
+    fn a_key_with_one_source_keeps_it_inline() {
+        let mut refs = KeyRefs::default();
+        for _ in 0..3 {
+            refs.add(FileId(4));
+        }
+        assert_eq!(refs.sources[..], [(FileId(4), 3)]);
+        assert!(!refs.sources.spilled());
+        for id in [1, 9] {
+            refs.add(FileId(id));
+        }
+        assert!(refs.sources.spilled());
+        assert!(!refs.remove(FileId(1)));
+        assert!(!refs.remove(FileId(9)));
+        assert_eq!(refs.sources[..], [(FileId(4), 3)]);
+        assert!(!refs.sources.spilled());
     }
 }
