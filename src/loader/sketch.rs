@@ -307,7 +307,7 @@ fn names_only(named: &NamedNote) -> Box<Note> {
         })
     });
     Box::new(Note {
-        text: NoteText::plain(""),
+        text: NoteText::empty(),
         syntax: NoteSyntax {
             frontmatter,
             ..NoteSyntax::default()
