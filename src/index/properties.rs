@@ -76,8 +76,11 @@ pub struct KeyStats {
     values: HashMap<Arc<str>, ValueStats>,
     /// (lower-cased text, text), in order: the values starting with what is typed are a range.
     by_text: BTreeSet<(Arc<str>, Arc<str>)>,
-    /// (notes giving it, most first; text): the most common values first, ties alphabetical.
-    by_count: BTreeSet<(Reverse<u32>, Arc<str>)>,
+    /// (notes giving it, most first; lower-cased text, text) of the values two notes or more
+    /// give: the most common values first, ties alphabetical ignoring case. Those one note
+    /// gives follow in `by_text`'s order, which is theirs: kept once, not in both orders (a
+    /// key whose values are one per note, `aliases:` or `id:`, had a second tree of them).
+    by_count: BTreeSet<(Reverse<u32>, Arc<str>, Arc<str>)>,
     /// Distinct values written as links (`[[…`): what makes a key link-valued.
     links: usize,
 }
@@ -88,6 +91,28 @@ fn lower(text: &Arc<str>) -> Arc<str> {
         text.to_lowercase().into()
     } else {
         text.clone()
+    }
+}
+
+/// Move `text` in `by_count` from the place of a value `from` notes give to that of one `to`
+/// notes give: only values two notes or more give are in it (see `KeyStats::by_count`).
+fn reorder_count(
+    by_count: &mut BTreeSet<(Reverse<u32>, Arc<str>, Arc<str>)>,
+    text: &Arc<str>,
+    from: u32,
+    to: u32,
+) {
+    if from == to {
+        return;
+    }
+    let folded = (from > 1 || to > 1).then(|| lower(text));
+    if let Some(folded) = &folded {
+        if from > 1 {
+            by_count.remove(&(Reverse(from), folded.clone(), text.clone()));
+        }
+        if to > 1 {
+            by_count.insert((Reverse(to), folded.clone(), text.clone()));
+        }
     }
 }
 
@@ -106,11 +131,15 @@ impl KeyStats {
         self.links
     }
 
-    /// Values most notes give first (ties alphabetical); read in order, so taking `n` costs `n`.
+    /// Values most notes give first (ties alphabetical ignoring case); read in order, so taking
+    /// `n` costs `n`, and at most as many more as values two notes or more give once those
+    /// are all taken (passed over in `by_text` to reach those one note gives).
     pub fn by_count(&self) -> impl Iterator<Item = &ValueStats> {
-        self.by_count
-            .iter()
+        let common = (self.by_count.iter()).filter_map(|(_, _, text)| self.values.get(text));
+        let once = (self.by_text.iter())
             .filter_map(|(_, text)| self.values.get(text))
+            .filter(|value| value.notes == 1);
+        common.chain(once)
     }
 
     /// Values starting with `prefix` ignoring case, alphabetically (lower-cased); a range, so
@@ -124,7 +153,7 @@ impl KeyStats {
             .filter_map(|(_, text)| self.values.get(text))
     }
 
-    /// The `n` values most notes give, most first (ties alphabetical).
+    /// The `n` values most notes give, most first (ties alphabetical ignoring case).
     pub fn most_common(&self, n: usize) -> Vec<&ValueStats> {
         self.by_count().take(n).collect()
     }
@@ -146,30 +175,26 @@ impl KeyStats {
             }
         };
         if ordered {
-            self.by_count
-                .remove(&(Reverse(entry.notes), entry.text.clone()));
+            reorder_count(
+                &mut self.by_count,
+                &entry.text,
+                entry.notes,
+                entry.notes + 1,
+            );
         }
         entry.notes += 1;
-        if ordered {
-            self.by_count
-                .insert((Reverse(entry.notes), entry.text.clone()));
-        }
     }
 
     fn remove_value(&mut self, value: &str, ordered: bool) {
         let Some(entry) = self.values.get_mut(value) else {
             return;
         };
+        let notes = entry.notes.saturating_sub(1);
         if ordered {
-            self.by_count
-                .remove(&(Reverse(entry.notes), entry.text.clone()));
+            reorder_count(&mut self.by_count, &entry.text, entry.notes, notes);
         }
-        entry.notes = entry.notes.saturating_sub(1);
-        if entry.notes > 0 {
-            if ordered {
-                self.by_count
-                    .insert((Reverse(entry.notes), entry.text.clone()));
-            }
+        entry.notes = notes;
+        if notes > 0 {
             return;
         }
         let text = entry.text.clone();
@@ -194,9 +219,9 @@ impl KeyStats {
                     .collect()
             },
             || {
-                values
-                    .values()
-                    .map(|v| (Reverse(v.notes), v.text.clone()))
+                (values.values())
+                    .filter(|v| v.notes > 1)
+                    .map(|v| (Reverse(v.notes), lower(&v.text), v.text.clone()))
                     .collect()
             },
         );
@@ -385,11 +410,12 @@ mod tests {
             vault.upsert_note(&path, Note::parse(format!("---\n{fm}\n---\n")));
         }
         let id = vault.properties.key("id").unwrap();
-        // Prefix without case, alphabetical (lower-cased); counts most first, ties alphabetical.
+        // Prefix without case, alphabetical (lower-cased); counts most first, ties alphabetical
+        // ignoring case.
         assert_eq!(texts(id.starting_with("n-")), ["N-1×1", "n-2×2"]);
         assert_eq!(texts(id.starting_with("N-2")), ["n-2×2"]);
         assert!(texts(id.starting_with("x")).is_empty());
-        assert_eq!(texts(id.by_count()), ["n-2×2", "N-1×1", "m-1×1"]);
+        assert_eq!(texts(id.by_count()), ["n-2×2", "m-1×1", "N-1×1"]);
         assert_eq!(vault.properties.key("related").unwrap().link_values(), 2);
 
         vault.upsert_note(Path::new("/v/b.md"), Note::parse("---\nid: m-1\n---\n"));
@@ -406,5 +432,38 @@ mod tests {
         assert_eq!(texts(id.by_count()), ["m-1×1"]);
         assert_eq!(texts(id.starting_with("M")), ["m-1×1"]);
         assert!(vault.properties.key("related").is_none());
+    }
+
+    /// Values one note gives are kept in one order only (by text), values more notes give in
+    /// the order by count too; a value moves between them as notes come and go, and the
+    /// values by count read the same either way: most first, ties alphabetical ignoring case.
+    #[test]
+    fn values_one_note_gives_are_ordered_by_count_without_a_second_tree() {
+        let mut vault = Vault::new(vec![PathBuf::from("/v")]);
+        let upsert = |vault: &mut Vault, name: &str, status: &str| {
+            let path = PathBuf::from(format!("/v/{name}.md"));
+            vault.upsert_note(&path, Note::parse(format!("---\nstatus: {status}\n---\n")));
+        };
+        for (name, status) in [("a", "Zed"), ("b", "beta"), ("c", "Alpha"), ("d", "beta")] {
+            upsert(&mut vault, name, status);
+        }
+        let stats = vault.properties.key("status").unwrap();
+        assert_eq!(texts(stats.by_count()), ["beta×2", "Alpha×1", "Zed×1"]);
+        assert_eq!(stats.by_count.len(), 1, "only beta is given by two notes");
+        assert_eq!(
+            texts(stats.most_common(2).into_iter()),
+            ["beta×2", "Alpha×1"]
+        );
+
+        upsert(&mut vault, "e", "Zed");
+        upsert(&mut vault, "b", "Alpha");
+        let stats = vault.properties.key("status").unwrap();
+        assert_eq!(texts(stats.by_count()), ["Alpha×2", "Zed×2", "beta×1"]);
+        assert_eq!(stats.by_count.len(), 2);
+
+        upsert(&mut vault, "d", "Zed");
+        let stats = vault.properties.key("status").unwrap();
+        assert_eq!(texts(stats.by_count()), ["Zed×3", "Alpha×2"]);
+        assert_eq!(stats.by_count.len(), 2);
     }
 }
