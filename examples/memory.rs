@@ -2,7 +2,7 @@
 //! prints the heap bytes of each stage (a counting global allocator) and of each structure of
 //! the parses (links, headings, tags, …, with the `String`s they own).
 //!
-//! `cargo run --release --example memory -- DIR`
+//! `cargo run --release --example memory -- DIR [--encoded | --sketch]`
 
 use std::alloc::{GlobalAlloc, Layout};
 use std::path::{Path, PathBuf};
@@ -307,6 +307,9 @@ fn main() {
         in_files += usize::from(note.text.is_in_file());
     }
     let syntax_structs = notes.len() * size_of::<NoteSyntax>();
+    if std::env::args().any(|a| a == "--encoded") {
+        encoded(notes.iter().map(|(_, note)| &note.syntax));
+    }
 
     let mut vault = Vault::new(vec![dir.clone()]);
     let before_index = live();
@@ -427,4 +430,37 @@ fn sketch(dir: &Path) {
         println!("  {table:<16} {}", mb(bytes));
     }
     println!("  (of {} live)", mb(end - base));
+}
+
+/// `memory DIR --encoded`: what the parses would take kept as their on-disk encoding
+/// (postcard, as the on-disk index writes them) instead of as structs, and what reading them
+/// back costs: the measure of a compact core that decodes a closed note's parse on use.
+fn encoded<'a>(syntaxes: impl Iterator<Item = &'a NoteSyntax>) {
+    COUNTING.store(false, Ordering::Relaxed);
+    let encoded: Vec<Vec<u8>> = syntaxes
+        .map(|s| postcard::to_allocvec(s).expect("encoded"))
+        .collect();
+    let bytes: usize = encoded.iter().map(Vec::len).sum();
+    let lz4: usize = encoded
+        .iter()
+        .map(|e| lz4_flex::compress_prepend_size(e).len())
+        .sum();
+    let started = std::time::Instant::now();
+    let mut links = 0;
+    for e in &encoded {
+        let s: NoteSyntax = postcard::from_bytes(e).expect("decoded");
+        links += s.links.len();
+    }
+    let decode = started.elapsed();
+    // Freed while not counted, as they were allocated.
+    let notes = encoded.len();
+    drop(encoded);
+    COUNTING.store(true, Ordering::Relaxed);
+    println!(
+        "  encoded (postcard) {} ({} with LZ4); decoding all {} ms, {:.1} us a note ({links} links)",
+        mb(bytes),
+        mb(lz4),
+        decode.as_millis(),
+        decode.as_secs_f64() * 1e6 / notes.max(1) as f64
+    );
 }
