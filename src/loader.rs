@@ -365,7 +365,7 @@ pub fn wanted_bibliographies(vault: &Vault, configured: &[String]) -> Vec<(PathB
     }
     for (_, file) in vault.files() {
         if !file.is_note() && is_bibliography_path(&file.path) {
-            out.push((file.path.clone(), Origin::Discovered));
+            out.push((file.path.to_path_buf(), Origin::Discovered));
         }
     }
     // One read per file, under its highest-priority origin.

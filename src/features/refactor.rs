@@ -308,7 +308,7 @@ pub fn rename_note(vault: &Vault, id: FileId, new_name: &str) -> Result<Workspac
         format!("{}/{new_name}.md", file.folder())
     };
     let new_path = root.join(&rel);
-    if new_path == file.path {
+    if *new_path == *file.path {
         return Ok(WorkspaceChange::default());
     }
     move_files(vault, &[(id, new_path)], true)
@@ -414,7 +414,7 @@ pub fn move_files(
     if rename_files {
         let mut renames: Vec<(PathBuf, PathBuf)> = moves
             .iter()
-            .map(|(id, to)| (vault.file(*id).path.clone(), to.clone()))
+            .map(|(id, to)| (vault.file(*id).path.to_path_buf(), to.clone()))
             .collect();
         renames.sort();
         change.ops.extend(

@@ -400,3 +400,38 @@ fn a_names_filing_seeds_the_popularity_of_names_whether_or_not_a_note_brings_lin
     assert_eq!(file(""), (3, 5, Some(0)));
     assert_eq!(file("[[b]]\n"), (3, 5, Some(2)));
 }
+
+/// A note kept as its file's text names the file by the very path the vault files it under:
+/// one allocation for both, whether filed at once, one by one, or replacing a note there.
+#[test]
+fn a_closed_note_and_its_file_share_one_path() {
+    let root = PathBuf::from("/vault/root");
+    let read = |rel: &str, text: &str| {
+        let path = root.join(rel);
+        let note = Note::read_file(&path, text.to_string());
+        (path, Box::new(note))
+    };
+    let mut vault = Vault::new(vec![root.clone()]);
+    vault.insert_notes(vec![read("a.md", "[[b]]"), read("sub/b.md", "# b")]);
+    let (path, note) = read("c.md", "[[a]]");
+    vault.upsert_note(&path, *note);
+    let (path, note) = read("a.md", "[[c]]");
+    vault.upsert_note(&path, *note);
+    let shared: Vec<_> = (vault.notes())
+        .map(|(_, file, note)| {
+            let kept = note.text.file_path().expect("kept as the file's");
+            (
+                file.rel().to_string(),
+                std::sync::Arc::ptr_eq(kept, &file.path),
+            )
+        })
+        .collect();
+    assert_eq!(
+        shared,
+        [
+            ("a.md".into(), true),
+            ("sub/b.md".into(), true),
+            ("c.md".into(), true)
+        ]
+    );
+}

@@ -362,6 +362,10 @@ impl Vault {
             let counts = self.counts_generation;
             let unfiled = self.unindex_content(id);
             let file = self.files[id.0 as usize].as_mut().expect("live file");
+            let mut content = content;
+            if let Content::Note(note) = &mut content {
+                note.text.share_path(&file.path);
+            }
             file.content = content;
             file.revision = self.generation;
             let filed = self.index_content(id);
@@ -444,9 +448,9 @@ impl Vault {
     /// Remove every file under `dir` (a deleted folder).
     pub fn remove_under(&mut self, dir: &Path) -> Change {
         let paths: Vec<PathBuf> = (self.by_path.ids())
-            .map(|id| &self.file(id).path)
+            .map(|id| &*self.file(id).path)
             .filter(|p| p.starts_with(dir))
-            .cloned()
+            .map(Path::to_path_buf)
             .collect();
         let mut change = Change::default();
         for path in paths {

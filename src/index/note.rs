@@ -122,7 +122,9 @@ enum Repr {
 /// to `hash` (xxh3-64) — as they were when the note was parsed.
 #[derive(Clone, PartialEq, Eq)]
 struct FileText {
-    path: Box<Path>,
+    /// Shared with the vault's [`super::File`] of the note once it is filed
+    /// ([`NoteText::share_path`]): not a second copy of every closed note's path.
+    path: Arc<Path>,
     len: u64,
     hash: u64,
 }
@@ -207,6 +209,25 @@ impl NoteText {
             len: len as u64,
             hash,
         })))
+    }
+
+    /// Where the text is kept as the file at `path`'s (its path equal to `path`), keep `path`
+    /// itself, dropping the note's own copy.
+    pub(super) fn share_path(&mut self, path: &Arc<Path>) {
+        if let Repr::File(file) = &mut self.0
+            && !Arc::ptr_eq(&file.path, path)
+            && file.path == *path
+        {
+            file.path = path.clone();
+        }
+    }
+
+    /// The path the text is kept as the file of, when it is.
+    pub(super) fn file_path(&self) -> Option<&Arc<Path>> {
+        match &self.0 {
+            Repr::File(file) => Some(&file.path),
+            _ => None,
+        }
     }
 
     fn pack(self) -> NoteText {

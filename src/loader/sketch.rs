@@ -466,7 +466,7 @@ mod tests {
         }
         let known = |vault: &Vault| {
             let mut out: Vec<(PathBuf, Stamp)> = (vault.notes())
-                .filter_map(|(_, file, note)| Some((file.path.clone(), note.stamp?)))
+                .filter_map(|(_, file, note)| Some((file.path.to_path_buf(), note.stamp?)))
                 .collect();
             out.sort_by(|a, b| a.0.cmp(&b.0));
             out

@@ -156,7 +156,7 @@ pub(in crate::lsp) fn to_workspace_edit(
             Ok(Some(DocumentChangeOperation::Edit(TextDocumentEdit {
                 text_document: OptionalVersionedTextDocumentIdentifier {
                     uri,
-                    version: docs.get(&file.path).map(|d| d.version),
+                    version: docs.get(&*file.path).map(|d| d.version),
                 },
                 edits: edits
                     .into_iter()

@@ -64,9 +64,9 @@ impl Server {
                 .state
                 .read()
                 .files()
-                .map(|(_, f)| &f.path)
+                .map(|(_, f)| &*f.path)
                 .filter(|p| p.starts_with(path) && !found.contains(*p))
-                .cloned()
+                .map(Path::to_path_buf)
                 .collect();
             for gone in stale {
                 if let Some(mut vault) = self.state.write_unless_open(&gone) {
@@ -421,9 +421,9 @@ fn changed_since_read(
             .collect();
         let vault = state.read();
         for (_, file) in vault.files() {
-            match by_path.get(file.path.as_path()) {
+            match by_path.get(&*file.path) {
                 Some(&i) => stamps[i] = Some(file.note().and_then(|n| n.stamp)),
-                None => found.push(file.path.clone()),
+                None => found.push(file.path.to_path_buf()),
             }
         }
         bibliographies.extend(

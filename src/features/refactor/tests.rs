@@ -34,10 +34,7 @@ pub(crate) fn apply(vault: &Vault, change: &WorkspaceChange) -> Vec<(String, Str
                 text.replace_range(edit.span.range(), &edit.text);
             }
         }
-        let path = renamed
-            .get(file.path.as_path())
-            .copied()
-            .unwrap_or(&file.path);
+        let path = renamed.get(&*file.path).copied().unwrap_or(&file.path);
         let rel = path
             .strip_prefix(ROOT)
             .expect("in the vault")
@@ -98,7 +95,7 @@ pub(crate) fn assert_links_kept(before: &Vault, change: &WorkspaceChange) {
                 panic!("{}: {:?} no longer resolves", file.rel(), after_link.target)
             });
             assert_eq!(
-                after.file(now.file).path,
+                after.file(now.file).path.to_path_buf(),
                 moved(&before.file(was.file).path),
                 "{}: {:?} now reaches another file",
                 file.rel(),
@@ -131,7 +128,7 @@ fn render(before: &Vault, change: &WorkspaceChange) -> String {
     let mut changed: Vec<(String, String)> = before
         .files()
         .filter_map(|(_, f)| {
-            let path = renamed.get(f.path.as_path()).copied().unwrap_or(&f.path);
+            let path = renamed.get(&*f.path).copied().unwrap_or(&f.path);
             let rel = path.strip_prefix(ROOT).ok()?.to_string_lossy().into_owned();
             let text = after.get(&rel)?;
             let old = f.note().map(|n| n.text()).unwrap_or_default();
@@ -167,7 +164,7 @@ fn check_move(fixture: &str, moves: &[(&str, &str)], expect: Expect) {
         let under: Vec<FileId> = f
             .vault
             .files()
-            .filter(|(_, file)| file.path == from || file.path.starts_with(&from))
+            .filter(|(_, file)| *file.path == *from || file.path.starts_with(&from))
             .map(|(id, _)| id)
             .collect();
         for id in under {

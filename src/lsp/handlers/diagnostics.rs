@@ -27,7 +27,7 @@ impl Server {
             .keys
             .iter()
             .flat_map(|key| vault.sources_with_key(key))
-            .filter_map(|id| vault.get(id).map(|f| f.path.clone()))
+            .filter_map(|id| vault.get(id).map(|f| f.path.to_path_buf()))
             .filter(|path| Some(path.as_path()) != except)
             .filter(|path| push_closed || self.state.docs.contains_key(path))
             .collect();

@@ -31,7 +31,7 @@ pub(crate) async fn goto_definition(
                         return None;
                     }
                     let resolved = resolution.ok().filter(|r| r.via_alias.is_none())?;
-                    read.push(vault.get(resolved.file)?.path.clone());
+                    read.push(vault.get(resolved.file)?.path.to_path_buf());
                     let target = features::definition::definition(vault, id, offset)?;
                     return Some(GotoDefinitionResponse::Scalar(to_location(
                         vault, &target, encoding,

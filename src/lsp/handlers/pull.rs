@@ -53,7 +53,7 @@ pub(crate) async fn diagnostic(
                     },
                 })
             } else {
-                let edited = state.docs.get(&vault.file(id).path).and_then(|d| d.edited);
+                let edited = state.docs.get(&*vault.file(id).path).and_then(|d| d.edited);
                 let items = to_diagnostics(&vault, id, &state.config(), state.encoding(), edited);
                 DocumentDiagnosticReport::Full(RelatedFullDocumentDiagnosticReport {
                     related_documents: None,
@@ -89,15 +89,15 @@ pub(crate) async fn workspace_diagnostic(
             .filter_map(|&id| {
                 let file = vault.file(id);
                 let rid = result_id(&state, &vault, id);
-                if previous.get(&file.path) == Some(&rid) {
+                if previous.get(&*file.path) == Some(&rid) {
                     return None;
                 }
-                let edited = state.docs.get(&file.path).and_then(|d| d.edited);
+                let edited = state.docs.get(&*file.path).and_then(|d| d.edited);
                 let items = to_diagnostics(&vault, id, &config, encoding, edited);
                 Some(WorkspaceDocumentDiagnosticReport::Full(
                     WorkspaceFullDocumentDiagnosticReport {
                         uri: uri_of(&file.path)?,
-                        version: state.docs.get(&file.path).map(|d| d.version as i64),
+                        version: state.docs.get(&*file.path).map(|d| d.version as i64),
                         full_document_diagnostic_report: full(rid, items),
                     },
                 ))
@@ -156,7 +156,7 @@ impl Server {
             let encoding = self.state.encoding();
             let ids: Vec<FileId> = vault
                 .notes()
-                .filter(|(_, f, _)| !self.state.docs.contains_key(&f.path))
+                .filter(|(_, f, _)| !self.state.docs.contains_key(&*f.path))
                 .map(|(id, _, _)| id)
                 .collect();
             ids.par_iter()
