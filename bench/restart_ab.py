@@ -6,7 +6,8 @@ Usage: bench/restart_ab.py VAULT ROUNDS BINARY...
   restart every binary once on the unchanged vault and time spawn → first correct definition
   and completion (lsp_bench.startup). Prints median, min and max per binary, of the wall time and
   of the server's CPU time (all threads) to those answers: on a 2-core machine shared with
-  others, the wall time swings 2x between runs where the CPU time holds.
+  others, the wall time swings 2x between runs where the CPU time holds; and of the restart's
+  peak RSS (VmHWM, once the start is indexed and verified).
 """
 import os
 import statistics
@@ -22,11 +23,11 @@ def one(vault, binary):
                NOTEGRAPH_BENCH_CACHE=os.path.join("/tmp/notegraph-ab", os.path.basename(binary)))
     code = ("import json, os, sys; sys.path.insert(0, %r); import lsp_bench as lb; "
             "v = sys.argv[1]; t = json.load(open(os.path.join(v, '.truth.json'))); "
-            "s = lb.startup(v, t); print(s['answered_ms'], s['answered_cpu_ms'])" % HERE)
+            "s = lb.startup(v, t); print(s['answered_ms'], s['answered_cpu_ms'], s['peak_rss_mb'])" % HERE)
     out = subprocess.run([sys.executable, "-c", code, vault], env=env, capture_output=True, text=True,
                          check=True)
-    wall, cpu = out.stdout.split()[-2:]
-    return float(wall), float(cpu)
+    wall, cpu, peak = out.stdout.split()[-3:]
+    return float(wall), float(cpu), float(peak)
 
 
 def main():
@@ -40,9 +41,10 @@ def main():
         for binary in binaries:
             times[binary].append(one(vault, binary))
     for binary, runs in times.items():
-        for what, ms in (("wall", [w for w, _ in runs]), ("CPU", [c for _, c in runs])):
-            print(f"{binary}: {what} median {statistics.median(ms):.0f} ms, min {min(ms):.0f}, "
-                  f"max {max(ms):.0f} ({', '.join(f'{m:.0f}' for m in ms)})")
+        for what, unit, values in (("wall", "ms", [r[0] for r in runs]), ("CPU", "ms", [r[1] for r in runs]),
+                                   ("peak RSS", "MB", [r[2] for r in runs])):
+            print(f"{binary}: {what} median {statistics.median(values):.0f} {unit}, min {min(values):.0f}, "
+                  f"max {max(values):.0f} ({', '.join(f'{v:.0f}' for v in values)})")
 
 
 if __name__ == "__main__":
