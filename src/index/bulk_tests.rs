@@ -434,4 +434,18 @@ fn a_closed_note_and_its_file_share_one_path() {
             ("c.md".into(), true)
         ]
     );
+
+    // Filed under a path that compares equal to the note's but is spelled otherwise (`//`):
+    // the file keeps the path it was filed under, whose bytes its relative path is read from.
+    let filed = PathBuf::from("/vault/root//sub/d.md");
+    let note = Note::read_file(&root.join("sub/d.md"), "# d".to_string());
+    vault.upsert_note(&filed, note);
+    let id = vault.id(&filed).expect("filed");
+    let file = vault.file(id);
+    assert_eq!((file.rel(), &*file.path), ("sub/d.md", filed.as_path()));
+    let kept = vault
+        .note(id)
+        .and_then(|n| n.text.file_path())
+        .expect("kept");
+    assert!(!std::sync::Arc::ptr_eq(kept, &file.path));
 }

@@ -211,12 +211,12 @@ impl NoteText {
         })))
     }
 
-    /// Where the text is kept as the file at `path`'s (its path equal to `path`), keep `path`
-    /// itself, dropping the note's own copy.
+    /// Where the text is kept as the file at `path`'s (its path the same bytes as `path`),
+    /// keep `path` itself, dropping the note's own copy.
     pub(super) fn share_path(&mut self, path: &Arc<Path>) {
         if let Repr::File(file) = &mut self.0
             && !Arc::ptr_eq(&file.path, path)
-            && file.path == *path
+            && file.path.as_os_str() == path.as_os_str()
         {
             file.path = path.clone();
         }
