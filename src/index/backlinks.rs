@@ -102,7 +102,10 @@ impl KeyRefs {
                 self.sources.remove(i);
             }
         }
-        if self.sources.len() * 2 < self.sources.capacity() {
+        // Back inline once one source is left: a spilled list of two keeps room for two.
+        if self.sources.len() * 2 < self.sources.capacity()
+            || (self.sources.spilled() && self.sources.len() <= 1)
+        {
             self.sources.shrink_to_fit();
         }
         self.sources.is_empty() && self.total == 0
@@ -176,6 +179,12 @@ mod tests {
         assert!(refs.sources.spilled());
         assert!(!refs.remove(FileId(1)));
         assert!(!refs.remove(FileId(9)));
+        assert_eq!(refs.sources[..], [(FileId(4), 3)]);
+        assert!(!refs.sources.spilled());
+        // From two sources (a list spilled with room for two) down to one.
+        refs.add(FileId(6));
+        assert!(refs.sources.spilled());
+        assert!(!refs.remove(FileId(6)));
         assert_eq!(refs.sources[..], [(FileId(4), 3)]);
         assert!(!refs.sources.spilled());
     }
