@@ -148,6 +148,15 @@ fn rendered(c: &Candidates) -> Vec<String> {
     out
 }
 
+/// The candidates an image laid out for `files` files at `generation` reads back as.
+fn read_back(finish: Option<ImagePacking>, files: usize, generation: u64) -> Candidates {
+    let bytes = finish.expect("laid out")()
+        .expect("packed")
+        .bytes()
+        .expect("encoded");
+    Candidates::from_image(&bytes, files, generation).expect("read")
+}
+
 /// Taken from the candidates completion holds, an image reads back as the one laid out afresh
 /// for files listed in another order than their ids (the names section's notes, then its
 /// attachments) or for fewer files (a buffer's note is not in the section); from candidates
@@ -164,13 +173,7 @@ fn an_image_taken_from_current_candidates_reads_back_as_one_laid_out_afresh() {
     let current = std::sync::Arc::new(Candidates::build(&f.vault));
     let generation = f.vault.listed_generation();
     for listed in [&files[..], &files[1..]] {
-        let read = |finish: Option<ImagePacking>| {
-            let bytes = finish.expect("laid out")()
-                .expect("packed")
-                .bytes()
-                .expect("encoded");
-            Candidates::from_image(&bytes, listed.len(), generation).expect("read")
-        };
+        let read = |finish| read_back(finish, listed.len(), generation);
         let afresh = read(encode_image(&f.vault, listed));
         assert!(Order::of(&current, &f.vault, listed).is_some());
         let taken = read(encode_image_from(Some(current.clone()), &f.vault, listed));
@@ -209,13 +212,7 @@ fn an_image_of_more_candidates_than_a_bitset_word_holds_reads_back_whole() {
     let (notes, others): (Vec<_>, Vec<_>) = f.vault.files().partition(|(_, file)| file.is_note());
     let listed: Vec<FileId> = notes.iter().chain(&others).map(|&(id, _)| id).collect();
     let generation = f.vault.listed_generation();
-    let read = |finish: Option<ImagePacking>| {
-        let bytes = finish.expect("laid out")()
-            .expect("packed")
-            .bytes()
-            .expect("encoded");
-        Candidates::from_image(&bytes, listed.len(), generation).expect("read")
-    };
+    let read = |finish| read_back(finish, listed.len(), generation);
     let afresh = read(encode_image(&f.vault, &listed));
     let taken = read(encode_image_from(
         Some(std::sync::Arc::new(built)),
