@@ -393,13 +393,13 @@ fn main() {
     println!("  (of {} at the end)", mb(end - base));
 }
 
-/// `memory DIR --sketch`: what a restart's sketch holds (`loader::load_sketch`), read from the
-/// on-disk index a server wrote for DIR under the cache folder (`XDG_CACHE_HOME`).
+/// `memory DIR --sketch`: what a restart's sketch holds (`loader::load_sketch`). The on-disk
+/// index is tied to the build that wrote it, so this writes DIR's own first, replacing any a
+/// server wrote under the cache folder (`XDG_CACHE_HOME`; point it elsewhere to keep that).
 fn sketch(dir: &Path) {
     let roots = vec![dir.to_path_buf()];
     let cache = notegraph::cache::Cache::locate(&roots).expect("a cache folder");
-    // The on-disk index is tied to the build that wrote it: this one writes it first, with its
-    // completion image, as a server would.
+    // Written with its completion image, as a server writes it.
     let _ = std::fs::remove_file(cache.file());
     let image = |vault: &Vault, files: &[notegraph::index::FileId]| {
         notegraph::features::completion::encode_image_from(None, vault, files)

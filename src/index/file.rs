@@ -66,15 +66,11 @@ impl File {
             };
         let name_at = name_at as u32;
         // The note's own copy of the path, when its text is kept as the file's: one copy.
-        // Byte for byte, not as paths compare (`a//b` equals `a/b`): `rel` may be a tail of
-        // these very bytes.
-        let path = match &content {
-            Content::Note(note) => match note.text.file_path() {
-                Some(shared) if shared.as_os_str() == path.as_os_str() => shared.clone(),
-                _ => Arc::from(path),
-            },
-            Content::Attachment => Arc::from(path),
+        let kept = match &content {
+            Content::Note(note) => note.text.kept_as(&path).cloned(),
+            Content::Attachment => None,
         };
+        let path = kept.unwrap_or_else(|| Arc::from(path));
         let file = File {
             path,
             root,

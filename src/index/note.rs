@@ -211,15 +211,24 @@ impl NoteText {
         })))
     }
 
-    /// Where the text is kept as the file at `path`'s (its path the same bytes as `path`),
-    /// keep `path` itself, dropping the note's own copy.
+    /// Where the text is kept as the file at `path`'s, keep `path` itself, dropping the note's
+    /// own copy (see [`NoteText::kept_as`]).
     pub(super) fn share_path(&mut self, path: &Arc<Path>) {
-        if let Repr::File(file) = &mut self.0
-            && !Arc::ptr_eq(&file.path, path)
-            && file.path.as_os_str() == path.as_os_str()
+        if self
+            .kept_as(path)
+            .is_some_and(|kept| !Arc::ptr_eq(kept, path))
+            && let Repr::File(file) = &mut self.0
         {
             file.path = path.clone();
         }
+    }
+
+    /// The note's path when its text is kept as the file at `path`'s: the same bytes, not
+    /// merely a path that compares equal (`a//b` and `a/b`), for the vault's `File` reads its
+    /// relative path as a tail of them.
+    pub(super) fn kept_as(&self, path: &Path) -> Option<&Arc<Path>> {
+        self.file_path()
+            .filter(|kept| kept.as_os_str() == path.as_os_str())
     }
 
     /// The path the text is kept as the file of, when it is.

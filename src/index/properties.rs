@@ -102,17 +102,15 @@ fn reorder_count(
     from: u32,
     to: u32,
 ) {
-    if from == to {
+    if from == to || (from <= 1 && to <= 1) {
         return;
     }
-    let folded = (from > 1 || to > 1).then(|| lower(text));
-    if let Some(folded) = &folded {
-        if from > 1 {
-            by_count.remove(&(Reverse(from), folded.clone(), text.clone()));
-        }
-        if to > 1 {
-            by_count.insert((Reverse(to), folded.clone(), text.clone()));
-        }
+    let folded = lower(text);
+    if from > 1 {
+        by_count.remove(&(Reverse(from), folded.clone(), text.clone()));
+    }
+    if to > 1 {
+        by_count.insert((Reverse(to), folded, text.clone()));
     }
 }
 
