@@ -2,7 +2,7 @@
 //! prints the heap bytes of each stage (a counting global allocator) and of each structure of
 //! the parses (links, headings, tags, …, with the `String`s they own).
 //!
-//! `cargo run --release --example memory -- DIR [--encoded | --sketch]`
+//! `cargo run --release --example memory -- DIR [--encoded | --sketch | --save]`
 
 use std::alloc::{GlobalAlloc, Layout};
 use std::path::{Path, PathBuf};
@@ -292,8 +292,12 @@ fn main() {
     let notes: Vec<(PathBuf, Note)> = texts
         .into_iter()
         // Kept as the loader keeps a note read from the disk: its file's place, not its text.
+        // With its stamp, as read, so that `--save` writes it.
         .map(|(p, t)| {
-            let note = Note::read_file(&p, t);
+            let meta = std::fs::metadata(&p).expect("note");
+            let stamp = notegraph::cache::stamp::stamp_of(&meta, t.as_bytes());
+            let mut note = Note::read_file(&p, t);
+            note.stamp = Some(stamp);
             (p, note)
         })
         .collect();
@@ -377,6 +381,10 @@ fn main() {
         "+ completion's candidates: {}",
         mb(live() - before_candidates)
     );
+    if std::env::args().nth(2).as_deref() == Some("--save") {
+        save(&vault, candidates);
+        return;
+    }
     drop(candidates);
     println!("live at the end: {}", mb(live() - base));
     let end = live();
@@ -391,6 +399,28 @@ fn main() {
         println!("  {table:<16} {}", mb(bytes));
     }
     println!("  (of {} at the end)", mb(end - base));
+}
+
+/// `memory DIR --save`: what writing the on-disk index holds above the live index, as a
+/// server writes it after a cold start (completion's image taken from its current candidates).
+/// Writes DIR's index under the cache folder (`XDG_CACHE_HOME`), replacing any a server wrote.
+fn save(vault: &Vault, candidates: notegraph::features::completion::Candidates) {
+    let cache = notegraph::cache::Cache::locate(vault.roots()).expect("a cache folder");
+    let current = std::sync::Arc::new(candidates);
+    let image = |vault: &Vault, files: &[notegraph::index::FileId]| {
+        notegraph::features::completion::encode_image_from(Some(current.clone()), vault, files)
+    };
+    let before = live();
+    PEAK.store(before, Ordering::Relaxed);
+
+    let notes = cache
+        .save(|| vault, Some(&image))
+        .expect("the index written");
+    println!(
+        "on-disk index of {notes} notes written: {} at most above the live index, {} left",
+        mb(PEAK.load(Ordering::Relaxed) - before),
+        mb(live().wrapping_sub(before))
+    );
 }
 
 /// `memory DIR --sketch`: what a restart's sketch holds (`loader::load_sketch`). The on-disk

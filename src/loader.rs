@@ -94,6 +94,13 @@ impl Exclude {
 /// Every file under `roots` in the vault; no rayon work (a sketch waits on it from a worker).
 pub fn walk(roots: &[PathBuf], exclude: &Exclude) -> Vec<PathBuf> {
     let mut out = Vec::new();
+    walk_each(roots, exclude, &mut |path| out.push(path));
+    out
+}
+
+/// [`walk`], each file given to `found` as it is found rather than listed: a walk that checks
+/// each file then holds none of the vault's paths but the few it is checking.
+pub fn walk_each(roots: &[PathBuf], exclude: &Exclude, found: &mut dyn FnMut(PathBuf)) {
     for root in roots {
         let mut builder = ignore::WalkBuilder::new(root);
         if let Some(overrides) = exclude.for_root(root) {
@@ -119,14 +126,13 @@ pub fn walk(roots: &[PathBuf], exclude: &Exclude) -> Vec<PathBuf> {
         for entry in walker {
             match entry {
                 Ok(entry) if entry.file_type().is_some_and(|t| t.is_file()) => {
-                    out.push(entry.into_path())
+                    found(entry.into_path())
                 }
                 Ok(_) => {}
                 Err(err) => tracing::warn!("skipping part of the vault: {err}"),
             }
         }
     }
-    out
 }
 
 /// Read a note (lossily where not UTF-8). Its text is not kept but read again from the file

@@ -21,8 +21,10 @@
 //! trailer_len:u64 trailer_xxh3:u64 END
 //! ```
 //!
-//! Segments hold a few thousand notes each, so that reading and writing run in parallel and
-//! never hold more than a few segments in memory beside the vault itself. The names section
+//! Segments hold a thousand notes each, so that reading and writing run in parallel and never
+//! hold more than a few segments in memory beside the vault itself. The names section and the
+//! completion image are written as they are made, from the vault and from completion's
+//! candidates: each section's head is written over with its length and checksum after it. The names section
 //! comes first and is read alone at a restart ([`Cache::load_names`]): every note's path,
 //! stamp, aliases and citation key and the popularity of each name — what resolving a link to a
 //! note and completing a name need — so that a server answers those before the rest is read.
@@ -41,22 +43,25 @@ use crate::syntax::NoteSyntax;
 
 pub mod bibliographies;
 mod names;
+mod section;
 mod segment;
 pub mod stamp;
 
 pub use bibliographies::CachedBibliography;
-use names::encode_names;
 pub use names::{ByPath, CachedNames, NamedNote, Names};
+use section::NamesOf;
 pub use segment::Payload;
-pub(crate) use segment::{as_bytes, pack, unpack, word};
+pub(crate) use segment::{as_bytes, pack, unpack, word, write_len};
 use segment::{read_at, read_segment, read_segment_payload, write_payload, write_segment};
 
 const MAGIC: &[u8; 8] = b"NGINDEX\0";
 const END: &[u8; 8] = b"NGINDEXE";
 /// Bumped when the layout of the file (not of the parse) changes.
-const FORMAT: u32 = 6;
-/// Notes per segment: large enough that per-segment costs vanish, small enough to parallelise.
-const SEGMENT_NOTES: usize = 2048;
+const FORMAT: u32 = 7;
+/// Notes per segment: large enough that per-segment costs vanish, small enough to parallelise,
+/// and to keep a write's buffers small: each core's segment is held until written (2,048 at
+/// 50,000 dense notes: ~4 MB at once on 2 cores).
+const SEGMENT_NOTES: usize = 1024;
 /// A segment or trailer longer than this is not one notegraph wrote (notes are ≤ 16 MB each).
 const MAX_SEGMENT: u64 = 1 << 36;
 /// The longest note a stamp may describe: spans are `u32` offsets.
@@ -445,29 +450,32 @@ impl Cache {
                 .collect();
             (ids, vault.dialect == Dialect::Dendron)
         };
-        let mut out = BufWriter::with_capacity(1 << 20, File::create(temp)?);
+        // A quarter of a MB: held for the whole write, beside whatever is being written.
+        let mut out = BufWriter::with_capacity(1 << 18, File::create(temp)?);
         out.write_all(MAGIC)?;
         out.write_all(&FORMAT.to_le_bytes())?;
         let mut at = 12u64;
-        let (section, completion) = {
+        // The names section is written under the guard it is laid out under, from the vault
+        // as it is serialised (never held whole: ~9 MB at 50,000 dense notes); completion's
+        // image is ordered under the same guard, so that both list the same files.
+        let (names, completion) = {
             let guard = std::time::Instant::now();
             let vault = vault();
-            let (names, files) = encode_names(&vault, &ids)?;
-            let encoded = guard.elapsed();
-            let image = image.and_then(|image| image(&vault, &files));
+            let section = NamesOf::new(&vault, &ids)?;
+            let names = write_payload(&mut out, &mut at, &section)?;
+            let written = guard.elapsed();
+            let image = image.and_then(|image| image(&vault, &section.files()));
+            drop(section);
             drop(vault);
             tracing::debug!(
-                "on-disk index: names encoded in {} ms and laid out for completion in {} ms \
+                "on-disk index: names written in {} ms and laid out for completion in {} ms \
                  under the vault's guard",
-                encoded.as_millis(),
-                (guard.elapsed() - encoded).as_millis()
+                written.as_millis(),
+                (guard.elapsed() - written).as_millis()
             );
             (names, image)
         };
-        let names = write_payload(&mut out, &mut at, &section)?;
-        // Not held while the segments are encoded (~15 MB at 100,000 notes).
-        drop(section);
-        // Packed once the names are freed, and written as it is serialised: never held whole.
+        // Packed once the guard is dropped, and written as it is made: never held whole.
         let completion = match completion.and_then(|packing| packing()) {
             Some(image) => Some(write_payload(&mut out, &mut at, &*image)?),
             None => None,

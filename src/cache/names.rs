@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::{
     Cache, dialect_of, is_plain_relative, read_segment, read_segment_payload, unpack, word,
 };
-use crate::index::{Dialect, FileId, Nanos, Stamp, Vault};
+use crate::index::{Dialect, Nanos, Stamp};
 
 /// One note as the names section holds it, borrowed from the section's bytes (see the
 /// module's doc): its path is `rel` below root number `root` ([`Names::path`]).
@@ -48,29 +48,31 @@ impl<'a> Aliases<'a> {
 /// path of a restart's sketch.
 #[derive(Serialize, Deserialize)]
 pub(super) struct NamesSection<'a> {
-    #[serde(borrow)]
-    strings: &'a str,
     /// [`NOTE_BYTES`] each: root, relative path (at, len), aliases (first, count), citation key
     /// (at, len), flags ([`RACY`], [`HAS_CITEKEY`]), then the stamp's time, size and hash.
     #[serde(borrow, serialize_with = "super::as_bytes")]
-    notes: &'a [u8],
+    pub(super) notes: &'a [u8],
     /// Every note's aliases, each a string's (at, len), a note's in a run.
     #[serde(borrow, serialize_with = "super::as_bytes")]
-    aliases: &'a [u8],
+    pub(super) aliases: &'a [u8],
     /// The vault's other files (attachments), each as root number and relative path (at,
     /// len): with the notes, the files a completion image lists ([`Names::files`]).
     #[serde(borrow, serialize_with = "super::as_bytes")]
-    attachments: &'a [u8],
+    pub(super) attachments: &'a [u8],
     /// How many links name each file's name key (the ones named at least once): the key (at,
     /// len) and the count.
     #[serde(borrow, serialize_with = "super::as_bytes")]
-    popularity: &'a [u8],
+    pub(super) popularity: &'a [u8],
+    /// Last, so that a writer lays the records out before it has written a string: where each
+    /// string lies is a count of the bytes before it (see `section.rs`).
+    #[serde(borrow)]
+    pub(super) strings: &'a str,
 }
 
-const SLICE_BYTES: usize = 8;
-const NOTE_BYTES: usize = 64;
-const RACY: u32 = 1;
-const HAS_CITEKEY: u32 = 2;
+pub(super) const SLICE_BYTES: usize = 8;
+pub(super) const NOTE_BYTES: usize = 64;
+pub(super) const RACY: u32 = 1;
+pub(super) const HAS_CITEKEY: u32 = 2;
 
 fn wide(bytes: &[u8], at: usize) -> u64 {
     u64::from_le_bytes(bytes[at..at + 8].try_into().expect("8 bytes"))
@@ -80,100 +82,6 @@ fn wide(bytes: &[u8], at: usize) -> u64 {
 fn string_at<'a>(strings: &'a str, entry: &[u8]) -> Option<&'a str> {
     let at = word(entry, 0) as usize;
     strings.get(at..at.checked_add(word(entry, 4) as usize)?)
-}
-
-/// Lays a names section out: strings end to end, lists as fixed-width records.
-#[derive(Default)]
-pub(super) struct SectionWriter {
-    strings: String,
-    notes: Vec<u8>,
-    aliases: Vec<u8>,
-    attachments: Vec<u8>,
-    popularity: Vec<u8>,
-}
-
-impl SectionWriter {
-    /// `s` added to the strings, as its (at, len) record; `None` past 4 GiB of strings.
-    fn string(&mut self, s: &str) -> Option<[u8; SLICE_BYTES]> {
-        let at = u32::try_from(self.strings.len()).ok()?;
-        let len = u32::try_from(s.len()).ok()?;
-        at.checked_add(len)?;
-        self.strings.push_str(s);
-        let mut record = [0; SLICE_BYTES];
-        record[..4].copy_from_slice(&at.to_le_bytes());
-        record[4..].copy_from_slice(&len.to_le_bytes());
-        Some(record)
-    }
-
-    pub(super) fn note<'s>(
-        &mut self,
-        root: u32,
-        rel: &str,
-        stamp: Stamp,
-        aliases: impl IntoIterator<Item = &'s str>,
-        citekey: Option<&str>,
-    ) -> Option<()> {
-        let first = u32::try_from(self.aliases.len() / SLICE_BYTES).ok()?;
-        for alias in aliases {
-            let record = self.string(alias)?;
-            self.aliases.extend_from_slice(&record);
-        }
-        let count = u32::try_from(self.aliases.len() / SLICE_BYTES).ok()? - first;
-        let rel = self.string(rel)?;
-        let key = match citekey {
-            Some(key) => self.string(key)?,
-            None => [0; SLICE_BYTES],
-        };
-        let flags = (u32::from(stamp.racy) * RACY) | (u32::from(citekey.is_some()) * HAS_CITEKEY);
-        let out = &mut self.notes;
-        out.extend_from_slice(&root.to_le_bytes());
-        out.extend_from_slice(&rel);
-        out.extend_from_slice(&first.to_le_bytes());
-        out.extend_from_slice(&count.to_le_bytes());
-        out.extend_from_slice(&key);
-        out.extend_from_slice(&flags.to_le_bytes());
-        out.extend_from_slice(&stamp.mtime_ns.get().to_le_bytes());
-        out.extend_from_slice(&stamp.size.to_le_bytes());
-        out.extend_from_slice(&stamp.hash.to_le_bytes());
-        Some(())
-    }
-
-    pub(super) fn attachment(&mut self, root: u32, rel: &str) -> Option<()> {
-        let rel = self.string(rel)?;
-        self.attachments.extend_from_slice(&root.to_le_bytes());
-        self.attachments.extend_from_slice(&rel);
-        Some(())
-    }
-
-    pub(super) fn popular(&mut self, key: &str, count: u32) -> Option<()> {
-        let key = self.string(key)?;
-        self.popularity.extend_from_slice(&key);
-        self.popularity.extend_from_slice(&count.to_le_bytes());
-        Some(())
-    }
-
-    /// The section in one buffer, as [`super::Payload::bytes`] makes it: for tests, which
-    /// compare it with the section read back (the server streams it: below).
-    #[cfg(test)]
-    pub(super) fn finish(self) -> std::io::Result<Vec<u8>> {
-        super::Payload::bytes(&self)
-    }
-}
-
-/// Serialised as it is written: the lists are ~15 MB at 100,000 notes, and a buffer of the
-/// section beside them was as large again.
-impl super::Payload for SectionWriter {
-    fn write_to(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
-        let section = NamesSection {
-            strings: &self.strings,
-            notes: &self.notes,
-            aliases: &self.aliases,
-            attachments: &self.attachments,
-            popularity: &self.popularity,
-        };
-        postcard::to_io(&section, out).map_err(std::io::Error::other)?;
-        Ok(())
-    }
 }
 
 /// A cache file's names section, its checksum checked but not decoded yet ([`CachedNames::read`]
@@ -422,80 +330,4 @@ impl ByPath<'_> {
             self.map.get(&(root as u32, rel)).copied()
         })
     }
-}
-
-/// The names section of the notes `ids` and of every attachment (see the module's doc), and the
-/// files it lists in order: its notes, then its attachments. An id whose note went since the
-/// list was made is left out; one saved in no segment is harmless: a restart that finds its
-/// file reads it.
-pub(super) fn encode_names(
-    vault: &Vault,
-    ids: &[FileId],
-) -> std::io::Result<(SectionWriter, Vec<FileId>)> {
-    let too_large = || std::io::Error::other("the names section passes 4 GiB");
-    let mut files = Vec::with_capacity(ids.len());
-    let mut section = SectionWriter::default();
-    let popularity = vault.name_popularity();
-    // Sized first (at most): grown by doubling, the lists held up to twice their bytes (a
-    // names section is ~15 MB at 100,000 notes).
-    let (mut strings, mut aliases) = (0, 0);
-    for file in ids.iter().filter_map(|&id| vault.get(id)) {
-        let Some(note) = file.note() else { continue };
-        strings += file.rel().len();
-        for alias in note.syntax.aliases() {
-            strings += alias.len();
-            aliases += 1;
-        }
-        let citekey = note.syntax.frontmatter.as_ref().and_then(|fm| fm.citekey());
-        strings += citekey.map_or(0, |key| key.as_str().len());
-    }
-    let mut attachments = 0;
-    for (_, file) in vault.files().filter(|(_, file)| !file.is_note()) {
-        strings += file.rel().len();
-        attachments += 1;
-    }
-    strings += popularity.iter().map(|(key, _)| key.len()).sum::<usize>();
-    section.strings.reserve_exact(strings);
-    section.notes.reserve_exact(ids.len() * NOTE_BYTES);
-    section.aliases.reserve_exact(aliases * SLICE_BYTES);
-    section
-        .attachments
-        .reserve_exact(attachments * (4 + SLICE_BYTES));
-    section
-        .popularity
-        .reserve_exact(popularity.len() * (SLICE_BYTES + 4));
-    for &id in ids {
-        let Some((file, note)) = vault.get(id).and_then(|f| Some((f, f.note()?))) else {
-            continue;
-        };
-        let Some(rel) =
-            (file.path.strip_prefix(&vault.roots()[file.root]).ok()).and_then(|rel| rel.to_str())
-        else {
-            continue;
-        };
-        let Some(stamp) = note.stamp else {
-            continue;
-        };
-        let citekey =
-            (note.syntax.frontmatter.as_ref()).and_then(|fm| fm.citekey().map(|key| key.as_str()));
-        section
-            .note(file.root as u32, rel, stamp, note.syntax.aliases(), citekey)
-            .ok_or_else(too_large)?;
-        files.push(id);
-    }
-    for (id, file) in vault.files().filter(|(_, file)| !file.is_note()) {
-        let Some(rel) =
-            (file.path.strip_prefix(&vault.roots()[file.root]).ok()).and_then(|rel| rel.to_str())
-        else {
-            continue;
-        };
-        section
-            .attachment(file.root as u32, rel)
-            .ok_or_else(too_large)?;
-        files.push(id);
-    }
-    for (key, count) in popularity {
-        section.popular(key, count).ok_or_else(too_large)?;
-    }
-    Ok((section, files))
 }

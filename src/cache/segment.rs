@@ -2,7 +2,7 @@
 //! a length and an xxh3 checksum, then its payload; read back only whole and checked.
 
 use std::fs::File;
-use std::io::Write;
+use std::io::{Seek, SeekFrom, Write};
 
 use super::MAX_SEGMENT;
 
@@ -13,6 +13,22 @@ pub(crate) fn as_bytes<S: serde::Serializer>(
     serializer: S,
 ) -> Result<S::Ok, S::Error> {
     serializer.serialize_bytes(bytes)
+}
+
+/// A length as postcard writes one before a list, a string or bytes: a varint, seven bits a
+/// byte, low bits first. For a payload written field by field as it is made, each field's
+/// length counted first.
+pub(crate) fn write_len(out: &mut dyn Write, len: u64) -> std::io::Result<()> {
+    let (mut len, mut bytes, mut used) = (len, [0u8; 10], 0);
+    loop {
+        let byte = (len & 0x7f) as u8;
+        len >>= 7;
+        bytes[used] = byte | if len == 0 { 0 } else { 0x80 };
+        used += 1;
+        if len == 0 {
+            return out.write_all(&bytes[..used]);
+        }
+    }
 }
 
 /// `items` as fixed-width little-endian records, each as `bytes_of` writes it, end to end:
@@ -66,10 +82,9 @@ pub(super) fn write_segment(
     Ok(payload)
 }
 
-/// A segment's payload that writes itself, as often as asked: once to measure and checksum it,
-/// once into the file ([`write_payload`]). The lists it is written from are all it holds, not
-/// a second, serialised copy of them beside them (a completion image of a dense 50k vault held
-/// both: 25 MB at once).
+/// A segment's payload that writes itself into the file ([`write_payload`]), made as it is
+/// written where it can be: what it is made from is all it holds, not a serialised copy beside
+/// it (a completion image of a dense 50k vault held both: 25 MB at once).
 pub trait Payload: Send {
     fn write_to(&self, out: &mut dyn Write) -> std::io::Result<()>;
 
@@ -87,36 +102,29 @@ impl Payload for Vec<u8> {
     }
 }
 
-/// [`write_segment`] of a [`Payload`], written twice: first through a checksum and a count
-/// alone, for the segment's head, then into `out`, counted again; a payload that wrote other
-/// bytes the second time fails the write.
+/// [`write_segment`] of a [`Payload`], made once as it is written: a head of zeros at `at`, the
+/// payload through a count and a checksum, then the head written over with them. (Written
+/// twice, once through the checksum alone, a payload made as it is written was made twice.)
 pub(super) fn write_payload(
-    out: &mut impl Write,
+    out: &mut (impl Write + Seek),
     at: &mut u64,
     payload: &dyn Payload,
 ) -> std::io::Result<(u64, u64)> {
-    let mut summed = Counted {
-        out: std::io::sink(),
-        len: 0,
-        hash: xxhash_rust::xxh3::Xxh3::new(),
-    };
-    payload.write_to(&mut summed)?;
-    let (len, hash) = (summed.len, summed.hash.digest());
-    out.write_all(&len.to_le_bytes())?;
-    out.write_all(&hash.to_le_bytes())?;
+    out.write_all(&[0; 16])?;
     let mut written = Counted {
-        out,
+        out: &mut *out,
         len: 0,
         hash: xxhash_rust::xxh3::Xxh3::new(),
     };
     payload.write_to(&mut written)?;
-    if (written.len, written.hash.digest()) != (len, hash) {
-        return Err(std::io::Error::other(
-            "a segment's payload changed between its checksum and its write",
-        ));
-    }
+    let (len, hash) = (written.len, written.hash.digest());
+    let end = *at + 16 + len;
+    out.seek(SeekFrom::Start(*at))?;
+    out.write_all(&len.to_le_bytes())?;
+    out.write_all(&hash.to_le_bytes())?;
+    out.seek(SeekFrom::Start(end))?;
     let at_payload = (*at + 16, len);
-    *at += 16 + len;
+    *at = end;
     Ok(at_payload)
 }
 
@@ -212,39 +220,37 @@ fn check_segment(head: &[u8], payload: &[u8], len: u64) -> Result<(), String> {
 mod tests {
     use super::*;
 
-    /// A payload written through `write_payload` is the segment `write_segment` writes of its
-    /// bytes, read back whole.
+    /// A payload written through `write_payload`, after what the file holds already, is the
+    /// segment `write_segment` writes of its bytes: its head written over with its length and
+    /// checksum, and the file left at its end.
     #[test]
     fn a_payload_written_as_it_is_made_is_the_segment_of_its_bytes() {
         let payload: Vec<u8> = (0..100_000u32).map(|i| (i * 7 % 251) as u8).collect();
-        let (mut streamed, mut whole) = (Vec::new(), Vec::new());
+        let mut streamed = std::io::Cursor::new(vec![9; 5]);
+        streamed.set_position(5);
+        let mut whole = vec![9; 5];
         let (mut at_streamed, mut at_whole) = (5, 5);
         let a = write_payload(&mut streamed, &mut at_streamed, &payload).unwrap();
+        streamed.write_all(b"next").unwrap();
         let b = write_segment(&mut whole, &mut at_whole, &payload).unwrap();
+        whole.extend_from_slice(b"next");
         assert_eq!((a, at_streamed), (b, at_whole));
         assert_eq!(a, (21, 100_000));
-        assert_eq!(streamed, whole);
+        assert_eq!(streamed.into_inner(), whole);
     }
 
-    /// A payload whose second pass (into the file) differs from its first (through the
-    /// checksum) is refused with an error, not written under a head that does not match it.
+    /// A length is written as postcard writes a list's: from one byte to ten.
     #[test]
-    fn a_payload_that_changes_between_its_checksum_and_its_write_is_refused() {
-        struct Counter(std::cell::Cell<u8>);
-        impl Payload for Counter {
-            fn write_to(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
-                self.0.set(self.0.get() + 1);
-                out.write_all(&[self.0.get(); 8])
-            }
+    fn a_length_is_written_as_postcard_writes_the_length_of_bytes() {
+        for len in [0usize, 1, 127, 128, 300, 16_383, 16_384, 1 << 21, 1 << 35] {
+            let mut ours = Vec::new();
+            write_len(&mut ours, len as u64).unwrap();
+            let postcard = postcard::to_allocvec(&len).unwrap();
+            assert_eq!(ours, postcard, "{len}");
         }
-        let mut at = 0;
-        let err = write_payload(&mut Vec::new(), &mut at, &Counter(std::cell::Cell::new(0)))
-            .expect_err("a changed payload is refused");
-        assert_eq!(
-            err.to_string(),
-            "a segment's payload changed between its checksum and its write"
-        );
-        assert_eq!(at, 0);
+        let mut ours = Vec::new();
+        write_len(&mut ours, u64::MAX).unwrap();
+        assert_eq!(ours, postcard::to_allocvec(&u64::MAX).unwrap());
     }
 
     /// A trailer naming a segment so long that its head and payload pass `u64::MAX` is refused,

@@ -90,7 +90,7 @@ fn what_is_saved_loads_back_the_same_and_only_notes_read_from_disk() {
 #[test]
 fn a_names_section_with_an_entry_outside_its_folder_or_of_no_folder_is_unusable() {
     let with = |root: u32, rel: &str, attachment: (u32, &str)| {
-        let mut section = names::SectionWriter::default();
+        let mut section = section::SectionWriter::default();
         section.note(root, rel, stamp(0), ["x"], None).unwrap();
         section.attachment(attachment.0, attachment.1).unwrap();
         section.popular("x", 1).unwrap();
@@ -282,7 +282,7 @@ fn a_note_kept_in_its_file_is_saved_without_its_text_and_loads_back_kept_in_its_
 /// unless a separator stands between them.
 #[test]
 fn a_names_entry_is_at_its_root_joined_with_its_relative_path_alone() {
-    let bytes = names::SectionWriter::default().finish().unwrap();
+    let bytes = section::SectionWriter::default().finish().unwrap();
     let cached = CachedNames {
         dialect: Dialect::Obsidian,
         bytes: [vec![0; 16], bytes].concat(),
@@ -310,7 +310,7 @@ fn a_packed_names_section_reads_back_what_was_written_and_refuses_a_record_out_o
         racy: true,
         ..stamp(u64::MAX)
     };
-    let mut section = names::SectionWriter::default();
+    let mut section = section::SectionWriter::default();
     section
         .note(0, "a/é.md", racy, ["x", "Ünï"], Some("k1"))
         .unwrap();
@@ -367,4 +367,87 @@ fn a_packed_names_section_reads_back_what_was_written_and_refuses_a_record_out_o
     assert!(changed(first_note + 28, 4 | 3));
     // Unchanged, the same bytes read.
     assert!(!changed(first_note + 16, 2));
+}
+
+/// The names section a server writes, laid out from the vault as it is written, is byte for
+/// byte the one laid out in memory from the same entries, and reads back whole: 300 notes with
+/// aliases, citation keys and a racy stamp, an attachment and the names' popularity, so that
+/// every field's length takes more than one byte.
+#[test]
+fn a_names_section_written_from_the_vault_is_the_one_laid_out_in_memory() {
+    let root = PathBuf::from("/v");
+    let mut vault = Vault::new(vec![root.clone()]);
+    let mut expected = section::SectionWriter::default();
+    let mut ids = Vec::new();
+    for i in 0..300u64 {
+        let text = match i % 3 {
+            0 => format!(
+                "---\naliases: [a{i}, \"Ä {i}\"]\ncitekey: k{i}\n---\n[[n{}]]\n",
+                i / 2
+            ),
+            1 => format!("[[n{}]] [[n{}]]\n", i / 3, i / 5),
+            _ => "plain\n".to_string(),
+        };
+        let mut note = Note::parse(text);
+        note.stamp = Some(Stamp {
+            racy: i % 7 == 0,
+            ..stamp(i)
+        });
+        vault.upsert_note(&root.join(format!("d/n{i}.md")), note);
+        ids.push(vault.id(&root.join(format!("d/n{i}.md"))).expect("filed"));
+    }
+    // A buffer: no stamp, so not listed.
+    vault.upsert_note(&root.join("open.md"), Note::parse("[[n1]]"));
+    ids.push(vault.id(&root.join("open.md")).expect("filed"));
+    vault.upsert_attachment(&root.join("d/img.png"));
+    for &id in &ids {
+        let file = vault.get(id).unwrap();
+        let note = file.note().unwrap();
+        let Some(stamp) = note.stamp else { continue };
+        let citekey = (note.syntax.frontmatter.as_ref()).and_then(|fm| fm.citekey());
+        let rel = file.path.strip_prefix(&root).unwrap().to_str().unwrap();
+        (expected.note(
+            0,
+            rel,
+            stamp,
+            note.syntax.aliases(),
+            citekey.map(|k| k.as_str()),
+        ))
+        .unwrap();
+    }
+    expected.attachment(0, "d/img.png").unwrap();
+    for (key, count) in vault.name_popularity() {
+        expected.popular(key, count).unwrap();
+    }
+    let section = section::NamesOf::new(&vault, &ids).unwrap();
+    let streamed = Payload::bytes(&section).unwrap();
+    assert_eq!(streamed, expected.finish().unwrap());
+    assert!(streamed.len() > 16_384, "lengths of more than one byte");
+    let files = section.files();
+    assert_eq!(
+        files.len(),
+        301,
+        "300 notes with a stamp, then the attachment"
+    );
+    let cached = CachedNames {
+        dialect: Dialect::Obsidian,
+        bytes: [vec![0; 16], streamed].concat(),
+        completion: None,
+        roots: vec![root.clone()],
+        file: PathBuf::from("index"),
+    };
+    let names = cached.read().expect("decoded");
+    assert_eq!(names.notes.len(), 300);
+    let third = &names.notes[3];
+    assert_eq!(
+        (
+            third.rel,
+            third.aliases.iter().collect::<Vec<_>>(),
+            third.citekey
+        ),
+        ("d/n3.md", vec!["a3", "Ä 3"], Some("k3"))
+    );
+    assert!(names.notes[7].stamp.racy && !names.notes[8].stamp.racy);
+    assert_eq!(names.attachments, [(0, "d/img.png")]);
+    assert_eq!(names.popularity, vault.name_popularity());
 }
