@@ -619,7 +619,7 @@ fn spans_fit(syntax: &NoteSyntax, fits: impl Fn(usize) -> bool) -> bool {
         && syntax
             .headings
             .iter()
-            .all(|h| ok(&h.span) && ok(&h.text_span))
+            .all(|h| ok(&h.span) && ok(&h.text_span()))
         && syntax.tags.iter().all(|t| ok(&t.span))
         && syntax.blocks.iter().all(|b| ok(&b.span) && ok(&b.block))
         && syntax

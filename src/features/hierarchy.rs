@@ -77,7 +77,7 @@ pub fn item(vault: &Vault, file: FileId, anchor: Anchor) -> Option<Item> {
                 h.text.to_string(),
                 f.display_name().to_string(),
                 h.span,
-                h.text_span,
+                h.text_span(),
             )
         }
         Anchor::Block(i) => {

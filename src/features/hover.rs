@@ -165,13 +165,16 @@ fn preview_source(text: &str, section: Span, headings: &[Heading]) -> String {
     }
     let mut edits: Vec<(Span, Edit)> = Vec::new();
     for h in headings.iter().filter(|h| section.contains_span(h.span)) {
-        if h.text_span.is_empty() || !h.span.contains_span(h.text_span) {
+        if h.text_span().is_empty() || !h.span.contains_span(h.text_span()) {
             // `#` alone: nothing to show in bold.
             edits.push((h.span, Edit::Drop));
         } else {
-            let start = Span::new(h.span.start(), h.text_span.start());
+            let start = Span::new(h.span.start(), h.text_span().start());
             edits.push((start, Edit::HeadingStart));
-            edits.push((Span::new(h.text_span.end(), h.span.end()), Edit::HeadingEnd));
+            edits.push((
+                Span::new(h.text_span().end(), h.span.end()),
+                Edit::HeadingEnd,
+            ));
         }
     }
     edits.extend(

@@ -43,7 +43,7 @@ pub fn document_symbols(vault: &Vault, file: FileId) -> Vec<Symbol> {
             name: h.text.to_string(),
             level: h.level,
             span: Span::new(h.span.start(), trim_end(&text, h.span.start(), end)),
-            selection: h.text_span,
+            selection: h.text_span(),
             children: Vec::new(),
         };
         while stack.last().is_some_and(|s| s.level >= h.level) {

@@ -165,7 +165,7 @@ pub fn prepare_rename(
         let heading = &note.syntax.headings[index];
         return Ok((
             heading_target(vault, file, index),
-            heading.text_span,
+            heading.text_span(),
             heading.text.to_string(),
         ));
     }
@@ -459,7 +459,7 @@ pub fn rename_heading(
     let old_key = keys::heading_key(&heading.text);
     let old_slug = keys::github_slug(&heading.text);
     let mut change = WorkspaceChange::default();
-    change.push(note_id, heading.text_span, new_text.to_string());
+    change.push(note_id, heading.text_span(), new_text.to_string());
     for (source, i) in vault.backlinks(note_id) {
         let link = &vault.note(source).expect("source note").syntax.links[i];
         let Ok(resolved) = vault.resolve(source, link) else {

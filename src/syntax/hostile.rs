@@ -90,7 +90,7 @@ fn a_setext_heading_starting_with_unicode_whitespace_keeps_its_text() {
     let headings: Vec<(u8, &str)> = syntax
         .headings
         .iter()
-        .map(|h| (h.level, &text[h.text_span.range()]))
+        .map(|h| (h.level, &text[h.text_span().range()]))
         .collect();
     assert_eq!(headings, [(1, "#^")]);
 }

@@ -120,7 +120,7 @@ fn spans(syntax: &NoteSyntax) -> Vec<(&'static str, Span)> {
     }
     for h in &syntax.headings {
         out.push(("heading", h.span));
-        out.push(("heading text", h.text_span));
+        out.push(("heading text", h.text_span()));
     }
     for l in &syntax.links {
         out.push(("link", l.span));
