@@ -381,6 +381,9 @@ fn main() {
         "+ completion's candidates: {}",
         mb(live() - before_candidates)
     );
+    for (part, bytes) in candidates.heap_parts() {
+        println!("  {part:<16} {}", mb(bytes));
+    }
     if std::env::args().nth(2).as_deref() == Some("--save") {
         save(&vault, candidates);
         return;

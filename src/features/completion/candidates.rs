@@ -177,6 +177,36 @@ pub fn scoring_threads() -> Option<&'static rayon::ThreadPool> {
 }
 
 impl Candidates {
+    /// The heap bytes of each of the candidates' lists (their capacities), for
+    /// `examples/memory`'s breakdown.
+    pub fn heap_parts(&self) -> Vec<(&'static str, usize)> {
+        use std::mem::size_of;
+        let lists = |lists: &[Vec<_>], item: usize| -> usize {
+            lists.len() * size_of::<Vec<u8>>()
+                + lists
+                    .iter()
+                    .map(|l: &Vec<_>| l.capacity() * item)
+                    .sum::<usize>()
+        };
+        vec![
+            ("items", self.items.capacity() * size_of::<Candidate>()),
+            ("ascii forms", self.ascii.capacity()),
+            ("unicode forms", self.unicode.capacity() * size_of::<char>()),
+            ("aliases", self.aliases.capacity()),
+            ("holders", lists(&self.holders, 8)),
+            ("odd names", self.odd_names.capacity() * 8),
+            (
+                "word starts",
+                self.word_starts.len() * size_of::<Vec<WordStart>>()
+                    + (self.word_starts.iter())
+                        .map(|l| l.capacity() * size_of::<WordStart>())
+                        .sum::<usize>(),
+            ),
+            ("odd word starts", self.odd_word_starts.capacity() * 4),
+            ("shapes", self.shapes.capacity() * size_of::<Shape>()),
+        ]
+    }
+
     pub fn build(vault: &Vault) -> Candidates {
         Candidates::of_listed(
             &vault.files().collect::<Vec<_>>(),
