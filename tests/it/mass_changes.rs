@@ -326,3 +326,46 @@ fn changes_between_the_first_read_and_the_watchers_arming_are_seen() {
     );
     assert_eq!(client.shutdown(), 0);
 }
+
+/// The walk that follows the arming checks the files a chunk at a time as it finds them (a
+/// thousand at once): with more files than a chunk, a note changed, created or deleted after
+/// its read is still seen, wherever its chunk falls.
+#[test]
+fn changes_while_the_first_index_was_read_are_seen_past_the_first_chunk_of_the_walk() {
+    let names: Vec<String> = (0..1100).map(|i| format!("n{i}.md")).collect();
+    let mut files: Vec<(&str, &str)> = names.iter().map(|n| (n.as_str(), "# N\n")).collect();
+    files.push(("a.md", "[[n1050#Bee]] [[new]] [[n1090]] [[n5#Bee]]\n"));
+    let vault = TempVault::new("changed-while-read-chunks", &files);
+    let mut client = Client::start_with_env(
+        &vault.root,
+        json!({"window": {"workDoneProgress": true}}),
+        &[("NOTEGRAPH_TEST_READ_DELAY_MS", "1500")],
+    );
+    client.wait_for("$/progress", |p| p["value"]["percentage"] == 100);
+    vault.write("n1050.md", "# Bee\n");
+    vault.write("n5.md", "# Bee\n");
+    vault.write("new.md", "# New\n");
+    std::fs::remove_file(vault.path("n1090.md")).unwrap();
+    client.wait_indexed();
+    let a = vault.path("a.md");
+    client.open(&a);
+    let caught_up = |d: &[serde_json::Value]| {
+        d.len() == 1
+            && d[0]["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("‘n1090’"))
+    };
+    let shown: Vec<String> = client
+        .diagnostics(&a, caught_up)
+        .iter()
+        .map(|d| {
+            let message = d["message"].as_str().unwrap_or_default();
+            format!("{}: {message}", d["range"]["start"]["character"])
+        })
+        .collect();
+    assert_eq!(
+        shown,
+        ["22: Unresolved link: no note named ‘n1090’ in the vault".to_string()]
+    );
+    assert_eq!(client.shutdown(), 0);
+}
