@@ -173,7 +173,7 @@ pub fn semantic_tokens(vault: &Vault, file: FileId) -> Vec<(Span, TokenKind)> {
         note.syntax
             .tags
             .iter()
-            .filter(|t| !t.in_frontmatter)
+            .filter(|t| !note.syntax.tag_in_frontmatter(t))
             .map(|t| (t.span, TokenKind::Tag)),
     );
     out.sort_by_key(|(span, _)| *span);

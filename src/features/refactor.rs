@@ -152,7 +152,7 @@ pub fn prepare_rename(
     if let Some(tag) = note.syntax.tags.iter().find(|t| t.span.touches(offset)) {
         return Ok((
             RenameTarget::Tag(keys::fold(&tag.name)),
-            tag.name_span(),
+            note.syntax.tag_name_span(tag),
             tag.name.to_string(),
         ));
     }
@@ -531,7 +531,7 @@ pub fn rename_tag(vault: &Vault, old: &str, new_name: &str) -> Result<WorkspaceC
             renamed.push('/');
             renamed.push_str(part);
         }
-        change.push(id, tag.name_span(), renamed);
+        change.push(id, note.syntax.tag_name_span(tag), renamed);
     }
     if change.edits.is_empty() {
         return Err(format!("no note uses #{old}"));

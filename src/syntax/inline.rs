@@ -393,7 +393,6 @@ fn tags(
         out.push(Tag {
             name: name.into(),
             span: Span::new(at, at + 1 + name.len()),
-            in_frontmatter: false,
         });
     }
 }

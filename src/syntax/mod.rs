@@ -140,20 +140,9 @@ impl Heading {
 pub struct Tag {
     /// The tag without its `#`, as written (`on/china`).
     pub name: Name,
-    /// The tag with its `#` in the body; the bare value in frontmatter.
+    /// The tag with its `#` in the body; the bare value in frontmatter (which tags of the
+    /// frontmatter are: [`NoteSyntax::tag_in_frontmatter`]).
     pub span: Span,
-    pub in_frontmatter: bool,
-}
-
-impl Tag {
-    /// The name without its `#`: what a rename replaces.
-    pub fn name_span(&self) -> Span {
-        if self.in_frontmatter {
-            self.span
-        } else {
-            Span::new(self.span.start() + 1, self.span.end())
-        }
-    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -211,6 +200,25 @@ impl NoteSyntax {
     /// Where the body (everything after the frontmatter) starts.
     pub fn body_start(&self) -> usize {
         self.frontmatter.as_ref().map_or(0, |fm| fm.span.end())
+    }
+
+    /// Whether `tag`, one of [`NoteSyntax::tags`], is a value of the frontmatter's `tags:`
+    /// rather than a `#tag` of the body: it lies before the body. (Not a flag in each tag,
+    /// which made a tag 40 bytes, not 32.)
+    pub fn tag_in_frontmatter(&self, tag: &Tag) -> bool {
+        tag.span.start() < self.body_start()
+    }
+
+    /// The name of `tag`, one of [`NoteSyntax::tags`], without its `#`: what a rename
+    /// replaces.
+    pub fn tag_name_span(&self, tag: &Tag) -> Span {
+        match self.tag_in_frontmatter(tag) {
+            true => tag.span,
+            false => Span::new(
+                tag.span.start() + 1,
+                tag.span.end().max(tag.span.start() + 1),
+            ),
+        }
     }
 
     /// The link whose span touches `offset`, preferring the innermost.
@@ -439,7 +447,6 @@ fn parse_in(text: &str, draft: &mut draft::Draft) -> NoteSyntax {
         draft.front_tags.extend(fm.tags().map(|(name, span)| Tag {
             name: name.into(),
             span,
-            in_frontmatter: true,
         }));
     }
     let mut tags = Vec::with_capacity(draft.front_tags.len() + draft.scanned.tags.len());

@@ -58,7 +58,7 @@ fn render(text: &str) -> String {
             "tag {:?} at {:?}{}\n",
             t.name,
             at(t.span),
-            if t.in_frontmatter {
+            if s.tag_in_frontmatter(t) {
                 " (frontmatter)"
             } else {
                 ""
@@ -343,7 +343,8 @@ fn syntax_items_stay_compact() {
     assert_eq!(size_of::<Link>(), 56);
     // The text's end is where its text ends: not kept.
     assert_eq!(size_of::<Heading>(), 40);
-    assert_eq!(size_of::<Tag>(), 40);
+    // Whether a tag is the frontmatter's is where it lies: not a flag.
+    assert_eq!(size_of::<Tag>(), 32);
     assert_eq!(size_of::<BlockId>(), 40);
     assert_eq!(size_of::<InlineField>(), 40);
     // Nine boxed slices (no capacity words) and the frontmatter's box.
