@@ -280,6 +280,48 @@ fn file_events_for_gitignored_notes_leave_the_index_of_a_fresh_start() {
     }
 }
 
+/// What `a.md` of `vault` shows once a server started on it has caught up with `change`,
+/// made after the first index read every file and before the server's own watcher was armed
+/// (the index is held back 1.5 s then, unwatched): its diagnostics, as "character: message",
+/// once the one naming `missing` is the only one left.
+fn shown_after_changes_while_read(
+    vault: &TempVault,
+    change: impl FnOnce(),
+    missing: &str,
+) -> Vec<String> {
+    // Progress but no watching by the client: the server watches the files itself.
+    let mut client = Client::start_with_env(
+        &vault.root,
+        json!({"window": {"workDoneProgress": true}}),
+        &[("NOTEGRAPH_TEST_READ_DELAY_MS", "1500")],
+    );
+    // Every file read (the index is then held back, unwatched).
+    client.wait_for("$/progress", |p| p["value"]["percentage"] == 100);
+    change();
+    client.wait_indexed();
+    let a = vault.path("a.md");
+    client.open(&a);
+    // The catch-up may land after the note's first diagnostics (on a loaded machine): they
+    // are published again once it does, and those are the ones that must be exact.
+    let missing = format!("‘{missing}’");
+    let caught_up = |d: &[serde_json::Value]| {
+        d.len() == 1
+            && d[0]["message"]
+                .as_str()
+                .is_some_and(|m| m.contains(&missing))
+    };
+    let shown = client
+        .diagnostics(&a, caught_up)
+        .iter()
+        .map(|d| {
+            let message = d["message"].as_str().unwrap_or_default();
+            format!("{}: {message}", d["range"]["start"]["character"])
+        })
+        .collect();
+    assert_eq!(client.shutdown(), 0);
+    shown
+}
+
 /// The server's own watcher is armed once the first index serves (the kernel would tell it of
 /// every file the index reads): a note changed, created or deleted after its read and before
 /// the arming is still seen, by the walk and stat check that follows the arming.
@@ -293,38 +335,15 @@ fn changes_between_the_first_read_and_the_watchers_arming_are_seen() {
             ("c.md", "[[b]]\n"),
         ],
     );
-    // Progress but no watching by the client: the server watches the files itself.
-    let mut client = Client::start_with_env(
-        &vault.root,
-        json!({"window": {"workDoneProgress": true}}),
-        &[("NOTEGRAPH_TEST_READ_DELAY_MS", "1500")],
-    );
-    // Every file read (the index is then held back 1.5 s, unwatched).
-    client.wait_for("$/progress", |p| p["value"]["percentage"] == 100);
-    vault.write("b.md", "# Bee\n");
-    vault.write("new.md", "# New\n");
-    std::fs::remove_file(vault.path("c.md")).unwrap();
-    client.wait_indexed();
-    let a = vault.path("a.md");
-    client.open(&a);
-    // The catch-up may land after the note's first diagnostics (on a loaded machine): they
-    // are published again once it does, and those are the ones that must be exact.
-    let caught_up = |d: &[serde_json::Value]| {
-        d.len() == 1 && d[0]["message"].as_str().is_some_and(|m| m.contains("‘c’"))
+    let change = || {
+        vault.write("b.md", "# Bee\n");
+        vault.write("new.md", "# New\n");
+        std::fs::remove_file(vault.path("c.md")).unwrap();
     };
-    let shown: Vec<String> = client
-        .diagnostics(&a, caught_up)
-        .iter()
-        .map(|d| {
-            let message = d["message"].as_str().unwrap_or_default();
-            format!("{}: {message}", d["range"]["start"]["character"])
-        })
-        .collect();
     assert_eq!(
-        shown,
+        shown_after_changes_while_read(&vault, change, "c"),
         ["18: Unresolved link: no note named ‘c’ in the vault".to_string()]
     );
-    assert_eq!(client.shutdown(), 0);
 }
 
 /// The walk that follows the arming checks the files a chunk at a time as it finds them (a
@@ -336,36 +355,14 @@ fn changes_while_the_first_index_was_read_are_seen_past_the_first_chunk_of_the_w
     let mut files: Vec<(&str, &str)> = names.iter().map(|n| (n.as_str(), "# N\n")).collect();
     files.push(("a.md", "[[n1050#Bee]] [[new]] [[n1090]] [[n5#Bee]]\n"));
     let vault = TempVault::new("changed-while-read-chunks", &files);
-    let mut client = Client::start_with_env(
-        &vault.root,
-        json!({"window": {"workDoneProgress": true}}),
-        &[("NOTEGRAPH_TEST_READ_DELAY_MS", "1500")],
-    );
-    client.wait_for("$/progress", |p| p["value"]["percentage"] == 100);
-    vault.write("n1050.md", "# Bee\n");
-    vault.write("n5.md", "# Bee\n");
-    vault.write("new.md", "# New\n");
-    std::fs::remove_file(vault.path("n1090.md")).unwrap();
-    client.wait_indexed();
-    let a = vault.path("a.md");
-    client.open(&a);
-    let caught_up = |d: &[serde_json::Value]| {
-        d.len() == 1
-            && d[0]["message"]
-                .as_str()
-                .is_some_and(|m| m.contains("‘n1090’"))
+    let change = || {
+        vault.write("n1050.md", "# Bee\n");
+        vault.write("n5.md", "# Bee\n");
+        vault.write("new.md", "# New\n");
+        std::fs::remove_file(vault.path("n1090.md")).unwrap();
     };
-    let shown: Vec<String> = client
-        .diagnostics(&a, caught_up)
-        .iter()
-        .map(|d| {
-            let message = d["message"].as_str().unwrap_or_default();
-            format!("{}: {message}", d["range"]["start"]["character"])
-        })
-        .collect();
     assert_eq!(
-        shown,
+        shown_after_changes_while_read(&vault, change, "n1090"),
         ["22: Unresolved link: no note named ‘n1090’ in the vault".to_string()]
     );
-    assert_eq!(client.shutdown(), 0);
 }
