@@ -44,7 +44,7 @@ fn check_syntax(text: &str, syntax: &NoteSyntax) {
     }
     for h in &syntax.headings {
         check(text, "heading", h.span);
-        check(text, "heading text", h.text_span);
+        check(text, "heading text", h.text_span());
     }
     for l in &syntax.links {
         check(text, "link", l.span);

@@ -416,8 +416,9 @@ fn changed_since_read(
 ) -> Vec<PathBuf> {
     use rayon::prelude::*;
     let mut found: Vec<PathBuf> = Vec::new();
-    // The files the walk found, by id (one taken later is not here: it is checked again).
-    let mut seen: Vec<bool> = Vec::new();
+    // The files the walk found, by id, with their revision then: a file filed since (an id's
+    // slot taken again, a note read again) is checked again, as one the walk did not find.
+    let mut seen: Vec<Option<u64>> = Vec::new();
     let changed = |path: &Path, stamp: &Option<Option<Stamp>>| match stamp {
         None => true,
         // A note read from the disk has its stamp; an attachment's being there is all.
@@ -431,11 +432,12 @@ fn changed_since_read(
             (chunk.iter())
                 .map(|path| {
                     let id = vault.id(path)?;
+                    let file = vault.get(id)?;
                     if seen.len() <= id.0 as usize {
-                        seen.resize(id.0 as usize + 1, false);
+                        seen.resize(id.0 as usize + 1, None);
                     }
-                    seen[id.0 as usize] = true;
-                    Some(vault.get(id)?.note().and_then(|n| n.stamp))
+                    seen[id.0 as usize] = Some(file.revision);
+                    Some(file.note().and_then(|n| n.stamp))
                 })
                 .collect()
         };
@@ -458,7 +460,7 @@ fn changed_since_read(
         let vault = state.read();
         found.extend(
             (vault.files())
-                .filter(|(id, _)| !seen.get(id.0 as usize).copied().unwrap_or(false))
+                .filter(|(id, file)| seen.get(id.0 as usize) != Some(&Some(file.revision)))
                 .map(|(_, file)| file.path.to_path_buf()),
         );
         (vault.sources.read_bibliographies())
