@@ -24,10 +24,11 @@
 //! Segments hold a thousand notes each, so that reading and writing run in parallel and never
 //! hold more than a few segments in memory beside the vault itself. The names section and the
 //! completion image are written as they are made, from the vault and from completion's
-//! candidates: each section's head is written over with its length and checksum after it. The names section
-//! comes first and is read alone at a restart ([`Cache::load_names`]): every note's path,
-//! stamp, aliases and citation key and the popularity of each name — what resolving a link to a
-//! note and completing a name need — so that a server answers those before the rest is read.
+//! candidates: each section's head is written over with its length and checksum after it.
+//! The names section comes first and is read alone at a restart ([`Cache::load_names`]):
+//! every note's path, stamp, aliases and citation key and the popularity of each name — what
+//! resolving a link to a note and completing a name need — so that a server answers those
+//! before the rest is read.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -51,7 +52,9 @@ pub use bibliographies::CachedBibliography;
 pub use names::{ByPath, CachedNames, NamedNote, Names};
 use section::NamesOf;
 pub use segment::Payload;
-pub(crate) use segment::{as_bytes, pack, unpack, word, write_len};
+#[cfg(test)]
+pub(crate) use segment::pack;
+pub(crate) use segment::{as_bytes, unpack, word, write_len};
 use segment::{read_at, read_segment, read_segment_payload, write_payload, write_segment};
 
 const MAGIC: &[u8; 8] = b"NGINDEX\0";

@@ -34,6 +34,7 @@ pub(crate) fn write_len(out: &mut dyn Write, len: u64) -> std::io::Result<()> {
 /// `items` as fixed-width little-endian records, each as `bytes_of` writes it, end to end:
 /// what the names section and the completion image store their lists as, read back in one
 /// pass by [`unpack`] (serde's varint decode, field by field, was most of a restart's read).
+#[cfg(test)]
 pub(crate) fn pack<'a, T: Copy + 'a, const N: usize>(
     items: impl IntoIterator<Item = &'a T>,
     bytes_of: impl Fn(T) -> [u8; N],

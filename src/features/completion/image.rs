@@ -11,14 +11,13 @@ use serde::{Deserialize, Serialize};
 
 use super::super::bound::Shape;
 use super::{Candidate, Candidates, Form, Slice, WordStart};
-use crate::cache::{ImagePacking, Payload, pack, unpack, word, write_len};
+use crate::cache::{ImagePacking, Payload, unpack, word, write_len};
 use crate::index::{FileId, Vault};
 
 /// Every part of [`Candidates`] that building them computes (a candidate's file is its place
 /// in the names section's list of files); the caches of queries and popularity start empty.
-/// Borrowed from a [`Packed`] for writing (the candidates' items packed into a new list, their
-/// indexes renumbered), and from the image's bytes when read. Lists of numbers are stored as fixed-width little-endian
-/// bytes, read back in one pass: serde's varint decode of each bit set word, word start and
+/// Written field by field as it is made ([`InOrder`]), borrowed from the image's bytes when
+/// read. Lists of numbers are stored as fixed-width little-endian bytes, read back in one pass: serde's varint decode of each bit set word, word start and
 /// shape was most of the ~45 ms a restart spent reading the image at 100,000 notes.
 #[derive(Serialize, Deserialize)]
 struct Image<'a> {
@@ -60,18 +59,17 @@ pub fn encode_image(vault: &Vault, files: &[FileId]) -> Option<ImagePacking> {
         .collect::<Option<Vec<_>>>()?;
     // On the caller's threads, not completion's own: a keystroke's scoring must not wait
     // behind a save.
-    Some(indexed_and_packed(Candidates::of_listed_unindexed(
-        &listed, false,
-    )))
-}
-
-/// The rest of the work on candidates laid out for an image, which reads no vault: index
-/// their bytes, then pack them into the image's payload.
-fn indexed_and_packed(mut c: Candidates) -> ImagePacking {
-    Box::new(move || {
+    let mut c = Candidates::of_listed_unindexed(&listed, false);
+    // The rest reads no vault: index their bytes, then write them as `encode_image_from`
+    // writes current candidates, in the order they are in already.
+    Some(Box::new(move || {
         c.index_bytes();
-        Some(Box::new(packed(c)?) as Box<dyn Payload>)
-    })
+        let order = Order::as_built(&c);
+        let c = Arc::new(c);
+        c.ascii
+            .is_ascii()
+            .then(|| Box::new(InOrder { c, order }) as Box<dyn Payload>)
+    }))
 }
 
 /// [`encode_image`] from `current`, the candidates completion holds, where they are whole (not
@@ -150,6 +148,17 @@ impl Order {
             }
         }
         (listed == files.len()).then_some(Order { kept, moved })
+    }
+
+    /// `c`'s candidates where they are, `c` being laid out for an image already (each
+    /// candidate's file its place in the image's list of files).
+    fn as_built(c: &Candidates) -> Order {
+        Order {
+            kept: (c.items.iter().enumerate())
+                .map(|(i, item)| (item.file.0, i as u32))
+                .collect(),
+            moved: (0..c.items.len() as u32).collect(),
+        }
     }
 
     /// `bits` (one per candidate) with each set bit moved to its candidate's place, for an
@@ -258,74 +267,6 @@ impl Payload for InOrder {
         for &(_, old) in &order.kept {
             out.write_all(&c.shapes[old as usize].to_le_bytes())?;
         }
-        Ok(())
-    }
-}
-
-/// `c` packed as an image. Each list of `c` is freed once packed, so that the candidates and
-/// their packed lists are never all held at once (writing the index at 100,000 notes peaked
-/// 50 MB above its start here).
-fn packed(mut c: Candidates) -> Option<Packed> {
-    let items = pack_items(std::mem::take(&mut c.items).into_iter());
-    let holder_lens = lens(&c.holders)?;
-    let holders = pack(std::mem::take(&mut c.holders).iter().flatten(), |w| {
-        w.to_le_bytes()
-    });
-    let odd_names = pack(&std::mem::take(&mut c.odd_names), |w| w.to_le_bytes());
-    let word_start_lens = lens(&c.word_starts)?;
-    let word_starts = pack(std::mem::take(&mut c.word_starts).iter().flatten(), |w| {
-        w.to_le_bytes()
-    });
-    let odd_word_starts = pack(&std::mem::take(&mut c.odd_word_starts), |w| w.to_le_bytes());
-    let shapes = pack(&std::mem::take(&mut c.shapes), |s| s.to_le_bytes());
-    // Match forms in `ascii` are ASCII bytes, so a string.
-    c.ascii.is_ascii().then(|| Packed {
-        unicode: std::mem::take(&mut c.unicode).into_iter().collect(),
-        arenas: Arc::new(c),
-        items,
-        holder_lens,
-        holders,
-        odd_names,
-        word_start_lens,
-        word_starts,
-        odd_word_starts,
-        shapes,
-    })
-}
-
-/// Candidates packed for an [`Image`]: their lists as it stores them, and the candidates whose
-/// arenas (`ascii`, `aliases`) it stores as they are. Serialised as it is written
-/// ([`Payload`]), never into one buffer beside these (~12 MB at 100,000 notes).
-struct Packed {
-    arenas: Arc<Candidates>,
-    unicode: String,
-    items: Vec<u8>,
-    holder_lens: Vec<u32>,
-    holders: Vec<u8>,
-    odd_names: Vec<u8>,
-    word_start_lens: Vec<u32>,
-    word_starts: Vec<u8>,
-    odd_word_starts: Vec<u8>,
-    shapes: Vec<u8>,
-}
-
-impl Payload for Packed {
-    fn write_to(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
-        let image = Image {
-            items: &self.items,
-            // Checked to be ASCII when packed.
-            ascii: std::str::from_utf8(&self.arenas.ascii).map_err(std::io::Error::other)?,
-            unicode: Cow::Borrowed(&self.unicode),
-            aliases: &self.arenas.aliases,
-            holder_lens: self.holder_lens.clone(),
-            holders: &self.holders,
-            odd_names: &self.odd_names,
-            word_start_lens: self.word_start_lens.clone(),
-            word_starts: &self.word_starts,
-            odd_word_starts: &self.odd_word_starts,
-            shapes: &self.shapes,
-        };
-        postcard::to_io(&image, out).map_err(std::io::Error::other)?;
         Ok(())
     }
 }
@@ -447,6 +388,7 @@ const IS_NOTE: u32 = 8;
 
 /// `items` as words: file, note, alias at and len (0s when none), name at and len, path at and
 /// len, flags.
+#[cfg(test)]
 fn pack_items(items: impl ExactSizeIterator<Item = Candidate>) -> Vec<u8> {
     let mut bytes = Vec::with_capacity(items.len() * ITEM_BYTES);
     for item in items {

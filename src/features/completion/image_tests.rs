@@ -2,6 +2,7 @@
 //! that are not such an image are refused, never trusted.
 
 use super::*;
+use crate::cache::pack;
 use crate::features::fixture::Fixture;
 
 /// The queries asked: one per line of `typed.md`, the cursor at its end.
