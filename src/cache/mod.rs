@@ -23,9 +23,8 @@
 //!
 //! Segments hold a thousand notes each, so that reading and writing run in parallel and never
 //! hold more than a few segments in memory beside the vault itself. The names section and the
-//! completion image are written as they are made, from the vault and from completion's
-//! candidates: each section's head is written over with its length and checksum after it.
-//! The names section comes first and is read alone at a restart ([`Cache::load_names`]):
+//! completion image are written as they are made (heads written over after). The names section
+//! comes first and is read alone at a restart ([`Cache::load_names`]):
 //! every note's path, stamp, aliases and citation key and the popularity of each name — what
 //! resolving a link to a note and completing a name need — so that a server answers those
 //! before the rest is read.
@@ -61,9 +60,8 @@ const MAGIC: &[u8; 8] = b"NGINDEX\0";
 const END: &[u8; 8] = b"NGINDEXE";
 /// Bumped when the layout of the file (not of the parse) changes.
 const FORMAT: u32 = 7;
-/// Notes per segment: large enough that per-segment costs vanish, small enough to parallelise,
-/// and to keep a write's buffers small: each core's segment is held until written (2,048 at
-/// 50,000 dense notes: ~4 MB at once on 2 cores).
+/// Notes per segment: large enough that per-segment costs vanish, small enough to parallelise
+/// and to keep a write's buffers small (2,048 at dense 50k: ~4 MB at once on 2 cores).
 const SEGMENT_NOTES: usize = 1024;
 /// A segment or trailer longer than this is not one notegraph wrote (notes are ≤ 16 MB each).
 const MAX_SEGMENT: u64 = 1 << 36;
