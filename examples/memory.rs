@@ -2,7 +2,8 @@
 //! prints the heap bytes of each stage (a counting global allocator) and of each structure of
 //! the parses (links, headings, tags, …, with the `String`s they own).
 //!
-//! `cargo run --release --example memory -- DIR [--encoded | --sketch | --save]`
+//! `cargo run --release --example memory -- DIR [--encoded | --sketch | --complete | --beside |
+//! --save]`
 
 use std::alloc::{GlobalAlloc, Layout};
 use std::path::{Path, PathBuf};
@@ -239,8 +240,10 @@ fn main() {
         .into_iter()
         .filter(|p| notegraph::index::is_note_path(p))
         .collect();
-    if std::env::args().nth(2).as_deref() == Some("--sketch") {
-        return sketch(&dir);
+    match std::env::args().nth(2).as_deref() {
+        Some("--sketch") => return sketch(&dir),
+        Some(how @ ("--complete" | "--beside")) => return complete(&dir, how == "--beside"),
+        _ => {}
     }
     let base = live();
     let held_base = HELD.load(Ordering::Relaxed);
@@ -463,6 +466,79 @@ fn sketch(dir: &Path) {
         println!("  {table:<16} {}", mb(bytes));
     }
     println!("  (of {} live)", mb(end - base));
+}
+
+/// `memory DIR --complete` (or `--beside`): a restart's memory from its sketch on, as a server
+/// makes it. The sketch and completion's candidates read from its image; then the full load,
+/// filed into the sketch a chunk at a time (`--complete`, `Vault::complete_notes`) or into a
+/// vault beside it that replaces it (`--beside`, as before 2026-12). Writes DIR's on-disk index
+/// first, as `--sketch` does.
+fn complete(dir: &Path, beside: bool) {
+    use notegraph::features::completion::Candidates;
+    let roots = vec![dir.to_path_buf()];
+    let cache = notegraph::cache::Cache::locate(&roots).expect("a cache folder");
+    let _ = std::fs::remove_file(cache.file());
+    let image = |vault: &Vault, files: &[notegraph::index::FileId]| {
+        notegraph::features::completion::encode_image_from(None, vault, files)
+    };
+    drop(loader::load_configured(dir, Some(&image)));
+    let base = live();
+    PEAK.store(base, Ordering::Relaxed);
+    let exclude = loader::Exclude::default();
+    let sketch = loader::load_sketch(&roots, roots.clone(), &exclude, &cache).expect("a sketch");
+    let mut vault = sketch.vault;
+    let read = (sketch.image.as_ref())
+        .and_then(|image| Candidates::from_image(&image.bytes, image.files, image.generation));
+    let mut candidates = Candidates::current(read.map(std::sync::Arc::new).as_ref(), &vault);
+    drop(sketch.image);
+    println!("sketch and its candidates: {} live", mb(live() - base));
+    let (mut loaded, _, _) =
+        loader::load_trusting(&roots, &exclude, &|_, _| {}, Some(&cache), &|| {});
+    drop(std::mem::take(&mut loaded.bibliographies));
+    println!("+ the full load read: {} live", mb(live() - base));
+    if beside {
+        let (full, _) = loaded.into_vault(roots.clone());
+        println!("+ filed beside: {} live", mb(live() - base));
+        vault = full;
+        drop(candidates);
+        candidates = Candidates::current(None, &vault);
+    } else {
+        let mut completion = vault.begin_completion();
+        let mut notes = loaded.notes.into_iter();
+        loop {
+            let chunk: Vec<_> = notes.by_ref().take(1024).collect();
+            if chunk.is_empty() {
+                break;
+            }
+            let ready = notegraph::index::prepare_incoming(vault.dialect, chunk);
+            vault.complete_notes(&mut completion, ready, &|_| false);
+        }
+        for path in &loaded.attachments {
+            vault.complete_attachment(&mut completion, path);
+        }
+        vault.finish_completion(completion, &|_| false);
+        candidates = Candidates::current(Some(&candidates), &vault);
+    }
+    println!(
+        "{}: {} at most, {} live at the end ({} notes)",
+        if beside {
+            "filed beside"
+        } else {
+            "filed into the sketch"
+        },
+        mb(PEAK.load(Ordering::Relaxed) - base),
+        mb(live() - base),
+        vault.note_count()
+    );
+    drop(candidates);
+    let end = live();
+    for (table, bytes) in vault.dismantle(&live) {
+        println!("  {table:<16} {}", mb(bytes));
+    }
+    println!(
+        "  (of {} live, without completion's candidates)",
+        mb(end - base)
+    );
 }
 
 /// `memory DIR --encoded`: what the parses would take kept as their on-disk encoding

@@ -4,6 +4,8 @@
 
 mod binary;
 mod cached;
+#[cfg(test)]
+mod complete_tests;
 mod ignore_files;
 mod loaded;
 mod read;

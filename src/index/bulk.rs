@@ -341,27 +341,45 @@ impl Vault {
                 ids.push(id);
             }
         }
-        for key in entries.link_keys.iter() {
-            match self.links_by_key.get_mut(key) {
-                Some(refs) => refs.add(id),
-                None => {
-                    let mut refs = KeyRefs::default();
-                    refs.add(id);
-                    self.links_by_key.insert(syntax::Name::new(key), refs);
-                }
-            }
-        }
+        file_links(&mut self.links_by_key, id, &entries.link_keys);
         if !entries.link_keys.is_empty() {
             self.counts_generation += 1;
         }
-        for (folded, name) in entries.tags {
-            let entry = self.tags.entry(folded).or_insert_with(|| TagEntry {
-                name,
-                notes: Default::default(),
-            });
-            *entry.notes.entry(id).or_default() += 1;
-        }
+        file_tags(&mut self.tags, id, entries.tags);
         entries.link_keys
+    }
+}
+
+/// File note `id`'s link keys (one per link) in `links_by_key`.
+pub(super) fn file_links(
+    links_by_key: &mut rustc_hash::FxHashMap<syntax::Name, KeyRefs>,
+    id: FileId,
+    keys: &Keys,
+) {
+    for key in keys.iter() {
+        match links_by_key.get_mut(key) {
+            Some(refs) => refs.add(id),
+            None => {
+                let mut refs = KeyRefs::default();
+                refs.add(id);
+                links_by_key.insert(syntax::Name::new(key), refs);
+            }
+        }
+    }
+}
+
+/// File note `id`'s tags, (folded, written) one per use, in `tags`.
+pub(super) fn file_tags(
+    tags: &mut rustc_hash::FxHashMap<String, TagEntry>,
+    id: FileId,
+    uses: Vec<(String, String)>,
+) {
+    for (folded, name) in uses {
+        let entry = tags.entry(folded).or_insert_with(|| TagEntry {
+            name,
+            notes: Default::default(),
+        });
+        *entry.notes.entry(id).or_default() += 1;
     }
 }
 

@@ -263,6 +263,13 @@ impl Sources {
         }
     }
 
+    /// The notes' citations and literature keys filed in `other` (filed aside, see
+    /// `complete.rs`) in place of these; the bibliographies stay.
+    pub(super) fn take_notes_from(&mut self, other: Sources) {
+        self.cites = other.cites;
+        self.literature = other.literature;
+    }
+
     /// Undo [`Sources::index_file`] for the file as it still is.
     pub fn unindex_file(&mut self, id: FileId, file: &File) {
         let Some(note) = file.note() else { return };

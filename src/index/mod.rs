@@ -6,6 +6,7 @@ mod backlinks;
 mod bulk;
 mod changes;
 pub mod citations;
+mod complete;
 mod counts;
 mod dismantle;
 mod file;
@@ -25,6 +26,7 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::path::{Path, PathBuf};
 
 use backlinks::KeyRefs;
+pub use complete::{Completion, Incoming, prepare_incoming};
 pub use file::{Content, File};
 pub use layout::{Layout, Place};
 pub use note::{Nanos, Note, NoteText, Stamp};

@@ -331,6 +331,14 @@ impl Properties {
         self.deferred.get_or_insert_with(HashSet::default);
     }
 
+    /// The keys and values counted in `other` (a count made aside, see `complete.rs`) in
+    /// place of these; the types stay.
+    pub(super) fn take_counts_from(&mut self, mut other: Properties) {
+        other.settle_orders();
+        self.keys = other.keys;
+        self.deferred = None;
+    }
+
     /// Rebuild the orders of every key counted since [`Properties::defer_orders`].
     pub(super) fn settle_orders(&mut self) {
         use rayon::prelude::*;

@@ -274,7 +274,7 @@ impl Server {
             // added at the install: the sketch's map is kept, not built again beside it. Taken
             // before the notes are filed, so that the load's list (a path and stamp per note,
             // dense 50k: ~7 MB) is not held beside the sketch while they are.
-            let to_verify = if sketched {
+            let mut to_verify = if sketched {
                 let listed = state.unverified();
                 ToVerify::Add(
                     (unverified.into_iter())
@@ -285,23 +285,33 @@ impl Server {
                 ToVerify::Replace(unverified.into_iter().collect())
             };
             // Behind a sketch, the pages of the on-disk index's segments, read and decoded
-            // on rayon's threads, are given back before the notes are filed beside the sketch:
-            // held, they were most of a restart's peak above its end (100k: ~50 MB).
+            // on rayon's threads, are given back before the notes are filed: held, they were
+            // most of a restart's peak above its end (100k: ~50 MB).
             if sketched {
                 super::memory::release_free_pages();
             }
             let cached_bibliographies = std::mem::take(&mut loaded.bibliographies);
             let filed = Instant::now();
+            // Behind a sketch, the notes are filed into it (`complete.rs`) rather than into a
+            // vault beside it, which held both at once.
+            if let ToVerify::Add(rest) = &mut to_verify
+                && server.can_complete_sketch(generation, &vault_roots, &loaded)
+            {
+                let finish = (
+                    std::mem::take(rest),
+                    cached_bibliographies,
+                    usage.is_stale(),
+                );
+                let (installed, skipped) =
+                    server.complete_and_install(generation, loaded, finish, started, &report);
+                return (Filed::InPlace(installed), skipped, usage);
+            }
             let (mut vault, skipped) = loaded.into_vault_reporting(vault_roots, &report);
             tracing::debug!(
                 "notes filed in the index in {} ms",
                 filed.elapsed().as_millis()
             );
-            let bibliographies_behind =
-                cite::load_bibliographies(&state, &mut vault, cached_bibliographies);
-            let attachments_behind = state.attachments_behind.swap(false, Ordering::SeqCst);
-            let behind = usage.is_stale() || bibliographies_behind > 0 || attachments_behind;
-            state.cache_dirty.store(behind, Ordering::SeqCst);
+            server.finish_loading(&mut vault, cached_bibliographies, usage.is_stale());
             // Built here, off the reactor, so that installing it is a swap.
             let epoch = server.state.config_epoch.load(Ordering::SeqCst);
             server.configure(&mut vault);
@@ -319,7 +329,7 @@ impl Server {
                 unverified: to_verify,
                 config_epoch: epoch,
             };
-            (built, skipped, usage)
+            (Filed::Built(Box::new(built)), skipped, usage)
         });
         while let Some((done, total)) = rx.recv().await {
             if let Some(progress) = &progress {
@@ -329,7 +339,7 @@ impl Server {
                     .await;
             }
         }
-        let (built, skipped, usage) = match task.await {
+        let (filed, skipped, usage) = match task.await {
             Ok(result) => result,
             Err(err) => {
                 tracing::error!("indexing failed: {err}");
@@ -340,10 +350,17 @@ impl Server {
                     // Never current: configured at the install.
                     config_epoch: u64::MAX,
                 };
-                (built, Vec::new(), loader::CacheUse::default())
+                (
+                    Filed::Built(Box::new(built)),
+                    Vec::new(),
+                    loader::CacheUse::default(),
+                )
             }
         };
-        let installed = self.install(generation, built, started, skipped.len());
+        let installed = match filed {
+            Filed::Built(built) => self.install(generation, *built, started, skipped.len()),
+            Filed::InPlace(installed) => installed,
+        };
         // Off the reactor: it waits for each of rayon's threads to collect its heap. Behind a
         // sketch, completion's candidates are built first (a completion asked meanwhile builds
         // them itself, and this finds them current), the sketch's pages given back after.
@@ -502,7 +519,7 @@ impl Server {
 
     /// Buffers opened while indexing ran are newer than the disk; bibliographies stay
     /// bibliographies.
-    fn open_buffers_into(&self, vault: &mut Vault) {
+    pub(in crate::lsp) fn open_buffers_into(&self, vault: &mut Vault) {
         for entry in self.state.docs.iter() {
             let (path, text) = (entry.key(), entry.value().rope.to_string());
             if !cite::bibliography_buffer_into(&self.state, vault, path, &text) {
@@ -593,6 +610,13 @@ struct Built {
     unverified: ToVerify,
     /// `State::config_epoch` when the vault was configured.
     config_epoch: u64,
+}
+
+/// A full load as filed: into a vault built beside the one served, or into the sketch served
+/// (then installed already, with the paths changed on disk meanwhile; `None`: superseded).
+enum Filed {
+    Built(Box<Built>),
+    InPlace(Option<Vec<PathBuf>>),
 }
 
 /// The notes a load took from the on-disk index unverified, as the install files them in

@@ -3,6 +3,7 @@
 mod capabilities;
 mod catch_panic;
 mod cite;
+mod complete;
 mod configure;
 pub mod convert;
 pub mod document;

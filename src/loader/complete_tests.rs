@@ -1,0 +1,214 @@
+//! A restart's sketch completed in place (`Vault::complete_notes`) against the vault the same
+//! full load builds on its own: every table a feature reads holds the same.
+
+use std::path::{Path, PathBuf};
+
+use super::test_support::{Scratch, age};
+use super::{Exclude, load_cached, load_sketch, load_trusting};
+use crate::cache::Cache;
+use crate::index::{FileId, Vault, prepare_incoming};
+
+/// What a vault files, by path (ids differ between two vaults of the same files): each file and
+/// its text, the files under each of its keys (names, aliases, links filed under the key and
+/// their count), its backlinks, the tags, the properties, the literature notes and citations,
+/// and the files under the root.
+fn summary(vault: &Vault) -> Vec<String> {
+    let path = |id: FileId| vault.file(id).rel().to_string();
+    let paths = |ids: &mut dyn Iterator<Item = FileId>| {
+        let mut out: Vec<String> = ids.map(path).collect();
+        out.sort();
+        out.join(",")
+    };
+    let mut out = Vec::new();
+    for (id, file) in vault.files() {
+        out.push(format!(
+            "file {} {:?}",
+            file.rel(),
+            file.note().map(|n| n.text())
+        ));
+        for key in vault.keys_of(id) {
+            out.push(format!(
+                "key {key}: names {} aliases {} linked from {} ({} links)",
+                paths(&mut vault.by_name(&key).iter().copied()),
+                paths(&mut vault.by_alias(&key).iter().copied()),
+                paths(&mut vault.sources_with_key(&key)),
+                vault.key_ref_count(&key),
+            ));
+        }
+        let backlinks = vault.backlinks(id);
+        // In the order of their sources' ids, which differ: sorted by path.
+        let mut backlinks: Vec<String> = (backlinks.iter())
+            .map(|&(s, i)| format!("{}#{i}", path(s)))
+            .collect();
+        backlinks.sort();
+        out.push(format!("backlinks of {}: {backlinks:?}", file.rel()));
+    }
+    for (folded, entry) in vault.tags() {
+        let mut notes: Vec<String> = (entry.notes.iter())
+            .map(|(&id, n)| format!("{}×{n}", path(id)))
+            .collect();
+        notes.sort();
+        out.push(format!("tag {folded} ({}): {notes:?}", entry.name));
+    }
+    for (key, stats) in vault.properties.keys() {
+        let values: Vec<String> = (stats.most_common(10).iter())
+            .map(|v| format!("{}×{}", v.text, v.notes))
+            .collect();
+        out.push(format!(
+            "property {key} ({}, {}): {values:?}",
+            stats.name, stats.notes
+        ));
+    }
+    for key in ["smith2020", "jones2021"] {
+        out.push(format!(
+            "source {key}: literature {} cited by {}",
+            paths(&mut vault.sources.literature_candidates(key).iter().copied()),
+            paths(&mut vault.sources.citing(key)),
+        ));
+    }
+    out.push(format!(
+        "under the root: {}",
+        paths(&mut vault.files_under(""))
+    ));
+    out.sort();
+    out
+}
+
+/// A sketch, then files changed before the full load: a note and an attachment gone, a note and
+/// an attachment new, a note the sketch read renamed by its aliases. Filed into the sketch, the
+/// full load makes the vault it makes on its own, but for what the sketch was: the same notes,
+/// keys, links, tags, properties, sources and folders.
+#[test]
+fn a_sketch_completed_in_place_is_the_vault_its_full_load_builds() {
+    let dir = Scratch::new("complete");
+    let root = dir.0.join("v");
+    let roots = vec![root.clone()];
+    let notes = [
+        (
+            "a.md",
+            "---\naliases: [Alpha]\ntags: [x]\nstatus: done\ncitekey: smith2020\n---\n# A\n\
+             [[b]] [[b#Head]] [[b#^blk]] ![[pic.png]] #y [@jones2021] up:: [[c]]\n",
+        ),
+        ("b.md", "# Head\ntext ^blk\n[[a|alias]] [[Alpha]] #y/z #Y\n"),
+        ("c.md", "---\nstatus: open\n---\n[[missing]] [x](a.md)\n"),
+        ("sub/d.md", "[[sub/d]] [[a]] [[d]]\n"),
+        ("gone.md", "[[a]] #gone\n"),
+        ("jones2021.md", "---\nstatus: done\n---\n[@smith2020]\n"),
+    ];
+    for (rel, text) in notes {
+        age(&dir.write(&format!("v/{rel}"), text), 2);
+    }
+    dir.write("v/pic.png", "png");
+    dir.write("v/old.png", "png");
+    let cache = Cache::at(dir.0.join("cache").join("index"), roots.clone());
+    let (loaded, _) = load_cached(&roots, &Exclude::default(), &|_, _| {}, None);
+    let (vault, _) = loaded.into_vault(roots.clone());
+    assert_eq!(cache.save(|| &vault, None).expect("saved"), 6);
+    // New since the index, read by the sketch, then renamed by its aliases.
+    let renamed = dir.write("v/new.md", "---\naliases: [Old]\n---\n[[a]]\n");
+
+    let sketch = load_sketch(&roots, roots.clone(), &Exclude::default(), &cache).unwrap();
+    std::fs::remove_file(root.join("gone.md")).unwrap();
+    std::fs::remove_file(root.join("old.png")).unwrap();
+    dir.write("v/late.md", "[[a]] #late [[Old]] [[Newer]]\n");
+    dir.write("v/late.png", "png");
+    std::fs::write(&renamed, "---\naliases: [Newer]\n---\n[[b]] #n\n").unwrap();
+    let load = || {
+        load_trusting(
+            &roots,
+            &Exclude::default(),
+            &|_, _| {},
+            Some(&cache),
+            &|| {},
+        )
+        .0
+    };
+
+    let (alone, _) = load().into_vault(roots.clone());
+    let mut completed = sketch.vault;
+    let loaded = load();
+    let mut completion = completed.begin_completion();
+    // Two notes at a time: chunks as the server files them, smaller.
+    let mut notes = loaded.notes.into_iter();
+    loop {
+        let chunk: Vec<_> = notes.by_ref().take(2).collect();
+        if chunk.is_empty() {
+            break;
+        }
+        let ready = prepare_incoming(completed.dialect, chunk);
+        completed.complete_notes(&mut completion, ready, &|_| false);
+    }
+    for path in &loaded.attachments {
+        completed.complete_attachment(&mut completion, path);
+    }
+    let gone = completed.finish_completion(completion, &|_| false);
+
+    assert_eq!(gone, 2, "gone.md and old.png");
+    assert_eq!(summary(&completed), summary(&alone));
+    let expected_files = [
+        "a.md",
+        "b.md",
+        "c.md",
+        "jones2021.md",
+        "late.md",
+        "late.png",
+        "new.md",
+        "pic.png",
+        "sub/d.md",
+    ];
+    let mut files: Vec<&str> = completed.files().map(|(_, f)| f.rel()).collect();
+    files.sort();
+    assert_eq!(files, expected_files);
+    let tags: Vec<&String> = {
+        let mut tags: Vec<&String> = completed.tags().map(|(t, _)| t).collect();
+        tags.sort();
+        tags
+    };
+    assert_eq!(tags, ["late", "n", "x", "y", "y/z"]);
+    assert!(completed.by_alias("old").is_empty());
+    assert_eq!(completed.by_alias("newer").len(), 1);
+}
+
+/// A note an editor's buffer holds keeps the buffer's text through the completion, and a buffer
+/// that changes a note after its chunk was filed has everything filed again from the notes as
+/// they are: the links filed are the buffer's.
+#[test]
+fn a_note_changed_after_its_chunk_was_filed_is_filed_as_it_is_at_the_end() {
+    let dir = Scratch::new("complete-stale");
+    let roots = vec![dir.0.join("v")];
+    age(&dir.write("v/a.md", "[[b]]\n"), 2);
+    age(&dir.write("v/b.md", "[[a]]\n"), 2);
+    let cache = Cache::at(dir.0.join("cache").join("index"), roots.clone());
+    let (loaded, _) = load_cached(&roots, &Exclude::default(), &|_, _| {}, None);
+    let (vault, _) = loaded.into_vault(roots.clone());
+    assert_eq!(cache.save(|| &vault, None).expect("saved"), 2);
+    let sketch = load_sketch(&roots, roots.clone(), &Exclude::default(), &cache).unwrap();
+    let loaded = load_trusting(
+        &roots,
+        &Exclude::default(),
+        &|_, _| {},
+        Some(&cache),
+        &|| {},
+    )
+    .0;
+
+    let mut completed = sketch.vault;
+    let mut completion = completed.begin_completion();
+    let ready = prepare_incoming(completed.dialect, loaded.notes);
+    let a = dir.0.join("v/a.md");
+    let open = |path: &Path| path == a;
+    completed.complete_notes(&mut completion, ready, &open);
+    // An edit of the open buffer after its note was filed.
+    completed.upsert_note(&a, crate::index::Note::parse("[[c]]\n"));
+    completed.finish_completion(completion, &open);
+
+    let linked_from = |key: &str| -> Vec<PathBuf> {
+        (completed.sources_with_key(key))
+            .map(|id| completed.file(id).path.to_path_buf())
+            .collect()
+    };
+    assert_eq!(linked_from("c"), std::slice::from_ref(&a));
+    assert!(linked_from("b").is_empty(), "the link the buffer took out");
+    assert_eq!(linked_from("a"), [dir.0.join("v/b.md")]);
+    assert_eq!(completed.key_ref_count("b"), 0);
+}
