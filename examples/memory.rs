@@ -470,8 +470,9 @@ fn sketch(dir: &Path) {
 
 /// `memory DIR --complete` (or `--beside`): a restart's memory from its sketch on, as a server
 /// makes it. The sketch and completion's candidates read from its image; then the full load,
-/// filed into the sketch a chunk at a time (`--complete`, `Vault::complete_notes`) or into a
-/// vault beside it that replaces it (`--beside`, as before 2026-12). Writes DIR's on-disk index
+/// filed into the sketch a segment at a time as it is decoded (`--complete`,
+/// `loader::load_streamed`, `Vault::complete_notes`) or decoded whole and filed into a vault
+/// beside the sketch that replaces it (`--beside`, as before 2026-12). Writes DIR's on-disk index
 /// first, as `--sketch` does.
 fn complete(dir: &Path, beside: bool) {
     use notegraph::features::completion::Candidates;
@@ -492,11 +493,11 @@ fn complete(dir: &Path, beside: bool) {
     let mut candidates = Candidates::current(read.map(std::sync::Arc::new).as_ref(), &vault);
     drop(sketch.image);
     println!("sketch and its candidates: {} live", mb(live() - base));
-    let (mut loaded, _, _) =
-        loader::load_trusting(&roots, &exclude, &|_, _| {}, Some(&cache), &|| {});
-    drop(std::mem::take(&mut loaded.bibliographies));
-    println!("+ the full load read: {} live", mb(live() - base));
     if beside {
+        let (mut loaded, _, _) =
+            loader::load_trusting(&roots, &exclude, &|_, _| {}, Some(&cache), &|| {});
+        drop(std::mem::take(&mut loaded.bibliographies));
+        println!("+ the full load read: {} live", mb(live() - base));
         let (full, _) = loaded.into_vault(roots.clone());
         println!("+ filed beside: {} live", mb(live() - base));
         vault = full;
@@ -504,18 +505,28 @@ fn complete(dir: &Path, beside: bool) {
         candidates = Candidates::current(None, &vault);
     } else {
         let mut completion = vault.begin_completion();
-        let mut notes = loaded.notes.into_iter();
-        loop {
-            let chunk: Vec<_> = notes.by_ref().take(1024).collect();
-            if chunk.is_empty() {
-                break;
-            }
-            let ready = notegraph::index::prepare_incoming(vault.dialect, chunk);
+        let dialect = vault.dialect;
+        let mut take = |notes, _| {
+            let ready = notegraph::index::prepare_incoming(dialect, notes);
             vault.complete_notes(&mut completion, ready, &|_| false);
-        }
-        for path in &loaded.attachments {
+            true
+        };
+        let loader::Stream::Done(streamed) = loader::load_streamed(
+            &roots,
+            &exclude,
+            &cache,
+            dialect,
+            &|| {},
+            &|_, _| {},
+            &mut take,
+        ) else {
+            panic!("the on-disk index streamed");
+        };
+        println!("+ the full load filed: {} live", mb(live() - base));
+        for path in &streamed.attachments {
             vault.complete_attachment(&mut completion, path);
         }
+        drop(streamed);
         vault.finish_completion(completion, &|_| false);
         candidates = Candidates::current(Some(&candidates), &vault);
     }

@@ -11,6 +11,7 @@ mod loaded;
 mod read;
 mod settings_files;
 mod sketch;
+mod streamed;
 #[cfg(test)]
 mod test_support;
 
@@ -280,6 +281,7 @@ pub use cached::{CacheUse, Verified, load_cached, load_trusting, verify};
 pub use loaded::{CachedBibliographies, Loaded, load};
 pub use settings_files::{SETTINGS_FILES, is_settings_path, settings_fingerprint};
 pub use sketch::{Sketch, SketchImage, load_sketch};
+pub use streamed::{Stream, Streamed, load_streamed};
 
 /// Load the vault at `root` (canonical) as the CLI commands see it: its settings (exclusions,
 /// bibliographies, alias fallback) applied, problems with them logged. `image` is written into

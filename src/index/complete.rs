@@ -33,6 +33,9 @@ pub struct Completion {
     /// filed file's revision is at least 1). A revision that moved since means the file was
     /// changed after it was filed: what is filed aside for it is stale.
     filed: Vec<u64>,
+    /// Whether a file was filed twice (a path given twice): what was filed aside for it
+    /// first is still there, so all is filed again at the end.
+    twice: bool,
 }
 
 /// A note of the full load, made ready off the vault's guard: Dendron's link forms read, and
@@ -72,6 +75,7 @@ impl Completion {
             sources: Sources::default(),
             folders: Folders::default(),
             filed: vec![0; vault.files.len()],
+            twice: false,
         }
     }
 
@@ -82,6 +86,7 @@ impl Completion {
         if self.filed.len() <= at {
             self.filed.resize(at + 1, 0);
         }
+        self.twice |= self.filed[at] != 0;
         self.filed[at] = file.revision;
         self.folders.insert(file, id);
         let Some(note) = file.note() else { return };
@@ -168,7 +173,7 @@ impl Vault {
         open: &dyn Fn(&Path) -> bool,
     ) -> usize {
         let mut gone = Vec::new();
-        let mut stale = false;
+        let mut stale = completion.twice;
         for (id, file) in self.files() {
             match completion.filed.get(id.0 as usize).copied().unwrap_or(0) {
                 0 if open(&file.path) => stale = true,
@@ -180,7 +185,9 @@ impl Vault {
             self.remove(path);
         }
         if stale {
-            tracing::debug!("a buffer changed while the sketch was completed: filing again");
+            tracing::debug!(
+                "a note changed or came twice as the sketch was completed: filing again"
+            );
             completion = Completion::new(self);
             let ids: Vec<FileId> = self.files().map(|(id, _)| id).collect();
             for id in ids {
@@ -194,6 +201,7 @@ impl Vault {
             sources,
             folders,
             filed: _,
+            twice: _,
         } = completion;
         self.links_by_key = links_by_key;
         self.tags = tags;

@@ -4,9 +4,14 @@
 use std::path::{Path, PathBuf};
 
 use super::test_support::{Scratch, age};
-use super::{Exclude, load_cached, load_sketch, load_trusting};
+use super::{Exclude, Stream, load_cached, load_sketch, load_streamed, load_trusting};
 use crate::cache::Cache;
 use crate::index::{FileId, Vault, prepare_incoming};
+
+/// A note's name: its file's stem.
+fn name(path: &Path) -> String {
+    path.file_stem().unwrap().to_string_lossy().into_owned()
+}
 
 /// What a vault files, by path (ids differ between two vaults of the same files): each file and
 /// its text, the files under each of its keys (names, aliases, links filed under the key and
@@ -126,22 +131,51 @@ fn a_sketch_completed_in_place_is_the_vault_its_full_load_builds() {
 
     let (alone, _) = load().into_vault(roots.clone());
     let mut completed = sketch.vault;
-    let loaded = load();
     let mut completion = completed.begin_completion();
-    // Two notes at a time: chunks as the server files them, smaller.
-    let mut notes = loaded.notes.into_iter();
-    loop {
-        let chunk: Vec<_> = notes.by_ref().take(2).collect();
-        if chunk.is_empty() {
-            break;
-        }
-        let ready = prepare_incoming(completed.dialect, chunk);
+    let dialect = completed.dialect;
+    // What each hand-over held: trusted (from the index) or read, and the notes' names.
+    let mut given: Vec<(bool, Vec<String>)> = Vec::new();
+    let mut take = |notes: Vec<(PathBuf, Box<crate::index::Note>)>, trusted| {
+        let names = notes.iter().map(|(p, _)| name(p)).collect();
+        given.push((trusted, names));
+        let ready = prepare_incoming(dialect, notes);
         completed.complete_notes(&mut completion, ready, &|_| false);
-    }
-    for path in &loaded.attachments {
+        true
+    };
+    let streamed = load_streamed(
+        &roots,
+        &Exclude::default(),
+        &cache,
+        dialect,
+        &|| {},
+        &|_, _| {},
+        &mut take,
+    );
+    let Stream::Done(streamed) = streamed else {
+        panic!("streamed");
+    };
+    for path in &streamed.attachments {
         completed.complete_attachment(&mut completion, path);
     }
     let gone = completed.finish_completion(completion, &|_| false);
+
+    given.iter_mut().for_each(|(_, names)| names.sort());
+    let trusted = ["a", "b", "c", "jones2021", "d"].map(String::from);
+    let mut trusted = trusted.to_vec();
+    trusted.sort();
+    assert_eq!(
+        given,
+        [(true, trusted), (false, vec!["late".into(), "new".into()])],
+        "the index's notes on trust, then the new ones read"
+    );
+    assert_eq!(
+        (
+            streamed.usage.reused,
+            streamed.usage.read,
+            streamed.usage.vanished
+        ),
+        (5, 2, 1)
+    );
 
     assert_eq!(gone, 2, "gone.md and old.png");
     assert_eq!(summary(&completed), summary(&alone));
@@ -211,4 +245,59 @@ fn a_note_changed_after_its_chunk_was_filed_is_filed_as_it_is_at_the_end() {
     assert!(linked_from("b").is_empty(), "the link the buffer took out");
     assert_eq!(linked_from("a"), [dir.0.join("v/b.md")]);
     assert_eq!(completed.key_ref_count("b"), 0);
+}
+
+/// A segment of the on-disk index damaged past the first: the first is handed over, then the
+/// load says the index cannot be streamed (for the caller to load as without a sketch, which
+/// discards the index); a taker that says stop stops it after the first.
+#[test]
+fn a_damaged_segment_past_the_first_makes_the_streamed_load_unusable() {
+    let dir = Scratch::new("stream-damaged");
+    let roots = vec![dir.0.join("v")];
+    for i in 0..1100 {
+        let path = dir.write(&format!("v/n{i:04}.md"), &format!("# Mark{i:04}\n"));
+        age(&path, 2);
+    }
+    let cache = Cache::at(dir.0.join("cache").join("index"), roots.clone());
+    let (loaded, _) = load_cached(&roots, &Exclude::default(), &|_, _| {}, None);
+    let (vault, _) = loaded.into_vault(roots.clone());
+    assert_eq!(cache.save(|| &vault, None).expect("saved"), 1100);
+    let stream =
+        |take: &mut (dyn FnMut(Vec<(PathBuf, Box<crate::index::Note>)>, bool) -> bool + Send)| {
+            load_streamed(
+                &roots,
+                &Exclude::default(),
+                &cache,
+                vault.dialect,
+                &|| {},
+                &|_, _| {},
+                take,
+            )
+        };
+    let mut first = Vec::new();
+    let stopped = stream(&mut |notes, _| {
+        first.push(notes.iter().map(|(p, _)| name(p)).collect::<Vec<_>>());
+        false
+    });
+    assert!(matches!(stopped, Stream::Stopped));
+    assert_eq!(first.len(), 1, "stopped after the first");
+    // A note of a later segment: its heading damaged.
+    let later = (0..1100)
+        .map(|i| format!("n{i:04}"))
+        .find(|n| !first[0].contains(n))
+        .expect("a note past the first segment");
+    let mut good = std::fs::read(cache.file()).unwrap();
+    let mark = format!("Mark{}", &later[1..]);
+    let at = (good.windows(mark.len()))
+        .position(|w| w == mark.as_bytes())
+        .expect("the note's heading is in the index");
+    good[at] ^= 0x20;
+    std::fs::write(cache.file(), &good).unwrap();
+    let mut given = Vec::new();
+    let damaged = stream(&mut |notes, trusted| {
+        given.push((notes.len(), trusted));
+        true
+    });
+    assert!(matches!(damaged, Stream::Unusable));
+    assert_eq!(given, [(1024, true)]);
 }

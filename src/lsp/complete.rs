@@ -1,140 +1,125 @@
-//! A restart's full load filed into the sketch it serves (`Vault::complete_notes`), a chunk of
-//! notes at a time under the vault's guard, rather than built beside the sketch and swapped in:
-//! a vault of names and the full index at once were a restart's peak memory (dense 50k: the
-//! sketch's 57 MB on top of the full index being filed).
+//! A restart's full load filed into the sketch it serves (`Vault::complete_notes`) as the
+//! on-disk index's segments are decoded, a chunk of notes at a time under the vault's guard,
+//! rather than decoded whole, built beside the sketch and swapped in: the sketch, the decoded
+//! notes and the full index at once were a restart's peak memory (dense 50k: 239 MB).
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 use std::time::Instant;
 
-use rayon::prelude::*;
-
 use super::cite;
 use super::state::Server;
-use crate::index::{Completion, Incoming, Note, Stamp, Vault, prepare_incoming};
-use crate::loader::{self, CachedBibliographies, Loaded, Skipped};
+use crate::cache::Cache;
+use crate::index::{Completion, Note, Stamp, Vault, prepare_incoming};
+use crate::loader::{self, CacheUse, CachedBibliographies, Skipped, Stream, Streamed};
 
-/// Notes filed under one hold of the vault's guard: a request the sketch answers waits at most
-/// for one chunk (~10 ms at dense 50k).
-const CHUNK: usize = 1024;
+/// How a restart's full load went into the sketch it serves.
+pub(in crate::lsp) enum Completed {
+    /// Filed and installed (`None`: a newer build started meanwhile), with the files skipped
+    /// and what the on-disk index saved.
+    Installed(Option<Vec<PathBuf>>, Vec<Skipped>, CacheUse),
+    /// Not filed into the sketch (see `loader::Stream::Unusable`): the load is to be made as
+    /// without one, and installed in its place.
+    Unusable,
+}
 
 impl Server {
-    /// Whether build `generation`'s full load can be filed into the sketch the live vault is:
-    /// it still is (no newer build started), and the load found the sketch's dialect.
-    pub(in crate::lsp) fn can_complete_sketch(
+    /// Load the vault (`roots`) for build `generation` from the on-disk index a segment at a
+    /// time (`loader::load_streamed`) and file each into the sketch the live vault is, a chunk
+    /// under one hold of its guard (a request the sketch answers waits at most for one, ~10 ms
+    /// at dense 50k); then install it as the full index. A newer build started meanwhile
+    /// leaves the sketch, partly completed, for that one to replace: it still answers what
+    /// names decide, as it did.
+    pub(in crate::lsp) fn stream_into_sketch(
         &self,
         generation: u64,
-        roots: &[PathBuf],
-        loaded: &Loaded,
-    ) -> bool {
-        let run = self.state.reindex();
-        let dialect =
-            crate::index::Dialect::of_files(roots, loaded.attachments.iter().map(PathBuf::as_path));
-        run.latest == generation && self.state.is_sketch() && self.state.read().dialect == dialect
-    }
-
-    /// File `loaded`, build `generation`'s full load, into the sketch the live vault is: its
-    /// notes a chunk at a time (those not read yet read first, on every core), then its
-    /// attachments. What was filed and the files skipped, or `None` when a newer build started
-    /// meanwhile (the sketch, partly completed, is left for it to replace: it still answers
-    /// what names decide, as it did).
-    fn complete_sketch(
-        &self,
-        generation: u64,
-        loaded: Loaded,
+        (roots, exclude): (&[PathBuf], &loader::Exclude),
+        cache: &Cache,
+        before_walk: &(dyn Fn() + Sync),
         report: &(dyn Fn(usize, usize) + Sync),
-    ) -> Option<(Completion, Vec<Skipped>)> {
+        started: Instant,
+    ) -> Completed {
+        let superseded = || Completed::Installed(None, Vec::new(), CacheUse::default());
         let (dialect, mut completion) = {
+            let run = self.state.reindex();
+            if run.latest != generation || !self.state.is_sketch() {
+                return Completed::Unusable;
+            }
             let live = self.state.read();
             (live.dialect, live.begin_completion())
         };
-        let Loaded {
-            notes,
-            unread,
-            attachments,
-            mut skipped,
-            bibliographies: _,
-        } = loaded;
-        let total = notes.len() + unread.len();
-        let mut done = 0;
+        // The notes the index gave that the sketch did not list with the same stamp, to verify.
+        let mut rest: Vec<(PathBuf, Stamp)> = Vec::new();
         let open = |path: &Path| self.state.docs.contains_key(path);
-        // Under the index lock, as an install is: a newer build's sketch is never filed into.
-        let mut file = |completion: &mut Completion, ready: Vec<Incoming>| {
-            let count = ready.len();
+        let mut take = |notes: Vec<(PathBuf, Box<Note>)>, trusted: bool| {
+            if trusted {
+                let listed = self.state.unverified();
+                rest.extend(notes.iter().filter_map(|(path, note)| {
+                    let stamp = note.stamp?;
+                    (listed.get(path) != Some(&stamp)).then(|| (path.clone(), stamp))
+                }));
+            }
+            let ready = prepare_incoming(dialect, notes);
+            // Under the index lock, as an install is: a newer build's sketch is never filed
+            // into.
             let run = self.state.reindex();
             if run.latest != generation {
                 return false;
             }
-            self.state.write().complete_notes(completion, ready, &open);
-            drop(run);
-            done += count;
-            report(done, total);
+            self.state
+                .write()
+                .complete_notes(&mut completion, ready, &open);
             true
         };
-        // The notes read, then those not read yet, read on every core a chunk at a time.
-        let mut notes = notes.into_iter();
-        let mut unread = unread.chunks(CHUNK);
-        let mut next = || -> Option<Vec<Incoming>> {
-            let mut chunk: Vec<_> = notes.by_ref().take(CHUNK).collect();
-            if chunk.is_empty() {
-                let paths = unread.next()?;
-                let read: Vec<Result<Note, Skipped>> = paths
-                    .par_iter()
-                    .map(|path| loader::read_note(path))
-                    .collect();
-                for (path, note) in paths.iter().zip(read) {
-                    match note {
-                        Ok(note) => chunk.push((path.clone(), Box::new(note))),
-                        Err(skip) => {
-                            tracing::warn!("skipped {}: {}", skip.path.display(), skip.reason);
-                            skipped.push(skip);
-                        }
-                    }
-                }
-            }
-            Some(prepare_incoming(dialect, chunk))
-        };
-        // Each chunk made ready on the other cores while the one before it is filed.
-        let mut ready = next();
-        while let Some(chunk) = ready {
-            let (filed, following) = rayon::join(|| file(&mut completion, chunk), &mut next);
-            if !filed {
-                return None;
-            }
-            ready = following;
-        }
-        let run = self.state.reindex();
-        if run.latest != generation {
-            return None;
-        }
-        let mut live = self.state.write();
-        for path in &attachments {
-            live.complete_attachment(&mut completion, path);
-        }
-        Some((completion, skipped))
-    }
-
-    /// [`Server::complete_sketch`], then [`Server::install_completed`]: whether installed
-    /// (with the paths changed on disk meanwhile), and the files skipped.
-    pub(in crate::lsp) fn complete_and_install(
-        &self,
-        generation: u64,
-        loaded: Loaded,
-        finish: (Vec<(PathBuf, Stamp)>, CachedBibliographies, bool),
-        started: Instant,
-        report: &(dyn Fn(usize, usize) + Sync),
-    ) -> (Option<Vec<PathBuf>>, Vec<Skipped>) {
         let filing = Instant::now();
-        let Some((completion, skipped)) = self.complete_sketch(generation, loaded, report) else {
-            return (None, Vec::new());
+        let reported = std::sync::atomic::AtomicUsize::new(0);
+        let progress = |done, total| {
+            report(done, total);
+            if reported.fetch_add(1, Ordering::Relaxed) % 8 == 7 {
+                super::memory::release_free_pages();
+            }
         };
+        let streamed = loader::load_streamed(
+            roots,
+            exclude,
+            cache,
+            dialect,
+            before_walk,
+            &progress,
+            &mut take,
+        );
+        let streamed = match streamed {
+            Stream::Done(streamed) => streamed,
+            Stream::Stopped => return superseded(),
+            Stream::Unusable => {
+                tracing::debug!("the on-disk index cannot be filed into the sketch: loading anew");
+                return Completed::Unusable;
+            }
+        };
+        {
+            let run = self.state.reindex();
+            if run.latest != generation {
+                return superseded();
+            }
+            let mut live = self.state.write();
+            for path in &streamed.attachments {
+                live.complete_attachment(&mut completion, path);
+            }
+        }
         tracing::debug!(
-            "notes filed into the sketch in {} ms",
+            "notes read and filed into the sketch in {} ms",
             filing.elapsed().as_millis()
         );
-        let count = skipped.len();
-        let installed = self.install_completed(generation, completion, finish, started, count);
-        (installed, skipped)
+        let Streamed {
+            skipped,
+            bibliographies,
+            usage,
+            ..
+        } = streamed;
+        let finish = (rest, bibliographies, usage.is_stale());
+        let installed =
+            self.install_completed(generation, completion, finish, started, skipped.len());
+        Completed::Installed(installed, skipped, usage)
     }
 
     /// End build `generation`'s completion of the sketch (see `Vault::finish_completion`) and

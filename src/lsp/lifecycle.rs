@@ -13,6 +13,7 @@ use tower_lsp_server::ls_types::*;
 
 use super::capabilities;
 use super::cite;
+use super::complete::Completed;
 use super::convert::Encoding;
 use super::state::Server;
 use super::state::{ClientFlags, Unverified, path_of};
@@ -252,6 +253,17 @@ impl Server {
             // once, and checks them against their files in the background (`verify`). A
             // re-index while a verified index serves (settings changed) checks them first
             // instead, so that what is served meanwhile stays whole.
+            // Behind a sketch, the notes are filed into it as they are read (`complete.rs`),
+            // rather than into a vault beside it, which held both at once.
+            if let (true, Some(cache)) = (sketched, &cache) {
+                let how = (load_roots.as_slice(), &exclude);
+                match server.stream_into_sketch(generation, how, cache, &armed, &report, started) {
+                    Completed::Installed(installed, skipped, usage) => {
+                        return (Filed::InPlace(installed), skipped, usage);
+                    }
+                    Completed::Unusable => {}
+                }
+            }
             let (mut loaded, usage, unverified) = if trust {
                 loader::load_trusting(&load_roots, &exclude, &report, cache.as_ref(), &armed)
             } else {
@@ -274,7 +286,7 @@ impl Server {
             // added at the install: the sketch's map is kept, not built again beside it. Taken
             // before the notes are filed, so that the load's list (a path and stamp per note,
             // dense 50k: ~7 MB) is not held beside the sketch while they are.
-            let mut to_verify = if sketched {
+            let to_verify = if sketched {
                 let listed = state.unverified();
                 ToVerify::Add(
                     (unverified.into_iter())
@@ -292,20 +304,6 @@ impl Server {
             }
             let cached_bibliographies = std::mem::take(&mut loaded.bibliographies);
             let filed = Instant::now();
-            // Behind a sketch, the notes are filed into it (`complete.rs`) rather than into a
-            // vault beside it, which held both at once.
-            if let ToVerify::Add(rest) = &mut to_verify
-                && server.can_complete_sketch(generation, &vault_roots, &loaded)
-            {
-                let finish = (
-                    std::mem::take(rest),
-                    cached_bibliographies,
-                    usage.is_stale(),
-                );
-                let (installed, skipped) =
-                    server.complete_and_install(generation, loaded, finish, started, &report);
-                return (Filed::InPlace(installed), skipped, usage);
-            }
             let (mut vault, skipped) = loaded.into_vault_reporting(vault_roots, &report);
             tracing::debug!(
                 "notes filed in the index in {} ms",
