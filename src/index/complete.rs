@@ -4,9 +4,11 @@
 //! properties, citations, folders — is filed aside as the chunks go, and put in at the end.
 //!
 //! The sketch answers only what names decide while this runs (`State::sketch`): its names,
-//! aliases and the popularity it was seeded with stay as they are until the end. A file an
-//! editor's buffer changes meanwhile is filed the one-note way, over maps that are about to be
-//! replaced; the end finds it (its revision moved) and files everything aside again.
+//! aliases and the popularity it was seeded with stay as they are until the end. A note an
+//! editor's buffer holds is filed aside at the end, as the buffer is then. A file changed after
+//! its chunk was filed (a buffer opened or closed on it meanwhile, filed the one-note way over
+//! maps about to be replaced) is found at the end by its revision, and everything is filed
+//! aside again then.
 
 use std::path::{Path, PathBuf};
 
@@ -107,8 +109,9 @@ impl Vault {
 
     /// File `notes`, a chunk of the full load, into this sketch. A note the sketch holds with
     /// the same aliases takes its place (the names the sketch filed for it stay); a note new to
-    /// it, or named otherwise, is filed the one-note way. A note an editor's buffer holds
-    /// (`open`) keeps the buffer's text. What each files goes aside, into `completion`.
+    /// it, or named otherwise, is filed the one-note way. What each files goes aside, into
+    /// `completion`. A note an editor's buffer holds (`open`) keeps the buffer's text, filed
+    /// aside at the end as it is then: edits meanwhile cost nothing.
     pub fn complete_notes(
         &mut self,
         completion: &mut Completion,
@@ -123,10 +126,8 @@ impl Vault {
         {
             let held = self.by_path.get(&self.files, &path);
             let id = match held {
-                Some(id) if open(&path) => {
-                    completion.file(self, id, None);
-                    continue;
-                }
+                // Filed aside at the end, as its buffer is then.
+                Some(_) if open(&path) => continue,
                 Some(id)
                     if self
                         .note(id)
@@ -163,26 +164,29 @@ impl Vault {
     }
 
     /// End a completion: the sketch's files the full load did not bring (gone between the two
-    /// walks, or unreadable now) are removed, unless a buffer holds them, and what was filed
-    /// aside replaces what the sketch filed — filed again from every file when a buffer
-    /// changed one after it was filed. Unlinked mentions are found again when asked. The
-    /// number of files removed.
+    /// walks, or unreadable now) are removed, those a buffer holds are filed aside as they
+    /// are, and what was filed aside replaces what the sketch filed — filed again from every
+    /// file when one changed after it was filed (a buffer opened or closed on it meanwhile).
+    /// Unlinked mentions are found again when asked. The number of files removed.
     pub fn finish_completion(
         &mut self,
         mut completion: Completion,
         open: &dyn Fn(&Path) -> bool,
     ) -> usize {
-        let mut gone = Vec::new();
+        let (mut gone, mut buffers) = (Vec::new(), Vec::new());
         let mut stale = completion.twice;
         for (id, file) in self.files() {
             match completion.filed.get(id.0 as usize).copied().unwrap_or(0) {
-                0 if open(&file.path) => stale = true,
+                0 if open(&file.path) => buffers.push(id),
                 0 => gone.push(file.path.to_path_buf()),
                 filed => stale |= filed != file.revision,
             }
         }
         for path in &gone {
             self.remove(path);
+        }
+        for id in buffers {
+            completion.file(self, id, None);
         }
         if stale {
             tracing::debug!(

@@ -131,14 +131,15 @@ pub enum Verified {
 
 /// Check every note `load_trusting` took on trust against its file (in parallel): the notes
 /// whose file changed, with what became of each; unchanged ones are not listed.
-pub fn verify(
-    unverified: &[(PathBuf, Stamp)],
+pub fn verify<P: AsRef<std::path::Path> + Sync>(
+    unverified: &[(P, Stamp)],
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Vec<(PathBuf, Verified)> {
     let counted = Counted::new(unverified.len(), 1024, progress);
     unverified
         .par_iter()
         .filter_map(|(path, stamp)| {
+            let path = path.as_ref();
             let found = if unchanged(path, stamp) {
                 None
             } else {
@@ -151,7 +152,7 @@ pub fn verify(
                 })
             };
             counted.step();
-            found.map(|f| (path.clone(), f))
+            found.map(|f| (path.to_path_buf(), f))
         })
         .collect()
 }

@@ -203,11 +203,12 @@ fn a_sketch_completed_in_place_is_the_vault_its_full_load_builds() {
     assert_eq!(completed.by_alias("newer").len(), 1);
 }
 
-/// A note an editor's buffer holds keeps the buffer's text through the completion, and a buffer
-/// that changes a note after its chunk was filed has everything filed again from the notes as
-/// they are: the links filed are the buffer's.
+/// Buffers through a completion: `a.md`, open from the start and edited meanwhile, keeps the
+/// buffer's text and is filed as it is at the end; `b.md`, opened and edited after its chunk
+/// was filed, has everything filed again from the notes as they are at the end. Either way the
+/// links filed are the buffers'. `new.md`, a buffer of a note not on disk, is filed too.
 #[test]
-fn a_note_changed_after_its_chunk_was_filed_is_filed_as_it_is_at_the_end() {
+fn buffers_open_or_opened_during_a_completion_are_filed_as_they_are_at_the_end() {
     let dir = Scratch::new("complete-stale");
     let roots = vec![dir.0.join("v")];
     age(&dir.write("v/a.md", "[[b]]\n"), 2);
@@ -216,35 +217,58 @@ fn a_note_changed_after_its_chunk_was_filed_is_filed_as_it_is_at_the_end() {
     let (loaded, _) = load_cached(&roots, &Exclude::default(), &|_, _| {}, None);
     let (vault, _) = loaded.into_vault(roots.clone());
     assert_eq!(cache.save(|| &vault, None).expect("saved"), 2);
-    let sketch = load_sketch(&roots, roots.clone(), &Exclude::default(), &cache).unwrap();
-    let loaded = load_trusting(
-        &roots,
-        &Exclude::default(),
-        &|_, _| {},
-        Some(&cache),
-        &|| {},
-    )
-    .0;
+    let (a, b, new) = (
+        dir.0.join("v/a.md"),
+        dir.0.join("v/b.md"),
+        dir.0.join("v/new.md"),
+    );
+    let parse = |text: &str| crate::index::Note::parse(text);
 
-    let mut completed = sketch.vault;
-    let mut completion = completed.begin_completion();
-    let ready = prepare_incoming(completed.dialect, loaded.notes);
-    let a = dir.0.join("v/a.md");
-    let open = |path: &Path| path == a;
-    completed.complete_notes(&mut completion, ready, &open);
-    // An edit of the open buffer after its note was filed.
-    completed.upsert_note(&a, crate::index::Note::parse("[[c]]\n"));
-    completed.finish_completion(completion, &open);
+    for b_opened_late in [false, true] {
+        let sketch = load_sketch(&roots, roots.clone(), &Exclude::default(), &cache).unwrap();
+        let load = load_trusting(
+            &roots,
+            &Exclude::default(),
+            &|_, _| {},
+            Some(&cache),
+            &|| {},
+        );
+        let mut completed = sketch.vault;
+        let mut completion = completed.begin_completion();
+        let ready = prepare_incoming(completed.dialect, load.0.notes);
+        completed.upsert_note(&new, parse("[[a]] [[b]]\n"));
+        completed.complete_notes(&mut completion, ready, &|path| path == a || path == new);
+        // Edits of the buffers after their notes' chunk was filed.
+        completed.upsert_note(&a, parse("[[c]]\n"));
+        if b_opened_late {
+            completed.upsert_note(&b, parse("[[c]] [[new]]\n"));
+        }
+        let open = |path: &Path| path == a || path == new || (b_opened_late && path == b);
+        completed.finish_completion(completion, &open);
 
-    let linked_from = |key: &str| -> Vec<PathBuf> {
-        (completed.sources_with_key(key))
-            .map(|id| completed.file(id).path.to_path_buf())
-            .collect()
-    };
-    assert_eq!(linked_from("c"), std::slice::from_ref(&a));
-    assert!(linked_from("b").is_empty(), "the link the buffer took out");
-    assert_eq!(linked_from("a"), [dir.0.join("v/b.md")]);
-    assert_eq!(completed.key_ref_count("b"), 0);
+        let linked_from = |key: &str| -> Vec<String> {
+            let mut from: Vec<String> = (completed.sources_with_key(key))
+                .map(|id| name(&completed.file(id).path))
+                .collect();
+            from.sort();
+            from
+        };
+        let c = if b_opened_late {
+            vec!["a", "b"]
+        } else {
+            vec!["a"]
+        };
+        assert_eq!(linked_from("c"), c, "opened late: {b_opened_late}");
+        assert_eq!(linked_from("b"), ["new"], "the link a's buffer took out");
+        let a_from = if b_opened_late {
+            vec!["new"]
+        } else {
+            vec!["b", "new"]
+        };
+        assert_eq!(linked_from("a"), a_from);
+        assert_eq!(completed.key_ref_count("b"), 1);
+        assert_eq!(completed.note_count(), 3);
+    }
 }
 
 /// A segment of the on-disk index damaged past the first: the first is handed over, then the

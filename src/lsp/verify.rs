@@ -68,7 +68,7 @@ impl Server {
                 // Nothing can be vouched for: every note is read again.
                 tracing::error!("verifying the on-disk index failed: {err}; reading every note");
                 let paths = match listed.get() {
-                    Some(list) => list.iter().map(|(p, _)| p.clone()).collect(),
+                    Some(list) => list.iter().map(|(p, _)| p.to_path_buf()).collect(),
                     None => self.state.unverified().keys().cloned().collect(),
                 };
                 return self.reread(generation, paths).await;
