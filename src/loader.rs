@@ -2,6 +2,7 @@
 //! (respecting `.gitignore`, skipping `.obsidian/`, `.trash/`, `.git/` and other hidden folders),
 //! reads and parses notes in parallel, and hands finished notes to the index.
 
+mod bibliographies;
 mod binary;
 mod cached;
 #[cfg(test)]
@@ -17,8 +18,6 @@ mod test_support;
 
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
-
-use rayon::prelude::*;
 
 use crate::cache::stamp::{stamp_of, unchanged};
 use crate::cache::{Cache, CachedBibliography};
@@ -277,6 +276,10 @@ fn utf16_with_bom(bytes: &[u8]) -> Option<String> {
     )
 }
 
+pub use bibliographies::{
+    WantedBibliographies, bibliographies_wanted, load_bibliographies, read_bibliographies,
+    set_bibliographies,
+};
 pub use cached::{CacheUse, Verified, load_cached, load_trusting, verify};
 pub use loaded::{CachedBibliographies, Loaded, load};
 pub use settings_files::{SETTINGS_FILES, is_settings_path, settings_fingerprint};
@@ -465,48 +468,6 @@ pub fn load_config(root: Option<&Path>) -> (Config, Vec<String>) {
         &mut problems,
     );
     (config, problems)
-}
-
-/// Read every wanted bibliography (in parallel) into the vault, taking the parse of each whose
-/// file is unchanged from `cached`. Returns how many were not (read again, or new), which
-/// leaves the on-disk index behind.
-pub fn load_bibliographies(
-    vault: &mut Vault,
-    configured: &[String],
-    mut cached: CachedBibliographies,
-) -> usize {
-    let had_cache = !cached.is_empty();
-    let wanted: Vec<_> = wanted_bibliographies(vault, configured)
-        .into_iter()
-        .map(|(path, origin)| {
-            let label = bibliography_label(vault, &path);
-            let cached = cached.remove(&path);
-            (path, origin, label, cached)
-        })
-        .collect();
-    let read: Vec<(Bibliography, Option<Stamp>, bool)> = wanted
-        .into_par_iter()
-        .filter_map(|(path, origin, label, cached)| {
-            read_bibliography_over(&path, origin, label, cached)
-        })
-        .collect();
-    let behind = read.iter().filter(|(_, _, reused)| !reused).count();
-    if had_cache {
-        tracing::info!(
-            "on-disk index: {} bibliographies unchanged, {behind} read",
-            read.len() - behind
-        );
-    }
-    let bibs: Vec<_> = read
-        .into_iter()
-        .map(|(bib, stamp, _)| (bib, stamp))
-        .collect();
-    if !bibs.is_empty() {
-        vault.sources.set_read_bibliographies(bibs);
-        // Built here, off the request path, so the first `[@` does not pay for it.
-        vault.sources.key_candidates();
-    }
-    behind
 }
 
 #[cfg(test)]

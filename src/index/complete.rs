@@ -24,6 +24,10 @@ use super::properties::Properties;
 use super::{Content, Dialect, FileId, Note, TagEntry, Vault};
 use crate::syntax;
 
+/// In [`Completion::filed`]: a file the load brought while a buffer held it, to be filed at
+/// the end as it is then.
+const KEPT: u64 = u64::MAX;
+
 /// What a sketch's completion has filed aside so far (see [`Vault::complete_notes`]).
 pub struct Completion {
     links_by_key: HashMap<syntax::Name, KeyRefs>,
@@ -32,8 +36,9 @@ pub struct Completion {
     sources: Sources,
     folders: Folders,
     /// By file id: the file's revision when it was filed aside, 0 for a file not filed (every
-    /// filed file's revision is at least 1). A revision that moved since means the file was
-    /// changed after it was filed: what is filed aside for it is stale.
+    /// filed file's revision is at least 1), [`KEPT`] for one to file at the end. A revision
+    /// that moved since means the file was changed after it was filed: what is filed aside
+    /// for it is stale.
     filed: Vec<u64>,
     /// Whether a file was filed twice (a path given twice): what was filed aside for it
     /// first is still there, so all is filed again at the end.
@@ -81,6 +86,16 @@ impl Completion {
         }
     }
 
+    /// Mark file `id`, which the load brought while a buffer held it, to be filed aside at
+    /// the end as it is then: kept whether or not the buffer is still open.
+    fn keep(&mut self, id: FileId) {
+        let at = id.0 as usize;
+        if self.filed.len() <= at {
+            self.filed.resize(at + 1, 0);
+        }
+        self.filed[at] = KEPT;
+    }
+
     /// File file `id` of `vault` as it is now: `entries` are its note's, when worked out.
     fn file(&mut self, vault: &Vault, id: FileId, entries: Option<Entries>) {
         let Some(file) = vault.get(id) else { return };
@@ -88,7 +103,7 @@ impl Completion {
         if self.filed.len() <= at {
             self.filed.resize(at + 1, 0);
         }
-        self.twice |= self.filed[at] != 0;
+        self.twice |= !matches!(self.filed[at], 0 | KEPT);
         self.filed[at] = file.revision;
         self.folders.insert(file, id);
         let Some(note) = file.note() else { return };
@@ -126,8 +141,11 @@ impl Vault {
         {
             let held = self.by_path.get(&self.files, &path);
             let id = match held {
-                // Filed aside at the end, as its buffer is then.
-                Some(_) if open(&path) => continue,
+                // Filed aside at the end, as its buffer is then (or its file, once closed).
+                Some(id) if open(&path) => {
+                    completion.keep(id);
+                    continue;
+                }
                 Some(id)
                     if self
                         .note(id)
@@ -177,6 +195,7 @@ impl Vault {
         let mut stale = completion.twice;
         for (id, file) in self.files() {
             match completion.filed.get(id.0 as usize).copied().unwrap_or(0) {
+                KEPT => buffers.push(id),
                 0 if open(&file.path) => buffers.push(id),
                 0 => gone.push(file.path.to_path_buf()),
                 filed => stale |= filed != file.revision,

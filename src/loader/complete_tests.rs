@@ -84,7 +84,7 @@ fn summary(vault: &Vault) -> Vec<String> {
 /// full load makes the vault it makes on its own, but for what the sketch was: the same notes,
 /// keys, links, tags, properties, sources and folders.
 #[test]
-fn a_sketch_completed_in_place_is_the_vault_its_full_load_builds() {
+fn a_sketch_completed_in_place_files_what_its_full_load_files_alone() {
     let dir = Scratch::new("complete");
     let root = dir.0.join("v");
     let roots = vec![root.clone()];
@@ -206,17 +206,20 @@ fn a_sketch_completed_in_place_is_the_vault_its_full_load_builds() {
 /// Buffers through a completion: `a.md`, open from the start and edited meanwhile, keeps the
 /// buffer's text and is filed as it is at the end; `b.md`, opened and edited after its chunk
 /// was filed, has everything filed again from the notes as they are at the end. Either way the
-/// links filed are the buffers'. `new.md`, a buffer of a note not on disk, is filed too.
+/// links filed are the buffers'. `new.md`, a buffer of a note not on disk, is filed too, and
+/// `c.md`, whose buffer was closed after its chunk, is kept.
 #[test]
 fn buffers_open_or_opened_during_a_completion_are_filed_as_they_are_at_the_end() {
     let dir = Scratch::new("complete-stale");
     let roots = vec![dir.0.join("v")];
     age(&dir.write("v/a.md", "[[b]]\n"), 2);
     age(&dir.write("v/b.md", "[[a]]\n"), 2);
+    let c = dir.write("v/c.md", "[[a]]\n");
+    age(&c, 2);
     let cache = Cache::at(dir.0.join("cache").join("index"), roots.clone());
     let (loaded, _) = load_cached(&roots, &Exclude::default(), &|_, _| {}, None);
     let (vault, _) = loaded.into_vault(roots.clone());
-    assert_eq!(cache.save(|| &vault, None).expect("saved"), 2);
+    assert_eq!(cache.save(|| &vault, None).expect("saved"), 3);
     let (a, b, new) = (
         dir.0.join("v/a.md"),
         dir.0.join("v/b.md"),
@@ -237,7 +240,9 @@ fn buffers_open_or_opened_during_a_completion_are_filed_as_they_are_at_the_end()
         let mut completion = completed.begin_completion();
         let ready = prepare_incoming(completed.dialect, load.0.notes);
         completed.upsert_note(&new, parse("[[a]] [[b]]\n"));
-        completed.complete_notes(&mut completion, ready, &|path| path == a || path == new);
+        completed.upsert_note(&c, parse("[[b]] #buf\n"));
+        let open_then = |path: &Path| path == a || path == new || path == c;
+        completed.complete_notes(&mut completion, ready, &open_then);
         // Edits of the buffers after their notes' chunk was filed.
         completed.upsert_note(&a, parse("[[c]]\n"));
         if b_opened_late {
@@ -259,15 +264,21 @@ fn buffers_open_or_opened_during_a_completion_are_filed_as_they_are_at_the_end()
             vec!["a"]
         };
         assert_eq!(linked_from("c"), c, "opened late: {b_opened_late}");
-        assert_eq!(linked_from("b"), ["new"], "the link a's buffer took out");
+        assert_eq!(
+            linked_from("b"),
+            ["c", "new"],
+            "the link a's buffer took out"
+        );
         let a_from = if b_opened_late {
             vec!["new"]
         } else {
             vec!["b", "new"]
         };
         assert_eq!(linked_from("a"), a_from);
-        assert_eq!(completed.key_ref_count("b"), 1);
-        assert_eq!(completed.note_count(), 3);
+        assert_eq!(completed.key_ref_count("b"), 2);
+        // c's buffer, closed since its chunk, kept as it was (its file is read again when
+        // the server applies the close).
+        assert_eq!(completed.note_count(), 4);
     }
 }
 

@@ -118,10 +118,16 @@ pub fn load_streamed(
         usage.reused += notes.len();
         done += notes.len();
         at += 1;
-        let (went_on, following) = rayon::join(
-            || take(notes, true),
-            || (at < count).then(|| segments.decode(at)),
-        );
+        // The next segment decoded on rayon's threads while `take` runs on this one: `take`
+        // waits for the vault's guard, which no thread of the pool should (one holding the
+        // guard may be waiting for the pool).
+        let mut following = None;
+        let went_on = rayon::in_place_scope(|scope| {
+            if at < count {
+                scope.spawn(|_| following = Some(segments.decode(at)));
+            }
+            take(notes, true)
+        });
         if !went_on {
             return Stream::Stopped;
         }

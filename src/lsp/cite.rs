@@ -26,6 +26,15 @@ fn settings(state: &State) -> CitationSettings {
     state.config().citations.clone()
 }
 
+/// The bibliographies `vault`, freshly loaded, wants, for `loader::read_bibliographies`.
+pub(in crate::lsp) fn bibliographies_wanted(
+    state: &State,
+    vault: &Vault,
+    cached: crate::loader::CachedBibliographies,
+) -> crate::loader::WantedBibliographies {
+    crate::loader::bibliographies_wanted(vault, &settings(state).bibliography, cached)
+}
+
 /// Load every bibliography into a freshly loaded vault (on the indexing thread).
 pub(in crate::lsp) fn load_bibliographies(
     state: &State,

@@ -42,7 +42,10 @@ impl Server {
         let superseded = || Completed::Installed(None, Vec::new(), CacheUse::default());
         let (dialect, mut completion) = {
             let run = self.state.reindex();
-            if run.latest != generation || !self.state.is_sketch() {
+            if run.latest != generation {
+                return superseded();
+            }
+            if !self.state.is_sketch() {
                 return Completed::Unusable;
             }
             let live = self.state.read();
@@ -135,18 +138,32 @@ impl Server {
         started: Instant,
         skipped: usize,
     ) -> Option<Vec<PathBuf>> {
+        let dropped = |latest| {
+            tracing::info!(
+                "dropped the index of generation {generation}: generation {latest} is newer"
+            );
+            None
+        };
+        let open = |path: &Path| self.state.docs.contains_key(path);
+        let gone = {
+            let run = self.state.reindex();
+            if run.latest != generation {
+                return dropped(run.latest);
+            }
+            self.state.write().finish_completion(completion, &open)
+        };
+        // The bibliographies the full vault names, read without holding it: a large one
+        // changed since the on-disk index was written is parsed again, which no request the
+        // sketch answers should wait for. (Still the sketch: only names are answered.)
+        let wanted = cite::bibliographies_wanted(&self.state, &self.state.read(), bibliographies);
+        let (bibs, bibliographies_behind) = loader::read_bibliographies(wanted);
         let mut run = self.state.reindex();
         if run.latest != generation {
-            tracing::info!(
-                "dropped the index of generation {generation}: generation {} is newer",
-                run.latest
-            );
-            return None;
+            return dropped(run.latest);
         }
         let mut live = self.state.write();
-        let open = |path: &Path| self.state.docs.contains_key(path);
-        let gone = live.finish_completion(completion, &open);
-        self.finish_loading(&mut live, bibliographies, stale);
+        loader::set_bibliographies(&mut live, bibs);
+        self.index_behind(stale, bibliographies_behind);
         // The vault was configured when the sketch was served, and by every change of the
         // settings since (`reconfigure` configures the live vault).
         self.open_buffers_into(&mut live);
@@ -182,8 +199,15 @@ impl Server {
         stale: bool,
     ) {
         let bibliographies_behind = cite::load_bibliographies(&self.state, vault, bibliographies);
+        self.index_behind(stale, bibliographies_behind);
+    }
+
+    /// Record whether the on-disk index is behind the vault just loaded: its notes were
+    /// (`stale`), `bibliographies` of its bibliographies were, or the vault's attachments
+    /// changed.
+    fn index_behind(&self, stale: bool, bibliographies: usize) {
         let attachments_behind = self.state.attachments_behind.swap(false, Ordering::SeqCst);
-        let behind = stale || bibliographies_behind > 0 || attachments_behind;
+        let behind = stale || bibliographies > 0 || attachments_behind;
         self.state.cache_dirty.store(behind, Ordering::SeqCst);
     }
 }
