@@ -104,6 +104,9 @@ struct Breakdown {
     regions_hidden: usize,
     frontmatter: usize,
     problems: usize,
+    /// What the headings, tags, blocks, fields and frontmatter take packed, as the vault keeps
+    /// them; their lines above are what they would take as structs (decoded to be measured).
+    packed: usize,
     counts: [usize; 4],
     /// Links with a boxed fragment, alias or field, and the bytes of those boxes.
     counts_extras: usize,
@@ -129,18 +132,20 @@ impl Breakdown {
                 None => {}
             }
         }
-        self.headings +=
-            slice(&s.headings) + s.headings.iter().map(|h| h.text_heap()).sum::<usize>();
-        self.tags += slice(&s.tags) + s.tags.iter().map(|t| t.name_heap()).sum::<usize>();
-        self.blocks += slice(&s.blocks) + s.blocks.iter().map(|b| b.id_heap()).sum::<usize>();
-        self.fields += slice(&s.fields) + s.fields.iter().map(|f| f.key_heap()).sum::<usize>();
+        let (headings, tags) = (s.headings(), s.tags());
+        let (blocks, fields) = (s.blocks(), s.fields());
+        self.packed += s.packed().heap_bytes();
+        self.headings += slice(&headings) + headings.iter().map(|h| h.text_heap()).sum::<usize>();
+        self.tags += slice(&tags) + tags.iter().map(|t| t.name_heap()).sum::<usize>();
+        self.blocks += slice(&blocks) + blocks.iter().map(|b| b.id_heap()).sum::<usize>();
+        self.fields += slice(&fields) + fields.iter().map(|f| f.key_heap()).sum::<usize>();
         self.citations +=
             slice(&s.citations) + s.citations.iter().map(|c| c.key.heap()).sum::<usize>();
         self.regions_hidden += slice(&s.regions) + slice(&s.hidden);
         self.problems += slice(&s.problems);
-        if let Some(fm) = &s.frontmatter {
-            // The box itself: `fm` is the `Box`, whose own size is a pointer's.
-            self.frontmatter += size_of_val(&**fm)
+        if let Some(fm) = &s.frontmatter() {
+            // As a parse boxes it.
+            self.frontmatter += size_of_val(fm)
                 + slice(&fm.properties)
                 + fm.properties
                     .iter()
@@ -148,9 +153,9 @@ impl Breakdown {
                     .sum::<usize>();
         }
         self.counts[0] += s.links.len();
-        self.counts[1] += s.headings.len();
-        self.counts[2] += s.tags.len();
-        self.counts[3] += s.fields.len();
+        self.counts[1] += headings.len();
+        self.counts[2] += tags.len();
+        self.counts[3] += fields.len();
     }
 }
 
@@ -352,6 +357,7 @@ fn main() {
         parts.counts_extras,
         parts.extras_bytes as f64 / parts.counts_extras.max(1) as f64
     );
+    println!("  (as structs, were they decoded:)");
     println!(
         "  headings   {:>10}  ({} headings, {} B each)",
         mb(parts.headings),
@@ -374,6 +380,10 @@ fn main() {
     println!("  regions+hidden {:>6}", mb(parts.regions_hidden));
     println!("  frontmatter {:>9}", mb(parts.frontmatter));
     println!("  problems   {:>10}", mb(parts.problems));
+    println!(
+        "  headings, tags, blocks, fields and frontmatter as kept, packed: {}",
+        mb(parts.packed)
+    );
     println!(
         "+ index (files, paths, name/alias/link/tag maps, boxes): {}",
         mb(after_index.wrapping_sub(before_index))
@@ -561,10 +571,8 @@ fn encoded<'a>(syntaxes: impl Iterator<Item = &'a NoteSyntax>) {
     // many closed notes at once, and so would stay structs).
     let (encoded, unlinked): (Vec<Vec<u8>>, Vec<usize>) = syntaxes
         .map(|s| {
-            let rest = NoteSyntax {
-                links: Box::new([]),
-                ..s.clone()
-            };
+            let mut rest = s.clone();
+            rest.links = Box::new([]);
             let rest = postcard::to_allocvec(&rest).expect("encoded").len();
             (postcard::to_allocvec(s).expect("encoded"), rest)
         })

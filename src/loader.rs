@@ -368,7 +368,7 @@ pub fn wanted_bibliographies(vault: &Vault, configured: &[String]) -> Vec<(PathB
         out.push((resolve_path(written, &base), Origin::Configured));
     }
     for (_, file, note) in vault.notes() {
-        let Some(fm) = &note.syntax.frontmatter else {
+        let Some(fm) = &note.syntax.frontmatter() else {
             continue;
         };
         let folder = file.path.parent().unwrap_or(Path::new(""));

@@ -30,7 +30,7 @@ fn check(text: &str, what: &str, span: Span) {
 }
 
 fn check_syntax(text: &str, syntax: &NoteSyntax) {
-    if let Some(fm) = &syntax.frontmatter {
+    if let Some(fm) = &syntax.frontmatter() {
         check(text, "frontmatter", fm.span);
         check(text, "frontmatter content", fm.content);
         fm.aliases().for_each(|(_, s)| check(text, "alias", s));
@@ -42,7 +42,7 @@ fn check_syntax(text: &str, syntax: &NoteSyntax) {
             }
         }
     }
-    for h in &syntax.headings {
+    for h in &syntax.headings() {
         check(text, "heading", h.span);
         check(text, "heading text", h.text_span());
     }
@@ -54,12 +54,12 @@ fn check_syntax(text: &str, syntax: &NoteSyntax) {
         }
         check_place(text, l);
     }
-    syntax.tags.iter().for_each(|t| check(text, "tag", t.span));
-    for b in &syntax.blocks {
+    syntax.tags().iter().for_each(|t| check(text, "tag", t.span));
+    for b in &syntax.blocks() {
         check(text, "block id", b.span);
         check(text, "block", b.block);
     }
-    for f in &syntax.fields {
+    for f in &syntax.fields() {
         check(text, "field key", f.key_span);
         check(text, "field value", f.value_span);
     }

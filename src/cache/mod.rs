@@ -601,18 +601,23 @@ fn spans_fit(syntax: &NoteSyntax, fits: impl Fn(usize) -> bool) -> bool {
     use crate::syntax::Span;
     let ok = |s: &Span| s.start <= s.end && fits(s.start()) && fits(s.end());
     let opt = |s: &Option<Span>| s.as_ref().is_none_or(ok);
-    syntax
-        .links
-        .iter()
-        .all(|l| ok(&l.span) && ok(&l.target_span) && opt(&l.fragment_span()))
+    // Packed parts that do not decode would read as empty: a wrong answer, not a panic.
+    let frontmatter = syntax.frontmatter();
+    let body = frontmatter.as_ref().map_or(0, |fm| fm.span.end());
+    syntax.packed().decodes()
+        && syntax.body_start() == body
         && syntax
-            .headings
+            .links
+            .iter()
+            .all(|l| ok(&l.span) && ok(&l.target_span) && opt(&l.fragment_span()))
+        && syntax
+            .headings()
             .iter()
             .all(|h| ok(&h.span) && ok(&h.text_span()))
-        && syntax.tags.iter().all(|t| ok(&t.span))
-        && syntax.blocks.iter().all(|b| ok(&b.span) && ok(&b.block))
+        && syntax.tags().iter().all(|t| ok(&t.span))
+        && syntax.blocks().iter().all(|b| ok(&b.span) && ok(&b.block))
         && syntax
-            .fields
+            .fields()
             .iter()
             .all(|f| ok(&f.key_span) && ok(&f.value_span))
         && syntax.citations.iter().all(|c| {
@@ -620,7 +625,7 @@ fn spans_fit(syntax: &NoteSyntax, fits: impl Fn(usize) -> bool) -> bool {
         })
         && syntax.regions.iter().all(ok)
         && syntax.problems.iter().all(|p| ok(&p.span))
-        && syntax.frontmatter.as_ref().is_none_or(|fm| {
+        && frontmatter.is_none_or(|fm| {
             // Aliases and tags are pieces of the values, each checked in turn: a forged value
             // may not read as its span's text.
             ok(&fm.span)

@@ -169,9 +169,9 @@ fn changed() -> std::io::Error {
     std::io::Error::other("the vault changed while its names section was written")
 }
 
-fn citekey(note: &Note) -> Option<&str> {
-    let frontmatter = note.syntax.frontmatter.as_ref()?;
-    frontmatter.citekey().map(|key| key.as_str())
+fn citekey(note: &Note) -> Option<String> {
+    let frontmatter = note.syntax.frontmatter()?;
+    frontmatter.citekey().map(|key| key.to_string())
 }
 
 /// Field by field, as postcard writes a [`super::names::NamesSection`]: each field's length,

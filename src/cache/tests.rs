@@ -3,6 +3,7 @@
 use super::*;
 use crate::index::Nanos;
 use crate::syntax;
+use crate::syntax::Parts;
 
 fn stamp(hash: u64) -> Stamp {
     Stamp {
@@ -136,7 +137,16 @@ fn a_parse_whose_spans_leave_its_text_is_refused() {
     assert!(!spans_fit(&parsed, |at| at <= 12));
     // A span ending inside `é`.
     let mut inside = parsed.clone();
-    inside.headings[0].text_start = 1;
+    let (fm, mut headings) = (inside.frontmatter(), inside.headings());
+    let (tags, blocks, fields) = (inside.tags(), inside.blocks(), inside.fields());
+    headings[0].text_start = 1;
+    inside.set_parts(Parts {
+        frontmatter: fm.as_ref(),
+        headings: &headings,
+        tags: &tags,
+        blocks: &blocks,
+        fields: &fields,
+    });
     assert!(!spans_fit(&inside, in_text(text)));
     assert!(is_plain_relative("a/b.md"));
     assert!(!is_plain_relative("../b.md") && !is_plain_relative("/etc/x.md"));
@@ -404,13 +414,14 @@ fn a_names_section_written_from_the_vault_is_the_one_laid_out_in_memory() {
         let file = vault.get(id).unwrap();
         let note = file.note().unwrap();
         let Some(stamp) = note.stamp else { continue };
-        let citekey = (note.syntax.frontmatter.as_ref()).and_then(|fm| fm.citekey());
+        let frontmatter = note.syntax.frontmatter();
+        let citekey = frontmatter.as_ref().and_then(|fm| fm.citekey());
         let rel = file.path.strip_prefix(&root).unwrap().to_str().unwrap();
         (expected.note(
             0,
             rel,
             stamp,
-            note.syntax.aliases(),
+            note.syntax.aliases().iter().map(|a| a.as_str()),
             citekey.map(|k| k.as_str()),
         ))
         .unwrap();

@@ -47,7 +47,7 @@ fn link_actions(vault: &Vault, file: FileId, offset: usize, config: &Config) -> 
             let name = heading.last().cloned().unwrap_or_default();
             let level = target
                 .note()
-                .and_then(|n| n.syntax.headings.iter().map(|h| h.level).max())
+                .and_then(|n| n.syntax.headings().iter().map(|h| h.level).max())
                 .unwrap_or(1)
                 .clamp(2, 6);
             let mut insert = String::new();
@@ -203,7 +203,7 @@ fn convert(
             let fragment = match (link.fragment(), &anchor) {
                 (Some(Fragment::Block(id)), _) => format!("#^{id}"),
                 (Some(Fragment::Heading(_)), Anchor::Heading(i)) => {
-                    let heading = &vault.note(target)?.syntax.headings[*i];
+                    let heading = &vault.note(target)?.syntax.headings()[*i];
                     format!("#{}", keys::github_slug(&heading.text))
                 }
                 _ => String::new(),
@@ -224,7 +224,7 @@ fn convert(
                 (Some(Fragment::Block(id)), _) => format!("#^{id}"),
                 (Some(Fragment::Heading(_)), Anchor::Heading(i)) => {
                     // Obsidian's form of the heading: a raw `#`, `|` or `]]` would break the link.
-                    let heading = &vault.note(target)?.syntax.headings[*i];
+                    let heading = &vault.note(target)?.syntax.headings()[*i];
                     format!("#{}", keys::heading_link_text(&heading.text))
                 }
                 _ => String::new(),

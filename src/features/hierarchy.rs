@@ -49,9 +49,13 @@ pub fn prepare(vault: &Vault, file: FileId, offset: usize) -> Option<Item> {
         return item(vault, resolved.file, resolved.anchor);
     }
     let syntax = &vault.note(file)?.syntax;
-    let anchor = if let Some(i) = syntax.headings.iter().position(|h| h.span.touches(offset)) {
+    let anchor = if let Some(i) = syntax
+        .headings()
+        .iter()
+        .position(|h| h.span.touches(offset))
+    {
         Anchor::Heading(i)
-    } else if let Some(i) = syntax.blocks.iter().position(|b| b.span.touches(offset)) {
+    } else if let Some(i) = syntax.blocks().iter().position(|b| b.span.touches(offset)) {
         Anchor::Block(i)
     } else {
         Anchor::File
@@ -72,7 +76,7 @@ pub fn item(vault: &Vault, file: FileId, anchor: Anchor) -> Option<Item> {
             Span::default(),
         ),
         Anchor::Heading(i) => {
-            let h = vault.note(file)?.syntax.headings.get(i)?;
+            let h = vault.note(file)?.syntax.headings().into_iter().nth(i)?;
             (
                 h.text.to_string(),
                 f.display_name().to_string(),
@@ -81,7 +85,7 @@ pub fn item(vault: &Vault, file: FileId, anchor: Anchor) -> Option<Item> {
             )
         }
         Anchor::Block(i) => {
-            let b = vault.note(file)?.syntax.blocks.get(i)?;
+            let b = vault.note(file)?.syntax.blocks().into_iter().nth(i)?;
             (
                 format!("^{}", b.id),
                 f.display_name().to_string(),
@@ -143,17 +147,18 @@ pub fn outgoing(vault: &Vault, file: FileId, anchor: &Anchor) -> Vec<Call> {
     let within = match anchor {
         Anchor::File => Span::new(0, note.text_len()),
         Anchor::Heading(i) => {
-            let Some(h) = note.syntax.headings.get(*i) else {
+            let headings = note.syntax.headings();
+            let Some(h) = headings.get(*i) else {
                 return Vec::new();
             };
             // A heading's section runs to the next heading of its level or higher.
-            let end = note.syntax.headings[i + 1..]
+            let end = headings[i + 1..]
                 .iter()
                 .find(|next| next.level <= h.level)
                 .map_or(note.text_len(), |next| next.span.start());
             Span::new(h.span.start(), end)
         }
-        Anchor::Block(i) => match note.syntax.blocks.get(*i) {
+        Anchor::Block(i) => match note.syntax.blocks().get(*i) {
             Some(b) => b.block,
             None => return Vec::new(),
         },
@@ -190,8 +195,8 @@ pub fn title_backlinks(vault: &Vault, file: FileId) -> Option<(Span, Vec<super::
     let title = vault
         .note(file)?
         .syntax
-        .headings
-        .iter()
+        .headings()
+        .into_iter()
         .find(|h| h.level == 1)?;
     let mut links: Vec<super::Location> = vault
         .backlinks(file)

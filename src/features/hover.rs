@@ -59,7 +59,11 @@ pub fn hover(vault: &Vault, file: FileId, offset: usize) -> Option<Hover> {
         });
     }
     let note = vault.note(file)?;
-    let tag = note.syntax.tags.iter().find(|t| t.span.touches(offset))?;
+    let tag = note
+        .syntax
+        .tags()
+        .into_iter()
+        .find(|t| t.span.touches(offset))?;
     let entry = vault.tag(&keys::fold(&tag.name));
     let count = entry.map_or(0, |e| e.notes.len());
     Some(Hover {
@@ -82,13 +86,13 @@ pub(crate) fn describe(vault: &Vault, resolved: &Resolved, warning: Option<Strin
         return out;
     };
     let mut facts = Vec::new();
-    let aliases: Vec<&str> = note.syntax.aliases().collect();
+    let aliases = note.syntax.aliases();
     if !aliases.is_empty() {
         facts.push(format!("aliases: {}", aliases.join(", ")));
     }
     let mut tags: Vec<String> = note
         .syntax
-        .tags
+        .tags()
         .iter()
         .map(|t| format!("#{}", t.name))
         .collect();
@@ -130,16 +134,17 @@ pub(crate) fn describe(vault: &Vault, resolved: &Resolved, warning: Option<Strin
     let section = match resolved.anchor {
         Anchor::File => Span::new(note.syntax.body_start(), text.len()),
         Anchor::Heading(i) => {
-            let heading = &note.syntax.headings[i];
-            let end = note.syntax.headings[i + 1..]
+            let headings = note.syntax.headings();
+            let heading = &headings[i];
+            let end = headings[i + 1..]
                 .iter()
                 .find(|h| h.level <= heading.level)
                 .map_or(text.len(), |h| h.span.start());
             Span::new(heading.span.start(), end)
         }
-        Anchor::Block(i) => note.syntax.blocks[i].block,
+        Anchor::Block(i) => note.syntax.blocks()[i].block,
     };
-    let body = preview_source(text, section, &note.syntax.headings);
+    let body = preview_source(text, section, &note.syntax.headings());
     let preview = bounded(&body);
     if !preview.trim().is_empty() {
         out.push_str("\n\n---\n\n");

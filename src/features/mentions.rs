@@ -159,7 +159,7 @@ fn on_title(note: &crate::index::Note, offset: usize) -> bool {
     if offset < body {
         return true;
     }
-    match note.syntax.headings.iter().find(|h| h.level == 1) {
+    match note.syntax.headings().iter().find(|h| h.level == 1) {
         Some(title) => title.span.touches(offset),
         None => !note.text()[body..offset.min(note.text_len())].contains('\n'),
     }

@@ -94,8 +94,8 @@ pub(crate) fn anchor_span(vault: &Vault, resolved: &Resolved) -> Span {
     };
     match resolved.anchor {
         Anchor::File => Span::default(),
-        Anchor::Heading(i) => note.syntax.headings[i].span,
-        Anchor::Block(i) => note.syntax.blocks[i].block,
+        Anchor::Heading(i) => note.syntax.headings()[i].span,
+        Anchor::Block(i) => note.syntax.blocks()[i].block,
     }
 }
 
@@ -104,6 +104,6 @@ pub(crate) fn anchor_span(vault: &Vault, resolved: &Resolved) -> Span {
 pub(crate) fn is_title_heading(vault: &Vault, note: FileId, index: usize) -> bool {
     let file = vault.file(note);
     file.note()
-        .and_then(|n| n.syntax.headings.get(index))
+        .and_then(|n| n.syntax.headings().into_iter().nth(index))
         .is_some_and(|h| h.level == 1 && crate::index::keys::fold(&h.text) == file.name_key())
 }

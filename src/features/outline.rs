@@ -32,7 +32,7 @@ pub fn document_symbols(vault: &Vault, file: FileId) -> Vec<Symbol> {
     let Some(note) = vault.note(file) else {
         return Vec::new();
     };
-    let headings = &note.syntax.headings;
+    let headings = &note.syntax.headings();
     // A stack of open sections; a heading closes those at its level or deeper.
     let mut roots: Vec<Symbol> = Vec::new();
     let mut stack: Vec<Symbol> = Vec::new();
@@ -83,7 +83,7 @@ pub fn folding_ranges(vault: &Vault, file: FileId) -> Vec<Fold> {
     };
     let text = &note.text();
     let mut out = Vec::new();
-    if let Some(fm) = &note.syntax.frontmatter {
+    if let Some(fm) = &note.syntax.frontmatter() {
         out.push(Fold {
             span: Span::new(
                 fm.span.start(),
@@ -92,7 +92,7 @@ pub fn folding_ranges(vault: &Vault, file: FileId) -> Vec<Fold> {
             comment: true,
         });
     }
-    let headings = &note.syntax.headings;
+    let headings = &note.syntax.headings();
     for (i, h) in headings.iter().enumerate() {
         let end = trim_end(text, h.span.start(), section_end(text, headings, i));
         out.push(Fold {
@@ -171,7 +171,7 @@ pub fn semantic_tokens(vault: &Vault, file: FileId) -> Vec<(Span, TokenKind)> {
         .collect();
     out.extend(
         note.syntax
-            .tags
+            .tags()
             .iter()
             .filter(|t| !note.syntax.tag_in_frontmatter(t))
             .map(|t| (t.span, TokenKind::Tag)),
@@ -245,15 +245,11 @@ impl SymbolIndex {
         // needed, and three times while a doubling copied (26 MB of peak RSS at 50k notes).
         let (mut count, mut bytes) = (0, 0);
         for (_, file, note) in vault.notes() {
-            count += 1 + note.syntax.aliases().count() + note.syntax.headings.len();
+            let (aliases, headings) = (note.syntax.aliases(), note.syntax.headings());
+            count += 1 + aliases.len() + headings.len();
             bytes += file.display_name().len()
-                + note.syntax.aliases().map(str::len).sum::<usize>()
-                + note
-                    .syntax
-                    .headings
-                    .iter()
-                    .map(|h| h.text.len())
-                    .sum::<usize>();
+                + aliases.iter().map(|a| a.len()).sum::<usize>()
+                + headings.iter().map(|h| h.text.len()).sum::<usize>();
         }
         let mut names = String::with_capacity(bytes);
         let mut entries = Vec::with_capacity(count);
@@ -269,10 +265,10 @@ impl SymbolIndex {
         };
         for (id, file, note) in vault.notes() {
             push(file.display_name(), id, Hit::Note);
-            for (i, alias) in note.syntax.aliases().enumerate() {
+            for (i, alias) in note.syntax.aliases().iter().enumerate() {
                 push(alias, id, Hit::Alias(i as u32));
             }
-            for (i, h) in note.syntax.headings.iter().enumerate() {
+            for (i, h) in note.syntax.headings().iter().enumerate() {
                 push(&h.text, id, Hit::Heading(i as u32));
             }
         }
@@ -366,12 +362,8 @@ impl SymbolIndex {
                 file.rel().to_string(),
             ),
             Hit::Alias(i) => {
-                let (alias, span) = note
-                    .syntax
-                    .frontmatter
-                    .as_ref()?
-                    .aliases()
-                    .nth(i as usize)?;
+                let frontmatter = note.syntax.frontmatter()?;
+                let (alias, span) = frontmatter.aliases().nth(i as usize)?;
                 (
                     alias.to_string(),
                     SymbolKind::Alias,
@@ -380,7 +372,7 @@ impl SymbolIndex {
                 )
             }
             Hit::Heading(i) => {
-                let h = note.syntax.headings.get(i as usize)?;
+                let h = note.syntax.headings().into_iter().nth(i as usize)?;
                 (
                     h.text.to_string(),
                     SymbolKind::Heading,

@@ -87,7 +87,7 @@ fn parse_datetime(value: &str) -> Option<()> {
 
 /// Values of typed keys in `file`'s frontmatter that do not fit their type.
 pub fn diagnostics(vault: &Vault, file: FileId) -> Vec<Diagnostic> {
-    let Some(fm) = vault.note(file).and_then(|n| n.syntax.frontmatter.as_ref()) else {
+    let Some(fm) = vault.note(file).and_then(|n| n.syntax.frontmatter()) else {
         return Vec::new();
     };
     let mut out = Vec::new();
@@ -142,7 +142,7 @@ pub fn diagnostics(vault: &Vault, file: FileId) -> Vec<Diagnostic> {
 
 /// Hover on a frontmatter key: its type, how many notes use it, its most common values.
 pub fn hover(vault: &Vault, file: FileId, offset: usize) -> Option<Hover> {
-    let fm = vault.note(file)?.syntax.frontmatter.as_ref()?;
+    let fm = vault.note(file)?.syntax.frontmatter()?;
     let property = fm.properties.iter().find(|p| p.key_span.touches(offset))?;
     let stats = vault.properties.key(&property.key)?;
     let ty = match vault.properties.type_of(&property.key) {

@@ -119,7 +119,7 @@ pub fn prepare_rename(
                     .note(resolved.file)
                     .expect("heading in a note")
                     .syntax
-                    .headings[*index];
+                    .headings()[*index];
                 let target = heading_target(vault, resolved.file, *index);
                 return Ok((target, frag, heading.text.to_string()));
             }
@@ -149,20 +149,16 @@ pub fn prepare_rename(
             target.display_name().to_string(),
         ));
     }
-    if let Some(tag) = note.syntax.tags.iter().find(|t| t.span.touches(offset)) {
+    if let Some(tag) = note.syntax.tags().iter().find(|t| t.span.touches(offset)) {
         return Ok((
             RenameTarget::Tag(keys::fold(&tag.name)),
             note.syntax.tag_name_span(tag),
             tag.name.to_string(),
         ));
     }
-    if let Some(index) = note
-        .syntax
-        .headings
-        .iter()
-        .position(|h| h.span.touches(offset))
-    {
-        let heading = &note.syntax.headings[index];
+    let headings = note.syntax.headings();
+    if let Some(index) = headings.iter().position(|h| h.span.touches(offset)) {
+        let heading = &headings[index];
         return Ok((
             heading_target(vault, file, index),
             heading.text_span(),
@@ -455,7 +451,8 @@ pub fn rename_heading(
         ));
     }
     let note = vault.note(note_id).ok_or("not a note")?;
-    let heading = note.syntax.headings.get(index).ok_or("no such heading")?;
+    let headings = note.syntax.headings();
+    let heading = headings.get(index).ok_or("no such heading")?;
     let old_key = keys::heading_key(&heading.text);
     let old_slug = keys::github_slug(&heading.text);
     let mut change = WorkspaceChange::default();
@@ -524,7 +521,7 @@ pub fn rename_tag(vault: &Vault, old: &str, new_name: &str) -> Result<WorkspaceC
     let mut change = WorkspaceChange::default();
     for (id, i) in vault.tag_uses(old) {
         let note = vault.note(id).expect("tagged note");
-        let tag = &note.syntax.tags[i];
+        let tag = &note.syntax.tags()[i];
         let rest: Vec<&str> = tag.name.split('/').skip(depth).collect();
         let mut renamed = new_name.to_string();
         for part in rest {

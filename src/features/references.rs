@@ -32,17 +32,17 @@ pub fn first_references(
             let Some(note) = vault.note(file) else {
                 return Vec::new();
             };
-            if let Some(tag) = note.syntax.tags.iter().find(|t| t.span.touches(offset)) {
+            if let Some(tag) = note.syntax.tags().iter().find(|t| t.span.touches(offset)) {
                 return tag_references(vault, &keys::fold(&tag.name));
             }
             let heading = note
                 .syntax
-                .headings
+                .headings()
                 .iter()
                 .position(|h| h.span.touches(offset));
             let block = note
                 .syntax
-                .blocks
+                .blocks()
                 .iter()
                 .position(|b| b.span.touches(offset));
             match (heading, block) {
@@ -95,7 +95,7 @@ fn tag_references(vault: &Vault, folded: &str) -> Vec<Location> {
         .filter_map(|(id, i)| {
             Some(Location {
                 file: id,
-                span: vault.note(id)?.syntax.tags[i].span,
+                span: vault.note(id)?.syntax.tags()[i].span,
             })
         })
         .collect()

@@ -232,7 +232,7 @@ pub fn extract(vault: &Vault, options: &Options) -> Graph {
                 .or_default() += 1;
         }
         let mut folded_tags: Vec<String> = Vec::new();
-        for tag in &note.syntax.tags {
+        for tag in &note.syntax.tags() {
             let folded = keys::fold(&tag.name);
             if !folded_tags.contains(&folded) {
                 folded_tags.push(folded.clone());

@@ -37,7 +37,9 @@ impl Entries {
     pub(super) fn of(note: &Note) -> Entries {
         Entries {
             literature: None,
-            aliases: note.syntax.aliases().map(keys::fold_name).collect(),
+            aliases: (note.syntax.aliases().iter())
+                .map(|a| keys::fold_name(a))
+                .collect(),
             link_keys: {
                 let mut out = Keys::default();
                 for link in note.syntax.links.iter().filter(|l| !l.is_same_note()) {
@@ -48,7 +50,7 @@ impl Entries {
             },
             tags: note
                 .syntax
-                .tags
+                .tags()
                 .iter()
                 .map(|t| (keys::fold(&t.name), t.name.to_string()))
                 .collect(),

@@ -78,7 +78,7 @@ impl Vault {
         let note = self.get(id).and_then(super::File::note);
         note.into_iter()
             .flat_map(|n| n.syntax.aliases())
-            .map(str::to_string)
+            .map(|a| a.to_string())
             .collect()
     }
 }

@@ -44,8 +44,11 @@ pub fn fold_key(key: &str) -> String {
 /// explicit key wins), else its name's first token without `@`.
 pub fn literature_keys(file: &File) -> Option<(String, bool)> {
     let note = file.note()?;
-    if let Some(key) = note.syntax.frontmatter.as_ref().and_then(|fm| fm.citekey()) {
-        let key = fold_key(key);
+    if let Some(key) = note
+        .syntax
+        .frontmatter()
+        .and_then(|fm| fm.citekey().map(|k| fold_key(k)))
+    {
         return (!key.is_empty()).then_some((key, true));
     }
     let name = file.display_name();

@@ -149,7 +149,7 @@ impl Vault {
                 Some(id)
                     if self
                         .note(id)
-                        .is_some_and(|held| held.syntax.aliases().eq(note.syntax.aliases())) =>
+                        .is_some_and(|held| held.syntax.aliases() == note.syntax.aliases()) =>
                 {
                     self.generation += 1;
                     let file = self.files[id.0 as usize].as_mut().expect("live file");

@@ -403,10 +403,10 @@ fn outcome(vault: &Vault, result: Result<super::Resolved, Broken>) -> String {
             match r.anchor {
                 super::Anchor::File => {}
                 super::Anchor::Heading(i) => {
-                    out += &format!(" heading {}", note.unwrap().syntax.headings[i].text)
+                    out += &format!(" heading {}", note.unwrap().syntax.headings()[i].text)
                 }
                 super::Anchor::Block(i) => {
-                    out += &format!(" block {}", note.unwrap().syntax.blocks[i].id)
+                    out += &format!(" block {}", note.unwrap().syntax.blocks()[i].id)
                 }
             }
             if let Some(alias) = r.via_alias {

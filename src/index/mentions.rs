@@ -253,9 +253,9 @@ impl Blocked {
         let s = &note.syntax;
         let mut spans: Vec<Span> = s.hidden.to_vec();
         spans.extend(s.links.iter().map(|l| l.span));
-        spans.extend(s.tags.iter().map(|t| t.span));
-        spans.extend(s.blocks.iter().map(|b| b.span));
-        spans.extend(s.fields.iter().map(|f| f.key_span));
+        spans.extend(s.tags().iter().map(|t| t.span));
+        spans.extend(s.blocks().iter().map(|b| b.span));
+        spans.extend(s.fields().iter().map(|f| f.key_span));
         spans.extend(s.citations.iter().map(|c| c.span));
         spans.extend(urls(text, s.body_start()));
         spans.sort();

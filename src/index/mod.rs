@@ -237,7 +237,7 @@ impl Vault {
         let mut out = Vec::new();
         for id in notes {
             let Some(note) = self.note(id) else { continue };
-            for (i, tag) in note.syntax.tags.iter().enumerate() {
+            for (i, tag) in note.syntax.tags().iter().enumerate() {
                 if nested(&keys::fold(&tag.name)) {
                     out.push((id, i));
                 }
@@ -310,7 +310,7 @@ impl Vault {
         };
         let mut out = vec![file.name_key().to_string()];
         if let Some(note) = file.note() {
-            out.extend(note.syntax.aliases().map(keys::fold));
+            out.extend(note.syntax.aliases().iter().map(|a| keys::fold(a)));
         }
         out.sort();
         out.dedup();
@@ -526,11 +526,11 @@ impl Vault {
 fn shape(syntax: &NoteSyntax) -> (Vec<(u8, syntax::Name)>, Vec<syntax::Name>) {
     (
         syntax
-            .headings
+            .headings()
             .iter()
             .map(|h| (h.level, h.text.clone()))
             .collect(),
-        syntax.blocks.iter().map(|b| b.id.clone()).collect(),
+        syntax.blocks().iter().map(|b| b.id.clone()).collect(),
     )
 }
 

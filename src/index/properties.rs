@@ -10,6 +10,7 @@ use std::sync::Arc;
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::Note;
+use crate::syntax::Frontmatter;
 
 /// A property type as Obsidian names it in `types.json`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -242,11 +243,8 @@ pub fn fold_key(key: &str) -> String {
     key.trim().to_lowercase()
 }
 
-/// What a note files: each key once (folded, written) with its distinct values.
-fn entries(note: &Note) -> Vec<(String, &str, Vec<&str>)> {
-    let Some(fm) = &note.syntax.frontmatter else {
-        return Vec::new();
-    };
+/// What a note's frontmatter files: each key once (folded, written) with its distinct values.
+fn entries(fm: &Frontmatter) -> Vec<(String, &str, Vec<&str>)> {
     let mut seen = HashSet::default();
     let mut out = Vec::new();
     for property in &fm.properties {
@@ -288,7 +286,10 @@ impl Properties {
 
     pub(super) fn index_note(&mut self, note: &Note) {
         let ordered = self.deferred.is_none();
-        for (folded, written, values) in entries(note) {
+        let Some(fm) = note.syntax.frontmatter() else {
+            return;
+        };
+        for (folded, written, values) in entries(&fm) {
             if let Some(deferred) = &mut self.deferred
                 && !deferred.contains(&folded)
             {
@@ -308,7 +309,10 @@ impl Properties {
     /// The exact inverse of `index_note` for the same note.
     pub(super) fn unindex_note(&mut self, note: &Note) {
         let ordered = self.deferred.is_none();
-        for (folded, _, values) in entries(note) {
+        let Some(fm) = note.syntax.frontmatter() else {
+            return;
+        };
+        for (folded, _, values) in entries(&fm) {
             if let Some(deferred) = &mut self.deferred {
                 deferred.insert(folded.clone());
             }

@@ -249,7 +249,7 @@ impl Layout<'_> {
             }
             Some(Fragment::Block(id)) => match note
                 .syntax
-                .blocks
+                .blocks()
                 .iter()
                 .position(|b| b.id.eq_ignore_ascii_case(id))
             {
@@ -468,20 +468,21 @@ impl Layout<'_> {
 /// compared by [`keys::heading_key`], Obsidian's rule; with `slug` (markdown links) a part may
 /// also be the heading's GitHub slug.
 pub fn find_heading(syntax: &NoteSyntax, path: &[Name], slug: bool) -> Option<usize> {
-    let mut range = 0..syntax.headings.len();
+    let headings = syntax.headings();
+    let mut range = 0..headings.len();
     let mut found = None;
     for wanted in path {
         let key = keys::heading_key(wanted);
         let folded = fold(wanted);
         let i = range.clone().find(|&i| {
-            let text = &syntax.headings[i].text;
+            let text = &headings[i].text;
             (!key.is_empty() && keys::heading_key(text) == key)
                 || (slug && keys::github_slug(text) == folded)
         })?;
-        let level = syntax.headings[i].level;
-        let end = (i + 1..syntax.headings.len())
-            .find(|&j| syntax.headings[j].level <= level)
-            .unwrap_or(syntax.headings.len());
+        let level = headings[i].level;
+        let end = (i + 1..headings.len())
+            .find(|&j| headings[j].level <= level)
+            .unwrap_or(headings.len());
         range = i + 1..end;
         found = Some(i);
     }

@@ -13,7 +13,7 @@ use super::cached::sort_walked;
 use super::{Exclude, Skipped, read_note, walk};
 use crate::cache::{Cache, NamedNote, Names};
 use crate::index::{Dialect, FileId, Note, NoteText, Stamp, Vault};
-use crate::syntax::{Frontmatter, Name, NoteSyntax, Property, Shape, Span};
+use crate::syntax::{Frontmatter, Name, NoteSyntax, Parts, Property, Shape, Span};
 
 /// A restart's first index, made from the on-disk index's names section alone (see
 /// [`load_sketch`]).
@@ -300,18 +300,21 @@ fn names_only(named: &NamedNote) -> Box<Note> {
                 [(key.into(), Span::default())].into(),
             )
         });
-        Box::new(Frontmatter {
+        Frontmatter {
             properties: aliases.into_iter().chain(citekey).collect(),
             valid: true,
             ..Frontmatter::default()
-        })
+        }
     });
     Box::new(Note {
         text: NoteText::empty(),
-        syntax: NoteSyntax {
-            frontmatter,
-            ..NoteSyntax::default()
-        },
+        syntax: NoteSyntax::of_parts(Parts {
+            frontmatter: frontmatter.as_ref(),
+            headings: &[],
+            tags: &[],
+            blocks: &[],
+            fields: &[],
+        }),
         stamp: None,
     })
 }
@@ -425,14 +428,10 @@ mod tests {
         let names = |vault: &Vault| {
             let mut out: Vec<_> = (vault.notes())
                 .map(|(_, file, note)| {
-                    let fm = note.syntax.frontmatter.as_ref();
-                    let citekey = fm.and_then(|fm| fm.citekey()).map(|k| k.to_string());
+                    let fm = note.syntax.frontmatter();
+                    let citekey = fm.and_then(|fm| fm.citekey().map(|k| k.to_string()));
                     let name = file.path.file_name().unwrap().to_owned();
-                    (
-                        name,
-                        note.syntax.aliases().collect::<Vec<_>>().join("|"),
-                        citekey,
-                    )
+                    (name, note.syntax.aliases().join("|"), citekey)
                 })
                 .collect();
             out.sort();

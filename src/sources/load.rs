@@ -95,7 +95,7 @@ pub fn unreadable(path: &Path, origin: Origin, label: String, message: String) -
 pub fn named_by_note(note_path: &Path, syntax: &crate::syntax::NoteSyntax) -> Vec<PathBuf> {
     let folder = note_path.parent().unwrap_or(Path::new(""));
     syntax
-        .frontmatter
+        .frontmatter()
         .iter()
         .flat_map(|fm| fm.bibliography())
         .map(|(written, _)| resolve_path(written, folder))

@@ -22,9 +22,9 @@ fn targets(syntax: &NoteSyntax) -> Vec<&str> {
 fn yaml_nested_ten_thousand_deep_is_read_without_recursion() {
     let text = format!("---\naliases:\n  {}deep\n---\n[[x]]\n", "- ".repeat(10_000));
     let syntax = parse_on_worker_stack(text);
-    let fm = syntax.frontmatter.as_ref().expect("frontmatter");
+    let fm = syntax.frontmatter().expect("frontmatter");
     assert!(fm.valid);
-    assert_eq!(syntax.aliases().collect::<Vec<_>>(), ["deep"]);
+    assert_eq!(syntax.aliases(), ["deep"]);
     assert_eq!(targets(&syntax), ["x"]);
 }
 
@@ -78,7 +78,7 @@ fn many_links_among_many_code_spans_comments_html_and_fields_are_exact() {
         .map(|l| l.field().map(|k| k.as_str()))
         .collect();
     assert_eq!(fields, [Some("k"), Some("k")]);
-    assert_eq!(syntax.fields.len(), 2 * n);
+    assert_eq!(syntax.fields().len(), 2 * n);
 }
 
 #[test]
@@ -88,7 +88,7 @@ fn a_setext_heading_starting_with_unicode_whitespace_keeps_its_text() {
     let text = "\u{2028}\n#^\n==\n";
     let syntax = parse_on_worker_stack(text.to_string());
     let headings: Vec<(u8, &str)> = syntax
-        .headings
+        .headings()
         .iter()
         .map(|h| (h.level, &text[h.text_span().range()]))
         .collect();

@@ -15,6 +15,8 @@ mod links;
 pub use links::{Link, LinkExtras};
 mod name;
 pub use name::Name;
+mod packed;
+pub use packed::{Packed, Parts};
 mod place;
 mod trim;
 pub use place::Placed;
@@ -171,16 +173,12 @@ pub struct SyntaxProblem {
 
 /// Everything notegraph knows about one note's text. Its lists are boxed slices, not `Vec`s:
 /// a vault's parses stay in memory for the whole session, and a `Vec`'s capacity word (8 bytes a
-/// list, 72 a note) would only ever repeat its length.
+/// list, 72 a note) would only ever repeat its length. The headings, tags, block ids, inline
+/// fields and frontmatter are kept [`Packed`] and decoded when read ([`NoteSyntax::headings`]…):
+/// features read them one note at a time, and packed they take a quarter of the memory.
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct NoteSyntax {
-    /// Boxed: a note without frontmatter then costs one pointer, not the whole block.
-    pub frontmatter: Option<Box<Frontmatter>>,
-    pub headings: Box<[Heading]>,
     pub links: Box<[Link]>,
-    pub tags: Box<[Tag]>,
-    pub blocks: Box<[BlockId]>,
-    pub fields: Box<[InlineField]>,
     pub citations: Box<[Citation]>,
     /// Multi-line blocks an editor can fold: code blocks, lists, block quotes, tables.
     pub regions: Box<[Span]>,
@@ -188,18 +186,61 @@ pub struct NoteSyntax {
     /// disjoint: text where unlinked mentions are not looked for.
     pub hidden: Box<[Span]>,
     pub problems: Box<[SyntaxProblem]>,
+    /// Where the body (everything after the frontmatter) starts: kept beside the packed
+    /// frontmatter, since every tag's reading asks it.
+    body_start: u32,
+    packed: Packed,
 }
 
 impl NoteSyntax {
-    pub fn aliases(&self) -> impl Iterator<Item = &str> {
-        self.frontmatter
-            .iter()
-            .flat_map(|fm| fm.aliases().map(|(alias, _)| alias))
+    /// The headings, tags, block ids, fields and frontmatter packed in place of these.
+    pub fn set_parts(&mut self, parts: Parts<'_>) {
+        self.body_start = parts.frontmatter.map_or(0, |fm| fm.span.end);
+        self.packed = Packed::pack(parts);
+    }
+
+    /// A parse with these parts and nothing else (a note of names, a test's parse).
+    pub fn of_parts(parts: Parts<'_>) -> NoteSyntax {
+        let mut syntax = NoteSyntax::default();
+        syntax.set_parts(parts);
+        syntax
+    }
+
+    pub fn packed(&self) -> &Packed {
+        &self.packed
+    }
+
+    /// The headings, in the order written (decoded: read them once per request).
+    pub fn headings(&self) -> Vec<Heading> {
+        self.packed.headings()
+    }
+
+    /// The tags: the frontmatter's `tags:` values first, then the body's `#tags`.
+    pub fn tags(&self) -> Vec<Tag> {
+        self.packed.tags()
+    }
+
+    pub fn blocks(&self) -> Vec<BlockId> {
+        self.packed.blocks()
+    }
+
+    pub fn fields(&self) -> Vec<InlineField> {
+        self.packed.fields()
+    }
+
+    pub fn frontmatter(&self) -> Option<Frontmatter> {
+        self.packed.frontmatter()
+    }
+
+    pub fn aliases(&self) -> Vec<Name> {
+        self.frontmatter().map_or_else(Vec::new, |fm| {
+            fm.aliases().map(|(alias, _)| Name::new(alias)).collect()
+        })
     }
 
     /// Where the body (everything after the frontmatter) starts.
     pub fn body_start(&self) -> usize {
-        self.frontmatter.as_ref().map_or(0, |fm| fm.span.end())
+        self.body_start as usize
     }
 
     /// Whether `tag`, one of [`NoteSyntax::tags`], is a value of the frontmatter's `tags:`
@@ -231,9 +272,9 @@ impl NoteSyntax {
             .min_by_key(|link| link.span.len())
     }
 
-    pub fn heading_at(&self, offset: usize) -> Option<&Heading> {
-        self.headings
-            .iter()
+    pub fn heading_at(&self, offset: usize) -> Option<Heading> {
+        self.headings()
+            .into_iter()
             .find(|h| h.span.start() <= offset && offset < h.span.end())
     }
 }
@@ -456,18 +497,25 @@ fn parse_in(text: &str, draft: &mut draft::Draft) -> NoteSyntax {
     // A vault's parses stay in memory for the whole session: each list becomes a boxed slice of
     // exactly its length.
     use exact::boxed;
-    NoteSyntax {
-        frontmatter,
-        headings: boxed(&mut draft.headings),
+    let mut syntax = NoteSyntax {
         links: boxed(&mut draft.links),
-        tags: tags.into_boxed_slice(),
-        blocks: boxed(&mut draft.scanned.blocks),
-        fields: boxed(&mut draft.scanned.fields),
         citations: boxed(&mut draft.citations),
         regions: boxed(&mut draft.regions),
         hidden: boxed(&mut draft.hidden),
         problems: boxed(&mut draft.problems),
-    }
+        ..NoteSyntax::default()
+    };
+    syntax.set_parts(Parts {
+        frontmatter: frontmatter.as_deref(),
+        headings: &draft.headings,
+        tags: &tags,
+        blocks: &draft.scanned.blocks,
+        fields: &draft.scanned.fields,
+    });
+    draft.headings.clear();
+    draft.scanned.blocks.clear();
+    draft.scanned.fields.clear();
+    syntax
 }
 
 /// Where each line of `text` starts, as [`frontmatter::lines`] splits them; from the `\n`s

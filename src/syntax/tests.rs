@@ -9,7 +9,7 @@ fn render(text: &str) -> String {
     let s = parse(text);
     let at = |span: Span| text[span.range()].replace('\n', "⏎");
     let mut out = String::new();
-    if let Some(fm) = &s.frontmatter {
+    if let Some(fm) = &s.frontmatter() {
         out += &format!("frontmatter {:?} valid={}\n", at(fm.span), fm.valid);
         for (alias, span) in fm.aliases() {
             out += &format!("  alias {alias:?} at {:?}\n", at(span));
@@ -18,7 +18,7 @@ fn render(text: &str) -> String {
             out += &format!("  citekey {key:?}\n");
         }
     }
-    for h in &s.headings {
+    for h in &s.headings() {
         out += &format!(
             "heading {} {:?} text_span={:?} line={:?}\n",
             h.level,
@@ -53,7 +53,7 @@ fn render(text: &str) -> String {
         }
         out += "\n";
     }
-    for t in &s.tags {
+    for t in &s.tags() {
         out += &format!(
             "tag {:?} at {:?}{}\n",
             t.name,
@@ -65,7 +65,7 @@ fn render(text: &str) -> String {
             }
         );
     }
-    for b in &s.blocks {
+    for b in &s.blocks() {
         out += &format!(
             "block {:?} at {:?} labels {:?}\n",
             b.id,
@@ -73,7 +73,7 @@ fn render(text: &str) -> String {
             at(b.block)
         );
     }
-    for f in &s.fields {
+    for f in &s.fields() {
         out += &format!(
             "field {:?} at {:?} value {:?}\n",
             f.key,
@@ -347,8 +347,9 @@ fn syntax_items_stay_compact() {
     assert_eq!(size_of::<Tag>(), 32);
     assert_eq!(size_of::<BlockId>(), 40);
     assert_eq!(size_of::<InlineField>(), 40);
-    // Nine boxed slices (no capacity words) and the frontmatter's box.
-    assert_eq!(size_of::<NoteSyntax>(), 152);
+    // Five boxed slices (no capacity words), the body's start and the packed bytes of the
+    // headings, tags, blocks, fields and frontmatter.
+    assert_eq!(size_of::<NoteSyntax>(), 104);
 }
 
 /// Only a link with a fragment, an alias or a field carries the box that holds them: a plain
@@ -428,7 +429,7 @@ fn a_links_extras_take_the_smallest_form_that_holds_them() {
 #[test]
 fn frontmatter_keeps_only_its_spans_and_properties() {
     let text = "---\naliases: [one, two, three]\ntags: [a, b, c, d, e]\nup: x\nsee:\n  - p\n  - q\n  - r\n---\nbody\n";
-    let fm = parse(text).frontmatter.expect("frontmatter");
+    let fm = parse(text).frontmatter().expect("frontmatter");
     assert_eq!(fm.aliases().count(), 3);
     assert_eq!(fm.tags().count(), 5);
     let lengths: Vec<usize> = fm.properties.iter().map(|p| p.values.len()).collect();
@@ -446,6 +447,6 @@ fn short_names_are_kept_inline() {
     );
     let heap: Vec<usize> = s.links.iter().map(|l| l.target.heap_bytes()).collect();
     assert_eq!(heap, [0, "a note whose name is long enough".len()]);
-    assert_eq!(s.tags[0].name.heap_bytes(), 0);
-    assert_eq!(s.blocks[0].id.heap_bytes(), 0);
+    assert_eq!(s.tags()[0].name.heap_bytes(), 0);
+    assert_eq!(s.blocks()[0].id.heap_bytes(), 0);
 }

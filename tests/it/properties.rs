@@ -112,13 +112,13 @@ fn config(cases: u32) -> ProptestConfig {
 /// Every span the parser reports, with what it is.
 fn spans(syntax: &NoteSyntax) -> Vec<(&'static str, Span)> {
     let mut out = Vec::new();
-    if let Some(fm) = &syntax.frontmatter {
+    if let Some(fm) = &syntax.frontmatter() {
         out.push(("frontmatter", fm.span));
         out.push(("frontmatter content", fm.content));
         out.extend(fm.aliases().map(|(_, s)| ("alias", s)));
         out.extend(fm.tags().map(|(_, s)| ("frontmatter tag", s)));
     }
-    for h in &syntax.headings {
+    for h in &syntax.headings() {
         out.push(("heading", h.span));
         out.push(("heading text", h.text_span()));
     }
@@ -127,12 +127,12 @@ fn spans(syntax: &NoteSyntax) -> Vec<(&'static str, Span)> {
         out.push(("link target", l.target_span));
         out.extend(l.fragment_span().map(|s| ("link fragment", s)));
     }
-    out.extend(syntax.tags.iter().map(|t| ("tag", t.span)));
-    for b in &syntax.blocks {
+    out.extend(syntax.tags().iter().map(|t| ("tag", t.span)));
+    for b in &syntax.blocks() {
         out.push(("block id", b.span));
         out.push(("block", b.block));
     }
-    for f in &syntax.fields {
+    for f in &syntax.fields() {
         out.push(("field key", f.key_span));
         out.push(("field value", f.value_span));
     }

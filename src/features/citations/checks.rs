@@ -63,7 +63,7 @@ pub fn diagnostics(vault: &Vault, file: FileId) -> Vec<Diagnostic> {
     }
     if let Some((key, true)) = vault.get(file).and_then(literature_keys) {
         if sources.entry(&key).is_none() {
-            let citekey_span = note.syntax.frontmatter.as_ref().and_then(|fm| {
+            let citekey_span = note.syntax.frontmatter().and_then(|fm| {
                 fm.citekey()?;
                 let content = &note.text()[fm.content.range()];
                 let at = content.find("citekey")?;
@@ -96,7 +96,7 @@ fn missing_bibliographies(vault: &Vault, file: FileId) -> Vec<Diagnostic> {
     let (Some(f), Some(note)) = (vault.get(file), vault.note(file)) else {
         return Vec::new();
     };
-    let Some(fm) = &note.syntax.frontmatter else {
+    let Some(fm) = &note.syntax.frontmatter() else {
         return Vec::new();
     };
     let folder = f.path.parent().unwrap_or(std::path::Path::new(""));

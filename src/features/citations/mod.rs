@@ -227,9 +227,9 @@ pub fn references(vault: &Vault, file: FileId, offset: usize) -> Option<Vec<Loca
             let note = vault.note(file)?;
             // Headings, tags and block ids have references of their own.
             let syntax = &note.syntax;
-            let elsewhere = syntax.headings.iter().any(|h| h.span.touches(offset))
-                || syntax.tags.iter().any(|t| t.span.touches(offset))
-                || syntax.blocks.iter().any(|b| b.span.touches(offset))
+            let elsewhere = syntax.headings().iter().any(|h| h.span.touches(offset))
+                || syntax.tags().iter().any(|t| t.span.touches(offset))
+                || syntax.blocks().iter().any(|b| b.span.touches(offset))
                 || syntax.link_at(offset).is_some();
             if elsewhere {
                 return None;

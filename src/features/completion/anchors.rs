@@ -18,10 +18,9 @@ pub(super) fn headings(
     let pattern = pattern(query.trim_start());
     let mut matcher = matcher();
     let mut buf = Vec::new();
-    let count = note.syntax.headings.len() as u32;
-    let scored = note
-        .syntax
-        .headings
+    let headings = note.syntax.headings();
+    let count = headings.len() as u32;
+    let scored = headings
         .iter()
         .enumerate()
         .filter_map(|(i, h)| {
@@ -53,8 +52,7 @@ pub(super) fn headings(
     if query.trim().is_empty() {
         // Without a query, document order is the useful order.
         out.items.sort_by_key(|c| {
-            note.syntax
-                .headings
+            headings
                 .iter()
                 .position(|h| keys::heading_link_text(&h.text) == c.label)
         });
@@ -76,10 +74,9 @@ pub(super) fn blocks(
     let pattern = pattern(query);
     let mut matcher = matcher();
     let mut buf = Vec::new();
-    let count = note.syntax.blocks.len() as u32;
-    let scored = note
-        .syntax
-        .blocks
+    let blocks = note.syntax.blocks();
+    let count = blocks.len() as u32;
+    let scored = blocks
         .iter()
         .enumerate()
         .filter_map(|(i, b)| {

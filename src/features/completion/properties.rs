@@ -109,7 +109,7 @@ pub(super) fn complete(
     limit: usize,
 ) -> Option<Completions> {
     let note = vault.note(file)?;
-    let fm = note.syntax.frontmatter.as_ref()?;
+    let fm = note.syntax.frontmatter()?;
     let text = &note.text();
     let own: Vec<String> = fm.properties.iter().map(|p| fold_key(&p.key)).collect();
     match context(text, fm.content, offset)? {

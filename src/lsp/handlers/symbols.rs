@@ -53,7 +53,7 @@ pub(crate) async fn document_symbol(
             }
             let symbols = features::outline::document_symbols(vault, id);
             let mut budget = MAX_ANSWER_ITEMS;
-            let headings = vault.note(id)?.syntax.headings.len();
+            let headings = vault.note(id)?.syntax.headings().len();
             over_cap(headings, &format!("headings in {}", vault.file(id).rel()));
             Some(DocumentSymbolResponse::Nested(convert(
                 symbols,
