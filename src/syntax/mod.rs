@@ -490,9 +490,8 @@ fn parse_in(text: &str, draft: &mut draft::Draft) -> NoteSyntax {
             span,
         }));
     }
-    let mut tags = Vec::with_capacity(draft.front_tags.len() + draft.scanned.tags.len());
-    tags.append(&mut draft.front_tags);
-    tags.append(&mut draft.scanned.tags);
+    // The body's after them, in the draft's list (packed below; the draft is emptied after).
+    draft.front_tags.append(&mut draft.scanned.tags);
 
     // A vault's parses stay in memory for the whole session: each list becomes a boxed slice of
     // exactly its length.
@@ -508,13 +507,10 @@ fn parse_in(text: &str, draft: &mut draft::Draft) -> NoteSyntax {
     syntax.set_parts(Parts {
         frontmatter: frontmatter.as_deref(),
         headings: &draft.headings,
-        tags: &tags,
+        tags: &draft.front_tags,
         blocks: &draft.scanned.blocks,
         fields: &draft.scanned.fields,
     });
-    draft.headings.clear();
-    draft.scanned.blocks.clear();
-    draft.scanned.fields.clear();
     syntax
 }
 

@@ -165,7 +165,13 @@ impl fmt::Display for Name {
 
 impl serde::Serialize for Name {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
+        // postcard writes a string and bytes alike (their length, then the bytes): as bytes, a
+        // name is packed without [`Name::as_str`]'s UTF-8 check (every note's parse packs its
+        // headings, tags and frontmatter). Reading back checks them, as a string.
+        match serializer.is_human_readable() {
+            true => serializer.serialize_str(self.as_str()),
+            false => serializer.serialize_bytes(self.as_bytes()),
+        }
     }
 }
 
@@ -191,6 +197,26 @@ impl<'de> serde::Deserialize<'de> for Name {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_name_packs_as_its_string_does_and_reads_back_whole() {
+        for s in [
+            "",
+            "tag",
+            "a heading longer than twenty-two bytes",
+            "東京 café",
+        ] {
+            let packed = postcard::to_allocvec(&Name::new(s)).unwrap();
+            assert_eq!(packed, postcard::to_allocvec(s).unwrap());
+            assert_eq!(postcard::from_bytes::<Name>(&packed).unwrap(), s);
+            assert_eq!(
+                serde_json::to_string(&Name::new(s)).unwrap(),
+                serde_json::to_string(s).unwrap()
+            );
+        }
+        // Bytes that are not UTF-8 do not read back as a name.
+        assert!(postcard::from_bytes::<Name>(&[2, 0xc3, 0x28]).is_err());
+    }
 
     #[test]
     fn a_name_reads_back_what_it_was_made_of_inline_or_not() {

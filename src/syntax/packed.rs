@@ -47,14 +47,26 @@ impl Packed {
         {
             return Packed::default();
         }
-        let mut out = Vec::new();
-        let mut part = Vec::new();
-        put(&mut out, &mut part, headings, headings.is_empty());
-        put(&mut out, &mut part, tags, tags.is_empty());
-        put(&mut out, &mut part, blocks, blocks.is_empty());
-        put(&mut out, &mut part, fields, fields.is_empty());
-        put(&mut out, &mut part, &frontmatter, frontmatter.is_none());
-        Packed(out.into_boxed_slice())
+        // Packed in buffers kept by the thread, then copied once into a block of exactly the
+        // pack's length: a `Vec` grown as it is written reallocates several times a note.
+        thread_local! {
+            static SCRATCH: std::cell::RefCell<(Vec<u8>, Vec<u8>)> = Default::default();
+        }
+        SCRATCH.with_borrow_mut(|(out, part)| {
+            out.clear();
+            put(out, part, headings, headings.is_empty());
+            put(out, part, tags, tags.is_empty());
+            put(out, part, blocks, blocks.is_empty());
+            put(out, part, fields, fields.is_empty());
+            put(out, part, &frontmatter, frontmatter.is_none());
+            let packed = Packed(out.as_slice().into());
+            // A note of megabytes leaves its buffers to be freed, not kept for the thread.
+            if out.capacity() > 1 << 16 {
+                *out = Vec::new();
+                *part = Vec::new();
+            }
+            packed
+        })
     }
 
     pub fn headings(&self) -> Vec<Heading> {
