@@ -7,6 +7,7 @@ use std::io::Write;
 use super::names::{HAS_CITEKEY, NOTE_BYTES, RACY, SLICE_BYTES};
 use super::{Payload, write_len};
 use crate::index::{FileId, Note, Stamp, Vault};
+use crate::syntax::Name;
 
 /// A string's record: where it lies among the section's strings.
 fn slice(at: u32, len: u32) -> [u8; SLICE_BYTES] {
@@ -105,12 +106,13 @@ impl<'a> NamesOf<'a> {
                 continue;
             };
             let (start, first_alias) = (at, aliases);
-            for alias in note.syntax.aliases() {
+            let (note_aliases, citekey) = names(note);
+            for alias in note_aliases {
                 take(&mut at, alias.len())?;
                 aliases = aliases.checked_add(1).ok_or_else(too_large)?;
             }
             let rel_at = take(&mut at, rel.len())?;
-            let key_len = match citekey(note) {
+            let key_len = match citekey {
                 Some(key) => Some(take(&mut at, key.len()).map(|_| key.len() as u32)?),
                 None => None,
             };
@@ -169,9 +171,15 @@ fn changed() -> std::io::Error {
     std::io::Error::other("the vault changed while its names section was written")
 }
 
-fn citekey(note: &Note) -> Option<String> {
-    let frontmatter = note.syntax.frontmatter()?;
-    frontmatter.citekey().map(|key| key.to_string())
+/// A note's aliases and citation key, its packed frontmatter decoded once for both.
+fn names(note: &Note) -> (Vec<Name>, Option<String>) {
+    match note.syntax.frontmatter() {
+        Some(fm) => (
+            fm.aliases().map(|(alias, _)| Name::new(alias)).collect(),
+            fm.citekey().map(|key| key.to_string()),
+        ),
+        None => (Vec::new(), None),
+    }
 }
 
 /// Field by field, as postcard writes a [`super::names::NamesSection`]: each field's length,
@@ -218,12 +226,12 @@ impl Payload for NamesOf<'_> {
         }
         write_len(out, u64::from(self.strings))?;
         for listed in &self.notes {
-            let note = self.note(listed)?.1;
-            for alias in note.syntax.aliases() {
+            let (aliases, citekey) = names(self.note(listed)?.1);
+            for alias in aliases {
                 out.write_all(alias.as_bytes())?;
             }
             out.write_all(listed.rel.as_bytes())?;
-            match (listed.key_len, citekey(note)) {
+            match (listed.key_len, citekey) {
                 (Some(len), Some(key)) if key.len() as u32 == len => {
                     out.write_all(key.as_bytes())?
                 }

@@ -335,6 +335,17 @@ impl SymbolIndex {
             let threshold = cheap(&scored[limit - 1]);
             scored.retain(|s| cheap(s) <= threshold);
         }
+        // Ties at the threshold can be thousands (a heading every note has): cut them by their
+        // container too, which needs no decoding, so that only the symbols that can rank are
+        // built (a heading's or alias's symbol decodes its note's packed parts).
+        if scored.len() > limit && limit > 0 {
+            let key = |&(score, len, i): &(u32, u32, usize)| {
+                (std::cmp::Reverse(score), len, self.container(vault, i))
+            };
+            scored.sort_by_cached_key(key);
+            let threshold = key(&scored[limit - 1]);
+            scored.retain(|s| key(s) <= threshold);
+        }
         // Best score first; shorter names first among equals; then by container and name.
         let mut ranked: Vec<(u32, u32, WorkspaceSymbol)> = scored
             .iter()
@@ -348,6 +359,16 @@ impl SymbolIndex {
         });
         ranked.truncate(limit);
         ranked.into_iter().map(|(_, _, s)| s).collect()
+    }
+
+    /// The container [`SymbolIndex::symbol`] gives entry `i`, without decoding its note.
+    fn container<'v>(&self, vault: &'v Vault, i: usize) -> &'v str {
+        let e = &self.entries[i];
+        match (vault.get(e.file), e.hit) {
+            (Some(file), Hit::Note) => file.rel(),
+            (Some(file), _) => file.display_name(),
+            (None, _) => "",
+        }
     }
 
     fn symbol(&self, vault: &Vault, i: usize) -> Option<WorkspaceSymbol> {
