@@ -602,24 +602,18 @@ fn spans_fit(syntax: &NoteSyntax, fits: impl Fn(usize) -> bool) -> bool {
     let ok = |s: &Span| s.start <= s.end && fits(s.start()) && fits(s.end());
     let opt = |s: &Option<Span>| s.as_ref().is_none_or(ok);
     // Packed parts that do not decode would read as empty: a wrong answer, not a panic.
-    let frontmatter = syntax.frontmatter();
+    let Some(parts) = syntax.packed().unpack() else {
+        return false;
+    };
+    let frontmatter = parts.frontmatter;
     let body = frontmatter.as_ref().map_or(0, |fm| fm.span.end());
-    syntax.packed().decodes()
-        && syntax.body_start() == body
-        && syntax
-            .links
-            .iter()
+    syntax.body_start() == body
+        && (syntax.links.iter())
             .all(|l| ok(&l.span) && ok(&l.target_span) && opt(&l.fragment_span()))
-        && syntax
-            .headings()
-            .iter()
-            .all(|h| ok(&h.span) && ok(&h.text_span()))
-        && syntax.tags().iter().all(|t| ok(&t.span))
-        && syntax.blocks().iter().all(|b| ok(&b.span) && ok(&b.block))
-        && syntax
-            .fields()
-            .iter()
-            .all(|f| ok(&f.key_span) && ok(&f.value_span))
+        && (parts.headings.iter()).all(|h| ok(&h.span) && ok(&h.text_span()))
+        && parts.tags.iter().all(|t| ok(&t.span))
+        && parts.blocks.iter().all(|b| ok(&b.span) && ok(&b.block))
+        && (parts.fields.iter()).all(|f| ok(&f.key_span) && ok(&f.value_span))
         && syntax.citations.iter().all(|c| {
             ok(&c.span) && ok(&c.key_span) && opt(&c.group) && opt(&c.prefix) && opt(&c.suffix)
         })

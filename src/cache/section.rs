@@ -7,7 +7,6 @@ use std::io::Write;
 use super::names::{HAS_CITEKEY, NOTE_BYTES, RACY, SLICE_BYTES};
 use super::{Payload, write_len};
 use crate::index::{FileId, Note, Stamp, Vault};
-use crate::syntax::Name;
 
 /// A string's record: where it lies among the section's strings.
 fn slice(at: u32, len: u32) -> [u8; SLICE_BYTES] {
@@ -171,15 +170,9 @@ fn changed() -> std::io::Error {
     std::io::Error::other("the vault changed while its names section was written")
 }
 
-/// A note's aliases and citation key, its packed frontmatter decoded once for both.
-fn names(note: &Note) -> (Vec<Name>, Option<String>) {
-    match note.syntax.frontmatter() {
-        Some(fm) => (
-            fm.aliases().map(|(alias, _)| Name::new(alias)).collect(),
-            fm.citekey().map(|key| key.to_string()),
-        ),
-        None => (Vec::new(), None),
-    }
+/// A note's aliases and citation key.
+fn names(note: &Note) -> (Vec<&str>, Option<&str>) {
+    (note.syntax.aliases(), note.syntax.citekey())
 }
 
 /// Field by field, as postcard writes a [`super::names::NamesSection`]: each field's length,

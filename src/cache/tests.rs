@@ -421,7 +421,7 @@ fn a_names_section_written_from_the_vault_is_the_one_laid_out_in_memory() {
             0,
             rel,
             stamp,
-            note.syntax.aliases().iter().map(|a| a.as_str()),
+            note.syntax.aliases(),
             citekey.map(|k| k.as_str()),
         ))
         .unwrap();

@@ -530,6 +530,27 @@ aliases: [Roadmap]
         );
     }
 
+    /// A heading many notes share scores alike in each: the answer is cut to the limit by
+    /// container, then by the heading as written, building only the symbols that can rank.
+    #[test]
+    fn a_heading_every_note_has_ranks_by_container_then_as_written() {
+        let mut fixture = String::new();
+        for name in ["e", "c", "g", "b", "f", "d"] {
+            fixture += &format!("//- /{name}.md\n## Summary\n");
+        }
+        fixture += "//- /a.md\n## summary\n# SUMMARY\n## Summary\n";
+        check_symbols(
+            &fixture,
+            "summary",
+            expect![[r#"
+                Heading SUMMARY in Some("a")
+                Heading Summary in Some("a")
+                Heading summary in Some("a")
+                Heading Summary in Some("b")
+                Heading Summary in Some("c")"#]],
+        );
+    }
+
     /// The index is sized before it is filled: its buffers hold exactly its entries and names
     /// (none of a doubling's spare room), and an entry is 20 bytes.
     #[test]

@@ -44,11 +44,7 @@ pub fn fold_key(key: &str) -> String {
 /// explicit key wins), else its name's first token without `@`.
 pub fn literature_keys(file: &File) -> Option<(String, bool)> {
     let note = file.note()?;
-    if let Some(key) = note
-        .syntax
-        .frontmatter()
-        .and_then(|fm| fm.citekey().map(|k| fold_key(k)))
-    {
+    if let Some(key) = note.syntax.citekey().map(fold_key) {
         return (!key.is_empty()).then_some((key, true));
     }
     let name = file.display_name();

@@ -16,7 +16,7 @@ pub use links::{Link, LinkExtras};
 mod name;
 pub use name::Name;
 mod packed;
-pub use packed::{Packed, Parts};
+pub use packed::{Packed, Parts, Unpacked};
 mod place;
 mod trim;
 pub use place::Placed;
@@ -232,10 +232,15 @@ impl NoteSyntax {
         self.packed.frontmatter()
     }
 
-    pub fn aliases(&self) -> Vec<Name> {
-        self.frontmatter().map_or_else(Vec::new, |fm| {
-            fm.aliases().map(|(alias, _)| Name::new(alias)).collect()
-        })
+    /// The frontmatter's aliases, split as Obsidian splits them ([`Frontmatter::aliases`]),
+    /// read without decoding the frontmatter.
+    pub fn aliases(&self) -> Vec<&str> {
+        self.packed.aliases()
+    }
+
+    /// The frontmatter's citation key ([`Frontmatter::citekey`]), read without decoding it.
+    pub fn citekey(&self) -> Option<&str> {
+        self.packed.citekey()
     }
 
     /// Where the body (everything after the frontmatter) starts.

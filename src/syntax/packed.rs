@@ -7,7 +7,10 @@
 use super::{BlockId, Heading, InlineField, Tag, frontmatter::Frontmatter};
 
 /// The five parts, each a postcard encoding after its length (a varint); a part left empty is
-/// its length, 0, alone, and a note with all five empty holds no allocation at all.
+/// its length, 0, alone, and a note with all five empty holds no allocation at all. Then two
+/// parts read without decoding the frontmatter, which the index asks of every note as it files
+/// it: the aliases (each after its length, split as [`Frontmatter::aliases`] splits them) and
+/// the citation key (its bytes).
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct Packed(Box<[u8]>);
 
@@ -19,6 +22,20 @@ enum Part {
     Blocks = 2,
     Fields = 3,
     Frontmatter = 4,
+    Aliases = 5,
+    Citekey = 6,
+}
+
+/// How many parts a pack holds.
+const PARTS: usize = 7;
+
+/// The parts decoded ([`Packed::unpack`]).
+pub struct Unpacked {
+    pub headings: Vec<Heading>,
+    pub tags: Vec<Tag>,
+    pub blocks: Vec<BlockId>,
+    pub fields: Vec<InlineField>,
+    pub frontmatter: Option<Frontmatter>,
 }
 
 /// The parts as structs, to pack them.
@@ -59,6 +76,17 @@ impl Packed {
             put(out, part, blocks, blocks.is_empty());
             put(out, part, fields, fields.is_empty());
             put(out, part, &frontmatter, frontmatter.is_none());
+            part.clear();
+            for (alias, _) in frontmatter.iter().flat_map(|fm| fm.aliases()) {
+                push_len(part, alias.len());
+                part.extend_from_slice(alias.as_bytes());
+            }
+            push_len(out, part.len());
+            out.extend_from_slice(part);
+            let citekey = frontmatter.and_then(|fm| fm.citekey());
+            let citekey = citekey.map_or(&[][..], |key| key.as_bytes());
+            push_len(out, citekey.len());
+            out.extend_from_slice(citekey);
             let packed = Packed(out.as_slice().into());
             // A note of megabytes leaves its buffers to be freed, not kept for the thread.
             if out.capacity() > 1 << 16 {
@@ -90,20 +118,51 @@ impl Packed {
             .flatten()
     }
 
-    /// Whether every part decodes: what a cache read from the disk is checked for before it
-    /// is trusted (a part that does not decode would read as empty).
+    /// The frontmatter's aliases ([`Frontmatter::aliases`]), without decoding it.
+    pub fn aliases(&self) -> Vec<&str> {
+        self.part(Part::Aliases as usize)
+            .and_then(strings)
+            .unwrap_or_default()
+    }
+
+    /// The frontmatter's citation key ([`Frontmatter::citekey`]), without decoding it.
+    pub fn citekey(&self) -> Option<&str> {
+        let bytes = self.part(Part::Citekey as usize)?;
+        (!bytes.is_empty()).then(|| std::str::from_utf8(bytes).ok())?
+    }
+
+    /// Every part decoded, once each, if every part decodes whole and the aliases and citation
+    /// key are the frontmatter's: what a cache read from the disk is checked by before it is
+    /// trusted (a part that does not decode would read as empty).
+    pub fn unpack(&self) -> Option<Unpacked> {
+        fn whole<T: serde::de::DeserializeOwned + Default>(bytes: &[u8]) -> Option<T> {
+            match bytes {
+                [] => Some(T::default()),
+                _ => match postcard::take_from_bytes::<T>(bytes) {
+                    Ok((value, [])) => Some(value),
+                    _ => None,
+                },
+            }
+        }
+        let part = |part: Part| self.part(part as usize);
+        let unpacked = Unpacked {
+            headings: whole(part(Part::Headings)?)?,
+            tags: whole(part(Part::Tags)?)?,
+            blocks: whole(part(Part::Blocks)?)?,
+            fields: whole(part(Part::Fields)?)?,
+            frontmatter: whole(part(Part::Frontmatter)?)?,
+        };
+        let fm = unpacked.frontmatter.as_ref();
+        let aliases = strings(part(Part::Aliases)?)?;
+        let same_aliases = (fm.iter().flat_map(|fm| fm.aliases()).map(|(a, _)| a)).eq(aliases);
+        let key = fm.and_then(|fm| fm.citekey());
+        let same_key = key.map_or(&[][..], |key| key.as_bytes()) == part(Part::Citekey)?;
+        let ends = self.part(PARTS).is_none_or(|rest| rest.is_empty());
+        (same_aliases && same_key && ends).then_some(unpacked)
+    }
+
     pub fn decodes(&self) -> bool {
-        (0..5).all(|i| match self.part(i) {
-            None => false,
-            Some([]) => true,
-            Some(bytes) => match i {
-                0 => whole::<Vec<Heading>>(bytes),
-                1 => whole::<Vec<Tag>>(bytes),
-                2 => whole::<Vec<BlockId>>(bytes),
-                3 => whole::<Vec<InlineField>>(bytes),
-                _ => whole::<Option<Frontmatter>>(bytes),
-            },
-        }) && self.part(5).is_none_or(|rest| rest.is_empty())
+        self.unpack().is_some()
     }
 
     /// The heap bytes this holds.
@@ -130,7 +189,7 @@ impl Packed {
         let mut i = 0;
         loop {
             if rest.is_empty() {
-                return (i == 5).then_some(&[][..]);
+                return (i == PARTS).then_some(&[][..]);
             }
             let (len, after) = varint(rest)?;
             let bytes = after.get(..len)?;
@@ -155,7 +214,23 @@ fn put<T: serde::Serialize + ?Sized>(
         // Writing into a `Vec` fails only when memory does, which aborts first.
         *part = postcard::to_extend(value, std::mem::take(part)).unwrap_or_default();
     }
-    let mut len = part.len();
+    push_len(out, part.len());
+    out.extend_from_slice(part);
+}
+
+/// The strings of a part of strings each after its length; `None` if the bytes are not that.
+fn strings(mut bytes: &[u8]) -> Option<Vec<&str>> {
+    let mut out = Vec::new();
+    while !bytes.is_empty() {
+        let (len, after) = varint(bytes)?;
+        out.push(std::str::from_utf8(after.get(..len)?).ok()?);
+        bytes = &after[len..];
+    }
+    Some(out)
+}
+
+/// Appends `len` as a varint (7 bits a byte, least significant first).
+fn push_len(out: &mut Vec<u8>, mut len: usize) {
     loop {
         let byte = (len & 0x7f) as u8;
         len >>= 7;
@@ -165,7 +240,6 @@ fn put<T: serde::Serialize + ?Sized>(
         }
         out.push(byte | 0x80);
     }
-    out.extend_from_slice(part);
 }
 
 /// A length as [`put`] writes it, and the bytes after it.
@@ -178,11 +252,6 @@ fn varint(bytes: &[u8]) -> Option<(usize, &[u8])> {
         }
     }
     None
-}
-
-/// Whether `bytes` are exactly one `T`.
-fn whole<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> bool {
-    postcard::take_from_bytes::<T>(bytes).is_ok_and(|(_, rest)| rest.is_empty())
 }
 
 impl serde::Serialize for Packed {
@@ -254,6 +323,10 @@ mod tests {
         assert_eq!(syntax.blocks()[0].id.as_str(), "b1");
         assert_eq!(syntax.fields()[0].key.as_str(), "k");
         assert_eq!(syntax.aliases(), ["A"]);
+        assert_eq!(syntax.citekey(), None);
+        let cited = parse("---\naliases: [x, \"y, z\"]\ncitekey: \"@smith2020\"\n---\n");
+        assert_eq!(cited.aliases(), ["x", "y, z"]);
+        assert_eq!(cited.citekey(), Some("@smith2020"));
         assert!(syntax.packed().decodes());
         assert_eq!(parse("plain text\n").packed().heap_bytes(), 0);
         assert!(parse("plain text\n").packed().decodes());
@@ -275,5 +348,39 @@ mod tests {
                 .headings()
                 .is_empty()
         );
+    }
+
+    /// A pack's parts laid out again, part `index` replaced by `bytes`.
+    fn with_part(packed: &Packed, index: usize, bytes: &[u8]) -> Packed {
+        let mut out = Vec::new();
+        for i in 0..PARTS {
+            let part = if i == index {
+                bytes
+            } else {
+                packed.part(i).unwrap()
+            };
+            push_len(&mut out, part.len());
+            out.extend_from_slice(part);
+        }
+        Packed(out.into_boxed_slice())
+    }
+
+    #[test]
+    fn aliases_or_a_citation_key_other_than_the_frontmatter_s_do_not_decode() {
+        let syntax = parse("---\naliases: [A, B]\ncitekey: k1\n---\n# H\n");
+        let good = syntax.packed();
+        assert!(with_part(good, 0, good.part(0).unwrap()).decodes());
+        let mut other = Vec::new();
+        for alias in ["A", "C"] {
+            push_len(&mut other, alias.len());
+            other.extend_from_slice(alias.as_bytes());
+        }
+        assert!(!with_part(good, Part::Aliases as usize, &other).decodes());
+        assert!(!with_part(good, Part::Aliases as usize, &[]).decodes());
+        assert!(!with_part(good, Part::Aliases as usize, &[5, b'A']).decodes());
+        assert!(!with_part(good, Part::Citekey as usize, b"k2").decodes());
+        assert!(!with_part(good, Part::Citekey as usize, &[]).decodes());
+        let plain = parse("# H\n").packed().clone();
+        assert!(!with_part(&plain, Part::Citekey as usize, b"k").decodes());
     }
 }

@@ -286,7 +286,7 @@ impl Candidates {
             for alias in file.note().into_iter().flat_map(|n| n.syntax.aliases()) {
                 items += 1;
                 aliases += alias.len();
-                name(&alias);
+                name(alias);
             }
         }
         Candidates {
@@ -551,8 +551,8 @@ impl Candidates {
                     at: candidates.aliases.len() as u32,
                     len: alias.len() as u32,
                 };
-                candidates.aliases.push_str(&alias);
-                let name = candidates.push_form(&alias);
+                candidates.aliases.push_str(alias);
+                let name = candidates.push_form(alias);
                 candidates.items.push(Candidate {
                     file: id,
                     note: at,

@@ -78,7 +78,7 @@ fn candidates_laid_out_in_runs_and_joined_keep_every_name_path_and_alias() {
             None,
         ));
         for alias in file.note().into_iter().flat_map(|n| n.syntax.aliases()) {
-            expected.push((match_form(&alias), String::new(), Some(alias.to_string())));
+            expected.push((match_form(alias), String::new(), Some(alias.to_string())));
         }
     }
     for (i, c) in candidates.items.iter().enumerate() {
