@@ -38,6 +38,10 @@ impl Server {
         let state = self.state.clone();
         let started = Instant::now();
         let written = tokio::task::spawn_blocking(move || {
+            // What the start or the notes read again freed (their texts, the decoded
+            // segments, the parse buffers) given back first: the write's buffers are then new
+            // pages on top of what the index holds, not on top of that as well.
+            super::memory::release_free_pages();
             // Completion's candidates as they are, which the image is taken from when they
             // are current (read under the names' guard, as the vault).
             let image = |vault: &crate::index::Vault, files: &[crate::index::FileId]| {
