@@ -118,6 +118,13 @@ impl Packed {
             .flatten()
     }
 
+    /// How many headings there are, and the bytes they take packed (more than their texts'),
+    /// without decoding them: postcard writes a list's length first.
+    pub fn headings_size(&self) -> (usize, usize) {
+        let bytes = self.part(Part::Headings as usize).unwrap_or_default();
+        (varint(bytes).map_or(0, |(count, _)| count), bytes.len())
+    }
+
     /// The frontmatter's aliases ([`Frontmatter::aliases`]), without decoding it.
     pub fn aliases(&self) -> Vec<&str> {
         self.part(Part::Aliases as usize)
@@ -323,6 +330,9 @@ mod tests {
         assert_eq!(syntax.blocks()[0].id.as_str(), "b1");
         assert_eq!(syntax.fields()[0].key.as_str(), "k");
         assert_eq!(syntax.aliases(), ["A"]);
+        let (count, bytes) = syntax.packed().headings_size();
+        assert_eq!(count, 2);
+        assert!(bytes >= "HI".len());
         assert_eq!(syntax.citekey(), None);
         let cited = parse("---\naliases: [x, \"y, z\"]\ncitekey: \"@smith2020\"\n---\n");
         assert_eq!(cited.aliases(), ["x", "y, z"]);
