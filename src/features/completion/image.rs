@@ -194,11 +194,7 @@ impl Payload for InOrder {
         let count = order.kept.len();
         let words = count.div_ceil(64);
         let too_many = || std::io::Error::other("too many completion candidates for an image");
-        let lens_of = |lens: &[u32], out: &mut dyn std::io::Write| {
-            postcard::to_io(lens, out)
-                .map(|_| ())
-                .map_err(std::io::Error::other)
-        };
+        let lens_of = write_lens;
         // Fields in the order `Image` stores them.
         write_len(out, (count * ITEM_BYTES) as u64)?;
         for &(at, old) in &order.kept {
@@ -385,6 +381,40 @@ const HAS_ALIAS: u32 = 1;
 const NAME_UNICODE: u32 = 2;
 const PATH_UNICODE: u32 = 4;
 const IS_NOTE: u32 = 8;
+
+/// `lens` written to `out` as postcard writes a list. postcard reports a writer's failure as
+/// its own `SerializeBufferFull` ("buffer full" for a disk that is full or gone): the writer's
+/// error is kept and returned instead, so the log says what failed.
+fn write_lens(lens: &[u32], out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    struct Keeping<'a> {
+        out: &'a mut dyn std::io::Write,
+        error: Option<std::io::Error>,
+    }
+    impl Keeping<'_> {
+        fn kept<T>(&mut self, result: std::io::Result<T>) -> std::io::Result<T> {
+            result.map_err(|e| {
+                let kind = e.kind();
+                self.error.get_or_insert(e);
+                kind.into()
+            })
+        }
+    }
+    impl std::io::Write for Keeping<'_> {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            let written = self.out.write(buf);
+            self.kept(written)
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            let flushed = self.out.flush();
+            self.kept(flushed)
+        }
+    }
+    let mut keeping = Keeping { out, error: None };
+    match postcard::to_io(lens, &mut keeping) {
+        Ok(_) => Ok(()),
+        Err(e) => Err(keeping.error.unwrap_or_else(|| std::io::Error::other(e))),
+    }
+}
 
 /// `items` as words: file, note, alias at and len (0s when none), name at and len, path at and
 /// len, flags.

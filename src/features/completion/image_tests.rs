@@ -222,3 +222,34 @@ fn an_image_of_more_candidates_than_a_bitset_word_holds_reads_back_whole() {
     ));
     assert_eq!(rendered(&taken), rendered(&afresh));
 }
+
+/// A write that fails says why: the writer's own error, not postcard's "buffer full".
+#[test]
+fn lists_written_to_a_failing_writer_return_the_writer_s_error() {
+    struct Full(usize);
+    impl std::io::Write for Full {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            match self.0 {
+                0 => Err(std::io::Error::new(
+                    std::io::ErrorKind::StorageFull,
+                    "no space left on the cache's disk",
+                )),
+                room => {
+                    let n = buf.len().min(room);
+                    self.0 -= n;
+                    Ok(n)
+                }
+            }
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let lens: Vec<u32> = (0..1000).collect();
+    let err = write_lens(&lens, &mut Full(10)).unwrap_err();
+    assert_eq!(err.kind(), std::io::ErrorKind::StorageFull);
+    assert_eq!(err.to_string(), "no space left on the cache's disk");
+    let mut whole = Vec::new();
+    write_lens(&lens, &mut whole).unwrap();
+    assert_eq!(whole, postcard::to_allocvec(&lens).unwrap());
+}
