@@ -448,13 +448,23 @@ fn changed_since_read(
                 .map(|(path, _)| path),
         );
     };
+    // Once a shutdown is asked for, no more files are checked (the walk ends on its own) and
+    // nothing is reported: the shutdown's write of the on-disk index waits for this walk, and
+    // what changed is found by its stamp at the next start.
+    let stopping = || (state.shutdown_requested).load(std::sync::atomic::Ordering::SeqCst);
     let mut chunk = Vec::with_capacity(CATCH_UP_CHUNK);
     loader::walk_each(roots, exclude, &mut |path| {
+        if stopping() {
+            return;
+        }
         chunk.push(path);
         if chunk.len() == CATCH_UP_CHUNK {
             check(&mut chunk, &mut found);
         }
     });
+    if stopping() {
+        return Vec::new();
+    }
     check(&mut chunk, &mut found);
     let bibliographies: Vec<_> = {
         let vault = state.read();
@@ -474,4 +484,32 @@ fn changed_since_read(
             .map(|(path, _)| path),
     );
     found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A shutdown asked for during the catch-up walk stops its checks: it reports nothing, so
+    /// that the shutdown's write of the on-disk index is not held behind the walk.
+    #[test]
+    fn the_catch_up_walk_checks_nothing_once_a_shutdown_is_asked_for() {
+        let dir = std::env::temp_dir().join(format!("notegraph-catch-up-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        for name in ["a.md", "b.md"] {
+            std::fs::write(dir.join(name), "# new since the index\n").unwrap();
+        }
+        let state = super::super::state::State::new();
+        let roots = vec![dir.clone()];
+        let mut found = changed_since_read(&state, &roots, &loader::Exclude::default());
+        found.sort();
+        assert_eq!(found, [dir.join("a.md"), dir.join("b.md")]);
+        state
+            .shutdown_requested
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        let found = changed_since_read(&state, &roots, &loader::Exclude::default());
+        assert_eq!(found, Vec::<PathBuf>::new());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }
