@@ -439,18 +439,24 @@ fn save(vault: &Vault, candidates: notegraph::features::completion::Candidates) 
     );
 }
 
-/// `memory DIR --sketch`: what a restart's sketch holds (`loader::load_sketch`). The on-disk
-/// index is tied to the build that wrote it, so this writes DIR's own first, replacing any a
-/// server wrote under the cache folder (`XDG_CACHE_HOME`; point it elsewhere to keep that).
-fn sketch(dir: &Path) {
+/// DIR's on-disk index written afresh with its completion image, as a server writes it: the
+/// index is tied to the build that wrote it. Its roots and cache.
+fn write_index(dir: &Path) -> (Vec<PathBuf>, notegraph::cache::Cache) {
     let roots = vec![dir.to_path_buf()];
     let cache = notegraph::cache::Cache::locate(&roots).expect("a cache folder");
-    // Written with its completion image, as a server writes it.
     let _ = std::fs::remove_file(cache.file());
     let image = |vault: &Vault, files: &[notegraph::index::FileId]| {
         notegraph::features::completion::encode_image_from(None, vault, files)
     };
     drop(loader::load_configured(dir, Some(&image)));
+    (roots, cache)
+}
+
+/// `memory DIR --sketch`: what a restart's sketch holds (`loader::load_sketch`). The on-disk
+/// index is tied to the build that wrote it, so this writes DIR's own first, replacing any a
+/// server wrote under the cache folder (`XDG_CACHE_HOME`; point it elsewhere to keep that).
+fn sketch(dir: &Path) {
+    let (roots, cache) = write_index(dir);
     let base = live();
     let sketch = loader::load_sketch(&roots, roots.clone(), &loader::Exclude::default(), &cache)
         .expect("an on-disk index for this vault");
@@ -486,13 +492,7 @@ fn sketch(dir: &Path) {
 /// first, as `--sketch` does.
 fn complete(dir: &Path, beside: bool) {
     use notegraph::features::completion::Candidates;
-    let roots = vec![dir.to_path_buf()];
-    let cache = notegraph::cache::Cache::locate(&roots).expect("a cache folder");
-    let _ = std::fs::remove_file(cache.file());
-    let image = |vault: &Vault, files: &[notegraph::index::FileId]| {
-        notegraph::features::completion::encode_image_from(None, vault, files)
-    };
-    drop(loader::load_configured(dir, Some(&image)));
+    let (roots, cache) = write_index(dir);
     let base = live();
     PEAK.store(base, Ordering::Relaxed);
     let exclude = loader::Exclude::default();

@@ -266,16 +266,18 @@ impl Cache {
     /// Read the cache. `None` when there is none, or (with one log line) when it is unusable.
     pub fn load(&self) -> Option<Cached> {
         let file = self.open()?;
-        match self.read(file) {
-            Ok(cached) => Some(cached),
-            Err(why) => {
-                tracing::warn!(
-                    "on-disk index {} discarded: {why}; indexing afresh",
-                    self.file.display()
-                );
-                None
-            }
-        }
+        self.usable(self.read(file))
+    }
+
+    /// `read`'s value, or `None` with one log line saying why the index is discarded.
+    fn usable<T>(&self, read: Result<T, String>) -> Option<T> {
+        read.inspect_err(|why| {
+            tracing::warn!(
+                "on-disk index {} discarded: {why}; indexing afresh",
+                self.file.display()
+            )
+        })
+        .ok()
     }
 
     /// The trailer of `file`, checked: this build's, for these roots. Also the trailer's

@@ -26,16 +26,7 @@ impl Cache {
     /// that is not what this build wrote is an error then.
     pub fn segments(&self) -> Option<Segments<'_>> {
         let file = self.open()?;
-        match self.segments_of(file) {
-            Ok(segments) => Some(segments),
-            Err(why) => {
-                tracing::warn!(
-                    "on-disk index {} discarded: {why}; indexing afresh",
-                    self.file.display()
-                );
-                None
-            }
-        }
+        self.usable(self.segments_of(file))
     }
 
     /// `file`, this index's, open for its segments once its trailer checks out.

@@ -89,22 +89,25 @@ impl Completion {
     /// Mark file `id`, which the load brought while a buffer held it, to be filed aside at
     /// the end as it is then: kept whether or not the buffer is still open.
     fn keep(&mut self, id: FileId) {
+        *self.filed_slot(id) = KEPT;
+    }
+
+    /// File `id`'s place in [`Completion::filed`], made for a file newer than the completion.
+    fn filed_slot(&mut self, id: FileId) -> &mut u64 {
         let at = id.0 as usize;
         if self.filed.len() <= at {
             self.filed.resize(at + 1, 0);
         }
-        self.filed[at] = KEPT;
+        &mut self.filed[at]
     }
 
     /// File file `id` of `vault` as it is now: `entries` are its note's, when worked out.
     fn file(&mut self, vault: &Vault, id: FileId, entries: Option<Entries>) {
         let Some(file) = vault.get(id) else { return };
-        let at = id.0 as usize;
-        if self.filed.len() <= at {
-            self.filed.resize(at + 1, 0);
-        }
-        self.twice |= !matches!(self.filed[at], 0 | KEPT);
-        self.filed[at] = file.revision;
+        let slot = self.filed_slot(id);
+        let twice = !matches!(*slot, 0 | KEPT);
+        *slot = file.revision;
+        self.twice |= twice;
         self.folders.insert(file, id);
         let Some(note) = file.note() else { return };
         let entries = entries.unwrap_or_else(|| Entries::of(note));

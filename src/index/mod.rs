@@ -16,6 +16,7 @@ mod layout;
 pub mod mentions;
 mod note;
 mod paths;
+pub use paths::hash as path_hash;
 pub mod properties;
 mod resolve;
 

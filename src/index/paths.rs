@@ -17,7 +17,7 @@ pub(super) struct ByPath {
 }
 
 /// A path's hash in [`ByPath`]: `Path`'s own, which hashes it by component as it compares.
-pub(super) fn hash(path: &Path) -> u64 {
+pub fn hash(path: &Path) -> u64 {
     FxBuildHasher.hash_one(path)
 }
 

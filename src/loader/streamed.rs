@@ -2,7 +2,7 @@
 //! ([`load_streamed`]), for a server to file into the sketch it serves as it decodes the next:
 //! the whole load decoded first was held beside the sketch (dense 50k: 117 MB of notes).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use rayon::prelude::*;
 use rustc_hash::FxHashMap as HashMap;
@@ -10,16 +10,10 @@ use rustc_hash::FxHashMap as HashMap;
 use super::cached::sort_walked;
 use super::{CacheUse, CachedBibliographies, Exclude, Skipped, read_note, walk};
 use crate::cache::Cache;
-use crate::index::{Dialect, Note};
+use crate::index::{Dialect, Note, path_hash as hash};
 
 /// Notes the index does not hold, read from their files and handed over at once.
 const CHUNK: usize = 1024;
-
-/// A path's hash, as [`load_streamed`] finds walked notes by.
-fn hash(path: &Path) -> u64 {
-    use std::hash::BuildHasher;
-    rustc_hash::FxBuildHasher.hash_one(path)
-}
 
 /// What a streamed load found beside the notes it handed over.
 pub struct Streamed {
