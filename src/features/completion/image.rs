@@ -72,14 +72,16 @@ pub fn encode_image(vault: &Vault, files: &[FileId]) -> Option<ImagePacking> {
     }))
 }
 
-/// [`encode_image`] from `current`, the candidates completion holds, where they are whole (not
-/// patched) and current for `vault`: packed straight from them, their items put in the order
-/// of `files` under the ids a sketch gives them and every index over them renumbered to match.
-/// Neither laid out again from the vault (~100 ms at 100,000 notes under the vault's guard,
-/// which edits wait for) nor copied: a copy of their arenas, indexed again, was the largest
-/// thing a write held (+35 MB over its start on a dense 50k vault). Only the new order is
-/// taken under the guard; `current` is held (an `Arc`) until it is packed. Laid out afresh
-/// otherwise.
+/// [`encode_image`] from `current`, the candidates completion holds, where they are current
+/// for `vault`: packed straight from them, their items put in the order of `files` under the
+/// ids a sketch gives them and every index over them renumbered to match. Candidates patched
+/// onto a full build (a new note opened since it was built) are written as one list: the
+/// build's less those the patch hides, then the patch's. Neither laid out again from the vault
+/// (~100 ms at 100,000 notes under the vault's guard, which edits wait for) nor copied: a copy
+/// of their arenas, indexed again, was the largest thing a write held (+35 MB over its start
+/// on a dense 50k vault; +11 MB, and a peak, where a restart's patched candidates were laid
+/// out afresh). Only the new order is taken under the guard; `current` is held (an `Arc`)
+/// until it is packed. Laid out afresh otherwise.
 pub fn encode_image_from(
     current: Option<Arc<Candidates>>,
     vault: &Vault,
@@ -88,18 +90,96 @@ pub fn encode_image_from(
     match current.and_then(|c| Some((Order::of(&c, vault, files)?, c))) {
         // Match forms in `ascii` are ASCII bytes, so a string.
         Some((order, c)) => Some(Box::new(move || {
-            c.ascii
-                .is_ascii()
+            (parts(&c).iter().all(|part| part.c.ascii.is_ascii()))
                 .then(|| Box::new(InOrder { c, order }) as Box<dyn Payload>)
         })),
         None => encode_image(vault, files),
     }
 }
 
+/// Candidates an image is written from, as one list: a whole build, or a patch's base (less
+/// the candidates the patch hides) followed by the patch's own candidates.
+struct Part<'a> {
+    c: &'a Candidates,
+    /// This part's candidates left out (sorted).
+    hidden: &'a [u32],
+    /// Where this part's candidates, and its text in each arena (ASCII, Unicode, aliases),
+    /// start in the list and in the arenas laid end to end.
+    items: u32,
+    ascii: u32,
+    unicode: u32,
+    aliases: u32,
+}
+
+/// `c` as the parts of one list: itself, or its base and then itself when patched (a base is
+/// always a full build: `Candidates::patched`).
+fn parts(c: &Candidates) -> Vec<Part<'_>> {
+    let whole = |c, hidden| Part {
+        c,
+        hidden,
+        items: 0,
+        ascii: 0,
+        unicode: 0,
+        aliases: 0,
+    };
+    match &c.patch {
+        None => vec![whole(c, &[])],
+        Some(patch) => {
+            let base = &*patch.base;
+            let len = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+            vec![
+                whole(base, &patch.hidden),
+                Part {
+                    items: len(base.items.len()),
+                    ascii: len(base.ascii.len()),
+                    unicode: len(base.unicode.len()),
+                    aliases: len(base.aliases.len()),
+                    ..whole(c, &[])
+                },
+            ]
+        }
+    }
+}
+
+impl Part<'_> {
+    /// Candidate `i` of this part as the list holds it: its note's index in the list, its
+    /// texts' places in the arenas laid end to end; `None` past `u32`.
+    fn item(&self, i: usize) -> Option<Candidate> {
+        let item = self.c.items.get(i)?;
+        let shift = |s: Slice, by: u32| {
+            Some(Slice {
+                at: s.at.checked_add(by)?,
+                len: s.len,
+            })
+        };
+        let form = |f: Form| match f {
+            Form::Ascii(s) => shift(s, self.ascii).map(Form::Ascii),
+            Form::Unicode(s) => shift(s, self.unicode).map(Form::Unicode),
+        };
+        Some(Candidate {
+            file: item.file,
+            note: item.note.checked_add(self.items)?,
+            alias: match item.alias {
+                Some(s) => Some(shift(s, self.aliases)?),
+                None => None,
+            },
+            name: form(item.name)?,
+            path: form(item.path)?,
+            is_note: item.is_note,
+        })
+    }
+}
+
+/// The part holding candidate `i` of the list, and its index there.
+fn part_of<'p, 'a>(parts: &'p [Part<'a>], i: u32) -> Option<(&'p Part<'a>, usize)> {
+    let part = parts.iter().rev().find(|p| p.items <= i)?;
+    Some((part, (i - part.items) as usize))
+}
+
 /// Where each of some candidates goes in an image of a list of files.
 struct Order {
     /// Per place in the image, in order: the new id of its file and its index among the
-    /// candidates.
+    /// candidates (of the parts' list, see [`parts`]).
     kept: Vec<(u32, u32)>,
     /// Per candidate: its place in the image, `u32::MAX` for one whose file is not listed.
     moved: Vec<u32>,
@@ -107,35 +187,43 @@ struct Order {
 
 impl Order {
     /// `c`'s candidates of `files` alone, file `files[i]` as `FileId(i)`, in that order (each
-    /// file's own candidate, then its aliases', as built); `None` unless `c` is whole, current
-    /// for `vault`, and holds candidates for every file listed.
+    /// file's own candidate, then its aliases', as built); `None` unless `c` is current for
+    /// `vault` and holds candidates for every file listed.
     fn of(c: &Candidates, vault: &Vault, files: &[FileId]) -> Option<Order> {
-        if c.patch.is_some() || c.generation != vault.listed_generation() {
+        if c.generation != vault.listed_generation() {
             return None;
         }
+        let parts = parts(c);
         let last = files.iter().map(|f| f.0 as usize).max().unwrap_or(0);
         let mut place = vec![u32::MAX; last + 1];
         for (i, file) in files.iter().enumerate() {
             place[file.0 as usize] = u32::try_from(i).ok()?;
         }
         // Stably sorted: a file's candidates keep their order.
-        let mut kept: Vec<(u32, u32)> = c
-            .items
-            .iter()
-            .enumerate()
-            .filter_map(|(i, item)| {
-                let at = *place.get(item.file.0 as usize)?;
-                (at != u32::MAX).then_some((at, i as u32))
-            })
-            .collect();
+        let mut kept: Vec<(u32, u32)> = Vec::new();
+        for part in &parts {
+            for (i, item) in part.c.items.iter().enumerate() {
+                let i = u32::try_from(i).ok()?;
+                let Some(&at) = place.get(item.file.0 as usize) else {
+                    continue;
+                };
+                if at != u32::MAX && !Candidates::is_hidden(part.hidden, i) {
+                    kept.push((at, part.items.checked_add(i)?));
+                }
+            }
+        }
         kept.sort_by_key(|&(at, _)| at);
-        let mut moved = vec![u32::MAX; c.items.len()];
+        let total = parts
+            .last()
+            .map_or(0, |p| p.items as usize + p.c.items.len());
+        let mut moved = vec![u32::MAX; total];
         for (new, &(_, old)) in kept.iter().enumerate() {
             moved[old as usize] = new as u32;
         }
         let mut listed = 0;
         for (new, &(at, old)) in kept.iter().enumerate() {
-            let item = &c.items[old as usize];
+            let (part, i) = part_of(&parts, old)?;
+            let item = part.item(i)?;
             if item.alias.is_none() {
                 // A file's own candidate, which every file has exactly one of, first.
                 if item.note != old || (new > 0 && kept[new - 1].0 == at) {
@@ -161,17 +249,19 @@ impl Order {
         }
     }
 
-    /// `bits` (one per candidate) with each set bit moved to its candidate's place, for an
-    /// image of `words` words.
-    fn bits(&self, bits: &[u64], words: usize) -> Vec<u64> {
+    /// Each of `lists`' set bits (one per candidate of its part) moved to its candidate's
+    /// place, in an image of `words` words.
+    fn bits<'b>(&self, lists: impl Iterator<Item = (&'b [u64], u32)>, words: usize) -> Vec<u64> {
         let mut out = vec![0u64; words];
-        for (w, &word) in bits.iter().enumerate() {
-            let mut word = word;
-            while word != 0 {
-                let old = w * 64 + word.trailing_zeros() as usize;
-                word &= word - 1;
-                if let Some(&new) = self.moved.get(old).filter(|&&n| n != u32::MAX) {
-                    out[new as usize / 64] |= 1 << (new % 64);
+        for (bits, first) in lists {
+            for (w, &word) in bits.iter().enumerate() {
+                let mut word = word;
+                while word != 0 {
+                    let old = first as usize + w * 64 + word.trailing_zeros() as usize;
+                    word &= word - 1;
+                    if let Some(&new) = self.moved.get(old).filter(|&&n| n != u32::MAX) {
+                        out[new as usize / 64] |= 1 << (new % 64);
+                    }
                 }
             }
         }
@@ -181,8 +271,8 @@ impl Order {
 
 /// `c`'s candidates as an image of the files `order` lists, made as it is written: each list
 /// renumbered and written in turn (one list of word starts held at a time), the arenas as they
-/// are (a candidate left out leaves bytes there that nothing points to). Packed whole first,
-/// the lists were held at once: 14 MB above the live index at 50,000 dense notes.
+/// are, end to end (a candidate left out leaves bytes there that nothing points to). Packed
+/// whole first, the lists were held at once: 14 MB above the live index at 50,000 dense notes.
 struct InOrder {
     c: Arc<Candidates>,
     order: Order,
@@ -190,7 +280,7 @@ struct InOrder {
 
 impl Payload for InOrder {
     fn write_to(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
-        let (c, order) = (&*self.c, &self.order);
+        let (parts, order) = (parts(&self.c), &self.order);
         let count = order.kept.len();
         let words = count.div_ceil(64);
         let too_many = || std::io::Error::other("too many completion candidates for an image");
@@ -198,22 +288,39 @@ impl Payload for InOrder {
         // Fields in the order `Image` stores them.
         write_len(out, (count * ITEM_BYTES) as u64)?;
         for &(at, old) in &order.kept {
-            let item = &c.items[old as usize];
+            let item = part_of(&parts, old)
+                .and_then(|(part, i)| part.item(i))
+                .ok_or_else(too_many)?;
             out.write_all(&item_bytes(&Candidate {
                 file: FileId(at),
                 note: order.moved[item.note as usize],
-                ..item.clone()
+                ..item
             }))?;
         }
-        let ascii = std::str::from_utf8(&c.ascii).map_err(std::io::Error::other)?;
-        let unicode: String = c.unicode.iter().collect();
-        for arena in [ascii, &unicode, &c.aliases] {
-            write_len(out, arena.len() as u64)?;
-            out.write_all(arena.as_bytes())?;
+        let ascii_len: usize = parts.iter().map(|p| p.c.ascii.len()).sum();
+        write_len(out, ascii_len as u64)?;
+        for part in &parts {
+            if !part.c.ascii.is_ascii() {
+                return Err(std::io::Error::other("a completion name not in ASCII"));
+            }
+            out.write_all(&part.c.ascii)?;
+        }
+        let unicode: String = parts.iter().flat_map(|p| p.c.unicode.iter()).collect();
+        write_len(out, unicode.len() as u64)?;
+        out.write_all(unicode.as_bytes())?;
+        drop(unicode);
+        write_len(out, parts.iter().map(|p| p.c.aliases.len() as u64).sum())?;
+        for part in &parts {
+            out.write_all(part.c.aliases.as_bytes())?;
         }
         // As built: a list only for a byte some candidate holds.
-        let holders: Vec<Vec<u64>> = (c.holders.iter())
-            .map(|bits| Some(order.bits(bits, words)).filter(|b| b.iter().any(|&w| w != 0)))
+        let holders: Vec<Vec<u64>> = (0..128)
+            .map(|byte| {
+                let lists = parts
+                    .iter()
+                    .filter_map(|p| Some((&p.c.holders.get(byte)?[..], p.items)));
+                Some(order.bits(lists, words)).filter(|b| b.iter().any(|&w| w != 0))
+            })
             .map(Option::unwrap_or_default)
             .collect();
         lens_of(&lens(&holders).ok_or_else(too_many)?, out)?;
@@ -221,37 +328,45 @@ impl Payload for InOrder {
         for word in holders.iter().flatten() {
             out.write_all(&word.to_le_bytes())?;
         }
-        let odd_names = order.bits(&c.odd_names, words);
+        drop(holders);
+        let odd_names = order.bits(parts.iter().map(|p| (&p.c.odd_names[..], p.items)), words);
         write_len(out, odd_names.len() as u64 * 8)?;
         for word in &odd_names {
             out.write_all(&word.to_le_bytes())?;
         }
-        let moved = |w: &WordStart| {
-            let new = *order.moved.get(w.candidate as usize)?;
+        let moved = |w: &WordStart, first: u32| {
+            let new = *order.moved.get(w.candidate.checked_add(first)? as usize)?;
             (new != u32::MAX).then_some(WordStart {
                 candidate: new,
                 ..*w
             })
         };
-        let word_start_lens: Vec<u32> = (c.word_starts.iter())
-            .map(|starts| u32::try_from(starts.iter().filter_map(moved).count()).ok())
+        let starts_of = |byte: usize| {
+            parts.iter().flat_map(move |p| {
+                let list = p.c.word_starts.get(byte).map_or(&[][..], |l| &l[..]);
+                list.iter().filter_map(move |w| moved(w, p.items))
+            })
+        };
+        let word_start_lens: Vec<u32> = (0..128)
+            .map(|byte| u32::try_from(starts_of(byte).count()).ok())
             .collect::<Option<_>>()
             .ok_or_else(too_many)?;
         lens_of(&word_start_lens, out)?;
         let total: u64 = word_start_lens.iter().map(|&n| u64::from(n)).sum();
         write_len(out, total * 12)?;
         let mut list: Vec<WordStart> = Vec::new();
-        for starts in &c.word_starts {
+        for byte in 0..128 {
             list.clear();
-            list.extend(starts.iter().filter_map(moved));
+            list.extend(starts_of(byte));
             // Stably: a name's word starts in the order they come in it, as built.
             list.sort_by_key(|w| w.candidate);
             for w in &list {
                 out.write_all(&w.to_le_bytes())?;
             }
         }
-        let mut odd_word_starts: Vec<u32> = (c.odd_word_starts.iter())
-            .filter_map(|&i| order.moved.get(i as usize).copied())
+        let mut odd_word_starts: Vec<u32> = (parts.iter())
+            .flat_map(|p| p.c.odd_word_starts.iter().map(move |&i| (i, p.items)))
+            .filter_map(|(i, first)| order.moved.get(i.checked_add(first)? as usize).copied())
             .filter(|&new| new != u32::MAX)
             .collect();
         odd_word_starts.sort_unstable();
@@ -261,7 +376,9 @@ impl Payload for InOrder {
         }
         write_len(out, count as u64 * 16)?;
         for &(_, old) in &order.kept {
-            out.write_all(&c.shapes[old as usize].to_le_bytes())?;
+            let (part, i) = part_of(&parts, old).ok_or_else(too_many)?;
+            let shape = part.c.shapes.get(i).ok_or_else(too_many)?;
+            out.write_all(&shape.to_le_bytes())?;
         }
         Ok(())
     }

@@ -223,6 +223,47 @@ fn an_image_of_more_candidates_than_a_bitset_word_holds_reads_back_whole() {
     assert_eq!(rendered(&taken), rendered(&afresh));
 }
 
+/// Candidates patched onto a full build (notes created, removed, their aliases changed since
+/// it was built) are a source as well: the image taken from the build less what the patch
+/// hides, then the patch's own, reads back as the one laid out afresh, across bitset words,
+/// with a freed file id naming a new note and names that are not ASCII in both parts.
+#[test]
+fn an_image_taken_from_patched_candidates_reads_back_as_one_laid_out_afresh() {
+    let mut spec = format!("//- /typed.md\n{TYPED}\n");
+    for i in 0..100 {
+        spec.push_str(&format!("//- /n{i} ü{}.md\n", ["alpha", "beta"][i % 2]));
+    }
+    spec.push_str("//- /abb.md\n---\naliases: [b ab, Übung]\n---\n//- /a.png\n");
+    let mut f = Fixture::parse(&spec);
+    let built = std::sync::Arc::new(Candidates::build(&f.vault));
+    let root = f.vault.roots()[0].clone();
+    let gone = f.vault.id(&root.join("n3 übeta.md")).expect("filed");
+    f.vault.remove(&root.join("n3 übeta.md"));
+    let aliased = crate::index::Note::parse("---\naliases: [日本, zz top]\n---\n");
+    f.vault.upsert_note(&root.join("new ünote.md"), aliased);
+    assert_eq!(f.vault.id(&root.join("new ünote.md")), Some(gone), "the freed id");
+    let respelled = crate::index::Note::parse("---\naliases: [Ærø]\n---\n");
+    f.vault.upsert_note(&root.join("abb.md"), respelled);
+    let patched = Candidates::current(Some(&built), &f.vault);
+    assert!(patched.patch.is_some(), "patched onto the build");
+
+    let (notes, others): (Vec<_>, Vec<_>) = f.vault.files().partition(|(_, file)| file.is_note());
+    let listed: Vec<FileId> = notes.iter().chain(&others).map(|&(id, _)| id).collect();
+    assert!(listed.len() > 64, "{} files span two words", listed.len());
+    assert!(Order::of(&patched, &f.vault, &listed).is_some());
+    let generation = f.vault.listed_generation();
+    let read = |finish| read_back(finish, listed.len(), generation);
+    let afresh = read(encode_image(&f.vault, &listed));
+    let taken = read(encode_image_from(Some(patched), &f.vault, &listed));
+    assert_eq!(rendered(&taken), rendered(&afresh));
+    assert_eq!(lists(&f, &taken), lists(&f, &afresh));
+    let all = rendered(&taken).join("\n");
+    for label in ["\"new unote\"", "Some(\"日本\")", "Some(\"Ærø\")", "\"n1 ubeta\""] {
+        assert!(all.contains(label), "{label} missing from {all}");
+    }
+    assert!(!all.contains("n3 ubeta") && !all.contains("Übung"), "{all}");
+}
+
 /// A write that fails says why: the writer's own error, not postcard's "buffer full".
 #[test]
 fn lists_written_to_a_failing_writer_return_the_writer_s_error() {
