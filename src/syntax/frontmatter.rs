@@ -70,7 +70,7 @@ impl Frontmatter {
         self.properties
             .iter()
             .rev()
-            .find(|p| same_key(&p.key, "citekey"))
+            .find(|p| is_key(&p.key, "citekey"))
             .and_then(|p| p.values.first())
             .map(|(value, _)| value)
             .filter(|value| !value.is_empty())
@@ -83,7 +83,7 @@ impl Frontmatter {
     ) -> impl Iterator<Item = &'a (Name, Span)> + 'a {
         self.properties
             .iter()
-            .filter(move |p| keys.iter().any(|k| same_key(&p.key, k)))
+            .filter(move |p| keys.iter().any(|k| is_key(&p.key, k)))
             .flat_map(|p| p.values.iter())
     }
 }
@@ -314,6 +314,19 @@ fn same_key(a: &str, b: &str) -> bool {
     }
 }
 
+/// [`same_key`] for a key kept as a [`Name`]: decided on the bytes when both are ASCII, as
+/// nearly every key is (`wanted` is one of notegraph's keys, or another key of the same
+/// note). Each note's keys are compared with several as it is parsed and packed, and reading
+/// a short name as a `str` checks its UTF-8 each time.
+fn is_key(key: &Name, wanted: &str) -> bool {
+    let bytes = key.as_bytes();
+    if bytes.is_ascii() && wanted.is_ascii() {
+        bytes.eq_ignore_ascii_case(wanted.as_bytes())
+    } else {
+        same_key(key, wanted)
+    }
+}
+
 /// A plain YAML scalar that means exactly its text: nothing that starts another YAML construct,
 /// no `: ` or ` #` inside, no quotes or escapes.
 fn is_plain(value: &str, in_flow: bool) -> bool {
@@ -397,7 +410,7 @@ fn simple_yaml(content: &str, base: usize) -> Option<Entries> {
         }
         let value = rest.trim_start_matches(' ');
         let key_span = Span::new(base + s, base + s + colon);
-        if entries.iter().any(|p| same_key(&p.key, key)) {
+        if entries.iter().any(|p| is_key(&p.key, key)) {
             return None;
         }
         let mut shape = Shape::Scalar;

@@ -214,6 +214,25 @@ impl Link {
         });
     }
 
+    /// The fragment with its text's span, and the alias, set at once on a link that has
+    /// neither (nor a field): the parse's case, one form chosen and at most one box made where
+    /// setting each in turn took the extras apart and put them together again.
+    pub(super) fn set_fragment_and_alias(
+        &mut self,
+        fragment: Option<Fragment>,
+        fragment_span: Option<Span>,
+        alias: Option<Name>,
+    ) {
+        debug_assert!(self.extras.is_none(), "set on a new link");
+        self.extras = Extras::of(LinkExtras {
+            fragment,
+            fragment_span,
+            alias,
+            field: None,
+        })
+        .map(Box::new);
+    }
+
     /// Only the fragment's span (a reference definition's destination, read again).
     pub fn set_fragment_span(&mut self, span: Option<Span>) {
         self.change(|e| e.fragment_span = span);
@@ -336,11 +355,8 @@ pub(super) fn parse_wikilink(text: &str, span: Span) -> Option<Link> {
         return None;
     }
     let mut link = Link::new(LinkKind::Wiki, embed, span, target.into(), target_span);
-    link.set_fragment(
-        fragment,
-        fragment_raw.map(|(start, frag)| Span::new(start, start + frag.len())),
-    );
-    link.set_alias(alias);
+    let fragment_span = fragment_raw.map(|(start, frag)| Span::new(start, start + frag.len()));
+    link.set_fragment_and_alias(fragment, fragment_span, alias);
     Some(link)
 }
 
@@ -500,8 +516,7 @@ pub(super) fn parse_markdown_link(
         (*target).into(),
         target_span,
     );
-    link.set_fragment(fragment, fragment_span);
-    link.set_alias(alias);
+    link.set_fragment_and_alias(fragment, fragment_span, alias);
     Some(link)
 }
 

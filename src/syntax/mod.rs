@@ -318,7 +318,9 @@ fn parse_in(text: &str, draft: &mut draft::Draft) -> NoteSyntax {
             for (link_text_span, key) in frontmatter::wikilink_spans(text, &fm) {
                 if let Some(mut link) = links::parse_wikilink(text, link_text_span) {
                     link.in_frontmatter = true;
-                    link.set_field(key.map(Name::from));
+                    if let Some(key) = key {
+                        link.set_field(Some(Name::from(key)));
+                    }
                     draft.links.push(link);
                 }
             }
@@ -479,8 +481,12 @@ fn parse_in(text: &str, draft: &mut draft::Draft) -> NoteSyntax {
     let fields = &draft.scanned.fields;
     if !fields.is_empty() {
         let line_starts = line_starts(text, &breaks);
+        // Set on the links a field holds alone: a body link has no field yet, and setting
+        // none on every link of a note with one field took each link's extras apart.
         for link in &mut draft.body_links {
-            link.set_field(field_holding(fields, &line_starts, link.span).map(|f| f.key.clone()));
+            if let Some(field) = field_holding(fields, &line_starts, link.span) {
+                link.set_field(Some(field.key.clone()));
+            }
         }
     }
     // The frontmatter's links, then the body's.

@@ -69,7 +69,7 @@ impl Name {
     /// The name's bytes, without the UTF-8 check of [`Name::as_str`]: what comparing and
     /// ordering need (they order as the strings do), and they run many times per name in a
     /// sort or a tree (sorting 100,000 names spent most of its time checking).
-    fn as_bytes(&self) -> &[u8] {
+    pub(super) fn as_bytes(&self) -> &[u8] {
         match &self.0 {
             Repr::Inline { len, bytes } => &bytes[..*len as usize],
             Repr::Heap(s) => s.as_bytes(),

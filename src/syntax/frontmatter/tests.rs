@@ -140,4 +140,17 @@ fn keys_are_the_same_once_lowercased() {
     assert!(!same_key("日付", "aliases"));
     assert!(!same_key("aliasé", "aliase"));
     assert!(!same_key("aliases", "alias"));
+    // The same answers for keys kept as names, whose ASCII ones are compared byte by byte.
+    for (key, wanted) in [
+        ("CiteKey", "citekey"),
+        ("cite\u{212A}ey", "citekey"),
+        ("citekey", "CITE\u{212A}EY"),
+        ("Übersicht", "üBERSICHT"),
+        ("日付", "aliases"),
+        ("aliasé", "aliase"),
+        ("aliases", "alias"),
+        ("ALIASES", "aliases"),
+    ] {
+        assert_eq!(is_key(&Name::new(key), wanted), same_key(key, wanted), "{key} {wanted}");
+    }
 }
