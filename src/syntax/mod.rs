@@ -7,6 +7,7 @@ pub use brackets::{cmark_text, hide_idle_brackets};
 mod citations;
 pub mod dendron;
 mod draft;
+mod encode;
 pub mod exact;
 mod frontmatter;
 mod inline;

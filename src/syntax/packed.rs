@@ -4,6 +4,7 @@
 //! a link, the note renamed); as structs they took ~37 MB of a dense 50k vault's heap, encoded
 //! ~10 MB. Links stay structs: references and diagnostics read thousands of notes' links at once.
 
+use super::encode::{Encode, varint as varint_into};
 use super::{BlockId, Heading, InlineField, Tag, frontmatter::Frontmatter};
 
 /// The five parts, each a postcard encoding after its length (a varint); a part left empty is
@@ -48,6 +49,10 @@ pub struct Parts<'a> {
 }
 
 impl Packed {
+    /// Never inlined: the parse's body, into which it was, ran its event loop slower (the
+    /// parse of a dense 50k vault, `examples/memory`: 49–50% of pulldown-cmark's speed
+    /// inlined, 52% not).
+    #[inline(never)]
     pub fn pack(parts: Parts<'_>) -> Packed {
         let Parts {
             frontmatter,
@@ -78,14 +83,14 @@ impl Packed {
             put(out, part, &frontmatter, frontmatter.is_none());
             part.clear();
             for (alias, _) in frontmatter.iter().flat_map(|fm| fm.aliases()) {
-                push_len(part, alias.len());
+                varint_into(part, alias.len() as u64);
                 part.extend_from_slice(alias.as_bytes());
             }
-            push_len(out, part.len());
+            varint_into(out, part.len() as u64);
             out.extend_from_slice(part);
             let citekey = frontmatter.and_then(|fm| fm.citekey());
             let citekey = citekey.map_or(&[][..], |key| key.as_bytes());
-            push_len(out, citekey.len());
+            varint_into(out, citekey.len() as u64);
             out.extend_from_slice(citekey);
             let packed = Packed(out.as_slice().into());
             // A note of megabytes leaves its buffers to be freed, not kept for the thread.
@@ -209,19 +214,14 @@ impl Packed {
     }
 }
 
-/// Appends `value`'s encoding after its length, or a length of 0 alone when `empty`.
-fn put<T: serde::Serialize + ?Sized>(
-    out: &mut Vec<u8>,
-    part: &mut Vec<u8>,
-    value: &T,
-    empty: bool,
-) {
+/// Appends `value`'s encoding (postcard's, [`Encode`]) after its length, or a length of 0
+/// alone when `empty`.
+fn put<T: Encode + ?Sized>(out: &mut Vec<u8>, part: &mut Vec<u8>, value: &T, empty: bool) {
     part.clear();
     if !empty {
-        // Writing into a `Vec` fails only when memory does, which aborts first.
-        *part = postcard::to_extend(value, std::mem::take(part)).unwrap_or_default();
+        value.encode(part);
     }
-    push_len(out, part.len());
+    varint_into(out, part.len() as u64);
     out.extend_from_slice(part);
 }
 
@@ -234,19 +234,6 @@ fn strings(mut bytes: &[u8]) -> Option<Vec<&str>> {
         bytes = &after[len..];
     }
     Some(out)
-}
-
-/// Appends `len` as a varint (7 bits a byte, least significant first).
-fn push_len(out: &mut Vec<u8>, mut len: usize) {
-    loop {
-        let byte = (len & 0x7f) as u8;
-        len >>= 7;
-        if len == 0 {
-            out.push(byte);
-            break;
-        }
-        out.push(byte | 0x80);
-    }
 }
 
 /// A length as [`put`] writes it, and the bytes after it.
@@ -369,7 +356,7 @@ mod tests {
             } else {
                 packed.part(i).unwrap()
             };
-            push_len(&mut out, part.len());
+            varint_into(&mut out, part.len() as u64);
             out.extend_from_slice(part);
         }
         Packed(out.into_boxed_slice())
@@ -382,7 +369,7 @@ mod tests {
         assert!(with_part(good, 0, good.part(0).unwrap()).decodes());
         let mut other = Vec::new();
         for alias in ["A", "C"] {
-            push_len(&mut other, alias.len());
+            varint_into(&mut other, alias.len() as u64);
             other.extend_from_slice(alias.as_bytes());
         }
         assert!(!with_part(good, Part::Aliases as usize, &other).decodes());

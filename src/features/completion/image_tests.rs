@@ -241,7 +241,11 @@ fn an_image_taken_from_patched_candidates_reads_back_as_one_laid_out_afresh() {
     f.vault.remove(&root.join("n3 übeta.md"));
     let aliased = crate::index::Note::parse("---\naliases: [日本, zz top]\n---\n");
     f.vault.upsert_note(&root.join("new ünote.md"), aliased);
-    assert_eq!(f.vault.id(&root.join("new ünote.md")), Some(gone), "the freed id");
+    assert_eq!(
+        f.vault.id(&root.join("new ünote.md")),
+        Some(gone),
+        "the freed id"
+    );
     let respelled = crate::index::Note::parse("---\naliases: [Ærø]\n---\n");
     f.vault.upsert_note(&root.join("abb.md"), respelled);
     let patched = Candidates::current(Some(&built), &f.vault);
@@ -258,7 +262,12 @@ fn an_image_taken_from_patched_candidates_reads_back_as_one_laid_out_afresh() {
     assert_eq!(rendered(&taken), rendered(&afresh));
     assert_eq!(lists(&f, &taken), lists(&f, &afresh));
     let all = rendered(&taken).join("\n");
-    for label in ["\"new unote\"", "Some(\"日本\")", "Some(\"Ærø\")", "\"n1 ubeta\""] {
+    for label in [
+        "\"new unote\"",
+        "Some(\"日本\")",
+        "Some(\"Ærø\")",
+        "\"n1 ubeta\"",
+    ] {
         assert!(all.contains(label), "{label} missing from {all}");
     }
     assert!(!all.contains("n3 ubeta") && !all.contains("Übung"), "{all}");

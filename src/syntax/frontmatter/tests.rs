@@ -151,6 +151,10 @@ fn keys_are_the_same_once_lowercased() {
         ("aliases", "alias"),
         ("ALIASES", "aliases"),
     ] {
-        assert_eq!(is_key(&Name::new(key), wanted), same_key(key, wanted), "{key} {wanted}");
+        assert_eq!(
+            is_key(&Name::new(key), wanted),
+            same_key(key, wanted),
+            "{key} {wanted}"
+        );
     }
 }
