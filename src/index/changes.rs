@@ -125,4 +125,60 @@ mod tests {
         log.record(2, 3, ["z"]);
         assert_eq!(since(&log, 2, 3), Some(vec!["z"]));
     }
+
+    /// A note read again from the same bytes moves nothing but its stamp; from other bytes it
+    /// is filed again; a buffer's note (its text held, not the file's) is always filed again.
+    #[test]
+    fn a_note_read_again_from_the_same_bytes_moves_no_generation() {
+        let dir = std::env::temp_dir().join(format!("notegraph-refresh-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("a.md");
+        std::fs::write(&path, "# A\n[[b]]\n").unwrap();
+        let mut vault = Vault::new(vec![dir.clone()]);
+        vault.upsert_note(&path, crate::loader::read_note(&path).unwrap());
+        let generation = vault.generation();
+        let stamp = |vault: &Vault| vault.note(vault.id(&path).unwrap()).unwrap().stamp.unwrap();
+        let before = stamp(&vault);
+
+        // Touched: the same bytes, a later time.
+        let later = std::time::SystemTime::now() + std::time::Duration::from_secs(60);
+        std::fs::File::options()
+            .write(true)
+            .open(&path)
+            .unwrap()
+            .set_modified(later)
+            .unwrap();
+        let again = crate::loader::read_note(&path).unwrap();
+        let change = vault.refresh_note(&path, again);
+        assert_eq!(vault.generation(), generation);
+        assert!(change.keys.is_empty(), "{:?}", change.keys);
+        assert_ne!(
+            stamp(&vault).mtime_ns,
+            before.mtime_ns,
+            "the new stamp is kept"
+        );
+        assert_eq!(
+            (stamp(&vault).size, stamp(&vault).hash),
+            (before.size, before.hash)
+        );
+
+        // Changed: filed again.
+        std::fs::write(&path, "# A\n[[c]]\n").unwrap();
+        vault.refresh_note(&path, crate::loader::read_note(&path).unwrap());
+        assert!(vault.generation() > generation);
+        let id = vault.id(&path).unwrap();
+        assert_eq!(vault.note(id).unwrap().syntax.links[0].target.as_str(), "c");
+
+        // A buffer's note with the file's stamp (its text the same as the file's): filed again,
+        // so that the note takes the file's form and leaves the buffer's text.
+        let file = crate::loader::read_note(&path).unwrap();
+        let buffer = crate::index::Note::parse_over("# A\n[[c]]\n".to_string(), Some(&file));
+        assert!(buffer.stamp.is_some());
+        vault.upsert_note(&path, buffer);
+        let generation = vault.generation();
+        vault.refresh_note(&path, crate::loader::read_note(&path).unwrap());
+        assert!(vault.generation() > generation);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

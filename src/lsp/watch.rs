@@ -86,7 +86,7 @@ impl Server {
                     return Change::default();
                 };
                 return match read {
-                    Ok(note) => vault.upsert_note(path, note),
+                    Ok(note) => vault.refresh_note(path, note),
                     Err(skip) => {
                         tracing::warn!("skipped {}: {}", skip.path.display(), skip.reason);
                         vault.remove(path)
