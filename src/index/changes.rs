@@ -126,8 +126,9 @@ mod tests {
         assert_eq!(since(&log, 2, 3), Some(vec!["z"]));
     }
 
-    /// A note read again from the same bytes moves nothing but its stamp; from other bytes it
-    /// is filed again; a buffer's note (its text held, not the file's) is always filed again.
+    /// A note read again from the same bytes moves nothing but its stamp (its unlinked
+    /// mentions are scanned again); from other bytes it is filed again; a buffer's note (its
+    /// text held, not the file's) is always filed again.
     #[test]
     fn a_note_read_again_from_the_same_bytes_moves_no_generation() {
         let dir = std::env::temp_dir().join(format!("notegraph-refresh-{}", std::process::id()));
@@ -162,6 +163,26 @@ mod tests {
             (stamp(&vault).size, stamp(&vault).hash),
             (before.size, before.hash)
         );
+
+        // Its unlinked mentions are scanned again all the same: a scan made while the file
+        // held other bytes found nothing (here: its list emptied as that scan left it).
+        let beta = dir.join("Beta.md");
+        std::fs::write(&beta, "").unwrap();
+        vault.upsert_note(&beta, crate::loader::read_note(&beta).unwrap());
+        std::fs::write(&path, "# A\n[[b]]\n").unwrap();
+        let mentions = |vault: &Vault| vault.mentions_of("beta").len();
+        vault.refresh_note(&path, crate::loader::read_note(&path).unwrap());
+        std::fs::write(&path, "# A\n[[b]] and Beta\n").unwrap();
+        vault.refresh_note(&path, crate::loader::read_note(&path).unwrap());
+        vault.refresh_mentions();
+        assert_eq!(mentions(&vault), 1);
+        let a = vault.id(&path).unwrap();
+        vault.mentions.file(a, Vec::new());
+        assert_eq!(mentions(&vault), 0);
+        let generation = vault.generation();
+        vault.refresh_note(&path, crate::loader::read_note(&path).unwrap());
+        assert_eq!(vault.generation(), generation);
+        assert_eq!(mentions(&vault), 1);
 
         // Changed: filed again.
         std::fs::write(&path, "# A\n[[c]]\n").unwrap();

@@ -342,12 +342,17 @@ impl Vault {
     /// such files of a 100k vault again, each filing moving the generation, and every workspace
     /// symbol query for seconds after built the symbol index again (~130 ms each).
     pub fn refresh_note(&mut self, path: &Path, note: Note) -> Change {
-        let held = self.id(path).and_then(|id| self.note(id));
-        if let (Some(stamp), Some(held)) = (note.stamp, held)
+        let id = self.id(path);
+        let held = id.and_then(|id| self.note(id));
+        if let (Some(id), Some(stamp), Some(held)) = (id, note.stamp, held)
             && held.stamp.is_some()
             && held.text.is_in_file_as(stamp.size, stamp.hash)
         {
             self.restamp(path, stamp);
+            // Its unlinked mentions scanned again all the same: a scan that read the file
+            // while it held other bytes (changed and changed back, the change not yet applied)
+            // found its text unreadable and nothing in it.
+            self.rescan_mentions(id);
             return Change::default();
         }
         self.upsert_note(path, note)
