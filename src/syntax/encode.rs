@@ -13,12 +13,19 @@ pub(super) trait Encode {
 
 /// A varint: 7 bits a byte, least significant first (postcard's for every integer wider than
 /// a byte, and for lengths).
-pub(super) fn varint(out: &mut Vec<u8>, mut value: u64) {
+fn varint(out: &mut Vec<u8>, mut value: u64) {
     while value >= 0x80 {
         out.push(value as u8 | 0x80);
         value >>= 7;
     }
     out.push(value as u8);
+}
+
+/// `bytes` after their length, as postcard writes bytes and strings (and as a pack's parts
+/// are laid out).
+pub(super) fn prefixed(out: &mut Vec<u8>, bytes: &[u8]) {
+    varint(out, bytes.len() as u64);
+    out.extend_from_slice(bytes);
 }
 
 impl Encode for u32 {
@@ -37,9 +44,7 @@ impl Encode for Span {
 /// As bytes (postcard writes bytes and a string alike): its length, then them.
 impl Encode for Name {
     fn encode(&self, out: &mut Vec<u8>) {
-        let bytes = self.as_bytes();
-        varint(out, bytes.len() as u64);
-        out.extend_from_slice(bytes);
+        prefixed(out, self.as_bytes());
     }
 }
 

@@ -4,7 +4,7 @@
 //! a link, the note renamed); as structs they took ~37 MB of a dense 50k vault's heap, encoded
 //! ~10 MB. Links stay structs: references and diagnostics read thousands of notes' links at once.
 
-use super::encode::{Encode, varint as varint_into};
+use super::encode::{Encode, prefixed};
 use super::{BlockId, Heading, InlineField, Tag, frontmatter::Frontmatter};
 
 /// The five parts, each a postcard encoding after its length (a varint); a part left empty is
@@ -83,15 +83,11 @@ impl Packed {
             put(out, part, &frontmatter, frontmatter.is_none());
             part.clear();
             for (alias, _) in frontmatter.iter().flat_map(|fm| fm.aliases()) {
-                varint_into(part, alias.len() as u64);
-                part.extend_from_slice(alias.as_bytes());
+                prefixed(part, alias.as_bytes());
             }
-            varint_into(out, part.len() as u64);
-            out.extend_from_slice(part);
+            prefixed(out, part);
             let citekey = frontmatter.and_then(|fm| fm.citekey());
-            let citekey = citekey.map_or(&[][..], |key| key.as_bytes());
-            varint_into(out, citekey.len() as u64);
-            out.extend_from_slice(citekey);
+            prefixed(out, citekey.map_or(&[][..], |key| key.as_bytes()));
             let packed = Packed(out.as_slice().into());
             // A note of megabytes leaves its buffers to be freed, not kept for the thread.
             if out.capacity() > 1 << 16 {
@@ -221,8 +217,7 @@ fn put<T: Encode + ?Sized>(out: &mut Vec<u8>, part: &mut Vec<u8>, value: &T, emp
     if !empty {
         value.encode(part);
     }
-    varint_into(out, part.len() as u64);
-    out.extend_from_slice(part);
+    prefixed(out, part);
 }
 
 /// The strings of a part of strings each after its length; `None` if the bytes are not that.
@@ -356,8 +351,7 @@ mod tests {
             } else {
                 packed.part(i).unwrap()
             };
-            varint_into(&mut out, part.len() as u64);
-            out.extend_from_slice(part);
+            prefixed(&mut out, part);
         }
         Packed(out.into_boxed_slice())
     }
@@ -369,8 +363,7 @@ mod tests {
         assert!(with_part(good, 0, good.part(0).unwrap()).decodes());
         let mut other = Vec::new();
         for alias in ["A", "C"] {
-            varint_into(&mut other, alias.len() as u64);
-            other.extend_from_slice(alias.as_bytes());
+            prefixed(&mut other, alias.as_bytes());
         }
         assert!(!with_part(good, Part::Aliases as usize, &other).decodes());
         assert!(!with_part(good, Part::Aliases as usize, &[]).decodes());
