@@ -81,6 +81,19 @@ fn benches(c: &mut Criterion) {
     group.finish();
 
     let (mut vault, (typed_id, offset)) = vault_with_typed(&dir, &texts, "[[re");
+    // Two more notes typing `[[hu`: one name starts so (`hub`), thousands hold the letters
+    // scattered, so the list is filled by fuzzy matches. Asked from the two notes in turn, so
+    // that no query narrows the last one's matches (a query narrows only its own note's).
+    let fuzzy: Vec<_> = ["bench-probe-hu-1.md", "bench-probe-hu-2.md"]
+        .iter()
+        .map(|name| {
+            let path = dir.join(name);
+            let text = "# Probe\n[[hu".to_string();
+            let offset = text.len();
+            vault.upsert_note(&path, Note::parse(text));
+            (vault.id(&path).expect("probe"), offset)
+        })
+        .collect();
     let mut group = c.benchmark_group("query");
     group.bench_function("resolve every link of 100 notes", |b| {
         let sources: Vec<_> = vault.notes().map(|(id, _, _)| id).take(100).collect();
@@ -108,6 +121,18 @@ fn benches(c: &mut Criterion) {
             .map(|c| c.items.len())
         })
     });
+    group.bench_function(
+        "completion after [[ + 2 letters, the list filled by fuzzy matches",
+        |b| {
+            let mut turn = 0;
+            b.iter(|| {
+                turn += 1;
+                let (id, offset) = fuzzy[turn % 2];
+                complete(&vault, &candidates, id, offset, 50, InsertStyle::default())
+                    .map(|c| c.items.len())
+            })
+        },
+    );
     group.bench_function("workspace symbol index build", |b| {
         b.iter(|| SymbolIndex::build(&vault).generation)
     });
