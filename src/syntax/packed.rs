@@ -74,7 +74,7 @@ impl Packed {
         thread_local! {
             static SCRATCH: std::cell::RefCell<(Vec<u8>, Vec<u8>)> = Default::default();
         }
-        SCRATCH.with_borrow_mut(|(out, part)| {
+        let packed = SCRATCH.with_borrow_mut(|(out, part)| {
             out.clear();
             put(out, part, headings, headings.is_empty());
             put(out, part, tags, tags.is_empty());
@@ -95,7 +95,35 @@ impl Packed {
                 *part = Vec::new();
             }
             packed
-        })
+        });
+        // The parts are written by hand in postcard's encoding (`encode.rs`) and read back by
+        // postcard: in debug builds (the tests, the fuzzer) every pack is read back and
+        // compared with what was packed.
+        #[cfg(debug_assertions)]
+        packed.assert_unpacks_to(frontmatter, headings, tags, blocks, fields);
+        packed
+    }
+
+    /// Panics unless this pack reads back whole as these parts.
+    #[cfg(debug_assertions)]
+    fn assert_unpacks_to(
+        &self,
+        frontmatter: Option<&Frontmatter>,
+        headings: &[Heading],
+        tags: &[Tag],
+        blocks: &[BlockId],
+        fields: &[InlineField],
+    ) {
+        let back = self.unpack().expect("a pack reads back whole");
+        assert_eq!(
+            back.frontmatter.as_ref(),
+            frontmatter,
+            "frontmatter read back"
+        );
+        assert_eq!(back.headings, headings, "headings read back");
+        assert_eq!(back.tags, tags, "tags read back");
+        assert_eq!(back.blocks, blocks, "block ids read back");
+        assert_eq!(back.fields, fields, "inline fields read back");
     }
 
     pub fn headings(&self) -> Vec<Heading> {
