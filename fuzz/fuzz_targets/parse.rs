@@ -1,9 +1,10 @@
-//! Coverage-guided fuzzing of a note's way through notegraph: bytes → lossy text → parse →
-//! index → resolution and every feature at the note's offsets → positions in both encodings.
-//! The same text is also read as a `.bib` file (the biblatex crate overflowed its stack on
-//! cycles and deep nesting), whose entries then serve the note's citations. Any panic, a stack
-//! overflow, or a range outside the text or off a character boundary, is a crash. The
-//! dictionary `fuzz/parse.dict` gives libFuzzer the tokens of links and brackets.
+//! Coverage-guided fuzzing of a note's way through notegraph: bytes → lossy text → parse (and
+//! its stored form, read back) → index → resolution and every feature at the note's offsets →
+//! positions in both encodings. The same text is also read as a `.bib` file (the biblatex crate
+//! overflowed its stack on cycles and deep nesting), whose entries then serve the note's
+//! citations. Any panic, a stack overflow, a range outside the text or off a character
+//! boundary, or a parse that reads back other than it was stored, is a crash. The dictionary
+//! `fuzz/parse.dict` gives libFuzzer the tokens of links and brackets.
 
 #![no_main]
 
@@ -126,6 +127,12 @@ fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data).into_owned();
     let syntax = parse(&text);
     check_syntax(&text, &syntax);
+    // The on-disk index stores the parse as postcard writes it; read back, it is the parse.
+    // (Its packed parts are read back and compared with what was packed in `Packed::pack`
+    // itself, a debug assertion that this build enables.)
+    let stored = postcard::to_allocvec(&syntax).expect("a parse encodes");
+    let read: NoteSyntax = postcard::from_bytes(&stored).expect("a stored parse decodes");
+    assert_eq!(read, syntax, "the parse read back from its stored form");
     // What pulldown-cmark sees of a note past the idle-bracket bound (inputs here are far
     // shorter than the bound, so it is lowered to 0): the same length, and only brackets
     // replaced, so every span it reports is one of the note.
